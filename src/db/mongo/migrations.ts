@@ -1,0 +1,224 @@
+/**
+ * MongoDB collection and index migrations: ordered, recorded changesets (Mongock style).
+ *
+ * Pure data (no driver import): applied by scripts/lib/mongo-migrate.ts, which records
+ * each changeset in the `_migrations` collection with a checksum. Never edit a
+ * changeset that has shipped (the runner refuses a changed checksum): append a new one.
+ *
+ * Multi-tenancy: every document carries `tenantId`, and the Mongo layer adds it to every
+ * filter. So
+ *  - uniqueness that is per tenant is enforced per tenant: the seed's `{slug: 1}` unique
+ *    (the single-tenant form) becomes `{tenantId: 1, slug: 1}` unique;
+ *  - uniqueness on globally unique ids stays global (it is the stronger constraint and
+ *    still serves tenant-scoped queries): `{aggregateId, version}` on product_events,
+ *    `{productId, userId}` on reviews (aggregateId/productId are ObjectId hex strings);
+ *  - list queries get tenantId-leading compound indexes (equality, sort, range order);
+ *  - the seed's other single-field indexes are kept as in the seed.
+ *
+ * FerretDB v1 (dev/test server) has no TTL and no text indexes: those are
+ * `optional: true`, so the runner records them as skipped with the server's error
+ * instead of failing. The app must not depend on them: expired notifications are also
+ * filtered out by queries and deleted by the cron (the `fallback` plain index on
+ * `expiresAt` serves that), and product search falls back to prefix/regex matching.
+ */
+
+export type IndexDirection = 1 | -1 | 'text';
+
+export interface IndexOptions {
+  /** Explicit, stable index name (required: the runner compares by name). */
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  expireAfterSeconds?: number;
+  weights?: Record<string, number>;
+  default_language?: string;
+}
+
+export interface IndexDefinition {
+  collection: string;
+  key: Record<string, IndexDirection>;
+  options: IndexOptions;
+  /** If the server rejects this index, record it as skipped instead of failing. */
+  optional?: boolean;
+  /** Created instead when an optional index is rejected (e.g. a plain index for a TTL one). */
+  fallback?: { key: Record<string, IndexDirection>; options: IndexOptions };
+}
+
+export interface ChangeSet {
+  /** Unique, never reused, never renamed. */
+  id: string;
+  /** Application order (ascending, unique). */
+  order: number;
+  description: string;
+  /** Collections to create (existing ones are left alone). */
+  collections?: string[];
+  indexes?: IndexDefinition[];
+}
+
+export const MONGO_COLLECTIONS = ['products', 'product_events', 'categories', 'reviews', 'notifications'] as const;
+export type MongoCollectionName = (typeof MONGO_COLLECTIONS)[number];
+
+export const mongoChangeSets: readonly ChangeSet[] = [
+  {
+    id: '001-create-collections',
+    order: 1,
+    description: 'Create the five collections of the product, review and notification services',
+    collections: [...MONGO_COLLECTIONS],
+  },
+  {
+    id: '002-products-indexes',
+    order: 2,
+    description: 'products: per-tenant unique slug, seed indexes, tenant-scoped list indexes',
+    indexes: [
+      // Seed: { slug: 1 } unique (single tenant). Per tenant here: two tenants may use the same slug.
+      { collection: 'products', key: { tenantId: 1, slug: 1 }, options: { name: 'tenantId_1_slug_1', unique: true } },
+      // Seed indexes (section 5)
+      { collection: 'products', key: { 'category.id': 1 }, options: { name: 'category.id_1' } },
+      { collection: 'products', key: { status: 1, published: 1 }, options: { name: 'status_1_published_1' } },
+      { collection: 'products', key: { price: 1 }, options: { name: 'price_1' } },
+      { collection: 'products', key: { createdAt: -1 }, options: { name: 'createdAt_-1' } },
+      // Seed "MongoDB Optimization": compound index for the category listing
+      {
+        collection: 'products',
+        key: { 'category.id': 1, price: 1, status: 1 },
+        options: { name: 'category.id_1_price_1_status_1' },
+      },
+      // GET /products: newest first, cursor on (createdAt, _id)
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_status_1_createdAt_-1__id_-1' },
+      },
+      // GET /products?category=&minPrice=&maxPrice=&sort=price
+      {
+        collection: 'products',
+        key: { tenantId: 1, 'category.id': 1, status: 1, price: 1 },
+        options: { name: 'tenantId_1_category.id_1_status_1_price_1' },
+      },
+      // GET /products?sort=price without a category
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, price: 1 },
+        options: { name: 'tenantId_1_status_1_price_1' },
+      },
+      // Seed "MongoDB Optimization": text search. Not in FerretDB v1 (search falls back to regex).
+      {
+        collection: 'products',
+        key: { name: 'text', description: 'text' },
+        options: { name: 'name_text_description_text', weights: { name: 10, description: 1 } },
+        optional: true,
+      },
+    ],
+  },
+  {
+    id: '003-product-events-indexes',
+    order: 3,
+    description: 'product_events: one event per aggregate version, seed indexes',
+    indexes: [
+      // Optimistic concurrency of the event store: a version can be appended once.
+      // aggregateId is a product's ObjectId (globally unique), so this stays global.
+      {
+        collection: 'product_events',
+        key: { aggregateId: 1, version: 1 },
+        options: { name: 'aggregateId_1_version_1', unique: true },
+      },
+      { collection: 'product_events', key: { eventType: 1 }, options: { name: 'eventType_1' } },
+      { collection: 'product_events', key: { timestamp: -1 }, options: { name: 'timestamp_-1' } },
+    ],
+  },
+  {
+    id: '004-categories-indexes',
+    order: 4,
+    description: 'categories: per-tenant unique slug, seed indexes, tree listing',
+    indexes: [
+      // Seed: { slug: 1 } unique (single tenant); per tenant here.
+      { collection: 'categories', key: { tenantId: 1, slug: 1 }, options: { name: 'tenantId_1_slug_1', unique: true } },
+      { collection: 'categories', key: { parentId: 1 }, options: { name: 'parentId_1' } },
+      { collection: 'categories', key: { path: 1 }, options: { name: 'path_1' } },
+      // GET /categories (tree): children of a parent in display order
+      {
+        collection: 'categories',
+        key: { tenantId: 1, parentId: 1, displayOrder: 1 },
+        options: { name: 'tenantId_1_parentId_1_displayOrder_1' },
+      },
+      // Subtree queries: path prefix (^electronics/)
+      { collection: 'categories', key: { tenantId: 1, path: 1 }, options: { name: 'tenantId_1_path_1' } },
+    ],
+  },
+  {
+    id: '005-reviews-indexes',
+    order: 5,
+    description: 'reviews: one review per user per product, seed indexes, tenant-scoped lists',
+    indexes: [
+      // One review per user per product (productId is globally unique, so global).
+      {
+        collection: 'reviews',
+        key: { productId: 1, userId: 1 },
+        options: { name: 'productId_1_userId_1', unique: true },
+      },
+      { collection: 'reviews', key: { productId: 1 }, options: { name: 'productId_1' } },
+      { collection: 'reviews', key: { userId: 1 }, options: { name: 'userId_1' } },
+      { collection: 'reviews', key: { status: 1 }, options: { name: 'status_1' } },
+      { collection: 'reviews', key: { rating: 1 }, options: { name: 'rating_1' } },
+      { collection: 'reviews', key: { createdAt: -1 }, options: { name: 'createdAt_-1' } },
+      // GET /products/:id/reviews (approved, newest first)
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, productId: 1, status: 1, createdAt: -1 },
+        options: { name: 'tenantId_1_productId_1_status_1_createdAt_-1' },
+      },
+      // Moderation queue: pending reviews, oldest/newest first
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, status: 1, createdAt: -1 },
+        options: { name: 'tenantId_1_status_1_createdAt_-1' },
+      },
+    ],
+  },
+  {
+    id: '006-notifications-indexes',
+    order: 6,
+    description: 'notifications: seed indexes, TTL on expiresAt (optional), tenant-scoped inbox',
+    indexes: [
+      { collection: 'notifications', key: { userId: 1, createdAt: -1 }, options: { name: 'userId_1_createdAt_-1' } },
+      { collection: 'notifications', key: { read: 1 }, options: { name: 'read_1' } },
+      { collection: 'notifications', key: { type: 1 }, options: { name: 'type_1' } },
+      // Seed TTL index. FerretDB v1 rejects expireAfterSeconds: then a plain index on
+      // expiresAt (same name) serves the cron's `deleteMany({ expiresAt: { $lt: now } })`.
+      {
+        collection: 'notifications',
+        key: { expiresAt: 1 },
+        options: { name: 'expiresAt_1', expireAfterSeconds: 0 },
+        optional: true,
+        fallback: { key: { expiresAt: 1 }, options: { name: 'expiresAt_1' } },
+      },
+      // GET /notifications (inbox, newest first)
+      {
+        collection: 'notifications',
+        key: { tenantId: 1, userId: 1, createdAt: -1 },
+        options: { name: 'tenantId_1_userId_1_createdAt_-1' },
+      },
+      // GET /notifications/unread-count, POST /notifications/read-all
+      {
+        collection: 'notifications',
+        key: { tenantId: 1, userId: 1, read: 1 },
+        options: { name: 'tenantId_1_userId_1_read_1' },
+      },
+    ],
+  },
+  {
+    id: '007-notifications-event-unique',
+    order: 7,
+    description: 'notifications: one notification per (tenant, source event), for idempotent queue consumers',
+    indexes: [
+      // services/notifications.ts upserts on { tenantId, eventId }: without a unique index two
+      // concurrent redeliveries could both insert. Every notification carries eventId (a
+      // document without it would index as null and a second one in the tenant would collide).
+      {
+        collection: 'notifications',
+        key: { tenantId: 1, eventId: 1 },
+        options: { name: 'tenantId_1_eventId_1', unique: true },
+      },
+    ],
+  },
+];
