@@ -1,0 +1,175 @@
+/**
+ * The local stack behind the Worker, shared by the test global setup and
+ * `npm run dev`: PostgreSQL (a throwaway server, embedded PGlite, or a given URL),
+ * the WebSocket proxy the Neon driver talks through, a MongoDB-wire server
+ * (embedded FerretDB, or a given MONGODB_URI) and the Data API gateway in front of it.
+ * Both stores are migrated before this returns.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import postgres from 'postgres';
+import { startFerretDb } from './ferretdb.ts';
+import { startGateway } from './gateway.ts';
+import { migrateMongo } from './mongo-migrate.ts';
+import { migratePostgres } from './pg-migrate.ts';
+import { startPostgres } from './pg-server.ts';
+import { freePort } from './ports.ts';
+import { startWsProxy } from './ws-proxy.ts';
+
+export type PostgresChoice = { kind: 'server' } | { kind: 'pglite'; dataDir: string } | { kind: 'url'; url: string };
+export type MongoChoice = { kind: 'ferretdb'; dataDir?: string } | { kind: 'uri'; uri: string };
+
+export interface StackOptions {
+  postgres: PostgresChoice;
+  mongo: MongoChoice;
+  database?: string;
+  gatewayPort?: number;
+  log?: (line: string) => void;
+}
+
+/** What the Worker needs, as its bindings. */
+export interface StackBindings {
+  DATABASE_URL: string;
+  PG_WS_PROXY: string;
+  MONGO_DATA_API_URL: string;
+  MONGO_DATA_API_KEY: string;
+  MONGO_DATABASE: string;
+}
+
+export interface Stack {
+  bindings: StackBindings;
+  /** Owner (migration) connection string, for tooling; never given to the Worker. */
+  ownerDatabaseUrl: string;
+  mongoUri: string;
+  stop(): Promise<void>;
+}
+
+const APP_LOGIN_ROLE = 'ecommerce_app_login';
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function startPglite(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const child = spawn('pglite-server', ['-p', String(port), '-h', '127.0.0.1', '-m', '10', '-d', dataDir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForPort(port, 30_000);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+function withCredentials(url: string, user: string, password: string, database?: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  if (database) u.pathname = '/' + database;
+  return u.toString();
+}
+
+async function ensureDatabase(ownerUrl: string, database: string): Promise<string> {
+  const sql = postgres(ownerUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${database}`;
+    if (rows.length === 0) await sql.unsafe(`create database "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await sql.end();
+  }
+  const u = new URL(ownerUrl);
+  u.pathname = '/' + database;
+  return u.toString();
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log ?? (() => {});
+  const database = opts.database ?? 'ecommerce';
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+
+  try {
+    // PostgreSQL
+    let ownerDatabaseUrl: string;
+    let appCredentials = true;
+    if (opts.postgres.kind === 'server') {
+      const pg = await startPostgres();
+      stops.push(() => pg.stop());
+      ownerDatabaseUrl = await ensureDatabase(pg.url, database);
+      log(`postgres      ${pg.url.replace(/\/[^/]*$/, '/' + database)}`);
+    } else if (opts.postgres.kind === 'pglite') {
+      const pg = await startPglite(opts.postgres.dataDir);
+      stops.push(() => pg.stop());
+      ownerDatabaseUrl = pg.url;
+      appCredentials = false; // PGlite serves a single user: RLS is not enforced in this mode
+      log(`postgres      ${pg.url} (embedded PGlite, data in ${opts.postgres.dataDir})`);
+    } else {
+      ownerDatabaseUrl = opts.postgres.url;
+      log(`postgres      ${new URL(ownerDatabaseUrl).host} (given DATABASE_URL)`);
+    }
+    const appPassword = randomBytes(18).toString('base64url');
+    await migratePostgres({
+      url: ownerDatabaseUrl,
+      appUser: appCredentials ? { name: APP_LOGIN_ROLE, password: appPassword } : undefined,
+    });
+    const databaseUrl = appCredentials ? withCredentials(ownerDatabaseUrl, APP_LOGIN_ROLE, appPassword) : ownerDatabaseUrl;
+    const proxy = await startWsProxy();
+    stops.push(() => proxy.stop());
+    log(`ws proxy      ${proxy.url}`);
+
+    // MongoDB
+    let mongoUri: string;
+    if (opts.mongo.kind === 'ferretdb') {
+      const ferret = await startFerretDb({ dataDir: opts.mongo.dataDir });
+      stops.push(() => ferret.stop());
+      mongoUri = ferret.uri;
+      log(`ferretdb      ${ferret.uri}`);
+    } else {
+      mongoUri = opts.mongo.uri;
+      log(`mongodb       (given MONGODB_URI)`);
+    }
+    const migrated = await migrateMongo({ uri: mongoUri, database });
+    for (const s of migrated.skipped) log(`mongo migration ${s.id} skipped: ${s.reason}`);
+    const apiKey = randomBytes(24).toString('base64url');
+    const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
+    stops.push(() => gateway.stop());
+    log(`data api      ${gateway.url}`);
+
+    return {
+      bindings: {
+        DATABASE_URL: databaseUrl,
+        PG_WS_PROXY: proxy.hostPort,
+        MONGO_DATA_API_URL: gateway.url,
+        MONGO_DATA_API_KEY: apiKey,
+        MONGO_DATABASE: database,
+      },
+      ownerDatabaseUrl,
+      mongoUri,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Runs the local stack (scripts/lib/stack.ts) as its own Node process and prints
+ * one line `STACK_READY <json>` with the Worker bindings once everything is up and
+ * migrated. Stops everything on SIGINT/SIGTERM or when stdin closes (so it never
+ * outlives the process that started it). Used by the test global setup, which
+ * runs under Vite's module resolution (workerd conditions) and must not load
+ * Node-only drivers itself.
+ *
+ *   node scripts/stack-process.ts            # throwaway PostgreSQL + FerretDB
+ *   TEST_DATABASE_URL=... TEST_MONGODB_URI=... node scripts/stack-process.ts
+ */
+import { startStack } from './lib/stack.ts';
+
+const verbose = Boolean(process.env.STACK_VERBOSE);
+const stack = await startStack({
+  postgres: process.env.TEST_DATABASE_URL ? { kind: 'url', url: process.env.TEST_DATABASE_URL } : { kind: 'server' },
+  mongo: process.env.TEST_MONGODB_URI ? { kind: 'uri', uri: process.env.TEST_MONGODB_URI } : { kind: 'ferretdb' },
+  database: process.env.STACK_DATABASE ?? 'ecommerce_test',
+  log: verbose ? (line) => console.error(`[stack] ${line}`) : undefined,
+});
+
+console.log(
+  'STACK_READY ' +
+    JSON.stringify({ bindings: stack.bindings, ownerDatabaseUrl: stack.ownerDatabaseUrl, mongoUri: stack.mongoUri }),
+);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  await stack.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
+process.stdin.on('end', () => void shutdown());
+process.stdin.on('close', () => void shutdown());
+process.stdin.resume();

@@ -1,0 +1,52 @@
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { createRouter } from './lib/create-router.ts';
+import { limitBody, requireJsonBody } from './middleware/body-rules.ts';
+import { notFound, onError } from './middleware/errors.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { healthRoutes } from './routes/health.ts';
+
+export const API_PREFIX = '/api/v1';
+
+/** Builds the whole HTTP API: middleware, error handling, routes, OpenAPI document. */
+export function createApp() {
+  const app = createRouter();
+
+  app.use(
+    '*',
+    requestId({ headerName: 'x-request-id', limitLength: 64 }),
+    requestContext,
+    secureHeaders(),
+    cors({
+      origin: (origin, c) => {
+        const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o: string) => o.trim());
+        return allowed.includes('*') ? '*' : allowed.includes(origin) ? origin : null;
+      },
+      allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-tenant-id', 'idempotency-key', 'if-match'],
+      exposeHeaders: ['x-request-id', 'etag', 'location', 'retry-after'],
+      maxAge: 600,
+    }),
+    limitBody,
+    requireJsonBody,
+  );
+  app.onError(onError);
+  app.notFound(notFound);
+
+  app.route(API_PREFIX, healthRoutes);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'E-commerce Edge API',
+      version: '1.0.0',
+      description: 'Auth, users, orders, payments, catalog, reviews and notifications on Cloudflare Workers.',
+    },
+    servers: [{ url: '/' }],
+  });
+  app.route('/', docsRoutes);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

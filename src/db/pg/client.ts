@@ -1,0 +1,49 @@
+import { Pool, neonConfig } from '@neondatabase/serverless';
+import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
+import * as schema from './schema/index.ts';
+
+export type Database = NeonDatabase<typeof schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export interface PgHandle {
+  db: Database;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+let proxyConfigured: string | undefined;
+
+/**
+ * Local PostgreSQL has no WebSocket endpoint: route the Neon driver through our
+ * WebSocket-to-TCP proxy (scripts/lib/ws-proxy.ts). Against Neon this stays unset.
+ */
+function configureProxy(proxy: string | undefined): void {
+  if (!proxy || proxy === proxyConfigured) return;
+  neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+  proxyConfigured = proxy;
+}
+
+/**
+ * Opens a pool for one request. Workers cannot share sockets between requests,
+ * so each request gets its own pool, ended when the response is done.
+ */
+export function openPg(connectionString: string, wsProxy?: string, opts: { connectTimeoutMs?: number } = {}): PgHandle {
+  configureProxy(wsProxy);
+  const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
+  // A broken idle connection must not crash the isolate.
+  pool.on('error', () => {});
+  const db = drizzle({ client: pool, schema });
+  let closed = false;
+  return {
+    db,
+    pool,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end().catch(() => {});
+    },
+  };
+}

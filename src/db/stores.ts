@@ -1,0 +1,59 @@
+import type { Env } from '../env.ts';
+import { openPg, type PgHandle } from './pg/client.ts';
+import { createDataApiClient, type DataApiClient } from './mongo/client.ts';
+
+/** Which Postgres service a caller belongs to; each may have its own database. */
+export type PgService = 'auth' | 'users' | 'orders' | 'payments';
+
+const URL_BY_SERVICE: Record<PgService, keyof Env> = {
+  auth: 'AUTH_DATABASE_URL',
+  users: 'USERS_DATABASE_URL',
+  orders: 'ORDERS_DATABASE_URL',
+  payments: 'PAYMENTS_DATABASE_URL',
+};
+
+export function pgUrlFor(env: Env, service: PgService): string {
+  return (env[URL_BY_SERVICE[service]] as string | undefined) || env.DATABASE_URL;
+}
+
+/**
+ * Connections of one request (or one queue batch), opened on first use and closed
+ * together at the end. Services sharing a database share one pool.
+ */
+export interface Stores {
+  pg(service: PgService): PgHandle;
+  mongo(): DataApiClient;
+  close(): Promise<void>;
+}
+
+export function createStores(env: Env): Stores {
+  const pools = new Map<string, PgHandle>();
+  let mongo: DataApiClient | undefined;
+  const timeoutMs = Number(env.STORE_TIMEOUT_MS) || 3000;
+  return {
+    pg(service) {
+      const url = pgUrlFor(env, service);
+      let handle = pools.get(url);
+      if (!handle) {
+        handle = openPg(url, env.PG_WS_PROXY, { connectTimeoutMs: timeoutMs });
+        pools.set(url, handle);
+      }
+      return handle;
+    },
+    mongo() {
+      mongo ??= createDataApiClient({
+        baseUrl: env.MONGO_DATA_API_URL,
+        apiKey: env.MONGO_DATA_API_KEY,
+        dataSource: env.MONGO_DATA_SOURCE,
+        database: env.MONGO_DATABASE,
+        timeoutMs,
+      });
+      return mongo;
+    },
+    async close() {
+      const handles = [...pools.values()];
+      pools.clear();
+      await Promise.all(handles.map((h) => h.close()));
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The order saga's state machine, pure and storage-free so it can be reasoned
+ * about (and tested) on its own. Statuses follow the seed's saga_executions CHECK.
+ *
+ *   STARTED -> IN_PROGRESS -> ... -> COMPLETED
+ *                  \-> (a step fails) COMPENSATING -> COMPENSATED | FAILED
+ */
+export const ORDER_SAGA_STEPS = ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const;
+export type OrderSagaStep = (typeof ORDER_SAGA_STEPS)[number];
+/**
+ * Saga context travels over Durable Object RPC and into storage: flat JSON scalars
+ * (ids, amounts as decimal strings, flags). Richer data lives in the services' stores.
+ */
+export type SagaContext = { [key: string]: string | number | boolean | null };
+
+export type SagaStatus = 'STARTED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'COMPENSATING' | 'COMPENSATED';
+
+export interface SagaState {
+  orderId: string;
+  tenantId: string;
+  status: SagaStatus;
+  /** Index into ORDER_SAGA_STEPS of the next step to run (or compensate, going backwards). */
+  currentStep: number;
+  totalSteps: number;
+  completedSteps: OrderSagaStep[];
+  compensatedSteps: OrderSagaStep[];
+  context: SagaContext;
+  errorMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SagaEvent =
+  | { type: 'STEP_COMPLETED'; step: OrderSagaStep; output?: SagaContext }
+  | { type: 'STEP_FAILED'; step: OrderSagaStep; error: string }
+  | { type: 'STEP_COMPENSATED'; step: OrderSagaStep }
+  | { type: 'COMPENSATION_FAILED'; step: OrderSagaStep; error: string };
+
+export class SagaTransitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SagaTransitionError';
+  }
+}
+
+export function initialState(orderId: string, tenantId: string, context: SagaContext, now: string): SagaState {
+  return {
+    orderId,
+    tenantId,
+    status: 'STARTED',
+    currentStep: 0,
+    totalSteps: ORDER_SAGA_STEPS.length,
+    completedSteps: [],
+    compensatedSteps: [],
+    context,
+    errorMessage: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The step the saga expects next, or undefined when it is finished. */
+export function expectedStep(state: SagaState): OrderSagaStep | undefined {
+  if (state.status === 'STARTED' || state.status === 'IN_PROGRESS') return ORDER_SAGA_STEPS[state.currentStep];
+  if (state.status === 'COMPENSATING') return state.completedSteps[state.completedSteps.length - 1 - state.compensatedSteps.length];
+  return undefined;
+}
+
+/**
+ * Applies one event. Replaying an event already applied (same step, same outcome)
+ * returns the state unchanged, so a retried step report is harmless.
+ */
+export function applyEvent(state: SagaState, event: SagaEvent, now: string): SagaState {
+  if (event.type === 'STEP_COMPLETED' && state.completedSteps.includes(event.step)) return state;
+  if (event.type === 'STEP_COMPENSATED' && state.compensatedSteps.includes(event.step)) return state;
+  if (event.type === 'STEP_FAILED' && (state.status === 'COMPENSATING' || state.status === 'COMPENSATED') && state.errorMessage) {
+    return state;
+  }
+
+  const expected = expectedStep(state);
+  if (expected === undefined) throw new SagaTransitionError(`saga is ${state.status}; no further steps`);
+  if (event.step !== expected) throw new SagaTransitionError(`expected ${expected}, got ${event.type} for ${event.step}`);
+
+  switch (event.type) {
+    case 'STEP_COMPLETED': {
+      if (state.status === 'COMPENSATING') throw new SagaTransitionError('cannot complete a step while compensating');
+      const completedSteps = [...state.completedSteps, event.step];
+      const done = completedSteps.length === state.totalSteps;
+      return {
+        ...state,
+        status: done ? 'COMPLETED' : 'IN_PROGRESS',
+        currentStep: state.currentStep + 1,
+        completedSteps,
+        context: { ...state.context, ...event.output },
+        updatedAt: now,
+      };
+    }
+    case 'STEP_FAILED': {
+      if (state.status === 'COMPENSATING') throw new SagaTransitionError('a compensation cannot fail as a step');
+      // Nothing done yet means nothing to undo.
+      const status = state.completedSteps.length === 0 ? 'COMPENSATED' : 'COMPENSATING';
+      return { ...state, status, errorMessage: `${event.step}: ${event.error}`, updatedAt: now };
+    }
+    case 'STEP_COMPENSATED': {
+      if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
+      const compensatedSteps = [...state.compensatedSteps, event.step];
+      const status = compensatedSteps.length === state.completedSteps.length ? 'COMPENSATED' : 'COMPENSATING';
+      return { ...state, status, compensatedSteps, updatedAt: now };
+    }
+    case 'COMPENSATION_FAILED':
+      if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
+      return { ...state, status: 'FAILED', errorMessage: `${state.errorMessage}; compensation of ${event.step} failed: ${event.error}`, updatedAt: now };
+  }
+}

@@ -1,0 +1,47 @@
+import { createApp } from './app.ts';
+import type { Env } from './env.ts';
+import { createStores } from './db/stores.ts';
+import { createLogger, errorFields } from './lib/logger.ts';
+import { consumeDeadLetters } from './queues/dead-letters.ts';
+import { consumeNotifications } from './queues/notifications.ts';
+import { consumeRatingUpdates } from './queues/rating-updates.ts';
+import { purgeExpiredNotifications } from './services/notifications.ts';
+
+export { OrderSaga } from './durable/order-saga.ts';
+
+const app = createApp();
+
+type Consumer = (batch: MessageBatch<unknown>, env: Env, logger: ReturnType<typeof createLogger>) => Promise<void>;
+
+/** Queue name -> consumer. Dead-letter queues end in `-dlq`. */
+const CONSUMERS: Record<string, Consumer> = {
+  notifications: consumeNotifications,
+  'rating-updates': consumeRatingUpdates,
+  'notifications-dlq': consumeDeadLetters,
+  'rating-updates-dlq': consumeDeadLetters,
+};
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch, env, _ctx) {
+    const logger = createLogger(env.LOG_LEVEL, { queue: batch.queue });
+    const consumer = CONSUMERS[batch.queue];
+    if (!consumer) {
+      logger.error('no consumer for queue; retrying batch', { size: batch.messages.length });
+      batch.retryAll();
+      return;
+    }
+    await consumer(batch, env, logger);
+  },
+
+  async scheduled(controller, env, ctx) {
+    const logger = createLogger(env.LOG_LEVEL, { cron: controller.cron });
+    const stores = createStores(env);
+    const work = purgeExpiredNotifications(stores.mongo())
+      .then((purged) => logger.info('housekeeping done', { purgedNotifications: purged }))
+      .catch((err) => logger.error('housekeeping failed', errorFields(err)))
+      .finally(() => stores.close());
+    ctx.waitUntil(work);
+  },
+} satisfies ExportedHandler<Env, unknown>;

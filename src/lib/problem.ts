@@ -1,0 +1,100 @@
+/**
+ * RFC 9457 problem details. Every error the API returns is one of these, with
+ * `application/problem+json`. Throw a `Problem` from anywhere (route, service, saga
+ * step); the app's error handler renders it.
+ */
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `body.email` or `query.limit`. */
+  field: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://errors.ecommerce-edge.dev/';
+
+export class Problem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+  readonly errors: FieldError[] | undefined;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    slug: string,
+    title: string,
+    detail?: string,
+    opts: { errors?: FieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'Problem';
+    this.status = status;
+    this.title = title;
+    this.type = TYPE_BASE + slug;
+    this.errors = opts.errors;
+    this.extensions = opts.extensions ?? {};
+    this.headers = opts.headers ?? {};
+  }
+
+  toBody(instance?: string): ProblemBody {
+    const body: ProblemBody = { type: this.type, title: this.title, status: this.status, ...this.extensions };
+    if (this.message && this.message !== this.title) body.detail = this.message;
+    if (instance) body.instance = instance;
+    if (this.errors?.length) body.errors = this.errors;
+    return body;
+  }
+}
+
+export const problems = {
+  validation: (errors: FieldError[], detail = 'The request has invalid fields.') =>
+    new Problem(400, 'validation', 'Validation failed', detail, { errors }),
+  malformedJson: () => new Problem(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.'),
+  unauthorized: (detail = 'Authentication is required.') =>
+    new Problem(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'www-authenticate': 'Bearer' } }),
+  forbidden: (detail = 'You do not have permission to do this.') => new Problem(403, 'forbidden', 'Forbidden', detail),
+  notFound: (what = 'Resource') => new Problem(404, 'not-found', 'Not found', `${what} not found.`),
+  routeNotFound: (method: string, path: string) =>
+    new Problem(404, 'route-not-found', 'Not found', `No route for ${method} ${path}.`),
+  methodNotAllowed: () => new Problem(405, 'method-not-allowed', 'Method not allowed'),
+  conflict: (detail: string, extensions?: Record<string, unknown>) =>
+    new Problem(409, 'conflict', 'Conflict', detail, { extensions }),
+  preconditionFailed: (detail: string) => new Problem(412, 'precondition-failed', 'Precondition failed', detail),
+  payloadTooLarge: (limit: number) =>
+    new Problem(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limit} bytes.`, {
+      extensions: { limit },
+    }),
+  unsupportedMediaType: (got: string | undefined) =>
+    new Problem(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      `Expected application/json, got ${got ? `'${got}'` : 'no Content-Type'}.`,
+    ),
+  locked: (detail: string) => new Problem(423, 'locked', 'Locked', detail),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new Problem(429, 'too-many-requests', 'Too many requests', undefined, {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  internal: () =>
+    new Problem(500, 'internal', 'Internal server error', 'An unexpected error occurred. Quote the request id when reporting it.'),
+  unavailable: (detail: string) => new Problem(503, 'unavailable', 'Service unavailable', detail),
+};
+
+export function problemResponse(problem: Problem, requestId?: string): Response {
+  const body = problem.toBody();
+  if (requestId) body.requestId = requestId;
+  return new Response(JSON.stringify(body), {
+    status: problem.status,
+    headers: { 'content-type': 'application/problem+json', ...problem.headers },
+  });
+}

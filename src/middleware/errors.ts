@@ -1,0 +1,53 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
+import { Problem, problemResponse, problems } from '../lib/problem.ts';
+import { errorFields } from '../lib/logger.ts';
+import { validationProblem } from '../lib/validation.ts';
+import { DataApiTimeoutError, DataApiUnavailableError, DuplicateKeyError } from '../db/mongo/errors.ts';
+import type { AppEnv } from '../lib/types.ts';
+
+/** PostgreSQL SQLSTATEs that are the client's fault, not ours. */
+function fromPostgres(err: unknown): Problem | undefined {
+  const code = (err as { code?: unknown })?.code;
+  const cause = (err as { cause?: { code?: unknown } })?.cause;
+  const sqlState = typeof code === 'string' ? code : typeof cause?.code === 'string' ? cause.code : undefined;
+  switch (sqlState) {
+    case '23505':
+      return problems.conflict('A resource with the same unique value already exists.');
+    case '23503':
+      return problems.conflict('The request refers to a resource that does not exist or is still in use.');
+    case '40001':
+    case '40P01':
+      return problems.conflict('The resource was changed concurrently; retry the request.');
+    default:
+      return undefined;
+  }
+}
+
+/** Maps any thrown value to a problem; unknown errors become an opaque 500. */
+export function toProblem(err: unknown): Problem {
+  if (err instanceof Problem) return err;
+  if (err instanceof ZodError) return validationProblem(err, 'body');
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /malformed json/i.test(err.message)) return problems.malformedJson();
+    if (err.status === 413) return problems.payloadTooLarge(0);
+    return new Problem(err.status, 'http-' + err.status, err.message || 'Error');
+  }
+  if (err instanceof DuplicateKeyError) return problems.conflict('A resource with the same unique value already exists.');
+  if (err instanceof DataApiTimeoutError || err instanceof DataApiUnavailableError) {
+    return problems.unavailable('A backing store is temporarily unavailable; retry later.');
+  }
+  return fromPostgres(err) ?? problems.internal();
+}
+
+export const onError: ErrorHandler<AppEnv> = (err, c: Context<AppEnv>) => {
+  const problem = toProblem(err);
+  const logger = c.get('logger');
+  if (problem.status >= 500) logger?.error('request failed', { path: c.req.path, ...errorFields(err) });
+  else logger?.debug('request rejected', { path: c.req.path, status: problem.status, detail: problem.message });
+  return problemResponse(problem, c.get('requestId'));
+};
+
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+  problemResponse(problems.routeNotFound(c.req.method, c.req.path), c.get('requestId'));

@@ -1,0 +1,44 @@
+import { ObjectId } from 'bson';
+import type { DataApiClient } from '../db/mongo/client.ts';
+
+export interface RatingSummary {
+  averageRating: number;
+  reviewCount: number;
+  /** Count of APPROVED reviews per star, 1..5. */
+  histogram: Record<1 | 2 | 3 | 4 | 5, number>;
+}
+
+/**
+ * Rating summary of a product from its APPROVED reviews, in one aggregation.
+ * Grouping by star (one `$sum` accumulator) is deliberate: it also gives the
+ * histogram, and FerretDB v1 computes only the first of several `$sum`
+ * accumulators in one `$group` and has no `$avg`.
+ */
+export async function ratingSummary(mongo: DataApiClient, tenantId: string, productId: string): Promise<RatingSummary> {
+  const rows = await mongo.collection('reviews').aggregate<{ _id: number; n: number }>([
+    { $match: { tenantId, productId, status: 'APPROVED' } },
+    { $group: { _id: '$rating', n: { $sum: 1 } } },
+  ]);
+  const histogram: RatingSummary['histogram'] = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
+  let sum = 0;
+  let reviewCount = 0;
+  for (const { _id: stars, n } of rows) {
+    if (stars >= 1 && stars <= 5 && Number.isInteger(stars)) histogram[stars as 1 | 2 | 3 | 4 | 5] = n;
+    sum += stars * n;
+    reviewCount += n;
+  }
+  const averageRating = reviewCount === 0 ? 0 : Math.round((sum / reviewCount) * 100) / 100;
+  return { averageRating, reviewCount, histogram };
+}
+
+/**
+ * Recomputes a product's denormalised rating. The result depends only on the
+ * reviews, so running it twice (redelivery) is harmless.
+ */
+export async function recomputeProductRating(mongo: DataApiClient, tenantId: string, productId: string): Promise<RatingSummary> {
+  const summary = await ratingSummary(mongo, tenantId, productId);
+  await mongo
+    .collection('products')
+    .updateOne({ _id: new ObjectId(productId), tenantId }, { $set: { averageRating: summary.averageRating, reviewCount: summary.reviewCount } });
+  return summary;
+}

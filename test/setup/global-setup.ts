@@ -1,0 +1,53 @@
+/**
+ * Vitest global setup (Node, once per run): starts the real stack (PostgreSQL
+ * server, WebSocket proxy, FerretDB, Data API gateway) in a child process, waits
+ * until both stores are migrated, and provides the Worker's bindings to the
+ * workerd pool. Teardown stops the child, which stops every server it started.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import type { StackBindings } from '../../scripts/lib/stack.ts';
+
+interface StackInfo {
+  bindings: StackBindings;
+  ownerDatabaseUrl: string;
+  mongoUri: string;
+}
+
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const root = resolve(import.meta.dirname, '../..');
+  const child = spawn(process.execPath, [resolve(root, 'scripts/stack-process.ts')], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: process.env,
+  });
+  const info = await new Promise<StackInfo>((resolveInfo, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('STACK_READY '));
+      if (line) resolveInfo(JSON.parse(line.slice('STACK_READY '.length)) as StackInfo);
+    });
+    child.once('exit', (code) => reject(new Error(`test stack exited (${code}) before it was ready:\n${out}`)));
+  });
+  console.log(`test stack up in ${Date.now() - started} ms`);
+  project.provide('bindings', info.bindings);
+  project.provide('ownerDatabaseUrl', info.ownerDatabaseUrl);
+  project.provide('mongoUri', info.mongoUri);
+
+  return async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    bindings: StackBindings;
+    ownerDatabaseUrl: string;
+    mongoUri: string;
+  }
+}

@@ -1,0 +1,142 @@
+import { ObjectId } from 'bson';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../../src/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
+import { eventually } from './helpers.ts';
+import { testStores } from './stores.ts';
+
+const stores = testStores();
+const mongo = stores.mongo();
+afterAll(() => stores.close());
+
+function notification(overrides: Partial<NotificationMessage> = {}): NotificationMessage {
+  return {
+    eventId: crypto.randomUUID(),
+    tenantId: crypto.randomUUID(),
+    userId: crypto.randomUUID(),
+    type: 'ORDER_CONFIRMATION',
+    title: 'Order Confirmed',
+    message: 'Your order #ORD-1 has been confirmed.',
+    channels: ['EMAIL', 'PUSH'],
+    data: { orderNumber: 'ORD-1' },
+    ...overrides,
+  };
+}
+
+describe('OrderSaga Durable Object', () => {
+  it('persists state across calls and walks the happy path to COMPLETED', async () => {
+    const orderId = crypto.randomUUID();
+    const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+    const started = await saga.start({ orderId, tenantId: crypto.randomUUID(), context: { total: '10.00' } });
+    expect(started).toMatchObject({ status: 'STARTED', currentStep: 0, totalSteps: 3 });
+    // Starting again is idempotent.
+    expect((await saga.start({ orderId, tenantId: 'other' })).tenantId).toBe(started.tenantId);
+
+    await saga.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' });
+    await saga.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }); // replayed report: no change
+    await saga.report({ type: 'STEP_COMPLETED', step: 'PROCESS_PAYMENT', output: { paymentId: 'p1' } });
+    const done = await saga.report({ type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' });
+    expect(done.ok && done.state).toMatchObject({ status: 'COMPLETED', currentStep: 3, context: { total: '10.00', paymentId: 'p1' } });
+    expect(await saga.history()).toHaveLength(4);
+  });
+
+  it('compensates completed steps in reverse order after a failure', async () => {
+    const orderId = crypto.randomUUID();
+    const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+    await saga.start({ orderId, tenantId: crypto.randomUUID() });
+    await saga.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' });
+    const failing = await saga.report({ type: 'STEP_FAILED', step: 'PROCESS_PAYMENT', error: 'card declined' });
+    expect(failing.state).toMatchObject({ status: 'COMPENSATING', errorMessage: 'PROCESS_PAYMENT: card declined' });
+    const refused = await saga.report({ type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' });
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/cannot complete a step while compensating|expected RESERVE_STOCK/) });
+    const compensated = await saga.report({ type: 'STEP_COMPENSATED', step: 'RESERVE_STOCK' });
+    expect(compensated.state?.status).toBe('COMPENSATED');
+  });
+
+  it('rejects out-of-order steps', async () => {
+    const orderId = crypto.randomUUID();
+    const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
+    await saga.start({ orderId, tenantId: crypto.randomUUID() });
+    expect(await saga.report({ type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' })).toMatchObject({
+      ok: false,
+      error: 'expected RESERVE_STOCK, got STEP_COMPLETED for CONFIRM_ORDER',
+    });
+    expect((await saga.state())?.status).toBe('STARTED');
+    const unknown = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(crypto.randomUUID()));
+    expect(await unknown.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' })).toMatchObject({ ok: false, error: 'saga not started' });
+  });
+});
+
+describe('notifications queue', () => {
+  it('a message sent to the real queue binding is consumed and stored once per channel', async () => {
+    const msg = notification();
+    await env.NOTIFICATIONS_QUEUE.send(msg);
+    const stored = await eventually(async () => {
+      const doc = await mongo
+        .collection<{ channelStatus: Record<string, { status: string }> }>('notifications')
+        .findOne({ tenantId: msg.tenantId, eventId: msg.eventId });
+      return doc && doc.channelStatus.EMAIL?.status === 'SENT' && doc.channelStatus.PUSH?.status === 'SENT' ? doc : null;
+    });
+    expect(stored).toMatchObject({ userId: msg.userId, type: 'ORDER_CONFIRMATION', read: false, priority: 'NORMAL' });
+  });
+
+  it('redelivery of the same message stores nothing twice', async () => {
+    const msg = notification();
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const batch = createMessageBatch('notifications', [{ id: `m-${attempt}`, timestamp: new Date(), attempts: attempt, body: msg }]);
+      const ctx = createExecutionContext();
+      await worker.queue(batch, env, ctx);
+      const result = await getQueueResult(batch, ctx);
+      expect(result.explicitAcks).toEqual([`m-${attempt}`]);
+    }
+    const docs = await mongo.collection('notifications').find({ tenantId: msg.tenantId, eventId: msg.eventId });
+    expect(docs).toHaveLength(1);
+  });
+
+  it('a malformed message is acked and recorded as a dead letter, not retried forever', async () => {
+    const id = `bad-${crypto.randomUUID()}`;
+    const batch = createMessageBatch('notifications', [{ id, timestamp: new Date(), attempts: 1, body: { hello: 'world' } }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([id]);
+    expect(await mongo.collection('dead_letters').findOne({ messageId: id })).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+describe('rating-updates queue', () => {
+  it('recomputes the average and count from APPROVED reviews, once per product per batch', async () => {
+    const tenantId = crypto.randomUUID();
+    const { insertedId } = await mongo.collection('products').insertOne({ tenantId, slug: `p-${crypto.randomUUID()}`, averageRating: 0, reviewCount: 0 });
+    const productId = insertedId.toHexString();
+    await mongo.collection('reviews').insertMany([
+      { tenantId, productId, userId: 'a', rating: 5, status: 'APPROVED' },
+      { tenantId, productId, userId: 'b', rating: 4, status: 'APPROVED' },
+      { tenantId, productId, userId: 'c', rating: 4, status: 'APPROVED' },
+      { tenantId, productId, userId: 'd', rating: 1, status: 'REJECTED' },
+    ]);
+    const body = { tenantId, productId, reason: 'approved' };
+    const batch = createMessageBatch('rating-updates', [
+      { id: 'r1', timestamp: new Date(), attempts: 1, body },
+      { id: 'r2', timestamp: new Date(), attempts: 1, body },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(['r1', 'r2']);
+    const product = await mongo.collection('products').findOne({ _id: new ObjectId(productId) });
+    expect(product).toMatchObject({ averageRating: 4.33, reviewCount: 3 });
+  });
+
+  it('a message through the real binding reaches the consumer', async () => {
+    const tenantId = crypto.randomUUID();
+    const { insertedId } = await mongo.collection('products').insertOne({ tenantId, slug: `p-${crypto.randomUUID()}`, averageRating: 0, reviewCount: 0 });
+    await mongo.collection('reviews').insertOne({ tenantId, productId: insertedId.toHexString(), userId: 'a', rating: 3, status: 'APPROVED' });
+    await env.RATING_UPDATES_QUEUE.send({ tenantId, productId: insertedId.toHexString() });
+    await eventually(async () => {
+      const p = await mongo.collection<{ reviewCount: number }>('products').findOne({ _id: insertedId });
+      return p?.reviewCount === 1;
+    });
+  });
+});

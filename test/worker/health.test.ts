@@ -1,0 +1,48 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import type { Env } from '../../src/env.ts';
+import { call } from './helpers.ts';
+
+interface Health {
+  status: string;
+  checks: Record<'postgres' | 'mongo', { status: string; latencyMs: number; error?: string }>;
+}
+
+async function healthWith(overrides: Partial<Env>): Promise<{ status: number; body: Health }> {
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(new Request('http://localhost/api/v1/health'), { ...env, STORE_TIMEOUT_MS: '2000', ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
+describe('GET /api/v1/health', () => {
+  it('reports both stores up with their latency', async () => {
+    const res = await call('/api/v1/health');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Health;
+    expect(body.status).toBe('ok');
+    expect(body.checks.postgres).toMatchObject({ status: 'up' });
+    expect(body.checks.mongo).toMatchObject({ status: 'up' });
+    expect(body.checks.postgres.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers 503 and names PostgreSQL when its URL is wrong', async () => {
+    const { status, body } = await healthWith({ DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:1/none' });
+    expect(status).toBe(503);
+    expect(body.status).toBe('degraded');
+    expect(body.checks.postgres.status).toBe('down');
+    expect(body.checks.mongo.status).toBe('up');
+    // No connection string or credentials leak into the report.
+    expect(JSON.stringify(body)).not.toContain('nothing');
+  });
+
+  it('answers 503 and names MongoDB when the Data API URL is wrong', async () => {
+    const { status, body } = await healthWith({ MONGO_DATA_API_URL: 'http://127.0.0.1:9' });
+    expect(status).toBe(503);
+    expect(body.checks.mongo.status).toBe('down');
+    expect(body.checks.postgres.status).toBe('up');
+  });
+});
