@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadOrCreateSecrets } from './lib/secrets.ts';
 import { startStack } from './lib/stack.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -21,6 +22,7 @@ const stack = await startStack({
     : { kind: 'pglite', dataDir: join(devDir, 'pglite') },
   mongo: process.env.MONGODB_URI ? { kind: 'uri', uri: process.env.MONGODB_URI } : { kind: 'ferretdb', dataDir: join(devDir, 'ferretdb') },
   database: process.env.DATABASE_NAME ?? 'ecommerce',
+  secrets: await loadOrCreateSecrets(join(devDir, 'secrets.json')),
   log: (line) => console.log(`[stack] ${line}`),
 });
 

@@ -2,9 +2,11 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createRouter } from './lib/create-router.ts';
+import { authenticate } from './middleware/auth.ts';
 import { limitBody, requireJsonBody } from './middleware/body-rules.ts';
 import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 
@@ -30,11 +32,18 @@ export function createApp() {
     }),
     limitBody,
     requireJsonBody,
+    authenticate,
   );
   app.onError(onError);
   app.notFound(notFound);
 
   app.route(API_PREFIX, healthRoutes);
+  app.route(API_PREFIX, authRoutes);
+  // The token verification keys, also at the conventional root location.
+  app.route('/', jwksRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -24,6 +24,22 @@ export interface Env {
   MONGO_DATA_SOURCE: string;
   MONGO_DATABASE: string;
 
+  /** JWK set of private signing keys; the first one signs (secret). */
+  JWT_SIGNING_KEYS: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  ACCESS_TOKEN_TTL_SECONDS: string;
+  REFRESH_TOKEN_TTL_DAYS: string;
+  /** Failed logins in a row that lock an account. */
+  MAX_FAILED_LOGINS: string;
+  /** base64 32-byte AES key for TOTP secrets at rest (secret). */
+  TOTP_ENCRYPTION_KEY: string;
+  TOTP_ISSUER: string;
+  /** The tenant whose ADMINs administer all tenants. */
+  PLATFORM_TENANT_ID: string;
+  /** JSON: { "google": { "issuer", "jwksUrl", "audience" }, ... } for social sign-in. */
+  OAUTH_PROVIDERS?: string;
+
   ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;

@@ -16,6 +16,7 @@ import { migrateMongo } from './mongo-migrate.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { startPostgres } from './pg-server.ts';
 import { freePort } from './ports.ts';
+import { generateSecrets, type LocalSecrets } from './secrets.ts';
 import { startWsProxy } from './ws-proxy.ts';
 
 export type PostgresChoice = { kind: 'server' } | { kind: 'pglite'; dataDir: string } | { kind: 'url'; url: string };
@@ -26,11 +27,13 @@ export interface StackOptions {
   mongo: MongoChoice;
   database?: string;
   gatewayPort?: number;
+  /** Signing and encryption keys; generated when not given. */
+  secrets?: LocalSecrets;
   log?: (line: string) => void;
 }
 
 /** What the Worker needs, as its bindings. */
-export interface StackBindings {
+export interface StackBindings extends LocalSecrets {
   DATABASE_URL: string;
   PG_WS_PROXY: string;
   MONGO_DATA_API_URL: string;
@@ -163,6 +166,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         MONGO_DATA_API_URL: gateway.url,
         MONGO_DATA_API_KEY: apiKey,
         MONGO_DATABASE: database,
+        ...(opts.secrets ?? (await generateSecrets())),
       },
       ownerDatabaseUrl,
       mongoUri,

@@ -68,6 +68,9 @@ export const problems = {
   methodNotAllowed: () => new Problem(405, 'method-not-allowed', 'Method not allowed'),
   conflict: (detail: string, extensions?: Record<string, unknown>) =>
     new Problem(409, 'conflict', 'Conflict', detail, { extensions }),
+  /** A unique value is taken; names the field so a form can show it. */
+  conflictField: (field: string, message: string) =>
+    new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] }),
   preconditionFailed: (detail: string) => new Problem(412, 'precondition-failed', 'Precondition failed', detail),
   payloadTooLarge: (limit: number) =>
     new Problem(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limit} bytes.`, {

@@ -1,6 +1,7 @@
 import type { Env } from '../env.ts';
 import type { Logger } from './logger.ts';
 import type { Stores } from '../db/stores.ts';
+import type { Principal } from '../services/auth/principal.ts';
 
 /** Hono environment shared by every router. */
 export interface AppEnv {
@@ -9,5 +10,7 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     stores: Stores;
+    /** Set by `authenticate` when the request carries valid credentials. */
+    principal: Principal | undefined;
   };
 }

@@ -73,6 +73,8 @@ export const users = authSchema.table(
     // Two-Factor Authentication (secret stored encrypted, AES-GCM)
     tfaEnabled: boolean('tfa_enabled').notNull().default(false),
     tfaSecret: varchar('tfa_secret', { length: 255 }),
+    // ADDITION: TOTP time step of the last accepted code, so a code is accepted once.
+    tfaLastUsedStep: integer('tfa_last_used_step'),
     // Multi-tenancy (seed: REFERENCES tenants(id), no ON DELETE action)
     tenantId: uuid('tenant_id')
       .notNull()

@@ -1,0 +1,1 @@
+ALTER TABLE "auth"."users" ADD COLUMN "tfa_last_used_step" integer;

@@ -1,0 +1,84 @@
+import { createRouter } from '../../lib/create-router.ts';
+import { authConfig } from '../../lib/config.ts';
+import { keyRing } from '../../lib/jwt.ts';
+import { principalOf } from '../../middleware/auth.ts';
+import { problems } from '../../lib/problem.ts';
+import { register, login } from '../../services/auth/accounts.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
+import { loadIdentityById, publicUser } from '../../services/auth/identity.ts';
+import { revokeSession, rotateRefreshToken } from '../../services/auth/sessions.ts';
+import { resolveTenant } from '../../services/auth/tenants.ts';
+import { completeTfaLogin, disableTfa, enableTfa, setupTfa } from '../../services/auth/two-factor.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import * as routes from './auth.routes.ts';
+
+export const jwksRoutes = createRouter().openapi(routes.jwks, async (c) => {
+  const ring = await keyRing(c.env.JWT_SIGNING_KEYS);
+  c.header('cache-control', `public, max-age=${Math.min(authConfig(c.env).accessTtlSeconds, 300)}`);
+  return c.json(ring.jwks, 200);
+});
+
+export const authRoutes = createRouter()
+  .route('/', jwksRoutes)
+  .openapi(routes.register, async (c) => {
+    const stores = c.get('stores');
+    const tenant = await resolveTenant(stores.pg('auth').db, c.req.valid('header')['x-tenant-id'], c.req.header('host'));
+    const session = await register(c.env, stores, tenant, c.req.valid('json'));
+    return c.json(session, 201);
+  })
+  .openapi(routes.login, async (c) => {
+    const stores = c.get('stores');
+    const tenant = await resolveTenant(stores.pg('auth').db, c.req.valid('header')['x-tenant-id'], c.req.header('host'));
+    const { login: name, password } = c.req.valid('json');
+    const result = await login(c.env, stores, tenant, name, password);
+    if (result.kind === 'tfa-required') {
+      return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);
+    }
+    return c.json({ user: result.user, tokens: result.tokens }, 200);
+  })
+  .openapi(routes.loginTfa, async (c) => {
+    const { challengeToken, code } = c.req.valid('json');
+    const result = await completeTfaLogin(c.env, c.get('stores'), challengeToken, code);
+    return c.json({ user: result.user, tokens: result.tokens }, 200);
+  })
+  .openapi(routes.refresh, async (c) => {
+    const tokens = await rotateRefreshToken(c.env, c.get('stores').pg('auth').db, c.req.valid('json').refreshToken);
+    return c.json(tokens, 200);
+  })
+  .openapi(routes.logout, async (c) => {
+    await revokeSession(c.get('stores').pg('auth').db, c.req.valid('json').refreshToken, c.get('principal')?.userId);
+    return c.body(null, 204);
+  })
+  .openapi(routes.me, async (c) => {
+    const principal = principalOf(c);
+    const identity = await inTenantTx(c.get('stores').pg('auth').db, principal.tenantId, (tx) => loadIdentityById(tx, principal.userId));
+    if (!identity) throw problems.notFound('User');
+    return c.json(publicUser(identity), 200);
+  })
+  .openapi(routes.createApiKey, async (c) => {
+    const principal = principalOf(c);
+    if (principal.method !== 'token') throw problems.forbidden('API keys cannot create API keys.');
+    const created = await createApiKey(c.get('stores').pg('auth').db, principal, c.req.valid('json'));
+    return c.json(created, 201);
+  })
+  .openapi(routes.listApiKeys, async (c) => {
+    const data = await listApiKeys(c.get('stores').pg('auth').db, principalOf(c));
+    return c.json({ data }, 200);
+  })
+  .openapi(routes.revokeApiKey, async (c) => {
+    await revokeApiKey(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(routes.tfaSetup, async (c) => {
+    const principal = principalOf(c);
+    if (principal.method !== 'token') throw problems.forbidden('Two-factor settings need a user token.');
+    return c.json(await setupTfa(c.env, c.get('stores'), principal), 200);
+  })
+  .openapi(routes.tfaEnable, async (c) => {
+    await enableTfa(c.env, c.get('stores'), principalOf(c), c.req.valid('json').code);
+    return c.body(null, 204);
+  })
+  .openapi(routes.tfaDisable, async (c) => {
+    await disableTfa(c.env, c.get('stores'), principalOf(c), c.req.valid('json').code);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,93 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { bearerSecurity, jsonBody, jsonResponse, problemResponses, TenantHeader, UuidParam } from '../schemas.ts';
+import {
+  ApiKeyCreateBody,
+  ApiKeySchema,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  SessionSchema,
+  TfaChallengeSchema,
+  TokenPairSchema,
+  TotpCode,
+  UserSchema,
+} from './auth.schemas.ts';
+
+const tags = ['Auth'];
+
+export const register = createRoute({
+  method: 'post', path: '/auth/register', tags, summary: 'Register a user in the tenant (X-Tenant-ID or tenant domain)',
+  request: { headers: TenantHeader, body: jsonBody(RegisterBody) },
+  responses: { 201: jsonResponse(SessionSchema, 'Registered and signed in'), ...problemResponses(400, 403, 404, 409, 415) },
+});
+
+export const login = createRoute({
+  method: 'post', path: '/auth/login', tags, summary: 'Sign in with email or username and password',
+  request: { headers: TenantHeader, body: jsonBody(LoginBody) },
+  responses: {
+    200: { description: 'Signed in, or a 2FA challenge when the account has TOTP enabled', content: { 'application/json': { schema: z.union([SessionSchema, TfaChallengeSchema]) } } },
+    ...problemResponses(400, 401, 403, 404, 423),
+  },
+});
+
+export const loginTfa = createRoute({
+  method: 'post', path: '/auth/login/2fa', tags, summary: 'Second step of a 2FA sign-in: the challenge token and a TOTP code',
+  request: { body: jsonBody(z.object({ challengeToken: z.string().min(1).max(2000), code: TotpCode }).strict()) },
+  responses: { 200: jsonResponse(SessionSchema, 'Signed in'), ...problemResponses(400, 401, 423) },
+});
+
+export const refresh = createRoute({
+  method: 'post', path: '/auth/refresh', tags, summary: 'Rotate a refresh token for a new token pair',
+  request: { body: jsonBody(RefreshBody) },
+  responses: { 200: jsonResponse(TokenPairSchema, 'New tokens'), ...problemResponses(400, 401) },
+});
+
+export const logout = createRoute({
+  method: 'post', path: '/auth/logout', tags, summary: 'Revoke the session of a refresh token',
+  request: { body: jsonBody(RefreshBody) },
+  responses: { 204: { description: 'Signed out' }, ...problemResponses(400) },
+});
+
+export const me = createRoute({
+  method: 'get', path: '/auth/me', tags, summary: 'The signed-in user', security: bearerSecurity,
+  responses: { 200: jsonResponse(UserSchema, 'The user'), ...problemResponses(401, 404) },
+});
+
+export const jwks = createRoute({
+  method: 'get', path: '/.well-known/jwks.json', tags, summary: 'Public keys that verify access tokens',
+  responses: { 200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), 'JWK set') },
+});
+
+export const createApiKey = createRoute({
+  method: 'post', path: '/auth/api-keys', tags, summary: 'Create an API key (the key is shown once)', security: bearerSecurity,
+  request: { body: jsonBody(ApiKeyCreateBody) },
+  responses: { 201: jsonResponse(z.object({ key: z.string(), apiKey: ApiKeySchema }), 'Created'), ...problemResponses(400, 401, 403) },
+});
+
+export const listApiKeys = createRoute({
+  method: 'get', path: '/auth/api-keys', tags, summary: "The caller's API keys", security: bearerSecurity,
+  responses: { 200: jsonResponse(z.object({ data: z.array(ApiKeySchema) }), 'Keys'), ...problemResponses(401) },
+});
+
+export const revokeApiKey = createRoute({
+  method: 'delete', path: '/auth/api-keys/{id}', tags, summary: 'Revoke an API key', security: bearerSecurity,
+  request: { params: UuidParam },
+  responses: { 204: { description: 'Revoked' }, ...problemResponses(401, 404) },
+});
+
+export const tfaSetup = createRoute({
+  method: 'post', path: '/auth/2fa/setup', tags, summary: 'Start TOTP setup: a new secret and its otpauth:// URL', security: bearerSecurity,
+  responses: { 200: jsonResponse(z.object({ secret: z.string(), otpauthUrl: z.string() }), 'Scan the URL, then enable with a code'), ...problemResponses(401, 409) },
+});
+
+export const tfaEnable = createRoute({
+  method: 'post', path: '/auth/2fa/enable', tags, summary: 'Enable TOTP with a valid code', security: bearerSecurity,
+  request: { body: jsonBody(z.object({ code: TotpCode }).strict()) },
+  responses: { 204: { description: 'Enabled' }, ...problemResponses(400, 401, 409) },
+});
+
+export const tfaDisable = createRoute({
+  method: 'post', path: '/auth/2fa/disable', tags, summary: 'Disable TOTP with a valid code', security: bearerSecurity,
+  request: { body: jsonBody(z.object({ code: TotpCode }).strict()) },
+  responses: { 204: { description: 'Disabled' }, ...problemResponses(400, 401, 409) },
+});

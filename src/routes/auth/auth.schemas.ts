@@ -1,0 +1,89 @@
+import { z } from '@hono/zod-openapi';
+
+export const Email = z.email().max(255).transform((e) => e.toLowerCase());
+export const Username = z
+  .string()
+  .min(3)
+  .max(100)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, underscore and dash only');
+
+export const RegisterBody = z
+  .object({
+    email: Email,
+    username: Username,
+    password: z.string().min(1).max(128),
+    firstName: z.string().trim().min(1).max(100).optional(),
+    lastName: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict()
+  .openapi('RegisterRequest');
+
+export const LoginBody = z
+  .object({
+    login: z.string().min(1).max(255).openapi({ description: 'Email or username' }),
+    password: z.string().min(1).max(128),
+  })
+  .strict()
+  .openapi('LoginRequest');
+
+export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict().openapi('RefreshRequest');
+
+export const TokenPairSchema = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int(),
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: z.string(),
+  })
+  .openapi('TokenPair');
+
+export const UserSchema = z
+  .object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    email: z.string(),
+    username: z.string(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    authProvider: z.string(),
+    status: z.string(),
+    emailVerified: z.boolean(),
+    accountLocked: z.boolean(),
+    tfaEnabled: z.boolean(),
+    lastLoginAt: z.string().nullable(),
+    createdAt: z.string(),
+    roles: z.array(z.string()),
+    permissions: z.array(z.string()),
+  })
+  .openapi('User');
+
+export const SessionSchema = z.object({ user: UserSchema, tokens: TokenPairSchema }).openapi('Session');
+
+export const TfaChallengeSchema = z
+  .object({ tfaRequired: z.literal(true), challengeToken: z.string(), expiresIn: z.number().int() })
+  .openapi('TfaChallenge');
+
+export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+
+export const ApiKeyCreateBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    scopes: z.array(z.string().min(1).max(100)).min(1).max(50),
+    expiresInDays: z.number().int().min(1).max(365).default(90),
+  })
+  .strict()
+  .openapi('ApiKeyCreateRequest');
+
+export const ApiKeySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    prefix: z.string().nullable(),
+    scopes: z.array(z.string()),
+    revoked: z.boolean(),
+    expiresAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('ApiKey');

@@ -1,0 +1,49 @@
+import { z } from '@hono/zod-openapi';
+
+/** Schemas shared by several routers. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+
+/** Standard error responses for a route's OpenAPI entry. */
+export function problemResponses(...statuses: number[]) {
+  const text: Record<number, string> = {
+    400: 'Invalid input',
+    401: 'Missing or invalid credentials',
+    403: 'Not allowed',
+    404: 'Not found',
+    409: 'Conflict',
+    412: 'Precondition failed',
+    413: 'Body too large',
+    415: 'Body is not JSON',
+    423: 'Locked',
+  };
+  return Object.fromEntries(statuses.map((s) => [s, { description: text[s] ?? 'Error', content: problemContent }]));
+}
+
+export const UuidParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const TenantHeader = z.object({
+  'x-tenant-id': z.uuid().optional().openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant of an unauthenticated call (else the Host must be a tenant domain)' }),
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const bearerSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];

@@ -1,0 +1,173 @@
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { Env } from '../../env.ts';
+import type { Stores } from '../../db/stores.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { tenants, users, type Tenant } from '../../db/pg/schema/index.ts';
+import { authConfig } from '../../lib/config.ts';
+import { keyRing, signPurposeToken } from '../../lib/jwt.ts';
+import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword } from '../../lib/passwords.ts';
+import { Problem, problems } from '../../lib/problem.ts';
+import { deleteProfile, upsertProfile } from '../users/profiles.ts';
+import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
+import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
+import { assertTenantActive } from './tenants.ts';
+
+export const TFA_CHALLENGE = 'tfa-challenge';
+const TFA_CHALLENGE_TTL_SECONDS = 300;
+
+export interface RegisterInput {
+  email: string;
+  username: string;
+  password: string;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/** Which field a unique violation was about, from the constraint name. */
+function duplicateField(err: unknown): 'email' | 'username' | undefined {
+  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pg = e.code === '23505' ? e : e.cause?.code === '23505' ? e.cause : undefined;
+  if (!pg) return undefined;
+  return pg.constraint?.includes('username') ? 'username' : 'email';
+}
+
+const seatLimitReached = (tenant: Pick<Tenant, 'maxUsers'>) =>
+  new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${tenant.maxUsers} users.`);
+
+/**
+ * Registers a LOCAL user with the USER role, then creates their profile before
+ * answering. The tenant row is locked for the seat count, so two registrations can
+ * never both take the last seat. If the profile cannot be created the user is
+ * removed again (no half-registered account).
+ */
+export async function register(env: Env, stores: Stores, tenant: Tenant, input: RegisterInput): Promise<{ user: PublicUser; tokens: TokenPair }> {
+  assertTenantActive(tenant);
+  const policy = checkPasswordPolicy(input.password, { email: input.email, username: input.username });
+  if (policy.length > 0) throw problems.validation(policy.map((message) => ({ field: 'body.password', message })));
+  const passwordHash = await hashPassword(input.password);
+  const email = input.email.toLowerCase();
+  const db = stores.pg('auth').db;
+
+  let created: { identity: Identity; tokens: TokenPair };
+  try {
+    created = await inTenantTx(db, tenant.id, async (tx) => {
+      const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenant.id)).for('update');
+      if (!locked) throw problems.notFound('Tenant');
+      assertTenantActive(locked);
+      const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
+      if (used >= locked.maxUsers) throw seatLimitReached(locked);
+
+      const [user] = await tx
+        .insert(users)
+        .values({ tenantId: tenant.id, email, username: input.username, passwordHash, firstName: input.firstName ?? null, lastName: input.lastName ?? null })
+        .returning({ id: users.id });
+      await tx.execute(sql`
+        insert into auth.user_roles (user_id, role_id, tenant_id)
+        select ${user!.id}, id, ${tenant.id} from auth.roles where name = 'USER'`);
+      const identity = (await loadIdentityById(tx, user!.id))!;
+      return { identity, tokens: await issueTokens(env, tx, identity) };
+    });
+  } catch (err) {
+    const field = duplicateField(err);
+    if (field) throw problems.conflictField(`body.${field}`, `This ${field} is already registered.`);
+    throw err;
+  }
+
+  const { user } = created.identity;
+  try {
+    await upsertProfile(stores.pg('users').db, { tenantId: tenant.id, userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName });
+  } catch (err) {
+    await deleteProfile(stores.pg('users').db, tenant.id, user.id).catch(() => {});
+    await inTenantTx(db, tenant.id, (tx) => tx.delete(users).where(eq(users.id, user.id)));
+    throw err;
+  }
+  return { user: publicUser(created.identity), tokens: created.tokens };
+}
+
+export type LoginResult =
+  | { kind: 'tokens'; user: PublicUser; tokens: TokenPair }
+  | { kind: 'tfa-required'; challengeToken: string; expiresIn: number };
+
+type PasswordOutcome =
+  | { kind: 'ok'; identity: Identity }
+  | { kind: 'bad-credentials' }
+  | { kind: 'locked' }
+  | { kind: 'inactive' };
+
+const invalidCredentials = () =>
+  new Problem(401, 'invalid-credentials', 'Invalid credentials', 'The login or password is wrong.');
+const accountLocked = () => problems.locked('The account is locked after too many failed logins. Contact support.');
+const accountInactive = () => new Problem(403, 'account-inactive', 'Account inactive', 'This account cannot sign in.');
+
+/**
+ * Checks a login (email or username) and password. Unknown users cost the same
+ * password work as known ones and get the same answer as a wrong password. Failed
+ * attempts count up in one UPDATE and lock the account at MAX_FAILED_LOGINS.
+ */
+async function checkPassword(env: Env, stores: Stores, tenant: Tenant, login: string, password: string): Promise<PasswordOutcome> {
+  const maxFailed = authConfig(env).maxFailedLogins;
+  return inTenantTx(stores.pg('auth').db, tenant.id, async (tx) => {
+    const identity = await loadIdentityByLogin(tx, login);
+    if (!identity) {
+      await verifyDummyPassword(password);
+      return { kind: 'bad-credentials' };
+    }
+    const { user } = identity;
+    const verdict = await verifyPassword(password, user.passwordHash);
+    if (user.accountLocked) return { kind: 'locked' };
+    if (!verdict.ok) {
+      const [after] = await tx
+        .update(users)
+        .set({
+          failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
+          accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${maxFailed}`,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(users.id, user.id))
+        .returning({ locked: users.accountLocked });
+      if (after?.locked) await revokeAllSessions(tx, user.id);
+      return after?.locked ? { kind: 'locked' } : { kind: 'bad-credentials' };
+    }
+    if (user.status !== 'ACTIVE') return { kind: 'inactive' };
+    if (verdict.needsRehash) {
+      await tx.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, user.id));
+    }
+    return { kind: 'ok', identity };
+  });
+}
+
+/** Marks a successful sign-in and issues a session, in one transaction. */
+export async function completeLogin(env: Env, stores: Stores, identity: Identity): Promise<LoginResult> {
+  const tokens = await inTenantTx(stores.pg('auth').db, identity.user.tenantId, async (tx) => {
+    await tx
+      .update(users)
+      .set({ failedLoginAttempts: 0, lastLoginAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(users.id, identity.user.id)));
+    return issueTokens(env, tx, identity);
+  });
+  return { kind: 'tokens', user: publicUser({ ...identity, user: { ...identity.user, failedLoginAttempts: 0, lastLoginAt: new Date() } }), tokens };
+}
+
+export async function login(env: Env, stores: Stores, tenant: Tenant, login: string, password: string): Promise<LoginResult> {
+  assertTenantActive(tenant);
+  const outcome = await checkPassword(env, stores, tenant, login, password);
+  switch (outcome.kind) {
+    case 'bad-credentials':
+      throw invalidCredentials();
+    case 'locked':
+      throw accountLocked();
+    case 'inactive':
+      throw accountInactive();
+  }
+  const { identity } = outcome;
+  if (identity.user.tfaEnabled) {
+    const cfg = authConfig(env);
+    const challengeToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), TFA_CHALLENGE, identity.user.id, { tid: identity.user.tenantId }, {
+      issuer: cfg.issuer,
+      audience: cfg.audience,
+      ttlSeconds: TFA_CHALLENGE_TTL_SECONDS,
+    });
+    return { kind: 'tfa-required', challengeToken, expiresIn: TFA_CHALLENGE_TTL_SECONDS };
+  }
+  return completeLogin(env, stores, identity);
+}

@@ -1,0 +1,109 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/pg/client.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { apiKeys } from '../../db/pg/schema/index.ts';
+import { randomToken, sha256Hex } from '../../lib/bytes.ts';
+import { Problem, problems } from '../../lib/problem.ts';
+import type { Principal } from './principal.ts';
+
+/**
+ * API keys for service-to-service calls. A key is `ek_<tenantId>_<43 random chars>`,
+ * shown once at creation. Stored: its SHA-256 (`key_value`) and a short non-secret
+ * prefix for display. Scopes are a subset of the owner's permissions at creation,
+ * and at use the key gets scopes ∩ the owner's current permissions (and no roles).
+ */
+const API_KEY = /^ek_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string | null;
+  scopes: string[];
+  revoked: boolean;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+function view(row: typeof apiKeys.$inferSelect): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.keyPrefix,
+    scopes: row.scopes,
+    revoked: row.revoked,
+    expiresAt: row.expiresAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function createApiKey(
+  db: Database,
+  owner: Principal,
+  input: { name: string; scopes: string[]; expiresInDays: number },
+): Promise<{ key: string; apiKey: ApiKeyView }> {
+  const outside = input.scopes.filter((s) => !owner.permissions.includes(s));
+  if (outside.length > 0) {
+    throw new Problem(403, 'scope-exceeds-permissions', 'Scope exceeds permissions', `You do not hold: ${outside.join(', ')}.`, {
+      errors: [{ field: 'body.scopes', message: `not among your permissions: ${outside.join(', ')}` }],
+    });
+  }
+  const secret = randomToken(32);
+  const key = `ek_${owner.tenantId}_${secret}`;
+  const [row] = await inTenantTx(db, owner.tenantId, async (tx) =>
+    tx
+      .insert(apiKeys)
+      .values({
+        tenantId: owner.tenantId,
+        userId: owner.userId,
+        name: input.name,
+        keyValue: await sha256Hex(key),
+        keyPrefix: `ek_${secret.slice(0, 8)}`,
+        scopes: [...new Set(input.scopes)].sort(),
+        expiresAt: new Date(Date.now() + input.expiresInDays * 86_400_000),
+      })
+      .returning(),
+  );
+  return { key, apiKey: view(row!) };
+}
+
+export async function listApiKeys(db: Database, owner: Principal): Promise<ApiKeyView[]> {
+  const rows = await inTenantTx(db, owner.tenantId, (tx) =>
+    tx.select().from(apiKeys).where(eq(apiKeys.userId, owner.userId)).orderBy(desc(apiKeys.createdAt)),
+  );
+  return rows.map(view);
+}
+
+/** Revokes one of the caller's keys; another user's key is "not found". */
+export async function revokeApiKey(db: Database, owner: Principal, id: string): Promise<void> {
+  const rows = await inTenantTx(db, owner.tenantId, (tx) =>
+    tx
+      .update(apiKeys)
+      .set({ revoked: true, updatedAt: sql`now()` })
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, owner.userId)))
+      .returning({ id: apiKeys.id }),
+  );
+  if (rows.length === 0) throw problems.notFound('API key');
+}
+
+/** One statement (auth.use_api_key): tenant, validity, last_used_at, owner's rights. */
+export async function authenticateApiKey(db: Database, key: string): Promise<Principal> {
+  const match = API_KEY.exec(key);
+  if (!match) throw problems.unauthorized('The API key is invalid.');
+  const tenantId = match[1]!;
+  const { rows } = await db.execute<{ key_id: string; user_id: string; scopes: string[]; permissions: string[]; roles: string[] }>(
+    sql`select * from auth.use_api_key(${tenantId}::uuid, ${await sha256Hex(key)})`,
+  );
+  const row = rows[0];
+  if (!row) throw problems.unauthorized('The API key is invalid, revoked or expired.');
+  return {
+    userId: row.user_id,
+    tenantId,
+    // A key carries permissions (its scopes), never roles: role-gated routes need a user token.
+    roles: [],
+    permissions: row.scopes.filter((s) => row.permissions.includes(s)),
+    method: 'api-key',
+    apiKeyId: row.key_id,
+  };
+}

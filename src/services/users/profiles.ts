@@ -1,0 +1,166 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../../db/pg/client.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { userPreferences, userProfiles, type GENDERS, type UserProfile } from '../../db/pg/schema/index.ts';
+import type { Stores } from '../../db/stores.ts';
+import { problems } from '../../lib/problem.ts';
+import { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
+
+export interface ProfileSeed {
+  tenantId: string;
+  userId: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+}
+
+/**
+ * Creates the user's profile and default preferences if missing, and keeps email
+ * and names in step with the auth user. Idempotent: registration calls it before
+ * answering, and reads call it again as a repair path.
+ */
+export async function upsertProfileTx(tx: Transaction, seed: ProfileSeed): Promise<UserProfile> {
+  const [profile] = await tx
+    .insert(userProfiles)
+    .values({ tenantId: seed.tenantId, userId: seed.userId, email: seed.email, firstName: seed.firstName, lastName: seed.lastName })
+    .onConflictDoUpdate({
+      target: userProfiles.userId,
+      set: { email: seed.email, firstName: seed.firstName, lastName: seed.lastName, updatedAt: sql`now()` },
+    })
+    .returning();
+  await tx
+    .insert(userPreferences)
+    .values({ tenantId: seed.tenantId, userProfileId: profile!.id })
+    .onConflictDoNothing({ target: userPreferences.userProfileId });
+  return profile!;
+}
+
+export function upsertProfile(db: Database, seed: ProfileSeed): Promise<UserProfile> {
+  return inTenantTx(db, seed.tenantId, (tx) => upsertProfileTx(tx, seed));
+}
+
+export async function findProfile(tx: Transaction, userId: string): Promise<UserProfile | null> {
+  const [profile] = await tx
+    .select()
+    .from(userProfiles)
+    .where(and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt)))
+    .limit(1);
+  return profile ?? null;
+}
+
+/** Removes a profile (compensation when registration cannot finish). */
+export async function deleteProfile(db: Database, tenantId: string, userId: string): Promise<void> {
+  await inTenantTx(db, tenantId, (tx) => tx.delete(userProfiles).where(eq(userProfiles.userId, userId)));
+}
+
+// ---------------------------------------------------------------------------
+// The signed-in user's own profile (GET|PATCH /users/me/profile)
+// ---------------------------------------------------------------------------
+
+/** Whose data a request works on: always the principal, never an id from the URL. */
+export interface Owner {
+  userId: string;
+  tenantId: string;
+}
+
+/** Returned by a unit of work that found no profile row; `withProfile` repairs and retries. */
+export const NO_PROFILE: unique symbol = Symbol('no-profile');
+
+/** Fields a user may change on their profile; `null` clears. Email is managed by auth. */
+export interface ProfilePatch {
+  firstName?: string | null;
+  lastName?: string | null;
+  phone?: string | null;
+  dateOfBirth?: string | null;
+  gender?: (typeof GENDERS)[number] | null;
+  avatarUrl?: string | null;
+  bio?: string | null;
+}
+
+export function profileView(p: UserProfile) {
+  return {
+    id: p.id,
+    userId: p.userId,
+    email: p.email,
+    firstName: p.firstName,
+    lastName: p.lastName,
+    phone: p.phone,
+    dateOfBirth: p.dateOfBirth,
+    gender: p.gender as (typeof GENDERS)[number] | null,
+    avatarUrl: p.avatarUrl,
+    bio: p.bio,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+export type ProfileView = ReturnType<typeof profileView>;
+
+/**
+ * Rebuilds a missing profile (and default preferences) from the auth user.
+ * Registration normally creates both; this is the repair path. 404 when the auth
+ * user is gone or the profile was deleted.
+ */
+export async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile> {
+  const seed = await readProfileSeed(stores.pg('auth').db, owner.tenantId, owner.userId);
+  if (!seed) throw problems.notFound('User');
+  const profile = await upsertProfile(stores.pg('users').db, seed);
+  if (profile.deletedAt) throw problems.notFound('Profile');
+  return profile;
+}
+
+/**
+ * Runs `work` in one tenant transaction on the users database. When it reports the
+ * profile missing (returns NO_PROFILE, having written nothing), repairs the profile
+ * once and runs it again.
+ */
+export async function withProfile<T>(stores: Stores, owner: Owner, work: (tx: Transaction) => Promise<T | typeof NO_PROFILE>): Promise<T> {
+  const db = stores.pg('users').db;
+  const first = await inTenantTx(db, owner.tenantId, work);
+  if (first !== NO_PROFILE) return first;
+  await repairProfile(stores, owner);
+  const second = await inTenantTx(db, owner.tenantId, work);
+  if (second === NO_PROFILE) throw problems.notFound('Profile');
+  return second;
+}
+
+/** The id of the owner's live profile, row-locked so that writes to their addresses serialize. */
+export async function lockProfileId(tx: Transaction, userId: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ id: userProfiles.id })
+    .from(userProfiles)
+    .where(and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt)))
+    .for('update');
+  return row?.id ?? null;
+}
+
+/** The owner's profile; a missing one is rebuilt from the auth user. */
+export async function getMyProfile(stores: Stores, owner: Owner): Promise<ProfileView> {
+  const found = await inTenantTx(stores.pg('users').db, owner.tenantId, (tx) => findProfile(tx, owner.userId));
+  return profileView(found ?? (await repairProfile(stores, owner)));
+}
+
+/**
+ * Applies a partial update in one UPDATE ... RETURNING. Name changes are copied to
+ * the auth user while the profile row is still locked by that UPDATE: if the copy
+ * fails, the profile change rolls back too.
+ */
+export async function updateMyProfile(stores: Stores, owner: Owner, patch: ProfilePatch): Promise<ProfileView> {
+  const names: NameChange = {};
+  if (patch.firstName !== undefined) names.firstName = patch.firstName;
+  if (patch.lastName !== undefined) names.lastName = patch.lastName;
+  const renames = Object.keys(names).length > 0;
+
+  const updated = await withProfile(stores, owner, async (tx) => {
+    const [row] = await tx
+      .update(userProfiles)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
+      .returning();
+    if (!row) return NO_PROFILE;
+    if (renames && !(await syncAuthUserNames(stores.pg('auth').db, owner.tenantId, owner.userId, names))) {
+      throw problems.notFound('User');
+    }
+    return row;
+  });
+  return profileView(updated);
+}

@@ -1,0 +1,127 @@
+import { eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import { users } from '../../src/db/pg/schema/index.ts';
+import { call, postJson, problemOf } from './helpers.ts';
+import { bearer, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
+import { testStores } from './stores.ts';
+
+const LOGIN = '/api/v1/auth/login';
+const loginAs = (tenantId: string, login: string, password: string) => postJson(LOGIN, { login, password }, { 'x-tenant-id': tenantId });
+
+async function updateUser(user: TestUser, values: Partial<typeof users.$inferInsert>) {
+  const stores = testStores();
+  try {
+    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.update(users).set(values).where(eq(users.id, user.id)));
+  } finally {
+    await stores.close();
+  }
+}
+
+async function readUser(user: TestUser) {
+  const stores = testStores();
+  try {
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(users).where(eq(users.id, user.id)));
+    return row!;
+  } finally {
+    await stores.close();
+  }
+}
+
+describe('POST /auth/login: refused', () => {
+  it('a wrong password and an unknown user get the same 401 answer', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const wrong = await loginAs(tenantId, user.email, 'Wrong-Password-1');
+    const unknown = await loginAs(tenantId, 'nobody@example.com', 'Wrong-Password-1');
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const [a, b] = [await problemOf(wrong), await problemOf(unknown)];
+    expect({ ...a, requestId: undefined }).toEqual({ ...b, requestId: undefined });
+  });
+
+  it('counts failed attempts and locks the account at the threshold (423), even for the right password', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    for (let i = 1; i <= 4; i++) expect((await loginAs(tenantId, user.email, 'Wrong-Password-1')).status).toBe(401);
+    expect((await readUser(user)).failedLoginAttempts).toBe(4);
+    const fifth = await loginAs(tenantId, user.email, 'Wrong-Password-1');
+    expect(fifth.status).toBe(423);
+    expect((await readUser(user)).accountLocked).toBe(true);
+    expect((await loginAs(tenantId, user.email, user.password)).status).toBe(423);
+    // The lock also ended the sessions the user had.
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+  });
+
+  it('a successful login resets the failure count and records last_login_at', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    await loginAs(tenantId, user.email, 'Wrong-Password-1');
+    await loginAs(tenantId, user.email, 'Wrong-Password-1');
+    expect((await loginAs(tenantId, user.username.toUpperCase(), user.password)).status).toBe(200);
+    const row = await readUser(user);
+    expect(row.failedLoginAttempts).toBe(0);
+    expect(row.lastLoginAt).toBeInstanceOf(Date);
+  });
+
+  it('INACTIVE, SUSPENDED and DELETED users cannot sign in', async () => {
+    const tenantId = await createTenant();
+    for (const status of ['INACTIVE', 'SUSPENDED'] as const) {
+      const user = await registerUser(tenantId);
+      await updateUser(user, { status });
+      const res = await loginAs(tenantId, user.email, user.password);
+      expect(res.status).toBe(403);
+      expect((await problemOf(res)).title).toBe('Account inactive');
+    }
+    const deleted = await registerUser(tenantId);
+    await updateUser(deleted, { status: 'DELETED', deletedAt: new Date() });
+    expect((await loginAs(tenantId, deleted.email, deleted.password)).status).toBe(401);
+  });
+
+  it('no login into a SUSPENDED tenant, nor with the right password in another tenant', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const other = await createTenant();
+    expect((await loginAs(other, user.email, user.password)).status).toBe(401);
+    const stores = testStores();
+    await stores.pg('auth').db.execute(sql`update auth.tenants set status = 'SUSPENDED' where id = ${tenantId}`);
+    await stores.close();
+    expect((await loginAs(tenantId, user.email, user.password)).status).toBe(403);
+  });
+
+  it('bad bodies: 400 naming the field', async () => {
+    const tenantId = await createTenant();
+    const res = await postJson(LOGIN, { login: 5 }, { 'x-tenant-id': tenantId });
+    expect(res.status).toBe(400);
+    const fields = (await problemOf(res)).errors?.map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['body.login', 'body.password']));
+  });
+});
+
+describe('POST /auth/login: accepted', () => {
+  it('by email or username, any case, and the token works for GET /auth/me', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    for (const name of [user.email.toUpperCase(), user.username]) {
+      const res = await loginAs(tenantId, name, user.password);
+      expect(res.status).toBe(200);
+      const { tokens } = (await res.json()) as { tokens: { accessToken: string } };
+      const me = await call('/api/v1/auth/me', { headers: bearer(tokens) });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ id: user.id, email: user.email, roles: ['USER'] });
+    }
+  });
+
+  it('verifies a bcrypt hash imported from the old system and rehashes it', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    // $2a$ hash of user.password at cost 4, as the Java system stored them.
+    const bcrypt = await import('bcryptjs');
+    await updateUser(user, { passwordHash: bcrypt.hashSync(user.password, bcrypt.genSaltSync(4)).replace(/^\$2b\$/, '$2a$') });
+    expect((await readUser(user)).passwordHash).toMatch(/^\$2a\$04\$/);
+    expect((await loginAs(tenantId, user.email, user.password)).status).toBe(200);
+    expect((await readUser(user)).passwordHash).toMatch(/^\$pbkdf2-sha256\$/);
+    expect((await loginAs(tenantId, user.email, user.password)).status).toBe(200);
+  });
+
+});

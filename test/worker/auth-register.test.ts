@@ -1,0 +1,116 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import { call, postJson, problemOf } from './helpers.ts';
+import { createTenant, PASSWORD, registerUser } from './identity-helpers.ts';
+import { testStores } from './stores.ts';
+
+const REGISTER = '/api/v1/auth/register';
+const body = (overrides: Record<string, unknown> = {}) => {
+  const handle = `u${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  return { email: `${handle}@example.com`, username: handle, password: PASSWORD, ...overrides };
+};
+
+describe('POST /auth/register: refused', () => {
+  it('without a tenant (no X-Tenant-ID, no tenant domain): 400 naming the header', async () => {
+    const res = await postJson(REGISTER, body());
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors?.[0]?.field).toBe('header.x-tenant-id');
+  });
+
+  it('for an unknown tenant: 404; for a malformed tenant id: 400', async () => {
+    expect((await postJson(REGISTER, body(), { 'x-tenant-id': crypto.randomUUID() })).status).toBe(404);
+    const res = await postJson(REGISTER, body(), { 'x-tenant-id': 'not-a-uuid' });
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors?.[0]?.field).toBe('header.x-tenant-id');
+  });
+
+  it('in a SUSPENDED or DELETED tenant: 403', async () => {
+    for (const status of ['SUSPENDED', 'DELETED'] as const) {
+      const tenantId = await createTenant({ status });
+      const res = await postJson(REGISTER, body(), { 'x-tenant-id': tenantId });
+      expect(res.status).toBe(403);
+    }
+  });
+
+  it('with wrong types, missing and unknown fields: 400 naming each field', async () => {
+    const tenantId = await createTenant();
+    const res = await postJson(REGISTER, { email: 'nope', username: 7, extra: true }, { 'x-tenant-id': tenantId });
+    expect(res.status).toBe(400);
+    const fields = (await problemOf(res)).errors?.map((e) => e.field) ?? [];
+    expect(fields).toEqual(expect.arrayContaining(['body.email', 'body.username', 'body.password']));
+    expect(fields.some((f) => f.startsWith('body'))).toBe(true);
+  });
+
+  it('with a weak password: 400 on body.password with the policy reasons', async () => {
+    const tenantId = await createTenant();
+    const res = await postJson(REGISTER, body({ password: 'short' }), { 'x-tenant-id': tenantId });
+    expect(res.status).toBe(400);
+    const problem = await problemOf(res);
+    expect(problem.errors?.every((e) => e.field === 'body.password')).toBe(true);
+    expect(problem.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('malformed JSON: 400; not JSON: 415', async () => {
+    const tenantId = await createTenant();
+    const malformed = await call(REGISTER, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId }, body: '{"email": ' });
+    expect(malformed.status).toBe(400);
+    expect((await problemOf(malformed)).title).toBe('Malformed JSON');
+    const form = await call(REGISTER, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-tenant-id': tenantId }, body: 'email=a' });
+    expect(form.status).toBe(415);
+  });
+
+  it('a taken email or username, in any letter case: 409 naming the field, nothing written', async () => {
+    const tenantId = await createTenant();
+    const first = await registerUser(tenantId);
+    const dupEmail = await postJson(REGISTER, body({ email: first.email.toUpperCase() }), { 'x-tenant-id': tenantId });
+    expect(dupEmail.status).toBe(409);
+    expect((await problemOf(dupEmail)).errors?.[0]?.field).toBe('body.email');
+    const dupName = await postJson(REGISTER, body({ username: first.username.toUpperCase() }), { 'x-tenant-id': tenantId });
+    expect(dupName.status).toBe(409);
+    expect((await problemOf(dupName)).errors?.[0]?.field).toBe('body.username');
+
+    const stores = testStores();
+    const { rows } = await inTenantTx(stores.pg('auth').db, tenantId, (tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from auth.users`));
+    await stores.close();
+    expect(rows[0]?.n).toBe(1);
+  });
+
+  it('past max_users, even under concurrent registrations: exactly the free seats are taken', async () => {
+    const tenantId = await createTenant({ maxUsers: 3 });
+    await registerUser(tenantId);
+    const attempts = await Promise.all(Array.from({ length: 6 }, () => postJson(REGISTER, body(), { 'x-tenant-id': tenantId })));
+    const statuses = attempts.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 409, 409, 409, 409]);
+    const refused = attempts.find((r) => r.status === 409)!;
+    expect((await problemOf(refused)).title).toBe('Seat limit reached');
+  });
+});
+
+describe('POST /auth/register: accepted', () => {
+  it('creates a USER with its permissions, a session, and stores only a hash', async () => {
+    const tenantId = await createTenant();
+    const input = body({ firstName: 'Ada', lastName: 'Lovelace', email: `Ada.${crypto.randomUUID().slice(0, 8)}@Example.com` });
+    const res = await postJson(REGISTER, input, { 'x-tenant-id': tenantId });
+    expect(res.status).toBe(201);
+    const session = (await res.json()) as { user: Record<string, unknown>; tokens: Record<string, unknown> };
+    expect(session.user).toMatchObject({
+      tenantId,
+      email: String(input.email).toLowerCase(),
+      firstName: 'Ada',
+      roles: ['USER'],
+      permissions: ['read:orders', 'read:products', 'write:orders'],
+      status: 'ACTIVE',
+      authProvider: 'LOCAL',
+    });
+    expect(session.user).not.toHaveProperty('passwordHash');
+    expect(session.tokens).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+
+    const stores = testStores();
+    const { rows } = await inTenantTx(stores.pg('auth').db, tenantId, (tx) =>
+      tx.execute<{ password_hash: string }>(sql`select password_hash from auth.users where id = ${session.user.id as string}`),
+    );
+    await stores.close();
+    expect(rows[0]?.password_hash).toMatch(/^\$pbkdf2-sha256\$v=1\$i=100000\$/);
+  });
+});

@@ -1,0 +1,160 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { SignJWT, UnsecuredJWT, base64url, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import type { Env } from '../../src/env.ts';
+import { call, postJson, problemOf } from './helpers.ts';
+import { createTenant, registerUser } from './identity-helpers.ts';
+
+const ME = '/api/v1/auth/me';
+const meWith = (token: string) => call(ME, { headers: { authorization: `Bearer ${token}` } });
+
+async function newKey(kid: string): Promise<JWK> {
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return { ...((await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK), kid, alg: 'ES256' };
+}
+
+function signWith(jwk: JWK, claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
+  return importJWK(jwk, 'ES256').then((key) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'at+jwt', ...header })
+      .sign(key),
+  );
+}
+
+async function fetchWithEnv(path: string, init: RequestInit, overrides: Partial<Env>) {
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(new Request(`http://localhost${path}`, init), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe('access tokens', () => {
+  it('publishes the verification keys (public parts only) at the JWKS endpoint', async () => {
+    const res = await call('/api/v1/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: JWK[] };
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) {
+      expect(k).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
+      expect(k).not.toHaveProperty('d');
+    }
+    const atRoot = await call('/.well-known/jwks.json');
+    expect(atRoot.status).toBe(200);
+    expect(((await atRoot.json()) as { keys: JWK[] }).keys).toEqual(keys);
+  });
+
+  it('carries kid, iss, aud, exp, sub, tenant, roles and permissions', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const header = decodeProtectedHeader(user.accessToken);
+    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(user.accessToken.split('.')[1]!)));
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    expect(header.kid).toBeTruthy();
+    expect(payload).toMatchObject({ sub: user.id, tid: tenantId, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, roles: ['USER'] });
+    expect(payload.exp - payload.iat).toBe(900);
+  });
+
+  it('rejects: missing, garbage, alg none, forged signature, unknown kid, tampered, wrong audience/issuer/type, expired', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const base = { sub: user.id, tid: tenantId, roles: ['ADMIN'], perms: ['delete:products'] };
+    const now = Math.floor(Date.now() / 1000);
+    const good = { ...base, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, iat: now, exp: now + 60 };
+    const { keys } = JSON.parse(env.JWT_SIGNING_KEYS) as { keys: JWK[] };
+    const real = keys[0]!;
+    const forger = await newKey(real.kid!); // same kid, other key
+
+    const [p1, p2] = user.accessToken.split('.');
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(p2!)));
+    const tampered = `${p1}.${base64url.encode(JSON.stringify({ ...claims, roles: ['ADMIN'] }))}.${user.accessToken.split('.')[2]}`;
+
+    const cases: Record<string, string> = {
+      garbage: 'not.a.jwt',
+      algNone: new UnsecuredJWT(good).encode(),
+      forged: await signWith(forger, good),
+      unknownKid: await signWith({ ...(await newKey('nope')) }, good),
+      tampered,
+      wrongAudience: await signWith(real, { ...good, aud: 'someone-else' }),
+      wrongIssuer: await signWith(real, { ...good, iss: 'https://evil.example' }),
+      wrongType: await signWith(real, good, { typ: 'JWT' }),
+      expired: await signWith(real, { ...good, iat: now - 3600, exp: now - 600 }),
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      const res = await meWith(token);
+      expect(res.status, name).toBe(401);
+      expect((await problemOf(res)).status, name).toBe(401);
+    }
+    const expired = await problemOf(await meWith(cases.expired!));
+    expect(expired.detail).toContain('expired');
+    expect((await call(ME)).status).toBe(401);
+    expect((await call(ME, { headers: { authorization: `Basic ${btoa('a:b')}` } })).status).toBe(401);
+    // The correctly signed one passes.
+    expect((await meWith(await signWith(real, good))).status).toBe(200);
+  });
+
+  it('key rotation: the new first key signs, the old key still verifies', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId); // token signed by the current key
+    const { keys } = JSON.parse(env.JWT_SIGNING_KEYS) as { keys: JWK[] };
+    const rotated = JSON.stringify({ keys: [await newKey('next-key'), ...keys] });
+
+    const oldTokenStillValid = await fetchWithEnv(ME, { headers: { authorization: `Bearer ${user.accessToken}` } }, { JWT_SIGNING_KEYS: rotated });
+    expect(oldTokenStillValid.status).toBe(200);
+
+    const login = await fetchWithEnv(
+      '/api/v1/auth/login',
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId }, body: JSON.stringify({ login: user.email, password: user.password }) },
+      { JWT_SIGNING_KEYS: rotated },
+    );
+    const { tokens } = (await login.json()) as { tokens: { accessToken: string } };
+    expect(decodeProtectedHeader(tokens.accessToken).kid).toBe('next-key');
+    const jwks = await fetchWithEnv('/api/v1/.well-known/jwks.json', {}, { JWT_SIGNING_KEYS: rotated });
+    expect(((await jwks.json()) as { keys: JWK[] }).keys.map((k) => k.kid)).toEqual(['next-key', keys[0]!.kid]);
+    // Servers still on the old configuration do not accept the new key's tokens.
+    expect((await meWith(tokens.accessToken)).status).toBe(401);
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotate on every use; the old one is dead', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const first = await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+    expect(first.status).toBe(200);
+    const pair = (await first.json()) as { accessToken: string; refreshToken: string };
+    expect(pair.refreshToken).not.toBe(user.refreshToken);
+    expect((await meWith(pair.accessToken)).status).toBe(200);
+    const second = await postJson('/api/v1/auth/refresh', { refreshToken: pair.refreshToken });
+    expect(second.status).toBe(200);
+  });
+
+  it('reuse of a rotated token revokes the whole family', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const rotated = (await (await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).json()) as { refreshToken: string };
+    const replay = await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+    expect(replay.status).toBe(401);
+    expect((await problemOf(replay)).detail).toContain('already used');
+    // The legitimate latest token is revoked too.
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: rotated.refreshToken })).status).toBe(401);
+  });
+
+  it('two concurrent refreshes with one token: exactly one wins', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const results = await Promise.all([1, 2, 3].map(() => postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('logout revokes the session; unknown and malformed tokens are refused', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    expect((await postJson('/api/v1/auth/logout', { refreshToken: user.refreshToken })).status).toBe(204);
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: `rt_${tenantId}_${'A'.repeat(43)}` })).status).toBe(401);
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: 'garbage' })).status).toBe(401);
+    expect((await postJson('/api/v1/auth/refresh', {})).status).toBe(400);
+  });
+});
