@@ -9,6 +9,7 @@
  *   node scripts/stack-process.ts            # throwaway PostgreSQL + FerretDB
  *   TEST_DATABASE_URL=... TEST_MONGODB_URI=... node scripts/stack-process.ts
  */
+import { startOidcIssuer } from './lib/oidc-issuer.ts';
 import { startStack } from './lib/stack.ts';
 
 const verbose = Boolean(process.env.STACK_VERBOSE);
@@ -19,15 +20,25 @@ const stack = await startStack({
   log: verbose ? (line) => console.error(`[stack] ${line}`) : undefined,
 });
 
+// A local OpenID Connect issuer stands in for Google in social sign-in tests.
+const oidc = await startOidcIssuer();
+const oauthProviders = { google: { issuer: oidc.issuer, jwksUrl: oidc.jwksUrl, audience: 'test-client-id' } };
+
 console.log(
   'STACK_READY ' +
-    JSON.stringify({ bindings: stack.bindings, ownerDatabaseUrl: stack.ownerDatabaseUrl, mongoUri: stack.mongoUri }),
+    JSON.stringify({
+      bindings: { ...stack.bindings, OAUTH_PROVIDERS: JSON.stringify(oauthProviders) },
+      ownerDatabaseUrl: stack.ownerDatabaseUrl,
+      mongoUri: stack.mongoUri,
+      oidc: { issuer: oidc.issuer, audience: 'test-client-id', privateJwk: oidc.privateJwk },
+    }),
 );
 
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
   stopping = true;
+  await oidc.stop();
   await stack.stop();
   process.exit(0);
 }

@@ -9,8 +9,15 @@ import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { StackBindings } from '../../scripts/lib/stack.ts';
 
+interface OidcInfo {
+  issuer: string;
+  audience: string;
+  privateJwk: Record<string, unknown>;
+}
+
 interface StackInfo {
-  bindings: StackBindings;
+  bindings: StackBindings & { OAUTH_PROVIDERS: string };
+  oidc: OidcInfo;
   ownerDatabaseUrl: string;
   mongoUri: string;
 }
@@ -36,6 +43,7 @@ export default async function setup(project: TestProject) {
   project.provide('bindings', info.bindings);
   project.provide('ownerDatabaseUrl', info.ownerDatabaseUrl);
   project.provide('mongoUri', info.mongoUri);
+  project.provide('oidc', info.oidc);
 
   return async () => {
     const exited = new Promise((r) => child.once('exit', r));
@@ -46,8 +54,9 @@ export default async function setup(project: TestProject) {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    bindings: StackBindings;
+    bindings: StackBindings & { OAUTH_PROVIDERS: string };
     ownerDatabaseUrl: string;
     mongoUri: string;
+    oidc: OidcInfo;
   }
 }

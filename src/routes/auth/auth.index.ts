@@ -7,6 +7,7 @@ import { register, login } from '../../services/auth/accounts.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
 import { loadIdentityById, publicUser } from '../../services/auth/identity.ts';
 import { revokeSession, rotateRefreshToken } from '../../services/auth/sessions.ts';
+import { signInWithProvider } from '../../services/auth/oauth.ts';
 import { resolveTenant } from '../../services/auth/tenants.ts';
 import { completeTfaLogin, disableTfa, enableTfa, setupTfa } from '../../services/auth/two-factor.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
@@ -81,4 +82,13 @@ export const authRoutes = createRouter()
   .openapi(routes.tfaDisable, async (c) => {
     await disableTfa(c.env, c.get('stores'), principalOf(c), c.req.valid('json').code);
     return c.body(null, 204);
+  })
+  .openapi(routes.oauth, async (c) => {
+    const stores = c.get('stores');
+    const tenant = await resolveTenant(stores.pg('auth').db, c.req.valid('header')['x-tenant-id'], c.req.header('host'));
+    const result = await signInWithProvider(c.env, stores, tenant, c.req.valid('param').provider, c.req.valid('json').idToken);
+    if (result.kind === 'tfa-required') {
+      return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);
+    }
+    return c.json({ user: result.user, tokens: result.tokens }, 200);
   });

@@ -91,3 +91,16 @@ export const tfaDisable = createRoute({
   request: { body: jsonBody(z.object({ code: TotpCode }).strict()) },
   responses: { 204: { description: 'Disabled' }, ...problemResponses(400, 401, 409) },
 });
+
+export const oauth = createRoute({
+  method: 'post', path: '/auth/oauth/{provider}', tags, summary: "Sign in (or link, or sign up) with a provider's OpenID Connect ID token",
+  request: {
+    headers: TenantHeader,
+    params: z.object({ provider: z.enum(['google', 'github', 'facebook']).openapi({ param: { name: 'provider', in: 'path' } }) }),
+    body: jsonBody(z.object({ idToken: z.string().min(1).max(8192) }).strict()),
+  },
+  responses: {
+    200: { description: 'Signed in, or a 2FA challenge', content: { 'application/json': { schema: z.union([SessionSchema, TfaChallengeSchema]) } } },
+    ...problemResponses(400, 401, 403, 404, 409, 423),
+  },
+});

@@ -159,7 +159,11 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
     case 'inactive':
       throw accountInactive();
   }
-  const { identity } = outcome;
+  return finishSignIn(env, stores, outcome.identity);
+}
+
+/** After a first factor (password or provider): a 2FA challenge when TOTP is on, else a session. */
+export async function finishSignIn(env: Env, stores: Stores, identity: Identity): Promise<LoginResult> {
   if (identity.user.tfaEnabled) {
     const cfg = authConfig(env);
     const challengeToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), TFA_CHALLENGE, identity.user.id, { tid: identity.user.tenantId }, {
