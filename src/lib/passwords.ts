@@ -50,7 +50,7 @@ export interface PasswordVerdict {
   needsRehash: boolean;
 }
 
-const REJECTED: PasswordVerdict = { ok: false, needsRehash: false };
+const rejected = (): PasswordVerdict => ({ ok: false, needsRehash: false });
 
 interface Pbkdf2Hash {
   version: number;
@@ -156,10 +156,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
       return { ok, needsRehash: ok };
     }
   } catch {
-    return REJECTED;
+    return rejected();
   }
   await verifyDummyPassword(typeof password === 'string' ? password : '');
-  return REJECTED;
+  return rejected();
 }
 
 /** Password rules for new and changed passwords (existing hashes are never re-judged). */

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: starts the API as `npm run dev` does (but on a real PostgreSQL
+ * server when its binaries are installed, and with its own state directory), loads
+ * it with autocannon, and prints a markdown table. Numbers from a shared 2-core
+ * machine are indicative; compare runs on the same machine.
+ *
+ *   BENCH_DURATION=10 npm run bench
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchPasswords } from './bench-password.ts';
+import { startDevServer } from './lib/dev-server.ts';
+import { startPostgres } from './lib/pg-server.ts';
+import { freePort } from './lib/ports.ts';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  extra?: string;
+}
+
+async function load(scenario: string, opts: autocannon.Options): Promise<Row> {
+  const result = await autocannon({ duration, ...opts });
+  return {
+    scenario,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'bench-'));
+let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
+try {
+  pg = await startPostgres();
+  process.env.DATABASE_URL = pg.url;
+  console.error('bench: PostgreSQL server started');
+} catch (err) {
+  console.error(`bench: no PostgreSQL server (${(err as Error).message.split('\n')[0]}); using embedded PGlite`);
+}
+
+const server = await startDevServer({ port: await freePort(), stateDir, quiet: true });
+const rows: Row[] = [];
+try {
+  const tenantHeader = { 'x-tenant-id': server.seed.tenantId, 'content-type': 'application/json' };
+  const loginBody = JSON.stringify({ login: server.seed.adminEmail, password: server.seed.adminPassword });
+  const session = (await (await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: tenantHeader, body: loginBody })).json()) as {
+    tokens: { accessToken: string };
+  };
+  const bearer = { authorization: `Bearer ${session.tokens.accessToken}` };
+  const created = (await (
+    await fetch(`${server.url}/api/v1/auth/api-keys`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', scopes: ['read:products'] }),
+    })
+  ).json()) as { key: string };
+
+  rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
+  rows.push(await load('POST /api/v1/auth/login', { url: `${server.url}/api/v1/auth/login`, method: 'POST', headers: tenantHeader, body: loginBody, connections: 8 }));
+  rows.push(await load('GET /api/v1/auth/me (Bearer)', { url: `${server.url}/api/v1/auth/me`, headers: bearer, connections: 10 }));
+  rows.push(await load('GET /api/v1/auth/me (X-API-Key)', { url: `${server.url}/api/v1/auth/me`, headers: { 'x-api-key': created.key }, connections: 10 }));
+  rows.push(await load('GET /api/v1/auth/api-keys (Bearer, no DB for auth)', { url: `${server.url}/api/v1/auth/api-keys`, headers: bearer, connections: 10 }));
+} finally {
+  await server.stop();
+  await pg?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+const passwords = await benchPasswords();
+
+console.log(`\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + FerretDB)\n`);
+console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
+console.log('|---|---:|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+console.log('\n### Password hashing inside workerd (mean of 20)\n');
+console.log('| operation | ms |');
+console.log('|---|---:|');
+console.log(`| hashPassword (PBKDF2-SHA256, 100,000 iterations) | ${passwords.hashMs.toFixed(1)} |`);
+console.log(`| verifyPassword (PBKDF2) | ${passwords.verifyMs.toFixed(1)} |`);
+console.log(`| verifyPassword (imported bcrypt, cost 10) | ${passwords.bcrypt10VerifyMs.toFixed(1)} |`);
+process.exit(0);

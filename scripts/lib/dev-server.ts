@@ -1,0 +1,83 @@
+/**
+ * The API as `npm run dev` runs it: the local stack (PGlite unless DATABASE_URL,
+ * FerretDB unless MONGODB_URI), migrated and seeded, then `wrangler dev` on `port`.
+ * Shared by the dev launcher and the benchmarks.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadOrCreateSecrets } from './secrets.ts';
+import { seedDatabase, seedSettingsFromEnv, type SeedSettings } from './seed.ts';
+import { startStack, type Stack } from './stack.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface DevServer {
+  url: string;
+  stack: Stack;
+  seed: SeedSettings;
+  /** Resolves when wrangler exits on its own. */
+  exited: Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/api/v1/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API at ${url} did not become healthy within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function startDevServer(opts: { port: number; stateDir?: string; quiet?: boolean }): Promise<DevServer> {
+  const stateDir = opts.stateDir ?? join(ROOT, '.dev');
+  mkdirSync(stateDir, { recursive: true });
+  const log = opts.quiet ? undefined : (line: string) => console.log(`[stack] ${line}`);
+  const stack = await startStack({
+    postgres: process.env.DATABASE_URL ? { kind: 'url', url: process.env.DATABASE_URL } : { kind: 'pglite', dataDir: join(stateDir, 'pglite') },
+    mongo: process.env.MONGODB_URI ? { kind: 'uri', uri: process.env.MONGODB_URI } : { kind: 'ferretdb', dataDir: join(stateDir, 'ferretdb') },
+    database: process.env.DATABASE_NAME ?? 'ecommerce',
+    secrets: await loadOrCreateSecrets(join(stateDir, 'secrets.json')),
+    log,
+  });
+  const seed = seedSettingsFromEnv();
+  await seedDatabase(stack.ownerDatabaseUrl, seed);
+
+  const varsFile = join(stateDir, '.dev.vars');
+  writeFileSync(
+    varsFile,
+    Object.entries(stack.bindings)
+      // Single quotes: dotenv takes the value literally (the JWK set is JSON with double quotes).
+      .map(([k, v]) => `${k}='${v}'`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
+
+  const wrangler = spawn(
+    'wrangler',
+    ['dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--env-file', varsFile, '--show-interactive-dev-session=false', ...(opts.quiet ? ['--log-level', 'error'] : [])],
+    { cwd: ROOT, stdio: opts.quiet ? 'ignore' : 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  const exited = new Promise<number>((r) => wrangler.once('exit', (code) => r(code ?? 0)));
+  const url = `http://127.0.0.1:${opts.port}`;
+  const stop = async () => {
+    if (wrangler.exitCode === null) {
+      wrangler.kill('SIGINT');
+      await exited;
+    }
+    await stack.stop();
+  };
+  try {
+    await waitForHealth(url, 120_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stack, seed, exited, stop };
+}
