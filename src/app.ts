@@ -6,9 +6,11 @@ import { authenticate } from './middleware/auth.ts';
 import { limitBody, requireJsonBody } from './middleware/body-rules.ts';
 import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { adminRoutes } from './routes/admin/admin.index.ts';
 import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { usersRoutes } from './routes/users/users.index.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -39,6 +41,8 @@ export function createApp() {
 
   app.route(API_PREFIX, healthRoutes);
   app.route(API_PREFIX, authRoutes);
+  app.route(API_PREFIX, adminRoutes);
+  app.route(API_PREFIX, usersRoutes);
   // The token verification keys, also at the conventional root location.
   app.route('/', jwksRoutes);
 

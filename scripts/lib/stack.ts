@@ -33,7 +33,7 @@ export interface StackOptions {
 }
 
 /** What the Worker needs, as its bindings. */
-export interface StackBindings extends LocalSecrets {
+export interface StackBindings extends LocalSecrets, Record<string, string> {
   DATABASE_URL: string;
   PG_WS_PROXY: string;
   MONGO_DATA_API_URL: string;

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { StackBindings } from '../../scripts/lib/stack.ts';
 
-interface OidcInfo {
+export interface OidcInfo {
   issuer: string;
   audience: string;
   privateJwk: Record<string, unknown>;
@@ -40,7 +40,7 @@ export default async function setup(project: TestProject) {
     child.once('exit', (code) => reject(new Error(`test stack exited (${code}) before it was ready:\n${out}`)));
   });
   console.log(`test stack up in ${Date.now() - started} ms`);
-  project.provide('bindings', info.bindings);
+  project.provide('bindings', { ...info.bindings });
   project.provide('ownerDatabaseUrl', info.ownerDatabaseUrl);
   project.provide('mongoUri', info.mongoUri);
   project.provide('oidc', info.oidc);
@@ -50,13 +50,4 @@ export default async function setup(project: TestProject) {
     child.kill('SIGTERM');
     await exited;
   };
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    bindings: StackBindings & { OAUTH_PROVIDERS: string };
-    ownerDatabaseUrl: string;
-    mongoUri: string;
-    oidc: OidcInfo;
-  }
 }

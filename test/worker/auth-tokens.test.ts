@@ -6,6 +6,8 @@ import { createApp } from '../../src/app.ts';
 import type { Env } from '../../src/env.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { createTenant, registerUser } from './identity-helpers.ts';
+import { testStores } from './stores.ts';
+import { sql } from 'drizzle-orm';
 
 const ME = '/api/v1/auth/me';
 const meWith = (token: string) => call(ME, { headers: { authorization: `Bearer ${token}` } });
@@ -146,6 +148,15 @@ describe('refresh tokens', () => {
     const user = await registerUser(tenantId);
     const results = await Promise.all([1, 2, 3].map(() => postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('a tenant suspended behind the API\'s back ends its sessions at the next refresh', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const stores = testStores();
+    await stores.pg('auth').db.execute(sql`update auth.tenants set status = 'SUSPENDED' where id = ${tenantId}`);
+    await stores.close();
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
   });
 
   it('logout revokes the session; unknown and malformed tokens are refused', async () => {

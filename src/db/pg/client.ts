@@ -2,8 +2,9 @@ import { Pool, neonConfig } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import * as schema from './schema/index.ts';
 
-export type Database = NeonDatabase<typeof schema>;
-export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Database = NeonDatabase<typeof schema> & { $client: Pool };
+/** What a unit of work runs against inside `inTenantTx`: the same API as `Database`, bound to one connection. */
+export type Transaction = NeonDatabase<typeof schema>;
 
 export interface PgHandle {
   db: Database;

@@ -6,6 +6,8 @@ export interface Identity {
   user: User;
   roles: string[];
   permissions: string[];
+  /** Status of the user's tenant: sessions of a SUSPENDED or DELETED tenant end. */
+  tenantStatus: string;
 }
 
 // Correlated subqueries on the outer auth.users row (drizzle leaves single-table
@@ -18,11 +20,12 @@ const permissionsOfUser = sql<string[]>`array(
   join auth.role_permissions rp on rp.role_id = ur.role_id
   join auth.permissions p on p.id = rp.permission_id
   where ur.user_id = "users"."id" order by p.name)`;
+const tenantStatusOfUser = sql<string>`(select t.status from auth.tenants t where t.id = "users"."tenant_id")`;
 
 /** A user with their role names and effective permissions, in one query. */
 export async function loadIdentity(tx: Transaction, where: ReturnType<typeof eq>): Promise<Identity | null> {
   const [row] = await tx
-    .select({ user: users, roles: rolesOfUser, permissions: permissionsOfUser })
+    .select({ user: users, roles: rolesOfUser, permissions: permissionsOfUser, tenantStatus: tenantStatusOfUser })
     .from(users)
     .where(and(where, isNull(users.deletedAt)))
     .limit(1);
@@ -41,7 +44,7 @@ export function loadIdentityByLogin(tx: Transaction, login: string) {
 }
 
 /** The public view of a user, never hashes or secrets. */
-export function publicUser(identity: Identity) {
+export function publicUser(identity: Pick<Identity, 'user' | 'roles' | 'permissions'>) {
   const u = identity.user;
   return {
     id: u.id,

@@ -96,7 +96,7 @@ export async function rotateRefreshToken(env: Env, db: Database, token: string):
       return { kind: 'invalid' };
     }
     const identity = await loadIdentityById(tx, rotated.userId);
-    if (!identity || identity.user.status !== 'ACTIVE' || identity.user.accountLocked) {
+    if (!identity || identity.user.status !== 'ACTIVE' || identity.user.accountLocked || identity.tenantStatus !== 'ACTIVE') {
       await revokeFamily(tx, rotated.familyId);
       return { kind: 'invalid' };
     }
