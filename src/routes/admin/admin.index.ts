@@ -1,0 +1,73 @@
+import { createRouter } from '../../lib/create-router.ts';
+import { principalOf } from '../../middleware/auth.ts';
+import * as rbac from '../../services/admin/rbac.ts';
+import * as tenants from '../../services/admin/tenants.ts';
+import * as users from '../../services/admin/users.ts';
+import * as routes from './admin.routes.ts';
+
+/** /admin/*: thin handlers; authorization rules live in the route middleware and the services. */
+export const adminRoutes = createRouter()
+  // Tenants
+  .openapi(routes.listTenants, async (c) => {
+    const page = await tenants.listTenants(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query'));
+    return c.json(page, 200);
+  })
+  .openapi(routes.createTenant, async (c) => {
+    const tenant = await tenants.createTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'));
+    c.header('location', `${new URL(c.req.url).pathname}/${tenant.id}`);
+    return c.json(tenant, 201);
+  })
+  .openapi(routes.getTenant, async (c) => {
+    const tenant = await tenants.getTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id);
+    return c.json(tenant, 200);
+  })
+  .openapi(routes.updateTenant, async (c) => {
+    const tenant = await tenants.updateTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(tenant, 200);
+  })
+  .openapi(routes.deleteTenant, async (c) => {
+    await tenants.deleteTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  // Users
+  .openapi(routes.listUsers, async (c) => {
+    return c.json(await users.listUsers(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query')), 200);
+  })
+  .openapi(routes.getUser, async (c) => {
+    return c.json(await users.getUser(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id), 200);
+  })
+  .openapi(routes.lockUser, async (c) => {
+    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'lock'))!, 200);
+  })
+  .openapi(routes.unlockUser, async (c) => {
+    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'unlock'))!, 200);
+  })
+  .openapi(routes.suspendUser, async (c) => {
+    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'suspend'))!, 200);
+  })
+  .openapi(routes.activateUser, async (c) => {
+    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'activate'))!, 200);
+  })
+  .openapi(routes.deleteUser, async (c) => {
+    await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'delete');
+    return c.body(null, 204);
+  })
+  .openapi(routes.setUserRoles, async (c) => {
+    const user = await users.setUserRoles(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, c.req.valid('json').roles);
+    return c.json(user, 200);
+  })
+  // Roles and permissions
+  .openapi(routes.listRoles, async (c) => {
+    return c.json({ data: await rbac.listRoles(c.get('stores').pg('auth').db, principalOf(c)), nextCursor: null }, 200);
+  })
+  .openapi(routes.setRolePermissions, async (c) => {
+    const role = await rbac.setRolePermissions(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').name, c.req.valid('json').permissions);
+    return c.json(role, 200);
+  })
+  .openapi(routes.listPermissions, async (c) => {
+    return c.json(await rbac.listPermissions(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query')), 200);
+  })
+  .openapi(routes.createPermission, async (c) => {
+    const permission = await rbac.createPermission(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'));
+    return c.json(permission, 201);
+  });

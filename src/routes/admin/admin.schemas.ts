@@ -1,0 +1,196 @@
+import { z } from '@hono/zod-openapi';
+import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
+import { UserSchema } from '../auth/auth.schemas.ts';
+
+// ---------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------
+const Limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_LIMIT)
+  .default(DEFAULT_LIMIT)
+  .openapi({ param: { name: 'limit', in: 'query' }, description: `Page size, 1..${MAX_LIMIT} (default ${DEFAULT_LIMIT})` });
+
+/** An opaque cursor from a previous page's `nextCursor`; anything else is a 400 on `query.cursor`. */
+function cursor<T>(decode: (text: string) => T | null) {
+  return z
+    .string()
+    .min(1)
+    .max(600)
+    .transform((text, ctx) => {
+      const value = decode(text);
+      if (value === null) {
+        ctx.addIssue({ code: 'custom', message: 'not a cursor returned by this list' });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, type: 'string', description: '`nextCursor` of the previous page' });
+}
+
+const pageOf = <T extends z.ZodType>(item: T, name: string) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+
+/** Lower-case DNS hostname with at least two labels and an alphabetic TLD. */
+export const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a hostname like shop.example.com')
+  .openapi({ example: 'shop.example.com' });
+
+const TenantName = z.string().trim().min(1).max(100);
+const MaxUsers = z.number().int().min(1).max(100_000);
+
+// ---------------------------------------------------------------------------
+// Tenants
+// ---------------------------------------------------------------------------
+export const TenantSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    domain: z.string().nullable(),
+    status: z.string().openapi({ description: TENANT_STATUSES.join(' | ') }),
+    plan: z.string().openapi({ description: TENANT_PLANS.join(' | ') }),
+    maxUsers: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Tenant');
+
+export const TenantDetailSchema = TenantSchema.extend({
+  seatsUsed: z.number().int().openapi({ description: 'Users that count against maxUsers (not deleted)' }),
+}).openapi('TenantDetail');
+
+export const TenantPage = pageOf(TenantSchema, 'TenantPage');
+
+export const TenantListQuery = z
+  .object({
+    limit: Limit,
+    cursor: cursor(decodeTimeIdCursor),
+    status: z
+      .enum(TENANT_STATUSES)
+      .optional()
+      .openapi({ param: { name: 'status', in: 'query' }, description: 'Only this status (default: all but DELETED)' }),
+  })
+  .strict();
+
+export const TenantCreateBody = z
+  .object({
+    name: TenantName,
+    domain: Domain.nullable().optional(),
+    status: z.enum(['ACTIVE', 'SUSPENDED']).optional().openapi({ description: 'Default ACTIVE' }),
+    plan: z.enum(TENANT_PLANS).optional().openapi({ description: 'Default FREE' }),
+    maxUsers: MaxUsers.optional().openapi({ description: 'Default 10' }),
+  })
+  .strict()
+  .openapi('TenantCreateRequest');
+
+export const TenantPatchBody = z
+  .object({
+    name: TenantName.optional(),
+    domain: Domain.nullable().optional(),
+    status: z.enum(TENANT_STATUSES).optional(),
+    plan: z.enum(TENANT_PLANS).optional(),
+    maxUsers: MaxUsers.optional(),
+  })
+  .strict()
+  .refine((o) => Object.values(o).some((v) => v !== undefined), { message: 'at least one field is required' })
+  .openapi('TenantPatchRequest', {
+    description: "A tenant's own ADMIN may send only name and domain; plan, maxUsers and status need a platform admin.",
+  });
+
+// ---------------------------------------------------------------------------
+// Users
+// ---------------------------------------------------------------------------
+export const UserPage = pageOf(UserSchema, 'UserPage');
+
+export const UserListQuery = z
+  .object({
+    limit: Limit,
+    cursor: cursor(decodeTimeIdCursor),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ param: { name: 'q', in: 'query' }, description: 'Case-insensitive substring of email, username, first, last or full name' }),
+    status: z
+      .enum(USER_STATUSES)
+      .optional()
+      .openapi({ param: { name: 'status', in: 'query' }, description: 'Only this status (deleted users appear only with DELETED)' }),
+    role: z.enum(ROLE_NAMES).optional().openapi({ param: { name: 'role', in: 'query' }, description: 'Only users holding this role' }),
+  })
+  .strict();
+
+export const UserRolesBody = z
+  .object({ roles: z.array(z.enum(ROLE_NAMES)).min(1).max(ROLE_NAMES.length * 2) })
+  .strict()
+  .openapi('UserRolesRequest');
+
+// ---------------------------------------------------------------------------
+// Roles and permissions
+// ---------------------------------------------------------------------------
+export const RoleNameParam = z.object({
+  name: z.enum(ROLE_NAMES).openapi({ param: { name: 'name', in: 'path' } }),
+});
+
+export const RoleSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    createdAt: z.string(),
+    permissions: z.array(z.string()),
+  })
+  .openapi('Role');
+
+export const RoleList = z.object({ data: z.array(RoleSchema), nextCursor: z.null() }).openapi('RoleList');
+
+export const RolePermissionsBody = z
+  .object({ permissions: z.array(z.string().min(1).max(100)).max(500) })
+  .strict()
+  .openapi('RolePermissionsRequest');
+
+export const PermissionSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    resource: z.string(),
+    action: z.string().openapi({ description: PERMISSION_ACTIONS.join(' | ') }),
+    description: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Permission');
+
+export const PermissionPage = pageOf(PermissionSchema, 'PermissionPage');
+
+export const PermissionListQuery = z.object({ limit: Limit, cursor: cursor(decodeNameCursor) }).strict();
+
+export const PermissionCreateBody = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^[a-z][a-z0-9_-]*:[a-z][a-z0-9_.-]*$/, 'must look like verb:resource, e.g. read:reports')
+      .openapi({ example: 'read:reports' }),
+    resource: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .min(1)
+      .max(50)
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'letters, digits and underscore, starting with a letter')
+      .openapi({ example: 'REPORT' }),
+    action: z.enum(PERMISSION_ACTIONS),
+    description: z.string().trim().max(255).nullable().optional(),
+  })
+  .strict()
+  .openapi('PermissionCreateRequest');

@@ -1,0 +1,210 @@
+import { and, count, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import type { Env } from '../../env.ts';
+import type { Database, Transaction } from '../../db/pg/client.ts';
+import { refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
+import { authConfig } from '../../lib/config.ts';
+import { Problem, problems } from '../../lib/problem.ts';
+import type { Principal } from '../auth/principal.ts';
+import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
+import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+
+/**
+ * Tenant administration.
+ *
+ * Platform admins (ADMIN of PLATFORM_TENANT_ID) list, read, create, update and
+ * soft-delete any tenant. A tenant admin may read their own tenant and change its
+ * `name` and `domain` only; any other tenant is invisible to them (404), and
+ * list/create/delete or a change of plan, maxUsers or status is 403.
+ *
+ * Suspending or deleting a tenant revokes every refresh token of its users in the
+ * same transaction (login and registration already refuse inactive tenants). The
+ * platform tenant itself can never be suspended or deleted (it would lock every
+ * platform admin out).
+ */
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+export type TenantPlan = (typeof TENANT_PLANS)[number];
+
+export interface TenantView {
+  id: string;
+  name: string;
+  domain: string | null;
+  status: string;
+  plan: string;
+  maxUsers: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TenantDetail extends TenantView {
+  /** Users counting against maxUsers (not deleted). */
+  seatsUsed: number;
+}
+
+export interface TenantCreate {
+  name: string;
+  domain?: string | null | undefined;
+  status?: TenantStatus | undefined;
+  plan?: TenantPlan | undefined;
+  maxUsers?: number | undefined;
+}
+
+export type TenantPatch = Partial<{ name: string; domain: string | null; status: TenantStatus; plan: TenantPlan; maxUsers: number }>;
+
+/** The fields a tenant's own ADMIN may change. */
+export const TENANT_ADMIN_FIELDS = ['name', 'domain'] as const;
+
+function view(t: Tenant): TenantView {
+  return {
+    id: t.id,
+    name: t.name,
+    domain: t.domain,
+    status: t.status,
+    plan: t.plan,
+    maxUsers: t.maxUsers,
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}
+
+const tenantNotFound = () => problems.notFound('Tenant');
+
+/** Users of a tenant that hold a seat; RLS is pointed at that tenant first. */
+async function seatsUsed(tx: Transaction, tenantId: string): Promise<number> {
+  await useTenant(tx, tenantId);
+  const [row] = await tx.select({ n: count() }).from(users).where(isNull(users.deletedAt));
+  return row?.n ?? 0;
+}
+
+async function revokeTenantSessions(tx: Transaction, tenantId: string): Promise<void> {
+  await useTenant(tx, tenantId);
+  await tx
+    .update(refreshTokens)
+    .set({ revoked: true, revokedAt: sql`now()` })
+    .where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.revoked, false)));
+}
+
+/** 409 naming the field when another tenant has the name (any letter case) or domain. */
+async function assertUnique(tx: Transaction, input: { name?: string | undefined; domain?: string | null | undefined }, exceptId?: string) {
+  const others = (cond: SQL) => (exceptId ? and(cond, ne(tenants.id, exceptId))! : cond);
+  if (input.name !== undefined) {
+    const [hit] = await tx.select({ id: tenants.id }).from(tenants).where(others(sql`lower(${tenants.name}) = lower(${input.name})`)).limit(1);
+    if (hit) throw problems.conflictField('body.name', 'A tenant with this name already exists.');
+  }
+  if (input.domain) {
+    const [hit] = await tx.select({ id: tenants.id }).from(tenants).where(others(sql`lower(${tenants.domain}) = lower(${input.domain})`)).limit(1);
+    if (hit) throw problems.conflictField('body.domain', 'A tenant with this domain already exists.');
+  }
+}
+
+/** Maps a unique violation that slipped past the pre-check (a race) to the same 409. */
+function mapUnique(err: unknown): never {
+  const constraint = uniqueViolation(err);
+  if (constraint !== undefined) {
+    const field = constraint.includes('domain') ? 'domain' : 'name';
+    throw problems.conflictField(`body.${field}`, `A tenant with this ${field} already exists.`);
+  }
+  throw err;
+}
+
+export async function listTenants(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  q: { limit: number; cursor?: TimeIdCursor | undefined; status?: TenantStatus | undefined },
+): Promise<Page<TenantView>> {
+  return platformAdminTx(env, db, principal, async (tx) => {
+    const conds: SQL[] = [q.status ? eq(tenants.status, q.status) : ne(tenants.status, 'DELETED')];
+    if (q.cursor) conds.push(sql`(${tenants.createdAt}, ${tenants.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`);
+    const rows = await tx
+      .select({ tenant: tenants, at: sql<string>`${tenants.createdAt}::text` })
+      .from(tenants)
+      .where(and(...conds))
+      .orderBy(desc(tenants.createdAt), desc(tenants.id))
+      .limit(q.limit + 1);
+    return toPage(rows, q.limit, (r) => [r.at, r.tenant.id], (r) => view(r.tenant));
+  });
+}
+
+/** Platform admins see every tenant; a tenant admin only their own (others: 404). */
+export async function getTenant(env: Env, db: Database, principal: Principal, id: string): Promise<TenantDetail> {
+  if (!isPlatformAdmin(env, principal) && id !== principal.tenantId) throw tenantNotFound();
+  return adminTx(db, principal, async (tx) => {
+    const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+    if (!tenant) throw tenantNotFound();
+    return { ...view(tenant), seatsUsed: await seatsUsed(tx, id) };
+  });
+}
+
+export async function createTenant(env: Env, db: Database, principal: Principal, input: TenantCreate): Promise<TenantDetail> {
+  try {
+    return await platformAdminTx(env, db, principal, async (tx) => {
+      await assertUnique(tx, input);
+      const [tenant] = await tx
+        .insert(tenants)
+        .values({
+          name: input.name,
+          domain: input.domain ?? null,
+          status: input.status ?? 'ACTIVE',
+          plan: input.plan ?? 'FREE',
+          maxUsers: input.maxUsers ?? 10,
+        })
+        .returning();
+      return { ...view(tenant!), seatsUsed: 0 };
+    });
+  } catch (err) {
+    return mapUnique(err);
+  }
+}
+
+export async function updateTenant(env: Env, db: Database, principal: Principal, id: string, patch: TenantPatch): Promise<TenantDetail> {
+  const platform = isPlatformAdmin(env, principal);
+  if (!platform) {
+    if (id !== principal.tenantId) throw tenantNotFound();
+    const refused = Object.keys(patch).filter((k) => !(TENANT_ADMIN_FIELDS as readonly string[]).includes(k));
+    if (refused.length > 0) {
+      throw new Problem(403, 'forbidden', 'Forbidden', `Only a platform administrator may change: ${refused.join(', ')}.`, {
+        errors: refused.map((k) => ({ field: `body.${k}`, message: 'only a platform administrator may change this' })),
+      });
+    }
+  }
+  if (id === authConfig(env).platformTenantId && patch.status !== undefined && patch.status !== 'ACTIVE') {
+    throw problems.conflict('The platform tenant cannot be suspended or deleted.');
+  }
+  try {
+    return await adminTx(db, principal, async (tx) => {
+      // The row lock serialises with registrations (which lock it to count seats).
+      const [current] = await tx.select().from(tenants).where(eq(tenants.id, id)).for('update');
+      if (!current) throw tenantNotFound();
+      await assertUnique(tx, patch, id);
+      const used = await seatsUsed(tx, id);
+      if (patch.maxUsers !== undefined && patch.maxUsers < used) {
+        throw new Problem(409, 'seats-in-use', 'Seats in use', `The tenant has ${used} users; maxUsers cannot go below that.`, {
+          errors: [{ field: 'body.maxUsers', message: `must be at least the ${used} users in use` }],
+          extensions: { seatsUsed: used },
+        });
+      }
+      if (patch.status && patch.status !== 'ACTIVE') await revokeTenantSessions(tx, id);
+      const [tenant] = await tx
+        .update(tenants)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(eq(tenants.id, id))
+        .returning();
+      return { ...view(tenant!), seatsUsed: used };
+    });
+  } catch (err) {
+    return mapUnique(err);
+  }
+}
+
+/** Soft delete: status DELETED (idempotent). Logins, registrations and refreshes stop. */
+export async function deleteTenant(env: Env, db: Database, principal: Principal, id: string): Promise<void> {
+  if (!isPlatformAdmin(env, principal)) throw problems.forbidden('Only a platform administrator may do this.');
+  if (id === authConfig(env).platformTenantId) throw problems.conflict('The platform tenant cannot be suspended or deleted.');
+  await platformAdminTx(env, db, principal, async (tx) => {
+    const [current] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update');
+    if (!current) throw tenantNotFound();
+    if (current.status === 'DELETED') return;
+    await revokeTenantSessions(tx, id);
+    await tx.update(tenants).set({ status: 'DELETED', updatedAt: sql`now()` }).where(eq(tenants.id, id));
+  });
+}

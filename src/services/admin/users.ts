@@ -1,0 +1,176 @@
+import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
+import type { Database, Transaction } from '../../db/pg/client.ts';
+import { apiKeys, roles, userRoles, users, type ROLE_NAMES, type USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { Problem, problems } from '../../lib/problem.ts';
+import { loadIdentityById, publicUser, type PublicUser } from '../auth/identity.ts';
+import type { Principal } from '../auth/principal.ts';
+import { revokeAllSessions } from '../auth/sessions.ts';
+import { ADMIN, adminTx } from './access.ts';
+import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+
+/**
+ * User administration, always inside the admin's own tenant: every statement runs
+ * in `inTenantTx(caller's tenant)`, so a user of another tenant is invisible to RLS
+ * and answers 404 exactly like an id that does not exist.
+ *
+ * Writes that can take away an administrator (lock, suspend, delete, role changes)
+ * first lock the tenant row, so they run one at a time per tenant, and re-check
+ * inside the transaction that at least one active ADMIN (ACTIVE, unlocked, not
+ * deleted) remains; otherwise 409 and nothing is written. Locking, suspending and
+ * deleting revoke all of the user's refresh tokens in the same transaction.
+ */
+export type UserStatus = (typeof USER_STATUSES)[number];
+export type RoleName = (typeof ROLE_NAMES)[number];
+export type UserAction = 'lock' | 'unlock' | 'suspend' | 'activate' | 'delete';
+
+export interface UserListQuery {
+  limit: number;
+  cursor?: TimeIdCursor | undefined;
+  q?: string | undefined;
+  status?: UserStatus | undefined;
+  role?: RoleName | undefined;
+}
+
+const userNotFound = () => problems.notFound('User');
+
+// Correlated subqueries on the outer auth.users row. drizzle leaves the columns of a
+// single-table query unqualified, and an unqualified "id" would bind to the
+// subquery's own tables: the outer column is named explicitly.
+const OUTER_USER_ID = sql.raw('"users"."id"');
+const rolesOf = sql<string[]>`array(
+  select r.name from auth.user_roles ur join auth.roles r on r.id = ur.role_id
+  where ur.user_id = ${OUTER_USER_ID} order by r.name)`;
+const permissionsOf = sql<string[]>`array(
+  select distinct p.name from auth.user_roles ur
+  join auth.role_permissions rp on rp.role_id = ur.role_id
+  join auth.permissions p on p.id = rp.permission_id
+  where ur.user_id = ${OUTER_USER_ID} order by p.name)`;
+
+/** `%`, `_` and `\` match literally in the ILIKE pattern. */
+const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+
+export async function listUsers(db: Database, principal: Principal, query: UserListQuery): Promise<Page<PublicUser>> {
+  return adminTx(db, principal, async (tx) => {
+    const conds: SQL[] = [];
+    // Deleted users leave the list; `status=DELETED` shows them.
+    if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
+    else {
+      conds.push(isNull(users.deletedAt));
+      if (query.status) conds.push(eq(users.status, query.status));
+    }
+    if (query.q) {
+      const pattern = likeContains(query.q);
+      conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
+        or ${users.firstName} ilike ${pattern} or ${users.lastName} ilike ${pattern}
+        or concat_ws(' ', ${users.firstName}, ${users.lastName}) ilike ${pattern})`);
+    }
+    if (query.role) {
+      conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
+        where ur.user_id = ${OUTER_USER_ID} and r.name = ${query.role})`);
+    }
+    if (query.cursor) conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
+    const rows = await tx
+      .select({ user: users, roles: rolesOf, permissions: permissionsOf, at: sql<string>`${users.createdAt}::text` })
+      .from(users)
+      .where(and(...conds))
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(query.limit + 1);
+    return toPage(rows, query.limit, (r) => [r.at, r.user.id], (r) => publicUser(r));
+  });
+}
+
+export async function getUser(db: Database, principal: Principal, id: string): Promise<PublicUser> {
+  return adminTx(db, principal, async (tx) => {
+    const identity = await loadIdentityById(tx, id);
+    if (!identity) throw userNotFound();
+    return publicUser(identity);
+  });
+}
+
+async function activeAdminCount(tx: Transaction): Promise<number> {
+  const { rows } = await tx.execute<{ n: number }>(sql`
+    select count(distinct u.id)::int as n from auth.users u
+    join auth.user_roles ur on ur.user_id = u.id
+    join auth.roles r on r.id = ur.role_id
+    where r.name = ${ADMIN} and u.status = 'ACTIVE' and not u.account_locked and u.deleted_at is null`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function assertAdminRemains(tx: Transaction): Promise<void> {
+  if ((await activeAdminCount(tx)) < 1) {
+    throw new Problem(409, 'last-admin', 'Last administrator', 'The tenant must keep at least one active ADMIN.');
+  }
+}
+
+/** A write on a user of the caller's tenant, serialised per tenant (see module comment). */
+function writeTx<T>(db: Database, principal: Principal, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return adminTx(db, principal, work, { serialize: true });
+}
+
+const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delete']);
+
+/**
+ * lock / unlock (also resets failed_login_attempts) / suspend (SUSPENDED) /
+ * activate (ACTIVE) / delete (soft: deleted_at + DELETED, API keys revoked).
+ * Idempotent. Returns the user afterwards, or null after a delete.
+ */
+export async function applyUserAction(db: Database, principal: Principal, id: string, action: UserAction): Promise<PublicUser | null> {
+  if (SELF_REFUSED.has(action) && id === principal.userId) {
+    throw new Problem(409, 'self-action', 'Not on yourself', `An administrator cannot ${action} their own account.`);
+  }
+  return writeTx(db, principal, async (tx) => {
+    const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
+    if (!target) throw userNotFound();
+    const now = sql`now()`;
+    switch (action) {
+      case 'lock':
+        await tx.update(users).set({ accountLocked: true, updatedAt: now }).where(eq(users.id, id));
+        break;
+      case 'unlock':
+        await tx.update(users).set({ accountLocked: false, failedLoginAttempts: 0, updatedAt: now }).where(eq(users.id, id));
+        break;
+      case 'suspend':
+        await tx.update(users).set({ status: 'SUSPENDED', updatedAt: now }).where(eq(users.id, id));
+        break;
+      case 'activate':
+        await tx.update(users).set({ status: 'ACTIVE', updatedAt: now }).where(eq(users.id, id));
+        break;
+      case 'delete':
+        await tx.update(users).set({ status: 'DELETED', deletedAt: now, updatedAt: now }).where(eq(users.id, id));
+        await tx.update(apiKeys).set({ revoked: true, updatedAt: now }).where(and(eq(apiKeys.userId, id), eq(apiKeys.revoked, false)));
+        break;
+    }
+    if (action === 'lock' || action === 'suspend' || action === 'delete') {
+      await revokeAllSessions(tx, id);
+      await assertAdminRemains(tx);
+    }
+    if (action === 'delete') return null;
+    return publicUser((await loadIdentityById(tx, id))!);
+  });
+}
+
+/**
+ * Replaces a user's roles with `names` (kept assignments keep their assigned_at).
+ * 409 when it would leave the tenant without an active ADMIN. The new roles are in
+ * the user's next access token (login or refresh).
+ */
+export async function setUserRoles(db: Database, principal: Principal, id: string, names: RoleName[]): Promise<PublicUser> {
+  const wanted = [...new Set(names)];
+  return writeTx(db, principal, async (tx) => {
+    const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
+    if (!target) throw userNotFound();
+    const roleRows = await tx.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.name, wanted));
+    if (roleRows.length !== wanted.length) {
+      const missing = wanted.filter((n) => !roleRows.some((r) => r.name === n));
+      throw problems.conflict(`Role(s) missing from the catalogue: ${missing.join(', ')}.`);
+    }
+    const roleIds = roleRows.map((r) => r.id);
+    await tx.delete(userRoles).where(and(eq(userRoles.userId, id), notInArray(userRoles.roleId, roleIds)));
+    await tx
+      .insert(userRoles)
+      .values(roleIds.map((roleId) => ({ userId: id, roleId, tenantId: principal.tenantId })))
+      .onConflictDoNothing();
+    await assertAdminRemains(tx);
+    return publicUser((await loadIdentityById(tx, id))!);
+  });
+}

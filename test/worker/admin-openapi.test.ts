@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { call } from './helpers.ts';
+
+describe('admin API in the OpenAPI document', () => {
+  it('documents every admin route with bearer security', async () => {
+    const res = await call('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>> };
+    const admin = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/admin/')).sort();
+    expect(admin).toEqual([
+      '/api/v1/admin/permissions',
+      '/api/v1/admin/roles',
+      '/api/v1/admin/roles/{name}/permissions',
+      '/api/v1/admin/tenants',
+      '/api/v1/admin/tenants/{id}',
+      '/api/v1/admin/users',
+      '/api/v1/admin/users/{id}',
+      '/api/v1/admin/users/{id}/activate',
+      '/api/v1/admin/users/{id}/lock',
+      '/api/v1/admin/users/{id}/roles',
+      '/api/v1/admin/users/{id}/suspend',
+      '/api/v1/admin/users/{id}/unlock',
+    ]);
+    for (const path of admin) {
+      for (const op of Object.values(doc.paths[path]!)) expect(op.security, path).toBeTruthy();
+    }
+    const listUsers = doc.paths['/api/v1/admin/users']!.get!;
+    expect(listUsers.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:cursor', 'query:limit', 'query:q', 'query:role', 'query:status']);
+  });
+});
