@@ -1,0 +1,251 @@
+import { z } from '@hono/zod-openapi';
+import { ADDRESS_TYPES, GENDERS } from '../../db/pg/schema/index.ts';
+
+// ---------------------------------------------------------------------------
+// Value checks (ICU data of the runtime: the same in workerd and Node)
+// ---------------------------------------------------------------------------
+
+let currencies: Set<string> | undefined;
+let timeZones: Set<string> | undefined;
+let regionNames: Intl.DisplayNames | undefined;
+
+/** ISO 4217 codes the runtime knows. */
+export function isCurrency(code: string): boolean {
+  currencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return currencies.has(code);
+}
+
+/**
+ * The canonical spelling of an IANA time zone name (`europe/lisbon` -> `Europe/Lisbon`,
+ * `utc` -> `UTC`), or undefined. Offsets like `+05:00` are not IANA names and are refused.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return undefined;
+  timeZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+  if (timeZones.has(name)) return name;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Codes ICU names but that are not countries (ISO 3166-1 exceptional/user-assigned). */
+const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO']);
+
+/** ISO 3166-1 alpha-2 country code the runtime knows (upper case). */
+export function isCountry(code: string): boolean {
+  if (!/^[A-Z]{2}$/.test(code) || NOT_COUNTRIES.has(code)) return false;
+  regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+  return regionNames.of(code) !== undefined;
+}
+
+/** BCP 47 language[-Script][-REGION] tag, in canonical case, or undefined. */
+export function canonicalLanguage(tag: string): string | undefined {
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?$/.test(tag)) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+/** PATCH bodies must change something; checked only when the fields themselves are valid. */
+const atLeastOneField = (body: object) => Object.values(body).some((v) => v !== undefined);
+const atLeastOneFieldCheck = {
+  message: 'Provide at least one field to change.',
+  when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0,
+};
+
+/** Empty strings after trimming are refused rather than stored. */
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+// ---------------------------------------------------------------------------
+// Profile
+// ---------------------------------------------------------------------------
+
+/** E.164-ish: optional `+`, 7 to 15 digits; spaces, dots, dashes and parentheses are dropped. */
+export const Phone = z
+  .string()
+  .trim()
+  .max(20)
+  .transform((v) => v.replace(/[\s().-]/g, ''))
+  .refine((v) => /^\+?[1-9]\d{6,14}$/.test(v), 'must be a phone number like +14155550123')
+  .openapi({ maxLength: 20, example: '+14155550123' });
+
+export const DateOfBirth = z
+  .iso.date({ abort: true })
+  .refine((v) => v >= '1900-01-01', 'must not be before 1900-01-01')
+  .refine((v) => v < todayUtc(), 'must be in the past')
+  .openapi({ example: '1990-05-17' });
+
+export const Gender = z.enum(GENDERS);
+
+export const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(500);
+
+export const ProfilePatchBody = z
+  .object({
+    firstName: text(100).nullable().optional(),
+    lastName: text(100).nullable().optional(),
+    phone: Phone.nullable().optional(),
+    dateOfBirth: DateOfBirth.nullable().optional(),
+    gender: Gender.nullable().optional(),
+    avatarUrl: AvatarUrl.nullable().optional(),
+    bio: z.string().max(2000).nullable().optional(),
+    /** Listed only to refuse it by name: the profile email follows the auth user's. */
+    email: z
+      .unknown()
+      .refine((v) => v === undefined, 'is read-only here: the email is managed by auth')
+      .optional()
+      .openapi({ readOnly: true, description: 'Read-only (managed by auth); sending it is a 400.' }),
+  })
+  .strict()
+  .refine(atLeastOneField, atLeastOneFieldCheck)
+  .openapi('ProfilePatchRequest', {
+    description: 'Fields to change; `null` clears one. `email` is managed by auth and cannot be changed here.',
+  });
+
+export const ProfileSchema = z
+  .object({
+    id: z.uuid(),
+    userId: z.uuid(),
+    email: z.string(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    phone: z.string().nullable(),
+    dateOfBirth: z.string().nullable().openapi({ format: 'date' }),
+    gender: Gender.nullable(),
+    avatarUrl: z.string().nullable(),
+    bio: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Profile');
+
+// ---------------------------------------------------------------------------
+// Addresses
+// ---------------------------------------------------------------------------
+
+export const AddressType = z.enum(ADDRESS_TYPES);
+
+export const CountryCode = z
+  .string()
+  .trim()
+  .transform((v) => v.toUpperCase())
+  .refine(isCountry, 'must be an ISO 3166-1 alpha-2 country code, e.g. US')
+  .openapi({ minLength: 2, maxLength: 2, example: 'US' });
+
+export const ZipCode = z
+  .string()
+  .trim()
+  .min(2)
+  .max(20)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$/, 'letters, digits, spaces and dashes only');
+
+const addressFields = {
+  type: AddressType,
+  street: text(255),
+  apartment: text(100).nullable().optional(),
+  city: text(100),
+  state: text(100),
+  zipCode: ZipCode,
+  country: CountryCode,
+};
+
+export const AddressCreateBody = z
+  .object({
+    ...addressFields,
+    isDefault: z.boolean().optional().openapi({ description: 'Make it the default of its type (the first address of a type always is).' }),
+  })
+  .strict()
+  .openapi('AddressCreateRequest');
+
+export const AddressPatchBody = z
+  .object({
+    type: addressFields.type.optional(),
+    street: addressFields.street.optional(),
+    apartment: addressFields.apartment,
+    city: addressFields.city.optional(),
+    state: addressFields.state.optional(),
+    zipCode: addressFields.zipCode.optional(),
+    country: addressFields.country.optional(),
+  })
+  .strict()
+  .refine(atLeastOneField, atLeastOneFieldCheck)
+  .openapi('AddressPatchRequest', { description: 'Fields to change. The default changes through POST /users/me/addresses/{id}/default.' });
+
+export const AddressSchema = z
+  .object({
+    id: z.uuid(),
+    type: AddressType,
+    street: z.string(),
+    apartment: z.string().nullable(),
+    city: z.string(),
+    state: z.string(),
+    zipCode: z.string(),
+    country: z.string(),
+    isDefault: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Address');
+
+// ---------------------------------------------------------------------------
+// Preferences
+// ---------------------------------------------------------------------------
+
+export const Language = z
+  .string()
+  .max(10)
+  .transform((v, ctx) => {
+    const canonical = canonicalLanguage(v);
+    if (!canonical) ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag like en, en-US or pt-BR' });
+    return canonical ?? v;
+  })
+  .openapi({ type: 'string', maxLength: 10, example: 'en-US' });
+
+export const Currency = z
+  .string()
+  .transform((v) => v.toUpperCase())
+  .refine(isCurrency, 'must be an ISO 4217 currency code, e.g. USD')
+  .openapi({ type: 'string', minLength: 3, maxLength: 3, example: 'USD' });
+
+export const TimeZone = z
+  .string()
+  .max(50)
+  .transform((v, ctx) => {
+    const canonical = canonicalTimeZone(v);
+    if (!canonical) ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone like UTC or Europe/Lisbon' });
+    return canonical ?? v;
+  })
+  .openapi({ type: 'string', maxLength: 50, example: 'Europe/Lisbon' });
+
+export const PreferencesBody = z
+  .object({
+    emailNotifications: z.boolean(),
+    smsNotifications: z.boolean(),
+    pushNotifications: z.boolean(),
+    newsletterSubscribed: z.boolean(),
+    marketingEmails: z.boolean(),
+    language: Language,
+    currency: Currency,
+    timezone: TimeZone,
+  })
+  .strict()
+  .openapi('PreferencesRequest', { description: 'Every preference (PUT replaces them all).' });
+
+export const PreferencesSchema = z
+  .object({
+    emailNotifications: z.boolean(),
+    smsNotifications: z.boolean(),
+    pushNotifications: z.boolean(),
+    newsletterSubscribed: z.boolean(),
+    marketingEmails: z.boolean(),
+    language: z.string(),
+    currency: z.string(),
+    timezone: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Preferences');

@@ -1,0 +1,48 @@
+/**
+ * The only place where the user service touches the auth service's data
+ * (`auth.users`), always through the auth database handle and inside a tenant
+ * transaction. Kept in one file so the boundary crossing is easy to find and to
+ * replace with a call into the auth service later.
+ */
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../../db/pg/client.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { users } from '../../db/pg/schema/index.ts';
+import type { ProfileSeed } from './profiles.ts';
+
+export interface NameChange {
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/**
+ * Copies changed names onto `auth.users` so `GET /auth/me` (and the next token)
+ * shows what the profile shows. One statement in one tenant transaction.
+ * Returns false when the auth user does not exist (deleted meanwhile).
+ */
+export async function syncAuthUserNames(authDb: Database, tenantId: string, userId: string, names: NameChange): Promise<boolean> {
+  const set: { firstName?: string | null; lastName?: string | null } = {};
+  if (names.firstName !== undefined) set.firstName = names.firstName;
+  if (names.lastName !== undefined) set.lastName = names.lastName;
+  if (Object.keys(set).length === 0) return true;
+  const rows = await inTenantTx(authDb, tenantId, (tx) =>
+    tx
+      .update(users)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(and(eq(users.id, userId), isNull(users.deletedAt)))
+      .returning({ id: users.id }),
+  );
+  return rows.length > 0;
+}
+
+/** What a missing profile is rebuilt from: the live auth user, or null if there is none. */
+export async function readProfileSeed(authDb: Database, tenantId: string, userId: string): Promise<ProfileSeed | null> {
+  const [row] = await inTenantTx(authDb, tenantId, (tx) =>
+    tx
+      .select({ email: users.email, firstName: users.firstName, lastName: users.lastName })
+      .from(users)
+      .where(and(eq(users.id, userId), isNull(users.deletedAt)))
+      .limit(1),
+  );
+  return row ? { tenantId, userId, ...row } : null;
+}
