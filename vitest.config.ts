@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // One stack for every project: PostgreSQL, FerretDB, gateway (test/setup/global-setup.ts).
+    globalSetup: ['./test/setup/global-setup.ts'],
     projects: [
       {
         // Tests inside workerd: the real Worker with real Durable Object and Queue bindings.
@@ -17,10 +19,13 @@ export default defineConfig({
         test: {
           name: 'worker',
           include: ['test/worker/**/*.test.ts'],
-          globalSetup: ['./test/setup/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
+      },
+      {
+        // Tests of the Node tooling (migrations) with the official drivers.
+        test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
     ],
   },
