@@ -159,7 +159,8 @@ function buildClient(config: DataApiClientConfig, stats: DataApiStats): DataApiC
           signal,
         });
         status = res.status;
-        text = await res.text();
+        // Decoded by hand: workerd warns when .text() reads an application/ejson body.
+        text = new TextDecoder().decode(await res.arrayBuffer());
         if (!res.ok) throw httpError(action, res.status, text);
       } catch (err) {
         if (err instanceof DataApiError) throw err;
