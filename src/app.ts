@@ -8,8 +8,10 @@ import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { adminRoutes } from './routes/admin/admin.index.ts';
 import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
+import { categoriesRoutes } from './routes/categories/categories.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { productsRoutes } from './routes/products/products.index.ts';
 import { usersRoutes } from './routes/users/users.index.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -43,6 +45,8 @@ export function createApp() {
   app.route(API_PREFIX, authRoutes);
   app.route(API_PREFIX, adminRoutes);
   app.route(API_PREFIX, usersRoutes);
+  app.route(API_PREFIX, productsRoutes);
+  app.route(API_PREFIX, categoriesRoutes);
   // The token verification keys, also at the conventional root location.
   app.route('/', jwksRoutes);
 

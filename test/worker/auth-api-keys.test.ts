@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { apiKeys } from '../../src/db/pg/schema/index.ts';
 import { call, problemOf } from './helpers.ts';
-import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
+import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
 const KEYS = '/api/v1/auth/api-keys';
@@ -63,6 +63,18 @@ describe('API keys: refused', () => {
     expect((await as(other, 'DELETE', `${KEYS}/${apiKey.id}`)).status).toBe(404);
     const minted = await call(KEYS, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: ['read:products'] }) });
     expect(minted.status).toBe(403);
+  });
+
+  it('an under-scoped key is refused (403) where its owner would be allowed', async () => {
+    const manager = await grantRole(await registerUser(await createTenant()), 'MANAGER');
+    const readOnly = await createKey(manager, ['read:products']);
+    const product = { name: 'Scoped Lamp', price: '10.00', stockQuantity: 1 };
+    const denied = await call('/api/v1/products', { method: 'POST', headers: { 'x-api-key': readOnly.key, 'content-type': 'application/json' }, body: JSON.stringify(product) });
+    expect(denied.status).toBe(403);
+    expect((await problemOf(denied)).detail).toContain('write:products');
+    const writer = await createKey(manager, ['write:products']);
+    const allowed = await call('/api/v1/products', { method: 'POST', headers: { 'x-api-key': writer.key, 'content-type': 'application/json' }, body: JSON.stringify(product) });
+    expect(allowed.status).toBe(201);
   });
 
   it('a key of a user who was locked stops working', async () => {

@@ -221,4 +221,42 @@ export const mongoChangeSets: readonly ChangeSet[] = [
       },
     ],
   },
+  {
+    id: '008-review-votes-reports',
+    order: 8,
+    description: 'review_votes and review_reports: one vote and one report per user per review',
+    collections: ['review_votes', 'review_reports'],
+    indexes: [
+      // Helpful/unhelpful votes (services/reviews/engagement.ts): one per user per review; the
+      // counters on the review are recounted from here. reviewId is a review's ObjectId hex
+      // string (globally unique), so global like reviews' {productId, userId}.
+      {
+        collection: 'review_votes',
+        key: { reviewId: 1, userId: 1 },
+        options: { name: 'reviewId_1_userId_1', unique: true },
+      },
+      // Abuse reports: one per user per review; reportedCount is recounted from here.
+      {
+        collection: 'review_reports',
+        key: { reviewId: 1, userId: 1 },
+        options: { name: 'reviewId_1_userId_1', unique: true },
+      },
+    ],
+  },
+  {
+    id: '009-catalog-list-indexes',
+    order: 9,
+    description: 'products: rating-sorted listing, SKU lookup',
+    indexes: [
+      // GET /products?sort=rating: keyset on (averageRating, _id), best rated first
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, averageRating: -1, _id: -1 },
+        options: { name: 'tenantId_1_status_1_averageRating_-1__id_-1' },
+      },
+      // services/catalog/products.ts: best-effort "SKU unused in the tenant" check (not unique:
+      // products without a SKU would collide on null, and FerretDB v1 has no partial indexes)
+      { collection: 'products', key: { tenantId: 1, sku: 1 }, options: { name: 'tenantId_1_sku_1' } },
+    ],
+  },
 ];

@@ -1,0 +1,231 @@
+import { z } from '@hono/zod-openapi';
+import { MONEY_PATTERN, parseMoney } from '../../services/catalog/money.ts';
+import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
+import { MAX_LIMIT, OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
+import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
+
+// ---------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------
+
+/** Decimal string, up to 8 digits and 2 decimals; parsed to integer minor units. */
+export const MoneyInput = z
+  .string()
+  .regex(MONEY_PATTERN, 'must be a decimal amount as a string, like "19.99" (up to 8 digits and 2 decimals)')
+  .openapi({ type: 'string', example: '19.99' });
+export const MoneyOutput = z.string().openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
+
+export const ObjectIdString = z.string().regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId').openapi({ example: '507f1f77bcf86cd799439011' });
+export const SlugString = z.string().min(1).max(120).regex(SLUG_PATTERN, 'must be lower-case letters, digits and single dashes');
+
+export const ObjectIdParam = z.object({ id: ObjectIdString.openapi({ param: { name: 'id', in: 'path' } }) });
+export const IdOrSlugParam = z.object({
+  idOrSlug: z
+    .string()
+    .max(120)
+    .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a product id or slug')
+    .openapi({ param: { name: 'idOrSlug', in: 'path' }, example: 'wireless-headphones-audiotech' }),
+});
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+
+export const ProductStatus = z.enum(PRODUCT_STATUSES);
+
+export const ImageSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1000),
+    alt: z.string().trim().max(200).nullable().optional(),
+    isPrimary: z.boolean().default(false),
+  })
+  .strict();
+
+/** Exactly one primary image is checked by the service (400 naming body.images). */
+export const ImagesInput = z.array(ImageSchema).max(20);
+
+const SpecValue = z.union([z.string().max(500), z.number().finite(), z.boolean()], {
+  error: 'must be a string, number or boolean',
+});
+/** Flat key -> scalar map; keys cannot hold `.` or start with `$` (MongoDB field names). */
+export const SpecificationsInput = z
+  .record(z.string().min(1).max(64).regex(/^[^.$][^.]*$/, 'keys cannot contain "." or start with "$"'), SpecValue)
+  .refine((v) => Object.keys(v).length <= 50, 'at most 50 specifications')
+  .openapi({ example: { brand: 'AudioTech', color: 'Black', bluetooth: '5.0', noiseCancellation: true } });
+
+const Seo = {
+  metaTitle: optionalText(70),
+  metaDescription: optionalText(160),
+  metaKeywords: z.array(text(50)).max(20).optional(),
+};
+
+const Sku = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only');
+
+// ---------------------------------------------------------------------------
+// Bodies
+// ---------------------------------------------------------------------------
+
+export const ProductCreateBody = z
+  .object({
+    name: text(200),
+    description: optionalText(5000),
+    slug: SlugString.optional().openapi({ description: 'Default: from name and specifications.brand, with -2, -3... if taken' }),
+    price: MoneyInput,
+    compareAtPrice: MoneyInput.nullable().optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').default('USD'),
+    stockQuantity: z.number().int().min(0).max(1_000_000_000).default(0),
+    sku: Sku.nullable().optional(),
+    categoryId: ObjectIdString.nullable().optional(),
+    images: ImagesInput.optional(),
+    specifications: SpecificationsInput.optional(),
+    ...Seo,
+    status: ProductStatus.default('DRAFT'),
+    published: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('ProductCreate');
+
+export const ProductPatchBody = z
+  .object({
+    name: text(200).optional(),
+    description: optionalText(5000),
+    sku: Sku.nullable().optional(),
+    categoryId: ObjectIdString.nullable().optional(),
+    images: ImagesInput.optional(),
+    specifications: SpecificationsInput.optional().openapi({ description: 'Replaces all specifications' }),
+    ...Seo,
+    status: ProductStatus.optional(),
+    published: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'send at least one field to change')
+  .openapi('ProductPatch', { description: 'Price, stock and slug have their own commands (or cannot change).' });
+
+export const PriceBody = z
+  .object({
+    price: MoneyInput,
+    compareAtPrice: MoneyInput.nullable().optional().openapi({ description: 'Absent or null: none. Must be >= price.' }),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').optional(),
+  })
+  .strict()
+  .openapi('ProductPrice');
+
+export const StockBody = z
+  .union([
+    z.object({ stockQuantity: z.number().int().min(0).max(1_000_000_000) }).strict(),
+    z.object({ delta: z.number().int().min(-1_000_000_000).max(1_000_000_000).refine((d) => d !== 0, 'must not be 0') }).strict(),
+  ])
+  .openapi('ProductStock', { description: 'Either an absolute stockQuantity or a relative delta' });
+
+// ---------------------------------------------------------------------------
+// Query strings
+// ---------------------------------------------------------------------------
+
+const Limit = z.coerce.number().int().min(1).max(MAX_LIMIT).default(20);
+const Cursor = z.string().min(1).max(500).optional();
+
+export const ProductListQuery = z
+  .object({
+    category: z
+      .string()
+      .max(120)
+      .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a category id or slug')
+      .optional()
+      .openapi({ description: 'Category id or slug; its subcategories are included' }),
+    minPrice: MoneyInput.optional(),
+    maxPrice: MoneyInput.optional(),
+    brand: z.string().trim().min(1).max(100).optional().openapi({ description: 'Exact specifications.brand' }),
+    q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Case-insensitive substring of the name' }),
+    status: ProductStatus.optional().openapi({ description: 'Staff only (write:products); default: ACTIVE and published' }),
+    sort: z.enum(PRODUCT_SORTS).default('newest'),
+    limit: Limit,
+    cursor: Cursor,
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.minPrice !== undefined && q.maxPrice !== undefined && parseMoney(q.minPrice) > parseMoney(q.maxPrice)) {
+      ctx.addIssue({ code: 'custom', path: ['maxPrice'], message: 'must be greater than or equal to minPrice' });
+    }
+  });
+
+export const PageQuery = z.object({ limit: Limit, cursor: Cursor }).strict();
+
+// ---------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------
+
+export const CategoryRefSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), path: z.string() }).openapi('ProductCategory');
+
+export const ProductSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    slug: z.string(),
+    price: MoneyOutput,
+    compareAtPrice: MoneyOutput.nullable(),
+    currency: z.string(),
+    stockQuantity: z.number().int(),
+    sku: z.string().nullable(),
+    category: CategoryRefSchema.nullable(),
+    images: z.array(z.object({ url: z.string(), alt: z.string().nullable(), isPrimary: z.boolean() })),
+    specifications: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    metaTitle: z.string().nullable(),
+    metaDescription: z.string().nullable(),
+    metaKeywords: z.array(z.string()),
+    status: ProductStatus,
+    published: z.boolean(),
+    averageRating: z.number(),
+    reviewCount: z.number().int(),
+    version: z.number().int().openapi({ description: 'Also the ETag ("<version>")' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    deletedAt: z.string().nullable(),
+  })
+  .openapi('Product');
+
+export const ProductPage = z.object({ data: z.array(ProductSchema), nextCursor: z.string().nullable() }).openapi('ProductPage');
+
+export const ProductEventSchema = z
+  .object({
+    eventId: z.string(),
+    eventType: z.enum(PRODUCT_EVENT_TYPES),
+    aggregateId: z.string(),
+    version: z.number().int(),
+    data: z.record(z.string(), z.unknown()),
+    userId: z.string().nullable(),
+    timestamp: z.string(),
+    correlationId: z.string().nullable(),
+    causationId: z.string().nullable(),
+  })
+  .openapi('ProductEvent');
+
+export const ProductEventPage = z.object({ data: z.array(ProductEventSchema), nextCursor: z.string().nullable() }).openapi('ProductEventPage');
+
+export const RebuildResult = z
+  .object({ product: ProductSchema, eventsReplayed: z.number().int(), productCounts: z.record(z.string(), z.number().int()) })
+  .openapi('ProductRebuild');
+
+// ---------------------------------------------------------------------------
+// Headers
+// ---------------------------------------------------------------------------
+
+export const ReadHeaders = z.object({
+  'x-tenant-id': z
+    .string()
+    .optional()
+    .openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant (UUID) of an anonymous read; ignored with credentials' }),
+});
+
+export const IfMatchHeaders = z.object({
+  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, example: '"3"', description: 'The ETag of the product' }),
+});
+
+export const CreateHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'A retried create with the same key returns the first product' }),
+});

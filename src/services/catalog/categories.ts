@@ -1,0 +1,367 @@
+/**
+ * Product categories: a tree per tenant. Each category stores its parent (`parentId`,
+ * ObjectId hex or null), its depth (`level`, 0 at the root) and its slug path
+ * (`path`, e.g. `electronics/audio`), so a subtree is one anchored-prefix query
+ * (`path` = P or starts with `P/`). Slugs are unique per tenant (unique index
+ * {tenantId, slug}); a path is therefore unique too.
+ *
+ * Products embed `category: {id, name, slug, path}`; renaming or moving a category
+ * refreshes those copies (updateMany on products by `category.id`).
+ *
+ * `productCount` = products of the tenant that are not deleted and whose category is
+ * exactly this one (descendants are not added in). It is kept by `$inc` as products are
+ * created with a category, moved, and deleted (`adjustCategoryCounts`, called by
+ * whoever moved the product's projection to the new version: the command, or a reader
+ * repairing a lag). `$inc` on one document is not atomic on
+ * FerretDB v1 under heavy concurrency, and a crash between the projection and the
+ * `$inc` skips it, so `recountProductCounts` recomputes the counts from the products
+ * collection: `POST /products/:id/rebuild` runs it for the product's categories and
+ * `POST /categories/recount` for the whole tenant.
+ */
+import { ObjectId } from 'bson';
+import type { DataApiClient } from '../../db/mongo/client.ts';
+import { DuplicateKeyError } from '../../db/mongo/errors.ts';
+import { problems } from '../../lib/problem.ts';
+import { CATEGORIES, catalogProblems, escapeRegex, isObjectIdHex, nextFreeSlug, objectId, PRODUCTS, slugify } from './common.ts';
+import { countedCategory, type CategoryRef, type ProductState } from './product-reducer.ts';
+
+/** Deepest level a category may have (0 = root). */
+export const MAX_CATEGORY_LEVEL = 9;
+
+export interface CategoryDoc {
+  _id: ObjectId;
+  tenantId: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  parentId: string | null;
+  level: number;
+  path: string;
+  imageUrl: string | null;
+  displayOrder: number;
+  metaTitle: string | null;
+  metaDescription: string | null;
+  active: boolean;
+  productCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CategoryView {
+  id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  parentId: string | null;
+  level: number;
+  path: string;
+  imageUrl: string | null;
+  displayOrder: number;
+  metaTitle: string | null;
+  metaDescription: string | null;
+  active: boolean;
+  productCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CategoryTreeNode extends CategoryView {
+  children: CategoryTreeNode[];
+}
+
+export interface CategoryDetail extends CategoryView {
+  ancestors: Array<Pick<CategoryView, 'id' | 'name' | 'slug'>>;
+  children: CategoryView[];
+}
+
+export interface CategoryInput {
+  name: string;
+  slug?: string | undefined;
+  description?: string | null | undefined;
+  parentId?: string | null | undefined;
+  imageUrl?: string | null | undefined;
+  displayOrder?: number | undefined;
+  metaTitle?: string | null | undefined;
+  metaDescription?: string | null | undefined;
+  active?: boolean | undefined;
+}
+
+export type CategoryPatch = Partial<CategoryInput>;
+
+export function categoryView(doc: CategoryDoc): CategoryView {
+  return {
+    id: doc._id.toHexString(),
+    name: doc.name,
+    slug: doc.slug,
+    description: doc.description ?? null,
+    parentId: doc.parentId ?? null,
+    level: doc.level,
+    path: doc.path,
+    imageUrl: doc.imageUrl ?? null,
+    displayOrder: doc.displayOrder ?? 0,
+    metaTitle: doc.metaTitle ?? null,
+    metaDescription: doc.metaDescription ?? null,
+    active: doc.active !== false,
+    productCount: doc.productCount ?? 0,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
+  };
+}
+
+const byDisplayOrder = (a: CategoryView, b: CategoryView) =>
+  a.displayOrder - b.displayOrder || a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+
+function collection(mongo: DataApiClient) {
+  return mongo.collection<CategoryDoc>(CATEGORIES);
+}
+
+/** Regex matching `path` itself and every path below it. */
+function subtreeRegex(path: string): string {
+  return `^${escapeRegex(path)}(/|$)`;
+}
+
+async function findById(mongo: DataApiClient, tenantId: string, id: string): Promise<CategoryDoc | null> {
+  return isObjectIdHex(id) ? collection(mongo).findOne({ _id: objectId(id), tenantId }) : null;
+}
+
+/**
+ * The whole tree, children ordered by displayOrder (then name). Without
+ * `includeInactive`, an inactive category hides itself and its subtree.
+ */
+export async function categoryTree(mongo: DataApiClient, tenantId: string, opts: { includeInactive: boolean }): Promise<CategoryTreeNode[]> {
+  const docs = await collection(mongo).find({ tenantId }, { sort: { level: 1, displayOrder: 1 }, limit: 50_000 });
+  const nodes = new Map<string, CategoryTreeNode>();
+  for (const doc of docs) nodes.set(doc._id.toHexString(), { ...categoryView(doc), children: [] });
+  const roots: CategoryTreeNode[] = [];
+  for (const node of nodes.values()) {
+    if (!opts.includeInactive && !node.active) continue;
+    if (node.parentId === null) roots.push(node);
+    else nodes.get(node.parentId)?.children.push(node);
+  }
+  const sort = (list: CategoryTreeNode[]) => {
+    list.sort(byDisplayOrder);
+    for (const n of list) sort(n.children);
+  };
+  sort(roots);
+  return roots;
+}
+
+/** One category by slug (or id), with its ancestors (root first) and direct children. */
+export async function getCategory(
+  mongo: DataApiClient,
+  tenantId: string,
+  slugOrId: string,
+  opts: { includeInactive: boolean },
+): Promise<CategoryDetail> {
+  let doc = await collection(mongo).findOne({ tenantId, slug: slugOrId });
+  if (!doc && isObjectIdHex(slugOrId)) doc = await findById(mongo, tenantId, slugOrId);
+  if (!doc) throw problems.notFound('Category');
+  const ancestorSlugs = doc.path.split('/').slice(0, -1);
+  const related = await collection(mongo).find(
+    { tenantId, $or: [{ parentId: doc._id.toHexString() }, ...(ancestorSlugs.length ? [{ slug: { $in: ancestorSlugs } }] : [])] },
+    { limit: 50_000 },
+  );
+  const ancestors = ancestorSlugs
+    .map((slug) => related.find((r) => r.slug === slug))
+    .filter((a): a is CategoryDoc => a !== undefined);
+  if (!opts.includeInactive && (doc.active === false || ancestors.some((a) => a.active === false))) throw problems.notFound('Category');
+  const children = related
+    .filter((r) => r.parentId === doc._id.toHexString())
+    .map(categoryView)
+    .filter((c) => opts.includeInactive || c.active)
+    .sort(byDisplayOrder);
+  return {
+    ...categoryView(doc),
+    ancestors: ancestors.map((a) => ({ id: a._id.toHexString(), name: a.name, slug: a.slug })),
+    children,
+  };
+}
+
+async function parentOf(mongo: DataApiClient, tenantId: string, parentId: string): Promise<CategoryDoc> {
+  const parent = await findById(mongo, tenantId, parentId);
+  if (!parent) throw catalogProblems.field(400, 'body.parentId', 'no such category');
+  return parent;
+}
+
+export async function createCategory(mongo: DataApiClient, tenantId: string, input: CategoryInput): Promise<CategoryView> {
+  const parent = input.parentId ? await parentOf(mongo, tenantId, input.parentId) : null;
+  const level = parent ? parent.level + 1 : 0;
+  if (level > MAX_CATEGORY_LEVEL) {
+    throw catalogProblems.field(409, 'body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
+  }
+  const base = input.slug ?? slugify(input.name);
+  const now = new Date();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const slug = input.slug ?? (await nextFreeSlug(mongo, CATEGORIES, tenantId, base));
+    const doc: CategoryDoc = {
+      _id: new ObjectId(),
+      tenantId,
+      name: input.name,
+      slug,
+      description: input.description ?? null,
+      parentId: parent ? parent._id.toHexString() : null,
+      level,
+      path: parent ? `${parent.path}/${slug}` : slug,
+      imageUrl: input.imageUrl ?? null,
+      displayOrder: input.displayOrder ?? 0,
+      metaTitle: input.metaTitle ?? null,
+      metaDescription: input.metaDescription ?? null,
+      active: input.active ?? true,
+      productCount: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await collection(mongo).insertOne(doc);
+      return categoryView(doc);
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      if (input.slug) throw catalogProblems.field(409, 'body.slug', `slug '${input.slug}' is taken`);
+    }
+  }
+  throw problems.conflict('Could not find a free slug; retry.');
+}
+
+/**
+ * Changes a category. A new `slug` or `parentId` moves the category: its path and
+ * level change, and so do its descendants' (rewritten by path prefix) and the
+ * category copies in products. Moving under itself or a descendant: 409.
+ * Not atomic across documents (categories are staff-managed, rarely concurrent).
+ */
+export async function updateCategory(mongo: DataApiClient, tenantId: string, id: string, patch: CategoryPatch): Promise<CategoryView> {
+  const current = await findById(mongo, tenantId, id);
+  if (!current) throw problems.notFound('Category');
+  const set: Partial<CategoryDoc> = {};
+  for (const key of ['name', 'description', 'imageUrl', 'displayOrder', 'metaTitle', 'metaDescription', 'active'] as const) {
+    if (patch[key] !== undefined) (set as Record<string, unknown>)[key] = patch[key];
+  }
+
+  const slug = patch.slug ?? current.slug;
+  const parentChanged = patch.parentId !== undefined && (patch.parentId ?? null) !== current.parentId;
+  const moved = slug !== current.slug || parentChanged;
+  let newPath = current.path;
+  let newLevel = current.level;
+  let descendants: CategoryDoc[] = [];
+  if (moved) {
+    const parentId = parentChanged ? (patch.parentId ?? null) : current.parentId;
+    const parent = parentId ? await parentOf(mongo, tenantId, parentId) : null;
+    if (parent && (parent.path === current.path || parent.path.startsWith(`${current.path}/`))) {
+      throw catalogProblems.field(409, 'body.parentId', 'a category cannot move under itself or one of its descendants');
+    }
+    newPath = parent ? `${parent.path}/${slug}` : slug;
+    newLevel = parent ? parent.level + 1 : 0;
+    descendants = await collection(mongo).find({ tenantId, path: { $regex: `^${escapeRegex(current.path)}/` } }, { limit: 50_000 });
+    const deepest = Math.max(current.level, ...descendants.map((d) => d.level));
+    if (deepest - current.level + newLevel > MAX_CATEGORY_LEVEL) {
+      throw catalogProblems.field(409, 'body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
+    }
+    Object.assign(set, { slug, parentId: parent ? parent._id.toHexString() : null, path: newPath, level: newLevel });
+  }
+  if (Object.keys(set).length === 0) return categoryView(current);
+  set.updatedAt = new Date();
+
+  try {
+    await collection(mongo).updateOne({ _id: current._id, tenantId }, { $set: set });
+  } catch (err) {
+    if (err instanceof DuplicateKeyError) throw catalogProblems.field(409, 'body.slug', `slug '${slug}' is taken`);
+    throw err;
+  }
+
+  // Descendants follow (path prefix rewritten, level shifted).
+  const products = mongo.collection(PRODUCTS);
+  const rewrites: Array<Promise<unknown>> = [];
+  for (const d of descendants) {
+    const path = newPath + d.path.slice(current.path.length);
+    const level = d.level - current.level + newLevel;
+    rewrites.push(collection(mongo).updateOne({ _id: d._id, tenantId }, { $set: { path, level, updatedAt: set.updatedAt } }));
+    rewrites.push(products.updateMany({ tenantId, 'category.id': d._id.toHexString() }, { $set: { 'category.path': path } }));
+  }
+  await Promise.all(rewrites);
+  const next = { ...current, ...set } as CategoryDoc;
+  if (moved || next.name !== current.name) {
+    await products.updateMany(
+      { tenantId, 'category.id': current._id.toHexString() },
+      { $set: { 'category.name': next.name, 'category.slug': next.slug, 'category.path': next.path } },
+    );
+  }
+  return categoryView(next);
+}
+
+/** 409 while it has children or (not deleted) products. */
+export async function deleteCategory(mongo: DataApiClient, tenantId: string, id: string): Promise<void> {
+  const current = await findById(mongo, tenantId, id);
+  if (!current) throw problems.notFound('Category');
+  const [child, product] = await Promise.all([
+    collection(mongo).findOne({ tenantId, parentId: id.toLowerCase() }, { projection: { _id: 1 } }),
+    mongo.collection(PRODUCTS).findOne({ tenantId, 'category.id': id.toLowerCase(), deletedAt: null, version: { $gte: 1 } }, { projection: { _id: 1 } }),
+  ]);
+  if (child) throw problems.conflict('The category has subcategories; move or delete them first.');
+  if (product) throw problems.conflict('The category has products; move or delete them first.');
+  await collection(mongo).deleteOne({ _id: current._id, tenantId });
+}
+
+/** The copy of a category that products embed, or null if it does not exist in the tenant. */
+export async function categoryRef(mongo: DataApiClient, tenantId: string, id: string): Promise<CategoryRef | null> {
+  const doc = await findById(mongo, tenantId, id);
+  return doc ? { id: doc._id.toHexString(), name: doc.name, slug: doc.slug, path: doc.path } : null;
+}
+
+/** Current copies of several categories (for rebuilds). */
+export async function categoryRefs(mongo: DataApiClient, tenantId: string, ids: string[]): Promise<Map<string, CategoryRef>> {
+  const out = new Map<string, CategoryRef>();
+  const valid = ids.filter(isObjectIdHex);
+  if (valid.length === 0) return out;
+  const docs = await collection(mongo).find({ tenantId, _id: { $in: valid.map(objectId) } }, { limit: valid.length });
+  for (const d of docs) out.set(d._id.toHexString(), { id: d._id.toHexString(), name: d.name, slug: d.slug, path: d.path });
+  return out;
+}
+
+/**
+ * Ids of a category (by ObjectId hex or slug) and all its descendants (by path
+ * prefix). Empty when it does not exist in the tenant.
+ */
+export async function subtreeIds(mongo: DataApiClient, tenantId: string, idOrSlug: string): Promise<string[]> {
+  let root = await collection(mongo).findOne({ tenantId, slug: idOrSlug }, { projection: { path: 1 } });
+  if (!root && isObjectIdHex(idOrSlug)) root = await collection(mongo).findOne({ _id: objectId(idOrSlug), tenantId }, { projection: { path: 1 } });
+  if (!root) return [];
+  const docs = await collection(mongo).find({ tenantId, path: { $regex: subtreeRegex(root.path) } }, { projection: { _id: 1 }, limit: 50_000 });
+  return docs.map((d) => d._id.toHexString());
+}
+
+/** `$inc`s productCount after a product went from `prev` to `next` (moved, created, deleted). */
+export async function adjustCategoryCounts(
+  mongo: DataApiClient,
+  tenantId: string,
+  prev: ProductState | null,
+  next: ProductState | null,
+): Promise<void> {
+  const before = countedCategory(prev);
+  const after = countedCategory(next);
+  if (before === after) return;
+  const updates: Array<Promise<unknown>> = [];
+  if (before && isObjectIdHex(before)) updates.push(collection(mongo).updateOne({ _id: objectId(before), tenantId }, { $inc: { productCount: -1 } }));
+  if (after && isObjectIdHex(after)) updates.push(collection(mongo).updateOne({ _id: objectId(after), tenantId }, { $inc: { productCount: 1 } }));
+  await Promise.all(updates);
+}
+
+/**
+ * Recomputes productCount from the products collection: for the given categories,
+ * or every category of the tenant. One aggregation (one `$sum` accumulator, which
+ * FerretDB v1 computes) plus one write per category. Returns the counts written.
+ */
+export async function recountProductCounts(mongo: DataApiClient, tenantId: string, ids?: string[]): Promise<Record<string, number>> {
+  const targets = ids
+    ? [...new Set(ids.filter(isObjectIdHex).map((i) => i.toLowerCase()))]
+    : (await collection(mongo).find({ tenantId }, { projection: { _id: 1 }, limit: 50_000 })).map((d) => d._id.toHexString());
+  if (targets.length === 0) return {};
+  const rows = await mongo.collection(PRODUCTS).aggregate<{ _id: string; n: number }>([
+    { $match: { tenantId, deletedAt: null, version: { $gte: 1 }, 'category.id': { $in: targets } } },
+    { $group: { _id: '$category.id', n: { $sum: 1 } } },
+  ]);
+  const counts: Record<string, number> = Object.fromEntries(targets.map((t) => [t, 0]));
+  for (const row of rows) if (row._id in counts) counts[row._id] = row.n;
+  await Promise.all(
+    targets.map((t) => collection(mongo).updateOne({ _id: objectId(t), tenantId }, { $set: { productCount: counts[t]! } })),
+  );
+  return counts;
+}

@@ -1,0 +1,112 @@
+/** Small pieces shared by the catalog services: ids, slugs, regex escaping, cursors, context. */
+import { ObjectId } from 'bson';
+import type { DataApiClient } from '../../db/mongo/client.ts';
+import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
+import { Problem } from '../../lib/problem.ts';
+
+export const PRODUCTS = 'products';
+export const PRODUCT_EVENTS = 'product_events';
+export const CATEGORIES = 'categories';
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+
+/** Who runs a catalog command, and why (copied into every event). */
+export interface CatalogContext {
+  mongo: DataApiClient;
+  tenantId: string;
+  /** The acting user; null for system actors. */
+  userId: string | null;
+  /** The request id (or the saga's correlation id). */
+  correlationId: string | null;
+  /** What caused the command: the request id for HTTP commands, the order id for the saga. */
+  causationId: string | null;
+}
+
+export const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export function isObjectIdHex(text: string): boolean {
+  return OBJECT_ID_HEX.test(text);
+}
+
+export function objectId(hex: string): ObjectId {
+  return ObjectId.createFromHexString(hex.toLowerCase());
+}
+
+/** `text` as a literal inside a regular expression. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** "Wireless Headphones" + "AudioTech" -> "wireless-headphones-audiotech" (ASCII, <= 100 chars). */
+export function slugify(...parts: Array<string | null | undefined>): string {
+  const text = parts
+    .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+    .join(' ')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const cut = text.slice(0, 100).replace(/-+$/, '');
+  return cut || 'item';
+}
+
+/**
+ * The first free slug of `base` in a tenant: `base`, else `base-N` with N one more
+ * than the largest suffix in use. Not a reservation: the caller inserts with it and,
+ * on a DuplicateKeyError from the unique {tenantId, slug} index, asks again.
+ */
+export async function nextFreeSlug(mongo: DataApiClient, collection: string, tenantId: string, base: string): Promise<string> {
+  const rows = await mongo
+    .collection<{ slug: string }>(collection)
+    .find({ tenantId, slug: { $regex: `^${escapeRegex(base)}(-[0-9]+)?$` } }, { projection: { slug: 1 }, limit: 50_000 });
+  const taken = new Set(rows.map((r) => r.slug));
+  if (!taken.has(base)) return base;
+  let max = 1;
+  for (const slug of taken) {
+    const n = Number(slug.slice(base.length + 1));
+    if (slug !== base && Number.isSafeInteger(n) && n > max) max = n;
+  }
+  return `${base}-${max + 1}`;
+}
+
+/** Opaque keyset cursor: base64url JSON. */
+export function encodeCursor(value: Record<string, unknown>): string {
+  return base64UrlEncode(utf8(JSON.stringify(value)));
+}
+
+/** The cursor's object, or a 400 naming `query.cursor`. */
+export function decodeCursor(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(base64UrlDecode(text)));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw invalidCursor();
+}
+
+export function invalidCursor(): Problem {
+  return catalogProblems.field(400, 'query.cursor', 'is not a cursor returned by this list');
+}
+
+export const catalogProblems = {
+  /** A 4xx naming one field, e.g. (400, 'body.compareAtPrice', 'must be >= price'). */
+  field(status: 400 | 409, field: string, message: string): Problem {
+    return status === 400
+      ? new Problem(400, 'validation', 'Validation failed', 'The request has invalid fields.', { errors: [{ field, message }] })
+      : new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] });
+  },
+  preconditionRequired: () =>
+    new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag of the product) to change it.'),
+  staleVersion: (current: number) =>
+    new Problem(412, 'precondition-failed', 'Precondition failed', `The product has changed; its current version is ${current}.`, {
+      extensions: { currentVersion: current },
+      headers: { etag: `"${current}"` },
+    }),
+  concurrentChange: () =>
+    new Problem(409, 'conflict', 'Conflict', 'The product was changed by another request at the same time; reload it and retry.'),
+};

@@ -1,0 +1,182 @@
+/**
+ * The product event store and its projection, over the Data API.
+ *
+ * Concurrency (FerretDB v1 facts: updates of one document are not atomic under
+ * concurrency, unique indexes are): the guard is the unique {aggregateId, version}
+ * index of `product_events`. A command loads the product at version n, decides, and
+ * APPENDS event n+1 FIRST (insertOne). A DuplicateKeyError means another writer won
+ * version n+1: the command lost (409/412, or the saga reloads and retries). Only the
+ * winner then brings the `products` document to n+1 (updateOne with
+ * `version < n+1`, so an older projection never overwrites a newer one).
+ *
+ * Crash repair: if a writer dies between the append and the projection, the document
+ * lags behind its events. `loadProduct` (used by every single-product read and every
+ * command) asks for events after the document's version and replays them, so the lag
+ * is repaired by the next reader. `POST /products/:id/rebuild` replays everything.
+ */
+import { ObjectId } from 'bson';
+import type { DataApiClient } from '../../db/mongo/client.ts';
+import { DuplicateKeyError } from '../../db/mongo/errors.ts';
+import { adjustCategoryCounts } from './categories.ts';
+import { objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
+import {
+  applyEvent,
+  projectionOf,
+  type ProductEvent,
+  type ProductImage,
+  type ProductProjection,
+  type ProductState,
+  type ProductStatus,
+} from './product-reducer.ts';
+
+/** A `products` document. Version 0 is a slug reservation written just before ProductCreatedEvent. */
+export type ProductDoc = Partial<ProductProjection> & {
+  _id: ObjectId;
+  tenantId: string;
+  slug: string;
+  version: number;
+  averageRating?: number;
+  reviewCount?: number;
+};
+
+/** A product as the API shows it: the event-sourced state plus the rating fields of the review service. */
+export interface ProductRecord extends ProductState {
+  averageRating: number;
+  reviewCount: number;
+}
+
+/** Another writer appended this version first. */
+export class VersionConflictError extends Error {
+  constructor(readonly aggregateId: string, readonly version: number) {
+    super(`version ${version} of product ${aggregateId} is taken`);
+    this.name = 'VersionConflictError';
+  }
+}
+
+type StoredEvent = ProductEvent & { _id?: unknown };
+
+function withoutId(doc: StoredEvent): ProductEvent {
+  const { _id: _ignored, ...event } = doc;
+  return event as ProductEvent;
+}
+
+/** Events of one product with version > afterVersion, ascending. */
+export async function loadEvents(
+  mongo: DataApiClient,
+  tenantId: string,
+  aggregateId: string,
+  afterVersion = 0,
+  limit?: number,
+): Promise<ProductEvent[]> {
+  const rows = await mongo
+    .collection(PRODUCT_EVENTS)
+    .find<StoredEvent>({ tenantId, aggregateId, version: { $gt: afterVersion } }, { sort: { version: 1 }, limit });
+  return rows.map(withoutId);
+}
+
+/** Appends one event; VersionConflictError if its version is taken. */
+export async function appendEvent(mongo: DataApiClient, event: ProductEvent): Promise<void> {
+  try {
+    await mongo.collection(PRODUCT_EVENTS).insertOne({ ...event });
+  } catch (err) {
+    if (err instanceof DuplicateKeyError) throw new VersionConflictError(event.aggregateId, event.version);
+    throw err;
+  }
+}
+
+/**
+ * Brings the document to `state.version` unless it already is there or beyond.
+ * Returns whether this call matched the document (it wrote the new version).
+ */
+export async function writeProjection(mongo: DataApiClient, state: ProductState): Promise<boolean> {
+  const res = await mongo
+    .collection(PRODUCTS)
+    .updateOne({ _id: objectId(state.id), tenantId: state.tenantId, version: { $lt: state.version } }, { $set: projectionOf(state) });
+  return res.matchedCount > 0;
+}
+
+/** Writes the whole projection whatever the stored version (rebuild). Inserts it if the document is gone. */
+export async function forceProjection(mongo: DataApiClient, state: ProductState): Promise<void> {
+  const products = mongo.collection(PRODUCTS);
+  const res = await products.updateOne({ _id: objectId(state.id), tenantId: state.tenantId }, { $set: projectionOf(state) });
+  if (res.matchedCount === 0) await insertProjection(mongo, state);
+}
+
+/** Inserts the projection of a product whose document is gone; false if someone else inserted it first. */
+async function insertProjection(mongo: DataApiClient, state: ProductState): Promise<boolean> {
+  try {
+    await mongo.collection(PRODUCTS).insertOne({ _id: objectId(state.id), ...projectionOf(state), averageRating: 0, reviewCount: 0 });
+    return true;
+  } catch (err) {
+    // A concurrent repair inserted it first: fine. (A slug taken meanwhile by another product cannot
+    // happen: the version-0 reservation holds the slug from before the ProductCreatedEvent.)
+    if (!(err instanceof DuplicateKeyError)) throw err;
+    return false;
+  }
+}
+
+/** The state stored in a document (null for a version-0 reservation). Tolerates missing optional fields. */
+export function stateFromDoc(doc: ProductDoc): ProductState | null {
+  if (!doc.version || doc.version < 1) return null;
+  const priceMinor = doc.priceMinor ?? Math.round((doc.price ?? 0) * 100);
+  const compareAtPriceMinor =
+    doc.compareAtPriceMinor ?? (typeof doc.compareAtPrice === 'number' ? Math.round(doc.compareAtPrice * 100) : null);
+  return {
+    id: doc._id.toHexString(),
+    tenantId: doc.tenantId,
+    name: doc.name ?? '',
+    description: doc.description ?? null,
+    slug: doc.slug,
+    priceMinor,
+    compareAtPriceMinor,
+    currency: doc.currency ?? 'USD',
+    stockQuantity: doc.stockQuantity ?? 0,
+    sku: doc.sku ?? null,
+    category: doc.category ?? null,
+    images: (doc.images ?? []) as ProductImage[],
+    specifications: doc.specifications ?? {},
+    metaTitle: doc.metaTitle ?? null,
+    metaDescription: doc.metaDescription ?? null,
+    metaKeywords: doc.metaKeywords ?? [],
+    status: (doc.status ?? 'DRAFT') as ProductStatus,
+    published: doc.published ?? false,
+    version: doc.version,
+    createdAt: doc.createdAt ?? new Date(0),
+    updatedAt: doc.updatedAt ?? doc.createdAt ?? new Date(0),
+    deletedAt: doc.deletedAt ?? null,
+  };
+}
+
+export function recordOf(state: ProductState, doc: Pick<ProductDoc, 'averageRating' | 'reviewCount'> | null): ProductRecord {
+  return { ...state, averageRating: doc?.averageRating ?? 0, reviewCount: doc?.reviewCount ?? 0 };
+}
+
+export type ProductLookup = { id: string } | { slug: string };
+
+/**
+ * One product (deleted ones included: callers decide), caught up with its event
+ * stream: events beyond the document's version are replayed and the projection is
+ * written (crash repair). Null when neither a document nor events exist in the tenant.
+ */
+export async function loadProduct(mongo: DataApiClient, tenantId: string, by: ProductLookup): Promise<ProductRecord | null> {
+  const products = mongo.collection<ProductDoc>(PRODUCTS);
+  const doc = 'id' in by ? await products.findOne({ _id: objectId(by.id), tenantId }) : await products.findOne({ tenantId, slug: by.slug });
+  if (!doc) {
+    if (!('id' in by)) return null;
+    // No document at all (lost, or a crash before the reservation was written on another
+    // path): the stream alone rebuilds it.
+    const events = await loadEvents(mongo, tenantId, by.id.toLowerCase());
+    if (events.length === 0) return null;
+    let state: ProductState | null = null;
+    for (const e of events) state = applyEvent(state, e);
+    if (await insertProjection(mongo, state!)) await adjustCategoryCounts(mongo, tenantId, null, state!);
+    return recordOf(state!, null);
+  }
+  const stored = stateFromDoc(doc);
+  const missing = await loadEvents(mongo, tenantId, doc._id.toHexString(), doc.version);
+  if (missing.length === 0) return stored ? recordOf(stored, doc) : null;
+  let state = stored;
+  for (const e of missing) state = applyEvent(state, e);
+  if (await writeProjection(mongo, state!)) await adjustCategoryCounts(mongo, tenantId, stored, state!);
+  return recordOf(state!, doc);
+}
