@@ -12,6 +12,7 @@ import { categoriesRoutes } from './routes/categories/categories.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { productsRoutes } from './routes/products/products.index.ts';
+import { reviewsRoutes } from './routes/reviews/reviews.index.ts';
 import { usersRoutes } from './routes/users/users.index.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -47,6 +48,7 @@ export function createApp() {
   app.route(API_PREFIX, usersRoutes);
   app.route(API_PREFIX, productsRoutes);
   app.route(API_PREFIX, categoriesRoutes);
+  app.route(API_PREFIX, reviewsRoutes);
   // The token verification keys, also at the conventional root location.
   app.route('/', jwksRoutes);
 

@@ -1,0 +1,289 @@
+/**
+ * Reviews: write, edit, delete, moderate, answer, list. Only APPROVED reviews are
+ * public; the author and staff see the others. Every change that can move a review
+ * in or out of the APPROVED set (or change its rating) queues a rating update for
+ * the product (queues/rating-updates.ts recomputes it from the APPROVED reviews).
+ */
+import { ObjectId } from 'bson';
+import type { Filter } from '../../db/mongo/client.ts';
+import { DuplicateKeyError } from '../../db/mongo/errors.ts';
+import { Problem, problems } from '../../lib/problem.ts';
+import type { Principal } from '../auth/principal.ts';
+import { ratingSummary, type RatingSummary } from '../ratings.ts';
+import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
+import { casUpdate, countReports } from './consistency.ts';
+import {
+  findProduct,
+  findReview,
+  fullReviewView,
+  hasAnyRole,
+  MODERATOR_ROLES,
+  publicReviewView,
+  requestRatingUpdate,
+  reviewsOf,
+  STAFF_ROLES,
+  type FullReviewView,
+  type PublicReviewView,
+  type ReviewDeps,
+  type ReviewDocument,
+  type ReviewStatus,
+} from './model.ts';
+import { authorSnapshot, hasDeliveredPurchase } from './purchases.ts';
+
+export interface ReviewInput {
+  rating: number;
+  title?: string | undefined;
+  comment?: string | undefined;
+  images?: string[] | undefined;
+}
+
+export interface ReviewPatch {
+  rating?: number | undefined;
+  title?: string | null | undefined;
+  comment?: string | null | undefined;
+  images?: string[] | undefined;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+const badCursor = () => problems.validation([{ field: 'query.cursor', message: 'is not a cursor of this list (same sort)' }]);
+
+/** 412 unless `expected` (from If-Match) is absent or the review's current version. */
+function checkVersion(doc: ReviewDocument, expected: number | null | undefined): void {
+  if (expected === undefined) return;
+  if (expected === null || expected !== (doc.version ?? 0)) {
+    throw problems.preconditionFailed(`The review is at version ${doc.version ?? 0}; reload it and retry.`);
+  }
+}
+
+/** Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review. */
+export async function createReview(deps: ReviewDeps, principal: Principal, productId: string, input: ReviewInput): Promise<FullReviewView> {
+  const { stores } = deps;
+  const mongo = stores.mongo();
+  const { tenantId, userId } = principal;
+  const [product, existing] = await Promise.all([
+    findProduct(mongo, tenantId, productId),
+    reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } }),
+  ]);
+  if (!product) throw problems.notFound('Product');
+  if (existing) throw alreadyReviewed(existing._id);
+
+  const [author, verifiedPurchase] = await Promise.all([
+    authorSnapshot(stores, tenantId, userId),
+    hasDeliveredPurchase(stores, tenantId, userId, product),
+  ]);
+  const now = new Date();
+  const doc: ReviewDocument = {
+    _id: new ObjectId(),
+    tenantId,
+    productId,
+    userId,
+    userName: author.userName,
+    userAvatar: author.userAvatar,
+    verifiedPurchase,
+    rating: input.rating,
+    title: input.title ?? null,
+    comment: input.comment ?? null,
+    images: input.images ?? [],
+    status: 'PENDING',
+    moderatedBy: null,
+    moderatedAt: null,
+    moderationNote: null,
+    helpfulCount: 0,
+    unhelpfulCount: 0,
+    reportedCount: 0,
+    reportsAtApproval: 0,
+    hiddenByReportsAt: null,
+    sellerResponse: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await reviewsOf(mongo).insertOne(doc);
+  } catch (err) {
+    // Two concurrent first reviews: the unique {productId, userId} index keeps one.
+    if (err instanceof DuplicateKeyError) {
+      const winner = await reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } });
+      throw alreadyReviewed(winner?._id);
+    }
+    throw err;
+  }
+  return fullReviewView(doc);
+}
+
+function alreadyReviewed(id: ObjectId | undefined): Problem {
+  return problems.conflict('You have already reviewed this product; edit that review instead.', id ? { reviewId: id.toHexString() } : undefined);
+}
+
+export interface ListQuery {
+  rating?: number | undefined;
+  sort: 'newest' | 'helpful';
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** APPROVED reviews of a product, one page, with the product's rating summary. 404 unknown product. */
+export async function listProductReviews(
+  deps: ReviewDeps,
+  tenantId: string,
+  productId: string,
+  q: ListQuery,
+): Promise<Page<PublicReviewView> & { summary: RatingSummary }> {
+  const mongo = deps.stores.mongo();
+  const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
+  if (key === null) throw badCursor();
+  const filter: Filter<ReviewDocument> = {
+    tenantId,
+    productId,
+    status: 'APPROVED',
+    ...(q.rating === undefined ? {} : { rating: q.rating }),
+    ...(key ? afterKey(q.sort, key) : {}),
+  };
+  const [product, rows, summary] = await Promise.all([
+    findProduct(mongo, tenantId, productId),
+    reviewsOf(mongo).find(filter, { sort: sortSpec(q.sort), limit: q.limit + 1 }),
+    ratingSummary(mongo, tenantId, productId),
+  ]);
+  if (!product) throw problems.notFound('Product');
+  return { ...toPage(rows, q.limit, q.sort, publicReviewView), summary };
+}
+
+export interface ModerationQuery {
+  status: ReviewStatus;
+  productId?: string | undefined;
+  sort: 'oldest' | 'newest';
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
+export async function listReviewsForModeration(deps: ReviewDeps, tenantId: string, q: ModerationQuery): Promise<Page<FullReviewView>> {
+  const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
+  if (key === null) throw badCursor();
+  const filter: Filter<ReviewDocument> = {
+    tenantId,
+    status: q.status,
+    ...(q.productId === undefined ? {} : { productId: q.productId }),
+    ...(key ? afterKey(q.sort, key) : {}),
+  };
+  const rows = await reviewsOf(deps.stores.mongo()).find(filter, { sort: sortSpec(q.sort), limit: q.limit + 1 });
+  return toPage(rows, q.limit, q.sort, fullReviewView);
+}
+
+function toPage<T>(rows: ReviewDocument[], limit: number, sort: ReviewSort, view: (d: ReviewDocument) => T): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  return { data: kept.map(view), nextCursor: more && last ? encodeCursor(sort, last) : null };
+}
+
+/**
+ * One review. APPROVED ones are public; the author and staff also see the others
+ * (with moderation details). Anything else is 404.
+ */
+export async function getReview(
+  deps: ReviewDeps,
+  tenantId: string,
+  principal: Principal | undefined,
+  id: string,
+): Promise<{ review: PublicReviewView | FullReviewView; version: number }> {
+  const doc = await findReview(deps.stores.mongo(), tenantId, id);
+  if (!doc) throw problems.notFound('Review');
+  const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES));
+  if (privileged) return { review: fullReviewView(doc), version: doc.version ?? 0 };
+  if (doc.status !== 'APPROVED') throw problems.notFound('Review');
+  return { review: publicReviewView(doc), version: doc.version ?? 0 };
+}
+
+/** The author edits their review; it goes back to PENDING. Another user's review is 404. */
+export async function updateReview(
+  deps: ReviewDeps,
+  principal: Principal,
+  id: string,
+  patch: ReviewPatch,
+  expectedVersion?: number | null,
+): Promise<FullReviewView> {
+  const mongo = deps.stores.mongo();
+  const doc = await findReview(mongo, principal.tenantId, id);
+  if (!doc || doc.userId !== principal.userId) throw problems.notFound('Review');
+  checkVersion(doc, expectedVersion);
+  const fields: Partial<ReviewDocument> = { status: 'PENDING', updatedAt: new Date() };
+  if (patch.rating !== undefined) fields.rating = patch.rating;
+  if (patch.title !== undefined) fields.title = patch.title;
+  if (patch.comment !== undefined) fields.comment = patch.comment;
+  if (patch.images !== undefined) fields.images = patch.images;
+  const updated = await casUpdate(mongo, doc, fields);
+  await requestRatingUpdate(deps, doc.tenantId, doc.productId, 'edited');
+  return fullReviewView(updated);
+}
+
+/** The author, or a moderator (SUPPORT/ADMIN), deletes a review with its votes and reports. */
+export async function deleteReview(deps: ReviewDeps, principal: Principal, id: string): Promise<void> {
+  const mongo = deps.stores.mongo();
+  const doc = await findReview(mongo, principal.tenantId, id);
+  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES))) throw problems.notFound('Review');
+  const { deletedCount } = await reviewsOf(mongo).deleteOne({ _id: doc._id, tenantId: doc.tenantId });
+  if (deletedCount === 0) throw problems.notFound('Review');
+  const reviewId = doc._id.toHexString();
+  await Promise.all([
+    mongo.collection('review_votes').deleteMany({ tenantId: doc.tenantId, reviewId }),
+    mongo.collection('review_reports').deleteMany({ tenantId: doc.tenantId, reviewId }),
+  ]);
+  await requestRatingUpdate(deps, doc.tenantId, doc.productId, 'deleted');
+}
+
+export interface ModerationInput {
+  decision: 'APPROVE' | 'REJECT';
+  note?: string | undefined;
+}
+
+/**
+ * A moderator approves or rejects a review. Approving also resets the report
+ * threshold: it counts the reporters that come after this decision.
+ */
+export async function moderateReview(
+  deps: ReviewDeps,
+  principal: Principal,
+  id: string,
+  input: ModerationInput,
+  expectedVersion?: number | null,
+): Promise<FullReviewView> {
+  const mongo = deps.stores.mongo();
+  const doc = await findReview(mongo, principal.tenantId, id);
+  if (!doc) throw problems.notFound('Review');
+  if (doc.userId === principal.userId) throw problems.forbidden('You cannot moderate your own review.');
+  checkVersion(doc, expectedVersion);
+  const approve = input.decision === 'APPROVE';
+  const now = new Date();
+  const fields: Partial<ReviewDocument> = {
+    status: approve ? 'APPROVED' : 'REJECTED',
+    moderatedBy: principal.userId,
+    moderatedAt: now,
+    moderationNote: input.note ?? null,
+    updatedAt: now,
+  };
+  if (approve) {
+    fields.reportsAtApproval = await countReports(mongo, doc.tenantId, doc._id.toHexString());
+    fields.hiddenByReportsAt = null;
+  }
+  const updated = await casUpdate(mongo, doc, fields);
+  await requestRatingUpdate(deps, doc.tenantId, doc.productId, approve ? 'approved' : 'rejected');
+  return fullReviewView(updated);
+}
+
+/** Staff (MANAGER/ADMIN) answer a review for the seller; a second answer replaces the first. */
+export async function respondToReview(deps: ReviewDeps, principal: Principal, id: string, message: string): Promise<FullReviewView> {
+  const mongo = deps.stores.mongo();
+  const doc = await findReview(mongo, principal.tenantId, id);
+  if (!doc) throw problems.notFound('Review');
+  const now = new Date();
+  const updated = await casUpdate(mongo, doc, {
+    sellerResponse: { message, respondedAt: now, respondedBy: principal.userId },
+    updatedAt: now,
+  });
+  return fullReviewView(updated);
+}
