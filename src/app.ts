@@ -32,7 +32,7 @@ export function createApp() {
         return allowed.includes('*') ? '*' : allowed.includes(origin) ? origin : null;
       },
       allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-tenant-id', 'idempotency-key', 'if-match'],
-      exposeHeaders: ['x-request-id', 'etag', 'location', 'retry-after'],
+      exposeHeaders: ['x-request-id', 'etag', 'location', 'retry-after', 'x-data-api-calls', 'idempotent-replayed'],
       maxAge: 600,
     }),
     limitBody,
