@@ -1,10 +1,6 @@
-import { env } from 'cloudflare:workers';
-import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { tenants } from '../../src/db/pg/schema/index.ts';
 import { call, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, login, registerUser, type TestUser } from './identity-helpers.ts';
-import { testStores } from './stores.ts';
+import { as, createTenant, grantRole, login, platformAdmin, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
 
 const ROLES = '/api/v1/admin/roles';
 const PERMISSIONS = '/api/v1/admin/permissions';
@@ -22,23 +18,6 @@ interface PermissionView {
   description: string | null;
 }
 
-/** An ADMIN of the platform tenant (created once, global table, room for many users). */
-async function platformAdmin(): Promise<TestUser> {
-  const id = env.PLATFORM_TENANT_ID;
-  const stores = testStores();
-  try {
-    await stores
-      .pg('auth')
-      .db.insert(tenants)
-      .values({ id, name: `platform-${id}`, maxUsers: 100_000 })
-      .onConflictDoUpdate({ target: tenants.id, set: { maxUsers: sql`greatest(${tenants.maxUsers}, 100000)` } });
-  } finally {
-    await stores.close();
-  }
-  return grantRole(await registerUser(id), 'ADMIN');
-}
-
-const tenantAdmin = async () => grantRole(await registerUser(await createTenant()), 'ADMIN');
 const permissionName = () => `test:admin-${crypto.randomUUID().slice(0, 13)}`;
 
 async function roles(admin: TestUser): Promise<RoleView[]> {

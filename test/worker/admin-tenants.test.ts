@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { tenants } from '../../src/db/pg/schema/index.ts';
 import { call, postJson, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { as, createTenant, grantRole, platformAdmin, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
 const TENANTS = '/api/v1/admin/tenants';
@@ -21,29 +21,6 @@ interface TenantView {
 interface TenantPage {
   data: TenantView[];
   nextCursor: string | null;
-}
-
-/**
- * An ADMIN of the platform tenant (PLATFORM_TENANT_ID). The tenants table is global
- * (no RLS): the platform tenant is created once, with room for every test's admin.
- */
-async function platformAdmin(): Promise<TestUser> {
-  const id = env.PLATFORM_TENANT_ID;
-  const stores = testStores();
-  try {
-    await stores
-      .pg('auth')
-      .db.insert(tenants)
-      .values({ id, name: `platform-${id}`, maxUsers: 100_000 })
-      .onConflictDoUpdate({ target: tenants.id, set: { maxUsers: sql`greatest(${tenants.maxUsers}, 100000)` } });
-  } finally {
-    await stores.close();
-  }
-  return grantRole(await registerUser(id), 'ADMIN');
-}
-
-async function tenantAdmin(): Promise<TestUser> {
-  return grantRole(await registerUser(await createTenant()), 'ADMIN');
 }
 
 async function tenantRow(id: string) {

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { call, problemOf } from './helpers.ts';
-import { createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
-
-const C = '/api/v1/categories';
-const P = '/api/v1/products';
+import { CATEGORIES as C, createProduct, fields, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
+import type { TestUser } from './identity-helpers.ts';
 
 interface Category {
   id: string;
@@ -19,28 +16,6 @@ interface Category {
 interface Node extends Category {
   children: Node[];
 }
-interface Product {
-  id: string;
-  version: number;
-  category: { id: string; name: string; slug: string; path: string } | null;
-}
-
-function send(user: TestUser | null, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (user) headers.authorization = `Bearer ${user.accessToken}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  return call(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-}
-
-async function shop() {
-  const tenantId = await createTenant();
-  const [manager, admin, user] = await Promise.all([
-    registerUser(tenantId).then((u) => grantRole(u, 'MANAGER')),
-    registerUser(tenantId).then((u) => grantRole(u, 'ADMIN')),
-    registerUser(tenantId),
-  ]);
-  return { tenantId, manager, admin, user };
-}
 
 async function category(manager: TestUser, body: Record<string, unknown>): Promise<Category> {
   const res = await send(manager, 'POST', C, { body });
@@ -48,13 +23,9 @@ async function category(manager: TestUser, body: Record<string, unknown>): Promi
   return (await res.json()) as Category;
 }
 
-async function product(manager: TestUser, categoryId: string | null, name = `P ${crypto.randomUUID().slice(0, 6)}`): Promise<Product> {
-  const res = await send(manager, 'POST', P, { body: { name, price: '1.00', categoryId, status: 'ACTIVE', published: true } });
-  if (res.status !== 201) throw new Error(`product failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Product;
-}
-
-const fields = async (res: Response) => ((await problemOf(res)).errors ?? []).map((e) => e.field);
+/** An ACTIVE, published product at 1.00, no stock, in `categoryId`. */
+const product = (manager: TestUser, categoryId: string | null, name = `P ${crypto.randomUUID().slice(0, 6)}`): Promise<Product> =>
+  createProduct(manager, { name, price: '1.00', stockQuantity: 0, categoryId });
 
 async function counts(manager: TestUser): Promise<Record<string, number>> {
   const tree = ((await (await send(manager, 'GET', `${C}?includeInactive=true`)).json()) as { data: Node[] }).data;

@@ -6,28 +6,19 @@ import {
   EventSequenceError,
   projectionOf,
   rebuildProduct,
+  type ProductCreatedData,
   type ProductCreatedEvent,
   type ProductEvent,
 } from '../../src/services/catalog/product-reducer.ts';
-import { call, problemOf } from './helpers.ts';
-import { createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { makeEvent } from '../../src/services/catalog/products.ts';
+import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
+import { problemOf } from './helpers.ts';
 import { testStores } from './stores.ts';
 
-const P = '/api/v1/products';
 const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
 
-interface Product {
-  id: string;
-  name: string;
-  slug: string;
-  price: string;
-  stockQuantity: number;
-  status: string;
-  version: number;
-  category: { id: string; name: string; slug: string; path: string } | null;
-}
 interface EventRow {
   eventId: string;
   eventType: string;
@@ -39,59 +30,20 @@ interface EventRow {
   timestamp: string;
 }
 
-function send(user: TestUser | null, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (user) headers.authorization = `Bearer ${user.accessToken}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  return call(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-}
-
-async function shop() {
-  const tenantId = await createTenant();
-  const [manager, admin, user] = await Promise.all([
-    registerUser(tenantId).then((u) => grantRole(u, 'MANAGER')),
-    registerUser(tenantId).then((u) => grantRole(u, 'ADMIN')),
-    registerUser(tenantId),
-  ]);
-  return { tenantId, manager, admin, user };
-}
-
-async function create(manager: TestUser, overrides: Record<string, unknown> = {}): Promise<Product> {
-  const res = await send(manager, 'POST', P, {
-    body: { name: `Thing ${crypto.randomUUID().slice(0, 8)}`, price: '10.00', stockQuantity: 5, status: 'ACTIVE', published: true, ...overrides },
-  });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Product;
-}
-
 const rawDoc = (tenantId: string, id: string) => mongo.collection<ProductDoc>('products').findOne({ _id: new ObjectId(id), tenantId });
 const rawEvents = async (tenantId: string, id: string) =>
   (await mongo.collection('product_events').find({ tenantId, aggregateId: id }, { sort: { version: 1 } })).map(({ _id, ...e }) => e as unknown as ProductEvent);
 
 const appendRaw = (e: ProductEvent) => mongo.collection('product_events').insertOne({ ...e } as Record<string, unknown>);
 
+/** An event as a system actor of the tests writes it (no user, correlation "test"). */
 function event(tenantId: string, aggregateId: string, version: number, eventType: ProductEvent['eventType'], data: unknown): ProductEvent {
-  return {
-    eventId: crypto.randomUUID(),
-    eventType,
-    aggregateId,
-    version,
-    data,
-    userId: null,
-    timestamp: new Date(),
-    correlationId: 'test',
-    causationId: 'test',
-    tenantId,
-  } as ProductEvent;
+  return makeEvent({ tenantId, userId: null, correlationId: 'test', causationId: 'test' }, aggregateId, version, eventType, data);
 }
 
-// ---------------------------------------------------------------------------
-// The reducer (pure)
-// ---------------------------------------------------------------------------
-
-describe('product reducer', () => {
-  const id = new ObjectId().toHexString();
-  const created: ProductCreatedEvent = event('t', id, 1, 'ProductCreatedEvent', {
+/** ProductCreatedEvent data (money in minor units): an ACTIVE, published product 'A' at 10.00, stock 1, no category. */
+function createdData(overrides: Partial<ProductCreatedData> = {}): ProductCreatedData {
+  return {
     name: 'A',
     description: null,
     slug: 'a',
@@ -108,7 +60,17 @@ describe('product reducer', () => {
     metaKeywords: [],
     status: 'ACTIVE',
     published: true,
-  }) as ProductCreatedEvent;
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The reducer (pure)
+// ---------------------------------------------------------------------------
+
+describe('product reducer', () => {
+  const id = new ObjectId().toHexString();
+  const created = event('t', id, 1, 'ProductCreatedEvent', createdData()) as ProductCreatedEvent;
 
   it('refuses streams that do not fit: gaps, a second creation, anything before creation or after deletion', () => {
     const s1 = applyEvent(null, created);
@@ -140,7 +102,7 @@ describe('product events: refused', () => {
   it('history is staff only, per tenant; bad cursors and ids are 400s', async () => {
     const { manager, user } = await shop();
     const other = await shop();
-    const product = await create(manager);
+    const product = await createProduct(manager);
     expect((await send(user, 'GET', `${P}/${product.id}/events`)).status).toBe(403);
     expect((await send(null, 'GET', `${P}/${product.id}/events`)).status).toBe(401);
     expect((await send(other.manager, 'GET', `${P}/${product.id}/events`)).status).toBe(404);
@@ -153,7 +115,7 @@ describe('product events: refused', () => {
 
   it('rebuild is ADMIN only', async () => {
     const { manager, user } = await shop();
-    const product = await create(manager);
+    const product = await createProduct(manager);
     expect((await send(manager, 'POST', `${P}/${product.id}/rebuild`)).status).toBe(403);
     expect((await send(user, 'POST', `${P}/${product.id}/rebuild`)).status).toBe(403);
     expect((await send(null, 'POST', `${P}/${product.id}/rebuild`)).status).toBe(401);
@@ -163,7 +125,7 @@ describe('product events: refused', () => {
 describe('product events: working', () => {
   it('records every command with its metadata; pages by version; money as decimal strings', async () => {
     const { manager, tenantId } = await shop();
-    const product = await create(manager, { price: '19.99' });
+    const product = await createProduct(manager, { price: '19.99' });
     const requestId = `req-${crypto.randomUUID()}`;
     let res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Renamed' }, headers: { 'if-match': '"1"', 'x-request-id': requestId } });
     expect(res.status).toBe(200);
@@ -211,7 +173,7 @@ describe('product events: working', () => {
 
   it('repairs a projection left behind by a crash after the append (reads and commands replay missing events)', async () => {
     const { manager, tenantId } = await shop();
-    const product = await create(manager, { price: '10.00', stockQuantity: 5 });
+    const product = await createProduct(manager, { price: '10.00', stockQuantity: 5 });
     // The "crash": event 2 is in the store, the products document still says version 1.
     await appendRaw(
       event(tenantId, product.id, 2, 'PriceChangedEvent', {
@@ -247,24 +209,19 @@ describe('product events: working', () => {
     // Reservation written, ProductCreatedEvent appended, then the worker died.
     await mongo.collection('products').insertOne({ _id: new ObjectId(id), tenantId, slug: 'crashed-create', version: 0, averageRating: 0, reviewCount: 0, deletedAt: null });
     await appendRaw(
-      event(tenantId, id, 1, 'ProductCreatedEvent', {
-        name: 'Crashed Create',
-        description: null,
-        slug: 'crashed-create',
-        priceMinor: 500,
-        compareAtPriceMinor: null,
-        currency: 'USD',
-        stockQuantity: 3,
-        sku: null,
-        category: { id: category.id, name: category.name, slug: category.slug, path: category.path },
-        images: [],
-        specifications: {},
-        metaTitle: null,
-        metaDescription: null,
-        metaKeywords: [],
-        status: 'ACTIVE',
-        published: true,
-      }),
+      event(
+        tenantId,
+        id,
+        1,
+        'ProductCreatedEvent',
+        createdData({
+          name: 'Crashed Create',
+          slug: 'crashed-create',
+          priceMinor: 500,
+          stockQuantity: 3,
+          category: { id: category.id, name: category.name, slug: category.slug, path: category.path },
+        }),
+      ),
     );
     // Lists serve the projection as is: not there yet.
     let list = (await (await send(manager, 'GET', `${P}?q=crashed`)).json()) as { data: Product[] };
@@ -291,7 +248,7 @@ describe('product events: working', () => {
     for (const name of ['Alpha', 'Beta', 'Gamma']) {
       cats.push((await (await send(manager, 'POST', '/api/v1/categories', { body: { name } })).json()) as { id: string });
     }
-    const product = await create(manager, { stockQuantity: 20, categoryId: cats[0]!.id, specifications: { brand: 'Acme' } });
+    const product = await createProduct(manager, { stockQuantity: 20, categoryId: cats[0]!.id, specifications: { brand: 'Acme' } });
     let version = 1;
     let seed = 42;
     const rand = (n: number) => {
@@ -373,7 +330,7 @@ describe('product events: working', () => {
   it('rebuild repairs a tampered document and a wrong productCount', async () => {
     const { manager, admin, tenantId } = await shop();
     const cat = (await (await send(manager, 'POST', '/api/v1/categories', { body: { name: 'Tamper' } })).json()) as { id: string; slug: string };
-    const product = await create(manager, { price: '4.00', stockQuantity: 4, categoryId: cat.id });
+    const product = await createProduct(manager, { price: '4.00', stockQuantity: 4, categoryId: cat.id });
     await mongo.collection('products').updateOne({ _id: new ObjectId(product.id), tenantId }, { $set: { stockQuantity: 999, name: 'Hacked', price: 0.01 } });
     await mongo.collection('categories').updateOne({ _id: new ObjectId(cat.id), tenantId }, { $set: { productCount: 42 } });
     const res = await send(admin, 'POST', `${P}/${product.id}/rebuild`);

@@ -1,61 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { call, problemOf } from './helpers.ts';
-import { createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { createProduct, fields, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
+import { call } from './helpers.ts';
 
-const P = '/api/v1/products';
-
-interface Product {
-  id: string;
-  name: string;
-  slug: string;
-  price: string;
-  compareAtPrice: string | null;
-  currency: string;
-  stockQuantity: number;
-  status: string;
-  published: boolean;
-  version: number;
-  category: { id: string; name: string; slug: string; path: string } | null;
-  images: { url: string; alt: string | null; isPrimary: boolean }[];
-  specifications: Record<string, unknown>;
-  deletedAt: string | null;
-  createdAt: string;
-}
 interface Page {
   data: Product[];
   nextCursor: string | null;
-}
-
-function send(
-  user: TestUser | null,
-  method: string,
-  path: string,
-  opts: { body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Response> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (user) headers.authorization = `Bearer ${user.accessToken}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  return call(path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-}
-
-/** A fresh tenant with a MANAGER (read/write/delete products) and a plain USER. */
-async function shop() {
-  const tenantId = await createTenant();
-  const [manager, user] = await Promise.all([registerUser(tenantId).then((u) => grantRole(u, 'MANAGER')), registerUser(tenantId)]);
-  return { tenantId, manager, user };
-}
-
-let seq = 0;
-async function create(manager: TestUser, overrides: Record<string, unknown> = {}): Promise<Product> {
-  const res = await send(manager, 'POST', P, {
-    body: { name: `Product ${++seq}`, price: '10.00', stockQuantity: 5, status: 'ACTIVE', published: true, ...overrides },
-  });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Product;
-}
-
-async function fields(res: Response): Promise<string[]> {
-  return ((await problemOf(res)).errors ?? []).map((e) => e.field);
 }
 
 const publicList = (tenantId: string, query = '') => send(null, 'GET', `${P}${query}`, { headers: { 'x-tenant-id': tenantId } });
@@ -104,7 +53,7 @@ describe('products: refused', () => {
     }
     // A cursor of another sort order is refused too.
     const { manager } = await shop();
-    for (let i = 0; i < 3; i++) await create(manager);
+    for (let i = 0; i < 3; i++) await createProduct(manager);
     const page = (await (await send(manager, 'GET', `${P}?limit=1&sort=price_asc`)).json()) as Page;
     expect(page.nextCursor).toBeTruthy();
     const res = await send(manager, 'GET', `${P}?limit=1&sort=newest&cursor=${page.nextCursor}`);
@@ -124,7 +73,7 @@ describe('products: refused', () => {
     expect((await send(null, 'POST', P, { body, headers: { 'x-tenant-id': tenantId } })).status).toBe(401);
     expect((await send(user, 'POST', P, { body })).status).toBe(403);
 
-    const product = await create(manager);
+    const product = await createProduct(manager);
     expect((await send(user, 'PATCH', `${P}/${product.id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status).toBe(403);
     expect((await send(user, 'PUT', `${P}/${product.id}/price`, { body: { price: '1.00' } })).status).toBe(403);
     expect((await send(user, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 1 } })).status).toBe(403);
@@ -138,7 +87,7 @@ describe('products: refused', () => {
   it("another tenant's products are invisible: 404 and never listed", async () => {
     const a = await shop();
     const b = await shop();
-    const product = await create(a.manager, { name: 'Secret Gadget' });
+    const product = await createProduct(a.manager, { name: 'Secret Gadget' });
     for (const ref of [product.id, product.slug]) {
       expect((await send(b.manager, 'GET', `${P}/${ref}`)).status).toBe(404);
       expect((await send(null, 'GET', `${P}/${ref}`, { headers: { 'x-tenant-id': b.tenantId } })).status).toBe(404);
@@ -187,7 +136,7 @@ describe('products: refused', () => {
     await bad({ slug: 'Not A Slug' }, 'body.slug');
     await bad({ version: 3 }, 'body');
 
-    const product = await create(manager);
+    const product = await createProduct(manager);
     let res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '20.00', compareAtPrice: '19.99' } });
     expect(res.status).toBe(400);
     expect(await fields(res)).toContain('body.compareAtPrice');
@@ -210,7 +159,7 @@ describe('products: refused', () => {
 
   it('PATCH needs If-Match (428), a stale one fails (412), a malformed one is a 400', async () => {
     const { manager } = await shop();
-    const product = await create(manager);
+    const product = await createProduct(manager);
     let res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'No precondition' } });
     expect(res.status).toBe(428);
     res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Malformed' }, headers: { 'if-match': 'one' } });
@@ -232,17 +181,17 @@ describe('products: refused', () => {
 
   it('duplicate slugs: an explicit one is a 409, generated ones get -2, -3 (also when created concurrently)', async () => {
     const { manager } = await shop();
-    const first = await create(manager, { name: 'Wireless Headphones', specifications: { brand: 'AudioTech' } });
+    const first = await createProduct(manager, { name: 'Wireless Headphones', specifications: { brand: 'AudioTech' } });
     expect(first.slug).toBe('wireless-headphones-audiotech');
-    const second = await create(manager, { name: 'Wireless Headphones', specifications: { brand: 'AudioTech' } });
-    const third = await create(manager, { name: 'Wireless  headphones!', specifications: { brand: 'Audiotech' } });
+    const second = await createProduct(manager, { name: 'Wireless Headphones', specifications: { brand: 'AudioTech' } });
+    const third = await createProduct(manager, { name: 'Wireless  headphones!', specifications: { brand: 'Audiotech' } });
     expect([second.slug, third.slug]).toEqual(['wireless-headphones-audiotech-2', 'wireless-headphones-audiotech-3']);
 
     const res = await send(manager, 'POST', P, { body: { name: 'Other', price: '1.00', slug: 'wireless-headphones-audiotech' } });
     expect(res.status).toBe(409);
     expect(await fields(res)).toContain('body.slug');
 
-    const burst = await Promise.all(Array.from({ length: 5 }, () => create(manager, { name: 'Same Name' })));
+    const burst = await Promise.all(Array.from({ length: 5 }, () => createProduct(manager, { name: 'Same Name' })));
     const slugs = burst.map((p) => p.slug).sort();
     expect(new Set(slugs).size).toBe(5);
     expect(slugs).toContain('same-name');
@@ -251,7 +200,7 @@ describe('products: refused', () => {
 
   it('two concurrent commands on one version never both win', async () => {
     const { manager } = await shop();
-    const product = await create(manager, { stockQuantity: 100 });
+    const product = await createProduct(manager, { stockQuantity: 100 });
     const statuses = (rs: Response[]) => rs.map((r) => r.status);
     const oneWinner = (codes: number[]) => {
       expect(codes.filter((s) => s >= 200 && s < 300)).toHaveLength(1);
@@ -291,7 +240,7 @@ describe('products: refused', () => {
 
   it('concurrent stock deltas without If-Match lose no update: final stock = initial + sum of the accepted deltas', async () => {
     const { manager } = await shop();
-    const product = await create(manager, { stockQuantity: 100 });
+    const product = await createProduct(manager, { stockQuantity: 100 });
     const deltas = [5, -3, 7, -10, 2, 4];
     const results = await Promise.all(deltas.map((delta) => send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta } })));
     let expected = 100;
@@ -306,7 +255,7 @@ describe('products: refused', () => {
 
   it('stock never goes below zero: 409 naming body.delta', async () => {
     const { manager } = await shop();
-    const product = await create(manager, { stockQuantity: 2 });
+    const product = await createProduct(manager, { stockQuantity: 2 });
     const res = await send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: -3 } });
     expect(res.status).toBe(409);
     expect(await fields(res)).toContain('body.delta');
@@ -314,7 +263,7 @@ describe('products: refused', () => {
 
   it('deleted products are gone: 404 to reads and commands, never listed; deleting needs delete:products', async () => {
     const { manager, tenantId } = await shop();
-    const product = await create(manager, { name: 'Short Lived' });
+    const product = await createProduct(manager, { name: 'Short Lived' });
     let res = await send(manager, 'DELETE', `${P}/${product.id}`, { headers: { 'if-match': '"1"' } });
     expect(res.status).toBe(204);
     expect((await send(manager, 'GET', `${P}/${product.id}`)).status).toBe(404);
@@ -331,8 +280,8 @@ describe('products: refused', () => {
 
   it('drafts and unpublished products are hidden from the public but visible to staff', async () => {
     const { manager, user, tenantId } = await shop();
-    const draft = await create(manager, { name: 'Draft Thing', status: 'DRAFT', published: false });
-    const hidden = await create(manager, { name: 'Hidden Thing', status: 'ACTIVE', published: false });
+    const draft = await createProduct(manager, { name: 'Draft Thing', status: 'DRAFT', published: false });
+    const hidden = await createProduct(manager, { name: 'Hidden Thing', status: 'ACTIVE', published: false });
     for (const p of [draft, hidden]) {
       expect((await send(null, 'GET', `${P}/${p.slug}`, { headers: { 'x-tenant-id': tenantId } })).status).toBe(404);
       expect((await send(user, 'GET', `${P}/${p.id}`)).status).toBe(404);
@@ -408,7 +357,7 @@ describe('products: working', () => {
 
   it('PATCH, price and stock commands change the product and bump the version', async () => {
     const { manager } = await shop();
-    const product = await create(manager, { stockQuantity: 1, description: 'old' });
+    const product = await createProduct(manager, { stockQuantity: 1, description: 'old' });
     let res = await send(manager, 'PATCH', `${P}/${product.id}`, {
       body: { name: 'Renamed', description: null, specifications: { brand: 'Acme' }, metaKeywords: ['x'] },
       headers: { 'if-match': '"1"' },
@@ -444,11 +393,11 @@ describe('products: working', () => {
     const electronics = await cat({ name: 'Electronics' });
     const audio = await cat({ name: 'Audio', parentId: electronics.id });
     const books = await cat({ name: 'Books' });
-    const phone = await create(manager, { name: 'Phone X.1', price: '500.00', categoryId: electronics.id, specifications: { brand: 'Acme' } });
-    const buds = await create(manager, { name: 'Ear Buds', price: '50.00', categoryId: audio.id, specifications: { brand: 'Acme' } });
-    const novel = await create(manager, { name: 'Phone Book', price: '15.50', categoryId: books.id, specifications: { brand: 'Pub' } });
-    const loose = await create(manager, { name: 'Phone X1', price: '15.50' });
-    await create(manager, { name: 'Draft Phone', price: '1.00', status: 'DRAFT' });
+    const phone = await createProduct(manager, { name: 'Phone X.1', price: '500.00', categoryId: electronics.id, specifications: { brand: 'Acme' } });
+    const buds = await createProduct(manager, { name: 'Ear Buds', price: '50.00', categoryId: audio.id, specifications: { brand: 'Acme' } });
+    const novel = await createProduct(manager, { name: 'Phone Book', price: '15.50', categoryId: books.id, specifications: { brand: 'Pub' } });
+    const loose = await createProduct(manager, { name: 'Phone X1', price: '15.50' });
+    await createProduct(manager, { name: 'Draft Phone', price: '1.00', status: 'DRAFT' });
 
     const ids = async (query: string) => (((await (await publicList(tenantId, query)).json()) as Page).data.map((p) => p.id));
     expect(new Set(await ids(`?category=electronics`))).toEqual(new Set([phone.id, buds.id]));
@@ -473,7 +422,7 @@ describe('products: working', () => {
   it('cursor pages are stable under inserts: no duplicates, no skipped pre-existing products', async () => {
     const { manager, tenantId } = await shop();
     const originals: Product[] = [];
-    for (let i = 0; i < 13; i++) originals.push(await create(manager, { name: `Item ${i}`, price: `${(i % 4) + 1}.00` }));
+    for (let i = 0; i < 13; i++) originals.push(await createProduct(manager, { name: `Item ${i}`, price: `${(i % 4) + 1}.00` }));
 
     for (const sort of ['newest', 'price_asc', 'price_desc', 'rating']) {
       const seen: string[] = [];
@@ -486,7 +435,7 @@ describe('products: working', () => {
         seen.push(...page.data.map((p) => p.id));
         cursor = page.nextCursor;
         // Someone adds products while we page (at both ends of the price range).
-        await create(manager, { name: `Inserted ${sort} ${pages}`, price: pages % 2 ? '0.50' : '9.00' });
+        await createProduct(manager, { name: `Inserted ${sort} ${pages}`, price: pages % 2 ? '0.50' : '9.00' });
         pages++;
       } while (cursor && pages < 20);
       expect(new Set(seen).size, sort).toBe(seen.length);

@@ -1,40 +1,18 @@
 import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
 import { releaseStock, reserveStock } from '../../src/services/catalog/stock.ts';
-import { call } from './helpers.ts';
-import { createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
+import type { TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
-const P = '/api/v1/products';
 const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
 
-interface Product {
-  id: string;
-  stockQuantity: number;
-  status: string;
-  version: number;
-}
-
-async function shop() {
-  const tenantId = await createTenant();
-  const manager = await grantRole(await registerUser(tenantId), 'MANAGER');
-  return { tenantId, manager };
-}
-
-async function create(manager: TestUser, stockQuantity: number): Promise<Product> {
-  const res = await call(P, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${manager.accessToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `Stocked ${crypto.randomUUID().slice(0, 8)}`, price: '2.00', stockQuantity, status: 'ACTIVE', published: true }),
-  });
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Product;
-}
+const create = (manager: TestUser, stockQuantity: number) => createProduct(manager, { price: '2.00', stockQuantity });
 
 async function current(manager: TestUser, id: string): Promise<Product> {
-  return (await (await call(`${P}/${id}`, { headers: { authorization: `Bearer ${manager.accessToken}` } })).json()) as Product;
+  return (await (await send(manager, 'GET', `${P}/${id}`)).json()) as Product;
 }
 
 const stockEvents = (tenantId: string, id: string) =>

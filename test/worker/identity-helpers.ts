@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { tenants } from '../../src/db/pg/schema/index.ts';
@@ -46,6 +47,30 @@ export async function registerUser(tenantId: string, overrides: Record<string, u
     accessToken: session.tokens.accessToken,
     refreshToken: session.tokens.refreshToken,
   };
+}
+
+/**
+ * An ADMIN of the platform tenant (PLATFORM_TENANT_ID). The tenants table is global
+ * (no RLS): the platform tenant is created once, with room for every test's admin.
+ */
+export async function platformAdmin(): Promise<TestUser> {
+  const id = env.PLATFORM_TENANT_ID;
+  const stores = testStores();
+  try {
+    await stores
+      .pg('auth')
+      .db.insert(tenants)
+      .values({ id, name: `platform-${id}`, maxUsers: 100_000 })
+      .onConflictDoUpdate({ target: tenants.id, set: { maxUsers: sql`greatest(${tenants.maxUsers}, 100000)` } });
+  } finally {
+    await stores.close();
+  }
+  return grantRole(await registerUser(id), 'ADMIN');
+}
+
+/** An ADMIN of a fresh tenant. */
+export async function tenantAdmin(): Promise<TestUser> {
+  return grantRole(await registerUser(await createTenant()), 'ADMIN');
 }
 
 /** Gives a user a role directly in the database, then signs in again for a token carrying it. */

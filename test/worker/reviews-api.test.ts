@@ -6,37 +6,16 @@ import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { productIdAsUuid } from '../../src/services/reviews/purchases.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { API, insertProduct, moderate, postReview, review, reviewsOf, type ReviewBody } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
 
-const API = '/api/v1';
-const reviewsOf = (productId: string) => `${API}/products/${productId}/reviews`;
-const review = (id: string, action = '') => `${API}/reviews/${id}${action ? `/${action}` : ''}`;
-
 // ---------------------------------------------------------------------------
 // Fixtures (the product API is another service: products are inserted directly)
 // ---------------------------------------------------------------------------
-
-async function insertProduct(tenantId: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const { insertedId } = await mongo.collection('products').insertOne({
-    tenantId,
-    name: 'Wireless Headphones',
-    slug: `p-${crypto.randomUUID()}`,
-    sku: `SKU-${crypto.randomUUID().slice(0, 8)}`,
-    price: 299.99,
-    status: 'ACTIVE',
-    published: true,
-    averageRating: 0,
-    reviewCount: 0,
-    version: 1,
-    createdAt: new Date(),
-    ...overrides,
-  });
-  return insertedId.toHexString();
-}
 
 interface World {
   tenantId: string;
@@ -50,32 +29,13 @@ interface World {
 async function world(): Promise<World> {
   const tenantId = await createTenant();
   const [productId, author, other, support, manager] = await Promise.all([
-    insertProduct(tenantId),
+    insertProduct(mongo, tenantId),
     registerUser(tenantId),
     registerUser(tenantId),
     registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT')),
     registerUser(tenantId).then((u) => grantRole(u, 'MANAGER')),
   ]);
   return { tenantId, productId, author, other, support, manager };
-}
-
-interface ReviewBody {
-  id: string;
-  status: string;
-  version: number;
-  [k: string]: unknown;
-}
-
-async function postReview(user: TestUser, productId: string, body: Record<string, unknown> = { rating: 5, title: 'Great', comment: 'Loved it' }): Promise<ReviewBody> {
-  const res = await as(user, 'POST', reviewsOf(productId), body);
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as ReviewBody;
-}
-
-async function moderate(moderator: TestUser, id: string, decision: 'APPROVE' | 'REJECT', note?: string): Promise<ReviewBody> {
-  const res = await as(moderator, 'POST', review(id, 'moderate'), { decision, ...(note ? { note } : {}) });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as ReviewBody;
 }
 
 async function fieldsOf(res: Response): Promise<string[]> {
@@ -189,8 +149,8 @@ describe('reviews: bad input', () => {
   it('404s an unknown, deleted or reserved (version 0) product, on read and write', async () => {
     const { tenantId, author } = await world();
     const unknown = new ObjectId().toHexString();
-    const deleted = await insertProduct(tenantId, { deletedAt: new Date(), status: 'ARCHIVED' });
-    const reserved = await insertProduct(tenantId, { version: 0 });
+    const deleted = await insertProduct(mongo, tenantId, { deletedAt: new Date(), status: 'ARCHIVED' });
+    const reserved = await insertProduct(mongo, tenantId, { version: 0 });
     for (const productId of [unknown, deleted, reserved]) {
       const res = await as(author, 'POST', reviewsOf(productId), { rating: 5 });
       expect(res.status).toBe(404);
@@ -343,7 +303,7 @@ describe('reviews: writing', () => {
   it('verifiedPurchase: a DELIVERED order of the author with an item of this product (by padded-UUID product_id or by SKU)', async () => {
     const tenantId = await createTenant();
     const sku = `AUD-WH-${crypto.randomUUID().slice(0, 6)}`;
-    const productId = await insertProduct(tenantId, { sku });
+    const productId = await insertProduct(mongo, tenantId, { sku });
     const [bySku, byId, shipped, otherProduct, noOrders, cancelledThenDelivered] = await Promise.all(
       Array.from({ length: 6 }, () => registerUser(tenantId)),
     );
@@ -367,7 +327,7 @@ describe('reviews: writing', () => {
 
   it('a product without a SKU is verified only through product_id', async () => {
     const tenantId = await createTenant();
-    const productId = await insertProduct(tenantId, { sku: null });
+    const productId = await insertProduct(mongo, tenantId, { sku: null });
     const [buyer, nullSku] = await Promise.all([registerUser(tenantId), registerUser(tenantId)]);
     await insertOrder(buyer, 'DELIVERED', [{ productId: productIdAsUuid(productId) }]);
     await insertOrder(nullSku, 'DELIVERED', [{ sku: null }]);
@@ -450,7 +410,7 @@ describe('reviews: writing', () => {
 describe('reviews: listing', () => {
   it('lists APPROVED reviews only, filters by rating and carries the rating summary', async () => {
     const tenantId = await createTenant();
-    const productId = await insertProduct(tenantId);
+    const productId = await insertProduct(mongo, tenantId);
     const support = await grantRole(await registerUser(tenantId), 'SUPPORT');
     const users = await Promise.all(Array.from({ length: 5 }, () => registerUser(tenantId)));
     const ratings = [5, 4, 4, 1, 2];
@@ -473,7 +433,7 @@ describe('reviews: listing', () => {
 
   it('cursor pages are stable under inserts: no review repeated or skipped', async () => {
     const tenantId = await createTenant();
-    const productId = await insertProduct(tenantId);
+    const productId = await insertProduct(mongo, tenantId);
     const support = await grantRole(await registerUser(tenantId), 'SUPPORT');
     const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(tenantId)));
     const ids: string[] = [];
@@ -503,7 +463,7 @@ describe('reviews: listing', () => {
 
   it('sort=helpful orders by helpful votes, then newest, and pages by cursor', async () => {
     const tenantId = await createTenant();
-    const productId = await insertProduct(tenantId);
+    const productId = await insertProduct(mongo, tenantId);
     const support = await grantRole(await registerUser(tenantId), 'SUPPORT');
     const authors = await Promise.all(Array.from({ length: 3 }, () => registerUser(tenantId)));
     const voters = await Promise.all(Array.from({ length: 2 }, () => registerUser(tenantId)));

@@ -3,14 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPORT_HIDE_THRESHOLD } from '../../src/services/reviews/model.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { API, insertProduct, moderate, postReview, review, reviewsOf } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
-
-const API = '/api/v1';
-const review = (id: string, action = '') => `${API}/reviews/${id}${action ? `/${action}` : ''}`;
 
 interface Setup {
   tenantId: string;
@@ -23,16 +21,10 @@ interface Setup {
 /** A tenant, a product (inserted directly), and one APPROVED review by `author`. */
 async function approvedReview(): Promise<Setup> {
   const tenantId = await createTenant({ maxUsers: 50 });
-  const { insertedId } = await mongo.collection('products').insertOne({
-    tenantId, name: 'Lamp', slug: `p-${crypto.randomUUID()}`, sku: 'LMP-1', price: 20, status: 'ACTIVE', published: true,
-    averageRating: 0, reviewCount: 0, version: 1, createdAt: new Date(),
-  });
-  const productId = insertedId.toHexString();
+  const productId = await insertProduct(mongo, tenantId);
   const [author, support] = await Promise.all([registerUser(tenantId), registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT'))]);
-  const created = await as(author, 'POST', `${API}/products/${productId}/reviews`, { rating: 4, comment: 'Bright.' });
-  expect(created.status).toBe(201);
-  const reviewId = ((await created.json()) as { id: string }).id;
-  expect((await as(support, 'POST', review(reviewId, 'moderate'), { decision: 'APPROVE' })).status).toBe(200);
+  const reviewId = (await postReview(author, productId, { rating: 4, comment: 'Bright.' })).id;
+  await moderate(support, reviewId, 'APPROVE');
   return { tenantId, productId, author, support, reviewId };
 }
 
@@ -100,7 +92,7 @@ describe('review votes', () => {
   it('cannot vote on a review that is not public (PENDING or REJECTED) or does not exist: 404', async () => {
     const { tenantId, productId, support } = await approvedReview();
     const [writer, voter] = await users(tenantId, 2);
-    const res = await as(writer!, 'POST', `${API}/products/${productId}/reviews`, { rating: 2 });
+    const res = await as(writer!, 'POST', reviewsOf(productId), { rating: 2 });
     const pendingId = ((await res.json()) as { id: string }).id;
     expect((await as(voter!, 'POST', review(pendingId, 'helpful'))).status).toBe(404);
     expect((await as(support, 'POST', review(pendingId, 'moderate'), { decision: 'REJECT' })).status).toBe(200);
@@ -137,7 +129,7 @@ describe('review reports', () => {
     const { tenantId, productId, reviewId, support } = await approvedReview();
     const reporters = await users(tenantId, 6);
     const listed = async () =>
-      ((await (await call(`${API}/products/${productId}/reviews`, { headers: { 'x-tenant-id': tenantId } })).json()) as { data: unknown[] }).data.length;
+      ((await (await call(reviewsOf(productId), { headers: { 'x-tenant-id': tenantId } })).json()) as { data: unknown[] }).data.length;
 
     // Two reports, plus a repeated one: still public.
     for (const r of [reporters[0]!, reporters[1]!, reporters[1]!]) await as(r, 'POST', review(reviewId, 'report'), { reason: 'SPAM' });

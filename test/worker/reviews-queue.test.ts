@@ -9,26 +9,16 @@ import type { RatingUpdateMessage } from '../../src/queues/rating-update-message
 import wranglerToml from '../../wrangler.toml?raw';
 import { eventually } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import { insertProduct, moderate, postReview, review, reviewsOf } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
 
-const API = '/api/v1';
-const review = (id: string, action = '') => `${API}/reviews/${id}${action ? `/${action}` : ''}`;
-
 interface Product {
   averageRating: number;
   reviewCount: number;
-}
-
-async function insertProduct(tenantId: string): Promise<string> {
-  const { insertedId } = await mongo.collection('products').insertOne({
-    tenantId, name: 'Kettle', slug: `p-${crypto.randomUUID()}`, sku: `KT-${crypto.randomUUID().slice(0, 6)}`, price: 49.5,
-    status: 'ACTIVE', published: true, averageRating: 0, reviewCount: 0, version: 1, createdAt: new Date(),
-  });
-  return insertedId.toHexString();
 }
 
 const product = async (id: string) => (await mongo.collection<Product>('products').findOne({ _id: new ObjectId(id) }))!;
@@ -41,16 +31,7 @@ function ratingBecomes(productId: string, averageRating: number, reviewCount: nu
   });
 }
 
-async function reviewBy(user: TestUser, productId: string, rating: number): Promise<string> {
-  const res = await as(user, 'POST', `${API}/products/${productId}/reviews`, { rating });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
-
-async function moderate(moderator: TestUser, id: string, decision: 'APPROVE' | 'REJECT') {
-  const res = await as(moderator, 'POST', review(id, 'moderate'), { decision });
-  expect(res.status, await res.clone().text()).toBe(200);
-}
+const reviewBy = async (user: TestUser, productId: string, rating: number): Promise<string> => (await postReview(user, productId, { rating })).id;
 
 async function runConsumer(queue: string, messages: { id: string; body: unknown; attempts?: number }[], withEnv: Cloudflare.Env = env) {
   const batch = createMessageBatch(
@@ -106,7 +87,7 @@ describe('rating updates: unhappy paths first', () => {
 
   it('a redelivered batch changes nothing (the recompute depends only on the reviews)', async () => {
     const tenantId = await createTenant();
-    const productId = await insertProduct(tenantId);
+    const productId = await insertProduct(mongo, tenantId);
     await mongo.collection('reviews').insertMany([
       { tenantId, productId, userId: crypto.randomUUID(), rating: 5, status: 'APPROVED', version: 2 },
       { tenantId, productId, userId: crypto.randomUUID(), rating: 2, status: 'APPROVED', version: 2 },
@@ -131,7 +112,7 @@ describe('rating updates through the real queue binding', () => {
   /** A tenant with a product, three authors and a moderator. */
   async function setup() {
     const tenantId = await createTenant({ maxUsers: 50 });
-    const productId = await insertProduct(tenantId);
+    const productId = await insertProduct(mongo, tenantId);
     const [a, b, c, support] = await Promise.all([
       registerUser(tenantId),
       registerUser(tenantId),
@@ -154,7 +135,7 @@ describe('rating updates through the real queue binding', () => {
     await moderate(support, rb, 'REJECT');
     const p = await ratingBecomes(productId, 4.5, 2);
     // The public summary agrees with the denormalised fields.
-    const page = (await (await as(a, 'GET', `${API}/products/${productId}/reviews`)).json()) as { summary: Product };
+    const page = (await (await as(a, 'GET', reviewsOf(productId))).json()) as { summary: Product };
     expect(page.summary).toMatchObject({ averageRating: p.averageRating, reviewCount: p.reviewCount });
   });
 

@@ -196,15 +196,20 @@ export const AddressSchema = z
 // Preferences
 // ---------------------------------------------------------------------------
 
-export const Language = z
-  .string()
-  .max(10)
-  .transform((v, ctx) => {
-    const canonical = canonicalLanguage(v);
-    if (!canonical) ctx.addIssue({ code: 'custom', message: 'must be a BCP 47 language tag like en, en-US or pt-BR' });
-    return canonical ?? v;
-  })
-  .openapi({ type: 'string', maxLength: 10, example: 'en-US' });
+/** A string of at most `maxLength` that `canonical` rewrites to its canonical spelling, refused with `message` when it cannot. */
+function canonicalString(maxLength: number, canonical: (v: string) => string | undefined, message: string, example: string) {
+  return z
+    .string()
+    .max(maxLength)
+    .transform((v, ctx) => {
+      const canonicalValue = canonical(v);
+      if (!canonicalValue) ctx.addIssue({ code: 'custom', message });
+      return canonicalValue ?? v;
+    })
+    .openapi({ type: 'string', maxLength, example });
+}
+
+export const Language = canonicalString(10, canonicalLanguage, 'must be a BCP 47 language tag like en, en-US or pt-BR', 'en-US');
 
 export const Currency = z
   .string()
@@ -212,23 +217,20 @@ export const Currency = z
   .refine(isCurrency, 'must be an ISO 4217 currency code, e.g. USD')
   .openapi({ type: 'string', minLength: 3, maxLength: 3, example: 'USD' });
 
-export const TimeZone = z
-  .string()
-  .max(50)
-  .transform((v, ctx) => {
-    const canonical = canonicalTimeZone(v);
-    if (!canonical) ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone like UTC or Europe/Lisbon' });
-    return canonical ?? v;
-  })
-  .openapi({ type: 'string', maxLength: 50, example: 'Europe/Lisbon' });
+export const TimeZone = canonicalString(50, canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
+
+/** The on/off preferences, the same in the request and the response. */
+const preferenceFlags = {
+  emailNotifications: z.boolean(),
+  smsNotifications: z.boolean(),
+  pushNotifications: z.boolean(),
+  newsletterSubscribed: z.boolean(),
+  marketingEmails: z.boolean(),
+};
 
 export const PreferencesBody = z
   .object({
-    emailNotifications: z.boolean(),
-    smsNotifications: z.boolean(),
-    pushNotifications: z.boolean(),
-    newsletterSubscribed: z.boolean(),
-    marketingEmails: z.boolean(),
+    ...preferenceFlags,
     language: Language,
     currency: Currency,
     timezone: TimeZone,
@@ -238,11 +240,7 @@ export const PreferencesBody = z
 
 export const PreferencesSchema = z
   .object({
-    emailNotifications: z.boolean(),
-    smsNotifications: z.boolean(),
-    pushNotifications: z.boolean(),
-    newsletterSubscribed: z.boolean(),
-    marketingEmails: z.boolean(),
+    ...preferenceFlags,
     language: z.string(),
     currency: z.string(),
     timezone: z.string(),

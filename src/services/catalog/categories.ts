@@ -47,20 +47,9 @@ export interface CategoryDoc {
   updatedAt: Date;
 }
 
-export interface CategoryView {
+/** A category as the API shows it: the document with `id` for `_id`, no tenantId, ISO dates. */
+export interface CategoryView extends Omit<CategoryDoc, '_id' | 'tenantId' | 'createdAt' | 'updatedAt'> {
   id: string;
-  name: string;
-  slug: string;
-  description: string | null;
-  parentId: string | null;
-  level: number;
-  path: string;
-  imageUrl: string | null;
-  displayOrder: number;
-  metaTitle: string | null;
-  metaDescription: string | null;
-  active: boolean;
-  productCount: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -59,27 +59,11 @@ import {
 // Views
 // ---------------------------------------------------------------------------
 
-export interface ProductView {
-  id: string;
-  name: string;
-  description: string | null;
-  slug: string;
+/** A product as the API shows it: the record without tenantId, money as decimal strings, ISO dates. */
+export interface ProductView
+  extends Omit<ProductRecord, 'tenantId' | 'priceMinor' | 'compareAtPriceMinor' | 'createdAt' | 'updatedAt' | 'deletedAt'> {
   price: string;
   compareAtPrice: string | null;
-  currency: string;
-  stockQuantity: number;
-  sku: string | null;
-  category: CategoryRef | null;
-  images: ProductImage[];
-  specifications: Record<string, SpecificationValue>;
-  metaTitle: string | null;
-  metaDescription: string | null;
-  metaKeywords: string[];
-  status: ProductStatus;
-  published: boolean;
-  averageRating: number;
-  reviewCount: number;
-  version: number;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
@@ -174,7 +158,14 @@ export interface CommandOptions {
   retries?: number;
 }
 
-function makeEvent(ctx: CatalogContext, aggregateId: string, version: number, eventType: ProductEventType, data: unknown): ProductEvent {
+/** A new event of the product `aggregateId`, stamped with the tenant, actor and correlation of `ctx`. */
+export function makeEvent(
+  ctx: Pick<CatalogContext, 'tenantId' | 'userId' | 'correlationId' | 'causationId'>,
+  aggregateId: string,
+  version: number,
+  eventType: ProductEventType,
+  data: unknown,
+): ProductEvent {
   return {
     eventId: crypto.randomUUID(),
     eventType,
@@ -360,19 +351,8 @@ export async function createProduct(
   return { record: recordOf(state, null), replayed: false };
 }
 
-export interface UpdateProductInput {
-  name?: string | undefined;
-  description?: string | null | undefined;
-  sku?: string | null | undefined;
-  categoryId?: string | null | undefined;
-  images?: ProductImage[] | undefined;
-  specifications?: Record<string, SpecificationValue> | undefined;
-  metaTitle?: string | null | undefined;
-  metaDescription?: string | null | undefined;
-  metaKeywords?: string[] | undefined;
-  status?: ProductStatus | undefined;
-  published?: boolean | undefined;
-}
+/** PATCH: any field of a create but the slug, price and stock (those have their own commands). */
+export type UpdateProductInput = Partial<Omit<CreateProductInput, 'slug' | 'priceMinor' | 'compareAtPriceMinor' | 'currency' | 'stockQuantity'>>;
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
