@@ -171,10 +171,23 @@ describe('product events: working', () => {
     expect(stored.every((e) => e.tenantId === tenantId)).toBe(true);
   });
 
+  it('a product read costs one Data API call (the pending marker says no event is missing)', async () => {
+    const { manager, tenantId } = await shop();
+    const product = await createProduct(manager, { price: '10.00', stockQuantity: 5 });
+    await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '9.00' } });
+    for (const path of [`${P}/${product.slug}`, `${P}/${product.id}`, `${P}?limit=5`]) {
+      const res = await send(null, 'GET', path, { headers: { 'x-tenant-id': tenantId } });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('x-data-api-calls'), path).toBe('1');
+    }
+  });
+
   it('repairs a projection left behind by a crash after the append (reads and commands replay missing events)', async () => {
     const { manager, tenantId } = await shop();
     const product = await createProduct(manager, { price: '10.00', stockQuantity: 5 });
-    // The "crash": event 2 is in the store, the products document still says version 1.
+    // The "crash": the command marked version 2 pending and appended event 2, then died;
+    // the products document still says version 1.
+    await mongo.collection('products').updateOne({ _id: new ObjectId(product.id), tenantId }, { $max: { pendingVersion: 2 } });
     await appendRaw(
       event(tenantId, product.id, 2, 'PriceChangedEvent', {
         priceMinor: 777,
@@ -207,7 +220,7 @@ describe('product events: working', () => {
     const category = (await catRes.json()) as { id: string; name: string; slug: string; path: string };
     const id = new ObjectId().toHexString();
     // Reservation written, ProductCreatedEvent appended, then the worker died.
-    await mongo.collection('products').insertOne({ _id: new ObjectId(id), tenantId, slug: 'crashed-create', version: 0, averageRating: 0, reviewCount: 0, deletedAt: null });
+    await mongo.collection('products').insertOne({ _id: new ObjectId(id), tenantId, slug: 'crashed-create', version: 0, pendingVersion: 1, averageRating: 0, reviewCount: 0, deletedAt: null });
     await appendRaw(
       event(
         tenantId,

@@ -10,9 +10,12 @@
  * `version < n+1`, so an older projection never overwrites a newer one).
  *
  * Crash repair: if a writer dies between the append and the projection, the document
- * lags behind its events. `loadProduct` (used by every single-product read and every
- * command) asks for events after the document's version and replays them, so the lag
- * is repaired by the next reader. `POST /products/:id/rebuild` replays everything.
+ * lags behind its events. Before appending version n+1 a command marks the document
+ * `pendingVersion: n+1` (`markPending`). Commands always ask for events after the
+ * document's version; reads (`loadProduct` with `trustMarker`) ask only when the
+ * marker is ahead of the version, so a product read is ONE Data API call. Either way
+ * the lag is replayed and repaired by the next reader or command, and
+ * `POST /products/:id/rebuild` replays everything.
  */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
@@ -37,6 +40,8 @@ export type ProductDoc = Partial<ProductProjection> & {
   version: number;
   averageRating?: number;
   reviewCount?: number;
+  /** The highest version a command has started to append (see markPending). */
+  pendingVersion?: number;
 };
 
 /** A product as the API shows it: the event-sourced state plus the rating fields of the review service. */
@@ -82,6 +87,14 @@ export async function appendEvent(mongo: DataApiClient, event: ProductEvent): Pr
     if (err instanceof DuplicateKeyError) throw new VersionConflictError(event.aggregateId, event.version);
     throw err;
   }
+}
+
+/**
+ * Announces that version `version` is about to be appended, so readers look for it
+ * if the writer dies before projecting it. `$max` never moves the marker back.
+ */
+export async function markPending(mongo: DataApiClient, tenantId: string, productId: string, version: number): Promise<void> {
+  await mongo.collection(PRODUCTS).updateOne({ _id: objectId(productId), tenantId }, { $max: { pendingVersion: version } });
 }
 
 /**
@@ -158,7 +171,12 @@ export type ProductLookup = { id: string } | { slug: string };
  * stream: events beyond the document's version are replayed and the projection is
  * written (crash repair). Null when neither a document nor events exist in the tenant.
  */
-export async function loadProduct(mongo: DataApiClient, tenantId: string, by: ProductLookup): Promise<ProductRecord | null> {
+export async function loadProduct(
+  mongo: DataApiClient,
+  tenantId: string,
+  by: ProductLookup,
+  opts: { trustMarker?: boolean } = {},
+): Promise<ProductRecord | null> {
   const products = mongo.collection<ProductDoc>(PRODUCTS);
   const doc = 'id' in by ? await products.findOne({ _id: objectId(by.id), tenantId }) : await products.findOne({ tenantId, slug: by.slug });
   if (!doc) {
@@ -173,6 +191,8 @@ export async function loadProduct(mongo: DataApiClient, tenantId: string, by: Pr
     return recordOf(state!, null);
   }
   const stored = stateFromDoc(doc);
+  // Reads trust the marker: no command started beyond this version, so no event can be missing.
+  if (opts.trustMarker && !((doc.pendingVersion ?? 0) > doc.version)) return stored ? recordOf(stored, doc) : null;
   const missing = await loadEvents(mongo, tenantId, doc._id.toHexString(), doc.version);
   if (missing.length === 0) return stored ? recordOf(stored, doc) : null;
   let state = stored;

@@ -30,6 +30,7 @@ import {
 } from './common.ts';
 import {
   appendEvent,
+  markPending,
   forceProjection,
   loadEvents,
   loadProduct,
@@ -203,6 +204,7 @@ export async function runCommand(
     const decision = await decide(current);
     if (!decision) return { record: current, event: null };
     const event = makeEvent(ctx, id, current.version + 1, decision.eventType, decision.data);
+    await markPending(ctx.mongo, ctx.tenantId, id, event.version);
     try {
       await appendEvent(ctx.mongo, event);
     } catch (err) {
@@ -310,7 +312,7 @@ export async function createProduct(
     const candidate = input.slug ?? (await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
     try {
       // The reservation: invisible to every list (no status) and read as "not found" until v1 exists.
-      await products.insertOne({ _id, tenantId: ctx.tenantId, slug: candidate, version: 0, averageRating: 0, reviewCount: 0, deletedAt: null });
+      await products.insertOne({ _id, tenantId: ctx.tenantId, slug: candidate, version: 0, pendingVersion: 1, averageRating: 0, reviewCount: 0, deletedAt: null });
       slug = candidate;
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
@@ -464,8 +466,8 @@ function visibleTo(reader: Reader, r: ProductRecord): boolean {
  * ACTIVE or OUT_OF_STOCK products only.
  */
 export async function getProduct(mongo: DataApiClient, reader: Reader, idOrSlug: string): Promise<ProductRecord> {
-  let record = isObjectIdHex(idOrSlug) ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }) : null;
-  if (!record) record = await loadProduct(mongo, reader.tenantId, { slug: idOrSlug });
+  let record = isObjectIdHex(idOrSlug) ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }, { trustMarker: true }) : null;
+  if (!record) record = await loadProduct(mongo, reader.tenantId, { slug: idOrSlug }, { trustMarker: true });
   if (!record || !visibleTo(reader, record)) throw problems.notFound('Product');
   return record;
 }
