@@ -35,13 +35,25 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startDevServer(opts: { port: number; stateDir?: string; quiet?: boolean }): Promise<DevServer> {
+export interface DevServerOptions {
+  port: number;
+  stateDir?: string;
+  quiet?: boolean;
+  /** FerretDB on the stack's PostgreSQL instead of SQLite (needs DATABASE_URL to be a server). */
+  ferretDbOnPostgres?: boolean;
+  /** Extra Worker vars, e.g. a longer STORE_TIMEOUT_MS for benchmarks. */
+  vars?: Record<string, string>;
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const stateDir = opts.stateDir ?? join(ROOT, '.dev');
   mkdirSync(stateDir, { recursive: true });
   const log = opts.quiet ? undefined : (line: string) => console.log(`[stack] ${line}`);
   const stack = await startStack({
     postgres: process.env.DATABASE_URL ? { kind: 'url', url: process.env.DATABASE_URL } : { kind: 'pglite', dataDir: join(stateDir, 'pglite') },
-    mongo: process.env.MONGODB_URI ? { kind: 'uri', uri: process.env.MONGODB_URI } : { kind: 'ferretdb', dataDir: join(stateDir, 'ferretdb') },
+    mongo: process.env.MONGODB_URI
+      ? { kind: 'uri', uri: process.env.MONGODB_URI }
+      : { kind: 'ferretdb', dataDir: join(stateDir, 'ferretdb'), onPostgres: opts.ferretDbOnPostgres },
     database: process.env.DATABASE_NAME ?? 'ecommerce',
     secrets: await loadOrCreateSecrets(join(stateDir, 'secrets.json')),
     log,
@@ -52,7 +64,7 @@ export async function startDevServer(opts: { port: number; stateDir?: string; qu
   const varsFile = join(stateDir, '.dev.vars');
   writeFileSync(
     varsFile,
-    Object.entries(stack.bindings)
+    Object.entries({ ...stack.bindings, ...opts.vars })
       // Single quotes: dotenv takes the value literally (the JWK set is JSON with double quotes).
       .map(([k, v]) => `${k}='${v}'`)
       .join('\n') + '\n',

@@ -17,6 +17,11 @@ export interface StartFerretDbOptions {
   port?: number;
   /** SQLite directory (kept on stop). Default: a fresh temp dir (removed on stop). */
   dataDir?: string;
+  /**
+   * Use the PostgreSQL backend instead of SQLite (the database must exist). Equality
+   * filters are pushed down to PostgreSQL, so lookups on large collections stay fast.
+   */
+  postgresqlUrl?: string;
   /** FerretDB log level (stderr): debug | info | warn | error. Default warn. */
   logLevel?: string;
   /** Receives FerretDB's stderr lines. Default: kept in memory, shown only if start fails. */
@@ -85,7 +90,8 @@ async function launch(
   opts: StartFerretDbOptions,
   removeDir: () => void,
 ): Promise<RunningFerretDb> {
-  const args = ['--listen', `127.0.0.1:${port}`, '--sqlite-dir', dataDir, '--log-level', opts.logLevel ?? 'warn'];
+  const backend = opts.postgresqlUrl ? ['--postgresql-url', opts.postgresqlUrl] : ['--sqlite-dir', dataDir];
+  const args = ['--listen', `127.0.0.1:${port}`, ...backend, '--log-level', opts.logLevel ?? 'warn'];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   const stderrTail: string[] = [];

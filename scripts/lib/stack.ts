@@ -20,7 +20,8 @@ import { generateSecrets, type LocalSecrets } from './secrets.ts';
 import { startWsProxy } from './ws-proxy.ts';
 
 export type PostgresChoice = { kind: 'server' } | { kind: 'pglite'; dataDir: string } | { kind: 'url'; url: string };
-export type MongoChoice = { kind: 'ferretdb'; dataDir?: string } | { kind: 'uri'; uri: string };
+/** `onPostgres`: FerretDB stores its data in a `ferretdb` database of the stack's PostgreSQL. */
+export type MongoChoice = { kind: 'ferretdb'; dataDir?: string; onPostgres?: boolean } | { kind: 'uri'; uri: string };
 
 export interface StackOptions {
   postgres: PostgresChoice;
@@ -144,7 +145,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // MongoDB
     let mongoUri: string;
     if (opts.mongo.kind === 'ferretdb') {
-      const ferret = await startFerretDb({ dataDir: opts.mongo.dataDir });
+      const postgresqlUrl = opts.mongo.onPostgres ? await ensureDatabase(ownerDatabaseUrl, 'ferretdb') : undefined;
+      const ferret = await startFerretDb({ dataDir: opts.mongo.dataDir, postgresqlUrl });
       stops.push(() => ferret.stop());
       mongoUri = ferret.uri;
       log(`ferretdb      ${ferret.uri}`);
