@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { call, postJson, problemOf } from './helpers.ts';
@@ -88,6 +89,16 @@ describe('POST /auth/register: refused', () => {
 });
 
 describe('POST /auth/register: accepted', () => {
+  it('finds the tenant by the Host when no X-Tenant-ID is sent', async () => {
+    const domain = `shop-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const tenantId = await createTenant({ domain });
+    const res = await exports.default.fetch(
+      new Request(`https://${domain}${REGISTER}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body()) }),
+    );
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { user: { tenantId: string } }).user.tenantId).toBe(tenantId);
+  });
+
   it('creates a USER with its permissions, a session, and stores only a hash', async () => {
     const tenantId = await createTenant();
     const input = body({ firstName: 'Ada', lastName: 'Lovelace', email: `Ada.${crypto.randomUUID().slice(0, 8)}@Example.com` });

@@ -1,5 +1,5 @@
 import { ObjectId } from 'bson';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import worker from '../../src/index.ts';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,22 @@ describe('notifications queue', () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual([id]);
     expect(await mongo.collection('dead_letters').findOne({ messageId: id })).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+describe('scheduled housekeeping', () => {
+  it('purges expired notifications (the TTL fallback) and keeps the others', async () => {
+    const tenantId = crypto.randomUUID();
+    const now = Date.now();
+    await mongo.collection('notifications').insertMany([
+      { tenantId, eventId: 'old', userId: 'u', expiresAt: new Date(now - 60_000), createdAt: new Date(now - 86_400_000) },
+      { tenantId, eventId: 'new', userId: 'u', expiresAt: new Date(now + 86_400_000), createdAt: new Date(now) },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: '*/15 * * * *', scheduledTime: now }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = await mongo.collection<{ eventId: string }>('notifications').find({ tenantId });
+    expect(left.map((n) => n.eventId)).toEqual(['new']);
   });
 });
 

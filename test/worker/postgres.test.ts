@@ -41,6 +41,14 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
     expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });
   });
 
+  it('the read-only role may read every table and write none', async () => {
+    const { rows } = await db.execute<{ can_select: boolean; can_write: boolean }>(sql`
+      select bool_and(has_table_privilege('ecommerce_readonly', format('%I.%I', table_schema, table_name), 'SELECT')) as can_select,
+             bool_or(has_table_privilege('ecommerce_readonly', format('%I.%I', table_schema, table_name), 'INSERT,UPDATE,DELETE')) as can_write
+      from information_schema.tables where table_schema in ('auth', 'users', 'orders', 'payments')`);
+    expect(rows[0]).toEqual({ can_select: true, can_write: false });
+  });
+
   it('migrations created the 15 seed tables in one schema per service', async () => {
     const { rows } = await db.execute<{ table_schema: string; table_name: string }>(sql`
       select table_schema, table_name from information_schema.tables

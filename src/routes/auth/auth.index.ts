@@ -1,4 +1,6 @@
+import type { Context } from 'hono';
 import { createRouter } from '../../lib/create-router.ts';
+import type { AppEnv } from '../../lib/types.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing } from '../../lib/jwt.ts';
 import { principalOf } from '../../middleware/auth.ts';
@@ -13,6 +15,12 @@ import { completeTfaLogin, disableTfa, enableTfa, setupTfa } from '../../service
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import * as routes from './auth.routes.ts';
 
+/** The tenant of an unauthenticated call: X-Tenant-ID, else the host the request was sent to. */
+function tenantOfRequest(c: Context<AppEnv>) {
+  const host = c.req.header('host') ?? new URL(c.req.url).host;
+  return resolveTenant(c.get('stores').pg('auth').db, c.req.header('x-tenant-id'), host);
+}
+
 export const jwksRoutes = createRouter().openapi(routes.jwks, async (c) => {
   const ring = await keyRing(c.env.JWT_SIGNING_KEYS);
   c.header('cache-control', `public, max-age=${Math.min(authConfig(c.env).accessTtlSeconds, 300)}`);
@@ -23,13 +31,13 @@ export const authRoutes = createRouter()
   .route('/', jwksRoutes)
   .openapi(routes.register, async (c) => {
     const stores = c.get('stores');
-    const tenant = await resolveTenant(stores.pg('auth').db, c.req.valid('header')['x-tenant-id'], c.req.header('host'));
+    const tenant = await tenantOfRequest(c);
     const session = await register(c.env, stores, tenant, c.req.valid('json'));
     return c.json(session, 201);
   })
   .openapi(routes.login, async (c) => {
     const stores = c.get('stores');
-    const tenant = await resolveTenant(stores.pg('auth').db, c.req.valid('header')['x-tenant-id'], c.req.header('host'));
+    const tenant = await tenantOfRequest(c);
     const { login: name, password } = c.req.valid('json');
     const result = await login(c.env, stores, tenant, name, password);
     if (result.kind === 'tfa-required') {
@@ -85,7 +93,7 @@ export const authRoutes = createRouter()
   })
   .openapi(routes.oauth, async (c) => {
     const stores = c.get('stores');
-    const tenant = await resolveTenant(stores.pg('auth').db, c.req.valid('header')['x-tenant-id'], c.req.header('host'));
+    const tenant = await tenantOfRequest(c);
     const result = await signInWithProvider(c.env, stores, tenant, c.req.valid('param').provider, c.req.valid('json').idToken);
     if (result.kind === 'tfa-required') {
       return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);

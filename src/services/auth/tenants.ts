@@ -11,17 +11,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * One query either way.
  */
 export async function resolveTenant(db: Database, headerTenantId: string | undefined, host: string | undefined): Promise<Tenant> {
-  let tenant: Tenant | undefined;
   if (headerTenantId) {
     if (!UUID.test(headerTenantId)) throw problems.validation([{ field: 'header.x-tenant-id', message: 'must be a UUID' }]);
-    [tenant] = await db.select().from(tenants).where(eq(tenants.id, headerTenantId)).limit(1);
-  } else if (host) {
-    const hostname = host.split(':')[0]!.toLowerCase();
-    [tenant] = await db.select().from(tenants).where(eq(sql`lower(${tenants.domain})`, hostname)).limit(1);
-  } else {
-    throw problems.validation([{ field: 'header.x-tenant-id', message: 'required (or call through the tenant domain)' }]);
+    const [tenant] = await db.select().from(tenants).where(eq(tenants.id, headerTenantId)).limit(1);
+    if (!tenant) throw problems.notFound('Tenant');
+    return tenant;
   }
-  if (!tenant) throw problems.notFound('Tenant');
+  const hostname = host?.split(':')[0]?.toLowerCase();
+  const [tenant] = hostname ? await db.select().from(tenants).where(eq(sql`lower(${tenants.domain})`, hostname)).limit(1) : [];
+  if (!tenant) throw problems.validation([{ field: 'header.x-tenant-id', message: 'required (or call through the tenant domain)' }]);
   return tenant;
 }
 
