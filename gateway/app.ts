@@ -26,6 +26,7 @@ import type { Document as BsonDocument } from 'bson';
 import { MongoError, MongoServerError } from 'mongodb';
 import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
+import { DATA_API_ACTIONS, type DataApiAction } from '../src/db/mongo/types.ts';
 
 export interface GatewayOptions {
   client: MongoClient;
@@ -45,18 +46,9 @@ export interface GatewayOptions {
 
 type Doc = Record<string, unknown>;
 
-const ACTIONS = [
-  'find',
-  'findOne',
-  'insertOne',
-  'insertMany',
-  'updateOne',
-  'updateMany',
-  'deleteOne',
-  'deleteMany',
-  'aggregate',
-] as const;
-type Action = (typeof ACTIONS)[number];
+/** The nine Data API v1 actions: one list, shared with the Worker's client. */
+const ACTIONS = DATA_API_ACTIONS;
+type Action = DataApiAction;
 
 /** Error body of every non-2xx answer. */
 export interface GatewayErrorBody {
