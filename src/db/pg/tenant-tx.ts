@@ -5,9 +5,17 @@ import * as schema from './schema/index.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * The group role without BYPASSRLS (drizzle/0001_roles.sql). Tenant work always runs
+ * as it, even when the connection's login is more privileged (PGlite in `npm run dev`
+ * serves every connection as a superuser; a misconfigured DATABASE_URL might be the
+ * owner): row-level security then still applies.
+ */
+const APP_ROLE = 'ecommerce_app';
+
+/**
  * Runs a unit of work in one transaction with `app.current_tenant` set for RLS.
  *
- * `BEGIN` and `set_config(..., true)` travel in ONE simple-protocol message, saving
+ * `BEGIN`, `SET LOCAL ROLE` and `set_config(..., true)` travel in ONE simple-protocol message, saving
  * a round trip per transaction (each one crosses the network from the edge to the
  * database). That needs the value inline: it is only ever a UUID checked by the
  * regex above; anything else sets an empty tenant, which sees no rows at all.
@@ -19,7 +27,7 @@ export async function inTenantTx<T>(db: Database, tenantId: string, work: (tx: T
   const client = await db.$client.connect();
   let failed = false;
   try {
-    await client.query(`begin; select set_config('app.current_tenant', '${tenant}', true)`);
+    await client.query(`begin; set local role ${APP_ROLE}; select set_config('app.current_tenant', '${tenant}', true)`);
     const result = await work(drizzle({ client, schema }));
     await client.query('commit');
     return result;
