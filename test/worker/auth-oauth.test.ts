@@ -59,6 +59,16 @@ describe('social sign-in: refused', () => {
   });
 });
 
+describe('social sign-in: seat limit', () => {
+  it('a new social account takes a seat like a registration: 409 when the tenant is full', async () => {
+    const tenantId = await createTenant({ maxUsers: 1 });
+    await registerUser(tenantId);
+    const res = await signIn(tenantId, await idToken({ sub: `g-${crypto.randomUUID()}`, email: 'late@example.com', email_verified: true }));
+    expect(res.status).toBe(409);
+    expect((await problemOf(res)).title).toBe('Seat limit reached');
+  });
+});
+
 describe('social sign-in: accepted', () => {
   it('creates a user on first sign-in and signs the same user in afterwards', async () => {
     const tenantId = await createTenant();

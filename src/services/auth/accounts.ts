@@ -2,7 +2,8 @@ import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Env } from '../../env.ts';
 import type { Stores } from '../../db/stores.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { tenants, users, type Tenant } from '../../db/pg/schema/index.ts';
+import type { Transaction } from '../../db/pg/client.ts';
+import { tenants, users, type NewUser, type Tenant } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword } from '../../lib/passwords.ts';
@@ -35,6 +36,24 @@ const seatLimitReached = (tenant: Pick<Tenant, 'maxUsers'>) =>
   new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${tenant.maxUsers} users.`);
 
 /**
+ * The one way a user comes into being (registration and social sign-up): locks the
+ * tenant row, so two sign-ups can never both take the last seat, re-checks that the
+ * tenant is active, inserts the user with the USER role and returns their identity.
+ */
+export async function createUserInSeat(tx: Transaction, tenantId: string, values: Omit<NewUser, 'tenantId'>): Promise<Identity> {
+  const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
+  if (!locked) throw problems.notFound('Tenant');
+  assertTenantActive(locked);
+  const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
+  if (used >= locked.maxUsers) throw seatLimitReached(locked);
+  const [user] = await tx.insert(users).values({ ...values, tenantId }).returning({ id: users.id });
+  await tx.execute(sql`
+    insert into auth.user_roles (user_id, role_id, tenant_id)
+    select ${user!.id}, id, ${tenantId} from auth.roles where name = 'USER'`);
+  return (await loadIdentityById(tx, user!.id))!;
+}
+
+/**
  * Registers a LOCAL user with the USER role, then creates their profile before
  * answering. The tenant row is locked for the seat count, so two registrations can
  * never both take the last seat. If the profile cannot be created the user is
@@ -51,20 +70,13 @@ export async function register(env: Env, stores: Stores, tenant: Tenant, input: 
   let created: { identity: Identity; tokens: TokenPair };
   try {
     created = await inTenantTx(db, tenant.id, async (tx) => {
-      const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenant.id)).for('update');
-      if (!locked) throw problems.notFound('Tenant');
-      assertTenantActive(locked);
-      const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
-      if (used >= locked.maxUsers) throw seatLimitReached(locked);
-
-      const [user] = await tx
-        .insert(users)
-        .values({ tenantId: tenant.id, email, username: input.username, passwordHash, firstName: input.firstName ?? null, lastName: input.lastName ?? null })
-        .returning({ id: users.id });
-      await tx.execute(sql`
-        insert into auth.user_roles (user_id, role_id, tenant_id)
-        select ${user!.id}, id, ${tenant.id} from auth.roles where name = 'USER'`);
-      const identity = (await loadIdentityById(tx, user!.id))!;
+      const identity = await createUserInSeat(tx, tenant.id, {
+        email,
+        username: input.username,
+        passwordHash,
+        firstName: input.firstName ?? null,
+        lastName: input.lastName ?? null,
+      });
       return { identity, tokens: await issueTokens(env, tx, identity) };
     });
   } catch (err) {

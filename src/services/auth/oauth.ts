@@ -1,14 +1,14 @@
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Env } from '../../env.ts';
 import type { Stores } from '../../db/stores.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { tenants, users, type Tenant } from '../../db/pg/schema/index.ts';
+import { users, type Tenant } from '../../db/pg/schema/index.ts';
 import { randomToken } from '../../lib/bytes.ts';
 import { UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { Problem, problems } from '../../lib/problem.ts';
 import { upsertProfile } from '../users/profiles.ts';
-import { finishSignIn, type LoginResult } from './accounts.ts';
+import { createUserInSeat, finishSignIn, type LoginResult } from './accounts.ts';
 import { loadIdentity, loadIdentityById, type Identity } from './identity.ts';
 import { assertTenantActive } from './tenants.ts';
 
@@ -87,26 +87,18 @@ export async function signInWithProvider(env: Env, stores: Stores, tenant: Tenan
     }
     if (!email || !emailVerified) throw problems.validation([{ field: 'body.idToken', message: 'the provider did not assert a verified email' }]);
 
-    const [locked] = await tx.select({ maxUsers: tenants.maxUsers }).from(tenants).where(eq(tenants.id, tenant.id)).for('update');
-    const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
-    if (used >= (locked?.maxUsers ?? 0)) throw new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${locked?.maxUsers} users.`);
     const username = `${email.split('@')[0]!.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80) || 'user'}-${randomToken(6).replace(/[^A-Za-z0-9]/g, 'x').slice(0, 8)}`;
-    const [user] = await tx
-      .insert(users)
-      .values({
-        tenantId: tenant.id,
-        email,
-        username,
-        passwordHash: UNUSABLE_PASSWORD,
-        firstName: str(claims.given_name, 100),
-        lastName: str(claims.family_name, 100),
-        authProvider,
-        providerId: claims.sub,
-        emailVerified: true,
-      })
-      .returning({ id: users.id });
-    await tx.execute(sql`insert into auth.user_roles (user_id, role_id, tenant_id) select ${user!.id}, id, ${tenant.id} from auth.roles where name = 'USER'`);
-    return { identity: (await loadIdentityById(tx, user!.id))!, created: true };
+    const identity = await createUserInSeat(tx, tenant.id, {
+      email,
+      username,
+      passwordHash: UNUSABLE_PASSWORD,
+      firstName: str(claims.given_name, 100),
+      lastName: str(claims.family_name, 100),
+      authProvider,
+      providerId: claims.sub,
+      emailVerified: true,
+    });
+    return { identity, created: true };
   });
 
   const { user } = outcome.identity;
