@@ -11,6 +11,7 @@
  */
 import { startOidcIssuer } from './lib/oidc-issuer.ts';
 import { startStack } from './lib/stack.ts';
+import { onStop } from './lib/stop-signals.ts';
 
 const verbose = Boolean(process.env.STACK_VERBOSE);
 const stack = await startStack({
@@ -42,8 +43,7 @@ async function shutdown() {
   await stack.stop();
   process.exit(0);
 }
-process.on('SIGINT', () => void shutdown());
-process.on('SIGTERM', () => void shutdown());
+onStop(shutdown);
 process.stdin.on('end', () => void shutdown());
 process.stdin.on('close', () => void shutdown());
 process.stdin.resume();

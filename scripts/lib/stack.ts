@@ -74,12 +74,17 @@ async function startPglite(dataDir: string): Promise<{ url: string; stop(): Prom
   const child = spawn('pglite-server', ['-p', String(port), '-h', '127.0.0.1', '-m', '10', '-d', dataDir], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // If this process exits without stop() (a signal during start-up), PGlite goes with it.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  const exited = new Promise((r) => child.once('exit', r));
   await waitForPort(port, 30_000);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      child.kill('SIGINT');
-      await new Promise((r) => child.once('exit', r));
+      process.off('exit', onExit);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
     },
   };
 }
@@ -103,6 +108,43 @@ async function ensureDatabase(ownerUrl: string, database: string): Promise<strin
   const u = new URL(ownerUrl);
   u.pathname = '/' + database;
   return u.toString();
+}
+
+/** A problem the person starting the stack can fix, said in one line (no stack trace). */
+export class StackSetupError extends Error {
+  override name = 'StackSetupError';
+}
+
+/**
+ * A given DATABASE_URL whose database does not exist yet: create it when the login
+ * may (through the server's `postgres` database), otherwise say what to do.
+ */
+async function ensureDatabaseOfUrl(url: string, log: (line: string) => void): Promise<string> {
+  const database = decodeURIComponent(new URL(url).pathname.slice(1)) || 'postgres';
+  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await probe`select 1`;
+    return url;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '3D000') {
+      throw new StackSetupError(`cannot connect to DATABASE_URL (${new URL(url).host}): ${(err as Error).message}`);
+    }
+  } finally {
+    await probe.end({ timeout: 1 }).catch(() => {});
+  }
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  try {
+    await ensureDatabase(maintenance.toString(), database);
+    log(`postgres      created database "${database}"`);
+    return url;
+  } catch (err) {
+    throw new StackSetupError(
+      `database "${database}" does not exist and this login cannot create it (${(err as Error).message}): ` +
+        `run \`createdb ${database}\` as a privileged user, or point DATABASE_URL at an existing database`,
+    );
+  }
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -129,13 +171,22 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       appCredentials = false; // PGlite serves a single user: RLS is not enforced in this mode
       log(`postgres      ${pg.url} (embedded PGlite, data in ${opts.postgres.dataDir})`);
     } else {
-      ownerDatabaseUrl = opts.postgres.url;
+      ownerDatabaseUrl = await ensureDatabaseOfUrl(opts.postgres.url, log);
       log(`postgres      ${new URL(ownerDatabaseUrl).host} (given DATABASE_URL)`);
     }
     const appPassword = randomBytes(18).toString('base64url');
     await migratePostgres({
       url: ownerDatabaseUrl,
       appUser: appCredentials ? { name: APP_LOGIN_ROLE, password: appPassword } : undefined,
+    }).catch((err: unknown) => {
+      // A login that may not create roles/schemas is a setup problem, not a crash.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === '42501') {
+        throw new StackSetupError(
+          `migrating PostgreSQL failed: ${cause.message}. DATABASE_URL must be an owner login with CREATEROLE (the app's own login role is created from it)`,
+        );
+      }
+      throw err;
     });
     const databaseUrl = appCredentials ? withCredentials(ownerDatabaseUrl, APP_LOGIN_ROLE, appPassword) : ownerDatabaseUrl;
     const proxy = await startWsProxy();
