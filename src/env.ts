@@ -40,6 +40,19 @@ export interface Env {
   /** JSON: { "google": { "issuer", "jwksUrl", "audience" }, ... } for social sign-in. */
   OAUTH_PROVIDERS?: string;
 
+  // Checkout (orders and the saga). Money as decimal strings, the tax rate in basis points.
+  ORDER_TAX_RATE_BPS?: string;
+  ORDER_SHIPPING_FLAT?: string;
+  ORDER_FREE_SHIPPING_FROM?: string;
+  /** Seconds after which a saga that has not finished compensates. */
+  ORDER_SAGA_DEADLINE_SECONDS?: string;
+  /** Attempts per saga step before a transient failure counts as permanent. */
+  ORDER_SAGA_MAX_ATTEMPTS?: string;
+  /** Milliseconds of the first retry delay (doubles each attempt, with jitter). */
+  ORDER_SAGA_RETRY_BASE_MS?: string;
+  /** base64 32-byte AES key sealing payments.gateway_response (secret). */
+  PAYMENTS_ENCRYPTION_KEY: string;
+
   ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;

@@ -1,61 +1,120 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
-import { applyEvent, initialState, SagaTransitionError, type SagaContext, type SagaEvent, type SagaState } from './saga-state.ts';
+import { createStores } from '../db/stores.ts';
+import { createLogger, errorFields } from '../lib/logger.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { mirrorSaga, orderEvent, ORDER_SAGA_STEP_DEFS, PermanentStepError, publishOrderEvents, type OrderFacts } from '../services/orders/index.ts';
+import type { NotificationMessage } from '../queues/notification-messages.ts';
+import { applyEvent, expectedStep, initialState, isTerminal, type SagaContext, type SagaEvent, type SagaState } from './saga-state.ts';
 
-export type ReportResult = { ok: true; state: SagaState } | { ok: false; error: string; state: SagaState | null };
+/** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
+interface RunnerMeta {
+  /** `run:STEP` / `undo:STEP` -> attempts made so far (the one in flight included). */
+  attempts: Record<string, number>;
+  /** updatedAt of the state last mirrored into PostgreSQL. */
+  mirrored: string | null;
+  /** Terminal statuses whose events were sent. */
+  eventsSent: string[];
+}
+
+const WATCHDOG_MS = 30_000;
 
 /**
- * One instance per order (`idFromName(orderId)`): the single writer of that
- * order's saga state. Durable Object input gates serialize calls, so two
- * concurrent reports for one order can never interleave. State and an append-only
- * log of every event live in the object's SQLite storage.
+ * One instance per order (`idFromName(orderId)`): the single writer of that order's
+ * saga, and its driver. `start` stores the state and sets an alarm; the alarm runs
+ * the steps one after another (RESERVE_STOCK -> PROCESS_PAYMENT -> CONFIRM_ORDER, see
+ * services/orders/saga), and on a permanent failure, a cancellation or the deadline,
+ * compensates the completed ones in reverse. Every transition is saved in SQLite
+ * before anything else happens, then mirrored into PostgreSQL (saga_executions and
+ * the order's status, one transaction), then announced (notifications queue).
+ *
+ * Crash safety: before working, the alarm re-arms itself WATCHDOG_MS ahead, so an
+ * object evicted or aborted mid-step resumes there. A resumed step runs again with
+ * the same attempt number (so the same provider idempotency key); steps are
+ * idempotent per (order, step). Only a transient failure that was recorded moves to
+ * the next attempt, after an exponential backoff with jitter.
  */
 export class OrderSaga extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS saga (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)`);
+      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS saga_runner (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL)`);
       ctx.storage.sql.exec(
         `CREATE TABLE IF NOT EXISTS saga_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, event TEXT NOT NULL)`,
       );
     });
   }
 
+  // ---- storage -----------------------------------------------------------
+
   private load(): SagaState | null {
     const row = this.ctx.storage.sql.exec<{ state: string }>('SELECT state FROM saga WHERE id = 1').toArray()[0];
     return row ? (JSON.parse(row.state) as SagaState) : null;
   }
 
-  private save(state: SagaState, event: object): void {
-    const now = new Date().toISOString();
-    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO saga (id, state) VALUES (1, ?)', JSON.stringify(state));
-    this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', now, JSON.stringify(event));
+  private meta(): RunnerMeta {
+    const row = this.ctx.storage.sql.exec<{ meta: string }>('SELECT meta FROM saga_runner WHERE id = 1').toArray()[0];
+    return row ? (JSON.parse(row.meta) as RunnerMeta) : { attempts: {}, mirrored: null, eventsSent: [] };
   }
+
+  private saveMeta(meta: RunnerMeta): void {
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO saga_runner (id, meta) VALUES (1, ?)', JSON.stringify(meta));
+  }
+
+  private save(state: SagaState, event: object): void {
+    this.ctx.storage.sql.exec('INSERT OR REPLACE INTO saga (id, state) VALUES (1, ?)', JSON.stringify(state));
+    this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(event));
+  }
+
+  private transition(state: SagaState, event: SagaEvent): SagaState {
+    const next = applyEvent(state, event, new Date().toISOString());
+    if (next !== state) this.save(next, event);
+    return next;
+  }
+
+  private config() {
+    return {
+      deadlineMs: (Number(this.env.ORDER_SAGA_DEADLINE_SECONDS) || 300) * 1000,
+      maxAttempts: Number(this.env.ORDER_SAGA_MAX_ATTEMPTS) || 5,
+      retryBaseMs: Number(this.env.ORDER_SAGA_RETRY_BASE_MS) || 1000,
+    };
+  }
+
+  // ---- RPC ---------------------------------------------------------------
 
   /** Starts the saga; starting it again returns the existing state (idempotent). */
   async start(input: { orderId: string; tenantId: string; context?: SagaContext }): Promise<SagaState> {
     const existing = this.load();
-    if (existing) return existing;
+    if (existing) {
+      if (!isTerminal(existing)) await this.ctx.storage.setAlarm(Date.now());
+      return existing;
+    }
     const state = initialState(input.orderId, input.tenantId, input.context ?? {}, new Date().toISOString());
     this.save(state, { type: 'STARTED', orderId: input.orderId });
+    await this.ctx.storage.setAlarm(Date.now());
     return state;
   }
 
-  /**
-   * Records a step outcome. A refused transition (out of order, not started) comes
-   * back as a value, not a thrown error: RPC callers branch on `ok`.
-   */
-  async report(event: SagaEvent): Promise<ReportResult> {
-    const current = this.load();
-    if (!current) return { ok: false, error: 'saga not started', state: null };
-    try {
-      const next = applyEvent(current, event, new Date().toISOString());
-      if (next !== current) this.save(next, event);
-      return { ok: true, state: next };
-    } catch (err) {
-      if (err instanceof SagaTransitionError) return { ok: false, error: err.message, state: current };
-      throw err;
-    }
+  /** Owner or staff cancel: recorded now, compensated by the runner. Null if there is no saga. */
+  async cancel(reason: string): Promise<SagaState | null> {
+    const state = this.load();
+    if (!state) return null;
+    const next = this.transition(state, { type: 'CANCEL_REQUESTED', reason });
+    if (!isTerminal(next)) await this.ctx.storage.setAlarm(Date.now());
+    return next;
+  }
+
+  /** Something outside (a payment webhook) says it is worth looking again now. */
+  async nudge(): Promise<void> {
+    const state = this.load();
+    if (state && !isTerminal(state)) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** The state, and whether PostgreSQL already shows it. */
+  async status(): Promise<{ state: SagaState | null; mirrored: boolean }> {
+    const state = this.load();
+    return { state, mirrored: state !== null && this.meta().mirrored === state.updatedAt };
   }
 
   async state(): Promise<SagaState | null> {
@@ -68,4 +127,120 @@ export class OrderSaga extends DurableObject<Env> {
       .toArray()
       .map((r) => ({ seq: r.seq, at: r.at, event: JSON.parse(r.event) }));
   }
+
+  // ---- the runner --------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    let state = this.load();
+    if (!state) return;
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+    const logger = createLogger(this.env.LOG_LEVEL, { orderId: state.orderId, saga: 'order' });
+    const stores = createStores(this.env);
+    const svc: ServiceContext = { env: this.env, stores, tenantId: state.tenantId, principal: null, logger };
+    try {
+      for (;;) {
+        await this.sync(svc, state);
+        if (isTerminal(state)) {
+          await this.ctx.storage.deleteAlarm();
+          return;
+        }
+        const next = await this.advance(svc, state);
+        if (next === 'wait') return; // a retry alarm is set
+        state = next;
+      }
+    } catch (err) {
+      // PostgreSQL or the queue unreachable while syncing: the watchdog alarm retries.
+      logger.warn('order saga paused; will resume', errorFields(err));
+      const retryAt = Date.now() + this.config().retryBaseMs;
+      await this.ctx.storage.setAlarm(retryAt);
+    } finally {
+      await stores.close();
+    }
+  }
+
+  /** Mirrors the state into PostgreSQL and sends the events of a terminal status, once each. */
+  private async sync(svc: ServiceContext, state: SagaState): Promise<void> {
+    const meta = this.meta();
+    if (meta.mirrored !== state.updatedAt) {
+      const retries = Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+      await mirrorSaga(svc, state, retries);
+      meta.mirrored = state.updatedAt;
+      this.saveMeta(meta);
+    }
+    if (isTerminal(state) && !meta.eventsSent.includes(state.status)) {
+      await publishOrderEvents(svc, eventsFor(state));
+      meta.eventsSent.push(state.status);
+      this.saveMeta(meta);
+    }
+  }
+
+  /** Runs or compensates the next step once; the new state, or 'wait' when a retry is scheduled. */
+  private async advance(svc: ServiceContext, state: SagaState): Promise<SagaState | 'wait'> {
+    const { deadlineMs, maxAttempts, retryBaseMs } = this.config();
+    const step = expectedStep(state)!;
+    const compensating = state.status === 'COMPENSATING';
+    if (!compensating) {
+      if (state.cancelRequested) return this.transition(state, { type: 'STEP_FAILED', step, error: `cancelled: ${state.cancelRequested}` });
+      if (Date.now() - Date.parse(state.createdAt) > deadlineMs) return this.transition(state, { type: 'STEP_FAILED', step, error: 'deadline exceeded' });
+    }
+    const key = `${compensating ? 'undo' : 'run'}:${step}`;
+    const meta = this.meta();
+    const attempt = meta.attempts[key] ?? 1;
+    meta.attempts[key] = attempt;
+    this.saveMeta(meta);
+
+    const def = ORDER_SAGA_STEP_DEFS[step];
+    try {
+      const output = compensating ? await def.compensate({ svc, saga: state, attempt }) : await def.run({ svc, saga: state, attempt });
+      return this.transition(state, compensating ? { type: 'STEP_COMPENSATED', step, output } : { type: 'STEP_COMPLETED', step, output });
+    } catch (err) {
+      const permanent = err instanceof PermanentStepError || isPermanentProviderError(err);
+      const error = err instanceof Error ? err.message : String(err);
+      if (!permanent && attempt < maxAttempts) {
+        meta.attempts[key] = attempt + 1;
+        this.saveMeta(meta);
+        const delay = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
+        svc.logger.warn('order saga step failed; retrying', { step, compensating, attempt, delayMs: Math.round(delay), error });
+        this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify({ type: 'STEP_RETRY', step, compensating, attempt, error }));
+        await this.ctx.storage.setAlarm(Date.now() + delay);
+        // The retry count reaches saga_executions with the next mirror.
+        const latest = this.load()!;
+        await mirrorSaga(svc, latest, Object.values(meta.attempts).reduce((s, n) => s + Math.max(0, n - 1), 0)).catch(() => {});
+        return 'wait';
+      }
+      svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
+      if (compensating) return this.transition(state, { type: 'COMPENSATION_FAILED', step, error });
+      const output = err instanceof PermanentStepError ? err.output : {};
+      return this.transition(state, { type: 'STEP_FAILED', step, error, output });
+    }
+  }
+}
+
+/** Declines and invalid requests from a payment provider cannot be fixed by retrying. */
+function isPermanentProviderError(err: unknown): boolean {
+  const name = (err as { name?: string } | null)?.name;
+  return name === 'PaymentDeclinedError' || name === 'PaymentRequestError';
+}
+
+function factsOf(state: SagaState): OrderFacts {
+  const c = state.context;
+  return {
+    orderId: state.orderId,
+    tenantId: state.tenantId,
+    userId: String(c.userId),
+    orderNumber: String(c.orderNumber),
+    total: String(c.total),
+    currency: String(c.currency),
+  };
+}
+
+/** The notifications a terminal saga status announces (stable ids: one each, ever). */
+function eventsFor(state: SagaState): NotificationMessage[] {
+  const facts = factsOf(state);
+  if (state.status === 'COMPLETED') return [orderEvent('ORDER_CONFIRMATION', facts)];
+  if (state.status !== 'COMPENSATED') return [];
+  const events = [orderEvent('ORDER_CANCELLED', facts, { extra: { reason: state.cancelRequested ?? 'checkout could not be completed' } })];
+  if (state.context.paymentOutcome === 'DECLINED') events.push(orderEvent('PAYMENT_FAILED', facts));
+  if (state.context.paymentOutcome === 'REFUNDED') events.push(orderEvent('REFUND_ISSUED', facts, { eventKey: 'REFUND_ISSUED:cancel' }));
+  return events;
 }

@@ -4,6 +4,10 @@
  *
  *   STARTED -> IN_PROGRESS -> ... -> COMPLETED
  *                  \-> (a step fails) COMPENSATING -> COMPENSATED | FAILED
+ *   COMPLETED -> (cancelled) COMPENSATING: every step is undone, last first
+ *
+ * A cancellation asked while steps still run is recorded (`cancelRequested`); the
+ * runner turns it into a failure of the next step, so a step in flight is never cut.
  */
 export const ORDER_SAGA_STEPS = ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const;
 export type OrderSagaStep = (typeof ORDER_SAGA_STEPS)[number];
@@ -26,15 +30,23 @@ export interface SagaState {
   compensatedSteps: OrderSagaStep[];
   context: SagaContext;
   errorMessage: string | null;
+  /** Why the owner or staff cancelled, when they did. */
+  cancelRequested: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
 export type SagaEvent =
   | { type: 'STEP_COMPLETED'; step: OrderSagaStep; output?: SagaContext }
-  | { type: 'STEP_FAILED'; step: OrderSagaStep; error: string }
-  | { type: 'STEP_COMPENSATED'; step: OrderSagaStep }
-  | { type: 'COMPENSATION_FAILED'; step: OrderSagaStep; error: string };
+  | { type: 'STEP_FAILED'; step: OrderSagaStep; error: string; output?: SagaContext }
+  | { type: 'STEP_COMPENSATED'; step: OrderSagaStep; output?: SagaContext }
+  | { type: 'COMPENSATION_FAILED'; step: OrderSagaStep; error: string }
+  | { type: 'CANCEL_REQUESTED'; reason: string };
+
+/** Nothing left for the runner to do (a COMPLETED saga may still be cancelled later). */
+export function isTerminal(state: SagaState): boolean {
+  return state.status === 'COMPLETED' || state.status === 'COMPENSATED' || state.status === 'FAILED';
+}
 
 export class SagaTransitionError extends Error {
   constructor(message: string) {
@@ -54,6 +66,7 @@ export function initialState(orderId: string, tenantId: string, context: SagaCon
     compensatedSteps: [],
     context,
     errorMessage: null,
+    cancelRequested: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -71,6 +84,13 @@ export function expectedStep(state: SagaState): OrderSagaStep | undefined {
  * returns the state unchanged, so a retried step report is harmless.
  */
 export function applyEvent(state: SagaState, event: SagaEvent, now: string): SagaState {
+  if (event.type === 'CANCEL_REQUESTED') {
+    if (state.cancelRequested || state.status === 'COMPENSATING' || state.status === 'COMPENSATED' || state.status === 'FAILED') return state;
+    if (state.status === 'COMPLETED') {
+      return { ...state, status: 'COMPENSATING', cancelRequested: event.reason, errorMessage: `cancelled: ${event.reason}`, updatedAt: now };
+    }
+    return { ...state, cancelRequested: event.reason, updatedAt: now };
+  }
   if (event.type === 'STEP_COMPLETED' && state.completedSteps.includes(event.step)) return state;
   if (event.type === 'STEP_COMPENSATED' && state.compensatedSteps.includes(event.step)) return state;
   if (event.type === 'STEP_FAILED' && (state.status === 'COMPENSATING' || state.status === 'COMPENSATED') && state.errorMessage) {
@@ -99,13 +119,13 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
       if (state.status === 'COMPENSATING') throw new SagaTransitionError('a compensation cannot fail as a step');
       // Nothing done yet means nothing to undo.
       const status = state.completedSteps.length === 0 ? 'COMPENSATED' : 'COMPENSATING';
-      return { ...state, status, errorMessage: `${event.step}: ${event.error}`, updatedAt: now };
+      return { ...state, status, errorMessage: `${event.step}: ${event.error}`, context: { ...state.context, ...event.output }, updatedAt: now };
     }
     case 'STEP_COMPENSATED': {
       if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
       const compensatedSteps = [...state.compensatedSteps, event.step];
       const status = compensatedSteps.length === state.completedSteps.length ? 'COMPENSATED' : 'COMPENSATING';
-      return { ...state, status, compensatedSteps, updatedAt: now };
+      return { ...state, status, compensatedSteps, context: { ...state.context, ...event.output }, updatedAt: now };
     }
     case 'COMPENSATION_FAILED':
       if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');

@@ -16,6 +16,7 @@ import {
   pgSchema,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
@@ -60,12 +61,21 @@ export const orders = ordersSchema.table(
     version: integer('version').notNull().default(0),
     // ADDITION: tenant column for RLS.
     tenantId: uuid('tenant_id').notNull(),
+    // ADDITION: the client's Idempotency-Key of POST /orders and the fingerprint of
+    // the request that first used it (same key + other body = 422).
+    idempotencyKey: varchar('idempotency_key', { length: 255 }),
+    requestFingerprint: varchar('request_fingerprint', { length: 64 }),
   },
   (t) => [
     check(
       'chk_status',
       sql`${t.status} IN ('PENDING', 'CONFIRMED', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'CANCELLED')`,
     ),
+    // ADDITION: one order per (tenant, user, Idempotency-Key).
+    uniqueIndex('uq_orders_idempotency').on(t.tenantId, t.userId, t.idempotencyKey),
+    // ADDITION: keyset pages of a user's / a tenant's orders, newest first.
+    index('idx_orders_tenant_user_created').on(t.tenantId, t.userId, t.createdAt.desc(), t.id.desc()),
+    index('idx_orders_tenant_created').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
     check('chk_payment_status', sql`${t.paymentStatus} IN ('PENDING', 'COMPLETED', 'FAILED', 'REFUNDED')`),
     index('idx_orders_user_id').on(t.userId),
     index('idx_orders_order_number').on(t.orderNumber),
@@ -141,6 +151,8 @@ export const sagaExecutions = ordersSchema.table(
     ),
     index('idx_saga_executions_aggregate_id').on(t.aggregateId),
     index('idx_saga_executions_status').on(t.status),
+    // ADDITION: one mirror row per (saga type, aggregate).
+    uniqueIndex('uq_saga_executions_type_aggregate').on(t.sagaType, t.aggregateId),
     // ADDITION
     index('idx_saga_executions_tenant_id').on(t.tenantId),
   ],

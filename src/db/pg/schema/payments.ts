@@ -7,7 +7,7 @@
  * Money columns are DECIMAL(10,2) read/written as strings (never floats).
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, numeric, pgSchema, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, numeric, pgSchema, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
 
 export const paymentsSchema = pgSchema('payments');
 
@@ -61,10 +61,66 @@ export const payments = paymentsSchema.table(
 );
 
 // ---------------------------------------------------------------------------
+// ADDITION: refunds (tenant-owned, RLS). The seed keeps one payments row per
+// order (order_id UNIQUE), so partial refunds are rows here; the payment becomes
+// REFUNDED when they add up to its amount.
+// ---------------------------------------------------------------------------
+export const refunds = paymentsSchema.table(
+  'refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id, { onDelete: 'cascade' }),
+    amount: numeric('amount', { precision: 10, scale: 2, mode: 'string' }).notNull(),
+    reason: varchar('reason', { length: 255 }),
+    status: varchar('status', { length: 20 }).notNull().default('PENDING'),
+    gatewayRefundId: varchar('gateway_refund_id', { length: 255 }),
+    idempotencyKey: varchar('idempotency_key', { length: 255 }).notNull(),
+    requestFingerprint: varchar('request_fingerprint', { length: 64 }),
+    /** Who asked for it: a staff user id, or null for the saga's compensation. */
+    requestedBy: uuid('requested_by'),
+    createdAt: timestamp('created_at').notNull().defaultNow(),
+    completedAt: timestamp('completed_at'),
+    tenantId: uuid('tenant_id').notNull(),
+  },
+  (t) => [
+    check('chk_refund_status', sql`${t.status} IN ('PENDING', 'SUCCEEDED', 'FAILED')`),
+    check('chk_refund_amount', sql`${t.amount} > 0`),
+    index('idx_refunds_payment_id').on(t.paymentId),
+    unique('uq_refunds_tenant_idempotency').on(t.tenantId, t.idempotencyKey),
+    index('idx_refunds_tenant_id').on(t.tenantId),
+  ],
+);
+
+// ---------------------------------------------------------------------------
+// ADDITION: webhook_events (tenant-owned, RLS): one row per provider event, so a
+// replayed webhook changes nothing.
+// ---------------------------------------------------------------------------
+export const webhookEvents = paymentsSchema.table(
+  'webhook_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    provider: varchar('provider', { length: 50 }).notNull(),
+    eventId: varchar('event_id', { length: 255 }).notNull(),
+    eventType: varchar('event_type', { length: 100 }).notNull(),
+    paymentId: uuid('payment_id'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    providerCreatedAt: timestamp('provider_created_at'),
+    receivedAt: timestamp('received_at').notNull().defaultNow(),
+    tenantId: uuid('tenant_id').notNull(),
+  },
+  (t) => [unique('uq_webhook_events_provider_event').on(t.provider, t.eventId), index('idx_webhook_events_tenant_id').on(t.tenantId)],
+);
+
+// ---------------------------------------------------------------------------
 // Inferred row types
 // ---------------------------------------------------------------------------
 export type Payment = typeof payments.$inferSelect;
 export type NewPayment = typeof payments.$inferInsert;
+export type Refund = typeof refunds.$inferSelect;
+export type WebhookEvent = typeof webhookEvents.$inferSelect;
+export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
 
 /** Value sets of the seed's CHECK constraints, for validation in code. */
 export const PAYMENT_TRANSACTION_TYPES = ['CHARGE', 'REFUND', 'AUTHORIZATION', 'CAPTURE'] as const;

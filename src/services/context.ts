@@ -1,0 +1,26 @@
+/**
+ * The one thing every service function of checkout receives: who is asking (if
+ * anyone), in which tenant, with which connections and configuration. Routes build
+ * it from the request; the saga's Durable Object and queue consumers build it from
+ * their own stores and the tenant they carry.
+ */
+import type { Env } from '../env.ts';
+import type { Stores } from '../db/stores.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Principal } from './auth/principal.ts';
+
+export interface ServiceContext {
+  env: Env;
+  stores: Stores;
+  tenantId: string;
+  /** The caller; null for system work (the saga, consumers). */
+  principal: Principal | null;
+  logger: Logger;
+}
+
+/** Staff roles see every order and payment of their tenant. */
+export const STAFF_ROLES = ['ADMIN', 'MANAGER', 'SUPPORT'] as const;
+
+export function isStaff(principal: Principal | null): boolean {
+  return principal !== null && principal.roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r));
+}

@@ -1,0 +1,155 @@
+/**
+ * POST /orders: price the lines from the catalog, write the order and its items in
+ * one transaction, start its saga. Never trusts a client price.
+ *
+ * Idempotency (Idempotency-Key, required): the key is unique per (tenant, user) in
+ * orders.orders together with the request's fingerprint. The same key and body
+ * returns the order made first (and starts its saga again if that had failed: start
+ * is idempotent); the same key with another body is 422. Two concurrent twins race
+ * on the unique index: one inserts, the other reads the winner.
+ *
+ * Round trips: 1 PostgreSQL transaction to look for the key, 1 Data API call for all
+ * products, 1 transaction (users service) for a saved address, 1 transaction to
+ * insert, 1 Durable Object call.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { orderItems, orders, type Order } from '../../db/pg/schema/orders.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
+import { productsForCheckout } from '../catalog/checkout.ts';
+import { formatMoney } from '../catalog/money.ts';
+import { productIdAsUuid } from '../reviews/purchases.ts';
+import { getAddress } from '../users/addresses.ts';
+import type { ServiceContext } from '../context.ts';
+import { orderErrors } from './errors.ts';
+import { priceOrder, pricingRules } from './pricing.ts';
+import { orderWithItems, ordersDb } from './queries.ts';
+import { startOrderSaga } from './saga-client.ts';
+import { orderView, type OrderView } from './views.ts';
+import { problems } from '../../lib/problem.ts';
+
+export interface ShippingAddressInput {
+  street: string;
+  apartment?: string | null | undefined;
+  city: string;
+  state: string;
+  zipCode: string;
+  country: string;
+}
+
+export interface PlaceOrderInput {
+  lines: Array<{ productId: string; quantity: number }>;
+  shippingAddressId?: string | undefined;
+  shippingAddress?: ShippingAddressInput | undefined;
+  paymentMethod: { type: string; token: string };
+  currency: string;
+}
+
+/** Repeated products become one line with the quantities added (order kept). */
+export function mergeLines(lines: PlaceOrderInput['lines']): Array<{ productId: string; quantity: number; index: number }> {
+  const merged = new Map<string, { productId: string; quantity: number; index: number }>();
+  lines.forEach((l, index) => {
+    const id = l.productId.toLowerCase();
+    const seen = merged.get(id);
+    if (seen) seen.quantity += l.quantity;
+    else merged.set(id, { productId: id, quantity: l.quantity, index });
+  });
+  return [...merged.values()];
+}
+
+async function findByKey(svc: ServiceContext, userId: string, key: string) {
+  return inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    orderWithItems(tx, and(eq(orders.userId, userId), eq(orders.idempotencyKey, key))),
+  );
+}
+
+async function shippingAddressOf(svc: ServiceContext, userId: string, input: PlaceOrderInput): Promise<ShippingAddressInput> {
+  if (input.shippingAddress) return input.shippingAddress;
+  try {
+    const a = await getAddress(svc.stores, { userId, tenantId: svc.tenantId }, input.shippingAddressId!);
+    return { street: a.street, apartment: a.apartment, city: a.city, state: a.state, zipCode: a.zipCode, country: a.country };
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) throw orderErrors.addressNotFound();
+    throw err;
+  }
+}
+
+export async function placeOrder(svc: ServiceContext, input: PlaceOrderInput, idempotencyKey: string): Promise<{ order: OrderView; replayed: boolean }> {
+  const principal = svc.principal;
+  if (!principal) throw problems.unauthorized();
+  const userId = principal.userId;
+  const fingerprint = await requestFingerprint('POST /orders', input);
+
+  const replay = async (found: NonNullable<Awaited<ReturnType<typeof findByKey>>>) => {
+    assertSameRequest(found.order.requestFingerprint, fingerprint);
+    await startOrderSaga(svc, found.order, input.paymentMethod.token, found.items);
+    return { order: orderView(found.order, found.items), replayed: true };
+  };
+  const existing = await findByKey(svc, userId, idempotencyKey);
+  if (existing) return replay(existing);
+
+  const lines = mergeLines(input.lines);
+  const [products, address] = await Promise.all([
+    productsForCheckout(svc.stores.mongo(), svc.tenantId, lines.map((l) => l.productId)),
+    shippingAddressOf(svc, userId, input),
+  ]);
+  const priced = lines.map((l) => {
+    const product = products.get(l.productId);
+    if (!product || !product.sellable) throw orderErrors.productUnavailable(l.index, l.productId);
+    if (product.currency !== input.currency) throw orderErrors.currencyMismatch(l.index, product.currency, input.currency);
+    return { ...l, product, unitPriceMinor: product.priceMinor };
+  });
+  const totals = priceOrder(priced, pricingRules(svc.env));
+
+  const inserted = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
+    const [order] = await tx
+      .insert(orders)
+      .values({
+        tenantId: svc.tenantId,
+        userId,
+        orderNumber: sql`'ORD-' || to_char(now(), 'YYYY') || '-' || lpad(nextval('orders.order_number_seq')::text, 6, '0')`,
+        paymentMethod: input.paymentMethod.type,
+        subtotal: formatMoney(totals.subtotalMinor),
+        tax: formatMoney(totals.taxMinor),
+        shipping: formatMoney(totals.shippingMinor),
+        discount: formatMoney(totals.discountMinor),
+        total: formatMoney(totals.totalMinor),
+        currency: input.currency,
+        shippingStreet: address.apartment ? `${address.street}, ${address.apartment}` : address.street,
+        shippingCity: address.city,
+        shippingState: address.state,
+        shippingZipCode: address.zipCode,
+        shippingCountry: address.country,
+        idempotencyKey,
+        requestFingerprint: fingerprint,
+      })
+      .onConflictDoNothing({ target: [orders.tenantId, orders.userId, orders.idempotencyKey] })
+      .returning();
+    if (!order) return null; // a concurrent twin won the key
+    const items = await tx
+      .insert(orderItems)
+      .values(
+        priced.map((l) => ({
+          tenantId: svc.tenantId,
+          orderId: order.id,
+          productId: productIdAsUuid(l.productId),
+          productName: l.product.name.slice(0, 255),
+          productSku: l.product.sku,
+          quantity: l.quantity,
+          unitPrice: formatMoney(l.unitPriceMinor),
+          totalPrice: formatMoney(l.unitPriceMinor * l.quantity),
+        })),
+      )
+      .returning();
+    return { order, items };
+  });
+  if (!inserted) {
+    const winner = await findByKey(svc, userId, idempotencyKey);
+    if (!winner) throw new Error('order idempotency key conflicted but no order holds it');
+    return replay(winner);
+  }
+  await startOrderSaga(svc, inserted.order, input.paymentMethod.token, inserted.items);
+  return { order: orderView(inserted.order, inserted.items), replayed: false };
+}
+
+export type { Order };

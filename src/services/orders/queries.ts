@@ -1,0 +1,73 @@
+/**
+ * Reading orders. Object-level authorization lives here: a USER sees only their own
+ * orders (another user's is 404, exactly like one that does not exist); staff
+ * (ADMIN, MANAGER, SUPPORT) see every order of their tenant. Tenant isolation is
+ * RLS: every statement runs in `inTenantTx`.
+ */
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { orderItems, orders, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Transaction } from '../../db/pg/client.ts';
+import { toPage, type Page, type TimeIdCursor } from '../admin/pagination.ts';
+import { isStaff, type ServiceContext } from '../context.ts';
+import { orderErrors } from './errors.ts';
+import type { OrderStatus } from './model.ts';
+import { orderSummaryView, orderView, type OrderView } from './views.ts';
+
+export const ordersDb = (svc: ServiceContext) => svc.stores.pg('orders').db;
+
+/** Who may see an order: its owner, or staff of its tenant. */
+export function visibleTo(svc: ServiceContext): SQL | undefined {
+  if (!svc.principal) throw new Error('an order query needs a principal');
+  return isStaff(svc.principal) ? undefined : eq(orders.userId, svc.principal.userId);
+}
+
+export async function orderWithItems(tx: Transaction, where: SQL | undefined): Promise<{ order: Order; items: OrderItem[] } | null> {
+  const [order] = await tx.select().from(orders).where(where).limit(1);
+  if (!order) return null;
+  const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(asc(orderItems.createdAt), asc(orderItems.id));
+  return { order, items };
+}
+
+export async function getOrder(svc: ServiceContext, id: string): Promise<OrderView> {
+  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))));
+  if (!found) throw orderErrors.notFound();
+  return orderView(found.order, found.items);
+}
+
+export interface ListOrdersQuery {
+  status?: OrderStatus | undefined;
+  limit: number;
+  cursor?: TimeIdCursor | undefined;
+}
+
+/** Newest first, keyset pages on (created_at, id). */
+export async function listOrders(svc: ServiceContext, query: ListOrdersQuery): Promise<Page<ReturnType<typeof orderSummaryView>>> {
+  return inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
+    const conds: Array<SQL | undefined> = [visibleTo(svc)];
+    if (query.status) conds.push(eq(orders.status, query.status));
+    if (query.cursor) conds.push(sql`(${orders.createdAt}, ${orders.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
+    const rows = await tx
+      .select({ order: orders, at: sql<string>`${orders.createdAt}::text` })
+      .from(orders)
+      .where(and(...conds))
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(query.limit + 1);
+    return toPage(rows, query.limit, (r) => [r.at, r.order.id], (r) => orderSummaryView(r.order));
+  });
+}
+
+/** The saga's read: no principal, the tenant it carries. */
+export async function loadOrderForSaga(svc: ServiceContext, orderId: string): Promise<Order | null> {
+  const [order] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => tx.select().from(orders).where(eq(orders.id, orderId)).limit(1));
+  return order ?? null;
+}
+
+/** Orders of a user, by id, for other services (payments' ownership checks). */
+export async function orderOwners(svc: ServiceContext, orderIds: string[]): Promise<Map<string, string>> {
+  if (orderIds.length === 0) return new Map();
+  const rows = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    tx.select({ id: orders.id, userId: orders.userId }).from(orders).where(inArray(orders.id, orderIds)),
+  );
+  return new Map(rows.map((r) => [r.id, r.userId]));
+}

@@ -1,0 +1,57 @@
+/**
+ * How the rest of the Worker talks to an order's saga: one `OrderSaga` Durable Object
+ * per order (`idFromName(orderId)`), reached over RPC. The object drives the steps
+ * itself; callers only start it, ask it to cancel, nudge it, or read it.
+ */
+import type { OrderItem } from '../../db/pg/schema/orders.ts';
+import type { Order } from '../../db/pg/schema/orders.ts';
+import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
+import { parseMoney } from '../catalog/money.ts';
+import type { ServiceContext } from '../context.ts';
+import { orderErrors } from './errors.ts';
+
+export function sagaOf(svc: Pick<ServiceContext, 'env'>, orderId: string) {
+  return svc.env.ORDER_SAGA.get(svc.env.ORDER_SAGA.idFromName(orderId));
+}
+
+/** `00000000-6b06-eed2-1006-e491d07feb71` -> `6b06eed21006e491d07feb71` (see productIdAsUuid). */
+export function objectIdOfProductUuid(uuid: string): string {
+  return uuid.replace(/-/g, '').slice(8);
+}
+
+/** Starts (or finds already started) the order's saga. 503 if the object cannot be reached. */
+export async function startOrderSaga(svc: ServiceContext, order: Order, paymentToken: string, items: OrderItem[]): Promise<SagaState> {
+  try {
+    return await sagaOf(svc, order.id).start({
+      orderId: order.id,
+      tenantId: order.tenantId,
+      context: {
+        userId: order.userId,
+        orderNumber: order.orderNumber,
+        currency: order.currency,
+        total: order.total,
+        totalMinor: parseMoney(order.total),
+        paymentMethod: order.paymentMethod ?? 'card',
+        paymentToken,
+        lines: JSON.stringify(items.map((i) => [objectIdOfProductUuid(i.productId), i.quantity])),
+      },
+    });
+  } catch (err) {
+    svc.logger.error('order saga could not start', { orderId: order.id, error: String(err) });
+    throw orderErrors.sagaUnavailable();
+  }
+}
+
+/**
+ * `Prefer: wait=N`: polls the saga until it has settled and its mirror is written
+ * (so a following read of the order sees the outcome), or N seconds passed.
+ */
+export async function waitForSaga(svc: ServiceContext, orderId: string, seconds: number): Promise<SagaState | null> {
+  const deadline = Date.now() + seconds * 1000;
+  const saga = sagaOf(svc, orderId);
+  for (;;) {
+    const { state, mirrored } = await saga.status();
+    if (!state || (isTerminal(state) && mirrored) || Date.now() >= deadline) return state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Mirrors the saga's state into PostgreSQL: the seed's `orders.saga_executions` row
+ * (one per order, upserted) and the order's `status` / `payment_status`, in ONE
+ * transaction, so the order never says CONFIRMED without its saga saying COMPLETED.
+ *
+ *   saga COMPLETED    -> order PENDING -> CONFIRMED, payment COMPLETED
+ *   saga COMPENSATED  -> order (PENDING | CONFIRMED | PROCESSING) -> CANCELLED, cancelled_at
+ *   any state         -> payment_status follows the payment outcome the steps recorded
+ *                        (CAPTURED -> COMPLETED, DECLINED/VOIDED -> FAILED, REFUNDED)
+ * Each change bumps the order's `version` (its ETag). Writing the same state twice
+ * changes nothing (guards in the WHERE clauses), so the runner may repeat a mirror.
+ */
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { orders, sagaExecutions } from '../../db/pg/schema/orders.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
+import type { ServiceContext } from '../context.ts';
+import { CANCELLABLE, ORDER_SAGA_TYPE, type OrderPaymentStatus } from './model.ts';
+import { ordersDb } from './queries.ts';
+
+const PAYMENT_STATUS_OF: Record<string, OrderPaymentStatus> = {
+  CAPTURED: 'COMPLETED',
+  DECLINED: 'FAILED',
+  VOIDED: 'FAILED',
+  REFUNDED: 'REFUNDED',
+};
+
+/** The context as stored in PostgreSQL: without the payment token. */
+function storedContext(state: SagaState): Record<string, unknown> {
+  const { paymentToken: _token, ...rest } = state.context;
+  return { ...rest, completedSteps: state.completedSteps, compensatedSteps: state.compensatedSteps, cancelRequested: state.cancelRequested };
+}
+
+export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCount: number): Promise<void> {
+  const terminal = isTerminal(state);
+  const values = {
+    status: state.status,
+    currentStep: state.currentStep,
+    totalSteps: state.totalSteps,
+    context: storedContext(state),
+    errorMessage: state.errorMessage,
+    retryCount,
+    updatedAt: sql`now()`,
+    completedAt: terminal ? sql`coalesce(${sagaExecutions.completedAt}, now())` : null,
+  };
+  await inTenantTx(ordersDb(svc), state.tenantId, async (tx) => {
+    await tx
+      .insert(sagaExecutions)
+      .values({ ...values, sagaType: ORDER_SAGA_TYPE, aggregateId: state.orderId, tenantId: state.tenantId, completedAt: terminal ? sql`now()` : null })
+      .onConflictDoUpdate({ target: [sagaExecutions.sagaType, sagaExecutions.aggregateId], set: values });
+
+    const paymentStatus = PAYMENT_STATUS_OF[String(state.context.paymentOutcome ?? '')];
+    const bump = { version: sql`${orders.version} + 1`, updatedAt: sql`now()` };
+    if (state.status === 'COMPLETED') {
+      await tx
+        .update(orders)
+        .set({ status: 'CONFIRMED', paymentStatus: paymentStatus ?? 'COMPLETED', ...bump })
+        .where(and(eq(orders.id, state.orderId), eq(orders.status, 'PENDING')));
+    } else if (state.status === 'COMPENSATED') {
+      await tx
+        .update(orders)
+        .set({ status: 'CANCELLED', cancelledAt: sql`now()`, ...(paymentStatus ? { paymentStatus } : {}), ...bump })
+        .where(and(eq(orders.id, state.orderId), inArray(orders.status, [...CANCELLABLE])));
+    }
+    if (paymentStatus) {
+      await tx
+        .update(orders)
+        .set({ paymentStatus, ...bump })
+        .where(and(eq(orders.id, state.orderId), ne(orders.paymentStatus, paymentStatus)));
+    }
+  });
+}
