@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build stripe-mock (Stripe's own mock of its REST API, validated against Stripe's
-# OpenAPI spec) for the test stack, into
-#   .tools/bin/stripe-mock            (git-ignored)
+# OpenAPI spec) for the test stack, into (git-ignored)
+#   .tools/bin/stripe-mock
+#   .tools/share/stripe-mock/fixtures3.json   its bundled fixtures, which
+#                                             scripts/lib/stripe-mock.ts adjusts
 #
 # Needs only Go and access to the Go module proxy: `go install` of a pinned tag.
 # stripe-mock is stateless (fixture responses, no declines); the tests use it to check
@@ -17,6 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bindir="$root/.tools/bin"
 out="$bindir/stripe-mock"
 stamp="$bindir/stripe-mock.version"
+fixtures="$root/.tools/share/stripe-mock/fixtures3.json"
 
 force=0
 [[ "${1:-}" == "--force" ]] && force=1
@@ -26,7 +29,7 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 
-if [[ $force -eq 0 && -x "$out" && "$(cat "$stamp" 2>/dev/null)" == "$VERSION" ]]; then
+if [[ $force -eq 0 && -x "$out" && -f "$fixtures" && "$(cat "$stamp" 2>/dev/null)" == "$VERSION" ]]; then
   echo "build-stripe-mock: $out ($VERSION) is up to date"
   exit 0
 fi
@@ -40,6 +43,11 @@ tmp="$(mktemp -d "$bindir/.build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 GOBIN="$tmp" GOFLAGS="${GOFLAGS:-} -buildvcs=false" \
   go install -trimpath -ldflags='-s -w' "github.com/stripe/stripe-mock@$VERSION"
+# The module's source (with its fixtures) is in the module cache after the install.
+dir="$(go mod download -json "github.com/stripe/stripe-mock@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+mkdir -p "$(dirname "$fixtures")"
+cp "$dir/embedded/openapi/fixtures3.json" "$fixtures"
+chmod u+w "$fixtures"
 mv -f "$tmp/stripe-mock" "$out"
 echo "$VERSION" > "$stamp"
 
