@@ -1,7 +1,7 @@
 /**
  * Runs the local stack (scripts/lib/stack.ts) as its own Node process and prints
  * one line `STACK_READY <json>` with the Worker bindings once everything is up and
- * migrated. Stops everything on SIGINT/SIGTERM or when stdin closes (so it never
+ * migrated. Test-only pieces start here too: a local OpenID issuer and stripe-mock. Stops everything on SIGINT/SIGTERM or when stdin closes (so it never
  * outlives the process that started it). Used by the test global setup, which
  * runs under Vite's module resolution (workerd conditions) and must not load
  * Node-only drivers itself.
@@ -12,6 +12,7 @@
 import { startOidcIssuer } from './lib/oidc-issuer.ts';
 import { startStack } from './lib/stack.ts';
 import { onStop } from './lib/stop-signals.ts';
+import { startStripeMock } from './lib/stripe-mock.ts';
 
 const verbose = Boolean(process.env.STACK_VERBOSE);
 const stack = await startStack({
@@ -25,10 +26,19 @@ const stack = await startStack({
 const oidc = await startOidcIssuer();
 const oauthProviders = { google: { issuer: oidc.issuer, jwksUrl: oidc.jwksUrl, audience: 'test-client-id' } };
 
+// stripe-mock stands in for Stripe's API; the test provider's pm_test_timeout hangs only 50 ms.
+const stripeMock = await startStripeMock();
+const payments = {
+  STRIPE_API_BASE: stripeMock.url,
+  STRIPE_SECRET_KEY: 'sk_test_123',
+  STRIPE_WEBHOOK_SECRET: 'whsec_test_stack',
+  PAYMENTS_TEST_TIMEOUT_MS: '50',
+};
+
 console.log(
   'STACK_READY ' +
     JSON.stringify({
-      bindings: { ...stack.bindings, OAUTH_PROVIDERS: JSON.stringify(oauthProviders) },
+      bindings: { ...stack.bindings, ...payments, OAUTH_PROVIDERS: JSON.stringify(oauthProviders) },
       ownerDatabaseUrl: stack.ownerDatabaseUrl,
       mongoUri: stack.mongoUri,
       oidc: { issuer: oidc.issuer, audience: 'test-client-id', privateJwk: oidc.privateJwk },
@@ -40,6 +50,7 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   await oidc.stop();
+  await stripeMock.stop();
   await stack.stop();
   process.exit(0);
 }

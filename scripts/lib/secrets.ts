@@ -1,7 +1,8 @@
 /**
- * Generated secrets for local stacks (dev and tests): the JWT signing key set and
- * the TOTP encryption key. Nothing secret is committed; `npm run dev` keeps them in
- * .dev/secrets.json so sessions survive restarts.
+ * Generated secrets for local stacks (dev and tests): the JWT signing key set, the
+ * TOTP encryption key and the test payment provider's webhook secret. Nothing secret
+ * is committed; `npm run dev` keeps them in .dev/secrets.json so sessions survive
+ * restarts (a secret added later is generated once and saved alongside).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes, webcrypto } from 'node:crypto';
@@ -9,6 +10,8 @@ import { randomBytes, webcrypto } from 'node:crypto';
 export interface LocalSecrets {
   JWT_SIGNING_KEYS: string;
   TOTP_ENCRYPTION_KEY: string;
+  /** Signs the test payment provider's webhooks (`signTestWebhook`). */
+  PAYMENTS_TEST_WEBHOOK_SECRET: string;
 }
 
 /** A private ES256 JWK with kid and alg, as JWT_SIGNING_KEYS expects. */
@@ -22,12 +25,15 @@ export async function generateSecrets(): Promise<LocalSecrets> {
   return {
     JWT_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningKey()] }),
     TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    PAYMENTS_TEST_WEBHOOK_SECRET: `whsec_test_${randomBytes(24).toString('base64url')}`,
   };
 }
 
+/** Reads `file`, adding (and saving) any secret a newer version of this module introduced. */
 export async function loadOrCreateSecrets(file: string): Promise<LocalSecrets> {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
-  const secrets = await generateSecrets();
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
+  const fresh = await generateSecrets();
+  const secrets: LocalSecrets = { ...fresh, ...saved };
+  if (Object.keys(fresh).some((key) => !(key in saved))) writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

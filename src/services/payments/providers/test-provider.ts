@@ -1,0 +1,199 @@
+/**
+ * The built-in `test` provider, for development and tests: no network, no state. Its behaviour
+ * is chosen by the payment method token, so a Durable Object that restarts mid-saga sees the
+ * same answers again:
+ *
+ * | token                                   | authorize                                                       |
+ * |-----------------------------------------|-----------------------------------------------------------------|
+ * | `pm_test_success`, `pm_card_visa`       | AUTHORIZED, visa 4242                                           |
+ * | `pm_test_declined`, `pm_card_chargeDeclined` | PaymentDeclinedError `card_declined` (`generic_decline`), visa 0002 |
+ * | `pm_test_transient_<N>` (N = 0..999)    | PaymentTransientError `provider_unavailable` while attempt <= N, then AUTHORIZED |
+ * | `pm_test_timeout`                       | waits `timeoutMs` (default 2000), then PaymentTransientError `timeout` |
+ * | `pm_test_capture_fails`                 | AUTHORIZED; its capture fails with PaymentRequestError `charge_expired_for_capture` |
+ * | anything else                           | PaymentRequestError `resource_missing`                          |
+ *
+ * Invariants: ids are derived from the idempotency key (`tp_` + 24 hex of its SHA-256, refunds
+ * `tpr_`), so a repeated call answers the same id; capture, void and refund accept only ids
+ * this provider issued. Being stateless, it cannot know the authorized amount: the payments
+ * service enforces capture and refund limits. Webhooks use the `t=,v1=` HMAC scheme of
+ * `./webhook-signature.ts` under the `Test-Signature` header and their own secret.
+ */
+import { sha256Hex } from '../../../lib/bytes.ts';
+import { PaymentDeclinedError, PaymentProviderConfigError, PaymentRequestError, PaymentTransientError } from './errors.ts';
+import { operationKey } from './idempotency.ts';
+import type {
+  AuthorizeInput,
+  CaptureInput,
+  CardSummary,
+  PaymentProvider,
+  ProviderPayment,
+  ProviderRefund,
+  RefundInput,
+  VoidInput,
+  WebhookEvent,
+} from './types.ts';
+import { checkAmount, checkCall, checkCurrency, checkTransactionId } from './validation.ts';
+import { parseWebhookEvent } from './webhook-event.ts';
+import { signPayload, verifySignature } from './webhook-signature.ts';
+
+export const TEST_SIGNATURE_HEADER = 'Test-Signature';
+export const TEST_PROVIDER_DEFAULT_TIMEOUT_MS = 2000;
+
+export const TEST_TOKENS = {
+  success: 'pm_test_success',
+  declined: 'pm_test_declined',
+  /** `pm_test_transient_<N>`: fails while attempt <= N. */
+  transient: (failures: number) => `pm_test_transient_${failures}`,
+  timeout: 'pm_test_timeout',
+  captureFails: 'pm_test_capture_fails',
+} as const;
+
+const APPROVED_CARD: CardSummary = { brand: 'visa', last4: '4242' };
+const DECLINED_CARD: CardSummary = { brand: 'visa', last4: '0002' };
+const TRANSACTION_ID = /^tp_(capfail_)?[0-9a-f]{24}$/;
+
+export interface TestProviderOptions {
+  /** Secret of the `Test-Signature` webhooks; verifyWebhook throws a config error without it. */
+  webhookSecret?: string;
+  /** How long `pm_test_timeout` hangs before timing out, ms (default 2000). */
+  timeoutMs?: number;
+  webhookToleranceSeconds?: number;
+  /** Unix seconds; injectable for webhook tests. */
+  now?: () => number;
+}
+
+type Behaviour = { kind: 'success' | 'declined' | 'timeout' | 'capture_fails' } | { kind: 'transient'; failures: number };
+
+function behaviourOf(token: string): Behaviour | null {
+  if (token === 'pm_test_success' || token === 'pm_card_visa') return { kind: 'success' };
+  if (token === 'pm_test_declined' || token === 'pm_card_chargeDeclined') return { kind: 'declined' };
+  if (token === 'pm_test_timeout') return { kind: 'timeout' };
+  if (token === 'pm_test_capture_fails') return { kind: 'capture_fails' };
+  const transient = /^pm_test_transient_(\d{1,3})$/.exec(token);
+  return transient ? { kind: 'transient', failures: Number(transient[1]) } : null;
+}
+
+const hex24 = async (text: string) => (await sha256Hex(text)).slice(0, 24);
+
+export class TestPaymentProvider implements PaymentProvider {
+  readonly name = 'test' as const;
+  readonly #opts: TestProviderOptions;
+
+  constructor(opts: TestProviderOptions = {}) {
+    this.#opts = opts;
+  }
+
+  async authorize(input: AuthorizeInput): Promise<ProviderPayment> {
+    checkCall('test', input);
+    checkAmount('test', input.amountMinor);
+    const currency = checkCurrency('test', input.currency);
+    const behaviour = behaviourOf(input.paymentMethod);
+    if (!behaviour) {
+      throw new PaymentRequestError({
+        provider: 'test',
+        code: 'resource_missing',
+        status: 404,
+        message: `unknown test payment method '${input.paymentMethod}' (use pm_test_success, pm_test_declined, pm_test_transient_<N>, pm_test_timeout, pm_test_capture_fails)`,
+      });
+    }
+    const digest = await hex24(input.idempotencyKey);
+    const transactionId = behaviour.kind === 'capture_fails' ? `tp_capfail_${digest}` : `tp_${digest}`;
+
+    if (behaviour.kind === 'declined') {
+      throw new PaymentDeclinedError({
+        provider: 'test',
+        code: 'card_declined',
+        declineCode: 'generic_decline',
+        message: 'Your card was declined.',
+        status: 402,
+        transactionId,
+        card: DECLINED_CARD,
+      });
+    }
+    if (behaviour.kind === 'transient' && input.attempt <= behaviour.failures) {
+      throw new PaymentTransientError({
+        provider: 'test',
+        code: 'provider_unavailable',
+        status: 503,
+        message: `test provider unavailable (attempt ${input.attempt} of ${behaviour.failures} failing ones)`,
+      });
+    }
+    if (behaviour.kind === 'timeout') {
+      const timeoutMs = this.#opts.timeoutMs ?? TEST_PROVIDER_DEFAULT_TIMEOUT_MS;
+      await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+      throw new PaymentTransientError({ provider: 'test', code: 'timeout', message: `test provider did not answer within ${timeoutMs} ms` });
+    }
+    const raw = { provider: 'test', operation: 'authorize', transactionId, amountMinor: input.amountMinor, currency, paymentMethod: input.paymentMethod, attempt: input.attempt, metadata: input.metadata, card: APPROVED_CARD };
+    return { transactionId, status: 'AUTHORIZED', amountMinor: input.amountMinor, card: APPROVED_CARD, raw };
+  }
+
+  async capture(input: CaptureInput): Promise<ProviderPayment> {
+    this.#checkIssued(input, input.transactionId);
+    checkAmount('test', input.amountMinor);
+    if (input.transactionId.startsWith('tp_capfail_')) {
+      throw new PaymentRequestError({
+        provider: 'test',
+        code: 'charge_expired_for_capture',
+        status: 400,
+        transactionId: input.transactionId,
+        message: 'The authorization of this payment expired before it was captured (pm_test_capture_fails).',
+      });
+    }
+    return this.#payment('capture', input.transactionId, 'CAPTURED', input.amountMinor);
+  }
+
+  async void(input: VoidInput): Promise<ProviderPayment> {
+    this.#checkIssued(input, input.transactionId);
+    return this.#payment('void', input.transactionId, 'VOIDED', 0);
+  }
+
+  async refund(input: RefundInput): Promise<ProviderRefund> {
+    this.#checkIssued(input, input.transactionId);
+    checkAmount('test', input.amountMinor);
+    const refundId = `tpr_${await hex24(await operationKey(input.idempotencyKey, 'refund'))}`;
+    const raw = { provider: 'test', operation: 'refund', refundId, transactionId: input.transactionId, amountMinor: input.amountMinor, reason: input.reason ?? null };
+    return { refundId, amountMinor: input.amountMinor, status: 'SUCCEEDED', raw };
+  }
+
+  async verifyWebhook(rawBody: string, headers: Headers): Promise<WebhookEvent> {
+    const secret = this.#opts.webhookSecret;
+    if (!secret) throw new PaymentProviderConfigError('missing_config', 'the test provider needs PAYMENTS_TEST_WEBHOOK_SECRET to verify webhooks');
+    await verifySignature({
+      provider: 'test',
+      secret,
+      header: headers.get(TEST_SIGNATURE_HEADER),
+      headerName: TEST_SIGNATURE_HEADER,
+      rawBody,
+      toleranceSeconds: this.#opts.webhookToleranceSeconds,
+      now: this.#opts.now,
+    });
+    return parseWebhookEvent('test', rawBody);
+  }
+
+  #checkIssued(call: CaptureInput | VoidInput | RefundInput, transactionId: string): void {
+    checkCall('test', call);
+    checkTransactionId('test', transactionId);
+    if (!TRANSACTION_ID.test(transactionId)) {
+      throw new PaymentRequestError({ provider: 'test', code: 'resource_missing', status: 404, transactionId, message: `no such test payment: '${transactionId}'` });
+    }
+  }
+
+  #payment(operation: string, transactionId: string, status: ProviderPayment['status'], amountMinor: number): ProviderPayment {
+    return { transactionId, status, amountMinor, card: APPROVED_CARD, raw: { provider: 'test', operation, transactionId, amountMinor } };
+  }
+}
+
+/** The `Test-Signature` header value for `body` signed with `secret` at `t` (unix seconds). */
+export function signTestWebhook(secret: string, body: string, t: number = Math.floor(Date.now() / 1000)): Promise<string> {
+  return signPayload(secret, body, t);
+}
+
+/** A webhook body in the (Stripe-shaped) event format both providers read. */
+export function testWebhookBody(event: { id: string; type: string; transactionId: string; created?: number; object?: Record<string, unknown> }): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    created: event.created ?? Math.floor(Date.now() / 1000),
+    data: { object: { object: 'payment_intent', ...event.object, id: event.transactionId } },
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Reads a verified webhook body in Stripe's event shape into a `WebhookEvent`:
+ *
+ *   { "id": "evt_...", "type": "payment_intent.succeeded", "created": 1700000000,
+ *     "data": { "object": { "object": "payment_intent", "id": "pi_...", ... } } }
+ *
+ * The transaction is the PaymentIntent: the object itself when it is one, else the object's
+ * `payment_intent` field (charges, refunds, disputes), as an id or an expanded object.
+ * Only called after the signature verified; a body that is not such an event is rejected
+ * as `malformed_payload`.
+ */
+import { PaymentWebhookSignatureError } from './errors.ts';
+import type { PaymentProviderName, WebhookEvent } from './types.ts';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function transactionIdOf(object: Record<string, unknown>): string | null {
+  if (object.object === 'payment_intent' && typeof object.id === 'string') return object.id;
+  const pi = object.payment_intent;
+  if (typeof pi === 'string' && pi) return pi;
+  if (isRecord(pi) && typeof pi.id === 'string') return pi.id;
+  return null;
+}
+
+export function parseWebhookEvent(provider: PaymentProviderName, rawBody: string): WebhookEvent {
+  const malformed = (detail: string) =>
+    new PaymentWebhookSignatureError(provider, 'malformed_payload', `webhook payload: ${detail}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw malformed('not JSON');
+  }
+  if (!isRecord(body)) throw malformed('not an object');
+  const { id, type, created, data } = body;
+  if (typeof id !== 'string' || !id) throw malformed('missing id');
+  if (typeof type !== 'string' || !type) throw malformed('missing type');
+  if (typeof created !== 'number' || !Number.isInteger(created)) throw malformed('missing created (unix seconds)');
+  const object = isRecord(data) && isRecord(data.object) ? data.object : null;
+  return { id, type, transactionId: object ? transactionIdOf(object) : null, createdAt: created, data };
+}
