@@ -12,7 +12,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test' },
+              bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test', ORDER_SAGA_RETRY_BASE_MS: '20' },
             },
           })),
         ],

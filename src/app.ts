@@ -11,6 +11,8 @@ import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
 import { categoriesRoutes } from './routes/categories/categories.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ordersRoutes } from './routes/orders/orders.index.ts';
+import { paymentsRoutes } from './routes/payments/payments.index.ts';
 import { productsRoutes } from './routes/products/products.index.ts';
 import { reviewsRoutes } from './routes/reviews/reviews.index.ts';
 import { usersRoutes } from './routes/users/users.index.ts';
@@ -49,6 +51,8 @@ export function createApp() {
   app.route(API_PREFIX, productsRoutes);
   app.route(API_PREFIX, categoriesRoutes);
   app.route(API_PREFIX, reviewsRoutes);
+  app.route(API_PREFIX, ordersRoutes);
+  app.route(API_PREFIX, paymentsRoutes);
   // The token verification keys, also at the conventional root location.
   app.route('/', jwksRoutes);
 

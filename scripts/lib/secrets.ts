@@ -12,6 +12,8 @@ export interface LocalSecrets {
   TOTP_ENCRYPTION_KEY: string;
   /** Signs the test payment provider's webhooks (`signTestWebhook`). */
   PAYMENTS_TEST_WEBHOOK_SECRET: string;
+  /** base64 32-byte AES key sealing payments.gateway_response. */
+  PAYMENTS_ENCRYPTION_KEY: string;
 }
 
 /** A private ES256 JWK with kid and alg, as JWT_SIGNING_KEYS expects. */
@@ -26,6 +28,7 @@ export async function generateSecrets(): Promise<LocalSecrets> {
     JWT_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningKey()] }),
     TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     PAYMENTS_TEST_WEBHOOK_SECRET: `whsec_test_${randomBytes(24).toString('base64url')}`,
+    PAYMENTS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
 }
 

@@ -49,7 +49,7 @@ export function expectedVersion(header: string | undefined, required: boolean): 
   const value = header.trim();
   if (value === '*') return undefined;
   const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value);
-  if (!m) throw catalogProblems.field(400, 'header.if-match', 'must be an ETag of the product, like "3"');
+  if (!m) throw catalogProblems.field(400, 'header.if-match', 'must be an ETag you read, like "3"');
   return Number(m[1]);
 }
 

@@ -101,7 +101,7 @@ export const catalogProblems = {
       : new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] });
   },
   preconditionRequired: () =>
-    new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag of the product) to change it.'),
+    new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.'),
   staleVersion: (current: number) =>
     new Problem(412, 'precondition-failed', 'Precondition failed', `The product has changed; its current version is ${current}.`, {
       extensions: { currentVersion: current },

@@ -19,11 +19,12 @@ import { orderWithItems, ordersDb, visibleTo } from './queries.ts';
 import { sagaOf } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
 
-export async function changeOrderStatus(svc: ServiceContext, id: string, target: StaffTarget, expectedVersion: number): Promise<OrderView> {
+/** `expectedVersion` undefined: `If-Match: *`, any current version. */
+export async function changeOrderStatus(svc: ServiceContext, id: string, target: StaffTarget, expectedVersion: number | undefined): Promise<OrderView> {
   const changed = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
     const [current] = await tx.select().from(orders).where(eq(orders.id, id)).for('update').limit(1);
     if (!current) throw orderErrors.notFound();
-    if (current.version !== expectedVersion) throw orderErrors.staleVersion(current.version);
+    if (expectedVersion !== undefined && current.version !== expectedVersion) throw orderErrors.staleVersion(current.version);
     if (STAFF_TRANSITIONS[current.status as OrderStatus] !== target) throw orderErrors.invalidTransition(current.status, target);
     await tx
       .update(orders)
@@ -33,7 +34,7 @@ export async function changeOrderStatus(svc: ServiceContext, id: string, target:
         updatedAt: sql`now()`,
         ...(target === 'DELIVERED' ? { completedAt: sql`now()` } : {}),
       })
-      .where(and(eq(orders.id, id), eq(orders.version, expectedVersion)));
+      .where(and(eq(orders.id, id), eq(orders.version, current.version)));
     return orderWithItems(tx, eq(orders.id, id));
   });
   const { order, items } = changed!;

@@ -1,5 +1,6 @@
 /** API shapes of orders: camelCase, money as decimal strings, ISO timestamps. */
 import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
+import type { OrderPaymentStatus, OrderStatus } from './model.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -20,8 +21,8 @@ export function orderView(o: Order, items: OrderItem[]) {
     id: o.id,
     orderNumber: o.orderNumber,
     userId: o.userId,
-    status: o.status,
-    paymentStatus: o.paymentStatus,
+    status: o.status as OrderStatus,
+    paymentStatus: o.paymentStatus as OrderPaymentStatus,
     paymentMethod: o.paymentMethod,
     subtotal: o.subtotal,
     tax: o.tax,

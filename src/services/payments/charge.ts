@@ -9,6 +9,7 @@
  * call: a payment that was authorized is captured next time, never authorized again.
  */
 import { eq, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { payments, type Payment } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { formatMoney } from '../catalog/money.ts';
@@ -30,7 +31,7 @@ export interface ChargeInput {
   attempt: number;
 }
 
-async function update(svc: ServiceContext, id: string, set: Partial<typeof payments.$inferInsert>): Promise<Payment> {
+async function update(svc: ServiceContext, id: string, set: PgUpdateSetSource<typeof payments>): Promise<Payment> {
   const [row] = await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) =>
     tx.update(payments).set({ ...set, updatedAt: sql`now()` }).where(eq(payments.id, id)).returning(),
   );

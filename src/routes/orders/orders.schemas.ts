@@ -1,0 +1,110 @@
+import { z } from '@hono/zod-openapi';
+import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
+import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
+import { AddressCreateBody } from '../users/users.schemas.ts';
+
+const ObjectIdHex = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)').openapi({ example: '6b06eed21006e491d07feb71' });
+
+export const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
+
+export const OrderCreateBody = z
+  .object({
+    lines: z
+      .array(z.object({ productId: ObjectIdHex, quantity: z.number().int().min(1).max(MAX_QUANTITY) }).strict())
+      .min(1)
+      .max(MAX_LINES)
+      .openapi({ description: `1..${MAX_LINES} lines; a product named twice becomes one line with the quantities added` }),
+    shippingAddressId: z.uuid().optional().openapi({ description: 'One of your saved addresses (or give shippingAddress)' }),
+    shippingAddress: ShippingAddressBody.optional(),
+    paymentMethod: z
+      .object({
+        type: z.enum(['card']).default('card'),
+        token: z.string().min(3).max(255).regex(/^[A-Za-z0-9_]+$/, 'a payment provider token, e.g. pm_test_success').openapi({ example: 'pm_test_success' }),
+      })
+      .strict()
+      .openapi({ description: 'A provider token, never card numbers' }),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217, upper case').default('USD'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if ((body.shippingAddressId === undefined) === (body.shippingAddress === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['shippingAddressId'], message: 'give exactly one of shippingAddressId and shippingAddress' });
+    }
+  })
+  .openapi('OrderCreateRequest', {
+    example: { lines: [{ productId: '6b06eed21006e491d07feb71', quantity: 2 }], shippingAddressId: '0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20', paymentMethod: { type: 'card', token: 'pm_test_success' }, currency: 'USD' },
+  });
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(8)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, example: 'a6c5e2f0-checkout-1', description: 'Required: a retry with the same key and body returns the same order' }),
+  prefer: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ param: { name: 'prefer', in: 'header' }, example: 'wait=5', description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed' }),
+});
+
+export const PreferHeaders = IdempotencyHeaders.pick({ prefer: true });
+
+export const IfMatchRequired = z.object({
+  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, example: '"2"', description: 'Required: the ETag (version) of the order as read' }),
+});
+
+const Money = z.string().openapi({ example: '19.99' });
+
+export const OrderItemSchema = z
+  .object({ id: z.uuid(), productId: z.uuid(), productName: z.string(), productSku: z.string().nullable(), quantity: z.number().int(), unitPrice: Money, totalPrice: Money })
+  .openapi('OrderItem');
+
+const orderFields = {
+  id: z.uuid(),
+  orderNumber: z.string().openapi({ example: 'ORD-2026-000123' }),
+  userId: z.uuid(),
+  status: z.enum(ORDER_STATUSES),
+  paymentStatus: z.enum(['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED']),
+  paymentMethod: z.string().nullable(),
+  subtotal: Money,
+  tax: Money,
+  shipping: Money,
+  discount: Money,
+  total: Money,
+  currency: z.string(),
+  shippingAddress: z.object({ street: z.string().nullable(), city: z.string().nullable(), state: z.string().nullable(), zipCode: z.string().nullable(), country: z.string().nullable() }),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+};
+
+export const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
+export const OrderSchema = z.object({ ...orderFields, items: z.array(OrderItemSchema) }).openapi('Order');
+
+export const SagaSummarySchema = z
+  .object({ status: z.string(), currentStep: z.number().int(), totalSteps: z.number().int(), errorMessage: z.string().nullable() })
+  .openapi('SagaSummary');
+
+export const PlacedOrderSchema = z.object({ order: OrderSchema, saga: SagaSummarySchema.nullable() }).openapi('PlacedOrder');
+
+export const OrderPage = z.object({ data: z.array(OrderSummarySchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
+
+export const OrderListQuery = z.object({
+  status: z.enum(ORDER_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
+  cursor: z.string().max(500).optional(),
+});
+
+export const StatusBody = z.object({ status: z.enum(STAFF_TARGETS) }).strict().openapi('OrderStatusChange', { example: { status: 'PROCESSING' } });
+export const CancelBody = z.object({ reason: z.string().trim().min(1).max(255).optional() }).strict().openapi('OrderCancel');
+
+export const SagaDetailSchema = z
+  .object({
+    state: z.record(z.string(), z.unknown()).nullable(),
+    history: z.array(z.object({ seq: z.number().int(), at: z.string(), event: z.unknown() })),
+  })
+  .openapi('OrderSagaDetail');

@@ -1,0 +1,33 @@
+import { createRouter } from '../../lib/create-router.ts';
+import { requestFingerprint } from '../../lib/idempotency.ts';
+import { parseMoney } from '../../services/catalog/money.ts';
+import * as payments from '../../services/payments/index.ts';
+import { serviceContext } from '../orders/orders.index.ts';
+import * as routes from './payments.routes.ts';
+
+export const paymentsRoutes = createRouter()
+  .openapi(routes.getPayment, async (c) => c.json(await payments.getPayment(serviceContext(c), c.req.valid('param').id), 200))
+  .openapi(routes.getOrderPayment, async (c) => c.json(await payments.getPaymentOfOrder(serviceContext(c), c.req.valid('param').id), 200))
+  .openapi(routes.refundPayment, async (c) => {
+    const svc = serviceContext(c);
+    const body = c.req.valid('json');
+    const { id } = c.req.valid('param');
+    const refund = await payments.issueRefund(svc, id, {
+      amountMinor: body.amount === undefined ? undefined : parseMoney(body.amount),
+      reason: body.reason,
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+      requestedBy: svc.principal!.userId,
+      fingerprint: await requestFingerprint(`POST /payments/${id}/refunds`, body),
+    });
+    const view = (await payments.getPayment(svc, id)).refunds.find((r) => r.id === refund.id)!;
+    return c.json(view, 201);
+  })
+  .openapi(routes.webhook, async (c) => {
+    const outcome = await payments.receiveWebhook(
+      { env: c.env, stores: c.get('stores'), logger: c.get('logger') },
+      c.req.valid('param').provider,
+      await c.req.text(),
+      c.req.raw.headers,
+    );
+    return c.json(outcome, 200);
+  });
