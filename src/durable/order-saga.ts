@@ -19,6 +19,9 @@ interface RunnerMeta {
 
 const WATCHDOG_MS = 30_000;
 
+/** A log entry's event, as JSON (RPC callers get it as such). */
+export type SagaLogEvent = { [key: string]: string | number | boolean | null | SagaLogEvent | SagaLogEvent[] | string[] };
+
 /**
  * One instance per order (`idFromName(orderId)`): the single writer of that order's
  * saga, and its driver. `start` stores the state and sets an alarm; the alarm runs
@@ -121,7 +124,7 @@ export class OrderSaga extends DurableObject<Env> {
     return this.load();
   }
 
-  async history(): Promise<{ seq: number; at: string; event: unknown }[]> {
+  async history(): Promise<{ seq: number; at: string; event: SagaLogEvent }[]> {
     return this.ctx.storage.sql
       .exec<{ seq: number; at: string; event: string }>('SELECT seq, at, event FROM saga_log ORDER BY seq')
       .toArray()

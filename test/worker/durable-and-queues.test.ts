@@ -5,6 +5,7 @@ import worker from '../../src/index.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 import { eventually } from './helpers.ts';
+import { applyEvent, expectedStep, initialState, SagaTransitionError } from '../../src/durable/saga-state.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -25,47 +26,37 @@ function notification(overrides: Partial<NotificationMessage> = {}): Notificatio
   };
 }
 
-describe('OrderSaga Durable Object', () => {
-  it('persists state across calls and walks the happy path to COMPLETED', async () => {
-    const orderId = crypto.randomUUID();
-    const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-    const started = await saga.start({ orderId, tenantId: crypto.randomUUID(), context: { total: '10.00' } });
-    expect(started).toMatchObject({ status: 'STARTED', currentStep: 0, totalSteps: 3 });
-    // Starting again is idempotent.
-    expect((await saga.start({ orderId, tenantId: 'other' })).tenantId).toBe(started.tenantId);
+describe('order saga state machine (pure)', () => {
+  const now = '2026-01-01T00:00:00.000Z';
+  const fresh = () => initialState(crypto.randomUUID(), crypto.randomUUID(), { total: '10.00' }, now);
 
-    await saga.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' });
-    await saga.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }); // replayed report: no change
-    await saga.report({ type: 'STEP_COMPLETED', step: 'PROCESS_PAYMENT', output: { paymentId: 'p1' } });
-    const done = await saga.report({ type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' });
-    expect(done.ok && done.state).toMatchObject({ status: 'COMPLETED', currentStep: 3, context: { total: '10.00', paymentId: 'p1' } });
-    expect(await saga.history()).toHaveLength(4);
+  it('walks the happy path to COMPLETED; a replayed step report changes nothing', () => {
+    let state = applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now);
+    expect(applyEvent(state, { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now)).toBe(state);
+    state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'PROCESS_PAYMENT', output: { paymentId: 'p1' } }, now);
+    state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now);
+    expect(state).toMatchObject({ status: 'COMPLETED', currentStep: 3, context: { total: '10.00', paymentId: 'p1' } });
   });
 
-  it('compensates completed steps in reverse order after a failure', async () => {
-    const orderId = crypto.randomUUID();
-    const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-    await saga.start({ orderId, tenantId: crypto.randomUUID() });
-    await saga.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' });
-    const failing = await saga.report({ type: 'STEP_FAILED', step: 'PROCESS_PAYMENT', error: 'card declined' });
-    expect(failing.state).toMatchObject({ status: 'COMPENSATING', errorMessage: 'PROCESS_PAYMENT: card declined' });
-    const refused = await saga.report({ type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' });
-    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/cannot complete a step while compensating|expected RESERVE_STOCK/) });
-    const compensated = await saga.report({ type: 'STEP_COMPENSATED', step: 'RESERVE_STOCK' });
-    expect(compensated.state?.status).toBe('COMPENSATED');
+  it('compensates completed steps in reverse after a failure, and refuses steps out of order', () => {
+    let state = applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now);
+    state = applyEvent(state, { type: 'STEP_FAILED', step: 'PROCESS_PAYMENT', error: 'card declined', output: { paymentOutcome: 'DECLINED' } }, now);
+    expect(state).toMatchObject({ status: 'COMPENSATING', errorMessage: 'PROCESS_PAYMENT: card declined', context: { paymentOutcome: 'DECLINED' } });
+    expect(() => applyEvent(state, { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now)).toThrow(SagaTransitionError);
+    state = applyEvent(state, { type: 'STEP_COMPENSATED', step: 'RESERVE_STOCK' }, now);
+    expect(state.status).toBe('COMPENSATED');
+    expect(() => applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now)).toThrow('expected RESERVE_STOCK, got STEP_COMPLETED for CONFIRM_ORDER');
   });
 
-  it('rejects out-of-order steps', async () => {
-    const orderId = crypto.randomUUID();
-    const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
-    await saga.start({ orderId, tenantId: crypto.randomUUID() });
-    expect(await saga.report({ type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' })).toMatchObject({
-      ok: false,
-      error: 'expected RESERVE_STOCK, got STEP_COMPLETED for CONFIRM_ORDER',
-    });
-    expect((await saga.state())?.status).toBe('STARTED');
-    const unknown = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(crypto.randomUUID()));
-    expect(await unknown.report({ type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' })).toMatchObject({ ok: false, error: 'saga not started' });
+  it('a cancellation is recorded while running and compensates everything once completed', () => {
+    const running = applyEvent(fresh(), { type: 'CANCEL_REQUESTED', reason: 'changed my mind' }, now);
+    expect(running).toMatchObject({ status: 'STARTED', cancelRequested: 'changed my mind' });
+    let done = fresh();
+    for (const step of ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const) done = applyEvent(done, { type: 'STEP_COMPLETED', step }, now);
+    const cancelled = applyEvent(done, { type: 'CANCEL_REQUESTED', reason: 'r' }, now);
+    expect(cancelled).toMatchObject({ status: 'COMPENSATING', errorMessage: 'cancelled: r' });
+    expect(expectedStep(cancelled)).toBe('CONFIRM_ORDER');
+    expect(applyEvent(cancelled, { type: 'CANCEL_REQUESTED', reason: 'again' }, now)).toBe(cancelled);
   });
 });
 

@@ -2,7 +2,7 @@
  * CONFIRM_ORDER: the last check before the order is confirmed. The mirror writes
  * CONFIRMED (with the saga_executions row, in one transaction) when the saga
  * completes; this step makes sure the order still exists and was not cancelled
- * meanwhile. Compensation: nothing external to undo (the mirror cancels the order
+ * meanwhile (a status past PENDING means a previous run already confirmed it). Compensation: nothing external to undo (the mirror cancels the order
  * when compensation ends).
  */
 import { loadOrderForSaga } from '../queries.ts';
@@ -13,7 +13,8 @@ export const confirmOrderStep: SagaStep = {
   async run({ svc, saga }) {
     const order = await loadOrderForSaga(svc, saga.orderId);
     if (!order) throw new PermanentStepError('order vanished', 'order_not_found');
-    if (order.status !== 'PENDING') throw new PermanentStepError(`order is ${order.status}`, 'order_not_pending');
+    // Already confirmed (by this saga's mirror before a crash) is done; CANCELLED is not.
+    if (order.status === 'CANCELLED') throw new PermanentStepError('order was cancelled', 'order_cancelled');
     return { confirmed: true };
   },
   async compensate() {
