@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchCheckout, type CheckoutBench } from './bench-checkout.ts';
 import { benchPasswords } from './bench-password.ts';
 import { startDevServer } from './lib/dev-server.ts';
 import { startPostgres } from './lib/pg-server.ts';
@@ -70,6 +71,7 @@ try {
 // A generous store timeout: the benchmark measures latency instead of cutting it at 3 s.
 const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, ferretDbOnPostgres: Boolean(pg), vars: { STORE_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn' } });
 let catalogReport = '';
+let checkout: CheckoutBench | undefined;
 const rows: Row[] = [];
 try {
   const tenantHeader = { 'x-tenant-id': server.seed.tenantId, 'content-type': 'application/json' };
@@ -92,6 +94,7 @@ try {
   rows.push(await load('GET /api/v1/auth/me (X-API-Key)', { url: `${server.url}/api/v1/auth/me`, headers: { 'x-api-key': created.key }, connections: 10 }));
   rows.push(await load('GET /api/v1/auth/api-keys (Bearer, no DB for auth)', { url: `${server.url}/api/v1/auth/api-keys`, headers: bearer, connections: 10 }));
   rows.push(await load('GET /.well-known/jwks.json (Bearer verified, no store)', { url: `${server.url}/.well-known/jwks.json`, headers: bearer, connections: 10 }));
+  checkout = await benchCheckout(server.url, { tenantId: server.seed.tenantId, email: server.seed.adminEmail, password: server.seed.adminPassword }, { connections: 10, durationSec: duration });
   if (products > 0) {
     catalogReport = await benchCatalog(server.url, server.stack.mongoUri).catch((err: Error) => `catalog benchmark failed: ${err.message}`);
   }
@@ -113,5 +116,11 @@ console.log('|---|---:|');
 console.log(`| hashPassword (PBKDF2-SHA256, 100,000 iterations) | ${passwords.hashMs.toFixed(1)} |`);
 console.log(`| verifyPassword (PBKDF2) | ${passwords.verifyMs.toFixed(1)} |`);
 console.log(`| verifyPassword (imported bcrypt, cost 10) | ${passwords.bcrypt10VerifyMs.toFixed(1)} |`);
+if (checkout) {
+  console.log(`\n### Checkout (POST /orders with Prefer: wait=10 until CONFIRMED, 10 clients, ${duration}s)\n`);
+  console.log('| orders | confirmed | orders/s | p50 ms | p99 ms | failed |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  console.log(`| ${checkout.orders} | ${checkout.confirmed} | ${checkout.ordersPerSecond} | ${checkout.p50} | ${checkout.p99} | ${checkout.failures} |`);
+}
 if (catalogReport) console.log(`\n### Catalog (${products} products)\n\n${catalogReport.trim()}`);
 process.exit(0);
