@@ -60,6 +60,7 @@ function noAnswer(err: unknown, timeoutMs: number, path: string): PaymentTransie
   const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
   return new PaymentTransientError({
     provider: 'stripe',
+    outcomeUnknown: true,
     code: timedOut ? 'timeout' : 'network_error',
     message: timedOut
       ? `Stripe did not answer POST ${path} within ${timeoutMs} ms`
@@ -89,7 +90,7 @@ function failure(status: number, headers: Headers, body: unknown, requestId: str
     (shouldRetry !== 'false' && (status === 429 || status >= 500 || (status === 409 && type !== 'idempotency_error')));
   if (transient) {
     const code = str(error.code) ?? (status === 429 ? 'rate_limited' : status === 409 ? 'conflict' : 'provider_unavailable');
-    return new PaymentTransientError({ ...base, code, retryAfterMs: retryAfterMs(headers) });
+    return new PaymentTransientError({ ...base, code, retryAfterMs: retryAfterMs(headers), outcomeUnknown: status >= 500 });
   }
   return new PaymentRequestError({ ...base, code: str(error.code) ?? type ?? `http_${status}` });
 }
@@ -99,7 +100,7 @@ export function idOf(body: Record<string, unknown>, requestId: string | null): s
   const id = str(body.id);
   if (id) return id;
   const message = 'Stripe answered an object without id';
-  throw new PaymentTransientError({ provider: 'stripe', code: 'invalid_response', status: 200, requestId, message });
+  throw new PaymentTransientError({ provider: 'stripe', code: 'invalid_response', outcomeUnknown: true, status: 200, requestId, message });
 }
 
 /** POSTs a form to `path` (already URL-encoded) and returns the JSON object Stripe answered. */
@@ -141,6 +142,7 @@ export async function stripePost(
     throw new PaymentTransientError({
       provider: 'stripe',
       code: 'invalid_response',
+      outcomeUnknown: true,
       status: response.status,
       requestId,
       message: `Stripe answered POST ${path} with HTTP ${response.status} but no JSON object`,

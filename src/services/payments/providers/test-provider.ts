@@ -95,13 +95,15 @@ export class TestPaymentProvider implements PaymentProvider {
         provider: 'test',
         code: 'provider_unavailable',
         status: 503,
+        outcomeUnknown: true, // as a real 5xx; the test provider itself never did anything
         message: `test provider unavailable (attempt ${input.attempt} of ${behaviour.failures} failing ones)`,
       });
     }
     if (behaviour.kind === 'timeout') {
       const timeoutMs = this.#opts.timeoutMs ?? TEST_PROVIDER_DEFAULT_TIMEOUT_MS;
       await new Promise((resolve) => setTimeout(resolve, timeoutMs));
-      throw new PaymentTransientError({ provider: 'test', code: 'timeout', message: `test provider did not answer within ${timeoutMs} ms` });
+      const message = `test provider did not answer within ${timeoutMs} ms`;
+      throw new PaymentTransientError({ provider: 'test', code: 'timeout', outcomeUnknown: true, message });
     }
     const { amountMinor, paymentMethod, attempt, metadata } = input;
     const card = APPROVED_CARD;
