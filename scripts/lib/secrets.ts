@@ -4,7 +4,7 @@
  * is committed; `npm run dev` keeps them in .dev/secrets.json so sessions survive
  * restarts (a secret added later is generated once and saved alongside).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes, webcrypto } from 'node:crypto';
 
 export interface LocalSecrets {
@@ -37,6 +37,9 @@ export async function loadOrCreateSecrets(file: string): Promise<LocalSecrets> {
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
   const fresh = await generateSecrets();
   const secrets: LocalSecrets = { ...fresh, ...saved };
-  if (Object.keys(fresh).some((key) => !(key in saved))) writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(fresh).some((key) => !(key in saved))) {
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    chmodSync(file, 0o600); // `mode` applies only when the file is created
+  }
   return secrets;
 }

@@ -203,7 +203,7 @@ describe('Stripe adapter errors', () => {
     const provider = new StripePaymentProvider({ secretKey: 'sk_test_123', apiBase: 'http://127.0.0.1:9' });
     const err = await provider.authorize(authorizeInput()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentTransientError);
-    expect(err).toMatchObject({ code: 'network_error', retryable: true, status: 0 });
+    expect(err).toMatchObject({ code: 'network_error', retryable: true, outcomeUnknown: true, status: 0 });
   });
 
   it('no answer within timeoutMs is a PaymentTransientError timeout', async () => {
@@ -220,7 +220,7 @@ describe('Stripe adapter errors', () => {
     const started = Date.now();
     const err = await provider.void({ ...call(key()), transactionId: 'pi_1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PaymentTransientError);
-    expect(err).toMatchObject({ code: 'timeout' });
+    expect(err).toMatchObject({ code: 'timeout', outcomeUnknown: true });
     expect(Date.now() - started).toBeLessThan(900);
   });
 });
@@ -262,14 +262,15 @@ describe('Stripe adapter: answers stripe-mock cannot give (Stripe documented err
   });
 
   it('5xx, 429 (with Retry-After), 409 in flight and Stripe-Should-Retry: true are transient', async () => {
-    expect(await authorize(withAnswer(500, { error: { type: 'api_error', message: 'boom' } }))).toMatchObject({ constructor: PaymentTransientError, code: 'provider_unavailable', status: 500 });
+    expect(await authorize(withAnswer(500, { error: { type: 'api_error', message: 'boom' } }))).toMatchObject({ constructor: PaymentTransientError, code: 'provider_unavailable', status: 500, outcomeUnknown: true });
     expect(await authorize(withAnswer(503, '<html>bad gateway</html>'))).toMatchObject({ constructor: PaymentTransientError, status: 503 });
     expect(await authorize(withAnswer(429, { error: { type: 'invalid_request_error', code: 'rate_limit' } }, { 'retry-after': '2' }))).toMatchObject({
       constructor: PaymentTransientError,
       code: 'rate_limit',
       retryAfterMs: 2000,
+      outcomeUnknown: false,
     });
-    expect(await authorize(withAnswer(409, { error: { type: 'invalid_request_error', code: 'lock_timeout' } }))).toMatchObject({ constructor: PaymentTransientError, code: 'lock_timeout' });
+    expect(await authorize(withAnswer(409, { error: { type: 'invalid_request_error', code: 'lock_timeout' } }))).toMatchObject({ constructor: PaymentTransientError, code: 'lock_timeout', outcomeUnknown: false });
     expect(await authorize(withAnswer(400, { error: { type: 'invalid_request_error' } }, { 'stripe-should-retry': 'true' }))).toBeInstanceOf(PaymentTransientError);
   });
 

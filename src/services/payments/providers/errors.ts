@@ -67,10 +67,18 @@ export class PaymentTransientError extends PaymentProviderError {
   readonly retryable = true;
   /** The provider's `Retry-After`, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | null;
+  /**
+   * True when the operation may have happened at the provider anyway (timeout, network error,
+   * 5xx): repeating it with the SAME idempotency key returns its real outcome, while a new key
+   * may do it a second time (e.g. a second authorization hold). False when the provider surely
+   * did nothing (429, 409 in flight).
+   */
+  readonly outcomeUnknown: boolean;
 
-  constructor(init: PaymentErrorInit & { retryAfterMs?: number | null }) {
+  constructor(init: PaymentErrorInit & { retryAfterMs?: number | null; outcomeUnknown?: boolean }) {
     super(init);
     this.retryAfterMs = init.retryAfterMs ?? null;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
   }
 }
 

@@ -24,14 +24,9 @@ export * from './errors.ts';
 export type * from './types.ts';
 export { StripePaymentProvider, STRIPE_SIGNATURE_HEADER, type StripeProviderOptions } from './stripe.ts';
 export { STRIPE_API_VERSION } from './stripe-http.ts';
-export {
-  signTestWebhook,
-  TEST_SIGNATURE_HEADER,
-  TEST_TOKENS,
-  testWebhookBody,
-  TestPaymentProvider,
-  type TestProviderOptions,
-} from './test-provider.ts';
+export { TestPaymentProvider, type TestProviderOptions } from './test-provider.ts';
+export { TEST_TOKENS } from './test-tokens.ts';
+export { signTestWebhook, TEST_SIGNATURE_HEADER, testWebhookBody } from './test-webhooks.ts';
 
 export const PAYMENT_PROVIDER_NAMES: readonly PaymentProviderName[] = ['stripe', 'test'];
 
@@ -42,7 +37,9 @@ export function isPaymentProviderName(name: string): name is PaymentProviderName
 const positiveInt = (value: string | undefined, name: string): number | undefined => {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new PaymentProviderConfigError('missing_config', `${name} must be a positive integer of milliseconds, got '${value}'`);
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new PaymentProviderConfigError('missing_config', `${name} must be a positive integer of milliseconds, got '${value}'`);
+  }
   return n;
 };
 
@@ -58,7 +55,9 @@ export function paymentProviderFor(env: Env, name: string): PaymentProvider {
         webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
       });
     case 'test':
-      if (env.ENVIRONMENT === 'production') throw new PaymentProviderConfigError('not_allowed', 'the test payment provider is disabled when ENVIRONMENT is production');
+      if (env.ENVIRONMENT === 'production') {
+        throw new PaymentProviderConfigError('not_allowed', 'the test payment provider is disabled when ENVIRONMENT is production');
+      }
       return new TestPaymentProvider({
         webhookSecret: env.PAYMENTS_TEST_WEBHOOK_SECRET || undefined,
         timeoutMs: positiveInt(env.PAYMENTS_TEST_TIMEOUT_MS, 'PAYMENTS_TEST_TIMEOUT_MS'),

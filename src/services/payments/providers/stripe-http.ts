@@ -42,7 +42,8 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
 /** brand/last4 of a PaymentMethod (`card`) or a Charge (`payment_method_details.card`). */
 export function cardOf(source: unknown): CardSummary | null {
   if (!isRecord(source)) return null;
-  const card = isRecord(source.card) ? source.card : isRecord(source.payment_method_details) && isRecord(source.payment_method_details.card) ? source.payment_method_details.card : null;
+  const details = isRecord(source.payment_method_details) ? source.payment_method_details : {};
+  const card = isRecord(source.card) ? source.card : isRecord(details.card) ? details.card : null;
   return card ? { brand: str(card.brand), last4: str(card.last4) } : null;
 }
 
@@ -59,8 +60,11 @@ function noAnswer(err: unknown, timeoutMs: number, path: string): PaymentTransie
   const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
   return new PaymentTransientError({
     provider: 'stripe',
+    outcomeUnknown: true,
     code: timedOut ? 'timeout' : 'network_error',
-    message: timedOut ? `Stripe did not answer POST ${path} within ${timeoutMs} ms` : `POST ${path} to Stripe failed: ${err instanceof Error ? err.message : String(err)}`,
+    message: timedOut
+      ? `Stripe did not answer POST ${path} within ${timeoutMs} ms`
+      : `POST ${path} to Stripe failed: ${err instanceof Error ? err.message : String(err)}`,
     cause: err,
   });
 }
@@ -86,9 +90,17 @@ function failure(status: number, headers: Headers, body: unknown, requestId: str
     (shouldRetry !== 'false' && (status === 429 || status >= 500 || (status === 409 && type !== 'idempotency_error')));
   if (transient) {
     const code = str(error.code) ?? (status === 429 ? 'rate_limited' : status === 409 ? 'conflict' : 'provider_unavailable');
-    return new PaymentTransientError({ ...base, code, retryAfterMs: retryAfterMs(headers) });
+    return new PaymentTransientError({ ...base, code, retryAfterMs: retryAfterMs(headers), outcomeUnknown: status >= 500 });
   }
   return new PaymentRequestError({ ...base, code: str(error.code) ?? type ?? `http_${status}` });
+}
+
+/** The `id` of an object Stripe answered; a 2xx without one is a broken answer, safe to repeat (same key). */
+export function idOf(body: Record<string, unknown>, requestId: string | null): string {
+  const id = str(body.id);
+  if (id) return id;
+  const message = 'Stripe answered an object without id';
+  throw new PaymentTransientError({ provider: 'stripe', code: 'invalid_response', outcomeUnknown: true, status: 200, requestId, message });
 }
 
 /** POSTs a form to `path` (already URL-encoded) and returns the JSON object Stripe answered. */
@@ -130,6 +142,7 @@ export async function stripePost(
     throw new PaymentTransientError({
       provider: 'stripe',
       code: 'invalid_response',
+      outcomeUnknown: true,
       status: response.status,
       requestId,
       message: `Stripe answered POST ${path} with HTTP ${response.status} but no JSON object`,

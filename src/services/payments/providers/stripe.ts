@@ -8,23 +8,21 @@
  *   refund    -> POST /v1/refunds                         (payment_intent, amount)
  *
  * Invariants:
- * - authorize succeeds only when the PaymentIntent is `requires_capture` (or already
- *   `succeeded`); a PaymentIntent that needs the customer (3-D Secure) or has no usable payment
- *   method is a decline, never an authorization. `error_on_requires_action` makes Stripe
- *   answer such cases with a card_error right away.
+ * - authorize succeeds only when the PaymentIntent is `requires_capture` (`./stripe-answers.ts`);
+ *   `error_on_requires_action` makes Stripe answer a card that needs 3-D Secure with a card_error.
  * - capture and cancel answer 2xx only when they happened (Stripe returns an error for a
  *   PaymentIntent in any other state), so their success is taken from the HTTP answer; the
  *   amount is Stripe's `amount_received` once `succeeded`.
  * - each operation sends its own idempotency key (`./idempotency.ts`).
  */
-import { PaymentDeclinedError, PaymentProviderConfigError, PaymentRequestError } from './errors.ts';
+import { PaymentProviderConfigError } from './errors.ts';
 import type { FormValue } from './form-encoding.ts';
 import { operationKey } from './idempotency.ts';
-import { cardOf, STRIPE_API_BASE, STRIPE_API_VERSION, STRIPE_DEFAULT_TIMEOUT_MS, stripePost, type StripeHttpOptions } from './stripe-http.ts';
+import { authorizationOf, int, NO_CARD, refundStatusOf } from './stripe-answers.ts';
+import { cardOf, idOf, STRIPE_API_BASE, STRIPE_API_VERSION, STRIPE_DEFAULT_TIMEOUT_MS, stripePost, type StripeHttpOptions } from './stripe-http.ts';
 import type {
   AuthorizeInput,
   CaptureInput,
-  CardSummary,
   PaymentProvider,
   ProviderPayment,
   ProviderRefund,
@@ -57,9 +55,6 @@ export interface StripeProviderOptions {
 }
 
 type Json = Record<string, unknown>;
-const NO_CARD: CardSummary = { brand: null, last4: null };
-const str = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
-const int = (value: unknown): number | null => (typeof value === 'number' && Number.isSafeInteger(value) ? value : null);
 
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
@@ -96,34 +91,7 @@ export class StripePaymentProvider implements PaymentProvider {
       metadata: input.metadata,
       expand: ['latest_charge'],
     });
-    const status = str(pi.status);
-    const transactionId = str(pi.id) ?? '';
-    const card = cardOf(pi.latest_charge) ?? NO_CARD;
-    if (status === 'requires_capture' || status === 'succeeded') {
-      const amountMinor = status === 'succeeded' ? (int(pi.amount_received) ?? input.amountMinor) : (int(pi.amount) ?? input.amountMinor);
-      return { transactionId, status: status === 'succeeded' ? 'CAPTURED' : 'AUTHORIZED', amountMinor, card, raw: pi };
-    }
-    const lastError = (pi.last_payment_error ?? {}) as Json;
-    if (status === 'requires_action' || status === 'requires_payment_method') {
-      throw new PaymentDeclinedError({
-        provider: 'stripe',
-        code: status === 'requires_action' ? 'authentication_required' : (str(lastError.code) ?? 'payment_failed'),
-        declineCode: str(lastError.decline_code),
-        message: str(lastError.message) ?? `the PaymentIntent is ${status} after confirmation`,
-        status: 200,
-        requestId,
-        transactionId,
-        card,
-      });
-    }
-    throw new PaymentRequestError({
-      provider: 'stripe',
-      code: 'payment_intent_unexpected_state',
-      message: `the PaymentIntent is ${status ?? 'without status'} after confirmation`,
-      status: 200,
-      requestId,
-      transactionId,
-    });
+    return authorizationOf(pi, requestId, input.amountMinor);
   }
 
   async capture(input: CaptureInput): Promise<ProviderPayment> {
@@ -155,17 +123,16 @@ export class StripePaymentProvider implements PaymentProvider {
     checkTransactionId('stripe', input.transactionId);
     checkAmount('stripe', input.amountMinor);
     const known = input.reason !== undefined && STRIPE_REFUND_REASONS.has(input.reason);
-    const { body: refund } = await this.#post('/v1/refunds', await operationKey(input.idempotencyKey, 'refund'), {
+    const { body: refund, requestId } = await this.#post('/v1/refunds', await operationKey(input.idempotencyKey, 'refund'), {
       payment_intent: input.transactionId,
       amount: input.amountMinor,
       reason: known ? input.reason : undefined,
       metadata: input.reason && !known ? { reason: input.reason.slice(0, 500) } : undefined,
     });
-    const status = str(refund.status);
     return {
-      refundId: str(refund.id) ?? '',
+      refundId: idOf(refund, requestId),
       amountMinor: int(refund.amount) ?? input.amountMinor,
-      status: status === 'succeeded' ? 'SUCCEEDED' : status === 'failed' || status === 'canceled' ? 'FAILED' : 'PENDING',
+      status: refundStatusOf(refund.status),
       raw: refund,
     };
   }

@@ -21,10 +21,11 @@
 import { sha256Hex } from '../../../lib/bytes.ts';
 import { PaymentDeclinedError, PaymentProviderConfigError, PaymentRequestError, PaymentTransientError } from './errors.ts';
 import { operationKey } from './idempotency.ts';
+import { APPROVED_CARD, behaviourOf, DECLINED_CARD } from './test-tokens.ts';
+import { TEST_SIGNATURE_HEADER } from './test-webhooks.ts';
 import type {
   AuthorizeInput,
   CaptureInput,
-  CardSummary,
   PaymentProvider,
   ProviderPayment,
   ProviderRefund,
@@ -34,22 +35,10 @@ import type {
 } from './types.ts';
 import { checkAmount, checkCall, checkCurrency, checkTransactionId } from './validation.ts';
 import { parseWebhookEvent } from './webhook-event.ts';
-import { signPayload, verifySignature } from './webhook-signature.ts';
+import { verifySignature } from './webhook-signature.ts';
 
-export const TEST_SIGNATURE_HEADER = 'Test-Signature';
 export const TEST_PROVIDER_DEFAULT_TIMEOUT_MS = 2000;
 
-export const TEST_TOKENS = {
-  success: 'pm_test_success',
-  declined: 'pm_test_declined',
-  /** `pm_test_transient_<N>`: fails while attempt <= N. */
-  transient: (failures: number) => `pm_test_transient_${failures}`,
-  timeout: 'pm_test_timeout',
-  captureFails: 'pm_test_capture_fails',
-} as const;
-
-const APPROVED_CARD: CardSummary = { brand: 'visa', last4: '4242' };
-const DECLINED_CARD: CardSummary = { brand: 'visa', last4: '0002' };
 const TRANSACTION_ID = /^tp_(capfail_)?[0-9a-f]{24}$/;
 
 export interface TestProviderOptions {
@@ -60,17 +49,6 @@ export interface TestProviderOptions {
   webhookToleranceSeconds?: number;
   /** Unix seconds; injectable for webhook tests. */
   now?: () => number;
-}
-
-type Behaviour = { kind: 'success' | 'declined' | 'timeout' | 'capture_fails' } | { kind: 'transient'; failures: number };
-
-function behaviourOf(token: string): Behaviour | null {
-  if (token === 'pm_test_success' || token === 'pm_card_visa') return { kind: 'success' };
-  if (token === 'pm_test_declined' || token === 'pm_card_chargeDeclined') return { kind: 'declined' };
-  if (token === 'pm_test_timeout') return { kind: 'timeout' };
-  if (token === 'pm_test_capture_fails') return { kind: 'capture_fails' };
-  const transient = /^pm_test_transient_(\d{1,3})$/.exec(token);
-  return transient ? { kind: 'transient', failures: Number(transient[1]) } : null;
 }
 
 const hex24 = async (text: string) => (await sha256Hex(text)).slice(0, 24);
@@ -93,7 +71,9 @@ export class TestPaymentProvider implements PaymentProvider {
         provider: 'test',
         code: 'resource_missing',
         status: 404,
-        message: `unknown test payment method '${input.paymentMethod}' (use pm_test_success, pm_test_declined, pm_test_transient_<N>, pm_test_timeout, pm_test_capture_fails)`,
+        message:
+          `unknown test payment method '${input.paymentMethod}' (use pm_test_success, pm_test_declined, ` +
+          'pm_test_transient_<N>, pm_test_timeout, pm_test_capture_fails)',
       });
     }
     const digest = await hex24(input.idempotencyKey);
@@ -115,16 +95,20 @@ export class TestPaymentProvider implements PaymentProvider {
         provider: 'test',
         code: 'provider_unavailable',
         status: 503,
+        outcomeUnknown: true, // as a real 5xx; the test provider itself never did anything
         message: `test provider unavailable (attempt ${input.attempt} of ${behaviour.failures} failing ones)`,
       });
     }
     if (behaviour.kind === 'timeout') {
       const timeoutMs = this.#opts.timeoutMs ?? TEST_PROVIDER_DEFAULT_TIMEOUT_MS;
       await new Promise((resolve) => setTimeout(resolve, timeoutMs));
-      throw new PaymentTransientError({ provider: 'test', code: 'timeout', message: `test provider did not answer within ${timeoutMs} ms` });
+      const message = `test provider did not answer within ${timeoutMs} ms`;
+      throw new PaymentTransientError({ provider: 'test', code: 'timeout', outcomeUnknown: true, message });
     }
-    const raw = { provider: 'test', operation: 'authorize', transactionId, amountMinor: input.amountMinor, currency, paymentMethod: input.paymentMethod, attempt: input.attempt, metadata: input.metadata, card: APPROVED_CARD };
-    return { transactionId, status: 'AUTHORIZED', amountMinor: input.amountMinor, card: APPROVED_CARD, raw };
+    const { amountMinor, paymentMethod, attempt, metadata } = input;
+    const card = APPROVED_CARD;
+    const raw = { provider: 'test', operation: 'authorize', transactionId, amountMinor, currency, paymentMethod, attempt, metadata, card };
+    return { transactionId, status: 'AUTHORIZED', amountMinor, card, raw };
   }
 
   async capture(input: CaptureInput): Promise<ProviderPayment> {
@@ -151,7 +135,8 @@ export class TestPaymentProvider implements PaymentProvider {
     this.#checkIssued(input, input.transactionId);
     checkAmount('test', input.amountMinor);
     const refundId = `tpr_${await hex24(await operationKey(input.idempotencyKey, 'refund'))}`;
-    const raw = { provider: 'test', operation: 'refund', refundId, transactionId: input.transactionId, amountMinor: input.amountMinor, reason: input.reason ?? null };
+    const { transactionId, amountMinor } = input;
+    const raw = { provider: 'test', operation: 'refund', refundId, transactionId, amountMinor, reason: input.reason ?? null };
     return { refundId, amountMinor: input.amountMinor, status: 'SUCCEEDED', raw };
   }
 
@@ -174,26 +159,12 @@ export class TestPaymentProvider implements PaymentProvider {
     checkCall('test', call);
     checkTransactionId('test', transactionId);
     if (!TRANSACTION_ID.test(transactionId)) {
-      throw new PaymentRequestError({ provider: 'test', code: 'resource_missing', status: 404, transactionId, message: `no such test payment: '${transactionId}'` });
+      const message = `no such test payment: '${transactionId}'`;
+      throw new PaymentRequestError({ provider: 'test', code: 'resource_missing', status: 404, transactionId, message });
     }
   }
 
   #payment(operation: string, transactionId: string, status: ProviderPayment['status'], amountMinor: number): ProviderPayment {
     return { transactionId, status, amountMinor, card: APPROVED_CARD, raw: { provider: 'test', operation, transactionId, amountMinor } };
   }
-}
-
-/** The `Test-Signature` header value for `body` signed with `secret` at `t` (unix seconds). */
-export function signTestWebhook(secret: string, body: string, t: number = Math.floor(Date.now() / 1000)): Promise<string> {
-  return signPayload(secret, body, t);
-}
-
-/** A webhook body in the (Stripe-shaped) event format both providers read. */
-export function testWebhookBody(event: { id: string; type: string; transactionId: string; created?: number; object?: Record<string, unknown> }): string {
-  return JSON.stringify({
-    id: event.id,
-    type: event.type,
-    created: event.created ?? Math.floor(Date.now() / 1000),
-    data: { object: { object: 'payment_intent', ...event.object, id: event.transactionId } },
-  });
 }
