@@ -213,6 +213,11 @@ export class OrderSaga extends DurableObject<Env> {
       }
       svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
       if (compensating) return this.transition(state, { type: 'COMPENSATION_FAILED', step, error });
+      // A failed step is not in the compensation list; undo whatever it may have half done
+      // (e.g. an authorization whose capture kept failing). Compensations are no-ops otherwise.
+      await def.compensate({ svc, saga: state, attempt }).catch((undoErr: unknown) =>
+        svc.logger.error('failed step could not undo itself', { step, error: String(undoErr) }),
+      );
       const output = err instanceof PermanentStepError ? err.output : {};
       return this.transition(state, { type: 'STEP_FAILED', step, error, output });
     }

@@ -163,7 +163,8 @@ describe('crash safety', () => {
     }
     expect(await orderRow(s.tenantId, placed.order.id)).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'COMPLETED' });
     // The confirmation was sent again by each resumed saga; the consumer stored it once.
-    await new Promise((r) => setTimeout(r, 3000));
+    await eventually(async () => (await notificationTypes(s.tenantId, s.user.id)).length > 0);
+    await new Promise((r) => setTimeout(r, 3000)); // time for the repeated sends to arrive, were they not deduplicated
     expect(await notificationTypes(s.tenantId, s.user.id)).toEqual(['ORDER_CONFIRMATION']);
   });
 });

@@ -27,6 +27,8 @@ const SEED_TABLES: Record<string, string[]> = {
   orders: ['order_items', 'orders', 'saga_executions'],
   payments: ['payments'],
 };
+/** Tables added beyond the seed (each commented in the schema), all tenant-owned under RLS. */
+const ADDED_TABLES: Record<string, string[]> = { payments: ['refunds', 'webhook_events'] };
 
 describe('PostgreSQL through the Neon driver inside workerd', () => {
   it('answers a query over the WebSocket driver', async () => {
@@ -49,15 +51,19 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
     expect(rows[0]).toEqual({ can_select: true, can_write: false });
   });
 
-  it('migrations created the 15 seed tables in one schema per service', async () => {
+  it('migrations created the 15 seed tables (and the 2 added ones) in one schema per service', async () => {
     const { rows } = await db.execute<{ table_schema: string; table_name: string }>(sql`
       select table_schema, table_name from information_schema.tables
       where table_schema in ('auth', 'users', 'orders', 'payments') and table_type = 'BASE TABLE'
       order by 1, 2`);
     const found: Record<string, string[]> = {};
     for (const r of rows) (found[r.table_schema] ??= []).push(r.table_name);
-    expect(found).toEqual(SEED_TABLES);
-    expect(rows).toHaveLength(15);
+    expect(found).toEqual({ ...SEED_TABLES, payments: [...SEED_TABLES.payments!, ...ADDED_TABLES.payments!].sort() });
+    expect(rows).toHaveLength(17);
+    const { rows: forced } = await db.execute<{ name: string }>(sql`
+      select relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'payments' and relrowsecurity and relforcerowsecurity`);
+    expect(forced.map((r) => r.name).sort()).toEqual(['payments', 'refunds', 'webhook_events']);
   });
 
   it('migrations created every seed index, the DESC one included', async () => {

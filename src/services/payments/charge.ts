@@ -4,9 +4,14 @@
  * authorized). One `payments.payments` row per order (order_id is UNIQUE).
  *
  * Idempotency, per (order, step, attempt): the provider key is
- * `<orderId>:PROCESS_PAYMENT:<attempt>`; a resumed attempt repeats its key, so the
- * provider answers with the first result. Progress is recorded after each provider
- * call: a payment that was authorized is captured next time, never authorized again.
+ * `<orderId>:PROCESS_PAYMENT:<attempt>`, kept in the row's `idempotency_key`. A resumed
+ * attempt repeats its key, so the provider answers with the first result. A failure
+ * whose outcome is unknown (timeout, network error, 5xx: the provider may have acted)
+ * keeps the key for the next attempt too, so a charge that went through is found
+ * rather than made twice; only a failure known not to have charged moves to a new key.
+ * Progress is recorded after each provider call: a payment that was authorized is
+ * captured next time, never authorized again; an authorization whose capture is
+ * refused for good is voided before the step fails.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -15,7 +20,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { formatMoney } from '../catalog/money.ts';
 import type { ServiceContext } from '../context.ts';
 import { PermanentStepError } from '../orders/saga/step.ts';
-import { defaultPaymentProvider, paymentProviderFor, PaymentDeclinedError, PaymentProviderError, type ProviderPayment } from './providers/index.ts';
+import { defaultPaymentProvider, paymentProviderFor, PaymentDeclinedError, PaymentProviderError, PaymentTransientError, type ProviderPayment } from './providers/index.ts';
 import { issueRefund } from './refunds.ts';
 import { sealGatewayRecord } from './sealing.ts';
 
@@ -53,7 +58,7 @@ async function paymentRow(svc: ServiceContext, input: ChargeInput, provider: str
         paymentProvider: provider,
         transactionType: 'AUTHORIZATION',
         status: 'PENDING',
-        idempotencyKey: `order:${input.orderId}:charge`,
+        idempotencyKey: `${input.orderId}:PROCESS_PAYMENT:${input.attempt}`,
       })
       .onConflictDoNothing({ target: payments.orderId });
     const [row] = await tx.select().from(payments).where(eq(payments.orderId, input.orderId)).limit(1);
@@ -69,8 +74,7 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
   if (row.status === 'COMPLETED') return row;
   if (row.status === 'FAILED') throw declined(row);
   const provider = paymentProviderFor(svc.env, row.paymentProvider);
-  const key = `${input.orderId}:PROCESS_PAYMENT:${input.attempt}`;
-  const call = { idempotencyKey: key, attempt: input.attempt };
+  const call = { idempotencyKey: row.idempotencyKey ?? `${input.orderId}:PROCESS_PAYMENT:${input.attempt}`, attempt: input.attempt };
   try {
     let result: ProviderPayment;
     if (row.gatewayTransactionId && row.transactionType === 'AUTHORIZATION') {
@@ -100,6 +104,12 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
   } catch (err) {
     if (!(err instanceof PaymentProviderError)) throw err;
     if (err instanceof PaymentDeclinedError || !err.retryable) {
+      if (row.gatewayTransactionId && row.transactionType === 'AUTHORIZATION') {
+        // Authorized, but the capture was refused for good: release the hold now.
+        await provider
+          .void({ ...call, idempotencyKey: `${input.orderId}:VOID_PAYMENT`, transactionId: row.gatewayTransactionId })
+          .catch((voidErr: unknown) => svc.logger.error('authorization not voided', { orderId: input.orderId, error: String(voidErr) }));
+      }
       const failed = await update(svc, row.id, {
         status: 'FAILED',
         errorCode: err.code.slice(0, 50),
@@ -110,7 +120,8 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
       });
       throw declined(failed);
     }
-    await update(svc, row.id, { errorCode: err.code.slice(0, 50), errorMessage: err.message, retryCount: input.attempt });
+    const nextKey = err instanceof PaymentTransientError && err.outcomeUnknown ? call.idempotencyKey : `${input.orderId}:PROCESS_PAYMENT:${input.attempt + 1}`;
+    await update(svc, row.id, { errorCode: err.code.slice(0, 50), errorMessage: err.message, retryCount: input.attempt, idempotencyKey: nextKey });
     throw err; // transient: the saga retries with the next attempt
   }
 }

@@ -16,7 +16,7 @@ import type { ServiceContext } from '../context.ts';
 import { markOrderRefunded } from '../orders/status.ts';
 import { sagaOf } from '../orders/saga-client.ts';
 import { paymentErrors } from './errors.ts';
-import { isPaymentProviderName, paymentProviderFor, PaymentWebhookSignatureError } from './providers/index.ts';
+import { isPaymentProviderName, paymentProviderFor, PaymentProviderConfigError, PaymentWebhookSignatureError } from './providers/index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,6 +45,7 @@ export async function receiveWebhook(
     event = await paymentProviderFor(svc.env, providerName).verifyWebhook(rawBody, headers);
   } catch (err) {
     if (err instanceof PaymentWebhookSignatureError) throw paymentErrors.badSignature(err.message);
+    if (err instanceof PaymentProviderConfigError) throw paymentErrors.providerUnavailable(`Webhooks of ${providerName} are not configured here.`);
     throw err;
   }
   const meta = metadataOf(event.data);
