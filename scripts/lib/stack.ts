@@ -71,7 +71,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 async function startPglite(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  const child = spawn('pglite-server', ['-p', String(port), '-h', '127.0.0.1', '-m', '10', '-d', dataDir], {
+  // PGlite runs one query at a time whatever the number of connections; a generous
+  // connection limit lets bursts queue instead of being cut off.
+  const child = spawn('pglite-server', ['-p', String(port), '-h', '127.0.0.1', '-m', '200', '-d', dataDir], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   // If this process exits without stop() (a signal during start-up), PGlite goes with it.

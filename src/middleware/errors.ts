@@ -25,6 +25,17 @@ function fromPostgres(err: unknown): Problem | undefined {
   }
 }
 
+/**
+ * The PostgreSQL connection failed (refused, timed out, dropped by the server or a
+ * proxy): the store is unavailable, which the client may retry, not a bug of ours.
+ * Only these driver messages; a query error carries a SQLSTATE and is handled above.
+ */
+const PG_CONNECTION_LOST = /^(Connection terminated|connect ECONNREFUSED|Connection terminated due to connection timeout|timeout exceeded when trying to connect)/;
+
+function isPgConnectionLoss(err: unknown): boolean {
+  return err instanceof Error && !('code' in err) && PG_CONNECTION_LOST.test(err.message);
+}
+
 /** Maps any thrown value to a problem; unknown errors become an opaque 500. */
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
@@ -37,6 +48,9 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof DuplicateKeyError) return problems.conflict('A resource with the same unique value already exists.');
   if (err instanceof DataApiTimeoutError || err instanceof DataApiUnavailableError) {
     return problems.unavailable('A backing store is temporarily unavailable; retry later.');
+  }
+  if (isPgConnectionLoss(err)) {
+    return new Problem(503, 'unavailable', 'Service unavailable', 'The database is temporarily unavailable; retry later.', { headers: { 'retry-after': '1' } });
   }
   return fromPostgres(err) ?? problems.internal();
 }
