@@ -47,3 +47,12 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 });
 
 export const bearerSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
+
+/** `Idempotency-Key` where a write requires one: the same key and body replay, another body is 422. */
+export const requiredIdempotencyKey = (description: string) =>
+  z
+    .string()
+    .min(8)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, example: 'a6c5e2f0-checkout-1', description });

@@ -69,10 +69,11 @@ export async function orderRow(tenantId: string, orderId: string) {
   }
 }
 
-export async function sagaSettled(orderId: string) {
+/** The saga once settled and mirrored; a saga paused by a store outage resumes within its watchdog (30 s). */
+export async function sagaSettled(orderId: string, timeoutMs = 20_000) {
   const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
   return eventually(async () => {
     const { state, mirrored } = await saga.status();
     return state && mirrored && ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(state.status) ? state : null;
-  }, 20_000);
+  }, timeoutMs);
 }

@@ -125,7 +125,7 @@ describe('stock under contention', () => {
     const buyers = [];
     for (let i = 0; i < 50; i += 10) buyers.push(...(await Promise.all(Array.from({ length: 10 }, () => registerUser(tenantId)))));
     const results = await Promise.all(buyers.map((b) => placeAndSettle(b, { lines: lines(product) })));
-    const settled = await Promise.all(results.map((r) => sagaSettled(r.order.id)));
+    const settled = await Promise.all(results.map((r) => sagaSettled(r.order.id, 90_000)));
     expect(settled.filter((st) => st.status === 'COMPLETED')).toHaveLength(1);
     expect(settled.filter((st) => st.status === 'COMPENSATED')).toHaveLength(49);
     expect(await productStock(manager, product.id)).toBe(0);

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
+import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
 
 const ObjectIdHex = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)').openapi({ example: '6b06eed21006e491d07feb71' });
@@ -36,12 +37,7 @@ export const OrderCreateBody = z
   });
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(8)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .openapi({ param: { name: 'idempotency-key', in: 'header' }, example: 'a6c5e2f0-checkout-1', description: 'Required: a retry with the same key and body returns the same order' }),
+  'idempotency-key': requiredIdempotencyKey('Required: a retry with the same key and body returns the same order'),
   prefer: z
     .string()
     .max(100)

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MONEY_PATTERN } from '../../services/catalog/money.ts';
+import { requiredIdempotencyKey } from '../schemas.ts';
 
 const Money = z.string().openapi({ example: '19.99' });
 
@@ -39,12 +40,7 @@ export const RefundBody = z
   .openapi('RefundRequest', { example: { amount: '10.00', reason: 'damaged item' } });
 
 export const RefundHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(8)
-    .max(255)
-    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-    .openapi({ param: { name: 'idempotency-key', in: 'header' }, example: 'refund-7f3a-1', description: 'Required: a retry with the same key and body returns the same refund' }),
+  'idempotency-key': requiredIdempotencyKey('Required: a retry with the same key and body returns the same refund'),
 });
 
 export const ProviderParam = z.object({ provider: z.string().min(1).max(50).openapi({ param: { name: 'provider', in: 'path' }, example: 'stripe' }) });

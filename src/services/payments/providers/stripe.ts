@@ -31,8 +31,7 @@ import type {
   WebhookEvent,
 } from './types.ts';
 import { checkAmount, checkCall, checkCurrency, checkTransactionId } from './validation.ts';
-import { parseWebhookEvent } from './webhook-event.ts';
-import { verifySignature } from './webhook-signature.ts';
+import { verifyWebhookEvent } from './webhook-event.ts';
 
 export const STRIPE_SIGNATURE_HEADER = 'Stripe-Signature';
 /** Refund reasons Stripe accepts as `reason`; any other text travels as `metadata[reason]`. */
@@ -137,20 +136,19 @@ export class StripePaymentProvider implements PaymentProvider {
     };
   }
 
-  async verifyWebhook(rawBody: string, headers: Headers): Promise<WebhookEvent> {
-    const secret = this.#opts.webhookSecret;
-    if (!secret) throw new PaymentProviderConfigError('missing_config', 'the stripe provider needs STRIPE_WEBHOOK_SECRET to verify webhooks');
-    await verifySignature({
+  verifyWebhook(rawBody: string, headers: Headers): Promise<WebhookEvent> {
+    return verifyWebhookEvent({
       provider: 'stripe',
-      secret,
-      header: headers.get(STRIPE_SIGNATURE_HEADER),
+      secret: this.#opts.webhookSecret,
+      secretName: 'STRIPE_WEBHOOK_SECRET',
       headerName: STRIPE_SIGNATURE_HEADER,
       rawBody,
+      headers,
       toleranceSeconds: this.#opts.webhookToleranceSeconds,
       now: this.#opts.now,
     });
-    return parseWebhookEvent('stripe', rawBody);
   }
+
 
   #post(path: string, idempotencyKey: string, fields: Record<string, FormValue>) {
     return stripePost(this.#http, path, fields, idempotencyKey);

@@ -19,7 +19,7 @@
  * `./webhook-signature.ts` under the `Test-Signature` header and their own secret.
  */
 import { sha256Hex } from '../../../lib/bytes.ts';
-import { PaymentDeclinedError, PaymentProviderConfigError, PaymentRequestError, PaymentTransientError } from './errors.ts';
+import { PaymentDeclinedError, PaymentRequestError, PaymentTransientError } from './errors.ts';
 import { operationKey } from './idempotency.ts';
 import { APPROVED_CARD, behaviourOf, DECLINED_CARD } from './test-tokens.ts';
 import { TEST_SIGNATURE_HEADER } from './test-webhooks.ts';
@@ -34,8 +34,7 @@ import type {
   WebhookEvent,
 } from './types.ts';
 import { checkAmount, checkCall, checkCurrency, checkTransactionId } from './validation.ts';
-import { parseWebhookEvent } from './webhook-event.ts';
-import { verifySignature } from './webhook-signature.ts';
+import { verifyWebhookEvent } from './webhook-event.ts';
 
 export const TEST_PROVIDER_DEFAULT_TIMEOUT_MS = 2000;
 
@@ -140,20 +139,19 @@ export class TestPaymentProvider implements PaymentProvider {
     return { refundId, amountMinor: input.amountMinor, status: 'SUCCEEDED', raw };
   }
 
-  async verifyWebhook(rawBody: string, headers: Headers): Promise<WebhookEvent> {
-    const secret = this.#opts.webhookSecret;
-    if (!secret) throw new PaymentProviderConfigError('missing_config', 'the test provider needs PAYMENTS_TEST_WEBHOOK_SECRET to verify webhooks');
-    await verifySignature({
+  verifyWebhook(rawBody: string, headers: Headers): Promise<WebhookEvent> {
+    return verifyWebhookEvent({
       provider: 'test',
-      secret,
-      header: headers.get(TEST_SIGNATURE_HEADER),
+      secret: this.#opts.webhookSecret,
+      secretName: 'PAYMENTS_TEST_WEBHOOK_SECRET',
       headerName: TEST_SIGNATURE_HEADER,
       rawBody,
+      headers,
       toleranceSeconds: this.#opts.webhookToleranceSeconds,
       now: this.#opts.now,
     });
-    return parseWebhookEvent('test', rawBody);
   }
+
 
   #checkIssued(call: CaptureInput | VoidInput | RefundInput, transactionId: string): void {
     checkCall('test', call);

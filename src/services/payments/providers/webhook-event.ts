@@ -9,7 +9,8 @@
  * Only called after the signature verified; a body that is not such an event is rejected
  * as `malformed_payload`.
  */
-import { PaymentWebhookSignatureError } from './errors.ts';
+import { PaymentProviderConfigError, PaymentWebhookSignatureError } from './errors.ts';
+import { verifySignature } from './webhook-signature.ts';
 import type { PaymentProviderName, WebhookEvent } from './types.ts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -39,4 +40,32 @@ export function parseWebhookEvent(provider: PaymentProviderName, rawBody: string
   if (typeof created !== 'number' || !Number.isInteger(created)) throw malformed('missing created (unix seconds)');
   const object = isRecord(data) && isRecord(data.object) ? data.object : null;
   return { id, type, transactionId: object ? transactionIdOf(object) : null, createdAt: created, data };
+}
+
+/**
+ * Both providers' webhooks: check the `t=,v1=` signature in `headerName` with the
+ * endpoint secret (named `secretName` in the error when it is not configured), then
+ * read the event.
+ */
+export async function verifyWebhookEvent(opts: {
+  provider: PaymentProviderName;
+  secret: string | undefined;
+  secretName: string;
+  headerName: string;
+  rawBody: string;
+  headers: Headers;
+  toleranceSeconds?: number | undefined;
+  now?: (() => number) | undefined;
+}): Promise<WebhookEvent> {
+  if (!opts.secret) throw new PaymentProviderConfigError('missing_config', `the ${opts.provider} provider needs ${opts.secretName} to verify webhooks`);
+  await verifySignature({
+    provider: opts.provider,
+    secret: opts.secret,
+    header: opts.headers.get(opts.headerName),
+    headerName: opts.headerName,
+    rawBody: opts.rawBody,
+    ...(opts.toleranceSeconds === undefined ? {} : { toleranceSeconds: opts.toleranceSeconds }),
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+  });
+  return parseWebhookEvent(opts.provider, opts.rawBody);
 }
