@@ -23,7 +23,14 @@ export function pgUrlFor(env: Env, service: PgService): string {
 export interface Stores {
   pg(service: PgService): PgHandle;
   mongo(): DataApiClient;
+  /** Round trips so far: PostgreSQL statements and Data API calls. */
+  usage(): StoreUsage;
   close(): Promise<void>;
+}
+
+export interface StoreUsage {
+  pgQueries: number;
+  dataApiCalls: number;
 }
 
 export function createStores(env: Env): Stores {
@@ -49,6 +56,11 @@ export function createStores(env: Env): Stores {
         timeoutMs,
       });
       return mongo;
+    },
+    usage() {
+      let pgQueries = 0;
+      for (const handle of pools.values()) pgQueries += handle.queries;
+      return { pgQueries, dataApiCalls: mongo?.stats.calls ?? 0 };
     },
     async close() {
       const handles = [...pools.values()];

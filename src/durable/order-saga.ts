@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
-import { createStores } from '../db/stores.ts';
+import { createStores, type StoreUsage } from '../db/stores.ts';
 import { createLogger, errorFields } from '../lib/logger.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { mirrorSaga, orderEvent, ORDER_SAGA_STEP_DEFS, PermanentStepError, publishOrderEvents, type OrderFacts } from '../services/orders/index.ts';
@@ -30,6 +30,9 @@ export type SagaLogEvent = { [key: string]: string | number | boolean | null | S
  * compensates the completed ones in reverse. Every transition is saved in SQLite
  * before anything else happens, then mirrored into PostgreSQL (saga_executions and
  * the order's status, one transaction), then announced (notifications queue).
+ *
+ * The log records, per step and per mirror, the PostgreSQL statements and Data API
+ * calls it made (`usage`): GET /orders/{id}/saga shows what an order cost.
  *
  * Crash safety: before working, the alarm re-arms itself WATCHDOG_MS ahead, so an
  * object evicted or aborted mid-step resumes there. A resumed step runs again with
@@ -70,10 +73,14 @@ export class OrderSaga extends DurableObject<Env> {
     this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(event));
   }
 
-  private transition(state: SagaState, event: SagaEvent): SagaState {
+  private transition(state: SagaState, event: SagaEvent, usage?: StoreUsage): SagaState {
     const next = applyEvent(state, event, new Date().toISOString());
-    if (next !== state) this.save(next, event);
+    if (next !== state) this.save(next, usage ? { ...event, usage } : event);
     return next;
+  }
+
+  private log(entry: object): void {
+    this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(entry));
   }
 
   private config() {
@@ -165,10 +172,12 @@ export class OrderSaga extends DurableObject<Env> {
   private async sync(svc: ServiceContext, state: SagaState): Promise<void> {
     const meta = this.meta();
     if (meta.mirrored !== state.updatedAt) {
+      const before = svc.stores.usage();
       const retries = Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
       await mirrorSaga(svc, state, retries);
       meta.mirrored = state.updatedAt;
       this.saveMeta(meta);
+      this.log({ type: 'MIRRORED', status: state.status, usage: usageSince(before, svc.stores.usage()) });
     }
     if (isTerminal(state) && !meta.eventsSent.includes(state.status)) {
       await publishOrderEvents(svc, eventsFor(state));
@@ -193,9 +202,11 @@ export class OrderSaga extends DurableObject<Env> {
     this.saveMeta(meta);
 
     const def = ORDER_SAGA_STEP_DEFS[step];
+    const before = svc.stores.usage();
     try {
       const output = compensating ? await def.compensate({ svc, saga: state, attempt }) : await def.run({ svc, saga: state, attempt });
-      return this.transition(state, compensating ? { type: 'STEP_COMPENSATED', step, output } : { type: 'STEP_COMPLETED', step, output });
+      const usage = usageSince(before, svc.stores.usage());
+      return this.transition(state, compensating ? { type: 'STEP_COMPENSATED', step, output } : { type: 'STEP_COMPLETED', step, output }, usage);
     } catch (err) {
       const permanent = err instanceof PermanentStepError || isPermanentProviderError(err);
       const error = err instanceof Error ? err.message : String(err);
@@ -204,7 +215,7 @@ export class OrderSaga extends DurableObject<Env> {
         this.saveMeta(meta);
         const delay = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
         svc.logger.warn('order saga step failed; retrying', { step, compensating, attempt, delayMs: Math.round(delay), error });
-        this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify({ type: 'STEP_RETRY', step, compensating, attempt, error }));
+        this.log({ type: 'STEP_RETRY', step, compensating, attempt, error, usage: usageSince(before, svc.stores.usage()) });
         await this.ctx.storage.setAlarm(Date.now() + delay);
         // The retry count reaches saga_executions with the next mirror.
         const latest = this.load()!;
@@ -219,9 +230,14 @@ export class OrderSaga extends DurableObject<Env> {
         svc.logger.error('failed step could not undo itself', { step, error: String(undoErr) }),
       );
       const output = err instanceof PermanentStepError ? err.output : {};
-      return this.transition(state, { type: 'STEP_FAILED', step, error, output });
+      return this.transition(state, { type: 'STEP_FAILED', step, error, output }, usageSince(before, svc.stores.usage()));
     }
   }
+}
+
+/** Round trips between two readings of a request's store usage. */
+function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
+  return { pgQueries: after.pgQueries - before.pgQueries, dataApiCalls: after.dataApiCalls - before.dataApiCalls };
 }
 
 /** Declines and invalid requests from a payment provider cannot be fixed by retrying. */

@@ -4,7 +4,8 @@ import { createStores } from '../db/stores.ts';
 import type { AppEnv } from '../lib/types.ts';
 
 /**
- * Per-request logger and store connections, and one access log line per request.
+ * Per-request logger and store connections, and one access log line per request
+ * (with the PostgreSQL statements and Data API calls the request made).
  * Connections are closed after the response is produced (waitUntil), off the
  * response's critical path.
  */
@@ -17,6 +18,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     await next();
   } finally {
+    const usage = stores.usage();
     const closing = stores.close();
     try {
       c.executionCtx.waitUntil(closing);
@@ -28,6 +30,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
       path: c.req.path,
       status: c.res.status,
       durationMs: Date.now() - started,
+      ...usage,
     });
   }
 };

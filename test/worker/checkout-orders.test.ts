@@ -44,6 +44,21 @@ describe('POST /orders: the happy path', () => {
     const [row] = await inTenantTx(stores.pg('payments').db, s.tenantId, (tx) => tx.select().from(payments).where(eq(payments.orderId, placed.order.id)));
     expect(row!.gatewayResponse).not.toContain('4242'); // sealed at rest
 
+    // What the order cost, per step, as the saga's log records it (budgets against regressions).
+    const history = await env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(placed.order.id)).history();
+    const cost = Object.fromEntries(
+      history.filter((h) => h.event.type === 'STEP_COMPLETED').map((h) => [String(h.event.step), h.event.usage as { pgQueries: number; dataApiCalls: number }]),
+    );
+    console.log('checkout cost per step', JSON.stringify(cost));
+    expect(cost.RESERVE_STOCK).toMatchObject({ pgQueries: 0 });
+    expect(cost.RESERVE_STOCK!.dataApiCalls).toBeLessThanOrEqual(6); // one line
+    expect(cost.PROCESS_PAYMENT).toMatchObject({ dataApiCalls: 0 });
+    expect(cost.PROCESS_PAYMENT!.pgQueries).toBeLessThanOrEqual(10);
+    expect(cost.CONFIRM_ORDER).toEqual({ pgQueries: 3, dataApiCalls: 0 });
+    const mirrors = history.filter((h) => h.event.type === 'MIRRORED').map((h) => (h.event.usage as { pgQueries: number }).pgQueries);
+    expect(mirrors.length).toBe(4); // STARTED, two IN_PROGRESS, COMPLETED
+    expect(Math.max(...mirrors)).toBeLessThanOrEqual(5);
+
     const stored = await eventually(async () => {
       const docs = await storedNotifications(s.tenantId, s.user.id);
       return docs.some((d) => d.type === 'ORDER_CONFIRMATION') ? docs : null;

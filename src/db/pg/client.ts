@@ -1,4 +1,4 @@
-import { Pool, neonConfig } from '@neondatabase/serverless';
+import { Pool, neonConfig, type PoolClient } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import * as schema from './schema/index.ts';
 
@@ -9,6 +9,8 @@ export type Transaction = NeonDatabase<typeof schema>;
 export interface PgHandle {
   db: Database;
   pool: Pool;
+  /** Statements sent so far (each one a round trip to the server), for budgets and logs. */
+  readonly queries: number;
   close(): Promise<void>;
 }
 
@@ -36,11 +38,23 @@ export function openPg(connectionString: string, wsProxy?: string, opts: { conne
   const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
   // A broken idle connection must not crash the isolate.
   pool.on('error', () => {});
+  // Every statement goes through a client's query(), pooled or in a transaction.
+  let queries = 0;
+  pool.on('connect', (client: PoolClient) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      queries++;
+      return query(...args);
+    };
+  });
   const db = drizzle({ client: pool, schema });
   let closed = false;
   return {
     db,
     pool,
+    get queries() {
+      return queries;
+    },
     close: async () => {
       if (closed) return;
       closed = true;
