@@ -1,56 +1,71 @@
-import type { DataApiClient } from '../db/mongo/client.ts';
-import type { NotificationChannel, ParsedNotificationMessage } from '../queues/notification-messages.ts';
-import type { ChannelSender } from './notification-channels.ts';
+/**
+ * Stores a notification once per (tenantId, eventId) and delivers each channel that is still
+ * PENDING or FAILED. Safe to call again for the same message: the upsert inserts nothing new,
+ * SENT and SKIPPED channels are not touched, so a retry sends only what failed.
+ *
+ * Data API calls for a new message: 1 upsert (the inserted document is known, no read back),
+ * 1 update with every channel's outcome, +1 find of push subscriptions when PUSH is sent;
+ * a redelivery adds 1 read. Tenant templates are loaded once per tenant per batch (consumer).
+ */
+import { ObjectId } from 'bson';
+import type { DataApiClient } from '../../db/mongo/client.ts';
+import type { ParsedNotificationMessage } from '../../queues/notification-messages.ts';
+import type { NotificationRecipient } from '../users/notification-recipient.ts';
+import { ChannelSkipped, type ChannelSender } from './channels/sender.ts';
+import { compose } from './compose.ts';
+import { notificationsOf, NOTIFICATION_CHANNELS, type ChannelStatus, type NotificationChannel, type NotificationDocument } from './model.ts';
+import { planChannels } from './plan.ts';
+import type { TemplateDocument } from './templates.ts';
+import { notificationView } from './views.ts';
 
 const DAY_MS = 86_400_000;
 
-interface ChannelStatus {
-  status: 'PENDING' | 'SENT' | 'FAILED';
-  sentAt: Date | null;
-  error: string | null;
-  providerMessageId?: string;
+export class UndeliverableMessage extends Error {
+  override name = 'UndeliverableMessage';
 }
 
-export interface NotificationDocument {
-  _id?: unknown;
-  tenantId: string;
-  eventId: string;
-  userId: string;
-  type: string;
-  title: string;
-  message: string;
-  channels: NotificationChannel[];
-  channelStatus: Partial<Record<NotificationChannel, ChannelStatus>>;
-  data: Record<string, unknown>;
-  actionUrl: string | null;
-  actionText: string | null;
-  priority: string;
-  read: boolean;
-  readAt: Date | null;
-  createdAt: Date;
-  expiresAt: Date;
+export interface DeliveryInput {
+  mongo: DataApiClient;
+  senders: Record<NotificationChannel, ChannelSender>;
+  recipient: NotificationRecipient | null;
+  tenantTemplates: readonly TemplateDocument[];
+  now?: Date;
 }
 
-/**
- * Stores a notification once per (tenantId, eventId) and delivers each channel
- * that has not been delivered yet. Safe to call again for the same message: the
- * upsert inserts nothing new and SENT channels are skipped.
- */
-export async function deliverNotification(
-  mongo: DataApiClient,
-  msg: ParsedNotificationMessage,
-  senders: Record<NotificationChannel, ChannelSender>,
-  now = new Date(),
-): Promise<{ notificationId: string; delivered: NotificationChannel[]; failed: NotificationChannel[] }> {
-  const notifications = mongo.collection<NotificationDocument>('notifications');
-  const pending: ChannelStatus = { status: 'PENDING', sentAt: null, error: null };
-  const insert: Omit<NotificationDocument, 'tenantId' | 'eventId'> = {
+export interface DeliveryResult {
+  notificationId: string;
+  created: boolean;
+  delivered: NotificationChannel[];
+  failed: NotificationChannel[];
+  skipped: NotificationChannel[];
+}
+
+export async function deliverNotification(input: DeliveryInput, msg: ParsedNotificationMessage): Promise<DeliveryResult> {
+  const { mongo, senders, recipient } = input;
+  const now = input.now ?? new Date();
+  const notifications = notificationsOf(mongo);
+  const plan = planChannels(msg.type, msg.channels, recipient);
+  const channels = NOTIFICATION_CHANNELS.filter((ch) => plan[ch]);
+  const composed = compose(msg, channels, recipient?.language, input.tenantTemplates);
+  if (!composed) throw new UndeliverableMessage(`no template for ${msg.type} and no title/message in the message`);
+
+  const key = { tenantId: msg.tenantId, eventId: msg.eventId };
+  const _id = new ObjectId();
+  const channelStatus: NotificationDocument['channelStatus'] = {};
+  for (const ch of channels) {
+    const p = plan[ch]!;
+    channelStatus[ch] = p.send ? { status: 'PENDING', sentAt: null, error: null, attempts: 0 } : { status: 'SKIPPED', sentAt: null, error: null, reason: p.reason };
+  }
+  const fresh: NotificationDocument = {
+    _id,
+    ...key,
     userId: msg.userId,
     type: msg.type,
-    title: msg.title,
-    message: msg.message,
-    channels: msg.channels,
-    channelStatus: Object.fromEntries(msg.channels.map((ch) => [ch, pending])),
+    title: composed.title,
+    message: composed.message,
+    channels,
+    channelStatus,
+    content: composed.content,
     data: msg.data,
     actionUrl: msg.actionUrl ?? null,
     actionText: msg.actionText ?? null,
@@ -60,42 +75,44 @@ export async function deliverNotification(
     createdAt: now,
     expiresAt: new Date(now.getTime() + msg.ttlDays * DAY_MS),
   };
-  const key = { tenantId: msg.tenantId, eventId: msg.eventId };
-  await notifications.updateOne(key, { $setOnInsert: insert }, { upsert: true });
-  const doc = await notifications.findOne(key);
+  const { _id: _, ...insert } = fresh;
+  const res = await notifications.updateOne(key, { $setOnInsert: { _id, ...insert } }, { upsert: true });
+  const created = res.upsertedId !== undefined;
+  const doc = created ? fresh : await notifications.findOne(key);
   if (!doc) throw new Error(`notification ${msg.eventId} vanished after upsert`);
-  const notificationId = String(doc._id);
+  const notificationId = doc._id.toHexString();
+  const view = notificationView(doc);
 
-  const delivered: NotificationChannel[] = [];
-  const failed: NotificationChannel[] = [];
-  for (const channel of msg.channels) {
-    if (doc.channelStatus[channel]?.status === 'SENT') continue;
-    try {
-      const { providerMessageId } = await senders[channel].send({
-        tenantId: msg.tenantId,
-        userId: msg.userId,
-        notificationId,
-        channel,
-        title: msg.title,
-        message: msg.message,
-        actionUrl: msg.actionUrl,
-      });
-      await notifications.updateOne(key, {
-        $set: { [`channelStatus.${channel}`]: { status: 'SENT', sentAt: new Date(), error: null, providerMessageId } },
-      });
-      delivered.push(channel);
-    } catch (err) {
-      await notifications.updateOne(key, {
-        $set: { [`channelStatus.${channel}`]: { status: 'FAILED', sentAt: null, error: String(err) } },
-      });
-      failed.push(channel);
-    }
+  const due = doc.channels.filter((ch) => {
+    const s = doc.channelStatus[ch]?.status;
+    return s === 'PENDING' || s === 'FAILED';
+  });
+  const outcomes = await Promise.all(
+    due.map(async (channel): Promise<[NotificationChannel, ChannelStatus]> => {
+      const attempts = (doc.channelStatus[channel]?.attempts ?? 0) + 1;
+      try {
+        const { providerMessageId } = await senders[channel].send({
+          tenantId: doc.tenantId,
+          userId: doc.userId,
+          notificationId,
+          eventId: doc.eventId,
+          type: doc.type,
+          priority: doc.priority,
+          channel,
+          content: doc.content,
+          view,
+          recipient,
+        });
+        return [channel, { status: 'SENT', sentAt: new Date(), error: null, providerMessageId, attempts }];
+      } catch (err) {
+        if (err instanceof ChannelSkipped) return [channel, { status: 'SKIPPED', sentAt: null, error: null, reason: err.reason, attempts }];
+        return [channel, { status: 'FAILED', sentAt: null, error: String(err instanceof Error ? err.message : err).slice(0, 500), attempts }];
+      }
+    }),
+  );
+  if (outcomes.length > 0) {
+    await notifications.updateOne(key, { $set: Object.fromEntries(outcomes.map(([ch, s]) => [`channelStatus.${ch}`, s])) });
   }
-  return { notificationId, delivered, failed };
-}
-
-/** TTL fallback for servers without TTL indexes: removes expired notifications. */
-export async function purgeExpiredNotifications(mongo: DataApiClient, now = new Date()): Promise<number> {
-  const { deletedCount } = await mongo.collection('notifications').deleteMany({ expiresAt: { $lt: now } });
-  return deletedCount;
+  const by = (state: string) => outcomes.filter(([, s]) => s.status === state).map(([ch]) => ch);
+  return { notificationId, created, delivered: by('SENT'), failed: by('FAILED'), skipped: by('SKIPPED') };
 }

@@ -1,38 +1,44 @@
-import type { NotificationChannel } from '../queues/notification-messages.ts';
+import type { NotificationRecipient } from '../../users/notification-recipient.ts';
+import type { NotificationChannel, RenderedContent } from '../model.ts';
+import type { NotificationView } from '../views.ts';
 
 /** What a channel provider needs to deliver one notification. */
 export interface OutgoingNotification {
   tenantId: string;
   userId: string;
   notificationId: string;
+  eventId: string;
+  type: string;
+  priority: string;
   channel: NotificationChannel;
-  title: string;
-  message: string;
-  actionUrl?: string;
+  /** Rendered once at insert (templates + variables). */
+  content: RenderedContent;
+  /** The stored in-app notification as its owner sees it. */
+  view: NotificationView;
+  recipient: NotificationRecipient | null;
 }
 
 /**
- * A delivery provider (email, SMS, push). Third-party SaaS sits behind this
- * interface; `createChannelSenders` picks the implementation from configuration.
- * `send` must be idempotent per (notificationId, channel): providers get that id
- * as their idempotency key.
+ * A delivery provider (email, SMS, push, the live in-app feed). Third-party SaaS sits behind
+ * this interface; `createChannelSenders` (senders.ts) picks the implementation from the
+ * bindings. `send` resolves with the provider's message id, throws `ChannelSkipped` when the
+ * channel has nowhere to deliver (final: recorded SKIPPED), or throws anything else to be
+ * recorded FAILED and retried with the queue message.
  */
 export interface ChannelSender {
   send(notification: OutgoingNotification): Promise<{ providerMessageId: string }>;
 }
 
-/**
- * Local delivery for development and tests: no external provider is called; the
- * message is logged and given a deterministic id, so redelivery yields the same id.
- * IN_APP needs no provider at all: the stored notification is the delivery.
- */
-export const localSender: ChannelSender = {
-  async send(n) {
-    console.log(JSON.stringify({ level: 'info', msg: 'notification delivered (local)', channel: n.channel, notificationId: n.notificationId }));
-    return { providerMessageId: `local-${n.channel.toLowerCase()}-${n.notificationId}` };
+export class ChannelSkipped extends Error {
+  constructor(readonly reason: string) {
+    super(`skipped: ${reason}`);
+    this.name = 'ChannelSkipped';
+  }
+}
+
+/** A channel whose provider is not configured in this deployment: recorded SKIPPED, never FAILED forever. */
+export const notConfigured: ChannelSender = {
+  async send() {
+    throw new ChannelSkipped('not-configured');
   },
 };
-
-export function createChannelSenders(): Record<NotificationChannel, ChannelSender> {
-  return { EMAIL: localSender, SMS: localSender, PUSH: localSender, IN_APP: localSender };
-}
