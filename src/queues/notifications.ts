@@ -10,7 +10,7 @@ const CONCURRENCY = 6;
 const PRIORITY_RANK = { HIGH: 0, NORMAL: 1, LOW: 2 } as const;
 
 /**
- * Stores and delivers notifications. HIGH priority messages of a batch start first. A message
+ * Stores and delivers notifications. HIGH priority messages of a batch are delivered first. A message
  * that can never succeed (malformed, or nothing to say) is not retried: it goes straight to
  * the dead-letter record. A message with a failed channel is retried (with the queue's delay);
  * the retry sends only the failed channels; after max_retries it lands in notifications-dlq.
@@ -37,7 +37,24 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       await deadLetter(msg, 'malformed');
       msg.ack();
     }
-    valid.sort((a, b) => PRIORITY_RANK[a.body.priority] - PRIORITY_RANK[b.body.priority]);
+
+    const deliverOne = async (msg: Message<unknown>, body: ParsedNotificationMessage) => {
+      try {
+        const [recipient, tenantTemplates] = await Promise.all([getNotificationRecipient(stores, body.tenantId, body.userId), templatesOf(body.tenantId)]);
+        const result = await deliverNotification({ mongo, senders, recipient, tenantTemplates }, body);
+        if (result.failed.length > 0) throw new Error(`channels failed: ${result.failed.join(', ')}`);
+        msg.ack();
+      } catch (err) {
+        if (err instanceof UndeliverableMessage) {
+          logger.error('undeliverable notification message', { messageId: msg.id, ...errorFields(err) });
+          await deadLetter(msg, 'undeliverable').catch(() => undefined);
+          msg.ack();
+          return;
+        }
+        logger.warn('notification delivery failed; will retry', { messageId: msg.id, attempts: msg.attempts, ...errorFields(err) });
+        msg.retry();
+      }
+    };
 
     // Tenant templates: one read per tenant per batch.
     const templates = new Map<string, Promise<TemplateDocument[]>>();
@@ -50,28 +67,19 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       return t;
     };
 
-    let next = 0;
-    const worker = async () => {
-      while (next < valid.length) {
-        const { msg, body } = valid[next++]!;
-        try {
-          const [recipient, tenantTemplates] = await Promise.all([getNotificationRecipient(stores, body.tenantId, body.userId), templatesOf(body.tenantId)]);
-          const result = await deliverNotification({ mongo, senders, recipient, tenantTemplates }, body);
-          if (result.failed.length > 0) throw new Error(`channels failed: ${result.failed.join(', ')}`);
-          msg.ack();
-        } catch (err) {
-          if (err instanceof UndeliverableMessage) {
-            logger.error('undeliverable notification message', { messageId: msg.id, ...errorFields(err) });
-            await deadLetter(msg, 'undeliverable').catch(() => undefined);
-            msg.ack();
-            continue;
-          }
-          logger.warn('notification delivery failed; will retry', { messageId: msg.id, attempts: msg.attempts, ...errorFields(err) });
-          msg.retry();
+    // HIGH, then NORMAL, then LOW: a class finishes before the next starts, so a HIGH message
+    // is never queued behind a slower one of lower priority in the same batch.
+    for (const rank of [0, 1, 2]) {
+      const group = valid.filter((v) => PRIORITY_RANK[v.body.priority] === rank);
+      let next = 0;
+      const worker = async () => {
+        while (next < group.length) {
+          const { msg, body } = group[next++]!;
+          await deliverOne(msg, body);
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, valid.length) }, worker));
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, group.length) }, worker));
+    }
   } finally {
     await stores.close();
   }

@@ -22,16 +22,17 @@ export function planChannels(type: string, requested: readonly NotificationChann
 
 function decide(channel: NotificationChannel, security: boolean, r: NotificationRecipient | null) {
   const skip = (reason: string) => ({ send: false as const, reason });
+  if (channel === 'IN_APP') return { send: true as const };
+  // No live profile in the tenant: no address, no preferences, nothing but the inbox.
+  if (!r) return skip('no-profile');
   switch (channel) {
-    case 'IN_APP':
-      return { send: true as const };
     case 'EMAIL':
-      if (!r?.email) return skip('no-address');
+      if (!r.email) return skip('no-address');
       return security || r.emailNotifications ? { send: true as const } : skip('preference-off');
     case 'SMS':
-      if (!r?.smsNotifications) return skip('preference-off');
+      if (!r.smsNotifications) return skip('preference-off');
       return r.phone ? { send: true as const } : skip('no-phone');
     case 'PUSH':
-      return r?.pushNotifications ? { send: true as const } : skip('preference-off');
+      return r.pushNotifications ? { send: true as const } : skip('preference-off');
   }
 }
