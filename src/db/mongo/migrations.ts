@@ -282,4 +282,18 @@ export const mongoChangeSets: readonly ChangeSet[] = [
       { collection: 'push_subscriptions', key: { tenantId: 1, userId: 1 }, options: { name: 'tenantId_1_userId_1' } },
     ],
   },
+  {
+    id: '011-known-devices',
+    order: 11,
+    description: 'known_devices (auth): sign-in fingerprints per user, for new-device security notifications',
+    collections: ['known_devices'],
+    indexes: [
+      // services/auth/devices.ts upserts on this key; the insert decides "new device".
+      {
+        collection: 'known_devices',
+        key: { tenantId: 1, userId: 1, fingerprint: 1 },
+        options: { name: 'tenantId_1_userId_1_fingerprint_1', unique: true },
+      },
+    ],
+  },
 ];
