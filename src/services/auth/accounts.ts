@@ -10,6 +10,7 @@ import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword 
 import { Problem, problems } from '../../lib/problem.ts';
 import { deleteProfile, upsertProfile } from '../users/profiles.ts';
 import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
+import { closeUserFeed } from '../notifications/feed.ts';
 import { notifySecurityEvent } from './security-events.ts';
 import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
@@ -176,6 +177,7 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
           type: 'ACCOUNT_LOCKED',
           key: `${outcome.lockedNow.userId}:${outcome.lockedNow.at.getTime()}`,
         });
+        await closeUserFeed(env, tenant.id, outcome.lockedNow.userId, 'account locked');
       }
       throw accountLocked();
     case 'inactive':
