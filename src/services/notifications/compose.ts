@@ -26,8 +26,8 @@ export function compose(
   const content: RenderedContent = { locale: inApp.locale, source: inApp.source };
   for (const channel of channels) {
     const t = channel === 'IN_APP' ? inApp : pick(channel)!;
-    const title = renderText(t.title, vars);
-    const body = renderText(t.body, vars);
+    const title = renderText(t.title, vars).trim();
+    const body = renderText(t.body, vars).trim();
     if (channel === 'EMAIL') {
       content.EMAIL = { subject: limit(title, LIMITS.emailSubject, true), text: body, html: t.html ? renderHtml(t.html, vars) : textToHtml(body) };
     } else if (channel === 'SMS') {
@@ -37,8 +37,8 @@ export function compose(
     }
   }
   return {
-    title: limit(renderText(inApp.title, vars), LIMITS.inAppTitle, true),
-    message: limit(renderText(inApp.body, vars), LIMITS.inAppMessage),
+    title: limit(renderText(inApp.title, vars).trim(), LIMITS.inAppTitle, true),
+    message: limit(renderText(inApp.body, vars).trim(), LIMITS.inAppMessage),
     content,
   };
 }

@@ -21,8 +21,8 @@ export const BUILT_IN_TEMPLATES: Record<string, Record<string, BuiltInTemplate>>
     en: { title: 'Payment for order {{orderNumber}} failed', body: 'We could not charge {{total}} {{currency}} for order {{orderNumber}}. Please update your payment method.' },
   },
   ORDER_SHIPPED: {
-    en: { title: 'Order {{orderNumber}} shipped', body: 'Your order {{orderNumber}} is on its way. Tracking number: {{trackingNumber}}.' },
-    es: { title: 'Pedido {{orderNumber}} enviado', body: 'Tu pedido {{orderNumber}} está en camino. Número de seguimiento: {{trackingNumber}}.' },
+    en: { title: 'Order {{orderNumber}} shipped', body: 'Your order {{orderNumber}} is on its way.' },
+    es: { title: 'Pedido {{orderNumber}} enviado', body: 'Tu pedido {{orderNumber}} está en camino.' },
   },
   ORDER_DELIVERED: {
     en: { title: 'Order {{orderNumber}} delivered', body: 'Your order {{orderNumber}} has been delivered. Enjoy!' },
