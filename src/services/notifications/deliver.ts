@@ -3,9 +3,9 @@
  * PENDING or FAILED. Safe to call again for the same message: the upsert inserts nothing new,
  * SENT and SKIPPED channels are not touched, so a retry sends only what failed.
  *
- * Data API calls for a new message: 1 upsert (the inserted document is known, no read back),
- * 1 update with every channel's outcome, +1 find of push subscriptions when PUSH is sent;
- * a redelivery adds 1 read. Tenant templates are loaded once per tenant per batch (consumer).
+ * Data API calls for a new message: 1 upsert (the inserted document is known, no read back) and
+ * 1 update with every channel's outcome; a redelivery adds 1 read. Templates and push
+ * subscriptions are read once per tenant per batch by the consumer.
  */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';

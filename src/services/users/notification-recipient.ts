@@ -1,9 +1,9 @@
 /**
  * What the notification service may know about a user: addresses and the notification
- * preferences (user_profiles + user_preferences), in one query. Null when the user has no
- * live profile in the tenant.
+ * preferences (user_profiles + user_preferences), in one query for a whole queue batch of a
+ * tenant. Null when the user has no live profile in the tenant.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
@@ -19,11 +19,15 @@ export interface NotificationRecipient {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function getNotificationRecipient(stores: Stores, tenantId: string, userId: string): Promise<NotificationRecipient | null> {
-  if (!UUID.test(userId)) return null;
-  const [row] = await inTenantTx(stores.pg('users').db, tenantId, (tx) =>
+/** Several users of one tenant in one query (a queue batch): userId -> recipient; absent = no live profile. */
+export async function getNotificationRecipients(stores: Stores, tenantId: string, userIds: readonly string[]): Promise<Map<string, NotificationRecipient>> {
+  const ids = [...new Set(userIds.filter((id) => UUID.test(id)))];
+  const out = new Map<string, NotificationRecipient>();
+  if (ids.length === 0) return out;
+  const rows = await inTenantTx(stores.pg('users').db, tenantId, (tx) =>
     tx
       .select({
+        userId: userProfiles.userId,
         email: userProfiles.email,
         phone: userProfiles.phone,
         language: userPreferences.language,
@@ -33,17 +37,18 @@ export async function getNotificationRecipient(stores: Stores, tenantId: string,
       })
       .from(userProfiles)
       .leftJoin(userPreferences, eq(userPreferences.userProfileId, userProfiles.id))
-      .where(and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt)))
-      .limit(1),
+      .where(and(inArray(userProfiles.userId, ids), isNull(userProfiles.deletedAt))),
   );
-  if (!row) return null;
-  // A profile without its preferences row gets the seed's defaults.
-  return {
-    email: row.email ?? null,
-    phone: row.phone ?? null,
-    language: row.language ?? 'en',
-    emailNotifications: row.emailNotifications ?? true,
-    smsNotifications: row.smsNotifications ?? false,
-    pushNotifications: row.pushNotifications ?? true,
-  };
+  for (const row of rows) {
+    // A profile without its preferences row gets the seed's defaults.
+    out.set(row.userId, {
+      email: row.email ?? null,
+      phone: row.phone ?? null,
+      language: row.language ?? 'en',
+      emailNotifications: row.emailNotifications ?? true,
+      smsNotifications: row.smsNotifications ?? false,
+      pushNotifications: row.pushNotifications ?? true,
+    });
+  }
+  return out;
 }

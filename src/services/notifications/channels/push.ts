@@ -6,16 +6,24 @@
  */
 import type { DataApiClient } from '../../../db/mongo/client.ts';
 import { utf8 } from '../../../lib/bytes.ts';
-import { subscriptionsOf } from '../push-subscriptions.ts';
+import { MAX_SUBSCRIPTIONS_PER_USER, subscriptionsOf, type PushSubscriptionDocument } from '../push-subscriptions.ts';
 import { ChannelSkipped, type ChannelSender } from './sender.ts';
 import { encryptPayload, vapidAuthorization, type Vapid } from './web-push.ts';
 
-export function webPushSender(mongo: DataApiClient, vapid: Vapid, ttlSeconds = 86_400): ChannelSender {
+/** Where the sender finds a user's subscriptions; the queue consumer loads a whole batch's at once. */
+export type SubscriptionSource = (tenantId: string, userId: string) => Promise<PushSubscriptionDocument[]>;
+
+export const subscriptionsByUser =
+  (mongo: DataApiClient): SubscriptionSource =>
+  (tenantId, userId) =>
+    subscriptionsOf(mongo).find({ tenantId, userId }, { limit: MAX_SUBSCRIPTIONS_PER_USER });
+
+export function webPushSender(mongo: DataApiClient, vapid: Vapid, source: SubscriptionSource = subscriptionsByUser(mongo), ttlSeconds = 86_400): ChannelSender {
   return {
     async send(n) {
       const content = n.content.PUSH;
       if (!content) throw new ChannelSkipped('no-content');
-      const subs = await subscriptionsOf(mongo).find({ tenantId: n.tenantId, userId: n.userId }, { limit: 20 });
+      const subs = await source(n.tenantId, n.userId);
       if (subs.length === 0) throw new ChannelSkipped('no-subscriptions');
       const payload = utf8(
         JSON.stringify({ id: n.notificationId, type: n.type, title: content.title, body: content.body, url: n.view.actionUrl, createdAt: n.view.createdAt }),

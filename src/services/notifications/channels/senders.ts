@@ -8,11 +8,11 @@ import { feedOf } from '../../../durable/notification-feed.ts';
 import type { NotificationChannel } from '../model.ts';
 import { emailSender } from './email.ts';
 import { inAppSender } from './in-app.ts';
-import { webPushSender } from './push.ts';
+import { webPushSender, type SubscriptionSource } from './push.ts';
 import { notConfigured, type ChannelSender } from './sender.ts';
 import { twilioSmsSender } from './sms.ts';
 
-export function createChannelSenders(env: Env, mongo: DataApiClient): Record<NotificationChannel, ChannelSender> {
+export function createChannelSenders(env: Env, mongo: DataApiClient, pushSubscriptions?: SubscriptionSource): Record<NotificationChannel, ChannelSender> {
   return {
     EMAIL: env.EMAIL && env.EMAIL_FROM ? emailSender({ binding: env.EMAIL, from: env.EMAIL_FROM, fromName: env.EMAIL_FROM_NAME }) : notConfigured,
     SMS:
@@ -21,7 +21,7 @@ export function createChannelSenders(env: Env, mongo: DataApiClient): Record<Not
         : notConfigured,
     PUSH:
       env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
-        ? webPushSender(mongo, { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT ?? 'mailto:notifications@example.com' })
+        ? webPushSender(mongo, { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT ?? 'mailto:notifications@example.com' }, pushSubscriptions)
         : notConfigured,
     IN_APP: inAppSender(env.NOTIFICATION_FEED ? { publish: (tenantId, userId, message) => feedOf(env, tenantId, userId).publish(message) } : null),
   };
