@@ -135,6 +135,20 @@ describe('security producers (always EMAIL + IN_APP)', () => {
     expect((await deliveredOnce(w.sent[0]!)).title).toBe('Your account is locked');
   });
 
+  it('account locked by wrong 2FA codes: one event as well', async () => {
+    const user = await registerUser(await createTenant());
+    const w = observed();
+    const { secret } = (await (await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/setup')).json()) as { secret: string };
+    expect((await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/enable', { code: await totpCode(secret, totpStep(Date.now()) - 1) })).status).toBe(204);
+    const login = await w.fetchAs(null, 'POST', '/api/v1/auth/login', { login: user.email, password: PASSWORD }, { 'x-tenant-id': user.tenantId });
+    const { challengeToken } = (await login.json()) as { challengeToken: string };
+    const statuses: number[] = [];
+    const max = Number(env.MAX_FAILED_LOGINS || 5);
+    for (let i = 0; i <= max; i++) statuses.push((await w.fetchAs(null, 'POST', '/api/v1/auth/login/2fa', { challengeToken, code: '000000' })).status);
+    expect(statuses.at(-1)).toBe(423);
+    expect(w.ofType('ACCOUNT_LOCKED')).toHaveLength(1);
+  });
+
   it('a sign-in from a new device or network: one event per new fingerprint; the first device is not new', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();

@@ -10,8 +10,7 @@ import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword 
 import { Problem, problems } from '../../lib/problem.ts';
 import { deleteProfile, upsertProfile } from '../users/profiles.ts';
 import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
-import { closeUserFeed } from '../notifications/feed.ts';
-import { notifySecurityEvent } from './security-events.ts';
+import { announceLockout } from './security-events.ts';
 import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
 
@@ -170,15 +169,7 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
       throw invalidCredentials();
     case 'locked':
       // This attempt crossed the threshold (the lock happened now, exactly once): tell the owner.
-      if (outcome.lockedNow) {
-        await notifySecurityEvent(env, {
-          tenantId: tenant.id,
-          userId: outcome.lockedNow.userId,
-          type: 'ACCOUNT_LOCKED',
-          key: `${outcome.lockedNow.userId}:${outcome.lockedNow.at.getTime()}`,
-        });
-        await closeUserFeed(env, tenant.id, outcome.lockedNow.userId, 'account locked');
-      }
+      if (outcome.lockedNow) await announceLockout(env, tenant.id, outcome.lockedNow.userId, outcome.lockedNow.at);
       throw accountLocked();
     case 'inactive':
       throw accountInactive();

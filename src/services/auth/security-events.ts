@@ -6,6 +6,7 @@
  */
 import type { Env } from '../../env.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { closeUserFeed } from '../notifications/feed.ts';
 import { notify } from '../notifications/producers.ts';
 import type { SECURITY_TYPES } from '../notifications/model.ts';
 
@@ -31,4 +32,13 @@ export function notifySecurityEvent(env: Pick<Env, 'NOTIFICATIONS_QUEUE' | 'LOG_
     data: event.data ?? {},
     ttlDays: 90,
   });
+}
+
+/**
+ * The account was locked just now (the failed password or 2FA code that crossed
+ * MAX_FAILED_LOGINS): tell the owner once (the lock time names the event) and close their feed.
+ */
+export async function announceLockout(env: Env, tenantId: string, userId: string, lockedAt: Date): Promise<void> {
+  await notifySecurityEvent(env, { tenantId, userId, type: 'ACCOUNT_LOCKED', key: `${userId}:${lockedAt.getTime()}` });
+  await closeUserFeed(env, tenantId, userId, 'account locked');
 }

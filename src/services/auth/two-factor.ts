@@ -12,7 +12,7 @@ import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
 import { completeLogin, TFA_CHALLENGE, type LoginResult } from './accounts.ts';
 import { loadIdentityById } from './identity.ts';
 import type { Principal } from './principal.ts';
-import { notifySecurityEvent } from './security-events.ts';
+import { announceLockout, notifySecurityEvent } from './security-events.ts';
 import { revokeAllSessions } from './sessions.ts';
 
 /**
@@ -114,16 +114,24 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
     if ((await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) !== null) return { kind: 'ok' as const, identity };
     const [after] = await tx
       .update(users)
-      .set({ failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`, accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${cfg.maxFailedLogins}` })
+      .set({
+        failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
+        accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${cfg.maxFailedLogins}`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(users.id, identity.user.id))
-      .returning({ locked: users.accountLocked });
-    if (after?.locked) await revokeAllSessions(tx, identity.user.id);
-    return { kind: after?.locked ? ('locked' as const) : ('bad-code' as const) };
+      .returning({ locked: users.accountLocked, at: users.updatedAt });
+    if (after?.locked) {
+      await revokeAllSessions(tx, identity.user.id);
+      return { kind: 'locked' as const, lockedNow: { userId: identity.user.id, at: after.at } };
+    }
+    return { kind: 'bad-code' as const };
   });
   switch (outcome.kind) {
     case 'invalid':
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
     case 'locked':
+      if ('lockedNow' in outcome && outcome.lockedNow) await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
       throw problems.locked('The account is locked after too many failed logins. Contact support.');
     case 'bad-code':
       throw new Problem(401, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.');
