@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { orderEvent, type OrderEventType } from '../../src/services/orders/events.ts';
 import { problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
 import { consume, message, setPhone, setPreferences, stored, uniquePhone } from './notifications-helpers.ts';
@@ -125,6 +126,16 @@ describe('rendering at delivery', () => {
       expect(doc.channelStatus, b.type).toMatchObject({ EMAIL: { status: 'SENT' }, IN_APP: { status: 'SENT' } });
     }
     expect((await stored(user.tenantId, bodies[0]!.eventId))!.message).toBe('Thank you! Your order ORD-77 (120.50 EUR) has been confirmed.');
+    // The checkout's own producer (src/services/orders/events.ts), unchanged: every type it sends.
+    const order = { orderId: crypto.randomUUID(), tenantId: user.tenantId, userId: user.id, orderNumber: 'ORD-90', total: '15.00', currency: 'USD' };
+    const produced = (types as OrderEventType[]).map((type) => orderEvent(type, order, { extra: type === 'ORDER_CANCELLED' ? { reason: 'out of stock' } : {} }));
+    expect((await consume(produced.map((body) => ({ body })))).explicitAcks).toHaveLength(6);
+    for (const m of produced) {
+      const doc = (await stored(user.tenantId, m.eventId))!;
+      expect(doc.title, m.type).toContain('ORD-90');
+      expect(doc.actionUrl, m.type).toBe(`/orders/${order.orderId}`);
+    }
+    expect((await stored(user.tenantId, produced[1]!.eventId))!.message).toBe('Your order ORD-90 has been cancelled. out of stock');
     // `variables` win over `data` for placeholders.
     const withVars = message(user, { type: 'ORDER_DELIVERED', channels: ['IN_APP'], data, variables: { orderNumber: 'ORD-78' } });
     await consume([{ body: withVars }]);
