@@ -9,7 +9,10 @@
  *   node scripts/stack-process.ts            # throwaway PostgreSQL + FerretDB
  *   TEST_DATABASE_URL=... TEST_MONGODB_URI=... node scripts/stack-process.ts
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { startOidcIssuer } from './lib/oidc-issuer.ts';
+import { startPushService } from './lib/push-service.ts';
+import { startSmsProvider } from './lib/sms-provider.ts';
 import { startStack } from './lib/stack.ts';
 import { onStop } from './lib/stop-signals.ts';
 import { startStripeMock } from './lib/stripe-mock.ts';
@@ -35,10 +38,29 @@ const payments = {
   PAYMENTS_TEST_TIMEOUT_MS: '50',
 };
 
+// Local stand-ins for the notification SaaS: a Twilio-shaped SMS provider and a Web Push
+// service that checks VAPID and decrypts; a fresh VAPID key pair for the Worker.
+const sms = await startSmsProvider();
+const push = await startPushService();
+const vapid = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+const vapidPublic = Buffer.concat([Buffer.from([4]), Buffer.from(vapid.x!, 'base64url'), Buffer.from(vapid.y!, 'base64url')]).toString('base64url');
+const notificationBindings = {
+  SMS_API_BASE_URL: sms.url,
+  SMS_ACCOUNT_SID: sms.accountSid,
+  SMS_AUTH_TOKEN: sms.authToken,
+  SMS_FROM: sms.from,
+  VAPID_PUBLIC_KEY: vapidPublic,
+  VAPID_PRIVATE_KEY: vapid.d!,
+  PUSH_ALLOW_HTTP: 'true',
+  // For the tests only: where to inspect what the local providers received.
+  TEST_SMS_PROVIDER_URL: sms.url,
+  TEST_PUSH_SERVICE_URL: push.url,
+};
+
 console.log(
   'STACK_READY ' +
     JSON.stringify({
-      bindings: { ...stack.bindings, ...payments, OAUTH_PROVIDERS: JSON.stringify(oauthProviders) },
+      bindings: { ...stack.bindings, ...payments, ...notificationBindings, OAUTH_PROVIDERS: JSON.stringify(oauthProviders) },
       ownerDatabaseUrl: stack.ownerDatabaseUrl,
       mongoUri: stack.mongoUri,
       oidc: { issuer: oidc.issuer, audience: 'test-client-id', privateJwk: oidc.privateJwk },
@@ -51,6 +73,8 @@ async function shutdown() {
   stopping = true;
   await oidc.stop();
   await stripeMock.stop();
+  await sms.stop();
+  await push.stop();
   await stack.stop();
   process.exit(0);
 }

@@ -13,6 +13,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ordersRoutes } from './routes/orders/orders.index.ts';
 import { paymentsRoutes } from './routes/payments/payments.index.ts';
+import { notificationsRoutes } from './routes/notifications/notifications.index.ts';
 import { productsRoutes } from './routes/products/products.index.ts';
 import { reviewsRoutes } from './routes/reviews/reviews.index.ts';
 import { usersRoutes } from './routes/users/users.index.ts';
@@ -53,6 +54,7 @@ export function createApp() {
   app.route(API_PREFIX, reviewsRoutes);
   app.route(API_PREFIX, ordersRoutes);
   app.route(API_PREFIX, paymentsRoutes);
+  app.route(API_PREFIX, notificationsRoutes);
   // The token verification keys, also at the conventional root location.
   app.route('/', jwksRoutes);
 

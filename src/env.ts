@@ -1,3 +1,4 @@
+import type { NotificationFeed } from './durable/notification-feed.ts';
 import type { OrderSaga } from './durable/order-saga.ts';
 import type { NotificationMessage } from './queues/notification-messages.ts';
 import type { RatingUpdateMessage } from './queues/rating-update-messages.ts';
@@ -53,7 +54,25 @@ export interface Env {
   /** base64 32-byte AES key sealing payments.gateway_response (secret). */
   PAYMENTS_ENCRYPTION_KEY: string;
 
+  /** Notification channels (all optional: an unconfigured channel is recorded SKIPPED, reason not-configured). */
+  /** Cloudflare Email Service (`[[send_email]] name = "EMAIL"`) and the sender address. */
+  EMAIL?: SendEmail;
+  EMAIL_FROM?: string;
+  EMAIL_FROM_NAME?: string;
+  /** SMS provider with Twilio's Messages API shape: base URL, account SID, auth token (secret), sender number. */
+  SMS_API_BASE_URL?: string;
+  SMS_ACCOUNT_SID?: string;
+  SMS_AUTH_TOKEN?: string;
+  SMS_FROM?: string;
+  /** Web Push VAPID key pair (base64url uncompressed public key, base64url private scalar; secret) and contact. */
+  VAPID_PUBLIC_KEY?: string;
+  VAPID_PRIVATE_KEY?: string;
+  VAPID_SUBJECT?: string;
+  /** "true" lets push subscriptions use http endpoints (local push services only). */
+  PUSH_ALLOW_HTTP?: string;
+
   ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
+  NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeed>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;
 

@@ -5,8 +5,9 @@ import { createLogger, errorFields } from './lib/logger.ts';
 import { consumeDeadLetters } from './queues/dead-letters.ts';
 import { consumeNotifications } from './queues/notifications.ts';
 import { consumeRatingUpdates } from './queues/rating-updates.ts';
-import { purgeExpiredNotifications } from './services/notifications.ts';
+import { purgeExpiredNotifications } from './services/notifications/index.ts';
 
+export { NotificationFeed } from './durable/notification-feed.ts';
 export { OrderSaga } from './durable/order-saga.ts';
 
 const app = createApp();

@@ -8,6 +8,9 @@ describe('admin API in the OpenAPI document', () => {
     const doc = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>> };
     const admin = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/admin/')).sort();
     expect(admin).toEqual([
+      '/api/v1/admin/notification-templates',
+      '/api/v1/admin/notification-templates/preview',
+      '/api/v1/admin/notification-templates/{type}/{channel}/{locale}',
       '/api/v1/admin/permissions',
       '/api/v1/admin/roles',
       '/api/v1/admin/roles/{name}/permissions',

@@ -68,9 +68,11 @@ describe('notifications queue', () => {
       const doc = await mongo
         .collection<{ channelStatus: Record<string, { status: string }> }>('notifications')
         .findOne({ tenantId: msg.tenantId, eventId: msg.eventId });
-      return doc && doc.channelStatus.EMAIL?.status === 'SENT' && doc.channelStatus.PUSH?.status === 'SENT' ? doc : null;
+      return doc && doc.channelStatus.EMAIL?.status !== 'PENDING' && doc.channelStatus.PUSH?.status !== 'PENDING' ? doc : null;
     });
     expect(stored).toMatchObject({ userId: msg.userId, type: 'ORDER_CONFIRMATION', read: false, priority: 'NORMAL' });
+    // A user id with no profile in the tenant has no address: nothing to send to (see notifications-delivery).
+    expect(stored.channelStatus).toMatchObject({ EMAIL: { status: 'SKIPPED', reason: 'no-profile' }, PUSH: { status: 'SKIPPED', reason: 'no-profile' } });
   });
 
   it('redelivery of the same message stores nothing twice', async () => {

@@ -259,4 +259,41 @@ export const mongoChangeSets: readonly ChangeSet[] = [
       { collection: 'products', key: { tenantId: 1, sku: 1 }, options: { name: 'tenantId_1_sku_1' } },
     ],
   },
+  {
+    id: '010-notification-templates-push-subscriptions',
+    order: 10,
+    description: 'notification_templates (one per tenant, type, channel, locale) and push_subscriptions (per user)',
+    collections: ['notification_templates', 'push_subscriptions'],
+    indexes: [
+      // services/notifications/templates.ts: PUT upserts on this key; the consumer reads a
+      // tenant's templates of the batch's types ({tenantId, type} prefix).
+      {
+        collection: 'notification_templates',
+        key: { tenantId: 1, type: 1, channel: 1, locale: 1 },
+        options: { name: 'tenantId_1_type_1_channel_1_locale_1', unique: true },
+      },
+      // services/notifications/push-subscriptions.ts: one document per browser endpoint in a
+      // tenant (registering again updates it), listed and sent to per user.
+      {
+        collection: 'push_subscriptions',
+        key: { tenantId: 1, endpoint: 1 },
+        options: { name: 'tenantId_1_endpoint_1', unique: true },
+      },
+      { collection: 'push_subscriptions', key: { tenantId: 1, userId: 1 }, options: { name: 'tenantId_1_userId_1' } },
+    ],
+  },
+  {
+    id: '011-known-devices',
+    order: 11,
+    description: 'known_devices (auth): sign-in fingerprints per user, for new-device security notifications',
+    collections: ['known_devices'],
+    indexes: [
+      // services/auth/devices.ts upserts on this key; the insert decides "new device".
+      {
+        collection: 'known_devices',
+        key: { tenantId: 1, userId: 1, fingerprint: 1 },
+        options: { name: 'tenantId_1_userId_1_fingerprint_1', unique: true },
+      },
+    ],
+  },
 ];

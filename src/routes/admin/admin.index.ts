@@ -1,3 +1,4 @@
+import { closeUserFeed } from '../../services/notifications/index.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import * as rbac from '../../services/admin/rbac.ts';
@@ -37,13 +38,17 @@ export const adminRoutes = createRouter()
     return c.json(await users.getUser(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id), 200);
   })
   .openapi(routes.lockUser, async (c) => {
-    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'lock'))!, 200);
+    const user = (await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'lock'))!;
+    await closeUserFeed(c.env, user.tenantId, user.id, 'account locked');
+    return c.json(user, 200);
   })
   .openapi(routes.unlockUser, async (c) => {
     return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'unlock'))!, 200);
   })
   .openapi(routes.suspendUser, async (c) => {
-    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'suspend'))!, 200);
+    const user = (await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'suspend'))!;
+    await closeUserFeed(c.env, user.tenantId, user.id, 'account suspended');
+    return c.json(user, 200);
   })
   .openapi(routes.activateUser, async (c) => {
     return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'activate'))!, 200);

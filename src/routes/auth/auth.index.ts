@@ -9,6 +9,7 @@ import { register, login } from '../../services/auth/accounts.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
 import { loadIdentityById, publicUser } from '../../services/auth/identity.ts';
 import { revokeSession, rotateRefreshToken } from '../../services/auth/sessions.ts';
+import { recordSignIn, signInClient } from '../../services/auth/devices.ts';
 import { signInWithProvider } from '../../services/auth/oauth.ts';
 import { resolveTenant } from '../../services/auth/tenants.ts';
 import { completeTfaLogin, disableTfa, enableTfa, setupTfa } from '../../services/auth/two-factor.ts';
@@ -43,11 +44,13 @@ export const authRoutes = createRouter()
     if (result.kind === 'tfa-required') {
       return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);
     }
+    await recordSignIn(c.env, stores, result.user, signInClient((n) => c.req.header(n)));
     return c.json({ user: result.user, tokens: result.tokens }, 200);
   })
   .openapi(routes.loginTfa, async (c) => {
     const { challengeToken, code } = c.req.valid('json');
     const result = await completeTfaLogin(c.env, c.get('stores'), challengeToken, code);
+    await recordSignIn(c.env, c.get('stores'), result.user, signInClient((n) => c.req.header(n)));
     return c.json({ user: result.user, tokens: result.tokens }, 200);
   })
   .openapi(routes.refresh, async (c) => {
@@ -67,7 +70,7 @@ export const authRoutes = createRouter()
   .openapi(routes.createApiKey, async (c) => {
     const principal = principalOf(c);
     if (principal.method !== 'token') throw problems.forbidden('API keys cannot create API keys.');
-    const created = await createApiKey(c.get('stores').pg('auth').db, principal, c.req.valid('json'));
+    const created = await createApiKey(c.get('stores').pg('auth').db, principal, c.req.valid('json'), c.env);
     return c.json(created, 201);
   })
   .openapi(routes.listApiKeys, async (c) => {
@@ -98,5 +101,6 @@ export const authRoutes = createRouter()
     if (result.kind === 'tfa-required') {
       return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);
     }
+    await recordSignIn(c.env, stores, result.user, signInClient((n) => c.req.header(n)));
     return c.json({ user: result.user, tokens: result.tokens }, 200);
   });

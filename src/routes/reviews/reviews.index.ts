@@ -9,7 +9,7 @@ import * as reviews from '../../services/reviews/reviews.ts';
 import * as routes from './reviews.routes.ts';
 
 function deps(c: Context<AppEnv>): ReviewDeps {
-  return { stores: c.get('stores'), ratingUpdates: c.env.RATING_UPDATES_QUEUE, logger: c.get('logger') };
+  return { stores: c.get('stores'), ratingUpdates: c.env.RATING_UPDATES_QUEUE, notifications: c.env.NOTIFICATIONS_QUEUE, logger: c.get('logger') };
 }
 
 /** Tenant of a public read: the caller's token, else X-Tenant-ID. */

@@ -10,6 +10,7 @@ import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword 
 import { Problem, problems } from '../../lib/problem.ts';
 import { deleteProfile, upsertProfile } from '../users/profiles.ts';
 import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
+import { announceLockout } from './security-events.ts';
 import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
 
@@ -103,7 +104,7 @@ export type LoginResult =
 type PasswordOutcome =
   | { kind: 'ok'; identity: Identity }
   | { kind: 'bad-credentials' }
-  | { kind: 'locked' }
+  | { kind: 'locked'; lockedNow?: { userId: string; at: Date } }
   | { kind: 'inactive' };
 
 const invalidCredentials = () =>
@@ -136,9 +137,9 @@ async function checkPassword(env: Env, stores: Stores, tenant: Tenant, login: st
           updatedAt: sql`now()`,
         })
         .where(eq(users.id, user.id))
-        .returning({ locked: users.accountLocked });
+        .returning({ locked: users.accountLocked, at: users.updatedAt });
       if (after?.locked) await revokeAllSessions(tx, user.id);
-      return after?.locked ? { kind: 'locked' } : { kind: 'bad-credentials' };
+      return after?.locked ? { kind: 'locked', lockedNow: { userId: user.id, at: after.at } } : { kind: 'bad-credentials' };
     }
     if (user.status !== 'ACTIVE') return { kind: 'inactive' };
     if (verdict.needsRehash) {
@@ -167,6 +168,8 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
     case 'bad-credentials':
       throw invalidCredentials();
     case 'locked':
+      // This attempt crossed the threshold (the lock happened now, exactly once): tell the owner.
+      if (outcome.lockedNow) await announceLockout(env, tenant.id, outcome.lockedNow.userId, outcome.lockedNow.at);
       throw accountLocked();
     case 'inactive':
       throw accountInactive();

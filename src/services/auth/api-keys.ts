@@ -1,3 +1,5 @@
+import type { Env } from '../../env.ts';
+import { notifySecurityEvent } from './security-events.ts';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
@@ -42,6 +44,7 @@ export async function createApiKey(
   db: Database,
   owner: Principal,
   input: { name: string; scopes: string[]; expiresInDays: number },
+  events?: Pick<Env, 'NOTIFICATIONS_QUEUE' | 'LOG_LEVEL'>,
 ): Promise<{ key: string; apiKey: ApiKeyView }> {
   const outside = input.scopes.filter((s) => !owner.permissions.includes(s));
   if (outside.length > 0) {
@@ -65,7 +68,18 @@ export async function createApiKey(
       })
       .returning(),
   );
-  return { key, apiKey: view(row!) };
+  const apiKey = view(row!);
+  // Tell the owner: a key they did not create is a compromised account.
+  if (events) {
+    await notifySecurityEvent(events, {
+      tenantId: owner.tenantId,
+      userId: owner.userId,
+      type: 'API_KEY_CREATED',
+      key: apiKey.id,
+      data: { keyName: apiKey.name, keyPrefix: apiKey.prefix ?? '' },
+    });
+  }
+  return { key, apiKey };
 }
 
 export async function listApiKeys(db: Database, owner: Principal): Promise<ApiKeyView[]> {

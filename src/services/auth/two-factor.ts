@@ -12,6 +12,7 @@ import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
 import { completeLogin, TFA_CHALLENGE, type LoginResult } from './accounts.ts';
 import { loadIdentityById } from './identity.ts';
 import type { Principal } from './principal.ts';
+import { announceLockout, notifySecurityEvent } from './security-events.ts';
 import { revokeAllSessions } from './sessions.ts';
 
 /**
@@ -46,16 +47,16 @@ async function loadTfaState(tx: Transaction, userId: string) {
  * Accepts `code` for the user at most once: the conditional UPDATE only moves the
  * last used step forward, so two concurrent submissions of one code cannot both pass.
  */
-async function consumeCode(env: Env, tx: Transaction, userId: string, sealed: string, lastStep: number | null, code: string): Promise<boolean> {
+async function consumeCode(env: Env, tx: Transaction, userId: string, sealed: string, lastStep: number | null, code: string): Promise<number | null> {
   const secret = await openSecret(await encryptionKey(env), sealed, userId);
   const verdict = await verifyTotp(secret, code, { lastUsedStep: lastStep });
-  if (!verdict.ok) return false;
+  if (!verdict.ok) return null;
   const updated = await tx
     .update(users)
     .set({ tfaLastUsedStep: verdict.step, updatedAt: sql`now()` })
     .where(and(eq(users.id, userId), or(isNull(users.tfaLastUsedStep), lt(users.tfaLastUsedStep, verdict.step))))
     .returning({ id: users.id });
-  return updated.length === 1;
+  return updated.length === 1 ? verdict.step : null;
 }
 
 export async function setupTfa(env: Env, stores: Stores, principal: Principal): Promise<{ secret: string; otpauthUrl: string }> {
@@ -71,22 +72,29 @@ export async function setupTfa(env: Env, stores: Stores, principal: Principal): 
 }
 
 export async function enableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
-  await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
+  const step = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
     const state = await loadTfaState(tx, principal.userId);
     if (state.tfaEnabled) throw problems.conflict('Two-factor authentication is already enabled.');
     if (!state.tfaSecret) throw problems.conflict('Call /auth/2fa/setup first.');
-    if (!(await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code))) throw invalidCode();
+    const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
+    if (used === null) throw invalidCode();
     await tx.update(users).set({ tfaEnabled: true }).where(eq(users.id, principal.userId));
+    return used;
   });
+  // The consumed TOTP step is unique per user: it names this change.
+  await notifySecurityEvent(env, { tenantId: principal.tenantId, userId: principal.userId, type: 'TFA_ENABLED', key: `${principal.userId}:${step}` });
 }
 
 export async function disableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
-  await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
+  const step = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
     const state = await loadTfaState(tx, principal.userId);
     if (!state.tfaEnabled || !state.tfaSecret) throw problems.conflict('Two-factor authentication is not enabled.');
-    if (!(await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code))) throw invalidCode();
+    const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
+    if (used === null) throw invalidCode();
     await tx.update(users).set({ tfaEnabled: false, tfaSecret: null, tfaLastUsedStep: null }).where(eq(users.id, principal.userId));
+    return used;
   });
+  await notifySecurityEvent(env, { tenantId: principal.tenantId, userId: principal.userId, type: 'TFA_DISABLED', key: `${principal.userId}:${step}` });
 }
 
 /**
@@ -103,19 +111,27 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
     if (identity.user.accountLocked) return { kind: 'locked' as const };
     const { tfaEnabled, tfaSecret, tfaLastUsedStep } = identity.user;
     if (!tfaEnabled || !tfaSecret) return { kind: 'invalid' as const };
-    if (await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) return { kind: 'ok' as const, identity };
+    if ((await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) !== null) return { kind: 'ok' as const, identity };
     const [after] = await tx
       .update(users)
-      .set({ failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`, accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${cfg.maxFailedLogins}` })
+      .set({
+        failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
+        accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${cfg.maxFailedLogins}`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(users.id, identity.user.id))
-      .returning({ locked: users.accountLocked });
-    if (after?.locked) await revokeAllSessions(tx, identity.user.id);
-    return { kind: after?.locked ? ('locked' as const) : ('bad-code' as const) };
+      .returning({ locked: users.accountLocked, at: users.updatedAt });
+    if (after?.locked) {
+      await revokeAllSessions(tx, identity.user.id);
+      return { kind: 'locked' as const, lockedNow: { userId: identity.user.id, at: after.at } };
+    }
+    return { kind: 'bad-code' as const };
   });
   switch (outcome.kind) {
     case 'invalid':
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
     case 'locked':
+      if ('lockedNow' in outcome && outcome.lockedNow) await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
       throw problems.locked('The account is locked after too many failed logins. Contact support.');
     case 'bad-code':
       throw new Problem(401, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.');

@@ -16,6 +16,7 @@ import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts'
 import type { Stores } from '../../db/stores.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RatingUpdateMessage } from '../../queues/rating-update-messages.ts';
+import type { NotificationQueue } from '../notifications/producers.ts';
 import type { Principal } from '../auth/principal.ts';
 
 export const REVIEW_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
@@ -97,6 +98,8 @@ export interface ReviewDeps {
   stores: Stores;
   /** env.RATING_UPDATES_QUEUE (or anything with its `send`). */
   ratingUpdates: Pick<Queue<RatingUpdateMessage>, 'send'>;
+  /** env.NOTIFICATIONS_QUEUE: authors hear about moderation and seller responses. */
+  notifications?: NotificationQueue;
   logger: Logger;
 }
 

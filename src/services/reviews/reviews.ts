@@ -4,6 +4,7 @@
  * in or out of the APPROVED set (or change its rating) queues a rating update for
  * the product (queues/rating-updates.ts recomputes it from the APPROVED reviews).
  */
+import { notifyAuthor } from './notifications.ts';
 import { ObjectId } from 'bson';
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
@@ -272,6 +273,7 @@ export async function moderateReview(
   }
   const updated = await casUpdate(mongo, doc, fields);
   await requestRatingUpdate(deps, doc.tenantId, doc.productId, approve ? 'approved' : 'rejected');
+  await notifyAuthor(deps, updated, approve ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED');
   return fullReviewView(updated);
 }
 
@@ -285,5 +287,6 @@ export async function respondToReview(deps: ReviewDeps, principal: Principal, id
     sellerResponse: { message, respondedAt: now, respondedBy: principal.userId },
     updatedAt: now,
   });
+  await notifyAuthor(deps, updated, 'REVIEW_RESPONSE');
   return fullReviewView(updated);
 }

@@ -1,0 +1,80 @@
+import { createRouter } from '../../lib/create-router.ts';
+import { Problem, problems } from '../../lib/problem.ts';
+import { principalOf } from '../../middleware/auth.ts';
+import { feedOf } from '../../durable/notification-feed.ts';
+import * as notifications from '../../services/notifications/index.ts';
+import * as routes from './notifications.routes.ts';
+
+const streamPath = (url: string) => new URL(url).pathname.replace(/\/ticket\/?$/, '');
+
+/** The caller's notifications, push subscriptions and live feed; staff template management. */
+export const notificationsRoutes = createRouter()
+  .openapi(routes.listNotifications, async (c) => {
+    return c.json(await notifications.listNotifications(c.get('stores').mongo(), principalOf(c), c.req.valid('query')), 200);
+  })
+  .openapi(routes.unreadCount, async (c) => {
+    return c.json({ unread: await notifications.unreadCount(c.get('stores').mongo(), principalOf(c)) }, 200);
+  })
+  .openapi(routes.markAllRead, async (c) => {
+    return c.json({ marked: await notifications.markAllRead(c.get('stores').mongo(), principalOf(c)) }, 200);
+  })
+  .openapi(routes.markRead, async (c) => {
+    return c.json(await notifications.markRead(c.get('stores').mongo(), principalOf(c), c.req.valid('param').id), 200);
+  })
+  .openapi(routes.deleteNotification, async (c) => {
+    await notifications.deleteNotification(c.get('stores').mongo(), principalOf(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(routes.streamTicket, async (c) => {
+    const grant = notifications.bearerGrant(principalOf(c), c.req.header('authorization'));
+    const { ticket, expiresIn } = await notifications.issueStreamTicket(c.env, grant);
+    return c.json({ ticket, expiresIn, url: `${streamPath(c.req.url)}?ticket=${encodeURIComponent(ticket)}` }, 201);
+  })
+  .openapi(routes.stream, async (c) => {
+    const { ticket } = c.req.valid('query');
+    const grant = ticket ? await notifications.redeemStreamTicket(c.env, ticket) : notifications.bearerGrant(c.get('principal'), c.req.header('authorization'));
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+      throw new Problem(426, 'upgrade-required', 'Upgrade required', 'Open this URL as a WebSocket.');
+    }
+    const headers: Record<string, string> = { upgrade: 'websocket', 'x-feed-expires-at': String(grant.expiresAt) };
+    if (grant.ticketId) headers['x-feed-ticket-id'] = grant.ticketId;
+    const res = await feedOf(c.env, grant.tenantId, grant.userId).fetch('https://feed/connect', { headers });
+    if (res.status !== 101) throw problems.unauthorized(await res.text());
+    return res as never;
+  })
+  .openapi(routes.registerPushSubscription, async (c) => {
+    const body = c.req.valid('json');
+    const { subscription, created } = await notifications.registerSubscription(
+      c.get('stores').mongo(),
+      principalOf(c),
+      { endpoint: body.endpoint, keys: body.keys, userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null },
+      c.env.PUSH_ALLOW_HTTP === 'true',
+    );
+    return c.json(subscription, created ? 201 : 200);
+  })
+  .openapi(routes.listPushSubscriptions, async (c) => {
+    const data = await notifications.listSubscriptions(c.get('stores').mongo(), principalOf(c));
+    return c.json({ data, vapidPublicKey: c.env.VAPID_PUBLIC_KEY ?? null }, 200);
+  })
+  .openapi(routes.deletePushSubscription, async (c) => {
+    await notifications.deleteSubscription(c.get('stores').mongo(), principalOf(c), c.req.valid('param').id);
+    return c.body(null, 204);
+  })
+  .openapi(routes.listTemplates, async (c) => {
+    return c.json({ data: await notifications.listTemplates(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('query')) }, 200);
+  })
+  .openapi(routes.getTemplate, async (c) => {
+    return c.json(await notifications.getTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('param')), 200);
+  })
+  .openapi(routes.putTemplate, async (c) => {
+    const principal = principalOf(c);
+    const { template, created } = await notifications.putTemplate(c.get('stores').mongo(), principal.tenantId, principal.userId, c.req.valid('param'), c.req.valid('json'));
+    return c.json(template, created ? 201 : 200);
+  })
+  .openapi(routes.deleteTemplate, async (c) => {
+    await notifications.deleteTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('param'));
+    return c.body(null, 204);
+  })
+  .openapi(routes.previewTemplate, async (c) => {
+    return c.json(await notifications.previewTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('json')), 200);
+  });

@@ -1,0 +1,70 @@
+/**
+ * Sign-ins from a new device or network. A device is a coarse fingerprint: the client's
+ * network (IPv4 /24, IPv6 /48, from `CF-Connecting-IP`, which Cloudflare sets) and its
+ * browser family + OS from the User-Agent. Known fingerprints live in the auth service's
+ * Mongo collection `known_devices` (unique per tenant + user + fingerprint, changeset 011).
+ * The first device of an account is not "new"; any later unseen fingerprint sends one
+ * NEW_SIGN_IN (event id = the fingerprint, so the same device is announced once).
+ */
+import type { Env } from '../../env.ts';
+import type { Stores } from '../../db/stores.ts';
+import { sha256Hex } from '../../lib/bytes.ts';
+import { createLogger, errorFields } from '../../lib/logger.ts';
+import { notifySecurityEvent } from './security-events.ts';
+
+export interface SignInClient {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export function networkOf(ip: string | null): string {
+  if (!ip) return 'unknown network';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
+  if (ip.includes(':')) {
+    const groups = ip.split('::')[0]!.split(':').filter(Boolean);
+    return `${groups.slice(0, 3).join(':')}::/48`;
+  }
+  return 'unknown network';
+}
+
+export function deviceOf(ua: string | null): string {
+  if (!ua) return 'unknown device';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : /curl\//.test(ua) ? 'curl' : 'other browser';
+  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'other OS';
+  return `${browser} on ${os}`;
+}
+
+/**
+ * Records the sign-in's device; announces it when the account has signed in from others before.
+ * Best effort: the sign-in has succeeded; a store failure is logged and never fails it.
+ */
+export async function recordSignIn(env: Env, stores: Stores, user: { id: string; tenantId: string }, client: SignInClient): Promise<{ newDevice: boolean }> {
+  try {
+    return await recordDevice(env, stores, user, client);
+  } catch (err) {
+    createLogger(env.LOG_LEVEL).error('sign-in device not recorded', { userId: user.id, ...errorFields(err) });
+    return { newDevice: false };
+  }
+}
+
+async function recordDevice(env: Env, stores: Stores, user: { id: string; tenantId: string }, client: SignInClient): Promise<{ newDevice: boolean }> {
+  const network = networkOf(client.ip);
+  const device = deviceOf(client.userAgent);
+  const fingerprint = (await sha256Hex(`${network}|${device}`)).slice(0, 32);
+  const known = stores.mongo().collection('known_devices');
+  const now = new Date();
+  const res = await known.updateOne(
+    { tenantId: user.tenantId, userId: user.id, fingerprint },
+    { $set: { lastSeenAt: now }, $setOnInsert: { tenantId: user.tenantId, userId: user.id, fingerprint, network, device, firstSeenAt: now } },
+    { upsert: true },
+  );
+  if (res.upsertedId === undefined) return { newDevice: false };
+  const others = await known.find({ tenantId: user.tenantId, userId: user.id, fingerprint: { $ne: fingerprint } }, { projection: { _id: 1 }, limit: 1 });
+  if (others.length === 0) return { newDevice: false };
+  await notifySecurityEvent(env, { tenantId: user.tenantId, userId: user.id, type: 'NEW_SIGN_IN', key: `${user.id}:${fingerprint}`, data: { network, device } });
+  return { newDevice: true };
+}
+
+export function signInClient(header: (name: string) => string | undefined): SignInClient {
+  return { ip: header('cf-connecting-ip') ?? null, userAgent: header('user-agent')?.slice(0, 500) ?? null };
+}

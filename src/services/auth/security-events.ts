@@ -1,0 +1,44 @@
+/**
+ * Security notifications to the account owner (always e-mailed and shown in-app, whatever
+ * the preferences: see services/notifications/plan.ts). Each event id is derived from the
+ * change it announces (the TOTP step that was consumed, the API key id, the lock time, the
+ * device fingerprint), so a re-sent event is stored and delivered once.
+ */
+import type { Env } from '../../env.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { closeUserFeed } from '../notifications/feed.ts';
+import { notify } from '../notifications/producers.ts';
+import type { SECURITY_TYPES } from '../notifications/model.ts';
+
+export type SecurityEventType = (typeof SECURITY_TYPES)[number];
+
+export interface SecurityEvent {
+  tenantId: string;
+  userId: string;
+  type: SecurityEventType;
+  /** Unique per occurrence and stable for it: the notification's eventId. */
+  key: string;
+  data?: Record<string, string>;
+}
+
+export function notifySecurityEvent(env: Pick<Env, 'NOTIFICATIONS_QUEUE' | 'LOG_LEVEL'>, event: SecurityEvent): Promise<void> {
+  return notify(env.NOTIFICATIONS_QUEUE, createLogger(env.LOG_LEVEL, { securityEvent: event.type }), {
+    eventId: `security:${event.type.toLowerCase()}:${event.key}`.slice(0, 100),
+    tenantId: event.tenantId,
+    userId: event.userId,
+    type: event.type,
+    channels: ['EMAIL', 'IN_APP'],
+    priority: 'HIGH',
+    data: event.data ?? {},
+    ttlDays: 90,
+  });
+}
+
+/**
+ * The account was locked just now (the failed password or 2FA code that crossed
+ * MAX_FAILED_LOGINS): tell the owner once (the lock time names the event) and close their feed.
+ */
+export async function announceLockout(env: Env, tenantId: string, userId: string, lockedAt: Date): Promise<void> {
+  await notifySecurityEvent(env, { tenantId, userId, type: 'ACCOUNT_LOCKED', key: `${userId}:${lockedAt.getTime()}` });
+  await closeUserFeed(env, tenantId, userId, 'account locked');
+}

@@ -1,0 +1,72 @@
+/**
+ * The caller's Web Push subscriptions (`push_subscriptions`, unique per tenant + endpoint,
+ * changeset 010). Registering an endpoint again (same browser) updates its keys and owner.
+ * The endpoint is a URL the Worker will POST to: https only, unless the deployment allows
+ * http (local push services in development and tests).
+ */
+import { ObjectId } from 'bson';
+import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
+import { problems } from '../../lib/problem.ts';
+import { notificationErrors } from './errors.ts';
+import type { PushKeys } from './channels/web-push.ts';
+
+export const MAX_SUBSCRIPTIONS_PER_USER = 20;
+
+export interface PushSubscriptionDocument {
+  _id: ObjectId;
+  tenantId: string;
+  userId: string;
+  endpoint: string;
+  keys: PushKeys;
+  userAgent: string | null;
+  createdAt: Date;
+}
+
+export const subscriptionsOf = (mongo: DataApiClient): DataApiCollection<PushSubscriptionDocument> =>
+  mongo.collection<PushSubscriptionDocument>('push_subscriptions');
+
+export function subscriptionView(doc: PushSubscriptionDocument) {
+  return { id: doc._id.toHexString(), endpoint: doc.endpoint, userAgent: doc.userAgent ?? null, createdAt: doc.createdAt.toISOString() };
+}
+export type SubscriptionView = ReturnType<typeof subscriptionView>;
+
+interface Owner {
+  tenantId: string;
+  userId: string;
+}
+
+export async function registerSubscription(
+  mongo: DataApiClient,
+  owner: Owner,
+  input: { endpoint: string; keys: PushKeys; userAgent?: string | null },
+  allowHttp: boolean,
+): Promise<{ subscription: SubscriptionView; created: boolean }> {
+  const url = new URL(input.endpoint);
+  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
+    throw problems.validation([{ field: 'body.endpoint', message: 'must be an https URL' }]);
+  }
+  const subs = subscriptionsOf(mongo);
+  const count = await subs.find({ tenantId: owner.tenantId, userId: owner.userId }, { projection: { _id: 1 }, limit: MAX_SUBSCRIPTIONS_PER_USER + 1 });
+  const filter = { tenantId: owner.tenantId, endpoint: input.endpoint };
+  if (count.length >= MAX_SUBSCRIPTIONS_PER_USER && !(await subs.findOne({ ...filter, userId: owner.userId }))) {
+    throw problems.conflict(`At most ${MAX_SUBSCRIPTIONS_PER_USER} push subscriptions per user.`);
+  }
+  const res = await subs.updateOne(
+    filter,
+    { $set: { userId: owner.userId, keys: input.keys, userAgent: input.userAgent ?? null }, $setOnInsert: { createdAt: new Date() } },
+    { upsert: true },
+  );
+  const doc = await subs.findOne(filter);
+  if (!doc) throw new Error('push subscription vanished after upsert');
+  return { subscription: subscriptionView(doc), created: res.upsertedId !== undefined };
+}
+
+export async function listSubscriptions(mongo: DataApiClient, owner: Owner): Promise<SubscriptionView[]> {
+  const docs = await subscriptionsOf(mongo).find({ tenantId: owner.tenantId, userId: owner.userId }, { sort: { createdAt: -1 }, limit: MAX_SUBSCRIPTIONS_PER_USER });
+  return docs.map(subscriptionView);
+}
+
+export async function deleteSubscription(mongo: DataApiClient, owner: Owner, id: string): Promise<void> {
+  const { deletedCount } = await subscriptionsOf(mongo).deleteOne({ tenantId: owner.tenantId, userId: owner.userId, _id: new ObjectId(id) });
+  if (deletedCount === 0) throw notificationErrors.subscriptionNotFound();
+}

@@ -1,0 +1,49 @@
+/**
+ * Who may open the live feed, and until when. A socket lives as long as the access token it
+ * was opened with: the `Authorization: Bearer` token itself, or a ticket (browsers cannot set
+ * headers on a WebSocket) minted from one by `POST /notifications/stream/ticket`: a signed,
+ * 60-second, single-use (its jti is spent in the user's feed object) token that carries the
+ * access token's expiry. API keys have no expiry and cannot open the feed.
+ */
+import { decodeJwt } from 'jose';
+import type { Env } from '../../env.ts';
+import { authConfig } from '../../lib/config.ts';
+import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
+import { problems } from '../../lib/problem.ts';
+import type { Principal } from '../auth/principal.ts';
+
+export const STREAM_TICKET = 'stream-ticket';
+export const STREAM_TICKET_TTL_SECONDS = 60;
+
+export interface StreamGrant {
+  tenantId: string;
+  userId: string;
+  /** Epoch ms: the socket closes then. */
+  expiresAt: number;
+  /** A ticket's id, spent on first use. */
+  ticketId?: string;
+}
+
+/** The expiry of the bearer token that authenticated this request. */
+export function bearerGrant(principal: Principal | undefined, authorization: string | undefined): StreamGrant {
+  if (!principal) throw problems.unauthorized('The feed needs an access token (Authorization header or ?ticket=).');
+  if (principal.method !== 'token' || !authorization) throw problems.unauthorized('The feed needs an access token; API keys cannot open it.');
+  const { exp } = decodeJwt(authorization.split(' ', 2)[1] ?? ''); // verified by the auth middleware already
+  if (typeof exp !== 'number') throw problems.unauthorized('The token is invalid.');
+  return { tenantId: principal.tenantId, userId: principal.userId, expiresAt: exp * 1000 };
+}
+
+export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{ ticket: string; expiresIn: number }> {
+  const cfg = authConfig(env);
+  const ttl = Math.max(1, Math.min(STREAM_TICKET_TTL_SECONDS, Math.floor((grant.expiresAt - Date.now()) / 1000)));
+  const ticket = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), STREAM_TICKET, grant.userId, { tid: grant.tenantId, tokenExp: grant.expiresAt }, { ...cfg, ttlSeconds: ttl });
+  return { ticket, expiresIn: ttl };
+}
+
+export async function redeemStreamTicket(env: Env, ticket: string): Promise<StreamGrant> {
+  const cfg = authConfig(env);
+  const payload = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), STREAM_TICKET, ticket, cfg);
+  const { tid, tokenExp, jti } = payload as typeof payload & { tid?: unknown; tokenExp?: unknown };
+  if (typeof tid !== 'string' || typeof tokenExp !== 'number' || typeof jti !== 'string') throw problems.unauthorized('The ticket is invalid.');
+  return { tenantId: tid, userId: payload.sub, expiresAt: tokenExp, ticketId: jti };
+}

@@ -1,0 +1,27 @@
+/**
+ * What a review's author is told: approval or rejection, and a seller response. The event id
+ * names the review and the version the change produced, so a message re-sent for the same
+ * change is stored and delivered once, while a later change is a new event.
+ */
+import { notify } from '../notifications/producers.ts';
+import { findProduct, type ReviewDeps, type ReviewDocument } from './model.ts';
+
+type ReviewEvent = 'REVIEW_APPROVED' | 'REVIEW_REJECTED' | 'REVIEW_RESPONSE';
+
+export async function notifyAuthor(deps: ReviewDeps, review: ReviewDocument, type: ReviewEvent): Promise<void> {
+  if (!deps.notifications) return;
+  const product = await findProduct(deps.stores.mongo(), review.tenantId, review.productId).catch(() => null);
+  const productName = product?.name ?? 'the product';
+  const reviewId = review._id.toHexString();
+  const data: Record<string, string> = { reviewId, productId: review.productId, productName };
+  if (type === 'REVIEW_REJECTED' && review.moderationNote) data.note = review.moderationNote;
+  if (type === 'REVIEW_RESPONSE' && review.sellerResponse) data.response = review.sellerResponse.message;
+  await notify(deps.notifications, deps.logger, {
+    eventId: `review:${reviewId}:${type.toLowerCase()}:v${review.version}`,
+    tenantId: review.tenantId,
+    userId: review.userId,
+    type,
+    channels: ['EMAIL', 'PUSH', 'IN_APP'],
+    data,
+  });
+}
