@@ -17,6 +17,9 @@ function fromPostgres(err: unknown): Problem | undefined {
       return problems.conflict('A resource with the same unique value already exists.');
     case '23503':
       return problems.conflict('The request refers to a resource that does not exist or is still in use.');
+    case '22021': // a character the database encoding cannot hold (U+0000 in text)
+    case '22P05': // the same inside jsonb
+      return problems.validation([], 'The request holds a character that cannot be stored (U+0000).');
     case '40001':
     case '40P01':
       return problems.conflict('The resource was changed concurrently; retry the request.');

@@ -142,7 +142,11 @@ export const ProductListQuery = z
   })
   .strict()
   .superRefine((q, ctx) => {
-    if (q.minPrice !== undefined && q.maxPrice !== undefined && parseMoney(q.minPrice) > parseMoney(q.maxPrice)) {
+    // zod runs object refinements even when a field failed its own checks: compare only amounts that parsed.
+    const amount = (v: string | undefined) => (v !== undefined && MONEY_PATTERN.test(v) ? parseMoney(v) : undefined);
+    const min = amount(q.minPrice);
+    const max = amount(q.maxPrice);
+    if (min !== undefined && max !== undefined && min > max) {
       ctx.addIssue({ code: 'custom', path: ['maxPrice'], message: 'must be greater than or equal to minPrice' });
     }
   });
