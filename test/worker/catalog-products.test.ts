@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProduct, fields, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
-import { call } from './helpers.ts';
+import { call, problemOf } from './helpers.ts';
 
 interface Page {
   data: Product[];
@@ -455,6 +455,34 @@ describe('products: working', () => {
     const [a, b] = [(await first.json()) as Product, (await again.json()) as Product];
     expect(b.id).toBe(a.id);
     const all = (await (await send(manager, 'GET', `${P}?status=DRAFT&q=once`)).json()) as Page;
+    expect(all.data).toHaveLength(1);
+  });
+
+  it('the same Idempotency-Key with a different body: 422, nothing created; key order does not matter', async () => {
+    const { manager } = await shop();
+    const headers = { 'idempotency-key': `key-${crypto.randomUUID()}` };
+    const first = await send(manager, 'POST', P, { body: { name: 'Keyed', price: '3.00', stockQuantity: 2 }, headers });
+    expect(first.status).toBe(201);
+    const reordered = await send(manager, 'POST', P, { body: { stockQuantity: 2, price: '3.00', name: 'Keyed' }, headers });
+    expect(reordered.status).toBe(201);
+    expect(reordered.headers.get('idempotent-replayed')).toBe('true');
+    const other = await send(manager, 'POST', P, { body: { name: 'Keyed', price: '4.00', stockQuantity: 2 }, headers });
+    expect(other.status).toBe(422);
+    expect((await problemOf(other)).type).toMatch(/idempotency-key-reused$/);
+    const all = (await (await send(manager, 'GET', `${P}?status=DRAFT&q=keyed`)).json()) as Page;
+    expect(all.data.map((p) => p.price)).toEqual(['3.00']);
+  });
+
+  it('concurrent creates with one key and different bodies: one product, the other request 422 or 409', async () => {
+    const { manager } = await shop();
+    const headers = { 'idempotency-key': `key-${crypto.randomUUID()}` };
+    const results = await Promise.all(
+      ['1.00', '2.00', '3.00'].map((price) => send(manager, 'POST', P, { body: { name: 'Raced', price }, headers })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.every((s) => s === 201 || s === 422 || s === 409)).toBe(true);
+    const all = (await (await send(manager, 'GET', `${P}?status=DRAFT&q=raced`)).json()) as Page;
     expect(all.data).toHaveLength(1);
   });
 });

@@ -42,6 +42,8 @@ export type ProductDoc = Partial<ProductProjection> & {
   reviewCount?: number;
   /** The highest version a command has started to append (see markPending). */
   pendingVersion?: number;
+  /** Fingerprint of the create request whose Idempotency-Key made this id (src/lib/idempotency.ts). */
+  requestFingerprint?: string;
 };
 
 /** A product as the API shows it: the event-sourced state plus the rating fields of the review service. */

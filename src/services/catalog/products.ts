@@ -12,6 +12,7 @@ import { ObjectId } from 'bson';
 import type { DataApiClient, Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
+import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { problems } from '../../lib/problem.ts';
 import { adjustCategoryCounts, categoryRef, categoryRefs, recountProductCounts, subtreeIds } from './categories.ts';
 import {
@@ -280,7 +281,9 @@ async function idempotentProductId(ctx: CatalogContext, key: string): Promise<Ob
  * Creates a product. The slug (given, or from name + brand) is reserved first by
  * inserting a version-0 document (the unique {tenantId, slug} index decides; a taken
  * generated slug gets the next `-N` suffix), then ProductCreatedEvent v1 is appended
- * and projected. With an Idempotency-Key, a retry returns the product made by the first call.
+ * and projected. With an Idempotency-Key, a retry returns the product made by the first
+ * call; the reservation records the request's fingerprint, so the same key with a
+ * different request is 422 (src/lib/idempotency.ts).
  */
 export async function createProduct(
   ctx: CatalogContext,
@@ -290,12 +293,19 @@ export async function createProduct(
   const products = ctx.mongo.collection(PRODUCTS);
   const _id = opts.idempotencyKey ? await idempotentProductId(ctx, opts.idempotencyKey) : new ObjectId();
   const id = _id.toHexString();
-  const replay = async () => {
+  const fingerprint = opts.idempotencyKey ? await requestFingerprint('POST /products', input) : undefined;
+  const reservation = () =>
+    ctx.mongo.collection<ProductDoc>(PRODUCTS).findOne({ _id, tenantId: ctx.tenantId }, { projection: { _id: 1, requestFingerprint: 1 } });
+  const replay = async (stored: Pick<ProductDoc, 'requestFingerprint'> | null) => {
+    assertSameRequest(stored?.requestFingerprint, fingerprint!);
     const existing = await loadProduct(ctx.mongo, ctx.tenantId, { id });
     if (!existing) throw problems.conflict('A request with this Idempotency-Key is still in progress; retry later.');
     return { record: existing, replayed: true };
   };
-  if (opts.idempotencyKey && (await products.findOne({ _id, tenantId: ctx.tenantId }, { projection: { _id: 1 } }))) return replay();
+  if (opts.idempotencyKey) {
+    const stored = await reservation();
+    if (stored) return replay(stored);
+  }
 
   const compareAtPriceMinor = input.compareAtPriceMinor ?? null;
   assertPrices(input.priceMinor, compareAtPriceMinor);
@@ -312,11 +322,24 @@ export async function createProduct(
     const candidate = input.slug ?? (await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
     try {
       // The reservation: invisible to every list (no status) and read as "not found" until v1 exists.
-      await products.insertOne({ _id, tenantId: ctx.tenantId, slug: candidate, version: 0, pendingVersion: 1, averageRating: 0, reviewCount: 0, deletedAt: null });
+      await products.insertOne({
+        _id,
+        tenantId: ctx.tenantId,
+        slug: candidate,
+        version: 0,
+        pendingVersion: 1,
+        averageRating: 0,
+        reviewCount: 0,
+        deletedAt: null,
+        ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
+      });
       slug = candidate;
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      if (opts.idempotencyKey && (await products.findOne({ _id, tenantId: ctx.tenantId }, { projection: { _id: 1 } }))) return replay();
+      if (opts.idempotencyKey) {
+        const stored = await reservation();
+        if (stored) return replay(stored);
+      }
       if (input.slug) throw catalogProblems.field(409, 'body.slug', `slug '${input.slug}' is taken`);
     }
   }
@@ -343,7 +366,7 @@ export async function createProduct(
   try {
     await appendEvent(ctx.mongo, event);
   } catch (err) {
-    if (err instanceof VersionConflictError && opts.idempotencyKey) return replay();
+    if (err instanceof VersionConflictError && opts.idempotencyKey) return replay(await reservation());
     // Give the slug back (best effort); a leftover reservation is harmless.
     await products.deleteOne({ _id, tenantId: ctx.tenantId, version: 0 }).catch(() => undefined);
     throw err;
