@@ -1,9 +1,8 @@
-import type { Context } from 'hono';
 import { createRouter } from '../../lib/create-router.ts';
-import type { AppEnv } from '../../lib/types.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing } from '../../lib/jwt.ts';
 import { principalOf } from '../../middleware/auth.ts';
+import { tenantOfRequest } from '../../middleware/tenant.ts';
 import { problems } from '../../lib/problem.ts';
 import { register, login } from '../../services/auth/accounts.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
@@ -11,16 +10,9 @@ import { loadIdentityById, publicUser } from '../../services/auth/identity.ts';
 import { revokeSession, rotateRefreshToken } from '../../services/auth/sessions.ts';
 import { recordSignIn, signInClient } from '../../services/auth/devices.ts';
 import { signInWithProvider } from '../../services/auth/oauth.ts';
-import { resolveTenant } from '../../services/auth/tenants.ts';
 import { completeTfaLogin, disableTfa, enableTfa, setupTfa } from '../../services/auth/two-factor.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import * as routes from './auth.routes.ts';
-
-/** The tenant of an unauthenticated call: X-Tenant-ID, else the host the request was sent to. */
-function tenantOfRequest(c: Context<AppEnv>) {
-  const host = c.req.header('host') ?? new URL(c.req.url).host;
-  return resolveTenant(c.get('stores').pg('auth').db, c.req.header('x-tenant-id'), host);
-}
 
 export const jwksRoutes = createRouter().openapi(routes.jwks, async (c) => {
   const ring = await keyRing(c.env.JWT_SIGNING_KEYS);

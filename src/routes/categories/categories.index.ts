@@ -11,14 +11,14 @@ categoriesRoutes.use('/categories/*', dataApiCallsHeader);
 
 categoriesRoutes
   .openapi(routes.tree, async (c) => {
-    const reader = readerOf(c);
+    const reader = await readerOf(c);
     const includeInactive = c.req.valid('query').includeInactive === 'true';
     if (includeInactive && !reader.staff) throw problems.forbidden('Only staff (write:products) may see inactive categories.');
     const data = await categories.categoryTree(c.get('stores').mongo(), reader.tenantId, { includeInactive });
     return c.json({ data }, 200);
   })
   .openapi(routes.getCategory, async (c) => {
-    const reader = readerOf(c);
+    const reader = await readerOf(c);
     const detail = await categories.getCategory(c.get('stores').mongo(), reader.tenantId, c.req.valid('param').slug, {
       includeInactive: reader.staff,
     });

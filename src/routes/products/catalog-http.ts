@@ -2,24 +2,18 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../lib/types.ts';
 import { problems } from '../../lib/problem.ts';
+import { tenantIdOfRequest } from '../../middleware/tenant.ts';
 import { catalogProblems, type CatalogContext } from '../../services/catalog/common.ts';
 import type { Reader } from '../../services/catalog/products.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * The tenant of a read: the token's tenant when authenticated (a X-Tenant-ID header
- * is then ignored), else X-Tenant-ID, which anonymous reads must send (a UUID).
- * Staff = holds write:products (sees drafts, may filter by status).
+ * The reader of a catalog read: the request's tenant (middleware/tenant.ts: credentials,
+ * else X-Tenant-ID, else the tenant domain in Host); staff = holds write:products
+ * (sees drafts, may filter by status).
  */
-export function readerOf(c: Context<AppEnv>): Reader {
+export async function readerOf(c: Context<AppEnv>): Promise<Reader> {
   const principal = c.get('principal');
-  if (principal) return { tenantId: principal.tenantId, staff: principal.permissions.includes('write:products') };
-  const header = c.req.header('x-tenant-id');
-  if (!header || !UUID.test(header)) {
-    throw catalogProblems.field(400, 'header.x-tenant-id', header ? 'must be a UUID' : 'anonymous requests must name the tenant');
-  }
-  return { tenantId: header.toLowerCase(), staff: false };
+  return { tenantId: await tenantIdOfRequest(c), staff: principal?.permissions.includes('write:products') ?? false };
 }
 
 /** Context of a command by the authenticated caller (routes put auth middleware first). */

@@ -14,7 +14,7 @@ productsRoutes.use('/products/*', dataApiCallsHeader);
 
 productsRoutes
   .openapi(routes.listProducts, async (c) => {
-    const reader = readerOf(c);
+    const reader = await readerOf(c);
     const q = c.req.valid('query');
     if (q.status && !reader.staff) throw problems.forbidden('Only staff (write:products) may filter by status.');
     const page = await products.listProducts(c.get('stores').mongo(), reader, {
@@ -31,7 +31,7 @@ productsRoutes
     return c.json(page, 200);
   })
   .openapi(routes.getProduct, async (c) => {
-    const record = await products.getProduct(c.get('stores').mongo(), readerOf(c), c.req.valid('param').idOrSlug);
+    const record = await products.getProduct(c.get('stores').mongo(), await readerOf(c), c.req.valid('param').idOrSlug);
     const etag = etagOf(record.version);
     c.header('etag', etag);
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { createRouter } from '../../lib/create-router.ts';
-import { problems } from '../../lib/problem.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
+import { tenantIdOfRequest } from '../../middleware/tenant.ts';
 import { reportReview, voteOnReview } from '../../services/reviews/engagement.ts';
 import type { ReviewDeps } from '../../services/reviews/model.ts';
 import * as reviews from '../../services/reviews/reviews.ts';
@@ -10,14 +10,6 @@ import * as routes from './reviews.routes.ts';
 
 function deps(c: Context<AppEnv>): ReviewDeps {
   return { stores: c.get('stores'), ratingUpdates: c.env.RATING_UPDATES_QUEUE, notifications: c.env.NOTIFICATIONS_QUEUE, logger: c.get('logger') };
-}
-
-/** Tenant of a public read: the caller's token, else X-Tenant-ID. */
-function readTenant(c: Context<AppEnv>, header: string | undefined): string {
-  const principal = c.get('principal');
-  if (principal) return principal.tenantId;
-  if (header) return header;
-  throw problems.validation([{ field: 'header.x-tenant-id', message: 'required without credentials' }]);
 }
 
 /**
@@ -34,7 +26,7 @@ const etagOf = (version: number) => `"${version}"`;
 
 export const reviewsRoutes = createRouter()
   .openapi(routes.listProductReviews, async (c) => {
-    const tenantId = readTenant(c, c.req.valid('header')['x-tenant-id']);
+    const tenantId = await tenantIdOfRequest(c);
     const page = await reviews.listProductReviews(deps(c), tenantId, c.req.valid('param').id, c.req.valid('query'));
     return c.json(page, 200);
   })
@@ -48,7 +40,7 @@ export const reviewsRoutes = createRouter()
     return c.json(await reviews.listReviewsForModeration(deps(c), principalOf(c).tenantId, c.req.valid('query')), 200);
   })
   .openapi(routes.getReview, async (c) => {
-    const tenantId = readTenant(c, c.req.valid('header')['x-tenant-id']);
+    const tenantId = await tenantIdOfRequest(c);
     const { review, version } = await reviews.getReview(deps(c), tenantId, c.get('principal'), c.req.valid('param').id);
     c.header('etag', etagOf(version));
     return c.json(review, 200);

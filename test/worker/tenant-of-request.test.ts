@@ -1,0 +1,84 @@
+/**
+ * One tenant-of-request resolution for every route (src/middleware/tenant.ts):
+ * credentials > X-Tenant-ID > the tenant whose domain is the Host.
+ */
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createProduct, PRODUCTS } from './catalog-helpers.ts';
+import { problemOf } from './helpers.ts';
+import { createTenant, grantRole, PASSWORD, registerUser } from './identity-helpers.ts';
+import { insertProduct, moderate, postReview, reviewsOf } from './reviews-helpers.ts';
+import { testStores } from './stores.ts';
+
+/** A request addressed to `host` (the URL's host; workerd passes no separate Host header). */
+function at(host: string, path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`http://${host}${path}`, init));
+}
+
+async function shopWithDomain() {
+  const domain = `shop-${crypto.randomUUID().slice(0, 8)}.example.com`;
+  const tenantId = await createTenant({ domain });
+  const manager = await grantRole(await registerUser(tenantId), 'MANAGER');
+  const product = await createProduct(manager, { name: 'Domain Lamp' });
+  return { domain, tenantId, manager, product };
+}
+
+describe('tenant of a request', () => {
+  it('anonymous catalog reads on a tenant domain see that tenant (products, one product, categories)', async () => {
+    const { domain, product } = await shopWithDomain();
+    const list = await at(domain, PRODUCTS);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: { id: string }[] }).data.map((p) => p.id)).toEqual([product.id]);
+    expect((await at(domain, `${PRODUCTS}/${product.slug}`)).status).toBe(200);
+    expect((await at(domain.toUpperCase(), `${PRODUCTS}/${product.id}`)).status).toBe(200);
+    expect((await at(domain, '/api/v1/categories')).status).toBe(200);
+  });
+
+  it('anonymous review reads on a tenant domain', async () => {
+    const domain = `rev-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const tenantId = await createTenant({ domain });
+    const stores = testStores();
+    try {
+      const productId = await insertProduct(stores.mongo(), tenantId);
+      const [author, support] = await Promise.all([registerUser(tenantId), registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT'))]);
+      const created = await postReview(author, productId, { rating: 4, title: 'Fine', comment: 'Works as described.' });
+      await moderate(support, created.id, 'APPROVE');
+      const res = await at(domain, reviewsOf(productId));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { data: { id: string }[] }).data.map((r) => r.id)).toEqual([created.id]);
+      expect((await at(domain, `/api/v1/reviews/${created.id}`)).status).toBe(200);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('login and registration resolve the Host the same way', async () => {
+    const { domain, manager } = await shopWithDomain();
+    const res = await at(domain, '/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: manager.email, password: PASSWORD }),
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('X-Tenant-ID beats the Host; credentials beat both', async () => {
+    const a = await shopWithDomain();
+    const b = await shopWithDomain();
+    const byHeader = await at(a.domain, PRODUCTS, { headers: { 'x-tenant-id': b.tenantId } });
+    expect(((await byHeader.json()) as { data: { id: string }[] }).data.map((p) => p.id)).toEqual([b.product.id]);
+    const byToken = await at(a.domain, PRODUCTS, { headers: { 'x-tenant-id': a.tenantId, authorization: `Bearer ${b.manager.accessToken}` } });
+    expect(((await byToken.json()) as { data: { id: string }[] }).data.map((p) => p.id)).toEqual([b.product.id]);
+  });
+
+  it('no credentials, no header, unknown host: 400 naming header.x-tenant-id; a malformed header: 400', async () => {
+    for (const path of [PRODUCTS, '/api/v1/categories', reviewsOf('507f1f77bcf86cd799439011')]) {
+      const res = await at(`nobody-${crypto.randomUUID().slice(0, 8)}.example.com`, path);
+      expect(res.status).toBe(400);
+      expect((await problemOf(res)).errors?.[0]?.field).toBe('header.x-tenant-id');
+      const bad = await at('localhost', path, { headers: { 'x-tenant-id': 'not-a-uuid' } });
+      expect(bad.status).toBe(400);
+      expect((await problemOf(bad)).errors?.[0]?.field).toBe('header.x-tenant-id');
+    }
+  });
+});
