@@ -2,6 +2,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { createRouter } from './lib/create-router.ts';
+import { documentServer } from './lib/openapi.ts';
 import { authenticate } from './middleware/auth.ts';
 import { limitBody, requireJsonBody } from './middleware/body-rules.ts';
 import { notFound, onError } from './middleware/errors.ts';
@@ -61,15 +62,10 @@ export function createApp() {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
 
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'E-commerce Edge API',
-      version: '1.0.0',
-      description: 'Auth, users, orders, payments, catalog, reviews and notifications on Cloudflare Workers.',
-    },
-    servers: [{ url: '/' }],
-  });
+  // The document, completed centrally (src/lib/openapi.ts), at the root and under the API prefix.
+  const document = documentServer(app);
+  app.get('/openapi.json', (c) => c.json(document()));
+  app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(document()));
   app.route('/', docsRoutes);
   return app;
 }

@@ -55,8 +55,11 @@ describe('HTTP error contract (RFC 9457)', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/v1/health');
+    const prefixed = await call('/api/v1/openapi.json');
+    expect(prefixed.status).toBe(200);
+    expect(await prefixed.json()).toEqual(doc);
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain('/openapi.json');
+    expect(await docs.text()).toContain('/docs/init.js');
   });
 });

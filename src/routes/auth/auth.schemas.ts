@@ -20,7 +20,7 @@ export const RegisterBody = z
 
 export const LoginBody = z
   .object({
-    login: z.string().min(1).max(255).openapi({ description: 'Email or username' }),
+    login: z.string().min(1).max(255).openapi({ description: 'Email or username', example: 'admin@example.com' }),
     password: z.string().min(1).max(128),
   })
   .strict()
@@ -64,7 +64,7 @@ export const TfaChallengeSchema = z
   .object({ tfaRequired: z.literal(true), challengeToken: z.string(), expiresIn: z.number().int() })
   .openapi('TfaChallenge');
 
-export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi({ example: '123456' });
 
 export const ApiKeyCreateBody = z
   .object({
