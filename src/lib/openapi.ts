@@ -46,8 +46,14 @@ const STANDARD_ERRORS: Record<number, string> = {
 };
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options'] as const;
 
-function errorResponse(status: number): Json {
-  return { description: STANDARD_ERRORS[status], content: { 'application/problem+json': { schema: PROBLEM_REF } } };
+/** Shared error responses live once in components.responses (`Error400`...); operations refer to them. */
+const errorRef = (status: number) => ({ $ref: `#/components/responses/Error${status}` });
+function registerErrorResponses(doc: Doc): void {
+  const components = (doc.components ??= {}) as Json;
+  const responses = (components.responses ??= {}) as Record<string, Json>;
+  for (const [status, description] of Object.entries(STANDARD_ERRORS)) {
+    responses[`Error${status}`] ??= { description, content: { 'application/problem+json': { schema: PROBLEM_REF } } };
+  }
 }
 
 /** The error statuses the shared middleware can answer for this operation. */
@@ -167,13 +173,14 @@ export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0): unknown {
 
 /** Completes a generated document in place (see the file header) and returns it. */
 export function completeDocument(doc: Doc): Doc {
+  registerErrorResponses(doc);
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
       const op = (item as Record<string, Json | undefined>)[method];
       if (!op) continue;
       op.description ??= describe(op);
       const responses = (op.responses ??= {}) as Record<string, Json>;
-      for (const status of standardStatuses(path, op)) responses[String(status)] ??= errorResponse(status);
+      for (const status of standardStatuses(path, op)) responses[String(status)] ??= errorRef(status);
       const media = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.['application/json'];
       if (media && media.example === undefined && media.examples === undefined && media.schema) {
         media.example = exampleFor(doc, media.schema as Json);
