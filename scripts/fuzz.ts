@@ -79,7 +79,8 @@ try {
   ];
   console.log(`fuzz: st run (max ${maxExamples} examples per operation, ${maxTime} s, ${workers} workers)`);
   code = await new Promise<number>((resolve) => {
-    const child = spawn(st, args, { stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' } });
+    // cwd .fuzz: Schemathesis keeps its example database in ./.schemathesis.
+    const child = spawn(st, args, { cwd: join(ROOT, '.fuzz'), stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' } });
     child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
 } finally {
