@@ -73,8 +73,21 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const wrangler = spawn(
     'wrangler',
-    ['dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--env-file', varsFile, '--show-interactive-dev-session=false', ...(opts.quiet ? ['--log-level', 'error'] : [])],
-    { cwd: ROOT, stdio: opts.quiet ? 'ignore' : 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    ['dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--env-file', varsFile, '--show-interactive-dev-session=false', '--log-level', opts.quiet ? 'error' : 'info'],
+    {
+      cwd: ROOT,
+      stdio: opts.quiet ? 'ignore' : 'inherit',
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: 'false',
+        // wrangler prints its bindings table (at log level "log", hidden by `--log-level info`) again on
+        // every change of the machine-wide dev registry (any other `wrangler dev` starting or stopping,
+        // and this one registering): give this one its own registry.
+        WRANGLER_REGISTRY_PATH: join(stateDir, 'wrangler-registry'),
+        // No fetch of the `Request.cf` sample from the internet (offline it only prints a warning and a stack).
+        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      },
+    },
   );
   const exited = new Promise<number>((r) => wrangler.once('exit', (code) => r(code ?? 0)));
   const url = `http://127.0.0.1:${opts.port}`;

@@ -19,9 +19,11 @@ export function createLogger(level?: string, base: Record<string, unknown> = {})
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
     const line = JSON.stringify({ level: lvl, time: new Date().toISOString(), msg, ...base, ...fields });
+    // The console method carries the level (Workers Logs, and `wrangler dev --log-level info` shows info and up).
     if (lvl === 'error') console.error(line);
     else if (lvl === 'warn') console.warn(line);
-    else console.log(line);
+    else if (lvl === 'info') console.info(line);
+    else console.debug(line);
   };
   return {
     debug: (m, f) => write('debug', m, f),
