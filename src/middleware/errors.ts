@@ -17,9 +17,17 @@ function fromPostgres(err: unknown): Problem | undefined {
       return problems.conflict('A resource with the same unique value already exists.');
     case '23503':
       return problems.conflict('The request refers to a resource that does not exist or is still in use.');
+    // Data exceptions caused by input that validation should have refused first: still the
+    // client's 400, never a 500 (defence in depth behind the zod schemas and nulFields).
     case '22021': // a character the database encoding cannot hold (U+0000 in text)
     case '22P05': // the same inside jsonb
       return problems.validation([], 'The request holds a character that cannot be stored (U+0000).');
+    case '22001': // value too long for the column
+    case '22003': // numeric value out of range
+    case '22007': // invalid datetime format
+    case '22008': // datetime field overflow
+    case '22P02': // invalid text representation (e.g. of a uuid)
+      return problems.validation([], 'A value of the request cannot be stored as given (too long, out of range or malformed).');
     case '40001':
     case '40P01':
       return problems.conflict('The resource was changed concurrently; retry the request.');

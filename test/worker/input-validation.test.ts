@@ -3,10 +3,13 @@
  * text cannot hold U+0000), money filters that failed their pattern and then reached
  * a parser, and union bodies whose errors named no field.
  */
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { toProblem } from '../../src/middleware/errors.ts';
 import { PRODUCTS, createProduct, fields, send, shop } from './catalog-helpers.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser } from './identity-helpers.ts';
+import { testStores } from './stores.ts';
 
 const NUL = '\u0000';
 
@@ -110,5 +113,24 @@ describe('union bodies name the wrong field and what was expected', () => {
     const { manager } = await shop();
     const res = await send(manager, 'POST', PRODUCTS, { body: { name: 'Spec', price: '1.00', specifications: { color: null } } });
     expect((await problemOf(res)).errors).toEqual([{ field: 'body.specifications.color', message: 'must be a string, number or boolean' }]);
+  });
+});
+
+describe('PostgreSQL data exceptions behind validation', () => {
+  it('a NUL or malformed value that still reached PostgreSQL is a 400, not a 500', async () => {
+    const stores = testStores();
+    try {
+      const db = stores.pg('auth').db;
+      for (const query of [sql`select ${'a\u0000b'}::text`, sql`select ${'not-a-uuid'}::uuid`, sql`select ${'99999999999'}::int4`]) {
+        const err = await db.execute(query).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err, 'the query should fail').toBeDefined();
+        expect(toProblem(err).status).toBe(400);
+      }
+    } finally {
+      await stores.close();
+    }
   });
 });
