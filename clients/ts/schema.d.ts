@@ -3168,6 +3168,959 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your orders (staff: the whole tenant), newest first
+         * @description Your orders (staff: the whole tenant), newest first.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    status?: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of orders */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrderPage"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        put?: never;
+        /**
+         * Place an order: priced by the server, paid and confirmed by the order saga
+         * @description Prices every line from the catalog, writes the order and its items in one transaction and starts its saga (RESERVE_STOCK -> PROCESS_PAYMENT -> CONFIRM_ORDER). Answers 202 at once, or with `Prefer: wait=N` when the saga has finished or N seconds passed. `Idempotency-Key` is required: the same key and body return the same order; the same key with another body is 422.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required: a retry with the same key and body returns the same order */
+                    "idempotency-key": string;
+                    /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
+                    prefer?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "lines": [
+                     *         {
+                     *           "productId": "6b06eed21006e491d07feb71",
+                     *           "quantity": 2
+                     *         }
+                     *       ],
+                     *       "shippingAddressId": "0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20",
+                     *       "paymentMethod": {
+                     *         "type": "card",
+                     *         "token": "pm_test_success"
+                     *       },
+                     *       "currency": "USD"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderCreateRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted; Location names the order */
+                202: {
+                    headers: {
+                        etag: string;
+                        location: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlacedOrder"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Error413"];
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                /** @description Error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order with its items (ETag = version)
+         * @description One order with its items (ETag = version).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The order */
+                200: {
+                    headers: {
+                        etag: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order (owner or staff) while PENDING, CONFIRMED or PROCESSING
+         * @description The saga compensates: refund or void, stock released; the order becomes CANCELLED when it is done. `Prefer: wait=N` waits for it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
+                    prefer?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example {} */
+                    "application/json": components["schemas"]["OrderCancel"];
+                };
+            };
+            responses: {
+                /** @description Cancellation accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlacedOrder"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Error413"];
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's payment (owner or staff)
+         * @description An order's payment (owner or staff).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The payment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payment"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/saga": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staff: the order saga's state and step log
+         * @description Staff: the order saga's state and step log.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Saga state and history */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrderSagaDetail"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Staff: move an order CONFIRMED -> PROCESSING -> SHIPPED -> DELIVERED (If-Match required)
+         * @description Staff: move an order CONFIRMED -> PROCESSING -> SHIPPED -> DELIVERED (If-Match required).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Required: the ETag (version) of the order as read */
+                    "if-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "PROCESSING"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderStatusChange"];
+                };
+            };
+            responses: {
+                /** @description The order */
+                200: {
+                    headers: {
+                        etag: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Precondition failed */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Error413"];
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                428: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payment (owner or staff); card brand and last4 only
+         * @description A payment (owner or staff); card brand and last4 only.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The payment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payment"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Staff: refund part or all of a captured payment
+         * @description Never more than captured minus refunded (422). A full refund makes the payment and the order REFUNDED. `Idempotency-Key` required.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required: a retry with the same key and body returns the same refund */
+                    "idempotency-key": string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "amount": "10.00",
+                     *       "reason": "damaged item"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RefundRequest"];
+                };
+            };
+            responses: {
+                /** @description The refund */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Refund"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: components["responses"]["Error413"];
+                /** @description Body is not JSON */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                /** @description Error */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/webhooks/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment provider webhooks (signature-checked, idempotent per event id)
+         * @description Stripe: `Stripe-Signature`. The built-in test provider signs the same way with PAYMENTS_TEST_WEBHOOK_SECRET.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Received */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookAck"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: components["responses"]["Error401"];
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                500: components["responses"]["Error500"];
+                503: components["responses"]["Error503"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -5989,6 +6942,188 @@ export interface components {
             login: string;
             password: string;
         };
+        Order: {
+            cancelledAt: string | null;
+            completedAt: string | null;
+            createdAt: string;
+            currency: string;
+            /** @example 19.99 */
+            discount: string;
+            /** Format: uuid */
+            id: string;
+            items: components["schemas"]["OrderItem"][];
+            /** @example ORD-2026-000123 */
+            orderNumber: string;
+            paymentMethod: string | null;
+            /** @enum {string} */
+            paymentStatus: "PENDING" | "COMPLETED" | "FAILED" | "REFUNDED";
+            /** @example 19.99 */
+            shipping: string;
+            shippingAddress: {
+                city: string | null;
+                country: string | null;
+                state: string | null;
+                street: string | null;
+                zipCode: string | null;
+            };
+            /** @enum {string} */
+            status: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
+            /** @example 19.99 */
+            subtotal: string;
+            /** @example 19.99 */
+            tax: string;
+            /** @example 19.99 */
+            total: string;
+            updatedAt: string;
+            /** Format: uuid */
+            userId: string;
+            version: number;
+        };
+        OrderCancel: {
+            reason?: string;
+        };
+        /**
+         * @example {
+         *       "lines": [
+         *         {
+         *           "productId": "6b06eed21006e491d07feb71",
+         *           "quantity": 2
+         *         }
+         *       ],
+         *       "shippingAddressId": "0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20",
+         *       "paymentMethod": {
+         *         "type": "card",
+         *         "token": "pm_test_success"
+         *       },
+         *       "currency": "USD"
+         *     }
+         */
+        OrderCreateRequest: {
+            /** @default USD */
+            currency?: string;
+            /** @description 1..50 lines; a product named twice becomes one line with the quantities added */
+            lines: {
+                /** @example 6b06eed21006e491d07feb71 */
+                productId: string;
+                quantity: number;
+            }[];
+            /** @description A provider token, never card numbers */
+            paymentMethod: {
+                /** @example pm_test_success */
+                token: string;
+                /**
+                 * @default card
+                 * @enum {string}
+                 */
+                type?: "card";
+            };
+            shippingAddress?: components["schemas"]["ShippingAddress"];
+            /**
+             * Format: uuid
+             * @description One of your saved addresses (or give shippingAddress)
+             */
+            shippingAddressId?: string;
+        };
+        OrderItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            productId: string;
+            productName: string;
+            productSku: string | null;
+            quantity: number;
+            /** @example 19.99 */
+            totalPrice: string;
+            /** @example 19.99 */
+            unitPrice: string;
+        };
+        OrderPage: {
+            data: components["schemas"]["OrderSummary"][];
+            nextCursor: string | null;
+        };
+        OrderSagaDetail: {
+            history: {
+                at: string;
+                event?: unknown;
+                seq: number;
+            }[];
+            state: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * @example {
+         *       "status": "PROCESSING"
+         *     }
+         */
+        OrderStatusChange: {
+            /** @enum {string} */
+            status: "PROCESSING" | "SHIPPED" | "DELIVERED";
+        };
+        OrderSummary: {
+            cancelledAt: string | null;
+            completedAt: string | null;
+            createdAt: string;
+            currency: string;
+            /** @example 19.99 */
+            discount: string;
+            /** Format: uuid */
+            id: string;
+            /** @example ORD-2026-000123 */
+            orderNumber: string;
+            paymentMethod: string | null;
+            /** @enum {string} */
+            paymentStatus: "PENDING" | "COMPLETED" | "FAILED" | "REFUNDED";
+            /** @example 19.99 */
+            shipping: string;
+            shippingAddress: {
+                city: string | null;
+                country: string | null;
+                state: string | null;
+                street: string | null;
+                zipCode: string | null;
+            };
+            /** @enum {string} */
+            status: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
+            /** @example 19.99 */
+            subtotal: string;
+            /** @example 19.99 */
+            tax: string;
+            /** @example 19.99 */
+            total: string;
+            updatedAt: string;
+            /** Format: uuid */
+            userId: string;
+            version: number;
+        };
+        Payment: {
+            /** @example 19.99 */
+            amount: string;
+            /** @description All that is readable of the sealed gateway response */
+            card: {
+                brand: string | null;
+                last4: string | null;
+            } | null;
+            completedAt: string | null;
+            createdAt: string;
+            currency: string;
+            errorCode: string | null;
+            errorMessage: string | null;
+            gatewayTransactionId: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orderId: string;
+            paymentMethod: string;
+            paymentProvider: string;
+            refunds: components["schemas"]["Refund"][];
+            retryCount: number;
+            status: string;
+            transactionType: string;
+            updatedAt: string;
+            /** Format: uuid */
+            userId: string;
+        };
         Permission: {
             /** @description CREATE | READ | UPDATE | DELETE */
             action: string;
@@ -6011,6 +7146,10 @@ export interface components {
         PermissionPage: {
             data: components["schemas"]["Permission"][];
             nextCursor: string | null;
+        };
+        PlacedOrder: {
+            order: components["schemas"]["Order"];
+            saga: components["schemas"]["SagaSummary"];
         };
         Preferences: {
             currency: string;
@@ -6274,6 +7413,33 @@ export interface components {
         RefreshRequest: {
             refreshToken: string;
         };
+        Refund: {
+            /** @example 19.99 */
+            amount: string;
+            completedAt: string | null;
+            createdAt: string;
+            gatewayRefundId: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            paymentId: string;
+            reason: string | null;
+            status: string;
+        };
+        /**
+         * @example {
+         *       "amount": "10.00",
+         *       "reason": "damaged item"
+         *     }
+         */
+        RefundRequest: {
+            /**
+             * @description Defaults to everything not yet refunded
+             * @example 10.00
+             */
+            amount?: string;
+            reason?: string;
+        };
         RegisterRequest: {
             /** Format: email */
             email: string;
@@ -6377,9 +7543,24 @@ export interface components {
         RolePermissionsRequest: {
             permissions: string[];
         };
+        SagaSummary: {
+            currentStep: number;
+            errorMessage: string | null;
+            status: string;
+            totalSteps: number;
+        } | null;
         Session: {
             tokens: components["schemas"]["TokenPair"];
             user: components["schemas"]["User"];
+        };
+        ShippingAddress: {
+            apartment?: string | null;
+            city: string;
+            /** @example US */
+            country: string;
+            state: string;
+            street: string;
+            zipCode: string;
         };
         Tenant: {
             createdAt: string;
@@ -6469,6 +7650,12 @@ export interface components {
         };
         UserRolesRequest: {
             roles: ("ADMIN" | "USER" | "MANAGER" | "SUPPORT")[];
+        };
+        WebhookAck: {
+            applied: string | null;
+            duplicate: boolean;
+            /** @enum {boolean} */
+            received: true;
         };
     };
     responses: {
