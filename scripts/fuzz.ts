@@ -47,7 +47,10 @@ if (!process.env.DATABASE_URL) {
   if (pg) process.env.DATABASE_URL = pg.url;
 }
 console.log('fuzz: starting the API (local stack + wrangler dev)');
-const server = await startDevServer({ port: await freePort(), stateDir, quiet: true }).catch(async (err: unknown) => {
+// Stripe's webhook endpoint answers 503 while Stripe is not configured (deliberately: Stripe
+// retries on 5xx); configure it so the fuzzer reaches its signature check instead.
+const vars = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_WEBHOOK_SECRET: `whsec_fuzz_${crypto.randomUUID()}` };
+const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars }).catch(async (err: unknown) => {
   await pg?.stop();
   throw err;
 });
