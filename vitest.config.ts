@@ -1,10 +1,25 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The Worker's structured log lines (one JSON object per line) below `error` are what the
+ * tests provoke on purpose (declined cards, retries, local notification delivery): drop
+ * them so a real error, or anything else printed, stands out in `npm test`.
+ */
+function quietStructuredLogs(log: string): false | void {
+  try {
+    const entry = JSON.parse(log) as { level?: unknown };
+    if (typeof entry.level === 'string' && entry.level !== 'error') return false;
+  } catch {
+    // not a structured log line: keep it
+  }
+}
+
 export default defineConfig({
   test: {
     // One stack for every project: PostgreSQL, FerretDB, gateway (test/setup/global-setup.ts).
     globalSetup: ['./test/setup/global-setup.ts'],
+    onConsoleLog: quietStructuredLogs,
     projects: [
       {
         // Tests inside workerd: the real Worker with real Durable Object and Queue bindings.
