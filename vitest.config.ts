@@ -41,6 +41,13 @@ export default defineConfig({
       {
         // Tests of the Node tooling (migrations) with the official drivers.
         test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+        // The Worker's app is imported to check the typed client: workerd's built-in modules are stubs here.
+        resolve: {
+          alias: {
+            'cloudflare:workers': './scripts/lib/cloudflare-stubs.mjs',
+            'cloudflare:email': './scripts/lib/cloudflare-stubs.mjs',
+          },
+        },
       },
     ],
   },

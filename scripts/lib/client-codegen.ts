@@ -2,7 +2,15 @@
  * The typed TypeScript client's generated part, from the same OpenAPI document the
  * Worker serves (src/lib/openapi.ts): clients/ts/schema.d.ts, by openapi-typescript. Shared by `npm run client:generate` and the staleness test.
  */
+import { registerHooks } from 'node:module';
 import openapiTS, { astToString } from 'openapi-typescript';
+
+/** workerd's built-in modules, as Node sees them here: stubs (scripts/lib/cloudflare-stubs.mjs). */
+export const CLOUDFLARE_STUBS = new URL('./cloudflare-stubs.mjs', import.meta.url);
+registerHooks({
+  resolve: (specifier, context, next) =>
+    specifier.startsWith('cloudflare:') ? { url: CLOUDFLARE_STUBS.href, shortCircuit: true } : next(specifier, context),
+});
 
 // The Worker's modules are typechecked with the Workers types (tsconfig.json), not with
 // Node's (tsconfig.node.json): load them by a computed specifier so this file's typecheck
