@@ -47,7 +47,8 @@ const base64url = (bytes: number) =>
   z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url')
-    .refine((s) => Math.floor((s.length * 3) / 4) === bytes, `must encode ${bytes} bytes`);
+    .refine((s) => Math.floor((s.length * 3) / 4) === bytes, `must encode ${bytes} bytes`)
+    .openapi({ example: 'A'.repeat(Math.ceil((bytes * 4) / 3)) });
 
 export const PushSubscriptionBody = z
   .object({
