@@ -19,6 +19,11 @@ import { revokeAllSessions } from './sessions.ts';
  * TOTP two-factor authentication (RFC 6238). The secret is stored sealed with
  * AES-GCM (key: TOTP_ENCRYPTION_KEY, bound to the user id), enabled only after a
  * valid code, and every accepted code's time step is recorded so a code works once.
+ *
+ * Every place that checks a code (enable, disable, the 2FA login step) counts a wrong
+ * code as a failed login (`recordFailedCode`), committed even though the request
+ * fails, so codes cannot be guessed anywhere without running into MAX_FAILED_LOGINS;
+ * a locked account gets 423 before any code is checked.
  */
 const invalidCode = () =>
   new Problem(400, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.', {
@@ -33,9 +38,17 @@ function encryptionKey(env: Env): Promise<CryptoKey> {
   return cachedKey.key;
 }
 
+const accountLocked = () => problems.locked('The account is locked after too many failed logins. Contact support.');
+
 async function loadTfaState(tx: Transaction, userId: string) {
   const [row] = await tx
-    .select({ email: users.email, tfaEnabled: users.tfaEnabled, tfaSecret: users.tfaSecret, lastStep: users.tfaLastUsedStep })
+    .select({
+      email: users.email,
+      tfaEnabled: users.tfaEnabled,
+      tfaSecret: users.tfaSecret,
+      lastStep: users.tfaLastUsedStep,
+      locked: users.accountLocked,
+    })
     .from(users)
     .where(and(eq(users.id, userId), isNull(users.deletedAt)))
     .limit(1);
@@ -59,6 +72,42 @@ async function consumeCode(env: Env, tx: Transaction, userId: string, sealed: st
   return updated.length === 1 ? verdict.step : null;
 }
 
+/**
+ * Counts a wrong code like a wrong password, in one UPDATE; at MAX_FAILED_LOGINS the
+ * account locks and its sessions are revoked. Returns when it locked just now.
+ */
+async function recordFailedCode(env: Env, tx: Transaction, userId: string): Promise<{ lockedAt: Date } | null> {
+  const maxFailed = authConfig(env).maxFailedLogins;
+  const [after] = await tx
+    .update(users)
+    .set({
+      failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
+      accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${maxFailed}`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(users.id, userId))
+    .returning({ locked: users.accountLocked, at: users.updatedAt });
+  if (!after?.locked) return null;
+  await revokeAllSessions(tx, userId);
+  return { lockedAt: after.at };
+}
+
+type CodeOutcome = { kind: 'ok'; step: number } | { kind: 'bad-code' } | { kind: 'locked'; lockedAt?: Date };
+
+/** A wrong code: counted, then 400, or 423 when it locked the account. */
+async function failedCode(env: Env, tx: Transaction, userId: string): Promise<CodeOutcome> {
+  const locked = await recordFailedCode(env, tx, userId);
+  return locked ? { kind: 'locked', lockedAt: locked.lockedAt } : { kind: 'bad-code' };
+}
+
+/** After the transaction committed the count: the answer for a failed check, or the consumed step. */
+async function acceptedStep(env: Env, principal: Principal, outcome: CodeOutcome): Promise<number> {
+  if (outcome.kind === 'ok') return outcome.step;
+  if (outcome.kind === 'bad-code') throw invalidCode();
+  if (outcome.lockedAt) await announceLockout(env, principal.tenantId, principal.userId, outcome.lockedAt);
+  throw accountLocked();
+}
+
 export async function setupTfa(env: Env, stores: Stores, principal: Principal): Promise<{ secret: string; otpauthUrl: string }> {
   const secret = generateTotpSecret();
   const sealed = await sealSecret(await encryptionKey(env), secret, principal.userId);
@@ -72,28 +121,32 @@ export async function setupTfa(env: Env, stores: Stores, principal: Principal): 
 }
 
 export async function enableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
-  const step = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
+  const outcome = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
     const state = await loadTfaState(tx, principal.userId);
+    if (state.locked) return { kind: 'locked' };
     if (state.tfaEnabled) throw problems.conflict('Two-factor authentication is already enabled.');
     if (!state.tfaSecret) throw problems.conflict('Call /auth/2fa/setup first.');
     const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
-    if (used === null) throw invalidCode();
+    if (used === null) return failedCode(env, tx, principal.userId);
     await tx.update(users).set({ tfaEnabled: true }).where(eq(users.id, principal.userId));
-    return used;
+    return { kind: 'ok', step: used };
   });
+  const step = await acceptedStep(env, principal, outcome);
   // The consumed TOTP step is unique per user: it names this change.
   await notifySecurityEvent(env, { tenantId: principal.tenantId, userId: principal.userId, type: 'TFA_ENABLED', key: `${principal.userId}:${step}` });
 }
 
 export async function disableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
-  const step = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
+  const outcome = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
     const state = await loadTfaState(tx, principal.userId);
+    if (state.locked) return { kind: 'locked' };
     if (!state.tfaEnabled || !state.tfaSecret) throw problems.conflict('Two-factor authentication is not enabled.');
     const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
-    if (used === null) throw invalidCode();
+    if (used === null) return failedCode(env, tx, principal.userId);
     await tx.update(users).set({ tfaEnabled: false, tfaSecret: null, tfaLastUsedStep: null }).where(eq(users.id, principal.userId));
-    return used;
+    return { kind: 'ok', step: used };
   });
+  const step = await acceptedStep(env, principal, outcome);
   await notifySecurityEvent(env, { tenantId: principal.tenantId, userId: principal.userId, type: 'TFA_DISABLED', key: `${principal.userId}:${step}` });
 }
 
@@ -112,19 +165,8 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
     const { tfaEnabled, tfaSecret, tfaLastUsedStep } = identity.user;
     if (!tfaEnabled || !tfaSecret) return { kind: 'invalid' as const };
     if ((await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) !== null) return { kind: 'ok' as const, identity };
-    const [after] = await tx
-      .update(users)
-      .set({
-        failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
-        accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${cfg.maxFailedLogins}`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(users.id, identity.user.id))
-      .returning({ locked: users.accountLocked, at: users.updatedAt });
-    if (after?.locked) {
-      await revokeAllSessions(tx, identity.user.id);
-      return { kind: 'locked' as const, lockedNow: { userId: identity.user.id, at: after.at } };
-    }
+    const locked = await recordFailedCode(env, tx, identity.user.id);
+    if (locked) return { kind: 'locked' as const, lockedNow: { userId: identity.user.id, at: locked.lockedAt } };
     return { kind: 'bad-code' as const };
   });
   switch (outcome.kind) {
@@ -132,7 +174,7 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
     case 'locked':
       if ('lockedNow' in outcome && outcome.lockedNow) await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
-      throw problems.locked('The account is locked after too many failed logins. Contact support.');
+      throw accountLocked();
     case 'bad-code':
       throw new Problem(401, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.');
   }
