@@ -71,6 +71,11 @@ export interface Env {
   /** "true" lets push subscriptions use http endpoints (local push services only). */
   PUSH_ALLOW_HTTP?: string;
 
+  /** Attempts per client per route on the sign-in and secret-checking routes (src/middleware/rate-limit.ts). */
+  AUTH_CLIENT_LIMITER: RateLimit;
+  /** Attempts per account per route on the same routes. */
+  AUTH_ACCOUNT_LIMITER: RateLimit;
+
   ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
   NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeed>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../lib/create-router.ts';
+import { access } from '../middleware/access.ts';
 import { checkHealth } from '../services/health.ts';
 
 const StoreCheck = z.object({
@@ -17,6 +18,7 @@ const HealthReport = z
 const route = createRoute({
   method: 'get',
   path: '/health',
+  ...access.public(),
   tags: ['System'],
   summary: 'Checks PostgreSQL and MongoDB (Data API) and reports each one\'s status and latency',
   responses: {

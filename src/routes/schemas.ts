@@ -26,8 +26,12 @@ export function problemResponses(...statuses: number[]) {
     413: 'Body too large',
     415: 'Body is not JSON',
     423: 'Locked',
+    429: 'Too many attempts: wait Retry-After seconds',
   };
-  return Object.fromEntries(statuses.map((s) => [s, { description: text[s] ?? 'Error', content: problemContent }]));
+  const retryAfter = { headers: z.object({ 'retry-after': z.string().openapi({ description: 'Seconds to wait', example: '60' }) }) };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: text[s] ?? 'Error', content: problemContent, ...(s === 429 ? retryAfter : {}) }]),
+  );
 }
 
 export const UuidParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });

@@ -83,7 +83,7 @@ describe('admin roles and permissions: who may call', () => {
     const admin = await tenantAdmin();
     const before = await roles(admin);
     expect(before.map((r) => r.name)).toEqual(['ADMIN', 'MANAGER', 'SUPPORT', 'USER']);
-    expect(before.find((r) => r.name === 'USER')?.permissions).toEqual(['read:orders', 'read:products', 'write:orders']);
+    expect(before.find((r) => r.name === 'USER')?.permissions).toEqual(['read:orders', 'read:products', 'read:profile', 'write:orders', 'write:profile', 'write:reviews']);
     expect((await as(admin, 'GET', PERMISSIONS)).status).toBe(200);
 
     const put = await as(admin, 'PUT', `${ROLES}/SUPPORT/permissions`, { permissions: [] });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { users } from '../../src/db/pg/schema/index.ts';
 import { totpCode, totpStep } from '../../src/lib/totp.ts';
-import { postJson, problemOf } from './helpers.ts';
+import { call, postJson, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -84,5 +84,48 @@ describe('two-factor authentication', () => {
     expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: await codeAt(user.secret) })).status).toBe(204);
     const res = await login(user);
     expect(((await res.json()) as { tokens?: unknown }).tokens).toBeTruthy();
+  });
+
+  it('wrong codes at disable count towards the lockout: locked, sessions revoked, then 423 even for the right code', async () => {
+    const user = await enrolled();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: '000000' })).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 423]);
+    expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: await codeAt(user.secret) })).status).toBe(423);
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    expect((await login(user)).status).toBe(423);
+    const stores = testStores();
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(users).where(eq(users.id, user.id)));
+    await stores.close();
+    expect(row).toMatchObject({ accountLocked: true, tfaEnabled: true });
+  });
+
+  it('wrong codes at enable count towards the lockout too', async () => {
+    const user = await registerUser(await createTenant());
+    expect((await as(user, 'POST', '/api/v1/auth/2fa/setup')).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await as(user, 'POST', '/api/v1/auth/2fa/enable', { code: '000000' })).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 423]);
+    expect((await login(user)).status).toBe(423);
+  });
+
+  it('a wrong code and a wrong password add up to one count', async () => {
+    const user = await enrolled();
+    for (let i = 0; i < 3; i++) expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: '000000' })).status).toBe(400);
+    const wrong = () => postJson('/api/v1/auth/login', { login: user.email, password: 'Wrong-Password-1' }, { 'x-tenant-id': user.tenantId });
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(423);
+  });
+
+  it('2FA setup, enable and disable refuse API keys (403) and count nothing', async () => {
+    const user = await enrolled();
+    const created = await as(user, 'POST', '/api/v1/auth/api-keys', { name: 'ro', scopes: ['read:products'] });
+    const { key } = (await created.json()) as { key: string };
+    for (let i = 0; i < 6; i++) {
+      const res = await call('/api/v1/auth/2fa/disable', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ code: '000000' }) });
+      expect(res.status).toBe(403);
+    }
+    expect((await login(user)).status).toBe(200);
+    expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: await codeAt(user.secret) })).status).toBe(204);
   });
 });

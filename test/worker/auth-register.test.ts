@@ -110,7 +110,7 @@ describe('POST /auth/register: accepted', () => {
       email: String(input.email).toLowerCase(),
       firstName: 'Ada',
       roles: ['USER'],
-      permissions: ['read:orders', 'read:products', 'write:orders'],
+      permissions: ['read:orders', 'read:products', 'read:profile', 'write:orders', 'write:profile', 'write:reviews'],
       status: 'ACTIVE',
       authProvider: 'LOCAL',
     });

@@ -2,9 +2,23 @@ import { exports } from 'cloudflare:workers';
 
 const BASE = 'http://localhost';
 
-/** Sends a request through the Worker's real fetch handler. */
+/** A client address of its own (an IPv6 /64 of the documentation range). */
+export function randomClientIp(): string {
+  const group = () => Math.floor(Math.random() * 0x10000).toString(16);
+  return `2001:db8:${group()}:${group()}::1`;
+}
+
+/**
+ * Sends a request through the Worker's real fetch handler. Deliberately, every call
+ * comes from a client address of its own unless the test names one with
+ * `cf-connecting-ip`: the per-client rate limits (wrangler.toml `[[ratelimits]]`, the
+ * production values) then never couple unrelated tests, which sign in hundreds of
+ * times a minute; test/worker/auth-rate-limits.test.ts names its clients.
+ */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(BASE + path, init));
+  const request = new Request(BASE + path, init);
+  if (!request.headers.has('cf-connecting-ip')) request.headers.set('cf-connecting-ip', randomClientIp());
+  return exports.default.fetch(request);
 }
 
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {

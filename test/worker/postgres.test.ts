@@ -117,15 +117,16 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
     expect(fks.filter((f) => !f.startsWith('auth.') && f.includes('REFERENCES auth.'))).toEqual([]);
   });
 
-  it('seeds the roles and permissions of the seed', async () => {
+  it('seeds the roles and permissions of the seed, plus the account scopes every role holds', async () => {
     const { rows } = await db.execute<{ role: string; permissions: string[] }>(sql`
       select r.name as role, array_agg(p.name order by p.name) as permissions
       from auth.roles r join auth.role_permissions rp on rp.role_id = r.id join auth.permissions p on p.id = rp.permission_id
       group by r.name order by r.name`);
     expect(rows.map((r) => r.role)).toEqual(['ADMIN', 'MANAGER', 'SUPPORT', 'USER']);
     expect(rows.find((r) => r.role === 'ADMIN')?.permissions).toEqual([
-      'delete:products', 'read:orders', 'read:products', 'write:orders', 'write:products',
+      'delete:products', 'read:orders', 'read:products', 'read:profile', 'write:orders', 'write:products', 'write:profile', 'write:reviews',
     ]);
+    for (const row of rows) expect(row.permissions).toEqual(expect.arrayContaining(['read:profile', 'write:profile', 'write:reviews']));
   });
 });
 

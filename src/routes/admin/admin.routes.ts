@@ -1,10 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
-import { isPlatformAdmin } from '../../services/admin/access.ts';
-import { principalOf, requireRole } from '../../middleware/auth.ts';
-import { problems } from '../../lib/problem.ts';
-import type { AppEnv } from '../../lib/types.ts';
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
+import { access } from '../../middleware/access.ts';
+import { jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
 import { UserSchema } from '../auth/auth.schemas.ts';
 import {
   PermissionCreateBody,
@@ -31,15 +27,8 @@ import {
  * also need the token's tenant to be PLATFORM_TENANT_ID. The services re-check the
  * caller in the database and apply the finer rules (own tenant, last admin, ...).
  */
-const admin = requireRole('ADMIN');
-
-/** 401 without credentials, 403 unless an ADMIN of the platform tenant. */
-const platformAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!isPlatformAdmin(c.env, principalOf(c))) throw problems.forbidden('Only a platform administrator may do this.');
-  await next();
-};
-
-const common = { security: bearerSecurity } as const;
+const admin = access.userToken({ roles: ['ADMIN'] });
+const platformAdmin = access.userToken({ roles: ['ADMIN'], platform: true });
 const tenantTags = ['Admin: tenants'];
 const userTags = ['Admin: users'];
 const rbacTags = ['Admin: roles and permissions'];
@@ -48,35 +37,35 @@ const rbacTags = ['Admin: roles and permissions'];
 // Tenants
 // ---------------------------------------------------------------------------
 export const listTenants = createRoute({
-  ...common, method: 'get', path: '/admin/tenants', tags: tenantTags, middleware: [platformAdmin],
+  method: 'get', path: '/admin/tenants', tags: tenantTags, ...platformAdmin,
   summary: 'List tenants (platform admin)',
   request: { query: TenantListQuery },
   responses: { 200: jsonResponse(TenantPage, 'A page of tenants'), ...problemResponses(400, 401, 403) },
 });
 
 export const createTenant = createRoute({
-  ...common, method: 'post', path: '/admin/tenants', tags: tenantTags, middleware: [platformAdmin],
+  method: 'post', path: '/admin/tenants', tags: tenantTags, ...platformAdmin,
   summary: 'Create a tenant (platform admin)',
   request: { body: jsonBody(TenantCreateBody) },
   responses: { 201: jsonResponse(TenantDetailSchema, 'Created'), ...problemResponses(400, 401, 403, 409, 415) },
 });
 
 export const getTenant = createRoute({
-  ...common, method: 'get', path: '/admin/tenants/{id}', tags: tenantTags, middleware: [admin],
+  method: 'get', path: '/admin/tenants/{id}', tags: tenantTags, ...admin,
   summary: 'A tenant (platform admin: any; tenant admin: their own, others are 404)',
   request: { params: UuidParam },
   responses: { 200: jsonResponse(TenantDetailSchema, 'The tenant'), ...problemResponses(400, 401, 403, 404) },
 });
 
 export const updateTenant = createRoute({
-  ...common, method: 'patch', path: '/admin/tenants/{id}', tags: tenantTags, middleware: [admin],
+  method: 'patch', path: '/admin/tenants/{id}', tags: tenantTags, ...admin,
   summary: 'Update a tenant (platform admin: any field; tenant admin: own name and domain only)',
   request: { params: UuidParam, body: jsonBody(TenantPatchBody) },
   responses: { 200: jsonResponse(TenantDetailSchema, 'Updated'), ...problemResponses(400, 401, 403, 404, 409, 415) },
 });
 
 export const deleteTenant = createRoute({
-  ...common, method: 'delete', path: '/admin/tenants/{id}', tags: tenantTags, middleware: [platformAdmin],
+  method: 'delete', path: '/admin/tenants/{id}', tags: tenantTags, ...platformAdmin,
   summary: 'Soft-delete a tenant: status DELETED, its sessions revoked (platform admin)',
   request: { params: UuidParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409) },
@@ -86,14 +75,14 @@ export const deleteTenant = createRoute({
 // Users (the caller's own tenant)
 // ---------------------------------------------------------------------------
 export const listUsers = createRoute({
-  ...common, method: 'get', path: '/admin/users', tags: userTags, middleware: [admin],
+  method: 'get', path: '/admin/users', tags: userTags, ...admin,
   summary: "Search the users of the admin's tenant",
   request: { query: UserListQuery },
   responses: { 200: jsonResponse(UserPage, 'A page of users, newest first'), ...problemResponses(400, 401, 403) },
 });
 
 export const getUser = createRoute({
-  ...common, method: 'get', path: '/admin/users/{id}', tags: userTags, middleware: [admin],
+  method: 'get', path: '/admin/users/{id}', tags: userTags, ...admin,
   summary: 'A user of the tenant',
   request: { params: UuidParam },
   responses: { 200: jsonResponse(UserSchema, 'The user'), ...problemResponses(400, 401, 403, 404) },
@@ -101,7 +90,7 @@ export const getUser = createRoute({
 
 const userAction = (action: 'lock' | 'unlock' | 'suspend' | 'activate', summary: string) =>
   createRoute({
-    ...common, method: 'post', path: `/admin/users/{id}/${action}`, tags: userTags, middleware: [admin], summary,
+    method: 'post', path: `/admin/users/{id}/${action}`, tags: userTags, ...admin, summary,
     request: { params: UuidParam },
     responses: { 200: jsonResponse(UserSchema, 'The user afterwards'), ...problemResponses(400, 401, 403, 404, 409) },
   });
@@ -112,14 +101,14 @@ export const suspendUser = userAction('suspend', 'Set status SUSPENDED and revok
 export const activateUser = userAction('activate', 'Set status ACTIVE');
 
 export const deleteUser = createRoute({
-  ...common, method: 'delete', path: '/admin/users/{id}', tags: userTags, middleware: [admin],
+  method: 'delete', path: '/admin/users/{id}', tags: userTags, ...admin,
   summary: 'Soft-delete a user: deleted_at, status DELETED, sessions and API keys revoked (not yourself)',
   request: { params: UuidParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409) },
 });
 
 export const setUserRoles = createRoute({
-  ...common, method: 'put', path: '/admin/users/{id}/roles', tags: userTags, middleware: [admin],
+  method: 'put', path: '/admin/users/{id}/roles', tags: userTags, ...admin,
   summary: "Replace a user's roles (the tenant keeps at least one active ADMIN)",
   request: { params: UuidParam, body: jsonBody(UserRolesBody) },
   responses: { 200: jsonResponse(UserSchema, 'The user with the new roles'), ...problemResponses(400, 401, 403, 404, 409, 415) },
@@ -129,27 +118,27 @@ export const setUserRoles = createRoute({
 // Roles and permissions (global catalogue)
 // ---------------------------------------------------------------------------
 export const listRoles = createRoute({
-  ...common, method: 'get', path: '/admin/roles', tags: rbacTags, middleware: [admin],
+  method: 'get', path: '/admin/roles', tags: rbacTags, ...admin,
   summary: 'The roles, each with its permissions',
   responses: { 200: jsonResponse(RoleList, 'All roles (four, by the seed CHECK)'), ...problemResponses(401, 403) },
 });
 
 export const setRolePermissions = createRoute({
-  ...common, method: 'put', path: '/admin/roles/{name}/permissions', tags: rbacTags, middleware: [platformAdmin],
+  method: 'put', path: '/admin/roles/{name}/permissions', tags: rbacTags, ...platformAdmin,
   summary: "Replace a role's permissions (platform admin: roles are shared by all tenants)",
   request: { params: RoleNameParam, body: jsonBody(RolePermissionsBody) },
   responses: { 200: jsonResponse(RoleSchema, 'The role with its new permissions'), ...problemResponses(400, 401, 403, 404, 415) },
 });
 
 export const listPermissions = createRoute({
-  ...common, method: 'get', path: '/admin/permissions', tags: rbacTags, middleware: [admin],
+  method: 'get', path: '/admin/permissions', tags: rbacTags, ...admin,
   summary: 'The permissions, by name',
   request: { query: PermissionListQuery },
   responses: { 200: jsonResponse(PermissionPage, 'A page of permissions'), ...problemResponses(400, 401, 403) },
 });
 
 export const createPermission = createRoute({
-  ...common, method: 'post', path: '/admin/permissions', tags: rbacTags, middleware: [platformAdmin],
+  method: 'post', path: '/admin/permissions', tags: rbacTags, ...platformAdmin,
   summary: 'Create a permission (platform admin)',
   request: { body: jsonBody(PermissionCreateBody) },
   responses: { 201: jsonResponse(PermissionSchema, 'Created'), ...problemResponses(400, 401, 403, 409, 415) },

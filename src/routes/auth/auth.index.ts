@@ -3,6 +3,7 @@ import { authConfig } from '../../lib/config.ts';
 import { keyRing } from '../../lib/jwt.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import { tenantOfRequest } from '../../middleware/tenant.ts';
+import { noStore } from '../../middleware/no-store.ts';
 import { problems } from '../../lib/problem.ts';
 import { register, login } from '../../services/auth/accounts.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
@@ -20,7 +21,11 @@ export const jwksRoutes = createRouter().openapi(routes.jwks, async (c) => {
   return c.json(ring.jwks, 200);
 });
 
-export const authRoutes = createRouter()
+const router = createRouter();
+// Every /auth answer may carry a token or a secret (errors too, for uniformity).
+router.use('/auth/*', noStore);
+
+export const authRoutes = router
   .route('/', jwksRoutes)
   .openapi(routes.register, async (c) => {
     const stores = c.get('stores');
@@ -60,9 +65,7 @@ export const authRoutes = createRouter()
     return c.json(publicUser(identity), 200);
   })
   .openapi(routes.createApiKey, async (c) => {
-    const principal = principalOf(c);
-    if (principal.method !== 'token') throw problems.forbidden('API keys cannot create API keys.');
-    const created = await createApiKey(c.get('stores').pg('auth').db, principal, c.req.valid('json'), c.env);
+    const created = await createApiKey(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'), c.env);
     return c.json(created, 201);
   })
   .openapi(routes.listApiKeys, async (c) => {
@@ -74,9 +77,7 @@ export const authRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(routes.tfaSetup, async (c) => {
-    const principal = principalOf(c);
-    if (principal.method !== 'token') throw problems.forbidden('Two-factor settings need a user token.');
-    return c.json(await setupTfa(c.env, c.get('stores'), principal), 200);
+    return c.json(await setupTfa(c.env, c.get('stores'), principalOf(c)), 200);
   })
   .openapi(routes.tfaEnable, async (c) => {
     await enableTfa(c.env, c.get('stores'), principalOf(c), c.req.valid('json').code);

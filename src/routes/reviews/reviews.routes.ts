@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireAuth, requireRole } from '../../middleware/auth.ts';
+import { access } from '../../middleware/access.ts';
 import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/model.ts';
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses, TenantHeader } from '../schemas.ts';
+import { jsonBody, jsonResponse, problemResponses, TenantHeader } from '../schemas.ts';
 import {
   FullReviewSchema,
   IfMatchHeader,
@@ -21,12 +21,12 @@ import {
 } from './reviews.schemas.ts';
 
 const tags = ['Reviews'];
-/** Signed-in callers only: 401 before validation. */
-const authed = { tags, security: bearerSecurity, middleware: [requireAuth] };
+/** Review writes: signed in (401 before validation) with `write:reviews` (every role; keys by scope). */
+const authed = { tags, ...access.permission('write:reviews') };
 const etag = { etag: z.string().openapi({ description: 'The review version, for If-Match' }) };
 
 export const listProductReviews = createRoute({
-  method: 'get', path: '/products/{id}/reviews', tags,
+  method: 'get', path: '/products/{id}/reviews', tags, ...access.public(),
   summary: 'APPROVED reviews of a product, with its rating summary (public: tenant from the token or X-Tenant-ID)',
   request: { params: ObjectIdParam, query: ProductReviewsQuery, headers: TenantHeader },
   responses: { 200: jsonResponse(ProductReviewsPage, 'One page of reviews'), ...problemResponses(400, 401, 404) },
@@ -38,19 +38,19 @@ export const createReview = createRoute({
   request: { params: ObjectIdParam, body: jsonBody(ReviewCreateBody) },
   responses: {
     201: { ...jsonResponse(FullReviewSchema, 'Created; Location names it'), headers: z.object({ location: z.string(), ...etag }) },
-    ...problemResponses(400, 401, 404, 409, 415),
+    ...problemResponses(400, 401, 403, 404, 409, 415),
   },
 });
 
 export const listForModeration = createRoute({
-  method: 'get', path: '/reviews', tags, security: bearerSecurity, middleware: [requireRole(...MODERATOR_ROLES)],
+  method: 'get', path: '/reviews', tags, ...access.userToken({ roles: [...MODERATOR_ROLES] }),
   summary: 'Moderation queue (SUPPORT or ADMIN): reviews by status, PENDING oldest first by default',
   request: { query: ModerationQueueQuery },
   responses: { 200: jsonResponse(ModerationPage, 'One page of reviews'), ...problemResponses(400, 401, 403) },
 });
 
 export const getReview = createRoute({
-  method: 'get', path: '/reviews/{id}', tags,
+  method: 'get', path: '/reviews/{id}', tags, ...access.public(),
   summary: 'One review: APPROVED ones are public; the author and staff also see the others, with moderation details',
   request: { params: ObjectIdParam, headers: TenantHeader },
   responses: {
@@ -69,7 +69,7 @@ export const updateReview = createRoute({
   request: { params: ObjectIdParam, headers: IfMatchHeader, body: jsonBody(ReviewPatchBody) },
   responses: {
     200: { ...jsonResponse(FullReviewSchema, 'The edited review'), headers: z.object(etag) },
-    ...problemResponses(400, 401, 404, 409, 412, 415),
+    ...problemResponses(400, 401, 403, 404, 409, 412, 415),
   },
 });
 
@@ -77,11 +77,11 @@ export const deleteReview = createRoute({
   method: 'delete', path: '/reviews/{id}', ...authed,
   summary: 'Delete a review (its author, or SUPPORT/ADMIN)',
   request: { params: ObjectIdParam },
-  responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 404) },
+  responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404) },
 });
 
 export const moderateReview = createRoute({
-  method: 'post', path: '/reviews/{id}/moderate', tags, security: bearerSecurity, middleware: [requireRole(...MODERATOR_ROLES)],
+  method: 'post', path: '/reviews/{id}/moderate', tags, ...access.userToken({ roles: [...MODERATOR_ROLES] }),
   summary: 'Approve or reject a review (SUPPORT or ADMIN); If-Match optional',
   request: { params: ObjectIdParam, headers: IfMatchHeader, body: jsonBody(ModerationBody) },
   responses: {
@@ -91,7 +91,7 @@ export const moderateReview = createRoute({
 });
 
 export const respondToReview = createRoute({
-  method: 'post', path: '/reviews/{id}/response', tags, security: bearerSecurity, middleware: [requireRole(...RESPONDER_ROLES)],
+  method: 'post', path: '/reviews/{id}/response', tags, ...access.userToken({ roles: [...RESPONDER_ROLES] }),
   summary: "The seller's answer to a review (MANAGER or ADMIN); replaces an earlier one",
   request: { params: ObjectIdParam, body: jsonBody(SellerResponseBody) },
   responses: {

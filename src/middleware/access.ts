@@ -1,0 +1,71 @@
+import type { MiddlewareHandler } from 'hono';
+import { problems } from '../lib/problem.ts';
+import type { AppEnv } from '../lib/types.ts';
+import { isPlatformAdmin } from '../services/admin/access.ts';
+import { principalOf, requirePermission, requireRole } from './auth.ts';
+
+/**
+ * What a route needs from its caller, declared ONCE in the route definition:
+ * `createRoute({ ...access.permission('write:profile'), method, path, ... })`.
+ *
+ * Each declaration is both the enforcement (the route's `middleware`) and its
+ * documentation (the OpenAPI `security` entry plus the `x-api-key-scope`
+ * extension), so the README table "what an API key needs" is generated from the
+ * OpenAPI document (`npm run docs:scopes`) and can never drift from what runs.
+ *
+ * - `access.public()`: no credentials needed (a token or key may still change what
+ *   the caller sees, e.g. staff filters). `x-api-key-scope: none`.
+ * - `access.permission(p)`: a user token or an API key holding permission `p` (a
+ *   key's permissions are its scopes ∩ its owner's current permissions); 403 without.
+ * - `access.userToken({ roles, platform })`: a user token only; every API key gets
+ *   403 whatever its scopes (keys never carry roles, and account security — API
+ *   keys, 2FA, administration — must not be reachable with a leaked key).
+ *
+ * `also` appends route-specific middleware (e.g. rate limits) after the checks.
+ */
+export const API_KEY_SCOPE = 'x-api-key-scope';
+export const USER_TOKEN_ONLY = 'user-token-only';
+export const NO_CREDENTIALS = 'none';
+
+type Middleware = MiddlewareHandler<AppEnv>;
+
+const bearerOrKey: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
+const bearerOnly: Array<Record<string, string[]>> = [{ bearerAuth: [] }];
+
+/** 401 without credentials, 403 for an API key. */
+export const userTokenOnly: Middleware = async (c, next) => {
+  if (principalOf(c).method !== 'token') throw problems.forbidden('This route needs a user token; API keys cannot call it.');
+  await next();
+};
+
+/** 403 unless an ADMIN of the platform tenant (after `userTokenOnly` and the ADMIN role). */
+export const platformAdminOnly: Middleware = async (c, next) => {
+  if (!isPlatformAdmin(c.env, principalOf(c))) throw problems.forbidden('Only a platform administrator may do this.');
+  await next();
+};
+
+export const access = {
+  public: (opts: { also?: Middleware[] } = {}) => ({
+    middleware: opts.also ?? [],
+    [API_KEY_SCOPE]: NO_CREDENTIALS,
+  }),
+
+  permission: (permission: string, opts: { also?: Middleware[] } = {}) => ({
+    security: bearerOrKey,
+    middleware: [requirePermission(permission), ...(opts.also ?? [])],
+    [API_KEY_SCOPE]: permission,
+  }),
+
+  userToken: (opts: { roles?: string[]; platform?: boolean; also?: Middleware[] } = {}) => ({
+    security: bearerOnly,
+    middleware: [
+      userTokenOnly,
+      ...(opts.roles ? [requireRole(...opts.roles)] : []),
+      ...(opts.platform ? [platformAdminOnly] : []),
+      ...(opts.also ?? []),
+    ],
+    [API_KEY_SCOPE]: USER_TOKEN_ONLY,
+    ...(opts.roles ? { 'x-roles': opts.roles } : {}),
+    ...(opts.platform ? { 'x-platform-admin': true } : {}),
+  }),
+};

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BEGIN, END, openApiDocument, renderScopeTable, scopeRows, withScopeTable } from '../../scripts/lib/scope-table.ts';
+
+const readme = () => readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+
+describe('README: "What an API key needs" is derived from the route definitions', () => {
+  it('the README table is the one npm run docs:scopes renders now', async () => {
+    const current = readme();
+    expect(current).toContain('### What an API key needs');
+    expect(withScopeTable(current, renderScopeTable(await openApiDocument())), 'README.md is out of date: run npm run docs:scopes').toBe(current);
+  });
+
+  it('sits inside the Identity section', () => {
+    const text = readme();
+    const identity = text.indexOf('## Identity');
+    const next = text.indexOf('\n## ', identity + 1);
+    expect(identity).toBeGreaterThan(0);
+    expect(text.indexOf(BEGIN)).toBeGreaterThan(identity);
+    expect(text.indexOf(END)).toBeLessThan(next);
+  });
+
+  it('renders each kind of declaration, and refuses an operation that declares nothing', () => {
+    const doc = {
+      paths: {
+        '/api/v1/a': { get: { 'x-api-key-scope': 'none' }, post: { 'x-api-key-scope': 'write:things' } },
+        '/api/v1/b': { delete: { 'x-api-key-scope': 'user-token-only', 'x-roles': ['ADMIN'], 'x-platform-admin': true } },
+      },
+    };
+    expect(scopeRows(doc)).toEqual([
+      { route: 'GET /a', apiKey: 'nothing (public)', userToken: 'nothing (public)' },
+      { route: 'POST /a', apiKey: 'scope `write:things`', userToken: 'permission `write:things`' },
+      { route: 'DELETE /b', apiKey: '**user token only** (403)', userToken: 'role ADMIN of the platform tenant' },
+    ]);
+    expect(() => scopeRows({ paths: { '/api/v1/c': { get: {} } } })).toThrow(/GET \/c declares no access/);
+  });
+});

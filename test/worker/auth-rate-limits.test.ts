@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { postJson, problemOf, randomClientIp } from './helpers.ts';
+import { as, createTenant, registerUser } from './identity-helpers.ts';
+
+/**
+ * Rate limits of the sign-in routes, against the bindings of wrangler.toml as they
+ * are deployed (AUTH_CLIENT_LIMITER 20 and AUTH_ACCOUNT_LIMITER 10 attempts per route
+ * per 60 s). The simulated windows are aligned to the clock, so a run that straddles a
+ * window boundary may pass up to twice the limit: each test asserts that the first
+ * `limit` attempts pass and that a 429 comes within `2 * limit + 1`.
+ */
+const CLIENT_LIMIT = 20;
+const ACCOUNT_LIMIT = 10;
+
+async function until429(limit: number, attempt: (i: number) => Promise<Response>): Promise<{ statuses: number[]; refused: Response }> {
+  const statuses: number[] = [];
+  for (let i = 0; i < 2 * limit + 1; i++) {
+    const res = await attempt(i);
+    statuses.push(res.status);
+    if (res.status === 429) return { statuses, refused: res };
+    await res.body?.cancel();
+  }
+  throw new Error(`no 429 after ${statuses.length} attempts: ${statuses.join(',')}`);
+}
+
+async function expectTooMany(res: Response) {
+  expect(res.headers.get('retry-after')).toBe('60');
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  expect((await problemOf(res)).type).toMatch(/too-many-requests$/);
+}
+
+describe('rate limits on sign-in', () => {
+  it('per client: rapid failed logins for different usernames from one address end in 429 with Retry-After', async () => {
+    const tenantId = await createTenant();
+    const ip = randomClientIp();
+    const { statuses, refused } = await until429(CLIENT_LIMIT, (i) =>
+      postJson('/api/v1/auth/login', { login: `nobody-${i}-${crypto.randomUUID()}`, password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
+    );
+    expect(statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(401));
+    await expectTooMany(refused);
+    // Another client is not affected.
+    const other = await postJson('/api/v1/auth/login', { login: 'someone', password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() });
+    expect(other.status).toBe(401);
+  });
+
+  it('per account: one login name tried from many addresses ends in 429', async () => {
+    const tenantId = await createTenant();
+    const name = `target-${crypto.randomUUID()}`;
+    const { statuses, refused } = await until429(ACCOUNT_LIMIT, () =>
+      postJson('/api/v1/auth/login', { login: name, password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() }),
+    );
+    expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(401));
+    await expectTooMany(refused);
+    // The account key ignores letter case and surrounding spaces.
+    const variant = await postJson('/api/v1/auth/login', { login: ` ${name.toUpperCase()} `, password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() });
+    expect(variant.status).toBe(429);
+  });
+
+  it('per client on refresh and registration', async () => {
+    const tenantId = await createTenant();
+    const ip = randomClientIp();
+    const refresh = await until429(CLIENT_LIMIT, () =>
+      postJson('/api/v1/auth/refresh', { refreshToken: `rt_${tenantId}_${crypto.randomUUID()}` }, { 'cf-connecting-ip': ip }),
+    );
+    expect(refresh.statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(401));
+    await expectTooMany(refresh.refused);
+
+    const register = await until429(CLIENT_LIMIT, () =>
+      postJson('/api/v1/auth/register', { email: 'not-an-email', username: 'x', password: 'short' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
+    );
+    expect(register.statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(400));
+    await expectTooMany(register.refused);
+  });
+
+  it('per account on the 2FA routes: one user from many addresses', async () => {
+    const user = await registerUser(await createTenant());
+    const { statuses, refused } = await until429(ACCOUNT_LIMIT, () =>
+      as(user, 'POST', '/api/v1/auth/2fa/enable', { code: '12ab' }),
+    );
+    // 400: the code is malformed (validation runs after the limit), so nothing counts towards the lockout.
+    expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(400));
+    await expectTooMany(refused);
+  });
+});
