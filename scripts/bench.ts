@@ -84,11 +84,13 @@ try {
     await fetch(`${server.url}/api/v1/auth/api-keys`, {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench', scopes: ['read:products'] }),
+      body: JSON.stringify({ name: 'bench', scopes: ['read:profile'] }), // what GET /auth/me needs
     })
   ).json()) as { key: string };
 
   rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
+  // Login is rate limited per client and per account (wrangler.toml [[ratelimits]]): past
+  // the first attempts of each minute this row measures 429 answers, counted as errors.
   rows.push(await load('POST /api/v1/auth/login', { url: `${server.url}/api/v1/auth/login`, method: 'POST', headers: tenantHeader, body: loginBody, connections: 8 }));
   rows.push(await load('GET /api/v1/auth/me (Bearer)', { url: `${server.url}/api/v1/auth/me`, headers: bearer, connections: 10 }));
   rows.push(await load('GET /api/v1/auth/me (X-API-Key)', { url: `${server.url}/api/v1/auth/me`, headers: { 'x-api-key': created.key }, connections: 10 }));

@@ -59,7 +59,7 @@ const namedTenant = (c: Context<AppEnv>) => (c.req.header('x-tenant-id') ?? c.re
 /** Account keys of the limited routes. */
 export const accountOf: {
   bodyName: (field: string) => AccountOf;
-  challengeSubject: AccountOf;
+  tokenSubject: (field: string) => AccountOf;
   refreshToken: AccountOf;
   principal: AccountOf;
 } = {
@@ -68,9 +68,12 @@ export const accountOf: {
     const name = await bodyField(c, field);
     return name && `${namedTenant(c)}:${name.trim().toLowerCase().slice(0, 255)}`;
   },
-  /** The user a 2FA challenge token is for. Unverified on purpose: a forged token only spends its own budget, then fails verification. */
-  challengeSubject: async (c) => {
-    const token = await bodyField(c, 'challengeToken');
+  /**
+   * The user a signed token in the body is for (2FA challenge, invitation). Unverified
+   * on purpose: a forged token only spends its own budget, then fails verification.
+   */
+  tokenSubject: (field: string): AccountOf => async (c) => {
+    const token = await bodyField(c, field);
     try {
       const sub = token ? decodeJwt(token).sub : undefined;
       return sub ? `user:${sub}` : undefined;

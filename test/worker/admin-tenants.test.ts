@@ -35,8 +35,14 @@ async function tenantRow(id: string) {
 
 const unique = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 12)}`;
 
+/** The first ADMIN a tenant is created with (invited). */
+const firstAdmin = () => {
+  const handle = `a${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  return { email: `${handle}@example.com`, username: handle };
+};
+
 async function createViaApi(admin: TestUser, body: Record<string, unknown> = {}): Promise<TenantView> {
-  const res = await as(admin, 'POST', TENANTS, { name: unique('acme'), ...body });
+  const res = await as(admin, 'POST', TENANTS, { name: unique('acme'), admin: firstAdmin(), ...body });
   expect(res.status).toBe(201);
   return (await res.json()) as TenantView;
 }
@@ -177,10 +183,10 @@ describe('admin tenants: refused input', () => {
   it('duplicate name (any letter case) or domain: 409 naming the field', async () => {
     const admin = await platformAdmin();
     const first = await createViaApi(admin, { domain: `${unique('dup')}.example.com` });
-    const sameName = await as(admin, 'POST', TENANTS, { name: first.name.toUpperCase() });
+    const sameName = await as(admin, 'POST', TENANTS, { name: first.name.toUpperCase(), admin: firstAdmin() });
     expect(sameName.status).toBe(409);
     expect((await problemOf(sameName)).errors?.[0]?.field).toBe('body.name');
-    const sameDomain = await as(admin, 'POST', TENANTS, { name: unique('other'), domain: first.domain!.toUpperCase() });
+    const sameDomain = await as(admin, 'POST', TENANTS, { name: unique('other'), domain: first.domain!.toUpperCase(), admin: firstAdmin() });
     expect(sameDomain.status).toBe(409);
     expect((await problemOf(sameDomain)).errors?.[0]?.field).toBe('body.domain');
 
@@ -195,7 +201,8 @@ describe('admin tenants: refused input', () => {
   it('lowering maxUsers below the users in use: 409; to exactly that: 200', async () => {
     const admin = await platformAdmin();
     const tenant = await createViaApi(admin, { maxUsers: 5 });
-    for (let i = 0; i < 3; i++) await registerUser(tenant.id);
+    // The invited first admin holds a seat too: 1 + 2 registered.
+    for (let i = 0; i < 2; i++) await registerUser(tenant.id);
     const res = await as(admin, 'PATCH', `${TENANTS}/${tenant.id}`, { maxUsers: 2 });
     expect(res.status).toBe(409);
     const problem = await problemOf(res);
@@ -226,11 +233,12 @@ describe('admin tenants: platform admin CRUD', () => {
   it('creates (201, Location, defaults), reads, updates any field', async () => {
     const admin = await platformAdmin();
     const name = unique('Acme');
-    const res = await as(admin, 'POST', TENANTS, { name, domain: `${unique('acme')}.example.com` });
+    const res = await as(admin, 'POST', TENANTS, { name, domain: `${unique('acme')}.example.com`, admin: firstAdmin() });
     expect(res.status).toBe(201);
-    const created = (await res.json()) as TenantView;
+    const { firstAdmin: invited, ...created } = (await res.json()) as TenantView & { firstAdmin: { user: { roles: string[]; status: string } } };
     expect(res.headers.get('location')).toBe(`${TENANTS}/${created.id}`);
-    expect(created).toMatchObject({ name, status: 'ACTIVE', plan: 'FREE', maxUsers: 10, seatsUsed: 0 });
+    expect(created).toMatchObject({ name, status: 'ACTIVE', plan: 'FREE', maxUsers: 10, seatsUsed: 1 });
+    expect(invited.user).toMatchObject({ roles: ['ADMIN', 'USER'], status: 'INACTIVE' });
 
     const got = await as(admin, 'GET', `${TENANTS}/${created.id}`);
     expect(await got.json()).toEqual(created);

@@ -65,11 +65,22 @@ describe('rate limits on sign-in', () => {
     expect(refresh.statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(401));
     await expectTooMany(refresh.refused);
 
-    const register = await until429(CLIENT_LIMIT, () =>
-      postJson('/api/v1/auth/register', { email: 'not-an-email', username: 'x', password: 'short' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
+    // Distinct emails: the same email would run into the per-account limit (10) first.
+    const register = await until429(CLIENT_LIMIT, (i) =>
+      postJson('/api/v1/auth/register', { email: `bad-${i}-${crypto.randomUUID()}`, username: 'x', password: 'short' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
     );
     expect(register.statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(400));
     await expectTooMany(register.refused);
+  });
+
+  it('per account on registration: one email from many addresses', async () => {
+    const tenantId = await createTenant();
+    const email = `taken-${crypto.randomUUID()}@example.com`;
+    const { statuses, refused } = await until429(ACCOUNT_LIMIT, () =>
+      postJson('/api/v1/auth/register', { email, username: 'x', password: 'short' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() }),
+    );
+    expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(400));
+    await expectTooMany(refused);
   });
 
   it('per account on the 2FA routes: one user from many addresses', async () => {

@@ -28,7 +28,7 @@ const SEED_TABLES: Record<string, string[]> = {
   payments: ['payments'],
 };
 /** Tables added beyond the seed (each commented in the schema), all tenant-owned under RLS. */
-const ADDED_TABLES: Record<string, string[]> = { payments: ['refunds', 'webhook_events'] };
+const ADDED_TABLES: Record<string, string[]> = { auth: ['admin_audit_log'], payments: ['refunds', 'webhook_events'] };
 
 describe('PostgreSQL through the Neon driver inside workerd', () => {
   it('answers a query over the WebSocket driver', async () => {
@@ -51,19 +51,21 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
     expect(rows[0]).toEqual({ can_select: true, can_write: false });
   });
 
-  it('migrations created the 15 seed tables (and the 2 added ones) in one schema per service', async () => {
+  it('migrations created the 15 seed tables (and the added ones) in one schema per service', async () => {
     const { rows } = await db.execute<{ table_schema: string; table_name: string }>(sql`
       select table_schema, table_name from information_schema.tables
       where table_schema in ('auth', 'users', 'orders', 'payments') and table_type = 'BASE TABLE'
       order by 1, 2`);
     const found: Record<string, string[]> = {};
     for (const r of rows) (found[r.table_schema] ??= []).push(r.table_name);
-    expect(found).toEqual({ ...SEED_TABLES, payments: [...SEED_TABLES.payments!, ...ADDED_TABLES.payments!].sort() });
-    expect(rows).toHaveLength(17);
+    const expected = Object.fromEntries(Object.entries(SEED_TABLES).map(([schema, names]) => [schema, [...names, ...(ADDED_TABLES[schema] ?? [])].sort()]));
+    expect(found).toEqual(expected);
+    expect(rows).toHaveLength(15 + Object.values(ADDED_TABLES).flat().length);
     const { rows: forced } = await db.execute<{ name: string }>(sql`
-      select relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'payments' and relrowsecurity and relforcerowsecurity`);
-    expect(forced.map((r) => r.name).sort()).toEqual(['payments', 'refunds', 'webhook_events']);
+      select n.nspname || '.' || relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where relrowsecurity and relforcerowsecurity`);
+    const added = Object.entries(ADDED_TABLES).flatMap(([schema, names]) => names.map((n) => `${schema}.${n}`));
+    expect(forced.map((r) => r.name)).toEqual(expect.arrayContaining([...added, 'payments.payments']));
   });
 
   it('migrations created every seed index, the DESC one included', async () => {

@@ -1,10 +1,33 @@
+import type { Context } from 'hono';
+import { authConfig } from '../../lib/config.ts';
 import { closeUserFeed } from '../../services/notifications/index.ts';
 import { createRouter } from '../../lib/create-router.ts';
+import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
+import type { CrossTenant } from '../../services/admin/access.ts';
+import { listAudit } from '../../services/admin/audit.ts';
 import * as rbac from '../../services/admin/rbac.ts';
 import * as tenants from '../../services/admin/tenants.ts';
 import * as users from '../../services/admin/users.ts';
 import * as routes from './admin.routes.ts';
+
+/**
+ * The named tenant of `/admin/tenants/{tenantId}/users/...`. Each such call is
+ * recorded in that tenant's admin_audit_log by the service (with the work, in one
+ * transaction) and logged here with its outcome, failures included.
+ */
+function crossTenant(c: Context<AppEnv>, tenantId: string): CrossTenant {
+  const principal = principalOf(c);
+  c.get('logger').info('audit: platform admin acts on a named tenant', {
+    audit: true,
+    actorUserId: principal.userId,
+    actorTenantId: principal.tenantId,
+    tenantId,
+    method: c.req.method,
+    path: c.req.path,
+  });
+  return { tenantId, requestId: c.get('requestId'), platformTenantId: authConfig(c.env).platformTenantId };
+}
 
 /** /admin/*: thin handlers; authorization rules live in the route middleware and the services. */
 export const adminRoutes = createRouter()
@@ -14,7 +37,7 @@ export const adminRoutes = createRouter()
     return c.json(page, 200);
   })
   .openapi(routes.createTenant, async (c) => {
-    const tenant = await tenants.createTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'));
+    const tenant = await tenants.createTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'), c.get('requestId'));
     c.header('location', `${new URL(c.req.url).pathname}/${tenant.id}`);
     return c.json(tenant, 201);
   })
@@ -60,6 +83,49 @@ export const adminRoutes = createRouter()
   .openapi(routes.setUserRoles, async (c) => {
     const user = await users.setUserRoles(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, c.req.valid('json').roles);
     return c.json(user, 200);
+  })
+  // Users of a named tenant (platform admin, audited)
+  .openapi(routes.listTenantUsers, async (c) => {
+    const { tenantId } = c.req.valid('param');
+    return c.json(await users.listUsers(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query'), crossTenant(c, tenantId)), 200);
+  })
+  .openapi(routes.getTenantUser, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    return c.json(await users.getUser(c.get('stores').pg('auth').db, principalOf(c), id, crossTenant(c, tenantId)), 200);
+  })
+  .openapi(routes.lockTenantUser, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    const user = (await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'lock', crossTenant(c, tenantId)))!;
+    await closeUserFeed(c.env, user.tenantId, user.id, 'account locked');
+    return c.json(user, 200);
+  })
+  .openapi(routes.unlockTenantUser, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'unlock', crossTenant(c, tenantId)))!, 200);
+  })
+  .openapi(routes.suspendTenantUser, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    const user = (await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'suspend', crossTenant(c, tenantId)))!;
+    await closeUserFeed(c.env, user.tenantId, user.id, 'account suspended');
+    return c.json(user, 200);
+  })
+  .openapi(routes.activateTenantUser, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    return c.json((await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'activate', crossTenant(c, tenantId)))!, 200);
+  })
+  .openapi(routes.deleteTenantUser, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    await users.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'delete', crossTenant(c, tenantId));
+    return c.body(null, 204);
+  })
+  .openapi(routes.setTenantUserRoles, async (c) => {
+    const { tenantId, id } = c.req.valid('param');
+    const user = await users.setUserRoles(c.get('stores').pg('auth').db, principalOf(c), id, c.req.valid('json').roles, crossTenant(c, tenantId));
+    return c.json(user, 200);
+  })
+  .openapi(routes.listAudit, async (c) => {
+    const page = await listAudit(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').tenantId, c.req.valid('query'), c.get('requestId'));
+    return c.json(page, 200);
   })
   // Roles and permissions
   .openapi(routes.listRoles, async (c) => {

@@ -1,8 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
+import { noStore } from '../../middleware/no-store.ts';
 import { jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
 import { UserSchema } from '../auth/auth.schemas.ts';
 import {
+  AuditListQuery,
+  AuditPage,
   PermissionCreateBody,
   PermissionListQuery,
   PermissionPage,
@@ -12,6 +15,9 @@ import {
   RolePermissionsBody,
   RoleSchema,
   TenantCreateBody,
+  TenantCreatedSchema,
+  TenantIdParam,
+  TenantUserParams,
   TenantDetailSchema,
   TenantListQuery,
   TenantPage,
@@ -44,10 +50,12 @@ export const listTenants = createRoute({
 });
 
 export const createTenant = createRoute({
-  method: 'post', path: '/admin/tenants', tags: tenantTags, ...platformAdmin,
-  summary: 'Create a tenant (platform admin)',
+  method: 'post', path: '/admin/tenants', tags: tenantTags,
+  // The answer carries the first admin's invitation: never cached.
+  ...access.userToken({ roles: ['ADMIN'], platform: true, also: [noStore] }),
+  summary: 'Create a tenant with its first ADMIN, invited to choose their own password (platform admin)',
   request: { body: jsonBody(TenantCreateBody) },
-  responses: { 201: jsonResponse(TenantDetailSchema, 'Created'), ...problemResponses(400, 401, 403, 409, 415) },
+  responses: { 201: jsonResponse(TenantCreatedSchema, 'Created, with the invitation (shown once)'), ...problemResponses(400, 401, 403, 409, 415) },
 });
 
 export const getTenant = createRoute({
@@ -112,6 +120,58 @@ export const setUserRoles = createRoute({
   summary: "Replace a user's roles (the tenant keeps at least one active ADMIN)",
   request: { params: UuidParam, body: jsonBody(UserRolesBody) },
   responses: { 200: jsonResponse(UserSchema, 'The user with the new roles'), ...problemResponses(400, 401, 403, 404, 409, 415) },
+});
+
+// ---------------------------------------------------------------------------
+// Users of a named tenant (platform admin; every call audited in that tenant)
+// ---------------------------------------------------------------------------
+const crossTags = ['Admin: users of a named tenant'];
+
+export const listTenantUsers = createRoute({
+  method: 'get', path: '/admin/tenants/{tenantId}/users', tags: crossTags, ...platformAdmin,
+  summary: 'Search the users of a named tenant (platform admin; audited)',
+  request: { params: TenantIdParam, query: UserListQuery },
+  responses: { 200: jsonResponse(UserPage, 'A page of users, newest first'), ...problemResponses(400, 401, 403, 404) },
+});
+
+export const getTenantUser = createRoute({
+  method: 'get', path: '/admin/tenants/{tenantId}/users/{id}', tags: crossTags, ...platformAdmin,
+  summary: 'A user of a named tenant (platform admin; audited)',
+  request: { params: TenantUserParams },
+  responses: { 200: jsonResponse(UserSchema, 'The user'), ...problemResponses(400, 401, 403, 404) },
+});
+
+const tenantUserAction = (action: 'lock' | 'unlock' | 'suspend' | 'activate', summary: string) =>
+  createRoute({
+    method: 'post', path: `/admin/tenants/{tenantId}/users/{id}/${action}`, tags: crossTags, ...platformAdmin, summary,
+    request: { params: TenantUserParams },
+    responses: { 200: jsonResponse(UserSchema, 'The user afterwards'), ...problemResponses(400, 401, 403, 404, 409) },
+  });
+
+export const lockTenantUser = tenantUserAction('lock', "Lock a named tenant's user and revoke its sessions (platform admin; audited)");
+export const unlockTenantUser = tenantUserAction('unlock', "Unlock a named tenant's user (platform admin; audited)");
+export const suspendTenantUser = tenantUserAction('suspend', "Suspend a named tenant's user (platform admin; audited)");
+export const activateTenantUser = tenantUserAction('activate', "Activate a named tenant's user (platform admin; audited)");
+
+export const deleteTenantUser = createRoute({
+  method: 'delete', path: '/admin/tenants/{tenantId}/users/{id}', tags: crossTags, ...platformAdmin,
+  summary: "Soft-delete a named tenant's user (platform admin; audited)",
+  request: { params: TenantUserParams },
+  responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409) },
+});
+
+export const setTenantUserRoles = createRoute({
+  method: 'put', path: '/admin/tenants/{tenantId}/users/{id}/roles', tags: crossTags, ...platformAdmin,
+  summary: "Replace the roles of a named tenant's user; the tenant keeps an active ADMIN (platform admin; audited)",
+  request: { params: TenantUserParams, body: jsonBody(UserRolesBody) },
+  responses: { 200: jsonResponse(UserSchema, 'The user with the new roles'), ...problemResponses(400, 401, 403, 404, 409, 415) },
+});
+
+export const listAudit = createRoute({
+  method: 'get', path: '/admin/tenants/{tenantId}/audit', tags: tenantTags, ...admin,
+  summary: "What platform admins did in the tenant, newest first (the tenant's ADMIN: own tenant; platform admin: any)",
+  request: { params: TenantIdParam, query: AuditListQuery },
+  responses: { 200: jsonResponse(AuditPage, 'A page of audit entries'), ...problemResponses(400, 401, 403, 404) },
 });
 
 // ---------------------------------------------------------------------------

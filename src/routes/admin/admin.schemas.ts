@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, USER_STATUSES } from '../../db/pg/schema/index.ts';
 import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
-import { UserSchema } from '../auth/auth.schemas.ts';
+import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
@@ -69,6 +69,39 @@ export const TenantDetailSchema = TenantSchema.extend({
 
 export const TenantPage = pageOf(TenantSchema, 'TenantPage');
 
+export const TenantCreatedSchema = TenantDetailSchema.extend({
+  firstAdmin: z.object({
+    user: UserSchema,
+    invitationToken: z.string().openapi({ description: 'Shown once: give it to the invitee, who accepts it with their own password' }),
+    expiresAt: z.string(),
+  }),
+}).openapi('TenantCreated');
+
+/** A user of a named tenant (platform admins; audited). */
+export const TenantUserParams = z.object({
+  tenantId: z.uuid().openapi({ param: { name: 'tenantId', in: 'path' } }),
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const TenantIdParam = z.object({ tenantId: z.uuid().openapi({ param: { name: 'tenantId', in: 'path' } }) });
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    actorUserId: z.uuid(),
+    actorTenantId: z.uuid(),
+    action: z.string(),
+    targetUserId: z.uuid().nullable(),
+    requestId: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('AdminAuditEntry');
+
+export const AuditPage = pageOf(AuditEntrySchema, 'AdminAuditPage');
+
+export const AuditListQuery = z.object({ limit: Limit, cursor: cursor(decodeTimeIdCursor) }).strict();
+
 export const TenantListQuery = z
   .object({
     limit: Limit,
@@ -80,9 +113,20 @@ export const TenantListQuery = z
   })
   .strict();
 
+export const FirstAdminBody = z
+  .object({
+    email: Email,
+    username: Username,
+    firstName: z.string().trim().min(1).max(100).optional(),
+    lastName: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict()
+  .openapi('FirstAdmin', { description: 'The tenant\'s first ADMIN, invited: they choose their own password (POST /auth/invitations/accept).' });
+
 export const TenantCreateBody = z
   .object({
     name: TenantName,
+    admin: FirstAdminBody,
     domain: Domain.nullable().optional(),
     status: z.enum(['ACTIVE', 'SUSPENDED']).optional().openapi({ description: 'Default ACTIVE' }),
     plan: z.enum(TENANT_PLANS).optional().openapi({ description: 'Default FREE' }),

@@ -8,6 +8,7 @@ import { problems } from '../../lib/problem.ts';
 import { register, login } from '../../services/auth/accounts.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
 import { loadIdentityById, publicUser } from '../../services/auth/identity.ts';
+import { acceptInvitation } from '../../services/auth/invitations.ts';
 import { revokeSession, rotateRefreshToken } from '../../services/auth/sessions.ts';
 import { recordSignIn, signInClient } from '../../services/auth/devices.ts';
 import { signInWithProvider } from '../../services/auth/oauth.ts';
@@ -49,6 +50,10 @@ export const authRoutes = router
     const result = await completeTfaLogin(c.env, c.get('stores'), challengeToken, code);
     await recordSignIn(c.env, c.get('stores'), result.user, signInClient((n) => c.req.header(n)));
     return c.json({ user: result.user, tokens: result.tokens }, 200);
+  })
+  .openapi(routes.acceptInvitation, async (c) => {
+    const { invitationToken, password } = c.req.valid('json');
+    return c.json(await acceptInvitation(c.env, c.get('stores'), invitationToken, password), 200);
   })
   .openapi(routes.refresh, async (c) => {
     const tokens = await rotateRefreshToken(c.env, c.get('stores').pg('auth').db, c.req.valid('json').refreshToken);

@@ -5,6 +5,7 @@ import { jsonBody, jsonResponse, problemResponses, TenantHeader, UuidParam } fro
 import {
   ApiKeyCreateBody,
   ApiKeySchema,
+  InvitationAcceptBody,
   LoginBody,
   RefreshBody,
   RegisterBody,
@@ -40,9 +41,16 @@ export const login = createRoute({
 });
 
 export const loginTfa = createRoute({
-  method: 'post', path: '/auth/login/2fa', tags, ...access.public({ also: [rateLimit('login-2fa', accountOf.challengeSubject)] }), summary: 'Second step of a 2FA sign-in: the challenge token and a TOTP code',
+  method: 'post', path: '/auth/login/2fa', tags, ...access.public({ also: [rateLimit('login-2fa', accountOf.tokenSubject('challengeToken'))] }), summary: 'Second step of a 2FA sign-in: the challenge token and a TOTP code',
   request: { body: jsonBody(z.object({ challengeToken: z.string().min(1).max(2000), code: TotpCode }).strict()) },
   responses: { 200: jsonResponse(SessionSchema, 'Signed in'), ...problemResponses(400, 401, 423, 429) },
+});
+
+export const acceptInvitation = createRoute({
+  method: 'post', path: '/auth/invitations/accept', tags, ...access.public({ also: [rateLimit('invitation', accountOf.tokenSubject('invitationToken'))] }),
+  summary: 'Accept an invitation (e.g. a new tenant\'s first ADMIN) with a password of your own: activates the account and signs in',
+  request: { body: jsonBody(InvitationAcceptBody) },
+  responses: { 200: jsonResponse(SessionSchema, 'Activated and signed in'), ...problemResponses(400, 401, 403, 429) },
 });
 
 export const refresh = createRoute({

@@ -26,6 +26,14 @@ export const LoginBody = z
   .strict()
   .openapi('LoginRequest');
 
+export const InvitationAcceptBody = z
+  .object({
+    invitationToken: z.string().min(1).max(2000),
+    password: z.string().min(1).max(128).openapi({ description: 'Your new password (the registration policy applies)' }),
+  })
+  .strict()
+  .openapi('InvitationAcceptRequest');
+
 export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict().openapi('RefreshRequest');
 
 export const TokenPairSchema = z

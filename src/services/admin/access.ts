@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Env } from '../../env.ts';
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { adminAuditLog, tenants } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -20,6 +21,13 @@ import type { Principal } from '../auth/principal.ts';
  * the caller in the database, inside the same transaction as the work: the caller
  * must still hold ADMIN and be ACTIVE, unlocked and not deleted. So demoting or
  * locking an admin takes effect at once, not when their access token expires.
+ *
+ * A platform admin acts on another tenant's users only explicitly, by naming it
+ * (`/admin/tenants/{tenantId}/users/...` -> a `CrossTenant`): the transaction
+ * re-checks the caller in their own tenant, then points RLS at the named tenant
+ * and writes an `auth.admin_audit_log` row there (actor, action, target user,
+ * request id) before the work, in the same transaction: an action that commits
+ * always has its record, and the tenant's own admins can read it.
  */
 export const ADMIN = 'ADMIN';
 
@@ -52,22 +60,56 @@ export async function assertActiveAdmin(tx: Transaction, principal: Principal): 
   if (!rows[0]?.ok) throw problems.forbidden('Your administrator rights are no longer valid; sign in again.');
 }
 
+/** A platform admin acting on a named tenant (see the module comment). */
+export interface CrossTenant {
+  tenantId: string;
+  requestId: string;
+  /** PLATFORM_TENANT_ID: only its admins may act on another tenant. */
+  platformTenantId: string;
+}
+
+/** What is recorded when the work runs in another tenant. */
+export interface AuditedAction {
+  action: string;
+  targetUserId?: string | undefined;
+}
+
+/** The tenant the work runs in: the caller's own, or the named one. */
+export const targetTenant = (principal: Principal, on: CrossTenant | undefined) => on?.tenantId ?? principal.tenantId;
+
 /**
- * Runs admin work in one transaction scoped (RLS) to the caller's tenant, after
- * re-checking the caller in the database. With `serialize`, the caller's tenant row
- * is locked first (before the re-check), so writes that can take rights away from
- * an admin run one at a time per tenant and each sees the previous one's result.
+ * Runs admin work in one transaction scoped (RLS) to the caller's tenant, or to the
+ * tenant named by `on` (platform admins only; audited), after re-checking the caller
+ * in the database. With `serialize`, the target tenant's row is locked first (before
+ * the re-check), so writes that can take rights away from an admin run one at a time
+ * per tenant and each sees the previous one's result.
  */
 export function adminTx<T>(
   db: Database,
   principal: Principal,
   work: (tx: Transaction) => Promise<T>,
-  opts: { serialize?: boolean } = {},
+  opts: { serialize?: boolean; on?: CrossTenant | undefined; audit?: AuditedAction } = {},
 ): Promise<T> {
   if (!isAdmin(principal)) return Promise.reject(problems.forbidden('Requires role: ADMIN.'));
+  const on = opts.on && opts.on.tenantId !== principal.tenantId ? opts.on : undefined;
+  if (on && principal.tenantId !== on.platformTenantId) return Promise.reject(platformOnly());
+  const target = targetTenant(principal, on);
   return inTenantTx(db, principal.tenantId, async (tx) => {
-    if (opts.serialize) await tx.execute(sql`select 1 from auth.tenants where id = ${principal.tenantId} for update`);
+    if (opts.serialize) await tx.execute(sql`select 1 from auth.tenants where id = ${target} for update`);
     await assertActiveAdmin(tx, principal);
+    if (on) {
+      const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, on.tenantId)).limit(1);
+      if (!tenant) throw problems.notFound('Tenant');
+      await useTenant(tx, on.tenantId);
+      await tx.insert(adminAuditLog).values({
+        tenantId: on.tenantId,
+        actorUserId: principal.userId,
+        actorTenantId: principal.tenantId,
+        action: opts.audit?.action ?? 'unspecified',
+        targetUserId: opts.audit?.targetUserId ?? null,
+        requestId: on.requestId.slice(0, 64),
+      });
+    }
     return work(tx);
   });
 }

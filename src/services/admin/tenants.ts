@@ -1,9 +1,10 @@
 import { and, count, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Env } from '../../env.ts';
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import { refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
+import { adminAuditLog, refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { Problem, problems } from '../../lib/problem.ts';
+import { inviteUser, type Invitation, type Invitee } from '../auth/invitations.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
@@ -12,7 +13,10 @@ import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
  * Tenant administration.
  *
  * Platform admins (ADMIN of PLATFORM_TENANT_ID) list, read, create, update and
- * soft-delete any tenant. A tenant admin may read their own tenant and change its
+ * soft-delete any tenant. A tenant is created with its first ADMIN, invited (see
+ * auth/invitations.ts): the tenant, the pending admin and the invitation are one
+ * transaction, so no tenant is ever left without a way to get an administrator,
+ * and nobody but the invitee ever knows the admin's password. A tenant admin may read their own tenant and change its
  * `name` and `domain` only; any other tenant is invisible to them (404), and
  * list/create/delete or a change of plan, maxUsers or status is 403.
  *
@@ -42,6 +46,7 @@ export interface TenantDetail extends TenantView {
 
 export interface TenantCreate {
   name: string;
+  admin: Invitee;
   domain?: string | null | undefined;
   status?: TenantStatus | undefined;
   plan?: TenantPlan | undefined;
@@ -135,21 +140,39 @@ export async function getTenant(env: Env, db: Database, principal: Principal, id
   });
 }
 
-export async function createTenant(env: Env, db: Database, principal: Principal, input: TenantCreate): Promise<TenantDetail> {
+/** The roles of a tenant's first administrator (as the bootstrap seed gives its ADMIN). */
+const FIRST_ADMIN_ROLES = ['ADMIN', 'USER'] as const;
+
+export async function createTenant(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  input: TenantCreate,
+  requestId: string,
+): Promise<TenantDetail & { firstAdmin: Invitation }> {
   try {
     return await platformAdminTx(env, db, principal, async (tx) => {
       await assertUnique(tx, input);
-      const [tenant] = await tx
+      // ACTIVE while the first admin takes their seat; the requested status after.
+      const [created] = await tx
         .insert(tenants)
-        .values({
-          name: input.name,
-          domain: input.domain ?? null,
-          status: input.status ?? 'ACTIVE',
-          plan: input.plan ?? 'FREE',
-          maxUsers: input.maxUsers ?? 10,
-        })
+        .values({ name: input.name, domain: input.domain ?? null, status: 'ACTIVE', plan: input.plan ?? 'FREE', maxUsers: input.maxUsers ?? 10 })
         .returning();
-      return { ...view(tenant!), seatsUsed: 0 };
+      const tenantId = created!.id;
+      await useTenant(tx, tenantId);
+      const firstAdmin = await inviteUser(env, tx, tenantId, input.admin, FIRST_ADMIN_ROLES);
+      await tx.insert(adminAuditLog).values({
+        tenantId,
+        actorUserId: principal.userId,
+        actorTenantId: principal.tenantId,
+        action: 'invite-first-admin',
+        targetUserId: firstAdmin.user.id,
+        requestId: requestId.slice(0, 64),
+      });
+      const [tenant] = input.status && input.status !== 'ACTIVE'
+        ? await tx.update(tenants).set({ status: input.status }).where(eq(tenants.id, tenantId)).returning()
+        : [created];
+      return { ...view(tenant!), seatsUsed: 1, firstAdmin };
     });
   } catch (err) {
     return mapUnique(err);

@@ -5,13 +5,16 @@ import { Problem, problems } from '../../lib/problem.ts';
 import { loadIdentityById, publicUser, type PublicUser } from '../auth/identity.ts';
 import type { Principal } from '../auth/principal.ts';
 import { revokeAllSessions } from '../auth/sessions.ts';
-import { ADMIN, adminTx } from './access.ts';
+import { ADMIN, adminTx, targetTenant, type AuditedAction, type CrossTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
 
 /**
- * User administration, always inside the admin's own tenant: every statement runs
- * in `inTenantTx(caller's tenant)`, so a user of another tenant is invisible to RLS
- * and answers 404 exactly like an id that does not exist.
+ * User administration inside the admin's own tenant: every statement runs in
+ * `inTenantTx(caller's tenant)`, so a user of another tenant is invisible to RLS
+ * and answers 404 exactly like an id that does not exist. A platform admin may name
+ * another tenant (`on`, from `/admin/tenants/{tenantId}/users/...`): the same
+ * functions then run under that tenant's RLS, and each call is recorded in its
+ * `admin_audit_log` (see access.ts).
  *
  * Writes that can take away an administrator (lock, suspend, delete, role changes)
  * first lock the tenant row, so they run one at a time per tenant, and re-check
@@ -49,7 +52,7 @@ const permissionsOf = sql<string[]>`array(
 /** `%`, `_` and `\` match literally in the ILIKE pattern. */
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
-export async function listUsers(db: Database, principal: Principal, query: UserListQuery): Promise<Page<PublicUser>> {
+export async function listUsers(db: Database, principal: Principal, query: UserListQuery, on?: CrossTenant): Promise<Page<PublicUser>> {
   return adminTx(db, principal, async (tx) => {
     const conds: SQL[] = [];
     // Deleted users leave the list; `status=DELETED` shows them.
@@ -76,15 +79,15 @@ export async function listUsers(db: Database, principal: Principal, query: UserL
       .orderBy(desc(users.createdAt), desc(users.id))
       .limit(query.limit + 1);
     return toPage(rows, query.limit, (r) => [r.at, r.user.id], (r) => publicUser(r));
-  });
+  }, { on, audit: { action: 'list-users' } });
 }
 
-export async function getUser(db: Database, principal: Principal, id: string): Promise<PublicUser> {
+export async function getUser(db: Database, principal: Principal, id: string, on?: CrossTenant): Promise<PublicUser> {
   return adminTx(db, principal, async (tx) => {
     const identity = await loadIdentityById(tx, id);
     if (!identity) throw userNotFound();
     return publicUser(identity);
-  });
+  }, { on, audit: { action: 'get-user', targetUserId: id } });
 }
 
 async function activeAdminCount(tx: Transaction): Promise<number> {
@@ -102,9 +105,9 @@ async function assertAdminRemains(tx: Transaction): Promise<void> {
   }
 }
 
-/** A write on a user of the caller's tenant, serialised per tenant (see module comment). */
-function writeTx<T>(db: Database, principal: Principal, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  return adminTx(db, principal, work, { serialize: true });
+/** A write on a user of the target tenant, serialised per tenant (see module comment). */
+function writeTx<T>(db: Database, principal: Principal, on: CrossTenant | undefined, audit: AuditedAction, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return adminTx(db, principal, work, { serialize: true, on, audit });
 }
 
 const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delete']);
@@ -114,11 +117,11 @@ const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delet
  * activate (ACTIVE) / delete (soft: deleted_at + DELETED, API keys revoked).
  * Idempotent. Returns the user afterwards, or null after a delete.
  */
-export async function applyUserAction(db: Database, principal: Principal, id: string, action: UserAction): Promise<PublicUser | null> {
+export async function applyUserAction(db: Database, principal: Principal, id: string, action: UserAction, on?: CrossTenant): Promise<PublicUser | null> {
   if (SELF_REFUSED.has(action) && id === principal.userId) {
     throw new Problem(409, 'self-action', 'Not on yourself', `An administrator cannot ${action} their own account.`);
   }
-  return writeTx(db, principal, async (tx) => {
+  return writeTx(db, principal, on, { action: `${action}-user`, targetUserId: id }, async (tx) => {
     const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
     if (!target) throw userNotFound();
     const now = sql`now()`;
@@ -154,9 +157,10 @@ export async function applyUserAction(db: Database, principal: Principal, id: st
  * 409 when it would leave the tenant without an active ADMIN. The new roles are in
  * the user's next access token (login or refresh).
  */
-export async function setUserRoles(db: Database, principal: Principal, id: string, names: RoleName[]): Promise<PublicUser> {
+export async function setUserRoles(db: Database, principal: Principal, id: string, names: RoleName[], on?: CrossTenant): Promise<PublicUser> {
   const wanted = [...new Set(names)];
-  return writeTx(db, principal, async (tx) => {
+  const tenantId = targetTenant(principal, on);
+  return writeTx(db, principal, on, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
     const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
     if (!target) throw userNotFound();
     const roleRows = await tx.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.name, wanted));
@@ -168,7 +172,7 @@ export async function setUserRoles(db: Database, principal: Principal, id: strin
     await tx.delete(userRoles).where(and(eq(userRoles.userId, id), notInArray(userRoles.roleId, roleIds)));
     await tx
       .insert(userRoles)
-      .values(roleIds.map((roleId) => ({ userId: id, roleId, tenantId: principal.tenantId })))
+      .values(roleIds.map((roleId) => ({ userId: id, roleId, tenantId })))
       .onConflictDoNothing();
     await assertAdminRemains(tx);
     return publicUser((await loadIdentityById(tx, id))!);

@@ -37,11 +37,17 @@ const seatLimitReached = (tenant: Pick<Tenant, 'maxUsers'>) =>
   new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${tenant.maxUsers} users.`);
 
 /**
- * The one way a user comes into being (registration and social sign-up): locks the
- * tenant row, so two sign-ups can never both take the last seat, re-checks that the
- * tenant is active, inserts the user with the USER role and returns their identity.
+ * The one way a user comes into being (registration, social sign-up, a tenant's
+ * invited first ADMIN): locks the tenant row, so two sign-ups can never both take the
+ * last seat, re-checks that the tenant is active, inserts the user with `roles`
+ * (default USER) and returns their identity.
  */
-export async function createUserInSeat(tx: Transaction, tenantId: string, values: Omit<NewUser, 'tenantId'>): Promise<Identity> {
+export async function createUserInSeat(
+  tx: Transaction,
+  tenantId: string,
+  values: Omit<NewUser, 'tenantId'>,
+  roleNames: readonly string[] = ['USER'],
+): Promise<Identity> {
   const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
   if (!locked) throw problems.notFound('Tenant');
   assertTenantActive(locked);
@@ -50,7 +56,7 @@ export async function createUserInSeat(tx: Transaction, tenantId: string, values
   const [user] = await tx.insert(users).values({ ...values, tenantId }).returning({ id: users.id });
   await tx.execute(sql`
     insert into auth.user_roles (user_id, role_id, tenant_id)
-    select ${user!.id}, id, ${tenantId} from auth.roles where name = 'USER'`);
+    select ${user!.id}, id, ${tenantId} from auth.roles where name in (${sql.join(roleNames.map((r) => sql`${r}`), sql`, `)})`);
   return (await loadIdentityById(tx, user!.id))!;
 }
 

@@ -241,6 +241,31 @@ export const refreshTokens = authSchema.table(
 );
 
 // ---------------------------------------------------------------------------
+// admin_audit_log (ADDITION, tenant-owned, RLS): what an administrator of another
+// tenant (a platform admin) did in this tenant. Written in the same transaction as
+// the action, so an action is never without its record and vice versa; its tenant
+// sees it under RLS.
+// ---------------------------------------------------------------------------
+export const adminAuditLog = authSchema.table(
+  'admin_audit_log',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The tenant acted on. */
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    /** No FK: the actor is a user of another tenant (invisible to this tenant's RLS). */
+    actorUserId: uuid('actor_user_id').notNull(),
+    actorTenantId: uuid('actor_tenant_id').notNull(),
+    action: varchar('action', { length: 50 }).notNull(),
+    targetUserId: uuid('target_user_id'),
+    requestId: varchar('request_id', { length: 64 }),
+    createdAt: timestamp('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('idx_admin_audit_log_tenant_created').on(t.tenantId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------
 // Inferred row types
 // ---------------------------------------------------------------------------
 export type Tenant = typeof tenants.$inferSelect;
@@ -258,6 +283,7 @@ export type NewRolePermission = typeof rolePermissions.$inferInsert;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type NewApiKey = typeof apiKeys.$inferInsert;
 export type RefreshToken = typeof refreshTokens.$inferSelect;
+export type AdminAuditEntry = typeof adminAuditLog.$inferSelect;
 export type NewRefreshToken = typeof refreshTokens.$inferInsert;
 
 /** Value sets of the seed's CHECK constraints, for validation in code. */

@@ -1,6 +1,7 @@
 /**
  * All Postgres tables, one Postgres schema per service:
- * auth (8 tables), users (3), orders (3), payments (1) = 15 tables.
+ * auth (8 seed tables + admin_audit_log), users (3), orders (3), payments (1):
+ * the 15 seed tables and one addition.
  * Used by drizzle-kit (drizzle.config.ts) and by the db client.
  */
 export * from './auth.ts';

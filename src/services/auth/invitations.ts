@@ -1,0 +1,109 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Transaction } from '../../db/pg/client.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { tenants, users } from '../../db/pg/schema/index.ts';
+import type { Stores } from '../../db/stores.ts';
+import type { Env } from '../../env.ts';
+import { authConfig } from '../../lib/config.ts';
+import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
+import { checkPasswordPolicy, hashPassword, UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
+import { problems } from '../../lib/problem.ts';
+import { upsertProfile } from '../users/profiles.ts';
+import { createUserInSeat } from './accounts.ts';
+import { loadIdentityById, publicUser, type PublicUser } from './identity.ts';
+import { issueTokens, type TokenPair } from './sessions.ts';
+import { assertTenantActive } from './tenants.ts';
+
+/**
+ * Invitations: how a tenant gets its first ADMIN without anyone else choosing (or
+ * ever knowing) their password.
+ *
+ * The invitee is created at once, in the caller's transaction, as a user that holds a
+ * seat and its roles but cannot sign in: status INACTIVE, the unusable password `!`.
+ * The invitation is a signed token (typ `invitation`, 7 days, sub = user id, tid =
+ * tenant) shown once to whoever invited; the invitee sends it with a password of
+ * their own to `POST /auth/invitations/accept`, which checks the password policy,
+ * activates the account and signs them in. It works once: accepting is a conditional
+ * UPDATE of a still-pending user, so a second use (even concurrent) finds nothing.
+ * No table is needed; a token dies with its signing key (rotation) or its user.
+ */
+export const INVITATION = 'invitation';
+export const INVITATION_TTL_SECONDS = 7 * 86_400;
+
+export interface Invitee {
+  email: string;
+  username: string;
+  firstName?: string | null | undefined;
+  lastName?: string | null | undefined;
+}
+
+export interface Invitation {
+  user: PublicUser;
+  invitationToken: string;
+  expiresAt: string;
+}
+
+/** Creates the pending user (inside `tx`, RLS on `tenantId`) and its invitation. */
+export async function inviteUser(env: Env, tx: Transaction, tenantId: string, invitee: Invitee, roleNames: readonly string[]): Promise<Invitation> {
+  const identity = await createUserInSeat(
+    tx,
+    tenantId,
+    {
+      email: invitee.email.toLowerCase(),
+      username: invitee.username,
+      passwordHash: UNUSABLE_PASSWORD,
+      status: 'INACTIVE',
+      firstName: invitee.firstName ?? null,
+      lastName: invitee.lastName ?? null,
+    },
+    roleNames,
+  );
+  const cfg = authConfig(env);
+  const invitationToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, identity.user.id, { tid: tenantId }, {
+    issuer: cfg.issuer,
+    audience: cfg.audience,
+    ttlSeconds: INVITATION_TTL_SECONDS,
+  });
+  return { user: publicUser(identity), invitationToken, expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000).toISOString() };
+}
+
+const invitationInvalid = () => problems.unauthorized('The invitation is invalid, expired or already accepted.');
+
+/** The invitee chooses their password: the account becomes ACTIVE and is signed in. */
+export async function acceptInvitation(env: Env, stores: Stores, token: string, password: string): Promise<{ user: PublicUser; tokens: TokenPair }> {
+  const cfg = authConfig(env);
+  const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, token, { issuer: cfg.issuer, audience: cfg.audience });
+  const tenantId = typeof claims.tid === 'string' ? claims.tid : '';
+  if (!tenantId) throw invitationInvalid();
+
+  const session = await inTenantTx(stores.pg('auth').db, tenantId, async (tx) => {
+    const [tenant] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+    if (!tenant) throw invitationInvalid();
+    assertTenantActive(tenant);
+    const pending = await loadIdentityById(tx, claims.sub);
+    if (!pending || pending.user.status !== 'INACTIVE' || pending.user.passwordHash !== UNUSABLE_PASSWORD) throw invitationInvalid();
+
+    const policy = checkPasswordPolicy(password, { email: pending.user.email, username: pending.user.username });
+    if (policy.length > 0) throw problems.validation(policy.map((message) => ({ field: 'body.password', message })));
+    const accepted = await tx
+      .update(users)
+      .set({
+        passwordHash: await hashPassword(password),
+        status: 'ACTIVE',
+        // Wrong passwords tried against the pending account must not lock out its owner.
+        failedLoginAttempts: 0,
+        accountLocked: false,
+        lastLoginAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(users.id, claims.sub), eq(users.status, 'INACTIVE'), eq(users.passwordHash, UNUSABLE_PASSWORD), isNull(users.deletedAt)))
+      .returning({ id: users.id });
+    if (accepted.length === 0) throw invitationInvalid();
+    const identity = (await loadIdentityById(tx, claims.sub))!;
+    return { identity, tokens: await issueTokens(env, tx, identity) };
+  });
+
+  const { user } = session.identity;
+  await upsertProfile(stores.pg('users').db, { tenantId, userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName });
+  return { user: publicUser(session.identity), tokens: session.tokens };
+}

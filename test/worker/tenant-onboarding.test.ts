@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { call, postJson, problemOf } from './helpers.ts';
+import { createProduct, PRODUCTS, send, type Product } from './catalog-helpers.ts';
+import { as, createTenant, PASSWORD, platformAdmin, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
+
+/**
+ * A second tenant from creation to a working catalog: the platform admin creates it
+ * with its first ADMIN (invited), the invitee chooses a password, runs the tenant,
+ * publishes a product its users see and other tenants do not; the platform admin acts
+ * on the tenant's users only by naming the tenant, and each such call is audited.
+ */
+const TENANTS = '/api/v1/admin/tenants';
+const ACCEPT = '/api/v1/auth/invitations/accept';
+
+interface Created {
+  id: string;
+  seatsUsed: number;
+  firstAdmin: { user: { id: string; email: string; username: string; roles: string[]; status: string }; invitationToken: string; expiresAt: string };
+}
+
+interface AuditEntry {
+  action: string;
+  actorUserId: string;
+  actorTenantId: string;
+  targetUserId: string | null;
+  requestId: string | null;
+}
+
+async function newTenant(platform: TestUser): Promise<{ created: Created; handle: string; res: Response }> {
+  const handle = `boss${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const res = await as(platform, 'POST', TENANTS, {
+    name: `second-${crypto.randomUUID().slice(0, 12)}`,
+    admin: { email: `${handle}@shop.example.com`, username: handle, firstName: 'Grace', lastName: 'Hopper' },
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return { created: (await res.json()) as Created, handle, res };
+}
+
+const loginTo = (tenantId: string, login: string, password: string) => postJson('/api/v1/auth/login', { login, password }, { 'x-tenant-id': tenantId });
+
+async function signedIn(tenantId: string, login: string, password = PASSWORD): Promise<TestUser> {
+  const res = await loginTo(tenantId, login, password);
+  expect(res.status, await res.clone().text()).toBe(200);
+  const session = (await res.json()) as { user: { id: string; email: string; username: string }; tokens: { accessToken: string; refreshToken: string } };
+  return { id: session.user.id, tenantId, email: session.user.email, username: session.user.username, password, ...session.tokens };
+}
+
+async function audit(who: TestUser, tenantId: string): Promise<AuditEntry[]> {
+  const res = await as(who, 'GET', `${TENANTS}/${tenantId}/audit?limit=100`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: AuditEntry[] }).data;
+}
+
+describe('tenant onboarding: creation to a working catalog', () => {
+  it('creates the tenant with an invited first ADMIN who sets their own password and runs the catalog', async () => {
+    const platform = await platformAdmin();
+    const { created, handle, res } = await newTenant(platform);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(created.seatsUsed).toBe(1);
+    expect(created.firstAdmin.user).toMatchObject({ username: handle, roles: ['ADMIN', 'USER'], status: 'INACTIVE' });
+    const tenantId = created.id;
+
+    // Nobody can sign in as the invitee before they accept (no password exists).
+    expect((await loginTo(tenantId, handle, PASSWORD)).status).toBe(401);
+
+    // The registration password policy applies; a refused password leaves the invitation usable.
+    const weak = await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: handle + 'Aa1!x' });
+    expect(weak.status).toBe(400);
+    expect((await problemOf(weak)).errors?.[0]?.field).toBe('body.password');
+    const accepted = await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD });
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('cache-control')).toBe('no-store');
+    expect(((await accepted.json()) as { user: { status: string; roles: string[] } }).user).toMatchObject({ status: 'ACTIVE', roles: ['ADMIN', 'USER'] });
+    // Once only.
+    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: 'Another-Horse-43' })).status).toBe(401);
+
+    // The tenant's ADMIN signs in and runs their own tenant.
+    const boss = await signedIn(tenantId, handle);
+    const profile = await as(boss, 'GET', '/api/v1/users/me/profile');
+    expect(profile.status).toBe(200);
+    expect(await profile.json()).toMatchObject({ firstName: 'Grace', lastName: 'Hopper' });
+    const customer = await registerUser(tenantId);
+    const users = (await (await as(boss, 'GET', '/api/v1/admin/users')).json()) as { data: { id: string }[] };
+    expect(users.data.map((u) => u.id).sort()).toEqual([boss.id, customer.id].sort());
+    expect((await as(boss, 'GET', `${TENANTS}/${tenantId}`)).status).toBe(200);
+
+    // A working catalog: the tenant's ADMIN publishes, its user sees it, another tenant does not.
+    const product: Product = await createProduct(boss, { name: `Onboarded Lamp ${crypto.randomUUID().slice(0, 6)}` });
+    const seen = (await (await send(customer, 'GET', `${PRODUCTS}?limit=100`)).json()) as { data: Product[] };
+    expect(seen.data.map((p) => p.id)).toEqual([product.id]);
+    expect((await send(customer, 'GET', `${PRODUCTS}/${product.slug}`)).status).toBe(200);
+
+    const outsider = await registerUser(await createTenant());
+    const elsewhere = (await (await send(outsider, 'GET', `${PRODUCTS}?limit=100`)).json()) as { data: Product[] };
+    expect(elsewhere.data.map((p) => p.id)).not.toContain(product.id);
+    expect((await send(outsider, 'GET', `${PRODUCTS}/${product.id}`)).status).toBe(404);
+    const platformView = (await (await send(platform, 'GET', `${PRODUCTS}?limit=100`)).json()) as { data: Product[] };
+    expect(platformView.data.map((p) => p.id)).not.toContain(product.id);
+  });
+
+  it('the platform admin acts on a named tenant\'s users explicitly, and each call is in that tenant\'s audit', async () => {
+    const platform = await platformAdmin();
+    const { created, handle } = await newTenant(platform);
+    const tenantId = created.id;
+    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status).toBe(200);
+    const boss = await signedIn(tenantId, handle);
+    const customer = await registerUser(tenantId);
+
+    // Its own /admin/users stays its own tenant: the other tenant's user is 404 there.
+    expect((await as(platform, 'GET', `/api/v1/admin/users/${customer.id}`)).status).toBe(404);
+
+    const named = `${TENANTS}/${tenantId}/users`;
+    const list = await as(platform, 'GET', `${named}?limit=100`);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: { id: string }[] }).data.map((u) => u.id)).toContain(customer.id);
+    expect((await as(platform, 'GET', `${named}/${customer.id}`)).status).toBe(200);
+
+    const promoted = await as(platform, 'PUT', `${named}/${customer.id}/roles`, { roles: ['USER', 'MANAGER'] });
+    expect(promoted.status).toBe(200);
+    expect(((await promoted.json()) as { roles: string[] }).roles).toEqual(['MANAGER', 'USER']);
+    const manager = await signedIn(tenantId, customer.email);
+    expect((await createProduct(manager)).id).toBeTruthy();
+
+    const locked = await as(platform, 'POST', `${named}/${customer.id}/lock`);
+    expect(locked.status).toBe(200);
+    const lockRequestId = locked.headers.get('x-request-id');
+    expect((await loginTo(tenantId, customer.email, PASSWORD)).status).toBe(423);
+    expect((await as(platform, 'POST', `${named}/${customer.id}/unlock`)).status).toBe(200);
+    expect((await loginTo(tenantId, customer.email, PASSWORD)).status).toBe(200);
+
+    // The tenant must keep an active ADMIN, whoever asks.
+    expect((await as(platform, 'POST', `${named}/${boss.id}/suspend`)).status).toBe(409);
+    // A user id of another tenant under this tenant's path: 404.
+    expect((await as(platform, 'GET', `${named}/${platform.id}`)).status).toBe(404);
+    // An unknown tenant: 404.
+    expect((await as(platform, 'GET', `${TENANTS}/${crypto.randomUUID()}/users`)).status).toBe(404);
+
+    // The tenant's own ADMIN reads what the platform did, newest first.
+    const entries = await audit(boss, tenantId);
+    const actions = entries.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['invite-first-admin', 'list-users', 'get-user', 'set-user-roles', 'lock-user', 'unlock-user']));
+    for (const e of entries) expect(e).toMatchObject({ actorUserId: platform.id, actorTenantId: platform.tenantId });
+    expect(entries.find((e) => e.action === 'lock-user')).toMatchObject({ targetUserId: customer.id, requestId: lockRequestId });
+    // A refused action (409) left no record: nothing happened.
+    expect(actions).not.toContain('suspend-user');
+  });
+
+  it('only a platform admin may name another tenant; a tenant admin reads only its own audit', async () => {
+    const platform = await platformAdmin();
+    const { created } = await newTenant(platform);
+    const otherAdmin = await tenantAdmin();
+    const victim = await registerUser(created.id);
+    for (const [method, path, body] of [
+      ['GET', `${TENANTS}/${created.id}/users`],
+      ['GET', `${TENANTS}/${created.id}/users/${victim.id}`],
+      ['POST', `${TENANTS}/${created.id}/users/${victim.id}/lock`],
+      ['PUT', `${TENANTS}/${created.id}/users/${victim.id}/roles`, { roles: ['ADMIN'] }],
+      ['DELETE', `${TENANTS}/${created.id}/users/${victim.id}`],
+      // Not even on its own tenant: a tenant admin uses /admin/users.
+      ['GET', `${TENANTS}/${otherAdmin.tenantId}/users`],
+    ] as [string, string, unknown?][]) {
+      expect((await as(otherAdmin, method, path, body)).status, `${method} ${path}`).toBe(403);
+    }
+    expect((await as(otherAdmin, 'GET', `${TENANTS}/${created.id}/audit`)).status).toBe(404);
+    expect((await as(otherAdmin, 'GET', `${TENANTS}/${otherAdmin.tenantId}/audit`)).status).toBe(200);
+    expect((await as(victim, 'GET', `${TENANTS}/${created.id}/audit`)).status).toBe(403);
+    expect((await postJson('/api/v1/auth/login', { login: victim.email, password: PASSWORD }, { 'x-tenant-id': created.id })).status).toBe(200);
+  });
+
+  it('refuses a tenant without a first admin, and invitations that are forged, foreign or for another purpose', async () => {
+    const platform = await platformAdmin();
+    const missing = await as(platform, 'POST', TENANTS, { name: `no-admin-${crypto.randomUUID().slice(0, 8)}` });
+    expect(missing.status).toBe(400);
+    expect((await problemOf(missing)).errors?.map((e) => e.field)).toContain('body.admin');
+    const bad = await as(platform, 'POST', TENANTS, { name: `bad-admin-${crypto.randomUUID().slice(0, 8)}`, admin: { email: 'nope', username: 'a b' } });
+    expect((await problemOf(bad)).errors?.map((e) => e.field)).toEqual(expect.arrayContaining(['body.admin.email', 'body.admin.username']));
+
+    const user = await registerUser(await createTenant());
+    for (const token of [user.accessToken, 'x.y.z', user.refreshToken]) {
+      expect((await postJson(ACCEPT, { invitationToken: token, password: PASSWORD })).status).toBe(401);
+    }
+    // Wrong passwords tried against the pending account do not lock out its owner.
+    const { created, handle } = await newTenant(platform);
+    for (let i = 0; i < 6; i++) await loginTo(created.id, handle, `Wrong-Password-${i}`);
+    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status).toBe(200);
+    expect((await loginTo(created.id, handle, PASSWORD)).status).toBe(200);
+    // The accepted admin's access token works where an ADMIN's does.
+    const boss = await signedIn(created.id, handle);
+    expect((await call(`${TENANTS}/${created.id}`, { headers: { authorization: `Bearer ${boss.accessToken}` } })).status).toBe(200);
+  });
+});
