@@ -23,15 +23,21 @@ export const RATE_LIMIT_PERIOD_SECONDS = 60;
 
 type AccountOf = (c: Context<AppEnv>) => Promise<string | undefined> | string | undefined;
 
-/** `/64` of an IPv6 address (one subscriber's usual allocation), an IPv4 address as is. */
+/**
+ * The rate-limit key of a client address: an IPv4 address as is (also when written
+ * IPv4-mapped, `::ffff:192.0.2.1`), an IPv6 address as its /64 (one subscriber's usual
+ * allocation, so rotating through it does not help).
+ */
 export function clientKey(ip: string | undefined): string {
-  const raw = ip?.trim();
+  const raw = ip?.trim().toLowerCase();
   if (!raw) return 'unknown';
+  const v4 = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(raw);
+  if (v4) return v4[1]!;
   if (!raw.includes(':')) return raw;
-  const [head = '', tail = ''] = raw.toLowerCase().split('::');
+  const [head = '', tail] = raw.split('::');
   const left = head ? head.split(':') : [];
-  const right = raw.includes('::') && tail ? tail.split(':') : [];
-  const groups = raw.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
@@ -53,8 +59,17 @@ async function bodyField(c: Context<AppEnv>, field: string): Promise<string | un
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** The tenant an unauthenticated call names (X-Tenant-ID, else its host). */
-const namedTenant = (c: Context<AppEnv>) => (c.req.header('x-tenant-id') ?? c.req.header('host') ?? new URL(c.req.url).host).toLowerCase();
+/**
+ * The tenant an unauthenticated call names: X-Tenant-ID, else its host without the
+ * port, spelled as resolveTenant reads them, so no spelling of one tenant (letter
+ * case, a port) opens a fresh budget for the same account.
+ */
+const namedTenant = (c: Context<AppEnv>) => {
+  const header = c.req.header('x-tenant-id');
+  if (header) return header.trim().toLowerCase();
+  const host = c.req.header('host') ?? new URL(c.req.url).host;
+  return host.split(':')[0]!.toLowerCase();
+};
 
 /** Account keys of the limited routes. */
 export const accountOf: {

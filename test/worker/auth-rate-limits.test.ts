@@ -1,4 +1,6 @@
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { clientKey } from '../../src/middleware/rate-limit.ts';
 import { postJson, problemOf, randomClientIp } from './helpers.ts';
 import { as, createTenant, registerUser } from './identity-helpers.ts';
 
@@ -56,6 +58,23 @@ describe('rate limits on sign-in', () => {
     expect(variant.status).toBe(429);
   });
 
+  it('per account on a tenant domain: another port or letter case of the Host is the same account', async () => {
+    const domain = `limits-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    await createTenant({ domain });
+    const name = `target-${crypto.randomUUID()}`;
+    const { statuses, refused } = await until429(ACCOUNT_LIMIT, (i) =>
+      exports.default.fetch(
+        new Request(`https://${i % 2 ? domain.toUpperCase() : domain}:${8000 + i}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': randomClientIp() },
+          body: JSON.stringify({ login: name, password: 'Wrong-Password-1' }),
+        }),
+      ),
+    );
+    expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(401));
+    await expectTooMany(refused);
+  });
+
   it('per client on refresh and registration', async () => {
     const tenantId = await createTenant();
     const ip = randomClientIp();
@@ -91,5 +110,19 @@ describe('rate limits on sign-in', () => {
     // 400: the code is malformed (validation runs after the limit), so nothing counts towards the lockout.
     expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(400));
     await expectTooMany(refused);
+  });
+});
+
+describe('client keys', () => {
+  it('IPv4 as is (also IPv4-mapped), IPv6 by its /64 however it is written, none as one shared bucket', () => {
+    expect(clientKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:DB8:1:2:0:0:0:9')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'));
+    expect(clientKey(undefined)).toBe('unknown');
+    expect(clientKey('  ')).toBe('unknown');
   });
 });
