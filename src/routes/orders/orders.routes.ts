@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requirePermission, requireRole } from '../../middleware/auth.ts';
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
+import { access } from '../../middleware/access.ts';
+import { jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
 import {
   CancelBody,
   IdempotencyHeaders,
@@ -16,11 +16,11 @@ import {
 } from './orders.schemas.ts';
 
 const tags = ['Orders'];
-const read = { tags, security: bearerSecurity, middleware: [requirePermission('read:orders')] };
+const read = { tags, ...access.permission('read:orders') };
 const etag = z.object({ etag: z.string().openapi({ example: '"1"' }) });
 
 export const placeOrder = createRoute({
-  method: 'post', path: '/orders', tags, security: bearerSecurity, middleware: [requirePermission('write:orders')],
+  method: 'post', path: '/orders', tags, ...access.permission('write:orders'),
   summary: 'Place an order: priced by the server, paid and confirmed by the order saga',
   description:
     'Prices every line from the catalog, writes the order and its items in one transaction and starts its saga ' +
@@ -47,14 +47,14 @@ export const getOrder = createRoute({
 });
 
 export const getOrderSaga = createRoute({
-  method: 'get', path: '/orders/{id}/saga', tags, security: bearerSecurity, middleware: [requireRole('ADMIN', 'MANAGER', 'SUPPORT')],
+  method: 'get', path: '/orders/{id}/saga', tags, ...access.userToken({ roles: ['ADMIN', 'MANAGER', 'SUPPORT'] }),
   summary: "Staff: the order saga's state and step log",
   request: { params: UuidParam },
   responses: { 200: jsonResponse(SagaDetailSchema, 'Saga state and history'), ...problemResponses(400, 401, 403, 404) },
 });
 
 export const cancelOrder = createRoute({
-  method: 'post', path: '/orders/{id}/cancel', ...read, middleware: [requirePermission('read:orders')],
+  method: 'post', path: '/orders/{id}/cancel', ...read,
   summary: 'Cancel an order (owner or staff) while PENDING, CONFIRMED or PROCESSING',
   description: 'The saga compensates: refund or void, stock released; the order becomes CANCELLED when it is done. `Prefer: wait=N` waits for it.',
   request: { params: UuidParam, headers: PreferHeaders, body: jsonBody(CancelBody) },
@@ -62,7 +62,7 @@ export const cancelOrder = createRoute({
 });
 
 export const changeStatus = createRoute({
-  method: 'patch', path: '/orders/{id}/status', tags, security: bearerSecurity, middleware: [requireRole('ADMIN', 'MANAGER')],
+  method: 'patch', path: '/orders/{id}/status', tags, ...access.userToken({ roles: ['ADMIN', 'MANAGER'] }),
   summary: 'Staff: move an order CONFIRMED -> PROCESSING -> SHIPPED -> DELIVERED (If-Match required)',
   request: { params: UuidParam, headers: IfMatchRequired, body: jsonBody(StatusBody) },
   responses: {

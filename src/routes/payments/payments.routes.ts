@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requirePermission, requireRole } from '../../middleware/auth.ts';
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
+import { access } from '../../middleware/access.ts';
+import { jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
 import { PaymentSchema, ProviderParam, RefundBody, RefundHeaders, RefundSchema, WebhookAck } from './payments.schemas.ts';
 
 const tags = ['Payments'];
-const read = { tags, security: bearerSecurity, middleware: [requirePermission('read:orders')] };
+const read = { tags, ...access.permission('read:orders') };
 
 export const getPayment = createRoute({
   method: 'get', path: '/payments/{id}', ...read, summary: 'A payment (owner or staff); card brand and last4 only',
@@ -19,7 +19,7 @@ export const getOrderPayment = createRoute({
 });
 
 export const refundPayment = createRoute({
-  method: 'post', path: '/payments/{id}/refunds', tags, security: bearerSecurity, middleware: [requireRole('ADMIN', 'MANAGER')],
+  method: 'post', path: '/payments/{id}/refunds', tags, ...access.userToken({ roles: ['ADMIN', 'MANAGER'] }),
   summary: 'Staff: refund part or all of a captured payment',
   description: 'Never more than captured minus refunded (422). A full refund makes the payment and the order REFUNDED. `Idempotency-Key` required.',
   request: { params: UuidParam, headers: RefundHeaders, body: jsonBody(RefundBody) },
@@ -27,7 +27,7 @@ export const refundPayment = createRoute({
 });
 
 export const webhook = createRoute({
-  method: 'post', path: '/payments/webhooks/{provider}', tags,
+  method: 'post', path: '/payments/webhooks/{provider}', tags, ...access.public(),
   summary: 'Payment provider webhooks (signature-checked, idempotent per event id)',
   description: 'Stripe: `Stripe-Signature`. The built-in test provider signs the same way with PAYMENTS_TEST_WEBHOOK_SECRET.',
   request: { params: ProviderParam },
