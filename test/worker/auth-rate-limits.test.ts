@@ -92,6 +92,20 @@ describe('rate limits on sign-in', () => {
     await expectTooMany(register.refused);
   });
 
+  it('per client on the 2FA login step, invitation acceptance and social sign-in', async () => {
+    const tenantId = await createTenant();
+    for (const [path, body] of [
+      ['/api/v1/auth/login/2fa', { challengeToken: 'x.y.z', code: '000000' }],
+      ['/api/v1/auth/invitations/accept', { invitationToken: 'x.y.z', password: 'Correct-Horse-42' }],
+      ['/api/v1/auth/oauth/google', { idToken: 'x.y.z' }],
+    ] as const) {
+      const ip = randomClientIp();
+      const { statuses, refused } = await until429(CLIENT_LIMIT, () => postJson(path, body, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }));
+      expect(statuses.slice(0, CLIENT_LIMIT), path).toEqual(Array(CLIENT_LIMIT).fill(401));
+      await expectTooMany(refused);
+    }
+  });
+
   it('per account on registration: one email from many addresses', async () => {
     const tenantId = await createTenant();
     const email = `taken-${crypto.randomUUID()}@example.com`;
