@@ -33,12 +33,7 @@ export function principalOf(c: Context<AppEnv>): Principal {
   return principal;
 }
 
-export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  principalOf(c);
-  await next();
-};
-
-/** 401 without credentials, 403 without every listed permission. */
+/** 401 without credentials, 403 without every listed permission. Routes use it through `access.permission` (access.ts). */
 export function requirePermission(...needed: string[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { permissions } = principalOf(c);
@@ -48,7 +43,7 @@ export function requirePermission(...needed: string[]): MiddlewareHandler<AppEnv
   };
 }
 
-/** 401 without credentials, 403 unless the principal has one of the roles. */
+/** 401 without credentials, 403 unless the principal has one of the roles. Routes use it through `access.userToken`. */
 export function requireRole(...allowed: string[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { roles } = principalOf(c);

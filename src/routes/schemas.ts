@@ -50,7 +50,7 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { 'application/json': { schema } },
 });
 
-export const bearerSecurity: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKey: [] }];
+// A route's security entry comes with its access declaration: access.* in src/middleware/access.ts.
 
 /** `Idempotency-Key` where a write requires one: the same key and body replay, another body is 422. */
 export const requiredIdempotencyKey = (description: string) =>
