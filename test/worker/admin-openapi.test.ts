@@ -17,6 +17,7 @@ describe('admin API in the OpenAPI document', () => {
       '/api/v1/admin/tenants',
       '/api/v1/admin/tenants/{id}',
       '/api/v1/admin/tenants/{tenantId}/audit',
+      '/api/v1/admin/tenants/{tenantId}/invitations',
       '/api/v1/admin/tenants/{tenantId}/users',
       '/api/v1/admin/tenants/{tenantId}/users/{id}',
       '/api/v1/admin/tenants/{tenantId}/users/{id}/activate',

@@ -188,4 +188,66 @@ describe('tenant onboarding: creation to a working catalog', () => {
     const boss = await signedIn(created.id, handle);
     expect((await call(`${TENANTS}/${created.id}`, { headers: { authorization: `Bearer ${boss.accessToken}` } })).status).toBe(200);
   });
+
+  it('invitations into a named tenant: a new ADMIN by the platform admin (audited), users by the tenant admin, a fresh token for a pending one', async () => {
+    const platform = await platformAdmin();
+    const { created, handle } = await newTenant(platform);
+    const tenantId = created.id;
+    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status).toBe(200);
+    const boss = await signedIn(tenantId, handle);
+    const invitations = `${TENANTS}/${tenantId}/invitations`;
+
+    // The platform admin gives the tenant a second ADMIN (e.g. the first one left).
+    const second = `deputy${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const invited = await as(platform, 'POST', invitations, { email: `${second}@shop.example.com`, username: second, roles: ['ADMIN'] });
+    expect(invited.status).toBe(201);
+    expect(invited.headers.get('cache-control')).toBe('no-store');
+    const first = (await invited.json()) as Created['firstAdmin'];
+    expect(first.user).toMatchObject({ tenantId, roles: ['ADMIN'], status: 'INACTIVE' });
+
+    // Again while pending: a fresh token for the same user (200); either works once.
+    const again = await as(platform, 'POST', invitations, { email: `${second}@shop.example.com`, username: second, roles: ['ADMIN'] });
+    expect(again.status).toBe(200);
+    const fresh = (await again.json()) as Created['firstAdmin'];
+    expect(fresh.user.id).toBe(first.user.id);
+    expect((await postJson(ACCEPT, { invitationToken: fresh.invitationToken, password: PASSWORD })).status).toBe(200);
+    expect((await postJson(ACCEPT, { invitationToken: first.invitationToken, password: PASSWORD })).status).toBe(401);
+    const deputy = await signedIn(tenantId, second);
+    expect((await as(deputy, 'GET', '/api/v1/admin/users')).status).toBe(200);
+
+    const entries = await audit(boss, tenantId);
+    expect(entries.filter((e) => e.action === 'invite-user').map((e) => e.targetUserId)).toEqual([first.user.id, first.user.id]);
+
+    // The tenant's ADMIN invites into their own tenant (not audited: nobody from outside acted).
+    const clerk = `clerk${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const own = await as(boss, 'POST', invitations, { email: `${clerk}@shop.example.com`, username: clerk });
+    expect(own.status).toBe(201);
+    expect(((await own.json()) as Created['firstAdmin']).user.roles).toEqual(['USER']);
+    expect((await audit(boss, tenantId)).filter((e) => e.action === 'invite-user')).toHaveLength(2);
+    // ...but not into another tenant.
+    expect((await as(boss, 'POST', `${TENANTS}/${platform.tenantId}/invitations`, { email: `x${clerk}@example.com`, username: `x${clerk}` })).status).toBe(403);
+
+    // Taken by an active user: 409 naming the field.
+    const dupEmail = await as(boss, 'POST', invitations, { email: boss.email, username: `other${clerk}` });
+    expect(dupEmail.status).toBe(409);
+    expect((await problemOf(dupEmail)).errors?.[0]?.field).toBe('body.email');
+    const dupName = await as(boss, 'POST', invitations, { email: `new-${clerk}@example.com`, username: boss.username });
+    expect(dupName.status).toBe(409);
+    expect((await problemOf(dupName)).errors?.[0]?.field).toBe('body.username');
+  });
+
+  it('a first admin whose email or username is taken: 409 naming the field, and no tenant is left behind', async () => {
+    const platform = await platformAdmin();
+    const name = `taken-${crypto.randomUUID().slice(0, 12)}`;
+    const existing = await registerUser(await createTenant());
+    const res = await as(platform, 'POST', TENANTS, { name, admin: { email: existing.email, username: `fresh${crypto.randomUUID().slice(0, 8)}` } });
+    expect(res.status).toBe(409);
+    expect((await problemOf(res)).errors?.[0]?.field).toBe('body.admin.email');
+    const byName = await as(platform, 'POST', TENANTS, { name, admin: { email: `fresh-${crypto.randomUUID()}@example.com`, username: existing.username } });
+    expect(byName.status).toBe(409);
+    expect((await problemOf(byName)).errors?.[0]?.field).toBe('body.admin.username');
+    // The name is still free: nothing of the failed attempts was written.
+    const ok = await as(platform, 'POST', TENANTS, { name, admin: { email: `fresh-${crypto.randomUUID()}@example.com`, username: `fresh${crypto.randomUUID().slice(0, 8)}` } });
+    expect(ok.status).toBe(201);
+  });
 });

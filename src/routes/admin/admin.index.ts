@@ -123,6 +123,13 @@ export const adminRoutes = createRouter()
     const user = await users.setUserRoles(c.get('stores').pg('auth').db, principalOf(c), id, c.req.valid('json').roles, crossTenant(c, tenantId));
     return c.json(user, 200);
   })
+  .openapi(routes.inviteUser, async (c) => {
+    const { tenantId } = c.req.valid('param');
+    const principal = principalOf(c);
+    const on = tenantId === principal.tenantId ? undefined : crossTenant(c, tenantId);
+    const { created, ...invitation } = await users.inviteTenantUser(c.get('stores').pg('auth').db, c.env, principal, c.req.valid('json'), on);
+    return c.json(invitation, created ? 201 : 200);
+  })
   .openapi(routes.listAudit, async (c) => {
     const page = await listAudit(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').tenantId, c.req.valid('query'), c.get('requestId'));
     return c.json(page, 200);

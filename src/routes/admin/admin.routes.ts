@@ -6,6 +6,8 @@ import { UserSchema } from '../auth/auth.schemas.ts';
 import {
   AuditListQuery,
   AuditPage,
+  InvitationSchema,
+  InviteBody,
   PermissionCreateBody,
   PermissionListQuery,
   PermissionPage,
@@ -165,6 +167,23 @@ export const setTenantUserRoles = createRoute({
   summary: "Replace the roles of a named tenant's user; the tenant keeps an active ADMIN (platform admin; audited)",
   request: { params: TenantUserParams, body: jsonBody(UserRolesBody) },
   responses: { 200: jsonResponse(UserSchema, 'The user with the new roles'), ...problemResponses(400, 401, 403, 404, 409, 415) },
+});
+
+export const inviteUser = createRoute({
+  method: 'post', path: '/admin/tenants/{tenantId}/invitations', tags: crossTags,
+  // The answer carries an invitation: never cached.
+  ...access.userToken({ roles: ['ADMIN'], also: [noStore] }),
+  summary: "Invite a user with roles into the tenant (the tenant's ADMIN: own tenant; platform admin: any, audited)",
+  description:
+    'Creates a pending user (a seat, the roles, no usable password) and a 7-day invitation the invitee accepts with ' +
+    'their own password at POST /auth/invitations/accept: 201. A still-pending user of that email gets a fresh ' +
+    'invitation instead: 200. How a platform admin gives a tenant a new ADMIN.',
+  request: { params: TenantIdParam, body: jsonBody(InviteBody) },
+  responses: {
+    201: jsonResponse(InvitationSchema, 'Invited (the token is shown once)'),
+    200: jsonResponse(InvitationSchema, 'Invited again: a fresh token for the pending user'),
+    ...problemResponses(400, 401, 403, 404, 409, 415),
+  },
 });
 
 export const listAudit = createRoute({

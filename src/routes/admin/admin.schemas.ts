@@ -69,12 +69,16 @@ export const TenantDetailSchema = TenantSchema.extend({
 
 export const TenantPage = pageOf(TenantSchema, 'TenantPage');
 
-export const TenantCreatedSchema = TenantDetailSchema.extend({
-  firstAdmin: z.object({
+export const InvitationSchema = z
+  .object({
     user: UserSchema,
-    invitationToken: z.string().openapi({ description: 'Shown once: give it to the invitee, who accepts it with their own password' }),
+    invitationToken: z.string().openapi({ description: 'Shown once: the invitee accepts it with their own password (POST /auth/invitations/accept)' }),
     expiresAt: z.string(),
-  }),
+  })
+  .openapi('Invitation');
+
+export const TenantCreatedSchema = TenantDetailSchema.extend({
+  firstAdmin: InvitationSchema,
 }).openapi('TenantCreated');
 
 /** A user of a named tenant (platform admins; audited). */
@@ -122,6 +126,12 @@ export const FirstAdminBody = z
   })
   .strict()
   .openapi('FirstAdmin', { description: 'The tenant\'s first ADMIN, invited: they choose their own password (POST /auth/invitations/accept).' });
+
+export const InviteBody = FirstAdminBody.extend({
+  roles: z.array(z.enum(ROLE_NAMES)).min(1).max(ROLE_NAMES.length).default(['USER']).openapi({ description: 'Default USER' }),
+})
+  .strict()
+  .openapi('InviteRequest');
 
 export const TenantCreateBody = z
   .object({

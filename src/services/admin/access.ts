@@ -26,8 +26,9 @@ import type { Principal } from '../auth/principal.ts';
  * (`/admin/tenants/{tenantId}/users/...` -> a `CrossTenant`): the transaction
  * re-checks the caller in their own tenant, then points RLS at the named tenant
  * and writes an `auth.admin_audit_log` row there (actor, action, target user,
- * request id) before the work, in the same transaction: an action that commits
- * always has its record, and the tenant's own admins can read it.
+ * request id) after the work, in the same transaction: an action that commits
+ * always has its record, one that fails has none, and the tenant's own admins can
+ * read it.
  */
 export const ADMIN = 'ADMIN';
 
@@ -68,10 +69,10 @@ export interface CrossTenant {
   platformTenantId: string;
 }
 
-/** What is recorded when the work runs in another tenant. */
-export interface AuditedAction {
+/** What is recorded when the work runs in another tenant (the target may come from the work's result). */
+export interface AuditedAction<T = unknown> {
   action: string;
-  targetUserId?: string | undefined;
+  targetUserId?: string | undefined | ((result: T) => string | undefined);
 }
 
 /** The tenant the work runs in: the caller's own, or the named one. */
@@ -88,7 +89,7 @@ export function adminTx<T>(
   db: Database,
   principal: Principal,
   work: (tx: Transaction) => Promise<T>,
-  opts: { serialize?: boolean; on?: CrossTenant | undefined; audit?: AuditedAction } = {},
+  opts: { serialize?: boolean; on?: CrossTenant | undefined; audit?: AuditedAction<T> } = {},
 ): Promise<T> {
   if (!isAdmin(principal)) return Promise.reject(problems.forbidden('Requires role: ADMIN.'));
   const on = opts.on && opts.on.tenantId !== principal.tenantId ? opts.on : undefined;
@@ -101,16 +102,20 @@ export function adminTx<T>(
       const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, on.tenantId)).limit(1);
       if (!tenant) throw problems.notFound('Tenant');
       await useTenant(tx, on.tenantId);
+    }
+    const result = await work(tx);
+    if (on) {
+      const target = opts.audit?.targetUserId;
       await tx.insert(adminAuditLog).values({
         tenantId: on.tenantId,
         actorUserId: principal.userId,
         actorTenantId: principal.tenantId,
         action: opts.audit?.action ?? 'unspecified',
-        targetUserId: opts.audit?.targetUserId ?? null,
+        targetUserId: (typeof target === 'function' ? target(result) : target) ?? null,
         requestId: on.requestId.slice(0, 64),
       });
     }
-    return work(tx);
+    return result;
   });
 }
 

@@ -101,9 +101,16 @@ async function assertUnique(tx: Transaction, input: { name?: string | undefined;
   }
 }
 
-/** Maps a unique violation that slipped past the pre-check (a race) to the same 409. */
+/**
+ * Maps a unique violation that slipped past the pre-check (a race) to the same 409;
+ * one on auth.users is the first admin's email or username (unique across tenants).
+ */
 function mapUnique(err: unknown): never {
   const constraint = uniqueViolation(err);
+  if (constraint !== undefined && constraint.includes('users')) {
+    const field = constraint.includes('username') ? 'username' : 'email';
+    throw problems.conflictField(`body.admin.${field}`, `This ${field} is already registered.`);
+  }
   if (constraint !== undefined) {
     const field = constraint.includes('domain') ? 'domain' : 'name';
     throw problems.conflictField(`body.${field}`, `A tenant with this ${field} already exists.`);

@@ -1,11 +1,13 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Database, Transaction } from '../../db/pg/client.ts';
+import type { Env } from '../../env.ts';
 import { apiKeys, roles, userRoles, users, type ROLE_NAMES, type USER_STATUSES } from '../../db/pg/schema/index.ts';
 import { Problem, problems } from '../../lib/problem.ts';
 import { loadIdentityById, publicUser, type PublicUser } from '../auth/identity.ts';
 import type { Principal } from '../auth/principal.ts';
 import { revokeAllSessions } from '../auth/sessions.ts';
-import { ADMIN, adminTx, targetTenant, type AuditedAction, type CrossTenant } from './access.ts';
+import { inviteOrReinvite, type Invitation, type Invitee } from '../auth/invitations.ts';
+import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
 
 /**
@@ -177,4 +179,29 @@ export async function setUserRoles(db: Database, principal: Principal, id: strin
     await assertAdminRemains(tx);
     return publicUser((await loadIdentityById(tx, id))!);
   });
+}
+
+/**
+ * Invites a user with `roles` into the tenant (a tenant ADMIN: their own; a platform
+ * admin: any named tenant, audited), e.g. a new ADMIN for a tenant whose admins are
+ * gone. A still-pending user of that email gets a fresh invitation instead.
+ */
+export async function inviteTenantUser(
+  db: Database,
+  env: Env,
+  principal: Principal,
+  invitee: Invitee & { roles: RoleName[] },
+  on?: CrossTenant,
+): Promise<Invitation & { created: boolean }> {
+  const tenantId = targetTenant(principal, on);
+  try {
+    return await writeTx(db, principal, on, { action: 'invite-user', targetUserId: (r) => (r as Invitation).user.id }, (tx) =>
+      inviteOrReinvite(env, tx, tenantId, invitee, [...new Set(invitee.roles)]),
+    );
+  } catch (err) {
+    const constraint = uniqueViolation(err);
+    if (constraint === undefined) throw err;
+    const field = constraint.includes('username') ? 'username' : 'email';
+    throw problems.conflictField(`body.${field}`, `This ${field} is already registered.`);
+  }
 }

@@ -10,7 +10,7 @@ import { checkPasswordPolicy, hashPassword, UNUSABLE_PASSWORD } from '../../lib/
 import { problems } from '../../lib/problem.ts';
 import { upsertProfile } from '../users/profiles.ts';
 import { createUserInSeat } from './accounts.ts';
-import { loadIdentityById, publicUser, type PublicUser } from './identity.ts';
+import { loadIdentityById, loadIdentityByLogin, publicUser, type PublicUser } from './identity.ts';
 import { issueTokens, type TokenPair } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
 
@@ -43,6 +43,40 @@ export interface Invitation {
   expiresAt: string;
 }
 
+async function invitationFor(env: Env, userId: string, tenantId: string): Promise<{ invitationToken: string; expiresAt: string }> {
+  const cfg = authConfig(env);
+  const invitationToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, userId, { tid: tenantId }, {
+    issuer: cfg.issuer,
+    audience: cfg.audience,
+    ttlSeconds: INVITATION_TTL_SECONDS,
+  });
+  return { invitationToken, expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000).toISOString() };
+}
+
+const isPending = (user: { status: string; passwordHash: string; deletedAt: Date | null }) =>
+  user.status === 'INACTIVE' && user.passwordHash === UNUSABLE_PASSWORD && user.deletedAt === null;
+
+/**
+ * Invites `invitee` into the tenant (inside `tx`, RLS on `tenantId`): a new pending
+ * user (201), or a fresh invitation for a user of that email who is still pending
+ * (200: an expired invitation is replaced this way). Another user with the email or
+ * username: 409 naming the field.
+ */
+export async function inviteOrReinvite(
+  env: Env,
+  tx: Transaction,
+  tenantId: string,
+  invitee: Invitee,
+  roleNames: readonly string[],
+): Promise<Invitation & { created: boolean }> {
+  const existing = await loadIdentityByLogin(tx, invitee.email);
+  if (existing) {
+    if (!isPending(existing.user)) throw problems.conflictField('body.email', 'This email is already registered.');
+    return { user: publicUser(existing), ...(await invitationFor(env, existing.user.id, tenantId)), created: false };
+  }
+  return { ...(await inviteUser(env, tx, tenantId, invitee, roleNames)), created: true };
+}
+
 /** Creates the pending user (inside `tx`, RLS on `tenantId`) and its invitation. */
 export async function inviteUser(env: Env, tx: Transaction, tenantId: string, invitee: Invitee, roleNames: readonly string[]): Promise<Invitation> {
   const identity = await createUserInSeat(
@@ -58,13 +92,7 @@ export async function inviteUser(env: Env, tx: Transaction, tenantId: string, in
     },
     roleNames,
   );
-  const cfg = authConfig(env);
-  const invitationToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, identity.user.id, { tid: tenantId }, {
-    issuer: cfg.issuer,
-    audience: cfg.audience,
-    ttlSeconds: INVITATION_TTL_SECONDS,
-  });
-  return { user: publicUser(identity), invitationToken, expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000).toISOString() };
+  return { user: publicUser(identity), ...(await invitationFor(env, identity.user.id, tenantId)) };
 }
 
 const invitationInvalid = () => problems.unauthorized('The invitation is invalid, expired or already accepted.');
@@ -81,7 +109,7 @@ export async function acceptInvitation(env: Env, stores: Stores, token: string, 
     if (!tenant) throw invitationInvalid();
     assertTenantActive(tenant);
     const pending = await loadIdentityById(tx, claims.sub);
-    if (!pending || pending.user.status !== 'INACTIVE' || pending.user.passwordHash !== UNUSABLE_PASSWORD) throw invitationInvalid();
+    if (!pending || !isPending(pending.user)) throw invitationInvalid();
 
     const policy = checkPasswordPolicy(password, { email: pending.user.email, username: pending.user.username });
     if (policy.length > 0) throw problems.validation(policy.map((message) => ({ field: 'body.password', message })));
