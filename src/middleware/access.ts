@@ -21,6 +21,10 @@ import { principalOf, requirePermission, requireRole } from './auth.ts';
  *   403 whatever its scopes (keys never carry roles, and account security — API
  *   keys, 2FA, administration — must not be reachable with a leaked key).
  *
+ * - `access.userTokenInHandler(note)`: a user token, checked by the handler because
+ *   the route also takes another credential the middleware cannot see (the live feed's
+ *   single-use `?ticket=`); documented the same way, with the note.
+ *
  * `also` appends route-specific middleware (e.g. rate limits) after the checks.
  */
 export const API_KEY_SCOPE = 'x-api-key-scope';
@@ -54,6 +58,13 @@ export const access = {
     security: bearerOrKey,
     middleware: [requirePermission(permission), ...(opts.also ?? [])],
     [API_KEY_SCOPE]: permission,
+  }),
+
+  userTokenInHandler: (note: string) => ({
+    security: bearerOnly,
+    middleware: [] as Middleware[],
+    [API_KEY_SCOPE]: USER_TOKEN_ONLY,
+    'x-access-note': note,
   }),
 
   userToken: (opts: { roles?: string[]; platform?: boolean; also?: Middleware[] } = {}) => ({

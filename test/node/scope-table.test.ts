@@ -26,13 +26,15 @@ describe('README: "What an API key needs" is derived from the route definitions'
       paths: {
         '/api/v1/a': { get: { 'x-api-key-scope': 'none' }, post: { 'x-api-key-scope': 'write:things' } },
         '/api/v1/b': { delete: { 'x-api-key-scope': 'user-token-only', 'x-roles': ['ADMIN'], 'x-platform-admin': true } },
+        '/api/v1/c': { get: { 'x-api-key-scope': 'user-token-only', 'x-access-note': 'a user token, or a ticket' } },
       },
     };
     expect(scopeRows(doc)).toEqual([
       { route: 'GET /a', apiKey: 'nothing (public)', userToken: 'nothing (public)' },
       { route: 'POST /a', apiKey: 'scope `write:things`', userToken: 'permission `write:things`' },
-      { route: 'DELETE /b', apiKey: '**user token only** (403)', userToken: 'role ADMIN of the platform tenant' },
+      { route: 'DELETE /b', apiKey: '**user token only**', userToken: 'role ADMIN of the platform tenant' },
+      { route: 'GET /c', apiKey: '**user token only**', userToken: 'a user token, or a ticket' },
     ]);
-    expect(() => scopeRows({ paths: { '/api/v1/c': { get: {} } } })).toThrow(/GET \/c declares no access/);
+    expect(() => scopeRows({ paths: { '/api/v1/d': { get: {} } } })).toThrow(/GET \/d declares no access/);
   });
 });

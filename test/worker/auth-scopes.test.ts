@@ -7,7 +7,7 @@ import { as, createTenant, platformAdmin, registerUser, type TestUser } from './
  * operation declares `x-api-key-scope`, and each declaration is enforced (a key
  * without the scope, or any key on a user-token-only route, gets 403).
  */
-type Operation = { 'x-api-key-scope'?: string; security?: Record<string, string[]>[] };
+type Operation = { 'x-api-key-scope'?: string; 'x-access-note'?: string; security?: Record<string, string[]>[] };
 type Doc = { paths: Record<string, Record<string, Operation>> };
 
 const KEYS = '/api/v1/auth/api-keys';
@@ -59,7 +59,7 @@ describe('every route declares what an API key needs', () => {
   });
 
   it('account routes need a scope or a user token (no account route is public)', async () => {
-    const ops = operations(await openApi()).filter(({ path }) => /^\/api\/v1\/(users|admin|auth\/(me|api-keys|2fa))\b/.test(path));
+    const ops = operations(await openApi()).filter(({ path }) => /^\/api\/v1\/(users|admin|notifications|auth\/(me|api-keys|2fa))\b/.test(path));
     for (const { method, path, op } of ops) expect(op['x-api-key-scope'], `${method} ${path}`).not.toBe('none');
     const review = operations(await openApi()).filter(({ method, path }) => method !== 'GET' && /\/reviews\b/.test(path));
     for (const { method, path, op } of review) expect(op['x-api-key-scope'], `${method} ${path}`).not.toBe('none');
@@ -72,8 +72,14 @@ describe('every route declares what an API key needs', () => {
     expect(ops.map(({ method, path }) => `${method} ${path}`)).toEqual(
       expect.arrayContaining(['POST /api/v1/auth/2fa/disable', 'POST /api/v1/auth/2fa/setup', 'POST /api/v1/auth/2fa/enable', 'GET /api/v1/auth/api-keys', 'PUT /api/v1/admin/users/{id}/roles']),
     );
-    for (const { method, path } of ops) {
+    for (const { method, path, op } of ops) {
       const res = await withKey(key, method, concrete(path), method === 'GET' || method === 'DELETE' ? undefined : {});
+      if (op['x-access-note']) {
+        // Checked by the handler (it also takes another credential): a key is refused there, 401.
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect((await problemOf(res)).detail, `${method} ${path}`).toMatch(/API keys cannot/);
+        continue;
+      }
       expect(res.status, `${method} ${path}`).toBe(403);
       expect((await problemOf(res)).detail, `${method} ${path}`).toMatch(/user token/);
     }

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireAuth, requireRole } from '../../middleware/auth.ts';
-import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
+import { access } from '../../middleware/access.ts';
+import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   InboxPage,
   InboxQuery,
@@ -23,53 +23,58 @@ import {
 } from './notifications.schemas.ts';
 
 const tags = ['Notifications'];
-/** Own notifications only: the principal is the owner, another user's id is 404. */
-const authed = { tags, security: bearerSecurity, middleware: [requireAuth] };
+/**
+ * Own notifications only: the principal is the owner, another user's id is 404. They are
+ * account data: reading needs `read:profile`, changing `write:profile` (every role holds
+ * both; an API key only with that scope).
+ */
+const authed = { tags, ...access.permission('read:profile') };
+const authedWrite = { tags, ...access.permission('write:profile') };
 /** Staff who manage a tenant's notification templates. */
 export const TEMPLATE_ROLES = ['ADMIN', 'MANAGER'] as const;
-const staff = { tags: ['Notification templates'], security: bearerSecurity, middleware: [requireRole(...TEMPLATE_ROLES)] };
+const staff = { tags: ['Notification templates'], ...access.userToken({ roles: [...TEMPLATE_ROLES] }) };
 
 export const listNotifications = createRoute({
   method: 'get', path: '/notifications', ...authed,
   summary: 'Your notifications, newest first (keyset cursor; filters unread and type; expired ones never appear)',
   request: { query: InboxQuery },
-  responses: { 200: jsonResponse(InboxPage, 'One page'), ...problemResponses(400, 401) },
+  responses: { 200: jsonResponse(InboxPage, 'One page'), ...problemResponses(400, 401, 403) },
 });
 
 export const unreadCount = createRoute({
   method: 'get', path: '/notifications/unread-count', ...authed,
   summary: 'How many of your notifications are unread',
-  responses: { 200: jsonResponse(UnreadCount, 'The count'), ...problemResponses(401) },
+  responses: { 200: jsonResponse(UnreadCount, 'The count'), ...problemResponses(401, 403) },
 });
 
 export const markRead = createRoute({
-  method: 'post', path: '/notifications/{id}/read', ...authed,
+  method: 'post', path: '/notifications/{id}/read', ...authedWrite,
   summary: 'Mark one of your notifications read (idempotent)',
   request: { params: ObjectIdParam },
-  responses: { 200: jsonResponse(NotificationSchema, 'The notification'), ...problemResponses(400, 401, 404) },
+  responses: { 200: jsonResponse(NotificationSchema, 'The notification'), ...problemResponses(400, 401, 403, 404) },
 });
 
 export const markAllRead = createRoute({
-  method: 'post', path: '/notifications/read-all', ...authed,
+  method: 'post', path: '/notifications/read-all', ...authedWrite,
   summary: 'Mark all your notifications read',
-  responses: { 200: jsonResponse(ReadAllResult, 'How many changed'), ...problemResponses(401) },
+  responses: { 200: jsonResponse(ReadAllResult, 'How many changed'), ...problemResponses(401, 403) },
 });
 
 export const deleteNotification = createRoute({
-  method: 'delete', path: '/notifications/{id}', ...authed,
+  method: 'delete', path: '/notifications/{id}', ...authedWrite,
   summary: 'Delete one of your notifications',
   request: { params: ObjectIdParam },
-  responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 404) },
+  responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404) },
 });
 
 export const streamTicket = createRoute({
-  method: 'post', path: '/notifications/stream/ticket', ...authed,
+  method: 'post', path: '/notifications/stream/ticket', tags, ...access.userToken(),
   summary: 'A 60-second single-use ticket to open the live feed from a browser (`?ticket=`)',
-  responses: { 201: jsonResponse(StreamTicket, 'The ticket'), ...problemResponses(401) },
+  responses: { 201: jsonResponse(StreamTicket, 'The ticket'), ...problemResponses(401, 403) },
 });
 
 export const stream = createRoute({
-  method: 'get', path: '/notifications/stream', tags, security: bearerSecurity,
+  method: 'get', path: '/notifications/stream', tags, ...access.userTokenInHandler('a user token, or a ticket from POST /notifications/stream/ticket'),
   summary: 'Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires',
   request: { query: StreamQuery },
   responses: {
@@ -81,27 +86,27 @@ export const stream = createRoute({
 
 // Push subscriptions: the caller's own
 export const registerPushSubscription = createRoute({
-  method: 'post', path: '/users/me/push-subscriptions', ...authed,
+  method: 'post', path: '/users/me/push-subscriptions', ...authedWrite,
   summary: "Register this browser's Web Push subscription (PushSubscription.toJSON()); again = update",
   request: { body: jsonBody(PushSubscriptionBody) },
   responses: {
     201: jsonResponse(PushSubscriptionSchema, 'Registered'),
     200: jsonResponse(PushSubscriptionSchema, 'Already registered: keys updated'),
-    ...problemResponses(400, 401, 409, 415),
+    ...problemResponses(400, 401, 403, 409, 415),
   },
 });
 
 export const listPushSubscriptions = createRoute({
   method: 'get', path: '/users/me/push-subscriptions', ...authed,
   summary: 'Your push subscriptions, and the VAPID applicationServerKey to subscribe with',
-  responses: { 200: jsonResponse(PushSubscriptionList, 'Subscriptions'), ...problemResponses(401) },
+  responses: { 200: jsonResponse(PushSubscriptionList, 'Subscriptions'), ...problemResponses(401, 403) },
 });
 
 export const deletePushSubscription = createRoute({
-  method: 'delete', path: '/users/me/push-subscriptions/{id}', ...authed,
+  method: 'delete', path: '/users/me/push-subscriptions/{id}', ...authedWrite,
   summary: 'Remove one of your push subscriptions',
   request: { params: ObjectIdParam },
-  responses: { 204: { description: 'Removed' }, ...problemResponses(400, 401, 404) },
+  responses: { 204: { description: 'Removed' }, ...problemResponses(400, 401, 403, 404) },
 });
 
 // Templates (staff of the tenant)
