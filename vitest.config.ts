@@ -1,5 +1,4 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -40,15 +39,7 @@ export default defineConfig({
         },
       },
       {
-        // Tests of the Node tooling (migrations) with the official drivers. Worker code
-        // imported only for its route definitions (the scope table) gets stand-ins for
-        // the Workers runtime modules.
-        resolve: {
-          alias: {
-            'cloudflare:workers': fileURLToPath(new URL('./scripts/lib/cloudflare-stub.ts', import.meta.url)),
-            'cloudflare:email': fileURLToPath(new URL('./scripts/lib/cloudflare-stub.ts', import.meta.url)),
-          },
-        },
+        // Tests of the Node tooling (migrations) with the official drivers.
         test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
         // The Worker's app is imported to check the typed client: workerd's built-in modules are stubs here.
         resolve: {

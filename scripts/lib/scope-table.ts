@@ -56,10 +56,10 @@ function describe(scope: string, op: Operation): Omit<Row, 'route'> {
 
 type Document = Parameters<typeof scopeRows>[0];
 
-const RUNTIME_STUB = new URL('./cloudflare-stub.ts', import.meta.url).href;
+const RUNTIME_STUB = new URL('./cloudflare-stubs.mjs', import.meta.url).href;
 let stubbed = false;
 
-/** `cloudflare:*` imports resolve to ./cloudflare-stub.ts (vitest does the same with an alias). */
+/** `cloudflare:*` imports resolve to ./cloudflare-stubs.mjs (vitest does the same with an alias). */
 function stubWorkersRuntime(): void {
   if (stubbed) return;
   stubbed = true;

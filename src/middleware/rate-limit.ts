@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { sha256Hex } from '../lib/bytes.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
+import { requestHostname } from './tenant.ts';
 
 /**
  * Rate limits for the routes that check a secret (password, TOTP code, refresh
@@ -60,16 +61,11 @@ async function bodyField(c: Context<AppEnv>, field: string): Promise<string | un
 }
 
 /**
- * The tenant an unauthenticated call names: X-Tenant-ID, else its host without the
- * port, spelled as resolveTenant reads them, so no spelling of one tenant (letter
- * case, a port) opens a fresh budget for the same account.
+ * The tenant an unauthenticated call names: X-Tenant-ID, else its host name, read as
+ * the tenant resolution reads them (src/middleware/tenant.ts), so no spelling of one
+ * tenant (letter case, a port) opens a fresh budget for the same account.
  */
-const namedTenant = (c: Context<AppEnv>) => {
-  const header = c.req.header('x-tenant-id');
-  if (header) return header.trim().toLowerCase();
-  const host = c.req.header('host') ?? new URL(c.req.url).host;
-  return host.split(':')[0]!.toLowerCase();
-};
+const namedTenant = (c: Context<AppEnv>) => c.req.header('x-tenant-id')?.trim().toLowerCase() || requestHostname(c) || 'unknown';
 
 /** Account keys of the limited routes. */
 export const accountOf: {
