@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission, requireRole } from '../../middleware/auth.ts';
+import { categoryPurge } from '../../middleware/catalog-purges.ts';
+import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
 import { bearerSecurity, jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import { ObjectIdParam, ReadHeaders } from '../products/products.schemas.ts';
 import {
@@ -17,18 +19,20 @@ const tags = ['Catalog: categories'];
 
 export const tree = createRoute({
   method: 'get', path: '/categories', tags, summary: 'The category tree (children ordered by displayOrder)',
+  middleware: [edgeCache(cacheRules.categories)],
   request: { headers: ReadHeaders, query: TreeQuery },
   responses: { 200: jsonResponse(CategoryTree, 'The tree'), ...problemResponses(400, 401, 403) },
 });
 
 export const getCategory = createRoute({
   method: 'get', path: '/categories/{slug}', tags, summary: 'One category by slug, with its ancestors and children',
+  middleware: [edgeCache(cacheRules.categories)],
   request: { headers: ReadHeaders, params: CategorySlugParam },
   responses: { 200: jsonResponse(CategoryDetailSchema, 'The category'), ...problemResponses(400, 401, 404) },
 });
 
 export const createCategory = createRoute({
-  method: 'post', path: '/categories', tags, security: bearerSecurity, middleware: [requirePermission('write:products')],
+  method: 'post', path: '/categories', tags, security: bearerSecurity, middleware: [requirePermission('write:products'), purgesCache(categoryPurge)],
   summary: 'Create a category',
   request: { body: jsonBody(CategoryCreateBody) },
   responses: {
@@ -38,21 +42,21 @@ export const createCategory = createRoute({
 });
 
 export const patchCategory = createRoute({
-  method: 'patch', path: '/categories/{id}', tags, security: bearerSecurity, middleware: [requirePermission('write:products')],
+  method: 'patch', path: '/categories/{id}', tags, security: bearerSecurity, middleware: [requirePermission('write:products'), purgesCache(categoryPurge)],
   summary: 'Change a category; a new parentId or slug moves its subtree (409 under its own descendant)',
   request: { params: ObjectIdParam, body: jsonBody(CategoryPatchBody) },
   responses: { 200: jsonResponse(CategorySchema, 'The category'), ...problemResponses(400, 401, 403, 404, 409, 415) },
 });
 
 export const deleteCategory = createRoute({
-  method: 'delete', path: '/categories/{id}', tags, security: bearerSecurity, middleware: [requirePermission('delete:products')],
+  method: 'delete', path: '/categories/{id}', tags, security: bearerSecurity, middleware: [requirePermission('delete:products'), purgesCache(categoryPurge)],
   summary: 'Delete a category without subcategories or products (409 otherwise)',
   request: { params: ObjectIdParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409) },
 });
 
 export const recount = createRoute({
-  method: 'post', path: '/categories/recount', tags, security: bearerSecurity, middleware: [requireRole('ADMIN')],
+  method: 'post', path: '/categories/recount', tags, security: bearerSecurity, middleware: [requireRole('ADMIN'), purgesCache(categoryPurge)],
   summary: 'Recompute every productCount of the tenant from the products (ADMIN)',
   responses: { 200: jsonResponse(RecountResult, 'The counts written'), ...problemResponses(401, 403) },
 });
