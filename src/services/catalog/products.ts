@@ -9,7 +9,7 @@
  * never both win. The stock saga (stock.ts) reloads and retries instead.
  */
 import { ObjectId } from 'bson';
-import type { DataApiClient, Filter } from '../../db/mongo/client.ts';
+import type { DataApiClient, Document, Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
@@ -495,7 +495,7 @@ export async function getProduct(mongo: DataApiClient, reader: Reader, idOrSlug:
   return record;
 }
 
-export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc', 'rating'] as const;
+export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc', 'rating', 'relevance'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 export interface ListProductsQuery {
@@ -506,20 +506,27 @@ export interface ListProductsQuery {
   q?: string | undefined;
   /** Staff only (the route refuses it for others). */
   status?: ProductStatus | undefined;
-  sort: ProductSort;
+  /** Default: `relevance` with `q`, else `newest`. */
+  sort?: ProductSort | undefined;
   limit?: number | undefined;
   cursor?: string | undefined;
 }
 
+/** Field sorts. `relevance` is the text score where the server has a text index, else newest first. */
 const SORT_SPEC: Record<ProductSort, { field: 'createdAt' | 'price' | 'averageRating'; dir: 1 | -1 }> = {
   newest: { field: 'createdAt', dir: -1 },
   price_asc: { field: 'price', dir: 1 },
   price_desc: { field: 'price', dir: -1 },
   rating: { field: 'averageRating', dir: -1 },
+  relevance: { field: 'createdAt', dir: -1 },
 };
 
+/** The text score field a relevance page carries (aggregation `$meta: 'textScore'`). */
+const SCORE = '_score';
+
 /** The cursor's key: what the list sorts by, as JSON (dates as ISO, price as minor units). */
-function cursorKey(sort: ProductSort, doc: ProductDoc): string | number {
+function cursorKey(sort: ProductSort, doc: ProductDoc & { [SCORE]?: number }, byScore: boolean): string | number {
+  if (byScore) return doc[SCORE] ?? 0;
   switch (SORT_SPEC[sort].field) {
     case 'createdAt':
       return (doc.createdAt ?? new Date(0)).toISOString();
@@ -530,15 +537,94 @@ function cursorKey(sort: ProductSort, doc: ProductDoc): string | number {
   }
 }
 
-function keyValue(sort: ProductSort, key: unknown): Date | number {
+function keyValue(sort: ProductSort, key: unknown, byScore: boolean): Date | number {
   const field = SORT_SPEC[sort].field;
-  if (field === 'createdAt') {
+  if (!byScore && field === 'createdAt') {
     const date = typeof key === 'string' ? new Date(key) : new Date(NaN);
     if (Number.isNaN(date.getTime())) throw invalidCursor();
     return date;
   }
   if (typeof key !== 'number' || !Number.isFinite(key)) throw invalidCursor();
-  return field === 'price' ? minorToNumber(key) : key;
+  return !byScore && field === 'price' ? minorToNumber(key) : key;
+}
+
+/**
+ * Whether the server has the products text index (changeset 002 records it as skipped where
+ * the server refused it, e.g. FerretDB v1). Asked once per isolate and database.
+ */
+const textIndexByDatabase = new Map<string, Promise<boolean>>();
+export function hasTextIndex(mongo: DataApiClient): Promise<boolean> {
+  let known = textIndexByDatabase.get(mongo.database);
+  if (!known) {
+    known = mongo
+      .collection<{ _id: string; skipped?: { index: string }[] }>('_migrations')
+      .findOne({ _id: '002-products-indexes' }, { projection: { skipped: 1 } })
+      .then((r) => !!r && !(r.skipped ?? []).some((s) => s.index === 'products.name_text_description_text'))
+      .catch(() => {
+        textIndexByDatabase.delete(mongo.database); // unknown: ask again next time
+        return false;
+      });
+    textIndexByDatabase.set(mongo.database, known);
+  }
+  return known;
+}
+
+/** What one page of a product list sends to the store: a find, or (relevance with $text) an aggregation. */
+export type ProductListPlan =
+  | { kind: 'find'; filter: Filter<ProductDoc>; sort: Record<string, 1 | -1>; limit: number; byScore: false }
+  | { kind: 'aggregate'; pipeline: Document[]; limit: number; byScore: true };
+
+/**
+ * The store query of a list page (pure: `categoryIds` is the resolved category subtree).
+ * Every plan is served by a tenant-leading index of src/db/mongo/migrations.ts: equality
+ * fields, then the sort key and `_id`, so a page reads limit + 1 index entries (no skip, no count).
+ * `q` is `$text` where the server has the text index (words, relevance sort), else an escaped,
+ * case-insensitive substring of the name.
+ */
+export function productListPlan(
+  reader: Reader,
+  query: ListProductsQuery,
+  categoryIds: string[] | undefined,
+  opts: { textSearch: boolean },
+): ProductListPlan {
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  const sort = query.sort ?? (query.q ? 'relevance' : 'newest');
+  const filter: Filter<ProductDoc> = { tenantId: reader.tenantId, deletedAt: null };
+  if (query.status) filter.status = query.status;
+  else Object.assign(filter, { status: 'ACTIVE', published: true });
+  if (categoryIds) filter['category.id'] = { $in: categoryIds };
+  if (query.minPriceMinor !== undefined || query.maxPriceMinor !== undefined) {
+    const range: Record<string, number> = {};
+    if (query.minPriceMinor !== undefined) range.$gte = minorToNumber(query.minPriceMinor);
+    if (query.maxPriceMinor !== undefined) range.$lte = minorToNumber(query.maxPriceMinor);
+    filter.price = range;
+  }
+  if (query.brand) filter['specifications.brand'] = query.brand;
+  const text = !!query.q && opts.textSearch;
+  if (query.q) {
+    if (text) filter.$text = { $search: query.q };
+    else filter.name = { $regex: escapeRegex(query.q), $options: 'i' };
+  }
+  const byScore = text && sort === 'relevance';
+
+  let after: { key: Date | number; id: ObjectId } | undefined;
+  if (query.cursor) {
+    const cursor = decodeCursor(query.cursor);
+    if (cursor.s !== sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id)) throw invalidCursor();
+    after = { key: keyValue(sort, cursor.k, byScore), id: objectId(cursor.id) };
+  }
+  if (byScore) {
+    const pipeline: Document[] = [{ $match: filter }, { $addFields: { [SCORE]: { $meta: 'textScore' } } }];
+    if (after) pipeline.push({ $match: { $or: [{ [SCORE]: { $lt: after.key } }, { [SCORE]: after.key, _id: { $lt: after.id } }] } });
+    pipeline.push({ $sort: { [SCORE]: -1, _id: -1 } }, { $limit: limit + 1 });
+    return { kind: 'aggregate', pipeline, limit, byScore: true };
+  }
+  const { field, dir } = SORT_SPEC[sort];
+  if (after) {
+    const beyond = dir === 1 ? '$gt' : '$lt';
+    filter.$or = [{ [field]: { [beyond]: after.key } }, { [field]: after.key, _id: { [beyond]: after.id } }];
+  }
+  return { kind: 'find', filter, sort: { [field]: dir, _id: dir }, limit, byScore: false };
 }
 
 /**
@@ -552,41 +638,26 @@ export async function listProducts(
   reader: Reader,
   query: ListProductsQuery,
 ): Promise<{ data: ProductView[]; nextCursor: string | null }> {
-  const limit = query.limit ?? DEFAULT_LIMIT;
-  const filter: Filter<ProductDoc> = { tenantId: reader.tenantId, deletedAt: null };
-  if (query.status) filter.status = query.status;
-  else Object.assign(filter, { status: 'ACTIVE', published: true });
-
+  let categoryIds: string[] | undefined;
   if (query.category) {
-    const ids = await subtreeIds(mongo, reader.tenantId, query.category);
-    if (ids.length === 0) return { data: [], nextCursor: null };
-    filter['category.id'] = { $in: ids };
+    categoryIds = await subtreeIds(mongo, reader.tenantId, query.category);
+    if (categoryIds.length === 0) return { data: [], nextCursor: null };
   }
-  if (query.minPriceMinor !== undefined || query.maxPriceMinor !== undefined) {
-    const range: Record<string, number> = {};
-    if (query.minPriceMinor !== undefined) range.$gte = minorToNumber(query.minPriceMinor);
-    if (query.maxPriceMinor !== undefined) range.$lte = minorToNumber(query.maxPriceMinor);
-    filter.price = range;
-  }
-  if (query.brand) filter['specifications.brand'] = query.brand;
-  if (query.q) filter.name = { $regex: escapeRegex(query.q), $options: 'i' };
-
-  const { field, dir } = SORT_SPEC[query.sort];
-  if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    if (cursor.s !== query.sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id)) throw invalidCursor();
-    const key = keyValue(query.sort, cursor.k);
-    const beyond = dir === 1 ? '$gt' : '$lt';
-    filter.$or = [{ [field]: { [beyond]: key } }, { [field]: key, _id: { [beyond]: objectId(cursor.id) } }];
-  }
-
-  const docs = await mongo.collection<ProductDoc>(PRODUCTS).find(filter, { sort: { [field]: dir, _id: dir }, limit: limit + 1 });
-  const page = docs.slice(0, limit);
+  const textSearch = query.q ? await hasTextIndex(mongo) : false;
+  const plan = productListPlan(reader, query, categoryIds, { textSearch });
+  const products = mongo.collection<ProductDoc>(PRODUCTS);
+  const docs =
+    plan.kind === 'find'
+      ? await products.find(plan.filter, { sort: plan.sort, limit: plan.limit + 1 })
+      : await products.aggregate<ProductDoc & { [SCORE]?: number }>(plan.pipeline);
+  const sort = query.sort ?? (query.q ? 'relevance' : 'newest');
+  const page = docs.slice(0, plan.limit);
   const last = page[page.length - 1];
   const data = page.map((d) => stateFromDoc(d)).flatMap((s, i) => (s ? [productView(recordOf(s, page[i]!))] : []));
   return {
     data,
-    nextCursor: docs.length > limit && last ? encodeCursor({ s: query.sort, k: cursorKey(query.sort, last), id: last._id.toHexString() }) : null,
+    nextCursor:
+      docs.length > plan.limit && last ? encodeCursor({ s: sort, k: cursorKey(sort, last, plan.byScore), id: last._id.toHexString() }) : null,
   };
 }
 
