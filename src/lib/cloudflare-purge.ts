@@ -15,12 +15,11 @@ export interface CloudflarePurgeConfig {
 export const MAX_TAGS_PER_PURGE = 100;
 
 export class CloudflarePurgeError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
+  readonly status: number;
+  constructor(message: string, status: number) {
     super(message);
     this.name = 'CloudflarePurgeError';
+    this.status = status;
   }
 }
 

@@ -12,7 +12,7 @@
 import { MongoClient, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mongoChangeSets, type IndexDirection } from '../../src/db/mongo/migrations.ts';
-import { PRODUCT_SORTS, productListPlan, type ListProductsQuery } from '../../src/services/catalog/products.ts';
+import { PRODUCT_SORTS, productListPlan, type ListProductsQuery } from '../../src/services/catalog/list-plan.ts';
 import { sortSpec, type ReviewSort } from '../../src/services/reviews/cursor.ts';
 
 const TENANT = '00000000-0000-4000-8000-0000000000aa';
