@@ -3,7 +3,7 @@
  * write routes as `purgesCache(productPurge)` and friends.
  */
 import { ObjectId } from 'bson';
-import { categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/cache-tags.ts';
+import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/cache-tags.ts';
 import { reviewsOf } from '../services/reviews/model.ts';
 import type { PurgeSpec } from './edge-cache.ts';
 
@@ -12,8 +12,21 @@ const field = (body: unknown, name: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-/** Product commands: the product by id and slug, every list; categories when a count can move (not price/stock). */
+/**
+ * Product commands: the product by id and slug, every list; categories when a count can move
+ * (not price/stock). A delete answers 204 without the product: its slug is looked up first.
+ */
 export const productPurge: PurgeSpec = {
+  async before(c, tenantId) {
+    const id = c.req.param('id');
+    if (c.req.method !== 'DELETE' || !id || !/^[0-9a-fA-F]{24}$/.test(id)) return [];
+    const doc = await c
+      .get('stores')
+      .mongo()
+      .collection<{ _id: ObjectId; slug?: string }>('products')
+      .findOne({ _id: ObjectId.createFromHexString(id.toLowerCase()), tenantId }, { projection: { slug: 1 } });
+    return typeof doc?.slug === 'string' ? [catalogTags.slug(tenantId, doc.slug)] : [];
+  },
   after(c, tenantId, body) {
     const product = body && typeof body === 'object' && 'product' in body ? (body as { product: unknown }).product : body; // rebuild wraps it
     const productId = c.req.param('id') ?? field(product, 'id');

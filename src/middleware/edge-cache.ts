@@ -14,8 +14,9 @@
  *   `If-None-Match` answers 304 from the cache.
  * - Tags (services/catalog/cache-tags.ts) are recorded with each entry: locally as tag
  *   generations, globally in the `Cache-Tag` header Cloudflare's purge-by-tag API matches.
- *   The generations of the tags known from the request are read before the store is asked,
- *   so a write that purges them while the fill is in flight makes the fill stale at once.
+ *   The generations of the request's tags are read before the store is asked, so a write that
+ *   purges them while the fill is in flight leaves a fill that is already invalid; on a hit
+ *   they are read together with the entry (one round trip to the cache).
  *
  * Only HTTP responses are cached: services (checkout re-pricing included) always read the store.
  */
@@ -66,22 +67,17 @@ export interface CacheRule {
   bodyTags?(tenantId: string, body: unknown): string[];
 }
 
-const idOf = (body: unknown): string | undefined =>
-  body && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : undefined;
-
 export const cacheRules = {
-  /** GET /products/{idOrSlug}: a 24-hex value is tried as an id, then as a slug. */
+  /**
+   * GET /products/{idOrSlug}: a 24-hex value is tried as an id, then as a slug. Every write
+   * of a product purges both its id and its slug tag, so the request's own key is enough.
+   */
   product: {
     tags: ({ tenantId, param }) => {
       const key = (param('idOrSlug') ?? '').toLowerCase();
       const tags = [catalogTags.slug(tenantId, key), catalogTags.categories(tenantId)];
       if (/^[0-9a-f]{24}$/.test(key)) tags.push(catalogTags.product(tenantId, key));
       return tags;
-    },
-    bodyTags: (tenantId, body) => {
-      const id = idOf(body);
-      const slug = body && typeof body === 'object' ? (body as { slug?: unknown }).slug : undefined;
-      return [...(id ? [catalogTags.product(tenantId, id)] : []), ...(typeof slug === 'string' ? [catalogTags.slug(tenantId, slug)] : [])];
     },
   },
   productList: { tags: ({ tenantId }) => [catalogTags.lists(tenantId), catalogTags.categories(tenantId)] },
@@ -197,14 +193,20 @@ function respond(c: Context<AppEnv>, stored: Response, body: BodyInit | null, st
   return new Response(body, { status: 200, headers });
 }
 
-/** A stored entry that is still valid (none of its tags purged since), with its freshness. */
-async function lookup(cache: Cache, key: string, s: EdgeCacheSettings): Promise<{ entry: Response; state: 'HIT' | 'STALE' } | null> {
-  const entry = await cache.match(key);
+/**
+ * A stored entry that is still valid (none of its tags purged since), with its freshness.
+ * The generations of the request's tags are read together with the entry (one round trip);
+ * tags the entry learned from its body, if any, cost a second one.
+ */
+async function lookup(cache: Cache, key: string, tags: string[], s: EdgeCacheSettings): Promise<{ entry: Response; state: 'HIT' | 'STALE' } | null> {
+  const [entry, upfront] = await Promise.all([cache.match(key), currentGenerations(cache, tags)]);
   if (!entry) return null;
-  const tags = (entry.headers.get(H_TAGS) ?? '').split(' ').filter(Boolean);
+  const stored = (entry.headers.get(H_TAGS) ?? '').split(' ').filter(Boolean);
   const gens = (entry.headers.get(H_GENS) ?? '').split(' ');
-  const current = await currentGenerations(cache, tags);
-  if (tags.length === 0 || current.some((g, i) => g === null || g !== gens[i])) {
+  const late = stored.filter((t) => !tags.includes(t));
+  const lateGens = late.length ? await currentGenerations(cache, late) : [];
+  const current = new Map<string, string | null>([...tags.map((t, i) => [t, upfront[i]!] as const), ...late.map((t, i) => [t, lateGens[i]!] as const)]);
+  if (stored.length === 0 || stored.some((t, i) => current.get(t) == null || current.get(t) !== gens[i])) {
     await entry.body?.cancel();
     return null; // purged: never served, not even stale
   }
@@ -230,9 +232,10 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
     }
     const tenantId = c.req.header('x-tenant-id')!.toLowerCase();
     const key = cacheKey(tenantId, c.req.url);
+    const tags = rule.tags({ tenantId, param: (name) => c.req.param(name) });
 
     if (!refills.has(c.req.raw)) {
-      const found = await lookup(cache, key, s);
+      const found = await lookup(cache, key, tags, s);
       if (found) {
         if (found.state === 'STALE') refillInBackground(c, key);
         return respond(c, found.entry, found.entry.body, found.state, s);
@@ -240,7 +243,6 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
     }
 
     // MISS: generations of the request's tags first, then the store.
-    const tags = rule.tags({ tenantId, param: (name) => c.req.param(name) });
     const gens = await generationsForFill(cache, tags);
     await next();
     if (c.res.status !== 200) {
