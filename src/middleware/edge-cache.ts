@@ -198,9 +198,15 @@ function respond(c: Context<AppEnv>, stored: Response, body: BodyInit | null, st
  * The generations of the request's tags are read together with the entry (one round trip);
  * tags the entry learned from its body, if any, cost a second one.
  */
-async function lookup(cache: Cache, key: string, tags: string[], s: EdgeCacheSettings): Promise<{ entry: Response; state: 'HIT' | 'STALE' } | null> {
+async function lookup(
+  cache: Cache,
+  key: string,
+  tags: string[],
+  s: EdgeCacheSettings,
+): Promise<{ found: { entry: Response; state: 'HIT' | 'STALE' } | null; generations: Array<string | null> }> {
   const [entry, upfront] = await Promise.all([cache.match(key), currentGenerations(cache, tags)]);
-  if (!entry) return null;
+  const miss = { found: null, generations: upfront };
+  if (!entry) return miss;
   const stored = (entry.headers.get(H_TAGS) ?? '').split(' ').filter(Boolean);
   const gens = (entry.headers.get(H_GENS) ?? '').split(' ');
   const late = stored.filter((t) => !tags.includes(t));
@@ -208,14 +214,14 @@ async function lookup(cache: Cache, key: string, tags: string[], s: EdgeCacheSet
   const current = new Map<string, string | null>([...tags.map((t, i) => [t, upfront[i]!] as const), ...late.map((t, i) => [t, lateGens[i]!] as const)]);
   if (stored.length === 0 || stored.some((t, i) => current.get(t) == null || current.get(t) !== gens[i])) {
     await entry.body?.cancel();
-    return null; // purged: never served, not even stale
+    return miss; // purged: never served, not even stale
   }
   const ageS = (Date.now() - Number(entry.headers.get(H_STORED_AT))) / 1000;
   if (!(ageS >= 0) || ageS > s.sMaxAge + s.staleWhileRevalidate) {
     await entry.body?.cancel();
-    return null;
+    return miss;
   }
-  return { entry, state: ageS <= s.sMaxAge ? 'HIT' : 'STALE' };
+  return { found: { entry, state: ageS <= s.sMaxAge ? 'HIT' : 'STALE' }, generations: upfront };
 }
 
 /** Serves anonymous GETs of the route from `caches.default` when fresh; fills it on a miss. */
@@ -234,16 +240,18 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
     const key = cacheKey(tenantId, c.req.url);
     const tags = rule.tags({ tenantId, param: (name) => c.req.param(name) });
 
+    let known: Array<string | null> | undefined;
     if (!refills.has(c.req.raw)) {
-      const found = await lookup(cache, key, tags, s);
+      const { found, generations } = await lookup(cache, key, tags, s);
       if (found) {
         if (found.state === 'STALE') refillInBackground(c, key);
         return respond(c, found.entry, found.entry.body, found.state, s);
       }
+      known = generations;
     }
 
-    // MISS: generations of the request's tags first, then the store.
-    const gens = await generationsForFill(cache, tags);
+    // MISS: the generations of the request's tags (read by the lookup, before the store is asked).
+    const gens = await generationsForFill(cache, tags, known);
     await next();
     if (c.res.status !== 200) {
       c.res.headers.set('x-cache', 'MISS');

@@ -85,9 +85,12 @@ export async function currentGenerations(cache: Cache, tags: readonly string[]):
   }));
 }
 
-/** Generations of `tags` for a new entry: the current ones, new tokens where there is none. */
-export async function generationsForFill(cache: Cache, tags: readonly string[]): Promise<string[]> {
-  const current = await currentGenerations(cache, tags);
+/**
+ * Generations of `tags` for a new entry: the current ones (read now, or `known` from the lookup
+ * that just missed), new tokens where there is none.
+ */
+export async function generationsForFill(cache: Cache, tags: readonly string[], known?: ReadonlyArray<string | null>): Promise<string[]> {
+  const current = known ?? (await currentGenerations(cache, tags));
   return Promise.all(current.map(async (gen, i) => {
     if (gen !== null) return gen;
     const token = crypto.randomUUID();
