@@ -20,10 +20,11 @@ import postgres from 'postgres';
 
 /** Collection -> top-level fields filtered by equality on hot paths (src/services/...). */
 export const FERRETDB_GIN_FIELDS: Record<string, string[]> = {
-  products: ['tenantId', 'slug', 'sku'],
+  // `_id` too: a filter of _id plus another field is pushed down as containment, not as an _id lookup.
+  products: ['_id', 'tenantId', 'slug', 'sku'],
   product_events: ['aggregateId'],
-  categories: ['tenantId', 'slug', 'parentId'],
-  reviews: ['tenantId', 'productId', 'userId'],
+  categories: ['_id', 'tenantId', 'slug', 'parentId'],
+  reviews: ['_id', 'tenantId', 'productId', 'userId'],
   review_votes: ['reviewId'],
   review_reports: ['reviewId'],
   notifications: ['tenantId', 'userId'],
