@@ -10,6 +10,7 @@ import type { AppEnv } from '../../src/lib/types.ts';
 import { cacheKey, edgeCache, etagMatches, serveEdgeCacheRefillsWith } from '../../src/middleware/edge-cache.ts';
 import { catalogTags, purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
 import { CATEGORIES, createProduct, PRODUCTS, send, shop, type Product } from './catalog-helpers.ts';
+import { checkoutShop, lines, order, type PlacedOrder } from './checkout-helpers.ts';
 import { call, eventually } from './helpers.ts';
 import { as, grantRole, registerUser } from './identity-helpers.ts';
 import { insertProduct, moderate, postReview, reviewsOf } from './reviews-helpers.ts';
@@ -176,6 +177,21 @@ describe('writes purge what they changed', () => {
     expect((after.body as { data: unknown[] }).data).toHaveLength(1);
     // The rating-updates consumer recomputes the product and purges it (else it stays cached 60 s).
     await eventually(async () => ((await read(tenantId, `${PRODUCTS}/${p.id}`)).body as { reviewCount: number }).reviewCount === 1);
+  });
+
+  it("an order's stock reservation (the saga, not HTTP) purges the product by id and slug and the lists", async () => {
+    const s = await checkoutShop(5, '20.00');
+    const paths = [`${PRODUCTS}/${s.product.id}`, `${PRODUCTS}/${s.product.slug}`, `${PRODUCTS}?limit=5`];
+    for (const path of paths) await read(s.tenantId, path);
+    for (const path of paths) expect((await read(s.tenantId, path)).cache, path).toBe('HIT');
+    const res = await order(s.user, { lines: lines(s.product, 2) }, { wait: 10 });
+    expect(((await res.json()) as PlacedOrder).saga?.status).toBe('COMPLETED');
+    for (const path of paths) {
+      const after = await read(s.tenantId, path);
+      expect(after.cache, path).toBe('MISS');
+      const product = 'data' in (after.body as object) ? (after.body as { data: Product[] }).data[0]! : (after.body as Product);
+      expect(product.stockQuantity, path).toBe(3);
+    }
   });
 
   it('a vote on a review purges the list that shows the counts', async () => {
