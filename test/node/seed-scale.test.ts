@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migratePostgres } from '../../scripts/lib/pg-migrate.ts';
 import { seedScale, type Checkpoint } from '../../scripts/lib/seed-scale/run.ts';
 import { stateFromDoc, type ProductDoc } from '../../src/services/catalog/event-store.ts';
 import { applyEvent, type ProductEvent } from '../../src/services/catalog/product-reducer.ts';
@@ -16,16 +17,29 @@ import { applyEvent, type ProductEvent } from '../../src/services/catalog/produc
 const tenantId = crypto.randomUUID();
 const database = inject('bindings').MONGO_DATABASE!;
 const checkpointFile = join(mkdtempSync(join(tmpdir(), 'seed-scale-')), 'checkpoint.json');
+// PostgreSQL rows go to a database of their own: other node tests read the shared one as its owner.
+const PG_DB = `seed_scale_${Date.now()}`;
+let pgUrl = '';
 let client: MongoClient;
 let sql: postgres.Sql;
 
 beforeAll(async () => {
   client = await MongoClient.connect(inject('mongoUri'));
-  sql = postgres(inject('ownerDatabaseUrl'), { max: 1, onnotice: () => {} });
-});
+  const owner = postgres(inject('ownerDatabaseUrl'), { max: 1, onnotice: () => {} });
+  await owner.unsafe(`create database ${PG_DB}`);
+  await owner.end();
+  const u = new URL(inject('ownerDatabaseUrl'));
+  u.pathname = `/${PG_DB}`;
+  pgUrl = u.toString();
+  await migratePostgres({ url: pgUrl });
+  sql = postgres(pgUrl, { max: 1, onnotice: () => {} });
+}, 120_000);
 afterAll(async () => {
   await client?.close();
   await sql?.end();
+  const owner = postgres(inject('ownerDatabaseUrl'), { max: 1, onnotice: () => {} });
+  await owner.unsafe(`drop database if exists ${PG_DB} with (force)`).catch(() => undefined);
+  await owner.end();
 });
 
 const cents = (text: string) => Math.round(Number(text) * 100);
@@ -38,7 +52,7 @@ describe('seed at scale', () => {
       users: 60,
       orders: 90,
       batch: 100,
-      databaseUrl: inject('ownerDatabaseUrl'),
+      databaseUrl: pgUrl,
       mongo: { uri: inject('mongoUri'), database },
       checkpointFile,
       quiet: true,
