@@ -1,270 +1,280 @@
 /**
- * Catalog benchmark against a RUNNING stack (e.g. `npm run dev`).
+ * Catalog benchmark against a RUNNING stack (`npm run bench` starts one and runs this).
  *
- * 1. Loads N products (default 100,000) for one tenant straight into MongoDB through
- *    the official driver (insertMany batches): products documents at version 1, each
- *    with its ProductCreatedEvent (so reads, repairs and rebuilds see a consistent
- *    event store), plus 20 categories. A re-run with the same BENCH_TENANT_ID reuses
- *    the data (nothing is loaded twice).
- * 2. Runs a closed-loop load generator (plain fetch, C requests in flight, D seconds per
- *    scenario) against the API as an anonymous client (X-Tenant-ID), and prints a
- *    markdown table: req/s, p50/p99 latency, errors, and Data API calls per request
- *    (the `x-data-api-calls` response header set by the catalog routers).
+ * For each size in BENCH_SIZES (default 1000,10000), tops the bench tenant up to that many
+ * products with `db:seed:scale`'s loader (products + events + categories), then for each
+ * scenario (product by slug, by id, list of 20, filtered + sorted list, text search) measures,
+ * closed loop with C requests in flight for D seconds:
+ *   - store:     the query the service sends, straight to the store through the driver;
+ *   - data api:  the same query straight to the Data API (gateway hop + store);
+ *   - api miss:  the API with the edge cache bypassed (Worker + gateway + store);
+ *   - api hit:   the API with the edge cache warm (Worker, Cache API; no store);
+ * plus a request that touches no store (`/.well-known/jwks.json`) as the Worker's floor.
+ * Prints req/s, p50, p99, non-200s; the overhead ratio (API miss p50 / Data API p50); the
+ * cache ratio (hit p50 / no-store p50); and how p99 grows from the first size to the last.
  *
- *   # terminal 1: the stack (note the "ferretdb mongodb://127.0.0.1:PORT/" line it prints)
- *   npm run dev
- *   # terminal 2
- *   MONGODB_URI=mongodb://127.0.0.1:PORT/ node scripts/bench-catalog.ts
- *
- * Env: MONGODB_URI (required), MONGO_DATABASE (default ecommerce, as `npm run dev`),
- * BASE_URL (default http://127.0.0.1:8787), BENCH_PRODUCTS (100000), BENCH_TENANT_ID
- * (default: a fixed UUID, so re-runs reuse the data), BENCH_CONCURRENCY (20),
- * BENCH_DURATION (seconds per scenario, 10), BENCH_BATCH (insertMany size, 1000),
- * BENCH_EVENTS (1: also load the ProductCreatedEvents; 0: products only).
- *
- * Note for FerretDB v1 on SQLite (the dev backend): only a filter that is exactly
- * `{_id: X}` is pushed down to SQLite; every other query reads the whole collection,
- * so latencies grow with the collection size (all tenants). On MongoDB the
- * tenant-leading indexes of src/db/mongo/migrations.ts serve these queries.
+ * Env: BASE_URL, MONGODB_URI, DATA_API_URL, DATA_API_KEY, MONGO_DATABASE (ecommerce),
+ * BENCH_SIZES, BENCH_CONCURRENCY (4), BENCH_DURATION (s, 8), BENCH_TENANT_ID,
+ * EDGE_CACHE_BYPASS_TOKEN (the Worker's; needed for "api miss"), BENCH_STATE_DIR (checkpoint).
  */
-import { MongoClient, ObjectId } from 'mongodb';
+import { MongoClient, ObjectId, type Document } from 'mongodb';
+import { seedScale } from './lib/seed-scale/run.ts';
+import { productListPlan, type ListProductsQuery } from '../src/services/catalog/list-plan.ts';
 
 const env = process.env;
-const MONGODB_URI = env.MONGODB_URI;
-const DATABASE = env.MONGO_DATABASE ?? 'ecommerce';
 const BASE_URL = (env.BASE_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
-const N = Number(env.BENCH_PRODUCTS ?? 100_000);
+const MONGODB_URI = env.MONGODB_URI;
+const DATA_API_URL = env.DATA_API_URL?.replace(/\/+$/, '');
+const DATA_API_KEY = env.DATA_API_KEY;
+const DATABASE = env.MONGO_DATABASE ?? 'ecommerce';
+const SIZES = (env.BENCH_SIZES ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
+const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 4);
+const DURATION_S = Number(env.BENCH_DURATION ?? 8);
 const TENANT_ID = (env.BENCH_TENANT_ID ?? '00000000-0000-4000-8000-00000000bec1').toLowerCase();
-const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 20);
-const DURATION_S = Number(env.BENCH_DURATION ?? 10);
-const BATCH = Number(env.BENCH_BATCH ?? 1000);
-const WITH_EVENTS = (env.BENCH_EVENTS ?? '1') !== '0';
+const BYPASS = env.EDGE_CACHE_BYPASS_TOKEN;
+const STATE_DIR = env.BENCH_STATE_DIR ?? '.dev';
 
-if (!MONGODB_URI) {
-  console.error('bench-catalog: set MONGODB_URI to the running stack\'s MongoDB (npm run dev prints the "ferretdb mongodb://..." line)');
-  process.exit(2);
-}
-if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(TENANT_ID)) {
-  console.error('bench-catalog: BENCH_TENANT_ID must be a UUID');
+if (!MONGODB_URI || !DATA_API_URL || !DATA_API_KEY || !BYPASS) {
+  console.error('bench-catalog: needs MONGODB_URI, DATA_API_URL, DATA_API_KEY and EDGE_CACHE_BYPASS_TOKEN (npm run bench sets them)');
   process.exit(2);
 }
 
-// ---------------------------------------------------------------------------
-// Data
-// ---------------------------------------------------------------------------
-
-/** Deterministic PRNG, so two loads of the same size hold the same data. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % n;
-  };
-}
-
-const slugOf = (i: number) => `bench-product-${String(i).padStart(6, '0')}`;
-/** One product in 20 is a DRAFT (invisible to the anonymous reads of the benchmark). */
-const isDraft = (i: number) => i % 20 === 19;
-const BRANDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Tyrell'];
-
-async function load(client: MongoClient): Promise<void> {
-  const db = client.db(DATABASE);
-  const products = db.collection('products');
-  const existing = await products.countDocuments({ tenantId: TENANT_ID, slug: { $regex: '^bench-product-' } });
-  if (existing >= N) {
-    console.error(`bench-catalog: tenant ${TENANT_ID} already has ${existing} bench products; not loading`);
-    return;
-  }
-  if (existing > 0) {
-    console.error(`bench-catalog: removing a partial load (${existing} products) of tenant ${TENANT_ID}`);
-    await products.deleteMany({ tenantId: TENANT_ID });
-    await db.collection('product_events').deleteMany({ tenantId: TENANT_ID });
-    await db.collection('categories').deleteMany({ tenantId: TENANT_ID });
-  }
-
-  const rand = prng(N);
-  const started = Date.now();
-  const categories = Array.from({ length: 20 }, (_, i) => {
-    const slug = `bench-category-${i}`;
-    return { _id: new ObjectId(), tenantId: TENANT_ID, name: `Bench Category ${i}`, slug, description: null, parentId: null, level: 0, path: slug, imageUrl: null, displayOrder: i, metaTitle: null, metaDescription: null, active: true, productCount: 0, createdAt: new Date(), updatedAt: new Date() };
-  });
-  const counts = new Map<string, number>();
-  const t0 = Date.now() - N * 1000;
-
-  for (let from = 0; from < N; from += BATCH) {
-    const docs: Record<string, unknown>[] = [];
-    const events: Record<string, unknown>[] = [];
-    for (let i = from; i < Math.min(N, from + BATCH); i++) {
-      const _id = new ObjectId();
-      const cat = categories[rand(categories.length)]!;
-      const priceMinor = 100 + rand(99_900);
-      const hasCompare = rand(4) === 0;
-      const compareAtPriceMinor = hasCompare ? priceMinor + rand(5_000) : null;
-      const at = new Date(t0 + i * 1000);
-      const status = isDraft(i) ? 'DRAFT' : 'ACTIVE';
-      const data = {
-        name: `Bench Product ${i}`,
-        description: `Product number ${i} of the catalog benchmark`,
-        slug: slugOf(i),
-        priceMinor,
-        compareAtPriceMinor,
-        currency: 'USD',
-        stockQuantity: rand(500),
-        sku: `BENCH-${i}`,
-        category: { id: cat._id.toHexString(), name: cat.name, slug: cat.slug, path: cat.path },
-        images: [{ url: `https://cdn.example.com/bench/${i}.jpg`, alt: null, isPrimary: true }],
-        specifications: { brand: BRANDS[rand(BRANDS.length)]!, weightGrams: 100 + rand(2000), wireless: rand(2) === 1 },
-        metaTitle: null,
-        metaDescription: null,
-        metaKeywords: ['bench'],
-        status,
-        published: status === 'ACTIVE',
-      };
-      counts.set(cat._id.toHexString(), (counts.get(cat._id.toHexString()) ?? 0) + 1);
-      // The same shape as projectionOf() in src/services/catalog/product-reducer.ts.
-      docs.push({
-        _id,
-        tenantId: TENANT_ID,
-        ...data,
-        price: priceMinor / 100,
-        compareAtPrice: compareAtPriceMinor === null ? null : compareAtPriceMinor / 100,
-        version: 1,
-        createdAt: at,
-        updatedAt: at,
-        deletedAt: null,
-        averageRating: rand(41) / 10 + 1,
-        reviewCount: rand(300),
-      });
-      events.push({
-        eventId: crypto.randomUUID(),
-        eventType: 'ProductCreatedEvent',
-        aggregateId: _id.toHexString(),
-        version: 1,
-        data,
-        userId: null,
-        timestamp: at,
-        correlationId: 'bench-catalog',
-        causationId: 'bench-catalog',
-        tenantId: TENANT_ID,
-      });
-    }
-    await products.insertMany(docs, { ordered: false });
-    if (WITH_EVENTS) await db.collection('product_events').insertMany(events, { ordered: false });
-    const done = Math.min(N, from + BATCH);
-    if (done % (BATCH * 10) === 0 || done === N) {
-      console.error(`bench-catalog: loaded ${done}/${N} products (${Math.round(done / ((Date.now() - started) / 1000))}/s)`);
-    }
-  }
-  await db.collection('categories').insertMany(categories.map((c) => ({ ...c, productCount: counts.get(c._id.toHexString()) ?? 0 })));
-  console.error(`bench-catalog: load done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-// ---------------------------------------------------------------------------
-// Load generator
-// ---------------------------------------------------------------------------
-
-interface Row {
-  scenario: string;
-  requests: number;
+interface Result {
   rps: number;
   p50: number;
   p99: number;
-  errors: number;
-  /** Non-200 answers by status, e.g. "503x12" (503 = a Data API call exceeded STORE_TIMEOUT_MS). */
-  statuses: string;
-  dataApiCalls: string;
+  non200: number;
+  hitRatio?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-async function run(scenario: string, nextPath: () => string): Promise<Row> {
-  const headers = { 'x-tenant-id': TENANT_ID, accept: 'application/json' };
-  // One warm-up request (isolate start, JIT) outside the measurement.
-  await fetch(BASE_URL + nextPath(), { headers }).then((r) => r.arrayBuffer());
+/** Closed loop: CONCURRENCY workers, each sends `once()` until the time is up. */
+async function measure(once: () => Promise<{ ok: boolean; hit?: boolean }>): Promise<Result> {
+  await once(); // warm-up (isolate, JIT, connection) outside the measurement
   const latencies: number[] = [];
-  const calls: number[] = [];
-  let errors = 0;
-  const byStatus = new Map<string, number>();
-  const deadline = performance.now() + DURATION_S * 1000;
+  let non200 = 0;
+  let hits = 0;
+  let counted = 0;
   const started = performance.now();
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const t = performance.now();
-      try {
-        const res = await fetch(BASE_URL + nextPath(), { headers });
-        await res.arrayBuffer();
-        latencies.push(performance.now() - t);
-        if (res.status !== 200) {
-          errors++;
-          byStatus.set(String(res.status), (byStatus.get(String(res.status)) ?? 0) + 1);
+  const deadline = started + DURATION_S * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        try {
+          const r = await once();
+          if (!r.ok) non200++;
+          if (r.hit !== undefined) {
+            counted++;
+            if (r.hit) hits++;
+          }
+        } catch {
+          non200++;
         }
-        const header = res.headers.get('x-data-api-calls');
-        if (header !== null) calls.push(Number(header));
-      } catch {
-        errors++;
-        byStatus.set('network', (byStatus.get('network') ?? 0) + 1);
         latencies.push(performance.now() - t);
       }
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const minCalls = calls.length ? Math.min(...calls) : NaN;
-  const maxCalls = calls.length ? Math.max(...calls) : NaN;
-  const avgCalls = calls.length ? calls.reduce((a, b) => a + b, 0) / calls.length : NaN;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { rps: round(latencies.length / elapsed), p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), non200, ...(counted ? { hitRatio: hits / counted } : {}) };
+}
+
+/** Like measure(), but each worker alternates a request of `a` and one of `b`, timed apart. */
+async function measurePair(
+  a: () => Promise<{ ok: boolean; hit?: boolean }>,
+  b: () => Promise<{ ok: boolean }>,
+): Promise<[Result, Result]> {
+  await a();
+  await b();
+  const lat: [number[], number[]] = [[], []];
+  const non200 = [0, 0];
+  let hits = 0;
+  let counted = 0;
+  const started = performance.now();
+  const deadline = started + DURATION_S * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      for (let turn = w; performance.now() < deadline; turn++) {
+        const which = turn % 2;
+        const t = performance.now();
+        try {
+          const r = which === 0 ? await a() : await b();
+          if (!r.ok) non200[which]!++;
+          if (which === 0 && 'hit' in r && r.hit !== undefined) {
+            counted++;
+            if (r.hit) hits++;
+          }
+        } catch {
+          non200[which]!++;
+        }
+        lat[which]!.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return lat.map((l, i) => {
+    l.sort((x, y) => x - y);
+    return { rps: round(l.length / elapsed), p50: round(percentile(l, 50)), p99: round(percentile(l, 99)), non200: non200[i]!, ...(i === 0 && counted ? { hitRatio: hits / counted } : {}) };
+  }) as [Result, Result];
+}
+
+async function api(path: string, cache: boolean): Promise<{ ok: boolean; hit: boolean }> {
+  const headers: Record<string, string> = { 'x-tenant-id': TENANT_ID };
+  if (!cache) headers['x-edge-cache-bypass'] = BYPASS!;
+  const res = await fetch(BASE_URL + path, { headers });
+  await res.arrayBuffer();
+  return { ok: res.status === 200, hit: res.headers.get('x-cache') === 'HIT' };
+}
+
+async function dataApi(action: string, body: Document): Promise<{ ok: boolean }> {
+  const res = await fetch(`${DATA_API_URL}/action/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/ejson', accept: 'application/ejson', 'api-key': DATA_API_KEY! },
+    body: JSON.stringify({ dataSource: 'mongodb', database: DATABASE, collection: 'products', ...body }),
+  });
+  await res.arrayBuffer();
+  return { ok: res.ok };
+}
+
+// EJSON (canonical) of the values the plans contain.
+const ejson = (v: unknown): unknown =>
+  v instanceof ObjectId ? { $oid: v.toHexString() } : v instanceof Date ? { $date: { $numberLong: String(v.getTime()) } } : Array.isArray(v) ? v.map(ejson) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ejson(x)])) : v;
+
+interface Scenario {
+  name: string;
+  /** API path for a random product / the fixed list. */
+  path(hot: boolean): string;
+  /** The same query straight to the store, as [driver call, Data API call]. */
+  store(pick: Picked): { driver: () => Promise<unknown>; dataApi: () => Promise<{ ok: boolean }> };
+}
+
+interface Picked {
+  slug: string;
+  id: string;
+}
+
+function listScenario(name: string, query: string, q: ListProductsQuery, coll: () => import('mongodb').Collection): Scenario {
+  const plan = productListPlan({ tenantId: TENANT_ID, staff: false }, { ...q, limit: 20 }, undefined, { textSearch: false });
+  if (plan.kind !== 'find') throw new Error('FerretDB plans are finds');
   return {
-    scenario,
-    requests: latencies.length,
-    rps: Math.round(latencies.length / elapsed),
-    p50: Math.round(percentile(latencies, 50) * 10) / 10,
-    p99: Math.round(percentile(latencies, 99) * 10) / 10,
-    errors,
-    statuses: [...byStatus].map(([k, v]) => `${k}x${v}`).join(' ') || '-',
-    dataApiCalls: calls.length === 0 ? 'n/a' : minCalls === maxCalls ? String(minCalls) : `${avgCalls.toFixed(2)} (${minCalls}-${maxCalls})`,
+    name,
+    path: () => `/api/v1/products?${query}`,
+    store: () => ({
+      driver: () => coll().find(plan.filter as Document).sort(plan.sort).limit(plan.limit + 1).toArray(),
+      dataApi: () => dataApi('find', { filter: ejson(plan.filter), sort: plan.sort, limit: plan.limit + 1 }),
+    }),
   };
 }
 
-// ---------------------------------------------------------------------------
-// Main
-// ---------------------------------------------------------------------------
+async function main() {
+  const client = await MongoClient.connect(MONGODB_URI!);
+  const products = () => client.db(DATABASE).collection('products');
+  const out: string[] = [];
+  const bySize = new Map<number, Map<string, Record<string, Result>>>();
+  let floor: Result | undefined;
 
-const client = new MongoClient(MONGODB_URI);
-try {
-  await client.connect();
-  await load(client);
-} finally {
+  for (const size of SIZES) {
+    const t0 = Date.now();
+    await seedScale({ tenantId: TENANT_ID, products: size, users: 0, orders: 0, batch: 1000, mongo: { uri: MONGODB_URI!, database: DATABASE }, checkpointFile: `${STATE_DIR}/bench-seed-${TENANT_ID}.json` });
+    console.error(`bench-catalog: ${size} products ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    const visible = await products()
+      .find({ tenantId: TENANT_ID, published: true, deletedAt: null }, { projection: { slug: 1 } })
+      .toArray();
+    const pickRandom = (): Picked => {
+      const d = visible[Math.floor(Math.random() * visible.length)]!;
+      return { slug: d.slug as string, id: d._id.toHexString() };
+    };
+    const hotSet = Array.from({ length: 50 }, pickRandom);
+    const pickHot = () => hotSet[Math.floor(Math.random() * hotSet.length)]!;
+
+    const scenarios: Array<Scenario & { random?: (p: Picked) => string }> = [
+      {
+        name: 'product by slug',
+        path: () => '',
+        random: (p) => `/api/v1/products/${p.slug}`,
+        store: (p) => ({
+          driver: () => products().findOne({ tenantId: TENANT_ID, slug: p.slug }),
+          dataApi: () => dataApi('findOne', { filter: { tenantId: TENANT_ID, slug: p.slug } }),
+        }),
+      },
+      {
+        name: 'product by id',
+        path: () => '',
+        random: (p) => `/api/v1/products/${p.id}`,
+        store: (p) => ({
+          driver: () => products().findOne({ _id: new ObjectId(p.id), tenantId: TENANT_ID }),
+          dataApi: () => dataApi('findOne', { filter: { _id: { $oid: p.id }, tenantId: TENANT_ID } }),
+        }),
+      },
+      listScenario('list of 20 (newest)', 'limit=20', {}, products),
+      listScenario('filtered + sorted (price 10-200, price_asc)', 'minPrice=10.00&maxPrice=200.00&sort=price_asc&limit=20', { minPriceMinor: 1000, maxPriceMinor: 20000, sort: 'price_asc' }, products),
+      listScenario('text search (q=wireless)', 'q=wireless&limit=20', { q: 'wireless' }, products),
+    ];
+
+    floor ??= await measure(async () => {
+      const res = await fetch(`${BASE_URL}/.well-known/jwks.json`);
+      await res.arrayBuffer();
+      return { ok: res.ok };
+    });
+    const rows = new Map<string, Record<string, Result>>();
+    for (const s of scenarios) {
+      const pathFor = (hot: boolean) => (s.random ? s.random(hot ? pickHot() : pickRandom()) : s.path(hot));
+      console.error(`bench-catalog: ${size} products: ${s.name}`);
+      const store = await measure(async () => {
+        await s.store(pickRandom()).driver();
+        return { ok: true };
+      });
+      const direct = await measure(() => s.store(pickRandom()).dataApi());
+      const miss = await measure(() => api(pathFor(false), false));
+      for (const p of hotSet) await api(s.random ? s.random(p) : s.path(true), true); // warm the cache
+      // Hit and the no-store floor alternate in one loop: the ratio compares like with like.
+      const [hit, floorHere] = await measurePair(
+        () => api(pathFor(true), true),
+        async () => {
+          const res = await fetch(`${BASE_URL}/.well-known/jwks.json`);
+          await res.arrayBuffer();
+          return { ok: res.ok };
+        },
+      );
+      rows.set(s.name, { store, direct, miss, hit, floor: floorHere });
+    }
+    bySize.set(size, rows);
+  }
   await client.close();
+
+  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+  out.push(`Catalog: ${CONCURRENCY} in flight, ${DURATION_S} s per cell, tenant ${TENANT_ID}. No-store floor (\`/.well-known/jwks.json\`): ${floor!.rps} req/s, p50 ${floor!.p50} ms, p99 ${floor!.p99} ms.`);
+  out.push('');
+  out.push('| products | scenario | store p50 | Data API p50 | API miss req/s | API miss p50 / p99 | overhead (miss p50 / Data API p50) | API hit p50 / p99 | no-store p50 (same loop) | hit p50 / no-store p50 | hit ratio | non-200 (miss, hit) |');
+  out.push('|---:|---|---:|---:|---:|---|---:|---|---:|---:|---:|---|');
+  for (const [size, rows] of bySize) {
+    for (const [name, r] of rows) {
+      out.push(
+        `| ${size.toLocaleString('en')} | ${name} | ${r.store!.p50} | ${r.direct!.p50} | ${r.miss!.rps} | ${r.miss!.p50} / ${r.miss!.p99} | ${ratio(r.miss!.p50, r.direct!.p50)} | ${r.hit!.p50} / ${r.hit!.p99} | ${r.floor!.p50} | ${ratio(r.hit!.p50, r.floor!.p50)} | ${((r.hit!.hitRatio ?? 0) * 100).toFixed(0)}% | ${r.miss!.non200}, ${r.hit!.non200} |`,
+      );
+    }
+  }
+  if (SIZES.length > 1) {
+    const first = bySize.get(SIZES[0]!)!;
+    const last = bySize.get(SIZES[SIZES.length - 1]!)!;
+    out.push('');
+    out.push(`p99 growth from ${SIZES[0]!.toLocaleString('en')} to ${SIZES[SIZES.length - 1]!.toLocaleString('en')} products (x):`);
+    out.push('');
+    out.push('| scenario | store | Data API | API miss | API hit |');
+    out.push('|---|---:|---:|---:|---:|');
+    for (const [name, a] of first) {
+      const b = last.get(name)!;
+      out.push(`| ${name} | ${ratio(b.store!.p99, a.store!.p99)} | ${ratio(b.direct!.p99, a.direct!.p99)} | ${ratio(b.miss!.p99, a.miss!.p99)} | ${ratio(b.hit!.p99, a.hit!.p99)} |`);
+    }
+  }
+  console.log(out.join('\n'));
 }
 
-const probe = await fetch(`${BASE_URL}/api/v1/products?limit=1`, { headers: { 'x-tenant-id': TENANT_ID } }).catch((err: unknown) => {
-  console.error(`bench-catalog: cannot reach ${BASE_URL}: ${(err as Error).message}`);
-  process.exit(1);
-});
-if (probe.status !== 200) {
-  console.error(`bench-catalog: GET /api/v1/products answered ${probe.status}: ${await probe.text()}`);
-  process.exit(1);
-}
-
-const pick = prng(7);
-const rows: Row[] = [];
-rows.push(await run('GET /api/v1/products?limit=20', () => '/api/v1/products?limit=20'));
-const publishedSlug = () => {
-  let i = pick(N);
-  while (isDraft(i)) i = pick(N);
-  return slugOf(i);
-};
-rows.push(await run('GET /api/v1/products/<slug> (random)', () => `/api/v1/products/${publishedSlug()}`));
-rows.push(await run('GET /api/v1/products?sort=price_asc&minPrice=10&maxPrice=50&limit=20', () => '/api/v1/products?sort=price_asc&minPrice=10&maxPrice=50&limit=20'));
-rows.push(await run('GET /api/v1/products?category=bench-category-3&limit=20', () => '/api/v1/products?category=bench-category-3&limit=20'));
-
-console.log(`\nCatalog benchmark: ${N.toLocaleString('en')} products in tenant ${TENANT_ID}, ${CONCURRENCY} in flight, ${DURATION_S} s per scenario, ${BASE_URL}\n`);
-console.log('| scenario | requests | req/s | p50 ms | p99 ms | non-200 | by status | Data API calls/request |');
-console.log('|---|---:|---:|---:|---:|---:|---|---:|');
-for (const r of rows) {
-  console.log(`| \`${r.scenario}\` | ${r.requests} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.statuses} | ${r.dataApiCalls} |`);
-}
+await main();

@@ -4,13 +4,16 @@
  * state directory), loads it with autocannon, and prints markdown tables:
  *  1. identity and health scenarios;
  *  2. password hashing inside workerd;
- *  3. the catalog with BENCH_PRODUCTS products loaded (scripts/bench-catalog.ts).
+ *  3. the catalog at each size of BENCH_SIZES (default 1000,10000): store, Data API, API with
+ *     the edge cache bypassed and warm (scripts/bench-catalog.ts).
  * Numbers from a shared 2-core machine are indicative; compare runs on one machine.
  *
- *   BENCH_DURATION=10 BENCH_PRODUCTS=10000 npm run bench     (BENCH_PRODUCTS=0 skips 3)
+ *   BENCH_DURATION=10 BENCH_SIZES=1000,10000 npm run bench   (BENCH_SIZES=0 skips 3)
+ *   BENCH_ONLY=catalog npm run bench                           (only 3)
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +26,9 @@ import { freePort } from './lib/ports.ts';
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 // 10,000 by default: FerretDB v1 sorts in memory and scans for non-_id filters, so at
 // 100,000 products list reads exceed any sensible store timeout (see README, Performance).
-const products = Number(process.env.BENCH_PRODUCTS ?? 10_000);
+const sizes = process.env.BENCH_SIZES ?? process.env.BENCH_PRODUCTS ?? '1000,10000';
+const catalogOnly = process.env.BENCH_ONLY === 'catalog';
+const bypassToken = randomBytes(18).toString('base64url');
 
 interface Row {
   scenario: string;
@@ -35,10 +40,21 @@ interface Row {
 }
 
 /** Runs scripts/bench-catalog.ts against the running server and returns its report. */
-function benchCatalog(baseUrl: string, mongoUri: string): Promise<string> {
+function benchCatalog(baseUrl: string, stack: { mongoUri: string; bindings: { MONGO_DATA_API_URL: string; MONGO_DATA_API_KEY: string } }): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-catalog.ts')], {
-      env: { BENCH_CONCURRENCY: '4', ...process.env, BASE_URL: baseUrl, MONGODB_URI: mongoUri, BENCH_PRODUCTS: String(products), BENCH_DURATION: String(duration) },
+      env: {
+        BENCH_CONCURRENCY: '4',
+        BENCH_DURATION: String(Math.min(duration, 8)),
+        ...process.env,
+        BASE_URL: baseUrl,
+        MONGODB_URI: stack.mongoUri,
+        DATA_API_URL: stack.bindings.MONGO_DATA_API_URL,
+        DATA_API_KEY: stack.bindings.MONGO_DATA_API_KEY,
+        EDGE_CACHE_BYPASS_TOKEN: bypassToken,
+        BENCH_SIZES: sizes,
+        BENCH_STATE_DIR: stateDir,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -69,7 +85,7 @@ try {
 }
 
 // A generous store timeout: the benchmark measures latency instead of cutting it at 3 s.
-const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, ferretDbOnPostgres: Boolean(pg), vars: { STORE_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn' } });
+const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, ferretDbOnPostgres: Boolean(pg), vars: { STORE_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn', EDGE_CACHE_BYPASS_TOKEN: bypassToken } });
 let catalogReport = '';
 let checkout: CheckoutBench | undefined;
 const rows: Row[] = [];
@@ -88,6 +104,7 @@ try {
     })
   ).json()) as { key: string };
 
+  if (!catalogOnly) {
   rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
   // Login is rate limited per client and per account (wrangler.toml [[ratelimits]]): past
   // the first attempts of each minute this row measures 429 answers, counted as errors.
@@ -97,8 +114,9 @@ try {
   rows.push(await load('GET /api/v1/auth/api-keys (Bearer, no DB for auth)', { url: `${server.url}/api/v1/auth/api-keys`, headers: bearer, connections: 10 }));
   rows.push(await load('GET /.well-known/jwks.json (Bearer verified, no store)', { url: `${server.url}/.well-known/jwks.json`, headers: bearer, connections: 10 }));
   checkout = await benchCheckout(server.url, { tenantId: server.seed.tenantId, email: server.seed.adminEmail, password: server.seed.adminPassword }, { connections: 10, durationSec: duration });
-  if (products > 0) {
-    catalogReport = await benchCatalog(server.url, server.stack.mongoUri).catch((err: Error) => `catalog benchmark failed: ${err.message}`);
+  }
+  if (sizes !== '0') {
+    catalogReport = await benchCatalog(server.url, server.stack).catch((err: Error) => `catalog benchmark failed: ${err.message}`);
   }
 } finally {
   await server.stop();
@@ -106,8 +124,9 @@ try {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-const passwords = await benchPasswords();
+const passwords = catalogOnly ? null : await benchPasswords();
 
+if (passwords) {
 console.log(`\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + FerretDB)\n`);
 console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
 console.log('|---|---:|---:|---:|---:|');
@@ -118,11 +137,12 @@ console.log('|---|---:|');
 console.log(`| hashPassword (PBKDF2-SHA256, 100,000 iterations) | ${passwords.hashMs.toFixed(1)} |`);
 console.log(`| verifyPassword (PBKDF2) | ${passwords.verifyMs.toFixed(1)} |`);
 console.log(`| verifyPassword (imported bcrypt, cost 10) | ${passwords.bcrypt10VerifyMs.toFixed(1)} |`);
+}
 if (checkout) {
   console.log(`\n### Checkout (POST /orders with Prefer: wait=10 until CONFIRMED, 10 clients, ${duration}s)\n`);
   console.log('| orders | confirmed | orders/s | p50 ms | p99 ms | failed |');
   console.log('|---:|---:|---:|---:|---:|---:|');
   console.log(`| ${checkout.orders} | ${checkout.confirmed} | ${checkout.ordersPerSecond} | ${checkout.p50} | ${checkout.p99} | ${checkout.failures} |`);
 }
-if (catalogReport) console.log(`\n### Catalog (${products} products)\n\n${catalogReport.trim()}`);
+if (catalogReport) console.log(`\n### Catalog (${sizes} products)\n\n${catalogReport.trim()}`);
 process.exit(0);

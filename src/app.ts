@@ -5,6 +5,7 @@ import { createRouter } from './lib/create-router.ts';
 import { documentServer } from './lib/openapi.ts';
 import { authenticate } from './middleware/auth.ts';
 import { limitBody, requireJsonBody } from './middleware/body-rules.ts';
+import { serveEdgeCacheRefillsWith } from './middleware/edge-cache.ts';
 import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { adminRoutes } from './routes/admin/admin.index.ts';
@@ -35,8 +36,8 @@ export function createApp() {
         const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o: string) => o.trim());
         return allowed.includes('*') ? '*' : allowed.includes(origin) ? origin : null;
       },
-      allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-tenant-id', 'idempotency-key', 'if-match'],
-      exposeHeaders: ['x-request-id', 'etag', 'location', 'retry-after', 'x-data-api-calls', 'idempotent-replayed'],
+      allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-tenant-id', 'idempotency-key', 'if-match', 'if-none-match'],
+      exposeHeaders: ['x-request-id', 'etag', 'location', 'retry-after', 'x-data-api-calls', 'idempotent-replayed', 'x-cache', 'age'],
       maxAge: 600,
     }),
     limitBody,
@@ -67,6 +68,8 @@ export function createApp() {
   app.get('/openapi.json', (c) => c.json(document()));
   app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(document()));
   app.route('/', docsRoutes);
+  // Stale catalog entries are refilled in the background through the app itself.
+  serveEdgeCacheRefillsWith((request, env, ctx) => app.fetch(request, env, ctx));
   return app;
 }
 

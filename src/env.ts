@@ -75,6 +75,19 @@ export interface Env {
   AUTH_CLIENT_LIMITER: RateLimit;
   /** Attempts per account per route on the same routes. */
   AUTH_ACCOUNT_LIMITER: RateLimit;
+  /** Edge cache of anonymous catalog reads: "on" (default) or "off". */
+  EDGE_CACHE?: string;
+  /** Seconds a cached catalog read is fresh (default 60). */
+  EDGE_CACHE_S_MAXAGE?: string;
+  /** Seconds after that it is still served while being refilled (default 30). */
+  EDGE_CACHE_STALE_WHILE_REVALIDATE?: string;
+  /** `x-edge-cache-bypass: <token>` skips the cache (benchmarks); unset: nobody can (secret). */
+  EDGE_CACHE_BYPASS_TOKEN?: string;
+  /** Cloudflare zone id and API token (Zone > Cache Purge) for the global purge by tag (secrets). */
+  CF_ZONE_ID?: string;
+  CF_API_TOKEN?: string;
+  /** Another base URL for Cloudflare's API (tests, proxies). */
+  CF_API_BASE_URL?: string;
 
   ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
   NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeed>;

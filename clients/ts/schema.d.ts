@@ -6270,9 +6270,10 @@ export interface paths {
                     limit?: number;
                     maxPrice?: string;
                     minPrice?: string;
-                    /** @description Case-insensitive substring of the name */
+                    /** @description Text search of name and description where the store has a text index; else a case-insensitive substring of the name */
                     q?: string;
-                    sort?: "newest" | "price_asc" | "price_desc" | "rating";
+                    /** @description Default: relevance with q (text score where the store has a text index, else newest), else newest */
+                    sort?: "newest" | "price_asc" | "price_desc" | "rating" | "relevance";
                     /** @description Staff only (write:products); default: ACTIVE and published */
                     status?: "ACTIVE" | "DRAFT" | "ARCHIVED" | "OUT_OF_STOCK";
                 };

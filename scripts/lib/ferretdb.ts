@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withCustomPlans } from './ferretdb-tuning.ts';
 import { freePort } from './ports.ts';
 
 export interface StartFerretDbOptions {
@@ -90,7 +91,8 @@ async function launch(
   opts: StartFerretDbOptions,
   removeDir: () => void,
 ): Promise<RunningFerretDb> {
-  const backend = opts.postgresqlUrl ? ['--postgresql-url', opts.postgresqlUrl] : ['--sqlite-dir', dataDir];
+  // Custom plans let PostgreSQL match the GIN indexes of ferretdb-tuning.ts (see there).
+  const backend = opts.postgresqlUrl ? ['--postgresql-url', withCustomPlans(opts.postgresqlUrl)] : ['--sqlite-dir', dataDir];
   const args = ['--listen', `127.0.0.1:${port}`, ...backend, '--log-level', opts.logLevel ?? 'warn'];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import postgres from 'postgres';
 import { startFerretDb } from './ferretdb.ts';
+import { ferretDbDatabaseUrl, tuneFerretDbOnPostgres } from './ferretdb-tuning.ts';
 import { startGateway } from './gateway.ts';
 import { migrateMongo } from './mongo-migrate.ts';
 import { migratePostgres } from './pg-migrate.ts';
@@ -209,6 +210,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     const migrated = await migrateMongo({ uri: mongoUri, database });
     for (const s of migrated.skipped) log(`mongo migration ${s.id} skipped: ${s.reason}`);
+    if (opts.mongo.kind === 'ferretdb' && opts.mongo.onPostgres) await tuneFerretDbOnPostgres(ferretDbDatabaseUrl(ownerDatabaseUrl), database, log);
     const apiKey = randomBytes(24).toString('base64url');
     const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
     stops.push(() => gateway.stop());

@@ -1,6 +1,7 @@
 import type { Env } from '../env.ts';
 import { createStores } from '../db/stores.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
+import { purgeCatalogTags, ratingChangeTags } from '../services/catalog/cache-tags.ts';
 import { recomputeProductRating } from '../services/ratings.ts';
 import { RatingUpdateMessageSchema } from './rating-update-messages.ts';
 
@@ -29,6 +30,10 @@ export async function consumeRatingUpdates(batch: MessageBatch<unknown>, env: En
       try {
         await recomputeProductRating(stores.mongo(), tenantId, productId);
         for (const m of messages) m.ack();
+        // The product and every list show the rating: purge them (a failure here must not redo the recompute).
+        await purgeCatalogTags(env, ratingChangeTags(tenantId, productId), { logger }).catch((err: unknown) =>
+          logger.warn('edge cache purge after a rating update failed', { productId, ...errorFields(err) }),
+        );
       } catch (err) {
         logger.warn('rating recompute failed; will retry', { productId, ...errorFields(err) });
         for (const m of messages) m.retry();

@@ -296,4 +296,87 @@ export const mongoChangeSets: readonly ChangeSet[] = [
       },
     ],
   },
+  {
+    id: '012-catalog-query-indexes',
+    order: 12,
+    description: 'products, reviews, categories: one tenant-leading index per list filter + sort (with its _id tiebreak)',
+    // Equality fields first, then the sort keys with the keyset cursor's _id tiebreak, so MongoDB
+    // walks the index in order and stops after limit + 1 (no SORT stage, no skip, no count).
+    // `published` and `deletedAt` are left to the fetch: nearly every ACTIVE product passes them.
+    // A category filter is `category.id $in [subtree]`: MongoDB merges the per-category index
+    // ranges in sort order (SORT_MERGE). A price range rides on the price-sorted indexes; with
+    // another sort it is filtered in the index scan of that sort.
+    indexes: [
+      { collection: 'products', key: { tenantId: 1, status: 1, price: 1, _id: 1 }, options: { name: 'tenantId_1_status_1_price_1__id_1' } },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, 'category.id': 1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_status_1_category.id_1_createdAt_-1__id_-1' },
+      },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, 'category.id': 1, price: 1, _id: 1 },
+        options: { name: 'tenantId_1_status_1_category.id_1_price_1__id_1' },
+      },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, 'category.id': 1, averageRating: -1, _id: -1 },
+        options: { name: 'tenantId_1_status_1_category.id_1_averageRating_-1__id_-1' },
+      },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, 'specifications.brand': 1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_status_1_specifications.brand_1_createdAt_-1__id_-1' },
+      },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, 'specifications.brand': 1, price: 1, _id: 1 },
+        options: { name: 'tenantId_1_status_1_specifications.brand_1_price_1__id_1' },
+      },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, 'specifications.brand': 1, averageRating: -1, _id: -1 },
+        options: { name: 'tenantId_1_status_1_specifications.brand_1_averageRating_-1__id_-1' },
+      },
+      // GET /products/{id}/reviews: newest and most helpful, with and without ?rating=
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, productId: 1, status: 1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_productId_1_status_1_createdAt_-1__id_-1' },
+      },
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, productId: 1, status: 1, helpfulCount: -1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_productId_1_status_1_helpfulCount_-1_createdAt_-1__id_-1' },
+      },
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, productId: 1, status: 1, rating: 1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_productId_1_status_1_rating_1_createdAt_-1__id_-1' },
+      },
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, productId: 1, status: 1, rating: 1, helpfulCount: -1, createdAt: -1, _id: -1 },
+        options: { name: 'tenantId_1_productId_1_status_1_rating_1_helpfulCount_-1_createdAt_-1__id_-1' },
+      },
+      // GET /reviews (moderation queue): by status, oldest or newest first
+      {
+        collection: 'reviews',
+        key: { tenantId: 1, status: 1, createdAt: 1, _id: 1 },
+        options: { name: 'tenantId_1_status_1_createdAt_1__id_1' },
+      },
+      // GET /categories (the tree): the tenant's categories by level and display order
+      {
+        collection: 'categories',
+        key: { tenantId: 1, level: 1, displayOrder: 1 },
+        options: { name: 'tenantId_1_level_1_displayOrder_1' },
+      },
+      // product_events by aggregate and version, tenant first like every other query
+      {
+        collection: 'product_events',
+        key: { tenantId: 1, aggregateId: 1, version: 1 },
+        options: { name: 'tenantId_1_aggregateId_1_version_1' },
+      },
+    ],
+  },
 ];

@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
+import { productPurge } from '../../middleware/catalog-purges.ts';
+import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
 import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   CreateHeaders,
@@ -20,19 +22,19 @@ import {
 } from './products.schemas.ts';
 
 const tags = ['Catalog: products'];
-const write = access.permission('write:products');
+const write = access.permission('write:products', { also: [purgesCache(productPurge)] });
 const etagHeader = z.object({ etag: z.string().openapi({ example: '"3"' }) });
 const withEtag = (description: string) => ({ ...jsonResponse(ProductSchema, description), headers: etagHeader });
 
 export const listProducts = createRoute({
-  method: 'get', path: '/products', tags, ...access.public(),
+  method: 'get', path: '/products', tags, ...access.public({ also: [edgeCache(cacheRules.productList)] }),
   summary: 'Browse products: published ACTIVE ones (staff may filter by status), filters, sort, cursor pages',
   request: { headers: ReadHeaders, query: ProductListQuery },
   responses: { 200: jsonResponse(ProductPage, 'A page of products'), ...problemResponses(400, 401, 403) },
 });
 
 export const getProduct = createRoute({
-  method: 'get', path: '/products/{idOrSlug}', tags, ...access.public(), summary: 'One product by id or slug',
+  method: 'get', path: '/products/{idOrSlug}', tags, ...access.public({ also: [edgeCache(cacheRules.product)] }), summary: 'One product by id or slug',
   request: { headers: ReadHeaders, params: IdOrSlugParam },
   responses: { 200: withEtag('The product'), 304: { description: 'Not modified (If-None-Match)' }, ...problemResponses(400, 401, 404) },
 });
@@ -71,7 +73,7 @@ export const putStock = createRoute({
 });
 
 export const deleteProduct = createRoute({
-  method: 'delete', path: '/products/{id}', tags, ...access.permission('delete:products'),
+  method: 'delete', path: '/products/{id}', tags, ...access.permission('delete:products', { also: [purgesCache(productPurge)] }),
   summary: 'Soft-delete a product (ProductDeletedEvent); If-Match optional',
   request: { headers: IfMatchHeaders, params: ObjectIdParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409, 412) },
@@ -84,7 +86,7 @@ export const productEvents = createRoute({
 });
 
 export const rebuildProduct = createRoute({
-  method: 'post', path: '/products/{id}/rebuild', tags, ...access.userToken({ roles: ['ADMIN'] }),
+  method: 'post', path: '/products/{id}/rebuild', tags, ...access.userToken({ roles: ['ADMIN'], also: [purgesCache(productPurge)] }),
   summary: 'Rebuild the product document from its events and recount its categories (ADMIN)',
   request: { params: ObjectIdParam },
   responses: { 200: jsonResponse(RebuildResult, 'The rebuilt product'), ...problemResponses(400, 401, 403, 404) },

@@ -134,9 +134,9 @@ export const ProductListQuery = z
     minPrice: MoneyInput.optional(),
     maxPrice: MoneyInput.optional(),
     brand: z.string().trim().min(1).max(100).optional().openapi({ description: 'Exact specifications.brand' }),
-    q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Case-insensitive substring of the name' }),
+    q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Text search of name and description where the store has a text index; else a case-insensitive substring of the name' }),
     status: ProductStatus.optional().openapi({ description: 'Staff only (write:products); default: ACTIVE and published' }),
-    sort: z.enum(PRODUCT_SORTS).default('newest'),
+    sort: z.enum(PRODUCT_SORTS).optional().openapi({ description: 'Default: relevance with q (text score where the store has a text index, else newest), else newest' }),
     limit: Limit,
     cursor: Cursor,
   })

@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
+import { reviewPurge } from '../../middleware/catalog-purges.ts';
+import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
 import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/model.ts';
 import { jsonBody, jsonResponse, problemResponses, TenantHeader } from '../schemas.ts';
 import {
@@ -23,10 +25,12 @@ import {
 const tags = ['Reviews'];
 /** Review writes: signed in (401 before validation) with `write:reviews` (every role; keys by scope). */
 const authed = { tags, ...access.permission('write:reviews') };
+/** Review writes that change what the public sees purge the product's cached reviews. */
+const authedPurging = { tags, ...access.permission('write:reviews', { also: [purgesCache(reviewPurge)] }) };
 const etag = { etag: z.string().openapi({ description: 'The review version, for If-Match' }) };
 
 export const listProductReviews = createRoute({
-  method: 'get', path: '/products/{id}/reviews', tags, ...access.public(),
+  method: 'get', path: '/products/{id}/reviews', tags, ...access.public({ also: [edgeCache(cacheRules.reviews)] }),
   summary: 'APPROVED reviews of a product, with its rating summary (public: tenant from the token or X-Tenant-ID)',
   request: { params: ObjectIdParam, query: ProductReviewsQuery, headers: TenantHeader },
   responses: { 200: jsonResponse(ProductReviewsPage, 'One page of reviews'), ...problemResponses(400, 401, 404) },
@@ -64,7 +68,7 @@ export const getReview = createRoute({
 });
 
 export const updateReview = createRoute({
-  method: 'patch', path: '/reviews/{id}', ...authed,
+  method: 'patch', path: '/reviews/{id}', ...authedPurging,
   summary: 'Edit your review (it goes back to PENDING); If-Match optional',
   request: { params: ObjectIdParam, headers: IfMatchHeader, body: jsonBody(ReviewPatchBody) },
   responses: {
@@ -74,14 +78,14 @@ export const updateReview = createRoute({
 });
 
 export const deleteReview = createRoute({
-  method: 'delete', path: '/reviews/{id}', ...authed,
+  method: 'delete', path: '/reviews/{id}', ...authedPurging,
   summary: 'Delete a review (its author, or SUPPORT/ADMIN)',
   request: { params: ObjectIdParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404) },
 });
 
 export const moderateReview = createRoute({
-  method: 'post', path: '/reviews/{id}/moderate', tags, ...access.userToken({ roles: [...MODERATOR_ROLES] }),
+  method: 'post', path: '/reviews/{id}/moderate', tags, ...access.userToken({ roles: [...MODERATOR_ROLES], also: [purgesCache(reviewPurge)] }),
   summary: 'Approve or reject a review (SUPPORT or ADMIN); If-Match optional',
   request: { params: ObjectIdParam, headers: IfMatchHeader, body: jsonBody(ModerationBody) },
   responses: {
@@ -91,7 +95,7 @@ export const moderateReview = createRoute({
 });
 
 export const respondToReview = createRoute({
-  method: 'post', path: '/reviews/{id}/response', tags, ...access.userToken({ roles: [...RESPONDER_ROLES] }),
+  method: 'post', path: '/reviews/{id}/response', tags, ...access.userToken({ roles: [...RESPONDER_ROLES], also: [purgesCache(reviewPurge)] }),
   summary: "The seller's answer to a review (MANAGER or ADMIN); replaces an earlier one",
   request: { params: ObjectIdParam, body: jsonBody(SellerResponseBody) },
   responses: {
@@ -102,7 +106,7 @@ export const respondToReview = createRoute({
 
 const voteRoute = (path: '/reviews/{id}/helpful' | '/reviews/{id}/unhelpful', summary: string) =>
   createRoute({
-    method: 'post', path, ...authed, summary,
+    method: 'post', path, ...authedPurging, summary,
     request: { params: ObjectIdParam },
     responses: { 200: jsonResponse(VoteResultSchema, 'Your vote and the counts'), ...problemResponses(400, 401, 403, 404) },
   });
@@ -111,7 +115,7 @@ export const voteHelpful = voteRoute('/reviews/{id}/helpful', 'Vote a review hel
 export const voteUnhelpful = voteRoute('/reviews/{id}/unhelpful', 'Vote a review unhelpful (one vote per user; idempotent; moves a helpful vote)');
 
 export const reportReview = createRoute({
-  method: 'post', path: '/reviews/{id}/report', ...authed,
+  method: 'post', path: '/reviews/{id}/report', ...authedPurging,
   summary: 'Report a review (once per user); enough distinct reporters send it back to moderation',
   request: { params: ObjectIdParam, body: jsonBody(ReportBody) },
   responses: {

@@ -20,7 +20,6 @@ import {
   DEFAULT_LIMIT,
   decodeCursor,
   encodeCursor,
-  escapeRegex,
   invalidCursor,
   isObjectIdHex,
   nextFreeSlug,
@@ -42,7 +41,10 @@ import {
   type ProductDoc,
   type ProductRecord,
 } from './event-store.ts';
-import { formatMoney, minorToNumber } from './money.ts';
+import { cursorKey, productListPlan, SCORE, type ListProductsQuery, type Reader } from './list-plan.ts';
+import { formatMoney } from './money.ts';
+
+export { PRODUCT_SORTS, productListPlan, type ListProductsQuery, type ProductListPlan, type ProductSort, type Reader } from './list-plan.ts';
 import {
   applyEvent,
   rebuildProduct,
@@ -471,11 +473,6 @@ export async function deleteProduct(ctx: CatalogContext, productId: string, opts
 // Queries
 // ---------------------------------------------------------------------------
 
-export interface Reader {
-  tenantId: string;
-  /** Has write:products: sees drafts, archived and unpublished products. */
-  staff: boolean;
-}
 
 function visibleTo(reader: Reader, r: ProductRecord): boolean {
   if (r.deletedAt) return false;
@@ -495,50 +492,25 @@ export async function getProduct(mongo: DataApiClient, reader: Reader, idOrSlug:
   return record;
 }
 
-export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc', 'rating'] as const;
-export type ProductSort = (typeof PRODUCT_SORTS)[number];
-
-export interface ListProductsQuery {
-  category?: string | undefined;
-  minPriceMinor?: number | undefined;
-  maxPriceMinor?: number | undefined;
-  brand?: string | undefined;
-  q?: string | undefined;
-  /** Staff only (the route refuses it for others). */
-  status?: ProductStatus | undefined;
-  sort: ProductSort;
-  limit?: number | undefined;
-  cursor?: string | undefined;
-}
-
-const SORT_SPEC: Record<ProductSort, { field: 'createdAt' | 'price' | 'averageRating'; dir: 1 | -1 }> = {
-  newest: { field: 'createdAt', dir: -1 },
-  price_asc: { field: 'price', dir: 1 },
-  price_desc: { field: 'price', dir: -1 },
-  rating: { field: 'averageRating', dir: -1 },
-};
-
-/** The cursor's key: what the list sorts by, as JSON (dates as ISO, price as minor units). */
-function cursorKey(sort: ProductSort, doc: ProductDoc): string | number {
-  switch (SORT_SPEC[sort].field) {
-    case 'createdAt':
-      return (doc.createdAt ?? new Date(0)).toISOString();
-    case 'price':
-      return doc.priceMinor ?? Math.round((doc.price ?? 0) * 100);
-    case 'averageRating':
-      return doc.averageRating ?? 0;
+/**
+ * Whether the server has the products text index (changeset 002 records it as skipped where
+ * the server refused it, e.g. FerretDB v1). Asked once per isolate and database.
+ */
+const textIndexByDatabase = new Map<string, Promise<boolean>>();
+export function hasTextIndex(mongo: DataApiClient): Promise<boolean> {
+  let known = textIndexByDatabase.get(mongo.database);
+  if (!known) {
+    known = mongo
+      .collection<{ _id: string; skipped?: { index: string }[] }>('_migrations')
+      .findOne({ _id: '002-products-indexes' }, { projection: { skipped: 1 } })
+      .then((r) => !!r && !(r.skipped ?? []).some((s) => s.index === 'products.name_text_description_text'))
+      .catch(() => {
+        textIndexByDatabase.delete(mongo.database); // unknown: ask again next time
+        return false;
+      });
+    textIndexByDatabase.set(mongo.database, known);
   }
-}
-
-function keyValue(sort: ProductSort, key: unknown): Date | number {
-  const field = SORT_SPEC[sort].field;
-  if (field === 'createdAt') {
-    const date = typeof key === 'string' ? new Date(key) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) throw invalidCursor();
-    return date;
-  }
-  if (typeof key !== 'number' || !Number.isFinite(key)) throw invalidCursor();
-  return field === 'price' ? minorToNumber(key) : key;
+  return known;
 }
 
 /**
@@ -552,41 +524,26 @@ export async function listProducts(
   reader: Reader,
   query: ListProductsQuery,
 ): Promise<{ data: ProductView[]; nextCursor: string | null }> {
-  const limit = query.limit ?? DEFAULT_LIMIT;
-  const filter: Filter<ProductDoc> = { tenantId: reader.tenantId, deletedAt: null };
-  if (query.status) filter.status = query.status;
-  else Object.assign(filter, { status: 'ACTIVE', published: true });
-
+  let categoryIds: string[] | undefined;
   if (query.category) {
-    const ids = await subtreeIds(mongo, reader.tenantId, query.category);
-    if (ids.length === 0) return { data: [], nextCursor: null };
-    filter['category.id'] = { $in: ids };
+    categoryIds = await subtreeIds(mongo, reader.tenantId, query.category);
+    if (categoryIds.length === 0) return { data: [], nextCursor: null };
   }
-  if (query.minPriceMinor !== undefined || query.maxPriceMinor !== undefined) {
-    const range: Record<string, number> = {};
-    if (query.minPriceMinor !== undefined) range.$gte = minorToNumber(query.minPriceMinor);
-    if (query.maxPriceMinor !== undefined) range.$lte = minorToNumber(query.maxPriceMinor);
-    filter.price = range;
-  }
-  if (query.brand) filter['specifications.brand'] = query.brand;
-  if (query.q) filter.name = { $regex: escapeRegex(query.q), $options: 'i' };
-
-  const { field, dir } = SORT_SPEC[query.sort];
-  if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    if (cursor.s !== query.sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id)) throw invalidCursor();
-    const key = keyValue(query.sort, cursor.k);
-    const beyond = dir === 1 ? '$gt' : '$lt';
-    filter.$or = [{ [field]: { [beyond]: key } }, { [field]: key, _id: { [beyond]: objectId(cursor.id) } }];
-  }
-
-  const docs = await mongo.collection<ProductDoc>(PRODUCTS).find(filter, { sort: { [field]: dir, _id: dir }, limit: limit + 1 });
-  const page = docs.slice(0, limit);
+  const textSearch = query.q ? await hasTextIndex(mongo) : false;
+  const plan = productListPlan(reader, query, categoryIds, { textSearch });
+  const products = mongo.collection<ProductDoc>(PRODUCTS);
+  const docs =
+    plan.kind === 'find'
+      ? await products.find(plan.filter, { sort: plan.sort, limit: plan.limit + 1 })
+      : await products.aggregate<ProductDoc & { [SCORE]?: number }>(plan.pipeline);
+  const sort = query.sort ?? (query.q ? 'relevance' : 'newest');
+  const page = docs.slice(0, plan.limit);
   const last = page[page.length - 1];
   const data = page.map((d) => stateFromDoc(d)).flatMap((s, i) => (s ? [productView(recordOf(s, page[i]!))] : []));
   return {
     data,
-    nextCursor: docs.length > limit && last ? encodeCursor({ s: query.sort, k: cursorKey(query.sort, last), id: last._id.toHexString() }) : null,
+    nextCursor:
+      docs.length > plan.limit && last ? encodeCursor({ s: sort, k: cursorKey(sort, last, plan.byScore), id: last._id.toHexString() }) : null,
   };
 }
 

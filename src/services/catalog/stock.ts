@@ -41,7 +41,15 @@ export interface ReleaseStockInput {
 }
 
 export type StockOutcome =
-  | { ok: true; status: 'reserved' | 'already_reserved' | 'released' | 'already_released' | 'nothing_to_release'; quantity: number; stockQuantity: number; version: number }
+  | {
+      ok: true;
+      status: 'reserved' | 'already_reserved' | 'released' | 'already_released' | 'nothing_to_release';
+      quantity: number;
+      stockQuantity: number;
+      version: number;
+      /** When this call changed the stock: the product's slug (the edge cache purges it). */
+      slug?: string;
+    }
   | { ok: false; status: 'insufficient_stock'; requested: number; available: number }
   | { ok: false; status: 'not_found' }
   | { ok: false; status: 'conflict' };
@@ -97,6 +105,7 @@ async function stockCommand(
       quantity: Math.abs(data.delta),
       stockQuantity: record.stockQuantity,
       version: record.version,
+      slug: record.slug,
     };
   } catch (err) {
     if (err instanceof Outcome) return err.outcome;

@@ -9,7 +9,6 @@
 import { ObjectId } from 'bson';
 import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
 import type { Document, Sort } from '../../db/mongo/client.ts';
-import type { ReviewDocument } from './model.ts';
 
 export type ReviewSort = 'newest' | 'oldest' | 'helpful';
 
@@ -30,7 +29,10 @@ export function sortSpec(sort: ReviewSort): Sort {
   }
 }
 
-export function encodeCursor(sort: ReviewSort, doc: ReviewDocument): string {
+/** The fields of a review its cursor needs (structural: this file stays free of the model's store types). */
+type CursorFields = { _id: ObjectId; createdAt: Date; helpfulCount?: number };
+
+export function encodeCursor(sort: ReviewSort, doc: CursorFields): string {
   const at = doc.createdAt instanceof Date ? doc.createdAt : new Date(0); // every review has one; never 500 on a stray document
   const parts: unknown[] = [sort, at.toISOString(), doc._id.toHexString()];
   if (sort === 'helpful') parts.push(doc.helpfulCount ?? 0);

@@ -5,13 +5,31 @@
  * step fails: a failed step is not compensated by the runner, it cleans up itself.
  * Compensation: give back every line (`releaseStock` is a no-op without a reservation).
  */
-import { releaseStock, reserveStock } from '../../catalog/stock.ts';
+import { productChangeTags, purgeCatalogTags } from '../../catalog/cache-tags.ts';
+import { releaseStock, reserveStock, type StockOutcome } from '../../catalog/stock.ts';
 import { PermanentStepError, sagaLines, type SagaStep, type StepInput } from './step.ts';
 
-async function releaseAll({ svc, saga }: StepInput): Promise<void> {
-  for (const [productId] of sagaLines(saga)) {
-    const outcome = await releaseStock(svc.stores.mongo(), { tenantId: saga.tenantId, productId, orderId: saga.orderId, userId: null });
-    if (!outcome.ok && outcome.status === 'conflict') throw new Error(`stock release of ${productId} lost its races; will retry`);
+/** Public catalog reads show the stock: purge the products whose stock this step changed (edge cache). */
+async function purgeChanged({ svc, saga }: StepInput, changed: Array<[string, StockOutcome]>): Promise<void> {
+  const tags = changed.flatMap(([productId, o]) =>
+    o.ok && o.slug !== undefined ? productChangeTags(saga.tenantId, { productId, slug: o.slug, countsMayChange: false }) : [],
+  );
+  await purgeCatalogTags(svc.env, tags, { logger: svc.logger }).catch((err: unknown) =>
+    svc.logger.warn('edge cache purge after a stock change failed; cached reads show the old stock until s-maxage', { err: String(err) }),
+  );
+}
+
+async function releaseAll(input: StepInput): Promise<void> {
+  const { svc, saga } = input;
+  const changed: Array<[string, StockOutcome]> = [];
+  try {
+    for (const [productId] of sagaLines(saga)) {
+      const outcome = await releaseStock(svc.stores.mongo(), { tenantId: saga.tenantId, productId, orderId: saga.orderId, userId: null });
+      changed.push([productId, outcome]);
+      if (!outcome.ok && outcome.status === 'conflict') throw new Error(`stock release of ${productId} lost its races; will retry`);
+    }
+  } finally {
+    await purgeChanged(input, changed);
   }
 }
 
@@ -21,6 +39,7 @@ export const reserveStockStep: SagaStep = {
     const { svc, saga } = input;
     for (const [productId, quantity] of sagaLines(saga)) {
       const outcome = await reserveStock(svc.stores.mongo(), { tenantId: saga.tenantId, productId, quantity, orderId: saga.orderId, userId: null });
+      if (outcome.ok) await purgeChanged(input, [[productId, outcome]]);
       if (outcome.ok) continue;
       if (outcome.status === 'conflict') throw new Error(`stock of ${productId} is contended; will retry`);
       await releaseAll(input);

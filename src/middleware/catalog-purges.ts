@@ -1,0 +1,57 @@
+/**
+ * What each catalog write purges from the edge cache (see edge-cache.ts), declared on the
+ * write routes as `purgesCache(productPurge)` and friends.
+ */
+import { ObjectId } from 'bson';
+import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/cache-tags.ts';
+import { reviewsOf } from '../services/reviews/model.ts';
+import type { PurgeSpec } from './edge-cache.ts';
+
+const field = (body: unknown, name: string): string | undefined => {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * Product commands: the product by id and slug, every list; categories when a count can move
+ * (not price/stock). A delete answers 204 without the product: its slug is looked up first.
+ */
+export const productPurge: PurgeSpec = {
+  async before(c, tenantId) {
+    const id = c.req.param('id');
+    if (c.req.method !== 'DELETE' || !id || !/^[0-9a-fA-F]{24}$/.test(id)) return [];
+    const doc = await c
+      .get('stores')
+      .mongo()
+      .collection<{ _id: ObjectId; slug?: string }>('products')
+      .findOne({ _id: ObjectId.createFromHexString(id.toLowerCase()), tenantId }, { projection: { slug: 1 } });
+    return typeof doc?.slug === 'string' ? [catalogTags.slug(tenantId, doc.slug)] : [];
+  },
+  after(c, tenantId, body) {
+    const product = body && typeof body === 'object' && 'product' in body ? (body as { product: unknown }).product : body; // rebuild wraps it
+    const productId = c.req.param('id') ?? field(product, 'id');
+    if (!productId) return [];
+    return productChangeTags(tenantId, { productId, slug: field(product, 'slug'), countsMayChange: c.req.method !== 'PUT' });
+  },
+};
+
+/** Category commands (and recount): the tree, and what embeds category copies. */
+export const categoryPurge: PurgeSpec = {
+  after: (_c, tenantId) => categoryChangeTags(tenantId),
+};
+
+/**
+ * Review commands name the review, not its product: the product is looked up before the
+ * write (one Data API call; after a delete it would be gone). Body productId when present.
+ */
+export const reviewPurge: PurgeSpec = {
+  async before(c, tenantId) {
+    const id = c.req.param('id');
+    if (!id || !/^[0-9a-fA-F]{24}$/.test(id)) return [];
+    const doc = await reviewsOf(c.get('stores').mongo()).findOne(
+      { _id: ObjectId.createFromHexString(id.toLowerCase()), tenantId },
+      { projection: { productId: 1 } },
+    );
+    return doc ? reviewChangeTags(tenantId, doc.productId) : [];
+  },
+};
