@@ -5567,7 +5567,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel an order (owner or staff) while PENDING, CONFIRMED or PROCESSING
+         * Cancel an order (its owner, or an ADMIN) while PENDING, CONFIRMED or PROCESSING
          * @description The saga compensates: refund or void, stock released; the order becomes CANCELLED when it is done. `Prefer: wait=N` waits for it.
          */
         post: {

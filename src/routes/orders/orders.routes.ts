@@ -54,8 +54,8 @@ export const getOrderSaga = createRoute({
 });
 
 export const cancelOrder = createRoute({
-  method: 'post', path: '/orders/{id}/cancel', ...read,
-  summary: 'Cancel an order (owner or staff) while PENDING, CONFIRMED or PROCESSING',
+  method: 'post', path: '/orders/{id}/cancel', tags, ...access.permission('write:orders'),
+  summary: 'Cancel an order (its owner, or an ADMIN) while PENDING, CONFIRMED or PROCESSING',
   description: 'The saga compensates: refund or void, stock released; the order becomes CANCELLED when it is done. `Prefer: wait=N` waits for it.',
   request: { params: UuidParam, headers: PreferHeaders, body: jsonBody(CancelBody) },
   responses: { 202: jsonResponse(PlacedOrderSchema, 'Cancellation accepted'), ...problemResponses(400, 401, 403, 404, 409, 415) },
