@@ -27,7 +27,9 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test', ORDER_SAGA_RETRY_BASE_MS: '20' },
+              // STORE_TIMEOUT_MS: the suite runs files in parallel on 2 cores against one FerretDB;
+              // 3 s (production) turns that contention into 503s that say nothing about the code.
+              bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test', ORDER_SAGA_RETRY_BASE_MS: '20', STORE_TIMEOUT_MS: '10000' },
             },
           })),
         ],

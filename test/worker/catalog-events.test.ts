@@ -338,7 +338,7 @@ describe('product events: working', () => {
     // The counts kept by $inc agree with the recount the rebuild ran.
     const countsAfter = await mongo.collection('categories').find({ tenantId }, { projection: { productCount: 1 }, sort: { _id: 1 } });
     expect(countsAfter).toEqual(countsBefore);
-  });
+  }, 120_000); // 60 commands of ~5 Data API calls each: slow when the whole suite shares one FerretDB
 
   it('rebuild repairs a tampered document and a wrong productCount', async () => {
     const { manager, admin, tenantId } = await shop();

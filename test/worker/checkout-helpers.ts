@@ -45,12 +45,18 @@ export function order(
 
 export const lines = (product: Product, quantity = 1) => [{ productId: product.id, quantity }];
 
-/** Places an order and waits (Prefer: wait=10) for its saga to settle. */
-export async function placeAndSettle(user: TestUser, body: Record<string, unknown>, key?: string): Promise<PlacedOrder> {
-  const res = await order(user, body, { wait: 10, ...(key ? { key } : {}) });
-  if (res.status !== 202) throw new Error(`order failed: ${res.status} ${await res.text()}`);
-  const placed = (await res.json()) as PlacedOrder;
-  return placed;
+/**
+ * Places an order and waits (Prefer: wait=10) for its saga to settle. A 503 (store
+ * overloaded) is retried with the same Idempotency-Key, as a client should: the retry
+ * returns the order the first call made, if it made one.
+ */
+export async function placeAndSettle(user: TestUser, body: Record<string, unknown>, key = `key-${crypto.randomUUID()}`): Promise<PlacedOrder> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await order(user, body, { wait: 10, key });
+    if (res.status === 202) return (await res.json()) as PlacedOrder;
+    if (res.status !== 503 || attempt === 5) throw new Error(`order failed: ${res.status} ${await res.text()}`);
+    await new Promise((r) => setTimeout(r, 500 * attempt));
+  }
 }
 
 export async function productStock(manager: TestUser, productId: string): Promise<number> {
