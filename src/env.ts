@@ -51,6 +51,8 @@ export interface Env {
   ORDER_SAGA_MAX_ATTEMPTS?: string;
   /** Milliseconds of the first retry delay (doubles each attempt, with jitter). */
   ORDER_SAGA_RETRY_BASE_MS?: string;
+  /** Milliseconds a saga step (or mirror) may take before it counts as a transient failure. */
+  ORDER_SAGA_STEP_TIMEOUT_MS?: string;
   /** base64 32-byte AES key sealing payments.gateway_response (secret). */
   PAYMENTS_ENCRYPTION_KEY: string;
 

@@ -19,6 +19,19 @@ interface RunnerMeta {
 
 const WATCHDOG_MS = 30_000;
 
+/**
+ * No await of the runner may hang: a store call that never answers (a connection the
+ * driver lost without rejecting the query) would hold the alarm forever, and an alarm
+ * in progress blocks the watchdog. Past `ms` the work counts as a transient failure.
+ */
+function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A log entry's event, as JSON (RPC callers get it as such). */
 export type SagaLogEvent = { [key: string]: string | number | boolean | null | SagaLogEvent | SagaLogEvent[] | string[] };
 
@@ -88,6 +101,7 @@ export class OrderSaga extends DurableObject<Env> {
       deadlineMs: (Number(this.env.ORDER_SAGA_DEADLINE_SECONDS) || 300) * 1000,
       maxAttempts: Number(this.env.ORDER_SAGA_MAX_ATTEMPTS) || 5,
       retryBaseMs: Number(this.env.ORDER_SAGA_RETRY_BASE_MS) || 1000,
+      stepTimeoutMs: Number(this.env.ORDER_SAGA_STEP_TIMEOUT_MS) || 30_000,
     };
   }
 
@@ -164,7 +178,7 @@ export class OrderSaga extends DurableObject<Env> {
       const retryAt = Date.now() + this.config().retryBaseMs;
       await this.ctx.storage.setAlarm(retryAt);
     } finally {
-      await stores.close();
+      await bounded(stores.close(), 5_000, 'closing the stores').catch(() => {});
     }
   }
 
@@ -174,13 +188,13 @@ export class OrderSaga extends DurableObject<Env> {
     if (meta.mirrored !== state.updatedAt) {
       const before = svc.stores.usage();
       const retries = Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-      await mirrorSaga(svc, state, retries);
+      await bounded(mirrorSaga(svc, state, retries), this.config().stepTimeoutMs, 'saga mirror');
       meta.mirrored = state.updatedAt;
       this.saveMeta(meta);
       this.log({ type: 'MIRRORED', status: state.status, usage: usageSince(before, svc.stores.usage()) });
     }
     if (isTerminal(state) && !meta.eventsSent.includes(state.status)) {
-      await publishOrderEvents(svc, eventsFor(state));
+      await bounded(publishOrderEvents(svc, eventsFor(state)), this.config().stepTimeoutMs, 'order events');
       meta.eventsSent.push(state.status);
       this.saveMeta(meta);
     }
@@ -188,7 +202,7 @@ export class OrderSaga extends DurableObject<Env> {
 
   /** Runs or compensates the next step once; the new state, or 'wait' when a retry is scheduled. */
   private async advance(svc: ServiceContext, state: SagaState): Promise<SagaState | 'wait'> {
-    const { deadlineMs, maxAttempts, retryBaseMs } = this.config();
+    const { deadlineMs, maxAttempts, retryBaseMs, stepTimeoutMs } = this.config();
     const step = expectedStep(state)!;
     const compensating = state.status === 'COMPENSATING';
     if (!compensating) {
@@ -204,7 +218,8 @@ export class OrderSaga extends DurableObject<Env> {
     const def = ORDER_SAGA_STEP_DEFS[step];
     const before = svc.stores.usage();
     try {
-      const output = compensating ? await def.compensate({ svc, saga: state, attempt }) : await def.run({ svc, saga: state, attempt });
+      const input = { svc, saga: state, attempt };
+      const output = await bounded(compensating ? def.compensate(input) : def.run(input), stepTimeoutMs, `${step} (attempt ${attempt})`);
       const usage = usageSince(before, svc.stores.usage());
       return this.transition(state, compensating ? { type: 'STEP_COMPENSATED', step, output } : { type: 'STEP_COMPLETED', step, output }, usage);
     } catch (err) {
@@ -219,14 +234,14 @@ export class OrderSaga extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(Date.now() + delay);
         // The retry count reaches saga_executions with the next mirror.
         const latest = this.load()!;
-        await mirrorSaga(svc, latest, Object.values(meta.attempts).reduce((s, n) => s + Math.max(0, n - 1), 0)).catch(() => {});
+        await bounded(mirrorSaga(svc, latest, Object.values(meta.attempts).reduce((s, n) => s + Math.max(0, n - 1), 0)), stepTimeoutMs, 'saga mirror').catch(() => {});
         return 'wait';
       }
       svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
       if (compensating) return this.transition(state, { type: 'COMPENSATION_FAILED', step, error });
       // A failed step is not in the compensation list; undo whatever it may have half done
       // (e.g. an authorization whose capture kept failing). Compensations are no-ops otherwise.
-      await def.compensate({ svc, saga: state, attempt }).catch((undoErr: unknown) =>
+      await bounded(def.compensate({ svc, saga: state, attempt }), stepTimeoutMs, `undo of ${step}`).catch((undoErr: unknown) =>
         svc.logger.error('failed step could not undo itself', { step, error: String(undoErr) }),
       );
       const output = err instanceof PermanentStepError ? err.output : {};

@@ -26,6 +26,9 @@ function configureProxy(proxy: string | undefined): void {
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
+  // The driver coalesces writes in a timer; a write to a socket that closed meanwhile then
+  // throws there, uncaught, and the query never settles. Written at once, it rejects.
+  neonConfig.coalesceWrites = false;
   proxyConfigured = proxy;
 }
 
