@@ -15,31 +15,44 @@ function quietStructuredLogs(log: string): false | void {
   }
 }
 
+const CONTENDED = ['test/worker/checkout-saga.test.ts'];
+
+/** A project of tests inside workerd: the real Worker with real Durable Object and Queue bindings. */
+function workerProject(options: { name: string; include: string[]; exclude?: string[]; groupOrder: number }) {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          // STORE_TIMEOUT_MS: the suite runs files in parallel on 2 cores against one FerretDB;
+          // 3 s (production) turns that contention into 503s that say nothing about the code.
+          bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test', ORDER_SAGA_RETRY_BASE_MS: '20', STORE_TIMEOUT_MS: '10000', ORDER_SAGA_STEP_TIMEOUT_MS: '20000' },
+        },
+      })),
+    ],
+    test: {
+      name: options.name,
+      include: options.include,
+      exclude: options.exclude ?? [],
+      sequence: { groupOrder: options.groupOrder },
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     // One stack for every project: PostgreSQL, FerretDB, gateway (test/setup/global-setup.ts).
     globalSetup: ['./test/setup/global-setup.ts'],
     onConsoleLog: quietStructuredLogs,
     projects: [
-      {
-        // Tests inside workerd: the real Worker with real Durable Object and Queue bindings.
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              // STORE_TIMEOUT_MS: the suite runs files in parallel on 2 cores against one FerretDB;
-              // 3 s (production) turns that contention into 503s that say nothing about the code.
-              bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test', ORDER_SAGA_RETRY_BASE_MS: '20', STORE_TIMEOUT_MS: '10000', ORDER_SAGA_STEP_TIMEOUT_MS: '20000' },
-            },
-          })),
-        ],
-        test: {
-          name: 'worker',
-          include: ['test/worker/**/*.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
+      // Tests inside workerd, in parallel files.
+      workerProject({ name: 'worker', include: ['test/worker/**/*.test.ts'], exclude: CONTENDED, groupOrder: 0 }),
+      // Files that measure behaviour under contention they create themselves (50 concurrent
+      // checkouts for one unit): they run after the rest, alone, so the load of 50 other files
+      // on the shared FerretDB does not decide what they observe.
+      workerProject({ name: 'worker-contended', include: CONTENDED, groupOrder: 1 }),
       {
         // Tests of the Node tooling (migrations) with the official drivers.
         test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
