@@ -23,6 +23,7 @@ describe('bootstrap seed', () => {
     expect(await seedDatabase(ownerUrl, settings)).toEqual({ createdAdmin: true });
     expect(await seedDatabase(ownerUrl, settings)).toEqual({ createdAdmin: false });
 
+    // The owner connection is not subject to RLS: filter by tenant, as other files add users meanwhile.
     const rows = await sql.begin(async (tx) => {
       await tx`select set_config('app.current_tenant', ${tenantId}, true)`;
       return tx`
@@ -30,7 +31,7 @@ describe('bootstrap seed', () => {
                array(select r.name from auth.user_roles ur join auth.roles r on r.id = ur.role_id where ur.user_id = u.id order by 1) as roles,
                (select count(*)::int from users.user_profiles p where p.user_id = u.id) as profiles,
                (select count(*)::int from users.user_preferences pr join users.user_profiles p on p.id = pr.user_profile_id where p.user_id = u.id) as preferences
-        from auth.users u`;
+        from auth.users u where u.tenant_id = ${tenantId}`;
     });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ email: `root-${tenantId}@example.com`, email_verified: true, roles: ['ADMIN', 'USER'], profiles: 1, preferences: 1 });
