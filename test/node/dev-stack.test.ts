@@ -10,11 +10,12 @@
  * the stack answered 503/500 after about ten requests.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports.ts';
+import { LOCAL_FERRETDB_STORE_TIMEOUT_MS } from '../../scripts/lib/dev-server.ts';
 
 const PLATFORM_TENANT_ID = '00000000-0000-4000-8000-000000000001';
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -88,6 +89,11 @@ describe('npm run dev on the embedded stack', () => {
     }
     expect(Object.fromEntries(statuses)).toEqual({ 200: 400 });
   }, 240_000);
+
+  it('gives the Worker the local engine\'s store timeout, not the production 3 s', () => {
+    const vars = readFileSync(join(stateDir, '.dev.vars'), 'utf8');
+    expect(vars).toContain(`STORE_TIMEOUT_MS='${LOCAL_FERRETDB_STORE_TIMEOUT_MS}'`);
+  });
 
   it('holds no finished PostgreSQL connection open', async () => {
     const pgPort = /postgres:\/\/postgres@127\.0\.0\.1:(\d+)/.exec(output)?.[1];
