@@ -69,7 +69,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   // production 3 s. The local stack waits longer so such a list answers; a MongoDB of your own
   // (MONGODB_URI) keeps the production timeout. STORE_TIMEOUT_MS in the environment wins.
   const localEngineVars = process.env.MONGODB_URI ? {} : { STORE_TIMEOUT_MS: LOCAL_FERRETDB_STORE_TIMEOUT_MS };
-  const envVars = process.env.STORE_TIMEOUT_MS ? { STORE_TIMEOUT_MS: process.env.STORE_TIMEOUT_MS } : {};
+  // One line per request is wrangler's own (`[wrangler:info] GET /path 200 OK (12ms)`); the Worker's
+  // JSON access log would repeat it, so only its warnings and errors show (LOG_LEVEL=info for all).
+  const envVars = {
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    ...(process.env.STORE_TIMEOUT_MS ? { STORE_TIMEOUT_MS: process.env.STORE_TIMEOUT_MS } : {}),
+  };
   const varsFile = join(stateDir, '.dev.vars');
   writeFileSync(
     varsFile,
