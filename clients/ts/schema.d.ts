@@ -9715,15 +9715,17 @@ export interface components {
             paymentProvider: string;
             refunds: components["schemas"]["Refund"][];
             retryCount: number;
-            status: string;
-            transactionType: string;
+            /** @enum {string} */
+            status: "PENDING" | "COMPLETED" | "FAILED" | "REFUNDED" | "CANCELLED";
+            /** @enum {string} */
+            transactionType: "CHARGE" | "REFUND" | "AUTHORIZATION" | "CAPTURE";
             updatedAt: string;
             /** Format: uuid */
             userId: string;
         };
         Permission: {
-            /** @description CREATE | READ | UPDATE | DELETE */
-            action: string;
+            /** @enum {string} */
+            action: "CREATE" | "READ" | "UPDATE" | "DELETE";
             createdAt: string;
             description: string | null;
             /** Format: uuid */
@@ -10044,7 +10046,8 @@ export interface components {
             /** Format: uuid */
             paymentId: string;
             reason: string | null;
-            status: string;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCEEDED" | "FAILED";
         };
         /**
          * @example {
@@ -10153,7 +10156,8 @@ export interface components {
             description: string | null;
             /** Format: uuid */
             id: string;
-            name: string;
+            /** @enum {string} */
+            name: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
             permissions: string[];
         };
         RoleList: {
@@ -10166,7 +10170,8 @@ export interface components {
         SagaSummary: {
             currentStep: number;
             errorMessage: string | null;
-            status: string;
+            /** @enum {string} */
+            status: "STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "COMPENSATING" | "COMPENSATED";
             totalSteps: number;
         } | null;
         Session: {
@@ -10189,10 +10194,10 @@ export interface components {
             id: string;
             maxUsers: number;
             name: string;
-            /** @description FREE | BASIC | PRO | ENTERPRISE */
-            plan: string;
-            /** @description ACTIVE | SUSPENDED | DELETED */
-            status: string;
+            /** @enum {string} */
+            plan: "FREE" | "BASIC" | "PRO" | "ENTERPRISE";
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "DELETED";
             updatedAt: string;
         };
         TenantCreated: components["schemas"]["TenantDetail"] & {
@@ -10251,7 +10256,8 @@ export interface components {
         };
         User: {
             accountLocked: boolean;
-            authProvider: string;
+            /** @enum {string} */
+            authProvider: "LOCAL" | "GOOGLE" | "GITHUB" | "FACEBOOK";
             createdAt: string;
             email: string;
             emailVerified: boolean;
@@ -10262,7 +10268,8 @@ export interface components {
             lastName: string | null;
             permissions: string[];
             roles: string[];
-            status: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "INACTIVE" | "SUSPENDED" | "DELETED";
             /** Format: uuid */
             tenantId: string;
             tfaEnabled: boolean;

@@ -55,8 +55,8 @@ export const TenantSchema = z
     id: z.uuid(),
     name: z.string(),
     domain: z.string().nullable(),
-    status: z.string().openapi({ description: TENANT_STATUSES.join(' | ') }),
-    plan: z.string().openapi({ description: TENANT_PLANS.join(' | ') }),
+    status: z.enum(TENANT_STATUSES),
+    plan: z.enum(TENANT_PLANS),
     maxUsers: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -138,7 +138,7 @@ export const TenantCreateBody = z
     name: TenantName,
     admin: FirstAdminBody,
     domain: Domain.nullable().optional(),
-    status: z.enum(['ACTIVE', 'SUSPENDED']).optional().openapi({ description: 'Default ACTIVE' }),
+    status: z.enum(TENANT_STATUSES).exclude(['DELETED']).optional().openapi({ description: 'Default ACTIVE' }),
     plan: z.enum(TENANT_PLANS).optional().openapi({ description: 'Default FREE' }),
     maxUsers: MaxUsers.optional().openapi({ description: 'Default 10' }),
   })
@@ -198,7 +198,7 @@ export const RoleNameParam = z.object({
 export const RoleSchema = z
   .object({
     id: z.uuid(),
-    name: z.string(),
+    name: z.enum(ROLE_NAMES),
     description: z.string().nullable(),
     createdAt: z.string(),
     permissions: z.array(z.string()),
@@ -217,7 +217,7 @@ export const PermissionSchema = z
     id: z.uuid(),
     name: z.string(),
     resource: z.string(),
-    action: z.string().openapi({ description: PERMISSION_ACTIONS.join(' | ') }),
+    action: z.enum(PERMISSION_ACTIONS),
     description: z.string().nullable(),
     createdAt: z.string(),
   })

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { AUTH_PROVIDERS, USER_STATUSES } from '../../db/pg/schema/index.ts';
 
 export const Email = z.email().max(255).transform((e) => e.toLowerCase());
 export const Username = z
@@ -54,8 +55,8 @@ export const UserSchema = z
     username: z.string(),
     firstName: z.string().nullable(),
     lastName: z.string().nullable(),
-    authProvider: z.string(),
-    status: z.string(),
+    authProvider: z.enum(AUTH_PROVIDERS),
+    status: z.enum(USER_STATUSES),
     emailVerified: z.boolean(),
     accountLocked: z.boolean(),
     tfaEnabled: z.boolean(),
