@@ -9231,6 +9231,7 @@ export interface components {
             apartment: string | null;
             city: string;
             country: string;
+            /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
             id: string;
@@ -9239,6 +9240,7 @@ export interface components {
             street: string;
             /** @enum {string} */
             type: "SHIPPING" | "BILLING" | "BOTH";
+            /** Format: date-time */
             updatedAt: string;
             zipCode: string;
         };
@@ -9759,6 +9761,7 @@ export interface components {
             pushNotifications: boolean;
             smsNotifications: boolean;
             timezone: string;
+            /** Format: date-time */
             updatedAt: string;
         };
         /** @description Every preference (PUT replaces them all). */
@@ -9964,6 +9967,7 @@ export interface components {
         Profile: {
             avatarUrl: string | null;
             bio: string | null;
+            /** Format: date-time */
             createdAt: string;
             /** Format: date */
             dateOfBirth: string | null;
@@ -9975,6 +9979,7 @@ export interface components {
             id: string;
             lastName: string | null;
             phone: string | null;
+            /** Format: date-time */
             updatedAt: string;
             /** Format: uuid */
             userId: string;
@@ -10188,6 +10193,7 @@ export interface components {
             zipCode: string;
         };
         Tenant: {
+            /** Format: date-time */
             createdAt: string;
             domain: string | null;
             /** Format: uuid */
@@ -10198,6 +10204,7 @@ export interface components {
             plan: "FREE" | "BASIC" | "PRO" | "ENTERPRISE";
             /** @enum {string} */
             status: "ACTIVE" | "SUSPENDED" | "DELETED";
+            /** Format: date-time */
             updatedAt: string;
         };
         TenantCreated: components["schemas"]["TenantDetail"] & {
@@ -10258,12 +10265,14 @@ export interface components {
             accountLocked: boolean;
             /** @enum {string} */
             authProvider: "LOCAL" | "GOOGLE" | "GITHUB" | "FACEBOOK";
+            /** Format: date-time */
             createdAt: string;
             email: string;
             emailVerified: boolean;
             firstName: string | null;
             /** Format: uuid */
             id: string;
+            /** Format: date-time */
             lastLoginAt: string | null;
             lastName: string | null;
             permissions: string[];

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES } from '../../db/pg/schema/index.ts';
 import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
+import { createSelectSchema, isoTimestamp } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
@@ -50,18 +51,8 @@ const MaxUsers = z.number().int().min(1).max(100_000);
 // ---------------------------------------------------------------------------
 // Tenants
 // ---------------------------------------------------------------------------
-export const TenantSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    domain: z.string().nullable(),
-    status: z.enum(TENANT_STATUSES),
-    plan: z.enum(TENANT_PLANS),
-    maxUsers: z.number().int(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Tenant');
+/** The auth.tenants row. */
+export const TenantSchema = createSelectSchema(tenants, { createdAt: isoTimestamp, updatedAt: isoTimestamp }).openapi('Tenant');
 
 export const TenantDetailSchema = TenantSchema.extend({
   seatsUsed: z.number().int().openapi({ description: 'Users that count against maxUsers (not deleted)' }),

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { AUTH_PROVIDERS, USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { users } from '../../db/pg/schema/index.ts';
+import { createSelectSchema, isoTimestamp } from '../table-schemas.ts';
 
 export const Email = z.email().max(255).transform((e) => e.toLowerCase());
 export const Username = z
@@ -47,24 +48,24 @@ export const TokenPairSchema = z
   })
   .openapi('TokenPair');
 
-export const UserSchema = z
-  .object({
-    id: z.uuid(),
-    tenantId: z.uuid(),
-    email: z.string(),
-    username: z.string(),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    authProvider: z.enum(AUTH_PROVIDERS),
-    status: z.enum(USER_STATUSES),
-    emailVerified: z.boolean(),
-    accountLocked: z.boolean(),
-    tfaEnabled: z.boolean(),
-    lastLoginAt: z.string().nullable(),
-    createdAt: z.string(),
-    roles: z.array(z.string()),
-    permissions: z.array(z.string()),
+/** The auth.users row without its secrets and bookkeeping, plus the user's roles and permissions. */
+export const UserSchema = createSelectSchema(users, { lastLoginAt: isoTimestamp, createdAt: isoTimestamp })
+  .pick({
+    id: true,
+    tenantId: true,
+    email: true,
+    username: true,
+    firstName: true,
+    lastName: true,
+    authProvider: true,
+    status: true,
+    emailVerified: true,
+    accountLocked: true,
+    tfaEnabled: true,
+    lastLoginAt: true,
+    createdAt: true,
   })
+  .extend({ roles: z.array(z.string()), permissions: z.array(z.string()) })
   .openapi('User');
 
 export const SessionSchema = z.object({ user: UserSchema, tokens: TokenPairSchema }).openapi('Session');

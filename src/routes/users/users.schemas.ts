@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ADDRESS_TYPES, GENDERS } from '../../db/pg/schema/index.ts';
+import { ADDRESS_TYPES, addresses, GENDERS, userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
+import { createSelectSchema, isoTimestamp } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Value checks (ICU data of the runtime: the same in workerd and Node)
@@ -107,21 +108,13 @@ export const ProfilePatchBody = z
     description: 'Fields to change; `null` clears one. `email` is managed by auth and cannot be changed here.',
   });
 
-export const ProfileSchema = z
-  .object({
-    id: z.uuid(),
-    userId: z.uuid(),
-    email: z.string(),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    phone: z.string().nullable(),
-    dateOfBirth: z.string().nullable().openapi({ format: 'date' }),
-    gender: Gender.nullable(),
-    avatarUrl: z.string().nullable(),
-    bio: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
+/** The user_profiles row, less tenant and soft-delete bookkeeping. */
+export const ProfileSchema = createSelectSchema(userProfiles, {
+  dateOfBirth: (s) => s.openapi({ format: 'date' }),
+  createdAt: isoTimestamp,
+  updatedAt: isoTimestamp,
+})
+  .omit({ tenantId: true, deletedAt: true })
   .openapi('Profile');
 
 // ---------------------------------------------------------------------------
@@ -176,20 +169,9 @@ export const AddressPatchBody = z
   .refine(atLeastOneField, atLeastOneFieldCheck)
   .openapi('AddressPatchRequest', { description: 'Fields to change. The default changes through POST /users/me/addresses/{id}/default.' });
 
-export const AddressSchema = z
-  .object({
-    id: z.uuid(),
-    type: AddressType,
-    street: z.string(),
-    apartment: z.string().nullable(),
-    city: z.string(),
-    state: z.string(),
-    zipCode: z.string(),
-    country: z.string(),
-    isDefault: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
+/** The addresses row, less its owner and tenant (the path says whose it is). */
+export const AddressSchema = createSelectSchema(addresses, { createdAt: isoTimestamp, updatedAt: isoTimestamp })
+  .omit({ userProfileId: true, tenantId: true })
   .openapi('Address');
 
 // ---------------------------------------------------------------------------
@@ -219,14 +201,19 @@ export const Currency = z
 
 export const TimeZone = canonicalString(50, canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
 
+/** The user_preferences row as the API shows it: the preferences and when they last changed. */
+export const PreferencesSchema = createSelectSchema(userPreferences, { updatedAt: isoTimestamp })
+  .omit({ id: true, userProfileId: true, tenantId: true, createdAt: true })
+  .openapi('Preferences');
+
 /** The on/off preferences, the same in the request and the response. */
-const preferenceFlags = {
-  emailNotifications: z.boolean(),
-  smsNotifications: z.boolean(),
-  pushNotifications: z.boolean(),
-  newsletterSubscribed: z.boolean(),
-  marketingEmails: z.boolean(),
-};
+const preferenceFlags = PreferencesSchema.pick({
+  emailNotifications: true,
+  smsNotifications: true,
+  pushNotifications: true,
+  newsletterSubscribed: true,
+  marketingEmails: true,
+}).shape;
 
 export const PreferencesBody = z
   .object({
@@ -237,13 +224,3 @@ export const PreferencesBody = z
   })
   .strict()
   .openapi('PreferencesRequest', { description: 'Every preference (PUT replaces them all).' });
-
-export const PreferencesSchema = z
-  .object({
-    ...preferenceFlags,
-    language: z.string(),
-    currency: z.string(),
-    timezone: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Preferences');
