@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { PERMISSION_ACTIONS, permissions, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES, users } from '../../db/pg/schema/index.ts';
 import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
-import { createSelectSchema, isoTimestamp } from '../table-schemas.ts';
+import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
@@ -45,7 +45,7 @@ export const Domain = z
   .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a hostname like shop.example.com')
   .openapi({ example: 'shop.example.com' });
 
-const TenantName = z.string().trim().min(1).max(100);
+const TenantName = textFor(tenants.name);
 const MaxUsers = z.number().int().min(1).max(100_000);
 
 // ---------------------------------------------------------------------------
@@ -112,8 +112,8 @@ export const FirstAdminBody = z
   .object({
     email: Email,
     username: Username,
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: textFor(users.firstName).optional(),
+    lastName: textFor(users.lastName).optional(),
   })
   .strict()
   .openapi('FirstAdmin', { description: 'The tenant\'s first ADMIN, invited: they choose their own password (POST /auth/invitations/accept).' });
@@ -223,7 +223,7 @@ export const PermissionCreateBody = z
     name: z
       .string()
       .trim()
-      .max(100)
+      .max(lengthOf(permissions.name))
       .regex(/^[a-z][a-z0-9_-]*:[a-z][a-z0-9_.-]*$/, 'must look like verb:resource, e.g. read:reports')
       .openapi({ example: 'read:reports' }),
     resource: z
@@ -231,11 +231,11 @@ export const PermissionCreateBody = z
       .trim()
       .toUpperCase()
       .min(1)
-      .max(50)
+      .max(lengthOf(permissions.resource))
       .regex(/^[A-Z][A-Z0-9_]*$/, 'letters, digits and underscore, starting with a letter')
       .openapi({ example: 'REPORT' }),
     action: z.enum(PERMISSION_ACTIONS),
-    description: z.string().trim().max(255).nullable().optional(),
+    description: z.string().trim().max(lengthOf(permissions.description)).nullable().optional(),
   })
   .strict()
   .openapi('PermissionCreateRequest');

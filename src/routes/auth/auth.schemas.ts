@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { users } from '../../db/pg/schema/index.ts';
-import { createSelectSchema, isoTimestamp } from '../table-schemas.ts';
+import { apiKeys, users } from '../../db/pg/schema/index.ts';
+import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
-export const Email = z.email().max(255).transform((e) => e.toLowerCase());
+export const Email = z.email().max(lengthOf(users.email)).transform((e) => e.toLowerCase());
 export const Username = z
   .string()
   .min(3)
-  .max(100)
+  .max(lengthOf(users.username))
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, underscore and dash only');
 
 export const RegisterBody = z
@@ -14,8 +14,8 @@ export const RegisterBody = z
     email: Email,
     username: Username,
     password: z.string().min(1).max(128),
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: textFor(users.firstName).optional(),
+    lastName: textFor(users.lastName).optional(),
   })
   .strict()
   .openapi('RegisterRequest');
@@ -78,7 +78,7 @@ export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi(
 
 export const ApiKeyCreateBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: textFor(apiKeys.name),
     scopes: z.array(z.string().min(1).max(100)).min(1).max(50),
     expiresInDays: z.number().int().min(1).max(365).default(90),
   })

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ADDRESS_TYPES, addresses, GENDERS, userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
-import { createSelectSchema, isoTimestamp } from '../table-schemas.ts';
+import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Value checks (ICU data of the runtime: the same in workerd and Node)
@@ -60,21 +60,21 @@ const atLeastOneFieldCheck = {
   when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0,
 };
 
-/** Empty strings after trimming are refused rather than stored. */
-const text = (max: number) => z.string().trim().min(1).max(max);
 
 // ---------------------------------------------------------------------------
 // Profile
 // ---------------------------------------------------------------------------
 
+const PHONE_MAX = lengthOf(userProfiles.phone);
+
 /** E.164-ish: optional `+`, 7 to 15 digits; spaces, dots, dashes and parentheses are dropped. */
 export const Phone = z
   .string()
   .trim()
-  .max(20)
+  .max(PHONE_MAX)
   .transform((v) => v.replace(/[\s().-]/g, ''))
   .refine((v) => /^\+?[1-9]\d{6,14}$/.test(v), 'must be a phone number like +14155550123')
-  .openapi({ maxLength: 20, example: '+14155550123' });
+  .openapi({ maxLength: PHONE_MAX, example: '+14155550123' });
 
 export const DateOfBirth = z
   .iso.date({ abort: true })
@@ -84,12 +84,12 @@ export const DateOfBirth = z
 
 export const Gender = z.enum(GENDERS);
 
-export const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(500);
+export const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(lengthOf(userProfiles.avatarUrl));
 
 export const ProfilePatchBody = z
   .object({
-    firstName: text(100).nullable().optional(),
-    lastName: text(100).nullable().optional(),
+    firstName: textFor(userProfiles.firstName).nullable().optional(),
+    lastName: textFor(userProfiles.lastName).nullable().optional(),
     phone: Phone.nullable().optional(),
     dateOfBirth: DateOfBirth.nullable().optional(),
     gender: Gender.nullable().optional(),
@@ -134,15 +134,15 @@ export const ZipCode = z
   .string()
   .trim()
   .min(2)
-  .max(20)
+  .max(lengthOf(addresses.zipCode))
   .regex(/^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$/, 'letters, digits, spaces and dashes only');
 
 const addressFields = {
   type: AddressType,
-  street: text(255),
-  apartment: text(100).nullable().optional(),
-  city: text(100),
-  state: text(100),
+  street: textFor(addresses.street),
+  apartment: textFor(addresses.apartment).nullable().optional(),
+  city: textFor(addresses.city),
+  state: textFor(addresses.state),
   zipCode: ZipCode,
   country: CountryCode,
 };
@@ -191,7 +191,7 @@ function canonicalString(maxLength: number, canonical: (v: string) => string | u
     .openapi({ type: 'string', maxLength, example });
 }
 
-export const Language = canonicalString(10, canonicalLanguage, 'must be a BCP 47 language tag like en, en-US or pt-BR', 'en-US');
+export const Language = canonicalString(lengthOf(userPreferences.language), canonicalLanguage, 'must be a BCP 47 language tag like en, en-US or pt-BR', 'en-US');
 
 export const Currency = z
   .string()
@@ -199,7 +199,7 @@ export const Currency = z
   .refine(isCurrency, 'must be an ISO 4217 currency code, e.g. USD')
   .openapi({ type: 'string', minLength: 3, maxLength: 3, example: 'USD' });
 
-export const TimeZone = canonicalString(50, canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
+export const TimeZone = canonicalString(lengthOf(userPreferences.timezone), canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
 
 /** The user_preferences row as the API shows it: the preferences and when they last changed. */
 export const PreferencesSchema = createSelectSchema(userPreferences, { updatedAt: isoTimestamp })
