@@ -9275,6 +9275,7 @@ export interface components {
             actorTenantId: string;
             /** Format: uuid */
             actorUserId: string;
+            /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
             id: string;
@@ -9289,10 +9290,13 @@ export interface components {
             nextCursor: string | null;
         };
         ApiKey: {
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             expiresAt: string;
             /** Format: uuid */
             id: string;
+            /** Format: date-time */
             lastUsedAt: string | null;
             name: string;
             prefix: string | null;
@@ -9728,6 +9732,7 @@ export interface components {
         Permission: {
             /** @enum {string} */
             action: "CREATE" | "READ" | "UPDATE" | "DELETE";
+            /** Format: date-time */
             createdAt: string;
             description: string | null;
             /** Format: uuid */
@@ -10157,6 +10162,7 @@ export interface components {
             unhelpfulCount: number;
         };
         Role: {
+            /** Format: date-time */
             createdAt: string;
             description: string | null;
             /** Format: uuid */

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PERMISSION_ACTIONS, permissions, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES, users } from '../../db/pg/schema/index.ts';
+import { adminAuditLog, PERMISSION_ACTIONS, permissions, ROLE_NAMES, roles, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES, users } from '../../db/pg/schema/index.ts';
 import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
 import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
@@ -80,18 +80,8 @@ export const TenantUserParams = z.object({
 
 export const TenantIdParam = z.object({ tenantId: z.uuid().openapi({ param: { name: 'tenantId', in: 'path' } }) });
 
-export const AuditEntrySchema = z
-  .object({
-    id: z.uuid(),
-    tenantId: z.uuid(),
-    actorUserId: z.uuid(),
-    actorTenantId: z.uuid(),
-    action: z.string(),
-    targetUserId: z.uuid().nullable(),
-    requestId: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('AdminAuditEntry');
+/** The auth.admin_audit_log row. */
+export const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: isoTimestamp }).openapi('AdminAuditEntry');
 
 export const AuditPage = pageOf(AuditEntrySchema, 'AdminAuditPage');
 
@@ -186,14 +176,9 @@ export const RoleNameParam = z.object({
   name: z.enum(ROLE_NAMES).openapi({ param: { name: 'name', in: 'path' } }),
 });
 
-export const RoleSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.enum(ROLE_NAMES),
-    description: z.string().nullable(),
-    createdAt: z.string(),
-    permissions: z.array(z.string()),
-  })
+/** The auth.roles row with the names of its permissions. */
+export const RoleSchema = createSelectSchema(roles, { createdAt: isoTimestamp })
+  .extend({ permissions: z.array(z.string()) })
   .openapi('Role');
 
 export const RoleList = z.object({ data: z.array(RoleSchema), nextCursor: z.null() }).openapi('RoleList');
@@ -203,16 +188,8 @@ export const RolePermissionsBody = z
   .strict()
   .openapi('RolePermissionsRequest');
 
-export const PermissionSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    resource: z.string(),
-    action: z.enum(PERMISSION_ACTIONS),
-    description: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Permission');
+/** The auth.permissions row. */
+export const PermissionSchema = createSelectSchema(permissions, { createdAt: isoTimestamp }).openapi('Permission');
 
 export const PermissionPage = pageOf(PermissionSchema, 'PermissionPage');
 

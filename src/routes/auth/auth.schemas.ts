@@ -85,15 +85,9 @@ export const ApiKeyCreateBody = z
   .strict()
   .openapi('ApiKeyCreateRequest');
 
-export const ApiKeySchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().nullable(),
-    scopes: z.array(z.string()),
-    revoked: z.boolean(),
-    expiresAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    createdAt: z.string(),
-  })
+/** The auth.api_keys row without the key's hash, owner and tenant; `prefix` is the key_prefix column. */
+const apiKeyColumns = createSelectSchema(apiKeys, { expiresAt: isoTimestamp, lastUsedAt: isoTimestamp, createdAt: isoTimestamp });
+export const ApiKeySchema = apiKeyColumns
+  .pick({ id: true, name: true, scopes: true, revoked: true, expiresAt: true, lastUsedAt: true, createdAt: true })
+  .extend({ prefix: apiKeyColumns.shape.keyPrefix })
   .openapi('ApiKey');
