@@ -1,7 +1,8 @@
 /**
  * API views derived from the PostgreSQL tables they mirror (drizzle-zod), so a
  * column's type, nullability, length and value set are written once: in
- * src/db/pg/schema. A view overrides only what the API shows differently.
+ * src/db/pg/schema. A view overrides only what the API shows differently, and a
+ * request field stored in a varchar column takes its maxLength from that column.
  *
  * The factory is given zod-openapi's `z`, so derived schemas take `.openapi()`.
  */
