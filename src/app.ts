@@ -47,18 +47,20 @@ export function createApp() {
   app.onError(onError);
   app.notFound(notFound);
 
-  app.route(API_PREFIX, healthRoutes);
-  app.route(API_PREFIX, authRoutes);
-  app.route(API_PREFIX, adminRoutes);
-  app.route(API_PREFIX, usersRoutes);
-  app.route(API_PREFIX, productsRoutes);
-  app.route(API_PREFIX, categoriesRoutes);
-  app.route(API_PREFIX, reviewsRoutes);
-  app.route(API_PREFIX, ordersRoutes);
-  app.route(API_PREFIX, paymentsRoutes);
-  app.route(API_PREFIX, notificationsRoutes);
-  // The token verification keys, also at the conventional root location.
-  app.route('/', jwksRoutes);
+  // One chain, so the returned app's type carries every route (AppType, for Hono's typed client).
+  const routes = app
+    .route(API_PREFIX, healthRoutes)
+    .route(API_PREFIX, authRoutes)
+    .route(API_PREFIX, adminRoutes)
+    .route(API_PREFIX, usersRoutes)
+    .route(API_PREFIX, productsRoutes)
+    .route(API_PREFIX, categoriesRoutes)
+    .route(API_PREFIX, reviewsRoutes)
+    .route(API_PREFIX, ordersRoutes)
+    .route(API_PREFIX, paymentsRoutes)
+    .route(API_PREFIX, notificationsRoutes)
+    // The token verification keys, also at the conventional root location.
+    .route('/', jwksRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
@@ -70,7 +72,8 @@ export function createApp() {
   app.route('/', docsRoutes);
   // Stale catalog entries are refilled in the background through the app itself.
   serveEdgeCacheRefillsWith((request, env, ctx) => app.fetch(request, env, ctx));
-  return app;
+  return routes;
 }
 
-export type App = ReturnType<typeof createApp>;
+/** The whole API, every route with its inputs and responses: for `hc<AppType>` (hono/client) and `testClient`. */
+export type AppType = ReturnType<typeof createApp>;

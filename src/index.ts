@@ -10,6 +10,8 @@ import { purgeExpiredNotifications } from './services/notifications/index.ts';
 export { NotificationFeed } from './durable/notification-feed.ts';
 export { OrderSaga } from './durable/order-saga.ts';
 
+export type { AppType } from './app.ts';
+
 const app = createApp();
 
 type Consumer = (batch: MessageBatch<unknown>, env: Env, logger: ReturnType<typeof createLogger>) => Promise<void>;

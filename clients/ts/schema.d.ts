@@ -9231,6 +9231,7 @@ export interface components {
             apartment: string | null;
             city: string;
             country: string;
+            /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
             id: string;
@@ -9239,6 +9240,7 @@ export interface components {
             street: string;
             /** @enum {string} */
             type: "SHIPPING" | "BILLING" | "BOTH";
+            /** Format: date-time */
             updatedAt: string;
             zipCode: string;
         };
@@ -9273,6 +9275,7 @@ export interface components {
             actorTenantId: string;
             /** Format: uuid */
             actorUserId: string;
+            /** Format: date-time */
             createdAt: string;
             /** Format: uuid */
             id: string;
@@ -9287,10 +9290,13 @@ export interface components {
             nextCursor: string | null;
         };
         ApiKey: {
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             expiresAt: string;
             /** Format: uuid */
             id: string;
+            /** Format: date-time */
             lastUsedAt: string | null;
             name: string;
             prefix: string | null;
@@ -9715,15 +9721,18 @@ export interface components {
             paymentProvider: string;
             refunds: components["schemas"]["Refund"][];
             retryCount: number;
-            status: string;
-            transactionType: string;
+            /** @enum {string} */
+            status: "PENDING" | "COMPLETED" | "FAILED" | "REFUNDED" | "CANCELLED";
+            /** @enum {string} */
+            transactionType: "CHARGE" | "REFUND" | "AUTHORIZATION" | "CAPTURE";
             updatedAt: string;
             /** Format: uuid */
             userId: string;
         };
         Permission: {
-            /** @description CREATE | READ | UPDATE | DELETE */
-            action: string;
+            /** @enum {string} */
+            action: "CREATE" | "READ" | "UPDATE" | "DELETE";
+            /** Format: date-time */
             createdAt: string;
             description: string | null;
             /** Format: uuid */
@@ -9757,6 +9766,7 @@ export interface components {
             pushNotifications: boolean;
             smsNotifications: boolean;
             timezone: string;
+            /** Format: date-time */
             updatedAt: string;
         };
         /** @description Every preference (PUT replaces them all). */
@@ -9962,6 +9972,7 @@ export interface components {
         Profile: {
             avatarUrl: string | null;
             bio: string | null;
+            /** Format: date-time */
             createdAt: string;
             /** Format: date */
             dateOfBirth: string | null;
@@ -9973,6 +9984,7 @@ export interface components {
             id: string;
             lastName: string | null;
             phone: string | null;
+            /** Format: date-time */
             updatedAt: string;
             /** Format: uuid */
             userId: string;
@@ -10044,7 +10056,8 @@ export interface components {
             /** Format: uuid */
             paymentId: string;
             reason: string | null;
-            status: string;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCEEDED" | "FAILED";
         };
         /**
          * @example {
@@ -10149,11 +10162,13 @@ export interface components {
             unhelpfulCount: number;
         };
         Role: {
+            /** Format: date-time */
             createdAt: string;
             description: string | null;
             /** Format: uuid */
             id: string;
-            name: string;
+            /** @enum {string} */
+            name: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
             permissions: string[];
         };
         RoleList: {
@@ -10166,7 +10181,8 @@ export interface components {
         SagaSummary: {
             currentStep: number;
             errorMessage: string | null;
-            status: string;
+            /** @enum {string} */
+            status: "STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "COMPENSATING" | "COMPENSATED";
             totalSteps: number;
         } | null;
         Session: {
@@ -10183,16 +10199,18 @@ export interface components {
             zipCode: string;
         };
         Tenant: {
+            /** Format: date-time */
             createdAt: string;
             domain: string | null;
             /** Format: uuid */
             id: string;
             maxUsers: number;
             name: string;
-            /** @description FREE | BASIC | PRO | ENTERPRISE */
-            plan: string;
-            /** @description ACTIVE | SUSPENDED | DELETED */
-            status: string;
+            /** @enum {string} */
+            plan: "FREE" | "BASIC" | "PRO" | "ENTERPRISE";
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "DELETED";
+            /** Format: date-time */
             updatedAt: string;
         };
         TenantCreated: components["schemas"]["TenantDetail"] & {
@@ -10251,18 +10269,22 @@ export interface components {
         };
         User: {
             accountLocked: boolean;
-            authProvider: string;
+            /** @enum {string} */
+            authProvider: "LOCAL" | "GOOGLE" | "GITHUB" | "FACEBOOK";
+            /** Format: date-time */
             createdAt: string;
             email: string;
             emailVerified: boolean;
             firstName: string | null;
             /** Format: uuid */
             id: string;
+            /** Format: date-time */
             lastLoginAt: string | null;
             lastName: string | null;
             permissions: string[];
             roles: string[];
-            status: string;
+            /** @enum {string} */
+            status: "ACTIVE" | "INACTIVE" | "SUSPENDED" | "DELETED";
             /** Format: uuid */
             tenantId: string;
             tfaEnabled: boolean;

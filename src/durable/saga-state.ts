@@ -9,6 +9,8 @@
  * A cancellation asked while steps still run is recorded (`cancelRequested`); the
  * runner turns it into a failure of the next step, so a step in flight is never cut.
  */
+import type { SAGA_STATUSES } from '../db/pg/schema/orders.ts';
+
 export const ORDER_SAGA_STEPS = ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const;
 export type OrderSagaStep = (typeof ORDER_SAGA_STEPS)[number];
 /**
@@ -17,7 +19,7 @@ export type OrderSagaStep = (typeof ORDER_SAGA_STEPS)[number];
  */
 export type SagaContext = { [key: string]: string | number | boolean | null };
 
-export type SagaStatus = 'STARTED' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'COMPENSATING' | 'COMPENSATED';
+export type SagaStatus = (typeof SAGA_STATUSES)[number];
 
 export interface SagaState {
   orderId: string;

@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { orderItems, orders, userProfiles } from '../../src/db/pg/schema/index.ts';
+import { orderItems, orders, userProfiles, type Order } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { productIdAsUuid } from '../../src/services/reviews/purchases.ts';
 import { call, problemOf } from './helpers.ts';
@@ -61,7 +61,7 @@ async function list(tenantId: string, productId: string, query = ''): Promise<Li
 
 async function insertOrder(
   user: TestUser,
-  status: string,
+  status: Order['status'],
   items: { productId?: string; sku?: string | null; name?: string }[],
 ): Promise<void> {
   await inTenantTx(stores.pg('orders').db, user.tenantId, async (tx) => {

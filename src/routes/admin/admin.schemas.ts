@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { adminAuditLog, PERMISSION_ACTIONS, permissions, ROLE_NAMES, roles, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES, users } from '../../db/pg/schema/index.ts';
 import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
+import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
@@ -44,24 +45,14 @@ export const Domain = z
   .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a hostname like shop.example.com')
   .openapi({ example: 'shop.example.com' });
 
-const TenantName = z.string().trim().min(1).max(100);
+const TenantName = textFor(tenants.name);
 const MaxUsers = z.number().int().min(1).max(100_000);
 
 // ---------------------------------------------------------------------------
 // Tenants
 // ---------------------------------------------------------------------------
-export const TenantSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    domain: z.string().nullable(),
-    status: z.string().openapi({ description: TENANT_STATUSES.join(' | ') }),
-    plan: z.string().openapi({ description: TENANT_PLANS.join(' | ') }),
-    maxUsers: z.number().int(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Tenant');
+/** The auth.tenants row. */
+export const TenantSchema = createSelectSchema(tenants, { createdAt: isoTimestamp, updatedAt: isoTimestamp }).openapi('Tenant');
 
 export const TenantDetailSchema = TenantSchema.extend({
   seatsUsed: z.number().int().openapi({ description: 'Users that count against maxUsers (not deleted)' }),
@@ -89,18 +80,8 @@ export const TenantUserParams = z.object({
 
 export const TenantIdParam = z.object({ tenantId: z.uuid().openapi({ param: { name: 'tenantId', in: 'path' } }) });
 
-export const AuditEntrySchema = z
-  .object({
-    id: z.uuid(),
-    tenantId: z.uuid(),
-    actorUserId: z.uuid(),
-    actorTenantId: z.uuid(),
-    action: z.string(),
-    targetUserId: z.uuid().nullable(),
-    requestId: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('AdminAuditEntry');
+/** The auth.admin_audit_log row. */
+export const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: isoTimestamp }).openapi('AdminAuditEntry');
 
 export const AuditPage = pageOf(AuditEntrySchema, 'AdminAuditPage');
 
@@ -121,8 +102,8 @@ export const FirstAdminBody = z
   .object({
     email: Email,
     username: Username,
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: textFor(users.firstName).optional(),
+    lastName: textFor(users.lastName).optional(),
   })
   .strict()
   .openapi('FirstAdmin', { description: 'The tenant\'s first ADMIN, invited: they choose their own password (POST /auth/invitations/accept).' });
@@ -138,7 +119,7 @@ export const TenantCreateBody = z
     name: TenantName,
     admin: FirstAdminBody,
     domain: Domain.nullable().optional(),
-    status: z.enum(['ACTIVE', 'SUSPENDED']).optional().openapi({ description: 'Default ACTIVE' }),
+    status: z.enum(TENANT_STATUSES).exclude(['DELETED']).optional().openapi({ description: 'Default ACTIVE' }),
     plan: z.enum(TENANT_PLANS).optional().openapi({ description: 'Default FREE' }),
     maxUsers: MaxUsers.optional().openapi({ description: 'Default 10' }),
   })
@@ -195,14 +176,9 @@ export const RoleNameParam = z.object({
   name: z.enum(ROLE_NAMES).openapi({ param: { name: 'name', in: 'path' } }),
 });
 
-export const RoleSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    description: z.string().nullable(),
-    createdAt: z.string(),
-    permissions: z.array(z.string()),
-  })
+/** The auth.roles row with the names of its permissions. */
+export const RoleSchema = createSelectSchema(roles, { createdAt: isoTimestamp })
+  .extend({ permissions: z.array(z.string()) })
   .openapi('Role');
 
 export const RoleList = z.object({ data: z.array(RoleSchema), nextCursor: z.null() }).openapi('RoleList');
@@ -212,16 +188,8 @@ export const RolePermissionsBody = z
   .strict()
   .openapi('RolePermissionsRequest');
 
-export const PermissionSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    resource: z.string(),
-    action: z.string().openapi({ description: PERMISSION_ACTIONS.join(' | ') }),
-    description: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('Permission');
+/** The auth.permissions row. */
+export const PermissionSchema = createSelectSchema(permissions, { createdAt: isoTimestamp }).openapi('Permission');
 
 export const PermissionPage = pageOf(PermissionSchema, 'PermissionPage');
 
@@ -232,7 +200,7 @@ export const PermissionCreateBody = z
     name: z
       .string()
       .trim()
-      .max(100)
+      .max(lengthOf(permissions.name))
       .regex(/^[a-z][a-z0-9_-]*:[a-z][a-z0-9_.-]*$/, 'must look like verb:resource, e.g. read:reports')
       .openapi({ example: 'read:reports' }),
     resource: z
@@ -240,11 +208,11 @@ export const PermissionCreateBody = z
       .trim()
       .toUpperCase()
       .min(1)
-      .max(50)
+      .max(lengthOf(permissions.resource))
       .regex(/^[A-Z][A-Z0-9_]*$/, 'letters, digits and underscore, starting with a letter')
       .openapi({ example: 'REPORT' }),
     action: z.enum(PERMISSION_ACTIONS),
-    description: z.string().trim().max(255).nullable().optional(),
+    description: z.string().trim().max(lengthOf(permissions.description)).nullable().optional(),
   })
   .strict()
   .openapi('PermissionCreateRequest');

@@ -1,10 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { apiKeys, users } from '../../db/pg/schema/index.ts';
+import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
-export const Email = z.email().max(255).transform((e) => e.toLowerCase());
+export const Email = z.email().max(lengthOf(users.email)).transform((e) => e.toLowerCase());
 export const Username = z
   .string()
   .min(3)
-  .max(100)
+  .max(lengthOf(users.username))
   .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, underscore and dash only');
 
 export const RegisterBody = z
@@ -12,8 +14,8 @@ export const RegisterBody = z
     email: Email,
     username: Username,
     password: z.string().min(1).max(128),
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: textFor(users.firstName).optional(),
+    lastName: textFor(users.lastName).optional(),
   })
   .strict()
   .openapi('RegisterRequest');
@@ -46,24 +48,24 @@ export const TokenPairSchema = z
   })
   .openapi('TokenPair');
 
-export const UserSchema = z
-  .object({
-    id: z.uuid(),
-    tenantId: z.uuid(),
-    email: z.string(),
-    username: z.string(),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    authProvider: z.string(),
-    status: z.string(),
-    emailVerified: z.boolean(),
-    accountLocked: z.boolean(),
-    tfaEnabled: z.boolean(),
-    lastLoginAt: z.string().nullable(),
-    createdAt: z.string(),
-    roles: z.array(z.string()),
-    permissions: z.array(z.string()),
+/** The auth.users row without its secrets and bookkeeping, plus the user's roles and permissions. */
+export const UserSchema = createSelectSchema(users, { lastLoginAt: isoTimestamp, createdAt: isoTimestamp })
+  .pick({
+    id: true,
+    tenantId: true,
+    email: true,
+    username: true,
+    firstName: true,
+    lastName: true,
+    authProvider: true,
+    status: true,
+    emailVerified: true,
+    accountLocked: true,
+    tfaEnabled: true,
+    lastLoginAt: true,
+    createdAt: true,
   })
+  .extend({ roles: z.array(z.string()), permissions: z.array(z.string()) })
   .openapi('User');
 
 export const SessionSchema = z.object({ user: UserSchema, tokens: TokenPairSchema }).openapi('Session');
@@ -76,22 +78,16 @@ export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi(
 
 export const ApiKeyCreateBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: textFor(apiKeys.name),
     scopes: z.array(z.string().min(1).max(100)).min(1).max(50),
     expiresInDays: z.number().int().min(1).max(365).default(90),
   })
   .strict()
   .openapi('ApiKeyCreateRequest');
 
-export const ApiKeySchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    prefix: z.string().nullable(),
-    scopes: z.array(z.string()),
-    revoked: z.boolean(),
-    expiresAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    createdAt: z.string(),
-  })
+/** The auth.api_keys row without the key's hash, owner and tenant; `prefix` is the key_prefix column. */
+const apiKeyColumns = createSelectSchema(apiKeys, { expiresAt: isoTimestamp, lastUsedAt: isoTimestamp, createdAt: isoTimestamp });
+export const ApiKeySchema = apiKeyColumns
+  .pick({ id: true, name: true, scopes: true, revoked: true, expiresAt: true, lastUsedAt: true, createdAt: true })
+  .extend({ prefix: apiKeyColumns.shape.keyPrefix })
   .openapi('ApiKey');

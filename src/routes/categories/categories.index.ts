@@ -4,12 +4,12 @@ import * as categories from '../../services/catalog/categories.ts';
 import { commandContext, dataApiCallsHeader, readerOf } from '../products/catalog-http.ts';
 import * as routes from './categories.routes.ts';
 
-/** /categories: thin handlers over services/catalog/categories.ts. */
-export const categoriesRoutes = createRouter();
-categoriesRoutes.use('/categories', dataApiCallsHeader);
-categoriesRoutes.use('/categories/*', dataApiCallsHeader);
+const router = createRouter();
+router.use('/categories', dataApiCallsHeader);
+router.use('/categories/*', dataApiCallsHeader);
 
-categoriesRoutes
+/** /categories: thin handlers over services/catalog/categories.ts. One chain from the router, so the exported type carries every route. */
+export const categoriesRoutes = router
   .openapi(routes.tree, async (c) => {
     const reader = await readerOf(c);
     const includeInactive = c.req.valid('query').includeInactive === 'true';

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
+import type { SagaStatus } from '../../durable/saga-state.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import { decodeTimeIdCursor } from '../../services/admin/pagination.ts';
 import type { ServiceContext } from '../../services/context.ts';
@@ -23,7 +24,7 @@ function preferWait(header: string | undefined): number {
   return m ? Math.min(10, Number(m[1])) : 0;
 }
 
-const sagaSummary = (s: { status: string; currentStep: number; totalSteps: number; errorMessage: string | null } | null) =>
+const sagaSummary = (s: { status: SagaStatus; currentStep: number; totalSteps: number; errorMessage: string | null } | null) =>
   s && { status: s.status, currentStep: s.currentStep, totalSteps: s.totalSteps, errorMessage: s.errorMessage };
 
 export const ordersRoutes = createRouter()

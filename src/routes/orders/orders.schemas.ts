@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
-import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
+import { SAGA_STATUSES } from '../../db/pg/schema/index.ts';
+import { MAX_LINES, MAX_QUANTITY, ORDER_PAYMENT_STATUSES, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
 
@@ -62,7 +63,7 @@ const orderFields = {
   orderNumber: z.string().openapi({ example: 'ORD-2026-000123' }),
   userId: z.uuid(),
   status: z.enum(ORDER_STATUSES),
-  paymentStatus: z.enum(['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED']),
+  paymentStatus: z.enum(ORDER_PAYMENT_STATUSES),
   paymentMethod: z.string().nullable(),
   subtotal: Money,
   tax: Money,
@@ -82,7 +83,7 @@ export const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
 export const OrderSchema = z.object({ ...orderFields, items: z.array(OrderItemSchema) }).openapi('Order');
 
 export const SagaSummarySchema = z
-  .object({ status: z.string(), currentStep: z.number().int(), totalSteps: z.number().int(), errorMessage: z.string().nullable() })
+  .object({ status: z.enum(SAGA_STATUSES), currentStep: z.number().int(), totalSteps: z.number().int(), errorMessage: z.string().nullable() })
   .openapi('SagaSummary');
 
 export const PlacedOrderSchema = z.object({ order: OrderSchema, saga: SagaSummarySchema.nullable() }).openapi('PlacedOrder');

@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { PAYMENT_STATUSES, PAYMENT_TRANSACTION_TYPES, REFUND_STATUSES } from '../../db/pg/schema/index.ts';
 import { MONEY_PATTERN } from '../../services/catalog/money.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 
 const Money = z.string().openapi({ example: '19.99' });
 
 export const RefundSchema = z
-  .object({ id: z.uuid(), paymentId: z.uuid(), amount: Money, reason: z.string().nullable(), status: z.string(), gatewayRefundId: z.string().nullable(), createdAt: z.string(), completedAt: z.string().nullable() })
+  .object({ id: z.uuid(), paymentId: z.uuid(), amount: Money, reason: z.string().nullable(), status: z.enum(REFUND_STATUSES), gatewayRefundId: z.string().nullable(), createdAt: z.string(), completedAt: z.string().nullable() })
   .openapi('Refund');
 
 export const PaymentSchema = z
@@ -17,8 +18,8 @@ export const PaymentSchema = z
     currency: z.string(),
     paymentMethod: z.string(),
     paymentProvider: z.string(),
-    transactionType: z.string(),
-    status: z.string(),
+    transactionType: z.enum(PAYMENT_TRANSACTION_TYPES),
+    status: z.enum(PAYMENT_STATUSES),
     gatewayTransactionId: z.string().nullable(),
     card: z.object({ brand: z.string().nullable(), last4: z.string().nullable() }).nullable().openapi({ description: 'All that is readable of the sealed gateway response' }),
     errorCode: z.string().nullable(),

@@ -7,12 +7,12 @@ import * as routes from './products.routes.ts';
 
 const optionalMoney = (text: string | null | undefined) => (text === undefined ? undefined : text === null ? null : parseMoney(text));
 
-/** /products: thin handlers over services/catalog/products.ts. */
-export const productsRoutes = createRouter();
-productsRoutes.use('/products', dataApiCallsHeader);
-productsRoutes.use('/products/*', dataApiCallsHeader);
+const router = createRouter();
+router.use('/products', dataApiCallsHeader);
+router.use('/products/*', dataApiCallsHeader);
 
-productsRoutes
+/** /products: thin handlers over services/catalog/products.ts. One chain from the router, so the exported type carries every route. */
+export const productsRoutes = router
   .openapi(routes.listProducts, async (c) => {
     const reader = await readerOf(c);
     const q = c.req.valid('query');

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ADDRESS_TYPES, GENDERS } from '../../db/pg/schema/index.ts';
+import { ADDRESS_TYPES, addresses, GENDERS, userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
+import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Value checks (ICU data of the runtime: the same in workerd and Node)
@@ -59,21 +60,20 @@ const atLeastOneFieldCheck = {
   when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0,
 };
 
-/** Empty strings after trimming are refused rather than stored. */
-const text = (max: number) => z.string().trim().min(1).max(max);
-
 // ---------------------------------------------------------------------------
 // Profile
 // ---------------------------------------------------------------------------
+
+const PHONE_MAX = lengthOf(userProfiles.phone);
 
 /** E.164-ish: optional `+`, 7 to 15 digits; spaces, dots, dashes and parentheses are dropped. */
 export const Phone = z
   .string()
   .trim()
-  .max(20)
+  .max(PHONE_MAX)
   .transform((v) => v.replace(/[\s().-]/g, ''))
   .refine((v) => /^\+?[1-9]\d{6,14}$/.test(v), 'must be a phone number like +14155550123')
-  .openapi({ maxLength: 20, example: '+14155550123' });
+  .openapi({ maxLength: PHONE_MAX, example: '+14155550123' });
 
 export const DateOfBirth = z
   .iso.date({ abort: true })
@@ -83,12 +83,12 @@ export const DateOfBirth = z
 
 export const Gender = z.enum(GENDERS);
 
-export const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(500);
+export const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(lengthOf(userProfiles.avatarUrl));
 
 export const ProfilePatchBody = z
   .object({
-    firstName: text(100).nullable().optional(),
-    lastName: text(100).nullable().optional(),
+    firstName: textFor(userProfiles.firstName).nullable().optional(),
+    lastName: textFor(userProfiles.lastName).nullable().optional(),
     phone: Phone.nullable().optional(),
     dateOfBirth: DateOfBirth.nullable().optional(),
     gender: Gender.nullable().optional(),
@@ -107,21 +107,13 @@ export const ProfilePatchBody = z
     description: 'Fields to change; `null` clears one. `email` is managed by auth and cannot be changed here.',
   });
 
-export const ProfileSchema = z
-  .object({
-    id: z.uuid(),
-    userId: z.uuid(),
-    email: z.string(),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    phone: z.string().nullable(),
-    dateOfBirth: z.string().nullable().openapi({ format: 'date' }),
-    gender: Gender.nullable(),
-    avatarUrl: z.string().nullable(),
-    bio: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
+/** The user_profiles row, less tenant and soft-delete bookkeeping. */
+export const ProfileSchema = createSelectSchema(userProfiles, {
+  dateOfBirth: (s) => s.openapi({ format: 'date' }),
+  createdAt: isoTimestamp,
+  updatedAt: isoTimestamp,
+})
+  .omit({ tenantId: true, deletedAt: true })
   .openapi('Profile');
 
 // ---------------------------------------------------------------------------
@@ -141,15 +133,15 @@ export const ZipCode = z
   .string()
   .trim()
   .min(2)
-  .max(20)
+  .max(lengthOf(addresses.zipCode))
   .regex(/^[A-Za-z0-9][A-Za-z0-9 -]*[A-Za-z0-9]$/, 'letters, digits, spaces and dashes only');
 
 const addressFields = {
   type: AddressType,
-  street: text(255),
-  apartment: text(100).nullable().optional(),
-  city: text(100),
-  state: text(100),
+  street: textFor(addresses.street),
+  apartment: textFor(addresses.apartment).nullable().optional(),
+  city: textFor(addresses.city),
+  state: textFor(addresses.state),
   zipCode: ZipCode,
   country: CountryCode,
 };
@@ -176,20 +168,9 @@ export const AddressPatchBody = z
   .refine(atLeastOneField, atLeastOneFieldCheck)
   .openapi('AddressPatchRequest', { description: 'Fields to change. The default changes through POST /users/me/addresses/{id}/default.' });
 
-export const AddressSchema = z
-  .object({
-    id: z.uuid(),
-    type: AddressType,
-    street: z.string(),
-    apartment: z.string().nullable(),
-    city: z.string(),
-    state: z.string(),
-    zipCode: z.string(),
-    country: z.string(),
-    isDefault: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
+/** The addresses row, less its owner and tenant (the path says whose it is). */
+export const AddressSchema = createSelectSchema(addresses, { createdAt: isoTimestamp, updatedAt: isoTimestamp })
+  .omit({ userProfileId: true, tenantId: true })
   .openapi('Address');
 
 // ---------------------------------------------------------------------------
@@ -209,7 +190,7 @@ function canonicalString(maxLength: number, canonical: (v: string) => string | u
     .openapi({ type: 'string', maxLength, example });
 }
 
-export const Language = canonicalString(10, canonicalLanguage, 'must be a BCP 47 language tag like en, en-US or pt-BR', 'en-US');
+export const Language = canonicalString(lengthOf(userPreferences.language), canonicalLanguage, 'must be a BCP 47 language tag like en, en-US or pt-BR', 'en-US');
 
 export const Currency = z
   .string()
@@ -217,16 +198,21 @@ export const Currency = z
   .refine(isCurrency, 'must be an ISO 4217 currency code, e.g. USD')
   .openapi({ type: 'string', minLength: 3, maxLength: 3, example: 'USD' });
 
-export const TimeZone = canonicalString(50, canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
+export const TimeZone = canonicalString(lengthOf(userPreferences.timezone), canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
+
+/** The user_preferences row as the API shows it: the preferences and when they last changed. */
+export const PreferencesSchema = createSelectSchema(userPreferences, { updatedAt: isoTimestamp })
+  .omit({ id: true, userProfileId: true, tenantId: true, createdAt: true })
+  .openapi('Preferences');
 
 /** The on/off preferences, the same in the request and the response. */
-const preferenceFlags = {
-  emailNotifications: z.boolean(),
-  smsNotifications: z.boolean(),
-  pushNotifications: z.boolean(),
-  newsletterSubscribed: z.boolean(),
-  marketingEmails: z.boolean(),
-};
+const preferenceFlags = PreferencesSchema.pick({
+  emailNotifications: true,
+  smsNotifications: true,
+  pushNotifications: true,
+  newsletterSubscribed: true,
+  marketingEmails: true,
+}).shape;
 
 export const PreferencesBody = z
   .object({
@@ -237,13 +223,3 @@ export const PreferencesBody = z
   })
   .strict()
   .openapi('PreferencesRequest', { description: 'Every preference (PUT replaces them all).' });
-
-export const PreferencesSchema = z
-  .object({
-    ...preferenceFlags,
-    language: z.string(),
-    currency: z.string(),
-    timezone: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Preferences');

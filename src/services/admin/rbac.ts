@@ -18,7 +18,7 @@ export type PermissionAction = (typeof PERMISSION_ACTIONS)[number];
 
 export interface RoleView {
   id: string;
-  name: string;
+  name: RoleName;
   description: string | null;
   createdAt: string;
   permissions: string[];
@@ -28,7 +28,7 @@ export interface PermissionView {
   id: string;
   name: string;
   resource: string;
-  action: string;
+  action: PermissionAction;
   description: string | null;
   createdAt: string;
 }

@@ -32,8 +32,8 @@ export interface TenantView {
   id: string;
   name: string;
   domain: string | null;
-  status: string;
-  plan: string;
+  status: TenantStatus;
+  plan: TenantPlan;
   maxUsers: number;
   createdAt: string;
   updatedAt: string;

@@ -63,7 +63,7 @@ const tooManyAddresses = () =>
 const ownAddress = (profileId: string, id: string) => and(eq(addresses.id, id), eq(addresses.userProfileId, profileId));
 
 /** Clears the default of (profile, type). Must run before another row is made default. */
-async function clearDefault(tx: Transaction, profileId: string, type: string): Promise<void> {
+async function clearDefault(tx: Transaction, profileId: string, type: Address['type']): Promise<void> {
   await tx
     .update(addresses)
     .set({ isDefault: false, updatedAt: sql`now()` })
@@ -71,7 +71,7 @@ async function clearDefault(tx: Transaction, profileId: string, type: string): P
 }
 
 /** Makes the newest address of (profile, type) the default, if there is any. */
-async function promoteNewest(tx: Transaction, profileId: string, type: string): Promise<void> {
+async function promoteNewest(tx: Transaction, profileId: string, type: Address['type']): Promise<void> {
   await tx.execute(sql`
     update ${addresses} set is_default = true, updated_at = now()
     where id = (
@@ -80,7 +80,7 @@ async function promoteNewest(tx: Transaction, profileId: string, type: string): 
       order by created_at desc, id desc limit 1)`);
 }
 
-async function hasDefault(tx: Transaction, profileId: string, type: string): Promise<boolean> {
+async function hasDefault(tx: Transaction, profileId: string, type: Address['type']): Promise<boolean> {
   const [row] = await tx
     .select({ id: addresses.id })
     .from(addresses)

@@ -24,6 +24,15 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { oneOf } from './one-of.ts';
+
+/** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
+export const TENANT_STATUSES = ['ACTIVE', 'SUSPENDED', 'DELETED'] as const;
+export const TENANT_PLANS = ['FREE', 'BASIC', 'PRO', 'ENTERPRISE'] as const;
+export const AUTH_PROVIDERS = ['LOCAL', 'GOOGLE', 'GITHUB', 'FACEBOOK'] as const;
+export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED'] as const;
+export const ROLE_NAMES = ['ADMIN', 'USER', 'MANAGER', 'SUPPORT'] as const;
+export const PERMISSION_ACTIONS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;
 
 export const authSchema = pgSchema('auth');
 
@@ -36,16 +45,16 @@ export const tenants = authSchema.table(
     id: uuid('id').primaryKey().defaultRandom(),
     name: varchar('name', { length: 100 }).notNull().unique(),
     domain: varchar('domain', { length: 255 }).unique(),
-    status: varchar('status', { length: 20 }).notNull().default('ACTIVE'),
+    status: varchar('status', { length: 20, enum: TENANT_STATUSES }).notNull().default('ACTIVE'),
     // Subscription info
-    plan: varchar('plan', { length: 50 }).notNull().default('FREE'),
+    plan: varchar('plan', { length: 50, enum: TENANT_PLANS }).notNull().default('FREE'),
     maxUsers: integer('max_users').notNull().default(10),
     createdAt: timestamp('created_at').notNull().defaultNow(),
     updatedAt: timestamp('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    check('chk_status', sql`${t.status} IN ('ACTIVE', 'SUSPENDED', 'DELETED')`),
-    check('chk_plan', sql`${t.plan} IN ('FREE', 'BASIC', 'PRO', 'ENTERPRISE')`),
+    check('chk_status', oneOf(t.status, TENANT_STATUSES)),
+    check('chk_plan', oneOf(t.plan, TENANT_PLANS)),
   ],
 );
 
@@ -62,10 +71,10 @@ export const users = authSchema.table(
     firstName: varchar('first_name', { length: 100 }),
     lastName: varchar('last_name', { length: 100 }),
     // Authentication provider
-    authProvider: varchar('auth_provider', { length: 50 }).notNull().default('LOCAL'),
+    authProvider: varchar('auth_provider', { length: 50, enum: AUTH_PROVIDERS }).notNull().default('LOCAL'),
     providerId: varchar('provider_id', { length: 255 }),
     // Status and flags
-    status: varchar('status', { length: 20 }).notNull().default('ACTIVE'),
+    status: varchar('status', { length: 20, enum: USER_STATUSES }).notNull().default('ACTIVE'),
     emailVerified: boolean('email_verified').notNull().default(false),
     accountLocked: boolean('account_locked').notNull().default(false),
     failedLoginAttempts: integer('failed_login_attempts').notNull().default(0),
@@ -85,8 +94,8 @@ export const users = authSchema.table(
     deletedAt: timestamp('deleted_at'),
   },
   (t) => [
-    check('chk_auth_provider', sql`${t.authProvider} IN ('LOCAL', 'GOOGLE', 'GITHUB', 'FACEBOOK')`),
-    check('chk_status', sql`${t.status} IN ('ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED')`),
+    check('chk_auth_provider', oneOf(t.authProvider, AUTH_PROVIDERS)),
+    check('chk_status', oneOf(t.status, USER_STATUSES)),
     index('idx_users_email').on(t.email),
     index('idx_users_username').on(t.username),
     index('idx_users_tenant_id').on(t.tenantId),
@@ -105,11 +114,11 @@ export const roles = authSchema.table(
   'roles',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    name: varchar('name', { length: 50 }).notNull().unique(),
+    name: varchar('name', { length: 50, enum: ROLE_NAMES }).notNull().unique(),
     description: varchar('description', { length: 255 }),
     createdAt: timestamp('created_at').notNull().defaultNow(),
   },
-  (t) => [check('chk_role_name', sql`${t.name} IN ('ADMIN', 'USER', 'MANAGER', 'SUPPORT')`)],
+  (t) => [check('chk_role_name', oneOf(t.name, ROLE_NAMES))],
 );
 
 export const permissions = authSchema.table(
@@ -118,11 +127,11 @@ export const permissions = authSchema.table(
     id: uuid('id').primaryKey().defaultRandom(),
     name: varchar('name', { length: 100 }).notNull().unique(),
     resource: varchar('resource', { length: 50 }).notNull(),
-    action: varchar('action', { length: 50 }).notNull(),
+    action: varchar('action', { length: 50, enum: PERMISSION_ACTIONS }).notNull(),
     description: varchar('description', { length: 255 }),
     createdAt: timestamp('created_at').notNull().defaultNow(),
   },
-  (t) => [check('chk_action', sql`${t.action} IN ('CREATE', 'READ', 'UPDATE', 'DELETE')`)],
+  (t) => [check('chk_action', oneOf(t.action, PERMISSION_ACTIONS))],
 );
 
 export const rolePermissions = authSchema.table(
@@ -286,10 +295,3 @@ export type RefreshToken = typeof refreshTokens.$inferSelect;
 export type AdminAuditEntry = typeof adminAuditLog.$inferSelect;
 export type NewRefreshToken = typeof refreshTokens.$inferInsert;
 
-/** Value sets of the seed's CHECK constraints, for validation in code. */
-export const TENANT_STATUSES = ['ACTIVE', 'SUSPENDED', 'DELETED'] as const;
-export const TENANT_PLANS = ['FREE', 'BASIC', 'PRO', 'ENTERPRISE'] as const;
-export const AUTH_PROVIDERS = ['LOCAL', 'GOOGLE', 'GITHUB', 'FACEBOOK'] as const;
-export const USER_STATUSES = ['ACTIVE', 'INACTIVE', 'SUSPENDED', 'DELETED'] as const;
-export const ROLE_NAMES = ['ADMIN', 'USER', 'MANAGER', 'SUPPORT'] as const;
-export const PERMISSION_ACTIONS = ['CREATE', 'READ', 'UPDATE', 'DELETE'] as const;

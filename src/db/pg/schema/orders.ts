@@ -20,6 +20,12 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { oneOf } from './one-of.ts';
+
+/** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
+export const ORDER_PAYMENT_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
+export const SAGA_STATUSES = ['STARTED', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'COMPENSATING', 'COMPENSATED'] as const;
 
 export const ordersSchema = pgSchema('orders');
 
@@ -35,9 +41,9 @@ export const orders = ordersSchema.table(
     /** auth.users.id — no FK (service boundary). */
     userId: uuid('user_id').notNull(),
     // Order status
-    status: varchar('status', { length: 20 }).notNull().default('PENDING'),
+    status: varchar('status', { length: 20, enum: ORDER_STATUSES }).notNull().default('PENDING'),
     // Payment information
-    paymentStatus: varchar('payment_status', { length: 20 }).notNull().default('PENDING'),
+    paymentStatus: varchar('payment_status', { length: 20, enum: ORDER_PAYMENT_STATUSES }).notNull().default('PENDING'),
     paymentMethod: varchar('payment_method', { length: 50 }),
     // Amounts
     subtotal: numeric('subtotal', { precision: 10, scale: 2, mode: 'string' }).notNull(),
@@ -69,14 +75,14 @@ export const orders = ordersSchema.table(
   (t) => [
     check(
       'chk_status',
-      sql`${t.status} IN ('PENDING', 'CONFIRMED', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'CANCELLED')`,
+      oneOf(t.status, ORDER_STATUSES),
     ),
     // ADDITION: one order per (tenant, user, Idempotency-Key).
     uniqueIndex('uq_orders_idempotency').on(t.tenantId, t.userId, t.idempotencyKey),
     // ADDITION: keyset pages of a user's / a tenant's orders, newest first.
     index('idx_orders_tenant_user_created').on(t.tenantId, t.userId, t.createdAt.desc(), t.id.desc()),
     index('idx_orders_tenant_created').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
-    check('chk_payment_status', sql`${t.paymentStatus} IN ('PENDING', 'COMPLETED', 'FAILED', 'REFUNDED')`),
+    check('chk_payment_status', oneOf(t.paymentStatus, ORDER_PAYMENT_STATUSES)),
     index('idx_orders_user_id').on(t.userId),
     index('idx_orders_order_number').on(t.orderNumber),
     index('idx_orders_status').on(t.status),
@@ -129,7 +135,7 @@ export const sagaExecutions = ordersSchema.table(
     sagaType: varchar('saga_type', { length: 100 }).notNull(),
     aggregateId: uuid('aggregate_id').notNull(),
     // Saga state
-    status: varchar('status', { length: 20 }).notNull().default('STARTED'),
+    status: varchar('status', { length: 20, enum: SAGA_STATUSES }).notNull().default('STARTED'),
     currentStep: integer('current_step').notNull().default(0),
     totalSteps: integer('total_steps').notNull(),
     // Execution data (JSON)
@@ -147,7 +153,7 @@ export const sagaExecutions = ordersSchema.table(
   (t) => [
     check(
       'chk_status',
-      sql`${t.status} IN ('STARTED', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'COMPENSATING', 'COMPENSATED')`,
+      oneOf(t.status, SAGA_STATUSES),
     ),
     index('idx_saga_executions_aggregate_id').on(t.aggregateId),
     index('idx_saga_executions_status').on(t.status),
@@ -168,7 +174,3 @@ export type NewOrderItem = typeof orderItems.$inferInsert;
 export type SagaExecution = typeof sagaExecutions.$inferSelect;
 export type NewSagaExecution = typeof sagaExecutions.$inferInsert;
 
-/** Value sets of the seed's CHECK constraints, for validation in code. */
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
-export const ORDER_PAYMENT_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
-export const SAGA_STATUSES = ['STARTED', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'COMPENSATING', 'COMPENSATED'] as const;

@@ -8,6 +8,12 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, numeric, pgSchema, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+import { oneOf } from './one-of.ts';
+
+/** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
+export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export const PAYMENT_TRANSACTION_TYPES = ['CHARGE', 'REFUND', 'AUTHORIZATION', 'CAPTURE'] as const;
+export const PAYMENT_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED', 'CANCELLED'] as const;
 
 export const paymentsSchema = pgSchema('payments');
 
@@ -29,8 +35,8 @@ export const payments = paymentsSchema.table(
     paymentMethod: varchar('payment_method', { length: 50 }).notNull(),
     paymentProvider: varchar('payment_provider', { length: 50 }).notNull(),
     // Transaction details
-    transactionType: varchar('transaction_type', { length: 20 }).notNull(),
-    status: varchar('status', { length: 20 }).notNull().default('PENDING'),
+    transactionType: varchar('transaction_type', { length: 20, enum: PAYMENT_TRANSACTION_TYPES }).notNull(),
+    status: varchar('status', { length: 20, enum: PAYMENT_STATUSES }).notNull().default('PENDING'),
     // External gateway info
     gatewayTransactionId: varchar('gateway_transaction_id', { length: 255 }),
     gatewayResponse: text('gateway_response'),
@@ -48,8 +54,8 @@ export const payments = paymentsSchema.table(
     tenantId: uuid('tenant_id').notNull(),
   },
   (t) => [
-    check('chk_transaction_type', sql`${t.transactionType} IN ('CHARGE', 'REFUND', 'AUTHORIZATION', 'CAPTURE')`),
-    check('chk_status', sql`${t.status} IN ('PENDING', 'COMPLETED', 'FAILED', 'REFUNDED', 'CANCELLED')`),
+    check('chk_transaction_type', oneOf(t.transactionType, PAYMENT_TRANSACTION_TYPES)),
+    check('chk_status', oneOf(t.status, PAYMENT_STATUSES)),
     check('chk_amount', sql`${t.amount} > 0`),
     index('idx_payments_order_id').on(t.orderId),
     index('idx_payments_user_id').on(t.userId),
@@ -74,7 +80,7 @@ export const refunds = paymentsSchema.table(
       .references(() => payments.id, { onDelete: 'cascade' }),
     amount: numeric('amount', { precision: 10, scale: 2, mode: 'string' }).notNull(),
     reason: varchar('reason', { length: 255 }),
-    status: varchar('status', { length: 20 }).notNull().default('PENDING'),
+    status: varchar('status', { length: 20, enum: REFUND_STATUSES }).notNull().default('PENDING'),
     gatewayRefundId: varchar('gateway_refund_id', { length: 255 }),
     idempotencyKey: varchar('idempotency_key', { length: 255 }).notNull(),
     requestFingerprint: varchar('request_fingerprint', { length: 64 }),
@@ -85,7 +91,7 @@ export const refunds = paymentsSchema.table(
     tenantId: uuid('tenant_id').notNull(),
   },
   (t) => [
-    check('chk_refund_status', sql`${t.status} IN ('PENDING', 'SUCCEEDED', 'FAILED')`),
+    check('chk_refund_status', oneOf(t.status, REFUND_STATUSES)),
     check('chk_refund_amount', sql`${t.amount} > 0`),
     index('idx_refunds_payment_id').on(t.paymentId),
     unique('uq_refunds_tenant_idempotency').on(t.tenantId, t.idempotencyKey),
@@ -120,8 +126,4 @@ export type Payment = typeof payments.$inferSelect;
 export type NewPayment = typeof payments.$inferInsert;
 export type Refund = typeof refunds.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
-export const REFUND_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
 
-/** Value sets of the seed's CHECK constraints, for validation in code. */
-export const PAYMENT_TRANSACTION_TYPES = ['CHARGE', 'REFUND', 'AUTHORIZATION', 'CAPTURE'] as const;
-export const PAYMENT_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED', 'CANCELLED'] as const;

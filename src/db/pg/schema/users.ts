@@ -18,6 +18,11 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { oneOf } from './one-of.ts';
+
+/** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
+export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'PREFER_NOT_TO_SAY'] as const;
+export const ADDRESS_TYPES = ['SHIPPING', 'BILLING', 'BOTH'] as const;
 
 export const usersSchema = pgSchema('users');
 
@@ -36,7 +41,7 @@ export const userProfiles = usersSchema.table(
     lastName: varchar('last_name', { length: 100 }),
     phone: varchar('phone', { length: 20 }),
     dateOfBirth: date('date_of_birth'),
-    gender: varchar('gender', { length: 20 }),
+    gender: varchar('gender', { length: 20, enum: GENDERS }),
     // Profile metadata
     avatarUrl: varchar('avatar_url', { length: 500 }),
     bio: text('bio'),
@@ -48,7 +53,7 @@ export const userProfiles = usersSchema.table(
     tenantId: uuid('tenant_id').notNull(),
   },
   (t) => [
-    check('chk_gender', sql`${t.gender} IN ('MALE', 'FEMALE', 'OTHER', 'PREFER_NOT_TO_SAY')`),
+    check('chk_gender', oneOf(t.gender, GENDERS)),
     index('idx_user_profiles_user_id').on(t.userId),
     index('idx_user_profiles_email').on(t.email),
     // ADDITION
@@ -67,7 +72,7 @@ export const addresses = usersSchema.table(
       .notNull()
       .references(() => userProfiles.id, { onDelete: 'cascade' }),
     // Address type
-    type: varchar('type', { length: 20 }).notNull(),
+    type: varchar('type', { length: 20, enum: ADDRESS_TYPES }).notNull(),
     // Address details
     street: varchar('street', { length: 255 }).notNull(),
     apartment: varchar('apartment', { length: 100 }),
@@ -83,7 +88,7 @@ export const addresses = usersSchema.table(
     tenantId: uuid('tenant_id').notNull(),
   },
   (t) => [
-    check('chk_type', sql`${t.type} IN ('SHIPPING', 'BILLING', 'BOTH')`),
+    check('chk_type', oneOf(t.type, ADDRESS_TYPES)),
     index('idx_addresses_user_profile_id').on(t.userProfileId),
     // ADDITIONS
     index('idx_addresses_tenant_id').on(t.tenantId),
@@ -137,6 +142,3 @@ export type NewAddress = typeof addresses.$inferInsert;
 export type UserPreferences = typeof userPreferences.$inferSelect;
 export type NewUserPreferences = typeof userPreferences.$inferInsert;
 
-/** Value sets of the seed's CHECK constraints, for validation in code. */
-export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'PREFER_NOT_TO_SAY'] as const;
-export const ADDRESS_TYPES = ['SHIPPING', 'BILLING', 'BOTH'] as const;
