@@ -5854,7 +5854,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Required: the ETag (version) of the order as read */
+                    /** @description Required: the ETag of the order as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6455,7 +6455,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6544,7 +6544,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Required: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6764,7 +6764,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -7154,7 +7154,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -7575,7 +7575,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the review as read (optimistic locking) */
+                    /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -7779,7 +7779,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the review as read (optimistic locking) */
+                    /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {

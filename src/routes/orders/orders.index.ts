@@ -6,7 +6,7 @@ import { decodeTimeIdCursor } from '../../services/admin/pagination.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import * as orders from '../../services/orders/index.ts';
 import { problems } from '../../lib/problem.ts';
-import { expectedVersion } from '../products/catalog-http.ts';
+import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import * as routes from './orders.routes.ts';
 import type { z } from '@hono/zod-openapi';
 import type { SagaDetailSchema } from './orders.schemas.ts';
@@ -36,7 +36,7 @@ export const ordersRoutes = createRouter()
     const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
-    c.header('etag', `"${order.version}"`);
+    c.header('etag', etagOf(order.version));
     saga ??= null;
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
@@ -48,7 +48,7 @@ export const ordersRoutes = createRouter()
   })
   .openapi(routes.getOrder, async (c) => {
     const order = await orders.getOrder(serviceContext(c), c.req.valid('param').id);
-    c.header('etag', `"${order.version}"`);
+    c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   })
   .openapi(routes.getOrderSaga, async (c) => {
@@ -73,6 +73,6 @@ export const ordersRoutes = createRouter()
   .openapi(routes.changeStatus, async (c) => {
     const version = expectedVersion(c.req.valid('header')['if-match'], true); // undefined for `If-Match: *`
     const order = await orders.changeOrderStatus(serviceContext(c), c.req.valid('param').id, c.req.valid('json').status, version);
-    c.header('etag', `"${order.version}"`);
+    c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   });

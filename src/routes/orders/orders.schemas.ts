@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ifMatchHeaders } from '../../lib/etag.ts';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
@@ -47,9 +48,7 @@ export const IdempotencyHeaders = z.object({
 
 export const PreferHeaders = IdempotencyHeaders.pick({ prefer: true });
 
-export const IfMatchRequired = z.object({
-  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, example: '"2"', description: 'Required: the ETag (version) of the order as read' }),
-});
+export const IfMatchRequired = ifMatchHeaders('order', { required: true });
 
 const Money = z.string().openapi({ example: '19.99' });
 

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../lib/types.ts';
 import { problems } from '../../lib/problem.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
-import { catalogProblems, type CatalogContext } from '../../services/catalog/common.ts';
+import type { CatalogContext } from '../../services/catalog/common.ts';
 import type { Reader } from '../../services/catalog/products.ts';
 
 /**
@@ -27,24 +27,6 @@ export function commandContext(c: Context<AppEnv>): CatalogContext {
     correlationId: c.get('requestId') ?? null,
     causationId: c.get('requestId') ?? null,
   };
-}
-
-export const etagOf = (version: number) => `"${version}"`;
-
-/**
- * The version an If-Match header asks for: `"3"` (also `W/"3"`); undefined when the
- * header is absent or `*`. 428 when `required` and absent; 400 when unreadable.
- */
-export function expectedVersion(header: string | undefined, required: boolean): number | undefined {
-  if (header === undefined || header.trim() === '') {
-    if (required) throw catalogProblems.preconditionRequired();
-    return undefined;
-  }
-  const value = header.trim();
-  if (value === '*') return undefined;
-  const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value);
-  if (!m) throw catalogProblems.field(400, 'header.if-match', 'must be an ETag you read, like "3"');
-  return Number(m[1]);
 }
 
 /**

@@ -2,7 +2,8 @@ import { createRouter } from '../../lib/create-router.ts';
 import { parseMoney } from '../../services/catalog/money.ts';
 import * as products from '../../services/catalog/products.ts';
 import { problems } from '../../lib/problem.ts';
-import { commandContext, dataApiCallsHeader, etagOf, expectedVersion, readerOf } from './catalog-http.ts';
+import { etagOf, expectedVersion } from '../../lib/etag.ts';
+import { commandContext, dataApiCallsHeader, readerOf } from './catalog-http.ts';
 import * as routes from './products.routes.ts';
 
 const optionalMoney = (text: string | null | undefined) => (text === undefined ? undefined : text === null ? null : parseMoney(text));

@@ -6,7 +6,8 @@ import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   CreateHeaders,
   IdOrSlugParam,
-  IfMatchHeaders,
+  IfMatchOptional,
+  IfMatchRequired,
   ObjectIdParam,
   PageQuery,
   PriceBody,
@@ -51,7 +52,7 @@ export const createProduct = createRoute({
 export const patchProduct = createRoute({
   method: 'patch', path: '/products/{id}', tags, ...write,
   summary: 'Change product details (ProductUpdatedEvent); If-Match required',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam, body: jsonBody(ProductPatchBody) },
+  request: { headers: IfMatchRequired, params: ObjectIdParam, body: jsonBody(ProductPatchBody) },
   responses: {
     200: withEtag('The product'),
     ...problemResponses(400, 401, 403, 404, 409, 412, 415, 428),
@@ -61,21 +62,21 @@ export const patchProduct = createRoute({
 export const putPrice = createRoute({
   method: 'put', path: '/products/{id}/price', tags, ...write,
   summary: 'Set the price and compare-at price (PriceChangedEvent); If-Match optional',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam, body: jsonBody(PriceBody) },
+  request: { headers: IfMatchOptional, params: ObjectIdParam, body: jsonBody(PriceBody) },
   responses: { 200: withEtag('The product'), ...problemResponses(400, 401, 403, 404, 409, 412, 415) },
 });
 
 export const putStock = createRoute({
   method: 'put', path: '/products/{id}/stock', tags, ...write,
   summary: 'Set the stock or change it by a delta (StockChangedEvent); never below 0; If-Match optional',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam, body: jsonBody(StockBody) },
+  request: { headers: IfMatchOptional, params: ObjectIdParam, body: jsonBody(StockBody) },
   responses: { 200: withEtag('The product'), ...problemResponses(400, 401, 403, 404, 409, 412, 415) },
 });
 
 export const deleteProduct = createRoute({
   method: 'delete', path: '/products/{id}', tags, ...access.permission('delete:products', { also: [purgesCache(productPurge)] }),
   summary: 'Soft-delete a product (ProductDeletedEvent); If-Match optional',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam },
+  request: { headers: IfMatchOptional, params: ObjectIdParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409, 412) },
 });
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ifMatchHeaders } from '../../lib/etag.ts';
 import { MONEY_PATTERN, parseMoney } from '../../services/catalog/money.ts';
 import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
 import { MAX_LIMIT, OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
@@ -220,9 +221,8 @@ export const ReadHeaders = z.object({
     .openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant (UUID) of an anonymous read; ignored with credentials' }),
 });
 
-export const IfMatchHeaders = z.object({
-  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, example: '"3"', description: 'The ETag of the product' }),
-});
+export const IfMatchRequired = ifMatchHeaders('product', { required: true });
+export const IfMatchOptional = ifMatchHeaders('product', { required: false });
 
 export const CreateHeaders = z.object({
   'idempotency-key': z

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ifMatchHeaders } from '../../lib/etag.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/model.ts';
 
 /** Mongo ids in paths: 24 hex digits. */
@@ -69,9 +70,7 @@ export const ModerationQueueQuery = z.object({
   cursor: Cursor,
 });
 
-export const IfMatchHeader = z.object({
-  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'ETag of the review as read (optimistic locking)' }),
-});
+export const IfMatchHeader = ifMatchHeaders('review', { required: false });
 
 const SellerResponseSchema = z.object({ message: z.string(), respondedAt: z.string() });
 

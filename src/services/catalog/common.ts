@@ -100,13 +100,6 @@ export const catalogProblems = {
       ? new Problem(400, 'validation', 'Validation failed', 'The request has invalid fields.', { errors: [{ field, message }] })
       : new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] });
   },
-  preconditionRequired: () =>
-    new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.'),
-  staleVersion: (current: number) =>
-    new Problem(412, 'precondition-failed', 'Precondition failed', `The product has changed; its current version is ${current}.`, {
-      extensions: { currentVersion: current },
-      headers: { etag: `"${current}"` },
-    }),
   concurrentChange: () =>
     new Problem(409, 'conflict', 'Conflict', 'The product was changed by another request at the same time; reload it and retry.'),
 };

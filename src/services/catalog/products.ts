@@ -13,6 +13,7 @@ import type { DataApiClient, Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
+import { staleVersion } from '../../lib/etag.ts';
 import { problems } from '../../lib/problem.ts';
 import { adjustCategoryCounts, categoryRef, categoryRefs, recountProductCounts, subtreeIds } from './categories.ts';
 import {
@@ -202,7 +203,7 @@ export async function runCommand(
     const current = await loadProduct(ctx.mongo, ctx.tenantId, { id });
     if (!current || current.deletedAt) throw problems.notFound('Product');
     if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
-      throw catalogProblems.staleVersion(current.version);
+      throw staleVersion('product', current.version);
     }
     const decision = await decide(current);
     if (!decision) return { record: current, event: null };
@@ -216,7 +217,7 @@ export async function runCommand(
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
         continue;
       }
-      if (opts.expectedVersion !== undefined) throw catalogProblems.staleVersion(current.version + 1);
+      if (opts.expectedVersion !== undefined) throw staleVersion('product', current.version + 1);
       throw catalogProblems.concurrentChange();
     }
     const next = applyEvent(current, event);

@@ -1,0 +1,66 @@
+/**
+ * ETags and If-Match, one behaviour on every route that changes a versioned resource
+ * (products, reviews, orders). An ETag is the resource's version, quoted: `"3"`.
+ *
+ * If-Match, read by the header schema `ifMatchHeaders`:
+ *  - `"3"` or `W/"3"` (weak tags accepted): the change applies only to version 3;
+ *  - `*`: any current version;
+ *  - anything else: 400 naming `header.if-match` (zod, like every other field);
+ *  - absent: fine where optional, 428 where the route requires it (`expectedVersion`).
+ * A version that is no longer current: 412 with the current ETag (`staleVersion`),
+ * thrown by the service that compares it.
+ */
+import { z } from '@hono/zod-openapi';
+import { Problem } from './problem.ts';
+
+export const etagOf = (version: number) => `"${version}"`;
+
+const ETAG = /^(?:W\/)?"(\d{1,9})"$/;
+
+/** What an If-Match header asks for: a version, or `*` (any). */
+export type IfMatch = number | '*';
+
+/** The `if-match` header schema of a route; `required` only changes the documentation (see expectedVersion). */
+export function ifMatchHeaders(what: string, opts: { required: boolean }) {
+  return z.object({
+    'if-match': z
+      .string()
+      .max(100)
+      .transform((text, ctx): IfMatch => {
+        const value = text.trim();
+        if (value === '*') return '*';
+        const m = ETAG.exec(value);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: 'must be an ETag you read, like "3" (or *)' });
+          return z.NEVER;
+        }
+        return Number(m[1]);
+      })
+      .optional()
+      .openapi({
+        param: { name: 'if-match', in: 'header' },
+        type: 'string',
+        example: '"3"',
+        description: `${opts.required ? 'Required' : 'Optional'}: the ETag of the ${what} as read (\`W/"3"\` and \`*\` accepted); a stale one is 412`,
+      }),
+  });
+}
+
+/**
+ * The version a command must find, from the parsed header: undefined for `*` or an
+ * absent optional header; 428 when `required` and absent.
+ */
+export function expectedVersion(ifMatch: IfMatch | undefined, required: boolean): number | undefined {
+  if (ifMatch === undefined && required) {
+    throw new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.');
+  }
+  return ifMatch === '*' ? undefined : ifMatch;
+}
+
+/** 412: the client's version is no longer current; carries the current ETag. */
+export function staleVersion(what: string, current: number): Problem {
+  return new Problem(412, 'precondition-failed', 'Precondition failed', `The ${what} has changed; its current version is ${current}.`, {
+    extensions: { currentVersion: current },
+    headers: { etag: etagOf(current) },
+  });
+}
