@@ -4802,8 +4802,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page */
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                     type?: string;
                     /** @description true: only unread; false: only read */
@@ -5309,7 +5310,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                     status?: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
                 };
@@ -6266,7 +6269,9 @@ export interface paths {
                     brand?: string;
                     /** @description Category id or slug; its subcategories are included */
                     category?: string;
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                     maxPrice?: string;
                     minPrice?: string;
@@ -6676,7 +6681,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                 };
                 header?: never;
@@ -6970,8 +6977,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page */
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..50 (default 20) */
                     limit?: number;
                     /** @description Only reviews with this many stars */
                     rating?: number;
@@ -7361,8 +7369,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page */
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..50 (default 20) */
                     limit?: number;
                     productId?: string;
                     sort?: "oldest" | "newest";

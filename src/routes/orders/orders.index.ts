@@ -2,10 +2,8 @@ import type { Context } from 'hono';
 import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
-import { decodeTimeIdCursor } from '../../services/admin/pagination.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import * as orders from '../../services/orders/index.ts';
-import { problems } from '../../lib/problem.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import * as routes from './orders.routes.ts';
 import type { z } from '@hono/zod-openapi';
@@ -41,10 +39,7 @@ export const ordersRoutes = createRouter()
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.listOrders, async (c) => {
-    const { cursor, ...query } = c.req.valid('query');
-    const decoded = cursor === undefined ? undefined : decodeTimeIdCursor(cursor);
-    if (decoded === null) throw problems.validation([{ field: 'query.cursor', message: 'is not a cursor returned by this list' }]);
-    return c.json(await orders.listOrders(serviceContext(c), { ...query, cursor: decoded }), 200);
+    return c.json(await orders.listOrders(serviceContext(c), c.req.valid('query')), 200);
   })
   .openapi(routes.getOrder, async (c) => {
     const order = await orders.getOrder(serviceContext(c), c.req.valid('param').id);

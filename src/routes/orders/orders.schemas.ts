@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
+import { keyedPageQuery, timeIdKey } from '../../lib/pagination.ts';
 import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
@@ -90,8 +90,7 @@ export const OrderPage = z.object({ data: z.array(OrderSummarySchema), nextCurso
 
 export const OrderListQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
-  cursor: z.string().max(500).optional(),
+  ...keyedPageQuery(timeIdKey),
 });
 
 export const StatusBody = z.object({ status: z.enum(STAFF_TARGETS) }).strict().openapi('OrderStatusChange', { example: { status: 'PROCESSING' } });

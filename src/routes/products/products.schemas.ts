@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { pageQuery } from '../../lib/pagination.ts';
 import { MONEY_PATTERN, parseMoney } from '../../services/catalog/money.ts';
 import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
-import { MAX_LIMIT, OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
+import { OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
 import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
 
 // ---------------------------------------------------------------------------
@@ -121,8 +122,6 @@ export const StockBody = z
 // Query strings
 // ---------------------------------------------------------------------------
 
-const Limit = z.coerce.number().int().min(1).max(MAX_LIMIT).default(20);
-const Cursor = z.string().min(1).max(500).optional();
 
 export const ProductListQuery = z
   .object({
@@ -138,8 +137,7 @@ export const ProductListQuery = z
     q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Text search of name and description where the store has a text index; else a case-insensitive substring of the name' }),
     status: ProductStatus.optional().openapi({ description: 'Staff only (write:products); default: ACTIVE and published' }),
     sort: z.enum(PRODUCT_SORTS).optional().openapi({ description: 'Default: relevance with q (text score where the store has a text index, else newest), else newest' }),
-    limit: Limit,
-    cursor: Cursor,
+    ...pageQuery(),
   })
   .strict()
   .superRefine((q, ctx) => {
@@ -152,7 +150,7 @@ export const ProductListQuery = z
     }
   });
 
-export const PageQuery = z.object({ limit: Limit, cursor: Cursor }).strict();
+export const PageQuery = z.object(pageQuery()).strict();
 
 // ---------------------------------------------------------------------------
 // Responses

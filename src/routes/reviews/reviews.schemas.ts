@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { pageQuery } from '../../lib/pagination.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/model.ts';
 
 /** Mongo ids in paths: 24 hex digits. */
@@ -52,22 +53,19 @@ export const ReportBody = z
   .strict()
   .openapi('ReviewReportRequest');
 
-const Limit = z.coerce.number().int().min(1).max(50).default(20);
-const Cursor = z.string().min(1).max(500).optional().openapi({ description: 'nextCursor of the previous page' });
+const page = pageQuery({ maxLimit: 50 });
 
 export const ProductReviewsQuery = z.object({
   rating: z.coerce.number().int().min(1).max(5).optional().openapi({ description: 'Only reviews with this many stars' }),
   sort: z.enum(['newest', 'helpful']).default('newest'),
-  limit: Limit,
-  cursor: Cursor,
+  ...page,
 });
 
 export const ModerationQueueQuery = z.object({
   status: z.enum(REVIEW_STATUSES).default('PENDING'),
   productId: ObjectIdString.optional(),
   sort: z.enum(['oldest', 'newest']).default('oldest'),
-  limit: Limit,
-  cursor: Cursor,
+  ...page,
 });
 
 export const IfMatchHeader = ifMatchHeaders('review', { required: false });

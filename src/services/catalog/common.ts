@@ -1,15 +1,12 @@
-/** Small pieces shared by the catalog services: ids, slugs, regex escaping, cursors, context. */
+/** Small pieces shared by the catalog services: ids, slugs, regex escaping, context. */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
-import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
 import { Problem } from '../../lib/problem.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
 export const CATEGORIES = 'categories';
 
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
 
 /** Who runs a catalog command, and why (copied into every event). */
 export interface CatalogContext {
@@ -71,26 +68,6 @@ export async function nextFreeSlug(mongo: DataApiClient, collection: string, ten
     if (slug !== base && Number.isSafeInteger(n) && n > max) max = n;
   }
   return `${base}-${max + 1}`;
-}
-
-/** Opaque keyset cursor: base64url JSON. */
-export function encodeCursor(value: Record<string, unknown>): string {
-  return base64UrlEncode(utf8(JSON.stringify(value)));
-}
-
-/** The cursor's object, or a 400 naming `query.cursor`. */
-export function decodeCursor(text: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(base64UrlDecode(text)));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidCursor();
-}
-
-export function invalidCursor(): Problem {
-  return catalogProblems.field(400, 'query.cursor', 'is not a cursor returned by this list');
 }
 
 export const catalogProblems = {

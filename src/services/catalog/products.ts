@@ -14,14 +14,11 @@ import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { staleVersion } from '../../lib/etag.ts';
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, invalidCursor } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import { adjustCategoryCounts, categoryRef, categoryRefs, recountProductCounts, subtreeIds } from './categories.ts';
 import {
   catalogProblems,
-  DEFAULT_LIMIT,
-  decodeCursor,
-  encodeCursor,
-  invalidCursor,
   isObjectIdHex,
   nextFreeSlug,
   objectId,
@@ -558,8 +555,8 @@ export async function productHistory(
   const limit = page.limit ?? DEFAULT_LIMIT;
   let after = 0;
   if (page.cursor) {
-    const c = decodeCursor(page.cursor);
-    if (typeof c.v !== 'number' || !Number.isSafeInteger(c.v) || c.v < 0) throw invalidCursor();
+    const c = decodeCursor(page.cursor) as { v?: unknown } | null | undefined;
+    if (!c || typeof c.v !== 'number' || !Number.isSafeInteger(c.v) || c.v < 0) throw invalidCursor();
     after = c.v;
   }
   const id = productId.toLowerCase();

@@ -9,6 +9,7 @@ import { ObjectId } from 'bson';
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
+import { invalidCursor } from '../../lib/pagination.ts';
 import { Problem, problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ratingSummary, type RatingSummary } from '../ratings.ts';
@@ -50,8 +51,6 @@ export interface Page<T> {
   data: T[];
   nextCursor: string | null;
 }
-
-const badCursor = () => problems.validation([{ field: 'query.cursor', message: 'is not a cursor of this list (same sort)' }]);
 
 /** 412 unless `expected` (from If-Match) is absent or the review's current version. */
 function checkVersion(doc: ReviewDocument, expected: number | undefined): void {
@@ -134,7 +133,7 @@ export async function listProductReviews(
 ): Promise<Page<PublicReviewView> & { summary: RatingSummary }> {
   const mongo = deps.stores.mongo();
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
-  if (key === null) throw badCursor();
+  if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
     tenantId,
     productId,
@@ -162,7 +161,7 @@ export interface ModerationQuery {
 /** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
 export async function listReviewsForModeration(deps: ReviewDeps, tenantId: string, q: ModerationQuery): Promise<Page<FullReviewView>> {
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
-  if (key === null) throw badCursor();
+  if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
     tenantId,
     status: q.status,
