@@ -3581,7 +3581,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -3932,7 +3932,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -4145,7 +4145,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -4263,7 +4263,7 @@ export interface paths {
                     includeInactive?: "true" | "false";
                 };
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -4609,7 +4609,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -6283,7 +6283,7 @@ export interface paths {
                     status?: "ACTIVE" | "DRAFT" | "ARCHIVED" | "OUT_OF_STOCK";
                 };
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -6986,7 +6986,7 @@ export interface paths {
                     sort?: "newest" | "helpful";
                 };
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -7285,7 +7285,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -7450,7 +7450,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {

@@ -36,10 +36,6 @@ export function problemResponses(...statuses: number[]) {
 
 export const UuidParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
-export const TenantHeader = z.object({
-  'x-tenant-id': z.uuid().optional().openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant of an unauthenticated call (else the Host must be a tenant domain)' }),
-});
-
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },

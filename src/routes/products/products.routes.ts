@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
 import { productPurge } from '../../middleware/catalog-purges.ts';
 import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
+import { TenantHeader } from '../../middleware/tenant.ts';
 import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   CreateHeaders,
@@ -17,7 +18,6 @@ import {
   ProductPage,
   ProductPatchBody,
   ProductSchema,
-  ReadHeaders,
   RebuildResult,
   StockBody,
 } from './products.schemas.ts';
@@ -30,13 +30,13 @@ const withEtag = (description: string) => ({ ...jsonResponse(ProductSchema, desc
 export const listProducts = createRoute({
   method: 'get', path: '/products', tags, ...access.public({ also: [edgeCache(cacheRules.productList)] }),
   summary: 'Browse products: published ACTIVE ones (staff may filter by status), filters, sort, cursor pages',
-  request: { headers: ReadHeaders, query: ProductListQuery },
+  request: { headers: TenantHeader, query: ProductListQuery },
   responses: { 200: jsonResponse(ProductPage, 'A page of products'), ...problemResponses(400, 401, 403) },
 });
 
 export const getProduct = createRoute({
   method: 'get', path: '/products/{idOrSlug}', tags, ...access.public({ also: [edgeCache(cacheRules.product)] }), summary: 'One product by id or slug',
-  request: { headers: ReadHeaders, params: IdOrSlugParam },
+  request: { headers: TenantHeader, params: IdOrSlugParam },
   responses: { 200: withEtag('The product'), 304: { description: 'Not modified (If-None-Match)' }, ...problemResponses(400, 401, 404) },
 });
 

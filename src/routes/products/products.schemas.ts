@@ -212,13 +212,6 @@ export const RebuildResult = z
 // Headers
 // ---------------------------------------------------------------------------
 
-export const ReadHeaders = z.object({
-  'x-tenant-id': z
-    .string()
-    .optional()
-    .openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant (UUID) of an anonymous read; ignored with credentials' }),
-});
-
 export const IfMatchRequired = ifMatchHeaders('product', { required: true });
 export const IfMatchOptional = ifMatchHeaders('product', { required: false });
 
