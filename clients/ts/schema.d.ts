@@ -9586,6 +9586,7 @@ export interface components {
             version: number;
         };
         OrderCancel: {
+            /** @default cancelled by request */
             reason?: string;
         };
         /**
@@ -9849,6 +9850,7 @@ export interface components {
             currency?: string;
             description?: string | null;
             images?: {
+                /** @default null */
                 alt?: string | null;
                 /** @default false */
                 isPrimary?: boolean;
@@ -9913,6 +9915,7 @@ export interface components {
             categoryId?: string | null;
             description?: string | null;
             images?: {
+                /** @default null */
                 alt?: string | null;
                 /** @default false */
                 isPrimary?: boolean;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MONEY_PATTERN, parseMoney } from '../services/catalog/money.ts';
 
 /** Schemas shared by several routers. */
 export const ProblemSchema = z
@@ -33,6 +34,13 @@ export function problemResponses(...statuses: number[]) {
     statuses.map((s) => [s, { description: text[s] ?? 'Error', content: problemContent, ...(s === 429 ? retryAfter : {}) }]),
   );
 }
+
+/** A decimal amount as a string ("19.99": up to 8 digits and 2 decimals), parsed to integer minor units (1999). */
+export const MoneyInput = z
+  .string()
+  .regex(MONEY_PATTERN, 'must be a decimal amount as a string, like "19.99" (up to 8 digits and 2 decimals)')
+  .transform(parseMoney)
+  .openapi({ type: 'string', example: '19.99' });
 
 export const UuidParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 

@@ -15,12 +15,6 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
   return { env: c.env, stores: c.get('stores'), tenantId: principal.tenantId, principal, logger: c.get('logger') };
 }
 
-/** `Prefer: wait=N` (0..10 seconds), or 0. */
-function preferWait(header: string | undefined): number {
-  const m = /(?:^|[;,\s])wait=(\d+)/i.exec(header ?? '');
-  return m ? Math.min(10, Number(m[1])) : 0;
-}
-
 const sagaSummary = (s: { status: string; currentStep: number; totalSteps: number; errorMessage: string | null } | null) =>
   s && { status: s.status, currentStep: s.currentStep, totalSteps: s.totalSteps, errorMessage: s.errorMessage };
 
@@ -29,7 +23,7 @@ export const ordersRoutes = createRouter()
     const svc = serviceContext(c);
     const headers = c.req.valid('header');
     const placed = await orders.placeOrder(svc, c.req.valid('json'), headers['idempotency-key']);
-    const wait = preferWait(headers.prefer);
+    const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
     let saga = wait > 0 ? await orders.waitForSaga(svc, placed.order.id, wait) : await orders.sagaOf(svc, placed.order.id).state();
     const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
@@ -59,8 +53,8 @@ export const ordersRoutes = createRouter()
     const svc = serviceContext(c);
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    const result = await orders.cancelOrder(svc, id, reason ?? 'cancelled by request');
-    const wait = preferWait(c.req.valid('header').prefer);
+    const result = await orders.cancelOrder(svc, id, reason);
+    const wait = c.req.valid('header').prefer;
     const saga = wait > 0 ? await orders.waitForSaga(svc, id, wait) : result.saga;
     const order = wait > 0 ? await orders.getOrder(svc, id) : result.order;
     return c.json({ order, saga: sagaSummary(saga) }, 202);

@@ -39,11 +39,16 @@ export const OrderCreateBody = z
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': requiredIdempotencyKey('Required: a retry with the same key and body returns the same order'),
+  /** Parsed to the seconds to wait: `wait=N` capped at 10, else 0. */
   prefer: z
     .string()
     .max(100)
     .optional()
-    .openapi({ param: { name: 'prefer', in: 'header' }, example: 'wait=5', description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed' }),
+    .transform((header) => {
+      const m = /(?:^|[;,\s])wait=(\d+)/i.exec(header ?? '');
+      return m ? Math.min(10, Number(m[1])) : 0;
+    })
+    .openapi({ param: { name: 'prefer', in: 'header' }, type: 'string', example: 'wait=5', description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed' }),
 });
 
 export const PreferHeaders = IdempotencyHeaders.pick({ prefer: true });
@@ -94,7 +99,7 @@ export const OrderListQuery = z.object({
 });
 
 export const StatusBody = z.object({ status: z.enum(STAFF_TARGETS) }).strict().openapi('OrderStatusChange', { example: { status: 'PROCESSING' } });
-export const CancelBody = z.object({ reason: z.string().trim().min(1).max(255).optional() }).strict().openapi('OrderCancel');
+export const CancelBody = z.object({ reason: z.string().trim().min(1).max(255).default('cancelled by request') }).strict().openapi('OrderCancel');
 
 export const SagaDetailSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { pageQuery } from '../../lib/pagination.ts';
-import { MONEY_PATTERN, parseMoney } from '../../services/catalog/money.ts';
+import { MoneyInput } from '../schemas.ts';
 import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
 import { OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
 import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
@@ -10,11 +10,6 @@ import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
 // Building blocks
 // ---------------------------------------------------------------------------
 
-/** Decimal string, up to 8 digits and 2 decimals; parsed to integer minor units. */
-export const MoneyInput = z
-  .string()
-  .regex(MONEY_PATTERN, 'must be a decimal amount as a string, like "19.99" (up to 8 digits and 2 decimals)')
-  .openapi({ type: 'string', example: '19.99' });
 export const MoneyOutput = z.string().openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
 
 export const ObjectIdString = z.string().regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId').openapi({ example: '507f1f77bcf86cd799439011' });
@@ -37,7 +32,7 @@ export const ProductStatus = z.enum(PRODUCT_STATUSES);
 export const ImageSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1000),
-    alt: z.string().trim().max(200).nullable().optional(),
+    alt: z.string().trim().max(200).nullable().default(null),
     isPrimary: z.boolean().default(false),
   })
   .strict();
@@ -84,6 +79,7 @@ export const ProductCreateBody = z
     published: z.boolean().default(false),
   })
   .strict()
+  .transform(({ price, compareAtPrice, ...rest }) => ({ ...rest, priceMinor: price, compareAtPriceMinor: compareAtPrice }))
   .openapi('ProductCreate');
 
 export const ProductPatchBody = z
@@ -109,6 +105,7 @@ export const PriceBody = z
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').optional(),
   })
   .strict()
+  .transform(({ price, compareAtPrice, currency }) => ({ priceMinor: price, compareAtPriceMinor: compareAtPrice, currency }))
   .openapi('ProductPrice');
 
 export const StockBody = z
@@ -141,11 +138,10 @@ export const ProductListQuery = z
   })
   .strict()
   .superRefine((q, ctx) => {
-    // zod runs object refinements even when a field failed its own checks: compare only amounts that parsed.
-    const amount = (v: string | undefined) => (v !== undefined && MONEY_PATTERN.test(v) ? parseMoney(v) : undefined);
-    const min = amount(q.minPrice);
-    const max = amount(q.maxPrice);
-    if (min !== undefined && max !== undefined && min > max) {
+    // zod runs object refinements even when a field failed its own checks: compare only amounts that parsed (minor units).
+    const min: unknown = q.minPrice;
+    const max: unknown = q.maxPrice;
+    if (typeof min === 'number' && typeof max === 'number' && min > max) {
       ctx.addIssue({ code: 'custom', path: ['maxPrice'], message: 'must be greater than or equal to minPrice' });
     }
   });
