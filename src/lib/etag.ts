@@ -9,6 +9,7 @@
  *  - absent: fine where optional, 428 where the route requires it (`expectedVersion`).
  * A version that is no longer current: 412 with the current ETag (`staleVersion`),
  * thrown by the service that compares it.
+ * If-None-Match (reads, the edge cache): weak comparison, `etagMatches`.
  */
 import { z } from '@hono/zod-openapi';
 import { Problem } from './problem.ts';
@@ -16,6 +17,13 @@ import { Problem } from './problem.ts';
 export const etagOf = (version: number) => `"${version}"`;
 
 const ETAG = /^(?:W\/)?"(\d{1,9})"$/;
+
+/** RFC 9110 weak comparison of If-None-Match against an ETag (`W/"3"` matches `"3"`; `*` matches any). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string | null): boolean {
+  if (!ifNoneMatch || !etag) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+}
 
 /** What an If-Match header asks for: a version, or `*` (any). */
 export type IfMatch = number | '*';

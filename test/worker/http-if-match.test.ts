@@ -92,3 +92,15 @@ describe.each(families)('If-Match on $name', ({ required, make }) => {
     expect(any.status, await any.clone().text()).toBe(200);
   });
 });
+
+describe('If-None-Match on GET /products/{id}', () => {
+  it('weak comparison, as the edge cache does: W/"v", a list, * give 304; another version 200', async () => {
+    const { manager } = await shop();
+    const product = await createProduct(manager);
+    const read = (ifNoneMatch: string) => send(manager, 'GET', `${PRODUCTS}/${product.id}`, { headers: { 'if-none-match': ifNoneMatch } });
+    for (const tag of [`"${product.version}"`, `W/"${product.version}"`, `"99", "${product.version}"`, '*']) {
+      expect((await read(tag)).status, tag).toBe(304);
+    }
+    expect((await read('"99"')).status).toBe(200);
+  });
+});

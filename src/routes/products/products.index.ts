@@ -1,7 +1,7 @@
 import { createRouter } from '../../lib/create-router.ts';
 import * as products from '../../services/catalog/products.ts';
 import { problems } from '../../lib/problem.ts';
-import { etagOf, expectedVersion } from '../../lib/etag.ts';
+import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
 import { commandContext, dataApiCallsHeader, readerOf } from './catalog-http.ts';
 import * as routes from './products.routes.ts';
 
@@ -32,7 +32,7 @@ productsRoutes
     const record = await products.getProduct(c.get('stores').mongo(), await readerOf(c), c.req.valid('param').idOrSlug);
     const etag = etagOf(record.version);
     c.header('etag', etag);
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.createProduct, async (c) => {
