@@ -1,5 +1,5 @@
-/** HTTP helpers shared by the products and categories routers. */
-import type { Context, MiddlewareHandler } from 'hono';
+/** Request contexts shared by the products and categories handlers (the reader of a read, the context of a command). */
+import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types.ts';
 import { problems } from '../../lib/problem.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
@@ -28,18 +28,3 @@ export function commandContext(c: Context<AppEnv>): CatalogContext {
     causationId: c.get('requestId') ?? null,
   };
 }
-
-/**
- * Sets `x-data-api-calls` (Data API calls made by this request) on responses of
- * requests that used MongoDB. The client is per request, so its counter is the request's.
- */
-export const dataApiCallsHeader: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  let calls = 0;
-  try {
-    calls = c.get('stores')?.mongo().stats.calls ?? 0;
-  } catch {
-    return; // Mongo not configured: nothing was called
-  }
-  if (calls > 0) c.header('x-data-api-calls', String(calls));
-};

@@ -2,7 +2,8 @@ import { createRouter } from '../../lib/create-router.ts';
 import * as products from '../../services/catalog/products.ts';
 import { problems } from '../../lib/problem.ts';
 import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
-import { commandContext, dataApiCallsHeader, readerOf } from './catalog-http.ts';
+import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
+import { commandContext, readerOf } from './catalog-http.ts';
 import * as routes from './products.routes.ts';
 
 /** /products: thin handlers over services/catalog/products.ts. */
