@@ -35,6 +35,10 @@ export function invalidCursor(): Problem {
   return problems.validation([{ field: 'query.cursor', message: 'is not a cursor returned by this list' }]);
 }
 
+/** The response schema of a list: `{ data, nextCursor }` (plus `extra` fields), registered as `name`. */
+export const pageOf = <T extends z.ZodType, E extends z.ZodRawShape = {}>(item: T, name: string, extra?: E) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable(), ...(extra as E) }).openapi(name);
+
 const limitField = (max: number) =>
   z.coerce
     .number()

@@ -1,15 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, USER_STATUSES } from '../../db/pg/schema/index.ts';
-import { keyedPageQuery, nameKey, timeIdKey } from '../../lib/pagination.ts';
+import { keyedPageQuery, nameKey, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
 // ---------------------------------------------------------------------------
 const timeIdPage = keyedPageQuery(timeIdKey);
-
-const pageOf = <T extends z.ZodType>(item: T, name: string) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
 
 /** Lower-case DNS hostname with at least two labels and an alphabetic TLD. */
 export const Domain = z

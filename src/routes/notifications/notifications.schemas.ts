@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { pageQuery } from '../../lib/pagination.ts';
+import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_PRIORITIES } from '../../services/notifications/model.ts';
 export { ObjectIdParam } from '../reviews/reviews.schemas.ts';
 
@@ -33,7 +33,7 @@ export const InboxQuery = z.object({
   ...pageQuery(),
 });
 
-export const InboxPage = z.object({ data: z.array(NotificationSchema), nextCursor: z.string().nullable() }).openapi('NotificationPage');
+export const InboxPage = pageOf(NotificationSchema, 'NotificationPage');
 export const UnreadCount = z.object({ unread: z.number().int() }).openapi('NotificationUnreadCount');
 export const ReadAllResult = z.object({ marked: z.number().int() }).openapi('NotificationReadAllResult');
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
-import { keyedPageQuery, timeIdKey } from '../../lib/pagination.ts';
+import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
@@ -91,7 +91,7 @@ export const SagaSummarySchema = z
 
 export const PlacedOrderSchema = z.object({ order: OrderSchema, saga: SagaSummarySchema.nullable() }).openapi('PlacedOrder');
 
-export const OrderPage = z.object({ data: z.array(OrderSummarySchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
+export const OrderPage = pageOf(OrderSummarySchema, 'OrderPage');
 
 export const OrderListQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
-import { pageQuery } from '../../lib/pagination.ts';
+import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { MoneyInput } from '../schemas.ts';
 import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
 import { OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
@@ -182,7 +182,7 @@ export const ProductSchema = z
   })
   .openapi('Product');
 
-export const ProductPage = z.object({ data: z.array(ProductSchema), nextCursor: z.string().nullable() }).openapi('ProductPage');
+export const ProductPage = pageOf(ProductSchema, 'ProductPage');
 
 export const ProductEventSchema = z
   .object({
@@ -198,7 +198,7 @@ export const ProductEventSchema = z
   })
   .openapi('ProductEvent');
 
-export const ProductEventPage = z.object({ data: z.array(ProductEventSchema), nextCursor: z.string().nullable() }).openapi('ProductEventPage');
+export const ProductEventPage = pageOf(ProductEventSchema, 'ProductEventPage');
 
 export const RebuildResult = z
   .object({ product: ProductSchema, eventsReplayed: z.number().int(), productCounts: z.record(z.string(), z.number().int()) })

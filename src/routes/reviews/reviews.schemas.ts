@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
-import { pageQuery } from '../../lib/pagination.ts';
+import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/model.ts';
 
 /** Mongo ids in paths: 24 hex digits. */
@@ -111,11 +111,9 @@ export const RatingSummarySchema = z
   })
   .openapi('RatingSummary');
 
-export const ProductReviewsPage = z
-  .object({ data: z.array(PublicReviewSchema), nextCursor: z.string().nullable(), summary: RatingSummarySchema })
-  .openapi('ProductReviewsPage');
+export const ProductReviewsPage = pageOf(PublicReviewSchema, 'ProductReviewsPage', { summary: RatingSummarySchema });
 
-export const ModerationPage = z.object({ data: z.array(FullReviewSchema), nextCursor: z.string().nullable() }).openapi('ReviewModerationPage');
+export const ModerationPage = pageOf(FullReviewSchema, 'ReviewModerationPage');
 
 export const VoteResultSchema = z
   .object({ reviewId: z.string(), myVote: z.enum(['HELPFUL', 'UNHELPFUL']), helpfulCount: z.number().int(), unhelpfulCount: z.number().int() })
