@@ -6,7 +6,7 @@
  *  - `"3"` or `W/"3"` (weak tags accepted): the change applies only to version 3;
  *  - `*`: any current version;
  *  - anything else: 400 naming `header.if-match` (zod, like every other field);
- *  - absent: fine where optional, 428 where the route requires it (`expectedVersion`).
+ *  - absent: `*` where optional, 428 where the route's schema requires it (`expectedVersion`).
  * A version that is no longer current: 412 with the current ETag (`staleVersion`),
  * thrown by the service that compares it.
  * If-None-Match (reads, the edge cache): weak comparison, `etagMatches`.
@@ -25,17 +25,23 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string | null
   return ifNoneMatch.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
 }
 
-/** What an If-Match header asks for: a version, or `*` (any). */
-export type IfMatch = number | '*';
+/** What an If-Match header asks for: a version, `*` (any), or nothing where the route requires it. */
+export type IfMatch = number | '*' | 'missing';
 
-/** The `if-match` header schema of a route; `required` only changes the documentation (see expectedVersion). */
+/**
+ * The `if-match` header schema of a route. Absent, it reads as `*` where optional and as
+ * `missing` where `required`, which `expectedVersion` answers with 428 (a status zod
+ * cannot give), so the route declares the requirement once, here.
+ */
 export function ifMatchHeaders(what: string, opts: { required: boolean }) {
   return z.object({
     'if-match': z
       .string()
       .max(100)
+      .optional()
       .transform((text, ctx): IfMatch => {
-        const value = text.trim();
+        const value = text?.trim();
+        if (value === undefined) return opts.required ? 'missing' : '*';
         if (value === '*') return '*';
         const m = ETAG.exec(value);
         if (!m) {
@@ -44,7 +50,6 @@ export function ifMatchHeaders(what: string, opts: { required: boolean }) {
         }
         return Number(m[1]);
       })
-      .optional()
       .openapi({
         param: { name: 'if-match', in: 'header' },
         type: 'string',
@@ -54,12 +59,9 @@ export function ifMatchHeaders(what: string, opts: { required: boolean }) {
   });
 }
 
-/**
- * The version a command must find, from the parsed header: undefined for `*` or an
- * absent optional header; 428 when `required` and absent.
- */
-export function expectedVersion(ifMatch: IfMatch | undefined, required: boolean): number | undefined {
-  if (ifMatch === undefined && required) {
+/** The version a command must find, from the parsed header: undefined for `*` (any); 428 when a required header is missing. */
+export function expectedVersion(ifMatch: IfMatch): number | undefined {
+  if (ifMatch === 'missing') {
     throw new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.');
   }
   return ifMatch === '*' ? undefined : ifMatch;

@@ -60,7 +60,7 @@ export const ordersRoutes = createRouter()
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.changeStatus, async (c) => {
-    const version = expectedVersion(c.req.valid('header')['if-match'], true); // undefined for `If-Match: *`
+    const version = expectedVersion(c.req.valid('header')['if-match']);
     const order = await orders.changeOrderStatus(serviceContext(c), c.req.valid('param').id, c.req.valid('json').status, version);
     c.header('etag', etagOf(order.version));
     return c.json(order, 200);

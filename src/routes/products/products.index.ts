@@ -46,25 +46,25 @@ productsRoutes
     return c.json(products.productView(record), 201);
   })
   .openapi(routes.patchProduct, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], true);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     const { record } = await products.updateProduct(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putPrice, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     const { record } = await products.changePrice(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putStock, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     const { record } = await products.changeStock(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.deleteProduct, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     await products.deleteProduct(commandContext(c), c.req.valid('param').id, { expectedVersion: expected });
     return c.body(null, 204);
   })

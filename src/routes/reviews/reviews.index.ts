@@ -35,7 +35,7 @@ export const reviewsRoutes = createRouter()
     return c.json(review, 200);
   })
   .openapi(routes.updateReview, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     const updated = await reviews.updateReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'), expected);
     c.header('etag', etagOf(updated.version));
     return c.json(updated, 200);
@@ -45,7 +45,7 @@ export const reviewsRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(routes.moderateReview, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     const updated = await reviews.moderateReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'), expected);
     c.header('etag', etagOf(updated.version));
     return c.json(updated, 200);
