@@ -5,6 +5,7 @@
  * scan, never OFFSET). What the key holds is the list's business; how it travels is this file's.
  */
 import { z } from '@hono/zod-openapi';
+import { ObjectId } from 'bson';
 import { base64UrlDecode, base64UrlEncode, utf8 } from './bytes.ts';
 import { problems, type Problem } from './problem.ts';
 
@@ -96,6 +97,14 @@ export function timeIdKey(key: unknown): TimeIdCursor | null {
 export function nameKey(key: unknown): { name: string } | null {
   const parts = strings(key, 1);
   return parts ? { name: parts[0]! } : null;
+}
+
+/** The (createdAt, _id) part of a MongoDB list's key: an ISO time as Date.toISOString() writes it, and an ObjectId in hex. */
+export function timeObjectIdKey(at: unknown, id: unknown): { at: Date; id: ObjectId } | null {
+  if (typeof at !== 'string' || typeof id !== 'string' || !/^[0-9a-f]{24}$/.test(id)) return null;
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== at) return null;
+  return { at: date, id: new ObjectId(id) };
 }
 
 /** Rows were fetched with `limit + 1`: the extra row only says there is a next page. */

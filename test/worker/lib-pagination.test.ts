@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, keyedPageQuery, nameKey, pageQuery, timeIdKey, toPage } from '../../src/lib/pagination.ts';
+import { decodeCursor, encodeCursor, keyedPageQuery, nameKey, pageQuery, timeIdKey, timeObjectIdKey, toPage } from '../../src/lib/pagination.ts';
 
 describe('cursor codec', () => {
   it('round-trips any JSON key as URL-safe text; anything else decodes to undefined', () => {
@@ -22,6 +22,15 @@ describe('cursor codec', () => {
     expect(timeIdKey([at, 'x'])).toBeNull();
     expect(nameKey(['read:orders'])).toEqual({ name: 'read:orders' });
     expect(nameKey('read:orders')).toBeNull();
+  });
+
+  it('the MongoDB (createdAt, _id) key: an exact ISO time and a lower-case ObjectId', () => {
+    const key = timeObjectIdKey('2026-01-02T03:04:05.678Z', '6b06eed21006e491d07feb71');
+    expect(key?.at.toISOString()).toBe('2026-01-02T03:04:05.678Z');
+    expect(key?.id.toHexString()).toBe('6b06eed21006e491d07feb71');
+    expect(timeObjectIdKey('2026-01-02T03:04:05Z', '6b06eed21006e491d07feb71')).toBeNull();
+    expect(timeObjectIdKey('2026-01-02T03:04:05.678Z', '6B06EED21006E491D07FEB71')).toBeNull();
+    expect(timeObjectIdKey(1, '6b06eed21006e491d07feb71')).toBeNull();
   });
 
   it('toPage keeps limit rows and encodes the last one only when a further row exists', () => {

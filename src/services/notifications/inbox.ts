@@ -5,7 +5,7 @@
  */
 import { ObjectId } from 'bson';
 import type { DataApiClient, Document } from '../../db/mongo/client.ts';
-import { decodeCursor as decodeKey, encodeCursor as encodeKey, invalidCursor } from '../../lib/pagination.ts';
+import { decodeCursor as decodeKey, encodeCursor as encodeKey, invalidCursor, timeObjectIdKey } from '../../lib/pagination.ts';
 import { notificationErrors } from './errors.ts';
 import { notificationsOf, visibleTo, type NotificationDocument } from './model.ts';
 import { notificationView, type NotificationView } from './views.ts';
@@ -28,13 +28,9 @@ function encodeCursor(doc: NotificationDocument): string {
 
 function decodeCursor(text: string): { at: Date; id: ObjectId } {
   const parts = decodeKey(text);
-  if (Array.isArray(parts) && parts.length === 2 && typeof parts[0] === 'string' && typeof parts[1] === 'string') {
-    const at = new Date(parts[0]);
-    if (!Number.isNaN(at.getTime()) && at.toISOString() === parts[0] && /^[0-9a-f]{24}$/.test(parts[1])) {
-      return { at, id: new ObjectId(parts[1]) };
-    }
-  }
-  throw invalidCursor();
+  const key = Array.isArray(parts) && parts.length === 2 ? timeObjectIdKey(parts[0], parts[1]) : null;
+  if (!key) throw invalidCursor();
+  return key;
 }
 
 /** Newest first, keyset on (createdAt, _id): stable while new notifications arrive. */
