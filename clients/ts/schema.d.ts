@@ -3581,7 +3581,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -3932,7 +3932,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -4145,7 +4145,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -4263,7 +4263,7 @@ export interface paths {
                     includeInactive?: "true" | "false";
                 };
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -4609,7 +4609,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -4802,8 +4802,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page */
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                     type?: string;
                     /** @description true: only unread; false: only read */
@@ -5309,7 +5310,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                     status?: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
                 };
@@ -5854,7 +5857,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Required: the ETag (version) of the order as read */
+                    /** @description Required: the ETag of the order as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6266,7 +6269,9 @@ export interface paths {
                     brand?: string;
                     /** @description Category id or slug; its subcategories are included */
                     category?: string;
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                     maxPrice?: string;
                     minPrice?: string;
@@ -6278,7 +6283,7 @@ export interface paths {
                     status?: "ACTIVE" | "DRAFT" | "ARCHIVED" | "OUT_OF_STOCK";
                 };
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path?: never;
@@ -6455,7 +6460,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6544,7 +6549,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Required: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6676,7 +6681,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..100 (default 20) */
                     limit?: number;
                 };
                 header?: never;
@@ -6764,7 +6771,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -6970,15 +6977,16 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page */
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..50 (default 20) */
                     limit?: number;
                     /** @description Only reviews with this many stars */
                     rating?: number;
                     sort?: "newest" | "helpful";
                 };
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -7154,7 +7162,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description The ETag of the product */
+                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -7277,7 +7285,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant (UUID) of an anonymous read; ignored with credentials */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -7361,8 +7369,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description nextCursor of the previous page */
+                    /** @description `nextCursor` of the previous page */
                     cursor?: string;
+                    /** @description Page size, 1..50 (default 20) */
                     limit?: number;
                     productId?: string;
                     sort?: "oldest" | "newest";
@@ -7441,7 +7450,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Tenant of an unauthenticated call (else the Host must be a tenant domain) */
+                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                     "x-tenant-id"?: string;
                 };
                 path: {
@@ -7575,7 +7584,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the review as read (optimistic locking) */
+                    /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -7779,7 +7788,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description ETag of the review as read (optimistic locking) */
+                    /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
                     "if-match"?: string;
                 };
                 path: {
@@ -9583,6 +9592,7 @@ export interface components {
             version: number;
         };
         OrderCancel: {
+            /** @default cancelled by request */
             reason?: string;
         };
         /**
@@ -9850,6 +9860,7 @@ export interface components {
             currency?: string;
             description?: string | null;
             images?: {
+                /** @default null */
                 alt?: string | null;
                 /** @default false */
                 isPrimary?: boolean;
@@ -9914,6 +9925,7 @@ export interface components {
             categoryId?: string | null;
             description?: string | null;
             images?: {
+                /** @default null */
                 alt?: string | null;
                 /** @default false */
                 isPrimary?: boolean;

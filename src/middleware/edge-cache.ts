@@ -23,6 +23,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Env } from '../env.ts';
 import { hexEncode } from '../lib/bytes.ts';
+import { etagMatches } from '../lib/etag.ts';
 import type { AppEnv } from '../lib/types.ts';
 import { catalogTags, currentGenerations, defaultCache, generationsForFill, purgeCatalogTags } from '../services/catalog/cache-tags.ts';
 
@@ -102,13 +103,6 @@ export function cacheKey(tenantId: string, url: string): string {
 
 function clientCacheControl(s: EdgeCacheSettings): string {
   return `public, max-age=0, s-maxage=${s.sMaxAge}, stale-while-revalidate=${s.staleWhileRevalidate}`;
-}
-
-/** RFC 9110 weak comparison of If-None-Match against an ETag. */
-export function etagMatches(ifNoneMatch: string | undefined, etag: string | null): boolean {
-  if (!ifNoneMatch || !etag) return false;
-  const bare = (t: string) => t.trim().replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
 }
 
 async function bodyEtag(body: ArrayBuffer): Promise<string> {

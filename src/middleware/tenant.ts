@@ -8,6 +8,7 @@
  * Reads (catalog, reviews) need only the id; sign-in and registration need the row
  * (status, seats), loaded by the same resolution.
  */
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Tenant } from '../db/pg/schema/index.ts';
 import { problems } from '../lib/problem.ts';
@@ -17,6 +18,23 @@ import { tenantByDomain, tenantById } from '../services/auth/tenants.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Resolved = { source: 'credentials' | 'header'; id: string } | { source: 'host'; tenant: Tenant };
+
+/**
+ * The `X-Tenant-ID` header of every route that resolves the tenant of an unauthenticated
+ * call. Checked by the resolution below, not here: with credentials it is ignored, so a
+ * stale or malformed one cannot refuse an authenticated call.
+ */
+export const TenantHeader = z.object({
+  'x-tenant-id': z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({
+      param: { name: 'x-tenant-id', in: 'header' },
+      format: 'uuid',
+      description: 'Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials',
+    }),
+});
 
 /** The host name the client addressed (Host header, else the URL's), lower case, no port. */
 export function requestHostname(c: Context<AppEnv>): string | undefined {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MONEY_PATTERN, parseMoney } from '../services/catalog/money.ts';
 
 /** Schemas shared by several routers. */
 export const ProblemSchema = z
@@ -34,11 +35,14 @@ export function problemResponses(...statuses: number[]) {
   );
 }
 
-export const UuidParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+/** A decimal amount as a string ("19.99": up to 8 digits and 2 decimals), parsed to integer minor units (1999). */
+export const MoneyInput = z
+  .string()
+  .regex(MONEY_PATTERN, 'must be a decimal amount as a string, like "19.99" (up to 8 digits and 2 decimals)')
+  .transform(parseMoney)
+  .openapi({ type: 'string', example: '19.99' });
 
-export const TenantHeader = z.object({
-  'x-tenant-id': z.uuid().optional().openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant of an unauthenticated call (else the Host must be a tenant domain)' }),
-});
+export const UuidParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,

@@ -7,7 +7,8 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/lib/types.ts';
-import { cacheKey, edgeCache, etagMatches, serveEdgeCacheRefillsWith } from '../../src/middleware/edge-cache.ts';
+import { etagMatches } from '../../src/lib/etag.ts';
+import { cacheKey, edgeCache, serveEdgeCacheRefillsWith } from '../../src/middleware/edge-cache.ts';
 import { catalogTags, purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
 import { CATEGORIES, createProduct, PRODUCTS, send, shop, type Product } from './catalog-helpers.ts';
 import { checkoutShop, lines, order, type PlacedOrder } from './checkout-helpers.ts';

@@ -1,40 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { adminAuditLog, PERMISSION_ACTIONS, permissions, ROLE_NAMES, roles, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES, users } from '../../db/pg/schema/index.ts';
-import { DEFAULT_LIMIT, decodeNameCursor, decodeTimeIdCursor, MAX_LIMIT } from '../../services/admin/pagination.ts';
+import { keyedPageQuery, nameKey, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
 import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
 // ---------------------------------------------------------------------------
-const Limit = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_LIMIT)
-  .default(DEFAULT_LIMIT)
-  .openapi({ param: { name: 'limit', in: 'query' }, description: `Page size, 1..${MAX_LIMIT} (default ${DEFAULT_LIMIT})` });
-
-/** An opaque cursor from a previous page's `nextCursor`; anything else is a 400 on `query.cursor`. */
-function cursor<T>(decode: (text: string) => T | null) {
-  return z
-    .string()
-    .min(1)
-    .max(600)
-    .transform((text, ctx) => {
-      const value = decode(text);
-      if (value === null) {
-        ctx.addIssue({ code: 'custom', message: 'not a cursor returned by this list' });
-        return z.NEVER;
-      }
-      return value;
-    })
-    .optional()
-    .openapi({ param: { name: 'cursor', in: 'query' }, type: 'string', description: '`nextCursor` of the previous page' });
-}
-
-const pageOf = <T extends z.ZodType>(item: T, name: string) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+const timeIdPage = keyedPageQuery(timeIdKey);
 
 /** Lower-case DNS hostname with at least two labels and an alphabetic TLD. */
 export const Domain = z
@@ -85,12 +58,11 @@ export const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: i
 
 export const AuditPage = pageOf(AuditEntrySchema, 'AdminAuditPage');
 
-export const AuditListQuery = z.object({ limit: Limit, cursor: cursor(decodeTimeIdCursor) }).strict();
+export const AuditListQuery = z.object(timeIdPage).strict();
 
 export const TenantListQuery = z
   .object({
-    limit: Limit,
-    cursor: cursor(decodeTimeIdCursor),
+    ...timeIdPage,
     status: z
       .enum(TENANT_STATUSES)
       .optional()
@@ -147,8 +119,7 @@ export const UserPage = pageOf(UserSchema, 'UserPage');
 
 export const UserListQuery = z
   .object({
-    limit: Limit,
-    cursor: cursor(decodeTimeIdCursor),
+    ...timeIdPage,
     q: z
       .string()
       .trim()
@@ -193,7 +164,7 @@ export const PermissionSchema = createSelectSchema(permissions, { createdAt: iso
 
 export const PermissionPage = pageOf(PermissionSchema, 'PermissionPage');
 
-export const PermissionListQuery = z.object({ limit: Limit, cursor: cursor(decodeNameCursor) }).strict();
+export const PermissionListQuery = z.object(keyedPageQuery(nameKey)).strict();
 
 export const PermissionCreateBody = z
   .object({

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
 import { accountOf, rateLimit } from '../../middleware/rate-limit.ts';
-import { jsonBody, jsonResponse, problemResponses, TenantHeader, UuidParam } from '../schemas.ts';
+import { TenantHeader } from '../../middleware/tenant.ts';
+import { jsonBody, jsonResponse, problemResponses, UuidParam } from '../schemas.ts';
 import {
   ApiKeyCreateBody,
   ApiKeySchema,

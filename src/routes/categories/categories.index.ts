@@ -1,7 +1,8 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
 import * as categories from '../../services/catalog/categories.ts';
-import { commandContext, dataApiCallsHeader, readerOf } from '../products/catalog-http.ts';
+import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
+import { commandContext, readerOf } from '../products/catalog-http.ts';
 import * as routes from './categories.routes.ts';
 
 const router = createRouter();

@@ -3,7 +3,8 @@ import { access } from '../../middleware/access.ts';
 import { categoryPurge } from '../../middleware/catalog-purges.ts';
 import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
 import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
-import { ObjectIdParam, ReadHeaders } from '../products/products.schemas.ts';
+import { TenantHeader } from '../../middleware/tenant.ts';
+import { ObjectIdParam } from '../products/products.schemas.ts';
 import {
   CategoryCreateBody,
   CategoryDetailSchema,
@@ -19,13 +20,13 @@ const tags = ['Catalog: categories'];
 
 export const tree = createRoute({
   method: 'get', path: '/categories', tags, ...access.public({ also: [edgeCache(cacheRules.categories)] }), summary: 'The category tree (children ordered by displayOrder)',
-  request: { headers: ReadHeaders, query: TreeQuery },
+  request: { headers: TenantHeader, query: TreeQuery },
   responses: { 200: jsonResponse(CategoryTree, 'The tree'), ...problemResponses(400, 401, 403) },
 });
 
 export const getCategory = createRoute({
   method: 'get', path: '/categories/{slug}', tags, ...access.public({ also: [edgeCache(cacheRules.categories)] }), summary: 'One category by slug, with its ancestors and children',
-  request: { headers: ReadHeaders, params: CategorySlugParam },
+  request: { headers: TenantHeader, params: CategorySlugParam },
   responses: { 200: jsonResponse(CategoryDetailSchema, 'The category'), ...problemResponses(400, 401, 404) },
 });
 

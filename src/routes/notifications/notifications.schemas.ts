@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_PRIORITIES } from '../../services/notifications/model.ts';
 export { ObjectIdParam } from '../reviews/reviews.schemas.ts';
 
@@ -29,11 +30,10 @@ const booleanFlag = z
 export const InboxQuery = z.object({
   unread: booleanFlag.optional().openapi({ description: 'true: only unread; false: only read' }),
   type: NotificationType.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(500).optional().openapi({ description: 'nextCursor of the previous page' }),
+  ...pageQuery(),
 });
 
-export const InboxPage = z.object({ data: z.array(NotificationSchema), nextCursor: z.string().nullable() }).openapi('NotificationPage');
+export const InboxPage = pageOf(NotificationSchema, 'NotificationPage');
 export const UnreadCount = z.object({ unread: z.number().int() }).openapi('NotificationUnreadCount');
 export const ReadAllResult = z.object({ marked: z.number().int() }).openapi('NotificationReadAllResult');
 

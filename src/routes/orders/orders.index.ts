@@ -3,11 +3,9 @@ import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import type { SagaStatus } from '../../durable/saga-state.ts';
 import { principalOf } from '../../middleware/auth.ts';
-import { decodeTimeIdCursor } from '../../services/admin/pagination.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import * as orders from '../../services/orders/index.ts';
-import { problems } from '../../lib/problem.ts';
-import { expectedVersion } from '../products/catalog-http.ts';
+import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import * as routes from './orders.routes.ts';
 import type { z } from '@hono/zod-openapi';
 import type { SagaDetailSchema } from './orders.schemas.ts';
@@ -18,12 +16,6 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
   return { env: c.env, stores: c.get('stores'), tenantId: principal.tenantId, principal, logger: c.get('logger') };
 }
 
-/** `Prefer: wait=N` (0..10 seconds), or 0. */
-function preferWait(header: string | undefined): number {
-  const m = /(?:^|[;,\s])wait=(\d+)/i.exec(header ?? '');
-  return m ? Math.min(10, Number(m[1])) : 0;
-}
-
 const sagaSummary = (s: { status: SagaStatus; currentStep: number; totalSteps: number; errorMessage: string | null } | null) =>
   s && { status: s.status, currentStep: s.currentStep, totalSteps: s.totalSteps, errorMessage: s.errorMessage };
 
@@ -32,24 +24,21 @@ export const ordersRoutes = createRouter()
     const svc = serviceContext(c);
     const headers = c.req.valid('header');
     const placed = await orders.placeOrder(svc, c.req.valid('json'), headers['idempotency-key']);
-    const wait = preferWait(headers.prefer);
+    const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
     let saga = wait > 0 ? await orders.waitForSaga(svc, placed.order.id, wait) : await orders.sagaOf(svc, placed.order.id).state();
     const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
-    c.header('etag', `"${order.version}"`);
+    c.header('etag', etagOf(order.version));
     saga ??= null;
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.listOrders, async (c) => {
-    const { cursor, ...query } = c.req.valid('query');
-    const decoded = cursor === undefined ? undefined : decodeTimeIdCursor(cursor);
-    if (decoded === null) throw problems.validation([{ field: 'query.cursor', message: 'is not a cursor returned by this list' }]);
-    return c.json(await orders.listOrders(serviceContext(c), { ...query, cursor: decoded }), 200);
+    return c.json(await orders.listOrders(serviceContext(c), c.req.valid('query')), 200);
   })
   .openapi(routes.getOrder, async (c) => {
     const order = await orders.getOrder(serviceContext(c), c.req.valid('param').id);
-    c.header('etag', `"${order.version}"`);
+    c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   })
   .openapi(routes.getOrderSaga, async (c) => {
@@ -65,15 +54,15 @@ export const ordersRoutes = createRouter()
     const svc = serviceContext(c);
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    const result = await orders.cancelOrder(svc, id, reason ?? 'cancelled by request');
-    const wait = preferWait(c.req.valid('header').prefer);
+    const result = await orders.cancelOrder(svc, id, reason);
+    const wait = c.req.valid('header').prefer;
     const saga = wait > 0 ? await orders.waitForSaga(svc, id, wait) : result.saga;
     const order = wait > 0 ? await orders.getOrder(svc, id) : result.order;
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.changeStatus, async (c) => {
-    const version = expectedVersion(c.req.valid('header')['if-match'], true); // undefined for `If-Match: *`
+    const version = expectedVersion(c.req.valid('header')['if-match']);
     const order = await orders.changeOrderStatus(serviceContext(c), c.req.valid('param').id, c.req.valid('json').status, version);
-    c.header('etag', `"${order.version}"`);
+    c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   });

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
 import { SAGA_STATUSES } from '../../db/pg/schema/index.ts';
+import { ifMatchHeaders } from '../../lib/etag.ts';
+import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { MAX_LINES, MAX_QUANTITY, ORDER_PAYMENT_STATUSES, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
@@ -39,18 +40,21 @@ export const OrderCreateBody = z
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': requiredIdempotencyKey('Required: a retry with the same key and body returns the same order'),
+  /** Parsed to the seconds to wait: `wait=N` capped at 10, else 0. */
   prefer: z
     .string()
     .max(100)
     .optional()
-    .openapi({ param: { name: 'prefer', in: 'header' }, example: 'wait=5', description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed' }),
+    .transform((header) => {
+      const m = /(?:^|[;,\s])wait=(\d+)/i.exec(header ?? '');
+      return m ? Math.min(10, Number(m[1])) : 0;
+    })
+    .openapi({ param: { name: 'prefer', in: 'header' }, type: 'string', example: 'wait=5', description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed' }),
 });
 
 export const PreferHeaders = IdempotencyHeaders.pick({ prefer: true });
 
-export const IfMatchRequired = z.object({
-  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, example: '"2"', description: 'Required: the ETag (version) of the order as read' }),
-});
+export const IfMatchRequired = ifMatchHeaders('order', { required: true });
 
 const Money = z.string().openapi({ example: '19.99' });
 
@@ -88,16 +92,15 @@ export const SagaSummarySchema = z
 
 export const PlacedOrderSchema = z.object({ order: OrderSchema, saga: SagaSummarySchema.nullable() }).openapi('PlacedOrder');
 
-export const OrderPage = z.object({ data: z.array(OrderSummarySchema), nextCursor: z.string().nullable() }).openapi('OrderPage');
+export const OrderPage = pageOf(OrderSummarySchema, 'OrderPage');
 
 export const OrderListQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
-  cursor: z.string().max(500).optional(),
+  ...keyedPageQuery(timeIdKey),
 });
 
 export const StatusBody = z.object({ status: z.enum(STAFF_TARGETS) }).strict().openapi('OrderStatusChange', { example: { status: 'PROCESSING' } });
-export const CancelBody = z.object({ reason: z.string().trim().min(1).max(255).optional() }).strict().openapi('OrderCancel');
+export const CancelBody = z.object({ reason: z.string().trim().min(1).max(255).default('cancelled by request') }).strict().openapi('OrderCancel');
 
 export const SagaDetailSchema = z
   .object({

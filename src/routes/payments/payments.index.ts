@@ -1,6 +1,5 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { requestFingerprint } from '../../lib/idempotency.ts';
-import { parseMoney } from '../../services/catalog/money.ts';
 import * as payments from '../../services/payments/index.ts';
 import { serviceContext } from '../orders/orders.index.ts';
 import * as routes from './payments.routes.ts';
@@ -13,7 +12,7 @@ export const paymentsRoutes = createRouter()
     const body = c.req.valid('json');
     const { id } = c.req.valid('param');
     const refund = await payments.issueRefund(svc, id, {
-      amountMinor: body.amount === undefined ? undefined : parseMoney(body.amount),
+      amountMinor: body.amount,
       reason: body.reason,
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       requestedBy: svc.principal!.userId,

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PAYMENT_STATUSES, PAYMENT_TRANSACTION_TYPES, REFUND_STATUSES } from '../../db/pg/schema/index.ts';
-import { MONEY_PATTERN } from '../../services/catalog/money.ts';
-import { requiredIdempotencyKey } from '../schemas.ts';
+import { MoneyInput, requiredIdempotencyKey } from '../schemas.ts';
 
 const Money = z.string().openapi({ example: '19.99' });
 
@@ -34,7 +33,7 @@ export const PaymentSchema = z
 
 export const RefundBody = z
   .object({
-    amount: z.string().regex(MONEY_PATTERN, 'a decimal amount like "10.00"').optional().openapi({ description: 'Defaults to everything not yet refunded', example: '10.00' }),
+    amount: MoneyInput.optional().openapi({ description: 'Defaults to everything not yet refunded', example: '10.00' }),
     reason: z.string().trim().min(1).max(255).optional(),
   })
   .strict()

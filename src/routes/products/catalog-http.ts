@@ -1,9 +1,9 @@
-/** HTTP helpers shared by the products and categories routers. */
-import type { Context, MiddlewareHandler } from 'hono';
+/** Request contexts shared by the products and categories handlers (the reader of a read, the context of a command). */
+import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types.ts';
 import { problems } from '../../lib/problem.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
-import { catalogProblems, type CatalogContext } from '../../services/catalog/common.ts';
+import type { CatalogContext } from '../../services/catalog/common.ts';
 import type { Reader } from '../../services/catalog/products.ts';
 
 /**
@@ -28,36 +28,3 @@ export function commandContext(c: Context<AppEnv>): CatalogContext {
     causationId: c.get('requestId') ?? null,
   };
 }
-
-export const etagOf = (version: number) => `"${version}"`;
-
-/**
- * The version an If-Match header asks for: `"3"` (also `W/"3"`); undefined when the
- * header is absent or `*`. 428 when `required` and absent; 400 when unreadable.
- */
-export function expectedVersion(header: string | undefined, required: boolean): number | undefined {
-  if (header === undefined || header.trim() === '') {
-    if (required) throw catalogProblems.preconditionRequired();
-    return undefined;
-  }
-  const value = header.trim();
-  if (value === '*') return undefined;
-  const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value);
-  if (!m) throw catalogProblems.field(400, 'header.if-match', 'must be an ETag you read, like "3"');
-  return Number(m[1]);
-}
-
-/**
- * Sets `x-data-api-calls` (Data API calls made by this request) on responses of
- * requests that used MongoDB. The client is per request, so its counter is the request's.
- */
-export const dataApiCallsHeader: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  let calls = 0;
-  try {
-    calls = c.get('stores')?.mongo().stats.calls ?? 0;
-  } catch {
-    return; // Mongo not configured: nothing was called
-  }
-  if (calls > 0) c.header('x-data-api-calls', String(calls));
-};

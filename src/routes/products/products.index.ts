@@ -1,11 +1,10 @@
 import { createRouter } from '../../lib/create-router.ts';
-import { parseMoney } from '../../services/catalog/money.ts';
 import * as products from '../../services/catalog/products.ts';
 import { problems } from '../../lib/problem.ts';
-import { commandContext, dataApiCallsHeader, etagOf, expectedVersion, readerOf } from './catalog-http.ts';
+import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
+import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
+import { commandContext, readerOf } from './catalog-http.ts';
 import * as routes from './products.routes.ts';
-
-const optionalMoney = (text: string | null | undefined) => (text === undefined ? undefined : text === null ? null : parseMoney(text));
 
 const router = createRouter();
 router.use('/products', dataApiCallsHeader);
@@ -19,8 +18,8 @@ export const productsRoutes = router
     if (q.status && !reader.staff) throw problems.forbidden('Only staff (write:products) may filter by status.');
     const page = await products.listProducts(c.get('stores').mongo(), reader, {
       category: q.category,
-      minPriceMinor: optionalMoney(q.minPrice) ?? undefined,
-      maxPriceMinor: optionalMoney(q.maxPrice) ?? undefined,
+      minPriceMinor: q.minPrice,
+      maxPriceMinor: q.maxPrice,
       brand: q.brand,
       q: q.q,
       status: q.status,
@@ -34,58 +33,38 @@ export const productsRoutes = router
     const record = await products.getProduct(c.get('stores').mongo(), await readerOf(c), c.req.valid('param').idOrSlug);
     const etag = etagOf(record.version);
     c.header('etag', etag);
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.createProduct, async (c) => {
-    const body = c.req.valid('json');
-    const { record, replayed } = await products.createProduct(
-      commandContext(c),
-      {
-        ...body,
-        priceMinor: parseMoney(body.price),
-        compareAtPriceMinor: optionalMoney(body.compareAtPrice),
-        images: body.images?.map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary })),
-      },
-      { idempotencyKey: c.req.valid('header')['idempotency-key'] },
-    );
+    const { record, replayed } = await products.createProduct(commandContext(c), c.req.valid('json'), {
+      idempotencyKey: c.req.valid('header')['idempotency-key'],
+    });
     c.header('location', `${new URL(c.req.url).pathname.replace(/\/+$/, '')}/${record.id}`);
     c.header('etag', etagOf(record.version));
     if (replayed) c.header('idempotent-replayed', 'true');
     return c.json(products.productView(record), 201);
   })
   .openapi(routes.patchProduct, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], true);
-    const body = c.req.valid('json');
-    const { record } = await products.updateProduct(
-      commandContext(c),
-      c.req.valid('param').id,
-      { ...body, images: body.images?.map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary })) },
-      { expectedVersion: expected },
-    );
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
+    const { record } = await products.updateProduct(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putPrice, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
-    const body = c.req.valid('json');
-    const { record } = await products.changePrice(
-      commandContext(c),
-      c.req.valid('param').id,
-      { priceMinor: parseMoney(body.price), compareAtPriceMinor: optionalMoney(body.compareAtPrice), currency: body.currency },
-      { expectedVersion: expected },
-    );
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
+    const { record } = await products.changePrice(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putStock, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     const { record } = await products.changeStock(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.deleteProduct, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match'], false);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
     await products.deleteProduct(commandContext(c), c.req.valid('param').id, { expectedVersion: expected });
     return c.body(null, 204);
   })

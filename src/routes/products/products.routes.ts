@@ -2,11 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
 import { productPurge } from '../../middleware/catalog-purges.ts';
 import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
+import { TenantHeader } from '../../middleware/tenant.ts';
 import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   CreateHeaders,
   IdOrSlugParam,
-  IfMatchHeaders,
+  IfMatchOptional,
+  IfMatchRequired,
   ObjectIdParam,
   PageQuery,
   PriceBody,
@@ -16,7 +18,6 @@ import {
   ProductPage,
   ProductPatchBody,
   ProductSchema,
-  ReadHeaders,
   RebuildResult,
   StockBody,
 } from './products.schemas.ts';
@@ -29,13 +30,13 @@ const withEtag = (description: string) => ({ ...jsonResponse(ProductSchema, desc
 export const listProducts = createRoute({
   method: 'get', path: '/products', tags, ...access.public({ also: [edgeCache(cacheRules.productList)] }),
   summary: 'Browse products: published ACTIVE ones (staff may filter by status), filters, sort, cursor pages',
-  request: { headers: ReadHeaders, query: ProductListQuery },
+  request: { headers: TenantHeader, query: ProductListQuery },
   responses: { 200: jsonResponse(ProductPage, 'A page of products'), ...problemResponses(400, 401, 403) },
 });
 
 export const getProduct = createRoute({
   method: 'get', path: '/products/{idOrSlug}', tags, ...access.public({ also: [edgeCache(cacheRules.product)] }), summary: 'One product by id or slug',
-  request: { headers: ReadHeaders, params: IdOrSlugParam },
+  request: { headers: TenantHeader, params: IdOrSlugParam },
   responses: { 200: withEtag('The product'), 304: { description: 'Not modified (If-None-Match)' }, ...problemResponses(400, 401, 404) },
 });
 
@@ -51,7 +52,7 @@ export const createProduct = createRoute({
 export const patchProduct = createRoute({
   method: 'patch', path: '/products/{id}', tags, ...write,
   summary: 'Change product details (ProductUpdatedEvent); If-Match required',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam, body: jsonBody(ProductPatchBody) },
+  request: { headers: IfMatchRequired, params: ObjectIdParam, body: jsonBody(ProductPatchBody) },
   responses: {
     200: withEtag('The product'),
     ...problemResponses(400, 401, 403, 404, 409, 412, 415, 428),
@@ -61,21 +62,21 @@ export const patchProduct = createRoute({
 export const putPrice = createRoute({
   method: 'put', path: '/products/{id}/price', tags, ...write,
   summary: 'Set the price and compare-at price (PriceChangedEvent); If-Match optional',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam, body: jsonBody(PriceBody) },
+  request: { headers: IfMatchOptional, params: ObjectIdParam, body: jsonBody(PriceBody) },
   responses: { 200: withEtag('The product'), ...problemResponses(400, 401, 403, 404, 409, 412, 415) },
 });
 
 export const putStock = createRoute({
   method: 'put', path: '/products/{id}/stock', tags, ...write,
   summary: 'Set the stock or change it by a delta (StockChangedEvent); never below 0; If-Match optional',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam, body: jsonBody(StockBody) },
+  request: { headers: IfMatchOptional, params: ObjectIdParam, body: jsonBody(StockBody) },
   responses: { 200: withEtag('The product'), ...problemResponses(400, 401, 403, 404, 409, 412, 415) },
 });
 
 export const deleteProduct = createRoute({
   method: 'delete', path: '/products/{id}', tags, ...access.permission('delete:products', { also: [purgesCache(productPurge)] }),
   summary: 'Soft-delete a product (ProductDeletedEvent); If-Match optional',
-  request: { headers: IfMatchHeaders, params: ObjectIdParam },
+  request: { headers: IfMatchOptional, params: ObjectIdParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404, 409, 412) },
 });
 

@@ -1,18 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { MONEY_PATTERN, parseMoney } from '../../services/catalog/money.ts';
+import { ifMatchHeaders } from '../../lib/etag.ts';
+import { pageOf, pageQuery } from '../../lib/pagination.ts';
+import { MoneyInput } from '../schemas.ts';
 import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
-import { MAX_LIMIT, OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
+import { OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
 import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
 
 // ---------------------------------------------------------------------------
 // Building blocks
 // ---------------------------------------------------------------------------
 
-/** Decimal string, up to 8 digits and 2 decimals; parsed to integer minor units. */
-export const MoneyInput = z
-  .string()
-  .regex(MONEY_PATTERN, 'must be a decimal amount as a string, like "19.99" (up to 8 digits and 2 decimals)')
-  .openapi({ type: 'string', example: '19.99' });
 export const MoneyOutput = z.string().openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
 
 export const ObjectIdString = z.string().regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId').openapi({ example: '507f1f77bcf86cd799439011' });
@@ -35,7 +32,7 @@ export const ProductStatus = z.enum(PRODUCT_STATUSES);
 export const ImageSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1000),
-    alt: z.string().trim().max(200).nullable().optional(),
+    alt: z.string().trim().max(200).nullable().default(null),
     isPrimary: z.boolean().default(false),
   })
   .strict();
@@ -82,6 +79,7 @@ export const ProductCreateBody = z
     published: z.boolean().default(false),
   })
   .strict()
+  .transform(({ price, compareAtPrice, ...rest }) => ({ ...rest, priceMinor: price, compareAtPriceMinor: compareAtPrice }))
   .openapi('ProductCreate');
 
 export const ProductPatchBody = z
@@ -107,6 +105,7 @@ export const PriceBody = z
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').optional(),
   })
   .strict()
+  .transform(({ price, compareAtPrice, currency }) => ({ priceMinor: price, compareAtPriceMinor: compareAtPrice, currency }))
   .openapi('ProductPrice');
 
 export const StockBody = z
@@ -120,8 +119,6 @@ export const StockBody = z
 // Query strings
 // ---------------------------------------------------------------------------
 
-const Limit = z.coerce.number().int().min(1).max(MAX_LIMIT).default(20);
-const Cursor = z.string().min(1).max(500).optional();
 
 export const ProductListQuery = z
   .object({
@@ -137,21 +134,19 @@ export const ProductListQuery = z
     q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Text search of name and description where the store has a text index; else a case-insensitive substring of the name' }),
     status: ProductStatus.optional().openapi({ description: 'Staff only (write:products); default: ACTIVE and published' }),
     sort: z.enum(PRODUCT_SORTS).optional().openapi({ description: 'Default: relevance with q (text score where the store has a text index, else newest), else newest' }),
-    limit: Limit,
-    cursor: Cursor,
+    ...pageQuery(),
   })
   .strict()
   .superRefine((q, ctx) => {
-    // zod runs object refinements even when a field failed its own checks: compare only amounts that parsed.
-    const amount = (v: string | undefined) => (v !== undefined && MONEY_PATTERN.test(v) ? parseMoney(v) : undefined);
-    const min = amount(q.minPrice);
-    const max = amount(q.maxPrice);
-    if (min !== undefined && max !== undefined && min > max) {
+    // zod runs object refinements even when a field failed its own checks: compare only amounts that parsed (minor units).
+    const min: unknown = q.minPrice;
+    const max: unknown = q.maxPrice;
+    if (typeof min === 'number' && typeof max === 'number' && min > max) {
       ctx.addIssue({ code: 'custom', path: ['maxPrice'], message: 'must be greater than or equal to minPrice' });
     }
   });
 
-export const PageQuery = z.object({ limit: Limit, cursor: Cursor }).strict();
+export const PageQuery = z.object(pageQuery()).strict();
 
 // ---------------------------------------------------------------------------
 // Responses
@@ -187,7 +182,7 @@ export const ProductSchema = z
   })
   .openapi('Product');
 
-export const ProductPage = z.object({ data: z.array(ProductSchema), nextCursor: z.string().nullable() }).openapi('ProductPage');
+export const ProductPage = pageOf(ProductSchema, 'ProductPage');
 
 export const ProductEventSchema = z
   .object({
@@ -203,7 +198,7 @@ export const ProductEventSchema = z
   })
   .openapi('ProductEvent');
 
-export const ProductEventPage = z.object({ data: z.array(ProductEventSchema), nextCursor: z.string().nullable() }).openapi('ProductEventPage');
+export const ProductEventPage = pageOf(ProductEventSchema, 'ProductEventPage');
 
 export const RebuildResult = z
   .object({ product: ProductSchema, eventsReplayed: z.number().int(), productCounts: z.record(z.string(), z.number().int()) })
@@ -213,16 +208,8 @@ export const RebuildResult = z
 // Headers
 // ---------------------------------------------------------------------------
 
-export const ReadHeaders = z.object({
-  'x-tenant-id': z
-    .string()
-    .optional()
-    .openapi({ param: { name: 'x-tenant-id', in: 'header' }, description: 'Tenant (UUID) of an anonymous read; ignored with credentials' }),
-});
-
-export const IfMatchHeaders = z.object({
-  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, example: '"3"', description: 'The ETag of the product' }),
-});
+export const IfMatchRequired = ifMatchHeaders('product', { required: true });
+export const IfMatchOptional = ifMatchHeaders('product', { required: false });
 
 export const CreateHeaders = z.object({
   'idempotency-key': z

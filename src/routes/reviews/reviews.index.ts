@@ -7,22 +7,11 @@ import { reportReview, voteOnReview } from '../../services/reviews/engagement.ts
 import type { ReviewDeps } from '../../services/reviews/model.ts';
 import * as reviews from '../../services/reviews/reviews.ts';
 import * as routes from './reviews.routes.ts';
+import { etagOf, expectedVersion } from '../../lib/etag.ts';
 
 function deps(c: Context<AppEnv>): ReviewDeps {
   return { stores: c.get('stores'), ratingUpdates: c.env.RATING_UPDATES_QUEUE, notifications: c.env.NOTIFICATIONS_QUEUE, logger: c.get('logger') };
 }
-
-/**
- * If-Match -> the expected version: undefined when absent or `*`, null when it
- * names no version we issue (so it cannot match), else the number.
- */
-function expectedVersion(ifMatch: string | undefined): number | null | undefined {
-  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
-  const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
-  return m ? Number(m[1]) : null;
-}
-
-const etagOf = (version: number) => `"${version}"`;
 
 export const reviewsRoutes = createRouter()
   .openapi(routes.listProductReviews, async (c) => {

@@ -3,7 +3,8 @@ import { access } from '../../middleware/access.ts';
 import { reviewPurge } from '../../middleware/catalog-purges.ts';
 import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
 import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/model.ts';
-import { jsonBody, jsonResponse, problemResponses, TenantHeader } from '../schemas.ts';
+import { TenantHeader } from '../../middleware/tenant.ts';
+import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   FullReviewSchema,
   IfMatchHeader,

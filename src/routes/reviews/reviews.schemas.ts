@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { ifMatchHeaders } from '../../lib/etag.ts';
+import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/model.ts';
 
 /** Mongo ids in paths: 24 hex digits. */
@@ -51,27 +53,22 @@ export const ReportBody = z
   .strict()
   .openapi('ReviewReportRequest');
 
-const Limit = z.coerce.number().int().min(1).max(50).default(20);
-const Cursor = z.string().min(1).max(500).optional().openapi({ description: 'nextCursor of the previous page' });
+const page = pageQuery({ maxLimit: 50 });
 
 export const ProductReviewsQuery = z.object({
   rating: z.coerce.number().int().min(1).max(5).optional().openapi({ description: 'Only reviews with this many stars' }),
   sort: z.enum(['newest', 'helpful']).default('newest'),
-  limit: Limit,
-  cursor: Cursor,
+  ...page,
 });
 
 export const ModerationQueueQuery = z.object({
   status: z.enum(REVIEW_STATUSES).default('PENDING'),
   productId: ObjectIdString.optional(),
   sort: z.enum(['oldest', 'newest']).default('oldest'),
-  limit: Limit,
-  cursor: Cursor,
+  ...page,
 });
 
-export const IfMatchHeader = z.object({
-  'if-match': z.string().max(100).optional().openapi({ param: { name: 'if-match', in: 'header' }, description: 'ETag of the review as read (optimistic locking)' }),
-});
+export const IfMatchHeader = ifMatchHeaders('review', { required: false });
 
 const SellerResponseSchema = z.object({ message: z.string(), respondedAt: z.string() });
 
@@ -114,11 +111,9 @@ export const RatingSummarySchema = z
   })
   .openapi('RatingSummary');
 
-export const ProductReviewsPage = z
-  .object({ data: z.array(PublicReviewSchema), nextCursor: z.string().nullable(), summary: RatingSummarySchema })
-  .openapi('ProductReviewsPage');
+export const ProductReviewsPage = pageOf(PublicReviewSchema, 'ProductReviewsPage', { summary: RatingSummarySchema });
 
-export const ModerationPage = z.object({ data: z.array(FullReviewSchema), nextCursor: z.string().nullable() }).openapi('ReviewModerationPage');
+export const ModerationPage = pageOf(FullReviewSchema, 'ReviewModerationPage');
 
 export const VoteResultSchema = z
   .object({ reviewId: z.string(), myVote: z.enum(['HELPFUL', 'UNHELPFUL']), helpfulCount: z.number().int(), unhelpfulCount: z.number().int() })

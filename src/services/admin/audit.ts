@@ -6,7 +6,7 @@ import { authConfig } from '../../lib/config.ts';
 import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, isPlatformAdmin } from './access.ts';
-import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 
 /**
  * The record of what platform admins did in a tenant (written by access.ts with each

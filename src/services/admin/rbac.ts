@@ -5,7 +5,7 @@ import { permissions, rolePermissions, roles, type Permission, type PERMISSION_A
 import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, platformAdminTx, uniqueViolation } from './access.ts';
-import { toPage, type Page } from './pagination.ts';
+import { toPage, type Page } from '../../lib/pagination.ts';
 
 /**
  * The RBAC catalogue (roles, permissions, role_permissions) is GLOBAL, as in the

@@ -7,7 +7,7 @@ import { Problem, problems } from '../../lib/problem.ts';
 import { inviteUser, type Invitation, type Invitee } from '../auth/invitations.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
-import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 
 /**
  * Tenant administration.

@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.ts';
 import { revokeAllSessions } from '../auth/sessions.ts';
 import { inviteOrReinvite, type Invitation, type Invitee } from '../auth/invitations.ts';
 import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
-import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 
 /**
  * User administration inside the admin's own tenant: every statement runs in

@@ -1,15 +1,12 @@
-/** Small pieces shared by the catalog services: ids, slugs, regex escaping, cursors, context. */
+/** Small pieces shared by the catalog services: ids, slugs, regex escaping, context. */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
-import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
 import { Problem } from '../../lib/problem.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
 export const CATEGORIES = 'categories';
 
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
 
 /** Who runs a catalog command, and why (copied into every event). */
 export interface CatalogContext {
@@ -73,26 +70,6 @@ export async function nextFreeSlug(mongo: DataApiClient, collection: string, ten
   return `${base}-${max + 1}`;
 }
 
-/** Opaque keyset cursor: base64url JSON. */
-export function encodeCursor(value: Record<string, unknown>): string {
-  return base64UrlEncode(utf8(JSON.stringify(value)));
-}
-
-/** The cursor's object, or a 400 naming `query.cursor`. */
-export function decodeCursor(text: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(base64UrlDecode(text)));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidCursor();
-}
-
-export function invalidCursor(): Problem {
-  return catalogProblems.field(400, 'query.cursor', 'is not a cursor returned by this list');
-}
-
 export const catalogProblems = {
   /** A 4xx naming one field, e.g. (400, 'body.compareAtPrice', 'must be >= price'). */
   field(status: 400 | 409, field: string, message: string): Problem {
@@ -100,13 +77,6 @@ export const catalogProblems = {
       ? new Problem(400, 'validation', 'Validation failed', 'The request has invalid fields.', { errors: [{ field, message }] })
       : new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] });
   },
-  preconditionRequired: () =>
-    new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.'),
-  staleVersion: (current: number) =>
-    new Problem(412, 'precondition-failed', 'Precondition failed', `The product has changed; its current version is ${current}.`, {
-      extensions: { currentVersion: current },
-      headers: { etag: `"${current}"` },
-    }),
   concurrentChange: () =>
     new Problem(409, 'conflict', 'Conflict', 'The product was changed by another request at the same time; reload it and retry.'),
 };

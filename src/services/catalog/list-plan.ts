@@ -5,7 +5,8 @@
  */
 import type { ObjectId } from 'bson';
 import type { Document, Filter } from '../../db/mongo/client.ts';
-import { DEFAULT_LIMIT, decodeCursor, escapeRegex, invalidCursor, isObjectIdHex, objectId } from './common.ts';
+import { DEFAULT_LIMIT, decodeCursor, invalidCursor } from '../../lib/pagination.ts';
+import { escapeRegex, isObjectIdHex, objectId } from './common.ts';
 import type { ProductDoc } from './event-store.ts';
 import { minorToNumber } from './money.ts';
 import type { ProductStatus } from './product-reducer.ts';
@@ -110,8 +111,8 @@ export function productListPlan(
 
   let after: { key: Date | number; id: ObjectId } | undefined;
   if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    if (cursor.s !== sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id)) throw invalidCursor();
+    const cursor = decodeCursor(query.cursor) as Record<string, unknown> | null | undefined;
+    if (!cursor || cursor.s !== sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id)) throw invalidCursor();
     after = { key: keyValue(sort, cursor.k, byScore), id: objectId(cursor.id) };
   }
   if (byScore) {

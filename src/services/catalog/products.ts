@@ -13,14 +13,12 @@ import type { DataApiClient, Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
+import { staleVersion } from '../../lib/etag.ts';
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, invalidCursor } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import { adjustCategoryCounts, categoryRef, categoryRefs, recountProductCounts, subtreeIds } from './categories.ts';
 import {
   catalogProblems,
-  DEFAULT_LIMIT,
-  decodeCursor,
-  encodeCursor,
-  invalidCursor,
   isObjectIdHex,
   nextFreeSlug,
   objectId,
@@ -202,7 +200,7 @@ export async function runCommand(
     const current = await loadProduct(ctx.mongo, ctx.tenantId, { id });
     if (!current || current.deletedAt) throw problems.notFound('Product');
     if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
-      throw catalogProblems.staleVersion(current.version);
+      throw staleVersion('product', current.version);
     }
     const decision = await decide(current);
     if (!decision) return { record: current, event: null };
@@ -216,7 +214,7 @@ export async function runCommand(
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
         continue;
       }
-      if (opts.expectedVersion !== undefined) throw catalogProblems.staleVersion(current.version + 1);
+      if (opts.expectedVersion !== undefined) throw staleVersion('product', current.version + 1);
       throw catalogProblems.concurrentChange();
     }
     const next = applyEvent(current, event);
@@ -557,8 +555,8 @@ export async function productHistory(
   const limit = page.limit ?? DEFAULT_LIMIT;
   let after = 0;
   if (page.cursor) {
-    const c = decodeCursor(page.cursor);
-    if (typeof c.v !== 'number' || !Number.isSafeInteger(c.v) || c.v < 0) throw invalidCursor();
+    const c = decodeCursor(page.cursor) as { v?: unknown } | null | undefined;
+    if (!c || typeof c.v !== 'number' || !Number.isSafeInteger(c.v) || c.v < 0) throw invalidCursor();
     after = c.v;
   }
   const id = productId.toLowerCase();

@@ -7,6 +7,5 @@ export const notificationErrors = {
   subscriptionNotFound: () => problems.notFound('Push subscription'),
   /** A template placeholder names no variable the type provides, or the text is over the channel's limit. */
   invalidTemplate: (field: string, message: string) => problems.validation([{ field, message }], 'The template is invalid.'),
-  badCursor: () => problems.validation([{ field: 'query.cursor', message: 'not a cursor of this list' }]),
   pushNotConfigured: () => new Problem(503, 'push-not-configured', 'Push not configured', 'Web Push (VAPID keys) is not configured.'),
 };

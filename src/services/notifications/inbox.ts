@@ -5,7 +5,7 @@
  */
 import { ObjectId } from 'bson';
 import type { DataApiClient, Document } from '../../db/mongo/client.ts';
-import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
+import { decodeCursor as decodeKey, encodeCursor as encodeKey, invalidCursor, timeObjectIdKey } from '../../lib/pagination.ts';
 import { notificationErrors } from './errors.ts';
 import { notificationsOf, visibleTo, type NotificationDocument } from './model.ts';
 import { notificationView, type NotificationView } from './views.ts';
@@ -23,22 +23,14 @@ export interface InboxQuery {
 }
 
 function encodeCursor(doc: NotificationDocument): string {
-  return base64UrlEncode(utf8(JSON.stringify([doc.createdAt.toISOString(), doc._id.toHexString()])));
+  return encodeKey([doc.createdAt.toISOString(), doc._id.toHexString()]);
 }
 
 function decodeCursor(text: string): { at: Date; id: ObjectId } {
-  try {
-    const parts: unknown = JSON.parse(new TextDecoder().decode(base64UrlDecode(text)));
-    if (Array.isArray(parts) && parts.length === 2 && typeof parts[0] === 'string' && typeof parts[1] === 'string') {
-      const at = new Date(parts[0]);
-      if (!Number.isNaN(at.getTime()) && at.toISOString() === parts[0] && /^[0-9a-f]{24}$/.test(parts[1])) {
-        return { at, id: new ObjectId(parts[1]) };
-      }
-    }
-  } catch {
-    // fall through
-  }
-  throw notificationErrors.badCursor();
+  const parts = decodeKey(text);
+  const key = Array.isArray(parts) && parts.length === 2 ? timeObjectIdKey(parts[0], parts[1]) : null;
+  if (!key) throw invalidCursor();
+  return key;
 }
 
 /** Newest first, keyset on (createdAt, _id): stable while new notifications arrive. */

@@ -11,10 +11,6 @@ export const orderErrors = {
     new Problem(409, 'order-not-cancellable', 'Order cannot be cancelled', `An order in status ${status} can no longer be cancelled.`, {
       extensions: { status },
     }),
-  staleVersion: (current: number) =>
-    new Problem(412, 'precondition-failed', 'Precondition failed', `The order changed; its current version is ${current}.`, {
-      extensions: { currentVersion: current },
-    }),
   productUnavailable: (index: number, productId: string) =>
     new Problem(422, 'product-unavailable', 'Product unavailable', `Product ${productId} cannot be ordered.`, {
       errors: [{ field: `body.lines.${index}.productId`, message: 'unknown product, or not for sale' }],

@@ -8,7 +8,7 @@ import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { orderItems, orders, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Transaction } from '../../db/pg/client.ts';
-import { toPage, type Page, type TimeIdCursor } from '../admin/pagination.ts';
+import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { isStaff, type ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import type { OrderStatus } from './model.ts';

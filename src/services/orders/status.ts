@@ -12,6 +12,7 @@ import { orders } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { SagaState } from '../../durable/saga-state.ts';
 import type { ServiceContext } from '../context.ts';
+import { staleVersion } from '../../lib/etag.ts';
 import { orderErrors } from './errors.ts';
 import { orderEvent, publishOrderEvents } from './events.ts';
 import { CANCELLABLE, STAFF_TRANSITIONS, type OrderStatus, type StaffTarget } from './model.ts';
@@ -24,7 +25,7 @@ export async function changeOrderStatus(svc: ServiceContext, id: string, target:
   const changed = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
     const [current] = await tx.select().from(orders).where(eq(orders.id, id)).for('update').limit(1);
     if (!current) throw orderErrors.notFound();
-    if (expectedVersion !== undefined && current.version !== expectedVersion) throw orderErrors.staleVersion(current.version);
+    if (expectedVersion !== undefined && current.version !== expectedVersion) throw staleVersion('order', current.version);
     if (STAFF_TRANSITIONS[current.status as OrderStatus] !== target) throw orderErrors.invalidTransition(current.status, target);
     await tx
       .update(orders)

@@ -7,7 +7,7 @@
  * when several share a timestamp or a helpful count.
  */
 import { ObjectId } from 'bson';
-import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
+import { decodeCursor as decodeKey, encodeCursor as encodeKey, timeObjectIdKey } from '../../lib/pagination.ts';
 import type { Document, Sort } from '../../db/mongo/client.ts';
 
 export type ReviewSort = 'newest' | 'oldest' | 'helpful';
@@ -36,23 +36,18 @@ export function encodeCursor(sort: ReviewSort, doc: CursorFields): string {
   const at = doc.createdAt instanceof Date ? doc.createdAt : new Date(0); // every review has one; never 500 on a stray document
   const parts: unknown[] = [sort, at.toISOString(), doc._id.toHexString()];
   if (sort === 'helpful') parts.push(doc.helpfulCount ?? 0);
-  return base64UrlEncode(utf8(JSON.stringify(parts)));
+  return encodeKey(parts);
 }
 
 /** The cursor's key, or null if it is not a cursor of a list with this sort. */
 export function decodeCursor(text: string, sort: ReviewSort): SortKey | null {
-  try {
-    const parts: unknown = JSON.parse(new TextDecoder().decode(base64UrlDecode(text)));
-    if (!Array.isArray(parts) || parts[0] !== sort || parts.length !== (sort === 'helpful' ? 4 : 3)) return null;
-    const [, at, id, helpful] = parts as [string, unknown, unknown, unknown];
-    if (typeof at !== 'string' || typeof id !== 'string' || !/^[0-9a-f]{24}$/.test(id)) return null;
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || date.toISOString() !== at) return null;
-    if (sort === 'helpful' && !(typeof helpful === 'number' && Number.isInteger(helpful) && helpful >= 0)) return null;
-    return { at: date, id: new ObjectId(id), helpful: typeof helpful === 'number' ? helpful : 0 };
-  } catch {
-    return null;
-  }
+  const parts = decodeKey(text);
+  if (!Array.isArray(parts) || parts[0] !== sort || parts.length !== (sort === 'helpful' ? 4 : 3)) return null;
+  const [, at, id, helpful] = parts as [string, unknown, unknown, unknown];
+  const key = timeObjectIdKey(at, id);
+  if (!key) return null;
+  if (sort === 'helpful' && !(typeof helpful === 'number' && Number.isInteger(helpful) && helpful >= 0)) return null;
+  return { ...key, helpful: typeof helpful === 'number' ? helpful : 0 };
 }
 
 /** Filter for the reviews strictly after `key` in `sort` order. */

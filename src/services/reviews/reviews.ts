@@ -8,6 +8,8 @@ import { notifyAuthor } from './notifications.ts';
 import { ObjectId } from 'bson';
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
+import { staleVersion } from '../../lib/etag.ts';
+import { invalidCursor } from '../../lib/pagination.ts';
 import { Problem, problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ratingSummary, type RatingSummary } from '../ratings.ts';
@@ -50,14 +52,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const badCursor = () => problems.validation([{ field: 'query.cursor', message: 'is not a cursor of this list (same sort)' }]);
-
 /** 412 unless `expected` (from If-Match) is absent or the review's current version. */
-function checkVersion(doc: ReviewDocument, expected: number | null | undefined): void {
-  if (expected === undefined) return;
-  if (expected === null || expected !== (doc.version ?? 0)) {
-    throw problems.preconditionFailed(`The review is at version ${doc.version ?? 0}; reload it and retry.`);
-  }
+function checkVersion(doc: ReviewDocument, expected: number | undefined): void {
+  if (expected !== undefined && expected !== (doc.version ?? 0)) throw staleVersion('review', doc.version ?? 0);
 }
 
 /** Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review. */
@@ -136,7 +133,7 @@ export async function listProductReviews(
 ): Promise<Page<PublicReviewView> & { summary: RatingSummary }> {
   const mongo = deps.stores.mongo();
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
-  if (key === null) throw badCursor();
+  if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
     tenantId,
     productId,
@@ -164,7 +161,7 @@ export interface ModerationQuery {
 /** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
 export async function listReviewsForModeration(deps: ReviewDeps, tenantId: string, q: ModerationQuery): Promise<Page<FullReviewView>> {
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
-  if (key === null) throw badCursor();
+  if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
     tenantId,
     status: q.status,
@@ -206,7 +203,7 @@ export async function updateReview(
   principal: Principal,
   id: string,
   patch: ReviewPatch,
-  expectedVersion?: number | null,
+  expectedVersion?: number,
 ): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
@@ -251,7 +248,7 @@ export async function moderateReview(
   principal: Principal,
   id: string,
   input: ModerationInput,
-  expectedVersion?: number | null,
+  expectedVersion?: number,
 ): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
