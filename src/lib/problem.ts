@@ -46,6 +46,11 @@ export class Problem extends Error {
     this.headers = opts.headers ?? {};
   }
 
+  /** Whether this is the problem type `slug` (services branch on types, never on status codes). */
+  hasType(slug: string): boolean {
+    return this.type === TYPE_BASE + slug;
+  }
+
   toBody(instance?: string): ProblemBody {
     const body: ProblemBody = { type: this.type, title: this.title, status: this.status, ...this.extensions };
     if (this.message && this.message !== this.title) body.detail = this.message;
@@ -71,7 +76,13 @@ export const problems = {
   /** A unique value is taken; names the field so a form can show it. */
   conflictField: (field: string, message: string) =>
     new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] }),
-  preconditionFailed: (detail: string) => new Problem(412, 'precondition-failed', 'Precondition failed', detail),
+  /** The resource changed since the version the client sent in If-Match; may name the current one. */
+  preconditionFailed: (detail: string, opts: { currentVersion?: number; headers?: Record<string, string> } = {}) =>
+    new Problem(412, 'precondition-failed', 'Precondition failed', detail, {
+      extensions: opts.currentVersion === undefined ? {} : { currentVersion: opts.currentVersion },
+      headers: opts.headers ?? {},
+    }),
+  preconditionRequired: (detail: string) => new Problem(428, 'precondition-required', 'Precondition required', detail),
   payloadTooLarge: (limit: number) =>
     new Problem(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limit} bytes.`, {
       extensions: { limit },
@@ -90,7 +101,10 @@ export const problems = {
     }),
   internal: () =>
     new Problem(500, 'internal', 'Internal server error', 'An unexpected error occurred. Quote the request id when reporting it.'),
-  unavailable: (detail: string) => new Problem(503, 'unavailable', 'Service unavailable', detail),
+  unavailable: (detail: string, retryAfterSeconds?: number) =>
+    new Problem(503, 'unavailable', 'Service unavailable', detail, {
+      headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+    }),
 };
 
 export function problemResponse(problem: Problem, requestId?: string): Response {

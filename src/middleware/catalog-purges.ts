@@ -3,7 +3,7 @@
  * write routes as `purgesCache(productPurge)` and friends.
  */
 import { ObjectId } from 'bson';
-import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/cache-tags.ts';
+import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/index.ts';
 import { reviewsOf } from '../services/reviews/model.ts';
 import type { PurgeSpec } from './edge-cache.ts';
 

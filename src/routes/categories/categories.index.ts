@@ -1,10 +1,10 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
-import * as categories from '../../services/catalog/categories.ts';
+import * as categories from '../../services/catalog/index.ts';
 import { commandContext, dataApiCallsHeader, readerOf } from '../products/catalog-http.ts';
 import * as routes from './categories.routes.ts';
 
-/** /categories: thin handlers over services/catalog/categories.ts. */
+/** /categories: thin handlers over the catalog service's categories (services/catalog/categories.ts). */
 export const categoriesRoutes = createRouter();
 categoriesRoutes.use('/categories', dataApiCallsHeader);
 categoriesRoutes.use('/categories/*', dataApiCallsHeader);

@@ -1,6 +1,6 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { requestFingerprint } from '../../lib/idempotency.ts';
-import { parseMoney } from '../../services/catalog/money.ts';
+import { parseMoney } from '../../services/catalog/index.ts';
 import * as payments from '../../services/payments/index.ts';
 import { serviceContext } from '../orders/orders.index.ts';
 import * as routes from './payments.routes.ts';

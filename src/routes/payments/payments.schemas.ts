@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MONEY_PATTERN } from '../../services/catalog/money.ts';
+import { MONEY_PATTERN } from '../../services/catalog/index.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 
 const Money = z.string().openapi({ example: '19.99' });

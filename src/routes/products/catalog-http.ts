@@ -3,8 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../lib/types.ts';
 import { problems } from '../../lib/problem.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
-import { catalogProblems, type CatalogContext } from '../../services/catalog/common.ts';
-import type { Reader } from '../../services/catalog/products.ts';
+import { catalogErrors, type CatalogContext, type Reader } from '../../services/catalog/index.ts';
 
 /**
  * The reader of a catalog read: the request's tenant (middleware/tenant.ts: credentials,
@@ -37,13 +36,13 @@ export const etagOf = (version: number) => `"${version}"`;
  */
 export function expectedVersion(header: string | undefined, required: boolean): number | undefined {
   if (header === undefined || header.trim() === '') {
-    if (required) throw catalogProblems.preconditionRequired();
+    if (required) throw catalogErrors.preconditionRequired();
     return undefined;
   }
   const value = header.trim();
   if (value === '*') return undefined;
   const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value);
-  if (!m) throw catalogProblems.field(400, 'header.if-match', 'must be an ETag you read, like "3"');
+  if (!m) throw catalogErrors.invalidField('header.if-match', 'must be an ETag you read, like "3"');
   return Number(m[1]);
 }
 

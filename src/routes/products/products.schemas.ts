@@ -1,8 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MONEY_PATTERN, parseMoney } from '../../services/catalog/money.ts';
-import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
-import { MAX_LIMIT, OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
-import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
+import { MAX_LIMIT, MONEY_PATTERN, OBJECT_ID_HEX, parseMoney, PRODUCT_EVENT_TYPES, PRODUCT_SORTS, PRODUCT_STATUSES, SLUG_PATTERN } from '../../services/catalog/index.ts';
 
 // ---------------------------------------------------------------------------
 // Building blocks

@@ -1,8 +1,9 @@
-/** Small pieces shared by the catalog services: ids, slugs, regex escaping, cursors, context. */
+/** Small pieces shared by the catalog services: collection names, ids, slugs, regex escaping, cursors, context. */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { base64UrlDecode, base64UrlEncode, utf8 } from '../../lib/bytes.ts';
-import { Problem } from '../../lib/problem.ts';
+import type { Problem } from '../../lib/problem.ts';
+import { catalogErrors } from './errors.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
@@ -90,23 +91,5 @@ export function decodeCursor(text: string): Record<string, unknown> {
 }
 
 export function invalidCursor(): Problem {
-  return catalogProblems.field(400, 'query.cursor', 'is not a cursor returned by this list');
+  return catalogErrors.invalidCursor();
 }
-
-export const catalogProblems = {
-  /** A 4xx naming one field, e.g. (400, 'body.compareAtPrice', 'must be >= price'). */
-  field(status: 400 | 409, field: string, message: string): Problem {
-    return status === 400
-      ? new Problem(400, 'validation', 'Validation failed', 'The request has invalid fields.', { errors: [{ field, message }] })
-      : new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] });
-  },
-  preconditionRequired: () =>
-    new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.'),
-  staleVersion: (current: number) =>
-    new Problem(412, 'precondition-failed', 'Precondition failed', `The product has changed; its current version is ${current}.`, {
-      extensions: { currentVersion: current },
-      headers: { etag: `"${current}"` },
-    }),
-  concurrentChange: () =>
-    new Problem(409, 'conflict', 'Conflict', 'The product was changed by another request at the same time; reload it and retry.'),
-};

@@ -12,9 +12,7 @@ export const orderErrors = {
       extensions: { status },
     }),
   staleVersion: (current: number) =>
-    new Problem(412, 'precondition-failed', 'Precondition failed', `The order changed; its current version is ${current}.`, {
-      extensions: { currentVersion: current },
-    }),
+    problems.preconditionFailed(`The order changed; its current version is ${current}.`, { currentVersion: current }),
   productUnavailable: (index: number, productId: string) =>
     new Problem(422, 'product-unavailable', 'Product unavailable', `Product ${productId} cannot be ordered.`, {
       errors: [{ field: `body.lines.${index}.productId`, message: 'unknown product, or not for sale' }],

@@ -17,7 +17,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { payments, type Payment } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { formatMoney } from '../catalog/money.ts';
+import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { PermanentStepError } from '../orders/saga/step.ts';
 import { defaultPaymentProvider, paymentProviderFor, PaymentDeclinedError, PaymentProviderError, PaymentTransientError, type ProviderPayment } from './providers/index.ts';
