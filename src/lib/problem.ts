@@ -66,7 +66,8 @@ export const problems = {
   malformedJson: () => new Problem(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.'),
   unauthorized: (detail = 'Authentication is required.') =>
     new Problem(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'www-authenticate': 'Bearer' } }),
-  forbidden: (detail = 'You do not have permission to do this.') => new Problem(403, 'forbidden', 'Forbidden', detail),
+  forbidden: (detail = 'You do not have permission to do this.', errors?: FieldError[]) =>
+    new Problem(403, 'forbidden', 'Forbidden', detail, { errors }),
   notFound: (what = 'Resource') => new Problem(404, 'not-found', 'Not found', `${what} not found.`),
   routeNotFound: (method: string, path: string) =>
     new Problem(404, 'route-not-found', 'Not found', `No route for ${method} ${path}.`),

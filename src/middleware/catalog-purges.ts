@@ -4,7 +4,7 @@
  */
 import { ObjectId } from 'bson';
 import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/index.ts';
-import { reviewsOf } from '../services/reviews/model.ts';
+import { reviewsOf } from '../services/reviews/index.ts';
 import type { PurgeSpec } from './edge-cache.ts';
 
 const field = (body: unknown, name: string): string | undefined => {

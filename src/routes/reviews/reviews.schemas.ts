@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/model.ts';
+import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/index.ts';
 
 /** Mongo ids in paths: 24 hex digits. */
 export const ObjectIdString = z

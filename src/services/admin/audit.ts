@@ -3,10 +3,10 @@ import type { Database } from '../../db/pg/client.ts';
 import { adminAuditLog, type AdminAuditEntry } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
-import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, isPlatformAdmin } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+import { adminErrors } from './errors.ts';
 
 /**
  * The record of what platform admins did in a tenant (written by access.ts with each
@@ -43,7 +43,7 @@ export async function listAudit(
   q: { limit: number; cursor?: TimeIdCursor | undefined },
   requestId: string,
 ): Promise<Page<AuditView>> {
-  if (tenantId !== principal.tenantId && !isPlatformAdmin(env, principal)) throw problems.notFound('Tenant');
+  if (tenantId !== principal.tenantId && !isPlatformAdmin(env, principal)) throw adminErrors.tenantNotFound();
   const on = { tenantId, requestId, platformTenantId: authConfig(env).platformTenantId };
   return adminTx(
     db,

@@ -6,6 +6,7 @@ import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, platformAdminTx, uniqueViolation } from './access.ts';
 import { toPage, type Page } from './pagination.ts';
+import { adminErrors } from './errors.ts';
 
 /**
  * The RBAC catalogue (roles, permissions, role_permissions) is GLOBAL, as in the
@@ -73,7 +74,7 @@ export async function setRolePermissions(env: Env, db: Database, principal: Prin
   return platformAdminTx(env, db, principal, async (tx) => {
     // The row lock serialises concurrent replacements of one role's set.
     const [role] = await tx.select().from(roles).where(eq(roles.name, roleName)).for('update');
-    if (!role) throw problems.notFound('Role');
+    if (!role) throw adminErrors.roleNotFound();
     const found = wanted.length ? await tx.select({ id: permissions.id, name: permissions.name }).from(permissions).where(inArray(permissions.name, wanted)) : [];
     const known = new Set(found.map((p) => p.name));
     const unknown = names.map((name, i) => ({ name, i })).filter(({ name }) => !known.has(name));

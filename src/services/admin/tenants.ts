@@ -3,11 +3,12 @@ import type { Env } from '../../env.ts';
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import { adminAuditLog, refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
-import { Problem, problems } from '../../lib/problem.ts';
+import { problems } from '../../lib/problem.ts';
 import { inviteUser, type Invitation, type Invitee } from '../auth/invitations.ts';
 import type { Principal } from '../auth/principal.ts';
 import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
+import { adminErrors } from './errors.ts';
 
 /**
  * Tenant administration.
@@ -70,8 +71,6 @@ function view(t: Tenant): TenantView {
     updatedAt: t.updatedAt.toISOString(),
   };
 }
-
-const tenantNotFound = () => problems.notFound('Tenant');
 
 /** Users of a tenant that hold a seat; RLS is pointed at that tenant first. */
 async function seatsUsed(tx: Transaction, tenantId: string): Promise<number> {
@@ -139,10 +138,10 @@ export async function listTenants(
 
 /** Platform admins see every tenant; a tenant admin only their own (others: 404). */
 export async function getTenant(env: Env, db: Database, principal: Principal, id: string): Promise<TenantDetail> {
-  if (!isPlatformAdmin(env, principal) && id !== principal.tenantId) throw tenantNotFound();
+  if (!isPlatformAdmin(env, principal) && id !== principal.tenantId) throw adminErrors.tenantNotFound();
   return adminTx(db, principal, async (tx) => {
     const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
-    if (!tenant) throw tenantNotFound();
+    if (!tenant) throw adminErrors.tenantNotFound();
     return { ...view(tenant), seatsUsed: await seatsUsed(tx, id) };
   });
 }
@@ -189,29 +188,24 @@ export async function createTenant(
 export async function updateTenant(env: Env, db: Database, principal: Principal, id: string, patch: TenantPatch): Promise<TenantDetail> {
   const platform = isPlatformAdmin(env, principal);
   if (!platform) {
-    if (id !== principal.tenantId) throw tenantNotFound();
+    if (id !== principal.tenantId) throw adminErrors.tenantNotFound();
     const refused = Object.keys(patch).filter((k) => !(TENANT_ADMIN_FIELDS as readonly string[]).includes(k));
     if (refused.length > 0) {
-      throw new Problem(403, 'forbidden', 'Forbidden', `Only a platform administrator may change: ${refused.join(', ')}.`, {
-        errors: refused.map((k) => ({ field: `body.${k}`, message: 'only a platform administrator may change this' })),
-      });
+      throw adminErrors.platformFieldsOnly(refused);
     }
   }
   if (id === authConfig(env).platformTenantId && patch.status !== undefined && patch.status !== 'ACTIVE') {
-    throw problems.conflict('The platform tenant cannot be suspended or deleted.');
+    throw adminErrors.platformTenantProtected();
   }
   try {
     return await adminTx(db, principal, async (tx) => {
       // The row lock serialises with registrations (which lock it to count seats).
       const [current] = await tx.select().from(tenants).where(eq(tenants.id, id)).for('update');
-      if (!current) throw tenantNotFound();
+      if (!current) throw adminErrors.tenantNotFound();
       await assertUnique(tx, patch, id);
       const used = await seatsUsed(tx, id);
       if (patch.maxUsers !== undefined && patch.maxUsers < used) {
-        throw new Problem(409, 'seats-in-use', 'Seats in use', `The tenant has ${used} users; maxUsers cannot go below that.`, {
-          errors: [{ field: 'body.maxUsers', message: `must be at least the ${used} users in use` }],
-          extensions: { seatsUsed: used },
-        });
+        throw adminErrors.seatsInUse(used);
       }
       if (patch.status && patch.status !== 'ACTIVE') await revokeTenantSessions(tx, id);
       const [tenant] = await tx
@@ -228,11 +222,11 @@ export async function updateTenant(env: Env, db: Database, principal: Principal,
 
 /** Soft delete: status DELETED (idempotent). Logins, registrations and refreshes stop. */
 export async function deleteTenant(env: Env, db: Database, principal: Principal, id: string): Promise<void> {
-  if (!isPlatformAdmin(env, principal)) throw problems.forbidden('Only a platform administrator may do this.');
-  if (id === authConfig(env).platformTenantId) throw problems.conflict('The platform tenant cannot be suspended or deleted.');
+  if (!isPlatformAdmin(env, principal)) throw adminErrors.platformOnly();
+  if (id === authConfig(env).platformTenantId) throw adminErrors.platformTenantProtected();
   await platformAdminTx(env, db, principal, async (tx) => {
     const [current] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update');
-    if (!current) throw tenantNotFound();
+    if (!current) throw adminErrors.tenantNotFound();
     if (current.status === 'DELETED') return;
     await revokeTenantSessions(tx, id);
     await tx.update(tenants).set({ status: 'DELETED', updatedAt: sql`now()` }).where(eq(tenants.id, id));

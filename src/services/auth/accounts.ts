@@ -7,12 +7,13 @@ import { tenants, users, type NewUser, type Tenant } from '../../db/pg/schema/in
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword } from '../../lib/passwords.ts';
-import { Problem, problems } from '../../lib/problem.ts';
+import { problems } from '../../lib/problem.ts';
 import { deleteProfile, upsertProfile } from '../users/profiles.ts';
 import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
 import { announceLockout } from './security-events.ts';
 import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
+import { authErrors } from './errors.ts';
 
 export const TFA_CHALLENGE = 'tfa-challenge';
 const TFA_CHALLENGE_TTL_SECONDS = 300;
@@ -33,9 +34,6 @@ function duplicateField(err: unknown): 'email' | 'username' | undefined {
   return pg.constraint?.includes('username') ? 'username' : 'email';
 }
 
-const seatLimitReached = (tenant: Pick<Tenant, 'maxUsers'>) =>
-  new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${tenant.maxUsers} users.`);
-
 /**
  * The one way a user comes into being (registration, social sign-up, a tenant's
  * invited first ADMIN): locks the tenant row, so two sign-ups can never both take the
@@ -49,10 +47,10 @@ export async function createUserInSeat(
   roleNames: readonly string[] = ['USER'],
 ): Promise<Identity> {
   const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
-  if (!locked) throw problems.notFound('Tenant');
+  if (!locked) throw authErrors.tenantNotFound();
   assertTenantActive(locked);
   const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
-  if (used >= locked.maxUsers) throw seatLimitReached(locked);
+  if (used >= locked.maxUsers) throw authErrors.seatLimit(locked.maxUsers);
   const [user] = await tx.insert(users).values({ ...values, tenantId }).returning({ id: users.id });
   await tx.execute(sql`
     insert into auth.user_roles (user_id, role_id, tenant_id)
@@ -113,11 +111,6 @@ type PasswordOutcome =
   | { kind: 'locked'; lockedNow?: { userId: string; at: Date } }
   | { kind: 'inactive' };
 
-const invalidCredentials = () =>
-  new Problem(401, 'invalid-credentials', 'Invalid credentials', 'The login or password is wrong.');
-const accountLocked = () => problems.locked('The account is locked after too many failed logins. Contact support.');
-const accountInactive = () => new Problem(403, 'account-inactive', 'Account inactive', 'This account cannot sign in.');
-
 /**
  * Checks a login (email or username) and password. Unknown users cost the same
  * password work as known ones and get the same answer as a wrong password. Failed
@@ -172,13 +165,13 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
   const outcome = await checkPassword(env, stores, tenant, login, password);
   switch (outcome.kind) {
     case 'bad-credentials':
-      throw invalidCredentials();
+      throw authErrors.invalidCredentials();
     case 'locked':
       // This attempt crossed the threshold (the lock happened now, exactly once): tell the owner.
       if (outcome.lockedNow) await announceLockout(env, tenant.id, outcome.lockedNow.userId, outcome.lockedNow.at);
-      throw accountLocked();
+      throw authErrors.accountLocked();
     case 'inactive':
-      throw accountInactive();
+      throw authErrors.accountInactive();
   }
   return finishSignIn(env, stores, outcome.identity);
 }

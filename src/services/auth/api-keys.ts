@@ -5,8 +5,9 @@ import type { Database } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { apiKeys } from '../../db/pg/schema/index.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
-import { Problem, problems } from '../../lib/problem.ts';
+import { problems } from '../../lib/problem.ts';
 import type { Principal } from './principal.ts';
+import { authErrors } from './errors.ts';
 
 /**
  * API keys for service-to-service calls. A key is `ek_<tenantId>_<43 random chars>`,
@@ -48,9 +49,7 @@ export async function createApiKey(
 ): Promise<{ key: string; apiKey: ApiKeyView }> {
   const outside = input.scopes.filter((s) => !owner.permissions.includes(s));
   if (outside.length > 0) {
-    throw new Problem(403, 'scope-exceeds-permissions', 'Scope exceeds permissions', `You do not hold: ${outside.join(', ')}.`, {
-      errors: [{ field: 'body.scopes', message: `not among your permissions: ${outside.join(', ')}` }],
-    });
+    throw authErrors.scopeExceedsPermissions(outside);
   }
   const secret = randomToken(32);
   const key = `ek_${owner.tenantId}_${secret}`;
@@ -98,7 +97,7 @@ export async function revokeApiKey(db: Database, owner: Principal, id: string): 
       .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, owner.userId)))
       .returning({ id: apiKeys.id }),
   );
-  if (rows.length === 0) throw problems.notFound('API key');
+  if (rows.length === 0) throw authErrors.apiKeyNotFound();
 }
 
 /** One statement (auth.use_api_key): tenant, validity, last_used_at, owner's rights. */

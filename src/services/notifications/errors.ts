@@ -8,5 +8,7 @@ export const notificationErrors = {
   /** A template placeholder names no variable the type provides, or the text is over the channel's limit. */
   invalidTemplate: (field: string, message: string) => problems.validation([{ field, message }], 'The template is invalid.'),
   badCursor: () => problems.validation([{ field: 'query.cursor', message: 'not a cursor of this list' }]),
+  /** The feed stream answers WebSocket upgrades only. */
+  upgradeRequired: () => new Problem(426, 'upgrade-required', 'Upgrade required', 'Open this URL as a WebSocket.'),
   pushNotConfigured: () => new Problem(503, 'push-not-configured', 'Push not configured', 'Web Push (VAPID keys) is not configured.'),
 };

@@ -8,28 +8,25 @@ import { notifyAuthor } from './notifications.ts';
 import { ObjectId } from 'bson';
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
-import { Problem, problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/principal.ts';
-import { ratingSummary, type RatingSummary } from '../ratings.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { casUpdate, countReports } from './consistency.ts';
+import { reviewErrors } from './errors.ts';
 import {
   findProduct,
   findReview,
-  fullReviewView,
   hasAnyRole,
   MODERATOR_ROLES,
-  publicReviewView,
   requestRatingUpdate,
   reviewsOf,
   STAFF_ROLES,
-  type FullReviewView,
-  type PublicReviewView,
   type ReviewDeps,
   type ReviewDocument,
   type ReviewStatus,
 } from './model.ts';
 import { authorSnapshot, hasDeliveredPurchase } from './purchases.ts';
+import { ratingSummary, type RatingSummary } from './ratings.ts';
+import { fullReviewView, publicReviewView, type FullReviewView, type PublicReviewView } from './views.ts';
 
 export interface ReviewInput {
   rating: number;
@@ -50,13 +47,11 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const badCursor = () => problems.validation([{ field: 'query.cursor', message: 'is not a cursor of this list (same sort)' }]);
-
 /** 412 unless `expected` (from If-Match) is absent or the review's current version. */
 function checkVersion(doc: ReviewDocument, expected: number | null | undefined): void {
   if (expected === undefined) return;
   if (expected === null || expected !== (doc.version ?? 0)) {
-    throw problems.preconditionFailed(`The review is at version ${doc.version ?? 0}; reload it and retry.`);
+    throw reviewErrors.staleVersion(doc.version ?? 0);
   }
 }
 
@@ -69,8 +64,8 @@ export async function createReview(deps: ReviewDeps, principal: Principal, produ
     findProduct(mongo, tenantId, productId),
     reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } }),
   ]);
-  if (!product) throw problems.notFound('Product');
-  if (existing) throw alreadyReviewed(existing._id);
+  if (!product) throw reviewErrors.productNotFound();
+  if (existing) throw reviewErrors.alreadyReviewed(existing._id);
 
   const [author, verifiedPurchase] = await Promise.all([
     authorSnapshot(stores, tenantId, userId),
@@ -109,16 +104,13 @@ export async function createReview(deps: ReviewDeps, principal: Principal, produ
     // Two concurrent first reviews: the unique {productId, userId} index keeps one.
     if (err instanceof DuplicateKeyError) {
       const winner = await reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } });
-      throw alreadyReviewed(winner?._id);
+      throw reviewErrors.alreadyReviewed(winner?._id);
     }
     throw err;
   }
   return fullReviewView(doc);
 }
 
-function alreadyReviewed(id: ObjectId | undefined): Problem {
-  return problems.conflict('You have already reviewed this product; edit that review instead.', id ? { reviewId: id.toHexString() } : undefined);
-}
 
 export interface ListQuery {
   rating?: number | undefined;
@@ -136,7 +128,7 @@ export async function listProductReviews(
 ): Promise<Page<PublicReviewView> & { summary: RatingSummary }> {
   const mongo = deps.stores.mongo();
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
-  if (key === null) throw badCursor();
+  if (key === null) throw reviewErrors.badCursor();
   const filter: Filter<ReviewDocument> = {
     tenantId,
     productId,
@@ -149,7 +141,7 @@ export async function listProductReviews(
     reviewsOf(mongo).find(filter, { sort: sortSpec(q.sort), limit: q.limit + 1 }),
     ratingSummary(mongo, tenantId, productId),
   ]);
-  if (!product) throw problems.notFound('Product');
+  if (!product) throw reviewErrors.productNotFound();
   return { ...toPage(rows, q.limit, q.sort, publicReviewView), summary };
 }
 
@@ -164,7 +156,7 @@ export interface ModerationQuery {
 /** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
 export async function listReviewsForModeration(deps: ReviewDeps, tenantId: string, q: ModerationQuery): Promise<Page<FullReviewView>> {
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
-  if (key === null) throw badCursor();
+  if (key === null) throw reviewErrors.badCursor();
   const filter: Filter<ReviewDocument> = {
     tenantId,
     status: q.status,
@@ -193,10 +185,10 @@ export async function getReview(
   id: string,
 ): Promise<{ review: PublicReviewView | FullReviewView; version: number }> {
   const doc = await findReview(deps.stores.mongo(), tenantId, id);
-  if (!doc) throw problems.notFound('Review');
+  if (!doc) throw reviewErrors.notFound();
   const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES));
   if (privileged) return { review: fullReviewView(doc), version: doc.version ?? 0 };
-  if (doc.status !== 'APPROVED') throw problems.notFound('Review');
+  if (doc.status !== 'APPROVED') throw reviewErrors.notFound();
   return { review: publicReviewView(doc), version: doc.version ?? 0 };
 }
 
@@ -210,7 +202,7 @@ export async function updateReview(
 ): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc || doc.userId !== principal.userId) throw problems.notFound('Review');
+  if (!doc || doc.userId !== principal.userId) throw reviewErrors.notFound();
   checkVersion(doc, expectedVersion);
   const fields: Partial<ReviewDocument> = { status: 'PENDING', updatedAt: new Date() };
   if (patch.rating !== undefined) fields.rating = patch.rating;
@@ -226,9 +218,9 @@ export async function updateReview(
 export async function deleteReview(deps: ReviewDeps, principal: Principal, id: string): Promise<void> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES))) throw problems.notFound('Review');
+  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES))) throw reviewErrors.notFound();
   const { deletedCount } = await reviewsOf(mongo).deleteOne({ _id: doc._id, tenantId: doc.tenantId });
-  if (deletedCount === 0) throw problems.notFound('Review');
+  if (deletedCount === 0) throw reviewErrors.notFound();
   const reviewId = doc._id.toHexString();
   await Promise.all([
     mongo.collection('review_votes').deleteMany({ tenantId: doc.tenantId, reviewId }),
@@ -255,8 +247,8 @@ export async function moderateReview(
 ): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc) throw problems.notFound('Review');
-  if (doc.userId === principal.userId) throw problems.forbidden('You cannot moderate your own review.');
+  if (!doc) throw reviewErrors.notFound();
+  if (doc.userId === principal.userId) throw reviewErrors.ownReview('moderate');
   checkVersion(doc, expectedVersion);
   const approve = input.decision === 'APPROVE';
   const now = new Date();
@@ -281,7 +273,7 @@ export async function moderateReview(
 export async function respondToReview(deps: ReviewDeps, principal: Principal, id: string, message: string): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc) throw problems.notFound('Review');
+  if (!doc) throw reviewErrors.notFound();
   const now = new Date();
   const updated = await casUpdate(mongo, doc, {
     sellerResponse: { message, respondedAt: now, respondedBy: principal.userId },

@@ -3,8 +3,8 @@ import type { Database, Transaction } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { userPreferences, userProfiles, type GENDERS, type UserProfile } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
-import { problems } from '../../lib/problem.ts';
 import { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
+import { userErrors } from './errors.ts';
 
 export interface ProfileSeed {
   tenantId: string;
@@ -102,9 +102,9 @@ export type ProfileView = ReturnType<typeof profileView>;
  */
 export async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile> {
   const seed = await readProfileSeed(stores.pg('auth').db, owner.tenantId, owner.userId);
-  if (!seed) throw problems.notFound('User');
+  if (!seed) throw userErrors.userNotFound();
   const profile = await upsertProfile(stores.pg('users').db, seed);
-  if (profile.deletedAt) throw problems.notFound('Profile');
+  if (profile.deletedAt) throw userErrors.profileNotFound();
   return profile;
 }
 
@@ -119,7 +119,7 @@ export async function withProfile<T>(stores: Stores, owner: Owner, work: (tx: Tr
   if (first !== NO_PROFILE) return first;
   await repairProfile(stores, owner);
   const second = await inTenantTx(db, owner.tenantId, work);
-  if (second === NO_PROFILE) throw problems.notFound('Profile');
+  if (second === NO_PROFILE) throw userErrors.profileNotFound();
   return second;
 }
 
@@ -158,7 +158,7 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
       .returning();
     if (!row) return NO_PROFILE;
     if (renames && !(await syncAuthUserNames(stores.pg('auth').db, owner.tenantId, owner.userId, names))) {
-      throw problems.notFound('User');
+      throw userErrors.userNotFound();
     }
     return row;
   });
