@@ -7,7 +7,7 @@
 import type { Env } from '../env.ts';
 import type { Stores } from '../db/stores.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { Principal } from './auth/principal.ts';
+import type { Principal } from './auth/index.ts';
 
 export interface ServiceContext {
   env: Env;

@@ -5,7 +5,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { adminAuditLog, tenants } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 import { adminErrors } from './errors.ts';
 
 /**

@@ -4,11 +4,12 @@ import type { Database, Transaction } from '../../db/pg/client.ts';
 import { adminAuditLog, refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { problems } from '../../lib/problem.ts';
-import { inviteUser, type Invitation, type Invitee } from '../auth/invitations.ts';
-import type { Principal } from '../auth/principal.ts';
+import { type Invitation, inviteUser, type Principal } from '../auth/index.ts';
 import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
 import { adminErrors } from './errors.ts';
+import { TENANT_ADMIN_FIELDS, type TenantStatus, type TenantCreate, type TenantPatch } from './model.ts';
+import { tenantView, type TenantView, type TenantDetail } from './views.ts';
 
 /**
  * Tenant administration.
@@ -26,51 +27,6 @@ import { adminErrors } from './errors.ts';
  * platform tenant itself can never be suspended or deleted (it would lock every
  * platform admin out).
  */
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
-export type TenantPlan = (typeof TENANT_PLANS)[number];
-
-export interface TenantView {
-  id: string;
-  name: string;
-  domain: string | null;
-  status: string;
-  plan: string;
-  maxUsers: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TenantDetail extends TenantView {
-  /** Users counting against maxUsers (not deleted). */
-  seatsUsed: number;
-}
-
-export interface TenantCreate {
-  name: string;
-  admin: Invitee;
-  domain?: string | null | undefined;
-  status?: TenantStatus | undefined;
-  plan?: TenantPlan | undefined;
-  maxUsers?: number | undefined;
-}
-
-export type TenantPatch = Partial<{ name: string; domain: string | null; status: TenantStatus; plan: TenantPlan; maxUsers: number }>;
-
-/** The fields a tenant's own ADMIN may change. */
-export const TENANT_ADMIN_FIELDS = ['name', 'domain'] as const;
-
-function view(t: Tenant): TenantView {
-  return {
-    id: t.id,
-    name: t.name,
-    domain: t.domain,
-    status: t.status,
-    plan: t.plan,
-    maxUsers: t.maxUsers,
-    createdAt: t.createdAt.toISOString(),
-    updatedAt: t.updatedAt.toISOString(),
-  };
-}
 
 /** Users of a tenant that hold a seat; RLS is pointed at that tenant first. */
 async function seatsUsed(tx: Transaction, tenantId: string): Promise<number> {
@@ -132,7 +88,7 @@ export async function listTenants(
       .where(and(...conds))
       .orderBy(desc(tenants.createdAt), desc(tenants.id))
       .limit(q.limit + 1);
-    return toPage(rows, q.limit, (r) => [r.at, r.tenant.id], (r) => view(r.tenant));
+    return toPage(rows, q.limit, (r) => [r.at, r.tenant.id], (r) => tenantView(r.tenant));
   });
 }
 
@@ -142,7 +98,7 @@ export async function getTenant(env: Env, db: Database, principal: Principal, id
   return adminTx(db, principal, async (tx) => {
     const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
     if (!tenant) throw adminErrors.tenantNotFound();
-    return { ...view(tenant), seatsUsed: await seatsUsed(tx, id) };
+    return { ...tenantView(tenant), seatsUsed: await seatsUsed(tx, id) };
   });
 }
 
@@ -178,7 +134,7 @@ export async function createTenant(
       const [tenant] = input.status && input.status !== 'ACTIVE'
         ? await tx.update(tenants).set({ status: input.status }).where(eq(tenants.id, tenantId)).returning()
         : [created];
-      return { ...view(tenant!), seatsUsed: 1, firstAdmin };
+      return { ...tenantView(tenant!), seatsUsed: 1, firstAdmin };
     });
   } catch (err) {
     return mapUnique(err);
@@ -213,7 +169,7 @@ export async function updateTenant(env: Env, db: Database, principal: Principal,
         .set({ ...patch, updatedAt: sql`now()` })
         .where(eq(tenants.id, id))
         .returning();
-      return { ...view(tenant!), seatsUsed: used };
+      return { ...tenantView(tenant!), seatsUsed: used };
     });
   } catch (err) {
     return mapUnique(err);

@@ -3,13 +3,11 @@ import type { Database, Transaction } from '../../db/pg/client.ts';
 import type { Env } from '../../env.ts';
 import { apiKeys, roles, userRoles, users, type ROLE_NAMES, type USER_STATUSES } from '../../db/pg/schema/index.ts';
 import { problems } from '../../lib/problem.ts';
-import { loadIdentityById, publicUser, type PublicUser } from '../auth/identity.ts';
-import type { Principal } from '../auth/principal.ts';
-import { revokeAllSessions } from '../auth/sessions.ts';
-import { inviteOrReinvite, type Invitation, type Invitee } from '../auth/invitations.ts';
+import { type Invitation, type Invitee, inviteOrReinvite, loadIdentityById, type Principal, publicUser, type PublicUser, revokeAllSessions } from '../auth/index.ts';
 import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from './pagination.ts';
 import { adminErrors } from './errors.ts';
+import type { RoleName, UserAction, UserListQuery } from './model.ts';
 
 /**
  * User administration inside the admin's own tenant: every statement runs in
@@ -25,17 +23,6 @@ import { adminErrors } from './errors.ts';
  * deleted) remains; otherwise 409 and nothing is written. Locking, suspending and
  * deleting revoke all of the user's refresh tokens in the same transaction.
  */
-export type UserStatus = (typeof USER_STATUSES)[number];
-export type RoleName = (typeof ROLE_NAMES)[number];
-export type UserAction = 'lock' | 'unlock' | 'suspend' | 'activate' | 'delete';
-
-export interface UserListQuery {
-  limit: number;
-  cursor?: TimeIdCursor | undefined;
-  q?: string | undefined;
-  status?: UserStatus | undefined;
-  role?: RoleName | undefined;
-}
 
 // Correlated subqueries on the outer auth.users row. drizzle leaves the columns of a
 // single-table query unqualified, and an unqualified "id" would bind to the

@@ -8,23 +8,16 @@ import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
-import { deleteProfile, upsertProfile } from '../users/profiles.ts';
-import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
+import { deleteProfile, upsertProfile } from '../users/index.ts';
+import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
 import { announceLockout } from './security-events.ts';
-import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
+import { issueTokens, revokeAllSessions } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
 import { authErrors } from './errors.ts';
+import { TFA_CHALLENGE, type Identity, type LoginResult, type RegisterInput, type TokenPair } from './model.ts';
+import { publicUser, type PublicUser } from './views.ts';
 
-export const TFA_CHALLENGE = 'tfa-challenge';
 const TFA_CHALLENGE_TTL_SECONDS = 300;
-
-export interface RegisterInput {
-  email: string;
-  username: string;
-  password: string;
-  firstName?: string | null;
-  lastName?: string | null;
-}
 
 /** Which field a unique violation was about, from the constraint name. */
 function duplicateField(err: unknown): 'email' | 'username' | undefined {
@@ -100,10 +93,6 @@ export async function register(env: Env, stores: Stores, tenant: Tenant, input: 
   }
   return { user: publicUser(created.identity), tokens: created.tokens };
 }
-
-export type LoginResult =
-  | { kind: 'tokens'; user: PublicUser; tokens: TokenPair }
-  | { kind: 'tfa-required'; challengeToken: string; expiresIn: number };
 
 type PasswordOutcome =
   | { kind: 'ok'; identity: Identity }

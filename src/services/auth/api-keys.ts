@@ -6,8 +6,9 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { apiKeys } from '../../db/pg/schema/index.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from './principal.ts';
 import { authErrors } from './errors.ts';
+import { apiKeyView, type ApiKeyView } from './views.ts';
+import type { Principal } from './model.ts';
 
 /**
  * API keys for service-to-service calls. A key is `ek_<tenantId>_<43 random chars>`,
@@ -16,30 +17,6 @@ import { authErrors } from './errors.ts';
  * and at use the key gets scopes ∩ the owner's current permissions (and no roles).
  */
 const API_KEY = /^ek_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string | null;
-  scopes: string[];
-  revoked: boolean;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
-
-function view(row: typeof apiKeys.$inferSelect): ApiKeyView {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.keyPrefix,
-    scopes: row.scopes,
-    revoked: row.revoked,
-    expiresAt: row.expiresAt.toISOString(),
-    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
 
 export async function createApiKey(
   db: Database,
@@ -67,7 +44,7 @@ export async function createApiKey(
       })
       .returning(),
   );
-  const apiKey = view(row!);
+  const apiKey = apiKeyView(row!);
   // Tell the owner: a key they did not create is a compromised account.
   if (events) {
     await notifySecurityEvent(events, {
@@ -85,7 +62,7 @@ export async function listApiKeys(db: Database, owner: Principal): Promise<ApiKe
   const rows = await inTenantTx(db, owner.tenantId, (tx) =>
     tx.select().from(apiKeys).where(eq(apiKeys.userId, owner.userId)).orderBy(desc(apiKeys.createdAt)),
   );
-  return rows.map(view);
+  return rows.map(apiKeyView);
 }
 
 /** Revokes one of the caller's keys; another user's key is "not found". */

@@ -7,11 +7,12 @@ import { users, type Tenant } from '../../db/pg/schema/index.ts';
 import { randomToken } from '../../lib/bytes.ts';
 import { UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
-import { upsertProfile } from '../users/profiles.ts';
-import { createUserInSeat, finishSignIn, type LoginResult } from './accounts.ts';
-import { loadIdentity, loadIdentityById, type Identity } from './identity.ts';
+import { upsertProfile } from '../users/index.ts';
+import { createUserInSeat, finishSignIn } from './accounts.ts';
+import { loadIdentity, loadIdentityById } from './identity.ts';
 import { assertTenantActive } from './tenants.ts';
 import { authErrors } from './errors.ts';
+import { OAUTH_PROVIDERS, type Identity, type LoginResult, type OAuthProviderName } from './model.ts';
 
 /**
  * Social sign-in with the provider's OpenID Connect ID token. The token is verified
@@ -22,8 +23,6 @@ import { authErrors } from './errors.ts';
  *     and the user has no other provider linked, is linked and signs in;
  *  3. else a new user is created (USER role, unusable password, email verified).
  */
-export const OAUTH_PROVIDERS = { google: 'GOOGLE', github: 'GITHUB', facebook: 'FACEBOOK' } as const;
-export type OAuthProviderName = keyof typeof OAUTH_PROVIDERS;
 
 interface ProviderConfig {
   issuer: string;

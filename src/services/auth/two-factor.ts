@@ -9,12 +9,12 @@ import { keyRing, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
 import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
-import { completeLogin, TFA_CHALLENGE, type LoginResult } from './accounts.ts';
+import { completeLogin } from './accounts.ts';
 import { loadIdentityById } from './identity.ts';
-import type { Principal } from './principal.ts';
 import { announceLockout, notifySecurityEvent } from './security-events.ts';
 import { revokeAllSessions } from './sessions.ts';
 import { authErrors } from './errors.ts';
+import { TFA_CHALLENGE, type LoginResult, type Principal } from './model.ts';
 
 /**
  * TOTP two-factor authentication (RFC 6238). The secret is stored sealed with

@@ -18,7 +18,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { formatMoney, productsForCheckout } from '../catalog/index.ts';
 import { productIdAsUuid } from '../reviews/index.ts';
-import { getAddress } from '../users/addresses.ts';
+import { getAddress } from '../users/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { priceOrder, pricingRules } from './pricing.ts';

@@ -13,7 +13,7 @@
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { Problem } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 import { casUpdate, reconcileCounters } from './consistency.ts';
 import { reviewErrors } from './errors.ts';
 import {

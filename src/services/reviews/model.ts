@@ -17,7 +17,7 @@ import type { Stores } from '../../db/stores.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RatingUpdateMessage } from '../../queues/rating-update-messages.ts';
 import type { NotificationQueue } from '../notifications/producers.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 
 export const REVIEW_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];

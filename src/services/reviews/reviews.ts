@@ -8,7 +8,7 @@ import { notifyAuthor } from './notifications.ts';
 import { ObjectId } from 'bson';
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { casUpdate, countReports } from './consistency.ts';
 import { reviewErrors } from './errors.ts';

@@ -14,45 +14,12 @@
  */
 import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/pg/client.ts';
-import { addresses, userProfiles, type ADDRESS_TYPES, type Address } from '../../db/pg/schema/index.ts';
+import { addresses, userProfiles } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
-import { lockProfileId, NO_PROFILE, withProfile, type Owner } from './profiles.ts';
+import { MAX_ADDRESSES_PER_USER, type AddressInput, type AddressPatch, type Owner } from './model.ts';
+import { lockProfileId, NO_PROFILE, withProfile } from './profiles.ts';
+import { addressView, type AddressView } from './views.ts';
 import { userErrors } from './errors.ts';
-
-export const MAX_ADDRESSES_PER_USER = 20;
-
-export type AddressType = (typeof ADDRESS_TYPES)[number];
-
-export interface AddressInput {
-  type: AddressType;
-  street: string;
-  apartment?: string | null;
-  city: string;
-  state: string;
-  zipCode: string;
-  country: string;
-  isDefault?: boolean;
-}
-
-/** Fields an update may change; the default flag changes only through `setDefaultAddress`. */
-export type AddressPatch = Partial<Omit<AddressInput, 'isDefault'>>;
-
-export function addressView(a: Address) {
-  return {
-    id: a.id,
-    type: a.type as AddressType,
-    street: a.street,
-    apartment: a.apartment,
-    city: a.city,
-    state: a.state,
-    zipCode: a.zipCode,
-    country: a.country,
-    isDefault: a.isDefault,
-    createdAt: a.createdAt.toISOString(),
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
-export type AddressView = ReturnType<typeof addressView>;
 
 const ownAddress = (profileId: string, id: string) => and(eq(addresses.id, id), eq(addresses.userProfileId, profileId));
 

@@ -1,18 +1,12 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { userPreferences, userProfiles, type GENDERS, type UserProfile } from '../../db/pg/schema/index.ts';
+import { userPreferences, userProfiles, type UserProfile } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
 import { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
 import { userErrors } from './errors.ts';
-
-export interface ProfileSeed {
-  tenantId: string;
-  userId: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
+import type { Owner, ProfilePatch, ProfileSeed } from './model.ts';
+import { profileView, type ProfileView } from './views.ts';
 
 /**
  * Creates the user's profile and default preferences if missing, and keeps email
@@ -57,43 +51,8 @@ export async function deleteProfile(db: Database, tenantId: string, userId: stri
 // The signed-in user's own profile (GET|PATCH /users/me/profile)
 // ---------------------------------------------------------------------------
 
-/** Whose data a request works on: always the principal, never an id from the URL. */
-export interface Owner {
-  userId: string;
-  tenantId: string;
-}
-
 /** Returned by a unit of work that found no profile row; `withProfile` repairs and retries. */
 export const NO_PROFILE: unique symbol = Symbol('no-profile');
-
-/** Fields a user may change on their profile; `null` clears. Email is managed by auth. */
-export interface ProfilePatch {
-  firstName?: string | null;
-  lastName?: string | null;
-  phone?: string | null;
-  dateOfBirth?: string | null;
-  gender?: (typeof GENDERS)[number] | null;
-  avatarUrl?: string | null;
-  bio?: string | null;
-}
-
-export function profileView(p: UserProfile) {
-  return {
-    id: p.id,
-    userId: p.userId,
-    email: p.email,
-    firstName: p.firstName,
-    lastName: p.lastName,
-    phone: p.phone,
-    dateOfBirth: p.dateOfBirth,
-    gender: p.gender as (typeof GENDERS)[number] | null,
-    avatarUrl: p.avatarUrl,
-    bio: p.bio,
-    createdAt: p.createdAt.toISOString(),
-    updatedAt: p.updatedAt.toISOString(),
-  };
-}
-export type ProfileView = ReturnType<typeof profileView>;
 
 /**
  * Rebuilds a missing profile (and default preferences) from the auth user.
