@@ -17,10 +17,3 @@ export interface ServiceContext {
   principal: Principal | null;
   logger: Logger;
 }
-
-/** Staff roles see every order and payment of their tenant. */
-export const STAFF_ROLES = ['ADMIN', 'MANAGER', 'SUPPORT'] as const;
-
-export function isStaff(principal: Principal | null): boolean {
-  return principal !== null && principal.roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r));
-}

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../../services/admin/pagination.ts';
-import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
+import { MAX_LINES, MAX_QUANTITY, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/index.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
 

@@ -13,6 +13,13 @@ export interface Principal {
   apiKeyId?: string;
 }
 
+/** Staff roles see every order and payment of their tenant. */
+export const STAFF_ROLES = ['ADMIN', 'MANAGER', 'SUPPORT'] as const;
+
+export function isStaff(principal: Principal | null): boolean {
+  return principal !== null && principal.roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r));
+}
+
 export interface Identity {
   user: User;
   roles: string[];

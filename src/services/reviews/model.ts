@@ -16,7 +16,7 @@ import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts'
 import type { Stores } from '../../db/stores.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RatingUpdateMessage } from '../../queues/rating-update-messages.ts';
-import type { NotificationQueue } from '../notifications/producers.ts';
+import type { NotificationQueue } from '../notifications/index.ts';
 import type { Principal } from '../auth/index.ts';
 
 export const REVIEW_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
@@ -35,8 +35,6 @@ export const REPORT_HIDE_THRESHOLD = 3;
 export const MODERATOR_ROLES = ['SUPPORT', 'ADMIN'] as const;
 /** Roles that answer reviews on behalf of the seller. */
 export const RESPONDER_ROLES = ['MANAGER', 'ADMIN'] as const;
-/** Roles that may read non-approved reviews (moderators and responders). */
-export const STAFF_ROLES = ['SUPPORT', 'ADMIN', 'MANAGER'] as const;
 
 export interface SellerResponse {
   message: string;

@@ -3,7 +3,7 @@
  * names the review and the version the change produced, so a message re-sent for the same
  * change is stored and delivered once, while a later change is a new event.
  */
-import { notify } from '../notifications/producers.ts';
+import { notify } from '../notifications/index.ts';
 import { findProduct, type ReviewDeps, type ReviewDocument } from './model.ts';
 
 type ReviewEvent = 'REVIEW_APPROVED' | 'REVIEW_REJECTED' | 'REVIEW_RESPONSE';

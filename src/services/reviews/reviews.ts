@@ -8,7 +8,7 @@ import { notifyAuthor } from './notifications.ts';
 import { ObjectId } from 'bson';
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
-import type { Principal } from '../auth/index.ts';
+import { type Principal, STAFF_ROLES } from '../auth/index.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { casUpdate, countReports } from './consistency.ts';
 import { reviewErrors } from './errors.ts';
@@ -19,7 +19,6 @@ import {
   MODERATOR_ROLES,
   requestRatingUpdate,
   reviewsOf,
-  STAFF_ROLES,
   type ReviewDeps,
   type ReviewDocument,
   type ReviewStatus,
@@ -186,7 +185,7 @@ export async function getReview(
 ): Promise<{ review: PublicReviewView | FullReviewView; version: number }> {
   const doc = await findReview(deps.stores.mongo(), tenantId, id);
   if (!doc) throw reviewErrors.notFound();
-  const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES));
+  const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES)); // staff: moderators and responders
   if (privileged) return { review: fullReviewView(doc), version: doc.version ?? 0 };
   if (doc.status !== 'APPROVED') throw reviewErrors.notFound();
   return { review: publicReviewView(doc), version: doc.version ?? 0 };
