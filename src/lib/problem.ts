@@ -95,6 +95,13 @@ export const problems = {
       'Unsupported media type',
       `Expected application/json, got ${got ? `'${got}'` : 'no Content-Type'}.`,
     ),
+  idempotencyKeyReused: () =>
+    new Problem(
+      422,
+      'idempotency-key-reused',
+      'Idempotency-Key reused',
+      'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+    ),
   locked: (detail: string) => new Problem(423, 'locked', 'Locked', detail),
   tooManyRequests: (retryAfterSeconds: number) =>
     new Problem(429, 'too-many-requests', 'Too many requests', undefined, {

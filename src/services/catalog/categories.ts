@@ -24,10 +24,9 @@ import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { problems } from '../../lib/problem.ts';
 import { CATEGORIES, escapeRegex, isObjectIdHex, nextFreeSlug, objectId, PRODUCTS, slugify } from './common.ts';
 import { catalogErrors } from './errors.ts';
+import { MAX_CATEGORY_LEVEL, type CategoryInput, type CategoryPatch } from './model.ts';
 import { countedCategory, type CategoryRef, type ProductState } from './product-reducer.ts';
-
-/** Deepest level a category may have (0 = root). */
-export const MAX_CATEGORY_LEVEL = 9;
+import { categoryView, type CategoryDetail, type CategoryTreeNode, type CategoryView } from './views.ts';
 
 export interface CategoryDoc {
   _id: ObjectId;
@@ -46,56 +45,6 @@ export interface CategoryDoc {
   productCount: number;
   createdAt: Date;
   updatedAt: Date;
-}
-
-/** A category as the API shows it: the document with `id` for `_id`, no tenantId, ISO dates. */
-export interface CategoryView extends Omit<CategoryDoc, '_id' | 'tenantId' | 'createdAt' | 'updatedAt'> {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CategoryTreeNode extends CategoryView {
-  children: CategoryTreeNode[];
-}
-
-export interface CategoryDetail extends CategoryView {
-  ancestors: Array<Pick<CategoryView, 'id' | 'name' | 'slug'>>;
-  children: CategoryView[];
-}
-
-export interface CategoryInput {
-  name: string;
-  slug?: string | undefined;
-  description?: string | null | undefined;
-  parentId?: string | null | undefined;
-  imageUrl?: string | null | undefined;
-  displayOrder?: number | undefined;
-  metaTitle?: string | null | undefined;
-  metaDescription?: string | null | undefined;
-  active?: boolean | undefined;
-}
-
-export type CategoryPatch = Partial<CategoryInput>;
-
-export function categoryView(doc: CategoryDoc): CategoryView {
-  return {
-    id: doc._id.toHexString(),
-    name: doc.name,
-    slug: doc.slug,
-    description: doc.description ?? null,
-    parentId: doc.parentId ?? null,
-    level: doc.level,
-    path: doc.path,
-    imageUrl: doc.imageUrl ?? null,
-    displayOrder: doc.displayOrder ?? 0,
-    metaTitle: doc.metaTitle ?? null,
-    metaDescription: doc.metaDescription ?? null,
-    active: doc.active !== false,
-    productCount: doc.productCount ?? 0,
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-  };
 }
 
 const byDisplayOrder = (a: CategoryView, b: CategoryView) =>

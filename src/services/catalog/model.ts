@@ -20,7 +20,7 @@ export type {
 export type { ProductDoc, ProductRecord } from './event-store.ts';
 export { PRODUCT_SORTS, type ListProductsQuery, type ProductListPlan, type ProductSort, type Reader } from './list-plan.ts';
 export { DEFAULT_LIMIT, MAX_LIMIT, OBJECT_ID_HEX, SLUG_PATTERN, type CatalogContext } from './common.ts';
-export { MAX_CATEGORY_LEVEL, type CategoryDoc, type CategoryInput, type CategoryPatch } from './categories.ts';
+export type { CategoryDoc } from './categories.ts';
 
 export interface CreateProductInput {
   name: string;
@@ -56,3 +56,20 @@ export const MAX_STOCK = 1_000_000_000;
 
 /** Absolute `stockQuantity`, or a relative `delta`; never below 0 (409 naming the field). */
 export type ChangeStockInput = { stockQuantity: number } | { delta: number };
+
+/** Deepest level a category may have (0 = root). */
+export const MAX_CATEGORY_LEVEL = 9;
+
+export interface CategoryInput {
+  name: string;
+  slug?: string | undefined;
+  description?: string | null | undefined;
+  parentId?: string | null | undefined;
+  imageUrl?: string | null | undefined;
+  displayOrder?: number | undefined;
+  metaTitle?: string | null | undefined;
+  metaDescription?: string | null | undefined;
+  active?: boolean | undefined;
+}
+
+export type CategoryPatch = Partial<CategoryInput>;

@@ -1,9 +1,9 @@
-/** Products and their events as the API shows them: no tenantId, money as decimal strings, ISO dates. */
+/** Products, their events and categories as the API shows them: no tenantId, money as decimal strings, ISO dates. */
+import type { CategoryDoc } from './categories.ts';
 import type { ProductRecord } from './event-store.ts';
 import { formatMoney } from './money.ts';
 import type { ProductEvent, ProductEventType } from './product-reducer.ts';
 
-export { categoryView, type CategoryDetail, type CategoryTreeNode, type CategoryView } from './categories.ts';
 
 /** A product as the API shows it: the record without tenantId, money as decimal strings, ISO dates. */
 export interface ProductView
@@ -79,5 +79,41 @@ export function eventView(e: ProductEvent): ProductEventView {
     timestamp: e.timestamp.toISOString(),
     correlationId: e.correlationId ?? null,
     causationId: e.causationId ?? null,
+  };
+}
+
+/** A category as the API shows it: the document with `id` for `_id`, no tenantId, ISO dates. */
+export interface CategoryView extends Omit<CategoryDoc, '_id' | 'tenantId' | 'createdAt' | 'updatedAt'> {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CategoryTreeNode extends CategoryView {
+  children: CategoryTreeNode[];
+}
+
+export interface CategoryDetail extends CategoryView {
+  ancestors: Array<Pick<CategoryView, 'id' | 'name' | 'slug'>>;
+  children: CategoryView[];
+}
+
+export function categoryView(doc: CategoryDoc): CategoryView {
+  return {
+    id: doc._id.toHexString(),
+    name: doc.name,
+    slug: doc.slug,
+    description: doc.description ?? null,
+    parentId: doc.parentId ?? null,
+    level: doc.level,
+    path: doc.path,
+    imageUrl: doc.imageUrl ?? null,
+    displayOrder: doc.displayOrder ?? 0,
+    metaTitle: doc.metaTitle ?? null,
+    metaDescription: doc.metaDescription ?? null,
+    active: doc.active !== false,
+    productCount: doc.productCount ?? 0,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
   };
 }
