@@ -19,7 +19,8 @@
 import type { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { reviewErrors } from './errors.ts';
-import { reportsOf, reviewsOf, votesOf, type ReviewDocument, type Vote } from './model.ts';
+import { type ReviewDocument, type Vote } from './model.ts';
+import { reportsOf, reviewsOf, votesOf } from './store.ts';
 
 /** Rounds of read/compare/write before giving up (the next write to the review heals any rest). */
 const RECONCILE_ROUNDS = 8;

@@ -16,17 +16,8 @@ import { Problem } from '../../lib/problem.ts';
 import type { Principal } from '../auth/index.ts';
 import { casUpdate, reconcileCounters } from './consistency.ts';
 import { reviewErrors } from './errors.ts';
-import {
-  findReview,
-  REPORT_HIDE_THRESHOLD,
-  reportsOf,
-  requestRatingUpdate,
-  votesOf,
-  type ReportReason,
-  type ReviewDeps,
-  type ReviewDocument,
-  type Vote,
-} from './model.ts';
+import { REPORT_HIDE_THRESHOLD, type ReportReason, type ReviewDeps, type ReviewDocument, type Vote } from './model.ts';
+import { findReview, reportsOf, requestRatingUpdate, votesOf } from './store.ts';
 
 /** The review a user may vote on or report: APPROVED (public) and not their own. */
 async function engageableReview(mongo: DataApiClient, principal: Principal, id: string, what: string): Promise<ReviewDocument> {

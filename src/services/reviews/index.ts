@@ -19,5 +19,6 @@ export { reportReview, voteOnReview, type ReportInput, type ReportResult, type V
 export { ratingSummary, recomputeProductRating, type RatingSummary } from './ratings.ts';
 export { productIdAsUuid } from './purchases.ts';
 export { reviewErrors } from './errors.ts';
+export { findProduct, findReview, reportsOf, reviewsOf, votesOf } from './store.ts';
 export * from './model.ts';
 export * from './views.ts';

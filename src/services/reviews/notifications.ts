@@ -4,7 +4,8 @@
  * change is stored and delivered once, while a later change is a new event.
  */
 import { notify } from '../notifications/index.ts';
-import { findProduct, type ReviewDeps, type ReviewDocument } from './model.ts';
+import { type ReviewDeps, type ReviewDocument } from './model.ts';
+import { findProduct } from './store.ts';
 
 type ReviewEvent = 'REVIEW_APPROVED' | 'REVIEW_REJECTED' | 'REVIEW_RESPONSE';
 

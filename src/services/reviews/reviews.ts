@@ -12,17 +12,8 @@ import { type Principal, STAFF_ROLES } from '../auth/index.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { casUpdate, countReports } from './consistency.ts';
 import { reviewErrors } from './errors.ts';
-import {
-  findProduct,
-  findReview,
-  hasAnyRole,
-  MODERATOR_ROLES,
-  requestRatingUpdate,
-  reviewsOf,
-  type ReviewDeps,
-  type ReviewDocument,
-  type ReviewStatus,
-} from './model.ts';
+import { hasAnyRole, MODERATOR_ROLES, type ReviewDeps, type ReviewDocument, type ReviewStatus } from './model.ts';
+import { findProduct, findReview, requestRatingUpdate, reviewsOf } from './store.ts';
 import { authorSnapshot, hasDeliveredPurchase } from './purchases.ts';
 import { ratingSummary, type RatingSummary } from './ratings.ts';
 import { fullReviewView, publicReviewView, type FullReviewView, type PublicReviewView } from './views.ts';
