@@ -19,7 +19,7 @@ import { payments, type Payment } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { PermanentStepError } from '../orders/saga/step.ts';
+import { PermanentStepError } from '../orders/index.ts';
 import { defaultPaymentProvider, paymentProviderFor, PaymentDeclinedError, PaymentProviderError, PaymentTransientError, type ProviderPayment } from './providers/index.ts';
 import { issueRefund } from './refunds.ts';
 import { sealGatewayRecord } from './sealing.ts';

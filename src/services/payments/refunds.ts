@@ -16,7 +16,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { assertSameRequest } from '../../lib/idempotency.ts';
 import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { announceRefund, markOrderRefunded } from '../orders/status.ts';
+import { announceRefund, markOrderRefunded } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
 import { paymentProviderFor, PaymentProviderError } from './providers/index.ts';
 
