@@ -72,11 +72,10 @@ export const problems = {
   routeNotFound: (method: string, path: string) =>
     new Problem(404, 'route-not-found', 'Not found', `No route for ${method} ${path}.`),
   methodNotAllowed: () => new Problem(405, 'method-not-allowed', 'Method not allowed'),
-  conflict: (detail: string, extensions?: Record<string, unknown>) =>
-    new Problem(409, 'conflict', 'Conflict', detail, { extensions }),
+  conflict: (detail: string, extensions?: Record<string, unknown>, errors?: FieldError[]) =>
+    new Problem(409, 'conflict', 'Conflict', detail, { extensions, errors }),
   /** A unique value is taken; names the field so a form can show it. */
-  conflictField: (field: string, message: string) =>
-    new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] }),
+  conflictField: (field: string, message: string) => problems.conflict(message, undefined, [{ field, message }]),
   /** The resource changed since the version the client sent in If-Match; may name the current one. */
   preconditionFailed: (detail: string, opts: { currentVersion?: number; headers?: Record<string, string> } = {}) =>
     new Problem(412, 'precondition-failed', 'Precondition failed', detail, {
