@@ -12,7 +12,7 @@
  * If-None-Match (reads, the edge cache): weak comparison, `etagMatches`.
  */
 import { z } from '@hono/zod-openapi';
-import { Problem } from './problem.ts';
+import { problems, type Problem } from './problem.ts';
 
 export const etagOf = (version: number) => `"${version}"`;
 
@@ -62,15 +62,15 @@ export function ifMatchHeaders(what: string, opts: { required: boolean }) {
 /** The version a command must find, from the parsed header: undefined for `*` (any); 428 when a required header is missing. */
 export function expectedVersion(ifMatch: IfMatch): number | undefined {
   if (ifMatch === 'missing') {
-    throw new Problem(428, 'precondition-required', 'Precondition required', 'Send If-Match: "<version>" (the ETag you read) to change it.');
+    throw problems.preconditionRequired('Send If-Match: "<version>" (the ETag you read) to change it.');
   }
   return ifMatch === '*' ? undefined : ifMatch;
 }
 
 /** 412: the client's version is no longer current; carries the current ETag. */
 export function staleVersion(what: string, current: number): Problem {
-  return new Problem(412, 'precondition-failed', 'Precondition failed', `The ${what} has changed; its current version is ${current}.`, {
-    extensions: { currentVersion: current },
+  return problems.preconditionFailed(`The ${what} has changed; its current version is ${current}.`, {
+    currentVersion: current,
     headers: { etag: etagOf(current) },
   });
 }

@@ -8,7 +8,7 @@
  * depth), so key order and whitespace in the client's JSON do not matter.
  */
 import { sha256Hex } from './bytes.ts';
-import { Problem } from './problem.ts';
+import { problems } from './problem.ts';
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -27,15 +27,7 @@ export function requestFingerprint(operation: string, input: unknown): Promise<s
   return sha256Hex(JSON.stringify([operation, canonical(input)]));
 }
 
-export const idempotencyKeyReused = () =>
-  new Problem(
-    422,
-    'idempotency-key-reused',
-    'Idempotency-Key reused',
-    'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
-  );
-
 /** Throws 422 when a stored fingerprint does not match this request's. */
 export function assertSameRequest(stored: string | null | undefined, current: string): void {
-  if (stored && stored !== current) throw idempotencyKeyReused();
+  if (stored && stored !== current) throw problems.idempotencyKeyReused();
 }

@@ -46,6 +46,11 @@ export class Problem extends Error {
     this.headers = opts.headers ?? {};
   }
 
+  /** Whether this is the problem type `slug` (services branch on types, never on status codes). */
+  hasType(slug: string): boolean {
+    return this.type === TYPE_BASE + slug;
+  }
+
   toBody(instance?: string): ProblemBody {
     const body: ProblemBody = { type: this.type, title: this.title, status: this.status, ...this.extensions };
     if (this.message && this.message !== this.title) body.detail = this.message;
@@ -61,17 +66,23 @@ export const problems = {
   malformedJson: () => new Problem(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.'),
   unauthorized: (detail = 'Authentication is required.') =>
     new Problem(401, 'unauthorized', 'Unauthorized', detail, { headers: { 'www-authenticate': 'Bearer' } }),
-  forbidden: (detail = 'You do not have permission to do this.') => new Problem(403, 'forbidden', 'Forbidden', detail),
+  forbidden: (detail = 'You do not have permission to do this.', errors?: FieldError[]) =>
+    new Problem(403, 'forbidden', 'Forbidden', detail, { errors }),
   notFound: (what = 'Resource') => new Problem(404, 'not-found', 'Not found', `${what} not found.`),
   routeNotFound: (method: string, path: string) =>
     new Problem(404, 'route-not-found', 'Not found', `No route for ${method} ${path}.`),
   methodNotAllowed: () => new Problem(405, 'method-not-allowed', 'Method not allowed'),
-  conflict: (detail: string, extensions?: Record<string, unknown>) =>
-    new Problem(409, 'conflict', 'Conflict', detail, { extensions }),
+  conflict: (detail: string, extensions?: Record<string, unknown>, errors?: FieldError[]) =>
+    new Problem(409, 'conflict', 'Conflict', detail, { extensions, errors }),
   /** A unique value is taken; names the field so a form can show it. */
-  conflictField: (field: string, message: string) =>
-    new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] }),
-  preconditionFailed: (detail: string) => new Problem(412, 'precondition-failed', 'Precondition failed', detail),
+  conflictField: (field: string, message: string) => problems.conflict(message, undefined, [{ field, message }]),
+  /** The resource changed since the version the client sent in If-Match; may name the current one. */
+  preconditionFailed: (detail: string, opts: { currentVersion?: number; headers?: Record<string, string> } = {}) =>
+    new Problem(412, 'precondition-failed', 'Precondition failed', detail, {
+      extensions: opts.currentVersion === undefined ? {} : { currentVersion: opts.currentVersion },
+      headers: opts.headers ?? {},
+    }),
+  preconditionRequired: (detail: string) => new Problem(428, 'precondition-required', 'Precondition required', detail),
   payloadTooLarge: (limit: number) =>
     new Problem(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limit} bytes.`, {
       extensions: { limit },
@@ -83,6 +94,13 @@ export const problems = {
       'Unsupported media type',
       `Expected application/json, got ${got ? `'${got}'` : 'no Content-Type'}.`,
     ),
+  idempotencyKeyReused: () =>
+    new Problem(
+      422,
+      'idempotency-key-reused',
+      'Idempotency-Key reused',
+      'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+    ),
   locked: (detail: string) => new Problem(423, 'locked', 'Locked', detail),
   tooManyRequests: (retryAfterSeconds: number) =>
     new Problem(429, 'too-many-requests', 'Too many requests', undefined, {
@@ -90,7 +108,10 @@ export const problems = {
     }),
   internal: () =>
     new Problem(500, 'internal', 'Internal server error', 'An unexpected error occurred. Quote the request id when reporting it.'),
-  unavailable: (detail: string) => new Problem(503, 'unavailable', 'Service unavailable', detail),
+  unavailable: (detail: string, retryAfterSeconds?: number) =>
+    new Problem(503, 'unavailable', 'Service unavailable', detail, {
+      headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+    }),
 };
 
 export function problemResponse(problem: Problem, requestId?: string): Response {

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
-import { isPlatformAdmin } from '../services/admin/access.ts';
+import { isPlatformAdmin } from '../services/admin/index.ts';
 import { principalOf, requirePermission, requireRole } from './auth.ts';
 
 /**

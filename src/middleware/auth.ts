@@ -3,8 +3,7 @@ import { authConfig } from '../lib/config.ts';
 import { keyRing, verifyAccessToken } from '../lib/jwt.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
-import { authenticateApiKey } from '../services/auth/api-keys.ts';
-import type { Principal } from '../services/auth/principal.ts';
+import { authenticateApiKey, type Principal } from '../services/auth/index.ts';
 
 /**
  * Establishes the principal from `Authorization: Bearer <jwt>` (no I/O: keys are

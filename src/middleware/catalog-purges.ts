@@ -3,8 +3,8 @@
  * write routes as `purgesCache(productPurge)` and friends.
  */
 import { ObjectId } from 'bson';
-import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/cache-tags.ts';
-import { reviewsOf } from '../services/reviews/model.ts';
+import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/index.ts';
+import { reviewsOf } from '../services/reviews/index.ts';
 import type { PurgeSpec } from './edge-cache.ts';
 
 const field = (body: unknown, name: string): string | undefined => {

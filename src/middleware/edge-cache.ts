@@ -25,7 +25,7 @@ import type { Env } from '../env.ts';
 import { hexEncode } from '../lib/bytes.ts';
 import { etagMatches } from '../lib/etag.ts';
 import type { AppEnv } from '../lib/types.ts';
-import { catalogTags, currentGenerations, defaultCache, generationsForFill, purgeCatalogTags } from '../services/catalog/cache-tags.ts';
+import { catalogTags, currentGenerations, defaultCache, generationsForFill, purgeCatalogTags } from '../services/catalog/index.ts';
 
 const KEY_ORIGIN = 'https://edge-cache.internal/v1/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

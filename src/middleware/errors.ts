@@ -61,7 +61,7 @@ export function toProblem(err: unknown): Problem {
     return problems.unavailable('A backing store is temporarily unavailable; retry later.');
   }
   if (isPgConnectionLoss(err)) {
-    return new Problem(503, 'unavailable', 'Service unavailable', 'The database is temporarily unavailable; retry later.', { headers: { 'retry-after': '1' } });
+    return problems.unavailable('The database is temporarily unavailable; retry later.', 1);
   }
   return fromPostgres(err) ?? problems.internal();
 }

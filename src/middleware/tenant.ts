@@ -13,7 +13,7 @@ import type { Context } from 'hono';
 import type { Tenant } from '../db/pg/schema/index.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
-import { tenantByDomain, tenantById } from '../services/auth/tenants.ts';
+import { tenantByDomain, tenantById } from '../services/auth/index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -10,7 +10,7 @@ import {
   type PushSubscriptionDocument,
   type TemplateDocument,
 } from '../services/notifications/index.ts';
-import { getNotificationRecipients, type NotificationRecipient } from '../services/users/notification-recipient.ts';
+import { getNotificationRecipients, type NotificationRecipient } from '../services/users/index.ts';
 import { NotificationMessageSchema, type ParsedNotificationMessage } from './notification-messages.ts';
 
 /** Messages of a batch in flight at once. */

@@ -1,8 +1,8 @@
 import type { Env } from '../env.ts';
 import { createStores } from '../db/stores.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
-import { purgeCatalogTags, ratingChangeTags } from '../services/catalog/cache-tags.ts';
-import { recomputeProductRating } from '../services/ratings.ts';
+import { purgeCatalogTags, ratingChangeTags } from '../services/catalog/index.ts';
+import { recomputeProductRating } from '../services/reviews/index.ts';
 import { RatingUpdateMessageSchema } from './rating-update-messages.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../lib/create-router.ts';
 import { access } from '../middleware/access.ts';
-import { checkHealth } from '../services/health.ts';
+import { checkHealth } from '../services/health/index.ts';
 
 const StoreCheck = z.object({
   status: z.enum(['up', 'down']),

@@ -7,7 +7,7 @@
 import type { Env } from '../env.ts';
 import type { Stores } from '../db/stores.ts';
 import type { Logger } from '../lib/logger.ts';
-import type { Principal } from './auth/principal.ts';
+import type { Principal } from './auth/index.ts';
 
 export interface ServiceContext {
   env: Env;
@@ -16,11 +16,4 @@ export interface ServiceContext {
   /** The caller; null for system work (the saga, consumers). */
   principal: Principal | null;
   logger: Logger;
-}
-
-/** Staff roles see every order and payment of their tenant. */
-export const STAFF_ROLES = ['ADMIN', 'MANAGER', 'SUPPORT'] as const;
-
-export function isStaff(principal: Principal | null): boolean {
-  return principal !== null && principal.roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r));
 }

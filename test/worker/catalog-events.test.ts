@@ -10,7 +10,7 @@ import {
   type ProductCreatedEvent,
   type ProductEvent,
 } from '../../src/services/catalog/product-reducer.ts';
-import { makeEvent } from '../../src/services/catalog/products.ts';
+import { makeEvent } from '../../src/services/catalog/event-store.ts';
 import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
 import { problemOf } from './helpers.ts';
 import { testStores } from './stores.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { MAX_ADDRESSES_PER_USER } from '../../src/services/users/addresses.ts';
+import { MAX_ADDRESSES_PER_USER } from '../../src/services/users/index.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';

@@ -254,7 +254,7 @@ export const mongoChangeSets: readonly ChangeSet[] = [
         key: { tenantId: 1, status: 1, averageRating: -1, _id: -1 },
         options: { name: 'tenantId_1_status_1_averageRating_-1__id_-1' },
       },
-      // services/catalog/products.ts: best-effort "SKU unused in the tenant" check (not unique:
+      // services/catalog/product-rules.ts: best-effort "SKU unused in the tenant" check (not unique:
       // products without a SKU would collide on null, and FerretDB v1 has no partial indexes)
       { collection: 'products', key: { tenantId: 1, sku: 1 }, options: { name: 'tenantId_1_sku_1' } },
     ],

@@ -5,14 +5,7 @@ import { principalOf } from '../../middleware/auth.ts';
 import { tenantOfRequest } from '../../middleware/tenant.ts';
 import { noStore } from '../../middleware/no-store.ts';
 import { problems } from '../../lib/problem.ts';
-import { register, login } from '../../services/auth/accounts.ts';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../services/auth/api-keys.ts';
-import { loadIdentityById, publicUser } from '../../services/auth/identity.ts';
-import { acceptInvitation } from '../../services/auth/invitations.ts';
-import { revokeSession, rotateRefreshToken } from '../../services/auth/sessions.ts';
-import { recordSignIn, signInClient } from '../../services/auth/devices.ts';
-import { signInWithProvider } from '../../services/auth/oauth.ts';
-import { completeTfaLogin, disableTfa, enableTfa, setupTfa } from '../../services/auth/two-factor.ts';
+import { acceptInvitation, completeTfaLogin, createApiKey, disableTfa, enableTfa, listApiKeys, loadIdentityById, login, publicUser, recordSignIn, register, revokeApiKey, revokeSession, rotateRefreshToken, setupTfa, signInClient, signInWithProvider } from '../../services/auth/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import * as routes from './auth.routes.ts';
 

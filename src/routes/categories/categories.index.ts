@@ -1,6 +1,6 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
-import * as categories from '../../services/catalog/categories.ts';
+import * as categories from '../../services/catalog/index.ts';
 import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
 import { commandContext, readerOf } from '../products/catalog-http.ts';
 import * as routes from './categories.routes.ts';

@@ -1,5 +1,5 @@
 import { createRouter } from '../../lib/create-router.ts';
-import { Problem, problems } from '../../lib/problem.ts';
+import { problems } from '../../lib/problem.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import { feedOf } from '../../durable/notification-feed.ts';
 import * as notifications from '../../services/notifications/index.ts';
@@ -34,7 +34,7 @@ export const notificationsRoutes = createRouter()
     const { ticket } = c.req.valid('query');
     const grant = ticket ? await notifications.redeemStreamTicket(c.env, ticket) : notifications.bearerGrant(c.get('principal'), c.req.header('authorization'));
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-      throw new Problem(426, 'upgrade-required', 'Upgrade required', 'Open this URL as a WebSocket.');
+      throw notifications.notificationErrors.upgradeRequired();
     }
     const headers: Record<string, string> = { upgrade: 'websocket', 'x-feed-expires-at': String(grant.expiresAt) };
     if (grant.ticketId) headers['x-feed-ticket-id'] = grant.ticketId;

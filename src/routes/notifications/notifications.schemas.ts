@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
-import { NOTIFICATION_CHANNELS, NOTIFICATION_PRIORITIES } from '../../services/notifications/model.ts';
+import { NOTIFICATION_CHANNELS, NOTIFICATION_PRIORITIES } from '../../services/notifications/index.ts';
 export { ObjectIdParam } from '../reviews/reviews.schemas.ts';
 
 const NotificationType = z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'an UPPER_SNAKE_CASE notification type').openapi({ example: 'ORDER_SHIPPED' });

@@ -3,8 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../lib/types.ts';
 import { problems } from '../../lib/problem.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
-import type { CatalogContext } from '../../services/catalog/common.ts';
-import type { Reader } from '../../services/catalog/products.ts';
+import type { CatalogContext, Reader } from '../../services/catalog/index.ts';
 
 /**
  * The reader of a catalog read: the request's tenant (middleware/tenant.ts: credentials,

@@ -1,5 +1,5 @@
 import { createRouter } from '../../lib/create-router.ts';
-import * as products from '../../services/catalog/products.ts';
+import * as products from '../../services/catalog/index.ts';
 import { problems } from '../../lib/problem.ts';
 import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
 import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';

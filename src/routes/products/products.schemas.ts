@@ -2,9 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { MoneyInput } from '../schemas.ts';
-import { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from '../../services/catalog/product-reducer.ts';
-import { OBJECT_ID_HEX, SLUG_PATTERN } from '../../services/catalog/common.ts';
-import { PRODUCT_SORTS } from '../../services/catalog/products.ts';
+import { OBJECT_ID_HEX, PRODUCT_EVENT_TYPES, PRODUCT_SORTS, PRODUCT_STATUSES, SLUG_PATTERN } from '../../services/catalog/index.ts';
 
 // ---------------------------------------------------------------------------
 // Building blocks

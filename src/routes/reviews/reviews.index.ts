@@ -3,13 +3,11 @@ import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
-import { reportReview, voteOnReview } from '../../services/reviews/engagement.ts';
-import type { ReviewDeps } from '../../services/reviews/model.ts';
-import * as reviews from '../../services/reviews/reviews.ts';
+import * as reviews from '../../services/reviews/index.ts';
 import * as routes from './reviews.routes.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 
-function deps(c: Context<AppEnv>): ReviewDeps {
+function deps(c: Context<AppEnv>): reviews.ReviewDeps {
   return { stores: c.get('stores'), ratingUpdates: c.env.RATING_UPDATES_QUEUE, notifications: c.env.NOTIFICATIONS_QUEUE, logger: c.get('logger') };
 }
 
@@ -56,12 +54,12 @@ export const reviewsRoutes = createRouter()
     return c.json(updated, 200);
   })
   .openapi(routes.voteHelpful, async (c) => {
-    return c.json(await voteOnReview(deps(c), principalOf(c), c.req.valid('param').id, 'HELPFUL'), 200);
+    return c.json(await reviews.voteOnReview(deps(c), principalOf(c), c.req.valid('param').id, 'HELPFUL'), 200);
   })
   .openapi(routes.voteUnhelpful, async (c) => {
-    return c.json(await voteOnReview(deps(c), principalOf(c), c.req.valid('param').id, 'UNHELPFUL'), 200);
+    return c.json(await reviews.voteOnReview(deps(c), principalOf(c), c.req.valid('param').id, 'UNHELPFUL'), 200);
   })
   .openapi(routes.reportReview, async (c) => {
-    const result = await reportReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'));
+    const result = await reviews.reportReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'));
     return c.json({ reviewId: result.reviewId, reported: true as const }, result.created ? 201 : 200);
   });

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { access } from '../../middleware/access.ts';
 import { reviewPurge } from '../../middleware/catalog-purges.ts';
 import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
-import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/model.ts';
+import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/index.ts';
 import { TenantHeader } from '../../middleware/tenant.ts';
 import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
-import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/model.ts';
+import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/index.ts';
 
 /** Mongo ids in paths: 24 hex digits. */
 export const ObjectIdString = z

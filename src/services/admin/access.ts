@@ -5,7 +5,8 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { adminAuditLog, tenants } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
+import { adminErrors } from './errors.ts';
 
 /**
  * Who may administer what.
@@ -40,8 +41,6 @@ export function isPlatformAdmin(env: Env, principal: Principal): boolean {
   const platform = authConfig(env).platformTenantId;
   return isAdmin(principal) && !!platform && principal.tenantId === platform;
 }
-
-export const platformOnly = () => problems.forbidden('Only a platform administrator may do this.');
 
 /** Points RLS at another tenant for the rest of the transaction. */
 export async function useTenant(tx: Transaction, tenantId: string): Promise<void> {
@@ -93,14 +92,14 @@ export function adminTx<T>(
 ): Promise<T> {
   if (!isAdmin(principal)) return Promise.reject(problems.forbidden('Requires role: ADMIN.'));
   const on = opts.on && opts.on.tenantId !== principal.tenantId ? opts.on : undefined;
-  if (on && principal.tenantId !== on.platformTenantId) return Promise.reject(platformOnly());
+  if (on && principal.tenantId !== on.platformTenantId) return Promise.reject(adminErrors.platformOnly());
   const target = targetTenant(principal, on);
   return inTenantTx(db, principal.tenantId, async (tx) => {
     if (opts.serialize) await tx.execute(sql`select 1 from auth.tenants where id = ${target} for update`);
     await assertActiveAdmin(tx, principal);
     if (on) {
       const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, on.tenantId)).limit(1);
-      if (!tenant) throw problems.notFound('Tenant');
+      if (!tenant) throw adminErrors.tenantNotFound();
       await useTenant(tx, on.tenantId);
     }
     const result = await work(tx);
@@ -121,7 +120,7 @@ export function adminTx<T>(
 
 /** Like `adminTx`, for platform-only work. */
 export function platformAdminTx<T>(env: Env, db: Database, principal: Principal, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  if (!isPlatformAdmin(env, principal)) return Promise.reject(platformOnly());
+  if (!isPlatformAdmin(env, principal)) return Promise.reject(adminErrors.platformOnly());
   return adminTx(db, principal, work);
 }
 

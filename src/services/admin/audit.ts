@@ -3,37 +3,17 @@ import type { Database } from '../../db/pg/client.ts';
 import { adminAuditLog, type AdminAuditEntry } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
-import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 import { adminTx, isPlatformAdmin } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
+import { adminErrors } from './errors.ts';
+import { auditView, type AuditView } from './views.ts';
 
 /**
  * The record of what platform admins did in a tenant (written by access.ts with each
  * action). A tenant's own ADMIN reads their tenant's (others are 404); a platform
  * admin reads any tenant's, which is itself recorded there.
  */
-export interface AuditView {
-  id: string;
-  tenantId: string;
-  actorUserId: string;
-  actorTenantId: string;
-  action: string;
-  targetUserId: string | null;
-  requestId: string | null;
-  createdAt: string;
-}
-
-const view = (e: AdminAuditEntry): AuditView => ({
-  id: e.id,
-  tenantId: e.tenantId,
-  actorUserId: e.actorUserId,
-  actorTenantId: e.actorTenantId,
-  action: e.action,
-  targetUserId: e.targetUserId,
-  requestId: e.requestId,
-  createdAt: e.createdAt.toISOString(),
-});
 
 export async function listAudit(
   env: Env,
@@ -43,7 +23,7 @@ export async function listAudit(
   q: { limit: number; cursor?: TimeIdCursor | undefined },
   requestId: string,
 ): Promise<Page<AuditView>> {
-  if (tenantId !== principal.tenantId && !isPlatformAdmin(env, principal)) throw problems.notFound('Tenant');
+  if (tenantId !== principal.tenantId && !isPlatformAdmin(env, principal)) throw adminErrors.tenantNotFound();
   const on = { tenantId, requestId, platformTenantId: authConfig(env).platformTenantId };
   return adminTx(
     db,
@@ -57,7 +37,7 @@ export async function listAudit(
         .where(and(...conds))
         .orderBy(desc(adminAuditLog.createdAt), desc(adminAuditLog.id))
         .limit(q.limit + 1);
-      return toPage(rows, q.limit, (r) => [r.at, r.entry.id], (r) => view(r.entry));
+      return toPage(rows, q.limit, (r) => [r.at, r.entry.id], (r) => auditView(r.entry));
     },
     { on, audit: { action: 'list-audit' } },
   );

@@ -3,9 +3,12 @@ import type { Env } from '../../env.ts';
 import type { Database } from '../../db/pg/client.ts';
 import { permissions, rolePermissions, roles, type Permission, type PERMISSION_ACTIONS, type ROLE_NAMES } from '../../db/pg/schema/index.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 import { adminTx, platformAdminTx, uniqueViolation } from './access.ts';
 import { toPage, type Page } from '../../lib/pagination.ts';
+import { adminErrors } from './errors.ts';
+import type { RoleName, PermissionCreate } from './model.ts';
+import { permissionView, type RoleView, type PermissionView } from './views.ts';
 
 /**
  * The RBAC catalogue (roles, permissions, role_permissions) is GLOBAL, as in the
@@ -13,42 +16,12 @@ import { toPage, type Page } from '../../lib/pagination.ts';
  * admin may change it, since a change applies to all tenants. Changes reach a
  * user's access token at their next login or refresh.
  */
-export type RoleName = (typeof ROLE_NAMES)[number];
-export type PermissionAction = (typeof PERMISSION_ACTIONS)[number];
-
-export interface RoleView {
-  id: string;
-  name: RoleName;
-  description: string | null;
-  createdAt: string;
-  permissions: string[];
-}
-
-export interface PermissionView {
-  id: string;
-  name: string;
-  resource: string;
-  action: PermissionAction;
-  description: string | null;
-  createdAt: string;
-}
-
-export interface PermissionCreate {
-  name: string;
-  resource: string;
-  action: PermissionAction;
-  description?: string | null | undefined;
-}
 
 // Correlated on the outer auth.roles row, named explicitly: drizzle leaves columns of
 // a single-table query unqualified, and a bare "id" would bind to auth.permissions.
 const permissionsOfRole = sql<string[]>`array(
   select p.name from auth.role_permissions rp join auth.permissions p on p.id = rp.permission_id
   where rp.role_id = "roles"."id" order by p.name)`;
-
-function permissionView(p: Permission): PermissionView {
-  return { id: p.id, name: p.name, resource: p.resource, action: p.action, description: p.description, createdAt: p.createdAt.toISOString() };
-}
 
 /** The four roles of the seed's CHECK, each with its permission names. */
 export async function listRoles(db: Database, principal: Principal): Promise<RoleView[]> {
@@ -73,7 +46,7 @@ export async function setRolePermissions(env: Env, db: Database, principal: Prin
   return platformAdminTx(env, db, principal, async (tx) => {
     // The row lock serialises concurrent replacements of one role's set.
     const [role] = await tx.select().from(roles).where(eq(roles.name, roleName)).for('update');
-    if (!role) throw problems.notFound('Role');
+    if (!role) throw adminErrors.roleNotFound();
     const found = wanted.length ? await tx.select({ id: permissions.id, name: permissions.name }).from(permissions).where(inArray(permissions.name, wanted)) : [];
     const known = new Set(found.map((p) => p.name));
     const unknown = names.map((name, i) => ({ name, i })).filter(({ name }) => !known.has(name));

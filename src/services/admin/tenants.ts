@@ -3,11 +3,13 @@ import type { Env } from '../../env.ts';
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import { adminAuditLog, refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import { inviteUser, type Invitation, type Invitee } from '../auth/invitations.ts';
-import type { Principal } from '../auth/principal.ts';
+import { problems } from '../../lib/problem.ts';
+import { type Invitation, inviteUser, type Principal } from '../auth/index.ts';
 import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
+import { adminErrors } from './errors.ts';
+import { TENANT_ADMIN_FIELDS, type TenantStatus, type TenantCreate, type TenantPatch } from './model.ts';
+import { tenantView, type TenantView, type TenantDetail } from './views.ts';
 
 /**
  * Tenant administration.
@@ -25,53 +27,6 @@ import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
  * platform tenant itself can never be suspended or deleted (it would lock every
  * platform admin out).
  */
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
-export type TenantPlan = (typeof TENANT_PLANS)[number];
-
-export interface TenantView {
-  id: string;
-  name: string;
-  domain: string | null;
-  status: TenantStatus;
-  plan: TenantPlan;
-  maxUsers: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface TenantDetail extends TenantView {
-  /** Users counting against maxUsers (not deleted). */
-  seatsUsed: number;
-}
-
-export interface TenantCreate {
-  name: string;
-  admin: Invitee;
-  domain?: string | null | undefined;
-  status?: TenantStatus | undefined;
-  plan?: TenantPlan | undefined;
-  maxUsers?: number | undefined;
-}
-
-export type TenantPatch = Partial<{ name: string; domain: string | null; status: TenantStatus; plan: TenantPlan; maxUsers: number }>;
-
-/** The fields a tenant's own ADMIN may change. */
-export const TENANT_ADMIN_FIELDS = ['name', 'domain'] as const;
-
-function view(t: Tenant): TenantView {
-  return {
-    id: t.id,
-    name: t.name,
-    domain: t.domain,
-    status: t.status,
-    plan: t.plan,
-    maxUsers: t.maxUsers,
-    createdAt: t.createdAt.toISOString(),
-    updatedAt: t.updatedAt.toISOString(),
-  };
-}
-
-const tenantNotFound = () => problems.notFound('Tenant');
 
 /** Users of a tenant that hold a seat; RLS is pointed at that tenant first. */
 async function seatsUsed(tx: Transaction, tenantId: string): Promise<number> {
@@ -133,17 +88,17 @@ export async function listTenants(
       .where(and(...conds))
       .orderBy(desc(tenants.createdAt), desc(tenants.id))
       .limit(q.limit + 1);
-    return toPage(rows, q.limit, (r) => [r.at, r.tenant.id], (r) => view(r.tenant));
+    return toPage(rows, q.limit, (r) => [r.at, r.tenant.id], (r) => tenantView(r.tenant));
   });
 }
 
 /** Platform admins see every tenant; a tenant admin only their own (others: 404). */
 export async function getTenant(env: Env, db: Database, principal: Principal, id: string): Promise<TenantDetail> {
-  if (!isPlatformAdmin(env, principal) && id !== principal.tenantId) throw tenantNotFound();
+  if (!isPlatformAdmin(env, principal) && id !== principal.tenantId) throw adminErrors.tenantNotFound();
   return adminTx(db, principal, async (tx) => {
     const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
-    if (!tenant) throw tenantNotFound();
-    return { ...view(tenant), seatsUsed: await seatsUsed(tx, id) };
+    if (!tenant) throw adminErrors.tenantNotFound();
+    return { ...tenantView(tenant), seatsUsed: await seatsUsed(tx, id) };
   });
 }
 
@@ -179,7 +134,7 @@ export async function createTenant(
       const [tenant] = input.status && input.status !== 'ACTIVE'
         ? await tx.update(tenants).set({ status: input.status }).where(eq(tenants.id, tenantId)).returning()
         : [created];
-      return { ...view(tenant!), seatsUsed: 1, firstAdmin };
+      return { ...tenantView(tenant!), seatsUsed: 1, firstAdmin };
     });
   } catch (err) {
     return mapUnique(err);
@@ -189,29 +144,24 @@ export async function createTenant(
 export async function updateTenant(env: Env, db: Database, principal: Principal, id: string, patch: TenantPatch): Promise<TenantDetail> {
   const platform = isPlatformAdmin(env, principal);
   if (!platform) {
-    if (id !== principal.tenantId) throw tenantNotFound();
+    if (id !== principal.tenantId) throw adminErrors.tenantNotFound();
     const refused = Object.keys(patch).filter((k) => !(TENANT_ADMIN_FIELDS as readonly string[]).includes(k));
     if (refused.length > 0) {
-      throw new Problem(403, 'forbidden', 'Forbidden', `Only a platform administrator may change: ${refused.join(', ')}.`, {
-        errors: refused.map((k) => ({ field: `body.${k}`, message: 'only a platform administrator may change this' })),
-      });
+      throw adminErrors.platformFieldsOnly(refused);
     }
   }
   if (id === authConfig(env).platformTenantId && patch.status !== undefined && patch.status !== 'ACTIVE') {
-    throw problems.conflict('The platform tenant cannot be suspended or deleted.');
+    throw adminErrors.platformTenantProtected();
   }
   try {
     return await adminTx(db, principal, async (tx) => {
       // The row lock serialises with registrations (which lock it to count seats).
       const [current] = await tx.select().from(tenants).where(eq(tenants.id, id)).for('update');
-      if (!current) throw tenantNotFound();
+      if (!current) throw adminErrors.tenantNotFound();
       await assertUnique(tx, patch, id);
       const used = await seatsUsed(tx, id);
       if (patch.maxUsers !== undefined && patch.maxUsers < used) {
-        throw new Problem(409, 'seats-in-use', 'Seats in use', `The tenant has ${used} users; maxUsers cannot go below that.`, {
-          errors: [{ field: 'body.maxUsers', message: `must be at least the ${used} users in use` }],
-          extensions: { seatsUsed: used },
-        });
+        throw adminErrors.seatsInUse(used);
       }
       if (patch.status && patch.status !== 'ACTIVE') await revokeTenantSessions(tx, id);
       const [tenant] = await tx
@@ -219,7 +169,7 @@ export async function updateTenant(env: Env, db: Database, principal: Principal,
         .set({ ...patch, updatedAt: sql`now()` })
         .where(eq(tenants.id, id))
         .returning();
-      return { ...view(tenant!), seatsUsed: used };
+      return { ...tenantView(tenant!), seatsUsed: used };
     });
   } catch (err) {
     return mapUnique(err);
@@ -228,11 +178,11 @@ export async function updateTenant(env: Env, db: Database, principal: Principal,
 
 /** Soft delete: status DELETED (idempotent). Logins, registrations and refreshes stop. */
 export async function deleteTenant(env: Env, db: Database, principal: Principal, id: string): Promise<void> {
-  if (!isPlatformAdmin(env, principal)) throw problems.forbidden('Only a platform administrator may do this.');
-  if (id === authConfig(env).platformTenantId) throw problems.conflict('The platform tenant cannot be suspended or deleted.');
+  if (!isPlatformAdmin(env, principal)) throw adminErrors.platformOnly();
+  if (id === authConfig(env).platformTenantId) throw adminErrors.platformTenantProtected();
   await platformAdminTx(env, db, principal, async (tx) => {
     const [current] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update');
-    if (!current) throw tenantNotFound();
+    if (!current) throw adminErrors.tenantNotFound();
     if (current.status === 'DELETED') return;
     await revokeTenantSessions(tx, id);
     await tx.update(tenants).set({ status: 'DELETED', updatedAt: sql`now()` }).where(eq(tenants.id, id));

@@ -2,13 +2,12 @@ import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizz
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import type { Env } from '../../env.ts';
 import { apiKeys, roles, userRoles, users, type ROLE_NAMES, type USER_STATUSES } from '../../db/pg/schema/index.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import { loadIdentityById, publicUser, type PublicUser } from '../auth/identity.ts';
-import type { Principal } from '../auth/principal.ts';
-import { revokeAllSessions } from '../auth/sessions.ts';
-import { inviteOrReinvite, type Invitation, type Invitee } from '../auth/invitations.ts';
+import { problems } from '../../lib/problem.ts';
+import { type Invitation, type Invitee, inviteOrReinvite, loadIdentityById, type Principal, publicUser, type PublicUser, revokeAllSessions } from '../auth/index.ts';
 import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
+import { adminErrors } from './errors.ts';
+import type { RoleName, UserAction, UserListQuery } from './model.ts';
 
 /**
  * User administration inside the admin's own tenant: every statement runs in
@@ -24,19 +23,6 @@ import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
  * deleted) remains; otherwise 409 and nothing is written. Locking, suspending and
  * deleting revoke all of the user's refresh tokens in the same transaction.
  */
-export type UserStatus = (typeof USER_STATUSES)[number];
-export type RoleName = (typeof ROLE_NAMES)[number];
-export type UserAction = 'lock' | 'unlock' | 'suspend' | 'activate' | 'delete';
-
-export interface UserListQuery {
-  limit: number;
-  cursor?: TimeIdCursor | undefined;
-  q?: string | undefined;
-  status?: UserStatus | undefined;
-  role?: RoleName | undefined;
-}
-
-const userNotFound = () => problems.notFound('User');
 
 // Correlated subqueries on the outer auth.users row. drizzle leaves the columns of a
 // single-table query unqualified, and an unqualified "id" would bind to the
@@ -87,7 +73,7 @@ export async function listUsers(db: Database, principal: Principal, query: UserL
 export async function getUser(db: Database, principal: Principal, id: string, on?: CrossTenant): Promise<PublicUser> {
   return adminTx(db, principal, async (tx) => {
     const identity = await loadIdentityById(tx, id);
-    if (!identity) throw userNotFound();
+    if (!identity) throw adminErrors.userNotFound();
     return publicUser(identity);
   }, { on, audit: { action: 'get-user', targetUserId: id } });
 }
@@ -103,7 +89,7 @@ async function activeAdminCount(tx: Transaction): Promise<number> {
 
 async function assertAdminRemains(tx: Transaction): Promise<void> {
   if ((await activeAdminCount(tx)) < 1) {
-    throw new Problem(409, 'last-admin', 'Last administrator', 'The tenant must keep at least one active ADMIN.');
+    throw adminErrors.lastAdmin();
   }
 }
 
@@ -121,11 +107,11 @@ const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delet
  */
 export async function applyUserAction(db: Database, principal: Principal, id: string, action: UserAction, on?: CrossTenant): Promise<PublicUser | null> {
   if (SELF_REFUSED.has(action) && id === principal.userId) {
-    throw new Problem(409, 'self-action', 'Not on yourself', `An administrator cannot ${action} their own account.`);
+    throw adminErrors.selfAction(action);
   }
   return writeTx(db, principal, on, { action: `${action}-user`, targetUserId: id }, async (tx) => {
     const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
-    if (!target) throw userNotFound();
+    if (!target) throw adminErrors.userNotFound();
     const now = sql`now()`;
     switch (action) {
       case 'lock':
@@ -164,7 +150,7 @@ export async function setUserRoles(db: Database, principal: Principal, id: strin
   const tenantId = targetTenant(principal, on);
   return writeTx(db, principal, on, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
     const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
-    if (!target) throw userNotFound();
+    if (!target) throw adminErrors.userNotFound();
     const roleRows = await tx.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.name, wanted));
     if (roleRows.length !== wanted.length) {
       const missing = wanted.filter((n) => !roleRows.some((r) => r.name === n));

@@ -7,23 +7,17 @@ import { tenants, users, type NewUser, type Tenant } from '../../db/pg/schema/in
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword } from '../../lib/passwords.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import { deleteProfile, upsertProfile } from '../users/profiles.ts';
-import { loadIdentityById, loadIdentityByLogin, publicUser, type Identity, type PublicUser } from './identity.ts';
+import { problems } from '../../lib/problem.ts';
+import { deleteProfile, upsertProfile } from '../users/index.ts';
+import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
 import { announceLockout } from './security-events.ts';
-import { issueTokens, revokeAllSessions, type TokenPair } from './sessions.ts';
+import { issueTokens, revokeAllSessions } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
+import { authErrors } from './errors.ts';
+import { TFA_CHALLENGE, type Identity, type LoginResult, type RegisterInput, type TokenPair } from './model.ts';
+import { publicUser, type PublicUser } from './views.ts';
 
-export const TFA_CHALLENGE = 'tfa-challenge';
 const TFA_CHALLENGE_TTL_SECONDS = 300;
-
-export interface RegisterInput {
-  email: string;
-  username: string;
-  password: string;
-  firstName?: string | null;
-  lastName?: string | null;
-}
 
 /** Which field a unique violation was about, from the constraint name. */
 function duplicateField(err: unknown): 'email' | 'username' | undefined {
@@ -32,9 +26,6 @@ function duplicateField(err: unknown): 'email' | 'username' | undefined {
   if (!pg) return undefined;
   return pg.constraint?.includes('username') ? 'username' : 'email';
 }
-
-const seatLimitReached = (tenant: Pick<Tenant, 'maxUsers'>) =>
-  new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${tenant.maxUsers} users.`);
 
 /**
  * The one way a user comes into being (registration, social sign-up, a tenant's
@@ -49,10 +40,10 @@ export async function createUserInSeat(
   roleNames: readonly string[] = ['USER'],
 ): Promise<Identity> {
   const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
-  if (!locked) throw problems.notFound('Tenant');
+  if (!locked) throw authErrors.tenantNotFound();
   assertTenantActive(locked);
   const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
-  if (used >= locked.maxUsers) throw seatLimitReached(locked);
+  if (used >= locked.maxUsers) throw authErrors.seatLimit(locked.maxUsers);
   const [user] = await tx.insert(users).values({ ...values, tenantId }).returning({ id: users.id });
   await tx.execute(sql`
     insert into auth.user_roles (user_id, role_id, tenant_id)
@@ -103,20 +94,11 @@ export async function register(env: Env, stores: Stores, tenant: Tenant, input: 
   return { user: publicUser(created.identity), tokens: created.tokens };
 }
 
-export type LoginResult =
-  | { kind: 'tokens'; user: PublicUser; tokens: TokenPair }
-  | { kind: 'tfa-required'; challengeToken: string; expiresIn: number };
-
 type PasswordOutcome =
   | { kind: 'ok'; identity: Identity }
   | { kind: 'bad-credentials' }
   | { kind: 'locked'; lockedNow?: { userId: string; at: Date } }
   | { kind: 'inactive' };
-
-const invalidCredentials = () =>
-  new Problem(401, 'invalid-credentials', 'Invalid credentials', 'The login or password is wrong.');
-const accountLocked = () => problems.locked('The account is locked after too many failed logins. Contact support.');
-const accountInactive = () => new Problem(403, 'account-inactive', 'Account inactive', 'This account cannot sign in.');
 
 /**
  * Checks a login (email or username) and password. Unknown users cost the same
@@ -172,13 +154,13 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
   const outcome = await checkPassword(env, stores, tenant, login, password);
   switch (outcome.kind) {
     case 'bad-credentials':
-      throw invalidCredentials();
+      throw authErrors.invalidCredentials();
     case 'locked':
       // This attempt crossed the threshold (the lock happened now, exactly once): tell the owner.
       if (outcome.lockedNow) await announceLockout(env, tenant.id, outcome.lockedNow.userId, outcome.lockedNow.at);
-      throw accountLocked();
+      throw authErrors.accountLocked();
     case 'inactive':
-      throw accountInactive();
+      throw authErrors.accountInactive();
   }
   return finishSignIn(env, stores, outcome.identity);
 }

@@ -5,8 +5,10 @@ import type { Database } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { apiKeys } from '../../db/pg/schema/index.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import type { Principal } from './principal.ts';
+import { problems } from '../../lib/problem.ts';
+import { authErrors } from './errors.ts';
+import { apiKeyView, type ApiKeyView } from './views.ts';
+import type { Principal } from './model.ts';
 
 /**
  * API keys for service-to-service calls. A key is `ek_<tenantId>_<43 random chars>`,
@@ -16,30 +18,6 @@ import type { Principal } from './principal.ts';
  */
 const API_KEY = /^ek_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string | null;
-  scopes: string[];
-  revoked: boolean;
-  expiresAt: string;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
-
-function view(row: typeof apiKeys.$inferSelect): ApiKeyView {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.keyPrefix,
-    scopes: row.scopes,
-    revoked: row.revoked,
-    expiresAt: row.expiresAt.toISOString(),
-    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
 export async function createApiKey(
   db: Database,
   owner: Principal,
@@ -48,9 +26,7 @@ export async function createApiKey(
 ): Promise<{ key: string; apiKey: ApiKeyView }> {
   const outside = input.scopes.filter((s) => !owner.permissions.includes(s));
   if (outside.length > 0) {
-    throw new Problem(403, 'scope-exceeds-permissions', 'Scope exceeds permissions', `You do not hold: ${outside.join(', ')}.`, {
-      errors: [{ field: 'body.scopes', message: `not among your permissions: ${outside.join(', ')}` }],
-    });
+    throw authErrors.scopeExceedsPermissions(outside);
   }
   const secret = randomToken(32);
   const key = `ek_${owner.tenantId}_${secret}`;
@@ -68,7 +44,7 @@ export async function createApiKey(
       })
       .returning(),
   );
-  const apiKey = view(row!);
+  const apiKey = apiKeyView(row!);
   // Tell the owner: a key they did not create is a compromised account.
   if (events) {
     await notifySecurityEvent(events, {
@@ -86,7 +62,7 @@ export async function listApiKeys(db: Database, owner: Principal): Promise<ApiKe
   const rows = await inTenantTx(db, owner.tenantId, (tx) =>
     tx.select().from(apiKeys).where(eq(apiKeys.userId, owner.userId)).orderBy(desc(apiKeys.createdAt)),
   );
-  return rows.map(view);
+  return rows.map(apiKeyView);
 }
 
 /** Revokes one of the caller's keys; another user's key is "not found". */
@@ -98,7 +74,7 @@ export async function revokeApiKey(db: Database, owner: Principal, id: string): 
       .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, owner.userId)))
       .returning({ id: apiKeys.id }),
   );
-  if (rows.length === 0) throw problems.notFound('API key');
+  if (rows.length === 0) throw authErrors.apiKeyNotFound();
 }
 
 /** One statement (auth.use_api_key): tenant, validity, last_used_at, owner's rights. */

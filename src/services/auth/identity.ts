@@ -1,14 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/pg/client.ts';
 import { users, type User } from '../../db/pg/schema/index.ts';
-
-export interface Identity {
-  user: User;
-  roles: string[];
-  permissions: string[];
-  /** Status of the user's tenant: sessions of a SUSPENDED or DELETED tenant end. */
-  tenantStatus: string;
-}
+import type { Identity } from './model.ts';
 
 // Correlated subqueries on the outer auth.users row (drizzle leaves single-table
 // columns unqualified, so the outer column is named explicitly).
@@ -42,26 +35,3 @@ export function loadIdentityByLogin(tx: Transaction, login: string) {
   const where = login.includes('@') ? eq(sql`lower(${users.email})`, lowered) : eq(sql`lower(${users.username})`, lowered);
   return loadIdentity(tx, where);
 }
-
-/** The public view of a user, never hashes or secrets. */
-export function publicUser(identity: Pick<Identity, 'user' | 'roles' | 'permissions'>) {
-  const u = identity.user;
-  return {
-    id: u.id,
-    tenantId: u.tenantId,
-    email: u.email,
-    username: u.username,
-    firstName: u.firstName,
-    lastName: u.lastName,
-    authProvider: u.authProvider,
-    status: u.status,
-    emailVerified: u.emailVerified,
-    accountLocked: u.accountLocked,
-    tfaEnabled: u.tfaEnabled,
-    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
-    createdAt: u.createdAt.toISOString(),
-    roles: identity.roles,
-    permissions: identity.permissions,
-  };
-}
-export type PublicUser = ReturnType<typeof publicUser>;

@@ -8,11 +8,13 @@ import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
-import { upsertProfile } from '../users/profiles.ts';
+import { upsertProfile } from '../users/index.ts';
 import { createUserInSeat } from './accounts.ts';
-import { loadIdentityById, loadIdentityByLogin, publicUser, type PublicUser } from './identity.ts';
-import { issueTokens, type TokenPair } from './sessions.ts';
+import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
+import { issueTokens } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
+import { INVITATION, INVITATION_TTL_SECONDS, type Invitation, type Invitee, type TokenPair } from './model.ts';
+import { publicUser, type PublicUser } from './views.ts';
 
 /**
  * Invitations: how a tenant gets its first ADMIN without anyone else choosing (or
@@ -27,21 +29,6 @@ import { assertTenantActive } from './tenants.ts';
  * UPDATE of a still-pending user, so a second use (even concurrent) finds nothing.
  * No table is needed; a token dies with its signing key (rotation) or its user.
  */
-export const INVITATION = 'invitation';
-export const INVITATION_TTL_SECONDS = 7 * 86_400;
-
-export interface Invitee {
-  email: string;
-  username: string;
-  firstName?: string | null | undefined;
-  lastName?: string | null | undefined;
-}
-
-export interface Invitation {
-  user: PublicUser;
-  invitationToken: string;
-  expiresAt: string;
-}
 
 async function invitationFor(env: Env, userId: string, tenantId: string): Promise<{ invitationToken: string; expiresAt: string }> {
   const cfg = authConfig(env);

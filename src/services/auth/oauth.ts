@@ -6,11 +6,13 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { users, type Tenant } from '../../db/pg/schema/index.ts';
 import { randomToken } from '../../lib/bytes.ts';
 import { UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import { upsertProfile } from '../users/profiles.ts';
-import { createUserInSeat, finishSignIn, type LoginResult } from './accounts.ts';
-import { loadIdentity, loadIdentityById, type Identity } from './identity.ts';
+import { problems } from '../../lib/problem.ts';
+import { upsertProfile } from '../users/index.ts';
+import { createUserInSeat, finishSignIn } from './accounts.ts';
+import { loadIdentity, loadIdentityById } from './identity.ts';
 import { assertTenantActive } from './tenants.ts';
+import { authErrors } from './errors.ts';
+import { OAUTH_PROVIDERS, type Identity, type LoginResult, type OAuthProviderName } from './model.ts';
 
 /**
  * Social sign-in with the provider's OpenID Connect ID token. The token is verified
@@ -21,8 +23,6 @@ import { assertTenantActive } from './tenants.ts';
  *     and the user has no other provider linked, is linked and signs in;
  *  3. else a new user is created (USER role, unusable password, email verified).
  */
-export const OAUTH_PROVIDERS = { google: 'GOOGLE', github: 'GITHUB', facebook: 'FACEBOOK' } as const;
-export type OAuthProviderName = keyof typeof OAUTH_PROVIDERS;
 
 interface ProviderConfig {
   issuer: string;
@@ -41,7 +41,7 @@ function providerConfig(env: Env, provider: OAuthProviderName): ProviderConfig {
   }
   const cfg = all[provider];
   if (!cfg?.issuer || !cfg.jwksUrl || !cfg.audience) {
-    throw new Problem(404, 'provider-not-configured', 'Provider not configured', `Sign-in with ${provider} is not configured.`);
+    throw authErrors.providerNotConfigured(provider);
   }
   return cfg;
 }
@@ -102,8 +102,8 @@ export async function signInWithProvider(env: Env, stores: Stores, tenant: Tenan
   });
 
   const { user } = outcome.identity;
-  if (user.accountLocked) throw problems.locked('The account is locked after too many failed logins. Contact support.');
-  if (user.status !== 'ACTIVE') throw new Problem(403, 'account-inactive', 'Account inactive', 'This account cannot sign in.');
+  if (user.accountLocked) throw authErrors.accountLocked();
+  if (user.status !== 'ACTIVE') throw authErrors.accountInactive();
   if (outcome.created) {
     await upsertProfile(stores.pg('users').db, { tenantId: tenant.id, userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName });
   }

@@ -6,9 +6,7 @@
  */
 import type { Env } from '../../env.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { closeUserFeed } from '../notifications/feed.ts';
-import { notify } from '../notifications/producers.ts';
-import type { SECURITY_TYPES } from '../notifications/model.ts';
+import { closeUserFeed, notify, type SECURITY_TYPES } from '../notifications/index.ts';
 
 export type SecurityEventType = (typeof SECURITY_TYPES)[number];
 

@@ -7,7 +7,8 @@ import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signAccessToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
-import { loadIdentityById, type Identity } from './identity.ts';
+import { loadIdentityById } from './identity.ts';
+import type { Identity, TokenPair } from './model.ts';
 
 /**
  * Sessions: a short-lived access JWT plus an opaque refresh token.
@@ -18,13 +19,6 @@ import { loadIdentityById, type Identity } from './identity.ts';
  * share a `family_id`, and presenting an already-rotated token (a stolen copy being
  * replayed, or the legitimate one after theft) revokes the whole family.
  */
-export interface TokenPair {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  refreshToken: string;
-  refreshTokenExpiresAt: string;
-}
 
 const REFRESH_TOKEN = /^rt_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 

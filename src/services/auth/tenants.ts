@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/pg/client.ts';
 import { tenants, type Tenant } from '../../db/pg/schema/index.ts';
-import { Problem } from '../../lib/problem.ts';
+import { authErrors } from './errors.ts';
 
 /** The tenant with this id, if any. */
 export async function tenantById(db: Database, id: string): Promise<Tenant | undefined> {
@@ -18,6 +18,6 @@ export async function tenantByDomain(db: Database, hostname: string): Promise<Te
 /** A SUSPENDED or DELETED tenant admits no logins, registrations or refreshes. */
 export function assertTenantActive(tenant: Pick<Tenant, 'status'>): void {
   if (tenant.status !== 'ACTIVE') {
-    throw new Problem(403, 'tenant-inactive', 'Tenant inactive', 'This tenant is not active.');
+    throw authErrors.tenantInactive();
   }
 }

@@ -6,14 +6,15 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { users } from '../../db/pg/schema/index.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, verifyPurposeToken } from '../../lib/jwt.ts';
-import { Problem, problems } from '../../lib/problem.ts';
+import { problems } from '../../lib/problem.ts';
 import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
-import { completeLogin, TFA_CHALLENGE, type LoginResult } from './accounts.ts';
+import { completeLogin } from './accounts.ts';
 import { loadIdentityById } from './identity.ts';
-import type { Principal } from './principal.ts';
 import { announceLockout, notifySecurityEvent } from './security-events.ts';
 import { revokeAllSessions } from './sessions.ts';
+import { authErrors } from './errors.ts';
+import { TFA_CHALLENGE, type LoginResult, type Principal } from './model.ts';
 
 /**
  * TOTP two-factor authentication (RFC 6238). The secret is stored sealed with
@@ -25,10 +26,6 @@ import { revokeAllSessions } from './sessions.ts';
  * fails, so codes cannot be guessed anywhere without running into MAX_FAILED_LOGINS;
  * a locked account gets 423 before any code is checked.
  */
-const invalidCode = () =>
-  new Problem(400, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.', {
-    errors: [{ field: 'body.code', message: 'wrong or already used' }],
-  });
 
 let cachedKey: { source: string; key: Promise<CryptoKey> } | undefined;
 function encryptionKey(env: Env): Promise<CryptoKey> {
@@ -37,8 +34,6 @@ function encryptionKey(env: Env): Promise<CryptoKey> {
   }
   return cachedKey.key;
 }
-
-const accountLocked = () => problems.locked('The account is locked after too many failed logins. Contact support.');
 
 async function loadTfaState(tx: Transaction, userId: string) {
   const [row] = await tx
@@ -52,7 +47,7 @@ async function loadTfaState(tx: Transaction, userId: string) {
     .from(users)
     .where(and(eq(users.id, userId), isNull(users.deletedAt)))
     .limit(1);
-  if (!row) throw problems.notFound('User');
+  if (!row) throw authErrors.userNotFound();
   return row;
 }
 
@@ -103,9 +98,9 @@ async function failedCode(env: Env, tx: Transaction, userId: string): Promise<Co
 /** After the transaction committed the count: the answer for a failed check, or the consumed step. */
 async function acceptedStep(env: Env, principal: Principal, outcome: CodeOutcome): Promise<number> {
   if (outcome.kind === 'ok') return outcome.step;
-  if (outcome.kind === 'bad-code') throw invalidCode();
+  if (outcome.kind === 'bad-code') throw authErrors.invalidTotpCode();
   if (outcome.lockedAt) await announceLockout(env, principal.tenantId, principal.userId, outcome.lockedAt);
-  throw accountLocked();
+  throw authErrors.accountLocked();
 }
 
 export async function setupTfa(env: Env, stores: Stores, principal: Principal): Promise<{ secret: string; otpauthUrl: string }> {
@@ -174,9 +169,9 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
     case 'locked':
       if ('lockedNow' in outcome && outcome.lockedNow) await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
-      throw accountLocked();
+      throw authErrors.accountLocked();
     case 'bad-code':
-      throw new Problem(401, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.');
+      throw authErrors.wrongLoginCode();
   }
   return (await completeLogin(env, stores, outcome.identity)) as Extract<LoginResult, { kind: 'tokens' }>;
 }

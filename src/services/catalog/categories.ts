@@ -22,11 +22,11 @@ import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { problems } from '../../lib/problem.ts';
-import { CATEGORIES, catalogProblems, escapeRegex, isObjectIdHex, nextFreeSlug, objectId, PRODUCTS, slugify } from './common.ts';
+import { CATEGORIES, escapeRegex, isObjectIdHex, nextFreeSlug, objectId, PRODUCTS, slugify } from './common.ts';
+import { catalogErrors } from './errors.ts';
+import { MAX_CATEGORY_LEVEL, type CategoryInput, type CategoryPatch } from './model.ts';
 import { countedCategory, type CategoryRef, type ProductState } from './product-reducer.ts';
-
-/** Deepest level a category may have (0 = root). */
-export const MAX_CATEGORY_LEVEL = 9;
+import { categoryView, type CategoryDetail, type CategoryTreeNode, type CategoryView } from './views.ts';
 
 export interface CategoryDoc {
   _id: ObjectId;
@@ -45,56 +45,6 @@ export interface CategoryDoc {
   productCount: number;
   createdAt: Date;
   updatedAt: Date;
-}
-
-/** A category as the API shows it: the document with `id` for `_id`, no tenantId, ISO dates. */
-export interface CategoryView extends Omit<CategoryDoc, '_id' | 'tenantId' | 'createdAt' | 'updatedAt'> {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CategoryTreeNode extends CategoryView {
-  children: CategoryTreeNode[];
-}
-
-export interface CategoryDetail extends CategoryView {
-  ancestors: Array<Pick<CategoryView, 'id' | 'name' | 'slug'>>;
-  children: CategoryView[];
-}
-
-export interface CategoryInput {
-  name: string;
-  slug?: string | undefined;
-  description?: string | null | undefined;
-  parentId?: string | null | undefined;
-  imageUrl?: string | null | undefined;
-  displayOrder?: number | undefined;
-  metaTitle?: string | null | undefined;
-  metaDescription?: string | null | undefined;
-  active?: boolean | undefined;
-}
-
-export type CategoryPatch = Partial<CategoryInput>;
-
-export function categoryView(doc: CategoryDoc): CategoryView {
-  return {
-    id: doc._id.toHexString(),
-    name: doc.name,
-    slug: doc.slug,
-    description: doc.description ?? null,
-    parentId: doc.parentId ?? null,
-    level: doc.level,
-    path: doc.path,
-    imageUrl: doc.imageUrl ?? null,
-    displayOrder: doc.displayOrder ?? 0,
-    metaTitle: doc.metaTitle ?? null,
-    metaDescription: doc.metaDescription ?? null,
-    active: doc.active !== false,
-    productCount: doc.productCount ?? 0,
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-  };
 }
 
 const byDisplayOrder = (a: CategoryView, b: CategoryView) =>
@@ -144,7 +94,7 @@ export async function getCategory(
 ): Promise<CategoryDetail> {
   let doc = await collection(mongo).findOne({ tenantId, slug: slugOrId });
   if (!doc && isObjectIdHex(slugOrId)) doc = await findById(mongo, tenantId, slugOrId);
-  if (!doc) throw problems.notFound('Category');
+  if (!doc) throw catalogErrors.categoryNotFound();
   const ancestorSlugs = doc.path.split('/').slice(0, -1);
   const related = await collection(mongo).find(
     { tenantId, $or: [{ parentId: doc._id.toHexString() }, ...(ancestorSlugs.length ? [{ slug: { $in: ancestorSlugs } }] : [])] },
@@ -153,7 +103,7 @@ export async function getCategory(
   const ancestors = ancestorSlugs
     .map((slug) => related.find((r) => r.slug === slug))
     .filter((a): a is CategoryDoc => a !== undefined);
-  if (!opts.includeInactive && (doc.active === false || ancestors.some((a) => a.active === false))) throw problems.notFound('Category');
+  if (!opts.includeInactive && (doc.active === false || ancestors.some((a) => a.active === false))) throw catalogErrors.categoryNotFound();
   const children = related
     .filter((r) => r.parentId === doc._id.toHexString())
     .map(categoryView)
@@ -168,7 +118,7 @@ export async function getCategory(
 
 async function parentOf(mongo: DataApiClient, tenantId: string, parentId: string): Promise<CategoryDoc> {
   const parent = await findById(mongo, tenantId, parentId);
-  if (!parent) throw catalogProblems.field(400, 'body.parentId', 'no such category');
+  if (!parent) throw catalogErrors.invalidField('body.parentId', 'no such category');
   return parent;
 }
 
@@ -176,7 +126,7 @@ export async function createCategory(mongo: DataApiClient, tenantId: string, inp
   const parent = input.parentId ? await parentOf(mongo, tenantId, input.parentId) : null;
   const level = parent ? parent.level + 1 : 0;
   if (level > MAX_CATEGORY_LEVEL) {
-    throw catalogProblems.field(409, 'body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
+    throw catalogErrors.fieldConflict('body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
   }
   const base = input.slug ?? slugify(input.name);
   const now = new Date();
@@ -205,7 +155,7 @@ export async function createCategory(mongo: DataApiClient, tenantId: string, inp
       return categoryView(doc);
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      if (input.slug) throw catalogProblems.field(409, 'body.slug', `slug '${input.slug}' is taken`);
+      if (input.slug) throw catalogErrors.fieldConflict('body.slug', `slug '${input.slug}' is taken`);
     }
   }
   throw problems.conflict('Could not find a free slug; retry.');
@@ -219,7 +169,7 @@ export async function createCategory(mongo: DataApiClient, tenantId: string, inp
  */
 export async function updateCategory(mongo: DataApiClient, tenantId: string, id: string, patch: CategoryPatch): Promise<CategoryView> {
   const current = await findById(mongo, tenantId, id);
-  if (!current) throw problems.notFound('Category');
+  if (!current) throw catalogErrors.categoryNotFound();
   const set: Partial<CategoryDoc> = {};
   for (const key of ['name', 'description', 'imageUrl', 'displayOrder', 'metaTitle', 'metaDescription', 'active'] as const) {
     if (patch[key] !== undefined) (set as Record<string, unknown>)[key] = patch[key];
@@ -235,14 +185,14 @@ export async function updateCategory(mongo: DataApiClient, tenantId: string, id:
     const parentId = parentChanged ? (patch.parentId ?? null) : current.parentId;
     const parent = parentId ? await parentOf(mongo, tenantId, parentId) : null;
     if (parent && (parent.path === current.path || parent.path.startsWith(`${current.path}/`))) {
-      throw catalogProblems.field(409, 'body.parentId', 'a category cannot move under itself or one of its descendants');
+      throw catalogErrors.fieldConflict('body.parentId', 'a category cannot move under itself or one of its descendants');
     }
     newPath = parent ? `${parent.path}/${slug}` : slug;
     newLevel = parent ? parent.level + 1 : 0;
     descendants = await collection(mongo).find({ tenantId, path: { $regex: `^${escapeRegex(current.path)}/` } }, { limit: 50_000 });
     const deepest = Math.max(current.level, ...descendants.map((d) => d.level));
     if (deepest - current.level + newLevel > MAX_CATEGORY_LEVEL) {
-      throw catalogProblems.field(409, 'body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
+      throw catalogErrors.fieldConflict('body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
     }
     Object.assign(set, { slug, parentId: parent ? parent._id.toHexString() : null, path: newPath, level: newLevel });
   }
@@ -252,7 +202,7 @@ export async function updateCategory(mongo: DataApiClient, tenantId: string, id:
   try {
     await collection(mongo).updateOne({ _id: current._id, tenantId }, { $set: set });
   } catch (err) {
-    if (err instanceof DuplicateKeyError) throw catalogProblems.field(409, 'body.slug', `slug '${slug}' is taken`);
+    if (err instanceof DuplicateKeyError) throw catalogErrors.fieldConflict('body.slug', `slug '${slug}' is taken`);
     throw err;
   }
 
@@ -279,7 +229,7 @@ export async function updateCategory(mongo: DataApiClient, tenantId: string, id:
 /** 409 while it has children or (not deleted) products. */
 export async function deleteCategory(mongo: DataApiClient, tenantId: string, id: string): Promise<void> {
   const current = await findById(mongo, tenantId, id);
-  if (!current) throw problems.notFound('Category');
+  if (!current) throw catalogErrors.categoryNotFound();
   const [child, product] = await Promise.all([
     collection(mongo).findOne({ tenantId, parentId: id.toLowerCase() }, { projection: { _id: 1 } }),
     mongo.collection(PRODUCTS).findOne({ tenantId, 'category.id': id.toLowerCase(), deletedAt: null, version: { $gte: 1 } }, { projection: { _id: 1 } }),

@@ -1,7 +1,7 @@
 /** Small pieces shared by the catalog services: ids, slugs, regex escaping, context. */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
-import { Problem } from '../../lib/problem.ts';
+import { catalogErrors } from './errors.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
@@ -70,13 +70,3 @@ export async function nextFreeSlug(mongo: DataApiClient, collection: string, ten
   return `${base}-${max + 1}`;
 }
 
-export const catalogProblems = {
-  /** A 4xx naming one field, e.g. (400, 'body.compareAtPrice', 'must be >= price'). */
-  field(status: 400 | 409, field: string, message: string): Problem {
-    return status === 400
-      ? new Problem(400, 'validation', 'Validation failed', 'The request has invalid fields.', { errors: [{ field, message }] })
-      : new Problem(409, 'conflict', 'Conflict', message, { errors: [{ field, message }] });
-  },
-  concurrentChange: () =>
-    new Problem(409, 'conflict', 'Conflict', 'The product was changed by another request at the same time; reload it and retry.'),
-};

@@ -16,16 +16,22 @@
  * marker is ahead of the version, so a product read is ONE Data API call. Either way
  * the lag is replayed and repaired by the next reader or command, and
  * `POST /products/:id/rebuild` replays everything.
+ *
+ * `runCommand` (at the end) is the one loop every product command but the create runs:
+ * load, check If-Match, decide, mark pending, append, project.
  */
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
+import { staleVersion } from '../../lib/etag.ts';
 import { adjustCategoryCounts } from './categories.ts';
-import { objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
+import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS, type CatalogContext } from './common.ts';
+import { catalogErrors } from './errors.ts';
 import {
   applyEvent,
   projectionOf,
   type ProductEvent,
+  type ProductEventType,
   type ProductImage,
   type ProductProjection,
   type ProductState,
@@ -201,4 +207,88 @@ export async function loadProduct(
   for (const e of missing) state = applyEvent(state, e);
   if (await writeProjection(mongo, state!)) await adjustCategoryCounts(mongo, tenantId, stored, state!);
   return recordOf(state!, doc);
+}
+
+// The command loop: every product command but the create goes through runCommand.
+
+export interface Decision {
+  eventType: Exclude<ProductEventType, 'ProductCreatedEvent'>;
+  data: ProductEvent['data'];
+}
+
+export interface CommandResult {
+  record: ProductRecord;
+  /** The appended event; null when the command changed nothing (no event). */
+  event: ProductEvent | null;
+}
+
+export interface CommandOptions {
+  /** From If-Match: the command applies only to this version (412 otherwise). */
+  expectedVersion?: number | undefined;
+  /** Reload and retry after a lost race this many times (HTTP: 0, saga: a few). */
+  retries?: number;
+}
+
+/** A new event of the product `aggregateId`, stamped with the tenant, actor and correlation of `ctx`. */
+export function makeEvent(
+  ctx: Pick<CatalogContext, 'tenantId' | 'userId' | 'correlationId' | 'causationId'>,
+  aggregateId: string,
+  version: number,
+  eventType: ProductEventType,
+  data: unknown,
+): ProductEvent {
+  return {
+    eventId: crypto.randomUUID(),
+    eventType,
+    aggregateId,
+    version,
+    data,
+    userId: ctx.userId,
+    timestamp: new Date(),
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId,
+    tenantId: ctx.tenantId,
+  } as ProductEvent;
+}
+
+/**
+ * The one command loop. `decide` sees the current (caught-up, not deleted) product
+ * and returns the event to append, or null for "nothing to do". It may throw
+ * problems (validation against the current state).
+ */
+export async function runCommand(
+  ctx: CatalogContext,
+  productId: string,
+  opts: CommandOptions,
+  decide: (current: ProductRecord) => Decision | null | Promise<Decision | null>,
+): Promise<CommandResult> {
+  if (!isObjectIdHex(productId)) throw catalogErrors.productNotFound();
+  const id = productId.toLowerCase();
+  const retries = opts.retries ?? 0;
+  for (let attempt = 0; ; attempt++) {
+    const current = await loadProduct(ctx.mongo, ctx.tenantId, { id });
+    if (!current || current.deletedAt) throw catalogErrors.productNotFound();
+    if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
+      throw staleVersion('product', current.version);
+    }
+    const decision = await decide(current);
+    if (!decision) return { record: current, event: null };
+    const event = makeEvent(ctx, id, current.version + 1, decision.eventType, decision.data);
+    await markPending(ctx.mongo, ctx.tenantId, id, event.version);
+    try {
+      await appendEvent(ctx.mongo, event);
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      if (attempt < retries) {
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+        continue;
+      }
+      if (opts.expectedVersion !== undefined) throw staleVersion('product', current.version + 1);
+      throw catalogErrors.concurrentChange();
+    }
+    const next = applyEvent(current, event);
+    // Whoever moves the document to this version (us, or a reader repairing a lag) adjusts the counts.
+    if (await writeProjection(ctx.mongo, next)) await adjustCategoryCounts(ctx.mongo, ctx.tenantId, current, next);
+    return { record: recordOf(next, current), event };
+  }
 }

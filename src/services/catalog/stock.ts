@@ -18,7 +18,7 @@
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { Problem } from '../../lib/problem.ts';
 import { isObjectIdHex, PRODUCT_EVENTS } from './common.ts';
-import { runCommand } from './products.ts';
+import { runCommand } from './event-store.ts';
 import type { ProductRecord } from './event-store.ts';
 import type { StockChangedData, StockChangedEvent } from './product-reducer.ts';
 
@@ -109,8 +109,8 @@ async function stockCommand(
     };
   } catch (err) {
     if (err instanceof Outcome) return err.outcome;
-    if (err instanceof Problem && err.status === 404) return { ok: false, status: 'not_found' };
-    if (err instanceof Problem && err.status === 409) return { ok: false, status: 'conflict' };
+    if (err instanceof Problem && err.hasType('not-found')) return { ok: false, status: 'not_found' };
+    if (err instanceof Problem && err.hasType('conflict')) return { ok: false, status: 'conflict' };
     throw err;
   }
 }

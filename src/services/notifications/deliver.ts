@@ -10,7 +10,7 @@
 import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import type { ParsedNotificationMessage } from '../../queues/notification-messages.ts';
-import type { NotificationRecipient } from '../users/notification-recipient.ts';
+import type { NotificationRecipient } from '../users/index.ts';
 import { ChannelSkipped, type ChannelSender } from './channels/sender.ts';
 import { compose } from './compose.ts';
 import { notificationsOf, NOTIFICATION_CHANNELS, type ChannelStatus, type NotificationChannel, type NotificationDocument } from './model.ts';

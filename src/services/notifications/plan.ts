@@ -3,7 +3,7 @@
  * the user's preferences. A channel turned off is SKIPPED, never sent. Security events always
  * go to EMAIL and IN_APP, whatever the list and the preferences say.
  */
-import type { NotificationRecipient } from '../users/notification-recipient.ts';
+import type { NotificationRecipient } from '../users/index.ts';
 import { isSecurityType, NOTIFICATION_CHANNELS, type NotificationChannel } from './model.ts';
 
 export type ChannelPlan = Partial<Record<NotificationChannel, { send: true } | { send: false; reason: string }>>;

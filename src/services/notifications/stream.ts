@@ -10,7 +10,7 @@ import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 
 export const STREAM_TICKET = 'stream-ticket';
 export const STREAM_TICKET_TTL_SECONDS = 60;

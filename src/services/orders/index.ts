@@ -1,7 +1,7 @@
 /** The order service's public surface. */
 export { placeOrder, type PlaceOrderInput } from './place-order.ts';
 export { getOrder, listOrders, loadOrderForSaga, orderOwners, type ListOrdersQuery } from './queries.ts';
-export { cancelOrder, changeOrderStatus } from './status.ts';
+export { announceRefund, cancelOrder, changeOrderStatus, markOrderRefunded } from './status.ts';
 export { sagaOf, waitForSaga } from './saga-client.ts';
 export { mirrorSaga } from './saga-mirror.ts';
 export { orderEvent, publishOrderEvents, type OrderFacts } from './events.ts';

@@ -16,17 +16,16 @@ import { and, eq, sql } from 'drizzle-orm';
 import { orderItems, orders, type Order } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
-import { productsForCheckout } from '../catalog/checkout.ts';
-import { formatMoney } from '../catalog/money.ts';
-import { productIdAsUuid } from '../reviews/purchases.ts';
-import { getAddress } from '../users/addresses.ts';
+import { formatMoney, productsForCheckout } from '../catalog/index.ts';
+import { productIdAsUuid } from '../reviews/index.ts';
+import { getAddress } from '../users/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { priceOrder, pricingRules } from './pricing.ts';
 import { orderWithItems, ordersDb } from './queries.ts';
 import { startOrderSaga } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
-import { problems } from '../../lib/problem.ts';
+import { Problem, problems } from '../../lib/problem.ts';
 
 export interface ShippingAddressInput {
   street: string;
@@ -69,7 +68,7 @@ async function shippingAddressOf(svc: ServiceContext, userId: string, input: Pla
     const a = await getAddress(svc.stores, { userId, tenantId: svc.tenantId }, input.shippingAddressId!);
     return { street: a.street, apartment: a.apartment, city: a.city, state: a.state, zipCode: a.zipCode, country: a.country };
   } catch (err) {
-    if ((err as { status?: number }).status === 404) throw orderErrors.addressNotFound();
+    if (err instanceof Problem && err.hasType('not-found')) throw orderErrors.addressNotFound();
     throw err;
   }
 }

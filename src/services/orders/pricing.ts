@@ -11,7 +11,7 @@
  * Rules are Worker vars so a shop configures them without a deploy of code.
  */
 import type { Env } from '../../env.ts';
-import { parseMoney } from '../catalog/money.ts';
+import { parseMoney } from '../catalog/index.ts';
 
 export interface PricingRules {
   taxRateBps: number;

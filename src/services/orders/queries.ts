@@ -9,7 +9,8 @@ import { orderItems, orders, type Order, type OrderItem } from '../../db/pg/sche
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Transaction } from '../../db/pg/client.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
-import { isStaff, type ServiceContext } from '../context.ts';
+import { isStaff } from '../auth/index.ts';
+import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import type { OrderStatus } from './model.ts';
 import { orderSummaryView, orderView, type OrderView } from './views.ts';

@@ -6,7 +6,7 @@
 import type { OrderItem } from '../../db/pg/schema/orders.ts';
 import type { Order } from '../../db/pg/schema/orders.ts';
 import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
-import { parseMoney } from '../catalog/money.ts';
+import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 

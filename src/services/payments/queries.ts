@@ -5,7 +5,8 @@
 import { and, asc, eq, type SQL } from 'drizzle-orm';
 import { payments, refunds, type Payment } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { isStaff, type ServiceContext } from '../context.ts';
+import { isStaff } from '../auth/index.ts';
+import type { ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
 import { cardOf } from './sealing.ts';
 import { paymentView, type PaymentView } from './views.ts';

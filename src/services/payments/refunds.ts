@@ -14,9 +14,9 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { payments, refunds, type Refund } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { assertSameRequest } from '../../lib/idempotency.ts';
-import { formatMoney, parseMoney } from '../catalog/money.ts';
+import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { announceRefund, markOrderRefunded } from '../orders/status.ts';
+import { announceRefund, markOrderRefunded } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
 import { paymentProviderFor, PaymentProviderError } from './providers/index.ts';
 

@@ -13,8 +13,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { payments, webhookEvents } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
-import { markOrderRefunded } from '../orders/status.ts';
-import { sagaOf } from '../orders/saga-client.ts';
+import { markOrderRefunded, sagaOf } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
 import { isPaymentProviderName, paymentProviderFor, PaymentProviderConfigError, PaymentWebhookSignatureError } from './providers/index.ts';
 

@@ -18,8 +18,9 @@
  */
 import type { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
-import { problems } from '../../lib/problem.ts';
-import { reportsOf, reviewsOf, votesOf, type ReviewDocument, type Vote } from './model.ts';
+import { reviewErrors } from './errors.ts';
+import { type ReviewDocument, type Vote } from './model.ts';
+import { reportsOf, reviewsOf, votesOf } from './store.ts';
 
 /** Rounds of read/compare/write before giving up (the next write to the review heals any rest). */
 const RECONCILE_ROUNDS = 8;
@@ -90,8 +91,8 @@ export async function casUpdate(mongo: DataApiClient, doc: ReviewDocument, field
   const res = await reviews.updateOne(filter, update);
   if (res.matchedCount === 0) {
     const still = await reviews.findOne(key, { projection: { _id: 1 } });
-    if (!still) throw problems.notFound('Review');
-    throw problems.conflict('The review was changed concurrently; reload it and retry.');
+    if (!still) throw reviewErrors.notFound();
+    throw reviewErrors.concurrentChange();
   }
   // Only a concurrent read-modify-write that read the review before this write can bring
   // the version back to `current`: then apply the change again.

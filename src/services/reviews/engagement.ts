@@ -12,27 +12,19 @@
  */
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
+import { Problem } from '../../lib/problem.ts';
+import type { Principal } from '../auth/index.ts';
 import { casUpdate, reconcileCounters } from './consistency.ts';
-import {
-  findReview,
-  REPORT_HIDE_THRESHOLD,
-  reportsOf,
-  requestRatingUpdate,
-  votesOf,
-  type ReportReason,
-  type ReviewDeps,
-  type ReviewDocument,
-  type Vote,
-} from './model.ts';
+import { reviewErrors } from './errors.ts';
+import { REPORT_HIDE_THRESHOLD, type ReportReason, type ReviewDeps, type ReviewDocument, type Vote } from './model.ts';
+import { findReview, reportsOf, requestRatingUpdate, votesOf } from './store.ts';
 
 /** The review a user may vote on or report: APPROVED (public) and not their own. */
 async function engageableReview(mongo: DataApiClient, principal: Principal, id: string, what: string): Promise<ReviewDocument> {
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc || (doc.status !== 'APPROVED' && doc.userId !== principal.userId)) throw problems.notFound('Review');
-  if (doc.userId === principal.userId) throw problems.forbidden(`You cannot ${what} your own review.`);
-  if (doc.status !== 'APPROVED') throw problems.notFound('Review');
+  if (!doc || (doc.status !== 'APPROVED' && doc.userId !== principal.userId)) throw reviewErrors.notFound();
+  if (doc.userId === principal.userId) throw reviewErrors.ownReview(what);
+  if (doc.status !== 'APPROVED') throw reviewErrors.notFound();
   return doc;
 }
 
@@ -64,7 +56,7 @@ export async function voteOnReview(deps: ReviewDeps, principal: Principal, id: s
   const counts = await reconcileCounters(mongo, doc.tenantId, doc._id);
   if (!counts) {
     await votes.deleteOne(key); // the review was deleted meanwhile: leave no orphan vote
-    throw problems.notFound('Review');
+    throw reviewErrors.notFound();
   }
   return { reviewId, myVote: vote, helpfulCount: counts.helpfulCount, unhelpfulCount: counts.unhelpfulCount };
 }
@@ -99,7 +91,7 @@ export async function reportReview(deps: ReviewDeps, principal: Principal, id: s
     if (!(err instanceof DuplicateKeyError)) throw err;
     created = false;
   }
-  if (!(await reconcileCounters(mongo, doc.tenantId, doc._id))) throw problems.notFound('Review');
+  if (!(await reconcileCounters(mongo, doc.tenantId, doc._id))) throw reviewErrors.notFound();
   await hideIfOverThreshold(deps, doc);
   return { reviewId, created };
 }
@@ -118,8 +110,8 @@ async function hideIfOverThreshold(deps: ReviewDeps, original: ReviewDocument): 
       const now = new Date();
       await casUpdate(mongo, doc, { status: 'PENDING', hiddenByReportsAt: now, updatedAt: now });
     } catch (err) {
-      if (err instanceof Problem && err.status === 409) continue; // changed meanwhile: decide again
-      if (err instanceof Problem && err.status === 404) return false;
+      if (err instanceof Problem && err.hasType('conflict')) continue; // changed meanwhile: decide again
+      if (err instanceof Problem && err.hasType('not-found')) return false;
       throw err;
     }
     await requestRatingUpdate(deps, doc.tenantId, doc.productId, 'hidden-by-reports');

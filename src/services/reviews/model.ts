@@ -11,13 +11,12 @@
  * Counters (`helpfulCount`, `unhelpfulCount`, `reportedCount`) are never `$inc`ed:
  * they are recounted from `review_votes` / `review_reports` (consistency.ts).
  */
-import { ObjectId } from 'bson';
-import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
+import type { ObjectId } from 'bson';
 import type { Stores } from '../../db/stores.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RatingUpdateMessage } from '../../queues/rating-update-messages.ts';
-import type { NotificationQueue } from '../notifications/producers.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { NotificationQueue } from '../notifications/index.ts';
+import type { Principal } from '../auth/index.ts';
 
 export const REVIEW_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
@@ -35,8 +34,6 @@ export const REPORT_HIDE_THRESHOLD = 3;
 export const MODERATOR_ROLES = ['SUPPORT', 'ADMIN'] as const;
 /** Roles that answer reviews on behalf of the seller. */
 export const RESPONDER_ROLES = ['MANAGER', 'ADMIN'] as const;
-/** Roles that may read non-approved reviews (moderators and responders). */
-export const STAFF_ROLES = ['SUPPORT', 'ADMIN', 'MANAGER'] as const;
 
 export interface SellerResponse {
   message: string;
@@ -103,17 +100,8 @@ export interface ReviewDeps {
   logger: Logger;
 }
 
-export const reviewsOf = (mongo: DataApiClient): DataApiCollection<ReviewDocument> => mongo.collection<ReviewDocument>('reviews');
-export const votesOf = (mongo: DataApiClient): DataApiCollection<VoteDocument> => mongo.collection<VoteDocument>('review_votes');
-export const reportsOf = (mongo: DataApiClient): DataApiCollection<ReportDocument> => mongo.collection<ReportDocument>('review_reports');
-
 export function hasAnyRole(principal: Pick<Principal, 'roles'> | undefined, roles: readonly string[]): boolean {
   return !!principal && principal.roles.some((r) => roles.includes(r));
-}
-
-/** A review of the tenant, any status, or null. `id` is a validated 24-hex string. */
-export function findReview(mongo: DataApiClient, tenantId: string, id: string): Promise<ReviewDocument | null> {
-  return reviewsOf(mongo).findOne({ _id: new ObjectId(id), tenantId });
 }
 
 export interface ProductRef {
@@ -121,80 +109,3 @@ export interface ProductRef {
   sku: string | null;
   name: string | null;
 }
-
-/** A live (not deleted) product of the tenant, or null. */
-export async function findProduct(mongo: DataApiClient, tenantId: string, productId: string): Promise<ProductRef | null> {
-  const doc = await mongo
-    .collection<{ _id: ObjectId; sku?: unknown; name?: unknown }>('products')
-    .findOne(
-      // As the catalog reads "live": soft delete by `deletedAt` (null matches missing too), and
-      // version 0 is a slug reservation, not yet a product (services/catalog/event-store.ts).
-      { _id: new ObjectId(productId), tenantId, deletedAt: null, version: { $gte: 1 } },
-      { projection: { _id: 1, sku: 1, name: 1 } },
-    );
-  if (!doc) return null;
-  return {
-    id: productId,
-    sku: typeof doc.sku === 'string' && doc.sku.length > 0 ? doc.sku : null,
-    name: typeof doc.name === 'string' ? doc.name : null,
-  };
-}
-
-/** Queues a recompute of the product's rating. The write it follows is done: a failed send is logged, not thrown. */
-export async function requestRatingUpdate(deps: ReviewDeps, tenantId: string, productId: string, reason: string): Promise<void> {
-  try {
-    await deps.ratingUpdates.send({ tenantId, productId, reason });
-  } catch (err) {
-    deps.logger.error('rating update not queued; the product rating is stale until the next review change', {
-      tenantId,
-      productId,
-      reason,
-      err: err instanceof Error ? err.message : String(err),
-    });
-  }
-}
-
-const iso = (d: Date | null | undefined): string | null => (d instanceof Date ? d.toISOString() : null);
-
-/** What anyone may see of an APPROVED review. */
-export function publicReviewView(doc: ReviewDocument) {
-  return {
-    id: doc._id.toHexString(),
-    productId: doc.productId,
-    userId: doc.userId,
-    userName: doc.userName ?? null,
-    userAvatar: doc.userAvatar ?? null,
-    verifiedPurchase: doc.verifiedPurchase === true,
-    rating: doc.rating,
-    title: doc.title ?? null,
-    comment: doc.comment ?? null,
-    images: Array.isArray(doc.images) ? doc.images : [],
-    status: doc.status,
-    helpfulCount: doc.helpfulCount ?? 0,
-    unhelpfulCount: doc.unhelpfulCount ?? 0,
-    sellerResponse: doc.sellerResponse
-      ? { message: doc.sellerResponse.message, respondedAt: iso(doc.sellerResponse.respondedAt) ?? '' }
-      : null,
-    createdAt: iso(doc.createdAt) ?? '',
-    updatedAt: iso(doc.updatedAt) ?? '',
-  };
-}
-
-/** The author's and staff's view: moderation state, report count, version. */
-export function fullReviewView(doc: ReviewDocument) {
-  const base = publicReviewView(doc);
-  return {
-    ...base,
-    sellerResponse:
-      doc.sellerResponse && base.sellerResponse ? { ...base.sellerResponse, respondedBy: doc.sellerResponse.respondedBy ?? null } : null,
-    reportedCount: doc.reportedCount ?? 0,
-    moderatedBy: doc.moderatedBy ?? null,
-    moderatedAt: iso(doc.moderatedAt),
-    moderationNote: doc.moderationNote ?? null,
-    hiddenByReportsAt: iso(doc.hiddenByReportsAt),
-    version: doc.version ?? 0,
-  };
-}
-
-export type PublicReviewView = ReturnType<typeof publicReviewView>;
-export type FullReviewView = ReturnType<typeof fullReviewView>;

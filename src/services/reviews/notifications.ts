@@ -3,8 +3,9 @@
  * names the review and the version the change produced, so a message re-sent for the same
  * change is stored and delivered once, while a later change is a new event.
  */
-import { notify } from '../notifications/producers.ts';
-import { findProduct, type ReviewDeps, type ReviewDocument } from './model.ts';
+import { notify } from '../notifications/index.ts';
+import { type ReviewDeps, type ReviewDocument } from './model.ts';
+import { findProduct } from './store.ts';
 
 type ReviewEvent = 'REVIEW_APPROVED' | 'REVIEW_REJECTED' | 'REVIEW_RESPONSE';
 

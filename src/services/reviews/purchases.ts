@@ -22,7 +22,7 @@ import { and, eq, or, type SQL } from 'drizzle-orm';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { orderItems, orders } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
-import { findProfile } from '../users/profiles.ts';
+import { findProfile } from '../users/index.ts';
 import type { ProductRef } from './model.ts';
 
 /**

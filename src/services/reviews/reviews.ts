@@ -10,28 +10,15 @@ import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
 import { invalidCursor } from '../../lib/pagination.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/principal.ts';
-import { ratingSummary, type RatingSummary } from '../ratings.ts';
+import { type Principal, STAFF_ROLES } from '../auth/index.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { casUpdate, countReports } from './consistency.ts';
-import {
-  findProduct,
-  findReview,
-  fullReviewView,
-  hasAnyRole,
-  MODERATOR_ROLES,
-  publicReviewView,
-  requestRatingUpdate,
-  reviewsOf,
-  STAFF_ROLES,
-  type FullReviewView,
-  type PublicReviewView,
-  type ReviewDeps,
-  type ReviewDocument,
-  type ReviewStatus,
-} from './model.ts';
+import { reviewErrors } from './errors.ts';
+import { hasAnyRole, MODERATOR_ROLES, type ReviewDeps, type ReviewDocument, type ReviewStatus } from './model.ts';
+import { findProduct, findReview, requestRatingUpdate, reviewsOf } from './store.ts';
 import { authorSnapshot, hasDeliveredPurchase } from './purchases.ts';
+import { ratingSummary, type RatingSummary } from './ratings.ts';
+import { fullReviewView, publicReviewView, type FullReviewView, type PublicReviewView } from './views.ts';
 
 export interface ReviewInput {
   rating: number;
@@ -66,8 +53,8 @@ export async function createReview(deps: ReviewDeps, principal: Principal, produ
     findProduct(mongo, tenantId, productId),
     reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } }),
   ]);
-  if (!product) throw problems.notFound('Product');
-  if (existing) throw alreadyReviewed(existing._id);
+  if (!product) throw reviewErrors.productNotFound();
+  if (existing) throw reviewErrors.alreadyReviewed(existing._id);
 
   const [author, verifiedPurchase] = await Promise.all([
     authorSnapshot(stores, tenantId, userId),
@@ -106,16 +93,13 @@ export async function createReview(deps: ReviewDeps, principal: Principal, produ
     // Two concurrent first reviews: the unique {productId, userId} index keeps one.
     if (err instanceof DuplicateKeyError) {
       const winner = await reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } });
-      throw alreadyReviewed(winner?._id);
+      throw reviewErrors.alreadyReviewed(winner?._id);
     }
     throw err;
   }
   return fullReviewView(doc);
 }
 
-function alreadyReviewed(id: ObjectId | undefined): Problem {
-  return problems.conflict('You have already reviewed this product; edit that review instead.', id ? { reviewId: id.toHexString() } : undefined);
-}
 
 export interface ListQuery {
   rating?: number | undefined;
@@ -146,7 +130,7 @@ export async function listProductReviews(
     reviewsOf(mongo).find(filter, { sort: sortSpec(q.sort), limit: q.limit + 1 }),
     ratingSummary(mongo, tenantId, productId),
   ]);
-  if (!product) throw problems.notFound('Product');
+  if (!product) throw reviewErrors.productNotFound();
   return { ...toPage(rows, q.limit, q.sort, publicReviewView), summary };
 }
 
@@ -190,10 +174,10 @@ export async function getReview(
   id: string,
 ): Promise<{ review: PublicReviewView | FullReviewView; version: number }> {
   const doc = await findReview(deps.stores.mongo(), tenantId, id);
-  if (!doc) throw problems.notFound('Review');
-  const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES));
+  if (!doc) throw reviewErrors.notFound();
+  const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES)); // staff: moderators and responders
   if (privileged) return { review: fullReviewView(doc), version: doc.version ?? 0 };
-  if (doc.status !== 'APPROVED') throw problems.notFound('Review');
+  if (doc.status !== 'APPROVED') throw reviewErrors.notFound();
   return { review: publicReviewView(doc), version: doc.version ?? 0 };
 }
 
@@ -207,7 +191,7 @@ export async function updateReview(
 ): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc || doc.userId !== principal.userId) throw problems.notFound('Review');
+  if (!doc || doc.userId !== principal.userId) throw reviewErrors.notFound();
   checkVersion(doc, expectedVersion);
   const fields: Partial<ReviewDocument> = { status: 'PENDING', updatedAt: new Date() };
   if (patch.rating !== undefined) fields.rating = patch.rating;
@@ -223,9 +207,9 @@ export async function updateReview(
 export async function deleteReview(deps: ReviewDeps, principal: Principal, id: string): Promise<void> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES))) throw problems.notFound('Review');
+  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES))) throw reviewErrors.notFound();
   const { deletedCount } = await reviewsOf(mongo).deleteOne({ _id: doc._id, tenantId: doc.tenantId });
-  if (deletedCount === 0) throw problems.notFound('Review');
+  if (deletedCount === 0) throw reviewErrors.notFound();
   const reviewId = doc._id.toHexString();
   await Promise.all([
     mongo.collection('review_votes').deleteMany({ tenantId: doc.tenantId, reviewId }),
@@ -252,8 +236,8 @@ export async function moderateReview(
 ): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc) throw problems.notFound('Review');
-  if (doc.userId === principal.userId) throw problems.forbidden('You cannot moderate your own review.');
+  if (!doc) throw reviewErrors.notFound();
+  if (doc.userId === principal.userId) throw reviewErrors.ownReview('moderate');
   checkVersion(doc, expectedVersion);
   const approve = input.decision === 'APPROVE';
   const now = new Date();
@@ -278,7 +262,7 @@ export async function moderateReview(
 export async function respondToReview(deps: ReviewDeps, principal: Principal, id: string, message: string): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc) throw problems.notFound('Review');
+  if (!doc) throw reviewErrors.notFound();
   const now = new Date();
   const updated = await casUpdate(mongo, doc, {
     sellerResponse: { message, respondedAt: now, respondedBy: principal.userId },

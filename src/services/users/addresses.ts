@@ -14,51 +14,12 @@
  */
 import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/pg/client.ts';
-import { addresses, userProfiles, type ADDRESS_TYPES, type Address } from '../../db/pg/schema/index.ts';
+import { addresses, userProfiles, type Address } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
-import { Problem, problems } from '../../lib/problem.ts';
-import { lockProfileId, NO_PROFILE, withProfile, type Owner } from './profiles.ts';
-
-export const MAX_ADDRESSES_PER_USER = 20;
-
-export type AddressType = (typeof ADDRESS_TYPES)[number];
-
-export interface AddressInput {
-  type: AddressType;
-  street: string;
-  apartment?: string | null;
-  city: string;
-  state: string;
-  zipCode: string;
-  country: string;
-  isDefault?: boolean;
-}
-
-/** Fields an update may change; the default flag changes only through `setDefaultAddress`. */
-export type AddressPatch = Partial<Omit<AddressInput, 'isDefault'>>;
-
-export function addressView(a: Address) {
-  return {
-    id: a.id,
-    type: a.type as AddressType,
-    street: a.street,
-    apartment: a.apartment,
-    city: a.city,
-    state: a.state,
-    zipCode: a.zipCode,
-    country: a.country,
-    isDefault: a.isDefault,
-    createdAt: a.createdAt.toISOString(),
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
-export type AddressView = ReturnType<typeof addressView>;
-
-const addressNotFound = () => problems.notFound('Address');
-const tooManyAddresses = () =>
-  new Problem(409, 'address-limit', 'Address limit reached', `A user can keep at most ${MAX_ADDRESSES_PER_USER} addresses.`, {
-    extensions: { limit: MAX_ADDRESSES_PER_USER },
-  });
+import { MAX_ADDRESSES_PER_USER, type AddressInput, type AddressPatch, type Owner } from './model.ts';
+import { lockProfileId, NO_PROFILE, withProfile } from './profiles.ts';
+import { addressView, type AddressView } from './views.ts';
+import { userErrors } from './errors.ts';
 
 const ownAddress = (profileId: string, id: string) => and(eq(addresses.id, id), eq(addresses.userProfileId, profileId));
 
@@ -114,7 +75,7 @@ export async function getAddress(stores: Stores, owner: Owner, id: string): Prom
       .where(and(eq(addresses.id, id), eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
       .limit(1),
   );
-  if (!row) throw addressNotFound();
+  if (!row) throw userErrors.addressNotFound();
   return addressView(row.address);
 }
 
@@ -133,7 +94,7 @@ export async function createAddress(stores: Stores, owner: Owner, input: Address
       })
       .from(addresses)
       .where(eq(addresses.userProfileId, profileId));
-    if ((stats?.total ?? 0) >= MAX_ADDRESSES_PER_USER) throw tooManyAddresses();
+    if ((stats?.total ?? 0) >= MAX_ADDRESSES_PER_USER) throw userErrors.addressLimit(MAX_ADDRESSES_PER_USER);
     const firstOfType = (stats?.defaultsOfType ?? 0) === 0;
     const makeDefault = firstOfType || input.isDefault === true;
     if (makeDefault && !firstOfType) await clearDefault(tx, profileId, input.type);
@@ -167,7 +128,7 @@ export async function updateAddress(stores: Stores, owner: Owner, id: string, pa
     const profileId = await lockProfileId(tx, owner.userId);
     if (!profileId) return NO_PROFILE;
     const [current] = await tx.select().from(addresses).where(ownAddress(profileId, id)).limit(1);
-    if (!current) throw addressNotFound();
+    if (!current) throw userErrors.addressNotFound();
 
     const retyped = patch.type !== undefined && patch.type !== current.type;
     const isDefault = retyped ? !(await hasDefault(tx, profileId, patch.type!)) : current.isDefault;
@@ -191,7 +152,7 @@ export async function deleteAddress(stores: Stores, owner: Owner, id: string): P
       .delete(addresses)
       .where(ownAddress(profileId, id))
       .returning({ type: addresses.type, isDefault: addresses.isDefault });
-    if (!removed) throw addressNotFound();
+    if (!removed) throw userErrors.addressNotFound();
     if (removed.isDefault) await promoteNewest(tx, profileId, removed.type);
     return true;
   });
@@ -203,7 +164,7 @@ export async function setDefaultAddress(stores: Stores, owner: Owner, id: string
     const profileId = await lockProfileId(tx, owner.userId);
     if (!profileId) return NO_PROFILE;
     const [current] = await tx.select().from(addresses).where(ownAddress(profileId, id)).limit(1);
-    if (!current) throw addressNotFound();
+    if (!current) throw userErrors.addressNotFound();
     if (current.isDefault) return current;
     await clearDefault(tx, profileId, current.type);
     const [row] = await tx

@@ -8,7 +8,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { users } from '../../db/pg/schema/index.ts';
-import type { ProfileSeed } from './profiles.ts';
+import type { ProfileSeed } from './model.ts';
 
 export interface NameChange {
   firstName?: string | null;

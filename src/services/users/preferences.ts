@@ -4,39 +4,11 @@
  * one is repaired on first use.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { userPreferences, userProfiles, type UserPreferences } from '../../db/pg/schema/index.ts';
+import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
-import { NO_PROFILE, withProfile, type Owner } from './profiles.ts';
-
-/** Every preference; PUT replaces them all. */
-export interface PreferencesInput {
-  emailNotifications: boolean;
-  smsNotifications: boolean;
-  pushNotifications: boolean;
-  newsletterSubscribed: boolean;
-  marketingEmails: boolean;
-  /** BCP 47 tag in canonical case, e.g. `en`, `en-US`, `pt-BR`. */
-  language: string;
-  /** ISO 4217 code, upper case. */
-  currency: string;
-  /** IANA time zone name, e.g. `UTC`, `Europe/Lisbon`. */
-  timezone: string;
-}
-
-export function preferencesView(p: UserPreferences) {
-  return {
-    emailNotifications: p.emailNotifications,
-    smsNotifications: p.smsNotifications,
-    pushNotifications: p.pushNotifications,
-    newsletterSubscribed: p.newsletterSubscribed,
-    marketingEmails: p.marketingEmails,
-    language: p.language,
-    currency: p.currency,
-    timezone: p.timezone,
-    updatedAt: p.updatedAt.toISOString(),
-  };
-}
-export type PreferencesView = ReturnType<typeof preferencesView>;
+import type { Owner, PreferencesInput } from './model.ts';
+import { NO_PROFILE, withProfile } from './profiles.ts';
+import { preferencesView, type PreferencesView } from './views.ts';
 
 /** The owner's live profile id, as a subquery (no extra round trip). */
 const profileIdOf = (userId: string) =>

@@ -1,18 +1,12 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { userPreferences, userProfiles, type GENDERS, type UserProfile } from '../../db/pg/schema/index.ts';
+import { userPreferences, userProfiles, type UserProfile } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
-import { problems } from '../../lib/problem.ts';
 import { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
-
-export interface ProfileSeed {
-  tenantId: string;
-  userId: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
+import { userErrors } from './errors.ts';
+import type { Owner, ProfilePatch, ProfileSeed } from './model.ts';
+import { profileView, type ProfileView } from './views.ts';
 
 /**
  * Creates the user's profile and default preferences if missing, and keeps email
@@ -57,43 +51,8 @@ export async function deleteProfile(db: Database, tenantId: string, userId: stri
 // The signed-in user's own profile (GET|PATCH /users/me/profile)
 // ---------------------------------------------------------------------------
 
-/** Whose data a request works on: always the principal, never an id from the URL. */
-export interface Owner {
-  userId: string;
-  tenantId: string;
-}
-
 /** Returned by a unit of work that found no profile row; `withProfile` repairs and retries. */
 export const NO_PROFILE: unique symbol = Symbol('no-profile');
-
-/** Fields a user may change on their profile; `null` clears. Email is managed by auth. */
-export interface ProfilePatch {
-  firstName?: string | null;
-  lastName?: string | null;
-  phone?: string | null;
-  dateOfBirth?: string | null;
-  gender?: (typeof GENDERS)[number] | null;
-  avatarUrl?: string | null;
-  bio?: string | null;
-}
-
-export function profileView(p: UserProfile) {
-  return {
-    id: p.id,
-    userId: p.userId,
-    email: p.email,
-    firstName: p.firstName,
-    lastName: p.lastName,
-    phone: p.phone,
-    dateOfBirth: p.dateOfBirth,
-    gender: p.gender as (typeof GENDERS)[number] | null,
-    avatarUrl: p.avatarUrl,
-    bio: p.bio,
-    createdAt: p.createdAt.toISOString(),
-    updatedAt: p.updatedAt.toISOString(),
-  };
-}
-export type ProfileView = ReturnType<typeof profileView>;
 
 /**
  * Rebuilds a missing profile (and default preferences) from the auth user.
@@ -102,9 +61,9 @@ export type ProfileView = ReturnType<typeof profileView>;
  */
 export async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile> {
   const seed = await readProfileSeed(stores.pg('auth').db, owner.tenantId, owner.userId);
-  if (!seed) throw problems.notFound('User');
+  if (!seed) throw userErrors.userNotFound();
   const profile = await upsertProfile(stores.pg('users').db, seed);
-  if (profile.deletedAt) throw problems.notFound('Profile');
+  if (profile.deletedAt) throw userErrors.profileNotFound();
   return profile;
 }
 
@@ -119,7 +78,7 @@ export async function withProfile<T>(stores: Stores, owner: Owner, work: (tx: Tr
   if (first !== NO_PROFILE) return first;
   await repairProfile(stores, owner);
   const second = await inTenantTx(db, owner.tenantId, work);
-  if (second === NO_PROFILE) throw problems.notFound('Profile');
+  if (second === NO_PROFILE) throw userErrors.profileNotFound();
   return second;
 }
 
@@ -158,7 +117,7 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
       .returning();
     if (!row) return NO_PROFILE;
     if (renames && !(await syncAuthUserNames(stores.pg('auth').db, owner.tenantId, owner.userId, names))) {
-      throw problems.notFound('User');
+      throw userErrors.userNotFound();
     }
     return row;
   });

@@ -1,4 +1,4 @@
-import type { NotificationRecipient } from '../../users/notification-recipient.ts';
+import type { NotificationRecipient } from '../../users/index.ts';
 import type { NotificationChannel, RenderedContent } from '../model.ts';
 import type { NotificationView } from '../views.ts';
 

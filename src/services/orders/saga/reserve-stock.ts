@@ -5,8 +5,7 @@
  * step fails: a failed step is not compensated by the runner, it cleans up itself.
  * Compensation: give back every line (`releaseStock` is a no-op without a reservation).
  */
-import { productChangeTags, purgeCatalogTags } from '../../catalog/cache-tags.ts';
-import { releaseStock, reserveStock, type StockOutcome } from '../../catalog/stock.ts';
+import { productChangeTags, purgeCatalogTags, releaseStock, reserveStock, type StockOutcome } from '../../catalog/index.ts';
 import { PermanentStepError, sagaLines, type SagaStep, type StepInput } from './step.ts';
 
 /** Public catalog reads show the stock: purge the products whose stock this step changed (edge cache). */

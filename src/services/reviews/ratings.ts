@@ -1,5 +1,12 @@
+/**
+ * A product's rating, recomputed from its reviews. It lives in the review service, not the
+ * catalog: everything it reads is review data (the APPROVED documents of `reviews`), the
+ * review service decides when it must run (requestRatingUpdate, the rating-updates queue),
+ * and the two fields it writes on the product (`averageRating`, `reviewCount`) are the review
+ * service's copy there, which the catalog's event stream never touches (event-store.ts).
+ */
 import { ObjectId } from 'bson';
-import type { DataApiClient } from '../db/mongo/client.ts';
+import type { DataApiClient } from '../../db/mongo/client.ts';
 
 export interface RatingSummary {
   averageRating: number;

@@ -1,16 +1,7 @@
+/** Probes the two stores, each with a timeout; a store that fails or is late is `down`. */
 import { sql } from 'drizzle-orm';
-import type { Stores } from '../db/stores.ts';
-
-export interface StoreCheck {
-  status: 'up' | 'down';
-  latencyMs: number;
-  error?: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  checks: { postgres: StoreCheck; mongo: StoreCheck };
-}
+import type { Stores } from '../../db/stores.ts';
+import type { HealthReport, StoreCheck } from './model.ts';
 
 async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<StoreCheck> {
   const started = Date.now();

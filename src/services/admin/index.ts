@@ -1,0 +1,9 @@
+/** The admin service's public surface: tenants, users of a tenant, the RBAC catalogue, the audit log. */
+export { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from './tenants.ts';
+export { applyUserAction, getUser, inviteTenantUser, listUsers, setUserRoles } from './users.ts';
+export { createPermission, listPermissions, listRoles, setRolePermissions } from './rbac.ts';
+export { listAudit } from './audit.ts';
+export { ADMIN, isAdmin, isPlatformAdmin, type CrossTenant } from './access.ts';
+export { adminErrors } from './errors.ts';
+export * from './model.ts';
+export * from './views.ts';
