@@ -10,7 +10,14 @@ export default defineConfig({
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { ...inject('bindings'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', ENVIRONMENT: 'bench', BENCH_BATCHES: process.env.BENCH_BATCHES ?? '3' } },
+            miniflare: {
+              bindings: {
+                ...inject('bindings'),
+                LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+                ENVIRONMENT: 'bench',
+                BENCH_BATCHES: process.env.BENCH_BATCHES ?? '3',
+              },
+            },
           })),
         ],
         test: { name: 'bench', include: ['test/bench/**/*.bench.ts'], testTimeout: 600_000, hookTimeout: 120_000 },

@@ -26,7 +26,14 @@ function workerProject(options: { name: string; include: string[]; exclude?: str
         miniflare: {
           // STORE_TIMEOUT_MS: the suite runs files in parallel on 2 cores against one FerretDB;
           // 3 s (production) turns that contention into 503s that say nothing about the code.
-          bindings: { ...inject('bindings'), LOG_LEVEL: 'warn', ENVIRONMENT: 'test', ORDER_SAGA_RETRY_BASE_MS: '20', STORE_TIMEOUT_MS: '10000', ORDER_SAGA_STEP_TIMEOUT_MS: '20000' },
+          bindings: {
+            ...inject('bindings'),
+            LOG_LEVEL: 'warn',
+            ENVIRONMENT: 'test',
+            ORDER_SAGA_RETRY_BASE_MS: '20',
+            STORE_TIMEOUT_MS: '10000',
+            ORDER_SAGA_STEP_TIMEOUT_MS: '20000',
+          },
         },
       })),
     ],

@@ -18,14 +18,15 @@
  * comes back as {"$numberInt":"300"}; longs beyond 2^53 stay {"$numberLong"}.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { EJSON } from 'bson';
+import type { Document as BsonDocument } from 'bson';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { EJSON } from 'bson';
-import type { Document as BsonDocument } from 'bson';
 import { MongoError, MongoServerError } from 'mongodb';
 import type { MongoClient } from 'mongodb';
 import { z } from 'zod';
+
 import { DATA_API_ACTIONS, type DataApiAction } from '../src/db/mongo/types.ts';
 
 export interface GatewayOptions {
@@ -127,14 +128,21 @@ function collectionIssue(name: string): string | undefined {
 const expect =
   (what: string) =>
   (iss: { code?: string; input?: unknown }): string | undefined =>
-    iss.input === undefined ? 'is required' : iss.code === 'invalid_type' || iss.code === 'custom' ? `must be ${what}` : undefined;
+    iss.input === undefined
+      ? 'is required'
+      : iss.code === 'invalid_type' || iss.code === 'custom'
+        ? `must be ${what}`
+        : undefined;
 
 const str = z.string({ error: expect('a string') });
 const plainObject = z.custom<Doc>(isPlainObject, { error: expect('an object') });
 /** Optional object; `null` counts as absent. */
 const optObject = z.preprocess((v) => (v === null ? undefined : v), plainObject.optional());
 const count = (max?: number) => {
-  const n = z.number({ error: expect('a number') }).int('must be an integer').min(0, 'must be >= 0');
+  const n = z
+    .number({ error: expect('a number') })
+    .int('must be an integer')
+    .min(0, 'must be >= 0');
   return z.preprocess(
     (v) => (v === null ? undefined : toNumber(v)),
     (max === undefined ? n : n.max(max, `must be <= ${max}`)).optional(),
@@ -351,7 +359,10 @@ export function createGatewayApp(options: GatewayOptions): Hono {
     if (!(ACTIONS as readonly string[]).includes(action)) {
       return sendError(
         c,
-        new HttpError(404, { error: `unknown action "${action}"; expected one of ${ACTIONS.join(', ')}`, error_code: 'UnknownAction' }),
+        new HttpError(404, {
+          error: `unknown action "${action}"; expected one of ${ACTIONS.join(', ')}`,
+          error_code: 'UnknownAction',
+        }),
       );
     }
     try {
@@ -392,7 +403,9 @@ export function createGatewayApp(options: GatewayOptions): Hono {
     );
   }
 
-  app.notFound((c) => sendError(c, new HttpError(404, { error: `no route ${c.req.method} ${c.req.path}`, error_code: 'NotFound' })));
+  app.notFound((c) =>
+    sendError(c, new HttpError(404, { error: `no route ${c.req.method} ${c.req.path}`, error_code: 'NotFound' })),
+  );
   app.onError((err, c) => {
     onError(err, { path: c.req.path });
     return sendError(c, new HttpError(500, { error: 'internal error', error_code: 'InternalServerError' }));
@@ -425,12 +438,17 @@ export function createGatewayApp(options: GatewayOptions): Hono {
     const parsed = bodySchemas[action].safeParse(raw);
     if (!parsed.success) {
       const details = issuesToDetails(parsed.error);
-      throw badRequest(`invalid ${action} request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`, details);
+      throw badRequest(
+        `invalid ${action} request: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+        details,
+      );
     }
     const body = parsed.data as Doc & { dataSource: string; database: string; collection: string };
 
     if (options.dataSource !== undefined && body.dataSource !== options.dataSource) {
-      throw badRequest(`unknown dataSource "${body.dataSource}"`, [{ path: 'dataSource', message: 'unknown data source' }]);
+      throw badRequest(`unknown dataSource "${body.dataSource}"`, [
+        { path: 'dataSource', message: 'unknown data source' },
+      ]);
     }
     const dbIssue = databaseIssue(body.database);
     if (dbIssue) throw badRequest(`invalid database name: ${dbIssue}`, [{ path: 'database', message: dbIssue }]);
@@ -438,7 +456,8 @@ export function createGatewayApp(options: GatewayOptions): Hono {
       throw new HttpError(403, { error: `database "${body.database}" is not allowed`, error_code: 'Forbidden' });
     }
     const collIssue = collectionIssue(body.collection);
-    if (collIssue) throw badRequest(`invalid collection name: ${collIssue}`, [{ path: 'collection', message: collIssue }]);
+    if (collIssue)
+      throw badRequest(`invalid collection name: ${collIssue}`, [{ path: 'collection', message: collIssue }]);
 
     const coll = client.db(body.database).collection<BsonDocument>(body.collection);
     const filter = (body.filter ?? {}) as BsonDocument;

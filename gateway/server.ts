@@ -17,6 +17,7 @@ import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import { MongoClient } from 'mongodb';
 import type { MongoClientOptions } from 'mongodb';
+
 import { createGatewayApp } from './app.ts';
 import type { GatewayOptions } from './app.ts';
 
@@ -81,7 +82,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
 function listEnv(name: string): string[] | undefined {
   const v = process.env[name];
   if (!v) return undefined;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length ? list : undefined;
 }
 

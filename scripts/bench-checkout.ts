@@ -13,11 +13,22 @@ export interface CheckoutBench {
   failures: number;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-export async function benchCheckout(baseUrl: string, login: { tenantId: string; email: string; password: string }, opts: { connections: number; durationSec: number }): Promise<CheckoutBench> {
+export async function benchCheckout(
+  baseUrl: string,
+  login: { tenantId: string; email: string; password: string },
+  opts: { connections: number; durationSec: number },
+): Promise<CheckoutBench> {
   const json = { 'content-type': 'application/json', 'x-tenant-id': login.tenantId };
-  const session = (await (await fetch(`${baseUrl}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ login: login.email, password: login.password }) })).json()) as {
+  const session = (await (
+    await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ login: login.email, password: login.password }),
+    })
+  ).json()) as {
     tokens: { accessToken: string };
   };
   const auth = { ...json, authorization: `Bearer ${session.tokens.accessToken}` };
@@ -25,7 +36,13 @@ export async function benchCheckout(baseUrl: string, login: { tenantId: string; 
     await fetch(`${baseUrl}/api/v1/products`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ name: `Bench item ${Date.now()}`, price: '12.50', stockQuantity: 1_000_000, status: 'ACTIVE', published: true }),
+      body: JSON.stringify({
+        name: `Bench item ${Date.now()}`,
+        price: '12.50',
+        stockQuantity: 1_000_000,
+        status: 'ACTIVE',
+        published: true,
+      }),
     })
   ).json()) as { id: string };
   const body = JSON.stringify({
@@ -42,7 +59,11 @@ export async function benchCheckout(baseUrl: string, login: { tenantId: string; 
     Array.from({ length: opts.connections }, async () => {
       while (Date.now() < deadline) {
         const started = performance.now();
-        const res = await fetch(`${baseUrl}/api/v1/orders`, { method: 'POST', headers: { ...auth, 'idempotency-key': crypto.randomUUID(), prefer: 'wait=10' }, body }).catch(() => null);
+        const res = await fetch(`${baseUrl}/api/v1/orders`, {
+          method: 'POST',
+          headers: { ...auth, 'idempotency-key': crypto.randomUUID(), prefer: 'wait=10' },
+          body,
+        }).catch(() => null);
         const placed = res?.status === 202 ? ((await res.json()) as { order: { status: string } }) : null;
         latencies.push(performance.now() - started);
         if (placed?.order.status === 'CONFIRMED') confirmed++;

@@ -2,9 +2,10 @@
  * CPU cost of password hashing inside workerd (not Node): bundles a tiny Worker
  * around src/lib/passwords.ts, runs it in Miniflare, and times N operations there.
  */
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { join } from 'node:path';
+
 import { ROOT } from './lib/dev-server.ts';
 
 export interface PasswordBench {
@@ -48,7 +49,10 @@ export async function benchPasswords(): Promise<PasswordBench> {
           name: 'bench',
           compatibilityDate: '2026-11-01',
           compatibilityFlags: ['nodejs_compat'],
-          manifest: { mainModule: 'bench.mjs', modules: { 'bench.mjs': { type: 'esm', contents: bundle.outputFiles[0]!.text } } },
+          manifest: {
+            mainModule: 'bench.mjs',
+            modules: { 'bench.mjs': { type: 'esm', contents: bundle.outputFiles[0]!.text } },
+          },
         },
       },
     ],

@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+
 import { openApiDocument, renderScopeTable, withScopeTable } from './lib/scope-table.ts';
 
 const readmePath = resolve(import.meta.dirname, '../README.md');

@@ -15,6 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { ROOT, startDevServer } from './lib/dev-server.ts';
 import { startPostgres } from './lib/pg-server.ts';
 import { freePort } from './lib/ports.ts';
@@ -33,7 +34,13 @@ function run(cmd: string, args: string[]): void {
 if (!existsSync(st)) {
   console.log('fuzz: installing Schemathesis into .fuzz/venv');
   run('python3', ['-m', 'venv', venv]);
-  run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', '-r', join(ROOT, 'scripts', 'fuzz-requirements.txt')]);
+  run(join(venv, 'bin', 'pip'), [
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '-r',
+    join(ROOT, 'scripts', 'fuzz-requirements.txt'),
+  ]);
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'fuzz-'));
@@ -50,10 +57,12 @@ console.log('fuzz: starting the API (local stack + wrangler dev)');
 // Stripe's webhook endpoint answers 503 while Stripe is not configured (deliberately: Stripe
 // retries on 5xx); configure it so the fuzzer reaches its signature check instead.
 const vars = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_WEBHOOK_SECRET: `whsec_fuzz_${crypto.randomUUID()}` };
-const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars }).catch(async (err: unknown) => {
-  await pg?.stop();
-  throw err;
-});
+const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars }).catch(
+  async (err: unknown) => {
+    await pg?.stop();
+    throw err;
+  },
+);
 let code = 1;
 try {
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -65,25 +74,42 @@ try {
   const { tokens } = (await login.json()) as { tokens: { accessToken: string } };
 
   const args = [
-    'run', `${server.url}/api/v1/openapi.json`,
-    '--checks', 'not_a_server_error,response_schema_conformance,status_code_conformance',
-    '--max-examples', maxExamples,
-    '--max-time', maxTime,
-    '--workers', workers,
-    '--request-timeout', '30',
-    '--seed', process.env.FUZZ_SEED ?? '1',
-    '--header', `Authorization: Bearer ${tokens.accessToken}`,
-    '--header', `X-Tenant-ID: ${server.seed.tenantId}`,
-    '--report', 'junit,ndjson',
-    '--report-dir', join(ROOT, '.fuzz', 'report'),
-    '--output-truncate', 'true',
-    '--suppress-health-check', 'all',
+    'run',
+    `${server.url}/api/v1/openapi.json`,
+    '--checks',
+    'not_a_server_error,response_schema_conformance,status_code_conformance',
+    '--max-examples',
+    maxExamples,
+    '--max-time',
+    maxTime,
+    '--workers',
+    workers,
+    '--request-timeout',
+    '30',
+    '--seed',
+    process.env.FUZZ_SEED ?? '1',
+    '--header',
+    `Authorization: Bearer ${tokens.accessToken}`,
+    '--header',
+    `X-Tenant-ID: ${server.seed.tenantId}`,
+    '--report',
+    'junit,ndjson',
+    '--report-dir',
+    join(ROOT, '.fuzz', 'report'),
+    '--output-truncate',
+    'true',
+    '--suppress-health-check',
+    'all',
     ...process.argv.slice(2),
   ];
   console.log(`fuzz: st run (max ${maxExamples} examples per operation, ${maxTime} s, ${workers} workers)`);
   code = await new Promise<number>((resolve) => {
     // cwd .fuzz: Schemathesis keeps its example database in ./.schemathesis.
-    const child = spawn(st, args, { cwd: join(ROOT, '.fuzz'), stdio: 'inherit', env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' } });
+    const child = spawn(st, args, {
+      cwd: join(ROOT, '.fuzz'),
+      stdio: 'inherit',
+      env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' },
+    });
     child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
 } finally {

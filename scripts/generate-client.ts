@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
 import { CLIENT_DIR, generatedClientFiles } from './lib/client-codegen.ts';
 
 const dir = join(resolve(import.meta.dirname, '..'), CLIENT_DIR);

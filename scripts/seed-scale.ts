@@ -10,6 +10,7 @@
  * user's password is SEED_PASSWORD (generate.ts): one hash, not a million.
  */
 import { parseArgs } from 'node:util';
+
 import { SEED_PASSWORD } from './lib/seed-scale/generate.ts';
 import { seedScale } from './lib/seed-scale/run.ts';
 
@@ -43,7 +44,12 @@ const database = env.MONGO_DATABASE ?? 'ecommerce';
 const mongo = env.MONGODB_URI
   ? { uri: env.MONGODB_URI, database }
   : env.MONGO_DATA_API_URL && env.MONGO_DATA_API_KEY
-    ? { dataApiUrl: env.MONGO_DATA_API_URL, apiKey: env.MONGO_DATA_API_KEY, dataSource: env.MONGO_DATA_SOURCE ?? 'mongodb', database }
+    ? {
+        dataApiUrl: env.MONGO_DATA_API_URL,
+        apiKey: env.MONGO_DATA_API_KEY,
+        dataSource: env.MONGO_DATA_SOURCE ?? 'mongodb',
+        database,
+      }
     : undefined;
 
 const started = Date.now();

@@ -10,6 +10,7 @@
  *   TEST_DATABASE_URL=... TEST_MONGODB_URI=... node scripts/stack-process.ts
  */
 import { generateKeyPairSync } from 'node:crypto';
+
 import { startOidcIssuer } from './lib/oidc-issuer.ts';
 import { startPushService } from './lib/push-service.ts';
 import { startSmsProvider } from './lib/sms-provider.ts';
@@ -43,7 +44,11 @@ const payments = {
 const sms = await startSmsProvider();
 const push = await startPushService();
 const vapid = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-const vapidPublic = Buffer.concat([Buffer.from([4]), Buffer.from(vapid.x!, 'base64url'), Buffer.from(vapid.y!, 'base64url')]).toString('base64url');
+const vapidPublic = Buffer.concat([
+  Buffer.from([4]),
+  Buffer.from(vapid.x!, 'base64url'),
+  Buffer.from(vapid.y!, 'base64url'),
+]).toString('base64url');
 const notificationBindings = {
   SMS_API_BASE_URL: sms.url,
   SMS_ACCOUNT_SID: sms.accountSid,
@@ -60,7 +65,12 @@ const notificationBindings = {
 console.log(
   'STACK_READY ' +
     JSON.stringify({
-      bindings: { ...stack.bindings, ...payments, ...notificationBindings, OAUTH_PROVIDERS: JSON.stringify(oauthProviders) },
+      bindings: {
+        ...stack.bindings,
+        ...payments,
+        ...notificationBindings,
+        OAUTH_PROVIDERS: JSON.stringify(oauthProviders),
+      },
       ownerDatabaseUrl: stack.ownerDatabaseUrl,
       mongoUri: stack.mongoUri,
       oidc: { issuer: oidc.issuer, audience: 'test-client-id', privateJwk: oidc.privateJwk },

@@ -1,6 +1,7 @@
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+
 import { createRouter } from './lib/create-router.ts';
 import { documentServer } from './lib/openapi.ts';
 import { authenticate } from './middleware/auth.ts';
@@ -13,9 +14,9 @@ import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
 import { categoriesRoutes } from './routes/categories/categories.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
+import { notificationsRoutes } from './routes/notifications/notifications.index.ts';
 import { ordersRoutes } from './routes/orders/orders.index.ts';
 import { paymentsRoutes } from './routes/payments/payments.index.ts';
-import { notificationsRoutes } from './routes/notifications/notifications.index.ts';
 import { productsRoutes } from './routes/products/products.index.ts';
 import { reviewsRoutes } from './routes/reviews/reviews.index.ts';
 import { usersRoutes } from './routes/users/users.index.ts';
@@ -36,8 +37,25 @@ export function createApp() {
         const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o: string) => o.trim());
         return allowed.includes('*') ? '*' : allowed.includes(origin) ? origin : null;
       },
-      allowHeaders: ['authorization', 'content-type', 'x-api-key', 'x-tenant-id', 'idempotency-key', 'if-match', 'if-none-match'],
-      exposeHeaders: ['x-request-id', 'etag', 'location', 'retry-after', 'x-data-api-calls', 'idempotent-replayed', 'x-cache', 'age'],
+      allowHeaders: [
+        'authorization',
+        'content-type',
+        'x-api-key',
+        'x-tenant-id',
+        'idempotency-key',
+        'if-match',
+        'if-none-match',
+      ],
+      exposeHeaders: [
+        'x-request-id',
+        'etag',
+        'location',
+        'retry-after',
+        'x-data-api-calls',
+        'idempotent-replayed',
+        'x-cache',
+        'age',
+      ],
       maxAge: 600,
     }),
     limitBody,
@@ -62,8 +80,16 @@ export function createApp() {
     // The token verification keys, also at the conventional root location.
     .route('/', jwksRoutes);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+  });
 
   // The document, completed centrally (src/lib/openapi.ts), at the root and under the API prefix.
   const document = documentServer(app);

@@ -1,6 +1,6 @@
 import { createApp } from './app.ts';
-import type { Env } from './env.ts';
 import { createStores } from './db/stores.ts';
+import type { Env } from './env.ts';
 import { createLogger, errorFields } from './lib/logger.ts';
 import { consumeDeadLetters } from './queues/dead-letters.ts';
 import { consumeNotifications } from './queues/notifications.ts';

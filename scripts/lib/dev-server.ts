@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
 import { loadOrCreateSecrets } from './secrets.ts';
 import { seedDatabase, seedSettingsFromEnv, type SeedSettings } from './seed.ts';
 import { startStack, type Stack } from './stack.ts';
@@ -53,7 +54,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   mkdirSync(stateDir, { recursive: true });
   const log = opts.quiet ? undefined : (line: string) => console.log(`[stack] ${line}`);
   const stack = await startStack({
-    postgres: process.env.DATABASE_URL ? { kind: 'url', url: process.env.DATABASE_URL } : { kind: 'pglite', dataDir: join(stateDir, 'pglite') },
+    postgres: process.env.DATABASE_URL
+      ? { kind: 'url', url: process.env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: join(stateDir, 'pglite') },
     mongo: process.env.MONGODB_URI
       ? { kind: 'uri', uri: process.env.MONGODB_URI }
       : { kind: 'ferretdb', dataDir: join(stateDir, 'ferretdb'), onPostgres: opts.ferretDbOnPostgres },
@@ -87,7 +90,18 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   const wrangler = spawn(
     'wrangler',
-    ['dev', '--port', String(opts.port), '--ip', '127.0.0.1', '--env-file', varsFile, '--show-interactive-dev-session=false', '--log-level', opts.quiet ? 'error' : 'info'],
+    [
+      'dev',
+      '--port',
+      String(opts.port),
+      '--ip',
+      '127.0.0.1',
+      '--env-file',
+      varsFile,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      opts.quiet ? 'error' : 'info',
+    ],
     {
       cwd: ROOT,
       stdio: opts.quiet ? 'ignore' : 'inherit',

@@ -58,7 +58,11 @@ export function ferretDbDatabaseUrl(ownerDatabaseUrl: string): string {
  * sets plan_cache_mode on FerretDB's PostgreSQL database. Idempotent; run after the Mongo
  * migrations created the collections.
  */
-export async function tuneFerretDbOnPostgres(postgresqlUrl: string, database: string, log: (line: string) => void = () => {}): Promise<TuningResult> {
+export async function tuneFerretDbOnPostgres(
+  postgresqlUrl: string,
+  database: string,
+  log: (line: string) => void = () => {},
+): Promise<TuningResult> {
   const sql = postgres(postgresqlUrl.replace(/\?.*$/, ''), { max: 1, onnotice: () => {} });
   const result: TuningResult = { indexes: [], missingCollections: [] };
   try {

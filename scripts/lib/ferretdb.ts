@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { withCustomPlans } from './ferretdb-tuning.ts';
 import { freePort } from './ports.ts';
 
@@ -92,7 +93,9 @@ async function launch(
   removeDir: () => void,
 ): Promise<RunningFerretDb> {
   // Custom plans let PostgreSQL match the GIN indexes of ferretdb-tuning.ts (see there).
-  const backend = opts.postgresqlUrl ? ['--postgresql-url', withCustomPlans(opts.postgresqlUrl)] : ['--sqlite-dir', dataDir];
+  const backend = opts.postgresqlUrl
+    ? ['--postgresql-url', withCustomPlans(opts.postgresqlUrl)]
+    : ['--sqlite-dir', dataDir];
   const args = ['--listen', `127.0.0.1:${port}`, ...backend, '--log-level', opts.logLevel ?? 'warn'];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -170,7 +173,8 @@ function waitUntilReady(
       s.on('error', () => s.destroy());
     }, 200);
     const timer = setTimeout(
-      () => finish(new Error(`ferretdb did not start listening on 127.0.0.1:${port} within ${timeoutMs} ms${details()}`)),
+      () =>
+        finish(new Error(`ferretdb did not start listening on 127.0.0.1:${port} within ${timeoutMs} ms${details()}`)),
       timeoutMs,
     );
     child.once('error', (err) => finish(new Error(`cannot run ${FERRETDB_BINARY}: ${err.message}`)));

@@ -12,9 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import { MongoClient, MongoServerError } from 'mongodb';
-import type { Db, IndexSpecification, CreateIndexesOptions } from 'mongodb';
+import type { CreateIndexesOptions, Db, IndexSpecification } from 'mongodb';
+
 import { mongoChangeSets } from '../../src/db/mongo/migrations.ts';
-import type { ChangeSet, IndexDefinition, IndexOptions, IndexDirection } from '../../src/db/mongo/migrations.ts';
+import type { ChangeSet, IndexDefinition, IndexDirection, IndexOptions } from '../../src/db/mongo/migrations.ts';
 
 export interface MigrateMongoOptions {
   uri: string;
@@ -77,7 +78,8 @@ export async function migrateMongo(opts: MigrateMongoOptions): Promise<MigrateMo
         try {
           await createIndex(db, index.collection, index.key, index.options);
         } catch (err) {
-          if (!index.optional) throw new Error(`mongo migration ${cs.id}: index ${label}: ${describe(err)}`, { cause: err });
+          if (!index.optional)
+            throw new Error(`mongo migration ${cs.id}: index ${label}: ${describe(err)}`, { cause: err });
           const reason = describe(err);
           skipped.push({ index: label, reason });
           result.skipped.push({ id: `${cs.id}:${label}`, reason });

@@ -3,8 +3,8 @@
  * serves a JWKS over HTTP (what the Worker fetches, exactly like Google's or
  * GitHub's) and hands its private key to whoever mints ID tokens for tests.
  */
-import { createServer } from 'node:http';
 import { webcrypto } from 'node:crypto';
+import { createServer } from 'node:http';
 
 export interface LocalIssuer {
   issuer: string;

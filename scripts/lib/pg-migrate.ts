@@ -15,9 +15,9 @@
  * other databases of the same cluster (roles are cluster-wide).
  */
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
 
 /** <repo>/drizzle, independent of the current working directory. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle/', import.meta.url));
@@ -65,7 +65,9 @@ async function ensureAppLoginRole(sql: postgres.Sql, name: string, password: str
   if (!existing) {
     try {
       await sql.unsafe(
-        await stmt('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD %L'),
+        await stmt(
+          'CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD %L',
+        ),
       );
     } catch (err) {
       const code = (err as { code?: string }).code;
@@ -83,7 +85,9 @@ async function ensureAppLoginRole(sql: postgres.Sql, name: string, password: str
   const [member] = await sql<{ ok: boolean }[]>`
     select pg_has_role(${name}::name, ${APP_GROUP_ROLE}::name, 'MEMBER') as ok`;
   if (!member?.ok) {
-    const [row] = await sql<{ s: string }[]>`select format('GRANT %I TO %I', ${APP_GROUP_ROLE}::text, ${name}::text) as s`;
+    const [row] = await sql<
+      { s: string }[]
+    >`select format('GRANT %I TO %I', ${APP_GROUP_ROLE}::text, ${name}::text) as s`;
     await sql.unsafe(row!.s);
   }
 }

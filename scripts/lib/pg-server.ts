@@ -24,6 +24,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+
 import { freePort } from './ports.ts';
 
 export interface PostgresServer {
@@ -47,7 +48,10 @@ export function findPostgresBinDir(): string {
   const fromEnv = process.env.PG_BINDIR;
   if (fromEnv && hasServerBinaries(fromEnv)) return fromEnv;
   try {
-    const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dir = execFileSync('pg_config', ['--bindir'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (dir && hasServerBinaries(dir)) return dir;
   } catch {
     // no pg_config on PATH
@@ -157,16 +161,26 @@ export async function startPostgres(opts?: { port?: number; dataDir?: string }):
 
 async function launch(binDir: string, dataDir: string, socketDir: string, port: number, runAs: RunAs | undefined) {
   const args = [
-    '-D', dataDir,
-    '-p', String(port),
-    '-k', socketDir,
-    '-h', '127.0.0.1',
-    '-c', 'fsync=off',
-    '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off',
-    '-c', 'TimeZone=UTC',
-    '-c', 'max_connections=200',
-    '-c', 'logging_collector=off',
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    '-k',
+    socketDir,
+    '-h',
+    '127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'full_page_writes=off',
+    '-c',
+    'TimeZone=UTC',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'logging_collector=off',
   ];
   const child = spawn(join(binDir, 'postgres'), args, {
     cwd: socketDir,

@@ -9,7 +9,15 @@
  * decrypted payload is stored for `GET /messages/{id}`.
  * Test controls: `POST /expire/{id}` (later pushes get 410), `POST /fail/{id}?count=N` (500s).
  */
-import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
+import {
+  createDecipheriv,
+  createECDH,
+  createHmac,
+  createPublicKey,
+  randomBytes,
+  randomUUID,
+  verify,
+} from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 
 interface Subscription {
@@ -30,7 +38,8 @@ export interface LocalPushService {
 const b64u = (b: Buffer) => b.toString('base64url');
 const hmac = (key: Buffer, data: Buffer) => createHmac('sha256', key).update(data).digest();
 /** HKDF with one expand block (lengths <= 32). */
-const hkdf = (salt: Buffer, ikm: Buffer, info: Buffer, length: number) => hmac(hmac(salt, ikm), Buffer.concat([info, Buffer.from([1])])).subarray(0, length);
+const hkdf = (salt: Buffer, ikm: Buffer, info: Buffer, length: number) =>
+  hmac(hmac(salt, ikm), Buffer.concat([info, Buffer.from([1])])).subarray(0, length);
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -46,19 +55,25 @@ function checkVapid(header: string | undefined, origin: string, sub: Subscriptio
   const m = /^vapid\s+t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(header ?? '');
   if (!m) return 'missing or malformed vapid authorization';
   const [, jwt, k] = m as unknown as [string, string, string];
-  if (sub.applicationServerKey && sub.applicationServerKey !== k) return 'k is not the applicationServerKey of the subscription';
+  if (sub.applicationServerKey && sub.applicationServerKey !== k)
+    return 'k is not the applicationServerKey of the subscription';
   const raw = Buffer.from(k, 'base64url');
   if (raw.length !== 65 || raw[0] !== 4) return 'k is not an uncompressed P-256 key';
-  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: b64u(raw.subarray(1, 33)), y: b64u(raw.subarray(33)) }, format: 'jwk' });
+  const key = createPublicKey({
+    key: { kty: 'EC', crv: 'P-256', x: b64u(raw.subarray(1, 33)), y: b64u(raw.subarray(33)) },
+    format: 'jwk',
+  });
   const [h, p, s] = jwt.split('.');
   if (!h || !p || !s) return 'malformed JWT';
   const headerJson = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
   if (headerJson.alg !== 'ES256') return 'JWT alg must be ES256';
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'))) return 'bad JWT signature';
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url')))
+    return 'bad JWT signature';
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { aud?: string; exp?: number; sub?: string };
   const now = Math.floor(Date.now() / 1000);
   if (claims.aud !== origin) return `aud ${claims.aud} is not ${origin}`;
-  if (typeof claims.exp !== 'number' || claims.exp <= now || claims.exp > now + 86_400) return 'exp missing, past, or more than 24 h ahead';
+  if (typeof claims.exp !== 'number' || claims.exp <= now || claims.exp > now + 86_400)
+    return 'exp missing, past, or more than 24 h ahead';
   if (!/^(mailto:|https:)/.test(claims.sub ?? '')) return 'sub must be a mailto: or https: URI';
   return null;
 }
@@ -109,7 +124,10 @@ export async function startPushService(): Promise<LocalPushService> {
           messages: [],
         };
         subs.set(subId, sub);
-        return json(201, { endpoint: `${origin}/push/${subId}`, keys: { p256dh: b64u(sub.publicKey), auth: b64u(sub.auth) } });
+        return json(201, {
+          endpoint: `${origin}/push/${subId}`,
+          keys: { p256dh: b64u(sub.publicKey), auth: b64u(sub.auth) },
+        });
       }
       const sub = id ? subs.get(id) : undefined;
       if (!sub) return json(404, { error: 'no such subscription' });
@@ -121,7 +139,8 @@ export async function startPushService(): Promise<LocalPushService> {
         }
         const vapidError = checkVapid(req.headers.authorization, origin, sub);
         if (vapidError) return json(403, { error: vapidError });
-        if (req.headers['content-encoding'] !== 'aes128gcm') return json(415, { error: 'content-encoding must be aes128gcm' });
+        if (req.headers['content-encoding'] !== 'aes128gcm')
+          return json(415, { error: 'content-encoding must be aes128gcm' });
         if (!req.headers.ttl) return json(400, { error: 'TTL header required' });
         let payload: unknown;
         try {
@@ -132,7 +151,11 @@ export async function startPushService(): Promise<LocalPushService> {
         const messageId = randomUUID();
         sub.messages.push({
           payload,
-          headers: { ttl: String(req.headers.ttl), urgency: String(req.headers.urgency ?? ''), topic: String(req.headers.topic ?? '') },
+          headers: {
+            ttl: String(req.headers.ttl),
+            urgency: String(req.headers.urgency ?? ''),
+            topic: String(req.headers.topic ?? ''),
+          },
           receivedAt: new Date().toISOString(),
         });
         return json(201, { id: messageId }, { location: `${origin}/message/${messageId}` });

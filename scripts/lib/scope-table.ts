@@ -40,7 +40,9 @@ export function scopeRows(doc: { paths?: Record<string, Partial<Record<string, O
   }
   // The JWKS is served at the root and under /api/v1: one operation, one row.
   const unique = [...new Map(rows.map((r) => [JSON.stringify(r), r])).values()];
-  return unique.sort((a, b) => a.route.split(' ')[1]!.localeCompare(b.route.split(' ')[1]!) || a.route.localeCompare(b.route));
+  return unique.sort(
+    (a, b) => a.route.split(' ')[1]!.localeCompare(b.route.split(' ')[1]!) || a.route.localeCompare(b.route),
+  );
 }
 
 function describe(scope: string, op: Operation): Omit<Row, 'route'> {
@@ -76,8 +78,13 @@ function stubWorkersRuntime(): void {
 export async function openApiDocument(): Promise<Document> {
   stubWorkersRuntime();
   const appModule = new URL('../../src/app.ts', import.meta.url).href;
-  const { createApp } = (await import(appModule)) as { createApp: () => { getOpenAPI31Document: (config: object) => Document } };
-  return createApp().getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'E-commerce Edge API', version: '1.0.0' } });
+  const { createApp } = (await import(appModule)) as {
+    createApp: () => { getOpenAPI31Document: (config: object) => Document };
+  };
+  return createApp().getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'E-commerce Edge API', version: '1.0.0' },
+  });
 }
 
 export function renderScopeTable(doc: Document): string {

@@ -4,8 +4,8 @@
  * is committed; `npm run dev` keeps them in .dev/secrets.json so sessions survive
  * restarts (a secret added later is generated once and saved alongside).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes, webcrypto } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface LocalSecrets {
   JWT_SIGNING_KEYS: string;
@@ -17,7 +17,9 @@ export interface LocalSecrets {
 }
 
 /** A private ES256 JWK with kid and alg, as JWT_SIGNING_KEYS expects. */
-export async function generateSigningKey(kid = `es256-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`) {
+export async function generateSigningKey(
+  kid = `es256-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`,
+) {
   const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const jwk = await webcrypto.subtle.exportKey('jwk', pair.privateKey);
   return { ...jwk, kid, alg: 'ES256', use: 'sig' };

@@ -9,6 +9,7 @@
  *   SEED_ADMIN_PASSWORD  Change-Me-Dev-42    (change it, or set it, outside development)
  */
 import postgres from 'postgres';
+
 import { hashPassword } from '../../src/lib/passwords.ts';
 
 export interface SeedSettings {
@@ -43,7 +44,8 @@ export async function seedDatabase(ownerUrl: string, s: SeedSettings): Promise<{
       await tx`select set_config('app.current_tenant', ${s.tenantId}, true)`;
       const existing = await tx`select id from auth.users where lower(email) = ${s.adminEmail}`;
       if (existing.length > 0) return { createdAdmin: false };
-      const [user] = await tx`insert into auth.users (tenant_id, email, username, password_hash, first_name, last_name, email_verified)
+      const [user] =
+        await tx`insert into auth.users (tenant_id, email, username, password_hash, first_name, last_name, email_verified)
                values (${s.tenantId}, ${s.adminEmail}, ${s.adminUsername}, ${passwordHash}, 'Platform', 'Admin', true)
                returning id`;
       await tx`insert into auth.user_roles (user_id, role_id, tenant_id)

@@ -45,30 +45,38 @@ export async function startSmsProvider(): Promise<LocalSmsProvider> {
   const requests: (Sent & { replay: boolean })[] = [];
   const failures = new Map<string, number>();
   const server = createServer(async (req, res) => {
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = new URL(req.url ?? '/', 'http://local');
     const body = await readBody(req);
     if (req.method === 'GET' && url.pathname === '/test/messages') {
       const to = url.searchParams.get('to');
-      return json(200, requests.filter((m) => !to || m.to === to));
+      return json(
+        200,
+        requests.filter((m) => !to || m.to === to),
+      );
     }
     if (req.method === 'POST' && url.pathname === '/test/fail') {
       failures.set(url.searchParams.get('to') ?? '', Number(url.searchParams.get('count') ?? 1));
       return json(200, { ok: true });
     }
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname);
-    if (req.method !== 'POST' || !m) return json(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (req.method !== 'POST' || !m)
+      return json(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     const expected = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expected || m[1] !== accountSid) return json(401, { code: 20003, message: 'Authenticate', status: 401 });
+    if (req.headers.authorization !== expected || m[1] !== accountSid)
+      return json(401, { code: 20003, message: 'Authenticate', status: 401 });
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       return json(400, { code: 21601, message: 'Form body expected', status: 400 });
     }
     const form = new URLSearchParams(body);
     const to = form.get('To') ?? '';
     const text = form.get('Body') ?? '';
-    if (!/^\+[1-9]\d{6,14}$/.test(to)) return json(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
+    if (!/^\+[1-9]\d{6,14}$/.test(to))
+      return json(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.`, status: 400 });
     if (form.get('From') !== from) return json(400, { code: 21212, message: 'Invalid From number', status: 400 });
-    if (text.length < 1 || text.length > 1600) return json(400, { code: 21617, message: 'Body must be 1..1600 characters', status: 400 });
+    if (text.length < 1 || text.length > 1600)
+      return json(400, { code: 21617, message: 'Body must be 1..1600 characters', status: 400 });
     const left = failures.get(to) ?? 0;
     if (left > 0) {
       failures.set(to, left - 1);
@@ -76,12 +84,33 @@ export async function startSmsProvider(): Promise<LocalSmsProvider> {
     }
     const token = (req.headers['i-twilio-idempotency-token'] as string | undefined) ?? null;
     const earlier = token ? sent.find((s) => s.idempotencyToken === token) : undefined;
-    const msg = earlier ?? { sid: `SM${randomBytes(16).toString('hex')}`, to, from, body: text, idempotencyToken: token, dateCreated: new Date().toUTCString() };
+    const msg = earlier ?? {
+      sid: `SM${randomBytes(16).toString('hex')}`,
+      to,
+      from,
+      body: text,
+      idempotencyToken: token,
+      dateCreated: new Date().toUTCString(),
+    };
     if (!earlier) sent.push(msg);
     requests.push({ ...msg, replay: !!earlier });
-    return json(201, { sid: msg.sid, account_sid: accountSid, to, from, body: text, status: 'queued', date_created: msg.dateCreated });
+    return json(201, {
+      sid: msg.sid,
+      account_sid: accountSid,
+      to,
+      from,
+      body: text,
+      status: 'queued',
+      date_created: msg.dateCreated,
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { url, accountSid, authToken, from, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url,
+    accountSid,
+    authToken,
+    from,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

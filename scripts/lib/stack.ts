@@ -5,13 +5,14 @@
  * (embedded FerretDB, or a given MONGODB_URI) and the Data API gateway in front of it.
  * Both stores are migrated before this returns.
  */
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import postgres from 'postgres';
-import { startFerretDb } from './ferretdb.ts';
+
 import { ferretDbDatabaseUrl, tuneFerretDbOnPostgres } from './ferretdb-tuning.ts';
+import { startFerretDb } from './ferretdb.ts';
 import { startGateway } from './gateway.ts';
 import { migrateMongo } from './mongo-migrate.ts';
 import { migratePostgres } from './pg-migrate.ts';
@@ -191,7 +192,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
       throw err;
     });
-    const databaseUrl = appCredentials ? withCredentials(ownerDatabaseUrl, APP_LOGIN_ROLE, appPassword) : ownerDatabaseUrl;
+    const databaseUrl = appCredentials
+      ? withCredentials(ownerDatabaseUrl, APP_LOGIN_ROLE, appPassword)
+      : ownerDatabaseUrl;
     const proxy = await startWsProxy();
     stops.push(() => proxy.stop());
     log(`ws proxy      ${proxy.url}`);
@@ -210,7 +213,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
     const migrated = await migrateMongo({ uri: mongoUri, database });
     for (const s of migrated.skipped) log(`mongo migration ${s.id} skipped: ${s.reason}`);
-    if (opts.mongo.kind === 'ferretdb' && opts.mongo.onPostgres) await tuneFerretDbOnPostgres(ferretDbDatabaseUrl(ownerDatabaseUrl), database, log);
+    if (opts.mongo.kind === 'ferretdb' && opts.mongo.onPostgres)
+      await tuneFerretDbOnPostgres(ferretDbDatabaseUrl(ownerDatabaseUrl), database, log);
     const apiKey = randomBytes(24).toString('base64url');
     const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
     stops.push(() => gateway.stop());

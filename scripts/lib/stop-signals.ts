@@ -8,7 +8,10 @@
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** Registers `stop`; returns a function that triggers it from code (e.g. a child exited). */
-export function onStop(stop: (reason: string) => Promise<void>, opts: { parentPollMs?: number } = {}): (reason: string) => void {
+export function onStop(
+  stop: (reason: string) => Promise<void>,
+  opts: { parentPollMs?: number } = {},
+): (reason: string) => void {
   let stopping = false;
   const run = (reason: string) => {
     if (stopping) return;

@@ -16,6 +16,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { freePort } from './ports.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -34,7 +35,9 @@ async function ensureBinary(): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const child = spawn('bash', [BUILD_SCRIPT], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
     child.once('error', reject);
-    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${BUILD_SCRIPT} failed (${signal ?? `exit ${code}`})`))));
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${BUILD_SCRIPT} failed (${signal ?? `exit ${code}`})`)),
+    );
   });
 }
 
@@ -66,7 +69,10 @@ function waitForPort(port: number, timeoutMs: number, exited: Promise<unknown>, 
       });
       s.on('error', () => s.destroy());
     }, 100);
-    const timer = setTimeout(() => finish(new Error(`stripe-mock did not listen on ${port} within ${timeoutMs} ms\n${output.join('')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`stripe-mock did not listen on ${port} within ${timeoutMs} ms\n${output.join('')}`)),
+      timeoutMs,
+    );
     void exited.then(() => finish(new Error(`stripe-mock exited before listening\n${output.join('')}`)));
   });
 }
@@ -80,7 +86,15 @@ export async function startStripeMock(): Promise<RunningStripeMock> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     // -https-addr on port 0: never the default 12112, which parallel test stacks would share.
-    const args = ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:0', '-fixtures', fixtures, '-strict-version-check'];
+    const args = [
+      '-http-addr',
+      `127.0.0.1:${port}`,
+      '-https-addr',
+      '127.0.0.1:0',
+      '-fixtures',
+      fixtures,
+      '-strict-version-check',
+    ];
     const child = spawn(STRIPE_MOCK_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));

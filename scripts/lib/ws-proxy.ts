@@ -11,6 +11,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { WebSocketServer } from 'ws';
+
 import { createTerminateWatcher } from './pg-frontend-stream.ts';
 
 const ALLOWED_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);

@@ -1,6 +1,6 @@
 import type { Env } from '../env.ts';
-import { openPg, type PgHandle } from './pg/client.ts';
 import { createDataApiClient, type DataApiClient } from './mongo/client.ts';
+import { openPg, type PgHandle } from './pg/client.ts';
 
 /** Which Postgres service a caller belongs to; each may have its own database. */
 export type PgService = 'auth' | 'users' | 'orders' | 'payments';

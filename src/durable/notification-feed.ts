@@ -7,6 +7,7 @@
  * `disconnectAll` closes every socket (account locked).
  */
 import { DurableObject } from 'cloudflare:workers';
+
 import type { Env } from '../env.ts';
 
 interface SocketInfo {
@@ -19,7 +20,8 @@ export const FEED_CLOSE = { tokenExpired: 4001, revoked: 4003 } as const;
 export class NotificationFeed extends DurableObject<Env> {
   /** Internal: the Worker has authenticated the caller; `x-feed-expires-at` is the token's expiry (epoch ms). */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('expected a WebSocket upgrade', { status: 426 });
     const expiresAt = Number(request.headers.get('x-feed-expires-at'));
     if (!Number.isFinite(expiresAt) || expiresAt <= Date.now()) return new Response('token expired', { status: 401 });
     // A ticket opens one socket: its id is spent here, in the user's own object (single writer).
@@ -101,7 +103,9 @@ export class NotificationFeed extends DurableObject<Env> {
   }
 
   private async scheduleExpiry(): Promise<void> {
-    const next = Math.min(...this.ctx.getWebSockets().map((ws) => (ws.deserializeAttachment() as SocketInfo | null)?.expiresAt ?? Infinity));
+    const next = Math.min(
+      ...this.ctx.getWebSockets().map((ws) => (ws.deserializeAttachment() as SocketInfo | null)?.expiresAt ?? Infinity),
+    );
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
 }

@@ -1,11 +1,27 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../env.ts';
+
 import { createStores, type StoreUsage } from '../db/stores.ts';
+import type { Env } from '../env.ts';
 import { createLogger, errorFields } from '../lib/logger.ts';
-import type { ServiceContext } from '../services/context.ts';
-import { mirrorSaga, orderEvent, ORDER_SAGA_STEP_DEFS, PermanentStepError, publishOrderEvents, type OrderFacts } from '../services/orders/index.ts';
 import type { NotificationMessage } from '../queues/notification-messages.ts';
-import { applyEvent, expectedStep, initialState, isTerminal, type SagaContext, type SagaEvent, type SagaState } from './saga-state.ts';
+import type { ServiceContext } from '../services/context.ts';
+import {
+  mirrorSaga,
+  ORDER_SAGA_STEP_DEFS,
+  orderEvent,
+  PermanentStepError,
+  publishOrderEvents,
+  type OrderFacts,
+} from '../services/orders/index.ts';
+import {
+  applyEvent,
+  expectedStep,
+  initialState,
+  isTerminal,
+  type SagaContext,
+  type SagaEvent,
+  type SagaState,
+} from './saga-state.ts';
 
 /** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
 interface RunnerMeta {
@@ -33,7 +49,9 @@ function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** A log entry's event, as JSON (RPC callers get it as such). */
-export type SagaLogEvent = { [key: string]: string | number | boolean | null | SagaLogEvent | SagaLogEvent[] | string[] };
+export type SagaLogEvent = {
+  [key: string]: string | number | boolean | null | SagaLogEvent | SagaLogEvent[] | string[];
+};
 
 /**
  * One instance per order (`idFromName(orderId)`): the single writer of that order's
@@ -57,8 +75,12 @@ export class OrderSaga extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS saga (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)`);
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS saga_runner (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL)`);
+      ctx.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS saga (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)`,
+      );
+      ctx.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS saga_runner (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL)`,
+      );
       ctx.storage.sql.exec(
         `CREATE TABLE IF NOT EXISTS saga_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, event TEXT NOT NULL)`,
       );
@@ -83,7 +105,11 @@ export class OrderSaga extends DurableObject<Env> {
 
   private save(state: SagaState, event: object): void {
     this.ctx.storage.sql.exec('INSERT OR REPLACE INTO saga (id, state) VALUES (1, ?)', JSON.stringify(state));
-    this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(event));
+    this.ctx.storage.sql.exec(
+      'INSERT INTO saga_log (at, event) VALUES (?, ?)',
+      new Date().toISOString(),
+      JSON.stringify(event),
+    );
   }
 
   private transition(state: SagaState, event: SagaEvent, usage?: StoreUsage): SagaState {
@@ -93,7 +119,11 @@ export class OrderSaga extends DurableObject<Env> {
   }
 
   private log(entry: object): void {
-    this.ctx.storage.sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(entry));
+    this.ctx.storage.sql.exec(
+      'INSERT INTO saga_log (at, event) VALUES (?, ?)',
+      new Date().toISOString(),
+      JSON.stringify(entry),
+    );
   }
 
   private config() {
@@ -206,8 +236,10 @@ export class OrderSaga extends DurableObject<Env> {
     const step = expectedStep(state)!;
     const compensating = state.status === 'COMPENSATING';
     if (!compensating) {
-      if (state.cancelRequested) return this.transition(state, { type: 'STEP_FAILED', step, error: `cancelled: ${state.cancelRequested}` });
-      if (Date.now() - Date.parse(state.createdAt) > deadlineMs) return this.transition(state, { type: 'STEP_FAILED', step, error: 'deadline exceeded' });
+      if (state.cancelRequested)
+        return this.transition(state, { type: 'STEP_FAILED', step, error: `cancelled: ${state.cancelRequested}` });
+      if (Date.now() - Date.parse(state.createdAt) > deadlineMs)
+        return this.transition(state, { type: 'STEP_FAILED', step, error: 'deadline exceeded' });
     }
     const key = `${compensating ? 'undo' : 'run'}:${step}`;
     const meta = this.meta();
@@ -219,9 +251,17 @@ export class OrderSaga extends DurableObject<Env> {
     const before = svc.stores.usage();
     try {
       const input = { svc, saga: state, attempt };
-      const output = await bounded(compensating ? def.compensate(input) : def.run(input), stepTimeoutMs, `${step} (attempt ${attempt})`);
+      const output = await bounded(
+        compensating ? def.compensate(input) : def.run(input),
+        stepTimeoutMs,
+        `${step} (attempt ${attempt})`,
+      );
       const usage = usageSince(before, svc.stores.usage());
-      return this.transition(state, compensating ? { type: 'STEP_COMPENSATED', step, output } : { type: 'STEP_COMPLETED', step, output }, usage);
+      return this.transition(
+        state,
+        compensating ? { type: 'STEP_COMPENSATED', step, output } : { type: 'STEP_COMPLETED', step, output },
+        usage,
+      );
     } catch (err) {
       const permanent = err instanceof PermanentStepError || isPermanentProviderError(err);
       const error = err instanceof Error ? err.message : String(err);
@@ -229,23 +269,48 @@ export class OrderSaga extends DurableObject<Env> {
         meta.attempts[key] = attempt + 1;
         this.saveMeta(meta);
         const delay = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
-        svc.logger.warn('order saga step failed; retrying', { step, compensating, attempt, delayMs: Math.round(delay), error });
-        this.log({ type: 'STEP_RETRY', step, compensating, attempt, error, usage: usageSince(before, svc.stores.usage()) });
+        svc.logger.warn('order saga step failed; retrying', {
+          step,
+          compensating,
+          attempt,
+          delayMs: Math.round(delay),
+          error,
+        });
+        this.log({
+          type: 'STEP_RETRY',
+          step,
+          compensating,
+          attempt,
+          error,
+          usage: usageSince(before, svc.stores.usage()),
+        });
         await this.ctx.storage.setAlarm(Date.now() + delay);
         // The retry count reaches saga_executions with the next mirror.
         const latest = this.load()!;
-        await bounded(mirrorSaga(svc, latest, Object.values(meta.attempts).reduce((s, n) => s + Math.max(0, n - 1), 0)), stepTimeoutMs, 'saga mirror').catch(() => {});
+        await bounded(
+          mirrorSaga(
+            svc,
+            latest,
+            Object.values(meta.attempts).reduce((s, n) => s + Math.max(0, n - 1), 0),
+          ),
+          stepTimeoutMs,
+          'saga mirror',
+        ).catch(() => {});
         return 'wait';
       }
       svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
       if (compensating) return this.transition(state, { type: 'COMPENSATION_FAILED', step, error });
       // A failed step is not in the compensation list; undo whatever it may have half done
       // (e.g. an authorization whose capture kept failing). Compensations are no-ops otherwise.
-      await bounded(def.compensate({ svc, saga: state, attempt }), stepTimeoutMs, `undo of ${step}`).catch((undoErr: unknown) =>
-        svc.logger.error('failed step could not undo itself', { step, error: String(undoErr) }),
+      await bounded(def.compensate({ svc, saga: state, attempt }), stepTimeoutMs, `undo of ${step}`).catch(
+        (undoErr: unknown) => svc.logger.error('failed step could not undo itself', { step, error: String(undoErr) }),
       );
       const output = err instanceof PermanentStepError ? err.output : {};
-      return this.transition(state, { type: 'STEP_FAILED', step, error, output }, usageSince(before, svc.stores.usage()));
+      return this.transition(
+        state,
+        { type: 'STEP_FAILED', step, error, output },
+        usageSince(before, svc.stores.usage()),
+      );
     }
   }
 }
@@ -278,8 +343,13 @@ function eventsFor(state: SagaState): NotificationMessage[] {
   const facts = factsOf(state);
   if (state.status === 'COMPLETED') return [orderEvent('ORDER_CONFIRMATION', facts)];
   if (state.status !== 'COMPENSATED') return [];
-  const events = [orderEvent('ORDER_CANCELLED', facts, { extra: { reason: state.cancelRequested ?? 'checkout could not be completed' } })];
+  const events = [
+    orderEvent('ORDER_CANCELLED', facts, {
+      extra: { reason: state.cancelRequested ?? 'checkout could not be completed' },
+    }),
+  ];
   if (state.context.paymentOutcome === 'DECLINED') events.push(orderEvent('PAYMENT_FAILED', facts));
-  if (state.context.paymentOutcome === 'REFUNDED') events.push(orderEvent('REFUND_ISSUED', facts, { eventKey: 'REFUND_ISSUED:cancel' }));
+  if (state.context.paymentOutcome === 'REFUNDED')
+    events.push(orderEvent('REFUND_ISSUED', facts, { eventKey: 'REFUND_ISSUED:cancel' }));
   return events;
 }

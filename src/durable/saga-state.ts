@@ -77,7 +77,8 @@ export function initialState(orderId: string, tenantId: string, context: SagaCon
 /** The step the saga expects next, or undefined when it is finished. */
 export function expectedStep(state: SagaState): OrderSagaStep | undefined {
   if (state.status === 'STARTED' || state.status === 'IN_PROGRESS') return ORDER_SAGA_STEPS[state.currentStep];
-  if (state.status === 'COMPENSATING') return state.completedSteps[state.completedSteps.length - 1 - state.compensatedSteps.length];
+  if (state.status === 'COMPENSATING')
+    return state.completedSteps[state.completedSteps.length - 1 - state.compensatedSteps.length];
   return undefined;
 }
 
@@ -87,21 +88,38 @@ export function expectedStep(state: SagaState): OrderSagaStep | undefined {
  */
 export function applyEvent(state: SagaState, event: SagaEvent, now: string): SagaState {
   if (event.type === 'CANCEL_REQUESTED') {
-    if (state.cancelRequested || state.status === 'COMPENSATING' || state.status === 'COMPENSATED' || state.status === 'FAILED') return state;
+    if (
+      state.cancelRequested ||
+      state.status === 'COMPENSATING' ||
+      state.status === 'COMPENSATED' ||
+      state.status === 'FAILED'
+    )
+      return state;
     if (state.status === 'COMPLETED') {
-      return { ...state, status: 'COMPENSATING', cancelRequested: event.reason, errorMessage: `cancelled: ${event.reason}`, updatedAt: now };
+      return {
+        ...state,
+        status: 'COMPENSATING',
+        cancelRequested: event.reason,
+        errorMessage: `cancelled: ${event.reason}`,
+        updatedAt: now,
+      };
     }
     return { ...state, cancelRequested: event.reason, updatedAt: now };
   }
   if (event.type === 'STEP_COMPLETED' && state.completedSteps.includes(event.step)) return state;
   if (event.type === 'STEP_COMPENSATED' && state.compensatedSteps.includes(event.step)) return state;
-  if (event.type === 'STEP_FAILED' && (state.status === 'COMPENSATING' || state.status === 'COMPENSATED') && state.errorMessage) {
+  if (
+    event.type === 'STEP_FAILED' &&
+    (state.status === 'COMPENSATING' || state.status === 'COMPENSATED') &&
+    state.errorMessage
+  ) {
     return state;
   }
 
   const expected = expectedStep(state);
   if (expected === undefined) throw new SagaTransitionError(`saga is ${state.status}; no further steps`);
-  if (event.step !== expected) throw new SagaTransitionError(`expected ${expected}, got ${event.type} for ${event.step}`);
+  if (event.step !== expected)
+    throw new SagaTransitionError(`expected ${expected}, got ${event.type} for ${event.step}`);
 
   switch (event.type) {
     case 'STEP_COMPLETED': {
@@ -121,7 +139,13 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
       if (state.status === 'COMPENSATING') throw new SagaTransitionError('a compensation cannot fail as a step');
       // Nothing done yet means nothing to undo.
       const status = state.completedSteps.length === 0 ? 'COMPENSATED' : 'COMPENSATING';
-      return { ...state, status, errorMessage: `${event.step}: ${event.error}`, context: { ...state.context, ...event.output }, updatedAt: now };
+      return {
+        ...state,
+        status,
+        errorMessage: `${event.step}: ${event.error}`,
+        context: { ...state.context, ...event.output },
+        updatedAt: now,
+      };
     }
     case 'STEP_COMPENSATED': {
       if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
@@ -131,6 +155,11 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
     }
     case 'COMPENSATION_FAILED':
       if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
-      return { ...state, status: 'FAILED', errorMessage: `${state.errorMessage}; compensation of ${event.step} failed: ${event.error}`, updatedAt: now };
+      return {
+        ...state,
+        status: 'FAILED',
+        errorMessage: `${state.errorMessage}; compensation of ${event.step} failed: ${event.error}`,
+        updatedAt: now,
+      };
   }
 }

@@ -24,7 +24,10 @@ export class CloudflarePurgeError extends Error {
 }
 
 /** Purges every cached response carrying one of `tags` in all Cloudflare data centers of the zone. */
-export async function purgeTagsGlobally(config: CloudflarePurgeConfig, tags: readonly string[]): Promise<{ calls: number }> {
+export async function purgeTagsGlobally(
+  config: CloudflarePurgeConfig,
+  tags: readonly string[],
+): Promise<{ calls: number }> {
   const unique = [...new Set(tags)];
   const base = (config.baseUrl ?? 'https://api.cloudflare.com/client/v4').replace(/\/+$/, '');
   const doFetch = config.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
@@ -38,9 +41,13 @@ export async function purgeTagsGlobally(config: CloudflarePurgeConfig, tags: rea
       body: JSON.stringify({ tags: chunk }),
       signal: AbortSignal.timeout(config.timeoutMs ?? 5000),
     });
-    const body = (await res.json().catch(() => null)) as { success?: boolean; errors?: { code?: number; message?: string }[] } | null;
+    const body = (await res.json().catch(() => null)) as {
+      success?: boolean;
+      errors?: { code?: number; message?: string }[];
+    } | null;
     if (!res.ok || body?.success !== true) {
-      const why = body?.errors?.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ') || `HTTP ${res.status}`;
+      const why =
+        body?.errors?.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ') || `HTTP ${res.status}`;
       throw new CloudflarePurgeError(`Cloudflare purge by tag failed: ${why}`, res.status);
     }
   }

@@ -1,7 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+
 import { problemResponse, problems } from './problem.ts';
-import { nulFields, validationProblem } from './validation.ts';
 import type { AppEnv } from './types.ts';
+import { nulFields, validationProblem } from './validation.ts';
 
 /** The name of a validation target in field errors: `body.email`, `query.limit`, `param.id`, `header.if-match`. */
 const targetName = (target: string) => (target === 'json' ? 'body' : target);

@@ -12,6 +12,7 @@
  * If-None-Match (reads, the edge cache): weak comparison, `etagMatches`.
  */
 import { z } from '@hono/zod-openapi';
+
 import { problems, type Problem } from './problem.ts';
 
 export const etagOf = (version: number) => `"${version}"`;

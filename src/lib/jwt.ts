@@ -1,4 +1,5 @@
-import { SignJWT, errors as joseErrors, exportJWK, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { exportJWK, importJWK, errors as joseErrors, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+
 import { problems } from './problem.ts';
 
 /**
@@ -106,7 +107,13 @@ export async function signPurposeToken(
     .sign(ring.signer.key);
 }
 
-async function verifyWith(ring: KeyRing, token: string, typ: string, issuer: string, audience: string): Promise<JWTPayload> {
+async function verifyWith(
+  ring: KeyRing,
+  token: string,
+  typ: string,
+  issuer: string,
+  audience: string,
+): Promise<JWTPayload> {
   try {
     const { payload } = await jwtVerify(
       token,
@@ -125,7 +132,11 @@ async function verifyWith(ring: KeyRing, token: string, typ: string, issuer: str
 }
 
 /** Verifies signature (known kid, allowed alg only: never `none`), typ, iss, aud and exp. */
-export async function verifyAccessToken(ring: KeyRing, token: string, settings: Omit<TokenSettings, 'ttlSeconds'>): Promise<AccessClaims> {
+export async function verifyAccessToken(
+  ring: KeyRing,
+  token: string,
+  settings: Omit<TokenSettings, 'ttlSeconds'>,
+): Promise<AccessClaims> {
   const payload = await verifyWith(ring, token, ACCESS_TOKEN_TYPE, settings.issuer, settings.audience);
   const { sub, tid, roles, perms } = payload as JWTPayload & Partial<AccessClaims>;
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');

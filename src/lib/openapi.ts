@@ -26,7 +26,7 @@ export const DOCUMENT_INFO = {
       'Auth, users, orders, payments, catalog, reviews and notifications on Cloudflare Workers. ' +
       'Errors are RFC 9457 `application/problem+json` with the request id; validation errors name each field (`body.email`). ' +
       'Authenticate with `Authorization: Bearer <access token>` (from `POST /api/v1/auth/login`) or `X-API-Key`. ' +
-      'Anonymous calls name their tenant with `X-Tenant-ID` or are sent to the tenant\'s domain.',
+      "Anonymous calls name their tenant with `X-Tenant-ID` or are sent to the tenant's domain.",
   },
   servers: [{ url: '/' }],
 } as const;
@@ -36,7 +36,7 @@ const STANDARD_ERRORS: Record<number, string> = {
   400: 'Invalid input: the problem names each field (`body.x`, `query.x`, `param.x`, `header.x`)',
   401: 'Missing, invalid or expired credentials',
   403: 'Authenticated, but not allowed (missing permission, role or scope)',
-  404: 'Not found (also for another tenant\'s or user\'s resource)',
+  404: "Not found (also for another tenant's or user's resource)",
   413: 'Body larger than MAX_BODY_BYTES',
   415: 'Body is not application/json',
   422: 'Idempotency-Key already used with a different request',
@@ -186,7 +186,9 @@ export function completeDocument(doc: Doc): Doc {
       op.description ??= describe(op);
       const responses = (op.responses ??= {}) as Record<string, Json>;
       for (const status of standardStatuses(path, op)) responses[String(status)] ??= errorRef(status);
-      const media = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.['application/json'];
+      const media = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.[
+        'application/json'
+      ];
       if (media && media.example === undefined && media.examples === undefined && media.schema) {
         media.example = exampleFor(doc, media.schema as Json);
       }
@@ -198,5 +200,6 @@ export function completeDocument(doc: Doc): Doc {
 /** The completed document of an app, built once per isolate (routes do not change at run time). */
 export function documentServer<E extends Env>(app: OpenAPIHono<E>) {
   let cached: Doc | undefined;
-  return () => (cached ??= completeDocument(app.getOpenAPI31Document({ ...DOCUMENT_INFO, servers: [...DOCUMENT_INFO.servers] })));
+  return () =>
+    (cached ??= completeDocument(app.getOpenAPI31Document({ ...DOCUMENT_INFO, servers: [...DOCUMENT_INFO.servers] })));
 }

@@ -6,6 +6,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ObjectId } from 'bson';
+
 import { base64UrlDecode, base64UrlEncode, utf8 } from './bytes.ts';
 import { problems, type Problem } from './problem.ts';
 
@@ -50,7 +51,11 @@ const limitField = (max: number) =>
     .openapi({ param: { name: 'limit', in: 'query' }, description: `Page size, 1..${max} (default ${DEFAULT_LIMIT})` });
 
 const cursorText = () => z.string().min(1).max(600);
-const cursorDoc = { param: { name: 'cursor', in: 'query' as const }, type: 'string' as const, description: '`nextCursor` of the previous page' };
+const cursorDoc = {
+  param: { name: 'cursor', in: 'query' as const },
+  type: 'string' as const,
+  description: '`nextCursor` of the previous page',
+};
 
 /**
  * The `limit` and `cursor` fields of a list's query schema (spread them into its
@@ -79,7 +84,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
 const strings = (key: unknown, arity: number): string[] | null =>
-  Array.isArray(key) && key.length === arity && key.every((p) => typeof p === 'string' && p.length <= 200) ? (key as string[]) : null;
+  Array.isArray(key) && key.length === arity && key.every((p) => typeof p === 'string' && p.length <= 200)
+    ? (key as string[])
+    : null;
 
 export interface TimeIdCursor {
   at: string;

@@ -1,4 +1,5 @@
 import { compare as bcryptCompare } from 'bcryptjs';
+
 import { base64UrlDecode, base64UrlEncode, randomBytes, timingSafeEqual, utf8 } from './bytes.ts';
 
 /**
@@ -59,7 +60,12 @@ interface Pbkdf2Hash {
   hash: Uint8Array<ArrayBuffer>;
 }
 
-async function pbkdf2(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number, bytes: number): Promise<Uint8Array<ArrayBuffer>> {
+async function pbkdf2(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+  bytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const key = await crypto.subtle.importKey('raw', utf8(password.normalize('NFC')), 'PBKDF2', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, bytes * 8);
   return new Uint8Array(bits);
@@ -105,7 +111,10 @@ async function verifyPbkdf2(password: string, h: Pbkdf2Hash): Promise<PasswordVe
   const derived = await pbkdf2(password, h.salt, h.iterations, h.hash.length);
   const ok = timingSafeEqual(derived, h.hash);
   const weaker =
-    h.version < PASSWORD_HASH_VERSION || h.iterations < PBKDF2_ITERATIONS || h.salt.length < SALT_BYTES || h.hash.length < KEY_BYTES;
+    h.version < PASSWORD_HASH_VERSION ||
+    h.iterations < PBKDF2_ITERATIONS ||
+    h.salt.length < SALT_BYTES ||
+    h.hash.length < KEY_BYTES;
   return { ok, needsRehash: ok && weaker };
 }
 
@@ -178,11 +187,16 @@ export const PASSWORD_POLICY = {
  * emoji counts as one character, as the user sees it. Letters without case (e.g.
  * CJK) count as symbols, so non-Latin passwords are not rejected out of hand.
  */
-export function checkPasswordPolicy(password: string, personal: { email?: string | null; username?: string | null } = {}): string[] {
+export function checkPasswordPolicy(
+  password: string,
+  personal: { email?: string | null; username?: string | null } = {},
+): string[] {
   const problems: string[] = [];
   const length = [...password].length;
-  if (length < PASSWORD_POLICY.minLength) problems.push(`Password must be at least ${PASSWORD_POLICY.minLength} characters long.`);
-  if (length > PASSWORD_POLICY.maxLength) problems.push(`Password must be at most ${PASSWORD_POLICY.maxLength} characters long.`);
+  if (length < PASSWORD_POLICY.minLength)
+    problems.push(`Password must be at least ${PASSWORD_POLICY.minLength} characters long.`);
+  if (length > PASSWORD_POLICY.maxLength)
+    problems.push(`Password must be at most ${PASSWORD_POLICY.maxLength} characters long.`);
 
   const classes = [/\p{Ll}/u, /\p{Lu}/u, /\p{Nd}/u, /[^\p{Ll}\p{Lu}\p{Nd}]/u].filter((re) => re.test(password)).length;
   if (classes < PASSWORD_POLICY.minCharacterClasses) {

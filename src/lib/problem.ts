@@ -107,7 +107,12 @@ export const problems = {
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
   internal: () =>
-    new Problem(500, 'internal', 'Internal server error', 'An unexpected error occurred. Quote the request id when reporting it.'),
+    new Problem(
+      500,
+      'internal',
+      'Internal server error',
+      'An unexpected error occurred. Quote the request id when reporting it.',
+    ),
   unavailable: (detail: string, retryAfterSeconds?: number) =>
     new Problem(503, 'unavailable', 'Service unavailable', detail, {
       headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },

@@ -34,7 +34,9 @@ export async function importSecretKey(base64Key: string): Promise<CryptoKey> {
   try {
     raw = base64UrlDecode(base64Key.trim());
   } catch {
-    throw new Error('Secret key is not valid base64/base64url (expected 32 random bytes, e.g. `openssl rand -base64 32`)');
+    throw new Error(
+      'Secret key is not valid base64/base64url (expected 32 random bytes, e.g. `openssl rand -base64 32`)',
+    );
   }
   if (raw.length !== KEY_BYTES) {
     throw new Error(`Secret key must be exactly ${KEY_BYTES} bytes (AES-256), got ${raw.length}`);

@@ -68,7 +68,15 @@ export function generateTotpSecret(): string {
  * parameter, which is what lets apps show the right name and icon. Each part is
  * percent-encoded (spaces as %20, never `+`, which several apps show literally).
  */
-export function totpUri({ secret, accountName, issuer }: { secret: string; accountName: string; issuer: string }): string {
+export function totpUri({
+  secret,
+  accountName,
+  issuer,
+}: {
+  secret: string;
+  accountName: string;
+  issuer: string;
+}): string {
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(accountName)}`;
   const query = [
     `secret=${encodeURIComponent(secret)}`,
@@ -99,8 +107,7 @@ async function hotp(key: CryptoKey, step: number): Promise<string> {
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, counter));
   // Dynamic truncation (RFC 4226 §5.3).
   const offset = mac[mac.length - 1]! & 0x0f;
-  const binary =
-    ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
+  const binary = ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
   return String(binary % 10 ** TOTP_DIGITS).padStart(TOTP_DIGITS, '0');
 }
 
@@ -133,7 +140,8 @@ export async function verifyTotp(
   code: string,
   { now = Date.now(), window = 1, lastUsedStep = null }: VerifyTotpOptions = {},
 ): Promise<{ ok: true; step: number } | { ok: false }> {
-  if (!Number.isInteger(window) || window < 0 || window > MAX_WINDOW) throw new RangeError(`verifyTotp: invalid window ${window}`);
+  if (!Number.isInteger(window) || window < 0 || window > MAX_WINDOW)
+    throw new RangeError(`verifyTotp: invalid window ${window}`);
   if (typeof code !== 'string' || !/^\d{6}$/.test(code)) return { ok: false };
   const key = await importTotpKey(secret);
   const current = totpStep(now);

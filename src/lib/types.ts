@@ -1,7 +1,7 @@
-import type { Env } from '../env.ts';
-import type { Logger } from './logger.ts';
 import type { Stores } from '../db/stores.ts';
+import type { Env } from '../env.ts';
 import type { Principal } from '../services/auth/index.ts';
+import type { Logger } from './logger.ts';
 
 /** Hono environment shared by every router. */
 export interface AppEnv {

@@ -1,4 +1,5 @@
 import type { ZodError } from 'zod';
+
 import { problems, type FieldError } from './problem.ts';
 
 /** One zod issue as this formatter reads it (zod 4's `$ZodIssue`, loosely typed). */
@@ -36,9 +37,7 @@ function unionErrors(issue: Issue, base: string): FieldError[] {
   const branches = issue.errors ?? [];
   if (branches.length === 0) return [{ field, message: issue.message }]; // unknown discriminator: zod names the options
   const score = (b: Issue[]) => [b.filter(isStructural).length, b.length] as const;
-  const ranked = branches
-    .map((b) => ({ b, s: score(b) }))
-    .sort((x, y) => x.s[0] - y.s[0] || x.s[1] - y.s[1]);
+  const ranked = branches.map((b) => ({ b, s: score(b) })).sort((x, y) => x.s[0] - y.s[0] || x.s[1] - y.s[1]);
   const [best, second] = ranked;
   if (best && best.s[0] === 0 && (!second || second.s[0] > 0 || second.s[1] > best.s[1])) {
     return best.b.flatMap((i) => issueErrors(i, field));
@@ -50,7 +49,8 @@ function unionErrors(issue: Issue, base: string): FieldError[] {
     return [{ field, message: `Invalid input: expected ${expected.join(' or ')}` }];
   }
   const forms = branches.map(
-    (b, n) => `(${n + 1}) ${b.map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${messageOf(i)}`).join(', ')}`,
+    (b, n) =>
+      `(${n + 1}) ${b.map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${messageOf(i)}`).join(', ')}`,
   );
   return [{ field, message: `must match one of ${branches.length} accepted forms: ${forms.join('; ')}` }];
 }
@@ -85,7 +85,8 @@ export function nulFields(value: unknown, base: string, out: FieldError[] = [], 
     if (depth < 32) value.forEach((v, i) => nulFields(v, `${base}.${i}`, out, depth + 1));
   } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) out.push({ field: base, message: 'must not contain a key with the NUL character (U+0000)' });
+      if (k.includes('\u0000'))
+        out.push({ field: base, message: 'must not contain a key with the NUL character (U+0000)' });
       else if (depth < 32) nulFields(v, `${base}.${k}`, out, depth + 1);
     }
   }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
 import { isPlatformAdmin } from '../services/admin/index.ts';
@@ -38,7 +39,8 @@ const bearerOnly: Array<Record<string, string[]>> = [{ bearerAuth: [] }];
 
 /** 401 without credentials, 403 for an API key. */
 export const userTokenOnly: Middleware = async (c, next) => {
-  if (principalOf(c).method !== 'token') throw problems.forbidden('This route needs a user token; API keys cannot call it.');
+  if (principalOf(c).method !== 'token')
+    throw problems.forbidden('This route needs a user token; API keys cannot call it.');
   await next();
 };
 

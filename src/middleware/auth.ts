@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+
 import { authConfig } from '../lib/config.ts';
 import { keyRing, verifyAccessToken } from '../lib/jwt.ts';
 import { problems } from '../lib/problem.ts';
@@ -17,8 +18,17 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const [scheme, token] = authorization.split(' ', 2);
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw problems.unauthorized('Use the Bearer scheme.');
     const cfg = authConfig(c.env);
-    const claims = await verifyAccessToken(await keyRing(c.env.JWT_SIGNING_KEYS), token, { issuer: cfg.issuer, audience: cfg.audience });
-    c.set('principal', { userId: claims.sub, tenantId: claims.tid, roles: claims.roles, permissions: claims.perms, method: 'token' });
+    const claims = await verifyAccessToken(await keyRing(c.env.JWT_SIGNING_KEYS), token, {
+      issuer: cfg.issuer,
+      audience: cfg.audience,
+    });
+    c.set('principal', {
+      userId: claims.sub,
+      tenantId: claims.tid,
+      roles: claims.roles,
+      permissions: claims.perms,
+      method: 'token',
+    });
   } else if (apiKey) {
     c.set('principal', await authenticateApiKey(c.get('stores').pg('auth').db, apiKey));
   }

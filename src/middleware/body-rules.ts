@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
 

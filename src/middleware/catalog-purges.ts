@@ -3,6 +3,7 @@
  * write routes as `purgesCache(productPurge)` and friends.
  */
 import { ObjectId } from 'bson';
+
 import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/index.ts';
 import { reviewsOf } from '../services/reviews/index.ts';
 import type { PurgeSpec } from './edge-cache.ts';
@@ -28,10 +29,15 @@ export const productPurge: PurgeSpec = {
     return typeof doc?.slug === 'string' ? [catalogTags.slug(tenantId, doc.slug)] : [];
   },
   after(c, tenantId, body) {
-    const product = body && typeof body === 'object' && 'product' in body ? (body as { product: unknown }).product : body; // rebuild wraps it
+    const product =
+      body && typeof body === 'object' && 'product' in body ? (body as { product: unknown }).product : body; // rebuild wraps it
     const productId = c.req.param('id') ?? field(product, 'id');
     if (!productId) return [];
-    return productChangeTags(tenantId, { productId, slug: field(product, 'slug'), countsMayChange: c.req.method !== 'PUT' });
+    return productChangeTags(tenantId, {
+      productId,
+      slug: field(product, 'slug'),
+      countsMayChange: c.req.method !== 'PUT',
+    });
   },
 };
 

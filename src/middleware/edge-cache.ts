@@ -21,11 +21,18 @@
  * Only HTTP responses are cached: services (checkout re-pricing included) always read the store.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+
 import type { Env } from '../env.ts';
 import { hexEncode } from '../lib/bytes.ts';
 import { etagMatches } from '../lib/etag.ts';
 import type { AppEnv } from '../lib/types.ts';
-import { catalogTags, currentGenerations, defaultCache, generationsForFill, purgeCatalogTags } from '../services/catalog/index.ts';
+import {
+  catalogTags,
+  currentGenerations,
+  defaultCache,
+  generationsForFill,
+  purgeCatalogTags,
+} from '../services/catalog/index.ts';
 
 const KEY_ORIGIN = 'https://edge-cache.internal/v1/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -176,12 +183,19 @@ function bypass(c: Context<AppEnv>, s: EdgeCacheSettings): string | null {
 type State = 'HIT' | 'STALE' | 'MISS';
 
 /** The client's response for a stored entry (or a 304 when If-None-Match matches its ETag). */
-function respond(c: Context<AppEnv>, stored: Response, body: BodyInit | null, state: State, s: EdgeCacheSettings): Response {
+function respond(
+  c: Context<AppEnv>,
+  stored: Response,
+  body: BodyInit | null,
+  state: State,
+  s: EdgeCacheSettings,
+): Response {
   const etag = stored.headers.get('etag');
   const headers = new Headers({ 'cache-control': clientCacheControl(s), 'x-cache': state });
   if (etag) headers.set('etag', etag);
   const storedAt = Number(stored.headers.get(H_STORED_AT));
-  if (state !== 'MISS' && storedAt > 0) headers.set('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))));
+  if (state !== 'MISS' && storedAt > 0)
+    headers.set('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))));
   if (etagMatches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
   headers.set('content-type', stored.headers.get('content-type') ?? 'application/json');
   return new Response(body, { status: 200, headers });
@@ -205,7 +219,10 @@ async function lookup(
   const gens = (entry.headers.get(H_GENS) ?? '').split(' ');
   const late = stored.filter((t) => !tags.includes(t));
   const lateGens = late.length ? await currentGenerations(cache, late) : [];
-  const current = new Map<string, string | null>([...tags.map((t, i) => [t, upfront[i]!] as const), ...late.map((t, i) => [t, lateGens[i]!] as const)]);
+  const current = new Map<string, string | null>([
+    ...tags.map((t, i) => [t, upfront[i]!] as const),
+    ...late.map((t, i) => [t, lateGens[i]!] as const),
+  ]);
   if (stored.length === 0 || stored.some((t, i) => current.get(t) == null || current.get(t) !== gens[i])) {
     await entry.body?.cancel();
     return miss; // purged: never served, not even stale
@@ -226,7 +243,8 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
     const cache = why ? null : await defaultCache();
     if (why || !cache) {
       await next();
-      if (why === 'credentials' && !c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'private, no-store');
+      if (why === 'credentials' && !c.res.headers.has('cache-control'))
+        c.res.headers.set('cache-control', 'private, no-store');
       c.res.headers.set('x-cache', 'BYPASS');
       return;
     }
@@ -300,7 +318,11 @@ export function purgesCache(spec: PurgeSpec): MiddlewareHandler<AppEnv> {
     await next();
     if (!tenantId || c.res.status < 200 || c.res.status >= 300) return;
     let body: unknown;
-    if ((c.res.headers.get('content-type') ?? '').includes('json')) body = await c.res.clone().json().catch(() => undefined);
+    if ((c.res.headers.get('content-type') ?? '').includes('json'))
+      body = await c.res
+        .clone()
+        .json()
+        .catch(() => undefined);
     const tags = [...early, ...(spec.after?.(c, tenantId, body) ?? [])];
     await purgeCatalogTags(c.env, tags, { waitUntil: waitUntilOf(c), logger: c.get('logger') });
   };

@@ -1,11 +1,12 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
-import { Problem, problemResponse, problems } from '../lib/problem.ts';
-import { errorFields } from '../lib/logger.ts';
-import { validationProblem } from '../lib/validation.ts';
+
 import { DataApiTimeoutError, DataApiUnavailableError, DuplicateKeyError } from '../db/mongo/errors.ts';
+import { errorFields } from '../lib/logger.ts';
+import { Problem, problemResponse, problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
+import { validationProblem } from '../lib/validation.ts';
 
 /** PostgreSQL SQLSTATEs that are the client's fault, not ours. */
 function fromPostgres(err: unknown): Problem | undefined {
@@ -27,7 +28,10 @@ function fromPostgres(err: unknown): Problem | undefined {
     case '22007': // invalid datetime format
     case '22008': // datetime field overflow
     case '22P02': // invalid text representation (e.g. of a uuid)
-      return problems.validation([], 'A value of the request cannot be stored as given (too long, out of range or malformed).');
+      return problems.validation(
+        [],
+        'A value of the request cannot be stored as given (too long, out of range or malformed).',
+      );
     case '40001':
     case '40P01':
       return problems.conflict('The resource was changed concurrently; retry the request.');
@@ -41,7 +45,8 @@ function fromPostgres(err: unknown): Problem | undefined {
  * proxy): the store is unavailable, which the client may retry, not a bug of ours.
  * Only these driver messages; a query error carries a SQLSTATE and is handled above.
  */
-const PG_CONNECTION_LOST = /^(Connection terminated|connect ECONNREFUSED|Connection terminated due to connection timeout|timeout exceeded when trying to connect)/;
+const PG_CONNECTION_LOST =
+  /^(Connection terminated|connect ECONNREFUSED|Connection terminated due to connection timeout|timeout exceeded when trying to connect)/;
 
 function isPgConnectionLoss(err: unknown): boolean {
   return err instanceof Error && !('code' in err) && PG_CONNECTION_LOST.test(err.message);
@@ -56,7 +61,8 @@ export function toProblem(err: unknown): Problem {
     if (err.status === 413) return problems.payloadTooLarge(0);
     return new Problem(err.status, 'http-' + err.status, err.message || 'Error');
   }
-  if (err instanceof DuplicateKeyError) return problems.conflict('A resource with the same unique value already exists.');
+  if (err instanceof DuplicateKeyError)
+    return problems.conflict('A resource with the same unique value already exists.');
   if (err instanceof DataApiTimeoutError || err instanceof DataApiUnavailableError) {
     return problems.unavailable('A backing store is temporarily unavailable; retry later.');
   }

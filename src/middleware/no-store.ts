@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+
 import type { AppEnv } from '../lib/types.ts';
 
 /**

@@ -1,5 +1,6 @@
-import { decodeJwt } from 'jose';
 import type { Context, MiddlewareHandler } from 'hono';
+import { decodeJwt } from 'jose';
+
 import { sha256Hex } from '../lib/bytes.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
@@ -38,13 +39,21 @@ export function clientKey(ip: string | undefined): string {
   const [head = '', tail] = raw.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export function rateLimit(route: string, accountOf?: AccountOf): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const checks = [c.env.AUTH_CLIENT_LIMITER.limit({ key: `${route}:${clientKey(c.req.header('cf-connecting-ip'))}` })];
+    const checks = [
+      c.env.AUTH_CLIENT_LIMITER.limit({ key: `${route}:${clientKey(c.req.header('cf-connecting-ip'))}` }),
+    ];
     const account = await accountOf?.(c);
     if (account) checks.push(c.env.AUTH_ACCOUNT_LIMITER.limit({ key: `${route}:${account}` }));
     const outcomes = await Promise.all(checks);
@@ -65,7 +74,8 @@ async function bodyField(c: Context<AppEnv>, field: string): Promise<string | un
  * the tenant resolution reads them (src/middleware/tenant.ts), so no spelling of one
  * tenant (letter case, a port) opens a fresh budget for the same account.
  */
-const namedTenant = (c: Context<AppEnv>) => c.req.header('x-tenant-id')?.trim().toLowerCase() || requestHostname(c) || 'unknown';
+const namedTenant = (c: Context<AppEnv>) =>
+  c.req.header('x-tenant-id')?.trim().toLowerCase() || requestHostname(c) || 'unknown';
 
 /** Account keys of the limited routes. */
 export const accountOf: {
@@ -75,23 +85,27 @@ export const accountOf: {
   principal: AccountOf;
 } = {
   /** `{login}` or `{email}` of the body, within the named tenant. */
-  bodyName: (field: string): AccountOf => async (c) => {
-    const name = await bodyField(c, field);
-    return name && `${namedTenant(c)}:${name.trim().toLowerCase().slice(0, 255)}`;
-  },
+  bodyName:
+    (field: string): AccountOf =>
+    async (c) => {
+      const name = await bodyField(c, field);
+      return name && `${namedTenant(c)}:${name.trim().toLowerCase().slice(0, 255)}`;
+    },
   /**
    * The user a signed token in the body is for (2FA challenge, invitation). Unverified
    * on purpose: a forged token only spends its own budget, then fails verification.
    */
-  tokenSubject: (field: string): AccountOf => async (c) => {
-    const token = await bodyField(c, field);
-    try {
-      const sub = token ? decodeJwt(token).sub : undefined;
-      return sub ? `user:${sub}` : undefined;
-    } catch {
-      return undefined;
-    }
-  },
+  tokenSubject:
+    (field: string): AccountOf =>
+    async (c) => {
+      const token = await bodyField(c, field);
+      try {
+        const sub = token ? decodeJwt(token).sub : undefined;
+        return sub ? `user:${sub}` : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   /** A refresh token, hashed (a secret never becomes a limiter key). */
   refreshToken: async (c) => {
     const token = await bodyField(c, 'refreshToken');

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import { createLogger } from '../lib/logger.ts';
+
 import { createStores } from '../db/stores.ts';
+import { createLogger } from '../lib/logger.ts';
 import type { AppEnv } from '../lib/types.ts';
 
 /**

@@ -10,6 +10,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+
 import type { Tenant } from '../db/pg/schema/index.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
@@ -32,7 +33,8 @@ export const TenantHeader = z.object({
     .openapi({
       param: { name: 'x-tenant-id', in: 'header' },
       format: 'uuid',
-      description: 'Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials',
+      description:
+        'Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials',
     }),
 });
 

@@ -1,5 +1,5 @@
-import type { Env } from '../env.ts';
 import { createStores } from '../db/stores.ts';
+import type { Env } from '../env.ts';
 import type { Logger } from '../lib/logger.ts';
 
 /**
@@ -13,7 +13,15 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env,
     for (const msg of batch.messages) {
       await deadLetters.updateOne(
         { queue: batch.queue, messageId: msg.id },
-        { $setOnInsert: { queue: batch.queue, messageId: msg.id, body: msg.body, firstSeenAt: msg.timestamp, recordedAt: new Date() } },
+        {
+          $setOnInsert: {
+            queue: batch.queue,
+            messageId: msg.id,
+            body: msg.body,
+            firstSeenAt: msg.timestamp,
+            recordedAt: new Date(),
+          },
+        },
         { upsert: true },
       );
       logger.warn('dead letter recorded', { queue: batch.queue, messageId: msg.id });

@@ -7,7 +7,10 @@ export const NOTIFICATION_PRIORITIES = ['LOW', 'NORMAL', 'HIGH'] as const;
 export type NotificationPriority = (typeof NOTIFICATION_PRIORITIES)[number];
 
 /** Values a template may interpolate: scalars only (objects would render as "[object Object]"). */
-const TemplateVariables = z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]));
+const TemplateVariables = z.record(
+  z.string().max(64),
+  z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]),
+);
 
 /**
  * A request to notify one user; `eventId` makes redelivery harmless.
@@ -23,7 +26,11 @@ export const NotificationMessageSchema = z.object({
   eventId: z.string().min(1).max(100),
   tenantId: z.uuid(),
   userId: z.string().min(1).max(100),
-  type: z.string().min(1).max(50).regex(/^[A-Z][A-Z0-9_]*$/, 'UPPER_SNAKE_CASE'),
+  type: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'UPPER_SNAKE_CASE'),
   title: z.string().min(1).max(200).optional(),
   message: z.string().min(1).max(2000).optional(),
   channels: z.array(z.enum(NOTIFICATION_CHANNELS)).min(1).max(4).optional(),

@@ -1,5 +1,5 @@
-import type { Env } from '../env.ts';
 import { createStores } from '../db/stores.ts';
+import type { Env } from '../env.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
 import {
   createChannelSenders,
@@ -23,7 +23,10 @@ interface Valid {
 }
 
 /** One load per tenant of the batch, shared by its messages. */
-function perTenant<T>(valid: readonly Valid[], load: (tenantId: string, userIds: string[]) => Promise<T>): (tenantId: string) => Promise<T> {
+function perTenant<T>(
+  valid: readonly Valid[],
+  load: (tenantId: string, userIds: string[]) => Promise<T>,
+): (tenantId: string) => Promise<T> {
   const cache = new Map<string, Promise<T>>();
   return (tenantId) => {
     let hit = cache.get(tenantId);
@@ -48,11 +51,13 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
   const stores = createStores(env);
   const mongo = stores.mongo();
   const deadLetter = (msg: Message<unknown>, reason: string) =>
-    mongo.collection('dead_letters').updateOne(
-      { queue: batch.queue, messageId: msg.id },
-      { $setOnInsert: { queue: batch.queue, messageId: msg.id, body: msg.body, reason, recordedAt: new Date() } },
-      { upsert: true },
-    );
+    mongo
+      .collection('dead_letters')
+      .updateOne(
+        { queue: batch.queue, messageId: msg.id },
+        { $setOnInsert: { queue: batch.queue, messageId: msg.id, body: msg.body, reason, recordedAt: new Date() } },
+        { upsert: true },
+      );
   try {
     const valid: Valid[] = [];
     for (const msg of batch.messages) {
@@ -66,18 +71,29 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       msg.ack();
     }
 
-    const recipientsOf = perTenant<Map<string, NotificationRecipient>>(valid, (tenantId, userIds) => getNotificationRecipients(stores, tenantId, userIds));
+    const recipientsOf = perTenant<Map<string, NotificationRecipient>>(valid, (tenantId, userIds) =>
+      getNotificationRecipients(stores, tenantId, userIds),
+    );
     const templatesOf = perTenant<TemplateDocument[]>(valid, (tenantId) =>
-      loadTenantTemplates(mongo, tenantId, valid.filter((v) => v.body.tenantId === tenantId).map((v) => v.body.type)),
+      loadTenantTemplates(
+        mongo,
+        tenantId,
+        valid.filter((v) => v.body.tenantId === tenantId).map((v) => v.body.type),
+      ),
     );
     const subscriptionsOfTenant = perTenant<PushSubscriptionDocument[]>(valid, (tenantId, userIds) =>
       subscriptionsOf(mongo).find({ tenantId, userId: { $in: userIds } }, { limit: 20 * userIds.length }),
     );
-    const senders = createChannelSenders(env, mongo, async (tenantId, userId) => (await subscriptionsOfTenant(tenantId)).filter((s) => s.userId === userId));
+    const senders = createChannelSenders(env, mongo, async (tenantId, userId) =>
+      (await subscriptionsOfTenant(tenantId)).filter((s) => s.userId === userId),
+    );
 
     const deliverOne = async ({ msg, body }: Valid) => {
       try {
-        const [recipients, tenantTemplates] = await Promise.all([recipientsOf(body.tenantId), templatesOf(body.tenantId)]);
+        const [recipients, tenantTemplates] = await Promise.all([
+          recipientsOf(body.tenantId),
+          templatesOf(body.tenantId),
+        ]);
         const recipient = recipients.get(body.userId) ?? null;
         const result = await deliverNotification({ mongo, senders, recipient, tenantTemplates }, body);
         if (result.failed.length > 0) throw new Error(`channels failed: ${result.failed.join(', ')}`);
@@ -89,7 +105,11 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
           msg.ack();
           return;
         }
-        logger.warn('notification delivery failed; will retry', { messageId: msg.id, attempts: msg.attempts, ...errorFields(err) });
+        logger.warn('notification delivery failed; will retry', {
+          messageId: msg.id,
+          attempts: msg.attempts,
+          ...errorFields(err),
+        });
         msg.retry();
       }
     };

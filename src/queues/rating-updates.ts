@@ -1,5 +1,5 @@
-import type { Env } from '../env.ts';
 import { createStores } from '../db/stores.ts';
+import type { Env } from '../env.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
 import { purgeCatalogTags, ratingChangeTags } from '../services/catalog/index.ts';
 import { recomputeProductRating } from '../services/reviews/index.ts';

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+
 import { createRouter } from '../lib/create-router.ts';
 import { access } from '../middleware/access.ts';
 import { checkHealth } from '../services/health/index.ts';
@@ -20,7 +21,7 @@ const route = createRoute({
   path: '/health',
   ...access.public(),
   tags: ['System'],
-  summary: 'Checks PostgreSQL and MongoDB (Data API) and reports each one\'s status and latency',
+  summary: "Checks PostgreSQL and MongoDB (Data API) and reports each one's status and latency",
   responses: {
     200: { description: 'Both stores answer', content: { 'application/json': { schema: HealthReport } } },
     503: { description: 'A store is down', content: { 'application/json': { schema: HealthReport } } },

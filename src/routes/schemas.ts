@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+
 import { MONEY_PATTERN, parseMoney } from '../services/catalog/money.ts';
 
 /** Schemas shared by several routers. */
@@ -29,9 +30,14 @@ export function problemResponses(...statuses: number[]) {
     423: 'Locked',
     429: 'Too many attempts: wait Retry-After seconds',
   };
-  const retryAfter = { headers: z.object({ 'retry-after': z.string().openapi({ description: 'Seconds to wait', example: '60' }) }) };
+  const retryAfter = {
+    headers: z.object({ 'retry-after': z.string().openapi({ description: 'Seconds to wait', example: '60' }) }),
+  };
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: text[s] ?? 'Error', content: problemContent, ...(s === 429 ? retryAfter : {}) }]),
+    statuses.map((s) => [
+      s,
+      { description: text[s] ?? 'Error', content: problemContent, ...(s === 429 ? retryAfter : {}) },
+    ]),
   );
 }
 

@@ -4,8 +4,8 @@
  * it from the request; the saga's Durable Object and queue consumers build it from
  * their own stores and the tenant they carry.
  */
-import type { Env } from '../env.ts';
 import type { Stores } from '../db/stores.ts';
+import type { Env } from '../env.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Principal } from './auth/index.ts';
 

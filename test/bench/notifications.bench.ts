@@ -7,12 +7,21 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { it } from 'vitest';
+
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 import { createTenant, registerUser } from '../worker/identity-helpers.ts';
-import { consume, message, setPhone, setPreferences, subscribePush, uniquePhone } from '../worker/notifications-helpers.ts';
+import {
+  consume,
+  message,
+  setPhone,
+  setPreferences,
+  subscribePush,
+  uniquePhone,
+} from '../worker/notifications-helpers.ts';
 
 const BATCHES = Number((env as unknown as Record<string, string>).BENCH_BATCHES ?? 3);
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Counts the Worker's Data API calls (same isolate: the consumer's fetches go through here). */
 function countDataApiCalls() {
@@ -46,7 +55,10 @@ it('notification consumer and live feed', { timeout: 600_000 }, async () => {
   let totalCalls = 0;
   for (let b = 0; b < BATCHES; b++) {
     const bodies: NotificationMessage[] = Array.from({ length: 100 }, (_, i) =>
-      message(users[i % users.length]!, { channels: ['EMAIL', 'SMS', 'PUSH', 'IN_APP'], priority: i % 10 === 0 ? 'HIGH' : 'NORMAL' }),
+      message(users[i % users.length]!, {
+        channels: ['EMAIL', 'SMS', 'PUSH', 'IN_APP'],
+        priority: i % 10 === 0 ? 'HIGH' : 'NORMAL',
+      }),
     );
     const counter = countDataApiCalls();
     const t0 = performance.now();
@@ -57,13 +69,19 @@ it('notification consumer and live feed', { timeout: 600_000 }, async () => {
     totalMs += ms;
     totalMessages += acked;
     totalCalls += counter.calls;
-    rows.push(`| batch ${b + 1} | ${acked} of 100 (${result.retryMessages.length} retried) | ${ms.toFixed(0)} | ${((acked * 1000) / ms).toFixed(1)} | ${(counter.calls / 100).toFixed(2)} |`);
+    rows.push(
+      `| batch ${b + 1} | ${acked} of 100 (${result.retryMessages.length} retried) | ${ms.toFixed(0)} | ${((acked * 1000) / ms).toFixed(1)} | ${(counter.calls / 100).toFixed(2)} |`,
+    );
   }
 
   // Live feed: one socket, 100 notifications one after another; time from handing the message
   // to the consumer until it is on the socket.
   const user = users[0]!;
-  const res = await exports.default.fetch(new Request('http://localhost/api/v1/notifications/stream', { headers: { upgrade: 'websocket', authorization: `Bearer ${user.accessToken}` } }));
+  const res = await exports.default.fetch(
+    new Request('http://localhost/api/v1/notifications/stream', {
+      headers: { upgrade: 'websocket', authorization: `Bearer ${user.accessToken}` },
+    }),
+  );
   const ws = res.webSocket!;
   ws.accept();
   const arrivals = new Map<string, number>();

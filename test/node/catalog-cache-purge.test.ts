@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CloudflarePurgeError, MAX_TAGS_PER_PURGE, purgeTagsGlobally } from '../../src/lib/cloudflare-purge.ts';
 import { purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
 
@@ -31,7 +32,9 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json');
     if (req.headers.authorization !== 'Bearer good-token') {
       res.statusCode = 403;
-      res.end(JSON.stringify({ success: false, errors: [{ code: 10000, message: 'Authentication error' }], result: null }));
+      res.end(
+        JSON.stringify({ success: false, errors: [{ code: 10000, message: 'Authentication error' }], result: null }),
+      );
       return;
     }
     if ((body.tags ?? []).length > MAX_TAGS_PER_PURGE) {
@@ -49,9 +52,19 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 describe('purge by tag (Cloudflare API adapter)', () => {
   it('posts the tags to the zone with the token', async () => {
     received.length = 0;
-    const result = await purgeTagsGlobally({ zoneId: 'zone123', apiToken: 'good-token', baseUrl }, ['t:a:p:1', 't:a:lists', 't:a:lists']);
+    const result = await purgeTagsGlobally({ zoneId: 'zone123', apiToken: 'good-token', baseUrl }, [
+      't:a:p:1',
+      't:a:lists',
+      't:a:lists',
+    ]);
     expect(result).toEqual({ calls: 1 });
-    expect(received).toEqual([{ path: '/client/v4/zones/zone123/purge_cache', authorization: 'Bearer good-token', body: { tags: ['t:a:p:1', 't:a:lists'] } }]);
+    expect(received).toEqual([
+      {
+        path: '/client/v4/zones/zone123/purge_cache',
+        authorization: 'Bearer good-token',
+        body: { tags: ['t:a:p:1', 't:a:lists'] },
+      },
+    ]);
   });
 
   it('sends at most 100 tags per call', async () => {

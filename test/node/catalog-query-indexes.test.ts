@@ -11,6 +11,7 @@
  */
 import { MongoClient, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import { mongoChangeSets, type IndexDirection } from '../../src/db/mongo/migrations.ts';
 import { PRODUCT_SORTS, productListPlan, type ListProductsQuery } from '../../src/services/catalog/list-plan.ts';
 import { sortSpec, type ReviewSort } from '../../src/services/reviews/cursor.ts';
@@ -38,11 +39,21 @@ function productShapes(): Shape[] {
   const shapes: Shape[] = [];
   for (const [fname, f] of Object.entries(filters)) {
     for (const sort of PRODUCT_SORTS) {
-      const plan = productListPlan({ tenantId: TENANT, staff: !!f.status }, { ...f, sort }, f.category ? CATEGORY_IDS : undefined, {
-        textSearch: false,
-      });
+      const plan = productListPlan(
+        { tenantId: TENANT, staff: !!f.status },
+        { ...f, sort },
+        f.category ? CATEGORY_IDS : undefined,
+        {
+          textSearch: false,
+        },
+      );
       if (plan.kind !== 'find') throw new Error('without a text index every plan is a find');
-      shapes.push({ name: `products ${fname} ${sort}`, collection: 'products', filter: plan.filter as Document, sort: plan.sort });
+      shapes.push({
+        name: `products ${fname} ${sort}`,
+        collection: 'products',
+        filter: plan.filter as Document,
+        sort: plan.sort,
+      });
     }
   }
   return shapes;
@@ -61,7 +72,12 @@ function reviewShapes(): Shape[] {
     }
   }
   for (const sort of ['oldest', 'newest'] as ReviewSort[]) {
-    shapes.push({ name: `moderation queue ${sort}`, collection: 'reviews', filter: { tenantId: TENANT, status: 'PENDING' }, sort: sortSpec(sort) as Record<string, 1 | -1> });
+    shapes.push({
+      name: `moderation queue ${sort}`,
+      collection: 'reviews',
+      filter: { tenantId: TENANT, status: 'PENDING' },
+      sort: sortSpec(sort) as Record<string, 1 | -1>,
+    });
     shapes.push({
       name: `moderation queue of a product ${sort}`,
       collection: 'reviews',
@@ -69,12 +85,22 @@ function reviewShapes(): Shape[] {
       sort: sortSpec(sort) as Record<string, 1 | -1>,
     });
   }
-  shapes.push({ name: 'category tree', collection: 'categories', filter: { tenantId: TENANT }, sort: { level: 1, displayOrder: 1 } });
-  shapes.push({ name: 'product events', collection: 'product_events', filter: { tenantId: TENANT, aggregateId: CATEGORY_IDS[0], version: { $gt: 0 } }, sort: { version: 1 } });
+  shapes.push({
+    name: 'category tree',
+    collection: 'categories',
+    filter: { tenantId: TENANT },
+    sort: { level: 1, displayOrder: 1 },
+  });
+  shapes.push({
+    name: 'product events',
+    collection: 'product_events',
+    filter: { tenantId: TENANT, aggregateId: CATEGORY_IDS[0], version: { $gt: 0 } },
+    sort: { version: 1 },
+  });
   return shapes;
 }
 
-const isEquality = (v: unknown) => v === null || typeof v !== 'object' || v instanceof Date || ('$in' in (v as object));
+const isEquality = (v: unknown) => v === null || typeof v !== 'object' || v instanceof Date || '$in' in (v as object);
 
 /** The first declared index that serves the shape, by the rule in the header. */
 function servingIndex(shape: Shape): string | undefined {
@@ -107,7 +133,9 @@ describe('catalog and review queries have a serving index (declared in the migra
   }
 
   it('a relevance page with a text index is $text sorted by text score (one aggregation, no skip)', () => {
-    const plan = productListPlan({ tenantId: TENANT, staff: false }, { q: 'wireless head' }, undefined, { textSearch: true });
+    const plan = productListPlan({ tenantId: TENANT, staff: false }, { q: 'wireless head' }, undefined, {
+      textSearch: true,
+    });
     expect(plan.kind).toBe('aggregate');
     if (plan.kind !== 'aggregate') return;
     expect(plan.pipeline[0]).toMatchObject({ $match: { tenantId: TENANT, $text: { $search: 'wireless head' } } });
@@ -125,7 +153,8 @@ describe('explain (where the server plans like MongoDB)', () => {
     const info = await client.db('admin').command({ buildInfo: 1 });
     // FerretDB answers buildInfo with ferretdbVersion; its explain is its SQL backend's plan
     // (filterPushdown/sortPushdown flags), with no MongoDB stages to check.
-    if ('ferretdbVersion' in info) ferret = `FerretDB (ferretdbVersion ${String(info.ferretdbVersion)}) plans in its SQL backend and sorts in memory`;
+    if ('ferretdbVersion' in info)
+      ferret = `FerretDB (ferretdbVersion ${String(info.ferretdbVersion)}) plans in its SQL backend and sorts in memory`;
   });
   afterAll(() => client?.close());
 
@@ -135,9 +164,15 @@ describe('explain (where the server plans like MongoDB)', () => {
       ctx.skip();
     }
     const db = client.db(inject('bindings').MONGO_DATABASE!);
-    const stages = (plan: Document): string[] => [plan.stage as string, ...((plan.inputStages ?? (plan.inputStage ? [plan.inputStage] : [])) as Document[]).flatMap(stages)];
+    const stages = (plan: Document): string[] => [
+      plan.stage as string,
+      ...((plan.inputStages ?? (plan.inputStage ? [plan.inputStage] : [])) as Document[]).flatMap(stages),
+    ];
     for (const shape of [...productShapes(), ...reviewShapes()]) {
-      const explained = await db.command({ explain: { find: shape.collection, filter: shape.filter, sort: shape.sort, limit: 21 }, verbosity: 'queryPlanner' });
+      const explained = await db.command({
+        explain: { find: shape.collection, filter: shape.filter, sort: shape.sort, limit: 21 },
+        verbosity: 'queryPlanner',
+      });
       const winning = (explained.queryPlanner as Document).winningPlan as Document;
       const used = stages((winning.queryPlan as Document | undefined) ?? winning);
       expect(used, shape.name).not.toContain('COLLSCAN');

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+
 import { CLIENT_DIR, generatedClientFiles } from '../../scripts/lib/client-codegen.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

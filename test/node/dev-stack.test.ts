@@ -9,13 +9,14 @@
  * client terminated: before the WebSocket proxy ended terminated connections itself,
  * the stack answered 503/500 after about ten requests.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/ports.ts';
+
 import { LOCAL_FERRETDB_STORE_TIMEOUT_MS } from '../../scripts/lib/dev-server.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 
 const PLATFORM_TENANT_ID = '00000000-0000-4000-8000-000000000001';
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,7 +34,7 @@ function descendants(pid: number): number[] {
     .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of rows) if (pp === p) found.push(c), walk(c);
+    for (const [c, pp] of rows) if (pp === p) (found.push(c), walk(c));
   };
   walk(pid);
   return found;
@@ -77,20 +78,26 @@ describe('npm run dev on the embedded stack', () => {
       body: JSON.stringify({ login: 'admin', password: 'Change-Me-Dev-42' }),
     });
     expect(login.status).toBe(200);
-    const { tokens: { accessToken } } = (await login.json()) as { tokens: { accessToken: string } };
+    const {
+      tokens: { accessToken },
+    } = (await login.json()) as { tokens: { accessToken: string } };
     const auth = { authorization: `Bearer ${accessToken}` };
     const paths = ['/health', '/users/me/profile', '/auth/api-keys', '/products?limit=5'];
     const statuses = new Map<number, number>();
     for (let round = 0; round < 50; round++) {
       const batch = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => fetch(base() + paths[(round + i) % paths.length], { headers: auth }).then(async (r) => (await r.arrayBuffer(), r.status))),
+        Array.from({ length: 8 }, (_, i) =>
+          fetch(base() + paths[(round + i) % paths.length], { headers: auth }).then(
+            async (r) => (await r.arrayBuffer(), r.status),
+          ),
+        ),
       );
       for (const s of batch) statuses.set(s, (statuses.get(s) ?? 0) + 1);
     }
     expect(Object.fromEntries(statuses)).toEqual({ 200: 400 });
   }, 240_000);
 
-  it('gives the Worker the local engine\'s store timeout, not the production 3 s', () => {
+  it("gives the Worker the local engine's store timeout, not the production 3 s", () => {
     const vars = readFileSync(join(stateDir, '.dev.vars'), 'utf8');
     expect(vars).toContain(`STORE_TIMEOUT_MS='${LOCAL_FERRETDB_STORE_TIMEOUT_MS}'`);
   });

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import { freePort } from '../../scripts/lib/ports.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -54,14 +55,32 @@ function renderedDom(url: string): string {
 }
 
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('headless Chromium is needed for this test: apt-get install chromium (.ci/run installs it)');
-  if (!existsSync(join(ROOT, '.assets/docs/swagger-ui-bundle.js'))) throw new Error('run `node scripts/docs-assets.mjs` (npm test does)');
+  if (!CHROMIUM)
+    throw new Error('headless Chromium is needed for this test: apt-get install chromium (.ci/run installs it)');
+  if (!existsSync(join(ROOT, '.assets/docs/swagger-ui-bundle.js')))
+    throw new Error('run `node scripts/docs-assets.mjs` (npm test does)');
   const port = await freePort();
   const vars = join(stateDir, '.dev.vars');
-  writeFileSync(vars, Object.entries(inject('bindings')).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
+  writeFileSync(
+    vars,
+    Object.entries(inject('bindings'))
+      .map(([k, v]) => `${k}='${v}'`)
+      .join('\n') + '\n',
+  );
   wrangler = spawn(
     'wrangler',
-    ['dev', '--port', String(port), '--ip', '127.0.0.1', '--env-file', vars, '--show-interactive-dev-session=false', '--log-level', 'error'],
+    [
+      'dev',
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--env-file',
+      vars,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'error',
+    ],
     { cwd: ROOT, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
   base = `http://127.0.0.1:${port}`;

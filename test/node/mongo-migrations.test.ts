@@ -5,6 +5,7 @@
  */
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import { migrateMongo } from '../../scripts/lib/mongo-migrate.ts';
 import { mongoChangeSets } from '../../src/db/mongo/migrations.ts';
 
@@ -31,10 +32,25 @@ const SEED_INDEXES: Record<string, { key: Record<string, number>; unique?: boole
     { key: { createdAt: -1 } },
     { key: { 'category.id': 1, price: 1, status: 1 } },
   ],
-  product_events: [{ key: { aggregateId: 1, version: 1 }, unique: true }, { key: { eventType: 1 } }, { key: { timestamp: -1 } }],
+  product_events: [
+    { key: { aggregateId: 1, version: 1 }, unique: true },
+    { key: { eventType: 1 } },
+    { key: { timestamp: -1 } },
+  ],
   categories: [{ key: { tenantId: 1, slug: 1 }, unique: true }, { key: { parentId: 1 } }, { key: { path: 1 } }],
-  reviews: [{ key: { productId: 1 } }, { key: { userId: 1 } }, { key: { status: 1 } }, { key: { rating: 1 } }, { key: { createdAt: -1 } }],
-  notifications: [{ key: { userId: 1, createdAt: -1 } }, { key: { read: 1 } }, { key: { type: 1 } }, { key: { expiresAt: 1 } }],
+  reviews: [
+    { key: { productId: 1 } },
+    { key: { userId: 1 } },
+    { key: { status: 1 } },
+    { key: { rating: 1 } },
+    { key: { createdAt: -1 } },
+  ],
+  notifications: [
+    { key: { userId: 1, createdAt: -1 } },
+    { key: { read: 1 } },
+    { key: { type: 1 } },
+    { key: { expiresAt: 1 } },
+  ],
 };
 
 describe('Mongo migrations (listIndexes through the official driver)', () => {
@@ -47,7 +63,10 @@ describe('Mongo migrations (listIndexes through the official driver)', () => {
     for (const [collection, wanted] of Object.entries(SEED_INDEXES)) {
       const present = await indexKeys(collection);
       for (const index of wanted) {
-        expect(present, `${collection} ${JSON.stringify(index.key)}`).toContainEqual({ key: JSON.stringify(index.key), unique: Boolean(index.unique) });
+        expect(present, `${collection} ${JSON.stringify(index.key)}`).toContainEqual({
+          key: JSON.stringify(index.key),
+          unique: Boolean(index.unique),
+        });
       }
     }
   });

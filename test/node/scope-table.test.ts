@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BEGIN, END, openApiDocument, renderScopeTable, scopeRows, withScopeTable } from '../../scripts/lib/scope-table.ts';
+
+import {
+  BEGIN,
+  END,
+  openApiDocument,
+  renderScopeTable,
+  scopeRows,
+  withScopeTable,
+} from '../../scripts/lib/scope-table.ts';
 
 const readme = () => readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
@@ -9,7 +17,10 @@ describe('README: "What an API key needs" is derived from the route definitions'
   it('the README table is the one npm run docs:scopes renders now', async () => {
     const current = readme();
     expect(current).toContain('### What an API key needs');
-    expect(withScopeTable(current, renderScopeTable(await openApiDocument())), 'README.md is out of date: run npm run docs:scopes').toBe(current);
+    expect(
+      withScopeTable(current, renderScopeTable(await openApiDocument())),
+      'README.md is out of date: run npm run docs:scopes',
+    ).toBe(current);
   });
 
   it('sits inside the Identity section', () => {
@@ -25,7 +36,9 @@ describe('README: "What an API key needs" is derived from the route definitions'
     const doc = {
       paths: {
         '/api/v1/a': { get: { 'x-api-key-scope': 'none' }, post: { 'x-api-key-scope': 'write:things' } },
-        '/api/v1/b': { delete: { 'x-api-key-scope': 'user-token-only', 'x-roles': ['ADMIN'], 'x-platform-admin': true } },
+        '/api/v1/b': {
+          delete: { 'x-api-key-scope': 'user-token-only', 'x-roles': ['ADMIN'], 'x-platform-admin': true },
+        },
         '/api/v1/c': { get: { 'x-api-key-scope': 'user-token-only', 'x-access-note': 'a user token, or a ticket' } },
       },
     };

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import { migratePostgres } from '../../scripts/lib/pg-migrate.ts';
 import { seedScale, type Checkpoint } from '../../scripts/lib/seed-scale/run.ts';
 import { stateFromDoc, type ProductDoc } from '../../src/services/catalog/event-store.ts';
@@ -65,12 +66,18 @@ describe('seed at scale', () => {
     expect(cats).toHaveLength(40);
     expect(cats.reduce((s, c) => s + (c.productCount as number), 0)).toBe(250);
     for (const c of cats.filter((x) => x.level === 1).slice(0, 5)) {
-      expect(await db.collection('products').countDocuments({ tenantId, 'category.id': c._id.toHexString() })).toBe(c.productCount);
+      expect(await db.collection('products').countDocuments({ tenantId, 'category.id': c._id.toHexString() })).toBe(
+        c.productCount,
+      );
     }
     // Each document is the projection of its event (the catalog's own reducer).
     const docs = (await db.collection('products').find({ tenantId }).limit(25).toArray()) as unknown as ProductDoc[];
     for (const doc of docs) {
-      const [event] = (await db.collection('product_events').find({ aggregateId: doc._id.toHexString() }).project({ _id: 0 }).toArray()) as unknown as ProductEvent[];
+      const [event] = (await db
+        .collection('product_events')
+        .find({ aggregateId: doc._id.toHexString() })
+        .project({ _id: 0 })
+        .toArray()) as unknown as ProductEvent[];
       expect(stateFromDoc(doc)).toEqual(applyEvent(null, event!));
     }
 
@@ -84,7 +91,12 @@ describe('seed at scale', () => {
     expect(orders).toHaveLength(90);
     for (const o of orders) {
       expect(cents(o.items as string)).toBe(cents(o.subtotal as string));
-      expect(cents(o.total as string)).toBe(cents(o.subtotal as string) + cents(o.tax as string) + cents(o.shipping as string) - cents(o.discount as string));
+      expect(cents(o.total as string)).toBe(
+        cents(o.subtotal as string) +
+          cents(o.tax as string) +
+          cents(o.shipping as string) -
+          cents(o.discount as string),
+      );
     }
     const [orphans] = await sql`select count(*)::int as n from orders.orders o where o.tenant_id = ${tenantId}
       and not exists (select 1 from auth.users u where u.id = o.user_id)`;
@@ -103,7 +115,12 @@ describe('seed at scale', () => {
       users: 0,
       orders: 0,
       batch: 100,
-      mongo: { dataApiUrl: bindings.MONGO_DATA_API_URL!, apiKey: bindings.MONGO_DATA_API_KEY!, dataSource: 'mongodb', database },
+      mongo: {
+        dataApiUrl: bindings.MONGO_DATA_API_URL!,
+        apiKey: bindings.MONGO_DATA_API_KEY!,
+        dataSource: 'mongodb',
+        database,
+      },
       checkpointFile,
       quiet: true,
     });

@@ -4,6 +4,7 @@
  */
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+
 import { seedDatabase, seedSettingsFromEnv } from '../../scripts/lib/seed.ts';
 import { verifyPassword } from '../../src/lib/passwords.ts';
 
@@ -34,7 +35,13 @@ describe('bootstrap seed', () => {
         from auth.users u where u.tenant_id = ${tenantId}`;
     });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ email: `root-${tenantId}@example.com`, email_verified: true, roles: ['ADMIN', 'USER'], profiles: 1, preferences: 1 });
+    expect(rows[0]).toMatchObject({
+      email: `root-${tenantId}@example.com`,
+      email_verified: true,
+      roles: ['ADMIN', 'USER'],
+      profiles: 1,
+      preferences: 1,
+    });
     expect((await verifyPassword(settings.adminPassword, rows[0]!.password_hash as string)).ok).toBe(true);
     const [tenant] = await sql`select status, plan, domain from auth.tenants where id = ${tenantId}`;
     expect(tenant).toMatchObject({ status: 'ACTIVE', plan: 'ENTERPRISE', domain: `${tenantId}.example.com` });

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+
 import type { StackBindings } from '../../scripts/lib/stack.ts';
 
 export interface OidcInfo {

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
+
 import { call } from './helpers.ts';
 
 describe('admin API in the OpenAPI document', () => {
   it('documents every admin route with bearer security', async () => {
     const res = await call('/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>> };
-    const admin = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/admin/')).sort();
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[] }>>;
+    };
+    const admin = Object.keys(doc.paths)
+      .filter((p) => p.startsWith('/api/v1/admin/'))
+      .sort();
     expect(admin).toEqual([
       '/api/v1/admin/notification-templates',
       '/api/v1/admin/notification-templates/preview',
@@ -37,6 +42,12 @@ describe('admin API in the OpenAPI document', () => {
       for (const op of Object.values(doc.paths[path]!)) expect(op.security, path).toBeTruthy();
     }
     const listUsers = doc.paths['/api/v1/admin/users']!.get!;
-    expect(listUsers.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:cursor', 'query:limit', 'query:q', 'query:role', 'query:status']);
+    expect(listUsers.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
+      'query:cursor',
+      'query:limit',
+      'query:q',
+      'query:role',
+      'query:status',
+    ]);
   });
 });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
+
 import { call, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, login, platformAdmin, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
+import {
+  as,
+  createTenant,
+  grantRole,
+  login,
+  platformAdmin,
+  registerUser,
+  tenantAdmin,
+  type TestUser,
+} from './identity-helpers.ts';
 
 const ROLES = '/api/v1/admin/roles';
 const PERMISSIONS = '/api/v1/admin/permissions';
@@ -30,7 +40,11 @@ async function allPermissions(admin: TestUser, limit = 100): Promise<PermissionV
   const out: PermissionView[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 200; i++) {
-    const res = await as(admin, 'GET', `${PERMISSIONS}?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res = await as(
+      admin,
+      'GET',
+      `${PERMISSIONS}?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     expect(res.status).toBe(200);
     const page = (await res.json()) as { data: PermissionView[]; nextCursor: string | null };
     out.push(...page.data);
@@ -53,7 +67,10 @@ describe('admin roles and permissions: who may call', () => {
 
   it('no token: 401 on every route', async () => {
     for (const [method, path, body] of routes) {
-      const res = await call(path, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+      const res = await call(path, {
+        method,
+        ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
   });
@@ -83,7 +100,14 @@ describe('admin roles and permissions: who may call', () => {
     const admin = await tenantAdmin();
     const before = await roles(admin);
     expect(before.map((r) => r.name)).toEqual(['ADMIN', 'MANAGER', 'SUPPORT', 'USER']);
-    expect(before.find((r) => r.name === 'USER')?.permissions).toEqual(['read:orders', 'read:products', 'read:profile', 'write:orders', 'write:profile', 'write:reviews']);
+    expect(before.find((r) => r.name === 'USER')?.permissions).toEqual([
+      'read:orders',
+      'read:products',
+      'read:profile',
+      'write:orders',
+      'write:profile',
+      'write:reviews',
+    ]);
     expect((await as(admin, 'GET', PERMISSIONS)).status).toBe(200);
 
     const put = await as(admin, 'PUT', `${ROLES}/SUPPORT/permissions`, { permissions: [] });
@@ -91,7 +115,9 @@ describe('admin roles and permissions: who may call', () => {
     const name = permissionName();
     const post = await as(admin, 'POST', PERMISSIONS, { name, resource: 'TEST', action: 'READ' });
     expect(post.status).toBe(403);
-    expect((await roles(admin)).find((r) => r.name === 'SUPPORT')?.permissions).toEqual(before.find((r) => r.name === 'SUPPORT')?.permissions);
+    expect((await roles(admin)).find((r) => r.name === 'SUPPORT')?.permissions).toEqual(
+      before.find((r) => r.name === 'SUPPORT')?.permissions,
+    );
     expect((await allPermissions(admin)).map((p) => p.name)).not.toContain(name);
   });
 });
@@ -100,7 +126,9 @@ describe('admin roles and permissions: refused input', () => {
   it('an unknown permission in a role update: 400 naming it, nothing changed', async () => {
     const admin = await platformAdmin();
     const before = (await roles(admin)).find((r) => r.name === 'SUPPORT')!.permissions;
-    const res = await as(admin, 'PUT', `${ROLES}/SUPPORT/permissions`, { permissions: ['read:products', 'fly:rockets', 'read:orders'] });
+    const res = await as(admin, 'PUT', `${ROLES}/SUPPORT/permissions`, {
+      permissions: ['read:products', 'fly:rockets', 'read:orders'],
+    });
     expect(res.status).toBe(400);
     const problem = await problemOf(res);
     expect(problem.errors).toEqual([{ field: 'body.permissions.1', message: 'unknown permission: fly:rockets' }]);
@@ -115,17 +143,30 @@ describe('admin roles and permissions: refused input', () => {
     expect((await problemOf(badRole)).errors?.[0]?.field).toBe('param.name');
     const badBody = await as(admin, 'PUT', `${ROLES}/SUPPORT/permissions`, { permissions: 'read:products', extra: 1 });
     expect(badBody.status).toBe(400);
-    expect((await problemOf(badBody)).errors?.map((e) => e.field)).toEqual(expect.arrayContaining(['body.permissions', 'body']));
+    expect((await problemOf(badBody)).errors?.map((e) => e.field)).toEqual(
+      expect.arrayContaining(['body.permissions', 'body']),
+    );
 
-    const badPermission = await as(admin, 'POST', PERMISSIONS, { name: 'no colon here', resource: 'R'.repeat(51), action: 'EXECUTE', scope: 'x' });
+    const badPermission = await as(admin, 'POST', PERMISSIONS, {
+      name: 'no colon here',
+      resource: 'R'.repeat(51),
+      action: 'EXECUTE',
+      scope: 'x',
+    });
     expect(badPermission.status).toBe(400);
     expect((await problemOf(badPermission)).errors?.map((e) => e.field)).toEqual(
       expect.arrayContaining(['body.name', 'body.resource', 'body.action', 'body']),
     );
-    const tooLong = await as(admin, 'POST', PERMISSIONS, { name: `read:${'x'.repeat(100)}`, resource: 'X', action: 'READ' });
+    const tooLong = await as(admin, 'POST', PERMISSIONS, {
+      name: `read:${'x'.repeat(100)}`,
+      resource: 'X',
+      action: 'READ',
+    });
     expect((await problemOf(tooLong)).errors?.[0]?.field).toBe('body.name');
     const missing = await as(admin, 'POST', PERMISSIONS, {});
-    expect((await problemOf(missing)).errors?.map((e) => e.field)).toEqual(expect.arrayContaining(['body.name', 'body.resource', 'body.action']));
+    expect((await problemOf(missing)).errors?.map((e) => e.field)).toEqual(
+      expect.arrayContaining(['body.name', 'body.resource', 'body.action']),
+    );
     for (const query of ['limit=0', 'cursor=!!!', 'foo=bar']) {
       expect((await as(admin, 'GET', `${PERMISSIONS}?${query}`)).status, query).toBe(400);
     }
@@ -143,9 +184,19 @@ describe('admin roles and permissions: platform admin', () => {
   it('creates a permission, grants it to a role, and it reaches the next token; then restores the role', async () => {
     const admin = await platformAdmin();
     const name = permissionName();
-    const created = await as(admin, 'POST', PERMISSIONS, { name, resource: 'test_report', action: 'READ', description: 'Admin test' });
+    const created = await as(admin, 'POST', PERMISSIONS, {
+      name,
+      resource: 'test_report',
+      action: 'READ',
+      description: 'Admin test',
+    });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ name, resource: 'TEST_REPORT', action: 'READ', description: 'Admin test' });
+    expect(await created.json()).toMatchObject({
+      name,
+      resource: 'TEST_REPORT',
+      action: 'READ',
+      description: 'Admin test',
+    });
     expect((await allPermissions(admin)).map((p) => p.name)).toContain(name);
 
     // SUPPORT is changed and put back (roles are global: other tests check USER's and ADMIN's sets exactly).
@@ -179,7 +230,9 @@ describe('admin roles and permissions: platform admin', () => {
     const paged = await allPermissions(admin, 2);
     const names = paged.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(expect.arrayContaining(['delete:products', 'read:orders', 'read:products', 'write:orders', 'write:products']));
+    expect(names).toEqual(
+      expect.arrayContaining(['delete:products', 'read:orders', 'read:products', 'write:orders', 'write:products']),
+    );
     const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     expect(names).toEqual(sorted);
   });

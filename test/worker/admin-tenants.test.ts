@@ -1,9 +1,18 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+
 import { tenants } from '../../src/db/pg/schema/index.ts';
 import { call, postJson, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, platformAdmin, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
+import {
+  as,
+  createTenant,
+  grantRole,
+  platformAdmin,
+  registerUser,
+  tenantAdmin,
+  type TestUser,
+} from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
 const TENANTS = '/api/v1/admin/tenants';
@@ -52,7 +61,11 @@ async function listedIds(admin: TestUser, query = ''): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 100; i++) {
-    const res = await as(admin, 'GET', `${TENANTS}?limit=100${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const res = await as(
+      admin,
+      'GET',
+      `${TENANTS}?limit=100${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     expect(res.status).toBe(200);
     const page = (await res.json()) as TenantPage;
     ids.push(...page.data.map((t) => t.id));
@@ -62,15 +75,23 @@ async function listedIds(admin: TestUser, query = ''): Promise<string[]> {
   return ids;
 }
 
-const loginAs = (user: TestUser) => postJson('/api/v1/auth/login', { login: user.email, password: user.password }, { 'x-tenant-id': user.tenantId });
+const loginAs = (user: TestUser) =>
+  postJson('/api/v1/auth/login', { login: user.email, password: user.password }, { 'x-tenant-id': user.tenantId });
 
 describe('admin tenants: who may call', () => {
   it('no token: 401 on every route', async () => {
     const id = crypto.randomUUID();
     for (const [method, path, body] of [
-      ['GET', TENANTS], ['POST', TENANTS, { name: 'x' }], ['GET', `${TENANTS}/${id}`], ['PATCH', `${TENANTS}/${id}`, { name: 'x' }], ['DELETE', `${TENANTS}/${id}`],
+      ['GET', TENANTS],
+      ['POST', TENANTS, { name: 'x' }],
+      ['GET', `${TENANTS}/${id}`],
+      ['PATCH', `${TENANTS}/${id}`, { name: 'x' }],
+      ['DELETE', `${TENANTS}/${id}`],
     ] as [string, string, unknown?][]) {
-      const res = await call(path, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
+      const res = await call(path, {
+        method,
+        ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
   });
@@ -87,8 +108,11 @@ describe('admin tenants: who may call', () => {
     ];
     for (const who of callers) {
       for (const [method, path, body] of [
-        ['GET', TENANTS], ['POST', TENANTS, { name: unique('nope') }], ['GET', `${TENANTS}/${who.tenantId}`],
-        ['PATCH', `${TENANTS}/${who.tenantId}`, { name: unique('nope') }], ['DELETE', `${TENANTS}/${tenantId}`],
+        ['GET', TENANTS],
+        ['POST', TENANTS, { name: unique('nope') }],
+        ['GET', `${TENANTS}/${who.tenantId}`],
+        ['PATCH', `${TENANTS}/${who.tenantId}`, { name: unique('nope') }],
+        ['DELETE', `${TENANTS}/${tenantId}`],
       ] as [string, string, unknown?][]) {
         const res = await as(who, method, path, body);
         expect(res.status, `${method} ${path}`).toBe(403);
@@ -127,7 +151,12 @@ describe('admin tenants: a tenant admin (not platform)', () => {
   it('cannot change plan, maxUsers or status of their own tenant: 403 naming each field, nothing written', async () => {
     const admin = await tenantAdmin();
     const before = await tenantRow(admin.tenantId);
-    const res = await as(admin, 'PATCH', `${TENANTS}/${admin.tenantId}`, { name: unique('renamed'), plan: 'ENTERPRISE', maxUsers: 100_000, status: 'ACTIVE' });
+    const res = await as(admin, 'PATCH', `${TENANTS}/${admin.tenantId}`, {
+      name: unique('renamed'),
+      plan: 'ENTERPRISE',
+      maxUsers: 100_000,
+      status: 'ACTIVE',
+    });
     expect(res.status).toBe(403);
     const fields = (await problemOf(res)).errors?.map((e) => e.field).sort();
     expect(fields).toEqual(['body.maxUsers', 'body.plan', 'body.status']);
@@ -138,7 +167,13 @@ describe('admin tenants: a tenant admin (not platform)', () => {
     const admin = await tenantAdmin();
     const got = await as(admin, 'GET', `${TENANTS}/${admin.tenantId}`);
     expect(got.status).toBe(200);
-    expect(await got.json()).toMatchObject({ id: admin.tenantId, status: 'ACTIVE', plan: 'FREE', maxUsers: 10, seatsUsed: 1 });
+    expect(await got.json()).toMatchObject({
+      id: admin.tenantId,
+      status: 'ACTIVE',
+      plan: 'FREE',
+      maxUsers: 10,
+      seatsUsed: 1,
+    });
 
     const name = unique('Renamed Shop');
     const domain = `${unique('shop')}.Example.COM`;
@@ -153,18 +188,38 @@ describe('admin tenants: a tenant admin (not platform)', () => {
 describe('admin tenants: refused input', () => {
   it('bad bodies: 400 naming each field; unknown fields refused', async () => {
     const admin = await platformAdmin();
-    const res = await as(admin, 'POST', TENANTS, { name: '', domain: 'not a host', plan: 'GOLD', maxUsers: 0, status: 'DELETED', owner: 'me' });
+    const res = await as(admin, 'POST', TENANTS, {
+      name: '',
+      domain: 'not a host',
+      plan: 'GOLD',
+      maxUsers: 0,
+      status: 'DELETED',
+      owner: 'me',
+    });
     expect(res.status).toBe(400);
     const fields = (await problemOf(res)).errors?.map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['body.name', 'body.domain', 'body.plan', 'body.maxUsers', 'body.status', 'body']));
+    expect(fields).toEqual(
+      expect.arrayContaining(['body.name', 'body.domain', 'body.plan', 'body.maxUsers', 'body.status', 'body']),
+    );
 
     for (const [body, field] of [
-      [{ maxUsers: 100_001 }, 'body.maxUsers'], [{ maxUsers: 2.5 }, 'body.maxUsers'], [{ domain: 'localhost' }, 'body.domain'],
-      [{ domain: '-bad-.example.com' }, 'body.domain'], [{ name: 'x'.repeat(101) }, 'body.name'], [{}, 'body.name'],
+      [{ maxUsers: 100_001 }, 'body.maxUsers'],
+      [{ maxUsers: 2.5 }, 'body.maxUsers'],
+      [{ domain: 'localhost' }, 'body.domain'],
+      [{ domain: '-bad-.example.com' }, 'body.domain'],
+      [{ name: 'x'.repeat(101) }, 'body.name'],
+      [{}, 'body.name'],
     ] as [Record<string, unknown>, string][]) {
-      const r = await as(admin, 'POST', TENANTS, { name: unique('ok'), ...body, ...(field === 'body.name' && !('name' in body) ? { name: undefined } : {}) });
+      const r = await as(admin, 'POST', TENANTS, {
+        name: unique('ok'),
+        ...body,
+        ...(field === 'body.name' && !('name' in body) ? { name: undefined } : {}),
+      });
       expect(r.status, JSON.stringify(body)).toBe(400);
-      expect((await problemOf(r)).errors?.map((e) => e.field), JSON.stringify(body)).toContain(field);
+      expect(
+        (await problemOf(r)).errors?.map((e) => e.field),
+        JSON.stringify(body),
+      ).toContain(field);
     }
 
     const empty = await as(admin, 'PATCH', `${TENANTS}/${admin.tenantId}`, {});
@@ -173,10 +228,19 @@ describe('admin tenants: refused input', () => {
     expect((await problemOf(badId)).errors?.[0]?.field).toBe('param.id');
     const badStatus = await as(admin, 'PATCH', `${TENANTS}/${admin.tenantId}`, { status: 'GONE' });
     expect((await problemOf(badStatus)).errors?.[0]?.field).toBe('body.status');
-    for (const [query, field] of [['limit=0', 'query.limit'], ['limit=500', 'query.limit'], ['cursor=abc', 'query.cursor'], ['status=x', 'query.status'], ['q=x', 'query']]) {
+    for (const [query, field] of [
+      ['limit=0', 'query.limit'],
+      ['limit=500', 'query.limit'],
+      ['cursor=abc', 'query.cursor'],
+      ['status=x', 'query.status'],
+      ['q=x', 'query'],
+    ]) {
       const r = await as(admin, 'GET', `${TENANTS}?${query}`);
       expect(r.status, query).toBe(400);
-      expect((await problemOf(r)).errors?.map((e) => e.field), query).toContain(field);
+      expect(
+        (await problemOf(r)).errors?.map((e) => e.field),
+        query,
+      ).toContain(field);
     }
   });
 
@@ -186,7 +250,11 @@ describe('admin tenants: refused input', () => {
     const sameName = await as(admin, 'POST', TENANTS, { name: first.name.toUpperCase(), admin: firstAdmin() });
     expect(sameName.status).toBe(409);
     expect((await problemOf(sameName)).errors?.[0]?.field).toBe('body.name');
-    const sameDomain = await as(admin, 'POST', TENANTS, { name: unique('other'), domain: first.domain!.toUpperCase(), admin: firstAdmin() });
+    const sameDomain = await as(admin, 'POST', TENANTS, {
+      name: unique('other'),
+      domain: first.domain!.toUpperCase(),
+      admin: firstAdmin(),
+    });
     expect(sameDomain.status).toBe(409);
     expect((await problemOf(sameDomain)).errors?.[0]?.field).toBe('body.domain');
 
@@ -212,7 +280,11 @@ describe('admin tenants: refused input', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ maxUsers: 3, seatsUsed: 3 });
     // The seat limit now holds for registration.
-    const full = await postJson('/api/v1/auth/register', { email: `${unique('x')}@example.com`, username: unique('x'), password: 'Correct-Horse-42' }, { 'x-tenant-id': tenant.id });
+    const full = await postJson(
+      '/api/v1/auth/register',
+      { email: `${unique('x')}@example.com`, username: unique('x'), password: 'Correct-Horse-42' },
+      { 'x-tenant-id': tenant.id },
+    );
     expect(full.status).toBe(409);
   });
 
@@ -233,9 +305,15 @@ describe('admin tenants: platform admin CRUD', () => {
   it('creates (201, Location, defaults), reads, updates any field', async () => {
     const admin = await platformAdmin();
     const name = unique('Acme');
-    const res = await as(admin, 'POST', TENANTS, { name, domain: `${unique('acme')}.example.com`, admin: firstAdmin() });
+    const res = await as(admin, 'POST', TENANTS, {
+      name,
+      domain: `${unique('acme')}.example.com`,
+      admin: firstAdmin(),
+    });
     expect(res.status).toBe(201);
-    const { firstAdmin: invited, ...created } = (await res.json()) as TenantView & { firstAdmin: { user: { roles: string[]; status: string } } };
+    const { firstAdmin: invited, ...created } = (await res.json()) as TenantView & {
+      firstAdmin: { user: { roles: string[]; status: string } };
+    };
     expect(res.headers.get('location')).toBe(`${TENANTS}/${created.id}`);
     expect(created).toMatchObject({ name, status: 'ACTIVE', plan: 'FREE', maxUsers: 10, seatsUsed: 1 });
     expect(invited.user).toMatchObject({ roles: ['ADMIN', 'USER'], status: 'INACTIVE' });
@@ -243,9 +321,19 @@ describe('admin tenants: platform admin CRUD', () => {
     const got = await as(admin, 'GET', `${TENANTS}/${created.id}`);
     expect(await got.json()).toEqual(created);
 
-    const patched = await as(admin, 'PATCH', `${TENANTS}/${created.id}`, { plan: 'ENTERPRISE', maxUsers: 5000, name: `${name}-2` });
+    const patched = await as(admin, 'PATCH', `${TENANTS}/${created.id}`, {
+      plan: 'ENTERPRISE',
+      maxUsers: 5000,
+      name: `${name}-2`,
+    });
     expect(patched.status).toBe(200);
-    expect(await patched.json()).toMatchObject({ id: created.id, plan: 'ENTERPRISE', maxUsers: 5000, name: `${name}-2`, domain: created.domain });
+    expect(await patched.json()).toMatchObject({
+      id: created.id,
+      plan: 'ENTERPRISE',
+      maxUsers: 5000,
+      name: `${name}-2`,
+      domain: created.domain,
+    });
     expect(await tenantRow(created.id)).toMatchObject({ plan: 'ENTERPRISE', maxUsers: 5000 });
   });
 

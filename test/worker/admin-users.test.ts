@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+
 import { users } from '../../src/db/pg/schema/index.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, login, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
@@ -42,7 +43,9 @@ async function listAll(admin: TestUser, query = ''): Promise<UserView[]> {
 async function dbUser(user: TestUser) {
   const stores = testStores();
   try {
-    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(users).where(eq(users.id, user.id)));
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.select().from(users).where(eq(users.id, user.id)),
+    );
     return row;
   } finally {
     await stores.close();
@@ -53,11 +56,20 @@ describe('admin users: who may call', () => {
   it('no token: 401 on every route', async () => {
     const id = crypto.randomUUID();
     const routes: [string, string][] = [
-      ['GET', USERS], ['GET', `${USERS}/${id}`], ['POST', `${USERS}/${id}/lock`], ['POST', `${USERS}/${id}/unlock`],
-      ['POST', `${USERS}/${id}/suspend`], ['POST', `${USERS}/${id}/activate`], ['DELETE', `${USERS}/${id}`], ['PUT', `${USERS}/${id}/roles`],
+      ['GET', USERS],
+      ['GET', `${USERS}/${id}`],
+      ['POST', `${USERS}/${id}/lock`],
+      ['POST', `${USERS}/${id}/unlock`],
+      ['POST', `${USERS}/${id}/suspend`],
+      ['POST', `${USERS}/${id}/activate`],
+      ['DELETE', `${USERS}/${id}`],
+      ['PUT', `${USERS}/${id}/roles`],
     ];
     for (const [method, path] of routes) {
-      const res = await call(path, { method, ...(method === 'PUT' ? { headers: { 'content-type': 'application/json' }, body: '{"roles":["USER"]}' } : {}) });
+      const res = await call(path, {
+        method,
+        ...(method === 'PUT' ? { headers: { 'content-type': 'application/json' }, body: '{"roles":["USER"]}' } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect((await problemOf(res)).status).toBe(401);
     }
@@ -71,9 +83,15 @@ describe('admin users: who may call', () => {
     const manager = await grantRole(await registerUser(tenantId), 'MANAGER');
     for (const who of [plain, support, manager]) {
       for (const [method, path, body] of [
-        ['GET', USERS], ['GET', `${USERS}/${target.id}`], ['POST', `${USERS}/${target.id}/lock`], ['POST', `${USERS}/${target.id}/unlock`],
-        ['POST', `${USERS}/${target.id}/suspend`], ['POST', `${USERS}/${target.id}/activate`], ['DELETE', `${USERS}/${target.id}`],
-        ['PUT', `${USERS}/${target.id}/roles`, { roles: ['ADMIN'] }], ['PUT', `${USERS}/${who.id}/roles`, { nope: 1 }],
+        ['GET', USERS],
+        ['GET', `${USERS}/${target.id}`],
+        ['POST', `${USERS}/${target.id}/lock`],
+        ['POST', `${USERS}/${target.id}/unlock`],
+        ['POST', `${USERS}/${target.id}/suspend`],
+        ['POST', `${USERS}/${target.id}/activate`],
+        ['DELETE', `${USERS}/${target.id}`],
+        ['PUT', `${USERS}/${target.id}/roles`, { roles: ['ADMIN'] }],
+        ['PUT', `${USERS}/${who.id}/roles`, { nope: 1 }],
       ] as [string, string, unknown?][]) {
         const res = await as(who, method, path, body);
         expect(res.status, `${method} ${path}`).toBe(403);
@@ -91,7 +109,7 @@ describe('admin users: who may call', () => {
     expect(res.status).toBe(403);
   });
 
-  it("an admin whose ADMIN role was removed is refused at once, before their token expires", async () => {
+  it('an admin whose ADMIN role was removed is refused at once, before their token expires', async () => {
     const { tenantId, admin } = await tenantWithAdmin(0);
     const other = await grantRole(await registerUser(tenantId), 'ADMIN');
     const res = await as(other, 'PUT', `${USERS}/${admin.id}/roles`, { roles: ['USER'] });
@@ -132,7 +150,11 @@ describe('admin users: tenant isolation (RLS, application role)', () => {
 describe('admin users: refused', () => {
   it('an admin cannot lock, suspend or delete themself: 409, nothing changes', async () => {
     const { admin } = await tenantWithAdmin(0);
-    for (const [method, path] of [['POST', `${USERS}/${admin.id}/lock`], ['POST', `${USERS}/${admin.id}/suspend`], ['DELETE', `${USERS}/${admin.id}`]] as const) {
+    for (const [method, path] of [
+      ['POST', `${USERS}/${admin.id}/lock`],
+      ['POST', `${USERS}/${admin.id}/suspend`],
+      ['DELETE', `${USERS}/${admin.id}`],
+    ] as const) {
       const res = await as(admin, method, path);
       expect(res.status, path).toBe(409);
       expect((await problemOf(res)).type).toMatch(/self-action$/);
@@ -198,12 +220,20 @@ describe('admin users: refused', () => {
     expect((await problemOf(missing)).errors?.[0]?.field).toBe('body.roles');
 
     for (const [query, field] of [
-      ['limit=0', 'query.limit'], ['limit=101', 'query.limit'], ['limit=abc', 'query.limit'], ['status=GONE', 'query.status'],
-      ['role=OWNER', 'query.role'], ['cursor=garbage', 'query.cursor'], ['sort=name', 'query'],
+      ['limit=0', 'query.limit'],
+      ['limit=101', 'query.limit'],
+      ['limit=abc', 'query.limit'],
+      ['status=GONE', 'query.status'],
+      ['role=OWNER', 'query.role'],
+      ['cursor=garbage', 'query.cursor'],
+      ['sort=name', 'query'],
     ]) {
       const res = await as(admin, 'GET', `${USERS}?${query}`);
       expect(res.status, query).toBe(400);
-      expect((await problemOf(res)).errors?.map((e) => e.field), query).toContain(field);
+      expect(
+        (await problemOf(res)).errors?.map((e) => e.field),
+        query,
+      ).toContain(field);
     }
     expect((await as(admin, 'GET', `${USERS}/${crypto.randomUUID()}`)).status).toBe(404);
   });
@@ -298,7 +328,9 @@ describe('admin users: roles', () => {
     expect(((await res.json()) as UserView).roles).toEqual(['SUPPORT', 'USER']);
 
     const again = await login(user);
-    const payload = JSON.parse(atob(again.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { roles: string[] };
+    const payload = JSON.parse(atob(again.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      roles: string[];
+    };
     expect(payload.roles).toEqual(['SUPPORT', 'USER']);
     const me = await as(again, 'GET', '/api/v1/auth/me');
     expect(((await me.json()) as UserView).roles).toEqual(['SUPPORT', 'USER']);
@@ -315,9 +347,24 @@ describe('admin users: list and search', () => {
     const tenantId = await createTenant();
     const admin = await grantRole(await registerUser(tenantId, { firstName: 'Root', lastName: 'Admin' }), 'ADMIN');
     const tag = crypto.randomUUID().slice(0, 8);
-    const ada = await registerUser(tenantId, { firstName: 'Ada', lastName: 'Lovelace', email: `ada.${tag}@example.com`, username: `ada_${tag}` });
-    const grace = await registerUser(tenantId, { firstName: 'Grace', lastName: 'Hopper', email: `grace.${tag}@example.com`, username: `g_${tag}` });
-    const linus = await registerUser(tenantId, { firstName: 'Linus', lastName: 'Lovelace', email: `l.${tag}@example.org`, username: `linus_${tag}` });
+    const ada = await registerUser(tenantId, {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: `ada.${tag}@example.com`,
+      username: `ada_${tag}`,
+    });
+    const grace = await registerUser(tenantId, {
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: `grace.${tag}@example.com`,
+      username: `g_${tag}`,
+    });
+    const linus = await registerUser(tenantId, {
+      firstName: 'Linus',
+      lastName: 'Lovelace',
+      email: `l.${tag}@example.org`,
+      username: `linus_${tag}`,
+    });
 
     const ids = async (query: string) => (await listAll(admin, query)).map((u) => u.id);
     expect(await ids(`&q=ADA.${tag}`)).toEqual([ada.id]); // email, any case
@@ -330,7 +377,9 @@ describe('admin users: list and search', () => {
     // List items are the full public view, roles and effective permissions included.
     const [adminView] = await listAll(admin, '&role=ADMIN');
     expect(adminView).toMatchObject({ id: admin.id, roles: ['ADMIN', 'USER'] });
-    expect((adminView as unknown as { permissions: string[] }).permissions).toEqual(expect.arrayContaining(['read:orders', 'write:products']));
+    expect((adminView as unknown as { permissions: string[] }).permissions).toEqual(
+      expect.arrayContaining(['read:orders', 'write:products']),
+    );
     expect((await listAll(admin, `&q=${tag}`)).every((u) => u.roles.join() === 'USER')).toBe(true);
 
     await as(admin, 'POST', `${USERS}/${grace.id}/suspend`);

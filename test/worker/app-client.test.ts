@@ -6,6 +6,7 @@
 import { exports } from 'cloudflare:workers';
 import { hc } from 'hono/client';
 import { describe, expect, it } from 'vitest';
+
 import type { AppType } from '../../src/app.ts';
 import { createProduct, shop } from './catalog-helpers.ts';
 import { randomClientIp } from './helpers.ts';
@@ -42,10 +43,18 @@ describe('typed Hono client (AppType)', () => {
     expect(registered.status).toBe(201);
     if (registered.status !== 201) return;
     const session = await registered.json();
-    expect(session.user).toMatchObject({ email: `${handle}@example.com`, status: 'ACTIVE', authProvider: 'LOCAL', tenantId });
+    expect(session.user).toMatchObject({
+      email: `${handle}@example.com`,
+      status: 'ACTIVE',
+      authProvider: 'LOCAL',
+      tenantId,
+    });
     expect(session.tokens.tokenType).toBe('Bearer');
 
-    const signedIn = await api.auth.login.$post({ header: { 'x-tenant-id': tenantId }, json: { login: handle, password: PASSWORD } });
+    const signedIn = await api.auth.login.$post({
+      header: { 'x-tenant-id': tenantId },
+      json: { login: handle, password: PASSWORD },
+    });
     expect(signedIn.status).toBe(200);
     if (signedIn.status !== 200) return;
     const login = await signedIn.json();
@@ -64,7 +73,10 @@ describe('typed Hono client (AppType)', () => {
     const { tenantId, manager } = await shop();
     const created = await createProduct(manager, { name: 'Typed Hono Kettle', price: '31.25' });
 
-    const res = await api.products[':idOrSlug'].$get({ param: { idOrSlug: created.id }, header: { 'x-tenant-id': tenantId } });
+    const res = await api.products[':idOrSlug'].$get({
+      param: { idOrSlug: created.id },
+      header: { 'x-tenant-id': tenantId },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBeTruthy();
     if (res.status !== 200) return;

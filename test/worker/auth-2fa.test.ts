@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+
 import { users } from '../../src/db/pg/schema/index.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { totpCode, totpStep } from '../../src/lib/totp.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
@@ -20,7 +21,8 @@ async function enrolled(): Promise<TestUser & { secret: string }> {
   return { ...user, secret };
 }
 
-const login = (user: TestUser) => postJson('/api/v1/auth/login', { login: user.email, password: user.password }, { 'x-tenant-id': user.tenantId });
+const login = (user: TestUser) =>
+  postJson('/api/v1/auth/login', { login: user.email, password: user.password }, { 'x-tenant-id': user.tenantId });
 
 describe('two-factor authentication', () => {
   it('is not enabled by setup alone, and refuses a wrong code at enable', async () => {
@@ -36,7 +38,9 @@ describe('two-factor authentication', () => {
   it('stores the secret encrypted, never in clear', async () => {
     const user = await enrolled();
     const stores = testStores();
-    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(users).where(eq(users.id, user.id)));
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.select().from(users).where(eq(users.id, user.id)),
+    );
     await stores.close();
     expect(row!.tfaEnabled).toBe(true);
     expect(row!.tfaSecret).toMatch(/^v1\./);
@@ -72,7 +76,8 @@ describe('two-factor authentication', () => {
     const user = await enrolled();
     const { challengeToken } = (await (await login(user)).json()) as { challengeToken: string };
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await postJson('/api/v1/auth/login/2fa', { challengeToken, code: '000000' })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await postJson('/api/v1/auth/login/2fa', { challengeToken, code: '000000' })).status);
     expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
     expect(statuses[4]).toBe(423);
   });
@@ -89,13 +94,16 @@ describe('two-factor authentication', () => {
   it('wrong codes at disable count towards the lockout: locked, sessions revoked, then 423 even for the right code', async () => {
     const user = await enrolled();
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: '000000' })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: '000000' })).status);
     expect(statuses).toEqual([400, 400, 400, 400, 423]);
     expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: await codeAt(user.secret) })).status).toBe(423);
     expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
     expect((await login(user)).status).toBe(423);
     const stores = testStores();
-    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(users).where(eq(users.id, user.id)));
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.select().from(users).where(eq(users.id, user.id)),
+    );
     await stores.close();
     expect(row).toMatchObject({ accountLocked: true, tfaEnabled: true });
   });
@@ -104,15 +112,22 @@ describe('two-factor authentication', () => {
     const user = await registerUser(await createTenant());
     expect((await as(user, 'POST', '/api/v1/auth/2fa/setup')).status).toBe(200);
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await as(user, 'POST', '/api/v1/auth/2fa/enable', { code: '000000' })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await as(user, 'POST', '/api/v1/auth/2fa/enable', { code: '000000' })).status);
     expect(statuses).toEqual([400, 400, 400, 400, 423]);
     expect((await login(user)).status).toBe(423);
   });
 
   it('a wrong code and a wrong password add up to one count', async () => {
     const user = await enrolled();
-    for (let i = 0; i < 3; i++) expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: '000000' })).status).toBe(400);
-    const wrong = () => postJson('/api/v1/auth/login', { login: user.email, password: 'Wrong-Password-1' }, { 'x-tenant-id': user.tenantId });
+    for (let i = 0; i < 3; i++)
+      expect((await as(user, 'POST', '/api/v1/auth/2fa/disable', { code: '000000' })).status).toBe(400);
+    const wrong = () =>
+      postJson(
+        '/api/v1/auth/login',
+        { login: user.email, password: 'Wrong-Password-1' },
+        { 'x-tenant-id': user.tenantId },
+      );
     expect((await wrong()).status).toBe(401);
     expect((await wrong()).status).toBe(423);
   });
@@ -122,7 +137,11 @@ describe('two-factor authentication', () => {
     const created = await as(user, 'POST', '/api/v1/auth/api-keys', { name: 'ro', scopes: ['read:products'] });
     const { key } = (await created.json()) as { key: string };
     for (let i = 0; i < 6; i++) {
-      const res = await call('/api/v1/auth/2fa/disable', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ code: '000000' }) });
+      const res = await call('/api/v1/auth/2fa/disable', {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ code: '000000' }),
+      });
       expect(res.status).toBe(403);
     }
     expect((await login(user)).status).toBe(200);

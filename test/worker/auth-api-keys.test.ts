@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+
 import { apiKeys } from '../../src/db/pg/schema/index.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
@@ -18,7 +19,9 @@ async function createKey(user: TestUser, scopes = ['read:products']) {
 async function setKey(user: TestUser, id: string, values: Partial<typeof apiKeys.$inferInsert>) {
   const stores = testStores();
   try {
-    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.update(apiKeys).set(values).where(eq(apiKeys.id, id)));
+    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.update(apiKeys).set(values).where(eq(apiKeys.id, id)),
+    );
   } finally {
     await stores.close();
   }
@@ -61,7 +64,11 @@ describe('API keys: refused', () => {
     const other = await registerUser(tenantId);
     const { key, apiKey } = await createKey(owner);
     expect((await as(other, 'DELETE', `${KEYS}/${apiKey.id}`)).status).toBe(404);
-    const minted = await call(KEYS, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: ['read:products'] }) });
+    const minted = await call(KEYS, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', scopes: ['read:products'] }),
+    });
     expect(minted.status).toBe(403);
   });
 
@@ -69,11 +76,19 @@ describe('API keys: refused', () => {
     const manager = await grantRole(await registerUser(await createTenant()), 'MANAGER');
     const readOnly = await createKey(manager, ['read:products']);
     const product = { name: 'Scoped Lamp', price: '10.00', stockQuantity: 1 };
-    const denied = await call('/api/v1/products', { method: 'POST', headers: { 'x-api-key': readOnly.key, 'content-type': 'application/json' }, body: JSON.stringify(product) });
+    const denied = await call('/api/v1/products', {
+      method: 'POST',
+      headers: { 'x-api-key': readOnly.key, 'content-type': 'application/json' },
+      body: JSON.stringify(product),
+    });
     expect(denied.status).toBe(403);
     expect((await problemOf(denied)).detail).toContain('write:products');
     const writer = await createKey(manager, ['write:products']);
-    const allowed = await call('/api/v1/products', { method: 'POST', headers: { 'x-api-key': writer.key, 'content-type': 'application/json' }, body: JSON.stringify(product) });
+    const allowed = await call('/api/v1/products', {
+      method: 'POST',
+      headers: { 'x-api-key': writer.key, 'content-type': 'application/json' },
+      body: JSON.stringify(product),
+    });
     expect(allowed.status).toBe(201);
   });
 
@@ -81,7 +96,9 @@ describe('API keys: refused', () => {
     const user = await registerUser(await createTenant());
     const { key } = await createKey(user);
     const stores = testStores();
-    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.execute(sql`update auth.users set account_locked = true where id = ${user.id}`));
+    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.execute(sql`update auth.users set account_locked = true where id = ${user.id}`),
+    );
     await stores.close();
     expect((await withKey(key)).status).toBe(401);
   });
@@ -105,7 +122,9 @@ describe('API keys: accepted', () => {
     expect(await me.json()).toMatchObject({ id: user.id });
 
     const stores = testStores();
-    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(apiKeys).where(eq(apiKeys.id, apiKey.id)));
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.select().from(apiKeys).where(eq(apiKeys.id, apiKey.id)),
+    );
     await stores.close();
     expect(row!.keyValue).toMatch(/^[0-9a-f]{64}$/);
     expect(row!.keyValue).not.toContain(key);

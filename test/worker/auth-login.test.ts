@@ -1,18 +1,22 @@
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+
 import { users } from '../../src/db/pg/schema/index.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { bearer, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
 const LOGIN = '/api/v1/auth/login';
-const loginAs = (tenantId: string, login: string, password: string) => postJson(LOGIN, { login, password }, { 'x-tenant-id': tenantId });
+const loginAs = (tenantId: string, login: string, password: string) =>
+  postJson(LOGIN, { login, password }, { 'x-tenant-id': tenantId });
 
 async function updateUser(user: TestUser, values: Partial<typeof users.$inferInsert>) {
   const stores = testStores();
   try {
-    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.update(users).set(values).where(eq(users.id, user.id)));
+    await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.update(users).set(values).where(eq(users.id, user.id)),
+    );
   } finally {
     await stores.close();
   }
@@ -21,7 +25,9 @@ async function updateUser(user: TestUser, values: Partial<typeof users.$inferIns
 async function readUser(user: TestUser) {
   const stores = testStores();
   try {
-    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) => tx.select().from(users).where(eq(users.id, user.id)));
+    const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>
+      tx.select().from(users).where(eq(users.id, user.id)),
+    );
     return row!;
   } finally {
     await stores.close();
@@ -117,11 +123,12 @@ describe('POST /auth/login: accepted', () => {
     const user = await registerUser(tenantId);
     // $2a$ hash of user.password at cost 4, as the Java system stored them.
     const bcrypt = await import('bcryptjs');
-    await updateUser(user, { passwordHash: bcrypt.hashSync(user.password, bcrypt.genSaltSync(4)).replace(/^\$2b\$/, '$2a$') });
+    await updateUser(user, {
+      passwordHash: bcrypt.hashSync(user.password, bcrypt.genSaltSync(4)).replace(/^\$2b\$/, '$2a$'),
+    });
     expect((await readUser(user)).passwordHash).toMatch(/^\$2a\$04\$/);
     expect((await loginAs(tenantId, user.email, user.password)).status).toBe(200);
     expect((await readUser(user)).passwordHash).toMatch(/^\$pbkdf2-sha256\$/);
     expect((await loginAs(tenantId, user.email, user.password)).status).toBe(200);
   });
-
 });

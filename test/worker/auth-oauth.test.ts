@@ -1,11 +1,15 @@
-import { SignJWT, importJWK, type JWK } from 'jose';
+import { importJWK, SignJWT, type JWK } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
+
 import { postJson, problemOf } from './helpers.ts';
 import { createTenant, registerUser } from './identity-helpers.ts';
 
 const oidc = inject('oidc');
 
-async function idToken(claims: Record<string, unknown>, opts: { issuer?: string; audience?: string; key?: JWK; expiresIn?: string } = {}) {
+async function idToken(
+  claims: Record<string, unknown>,
+  opts: { issuer?: string; audience?: string; key?: JWK; expiresIn?: string } = {},
+) {
   const jwk = opts.key ?? (oidc.privateJwk as JWK);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: jwk.kid })
@@ -28,8 +32,15 @@ describe('social sign-in: refused', () => {
   it('tokens from another issuer, for another audience, expired, or signed by another key: 401', async () => {
     const tenantId = await createTenant();
     const claims = { sub: 'g-1', email: 'x@example.com', email_verified: true };
-    const pair = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const stranger = { ...((await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK), kid: (oidc.privateJwk as JWK).kid };
+    const pair = (await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      true,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair;
+    const stranger = {
+      ...((await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK),
+      kid: (oidc.privateJwk as JWK).kid,
+    };
     for (const token of [
       await idToken(claims, { issuer: 'https://accounts.evil.example' }),
       await idToken(claims, { audience: 'another-client' }),
@@ -63,7 +74,10 @@ describe('social sign-in: seat limit', () => {
   it('a new social account takes a seat like a registration: 409 when the tenant is full', async () => {
     const tenantId = await createTenant({ maxUsers: 1 });
     await registerUser(tenantId);
-    const res = await signIn(tenantId, await idToken({ sub: `g-${crypto.randomUUID()}`, email: 'late@example.com', email_verified: true }));
+    const res = await signIn(
+      tenantId,
+      await idToken({ sub: `g-${crypto.randomUUID()}`, email: 'late@example.com', email_verified: true }),
+    );
     expect(res.status).toBe(409);
     expect((await problemOf(res)).title).toBe('Seat limit reached');
   });
@@ -73,27 +87,51 @@ describe('social sign-in: accepted', () => {
   it('creates a user on first sign-in and signs the same user in afterwards', async () => {
     const tenantId = await createTenant();
     const sub = `g-${crypto.randomUUID()}`;
-    const token = await idToken({ sub, email: 'Grace@Example.com', email_verified: true, given_name: 'Grace', family_name: 'Hopper' });
+    const token = await idToken({
+      sub,
+      email: 'Grace@Example.com',
+      email_verified: true,
+      given_name: 'Grace',
+      family_name: 'Hopper',
+    });
     const first = await signIn(tenantId, token);
     expect(first.status).toBe(200);
     const a = (await first.json()) as Session;
-    expect(a.user).toMatchObject({ email: 'grace@example.com', authProvider: 'GOOGLE', emailVerified: true, roles: ['USER'] });
-    const again = (await (await signIn(tenantId, await idToken({ sub, email: 'grace@example.com', email_verified: true }))).json()) as Session;
+    expect(a.user).toMatchObject({
+      email: 'grace@example.com',
+      authProvider: 'GOOGLE',
+      emailVerified: true,
+      roles: ['USER'],
+    });
+    const again = (await (
+      await signIn(tenantId, await idToken({ sub, email: 'grace@example.com', email_verified: true }))
+    ).json()) as Session;
     expect(again.user.id).toBe(a.user.id);
     // The account has no usable password.
-    const pw = await postJson('/api/v1/auth/login', { login: 'grace@example.com', password: '!' }, { 'x-tenant-id': tenantId });
+    const pw = await postJson(
+      '/api/v1/auth/login',
+      { login: 'grace@example.com', password: '!' },
+      { 'x-tenant-id': tenantId },
+    );
     expect(pw.status).toBe(401);
   });
 
   it('links a verified email to the existing local account', async () => {
     const tenantId = await createTenant();
     const existing = await registerUser(tenantId);
-    const res = await signIn(tenantId, await idToken({ sub: `g-${crypto.randomUUID()}`, email: existing.email, email_verified: true }));
+    const res = await signIn(
+      tenantId,
+      await idToken({ sub: `g-${crypto.randomUUID()}`, email: existing.email, email_verified: true }),
+    );
     expect(res.status).toBe(200);
     const session = (await res.json()) as Session;
     expect(session.user).toMatchObject({ id: existing.id, authProvider: 'GOOGLE' });
     // The password still works too.
-    const pw = await postJson('/api/v1/auth/login', { login: existing.email, password: existing.password }, { 'x-tenant-id': tenantId });
+    const pw = await postJson(
+      '/api/v1/auth/login',
+      { login: existing.email, password: existing.password },
+      { 'x-tenant-id': tenantId },
+    );
     expect(pw.status).toBe(200);
   });
 });

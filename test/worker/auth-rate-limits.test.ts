@@ -1,5 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { clientKey } from '../../src/middleware/rate-limit.ts';
 import { postJson, problemOf, randomClientIp } from './helpers.ts';
 import { as, createTenant, registerUser } from './identity-helpers.ts';
@@ -14,7 +15,10 @@ import { as, createTenant, registerUser } from './identity-helpers.ts';
 const CLIENT_LIMIT = 20;
 const ACCOUNT_LIMIT = 10;
 
-async function until429(limit: number, attempt: (i: number) => Promise<Response>): Promise<{ statuses: number[]; refused: Response }> {
+async function until429(
+  limit: number,
+  attempt: (i: number) => Promise<Response>,
+): Promise<{ statuses: number[]; refused: Response }> {
   const statuses: number[] = [];
   for (let i = 0; i < 2 * limit + 1; i++) {
     const res = await attempt(i);
@@ -36,12 +40,20 @@ describe('rate limits on sign-in', () => {
     const tenantId = await createTenant();
     const ip = randomClientIp();
     const { statuses, refused } = await until429(CLIENT_LIMIT, (i) =>
-      postJson('/api/v1/auth/login', { login: `nobody-${i}-${crypto.randomUUID()}`, password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
+      postJson(
+        '/api/v1/auth/login',
+        { login: `nobody-${i}-${crypto.randomUUID()}`, password: 'Wrong-Password-1' },
+        { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip },
+      ),
     );
     expect(statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(401));
     await expectTooMany(refused);
     // Another client is not affected.
-    const other = await postJson('/api/v1/auth/login', { login: 'someone', password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() });
+    const other = await postJson(
+      '/api/v1/auth/login',
+      { login: 'someone', password: 'Wrong-Password-1' },
+      { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() },
+    );
     expect(other.status).toBe(401);
   });
 
@@ -49,12 +61,20 @@ describe('rate limits on sign-in', () => {
     const tenantId = await createTenant();
     const name = `target-${crypto.randomUUID()}`;
     const { statuses, refused } = await until429(ACCOUNT_LIMIT, () =>
-      postJson('/api/v1/auth/login', { login: name, password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() }),
+      postJson(
+        '/api/v1/auth/login',
+        { login: name, password: 'Wrong-Password-1' },
+        { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() },
+      ),
     );
     expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(401));
     await expectTooMany(refused);
     // The account key ignores letter case and surrounding spaces.
-    const variant = await postJson('/api/v1/auth/login', { login: ` ${name.toUpperCase()} `, password: 'Wrong-Password-1' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() });
+    const variant = await postJson(
+      '/api/v1/auth/login',
+      { login: ` ${name.toUpperCase()} `, password: 'Wrong-Password-1' },
+      { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() },
+    );
     expect(variant.status).toBe(429);
   });
 
@@ -79,14 +99,22 @@ describe('rate limits on sign-in', () => {
     const tenantId = await createTenant();
     const ip = randomClientIp();
     const refresh = await until429(CLIENT_LIMIT, () =>
-      postJson('/api/v1/auth/refresh', { refreshToken: `rt_${tenantId}_${crypto.randomUUID()}` }, { 'cf-connecting-ip': ip }),
+      postJson(
+        '/api/v1/auth/refresh',
+        { refreshToken: `rt_${tenantId}_${crypto.randomUUID()}` },
+        { 'cf-connecting-ip': ip },
+      ),
     );
     expect(refresh.statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(401));
     await expectTooMany(refresh.refused);
 
     // Distinct emails: the same email would run into the per-account limit (10) first.
     const register = await until429(CLIENT_LIMIT, (i) =>
-      postJson('/api/v1/auth/register', { email: `bad-${i}-${crypto.randomUUID()}`, username: 'x', password: 'short' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
+      postJson(
+        '/api/v1/auth/register',
+        { email: `bad-${i}-${crypto.randomUUID()}`, username: 'x', password: 'short' },
+        { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip },
+      ),
     );
     expect(register.statuses.slice(0, CLIENT_LIMIT)).toEqual(Array(CLIENT_LIMIT).fill(400));
     await expectTooMany(register.refused);
@@ -100,7 +128,9 @@ describe('rate limits on sign-in', () => {
       ['/api/v1/auth/oauth/google', { idToken: 'x.y.z' }],
     ] as const) {
       const ip = randomClientIp();
-      const { statuses, refused } = await until429(CLIENT_LIMIT, () => postJson(path, body, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }));
+      const { statuses, refused } = await until429(CLIENT_LIMIT, () =>
+        postJson(path, body, { 'x-tenant-id': tenantId, 'cf-connecting-ip': ip }),
+      );
       expect(statuses.slice(0, CLIENT_LIMIT), path).toEqual(Array(CLIENT_LIMIT).fill(401));
       await expectTooMany(refused);
     }
@@ -110,7 +140,11 @@ describe('rate limits on sign-in', () => {
     const tenantId = await createTenant();
     const email = `taken-${crypto.randomUUID()}@example.com`;
     const { statuses, refused } = await until429(ACCOUNT_LIMIT, () =>
-      postJson('/api/v1/auth/register', { email, username: 'x', password: 'short' }, { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() }),
+      postJson(
+        '/api/v1/auth/register',
+        { email, username: 'x', password: 'short' },
+        { 'x-tenant-id': tenantId, 'cf-connecting-ip': randomClientIp() },
+      ),
     );
     expect(statuses.slice(0, ACCOUNT_LIMIT)).toEqual(Array(ACCOUNT_LIMIT).fill(400));
     await expectTooMany(refused);

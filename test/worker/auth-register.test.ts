@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { exports } from 'cloudflare:workers';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { createTenant, PASSWORD, registerUser } from './identity-helpers.ts';
@@ -54,10 +55,18 @@ describe('POST /auth/register: refused', () => {
 
   it('malformed JSON: 400; not JSON: 415', async () => {
     const tenantId = await createTenant();
-    const malformed = await call(REGISTER, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId }, body: '{"email": ' });
+    const malformed = await call(REGISTER, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId },
+      body: '{"email": ',
+    });
     expect(malformed.status).toBe(400);
     expect((await problemOf(malformed)).title).toBe('Malformed JSON');
-    const form = await call(REGISTER, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-tenant-id': tenantId }, body: 'email=a' });
+    const form = await call(REGISTER, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-tenant-id': tenantId },
+      body: 'email=a',
+    });
     expect(form.status).toBe(415);
   });
 
@@ -67,12 +76,16 @@ describe('POST /auth/register: refused', () => {
     const dupEmail = await postJson(REGISTER, body({ email: first.email.toUpperCase() }), { 'x-tenant-id': tenantId });
     expect(dupEmail.status).toBe(409);
     expect((await problemOf(dupEmail)).errors?.[0]?.field).toBe('body.email');
-    const dupName = await postJson(REGISTER, body({ username: first.username.toUpperCase() }), { 'x-tenant-id': tenantId });
+    const dupName = await postJson(REGISTER, body({ username: first.username.toUpperCase() }), {
+      'x-tenant-id': tenantId,
+    });
     expect(dupName.status).toBe(409);
     expect((await problemOf(dupName)).errors?.[0]?.field).toBe('body.username');
 
     const stores = testStores();
-    const { rows } = await inTenantTx(stores.pg('auth').db, tenantId, (tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from auth.users`));
+    const { rows } = await inTenantTx(stores.pg('auth').db, tenantId, (tx) =>
+      tx.execute<{ n: number }>(sql`select count(*)::int as n from auth.users`),
+    );
     await stores.close();
     expect(rows[0]?.n).toBe(1);
   });
@@ -80,7 +93,9 @@ describe('POST /auth/register: refused', () => {
   it('past max_users, even under concurrent registrations: exactly the free seats are taken', async () => {
     const tenantId = await createTenant({ maxUsers: 3 });
     await registerUser(tenantId);
-    const attempts = await Promise.all(Array.from({ length: 6 }, () => postJson(REGISTER, body(), { 'x-tenant-id': tenantId })));
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, () => postJson(REGISTER, body(), { 'x-tenant-id': tenantId })),
+    );
     const statuses = attempts.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 201, 409, 409, 409, 409]);
     const refused = attempts.find((r) => r.status === 409)!;
@@ -93,7 +108,11 @@ describe('POST /auth/register: accepted', () => {
     const domain = `shop-${crypto.randomUUID().slice(0, 8)}.example.com`;
     const tenantId = await createTenant({ domain });
     const res = await exports.default.fetch(
-      new Request(`https://${domain}${REGISTER}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body()) }),
+      new Request(`https://${domain}${REGISTER}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body()),
+      }),
     );
     expect(res.status).toBe(201);
     expect(((await res.json()) as { user: { tenantId: string } }).user.tenantId).toBe(tenantId);
@@ -101,7 +120,11 @@ describe('POST /auth/register: accepted', () => {
 
   it('creates a USER with its permissions, a session, and stores only a hash', async () => {
     const tenantId = await createTenant();
-    const input = body({ firstName: 'Ada', lastName: 'Lovelace', email: `Ada.${crypto.randomUUID().slice(0, 8)}@Example.com` });
+    const input = body({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: `Ada.${crypto.randomUUID().slice(0, 8)}@Example.com`,
+    });
     const res = await postJson(REGISTER, input, { 'x-tenant-id': tenantId });
     expect(res.status).toBe(201);
     const session = (await res.json()) as { user: Record<string, unknown>; tokens: Record<string, unknown> };
@@ -119,7 +142,9 @@ describe('POST /auth/register: accepted', () => {
 
     const stores = testStores();
     const { rows } = await inTenantTx(stores.pg('auth').db, tenantId, (tx) =>
-      tx.execute<{ password_hash: string }>(sql`select password_hash from auth.users where id = ${session.user.id as string}`),
+      tx.execute<{ password_hash: string }>(
+        sql`select password_hash from auth.users where id = ${session.user.id as string}`,
+      ),
     );
     await stores.close();
     expect(rows[0]?.password_hash).toMatch(/^\$pbkdf2-sha256\$v=1\$i=100000\$/);

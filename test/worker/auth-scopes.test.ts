@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, platformAdmin, registerUser, type TestUser } from './identity-helpers.ts';
 
@@ -59,9 +60,13 @@ describe('every route declares what an API key needs', () => {
   });
 
   it('account routes need a scope or a user token (no account route is public)', async () => {
-    const ops = operations(await openApi()).filter(({ path }) => /^\/api\/v1\/(users|admin|notifications|auth\/(me|api-keys|2fa))\b/.test(path));
+    const ops = operations(await openApi()).filter(({ path }) =>
+      /^\/api\/v1\/(users|admin|notifications|auth\/(me|api-keys|2fa))\b/.test(path),
+    );
     for (const { method, path, op } of ops) expect(op['x-api-key-scope'], `${method} ${path}`).not.toBe('none');
-    const review = operations(await openApi()).filter(({ method, path }) => method !== 'GET' && /\/reviews\b/.test(path));
+    const review = operations(await openApi()).filter(
+      ({ method, path }) => method !== 'GET' && /\/reviews\b/.test(path),
+    );
     for (const { method, path, op } of review) expect(op['x-api-key-scope'], `${method} ${path}`).not.toBe('none');
   });
 
@@ -70,7 +75,13 @@ describe('every route declares what an API key needs', () => {
     const key = await keyOf(admin, await permissionsOf(admin));
     const ops = operations(await openApi()).filter(({ op }) => op['x-api-key-scope'] === 'user-token-only');
     expect(ops.map(({ method, path }) => `${method} ${path}`)).toEqual(
-      expect.arrayContaining(['POST /api/v1/auth/2fa/disable', 'POST /api/v1/auth/2fa/setup', 'POST /api/v1/auth/2fa/enable', 'GET /api/v1/auth/api-keys', 'PUT /api/v1/admin/users/{id}/roles']),
+      expect.arrayContaining([
+        'POST /api/v1/auth/2fa/disable',
+        'POST /api/v1/auth/2fa/setup',
+        'POST /api/v1/auth/2fa/enable',
+        'GET /api/v1/auth/api-keys',
+        'PUT /api/v1/admin/users/{id}/roles',
+      ]),
     );
     for (const { method, path, op } of ops) {
       const res = await withKey(key, method, concrete(path), method === 'GET' || method === 'DELETE' ? undefined : {});
@@ -88,15 +99,27 @@ describe('every route declares what an API key needs', () => {
   it('scoped routes: 403 for a key holding every other permission', async () => {
     const admin = await platformAdmin();
     const all = await permissionsOf(admin);
-    const ops = operations(await openApi()).filter(({ op }) => !['none', 'user-token-only'].includes(op['x-api-key-scope']!));
+    const ops = operations(await openApi()).filter(
+      ({ op }) => !['none', 'user-token-only'].includes(op['x-api-key-scope']!),
+    );
     const scopes = [...new Set(ops.map(({ op }) => op['x-api-key-scope']!))];
-    expect(scopes).toEqual(expect.arrayContaining(['delete:products', 'read:profile', 'write:products', 'write:profile', 'write:reviews']));
+    expect(scopes).toEqual(
+      expect.arrayContaining(['delete:products', 'read:profile', 'write:products', 'write:profile', 'write:reviews']),
+    );
     // Every declared scope is a permission that exists (an ADMIN holds them all), so a key can be given it.
     expect(all).toEqual(expect.arrayContaining(scopes));
     for (const scope of scopes) {
-      const key = await keyOf(admin, all.filter((s) => s !== scope));
+      const key = await keyOf(
+        admin,
+        all.filter((s) => s !== scope),
+      );
       for (const { method, path } of ops.filter(({ op }) => op['x-api-key-scope'] === scope)) {
-        const res = await withKey(key, method, concrete(path), method === 'GET' || method === 'DELETE' ? undefined : {});
+        const res = await withKey(
+          key,
+          method,
+          concrete(path),
+          method === 'GET' || method === 'DELETE' ? undefined : {},
+        );
         expect(res.status, `${method} ${path}`).toBe(403);
         expect((await problemOf(res)).detail, `${method} ${path}`).toBe(`Missing permission: ${scope}.`);
       }
@@ -109,9 +132,23 @@ describe('account routes with API keys (the reported cases)', () => {
     const user = await registerUser(await createTenant());
     const key = await keyOf(user, ['read:products']);
     expect((await withKey(key, 'PATCH', '/api/v1/users/me/profile', { firstName: 'Mallory' })).status).toBe(403);
-    const address = { type: 'SHIPPING', addressLine1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+    const address = {
+      type: 'SHIPPING',
+      addressLine1: '1 Main St',
+      city: 'Springfield',
+      postalCode: '12345',
+      country: 'US',
+    };
     expect((await withKey(key, 'POST', '/api/v1/users/me/addresses', address)).status).toBe(403);
-    expect((await withKey(key, 'POST', '/api/v1/products/0123456789abcdef01234567/reviews', { rating: 5, title: 'x', comment: 'y' })).status).toBe(403);
+    expect(
+      (
+        await withKey(key, 'POST', '/api/v1/products/0123456789abcdef01234567/reviews', {
+          rating: 5,
+          title: 'x',
+          comment: 'y',
+        })
+      ).status,
+    ).toBe(403);
     expect((await withKey(key, 'GET', '/api/v1/users/me/profile')).status).toBe(403);
     expect((await withKey(key, 'PUT', '/api/v1/users/me/preferences', {})).status).toBe(403);
     // Nothing was written: the profile still has the registered name.

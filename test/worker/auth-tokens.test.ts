@@ -1,27 +1,29 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { SignJWT, UnsecuredJWT, base64url, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { sql } from 'drizzle-orm';
+import { base64url, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
+
 import { createApp } from '../../src/app.ts';
 import type { Env } from '../../src/env.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { createTenant, registerUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
-import { sql } from 'drizzle-orm';
 
 const ME = '/api/v1/auth/me';
 const meWith = (token: string) => call(ME, { headers: { authorization: `Bearer ${token}` } });
 
 async function newKey(kid: string): Promise<JWK> {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   return { ...((await crypto.subtle.exportKey('jwk', pair.privateKey)) as JWK), kid, alg: 'ES256' };
 }
 
 function signWith(jwk: JWK, claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
   return importJWK(jwk, 'ES256').then((key) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'at+jwt', ...header })
-      .sign(key),
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'at+jwt', ...header }).sign(key),
   );
 }
 
@@ -54,7 +56,13 @@ describe('access tokens', () => {
     const payload = JSON.parse(new TextDecoder().decode(base64url.decode(user.accessToken.split('.')[1]!)));
     expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
     expect(header.kid).toBeTruthy();
-    expect(payload).toMatchObject({ sub: user.id, tid: tenantId, iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, roles: ['USER'] });
+    expect(payload).toMatchObject({
+      sub: user.id,
+      tid: tenantId,
+      iss: env.JWT_ISSUER,
+      aud: env.JWT_AUDIENCE,
+      roles: ['USER'],
+    });
     expect(payload.exp - payload.iat).toBe(900);
   });
 
@@ -102,12 +110,20 @@ describe('access tokens', () => {
     const { keys } = JSON.parse(env.JWT_SIGNING_KEYS) as { keys: JWK[] };
     const rotated = JSON.stringify({ keys: [await newKey('next-key'), ...keys] });
 
-    const oldTokenStillValid = await fetchWithEnv(ME, { headers: { authorization: `Bearer ${user.accessToken}` } }, { JWT_SIGNING_KEYS: rotated });
+    const oldTokenStillValid = await fetchWithEnv(
+      ME,
+      { headers: { authorization: `Bearer ${user.accessToken}` } },
+      { JWT_SIGNING_KEYS: rotated },
+    );
     expect(oldTokenStillValid.status).toBe(200);
 
     const login = await fetchWithEnv(
       '/api/v1/auth/login',
-      { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId }, body: JSON.stringify({ login: user.email, password: user.password }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId },
+        body: JSON.stringify({ login: user.email, password: user.password }),
+      },
       { JWT_SIGNING_KEYS: rotated },
     );
     const { tokens } = (await login.json()) as { tokens: { accessToken: string } };
@@ -135,7 +151,9 @@ describe('refresh tokens', () => {
   it('reuse of a rotated token revokes the whole family', async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
-    const rotated = (await (await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).json()) as { refreshToken: string };
+    const rotated = (await (await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).json()) as {
+      refreshToken: string;
+    };
     const replay = await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
     expect(replay.status).toBe(401);
     expect((await problemOf(replay)).detail).toContain('already used');
@@ -146,11 +164,13 @@ describe('refresh tokens', () => {
   it('two concurrent refreshes with one token: exactly one wins', async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
-    const results = await Promise.all([1, 2, 3].map(() => postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
   });
 
-  it('a tenant suspended behind the API\'s back ends its sessions at the next refresh', async () => {
+  it("a tenant suspended behind the API's back ends its sessions at the next refresh", async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
     const stores = testStores();
@@ -164,7 +184,9 @@ describe('refresh tokens', () => {
     const user = await registerUser(tenantId);
     expect((await postJson('/api/v1/auth/logout', { refreshToken: user.refreshToken })).status).toBe(204);
     expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: `rt_${tenantId}_${'A'.repeat(43)}` })).status).toBe(401);
+    expect((await postJson('/api/v1/auth/refresh', { refreshToken: `rt_${tenantId}_${'A'.repeat(43)}` })).status).toBe(
+      401,
+    );
     expect((await postJson('/api/v1/auth/refresh', { refreshToken: 'garbage' })).status).toBe(401);
     expect((await postJson('/api/v1/auth/refresh', {})).status).toBe(400);
   });

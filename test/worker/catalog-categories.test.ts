@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { CATEGORIES as C, createProduct, fields, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
 import type { TestUser } from './identity-helpers.ts';
 
@@ -24,8 +25,11 @@ async function category(manager: TestUser, body: Record<string, unknown>): Promi
 }
 
 /** An ACTIVE, published product at 1.00, no stock, in `categoryId`. */
-const product = (manager: TestUser, categoryId: string | null, name = `P ${crypto.randomUUID().slice(0, 6)}`): Promise<Product> =>
-  createProduct(manager, { name, price: '1.00', stockQuantity: 0, categoryId });
+const product = (
+  manager: TestUser,
+  categoryId: string | null,
+  name = `P ${crypto.randomUUID().slice(0, 6)}`,
+): Promise<Product> => createProduct(manager, { name, price: '1.00', stockQuantity: 0, categoryId });
 
 async function counts(manager: TestUser): Promise<Record<string, number>> {
   const tree = ((await (await send(manager, 'GET', `${C}?includeInactive=true`)).json()) as { data: Node[] }).data;
@@ -38,7 +42,9 @@ async function counts(manager: TestUser): Promise<Record<string, number>> {
 describe('categories: refused', () => {
   it('writes need credentials and write:products (delete: delete:products); recount needs ADMIN', async () => {
     const { manager, user, tenantId } = await shop();
-    expect((await send(null, 'POST', C, { body: { name: 'X' }, headers: { 'x-tenant-id': tenantId } })).status).toBe(401);
+    expect((await send(null, 'POST', C, { body: { name: 'X' }, headers: { 'x-tenant-id': tenantId } })).status).toBe(
+      401,
+    );
     expect((await send(user, 'POST', C, { body: { name: 'X' } })).status).toBe(403);
     const cat = await category(manager, { name: 'Owned' });
     expect((await send(user, 'PATCH', `${C}/${cat.id}`, { body: { name: 'Y' } })).status).toBe(403);
@@ -57,9 +63,13 @@ describe('categories: refused', () => {
     res = await send(manager, 'POST', C, { body: { name: 'Orphan', parentId: 'f'.repeat(24) } });
     expect(res.status).toBe(400);
     expect(await fields(res)).toContain('body.parentId');
-    res = await send(manager, 'POST', C, { body: { name: '', slug: 'Bad Slug', metaTitle: 'x'.repeat(71), imageUrl: 'nope' } });
+    res = await send(manager, 'POST', C, {
+      body: { name: '', slug: 'Bad Slug', metaTitle: 'x'.repeat(71), imageUrl: 'nope' },
+    });
     expect(res.status).toBe(400);
-    expect(await fields(res)).toEqual(expect.arrayContaining(['body.name', 'body.slug', 'body.metaTitle', 'body.imageUrl']));
+    expect(await fields(res)).toEqual(
+      expect.arrayContaining(['body.name', 'body.slug', 'body.metaTitle', 'body.imageUrl']),
+    );
 
     await category(manager, { name: 'Audio', slug: 'audio' });
     res = await send(manager, 'POST', C, { body: { name: 'Audio 2', slug: 'audio' } });
@@ -99,13 +109,18 @@ describe('categories: refused', () => {
 
     expect((await send(other.manager, 'GET', `${C}/parent`)).status).toBe(404);
     expect((await send(other.manager, 'DELETE', `${C}/${child.id}`)).status).toBe(404);
-    expect(((await (await send(null, 'GET', C, { headers: { 'x-tenant-id': other.tenantId } })).json()) as { data: Node[] }).data).toEqual([]);
+    expect(
+      ((await (await send(null, 'GET', C, { headers: { 'x-tenant-id': other.tenantId } })).json()) as { data: Node[] })
+        .data,
+    ).toEqual([]);
 
     // Once the product is deleted and the child is gone, both can go.
     expect((await send(manager, 'DELETE', `${P}/${p.id}`)).status).toBe(204);
     expect((await send(manager, 'DELETE', `${C}/${child.id}`)).status).toBe(204);
     expect((await send(manager, 'DELETE', `${C}/${parent.id}`)).status).toBe(204);
-    expect(((await (await send(null, 'GET', C, { headers: { 'x-tenant-id': tenantId } })).json()) as { data: Node[] }).data).toEqual([]);
+    expect(
+      ((await (await send(null, 'GET', C, { headers: { 'x-tenant-id': tenantId } })).json()) as { data: Node[] }).data,
+    ).toEqual([]);
   });
 });
 
@@ -116,7 +131,11 @@ describe('categories: working', () => {
     await category(manager, { name: 'Books', displayOrder: 1 });
     const audio = await category(manager, { name: 'Audio', parentId: electronics.id, displayOrder: 2 });
     await category(manager, { name: 'Phones', parentId: electronics.id, displayOrder: 1 });
-    const headphones = await category(manager, { name: 'Headphones', parentId: audio.id, metaTitle: 'Headphones - Shop' });
+    const headphones = await category(manager, {
+      name: 'Headphones',
+      parentId: audio.id,
+      metaTitle: 'Headphones - Shop',
+    });
     await category(manager, { name: 'Hidden', active: false, displayOrder: 3 });
     expect(headphones).toMatchObject({ path: 'electronics/audio/headphones', level: 2, parentId: audio.id });
 
@@ -126,7 +145,8 @@ describe('categories: working', () => {
     expect(tree.map((n) => n.slug)).toEqual(['books', 'electronics']);
     expect(tree[1]!.children.map((n) => n.slug)).toEqual(['phones', 'audio']);
     expect(tree[1]!.children[1]!.children.map((n) => n.path)).toEqual(['electronics/audio/headphones']);
-    const staffTree = ((await (await send(manager, 'GET', `${C}?includeInactive=true`)).json()) as { data: Node[] }).data;
+    const staffTree = ((await (await send(manager, 'GET', `${C}?includeInactive=true`)).json()) as { data: Node[] })
+      .data;
     expect(staffTree.map((n) => n.slug)).toEqual(['books', 'electronics', 'hidden']);
 
     const detail = await send(null, 'GET', `${C}/audio`, { headers: { 'x-tenant-id': tenantId } });
@@ -160,14 +180,21 @@ describe('categories: working', () => {
     expect(prod.category).toMatchObject({ id: inEar.id, path: 'books/sound/headphones/in-ear' });
 
     const list = async (cat: string) =>
-      ((await (await send(null, 'GET', `${P}?category=${cat}`, { headers: { 'x-tenant-id': tenantId } })).json()) as { data: Product[] }).data.map((x) => x.id);
+      (
+        (await (await send(null, 'GET', `${P}?category=${cat}`, { headers: { 'x-tenant-id': tenantId } })).json()) as {
+          data: Product[];
+        }
+      ).data.map((x) => x.id);
     expect(await list('books')).toEqual([p.id]);
     expect(await list('sound')).toEqual([p.id]);
     expect(await list('electronics')).toEqual([]);
 
     // To the root, then a rename: copies follow.
     await send(manager, 'PATCH', `${C}/${headphones.id}`, { body: { parentId: null, name: 'Cans' } });
-    expect((await (await send(manager, 'GET', `${C}/in-ear`)).json()) as Category).toMatchObject({ path: 'headphones/in-ear', level: 1 });
+    expect((await (await send(manager, 'GET', `${C}/in-ear`)).json()) as Category).toMatchObject({
+      path: 'headphones/in-ear',
+      level: 1,
+    });
     const head = (await (await send(manager, 'GET', `${C}/headphones`)).json()) as Category;
     expect(head).toMatchObject({ name: 'Cans', path: 'headphones', level: 0, parentId: null });
     await send(manager, 'PATCH', `${C}/${inEar.id}`, { body: { name: 'In-Ear Monitors' } });
@@ -187,7 +214,10 @@ describe('categories: working', () => {
     await product(manager, null);
     expect(await counts(manager)).toEqual({ 'shelf-a': 2, 'shelf-b': 1 });
 
-    let res = await send(manager, 'PATCH', `${P}/${p1.id}`, { body: { categoryId: b.id }, headers: { 'if-match': '"1"' } });
+    let res = await send(manager, 'PATCH', `${P}/${p1.id}`, {
+      body: { categoryId: b.id },
+      headers: { 'if-match': '"1"' },
+    });
     expect(res.status).toBe(200);
     expect(await counts(manager)).toEqual({ 'shelf-a': 1, 'shelf-b': 2 });
     res = await send(manager, 'PATCH', `${P}/${p2.id}`, { body: { categoryId: null }, headers: { 'if-match': '"1"' } });
@@ -200,7 +230,10 @@ describe('categories: working', () => {
     await Promise.all(Array.from({ length: 6 }, () => product(manager, a.id)));
     res = await send(admin, 'POST', `${C}/recount`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { productCounts: Record<string, number> }).productCounts).toEqual({ [a.id]: 6, [b.id]: 1 });
+    expect(((await res.json()) as { productCounts: Record<string, number> }).productCounts).toEqual({
+      [a.id]: 6,
+      [b.id]: 1,
+    });
     expect(await counts(manager)).toEqual({ 'shelf-a': 6, 'shelf-b': 1 });
   });
 });

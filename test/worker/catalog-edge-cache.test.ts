@@ -6,8 +6,9 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AppEnv } from '../../src/lib/types.ts';
+
 import { etagMatches } from '../../src/lib/etag.ts';
+import type { AppEnv } from '../../src/lib/types.ts';
 import { cacheKey, edgeCache, serveEdgeCacheRefillsWith } from '../../src/middleware/edge-cache.ts';
 import { catalogTags, purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
 import { CATEGORIES, createProduct, PRODUCTS, send, shop, type Product } from './catalog-helpers.ts';
@@ -27,7 +28,13 @@ function anon(tenantId: string, path: string, headers: Record<string, string> = 
 async function read(tenantId: string, path: string, headers: Record<string, string> = {}) {
   const res = await anon(tenantId, path, headers);
   const text = await res.text();
-  return { res, status: res.status, cache: res.headers.get('x-cache'), calls: res.headers.get('x-data-api-calls'), body: text ? (JSON.parse(text) as unknown) : null };
+  return {
+    res,
+    status: res.status,
+    cache: res.headers.get('x-cache'),
+    calls: res.headers.get('x-data-api-calls'),
+    body: text ? (JSON.parse(text) as unknown) : null,
+  };
 }
 
 describe('anonymous product reads', () => {
@@ -85,7 +92,9 @@ describe('anonymous product reads', () => {
     const c = await read(other.tenantId, `${PRODUCTS}?sort=price_asc&limit=7`);
     expect(c.cache).toBe('MISS');
     expect((c.body as { data: unknown[] }).data).toEqual([]);
-    expect(cacheKey('ABC', 'http://x/api/v1/products/?b=2&a=1&a=0')).toBe('https://edge-cache.internal/v1/abc/api/v1/products?a=0&a=1&b=2');
+    expect(cacheKey('ABC', 'http://x/api/v1/products/?b=2&a=1&a=0')).toBe(
+      'https://edge-cache.internal/v1/abc/api/v1/products?a=0&a=1&b=2',
+    );
   });
 
   it('requests with credentials bypass the cache: staff see drafts, nothing they read is shared', async () => {
@@ -116,7 +125,12 @@ describe('writes purge what they changed', () => {
   it('a price change purges the product by id and slug and every list, at once', async () => {
     const { tenantId, manager } = await shop();
     const p = await createProduct(manager, { price: '10.00' });
-    const paths = [`${PRODUCTS}/${p.id}`, `${PRODUCTS}/${p.slug}`, `${PRODUCTS}?limit=20`, `${PRODUCTS}?sort=price_asc`];
+    const paths = [
+      `${PRODUCTS}/${p.id}`,
+      `${PRODUCTS}/${p.slug}`,
+      `${PRODUCTS}?limit=20`,
+      `${PRODUCTS}?sort=price_asc`,
+    ];
     for (const path of paths) await read(tenantId, path);
     for (const path of paths) expect((await read(tenantId, path)).cache).toBe('HIT');
 
@@ -124,7 +138,8 @@ describe('writes purge what they changed', () => {
     for (const path of paths) {
       const after = await read(tenantId, path);
       expect(after.cache, path).toBe('MISS');
-      const product = 'data' in (after.body as object) ? (after.body as { data: Product[] }).data[0]! : (after.body as Product);
+      const product =
+        'data' in (after.body as object) ? (after.body as { data: Product[] }).data[0]! : (after.body as Product);
       expect(product.price).toBe('12.50');
     }
   });
@@ -153,7 +168,9 @@ describe('writes purge what they changed', () => {
     await read(tenantId, `${PRODUCTS}/${p.slug}`);
     expect((await read(tenantId, CATEGORIES)).cache).toBe('HIT');
 
-    expect((await send(manager, 'PATCH', `${CATEGORIES}/${category.id}`, { body: { name: 'Sound' } })).status).toBe(200);
+    expect((await send(manager, 'PATCH', `${CATEGORIES}/${category.id}`, { body: { name: 'Sound' } })).status).toBe(
+      200,
+    );
     const tree = await read(tenantId, CATEGORIES);
     expect(tree.cache).toBe('MISS');
     expect((tree.body as { data: { name: string }[] }).data[0]!.name).toBe('Sound');
@@ -165,7 +182,10 @@ describe('writes purge what they changed', () => {
   it('moderation purges the review list; the rating update purges the product', async () => {
     const { tenantId, manager } = await shop();
     const p = await createProduct(manager);
-    const [author, support] = await Promise.all([registerUser(tenantId), registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT'))]);
+    const [author, support] = await Promise.all([
+      registerUser(tenantId),
+      registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT')),
+    ]);
     const pending = await postReview(author, p.id, { rating: 4, title: 'Good' });
     const before = await read(tenantId, reviewsOf(p.id));
     expect((before.body as { data: unknown[] }).data).toHaveLength(0);
@@ -177,7 +197,9 @@ describe('writes purge what they changed', () => {
     expect(after.cache).toBe('MISS');
     expect((after.body as { data: unknown[] }).data).toHaveLength(1);
     // The rating-updates consumer recomputes the product and purges it (else it stays cached 60 s).
-    await eventually(async () => ((await read(tenantId, `${PRODUCTS}/${p.id}`)).body as { reviewCount: number }).reviewCount === 1);
+    await eventually(
+      async () => ((await read(tenantId, `${PRODUCTS}/${p.id}`)).body as { reviewCount: number }).reviewCount === 1,
+    );
   });
 
   it("an order's stock reservation (the saga, not HTTP) purges the product by id and slug and the lists", async () => {
@@ -190,7 +212,8 @@ describe('writes purge what they changed', () => {
     for (const path of paths) {
       const after = await read(s.tenantId, path);
       expect(after.cache, path).toBe('MISS');
-      const product = 'data' in (after.body as object) ? (after.body as { data: Product[] }).data[0]! : (after.body as Product);
+      const product =
+        'data' in (after.body as object) ? (after.body as { data: Product[] }).data[0]! : (after.body as Product);
       expect(product.stockQuantity, path).toBe(3);
     }
   });
@@ -223,10 +246,18 @@ describe('the middleware itself (its own small app, real caches.default)', () =>
       calls++;
       return c.json({ id: c.req.param('id'), calls });
     });
-    const env = { EDGE_CACHE_S_MAXAGE: '1', EDGE_CACHE_STALE_WHILE_REVALIDATE: '30', ...settings } as unknown as AppEnv['Bindings'];
+    const env = {
+      EDGE_CACHE_S_MAXAGE: '1',
+      EDGE_CACHE_STALE_WHILE_REVALIDATE: '30',
+      ...settings,
+    } as unknown as AppEnv['Bindings'];
     const get = async (path: string, headers: Record<string, string> = {}) => {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`http://t${path}`, { headers: { 'x-tenant-id': tenantId, ...headers } }), env, ctx);
+      const res = await app.fetch(
+        new Request(`http://t${path}`, { headers: { 'x-tenant-id': tenantId, ...headers } }),
+        env,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return { cache: res.headers.get('x-cache'), body: (await res.json()) as { calls: number } };
     };

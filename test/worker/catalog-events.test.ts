@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stateFromDoc, type ProductDoc } from '../../src/services/catalog/event-store.ts';
+
+import { makeEvent, stateFromDoc, type ProductDoc } from '../../src/services/catalog/event-store.ts';
 import {
   applyEvent,
   EventSequenceError,
@@ -10,7 +11,6 @@ import {
   type ProductCreatedEvent,
   type ProductEvent,
 } from '../../src/services/catalog/product-reducer.ts';
-import { makeEvent } from '../../src/services/catalog/event-store.ts';
 import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
 import { problemOf } from './helpers.ts';
 import { testStores } from './stores.ts';
@@ -30,15 +30,31 @@ interface EventRow {
   timestamp: string;
 }
 
-const rawDoc = (tenantId: string, id: string) => mongo.collection<ProductDoc>('products').findOne({ _id: new ObjectId(id), tenantId });
+const rawDoc = (tenantId: string, id: string) =>
+  mongo.collection<ProductDoc>('products').findOne({ _id: new ObjectId(id), tenantId });
 const rawEvents = async (tenantId: string, id: string) =>
-  (await mongo.collection('product_events').find({ tenantId, aggregateId: id }, { sort: { version: 1 } })).map(({ _id, ...e }) => e as unknown as ProductEvent);
+  (await mongo.collection('product_events').find({ tenantId, aggregateId: id }, { sort: { version: 1 } })).map(
+    ({ _id, ...e }) => e as unknown as ProductEvent,
+  );
 
-const appendRaw = (e: ProductEvent) => mongo.collection('product_events').insertOne({ ...e } as Record<string, unknown>);
+const appendRaw = (e: ProductEvent) =>
+  mongo.collection('product_events').insertOne({ ...e } as Record<string, unknown>);
 
 /** An event as a system actor of the tests writes it (no user, correlation "test"). */
-function event(tenantId: string, aggregateId: string, version: number, eventType: ProductEvent['eventType'], data: unknown): ProductEvent {
-  return makeEvent({ tenantId, userId: null, correlationId: 'test', causationId: 'test' }, aggregateId, version, eventType, data);
+function event(
+  tenantId: string,
+  aggregateId: string,
+  version: number,
+  eventType: ProductEvent['eventType'],
+  data: unknown,
+): ProductEvent {
+  return makeEvent(
+    { tenantId, userId: null, correlationId: 'test', causationId: 'test' },
+    aggregateId,
+    version,
+    eventType,
+    data,
+  );
 }
 
 /** ProductCreatedEvent data (money in minor units): an ACTIVE, published product 'A' at 10.00, stock 1, no category. */
@@ -76,17 +92,27 @@ describe('product reducer', () => {
     const s1 = applyEvent(null, created);
     expect(() => applyEvent(s1, created)).toThrow(EventSequenceError);
     expect(() => applyEvent(null, event('t', id, 2, 'PriceChangedEvent', {}))).toThrow(EventSequenceError);
-    expect(() => applyEvent(s1, event('t', id, 3, 'StockChangedEvent', { newQuantity: 2 }))).toThrow(EventSequenceError);
+    expect(() => applyEvent(s1, event('t', id, 3, 'StockChangedEvent', { newQuantity: 2 }))).toThrow(
+      EventSequenceError,
+    );
     const deleted = applyEvent(s1, event('t', id, 2, 'ProductDeletedEvent', { previousStatus: 'ACTIVE' }));
     expect(deleted).toMatchObject({ status: 'ARCHIVED', published: false, version: 2 });
-    expect(() => applyEvent(deleted, event('t', id, 3, 'StockChangedEvent', { newQuantity: 2 }))).toThrow(EventSequenceError);
+    expect(() => applyEvent(deleted, event('t', id, 3, 'StockChangedEvent', { newQuantity: 2 }))).toThrow(
+      EventSequenceError,
+    );
   });
 
   it('is pure: the input state is never changed', () => {
     const s1 = applyEvent(null, created);
     const frozen = structuredClone(s1);
-    const s2 = applyEvent(s1, event('t', id, 2, 'ProductUpdatedEvent', { changes: { name: 'B', metaKeywords: ['k'] }, previous: {} }));
-    const s3 = applyEvent(s2, event('t', id, 3, 'StockChangedEvent', { previousQuantity: 1, newQuantity: 0, delta: -1, reason: 'adjust' }));
+    const s2 = applyEvent(
+      s1,
+      event('t', id, 2, 'ProductUpdatedEvent', { changes: { name: 'B', metaKeywords: ['k'] }, previous: {} }),
+    );
+    const s3 = applyEvent(
+      s2,
+      event('t', id, 3, 'StockChangedEvent', { previousQuantity: 1, newQuantity: 0, delta: -1, reason: 'adjust' }),
+    );
     expect(s1).toEqual(frozen);
     expect(s2).toMatchObject({ name: 'B', metaKeywords: ['k'], version: 2 });
     expect(s3).toMatchObject({ stockQuantity: 0, status: 'OUT_OF_STOCK' });
@@ -127,7 +153,10 @@ describe('product events: working', () => {
     const { manager, tenantId } = await shop();
     const product = await createProduct(manager, { price: '19.99' });
     const requestId = `req-${crypto.randomUUID()}`;
-    let res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Renamed' }, headers: { 'if-match': '"1"', 'x-request-id': requestId } });
+    let res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { name: 'Renamed' },
+      headers: { 'if-match': '"1"', 'x-request-id': requestId },
+    });
     expect(res.status).toBe(200);
     res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '17.5', compareAtPrice: '19.99' } });
     res = await send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 3 } });
@@ -138,7 +167,9 @@ describe('product events: working', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = (await (await send(manager, 'GET', `${P}/${product.id}/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).json()) as {
+      const page = (await (
+        await send(manager, 'GET', `${P}/${product.id}/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as {
         data: EventRow[];
         nextCursor: string | null;
       };
@@ -161,8 +192,17 @@ describe('product events: working', () => {
       expect(e.correlationId).toBeTruthy();
     }
     expect(all[0]!.data).toMatchObject({ price: '19.99', compareAtPrice: null, name: product.name });
-    expect(all[1]).toMatchObject({ correlationId: requestId, causationId: requestId, data: { changes: { name: 'Renamed' }, previous: { name: product.name } } });
-    expect(all[2]!.data).toMatchObject({ price: '17.50', compareAtPrice: '19.99', previousPrice: '19.99', previousCompareAtPrice: null });
+    expect(all[1]).toMatchObject({
+      correlationId: requestId,
+      causationId: requestId,
+      data: { changes: { name: 'Renamed' }, previous: { name: product.name } },
+    });
+    expect(all[2]!.data).toMatchObject({
+      price: '17.50',
+      compareAtPrice: '19.99',
+      previousPrice: '19.99',
+      previousCompareAtPrice: null,
+    });
     expect(all[3]!.data).toMatchObject({ previousQuantity: 5, newQuantity: 8, delta: 3, reason: 'adjust' });
 
     // Stored: integer minor units in the events, tenantId on each.
@@ -187,7 +227,9 @@ describe('product events: working', () => {
     const product = await createProduct(manager, { price: '10.00', stockQuantity: 5 });
     // The "crash": the command marked version 2 pending and appended event 2, then died;
     // the products document still says version 1.
-    await mongo.collection('products').updateOne({ _id: new ObjectId(product.id), tenantId }, { $max: { pendingVersion: 2 } });
+    await mongo
+      .collection('products')
+      .updateOne({ _id: new ObjectId(product.id), tenantId }, { $max: { pendingVersion: 2 } });
     await appendRaw(
       event(tenantId, product.id, 2, 'PriceChangedEvent', {
         priceMinor: 777,
@@ -207,9 +249,17 @@ describe('product events: working', () => {
 
     // A command finds the gap itself too.
     await appendRaw(
-      event(tenantId, product.id, 3, 'StockChangedEvent', { previousQuantity: 5, newQuantity: 9, delta: 4, reason: 'adjust' }),
+      event(tenantId, product.id, 3, 'StockChangedEvent', {
+        previousQuantity: 5,
+        newQuantity: 9,
+        delta: 4,
+        reason: 'adjust',
+      }),
     );
-    const stock = await send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 1 }, headers: { 'if-match': '"3"' } });
+    const stock = await send(manager, 'PUT', `${P}/${product.id}/stock`, {
+      body: { delta: 1 },
+      headers: { 'if-match': '"3"' },
+    });
     expect(stock.status).toBe(200);
     expect(await stock.json()).toMatchObject({ stockQuantity: 10, version: 4 });
   });
@@ -220,7 +270,16 @@ describe('product events: working', () => {
     const category = (await catRes.json()) as { id: string; name: string; slug: string; path: string };
     const id = new ObjectId().toHexString();
     // Reservation written, ProductCreatedEvent appended, then the worker died.
-    await mongo.collection('products').insertOne({ _id: new ObjectId(id), tenantId, slug: 'crashed-create', version: 0, pendingVersion: 1, averageRating: 0, reviewCount: 0, deletedAt: null });
+    await mongo.collection('products').insertOne({
+      _id: new ObjectId(id),
+      tenantId,
+      slug: 'crashed-create',
+      version: 0,
+      pendingVersion: 1,
+      averageRating: 0,
+      reviewCount: 0,
+      deletedAt: null,
+    });
     await appendRaw(
       event(
         tenantId,
@@ -245,7 +304,9 @@ describe('product events: working', () => {
     expect(await res.json()).toMatchObject({ id, price: '5.00', version: 1 });
     list = (await (await send(manager, 'GET', `${P}?q=crashed`)).json()) as { data: Product[] };
     expect(list.data.map((p) => p.id)).toEqual([id]);
-    const cat = (await (await send(manager, 'GET', `/api/v1/categories/${category.slug}`)).json()) as { productCount: number };
+    const cat = (await (await send(manager, 'GET', `/api/v1/categories/${category.slug}`)).json()) as {
+      productCount: number;
+    };
     expect(cat.productCount).toBe(1);
 
     // The document is lost entirely: reading by id rebuilds it from the stream.
@@ -259,9 +320,15 @@ describe('product events: working', () => {
     const { manager, admin, tenantId } = await shop();
     const cats: Array<{ id: string }> = [];
     for (const name of ['Alpha', 'Beta', 'Gamma']) {
-      cats.push((await (await send(manager, 'POST', '/api/v1/categories', { body: { name } })).json()) as { id: string });
+      cats.push(
+        (await (await send(manager, 'POST', '/api/v1/categories', { body: { name } })).json()) as { id: string },
+      );
     }
-    const product = await createProduct(manager, { stockQuantity: 20, categoryId: cats[0]!.id, specifications: { brand: 'Acme' } });
+    const product = await createProduct(manager, {
+      stockQuantity: 20,
+      categoryId: cats[0]!.id,
+      specifications: { brand: 'Acme' },
+    });
     let version = 1;
     let seed = 42;
     const rand = (n: number) => {
@@ -274,10 +341,16 @@ describe('product events: working', () => {
       let res: Response;
       switch (rand(8)) {
         case 0:
-          res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: `Name ${i}`, description: rand(2) ? `D${i}` : null }, headers });
+          res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+            body: { name: `Name ${i}`, description: rand(2) ? `D${i}` : null },
+            headers,
+          });
           break;
         case 1:
-          res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { categoryId: rand(4) === 3 ? null : cats[rand(3)]!.id }, headers });
+          res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+            body: { categoryId: rand(4) === 3 ? null : cats[rand(3)]!.id },
+            headers,
+          });
           break;
         case 2:
           res = await send(manager, 'PATCH', `${P}/${product.id}`, {
@@ -294,11 +367,17 @@ describe('product events: working', () => {
           });
           break;
         case 3:
-          res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { status: statuses[rand(4)], published: rand(2) === 1 }, headers });
+          res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+            body: { status: statuses[rand(4)], published: rand(2) === 1 },
+            headers,
+          });
           break;
         case 4: {
           const price = 100 + rand(10_000);
-          const body = { price: (price / 100).toFixed(2), compareAtPrice: rand(2) ? ((price + rand(500)) / 100).toFixed(2) : null };
+          const body = {
+            price: (price / 100).toFixed(2),
+            compareAtPrice: rand(2) ? ((price + rand(500)) / 100).toFixed(2) : null,
+          };
           res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body, headers });
           break;
         }
@@ -321,13 +400,18 @@ describe('product events: working', () => {
     const before = await rawDoc(tenantId, product.id);
     expect(before!.version).toBe(version);
     expect(version).toBeGreaterThan(30);
-    const countsBefore = await mongo.collection('categories').find({ tenantId }, { projection: { productCount: 1 }, sort: { _id: 1 } });
+    const countsBefore = await mongo
+      .collection('categories')
+      .find({ tenantId }, { projection: { productCount: 1 }, sort: { _id: 1 } });
 
     // The pure fold of the stored events gives the stored document (category copy aside: it follows renames).
     const events = await rawEvents(tenantId, product.id);
     const folded = rebuildProduct(events)!;
     const stored = stateFromDoc(before!)!;
-    expect({ ...folded, category: folded.category?.id ?? null }).toEqual({ ...stored, category: stored.category?.id ?? null });
+    expect({ ...folded, category: folded.category?.id ?? null }).toEqual({
+      ...stored,
+      category: stored.category?.id ?? null,
+    });
 
     const res = await send(admin, 'POST', `${P}/${product.id}/rebuild`);
     expect(res.status).toBe(200);
@@ -336,22 +420,39 @@ describe('product events: working', () => {
     const after = await rawDoc(tenantId, product.id);
     expect(after).toEqual(before);
     // The counts kept by $inc agree with the recount the rebuild ran.
-    const countsAfter = await mongo.collection('categories').find({ tenantId }, { projection: { productCount: 1 }, sort: { _id: 1 } });
+    const countsAfter = await mongo
+      .collection('categories')
+      .find({ tenantId }, { projection: { productCount: 1 }, sort: { _id: 1 } });
     expect(countsAfter).toEqual(countsBefore);
   }, 120_000); // 60 commands of ~5 Data API calls each: slow when the whole suite shares one FerretDB
 
   it('rebuild repairs a tampered document and a wrong productCount', async () => {
     const { manager, admin, tenantId } = await shop();
-    const cat = (await (await send(manager, 'POST', '/api/v1/categories', { body: { name: 'Tamper' } })).json()) as { id: string; slug: string };
+    const cat = (await (await send(manager, 'POST', '/api/v1/categories', { body: { name: 'Tamper' } })).json()) as {
+      id: string;
+      slug: string;
+    };
     const product = await createProduct(manager, { price: '4.00', stockQuantity: 4, categoryId: cat.id });
-    await mongo.collection('products').updateOne({ _id: new ObjectId(product.id), tenantId }, { $set: { stockQuantity: 999, name: 'Hacked', price: 0.01 } });
-    await mongo.collection('categories').updateOne({ _id: new ObjectId(cat.id), tenantId }, { $set: { productCount: 42 } });
+    await mongo
+      .collection('products')
+      .updateOne(
+        { _id: new ObjectId(product.id), tenantId },
+        { $set: { stockQuantity: 999, name: 'Hacked', price: 0.01 } },
+      );
+    await mongo
+      .collection('categories')
+      .updateOne({ _id: new ObjectId(cat.id), tenantId }, { $set: { productCount: 42 } });
     const res = await send(admin, 'POST', `${P}/${product.id}/rebuild`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ product: { stockQuantity: 4, name: product.name, price: '4.00' }, productCounts: { [cat.id]: 1 } });
+    expect(await res.json()).toMatchObject({
+      product: { stockQuantity: 4, name: product.name, price: '4.00' },
+      productCounts: { [cat.id]: 1 },
+    });
     const doc = await rawDoc(tenantId, product.id);
     expect(doc).toMatchObject(projectionOf(rebuildProduct(await rawEvents(tenantId, product.id))!));
-    const category = (await (await send(manager, 'GET', `/api/v1/categories/${cat.slug}`)).json()) as { productCount: number };
+    const category = (await (await send(manager, 'GET', `/api/v1/categories/${cat.slug}`)).json()) as {
+      productCount: number;
+    };
     expect(category.productCount).toBe(1);
     // Unknown or foreign products: 404
     expect((await send(admin, 'POST', `${P}/${new ObjectId().toHexString()}/rebuild`)).status).toBe(404);

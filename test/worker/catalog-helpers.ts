@@ -51,7 +51,14 @@ export async function shop() {
 /** Creates an ACTIVE, published product (price 10.00, stock 5, unless `overrides` say otherwise). */
 export async function createProduct(manager: TestUser, overrides: Record<string, unknown> = {}): Promise<Product> {
   const res = await send(manager, 'POST', PRODUCTS, {
-    body: { name: `Product ${crypto.randomUUID().slice(0, 8)}`, price: '10.00', stockQuantity: 5, status: 'ACTIVE', published: true, ...overrides },
+    body: {
+      name: `Product ${crypto.randomUUID().slice(0, 8)}`,
+      price: '10.00',
+      stockQuantity: 5,
+      status: 'ACTIVE',
+      published: true,
+      ...overrides,
+    },
   });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Product;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createProduct, fields, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
 import { call, problemOf } from './helpers.ts';
 
@@ -7,7 +8,8 @@ interface Page {
   nextCursor: string | null;
 }
 
-const publicList = (tenantId: string, query = '') => send(null, 'GET', `${P}${query}`, { headers: { 'x-tenant-id': tenantId } });
+const publicList = (tenantId: string, query = '') =>
+  send(null, 'GET', `${P}${query}`, { headers: { 'x-tenant-id': tenantId } });
 
 // ---------------------------------------------------------------------------
 // Refused
@@ -74,7 +76,9 @@ describe('products: refused', () => {
     expect((await send(user, 'POST', P, { body })).status).toBe(403);
 
     const product = await createProduct(manager);
-    expect((await send(user, 'PATCH', `${P}/${product.id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status).toBe(403);
+    expect(
+      (await send(user, 'PATCH', `${P}/${product.id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status,
+    ).toBe(403);
     expect((await send(user, 'PUT', `${P}/${product.id}/price`, { body: { price: '1.00' } })).status).toBe(403);
     expect((await send(user, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 1 } })).status).toBe(403);
     expect((await send(user, 'DELETE', `${P}/${product.id}`)).status).toBe(403);
@@ -92,14 +96,19 @@ describe('products: refused', () => {
       expect((await send(b.manager, 'GET', `${P}/${ref}`)).status).toBe(404);
       expect((await send(null, 'GET', `${P}/${ref}`, { headers: { 'x-tenant-id': b.tenantId } })).status).toBe(404);
     }
-    expect((await send(b.manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } })).status).toBe(404);
+    expect(
+      (await send(b.manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'x' }, headers: { 'if-match': '"1"' } }))
+        .status,
+    ).toBe(404);
     expect((await send(b.manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 1 } })).status).toBe(404);
     expect((await send(b.manager, 'DELETE', `${P}/${product.id}`)).status).toBe(404);
     expect((await send(b.manager, 'GET', `${P}/${product.id}/events`)).status).toBe(404);
     const listed = (await (await publicList(b.tenantId, '?q=secret')).json()) as Page;
     expect(listed.data).toEqual([]);
     // An authenticated caller's X-Tenant-ID is ignored: the token's tenant wins.
-    const spoof = (await (await send(b.manager, 'GET', `${P}?q=secret`, { headers: { 'x-tenant-id': a.tenantId } })).json()) as Page;
+    const spoof = (await (
+      await send(b.manager, 'GET', `${P}?q=secret`, { headers: { 'x-tenant-id': a.tenantId } })
+    ).json()) as Page;
     expect(spoof.data).toEqual([]);
     // And the owner still sees it unchanged.
     expect(((await (await send(a.manager, 'GET', `${P}/${product.id}`)).json()) as Product).version).toBe(1);
@@ -118,7 +127,12 @@ describe('products: refused', () => {
     await bad({ price: '123456789.00' }, 'body.price');
     await bad({ compareAtPrice: '9.99' }, 'body.compareAtPrice');
     await bad(
-      { images: [{ url: 'https://cdn.example.com/1.jpg', isPrimary: true }, { url: 'https://cdn.example.com/2.jpg', isPrimary: true }] },
+      {
+        images: [
+          { url: 'https://cdn.example.com/1.jpg', isPrimary: true },
+          { url: 'https://cdn.example.com/2.jpg', isPrimary: true },
+        ],
+      },
       'body.images',
     );
     await bad({ images: [{ url: 'https://cdn.example.com/1.jpg' }] }, 'body.images');
@@ -137,18 +151,28 @@ describe('products: refused', () => {
     await bad({ version: 3 }, 'body');
 
     const product = await createProduct(manager);
-    let res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '20.00', compareAtPrice: '19.99' } });
+    let res = await send(manager, 'PUT', `${P}/${product.id}/price`, {
+      body: { price: '20.00', compareAtPrice: '19.99' },
+    });
     expect(res.status).toBe(400);
     expect(await fields(res)).toContain('body.compareAtPrice');
     res = await send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 0 } });
     expect(res.status).toBe(400);
     res = await send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 1, stockQuantity: 3 } });
     expect(res.status).toBe(400);
-    res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { price: '1.00' }, headers: { 'if-match': '"1"' } });
+    res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { price: '1.00' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(res.status).toBe(400);
     expect(await fields(res)).toContain('body');
     res = await send(manager, 'PATCH', `${P}/${product.id}`, {
-      body: { images: [{ url: 'https://cdn.example.com/a.jpg', isPrimary: true }, { url: 'https://cdn.example.com/b.jpg', isPrimary: true }] },
+      body: {
+        images: [
+          { url: 'https://cdn.example.com/a.jpg', isPrimary: true },
+          { url: 'https://cdn.example.com/b.jpg', isPrimary: true },
+        ],
+      },
       headers: { 'if-match': '"1"' },
     });
     expect(res.status).toBe(400);
@@ -162,16 +186,28 @@ describe('products: refused', () => {
     const product = await createProduct(manager);
     let res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'No precondition' } });
     expect(res.status).toBe(428);
-    res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Malformed' }, headers: { 'if-match': 'one' } });
+    res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { name: 'Malformed' },
+      headers: { 'if-match': 'one' },
+    });
     expect(res.status).toBe(400);
     expect(await fields(res)).toContain('header.if-match');
-    res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'First' }, headers: { 'if-match': '"1"' } });
+    res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { name: 'First' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
-    res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Stale' }, headers: { 'if-match': '"1"' } });
+    res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { name: 'Stale' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(res.status).toBe(412);
     expect(res.headers.get('etag')).toBe('"2"');
-    res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '3.00' }, headers: { 'if-match': '"1"' } });
+    res = await send(manager, 'PUT', `${P}/${product.id}/price`, {
+      body: { price: '3.00' },
+      headers: { 'if-match': '"1"' },
+    });
     expect(res.status).toBe(412);
     res = await send(manager, 'DELETE', `${P}/${product.id}`, { headers: { 'if-match': '"1"' } });
     expect(res.status).toBe(412);
@@ -183,11 +219,19 @@ describe('products: refused', () => {
     const { manager } = await shop();
     const first = await createProduct(manager, { name: 'Wireless Headphones', specifications: { brand: 'AudioTech' } });
     expect(first.slug).toBe('wireless-headphones-audiotech');
-    const second = await createProduct(manager, { name: 'Wireless Headphones', specifications: { brand: 'AudioTech' } });
-    const third = await createProduct(manager, { name: 'Wireless  headphones!', specifications: { brand: 'Audiotech' } });
+    const second = await createProduct(manager, {
+      name: 'Wireless Headphones',
+      specifications: { brand: 'AudioTech' },
+    });
+    const third = await createProduct(manager, {
+      name: 'Wireless  headphones!',
+      specifications: { brand: 'Audiotech' },
+    });
     expect([second.slug, third.slug]).toEqual(['wireless-headphones-audiotech-2', 'wireless-headphones-audiotech-3']);
 
-    const res = await send(manager, 'POST', P, { body: { name: 'Other', price: '1.00', slug: 'wireless-headphones-audiotech' } });
+    const res = await send(manager, 'POST', P, {
+      body: { name: 'Other', price: '1.00', slug: 'wireless-headphones-audiotech' },
+    });
     expect(res.status).toBe(409);
     expect(await fields(res)).toContain('body.slug');
 
@@ -210,7 +254,10 @@ describe('products: refused', () => {
     let codes = statuses(
       await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
-          send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: `Racer ${i}` }, headers: { 'if-match': '"1"' } }),
+          send(manager, 'PATCH', `${P}/${product.id}`, {
+            body: { name: `Racer ${i}` },
+            headers: { 'if-match': '"1"' },
+          }),
         ),
       ),
     );
@@ -218,7 +265,10 @@ describe('products: refused', () => {
     codes = statuses(
       await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
-          send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: `${20 + i}.00` }, headers: { 'if-match': '"2"' } }),
+          send(manager, 'PUT', `${P}/${product.id}/price`, {
+            body: { price: `${20 + i}.00` },
+            headers: { 'if-match': '"2"' },
+          }),
         ),
       ),
     );
@@ -226,7 +276,10 @@ describe('products: refused', () => {
     codes = statuses(
       await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
-          send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { stockQuantity: 50 + i }, headers: { 'if-match': '"3"' } }),
+          send(manager, 'PUT', `${P}/${product.id}/stock`, {
+            body: { stockQuantity: 50 + i },
+            headers: { 'if-match': '"3"' },
+          }),
         ),
       ),
     );
@@ -234,7 +287,9 @@ describe('products: refused', () => {
 
     const after = (await (await send(manager, 'GET', `${P}/${product.id}`)).json()) as Product;
     expect(after.version).toBe(4);
-    const events = (await (await send(manager, 'GET', `${P}/${product.id}/events`)).json()) as { data: { version: number }[] };
+    const events = (await (await send(manager, 'GET', `${P}/${product.id}/events`)).json()) as {
+      data: { version: number }[];
+    };
     expect(events.data.map((e) => e.version)).toEqual([1, 2, 3, 4]);
   });
 
@@ -242,7 +297,9 @@ describe('products: refused', () => {
     const { manager } = await shop();
     const product = await createProduct(manager, { stockQuantity: 100 });
     const deltas = [5, -3, 7, -10, 2, 4];
-    const results = await Promise.all(deltas.map((delta) => send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta } })));
+    const results = await Promise.all(
+      deltas.map((delta) => send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta } })),
+    );
     let expected = 100;
     results.forEach((r, i) => {
       expect([200, 409]).toContain(r.status);
@@ -267,14 +324,21 @@ describe('products: refused', () => {
     let res = await send(manager, 'DELETE', `${P}/${product.id}`, { headers: { 'if-match': '"1"' } });
     expect(res.status).toBe(204);
     expect((await send(manager, 'GET', `${P}/${product.id}`)).status).toBe(404);
-    expect((await send(null, 'GET', `${P}/${product.slug}`, { headers: { 'x-tenant-id': tenantId } })).status).toBe(404);
+    expect((await send(null, 'GET', `${P}/${product.slug}`, { headers: { 'x-tenant-id': tenantId } })).status).toBe(
+      404,
+    );
     expect((await send(manager, 'DELETE', `${P}/${product.id}`)).status).toBe(404);
-    res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Zombie' }, headers: { 'if-match': '"2"' } });
+    res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { name: 'Zombie' },
+      headers: { 'if-match': '"2"' },
+    });
     expect(res.status).toBe(404);
     expect(((await (await publicList(tenantId, '?q=short')).json()) as Page).data).toEqual([]);
     expect(((await (await send(manager, 'GET', `${P}?status=ARCHIVED`)).json()) as Page).data).toEqual([]);
     // The history stays.
-    const events = (await (await send(manager, 'GET', `${P}/${product.id}/events`)).json()) as { data: { eventType: string }[] };
+    const events = (await (await send(manager, 'GET', `${P}/${product.id}/events`)).json()) as {
+      data: { eventType: string }[];
+    };
     expect(events.data.map((e) => e.eventType)).toEqual(['ProductCreatedEvent', 'ProductDeletedEvent']);
   });
 
@@ -312,7 +376,13 @@ describe('products: working', () => {
           { url: 'https://cdn.example.com/h1.jpg', alt: 'Front', isPrimary: true },
           { url: 'https://cdn.example.com/h2.jpg', alt: 'Side' },
         ],
-        specifications: { brand: 'AudioTech', color: 'Black', bluetooth: '5.0', batteryHours: 30, noiseCancellation: true },
+        specifications: {
+          brand: 'AudioTech',
+          color: 'Black',
+          bluetooth: '5.0',
+          batteryHours: 30,
+          noiseCancellation: true,
+        },
         metaTitle: 'AudioTech Wireless Headphones',
         metaKeywords: ['headphones', 'wireless'],
         status: 'ACTIVE',
@@ -346,7 +416,9 @@ describe('products: working', () => {
     expect(bySlug.headers.get('x-data-api-calls')).toBe('1');
     const byId = await send(null, 'GET', `${P}/${created.id}`, { headers: { 'x-tenant-id': tenantId } });
     expect(await byId.json()).toEqual(await bySlug.json());
-    const cached = await send(null, 'GET', `${P}/${created.id}`, { headers: { 'x-tenant-id': tenantId, 'if-none-match': '"1"' } });
+    const cached = await send(null, 'GET', `${P}/${created.id}`, {
+      headers: { 'x-tenant-id': tenantId, 'if-none-match': '"1"' },
+    });
     expect(cached.status).toBe(304);
 
     // SKU is unique per tenant (best effort)
@@ -363,14 +435,25 @@ describe('products: working', () => {
       headers: { 'if-match': '"1"' },
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ name: 'Renamed', description: null, specifications: { brand: 'Acme' }, version: 2, slug: product.slug });
+    expect(await res.json()).toMatchObject({
+      name: 'Renamed',
+      description: null,
+      specifications: { brand: 'Acme' },
+      version: 2,
+      slug: product.slug,
+    });
 
     // A PATCH that changes nothing appends nothing.
-    res = await send(manager, 'PATCH', `${P}/${product.id}`, { body: { name: 'Renamed' }, headers: { 'if-match': '"2"' } });
+    res = await send(manager, 'PATCH', `${P}/${product.id}`, {
+      body: { name: 'Renamed' },
+      headers: { 'if-match': '"2"' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
 
-    res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '12.5', compareAtPrice: '15', currency: 'EUR' } });
+    res = await send(manager, 'PUT', `${P}/${product.id}/price`, {
+      body: { price: '12.5', compareAtPrice: '15', currency: 'EUR' },
+    });
     expect(await res.json()).toMatchObject({ price: '12.50', compareAtPrice: '15.00', currency: 'EUR', version: 3 });
     res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '11.00' } });
     expect(await res.json()).toMatchObject({ price: '11.00', compareAtPrice: null, currency: 'EUR', version: 4 });
@@ -393,13 +476,29 @@ describe('products: working', () => {
     const electronics = await cat({ name: 'Electronics' });
     const audio = await cat({ name: 'Audio', parentId: electronics.id });
     const books = await cat({ name: 'Books' });
-    const phone = await createProduct(manager, { name: 'Phone X.1', price: '500.00', categoryId: electronics.id, specifications: { brand: 'Acme' } });
-    const buds = await createProduct(manager, { name: 'Ear Buds', price: '50.00', categoryId: audio.id, specifications: { brand: 'Acme' } });
-    const novel = await createProduct(manager, { name: 'Phone Book', price: '15.50', categoryId: books.id, specifications: { brand: 'Pub' } });
+    const phone = await createProduct(manager, {
+      name: 'Phone X.1',
+      price: '500.00',
+      categoryId: electronics.id,
+      specifications: { brand: 'Acme' },
+    });
+    const buds = await createProduct(manager, {
+      name: 'Ear Buds',
+      price: '50.00',
+      categoryId: audio.id,
+      specifications: { brand: 'Acme' },
+    });
+    const novel = await createProduct(manager, {
+      name: 'Phone Book',
+      price: '15.50',
+      categoryId: books.id,
+      specifications: { brand: 'Pub' },
+    });
     const loose = await createProduct(manager, { name: 'Phone X1', price: '15.50' });
     await createProduct(manager, { name: 'Draft Phone', price: '1.00', status: 'DRAFT' });
 
-    const ids = async (query: string) => (((await (await publicList(tenantId, query)).json()) as Page).data.map((p) => p.id));
+    const ids = async (query: string) =>
+      ((await (await publicList(tenantId, query)).json()) as Page).data.map((p) => p.id);
     expect(new Set(await ids(`?category=electronics`))).toEqual(new Set([phone.id, buds.id]));
     expect(new Set(await ids(`?category=${electronics.id}`))).toEqual(new Set([phone.id, buds.id]));
     expect(await ids(`?category=audio`)).toEqual([buds.id]);
@@ -422,7 +521,8 @@ describe('products: working', () => {
   it('cursor pages are stable under inserts: no duplicates, no skipped pre-existing products', async () => {
     const { manager, tenantId } = await shop();
     const originals: Product[] = [];
-    for (let i = 0; i < 13; i++) originals.push(await createProduct(manager, { name: `Item ${i}`, price: `${(i % 4) + 1}.00` }));
+    for (let i = 0; i < 13; i++)
+      originals.push(await createProduct(manager, { name: `Item ${i}`, price: `${(i % 4) + 1}.00` }));
 
     for (const sort of ['newest', 'price_asc', 'price_desc', 'rating']) {
       const seen: string[] = [];
@@ -463,7 +563,10 @@ describe('products: working', () => {
     const headers = { 'idempotency-key': `key-${crypto.randomUUID()}` };
     const first = await send(manager, 'POST', P, { body: { name: 'Keyed', price: '3.00', stockQuantity: 2 }, headers });
     expect(first.status).toBe(201);
-    const reordered = await send(manager, 'POST', P, { body: { stockQuantity: 2, price: '3.00', name: 'Keyed' }, headers });
+    const reordered = await send(manager, 'POST', P, {
+      body: { stockQuantity: 2, price: '3.00', name: 'Keyed' },
+      headers,
+    });
     expect(reordered.status).toBe(201);
     expect(reordered.headers.get('idempotent-replayed')).toBe('true');
     const other = await send(manager, 'POST', P, { body: { name: 'Keyed', price: '4.00', stockQuantity: 2 }, headers });
@@ -491,9 +594,14 @@ describe('catalog in the OpenAPI document', () => {
   it('documents every catalog route; writes carry bearer security', async () => {
     const res = await call('/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown[] }>>; components: { schemas: Record<string, unknown> } };
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     const catalog = Object.keys(doc.paths)
-      .filter((p) => /^\/api\/v1\/(products|categories)(\/\{[a-zA-Z]+\}|\/recount)?(\/(price|stock|events|rebuild))?$/.test(p))
+      .filter((p) =>
+        /^\/api\/v1\/(products|categories)(\/\{[a-zA-Z]+\}|\/recount)?(\/(price|stock|events|rebuild))?$/.test(p),
+      )
       .sort();
     expect(catalog).toEqual([
       '/api/v1/categories',
@@ -510,6 +618,8 @@ describe('catalog in the OpenAPI document', () => {
     ]);
     expect(doc.paths['/api/v1/products']!.post!.security).toBeTruthy();
     expect(doc.paths['/api/v1/products']!.get!.security).toBeUndefined();
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Product', 'ProductPage', 'ProductEvent', 'CategoryNode', 'CategoryTree']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Product', 'ProductPage', 'ProductEvent', 'CategoryNode', 'CategoryTree']),
+    );
   });
 });

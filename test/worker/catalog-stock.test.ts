@@ -1,5 +1,6 @@
 import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { releaseStock, reserveStock } from '../../src/services/catalog/stock.ts';
 import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
 import type { TestUser } from './identity-helpers.ts';
@@ -16,7 +17,9 @@ async function current(manager: TestUser, id: string): Promise<Product> {
 }
 
 const stockEvents = (tenantId: string, id: string) =>
-  mongo.collection('product_events').find({ tenantId, aggregateId: id, eventType: 'StockChangedEvent' }, { sort: { version: 1 } });
+  mongo
+    .collection('product_events')
+    .find({ tenantId, aggregateId: id, eventType: 'StockChangedEvent' }, { sort: { version: 1 } });
 
 describe('stock reservations: refused', () => {
   it('never more than the stock; unknown, foreign and malformed products are not_found', async () => {
@@ -24,21 +27,43 @@ describe('stock reservations: refused', () => {
     const other = await shop();
     const product = await create(manager, 3);
     const orderId = crypto.randomUUID();
-    expect(await reserveStock(mongo, { tenantId, productId: product.id, quantity: 4, orderId, userId: manager.id })).toEqual({
+    expect(
+      await reserveStock(mongo, { tenantId, productId: product.id, quantity: 4, orderId, userId: manager.id }),
+    ).toEqual({
       ok: false,
       status: 'insufficient_stock',
       requested: 4,
       available: 3,
     });
-    expect(await reserveStock(mongo, { tenantId: other.tenantId, productId: product.id, quantity: 1, orderId, userId: null })).toEqual({
+    expect(
+      await reserveStock(mongo, {
+        tenantId: other.tenantId,
+        productId: product.id,
+        quantity: 1,
+        orderId,
+        userId: null,
+      }),
+    ).toEqual({
       ok: false,
       status: 'not_found',
     });
-    expect(await reserveStock(mongo, { tenantId, productId: new ObjectId().toHexString(), quantity: 1, orderId, userId: null })).toMatchObject({
+    expect(
+      await reserveStock(mongo, {
+        tenantId,
+        productId: new ObjectId().toHexString(),
+        quantity: 1,
+        orderId,
+        userId: null,
+      }),
+    ).toMatchObject({
       status: 'not_found',
     });
-    expect(await reserveStock(mongo, { tenantId, productId: 'nope', quantity: 1, orderId, userId: null })).toMatchObject({ status: 'not_found' });
-    await expect(reserveStock(mongo, { tenantId, productId: product.id, quantity: 0, orderId, userId: null })).rejects.toThrow(RangeError);
+    expect(
+      await reserveStock(mongo, { tenantId, productId: 'nope', quantity: 1, orderId, userId: null }),
+    ).toMatchObject({ status: 'not_found' });
+    await expect(
+      reserveStock(mongo, { tenantId, productId: product.id, quantity: 0, orderId, userId: null }),
+    ).rejects.toThrow(RangeError);
     expect((await current(manager, product.id)).stockQuantity).toBe(3);
     expect(await stockEvents(tenantId, product.id)).toEqual([]);
   });
@@ -48,7 +73,9 @@ describe('stock reservations: refused', () => {
     const product = await create(manager, 10);
     const orders = Array.from({ length: 8 }, () => crypto.randomUUID());
     const results = await Promise.all(
-      orders.map((orderId) => reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: manager.id })),
+      orders.map((orderId) =>
+        reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: manager.id }),
+      ),
     );
     const reserved = results.filter((r) => r.ok && r.status === 'reserved');
     for (const r of results) expect(['reserved', 'insufficient_stock', 'conflict']).toContain(r.status);
@@ -77,16 +104,45 @@ describe('stock reservations: working', () => {
     const orderId = crypto.randomUUID();
     const input = { tenantId, productId: product.id, quantity: 2, orderId, userId: manager.id };
 
-    expect(await reserveStock(mongo, input)).toMatchObject({ ok: true, status: 'reserved', quantity: 2, stockQuantity: 3, version: 2 });
-    expect(await reserveStock(mongo, input)).toMatchObject({ ok: true, status: 'already_reserved', quantity: 2, stockQuantity: 3, version: 2 });
-    expect(await releaseStock(mongo, input)).toMatchObject({ ok: true, status: 'released', quantity: 2, stockQuantity: 5, version: 3 });
-    expect(await releaseStock(mongo, input)).toMatchObject({ ok: true, status: 'already_released', quantity: 2, stockQuantity: 5 });
+    expect(await reserveStock(mongo, input)).toMatchObject({
+      ok: true,
+      status: 'reserved',
+      quantity: 2,
+      stockQuantity: 3,
+      version: 2,
+    });
+    expect(await reserveStock(mongo, input)).toMatchObject({
+      ok: true,
+      status: 'already_reserved',
+      quantity: 2,
+      stockQuantity: 3,
+      version: 2,
+    });
+    expect(await releaseStock(mongo, input)).toMatchObject({
+      ok: true,
+      status: 'released',
+      quantity: 2,
+      stockQuantity: 5,
+      version: 3,
+    });
+    expect(await releaseStock(mongo, input)).toMatchObject({
+      ok: true,
+      status: 'already_released',
+      quantity: 2,
+      stockQuantity: 5,
+    });
     // A retried reserve after the release does not reserve again.
     expect(await reserveStock(mongo, input)).toMatchObject({ status: 'already_reserved', stockQuantity: 5 });
-    expect(await releaseStock(mongo, { ...input, orderId: crypto.randomUUID() })).toMatchObject({ ok: true, status: 'nothing_to_release', quantity: 0 });
+    expect(await releaseStock(mongo, { ...input, orderId: crypto.randomUUID() })).toMatchObject({
+      ok: true,
+      status: 'nothing_to_release',
+      quantity: 0,
+    });
 
     const events = await stockEvents(tenantId, product.id);
-    expect(events.map((e) => [e.causationId, (e.data as { reason: string }).reason, (e.data as { delta: number }).delta])).toEqual([
+    expect(
+      events.map((e) => [e.causationId, (e.data as { reason: string }).reason, (e.data as { delta: number }).delta]),
+    ).toEqual([
       [orderId, 'reserve', -2],
       [orderId, 'release', 2],
     ]);
@@ -99,7 +155,9 @@ describe('stock reservations: working', () => {
     const product = await create(manager, 20);
     const orderId = crypto.randomUUID();
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => reserveStock(mongo, { tenantId, productId: product.id, quantity: 4, orderId, userId: null })),
+      Array.from({ length: 5 }, () =>
+        reserveStock(mongo, { tenantId, productId: product.id, quantity: 4, orderId, userId: null }),
+      ),
     );
     expect(results.filter((r) => r.status === 'reserved')).toHaveLength(1);
     for (const r of results) expect(['reserved', 'already_reserved']).toContain(r.status);

@@ -4,7 +4,12 @@
  */
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signTestWebhook, TEST_SIGNATURE_HEADER, testWebhookBody } from '../../src/services/payments/providers/index.ts';
+
+import {
+  signTestWebhook,
+  TEST_SIGNATURE_HEADER,
+  testWebhookBody,
+} from '../../src/services/payments/providers/index.ts';
 import { send } from './catalog-helpers.ts';
 import { checkoutShop, lines, ORDERS, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
 import { call, eventually, problemOf } from './helpers.ts';
@@ -15,7 +20,10 @@ const stores = testStores();
 afterAll(() => stores.close());
 
 const patchStatus = (user: Parameters<typeof send>[0], id: string, status: string, ifMatch?: string) =>
-  send(user, 'PATCH', `${ORDERS}/${id}/status`, { body: { status }, headers: ifMatch === undefined ? {} : { 'if-match': ifMatch } });
+  send(user, 'PATCH', `${ORDERS}/${id}/status`, {
+    body: { status },
+    headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
+  });
 
 describe('object-level authorization', () => {
   it("another user's or tenant's order and payment are 404; a USER cannot move or refund", async () => {
@@ -23,29 +31,48 @@ describe('object-level authorization', () => {
     const other = await checkoutShop();
     const placed = await placeAndSettle(s.user, { lines: lines(s.product) });
     const stranger = await registerUser(s.tenantId);
-    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`)).json()) as { id: string };
+    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`)).json()) as {
+      id: string;
+    };
     for (const who of [stranger, other.user, other.admin]) {
-      for (const path of [`${ORDERS}/${placed.order.id}`, `${ORDERS}/${placed.order.id}/payment`, `/api/v1/payments/${payment.id}`]) {
+      for (const path of [
+        `${ORDERS}/${placed.order.id}`,
+        `${ORDERS}/${placed.order.id}/payment`,
+        `/api/v1/payments/${payment.id}`,
+      ]) {
         expect((await send(who, 'GET', path)).status, path).toBe(404);
       }
       expect((await send(who, 'POST', `${ORDERS}/${placed.order.id}/cancel`, { body: {} })).status).toBe(404);
     }
     expect((await send(other.admin, 'GET', `${ORDERS}/${placed.order.id}/saga`)).status).toBe(404);
     expect((await patchStatus(s.user, placed.order.id, 'PROCESSING', '"1"')).status).toBe(403);
-    expect((await send(s.user, 'POST', `/api/v1/payments/${payment.id}/refunds`, { body: {}, headers: { 'idempotency-key': 'refund-by-user-1' } })).status).toBe(403);
+    expect(
+      (
+        await send(s.user, 'POST', `/api/v1/payments/${payment.id}/refunds`, {
+          body: {},
+          headers: { 'idempotency-key': 'refund-by-user-1' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/saga`)).status).toBe(403);
     expect((await send(null, 'GET', ORDERS)).status).toBe(401);
     expect((await send(s.user, 'GET', `${ORDERS}/not-a-uuid`)).status).toBe(400);
   });
 
-  it('a user lists their own orders; staff list the tenant\'s, in keyset pages', async () => {
+  it("a user lists their own orders; staff list the tenant's, in keyset pages", async () => {
     const s = await checkoutShop(10);
     for (let i = 0; i < 3; i++) await placeAndSettle(s.user, { lines: lines(s.product) });
     await placeAndSettle(s.admin, { lines: lines(s.product) });
-    const own = (await (await send(s.user, 'GET', `${ORDERS}?limit=2`)).json()) as { data: { userId: string }[]; nextCursor: string };
+    const own = (await (await send(s.user, 'GET', `${ORDERS}?limit=2`)).json()) as {
+      data: { userId: string }[];
+      nextCursor: string;
+    };
     expect(own.data).toHaveLength(2);
     expect(own.data.every((o) => o.userId === s.user.id)).toBe(true);
-    const rest = (await (await send(s.user, 'GET', `${ORDERS}?limit=2&cursor=${own.nextCursor}`)).json()) as { data: unknown[]; nextCursor: string | null };
+    const rest = (await (await send(s.user, 'GET', `${ORDERS}?limit=2&cursor=${own.nextCursor}`)).json()) as {
+      data: unknown[];
+      nextCursor: string | null;
+    };
     expect(rest).toMatchObject({ data: [expect.anything()], nextCursor: null });
     const staff = (await (await send(s.manager, 'GET', `${ORDERS}?status=CONFIRMED`)).json()) as { data: unknown[] };
     expect(staff.data).toHaveLength(4);
@@ -74,13 +101,18 @@ describe('staff move orders along the state machine', () => {
     expect((await patchStatus(s.admin, order.id, 'PROCESSING', `"${v + 3}"`)).status).toBe(409);
     expect((await send(s.user, 'POST', `${ORDERS}/${order.id}/cancel`, { body: {} })).status).toBe(409);
     const types = await eventually(async () => {
-      const docs = await stores.mongo().collection<{ type: string }>('notifications').find({ tenantId: s.tenantId, userId: s.user.id });
+      const docs = await stores
+        .mongo()
+        .collection<{ type: string }>('notifications')
+        .find({ tenantId: s.tenantId, userId: s.user.id });
       const t = docs.map((d) => d.type).sort();
       return t.length >= 3 ? t : null;
     });
     expect(types).toEqual(['ORDER_CONFIRMATION', 'ORDER_DELIVERED', 'ORDER_SHIPPED']);
     // A DELIVERED order makes the buyer's review a verified purchase.
-    const review = await send(s.user, 'POST', `/api/v1/products/${s.product.id}/reviews`, { body: { rating: 5, title: 'Great', comment: 'Works well.' } });
+    const review = await send(s.user, 'POST', `/api/v1/products/${s.product.id}/reviews`, {
+      body: { rating: 5, title: 'Great', comment: 'Works well.' },
+    });
     expect(review.status).toBe(201);
     expect(await review.json()).toMatchObject({ verifiedPurchase: true });
   });
@@ -90,14 +122,20 @@ describe('refunds', () => {
   it('partial then the rest, never more than captured; the full refund marks payment and order REFUNDED', async () => {
     const s = await checkoutShop(5, '30.00');
     const { order } = await placeAndSettle(s.user, { lines: lines(s.product, 2) }); // 60.00 + 4.80 tax
-    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${order.id}/payment`)).json()) as { id: string; amount: string };
+    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${order.id}/payment`)).json()) as {
+      id: string;
+      amount: string;
+    };
     expect(payment.amount).toBe('64.80');
-    const refund = (key: string, body: Record<string, unknown>) => send(s.manager, 'POST', `/api/v1/payments/${payment.id}/refunds`, { body, headers: { 'idempotency-key': key } });
+    const refund = (key: string, body: Record<string, unknown>) =>
+      send(s.manager, 'POST', `/api/v1/payments/${payment.id}/refunds`, { body, headers: { 'idempotency-key': key } });
     const first = await refund('refund-key-0001', { amount: '10.00', reason: 'scratched' });
     expect(first.status).toBe(201);
     const firstBody = (await first.json()) as { id: string; status: string };
     expect(firstBody.status).toBe('SUCCEEDED');
-    expect(((await (await refund('refund-key-0001', { amount: '10.00', reason: 'scratched' })).json()) as { id: string }).id).toBe(firstBody.id);
+    expect(
+      ((await (await refund('refund-key-0001', { amount: '10.00', reason: 'scratched' })).json()) as { id: string }).id,
+    ).toBe(firstBody.id);
     expect((await refund('refund-key-0001', { amount: '11.00' })).status).toBe(422);
     const over = await refund('refund-key-0002', { amount: '54.81' });
     expect(over.status).toBe(422);
@@ -105,9 +143,14 @@ describe('refunds', () => {
     expect((await refund('refund-key-0003', { amount: '-1' })).status).toBe(400);
     const rest = await refund('refund-key-0004', {});
     expect(await rest.json()).toMatchObject({ amount: '54.80', status: 'SUCCEEDED' });
-    const after = (await (await send(s.user, 'GET', `/api/v1/payments/${payment.id}`)).json()) as { status: string; refunds: unknown[] };
+    const after = (await (await send(s.user, 'GET', `/api/v1/payments/${payment.id}`)).json()) as {
+      status: string;
+      refunds: unknown[];
+    };
     expect(after).toMatchObject({ status: 'REFUNDED', refunds: [expect.anything(), expect.anything()] });
-    expect(((await (await send(s.user, 'GET', `${ORDERS}/${order.id}`)).json()) as { paymentStatus: string }).paymentStatus).toBe('REFUNDED');
+    expect(
+      ((await (await send(s.user, 'GET', `${ORDERS}/${order.id}`)).json()) as { paymentStatus: string }).paymentStatus,
+    ).toBe('REFUNDED');
     expect((await refund('refund-key-0005', { amount: '1.00' })).status).toBe(409);
   });
 });
@@ -122,16 +165,30 @@ describe('payment webhooks', () => {
   it('bad signatures are 400, a replay changes nothing, events out of order never move a payment back', async () => {
     const s = await checkoutShop();
     const placed: PlacedOrder = await placeAndSettle(s.user, { lines: lines(s.product) });
-    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`)).json()) as { id: string; gatewayTransactionId: string; amount: string };
+    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`)).json()) as {
+      id: string;
+      gatewayTransactionId: string;
+      amount: string;
+    };
     const metadata = { orderId: placed.order.id, tenantId: s.tenantId };
     const amount = Math.round(Number(payment.amount) * 100);
-    const refunded = testWebhookBody({ id: `evt_${crypto.randomUUID()}`, type: 'charge.refunded', transactionId: payment.gatewayTransactionId, object: { metadata, amount, amount_refunded: amount } });
+    const refunded = testWebhookBody({
+      id: `evt_${crypto.randomUUID()}`,
+      type: 'charge.refunded',
+      transactionId: payment.gatewayTransactionId,
+      object: { metadata, amount, amount_refunded: amount },
+    });
     const secret = env.PAYMENTS_TEST_WEBHOOK_SECRET!;
 
     expect((await deliver(refunded)).status).toBe(400);
     expect((await deliver(refunded, await signTestWebhook('whsec_wrong', refunded))).status).toBe(400);
-    expect((await deliver(refunded.replace('charge.refunded', 'charge.refunDed'), await signTestWebhook(secret, refunded))).status).toBe(400);
-    expect((await deliver(refunded, await signTestWebhook(secret, refunded, Math.floor(Date.now() / 1000) - 3600))).status).toBe(400);
+    expect(
+      (await deliver(refunded.replace('charge.refunded', 'charge.refunDed'), await signTestWebhook(secret, refunded)))
+        .status,
+    ).toBe(400);
+    expect(
+      (await deliver(refunded, await signTestWebhook(secret, refunded, Math.floor(Date.now() / 1000) - 3600))).status,
+    ).toBe(400);
     expect((await call('/api/v1/payments/webhooks/paypal', { method: 'POST', body: '{}' })).status).toBe(404);
 
     const ok = await deliver(refunded, await signTestWebhook(secret, refunded));
@@ -139,9 +196,22 @@ describe('payment webhooks', () => {
     const replay = await deliver(refunded, await signTestWebhook(secret, refunded));
     expect(await replay.json()).toEqual({ received: true, duplicate: true, applied: null });
     // A late "succeeded" after the refund: acknowledged, nothing moves back.
-    const late = testWebhookBody({ id: `evt_${crypto.randomUUID()}`, type: 'payment_intent.succeeded', transactionId: payment.gatewayTransactionId, object: { metadata, amount }, created: Math.floor(Date.now() / 1000) - 60 });
-    expect(await (await deliver(late, await signTestWebhook(secret, late))).json()).toMatchObject({ duplicate: false, applied: null });
-    expect(await (await send(s.user, 'GET', `/api/v1/payments/${payment.id}`)).json()).toMatchObject({ status: 'REFUNDED' });
-    expect(await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}`)).json()).toMatchObject({ paymentStatus: 'REFUNDED' });
+    const late = testWebhookBody({
+      id: `evt_${crypto.randomUUID()}`,
+      type: 'payment_intent.succeeded',
+      transactionId: payment.gatewayTransactionId,
+      object: { metadata, amount },
+      created: Math.floor(Date.now() / 1000) - 60,
+    });
+    expect(await (await deliver(late, await signTestWebhook(secret, late))).json()).toMatchObject({
+      duplicate: false,
+      applied: null,
+    });
+    expect(await (await send(s.user, 'GET', `/api/v1/payments/${payment.id}`)).json()).toMatchObject({
+      status: 'REFUNDED',
+    });
+    expect(await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}`)).json()).toMatchObject({
+      paymentStatus: 'REFUNDED',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
+
 import { orders } from '../../src/db/pg/schema/orders.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { createProduct, send, shop, type Product } from './catalog-helpers.ts';
@@ -22,14 +23,28 @@ export interface PlacedOrder {
     shipping: string;
     total: string;
     version: number;
-    items: { productId: string; productName: string; productSku: string | null; quantity: number; unitPrice: string; totalPrice: string }[];
+    items: {
+      productId: string;
+      productName: string;
+      productSku: string | null;
+      quantity: number;
+      unitPrice: string;
+      totalPrice: string;
+    }[];
   };
   saga: { status: string; errorMessage: string | null } | null;
 }
 
-export async function checkoutShop(stock = 5, price = '10.00'): Promise<Awaited<ReturnType<typeof shop>> & { product: Product }> {
+export async function checkoutShop(
+  stock = 5,
+  price = '10.00',
+): Promise<Awaited<ReturnType<typeof shop>> & { product: Product }> {
   const s = await shop();
-  const product = await createProduct(s.manager, { stockQuantity: stock, price, sku: `SKU-${crypto.randomUUID().slice(0, 8)}` });
+  const product = await createProduct(s.manager, {
+    stockQuantity: stock,
+    price,
+    sku: `SKU-${crypto.randomUUID().slice(0, 8)}`,
+  });
   return { ...s, product };
 }
 
@@ -40,7 +55,10 @@ export function order(
 ): Promise<Response> {
   const headers: Record<string, string> = { 'idempotency-key': opts.key ?? `key-${crypto.randomUUID()}` };
   if (opts.wait) headers.prefer = `wait=${opts.wait}`;
-  return send(user, 'POST', ORDERS, { body: { shippingAddress: ADDRESS, paymentMethod: { type: 'card', token: 'pm_test_success' }, ...body }, headers });
+  return send(user, 'POST', ORDERS, {
+    body: { shippingAddress: ADDRESS, paymentMethod: { type: 'card', token: 'pm_test_success' }, ...body },
+    headers,
+  });
 }
 
 export const lines = (product: Product, quantity = 1) => [{ productId: product.id, quantity }];
@@ -50,7 +68,11 @@ export const lines = (product: Product, quantity = 1) => [{ productId: product.i
  * overloaded) is retried with the same Idempotency-Key, as a client should: the retry
  * returns the order the first call made, if it made one.
  */
-export async function placeAndSettle(user: TestUser, body: Record<string, unknown>, key = `key-${crypto.randomUUID()}`): Promise<PlacedOrder> {
+export async function placeAndSettle(
+  user: TestUser,
+  body: Record<string, unknown>,
+  key = `key-${crypto.randomUUID()}`,
+): Promise<PlacedOrder> {
   for (let attempt = 1; ; attempt++) {
     const res = await order(user, body, { wait: 10, key });
     if (res.status === 202) return (await res.json()) as PlacedOrder;
@@ -68,7 +90,9 @@ export async function productStock(manager: TestUser, productId: string): Promis
 export async function orderRow(tenantId: string, orderId: string) {
   const stores = testStores();
   try {
-    const [row] = await inTenantTx(stores.pg('orders').db, tenantId, (tx) => tx.select().from(orders).where(eq(orders.id, orderId)));
+    const [row] = await inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
+      tx.select().from(orders).where(eq(orders.id, orderId)),
+    );
     return row;
   } finally {
     await stores.close();

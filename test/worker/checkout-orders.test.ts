@@ -1,11 +1,21 @@
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { send } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle, productStock, ADDRESS } from './checkout-helpers.ts';
+import {
+  ADDRESS,
+  checkoutShop,
+  lines,
+  order,
+  orderRow,
+  ORDERS,
+  placeAndSettle,
+  productStock,
+} from './checkout-helpers.ts';
 import { eventually, problemOf } from './helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -19,16 +29,32 @@ async function storedNotifications(tenantId: string, userId: string) {
 describe('POST /orders: the happy path', () => {
   it('prices on the server, reserves stock once, charges, confirms, mirrors the saga and notifies once', async () => {
     const s = await checkoutShop(5, '20.00');
-    const res = await order(s.user, { lines: [...lines(s.product, 2), { productId: s.product.id, quantity: 1 }] }, { wait: 10 });
+    const res = await order(
+      s.user,
+      { lines: [...lines(s.product, 2), { productId: s.product.id, quantity: 1 }] },
+      { wait: 10 },
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toMatch(/^\/api\/v1\/orders\/[0-9a-f-]{36}$/);
     const placed = (await res.json()) as import('./checkout-helpers.ts').PlacedOrder;
     expect(placed.saga?.status).toBe('COMPLETED');
     // One merged line of 3 at the catalog's price; 8% tax on 60.00; free shipping from 50.00.
-    expect(placed.order).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'COMPLETED', subtotal: '60.00', tax: '4.80', shipping: '0.00', total: '64.80' });
+    expect(placed.order).toMatchObject({
+      status: 'CONFIRMED',
+      paymentStatus: 'COMPLETED',
+      subtotal: '60.00',
+      tax: '4.80',
+      shipping: '0.00',
+      total: '64.80',
+    });
     expect(placed.order.orderNumber).toMatch(/^ORD-\d{4}-\d{6,}$/);
     expect(placed.order.items).toHaveLength(1);
-    expect(placed.order.items[0]).toMatchObject({ quantity: 3, unitPrice: '20.00', totalPrice: '60.00', productName: s.product.name });
+    expect(placed.order.items[0]).toMatchObject({
+      quantity: 3,
+      unitPrice: '20.00',
+      totalPrice: '60.00',
+      productName: s.product.name,
+    });
     expect(await productStock(s.manager, s.product.id)).toBe(2);
 
     const [mirror] = await inTenantTx(stores.pg('orders').db, s.tenantId, (tx) =>
@@ -40,14 +66,23 @@ describe('POST /orders: the happy path', () => {
 
     const payment = await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`);
     expect(payment.status).toBe(200);
-    expect(await payment.json()).toMatchObject({ status: 'COMPLETED', amount: '64.80', transactionType: 'CAPTURE', card: { brand: 'visa', last4: '4242' } });
-    const [row] = await inTenantTx(stores.pg('payments').db, s.tenantId, (tx) => tx.select().from(payments).where(eq(payments.orderId, placed.order.id)));
+    expect(await payment.json()).toMatchObject({
+      status: 'COMPLETED',
+      amount: '64.80',
+      transactionType: 'CAPTURE',
+      card: { brand: 'visa', last4: '4242' },
+    });
+    const [row] = await inTenantTx(stores.pg('payments').db, s.tenantId, (tx) =>
+      tx.select().from(payments).where(eq(payments.orderId, placed.order.id)),
+    );
     expect(row!.gatewayResponse).not.toContain('4242'); // sealed at rest
 
     // What the order cost, per step, as the saga's log records it (budgets against regressions).
     const history = await env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(placed.order.id)).history();
     const cost = Object.fromEntries(
-      history.filter((h) => h.event.type === 'STEP_COMPLETED').map((h) => [String(h.event.step), h.event.usage as { pgQueries: number; dataApiCalls: number }]),
+      history
+        .filter((h) => h.event.type === 'STEP_COMPLETED')
+        .map((h) => [String(h.event.step), h.event.usage as { pgQueries: number; dataApiCalls: number }]),
     );
     console.log('checkout cost per step', JSON.stringify(cost));
     expect(cost.RESERVE_STOCK).toMatchObject({ pgQueries: 0 });
@@ -55,7 +90,9 @@ describe('POST /orders: the happy path', () => {
     expect(cost.PROCESS_PAYMENT).toMatchObject({ dataApiCalls: 0 });
     expect(cost.PROCESS_PAYMENT!.pgQueries).toBeLessThanOrEqual(10);
     expect(cost.CONFIRM_ORDER).toEqual({ pgQueries: 3, dataApiCalls: 0 });
-    const mirrors = history.filter((h) => h.event.type === 'MIRRORED').map((h) => (h.event.usage as { pgQueries: number }).pgQueries);
+    const mirrors = history
+      .filter((h) => h.event.type === 'MIRRORED')
+      .map((h) => (h.event.usage as { pgQueries: number }).pgQueries);
     expect(mirrors.length).toBe(4); // STARTED, two IN_PROGRESS, COMPLETED
     expect(Math.max(...mirrors)).toBeLessThanOrEqual(5);
 
@@ -77,11 +114,17 @@ describe('POST /orders: the happy path', () => {
     expect(got.headers.get('etag')).toBe(`"${(await orderRow(s.tenantId, placed.id))!.version}"`);
   });
 
-  it('uses a saved address by id and refuses another user\'s address', async () => {
+  it("uses a saved address by id and refuses another user's address", async () => {
     const s = await checkoutShop();
-    const addr = await send(s.user, 'POST', '/api/v1/users/me/addresses', { body: { type: 'SHIPPING', ...ADDRESS, street: '9 Elm St' } });
+    const addr = await send(s.user, 'POST', '/api/v1/users/me/addresses', {
+      body: { type: 'SHIPPING', ...ADDRESS, street: '9 Elm St' },
+    });
     const { id } = (await addr.json()) as { id: string };
-    const res = await order(s.user, { lines: lines(s.product), shippingAddress: undefined, shippingAddressId: id }, { wait: 10 });
+    const res = await order(
+      s.user,
+      { lines: lines(s.product), shippingAddress: undefined, shippingAddressId: id },
+      { wait: 10 },
+    );
     expect(res.status).toBe(202);
     const other = await order(s.admin, { lines: lines(s.product), shippingAddress: undefined, shippingAddressId: id });
     expect(other.status).toBe(422);
@@ -98,7 +141,10 @@ describe('POST /orders: bad input and idempotency', () => {
       [{ lines: [{ productId: s.product.id, quantity: 101 }] }, 'body.lines.0.quantity'],
       [{ lines: [{ productId: 'nope', quantity: 1 }] }, 'body.lines.0.productId'],
       [{ lines: [{ productId: s.product.id, quantity: 1, price: '0.01' }] }, 'body.lines.0'],
-      [{ lines: lines(s.product), paymentMethod: { type: 'card', token: '4242 4242 4242 4242' } }, 'body.paymentMethod.token'],
+      [
+        { lines: lines(s.product), paymentMethod: { type: 'card', token: '4242 4242 4242 4242' } },
+        'body.paymentMethod.token',
+      ],
       [{ lines: lines(s.product), shippingAddressId: crypto.randomUUID() }, 'body.shippingAddressId'],
       [{ lines: Array.from({ length: 51 }, () => ({ productId: s.product.id, quantity: 1 })) }, 'body.lines'],
     ];
@@ -107,7 +153,9 @@ describe('POST /orders: bad input and idempotency', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await problemOf(res)).errors?.map((e) => e.field).join(',')).toContain(field);
     }
-    const missingKey = await send(s.user, 'POST', ORDERS, { body: { lines: lines(s.product), shippingAddress: ADDRESS, paymentMethod: { token: 'pm_test_success' } } });
+    const missingKey = await send(s.user, 'POST', ORDERS, {
+      body: { lines: lines(s.product), shippingAddress: ADDRESS, paymentMethod: { token: 'pm_test_success' } },
+    });
     expect(missingKey.status).toBe(400);
     expect((await problemOf(missingKey)).errors?.[0]?.field).toBe('header.idempotency-key');
     const list = await send(s.user, 'GET', ORDERS);
@@ -142,7 +190,11 @@ describe('POST /orders: bad input and idempotency', () => {
     // Concurrent twins with one key: one order.
     const twinKey = `key-${crypto.randomUUID()}`;
     const twins = await Promise.all([1, 2, 3].map(() => order(s.user, { lines: lines(s.product) }, { key: twinKey })));
-    const ids = new Set(await Promise.all(twins.map(async (r) => ((await r.json()) as import('./checkout-helpers.ts').PlacedOrder).order.id)));
+    const ids = new Set(
+      await Promise.all(
+        twins.map(async (r) => ((await r.json()) as import('./checkout-helpers.ts').PlacedOrder).order.id),
+      ),
+    );
     expect(ids.size).toBe(1);
   });
 });

@@ -8,13 +8,23 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import type { OrderSaga } from '../../src/durable/order-saga.ts';
 import type { SagaState } from '../../src/durable/saga-state.ts';
 import { createProduct, send } from './catalog-helpers.ts';
-import { checkoutShop, lines, orderRow, ORDERS, placeAndSettle, productStock, sagaSettled, type PlacedOrder } from './checkout-helpers.ts';
+import {
+  checkoutShop,
+  lines,
+  orderRow,
+  ORDERS,
+  placeAndSettle,
+  productStock,
+  sagaSettled,
+  type PlacedOrder,
+} from './checkout-helpers.ts';
 import { eventually } from './helpers.ts';
 import { createTenant, grantRole, registerUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
@@ -23,21 +33,40 @@ const stores = testStores();
 afterAll(() => stores.close());
 
 const paymentOf = async (tenantId: string, orderId: string) =>
-  (await inTenantTx(stores.pg('payments').db, tenantId, (tx) => tx.select().from(payments).where(eq(payments.orderId, orderId))))[0];
+  (
+    await inTenantTx(stores.pg('payments').db, tenantId, (tx) =>
+      tx.select().from(payments).where(eq(payments.orderId, orderId)),
+    )
+  )[0];
 const mirrorOf = async (tenantId: string, orderId: string) =>
-  (await inTenantTx(stores.pg('orders').db, tenantId, (tx) => tx.select().from(sagaExecutions).where(eq(sagaExecutions.aggregateId, orderId))))[0];
+  (
+    await inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
+      tx.select().from(sagaExecutions).where(eq(sagaExecutions.aggregateId, orderId)),
+    )
+  )[0];
 const notificationTypes = async (tenantId: string, userId: string) =>
-  (await stores.mongo().collection<{ type: string }>('notifications').find({ tenantId, userId })).map((d) => d.type).sort();
+  (await stores.mongo().collection<{ type: string }>('notifications').find({ tenantId, userId }))
+    .map((d) => d.type)
+    .sort();
 const stub = (orderId: string) => env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
 
 describe('failures compensate', () => {
   it('a declined card: stock released, order CANCELLED, payment FAILED, saga COMPENSATED, customer told', async () => {
     const s = await checkoutShop(3);
-    const placed = await placeAndSettle(s.user, { lines: lines(s.product, 2), paymentMethod: { type: 'card', token: 'pm_test_declined' } });
-    expect(placed.saga).toMatchObject({ status: 'COMPENSATED', errorMessage: expect.stringContaining('PROCESS_PAYMENT') });
+    const placed = await placeAndSettle(s.user, {
+      lines: lines(s.product, 2),
+      paymentMethod: { type: 'card', token: 'pm_test_declined' },
+    });
+    expect(placed.saga).toMatchObject({
+      status: 'COMPENSATED',
+      errorMessage: expect.stringContaining('PROCESS_PAYMENT'),
+    });
     expect(placed.order).toMatchObject({ status: 'CANCELLED', paymentStatus: 'FAILED' });
     expect(await productStock(s.manager, s.product.id)).toBe(3);
-    expect(await paymentOf(s.tenantId, placed.order.id)).toMatchObject({ status: 'FAILED', errorCode: 'card_declined' });
+    expect(await paymentOf(s.tenantId, placed.order.id)).toMatchObject({
+      status: 'FAILED',
+      errorCode: 'card_declined',
+    });
     expect(await mirrorOf(s.tenantId, placed.order.id)).toMatchObject({ status: 'COMPENSATED' });
     expect((await orderRow(s.tenantId, placed.order.id))!.cancelledAt).not.toBeNull();
     const types = await eventually(async () => {
@@ -58,7 +87,10 @@ describe('failures compensate', () => {
 
   it('a provider that fails twice then succeeds is retried with backoff; the retries are recorded', async () => {
     const s = await checkoutShop();
-    const placed = await placeAndSettle(s.user, { lines: lines(s.product), paymentMethod: { type: 'card', token: 'pm_test_transient_2' } });
+    const placed = await placeAndSettle(s.user, {
+      lines: lines(s.product),
+      paymentMethod: { type: 'card', token: 'pm_test_transient_2' },
+    });
     expect(placed.order).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'COMPLETED' });
     expect(await paymentOf(s.tenantId, placed.order.id)).toMatchObject({ status: 'COMPLETED', retryCount: 2 });
     expect((await mirrorOf(s.tenantId, placed.order.id))!.retryCount).toBe(2);
@@ -68,7 +100,10 @@ describe('failures compensate', () => {
 
   it('a provider that keeps timing out is given up after the last attempt, and the order is compensated', async () => {
     const s = await checkoutShop(4);
-    const placed = await placeAndSettle(s.user, { lines: lines(s.product, 2), paymentMethod: { type: 'card', token: 'pm_test_timeout' } });
+    const placed = await placeAndSettle(s.user, {
+      lines: lines(s.product, 2),
+      paymentMethod: { type: 'card', token: 'pm_test_timeout' },
+    });
     expect(placed.saga?.status).toBe('COMPENSATED');
     expect(placed.order.status).toBe('CANCELLED');
     expect(await productStock(s.manager, s.product.id)).toBe(4);
@@ -83,7 +118,14 @@ describe('failures compensate', () => {
     await runInDurableObject(saga, async (_obj: OrderSaga, state) => {
       const row = state.storage.sql.exec<{ state: string }>('SELECT state FROM saga WHERE id = 1').one();
       const old: SagaState = JSON.parse(row.state);
-      const rewound: SagaState = { ...old, status: 'IN_PROGRESS', currentStep: 1, completedSteps: ['RESERVE_STOCK'], createdAt: new Date(Date.now() - 3_600_000).toISOString(), updatedAt: new Date().toISOString() };
+      const rewound: SagaState = {
+        ...old,
+        status: 'IN_PROGRESS',
+        currentStep: 1,
+        completedSteps: ['RESERVE_STOCK'],
+        createdAt: new Date(Date.now() - 3_600_000).toISOString(),
+        updatedAt: new Date().toISOString(),
+      };
       state.storage.sql.exec('UPDATE saga SET state = ? WHERE id = 1', JSON.stringify(rewound));
       await state.storage.setAlarm(Date.now());
     });
@@ -100,7 +142,10 @@ describe('cancellation', () => {
     const s = await checkoutShop(5, '30.00');
     const placed = await placeAndSettle(s.user, { lines: lines(s.product, 2) });
     expect(await productStock(s.manager, s.product.id)).toBe(3);
-    const res = await send(s.user, 'POST', `${ORDERS}/${placed.order.id}/cancel`, { body: { reason: 'changed my mind' }, headers: { prefer: 'wait=10' } });
+    const res = await send(s.user, 'POST', `${ORDERS}/${placed.order.id}/cancel`, {
+      body: { reason: 'changed my mind' },
+      headers: { prefer: 'wait=10' },
+    });
     expect(res.status).toBe(202);
     const body = (await res.json()) as PlacedOrder;
     expect(body.saga?.status).toBe('COMPENSATED');
@@ -123,7 +168,8 @@ describe('stock under contention', () => {
     const manager = await grantRole(await registerUser(tenantId), 'MANAGER');
     const product = await createProduct(manager, { stockQuantity: 1 });
     const buyers = [];
-    for (let i = 0; i < 50; i += 10) buyers.push(...(await Promise.all(Array.from({ length: 10 }, () => registerUser(tenantId)))));
+    for (let i = 0; i < 50; i += 10)
+      buyers.push(...(await Promise.all(Array.from({ length: 10 }, () => registerUser(tenantId)))));
     const results = await Promise.all(buyers.map((b) => placeAndSettle(b, { lines: lines(product) })));
     const settled = await Promise.all(results.map((r) => sagaSettled(r.order.id, 90_000)));
     const completed = settled.filter((st) => st.status === 'COMPLETED').length;
@@ -139,12 +185,25 @@ describe('crash safety', () => {
   async function crashIn(orderId: string, completed: SagaState['completedSteps']) {
     const saga = stub(orderId);
     await runInDurableObject(saga, async (_obj: OrderSaga, state) => {
-      const old: SagaState = JSON.parse(state.storage.sql.exec<{ state: string }>('SELECT state FROM saga WHERE id = 1').one().state);
-      const rewound: SagaState = { ...old, status: completed.length ? 'IN_PROGRESS' : 'STARTED', currentStep: completed.length, completedSteps: completed, updatedAt: new Date().toISOString() };
+      const old: SagaState = JSON.parse(
+        state.storage.sql.exec<{ state: string }>('SELECT state FROM saga WHERE id = 1').one().state,
+      );
+      const rewound: SagaState = {
+        ...old,
+        status: completed.length ? 'IN_PROGRESS' : 'STARTED',
+        currentStep: completed.length,
+        completedSteps: completed,
+        updatedAt: new Date().toISOString(),
+      };
       state.storage.sql.exec('UPDATE saga SET state = ? WHERE id = 1', JSON.stringify(rewound));
       // Attempt 1 was in flight; no event was sent yet.
-      const meta = JSON.parse(state.storage.sql.exec<{ meta: string }>('SELECT meta FROM saga_runner WHERE id = 1').one().meta);
-      state.storage.sql.exec('UPDATE saga_runner SET meta = ? WHERE id = 1', JSON.stringify({ ...meta, eventsSent: [], mirrored: null }));
+      const meta = JSON.parse(
+        state.storage.sql.exec<{ meta: string }>('SELECT meta FROM saga_runner WHERE id = 1').one().meta,
+      );
+      state.storage.sql.exec(
+        'UPDATE saga_runner SET meta = ? WHERE id = 1',
+        JSON.stringify({ ...meta, eventsSent: [], mirrored: null }),
+      );
       await state.storage.setAlarm(Date.now());
     });
     return saga;
@@ -161,9 +220,15 @@ describe('crash safety', () => {
       expect(await runDurableObjectAlarm(saga)).toBe(true);
       expect((await saga.state())?.status).toBe('COMPLETED');
       expect(await productStock(s.manager, s.product.id)).toBe(3);
-      expect(await paymentOf(s.tenantId, placed.order.id)).toMatchObject({ status: 'COMPLETED', gatewayTransactionId: before!.gatewayTransactionId });
+      expect(await paymentOf(s.tenantId, placed.order.id)).toMatchObject({
+        status: 'COMPLETED',
+        gatewayTransactionId: before!.gatewayTransactionId,
+      });
     }
-    expect(await orderRow(s.tenantId, placed.order.id)).toMatchObject({ status: 'CONFIRMED', paymentStatus: 'COMPLETED' });
+    expect(await orderRow(s.tenantId, placed.order.id)).toMatchObject({
+      status: 'CONFIRMED',
+      paymentStatus: 'COMPLETED',
+    });
     // The confirmation was sent again by each resumed saga; the consumer stored it once.
     await eventually(async () => (await notificationTypes(s.tenantId, s.user.id)).length > 0);
     await new Promise((r) => setTimeout(r, 3000)); // time for the repeated sends to arrive, were they not deduplicated

@@ -1,11 +1,18 @@
 import { ObjectId } from 'bson';
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import worker from '../../src/index.ts';
 import { afterAll, describe, expect, it } from 'vitest';
+
+import { applyEvent, expectedStep, initialState, SagaTransitionError } from '../../src/durable/saga-state.ts';
+import worker from '../../src/index.ts';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 import { eventually } from './helpers.ts';
-import { applyEvent, expectedStep, initialState, SagaTransitionError } from '../../src/durable/saga-state.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -40,19 +47,32 @@ describe('order saga state machine (pure)', () => {
 
   it('compensates completed steps in reverse after a failure, and refuses steps out of order', () => {
     let state = applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now);
-    state = applyEvent(state, { type: 'STEP_FAILED', step: 'PROCESS_PAYMENT', error: 'card declined', output: { paymentOutcome: 'DECLINED' } }, now);
-    expect(state).toMatchObject({ status: 'COMPENSATING', errorMessage: 'PROCESS_PAYMENT: card declined', context: { paymentOutcome: 'DECLINED' } });
-    expect(() => applyEvent(state, { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now)).toThrow(SagaTransitionError);
+    state = applyEvent(
+      state,
+      { type: 'STEP_FAILED', step: 'PROCESS_PAYMENT', error: 'card declined', output: { paymentOutcome: 'DECLINED' } },
+      now,
+    );
+    expect(state).toMatchObject({
+      status: 'COMPENSATING',
+      errorMessage: 'PROCESS_PAYMENT: card declined',
+      context: { paymentOutcome: 'DECLINED' },
+    });
+    expect(() => applyEvent(state, { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now)).toThrow(
+      SagaTransitionError,
+    );
     state = applyEvent(state, { type: 'STEP_COMPENSATED', step: 'RESERVE_STOCK' }, now);
     expect(state.status).toBe('COMPENSATED');
-    expect(() => applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now)).toThrow('expected RESERVE_STOCK, got STEP_COMPLETED for CONFIRM_ORDER');
+    expect(() => applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now)).toThrow(
+      'expected RESERVE_STOCK, got STEP_COMPLETED for CONFIRM_ORDER',
+    );
   });
 
   it('a cancellation is recorded while running and compensates everything once completed', () => {
     const running = applyEvent(fresh(), { type: 'CANCEL_REQUESTED', reason: 'changed my mind' }, now);
     expect(running).toMatchObject({ status: 'STARTED', cancelRequested: 'changed my mind' });
     let done = fresh();
-    for (const step of ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const) done = applyEvent(done, { type: 'STEP_COMPLETED', step }, now);
+    for (const step of ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const)
+      done = applyEvent(done, { type: 'STEP_COMPLETED', step }, now);
     const cancelled = applyEvent(done, { type: 'CANCEL_REQUESTED', reason: 'r' }, now);
     expect(cancelled).toMatchObject({ status: 'COMPENSATING', errorMessage: 'cancelled: r' });
     expect(expectedStep(cancelled)).toBe('CONFIRM_ORDER');
@@ -68,17 +88,24 @@ describe('notifications queue', () => {
       const doc = await mongo
         .collection<{ channelStatus: Record<string, { status: string }> }>('notifications')
         .findOne({ tenantId: msg.tenantId, eventId: msg.eventId });
-      return doc && doc.channelStatus.EMAIL?.status !== 'PENDING' && doc.channelStatus.PUSH?.status !== 'PENDING' ? doc : null;
+      return doc && doc.channelStatus.EMAIL?.status !== 'PENDING' && doc.channelStatus.PUSH?.status !== 'PENDING'
+        ? doc
+        : null;
     });
     expect(stored).toMatchObject({ userId: msg.userId, type: 'ORDER_CONFIRMATION', read: false, priority: 'NORMAL' });
     // A user id with no profile in the tenant has no address: nothing to send to (see notifications-delivery).
-    expect(stored.channelStatus).toMatchObject({ EMAIL: { status: 'SKIPPED', reason: 'no-profile' }, PUSH: { status: 'SKIPPED', reason: 'no-profile' } });
+    expect(stored.channelStatus).toMatchObject({
+      EMAIL: { status: 'SKIPPED', reason: 'no-profile' },
+      PUSH: { status: 'SKIPPED', reason: 'no-profile' },
+    });
   });
 
   it('redelivery of the same message stores nothing twice', async () => {
     const msg = notification();
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const batch = createMessageBatch('notifications', [{ id: `m-${attempt}`, timestamp: new Date(), attempts: attempt, body: msg }]);
+      const batch = createMessageBatch('notifications', [
+        { id: `m-${attempt}`, timestamp: new Date(), attempts: attempt, body: msg },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env, ctx);
       const result = await getQueueResult(batch, ctx);
@@ -90,7 +117,9 @@ describe('notifications queue', () => {
 
   it('a malformed message is acked and recorded as a dead letter, not retried forever', async () => {
     const id = `bad-${crypto.randomUUID()}`;
-    const batch = createMessageBatch('notifications', [{ id, timestamp: new Date(), attempts: 1, body: { hello: 'world' } }]);
+    const batch = createMessageBatch('notifications', [
+      { id, timestamp: new Date(), attempts: 1, body: { hello: 'world' } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
@@ -104,7 +133,13 @@ describe('scheduled housekeeping', () => {
     const tenantId = crypto.randomUUID();
     const now = Date.now();
     await mongo.collection('notifications').insertMany([
-      { tenantId, eventId: 'old', userId: 'u', expiresAt: new Date(now - 60_000), createdAt: new Date(now - 86_400_000) },
+      {
+        tenantId,
+        eventId: 'old',
+        userId: 'u',
+        expiresAt: new Date(now - 60_000),
+        createdAt: new Date(now - 86_400_000),
+      },
       { tenantId, eventId: 'new', userId: 'u', expiresAt: new Date(now + 86_400_000), createdAt: new Date(now) },
     ]);
     const ctx = createExecutionContext();
@@ -118,7 +153,9 @@ describe('scheduled housekeeping', () => {
 describe('rating-updates queue', () => {
   it('recomputes the average and count from APPROVED reviews, once per product per batch', async () => {
     const tenantId = crypto.randomUUID();
-    const { insertedId } = await mongo.collection('products').insertOne({ tenantId, slug: `p-${crypto.randomUUID()}`, averageRating: 0, reviewCount: 0 });
+    const { insertedId } = await mongo
+      .collection('products')
+      .insertOne({ tenantId, slug: `p-${crypto.randomUUID()}`, averageRating: 0, reviewCount: 0 });
     const productId = insertedId.toHexString();
     await mongo.collection('reviews').insertMany([
       { tenantId, productId, userId: 'a', rating: 5, status: 'APPROVED' },
@@ -140,8 +177,12 @@ describe('rating-updates queue', () => {
 
   it('a message through the real binding reaches the consumer', async () => {
     const tenantId = crypto.randomUUID();
-    const { insertedId } = await mongo.collection('products').insertOne({ tenantId, slug: `p-${crypto.randomUUID()}`, averageRating: 0, reviewCount: 0 });
-    await mongo.collection('reviews').insertOne({ tenantId, productId: insertedId.toHexString(), userId: 'a', rating: 3, status: 'APPROVED' });
+    const { insertedId } = await mongo
+      .collection('products')
+      .insertOne({ tenantId, slug: `p-${crypto.randomUUID()}`, averageRating: 0, reviewCount: 0 });
+    await mongo
+      .collection('reviews')
+      .insertOne({ tenantId, productId: insertedId.toHexString(), userId: 'a', rating: 3, status: 'APPROVED' });
     await env.RATING_UPDATES_QUEUE.send({ tenantId, productId: insertedId.toHexString() });
     await eventually(async () => {
       const p = await mongo.collection<{ reviewCount: number }>('products').findOne({ _id: insertedId });

@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { createApp } from '../../src/app.ts';
 import type { Env } from '../../src/env.ts';
 import { call } from './helpers.ts';
@@ -12,7 +13,11 @@ interface Health {
 
 async function healthWith(overrides: Partial<Env>): Promise<{ status: number; body: Health }> {
   const ctx = createExecutionContext();
-  const res = await createApp().fetch(new Request('http://localhost/api/v1/health'), { ...env, STORE_TIMEOUT_MS: '2000', ...overrides }, ctx);
+  const res = await createApp().fetch(
+    new Request('http://localhost/api/v1/health'),
+    { ...env, STORE_TIMEOUT_MS: '2000', ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { status: res.status, body: (await res.json()) as Health };
 }

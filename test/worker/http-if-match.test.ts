@@ -4,6 +4,7 @@
  * the current ETag, a weak tag accepted.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { createProduct, fields, PRODUCTS, send, shop } from './catalog-helpers.ts';
 import { checkoutShop, lines, ORDERS, placeAndSettle } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
@@ -29,7 +30,11 @@ const families: { name: string; required: boolean; make: () => Promise<Target> }
       let n = 0;
       return {
         version: product.version,
-        change: (ifMatch) => send(manager, 'PATCH', `${PRODUCTS}/${product.id}`, { body: { name: `Name ${++n}` }, headers: ifMatch ? { 'if-match': ifMatch } : {} }),
+        change: (ifMatch) =>
+          send(manager, 'PATCH', `${PRODUCTS}/${product.id}`, {
+            body: { name: `Name ${++n}` },
+            headers: ifMatch ? { 'if-match': ifMatch } : {},
+          }),
       };
     },
   },
@@ -43,7 +48,11 @@ const families: { name: string; required: boolean; make: () => Promise<Target> }
       let rating = 1;
       return {
         version: created.version,
-        change: (ifMatch) => send(user, 'PATCH', review(created.id), { body: { rating: (rating = (rating % 5) + 1) }, headers: ifMatch ? { 'if-match': ifMatch } : {} }),
+        change: (ifMatch) =>
+          send(user, 'PATCH', review(created.id), {
+            body: { rating: (rating = (rating % 5) + 1) },
+            headers: ifMatch ? { 'if-match': ifMatch } : {},
+          }),
       };
     },
   },
@@ -58,7 +67,10 @@ const families: { name: string; required: boolean; make: () => Promise<Target> }
       return {
         version: order.version,
         change: async (ifMatch) => {
-          const res = await send(s.manager, 'PATCH', `${ORDERS}/${order.id}/status`, { body: { status: targets[step] }, headers: ifMatch ? { 'if-match': ifMatch } : {} });
+          const res = await send(s.manager, 'PATCH', `${ORDERS}/${order.id}/status`, {
+            body: { status: targets[step] },
+            headers: ifMatch ? { 'if-match': ifMatch } : {},
+          });
           if (res.status === 200) step++;
           return res;
         },
@@ -97,7 +109,8 @@ describe('If-None-Match on GET /products/{id}', () => {
   it('weak comparison, as the edge cache does: W/"v", a list, * give 304; another version 200', async () => {
     const { manager } = await shop();
     const product = await createProduct(manager);
-    const read = (ifNoneMatch: string) => send(manager, 'GET', `${PRODUCTS}/${product.id}`, { headers: { 'if-none-match': ifNoneMatch } });
+    const read = (ifNoneMatch: string) =>
+      send(manager, 'GET', `${PRODUCTS}/${product.id}`, { headers: { 'if-none-match': ifNoneMatch } });
     for (const tag of [`"${product.version}"`, `W/"${product.version}"`, `"99", "${product.version}"`, '*']) {
       expect((await read(tag)).status, tag).toBe(304);
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { call, problemOf } from './helpers.ts';
 
 describe('HTTP error contract (RFC 9457)', () => {

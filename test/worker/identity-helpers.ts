@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
-import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+
 import { tenants } from '../../src/db/pg/schema/index.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { call, postJson } from './helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -34,7 +35,14 @@ export async function createTenant(values: Partial<typeof tenants.$inferInsert> 
 
 export async function registerUser(tenantId: string, overrides: Record<string, unknown> = {}): Promise<TestUser> {
   const handle = `u${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const body = { email: `${handle}@example.com`, username: handle, password: PASSWORD, firstName: 'Test', lastName: 'User', ...overrides };
+  const body = {
+    email: `${handle}@example.com`,
+    username: handle,
+    password: PASSWORD,
+    firstName: 'Test',
+    lastName: 'User',
+    ...overrides,
+  };
   const res = await postJson('/api/v1/auth/register', body, { 'x-tenant-id': tenantId });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
   const session = (await res.json()) as { user: { id: string }; tokens: { accessToken: string; refreshToken: string } };
@@ -88,7 +96,11 @@ export async function grantRole(user: TestUser, role: 'ADMIN' | 'MANAGER' | 'SUP
 }
 
 export async function login(user: TestUser): Promise<TestUser> {
-  const res = await postJson('/api/v1/auth/login', { login: user.email, password: user.password }, { 'x-tenant-id': user.tenantId });
+  const res = await postJson(
+    '/api/v1/auth/login',
+    { login: user.email, password: user.password },
+    { 'x-tenant-id': user.tenantId },
+  );
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const { tokens } = (await res.json()) as { tokens: { accessToken: string; refreshToken: string } };
   return { ...user, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
@@ -99,7 +111,12 @@ export function bearer(user: Pick<TestUser, 'accessToken'>): Record<string, stri
 }
 
 /** Authenticated JSON request as `user`. */
-export function as(user: Pick<TestUser, 'accessToken'>, method: string, path: string, body?: unknown): Promise<Response> {
+export function as(
+  user: Pick<TestUser, 'accessToken'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
   return call(path, {
     method,
     headers: { ...bearer(user), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

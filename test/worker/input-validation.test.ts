@@ -5,8 +5,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+
 import { toProblem } from '../../src/middleware/errors.ts';
-import { PRODUCTS, createProduct, fields, send, shop } from './catalog-helpers.ts';
+import { createProduct, fields, PRODUCTS, send, shop } from './catalog-helpers.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
@@ -16,7 +17,11 @@ const NUL = '\u0000';
 describe('a NUL character in any validated string: 400 naming the field', () => {
   it('in JSON bodies that reach PostgreSQL (login, register, profile, addresses)', async () => {
     const tenantId = await createTenant();
-    const login = await postJson('/api/v1/auth/login', { login: `a${NUL}b`, password: 'whatever-it-is' }, { 'x-tenant-id': tenantId });
+    const login = await postJson(
+      '/api/v1/auth/login',
+      { login: `a${NUL}b`, password: 'whatever-it-is' },
+      { 'x-tenant-id': tenantId },
+    );
     expect(login.status).toBe(400);
     expect(await fields(login)).toEqual(['body.login']);
 
@@ -33,7 +38,12 @@ describe('a NUL character in any validated string: 400 naming the field', () => 
     expect(profile.status).toBe(400);
     expect(await fields(profile)).toEqual(['body.bio']);
     const address = await as(user, 'POST', '/api/v1/users/me/addresses', {
-      type: 'SHIPPING', street: `1 Main St${NUL}`, city: 'Springfield', state: 'IL', zipCode: '62701', country: 'US',
+      type: 'SHIPPING',
+      street: `1 Main St${NUL}`,
+      city: 'Springfield',
+      state: 'IL',
+      zipCode: '62701',
+      country: 'US',
     });
     expect(address.status).toBe(400);
     expect(await fields(address)).toEqual(['body.street']);
@@ -111,8 +121,12 @@ describe('union bodies name the wrong field and what was expected', () => {
 
   it('a scalar union names its custom expectation (product specifications)', async () => {
     const { manager } = await shop();
-    const res = await send(manager, 'POST', PRODUCTS, { body: { name: 'Spec', price: '1.00', specifications: { color: null } } });
-    expect((await problemOf(res)).errors).toEqual([{ field: 'body.specifications.color', message: 'must be a string, number or boolean' }]);
+    const res = await send(manager, 'POST', PRODUCTS, {
+      body: { name: 'Spec', price: '1.00', specifications: { color: null } },
+    });
+    expect((await problemOf(res)).errors).toEqual([
+      { field: 'body.specifications.color', message: 'must be a string, number or boolean' },
+    ]);
   });
 });
 
@@ -121,7 +135,11 @@ describe('PostgreSQL data exceptions behind validation', () => {
     const stores = testStores();
     try {
       const db = stores.pg('auth').db;
-      for (const query of [sql`select ${'a\u0000b'}::text`, sql`select ${'not-a-uuid'}::uuid`, sql`select ${'99999999999'}::int4`]) {
+      for (const query of [
+        sql`select ${'a\u0000b'}::text`,
+        sql`select ${'not-a-uuid'}::uuid`,
+        sql`select ${'99999999999'}::int4`,
+      ]) {
         const err = await db.execute(query).then(
           () => undefined,
           (e: unknown) => e,

@@ -1,10 +1,24 @@
 import { z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, keyedPageQuery, nameKey, pageQuery, timeIdKey, timeObjectIdKey, toPage } from '../../src/lib/pagination.ts';
+
+import {
+  decodeCursor,
+  encodeCursor,
+  keyedPageQuery,
+  nameKey,
+  pageQuery,
+  timeIdKey,
+  timeObjectIdKey,
+  toPage,
+} from '../../src/lib/pagination.ts';
 
 describe('cursor codec', () => {
   it('round-trips any JSON key as URL-safe text; anything else decodes to undefined', () => {
-    for (const key of [['2026-01-02 03:04:05.123456', '0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20'], { s: 'newest', k: 'é', id: 'ab' }, 7]) {
+    for (const key of [
+      ['2026-01-02 03:04:05.123456', '0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20'],
+      { s: 'newest', k: 'é', id: 'ab' },
+      7,
+    ]) {
       const text = encodeCursor(key);
       expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(decodeCursor(text)).toEqual(key);
@@ -35,8 +49,20 @@ describe('cursor codec', () => {
 
   it('toPage keeps limit rows and encodes the last one only when a further row exists', () => {
     const rows = [1, 2, 3];
-    expect(toPage(rows, 3, (r) => [String(r)], (r) => r * 10)).toEqual({ data: [10, 20, 30], nextCursor: null });
-    const page = toPage(rows, 2, (r) => [String(r)], (r) => r);
+    expect(
+      toPage(
+        rows,
+        3,
+        (r) => [String(r)],
+        (r) => r * 10,
+      ),
+    ).toEqual({ data: [10, 20, 30], nextCursor: null });
+    const page = toPage(
+      rows,
+      2,
+      (r) => [String(r)],
+      (r) => r,
+    );
     expect(page.data).toEqual([1, 2]);
     expect(decodeCursor(page.nextCursor!)).toEqual(['2']);
   });

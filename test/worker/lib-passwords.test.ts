@@ -1,11 +1,20 @@
 import { compareSync, hashSync } from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
-import { base64UrlDecode, base64UrlEncode, hexEncode, randomBytes, randomToken, sha256Hex, timingSafeEqual } from '../../src/lib/bytes.ts';
+
 import {
-  PASSWORD_POLICY,
-  PBKDF2_ITERATIONS,
+  base64UrlDecode,
+  base64UrlEncode,
+  hexEncode,
+  randomBytes,
+  randomToken,
+  sha256Hex,
+  timingSafeEqual,
+} from '../../src/lib/bytes.ts';
+import {
   checkPasswordPolicy,
   hashPassword,
+  PASSWORD_POLICY,
+  PBKDF2_ITERATIONS,
   verifyDummyPassword,
   verifyPassword,
 } from '../../src/lib/passwords.ts';
@@ -13,7 +22,8 @@ import {
 const PASSWORD = 'Correct-Horse-42';
 
 /** Computed once with Node's independent PBKDF2 (`crypto.pbkdf2Sync`), salt 00..0f: proves format interop. */
-const NODE_PBKDF2_100K = '$pbkdf2-sha256$v=1$i=100000$AAECAwQFBgcICQoLDA0ODw$v2nQ_bXfqVQtf9Vg4Bk-3GId0yCiRjIrLjSEjbuwnnA';
+const NODE_PBKDF2_100K =
+  '$pbkdf2-sha256$v=1$i=100000$AAECAwQFBgcICQoLDA0ODw$v2nQ_bXfqVQtf9Vg4Bk-3GId0yCiRjIrLjSEjbuwnnA';
 const NODE_PBKDF2_1K = '$pbkdf2-sha256$v=1$i=1000$AAECAwQFBgcICQoLDA0ODw$JLKIntAxvwvqmuu6L0dYIn85OQC1E5B1KegnPLsWSdA';
 /** Node PBKDF2 of 'Café-Secret-9' written with the precomposed é (NFC), 1000 iterations. */
 const NODE_PBKDF2_NFC = '$pbkdf2-sha256$v=1$i=1000$AAECAwQFBgcICQoLDA0ODw$b2MnAeRwrmeEYzF3NPlsm4EWk1ljvO805dPC6xCQoF8';
@@ -137,7 +147,10 @@ describe('hashPassword / verifyPassword (pbkdf2)', () => {
 describe('verifyPassword (legacy bcrypt)', () => {
   it('verifies published jBCrypt vectors and always asks for a rehash', async () => {
     expect(await verifyPassword('abc', JBCRYPT_ABC_10)).toEqual({ ok: true, needsRehash: true });
-    expect(await verifyPassword('~!@#$%^&*()      ~!@#$%^&*()PNBFRD', JBCRYPT_SYMBOLS_10)).toEqual({ ok: true, needsRehash: true });
+    expect(await verifyPassword('~!@#$%^&*()      ~!@#$%^&*()PNBFRD', JBCRYPT_SYMBOLS_10)).toEqual({
+      ok: true,
+      needsRehash: true,
+    });
     expect(await verifyPassword('abd', JBCRYPT_ABC_10)).toEqual({ ok: false, needsRehash: false });
   });
 
@@ -192,10 +205,14 @@ describe('timings in workerd', () => {
       ['verifyPassword bcrypt cost 12', () => verifyPassword('a', JBCRYPT_A_12)],
       ['timed() overhead (no-op)', async () => {}],
     ];
-    const lines = [`[timing] clock advance across a synchronous bcrypt-10 compare: performance.now ${frozenElapsed.toFixed(1)} ms, Date.now ${dateElapsed} ms`];
+    const lines = [
+      `[timing] clock advance across a synchronous bcrypt-10 compare: performance.now ${frozenElapsed.toFixed(1)} ms, Date.now ${dateElapsed} ms`,
+    ];
     for (const [label, fn] of rows) {
       const t = await median(fn);
-      lines.push(`[timing] ${label}: median ${t.median.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`);
+      lines.push(
+        `[timing] ${label}: median ${t.median.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`,
+      );
     }
     console.log(lines.join('\n'));
     expect((await verifyPassword('a', JBCRYPT_A_12)).ok).toBe(true);
@@ -209,8 +226,12 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('enforces length bounds', () => {
-    expect(checkPasswordPolicy('Ab1!')).toEqual([`Password must be at least ${PASSWORD_POLICY.minLength} characters long.`]);
-    expect(checkPasswordPolicy('Ab1!'.repeat(33))).toEqual([`Password must be at most ${PASSWORD_POLICY.maxLength} characters long.`]);
+    expect(checkPasswordPolicy('Ab1!')).toEqual([
+      `Password must be at least ${PASSWORD_POLICY.minLength} characters long.`,
+    ]);
+    expect(checkPasswordPolicy('Ab1!'.repeat(33))).toEqual([
+      `Password must be at most ${PASSWORD_POLICY.maxLength} characters long.`,
+    ]);
     expect(checkPasswordPolicy('Ab1!'.repeat(32))).toEqual([]); // exactly 128
     expect(checkPasswordPolicy('Abcdefgh1!')).toEqual([]); // exactly 10
     expect(checkPasswordPolicy('Abcdefg1!')).toHaveLength(1); // 9
@@ -218,7 +239,9 @@ describe('checkPasswordPolicy', () => {
 
   it('counts code points, not UTF-16 units', () => {
     // 9 emoji (18 UTF-16 units) are 9 characters: too short.
-    expect(checkPasswordPolicy('Aa1' + '🔑'.repeat(6))).toEqual([`Password must be at least ${PASSWORD_POLICY.minLength} characters long.`]);
+    expect(checkPasswordPolicy('Aa1' + '🔑'.repeat(6))).toEqual([
+      `Password must be at least ${PASSWORD_POLICY.minLength} characters long.`,
+    ]);
   });
 
   it('requires 3 of 4 character classes', () => {
@@ -232,8 +255,12 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('rejects the email local part and username, case-insensitively', () => {
-    expect(checkPasswordPolicy('My-JaneDoe-2024', { email: 'janedoe@example.com' })).toEqual(['Password must not contain your email address.']);
-    expect(checkPasswordPolicy('Xx-SHOPPER99-xX', { username: 'shopper99' })).toEqual(['Password must not contain your username.']);
+    expect(checkPasswordPolicy('My-JaneDoe-2024', { email: 'janedoe@example.com' })).toEqual([
+      'Password must not contain your email address.',
+    ]);
+    expect(checkPasswordPolicy('Xx-SHOPPER99-xX', { username: 'shopper99' })).toEqual([
+      'Password must not contain your username.',
+    ]);
     expect(checkPasswordPolicy('Jane-Doe-2024!', { email: 'jane-doe@example.com', username: 'doe' })).toEqual([
       'Password must not contain your email address.',
       'Password must not contain your username.',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { base64UrlDecode, base64UrlEncode, randomBytes } from '../../src/lib/bytes.ts';
 import { importSecretKey, openSecret, sealSecret } from '../../src/lib/secret-box.ts';
 
@@ -26,7 +27,9 @@ describe('importSecretKey', () => {
   });
 
   it('throws a clear error on the wrong length or non-base64 text', async () => {
-    await expect(importSecretKey(base64UrlEncode(randomBytes(16)))).rejects.toThrow('Secret key must be exactly 32 bytes (AES-256), got 16');
+    await expect(importSecretKey(base64UrlEncode(randomBytes(16)))).rejects.toThrow(
+      'Secret key must be exactly 32 bytes (AES-256), got 16',
+    );
     await expect(importSecretKey(base64UrlEncode(randomBytes(33)))).rejects.toThrow('got 33');
     await expect(importSecretKey('')).rejects.toThrow('got 0');
     await expect(importSecretKey('this is not base64!')).rejects.toThrow('not valid base64');
@@ -58,7 +61,9 @@ describe('sealSecret / openSecret', () => {
     }
     // Truncated ciphertext (tag cut off).
     const [v, iv, ct] = sealed.split('.');
-    await expect(openSecret(key, `${v}.${iv}.${base64UrlEncode(base64UrlDecode(ct!).slice(0, 8))}`)).rejects.toThrow('malformed');
+    await expect(openSecret(key, `${v}.${iv}.${base64UrlEncode(base64UrlDecode(ct!).slice(0, 8))}`)).rejects.toThrow(
+      'malformed',
+    );
   });
 
   it('rejects the wrong key', async () => {
@@ -83,7 +88,9 @@ describe('sealSecret / openSecret', () => {
     await expect(openSecret(key, sealed.replace(/^v1\./, ''))).rejects.toThrow('malformed');
     await expect(openSecret(key, `${sealed}.extra`)).rejects.toThrow('malformed');
     await expect(openSecret(key, 'v1.!!!.???')).rejects.toThrow('malformed');
-    await expect(openSecret(key, `v1.${base64UrlEncode(randomBytes(8))}.${sealed.split('.')[2]}`)).rejects.toThrow('malformed');
+    await expect(openSecret(key, `v1.${base64UrlEncode(randomBytes(8))}.${sealed.split('.')[2]}`)).rejects.toThrow(
+      'malformed',
+    );
     await expect(openSecret(key, '')).rejects.toThrow('malformed');
   });
 });

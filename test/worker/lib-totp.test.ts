@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
+
 import { utf8 } from '../../src/lib/bytes.ts';
-import { base32Decode, base32Encode, generateTotpSecret, totpCode, totpStep, totpUri, verifyTotp } from '../../src/lib/totp.ts';
+import {
+  base32Decode,
+  base32Encode,
+  generateTotpSecret,
+  totpCode,
+  totpStep,
+  totpUri,
+  verifyTotp,
+} from '../../src/lib/totp.ts';
 
 /** RFC 6238 Appendix B: SHA1 key is the ASCII string "12345678901234567890". */
 const RFC_SECRET = base32Encode(utf8('12345678901234567890'));
@@ -48,7 +57,11 @@ describe('secrets and URIs', () => {
   });
 
   it('builds an encoded otpauth URI', () => {
-    const uri = totpUri({ secret: 'JBSWY3DPEHPK3PXP', accountName: 'jane+shop@example.com', issuer: 'E-commerce Edge' });
+    const uri = totpUri({
+      secret: 'JBSWY3DPEHPK3PXP',
+      accountName: 'jane+shop@example.com',
+      issuer: 'E-commerce Edge',
+    });
     expect(uri).toBe(
       'otpauth://totp/E-commerce%20Edge:jane%2Bshop%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=E-commerce%20Edge&algorithm=SHA1&digits=6&period=30',
     );
@@ -91,7 +104,10 @@ describe('verifyTotp', () => {
   it('accepts codes exactly at the window edges and rejects just outside them', async () => {
     for (const offset of [-1, 1]) {
       const code = await totpCode(RFC_SECRET, current + offset);
-      expect(await verifyTotp(RFC_SECRET, code, { now }), `offset ${offset}`).toEqual({ ok: true, step: current + offset });
+      expect(await verifyTotp(RFC_SECRET, code, { now }), `offset ${offset}`).toEqual({
+        ok: true,
+        step: current + offset,
+      });
     }
     for (const offset of [-2, 2]) {
       const code = await totpCode(RFC_SECRET, current + offset);
@@ -107,7 +123,10 @@ describe('verifyTotp', () => {
     const stepStart = current * 30_000;
     const code = await totpCode(RFC_SECRET, current);
     // Last millisecond of the step, first of the next (code is then one behind: still in window), and two steps on.
-    expect(await verifyTotp(RFC_SECRET, code, { now: stepStart + 29_999, window: 0 })).toEqual({ ok: true, step: current });
+    expect(await verifyTotp(RFC_SECRET, code, { now: stepStart + 29_999, window: 0 })).toEqual({
+      ok: true,
+      step: current,
+    });
     expect(await verifyTotp(RFC_SECRET, code, { now: stepStart + 30_000, window: 0 })).toEqual({ ok: false });
     expect(await verifyTotp(RFC_SECRET, code, { now: stepStart + 30_000 })).toEqual({ ok: true, step: current });
     expect(await verifyTotp(RFC_SECRET, code, { now: stepStart + 60_000 })).toEqual({ ok: false });
@@ -131,7 +150,18 @@ describe('verifyTotp', () => {
 
   it('rejects malformed input without throwing', async () => {
     const code = await totpCode(RFC_SECRET, current);
-    for (const bad of ['', '12345', '1234567', '00592a', ` ${code}`, `${code} `, '005 924', '٠٠٥٩٢٤', '+05924', '-05924']) {
+    for (const bad of [
+      '',
+      '12345',
+      '1234567',
+      '00592a',
+      ` ${code}`,
+      `${code} `,
+      '005 924',
+      '٠٠٥٩٢٤',
+      '+05924',
+      '-05924',
+    ]) {
       expect(await verifyTotp(RFC_SECRET, bad, { now }), JSON.stringify(bad)).toEqual({ ok: false });
     }
     expect(await verifyTotp(RFC_SECRET, '000000', { now })).toEqual({ ok: false });

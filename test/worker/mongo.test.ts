@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { createDataApiClient } from '../../src/db/mongo/client.ts';
 import { DataApiAuthError, DataApiUnavailableError, DuplicateKeyError } from '../../src/db/mongo/errors.ts';
 import { testStores } from './stores.ts';
@@ -23,7 +24,9 @@ describe('MongoDB over HTTP: Data API client -> gateway -> FerretDB', () => {
     });
     expect(insertedId).toBeInstanceOf(ObjectId);
 
-    const found = await mongo.collection<{ _id: ObjectId; createdAt: Date; category: { id: ObjectId } }>('products').findOne({ _id: insertedId, tenantId });
+    const found = await mongo
+      .collection<{ _id: ObjectId; createdAt: Date; category: { id: ObjectId } }>('products')
+      .findOne({ _id: insertedId, tenantId });
     expect(found?._id.equals(insertedId)).toBe(true);
     expect(found?.createdAt).toBeInstanceOf(Date);
     expect(found?.createdAt.toISOString()).toBe(createdAt.toISOString());
@@ -37,18 +40,22 @@ describe('MongoDB over HTTP: Data API client -> gateway -> FerretDB', () => {
     const tenantId = crypto.randomUUID();
     const products = mongo.collection('products');
     await products.insertOne({ tenantId, slug: 'same-slug', name: 'one' });
-    await expect(products.insertOne({ tenantId, slug: 'same-slug', name: 'two' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await expect(products.insertOne({ tenantId, slug: 'same-slug', name: 'two' })).rejects.toBeInstanceOf(
+      DuplicateKeyError,
+    );
     // The same slug in another tenant is fine.
-    await expect(products.insertOne({ tenantId: crypto.randomUUID(), slug: 'same-slug', name: 'three' })).resolves.toBeTruthy();
+    await expect(
+      products.insertOne({ tenantId: crypto.randomUUID(), slug: 'same-slug', name: 'three' }),
+    ).resolves.toBeTruthy();
   });
 
   it('enforces the unique {aggregateId, version} event-store guard', async () => {
     const aggregateId = new ObjectId().toHexString();
     const events = mongo.collection('product_events');
     await events.insertOne({ tenantId: 't', aggregateId, version: 1, eventType: 'ProductCreatedEvent' });
-    await expect(events.insertOne({ tenantId: 't', aggregateId, version: 1, eventType: 'PriceChangedEvent' })).rejects.toBeInstanceOf(
-      DuplicateKeyError,
-    );
+    await expect(
+      events.insertOne({ tenantId: 't', aggregateId, version: 1, eventType: 'PriceChangedEvent' }),
+    ).rejects.toBeInstanceOf(DuplicateKeyError);
   });
 
   it('updates with upsert, aggregates and deletes', async () => {
@@ -65,18 +72,36 @@ describe('MongoDB over HTTP: Data API client -> gateway -> FerretDB', () => {
       { $group: { _id: '$rating', n: { $sum: 1 } } },
       { $sort: { _id: 1 } },
     ]);
-    expect(byStars).toEqual([{ _id: 2, n: 1 }, { _id: 5, n: 1 }]);
+    expect(byStars).toEqual([
+      { _id: 2, n: 1 },
+      { _id: 5, n: 1 },
+    ]);
 
-    const upserted = await reviews.updateOne({ tenantId, productId, userId: 'u4' }, { $set: { rating: 4 } }, { upsert: true });
+    const upserted = await reviews.updateOne(
+      { tenantId, productId, userId: 'u4' },
+      { $set: { rating: 4 } },
+      { upsert: true },
+    );
     expect(upserted.upsertedId).toBeDefined();
     const { deletedCount } = await reviews.deleteMany({ tenantId });
     expect(deletedCount).toBe(4);
   });
 
   it('maps a wrong API key and an unreachable server to typed errors', async () => {
-    const wrongKey = createDataApiClient({ baseUrl: env.MONGO_DATA_API_URL, apiKey: 'wrong', dataSource: 'x', database: env.MONGO_DATABASE });
+    const wrongKey = createDataApiClient({
+      baseUrl: env.MONGO_DATA_API_URL,
+      apiKey: 'wrong',
+      dataSource: 'x',
+      database: env.MONGO_DATABASE,
+    });
     await expect(wrongKey.collection('products').findOne({})).rejects.toBeInstanceOf(DataApiAuthError);
-    const nowhere = createDataApiClient({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', dataSource: 'x', database: 'd', timeoutMs: 2000 });
+    const nowhere = createDataApiClient({
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: 'k',
+      dataSource: 'x',
+      database: 'd',
+      timeoutMs: 2000,
+    });
     await expect(nowhere.collection('products').findOne({})).rejects.toBeInstanceOf(DataApiUnavailableError);
   });
 });

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 // @ts-expect-error -- `?raw` imports are resolved by Vite, not by tsc
 import wranglerToml from '../../wrangler.toml?raw';
@@ -30,7 +31,11 @@ function recordingEmail() {
   const binding = {
     async send(m: EmailMessage) {
       const result = await env.EMAIL!.send(m);
-      sent.push({ from: m.from, to: m.to, raw: String((m as unknown as Record<string, unknown>)['EmailMessage::raw']) });
+      sent.push({
+        from: m.from,
+        to: m.to,
+        raw: String((m as unknown as Record<string, unknown>)['EmailMessage::raw']),
+      });
       return result;
     },
   } as SendEmail;
@@ -41,7 +46,9 @@ function recordingEmail() {
 function parts(raw: string): { headers: string; text: string; html: string } {
   const [headers = ''] = raw.split('\r\n\r\n', 1);
   const part = (type: string) => {
-    const m = new RegExp(`Content-Type: ${type}; charset=UTF-8\\r\\nContent-Transfer-Encoding: base64\\r\\n\\r\\n([A-Za-z0-9+/=\\r\\n]+?)\\r\\n--`).exec(raw);
+    const m = new RegExp(
+      `Content-Type: ${type}; charset=UTF-8\\r\\nContent-Transfer-Encoding: base64\\r\\n\\r\\n([A-Za-z0-9+/=\\r\\n]+?)\\r\\n--`,
+    ).exec(raw);
     if (!m) throw new Error(`no ${type} part`);
     const bin = atob(m[1]!.replace(/\r\n/g, ''));
     return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
@@ -71,7 +78,11 @@ describe('each channel end to end through the queue consumer', () => {
 
     const doc = (await stored(user.tenantId, body.eventId))!;
     for (const ch of ['EMAIL', 'SMS', 'PUSH', 'IN_APP'] as const) {
-      expect(doc.channelStatus[ch], ch).toMatchObject({ status: 'SENT', error: null, providerMessageId: expect.any(String) });
+      expect(doc.channelStatus[ch], ch).toMatchObject({
+        status: 'SENT',
+        error: null,
+        providerMessageId: expect.any(String),
+      });
     }
     // EMAIL: the binding accepted our MIME (it parses it) and answered with its message id.
     expect(mail.sent).toHaveLength(1);
@@ -85,17 +96,29 @@ describe('each channel end to end through the queue consumer', () => {
     // SMS: the provider got one authenticated form request, its sid is the provider id.
     const sms = await smsTo(phone);
     expect(sms).toHaveLength(1);
-    expect(sms[0]).toMatchObject({ to: phone, from: env.SMS_FROM, body: expect.stringContaining('ORD-1 is on its way'), replay: false });
+    expect(sms[0]).toMatchObject({
+      to: phone,
+      from: env.SMS_FROM,
+      body: expect.stringContaining('ORD-1 is on its way'),
+      replay: false,
+    });
     expect(doc.channelStatus.SMS!.providerMessageId).toBe(sms[0]!.sid);
 
     // PUSH: the push service verified VAPID and decrypted the aes128gcm payload.
     const pushes = await pushesTo(pushId);
     expect(pushes).toHaveLength(1);
-    expect(pushes[0]!.payload).toMatchObject({ id: doc._id.toHexString(), type: 'ORDER_SHIPPED', title: 'Order ORD-1 shipped', url: 'https://shop.example/orders/ORD-1' });
+    expect(pushes[0]!.payload).toMatchObject({
+      id: doc._id.toHexString(),
+      type: 'ORDER_SHIPPED',
+      title: 'Order ORD-1 shipped',
+      url: 'https://shop.example/orders/ORD-1',
+    });
     expect(pushes[0]!.headers.urgency).toBe('high');
 
     // IN_APP: the stored document, in the owner's inbox.
-    const page = (await (await as(user, 'GET', '/api/v1/notifications')).json()) as { data: { id: string; title: string }[] };
+    const page = (await (await as(user, 'GET', '/api/v1/notifications')).json()) as {
+      data: { id: string; title: string }[];
+    };
     expect(page.data).toEqual([expect.objectContaining({ id: doc._id.toHexString(), title: 'Order ORD-1 shipped' })]);
   });
 
@@ -119,7 +142,8 @@ describe('preferences decide channels', () => {
     const body = message(user, { channels: ALL });
     expect((await consume([{ body }], mail.env)).explicitAcks).toHaveLength(1);
     const doc = (await stored(user.tenantId, body.eventId))!;
-    for (const ch of ['EMAIL', 'SMS', 'PUSH'] as const) expect(doc.channelStatus[ch]).toMatchObject({ status: 'SKIPPED', reason: 'preference-off' });
+    for (const ch of ['EMAIL', 'SMS', 'PUSH'] as const)
+      expect(doc.channelStatus[ch]).toMatchObject({ status: 'SKIPPED', reason: 'preference-off' });
     expect(doc.channelStatus.IN_APP).toMatchObject({ status: 'SENT' });
     expect(mail.sent).toEqual([]);
     expect(await smsTo(phone)).toEqual([]);
@@ -141,10 +165,20 @@ describe('preferences decide channels', () => {
     const user = await registerUser(await createTenant());
     await setPreferences(user, { emailNotifications: false });
     const mail = recordingEmail();
-    const body = message(user, { type: 'TFA_DISABLED', title: undefined, message: undefined, channels: ['PUSH'], data: {} });
+    const body = message(user, {
+      type: 'TFA_DISABLED',
+      title: undefined,
+      message: undefined,
+      channels: ['PUSH'],
+      data: {},
+    });
     await consume([{ body }], mail.env);
     const doc = (await stored(user.tenantId, body.eventId))!;
-    expect(doc.channelStatus).toMatchObject({ EMAIL: { status: 'SENT' }, IN_APP: { status: 'SENT' }, PUSH: { status: 'SKIPPED' } });
+    expect(doc.channelStatus).toMatchObject({
+      EMAIL: { status: 'SENT' },
+      IN_APP: { status: 'SENT' },
+      PUSH: { status: 'SKIPPED' },
+    });
     expect(mail.sent.map((m) => m.to)).toEqual([user.email]);
     expect(doc.title).toBe('Two-factor authentication disabled');
   });
@@ -155,7 +189,13 @@ describe('preferences decide channels', () => {
     await setPhone(user, phone);
     await setPreferences(user, { smsNotifications: true });
     const sms = (priority: 'LOW' | 'NORMAL' | 'HIGH', i: number) =>
-      message(user, { channels: ['SMS'], priority, type: 'CUSTOM_NOTICE', title: priority, message: `${priority} ${i}` });
+      message(user, {
+        channels: ['SMS'],
+        priority,
+        type: 'CUSTOM_NOTICE',
+        title: priority,
+        message: `${priority} ${i}`,
+      });
     const batch = [sms('LOW', 1), sms('NORMAL', 1), sms('LOW', 2), sms('NORMAL', 2), sms('HIGH', 1), sms('HIGH', 2)];
     expect((await consume(batch.map((body) => ({ body })))).explicitAcks).toHaveLength(6);
     const order = (await smsTo(phone)).map((m) => m.body.split(' ')[0]);
@@ -190,7 +230,11 @@ describe('at-least-once delivery', () => {
       expect(result.explicitAcks).toEqual([]);
     }
     const doc = (await stored(user.tenantId, body.eventId))!;
-    expect(doc.channelStatus.PUSH).toMatchObject({ status: 'FAILED', attempts: 3, error: expect.stringContaining('500') });
+    expect(doc.channelStatus.PUSH).toMatchObject({
+      status: 'FAILED',
+      attempts: 3,
+      error: expect.stringContaining('500'),
+    });
     expect(doc.channelStatus.EMAIL).toMatchObject({ status: 'SENT', attempts: 1 });
     expect(doc.channelStatus.SMS).toMatchObject({ status: 'SENT', attempts: 1 });
     expect(mail.sent).toHaveLength(1);
@@ -198,14 +242,26 @@ describe('at-least-once delivery', () => {
 
     // Out of retries, the runtime moves it to notifications-dlq, whose consumer records it once.
     const toml = String(wranglerToml);
-    expect(toml).toMatch(/queue = "notifications"\nmax_batch_size = \d+\nmax_batch_timeout = \d+\nmax_retries = 5\nretry_delay = \d+\ndead_letter_queue = "notifications-dlq"/);
-    for (let i = 0; i < 2; i++) expect((await consume([{ id: 'flaky', body }], env, 'notifications-dlq')).explicitAcks).toEqual(['flaky']);
-    expect(await mongo.collection('dead_letters').find({ queue: 'notifications-dlq', messageId: 'flaky', 'body.eventId': body.eventId })).toHaveLength(1);
+    expect(toml).toMatch(
+      /queue = "notifications"\nmax_batch_size = \d+\nmax_batch_timeout = \d+\nmax_retries = 5\nretry_delay = \d+\ndead_letter_queue = "notifications-dlq"/,
+    );
+    for (let i = 0; i < 2; i++)
+      expect((await consume([{ id: 'flaky', body }], env, 'notifications-dlq')).explicitAcks).toEqual(['flaky']);
+    expect(
+      await mongo
+        .collection('dead_letters')
+        .find({ queue: 'notifications-dlq', messageId: 'flaky', 'body.eventId': body.eventId }),
+    ).toHaveLength(1);
 
     // A later success of the failed channel alone completes the notification.
-    await fetch(`${(env as unknown as Record<string, string>).TEST_PUSH_SERVICE_URL}/fail/${pushId}?count=0`, { method: 'POST' });
+    await fetch(`${(env as unknown as Record<string, string>).TEST_PUSH_SERVICE_URL}/fail/${pushId}?count=0`, {
+      method: 'POST',
+    });
     expect((await consume([{ id: 'flaky', body, attempts: 4 }], mail.env)).explicitAcks).toEqual(['flaky']);
-    expect((await stored(user.tenantId, body.eventId))!.channelStatus.PUSH).toMatchObject({ status: 'SENT', attempts: 4 });
+    expect((await stored(user.tenantId, body.eventId))!.channelStatus.PUSH).toMatchObject({
+      status: 'SENT',
+      attempts: 4,
+    });
     expect(await pushesTo(pushId)).toHaveLength(1);
     expect(mail.sent).toHaveLength(1);
   });
@@ -216,7 +272,10 @@ describe('at-least-once delivery', () => {
     await pushControl(pushId, 'expire');
     const body = message(user, { channels: ['PUSH', 'IN_APP'] });
     expect((await consume([{ body }])).explicitAcks).toHaveLength(1);
-    expect((await stored(user.tenantId, body.eventId))!.channelStatus.PUSH).toMatchObject({ status: 'SKIPPED', reason: 'subscriptions-expired' });
+    expect((await stored(user.tenantId, body.eventId))!.channelStatus.PUSH).toMatchObject({
+      status: 'SKIPPED',
+      reason: 'subscriptions-expired',
+    });
     const list = (await (await as(user, 'GET', '/api/v1/users/me/push-subscriptions')).json()) as { data: unknown[] };
     expect(list.data).toEqual([]);
   });
@@ -230,7 +289,11 @@ describe('at-least-once delivery', () => {
     ]);
     expect(result.explicitAcks.sort()).toEqual(['malformed', 'no-text']);
     expect(result.retryMessages).toEqual([]);
-    expect(await mongo.collection('dead_letters').findOne({ queue: 'notifications', messageId: 'no-text', 'body.eventId': noText.eventId })).toMatchObject({ reason: 'undeliverable' });
+    expect(
+      await mongo
+        .collection('dead_letters')
+        .findOne({ queue: 'notifications', messageId: 'no-text', 'body.eventId': noText.eventId }),
+    ).toMatchObject({ reason: 'undeliverable' });
     expect(await stored(user.tenantId, noText.eventId)).toBeNull();
   });
 });

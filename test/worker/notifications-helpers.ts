@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+
 import worker from '../../src/index.ts';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 import type { NotificationDocument } from '../../src/services/notifications/model.ts';
@@ -11,7 +12,10 @@ const testEnv = env as unknown as Record<string, string>;
 export const SMS_PROVIDER_URL = testEnv.TEST_SMS_PROVIDER_URL!;
 export const PUSH_SERVICE_URL = testEnv.TEST_PUSH_SERVICE_URL!;
 
-export function message(user: Pick<TestUser, 'id' | 'tenantId'>, overrides: Partial<NotificationMessage> = {}): NotificationMessage {
+export function message(
+  user: Pick<TestUser, 'id' | 'tenantId'>,
+  overrides: Partial<NotificationMessage> = {},
+): NotificationMessage {
   return {
     eventId: `evt-${crypto.randomUUID()}`,
     tenantId: user.tenantId,
@@ -20,7 +24,13 @@ export function message(user: Pick<TestUser, 'id' | 'tenantId'>, overrides: Part
     title: 'Order shipped',
     message: 'Your order ORD-1 is on its way.',
     channels: ['EMAIL', 'IN_APP'],
-    data: { orderId: crypto.randomUUID(), orderNumber: 'ORD-1', trackingNumber: 'TRK-1', total: '10.00', currency: 'USD' },
+    data: {
+      orderId: crypto.randomUUID(),
+      orderNumber: 'ORD-1',
+      trackingNumber: 'TRK-1',
+      total: '10.00',
+      currency: 'USD',
+    },
     ...overrides,
   };
 }
@@ -33,7 +43,12 @@ export async function consume(
 ) {
   const batch = createMessageBatch(
     queue,
-    messages.map((m, i) => ({ id: m.id ?? `m-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
+    messages.map((m, i) => ({
+      id: m.id ?? `m-${i}-${crypto.randomUUID()}`,
+      timestamp: new Date(),
+      attempts: m.attempts ?? 1,
+      body: m.body,
+    })),
   );
   const ctx = createExecutionContext();
   await worker.queue(batch, withEnv, ctx);
@@ -59,7 +74,15 @@ export async function storedAll(tenantId: string, eventId: string): Promise<Noti
 }
 
 /** Sets the user's notification preferences through the API (the users service). */
-export async function setPreferences(user: TestUser, prefs: Partial<{ emailNotifications: boolean; smsNotifications: boolean; pushNotifications: boolean; language: string }>) {
+export async function setPreferences(
+  user: TestUser,
+  prefs: Partial<{
+    emailNotifications: boolean;
+    smsNotifications: boolean;
+    pushNotifications: boolean;
+    language: string;
+  }>,
+) {
   const current = (await (await as(user, 'GET', '/api/v1/users/me/preferences')).json()) as Record<string, unknown>;
   const { updatedAt: _, ...rest } = current;
   const res = await as(user, 'PUT', '/api/v1/users/me/preferences', { ...rest, ...prefs });
@@ -80,7 +103,9 @@ export interface SmsRecord {
 }
 
 export async function smsTo(phone: string): Promise<SmsRecord[]> {
-  return (await (await fetch(`${SMS_PROVIDER_URL}/test/messages?to=${encodeURIComponent(phone)}`)).json()) as SmsRecord[];
+  return (await (
+    await fetch(`${SMS_PROVIDER_URL}/test/messages?to=${encodeURIComponent(phone)}`)
+  ).json()) as SmsRecord[];
 }
 
 /** A unique E.164 number per test, so tests never see each other's messages. */
@@ -88,9 +113,14 @@ export const uniquePhone = () => `+1555${String(Math.floor(Math.random() * 10_00
 
 /** Subscribes like a browser at the local push service, then registers the subscription with the API. */
 export async function subscribePush(user: TestUser): Promise<{ endpoint: string; id: string; pushId: string }> {
-  const list = (await (await as(user, 'GET', '/api/v1/users/me/push-subscriptions')).json()) as { vapidPublicKey: string };
+  const list = (await (await as(user, 'GET', '/api/v1/users/me/push-subscriptions')).json()) as {
+    vapidPublicKey: string;
+  };
   const sub = (await (
-    await fetch(`${PUSH_SERVICE_URL}/subscribe`, { method: 'POST', body: JSON.stringify({ applicationServerKey: list.vapidPublicKey }) })
+    await fetch(`${PUSH_SERVICE_URL}/subscribe`, {
+      method: 'POST',
+      body: JSON.stringify({ applicationServerKey: list.vapidPublicKey }),
+    })
   ).json()) as { endpoint: string; keys: { p256dh: string; auth: string } };
   const res = await as(user, 'POST', '/api/v1/users/me/push-subscriptions', sub);
   if (res.status !== 201) throw new Error(`push subscription: ${res.status} ${await res.text()}`);
@@ -98,8 +128,13 @@ export async function subscribePush(user: TestUser): Promise<{ endpoint: string;
   return { endpoint: sub.endpoint, id, pushId: sub.endpoint.split('/').pop()! };
 }
 
-export async function pushesTo(pushId: string): Promise<{ payload: Record<string, unknown>; headers: Record<string, string> }[]> {
-  return (await (await fetch(`${PUSH_SERVICE_URL}/messages/${pushId}`)).json()) as { payload: Record<string, unknown>; headers: Record<string, string> }[];
+export async function pushesTo(
+  pushId: string,
+): Promise<{ payload: Record<string, unknown>; headers: Record<string, string> }[]> {
+  return (await (await fetch(`${PUSH_SERVICE_URL}/messages/${pushId}`)).json()) as {
+    payload: Record<string, unknown>;
+    headers: Record<string, string>;
+  }[];
 }
 
 export const pushControl = (pushId: string, action: 'expire' | 'fail', count = 1) =>

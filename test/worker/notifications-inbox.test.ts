@@ -1,5 +1,6 @@
 import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
 import { consume, message, stored } from './notifications-helpers.ts';
@@ -23,8 +24,10 @@ async function notifyMany(user: TestUser, n: number, overrides: Parameters<typeo
   return ids;
 }
 
-const list = async (user: TestUser, query = '') => (await (await as(user, 'GET', `/api/v1/notifications${query}`)).json()) as Page;
-const unread = async (user: TestUser) => ((await (await as(user, 'GET', '/api/v1/notifications/unread-count')).json()) as { unread: number }).unread;
+const list = async (user: TestUser, query = '') =>
+  (await (await as(user, 'GET', `/api/v1/notifications${query}`)).json()) as Page;
+const unread = async (user: TestUser) =>
+  ((await (await as(user, 'GET', '/api/v1/notifications/unread-count')).json()) as { unread: number }).unread;
 
 describe('reading notifications', () => {
   it('lists own notifications newest first with a keyset cursor that survives new arrivals', async () => {
@@ -54,7 +57,9 @@ describe('reading notifications', () => {
     const readBody = (await read.json()) as { read: boolean; readAt: string };
     expect(readBody.read).toBe(true);
     // idempotent: the first readAt stays
-    expect(((await (await as(user, 'POST', `/api/v1/notifications/${a}/read`)).json()) as { readAt: string }).readAt).toBe(readBody.readAt);
+    expect(
+      ((await (await as(user, 'POST', `/api/v1/notifications/${a}/read`)).json()) as { readAt: string }).readAt,
+    ).toBe(readBody.readAt);
     expect(await unread(user)).toBe(2);
     expect((await list(user, '?unread=true')).data.map((n) => n.id)).not.toContain(a);
     expect((await list(user, '?unread=false')).data.map((n) => n.id)).toEqual([a]);
@@ -86,7 +91,9 @@ describe('reading notifications', () => {
   it('expired notifications are never shown, counted, read or deleted', async () => {
     const user = await registerUser(await createTenant());
     const [id] = await notifyMany(user, 1);
-    await mongo.collection('notifications').updateOne({ _id: new ObjectId(id) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await mongo
+      .collection('notifications')
+      .updateOne({ _id: new ObjectId(id) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await list(user)).data).toEqual([]);
     expect(await unread(user)).toBe(0);
     expect((await as(user, 'POST', `/api/v1/notifications/${id}/read`)).status).toBe(404);
@@ -98,7 +105,11 @@ describe('reading notifications', () => {
 describe('BOLA: another user or tenant sees nothing (404), changes nothing', () => {
   it('every notification route', async () => {
     const tenantId = await createTenant();
-    const [owner, neighbour, stranger] = await Promise.all([registerUser(tenantId), registerUser(tenantId), registerUser(await createTenant())]);
+    const [owner, neighbour, stranger] = await Promise.all([
+      registerUser(tenantId),
+      registerUser(tenantId),
+      registerUser(await createTenant()),
+    ]);
     const [id] = await notifyMany(owner, 1);
     for (const other of [neighbour, stranger]) {
       expect((await list(other)).data).toEqual([]);

@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import worker from '../../src/index.ts';
 import { totpCode, totpStep } from '../../src/lib/totp.ts';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
@@ -25,7 +26,13 @@ function observed() {
     },
   } as unknown as Queue<NotificationMessage>;
   const withEnv = { ...env, NOTIFICATIONS_QUEUE: queue } as Cloudflare.Env;
-  const fetchAs = async (user: TestUser | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const fetchAs = async (
+    user: TestUser | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const ctx = createExecutionContext();
     const res = await worker.fetch(
       new Request(`http://localhost${path}`, {
@@ -72,12 +79,16 @@ describe('review producers', () => {
     expect(approved).toMatchObject({ tenantId, userId: author.id, data: { reviewId: id, productName: 'Trail shoe' } });
     expect((await deliveredOnce(approved)).title).toBe('Your review is live');
 
-    expect((await w.fetchAs(manager, 'POST', review(id, 'response'), { message: 'Thanks for <b>trying</b> it!' })).status).toBe(200);
+    expect(
+      (await w.fetchAs(manager, 'POST', review(id, 'response'), { message: 'Thanks for <b>trying</b> it!' })).status,
+    ).toBe(200);
     const response = w.ofType('REVIEW_RESPONSE');
     expect(response).toHaveLength(1);
     expect((await deliveredOnce(response[0]!)).message).toContain('Thanks for <b>trying</b> it!');
 
-    expect((await w.fetchAs(support, 'POST', review(id, 'moderate'), { decision: 'REJECT', note: 'Off topic' })).status).toBe(200);
+    expect(
+      (await w.fetchAs(support, 'POST', review(id, 'moderate'), { decision: 'REJECT', note: 'Off topic' })).status,
+    ).toBe(200);
     const rejected = w.ofType('REVIEW_REJECTED');
     expect(rejected).toHaveLength(1);
     expect((await deliveredOnce(rejected[0]!)).message).toContain('Off topic');
@@ -85,7 +96,9 @@ describe('review producers', () => {
     expect(w.sent).toHaveLength(3);
     expect(new Set(w.sent.map((m) => m.eventId)).size).toBe(3);
     // A failed moderation (unknown review) sends nothing.
-    expect((await w.fetchAs(support, 'POST', review('0'.repeat(24), 'moderate'), { decision: 'APPROVE' })).status).toBe(404);
+    expect((await w.fetchAs(support, 'POST', review('0'.repeat(24), 'moderate'), { decision: 'APPROVE' })).status).toBe(
+      404,
+    );
     expect(w.sent).toHaveLength(3);
   });
 });
@@ -101,11 +114,22 @@ describe('security producers (always EMAIL + IN_APP)', () => {
     // the same code again is refused, and sends nothing
     expect((await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/enable', { code })).status).toBe(409);
     expect(w.ofType('TFA_ENABLED')).toHaveLength(1);
-    expect((await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/disable', { code: await totpCode(secret, totpStep(Date.now())) })).status).toBe(204);
+    expect(
+      (
+        await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/disable', {
+          code: await totpCode(secret, totpStep(Date.now())),
+        })
+      ).status,
+    ).toBe(204);
     expect(w.ofType('TFA_DISABLED')).toHaveLength(1);
     expect(w.sent).toHaveLength(2);
     for (const m of w.sent) {
-      expect(m).toMatchObject({ userId: user.id, tenantId: user.tenantId, priority: 'HIGH', channels: ['EMAIL', 'IN_APP'] });
+      expect(m).toMatchObject({
+        userId: user.id,
+        tenantId: user.tenantId,
+        priority: 'HIGH',
+        channels: ['EMAIL', 'IN_APP'],
+      });
       const doc = await deliveredOnce(m);
       expect(doc.channelStatus).toMatchObject({ EMAIL: { status: 'SENT' }, IN_APP: { status: 'SENT' } });
     }
@@ -114,17 +138,27 @@ describe('security producers (always EMAIL + IN_APP)', () => {
   it('a new API key: one event naming the key', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();
-    const res = await w.fetchAs(user, 'POST', '/api/v1/auth/api-keys', { name: 'ci-deploy', scopes: ['read:products'] });
+    const res = await w.fetchAs(user, 'POST', '/api/v1/auth/api-keys', {
+      name: 'ci-deploy',
+      scopes: ['read:products'],
+    });
     expect(res.status).toBe(201);
     const { apiKey } = (await res.json()) as { apiKey: { id: string } };
-    expect(w.sent).toEqual([expect.objectContaining({ type: 'API_KEY_CREATED', eventId: `security:api_key_created:${apiKey.id}`, data: expect.objectContaining({ keyName: 'ci-deploy' }) })]);
+    expect(w.sent).toEqual([
+      expect.objectContaining({
+        type: 'API_KEY_CREATED',
+        eventId: `security:api_key_created:${apiKey.id}`,
+        data: expect.objectContaining({ keyName: 'ci-deploy' }),
+      }),
+    ]);
     expect((await deliveredOnce(w.sent[0]!)).message).toContain('"ci-deploy"');
   });
 
   it('account locked by failed logins: one event when the lock happens, none for later attempts', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();
-    const attempt = (password: string) => w.fetchAs(null, 'POST', '/api/v1/auth/login', { login: user.email, password }, { 'x-tenant-id': user.tenantId });
+    const attempt = (password: string) =>
+      w.fetchAs(null, 'POST', '/api/v1/auth/login', { login: user.email, password }, { 'x-tenant-id': user.tenantId });
     const max = Number(env.MAX_FAILED_LOGINS || 5);
     for (let i = 1; i < max; i++) expect((await attempt('Wrong-Password-1')).status).toBe(401);
     expect(w.sent).toEqual([]);
@@ -139,12 +173,27 @@ describe('security producers (always EMAIL + IN_APP)', () => {
     const user = await registerUser(await createTenant());
     const w = observed();
     const { secret } = (await (await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/setup')).json()) as { secret: string };
-    expect((await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/enable', { code: await totpCode(secret, totpStep(Date.now()) - 1) })).status).toBe(204);
-    const login = await w.fetchAs(null, 'POST', '/api/v1/auth/login', { login: user.email, password: PASSWORD }, { 'x-tenant-id': user.tenantId });
+    expect(
+      (
+        await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/enable', {
+          code: await totpCode(secret, totpStep(Date.now()) - 1),
+        })
+      ).status,
+    ).toBe(204);
+    const login = await w.fetchAs(
+      null,
+      'POST',
+      '/api/v1/auth/login',
+      { login: user.email, password: PASSWORD },
+      { 'x-tenant-id': user.tenantId },
+    );
     const { challengeToken } = (await login.json()) as { challengeToken: string };
     const statuses: number[] = [];
     const max = Number(env.MAX_FAILED_LOGINS || 5);
-    for (let i = 0; i <= max; i++) statuses.push((await w.fetchAs(null, 'POST', '/api/v1/auth/login/2fa', { challengeToken, code: '000000' })).status);
+    for (let i = 0; i <= max; i++)
+      statuses.push(
+        (await w.fetchAs(null, 'POST', '/api/v1/auth/login/2fa', { challengeToken, code: '000000' })).status,
+      );
     expect(statuses.at(-1)).toBe(423);
     expect(w.ofType('ACCOUNT_LOCKED')).toHaveLength(1);
   });
@@ -153,15 +202,27 @@ describe('security producers (always EMAIL + IN_APP)', () => {
     const user = await registerUser(await createTenant());
     const w = observed();
     const signIn = (ip: string, ua: string) =>
-      w.fetchAs(null, 'POST', '/api/v1/auth/login', { login: user.email, password: PASSWORD }, { 'x-tenant-id': user.tenantId, 'cf-connecting-ip': ip, 'user-agent': ua });
+      w.fetchAs(
+        null,
+        'POST',
+        '/api/v1/auth/login',
+        { login: user.email, password: PASSWORD },
+        { 'x-tenant-id': user.tenantId, 'cf-connecting-ip': ip, 'user-agent': ua },
+      );
     const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
-    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
+    const chrome =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
     expect((await signIn('198.51.100.7', firefox)).status).toBe(200);
     expect((await signIn('198.51.100.99', firefox)).status).toBe(200); // same /24, same browser: known
     expect(w.sent).toEqual([]);
     expect((await signIn('203.0.113.5', chrome)).status).toBe(200);
     expect((await signIn('203.0.113.5', chrome)).status).toBe(200);
-    expect(w.sent).toEqual([expect.objectContaining({ type: 'NEW_SIGN_IN', data: { network: '203.0.113.0/24', device: 'Chrome on Windows' } })]);
+    expect(w.sent).toEqual([
+      expect.objectContaining({
+        type: 'NEW_SIGN_IN',
+        data: { network: '203.0.113.0/24', device: 'Chrome on Windows' },
+      }),
+    ]);
     expect((await deliveredOnce(w.sent[0]!)).message).toContain('203.0.113.0/24, Chrome on Windows');
   });
 });

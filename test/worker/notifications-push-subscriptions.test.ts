@@ -1,6 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import worker from '../../src/index.ts';
 import { problemOf } from './helpers.ts';
 import { as, createTenant, registerUser } from './identity-helpers.ts';
@@ -26,7 +27,11 @@ describe('push subscriptions (/users/me/push-subscriptions)', () => {
 
   it('BOLA: another user or tenant cannot see or delete a subscription (404)', async () => {
     const tenantId = await createTenant();
-    const [owner, neighbour, stranger] = await Promise.all([registerUser(tenantId), registerUser(tenantId), registerUser(await createTenant())]);
+    const [owner, neighbour, stranger] = await Promise.all([
+      registerUser(tenantId),
+      registerUser(tenantId),
+      registerUser(await createTenant()),
+    ]);
     const { id } = await subscribePush(owner);
     for (const other of [neighbour, stranger]) {
       expect(((await (await as(other, 'GET', SUBS)).json()) as { data: unknown[] }).data).toEqual([]);
@@ -47,7 +52,10 @@ describe('push subscriptions (/users/me/push-subscriptions)', () => {
     for (const [body, field] of cases) {
       const res = await as(user, 'POST', SUBS, body);
       expect(res.status, field).toBe(400);
-      expect((await problemOf(res)).errors?.map((e) => e.field), field).toContain(field);
+      expect(
+        (await problemOf(res)).errors?.map((e) => e.field),
+        field,
+      ).toContain(field);
     }
     expect((await as(user, 'DELETE', `${SUBS}/nope`)).status).toBe(400);
     // The test deployment sets PUSH_ALLOW_HTTP (local push service); production refuses http.
@@ -61,6 +69,9 @@ describe('push subscriptions (/users/me/push-subscriptions)', () => {
       createExecutionContext(),
     );
     expect(res.status).toBe(400);
-    expect((await problemOf(res)).errors?.[0]).toMatchObject({ field: 'body.endpoint', message: 'must be an https URL' });
+    expect((await problemOf(res)).errors?.[0]).toMatchObject({
+      field: 'body.endpoint',
+      message: 'must be an https URL',
+    });
   });
 });

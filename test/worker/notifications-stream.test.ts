@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { feedOf } from '../../src/durable/notification-feed.ts';
 import { authConfig } from '../../src/lib/config.ts';
 import { keyRing, signAccessToken } from '../../src/lib/jwt.ts';
@@ -25,7 +26,9 @@ function attach(ws: WebSocket): Socket {
     messages.push(JSON.parse(String(e.data)) as Record<string, unknown>);
     for (const w of waiters.splice(0)) w();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })),
+  );
   return {
     ws,
     messages,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { orderEvent, type OrderEventType } from '../../src/services/orders/events.ts';
 import { problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
@@ -21,10 +22,22 @@ describe('template administration (staff)', () => {
     expect((await put(admin, 'ORDER_SHIPPED/IN_APP/en', body)).status).toBe(201);
     const replaced = await put(admin, 'ORDER_SHIPPED/IN_APP/en', { ...body, title: 'Shipped {{orderNumber}}' });
     expect(replaced.status).toBe(200);
-    expect(await replaced.json()).toMatchObject({ type: 'ORDER_SHIPPED', channel: 'IN_APP', locale: 'en', title: 'Shipped {{orderNumber}}', updatedBy: admin.id });
-    expect(await (await as(admin, 'GET', `${base}/ORDER_SHIPPED/IN_APP/en`)).json()).toMatchObject({ title: 'Shipped {{orderNumber}}' });
-    expect(((await (await as(admin, 'GET', `${base}?channel=IN_APP`)).json()) as { data: unknown[] }).data).toHaveLength(1);
-    expect(((await (await as(admin, 'GET', `${base}?channel=EMAIL`)).json()) as { data: unknown[] }).data).toHaveLength(0);
+    expect(await replaced.json()).toMatchObject({
+      type: 'ORDER_SHIPPED',
+      channel: 'IN_APP',
+      locale: 'en',
+      title: 'Shipped {{orderNumber}}',
+      updatedBy: admin.id,
+    });
+    expect(await (await as(admin, 'GET', `${base}/ORDER_SHIPPED/IN_APP/en`)).json()).toMatchObject({
+      title: 'Shipped {{orderNumber}}',
+    });
+    expect(
+      ((await (await as(admin, 'GET', `${base}?channel=IN_APP`)).json()) as { data: unknown[] }).data,
+    ).toHaveLength(1);
+    expect(((await (await as(admin, 'GET', `${base}?channel=EMAIL`)).json()) as { data: unknown[] }).data).toHaveLength(
+      0,
+    );
     // another tenant's admin sees none of it
     expect((await as(other.admin, 'GET', `${base}/ORDER_SHIPPED/IN_APP/en`)).status).toBe(404);
     expect((await as(other.admin, 'DELETE', `${base}/ORDER_SHIPPED/IN_APP/en`)).status).toBe(404);
@@ -49,7 +62,10 @@ describe('template administration (staff)', () => {
     for (const [key, body, field] of cases) {
       const res = await put(admin, key, body);
       expect(res.status, key).toBe(400);
-      expect((await problemOf(res)).errors?.map((e) => e.field), key).toContain(field);
+      expect(
+        (await problemOf(res)).errors?.map((e) => e.field),
+        key,
+      ).toContain(field);
     }
   });
 
@@ -59,16 +75,24 @@ describe('template administration (staff)', () => {
     const res = await as(admin, 'POST', `${base}/preview`, {
       type: 'ORDER_SHIPPED',
       channel: 'EMAIL',
-      template: { title: 'Hi {{name}}', body: 'Hello {{name}}, order {{orderNumber}}', html: '<p>Hello <b>{{name}}</b>, order {{orderNumber}}</p>' },
+      template: {
+        title: 'Hi {{name}}',
+        body: 'Hello {{name}}, order {{orderNumber}}',
+        html: '<p>Hello <b>{{name}}</b>, order {{orderNumber}}</p>',
+      },
       variables: { name: hostile },
     });
     expect(res.status).toBe(200);
     const preview = (await res.json()) as { html: string; text: string; title: string; source: string };
     expect(preview.source).toBe('request');
-    expect(preview.html).toBe('<p>Hello <b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co</b>, order ORD-1001</p>');
+    expect(preview.html).toBe(
+      '<p>Hello <b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co</b>, order ORD-1001</p>',
+    );
     expect(preview.text).toBe(`Hello ${hostile}, order ORD-1001`);
     // Without a template: the fallback's pick (built-in here), with the sample variables.
-    const builtIn = (await (await as(admin, 'POST', `${base}/preview`, { type: 'ORDER_CONFIRMATION', channel: 'PUSH', locale: 'es' })).json()) as Record<string, string>;
+    const builtIn = (await (
+      await as(admin, 'POST', `${base}/preview`, { type: 'ORDER_CONFIRMATION', channel: 'PUSH', locale: 'es' })
+    ).json()) as Record<string, string>;
     expect(builtIn).toMatchObject({ source: 'built-in', locale: 'es', title: 'Pedido ORD-1001 confirmado' });
     expect((await as(admin, 'POST', `${base}/preview`, { type: 'NO_SUCH_TYPE', channel: 'PUSH' })).status).toBe(404);
   });
@@ -77,8 +101,14 @@ describe('template administration (staff)', () => {
 describe('rendering at delivery', () => {
   it("falls back from the user's language (tag, then base) to the tenant default to the built-in template", async () => {
     const { tenantId, admin } = await tenantWithAdmin();
-    await put(admin, 'ORDER_SHIPPED/IN_APP/fr', { title: 'Commande {{orderNumber}} expédiée', body: 'Suivi : {{trackingNumber}}' });
-    await put(admin, 'ORDER_SHIPPED/IN_APP/default', { title: 'Shipped! {{orderNumber}}', body: 'Tracking {{trackingNumber}}' });
+    await put(admin, 'ORDER_SHIPPED/IN_APP/fr', {
+      title: 'Commande {{orderNumber}} expédiée',
+      body: 'Suivi : {{trackingNumber}}',
+    });
+    await put(admin, 'ORDER_SHIPPED/IN_APP/default', {
+      title: 'Shipped! {{orderNumber}}',
+      body: 'Tracking {{trackingNumber}}',
+    });
     const titleFor = async (language: string, tenant = tenantId) => {
       const user = await registerUser(tenant);
       await setPreferences(user, { language });
@@ -101,7 +131,12 @@ describe('rendering at delivery', () => {
     await setPhone(user, phone);
     await setPreferences(user, { smsNotifications: true });
     const hostile = `<img src=x onerror=alert(1)> ${'x'.repeat(600)}`;
-    const body = message(user, { type: 'CUSTOM_NOTICE', channels: ['EMAIL', 'SMS', 'PUSH', 'IN_APP'], title: 'Notice', message: `Hello ${hostile}` });
+    const body = message(user, {
+      type: 'CUSTOM_NOTICE',
+      channels: ['EMAIL', 'SMS', 'PUSH', 'IN_APP'],
+      title: 'Notice',
+      message: `Hello ${hostile}`,
+    });
     await consume([{ body }]);
     const doc = (await stored(user.tenantId, body.eventId))!;
     expect(doc.content.source).toBe('message');
@@ -115,9 +150,31 @@ describe('rendering at delivery', () => {
 
   it("the checkout producers' messages (today's schema) render with the built-in templates, and variables fill placeholders", async () => {
     const user = await registerUser(await createTenant());
-    const data = { orderId: crypto.randomUUID(), orderNumber: 'ORD-77', total: '120.50', currency: 'EUR', trackingNumber: 'TRK-77', amount: '20.00' };
-    const types = ['ORDER_CONFIRMATION', 'ORDER_CANCELLED', 'PAYMENT_FAILED', 'ORDER_SHIPPED', 'ORDER_DELIVERED', 'REFUND_ISSUED'];
-    const bodies = types.map((type) => message(user, { type, title: 'Producer title', message: 'Producer message', channels: ['EMAIL', 'IN_APP'], data }));
+    const data = {
+      orderId: crypto.randomUUID(),
+      orderNumber: 'ORD-77',
+      total: '120.50',
+      currency: 'EUR',
+      trackingNumber: 'TRK-77',
+      amount: '20.00',
+    };
+    const types = [
+      'ORDER_CONFIRMATION',
+      'ORDER_CANCELLED',
+      'PAYMENT_FAILED',
+      'ORDER_SHIPPED',
+      'ORDER_DELIVERED',
+      'REFUND_ISSUED',
+    ];
+    const bodies = types.map((type) =>
+      message(user, {
+        type,
+        title: 'Producer title',
+        message: 'Producer message',
+        channels: ['EMAIL', 'IN_APP'],
+        data,
+      }),
+    );
     expect((await consume(bodies.map((body) => ({ body })))).explicitAcks).toHaveLength(6);
     for (const b of bodies) {
       const doc = (await stored(user.tenantId, b.eventId))!;
@@ -125,19 +182,37 @@ describe('rendering at delivery', () => {
       expect(doc.title, b.type).toContain('ORD-77');
       expect(doc.channelStatus, b.type).toMatchObject({ EMAIL: { status: 'SENT' }, IN_APP: { status: 'SENT' } });
     }
-    expect((await stored(user.tenantId, bodies[0]!.eventId))!.message).toBe('Thank you! Your order ORD-77 (120.50 EUR) has been confirmed.');
+    expect((await stored(user.tenantId, bodies[0]!.eventId))!.message).toBe(
+      'Thank you! Your order ORD-77 (120.50 EUR) has been confirmed.',
+    );
     // The checkout's own producer (src/services/orders/events.ts), unchanged: every type it sends.
-    const order = { orderId: crypto.randomUUID(), tenantId: user.tenantId, userId: user.id, orderNumber: 'ORD-90', total: '15.00', currency: 'USD' };
-    const produced = (types as OrderEventType[]).map((type) => orderEvent(type, order, { extra: type === 'ORDER_CANCELLED' ? { reason: 'out of stock' } : {} }));
+    const order = {
+      orderId: crypto.randomUUID(),
+      tenantId: user.tenantId,
+      userId: user.id,
+      orderNumber: 'ORD-90',
+      total: '15.00',
+      currency: 'USD',
+    };
+    const produced = (types as OrderEventType[]).map((type) =>
+      orderEvent(type, order, { extra: type === 'ORDER_CANCELLED' ? { reason: 'out of stock' } : {} }),
+    );
     expect((await consume(produced.map((body) => ({ body })))).explicitAcks).toHaveLength(6);
     for (const m of produced) {
       const doc = (await stored(user.tenantId, m.eventId))!;
       expect(doc.title, m.type).toContain('ORD-90');
       expect(doc.actionUrl, m.type).toBe(`/orders/${order.orderId}`);
     }
-    expect((await stored(user.tenantId, produced[1]!.eventId))!.message).toBe('Your order ORD-90 has been cancelled. out of stock');
+    expect((await stored(user.tenantId, produced[1]!.eventId))!.message).toBe(
+      'Your order ORD-90 has been cancelled. out of stock',
+    );
     // `variables` win over `data` for placeholders.
-    const withVars = message(user, { type: 'ORDER_DELIVERED', channels: ['IN_APP'], data, variables: { orderNumber: 'ORD-78' } });
+    const withVars = message(user, {
+      type: 'ORDER_DELIVERED',
+      channels: ['IN_APP'],
+      data,
+      variables: { orderNumber: 'ORD-78' },
+    });
     await consume([{ body: withVars }]);
     expect((await stored(user.tenantId, withVars.eventId))!.title).toBe('Order ORD-78 delivered');
   });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+
 import { createApp } from '../../src/app.ts';
 import { call } from './helpers.ts';
 
@@ -25,7 +26,9 @@ async function document(): Promise<Doc> {
 }
 
 function operations(doc: Doc): [string, Operation][] {
-  return Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]));
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as [string, Operation]),
+  );
 }
 
 describe('OpenAPI document', () => {
@@ -68,7 +71,9 @@ describe('OpenAPI document', () => {
       const schema = schemas.get(name);
       expect(schema, `no zod schema found for ${name}`).toBeDefined();
       const parsed = schema!.safeParse(example);
-      expect(parsed.success, `${name}: ${JSON.stringify(example)} -> ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      expect(parsed.success, `${name}: ${JSON.stringify(example)} -> ${JSON.stringify(parsed.error?.issues)}`).toBe(
+        true,
+      );
     }
   });
 });

@@ -9,15 +9,16 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { encodeForm } from '../../src/services/payments/providers/form-encoding.ts';
 import {
   defaultPaymentProvider,
   PaymentDeclinedError,
   PaymentProviderConfigError,
+  paymentProviderFor,
   PaymentRequestError,
   PaymentTransientError,
   PaymentWebhookSignatureError,
-  paymentProviderFor,
   STRIPE_API_VERSION,
   StripePaymentProvider,
   type StripeProviderOptions,
@@ -84,7 +85,11 @@ describe('Stripe adapter against stripe-mock', () => {
     });
     expect(payment).toMatchObject({ status: 'AUTHORIZED', amountMinor: 1999, card: { brand: 'visa', last4: '4242' } });
     expect(payment.transactionId).toMatch(/^pi_/);
-    expect(payment.raw).toMatchObject({ object: 'payment_intent', id: payment.transactionId, capture_method: 'manual' });
+    expect(payment.raw).toMatchObject({
+      object: 'payment_intent',
+      id: payment.transactionId,
+      capture_method: 'manual',
+    });
 
     expect(calls).toHaveLength(1);
     const [sent] = calls;
@@ -118,10 +123,19 @@ describe('Stripe adapter against stripe-mock', () => {
     expect(captured).toMatchObject({ transactionId: 'pi_abc123', status: 'CAPTURED', amountMinor: 1500 });
     const voided = await provider.void({ ...call(k), transactionId: 'pi_abc123' });
     expect(voided).toMatchObject({ transactionId: 'pi_abc123', status: 'VOIDED' });
-    const refund = await provider.refund({ ...call(k), transactionId: 'pi_abc123', amountMinor: 500, reason: 'requested_by_customer' });
+    const refund = await provider.refund({
+      ...call(k),
+      transactionId: 'pi_abc123',
+      amountMinor: 500,
+      reason: 'requested_by_customer',
+    });
     expect(refund).toMatchObject({ status: 'SUCCEEDED', amountMinor: 500 });
     expect(refund.refundId).toMatch(/^re_/);
-    expect(refund.raw).toMatchObject({ object: 'refund', payment_intent: 'pi_abc123', reason: 'requested_by_customer' });
+    expect(refund.raw).toMatchObject({
+      object: 'refund',
+      payment_intent: 'pi_abc123',
+      reason: 'requested_by_customer',
+    });
 
     expect(calls.map((c) => [c.path, c.status])).toEqual([
       ['/v1/payment_intents/pi_abc123/capture', 200],
@@ -130,12 +144,21 @@ describe('Stripe adapter against stripe-mock', () => {
     ]);
     expect(calls.map((c) => c.echoedKey)).toEqual([`${k}:capture`, `${k}:void`, `${k}:refund`]);
     expect(calls[0]!.form.get('amount_to_capture')).toBe('1500');
-    expect(Object.fromEntries(calls[2]!.form)).toEqual({ payment_intent: 'pi_abc123', amount: '500', reason: 'requested_by_customer' });
+    expect(Object.fromEntries(calls[2]!.form)).toEqual({
+      payment_intent: 'pi_abc123',
+      amount: '500',
+      reason: 'requested_by_customer',
+    });
   });
 
   it('a free-text refund reason travels as metadata (Stripe accepts only its three reasons)', async () => {
     const { provider, calls } = stripe();
-    await provider.refund({ ...call(key()), transactionId: 'pi_abc123', amountMinor: 250, reason: 'item arrived [broken] & late' });
+    await provider.refund({
+      ...call(key()),
+      transactionId: 'pi_abc123',
+      amountMinor: 250,
+      reason: 'item arrived [broken] & late',
+    });
     expect(calls[0]!.status).toBe(200);
     expect(calls[0]!.form.get('reason')).toBeNull();
     expect(calls[0]!.form.get('metadata[reason]')).toBe('item arrived [broken] & late');
@@ -154,35 +177,55 @@ describe('Stripe adapter against stripe-mock', () => {
   it('paymentProviderFor(env, "stripe") is configured from the bindings', async () => {
     const provider = paymentProviderFor(env, 'stripe');
     expect(provider.name).toBe('stripe');
-    const payment = await provider.authorize({ ...call(key()), amountMinor: 700, currency: 'EUR', paymentMethod: 'pm_card_visa', metadata: {} });
+    const payment = await provider.authorize({
+      ...call(key()),
+      amountMinor: 700,
+      currency: 'EUR',
+      paymentMethod: 'pm_card_visa',
+      metadata: {},
+    });
     expect(payment).toMatchObject({ status: 'AUTHORIZED', amountMinor: 700 });
     expect(defaultPaymentProvider(env).name).toBe('test'); // wrangler.toml PAYMENT_PROVIDER
     expect(() => paymentProviderFor(env, 'paypal')).toThrow(PaymentProviderConfigError);
     expect(() => paymentProviderFor(env, 'paypal')).toThrow("unknown payment provider 'paypal' (known: stripe, test)");
     expect(() => paymentProviderFor({ ...env, STRIPE_SECRET_KEY: undefined }, 'stripe')).toThrow('STRIPE_SECRET_KEY');
     expect(() => paymentProviderFor({ ...env, ENVIRONMENT: 'production' }, 'test')).toThrow(PaymentProviderConfigError);
-    expect(() => paymentProviderFor({ ...env, PAYMENT_PROVIDER_TIMEOUT_MS: 'soon' }, 'stripe')).toThrow('PAYMENT_PROVIDER_TIMEOUT_MS');
+    expect(() => paymentProviderFor({ ...env, PAYMENT_PROVIDER_TIMEOUT_MS: 'soon' }, 'stripe')).toThrow(
+      'PAYMENT_PROVIDER_TIMEOUT_MS',
+    );
   });
 });
 
 describe('Stripe adapter errors', () => {
-  const authorizeInput = () => ({ ...call(key()), amountMinor: 1000, currency: 'USD', paymentMethod: 'pm_card_visa', metadata: {} });
+  const authorizeInput = () => ({
+    ...call(key()),
+    amountMinor: 1000,
+    currency: 'USD',
+    paymentMethod: 'pm_card_visa',
+    metadata: {},
+  });
 
   it('an unknown PaymentIntent (Stripe 404) is a PaymentRequestError', async () => {
     const { provider, calls } = stripe();
-    const err = await provider.capture({ ...call(key()), transactionId: 'pi/../x', amountMinor: 100 }).catch((e: unknown) => e);
+    const err = await provider
+      .capture({ ...call(key()), transactionId: 'pi/../x', amountMinor: 100 })
+      .catch((e: unknown) => e);
     expect(calls[0]!.path).toBe('/v1/payment_intents/pi%2F..%2Fx/capture'); // the id cannot escape its path segment
     expect(err).toBeInstanceOf(PaymentRequestError);
     expect(err).toMatchObject({ status: 404, retryable: false, provider: 'stripe' });
   });
 
   it('a rejected API key (401) and an API version stripe-mock does not speak (400) are PaymentRequestErrors', async () => {
-    const badKey = await stripe({ secretKey: 'not-a-key' }).provider.authorize(authorizeInput()).catch((e: unknown) => e);
+    const badKey = await stripe({ secretKey: 'not-a-key' })
+      .provider.authorize(authorizeInput())
+      .catch((e: unknown) => e);
     expect(badKey).toBeInstanceOf(PaymentRequestError);
     expect(badKey).toMatchObject({ status: 401, code: 'invalid_request_error' });
     expect((badKey as Error).message).toMatch(/authenticate/);
 
-    const oldVersion = await stripe({ apiVersion: '2024-06-20' }).provider.authorize(authorizeInput()).catch((e: unknown) => e);
+    const oldVersion = await stripe({ apiVersion: '2024-06-20' })
+      .provider.authorize(authorizeInput())
+      .catch((e: unknown) => e);
     expect(oldVersion).toBeInstanceOf(PaymentRequestError);
     expect(oldVersion).toMatchObject({ status: 400 });
     expect((oldVersion as Error).message).toMatch(/Stripe-Version/);
@@ -191,11 +234,19 @@ describe('Stripe adapter errors', () => {
   it('invalid input is refused before any call', async () => {
     const { provider, calls } = stripe();
     for (const amountMinor of [0, -5, 10.5, Number.NaN]) {
-      await expect(provider.authorize({ ...authorizeInput(), amountMinor })).rejects.toMatchObject({ code: 'invalid_amount' });
+      await expect(provider.authorize({ ...authorizeInput(), amountMinor })).rejects.toMatchObject({
+        code: 'invalid_amount',
+      });
     }
-    await expect(provider.authorize({ ...authorizeInput(), currency: 'usd' })).rejects.toMatchObject({ code: 'invalid_currency' });
-    await expect(provider.authorize({ ...authorizeInput(), idempotencyKey: ' ' })).rejects.toMatchObject({ code: 'invalid_idempotency_key' });
-    await expect(provider.refund({ ...call(key()), transactionId: '', amountMinor: 5 })).rejects.toBeInstanceOf(PaymentRequestError);
+    await expect(provider.authorize({ ...authorizeInput(), currency: 'usd' })).rejects.toMatchObject({
+      code: 'invalid_currency',
+    });
+    await expect(provider.authorize({ ...authorizeInput(), idempotencyKey: ' ' })).rejects.toMatchObject({
+      code: 'invalid_idempotency_key',
+    });
+    await expect(provider.refund({ ...call(key()), transactionId: '', amountMinor: 5 })).rejects.toBeInstanceOf(
+      PaymentRequestError,
+    );
     expect(calls).toHaveLength(0);
   });
 
@@ -229,11 +280,26 @@ describe('Stripe adapter: answers stripe-mock cannot give (Stripe documented err
   const answering =
     (status: number, body: unknown, headers: Record<string, string> = {}): typeof fetch =>
     async () =>
-      new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'request-id': 'req_local', ...headers } });
+      new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json', 'request-id': 'req_local', ...headers },
+      });
   const withAnswer = (status: number, body: unknown, headers?: Record<string, string>) =>
-    new StripePaymentProvider({ secretKey: 'sk_test_123', apiBase: 'https://api.stripe.invalid', fetch: answering(status, body, headers) });
+    new StripePaymentProvider({
+      secretKey: 'sk_test_123',
+      apiBase: 'https://api.stripe.invalid',
+      fetch: answering(status, body, headers),
+    });
   const authorize = (provider: StripePaymentProvider) =>
-    provider.authorize({ ...call(key()), amountMinor: 1000, currency: 'USD', paymentMethod: 'pm_card_chargeDeclined', metadata: {} }).catch((e: unknown) => e);
+    provider
+      .authorize({
+        ...call(key()),
+        amountMinor: 1000,
+        currency: 'USD',
+        paymentMethod: 'pm_card_chargeDeclined',
+        metadata: {},
+      })
+      .catch((e: unknown) => e);
 
   it('a card_error (402) is a PaymentDeclinedError with the decline code, the PaymentIntent and the card', async () => {
     const err = await authorize(
@@ -262,52 +328,111 @@ describe('Stripe adapter: answers stripe-mock cannot give (Stripe documented err
   });
 
   it('5xx, 429 (with Retry-After), 409 in flight and Stripe-Should-Retry: true are transient', async () => {
-    expect(await authorize(withAnswer(500, { error: { type: 'api_error', message: 'boom' } }))).toMatchObject({ constructor: PaymentTransientError, code: 'provider_unavailable', status: 500, outcomeUnknown: true });
-    expect(await authorize(withAnswer(503, '<html>bad gateway</html>'))).toMatchObject({ constructor: PaymentTransientError, status: 503 });
-    expect(await authorize(withAnswer(429, { error: { type: 'invalid_request_error', code: 'rate_limit' } }, { 'retry-after': '2' }))).toMatchObject({
+    expect(await authorize(withAnswer(500, { error: { type: 'api_error', message: 'boom' } }))).toMatchObject({
+      constructor: PaymentTransientError,
+      code: 'provider_unavailable',
+      status: 500,
+      outcomeUnknown: true,
+    });
+    expect(await authorize(withAnswer(503, '<html>bad gateway</html>'))).toMatchObject({
+      constructor: PaymentTransientError,
+      status: 503,
+    });
+    expect(
+      await authorize(
+        withAnswer(429, { error: { type: 'invalid_request_error', code: 'rate_limit' } }, { 'retry-after': '2' }),
+      ),
+    ).toMatchObject({
       constructor: PaymentTransientError,
       code: 'rate_limit',
       retryAfterMs: 2000,
       outcomeUnknown: false,
     });
-    expect(await authorize(withAnswer(409, { error: { type: 'invalid_request_error', code: 'lock_timeout' } }))).toMatchObject({ constructor: PaymentTransientError, code: 'lock_timeout', outcomeUnknown: false });
-    expect(await authorize(withAnswer(400, { error: { type: 'invalid_request_error' } }, { 'stripe-should-retry': 'true' }))).toBeInstanceOf(PaymentTransientError);
+    expect(
+      await authorize(withAnswer(409, { error: { type: 'invalid_request_error', code: 'lock_timeout' } })),
+    ).toMatchObject({ constructor: PaymentTransientError, code: 'lock_timeout', outcomeUnknown: false });
+    expect(
+      await authorize(withAnswer(400, { error: { type: 'invalid_request_error' } }, { 'stripe-should-retry': 'true' })),
+    ).toBeInstanceOf(PaymentTransientError);
   });
 
   it('a reused key with other parameters, any other 4xx and Stripe-Should-Retry: false are permanent', async () => {
-    expect(await authorize(withAnswer(409, { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters' } }))).toMatchObject({
+    expect(
+      await authorize(
+        withAnswer(409, {
+          error: {
+            type: 'idempotency_error',
+            message: 'Keys for idempotent requests can only be used with the same parameters',
+          },
+        }),
+      ),
+    ).toMatchObject({
       constructor: PaymentRequestError,
       code: 'idempotency_error',
     });
-    expect(await authorize(withAnswer(400, { error: { type: 'invalid_request_error', code: 'amount_too_small' } }))).toMatchObject({ constructor: PaymentRequestError, code: 'amount_too_small' });
-    expect(await authorize(withAnswer(500, { error: { type: 'api_error' } }, { 'stripe-should-retry': 'false' }))).toBeInstanceOf(PaymentRequestError);
+    expect(
+      await authorize(withAnswer(400, { error: { type: 'invalid_request_error', code: 'amount_too_small' } })),
+    ).toMatchObject({ constructor: PaymentRequestError, code: 'amount_too_small' });
+    expect(
+      await authorize(withAnswer(500, { error: { type: 'api_error' } }, { 'stripe-should-retry': 'false' })),
+    ).toBeInstanceOf(PaymentRequestError);
   });
 
   it('a 200 without JSON is transient; an authorization needing the customer or without payment method is declined', async () => {
-    expect(await authorize(withAnswer(200, 'not json'))).toMatchObject({ constructor: PaymentTransientError, code: 'invalid_response' });
-    expect(await authorize(withAnswer(200, { id: 'pi_3ds', object: 'payment_intent', status: 'requires_action' }))).toMatchObject({
+    expect(await authorize(withAnswer(200, 'not json'))).toMatchObject({
+      constructor: PaymentTransientError,
+      code: 'invalid_response',
+    });
+    expect(
+      await authorize(withAnswer(200, { id: 'pi_3ds', object: 'payment_intent', status: 'requires_action' })),
+    ).toMatchObject({
       constructor: PaymentDeclinedError,
       code: 'authentication_required',
       transactionId: 'pi_3ds',
     });
     expect(
-      await authorize(withAnswer(200, { id: 'pi_rpm', object: 'payment_intent', status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'do_not_honor', message: 'declined' } })),
-    ).toMatchObject({ constructor: PaymentDeclinedError, code: 'card_declined', declineCode: 'do_not_honor', transactionId: 'pi_rpm' });
-    expect(await authorize(withAnswer(200, { id: 'pi_p', object: 'payment_intent', status: 'processing' }))).toMatchObject({
+      await authorize(
+        withAnswer(200, {
+          id: 'pi_rpm',
+          object: 'payment_intent',
+          status: 'requires_payment_method',
+          last_payment_error: { code: 'card_declined', decline_code: 'do_not_honor', message: 'declined' },
+        }),
+      ),
+    ).toMatchObject({
+      constructor: PaymentDeclinedError,
+      code: 'card_declined',
+      declineCode: 'do_not_honor',
+      transactionId: 'pi_rpm',
+    });
+    expect(
+      await authorize(withAnswer(200, { id: 'pi_p', object: 'payment_intent', status: 'processing' })),
+    ).toMatchObject({
       constructor: PaymentRequestError,
       code: 'payment_intent_unexpected_state',
       transactionId: 'pi_p',
     });
   });
 
-  it('capture reads Stripe\'s amount_received once succeeded; refunds map pending and failed', async () => {
-    const captured = await withAnswer(200, { id: 'pi_c', object: 'payment_intent', status: 'succeeded', amount: 2000, amount_received: 1200 }).capture({
+  it("capture reads Stripe's amount_received once succeeded; refunds map pending and failed", async () => {
+    const captured = await withAnswer(200, {
+      id: 'pi_c',
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount: 2000,
+      amount_received: 1200,
+    }).capture({
       ...call(key()),
       transactionId: 'pi_c',
       amountMinor: 1200,
     });
     expect(captured).toMatchObject({ status: 'CAPTURED', amountMinor: 1200 });
-    const refund = (status: string) => withAnswer(200, { id: 're_1', object: 'refund', status, amount: 300 }).refund({ ...call(key()), transactionId: 'pi_c', amountMinor: 300 });
+    const refund = (status: string) =>
+      withAnswer(200, { id: 're_1', object: 'refund', status, amount: 300 }).refund({
+        ...call(key()),
+        transactionId: 'pi_c',
+        amountMinor: 300,
+      });
     expect((await refund('pending')).status).toBe('PENDING');
     expect((await refund('requires_action')).status).toBe('PENDING');
     expect((await refund('failed')).status).toBe('FAILED');
@@ -317,13 +442,22 @@ describe('Stripe adapter: answers stripe-mock cannot give (Stripe documented err
 
 describe('encodeForm (Stripe nested form bodies)', () => {
   it('encodes nested objects and arrays with literal structural brackets', () => {
-    expect(encodeForm({ amount: 1999, confirm: true, metadata: { orderId: 'o 1', tenantId: 't&=1' }, expand: ['latest_charge', 'payment_method'] })).toBe(
+    expect(
+      encodeForm({
+        amount: 1999,
+        confirm: true,
+        metadata: { orderId: 'o 1', tenantId: 't&=1' },
+        expand: ['latest_charge', 'payment_method'],
+      }),
+    ).toBe(
       'amount=1999&confirm=true&metadata[orderId]=o%201&metadata[tenantId]=t%26%3D1&expand[0]=latest_charge&expand[1]=payment_method',
     );
   });
 
   it('escapes brackets inside keys, skips undefined, sends null as empty, refuses non-finite numbers', () => {
-    expect(encodeForm({ metadata: { 'a[b]': 'c]' }, description: undefined, shipping: null })).toBe('metadata[a%5Bb%5D]=c%5D&shipping=');
+    expect(encodeForm({ metadata: { 'a[b]': 'c]' }, description: undefined, shipping: null })).toBe(
+      'metadata[a%5Bb%5D]=c%5D&shipping=',
+    );
     const parsed = new URLSearchParams(encodeForm({ metadata: { 'a[b]': 'ünï ✓' } }));
     expect(parsed.get('metadata[a[b]]')).toBe('ünï ✓');
     expect(() => encodeForm({ amount: Number.POSITIVE_INFINITY })).toThrow(RangeError);
@@ -333,7 +467,9 @@ describe('encodeForm (Stripe nested form bodies)', () => {
 /** Stripe's scheme, written independently of the adapter: hex HMAC-SHA256 of `${t}.${body}`. */
 async function stripeSignature(secret: string, body: string, t: number): Promise<string> {
   const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(`${t}.${body}`)));
   return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -344,12 +480,16 @@ describe('Stripe webhook verification', () => {
   const provider = (opts: Partial<StripeProviderOptions> = {}) =>
     new StripePaymentProvider({ secretKey: 'sk_test_123', webhookSecret: secret, now: () => NOW, ...opts });
   const headers = (value: string) => new Headers({ 'Stripe-Signature': value });
-  const event = (t: number, object: Record<string, unknown> = { id: 'pi_1', object: 'payment_intent' }, type = 'payment_intent.succeeded') =>
-    JSON.stringify({ id: `evt_${crypto.randomUUID()}`, object: 'event', type, created: t, data: { object } });
+  const event = (
+    t: number,
+    object: Record<string, unknown> = { id: 'pi_1', object: 'payment_intent' },
+    type = 'payment_intent.succeeded',
+  ) => JSON.stringify({ id: `evt_${crypto.randomUUID()}`, object: 'event', type, created: t, data: { object } });
   const rejection = (promise: Promise<unknown>) => promise.catch((e: unknown) => e);
 
   it('accepts a known test vector (signature computed outside JavaScript)', async () => {
-    const body = '{"id":"evt_vector","object":"event","type":"payment_intent.succeeded","created":1700000000,"data":{"object":{"id":"pi_vector","object":"payment_intent","amount":1999}}}';
+    const body =
+      '{"id":"evt_vector","object":"event","type":"payment_intent.succeeded","created":1700000000,"data":{"object":{"id":"pi_vector","object":"payment_intent","amount":1999}}}';
     const header = 't=1700000000,v1=d022c8032e68154066ef45cb49de4d12aee6950d717ab549f76009ca017f141b';
     const verified = await provider().verifyWebhook(body, headers(header));
     expect(verified).toEqual({
@@ -366,11 +506,21 @@ describe('Stripe webhook verification', () => {
     const body = event(t, { id: 'ch_1', object: 'charge', payment_intent: 'pi_from_charge' }, 'charge.refunded');
     const good = await stripeSignature(secret, body, t);
     const other = await stripeSignature('whsec_old_secret', body, t);
-    const verified = await provider().verifyWebhook(body, headers(`t=${t},v1=${other},v0=${'0'.repeat(64)},v1=${good}`));
+    const verified = await provider().verifyWebhook(
+      body,
+      headers(`t=${t},v1=${other},v0=${'0'.repeat(64)},v1=${good}`),
+    );
     expect(verified).toMatchObject({ type: 'charge.refunded', transactionId: 'pi_from_charge', createdAt: t });
 
-    const refundBody = event(t, { id: 're_1', object: 'refund', payment_intent: { id: 'pi_expanded' } }, 'refund.updated');
-    const refund = await provider().verifyWebhook(refundBody, headers(`t=${t},v1=${await stripeSignature(secret, refundBody, t)}`));
+    const refundBody = event(
+      t,
+      { id: 're_1', object: 'refund', payment_intent: { id: 'pi_expanded' } },
+      'refund.updated',
+    );
+    const refund = await provider().verifyWebhook(
+      refundBody,
+      headers(`t=${t},v1=${await stripeSignature(secret, refundBody, t)}`),
+    );
     expect(refund.transactionId).toBe('pi_expanded');
   });
 
@@ -379,28 +529,48 @@ describe('Stripe webhook verification', () => {
     const body = event(t);
     const sig = await stripeSignature(secret, body, t);
 
-    const tampered = await rejection(provider().verifyWebhook(body.replace('pi_1', 'pi_2'), headers(`t=${t},v1=${sig}`)));
+    const tampered = await rejection(
+      provider().verifyWebhook(body.replace('pi_1', 'pi_2'), headers(`t=${t},v1=${sig}`)),
+    );
     expect(tampered).toBeInstanceOf(PaymentWebhookSignatureError);
     expect(tampered).toMatchObject({ reason: 'no_matching_signature', provider: 'stripe' });
 
-    const wrongSecret = await rejection(provider().verifyWebhook(body, headers(`t=${t},v1=${await stripeSignature('whsec_other', body, t)}`)));
+    const wrongSecret = await rejection(
+      provider().verifyWebhook(body, headers(`t=${t},v1=${await stripeSignature('whsec_other', body, t)}`)),
+    );
     expect(wrongSecret).toMatchObject({ reason: 'no_matching_signature' });
 
     // the signed timestamp is part of the MAC: changing t alone breaks the signature
-    expect(await rejection(provider().verifyWebhook(body, headers(`t=${t + 1},v1=${sig}`)))).toMatchObject({ reason: 'no_matching_signature' });
+    expect(await rejection(provider().verifyWebhook(body, headers(`t=${t + 1},v1=${sig}`)))).toMatchObject({
+      reason: 'no_matching_signature',
+    });
 
     const staleT = NOW - 301;
-    const stale = await rejection(provider().verifyWebhook(event(staleT), headers(`t=${staleT},v1=${await stripeSignature(secret, event(staleT), staleT)}`)));
+    const stale = await rejection(
+      provider().verifyWebhook(
+        event(staleT),
+        headers(`t=${staleT},v1=${await stripeSignature(secret, event(staleT), staleT)}`),
+      ),
+    );
     expect(stale).toMatchObject({ reason: 'timestamp_out_of_tolerance' });
     const futureT = NOW + 301;
     const futureBody = event(futureT);
-    expect(await rejection(provider().verifyWebhook(futureBody, headers(`t=${futureT},v1=${await stripeSignature(secret, futureBody, futureT)}`)))).toMatchObject({
+    expect(
+      await rejection(
+        provider().verifyWebhook(
+          futureBody,
+          headers(`t=${futureT},v1=${await stripeSignature(secret, futureBody, futureT)}`),
+        ),
+      ),
+    ).toMatchObject({
       reason: 'timestamp_out_of_tolerance',
     });
 
     expect(await rejection(provider().verifyWebhook(body, new Headers()))).toMatchObject({ reason: 'missing_header' });
     for (const bad of [`v1=${sig}`, `t=${t}`, `t=${t},v1=nothex`, `t=soon,v1=${sig}`, 'garbage']) {
-      expect(await rejection(provider().verifyWebhook(body, headers(bad)))).toMatchObject({ reason: 'malformed_header' });
+      expect(await rejection(provider().verifyWebhook(body, headers(bad)))).toMatchObject({
+        reason: 'malformed_header',
+      });
     }
   });
 
@@ -409,8 +579,12 @@ describe('Stripe webhook verification', () => {
     const body = event(t);
     const header = headers(`t=${t},v1=${await stripeSignature(secret, body, t)}`);
     await expect(provider().verifyWebhook(body, header)).resolves.toMatchObject({ createdAt: t });
-    expect(await rejection(provider({ webhookToleranceSeconds: 60 }).verifyWebhook(body, header))).toMatchObject({ reason: 'timestamp_out_of_tolerance' });
-    await expect(provider({ webhookSecret: undefined }).verifyWebhook(body, header)).rejects.toBeInstanceOf(PaymentProviderConfigError);
+    expect(await rejection(provider({ webhookToleranceSeconds: 60 }).verifyWebhook(body, header))).toMatchObject({
+      reason: 'timestamp_out_of_tolerance',
+    });
+    await expect(provider({ webhookSecret: undefined }).verifyWebhook(body, header)).rejects.toBeInstanceOf(
+      PaymentProviderConfigError,
+    );
   });
 
   it('a correctly signed body that is not an event is rejected as malformed', async () => {
@@ -423,7 +597,10 @@ describe('Stripe webhook verification', () => {
   it('paymentProviderFor(env, "stripe") verifies with STRIPE_WEBHOOK_SECRET', async () => {
     const t = Math.floor(Date.now() / 1000);
     const body = event(t);
-    const verified = await paymentProviderFor(env, 'stripe').verifyWebhook(body, headers(`t=${t},v1=${await stripeSignature(env.STRIPE_WEBHOOK_SECRET!, body, t)}`));
+    const verified = await paymentProviderFor(env, 'stripe').verifyWebhook(
+      body,
+      headers(`t=${t},v1=${await stripeSignature(env.STRIPE_WEBHOOK_SECRET!, body, t)}`),
+    );
     expect(verified.transactionId).toBe('pi_1');
   });
 });

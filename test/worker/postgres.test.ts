@@ -1,8 +1,8 @@
-import { sql } from 'drizzle-orm';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+
 import { tenants, users } from '../../src/db/pg/schema/index.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { testStores, uniqueTenantName } from './stores.ts';
 
 const stores = testStores();
@@ -10,15 +10,31 @@ const { db } = stores.pg('auth');
 afterAll(() => stores.close());
 
 const SEED_INDEXES = [
-  'idx_users_email', 'idx_users_username', 'idx_users_tenant_id', 'idx_users_provider_id',
-  'idx_user_roles_user_id', 'idx_user_roles_role_id',
-  'idx_api_keys_key_value', 'idx_api_keys_user_id',
-  'idx_refresh_tokens_token', 'idx_refresh_tokens_user_id',
-  'idx_user_profiles_user_id', 'idx_user_profiles_email', 'idx_addresses_user_profile_id',
-  'idx_orders_user_id', 'idx_orders_order_number', 'idx_orders_status', 'idx_orders_created_at',
-  'idx_order_items_order_id', 'idx_order_items_product_id',
-  'idx_saga_executions_aggregate_id', 'idx_saga_executions_status',
-  'idx_payments_order_id', 'idx_payments_user_id', 'idx_payments_status', 'idx_payments_idempotency_key',
+  'idx_users_email',
+  'idx_users_username',
+  'idx_users_tenant_id',
+  'idx_users_provider_id',
+  'idx_user_roles_user_id',
+  'idx_user_roles_role_id',
+  'idx_api_keys_key_value',
+  'idx_api_keys_user_id',
+  'idx_refresh_tokens_token',
+  'idx_refresh_tokens_user_id',
+  'idx_user_profiles_user_id',
+  'idx_user_profiles_email',
+  'idx_addresses_user_profile_id',
+  'idx_orders_user_id',
+  'idx_orders_order_number',
+  'idx_orders_status',
+  'idx_orders_created_at',
+  'idx_order_items_order_id',
+  'idx_order_items_product_id',
+  'idx_saga_executions_aggregate_id',
+  'idx_saga_executions_status',
+  'idx_payments_order_id',
+  'idx_payments_user_id',
+  'idx_payments_status',
+  'idx_payments_idempotency_key',
 ];
 
 const SEED_TABLES: Record<string, string[]> = {
@@ -32,7 +48,9 @@ const ADDED_TABLES: Record<string, string[]> = { auth: ['admin_audit_log'], paym
 
 describe('PostgreSQL through the Neon driver inside workerd', () => {
   it('answers a query over the WebSocket driver', async () => {
-    const { rows } = await db.execute<{ answer: number; who: string }>(sql`select 41 + 1 as answer, current_user as who`);
+    const { rows } = await db.execute<{ answer: number; who: string }>(
+      sql`select 41 + 1 as answer, current_user as who`,
+    );
     expect(rows[0]).toEqual({ answer: 42, who: 'ecommerce_app_login' });
   });
 
@@ -58,7 +76,12 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
       order by 1, 2`);
     const found: Record<string, string[]> = {};
     for (const r of rows) (found[r.table_schema] ??= []).push(r.table_name);
-    const expected = Object.fromEntries(Object.entries(SEED_TABLES).map(([schema, names]) => [schema, [...names, ...(ADDED_TABLES[schema] ?? [])].sort()]));
+    const expected = Object.fromEntries(
+      Object.entries(SEED_TABLES).map(([schema, names]) => [
+        schema,
+        [...names, ...(ADDED_TABLES[schema] ?? [])].sort(),
+      ]),
+    );
     expect(found).toEqual(expected);
     expect(rows).toHaveLength(15 + Object.values(ADDED_TABLES).flat().length);
     const { rows: forced } = await db.execute<{ name: string }>(sql`
@@ -84,20 +107,41 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
     const checks = rows.filter((r) => r.type === 'c').map((r) => `${r.table}.${r.name}`);
     expect(checks).toEqual(
       expect.arrayContaining([
-        'auth.users.chk_auth_provider', 'auth.users.chk_status', 'auth.roles.chk_role_name', 'auth.permissions.chk_action',
-        'auth.tenants.chk_status', 'auth.tenants.chk_plan', 'auth.refresh_tokens.chk_expiry', 'users.user_profiles.chk_gender',
-        'users.addresses.chk_type', 'orders.orders.chk_status', 'orders.orders.chk_payment_status',
-        'orders.order_items.chk_quantity', 'orders.order_items.chk_unit_price', 'orders.saga_executions.chk_status',
-        'payments.payments.chk_transaction_type', 'payments.payments.chk_status', 'payments.payments.chk_amount',
+        'auth.users.chk_auth_provider',
+        'auth.users.chk_status',
+        'auth.roles.chk_role_name',
+        'auth.permissions.chk_action',
+        'auth.tenants.chk_status',
+        'auth.tenants.chk_plan',
+        'auth.refresh_tokens.chk_expiry',
+        'users.user_profiles.chk_gender',
+        'users.addresses.chk_type',
+        'orders.orders.chk_status',
+        'orders.orders.chk_payment_status',
+        'orders.order_items.chk_quantity',
+        'orders.order_items.chk_unit_price',
+        'orders.saga_executions.chk_status',
+        'payments.payments.chk_transaction_type',
+        'payments.payments.chk_status',
+        'payments.payments.chk_amount',
       ]),
     );
     const uniques = rows.filter((r) => r.type === 'u').map((r) => `${r.table} ${r.def}`);
     expect(uniques).toEqual(
       expect.arrayContaining([
-        'auth.users UNIQUE (email)', 'auth.users UNIQUE (username)', 'auth.roles UNIQUE (name)', 'auth.permissions UNIQUE (name)',
-        'auth.api_keys UNIQUE (key_value)', 'auth.tenants UNIQUE (name)', 'auth.tenants UNIQUE (domain)',
-        'auth.refresh_tokens UNIQUE (token)', 'users.user_profiles UNIQUE (user_id)', 'users.user_preferences UNIQUE (user_profile_id)',
-        'orders.orders UNIQUE (order_number)', 'payments.payments UNIQUE (order_id)', 'payments.payments UNIQUE (idempotency_key)',
+        'auth.users UNIQUE (email)',
+        'auth.users UNIQUE (username)',
+        'auth.roles UNIQUE (name)',
+        'auth.permissions UNIQUE (name)',
+        'auth.api_keys UNIQUE (key_value)',
+        'auth.tenants UNIQUE (name)',
+        'auth.tenants UNIQUE (domain)',
+        'auth.refresh_tokens UNIQUE (token)',
+        'users.user_profiles UNIQUE (user_id)',
+        'users.user_preferences UNIQUE (user_profile_id)',
+        'orders.orders UNIQUE (order_number)',
+        'payments.payments UNIQUE (order_id)',
+        'payments.payments UNIQUE (idempotency_key)',
       ]),
     );
     const fks = rows.filter((r) => r.type === 'f').map((r) => `${r.table} ${r.def}`);
@@ -126,19 +170,33 @@ describe('PostgreSQL through the Neon driver inside workerd', () => {
       group by r.name order by r.name`);
     expect(rows.map((r) => r.role)).toEqual(['ADMIN', 'MANAGER', 'SUPPORT', 'USER']);
     expect(rows.find((r) => r.role === 'ADMIN')?.permissions).toEqual([
-      'delete:products', 'read:orders', 'read:products', 'read:profile', 'write:orders', 'write:products', 'write:profile', 'write:reviews',
+      'delete:products',
+      'read:orders',
+      'read:products',
+      'read:profile',
+      'write:orders',
+      'write:products',
+      'write:profile',
+      'write:reviews',
     ]);
-    for (const row of rows) expect(row.permissions).toEqual(expect.arrayContaining(['read:profile', 'write:profile', 'write:reviews']));
+    for (const row of rows)
+      expect(row.permissions).toEqual(expect.arrayContaining(['read:profile', 'write:profile', 'write:reviews']));
   });
 });
 
 describe('row-level security isolates tenants (application role)', () => {
   async function tenantWithUser(label: string) {
-    const [tenant] = await db.insert(tenants).values({ name: uniqueTenantName(label) }).returning();
+    const [tenant] = await db
+      .insert(tenants)
+      .values({ name: uniqueTenantName(label) })
+      .returning();
     const id = tenant!.id;
     const email = `${label}-${crypto.randomUUID()}@example.com`;
     const [user] = await inTenantTx(db, id, (tx) =>
-      tx.insert(users).values({ tenantId: id, email, username: email.split('@')[0]!, passwordHash: 'x' }).returning(),
+      tx
+        .insert(users)
+        .values({ tenantId: id, email, username: email.split('@')[0]!, passwordHash: 'x' })
+        .returning(),
     );
     return { tenantId: id, userId: user!.id };
   }
@@ -147,7 +205,9 @@ describe('row-level security isolates tenants (application role)', () => {
     const a = await tenantWithUser('a');
     const b = await tenantWithUser('b');
 
-    const visible = await inTenantTx(db, a.tenantId, (tx) => tx.select({ id: users.id, tenantId: users.tenantId }).from(users));
+    const visible = await inTenantTx(db, a.tenantId, (tx) =>
+      tx.select({ id: users.id, tenantId: users.tenantId }).from(users),
+    );
     expect(visible.map((u) => u.id)).toContain(a.userId);
     expect(visible.every((u) => u.tenantId === a.tenantId)).toBe(true);
 
@@ -155,7 +215,9 @@ describe('row-level security isolates tenants (application role)', () => {
       tx.update(users).set({ firstName: 'pwned' }).where(eq(users.id, b.userId)).returning(),
     );
     expect(updated).toEqual([]);
-    const deleted = await inTenantTx(db, a.tenantId, (tx) => tx.delete(users).where(eq(users.id, b.userId)).returning());
+    const deleted = await inTenantTx(db, a.tenantId, (tx) =>
+      tx.delete(users).where(eq(users.id, b.userId)).returning(),
+    );
     expect(deleted).toEqual([]);
 
     const [stillB] = await inTenantTx(db, b.tenantId, (tx) => tx.select().from(users).where(eq(users.id, b.userId)));
@@ -167,7 +229,12 @@ describe('row-level security isolates tenants (application role)', () => {
     const b = await tenantWithUser('b');
     await expect(
       inTenantTx(db, a.tenantId, (tx) =>
-        tx.insert(users).values({ tenantId: b.tenantId, email: `x-${crypto.randomUUID()}@e.com`, username: crypto.randomUUID(), passwordHash: 'x' }),
+        tx.insert(users).values({
+          tenantId: b.tenantId,
+          email: `x-${crypto.randomUUID()}@e.com`,
+          username: crypto.randomUUID(),
+          passwordHash: 'x',
+        }),
       ),
     ).rejects.toThrow();
   });

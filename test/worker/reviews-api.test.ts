@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { orderItems, orders, userProfiles, type Order } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { productIdAsUuid } from '../../src/services/reviews/purchases.ts';
@@ -67,7 +68,14 @@ async function insertOrder(
   await inTenantTx(stores.pg('orders').db, user.tenantId, async (tx) => {
     const [order] = await tx
       .insert(orders)
-      .values({ orderNumber: `ORD-${crypto.randomUUID()}`, userId: user.id, status, subtotal: '10.00', total: '10.00', tenantId: user.tenantId })
+      .values({
+        orderNumber: `ORD-${crypto.randomUUID()}`,
+        userId: user.id,
+        status,
+        subtotal: '10.00',
+        total: '10.00',
+        tenantId: user.tenantId,
+      })
       .returning({ id: orders.id });
     await tx.insert(orderItems).values(
       items.map((it) => ({
@@ -93,7 +101,9 @@ describe('reviews: bad input', () => {
     const { tenantId, author } = await world();
     expect(await fieldsOf(await publicGet(reviewsOf('not-an-id'), tenantId))).toEqual(['param.id']);
     expect(await fieldsOf(await as(author, 'POST', reviewsOf('123'), { rating: 5 }))).toEqual(['param.id']);
-    expect(await fieldsOf(await as(author, 'PATCH', review('zzzzzzzzzzzzzzzzzzzzzzzz'), { rating: 4 }))).toEqual(['param.id']);
+    expect(await fieldsOf(await as(author, 'PATCH', review('zzzzzzzzzzzzzzzzzzzzzzzz'), { rating: 4 }))).toEqual([
+      'param.id',
+    ]);
     expect(await fieldsOf(await as(author, 'DELETE', review('42')))).toEqual(['param.id']);
     expect(await fieldsOf(await as(author, 'POST', review('42', 'helpful')))).toEqual(['param.id']);
     expect(await fieldsOf(await publicGet(review('42'), tenantId))).toEqual(['param.id']);
@@ -105,15 +115,27 @@ describe('reviews: bad input', () => {
       expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating }))).toEqual(['body.rating']);
     }
     expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { title: 'x' }))).toEqual(['body.rating']);
-    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, comment: 'x'.repeat(5001) }))).toEqual(['body.comment']);
-    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, title: 'x'.repeat(121) }))).toEqual(['body.title']);
-    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, title: '   ' }))).toEqual(['body.title']);
-    const six = Array.from({ length: 6 }, (_, i) => `https://cdn.example.com/${i}.jpg`);
-    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, images: six }))).toEqual(['body.images']);
-    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, images: ['http://cdn.example.com/a.jpg'] }))).toEqual([
-      'body.images.0',
+    expect(
+      await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, comment: 'x'.repeat(5001) })),
+    ).toEqual(['body.comment']);
+    expect(
+      await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, title: 'x'.repeat(121) })),
+    ).toEqual(['body.title']);
+    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, title: '   ' }))).toEqual([
+      'body.title',
     ]);
-    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, status: 'APPROVED' }))).toEqual(['body']);
+    const six = Array.from({ length: 6 }, (_, i) => `https://cdn.example.com/${i}.jpg`);
+    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, images: six }))).toEqual([
+      'body.images',
+    ]);
+    expect(
+      await fieldsOf(
+        await as(author, 'POST', reviewsOf(productId), { rating: 5, images: ['http://cdn.example.com/a.jpg'] }),
+      ),
+    ).toEqual(['body.images.0']);
+    expect(await fieldsOf(await as(author, 'POST', reviewsOf(productId), { rating: 5, status: 'APPROVED' }))).toEqual([
+      'body',
+    ]);
     // Nothing was written by any of them.
     expect(await mongo.collection('reviews').find({ productId })).toHaveLength(0);
   });
@@ -125,17 +147,25 @@ describe('reviews: bad input', () => {
     expect(await fieldsOf(await publicGet(`${reviewsOf(productId)}?sort=oldest`, tenantId))).toEqual(['query.sort']);
     expect(await fieldsOf(await publicGet(`${reviewsOf(productId)}?limit=0`, tenantId))).toEqual(['query.limit']);
     expect(await fieldsOf(await publicGet(`${reviewsOf(productId)}?limit=51`, tenantId))).toEqual(['query.limit']);
-    expect(await fieldsOf(await publicGet(`${reviewsOf(productId)}?cursor=garbage!`, tenantId))).toEqual(['query.cursor']);
+    expect(await fieldsOf(await publicGet(`${reviewsOf(productId)}?cursor=garbage!`, tenantId))).toEqual([
+      'query.cursor',
+    ]);
     // Without a token the tenant must be named.
     expect(await fieldsOf(await call(reviewsOf(productId)))).toEqual(['header.x-tenant-id']);
-    expect(await fieldsOf(await call(reviewsOf(productId), { headers: { 'x-tenant-id': 'nope' } }))).toEqual(['header.x-tenant-id']);
+    expect(await fieldsOf(await call(reviewsOf(productId), { headers: { 'x-tenant-id': 'nope' } }))).toEqual([
+      'header.x-tenant-id',
+    ]);
   });
 
   it('needs credentials to write, vote, report, moderate or respond (401)', async () => {
     const { productId } = await world();
     const id = new ObjectId().toHexString();
     const anon = (method: string, path: string, body?: unknown) =>
-      call(path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      call(path, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
     expect((await anon('POST', reviewsOf(productId), { rating: 5 })).status).toBe(401);
     expect((await anon('PATCH', review(id), { rating: 5 })).status).toBe(401);
     expect((await anon('DELETE', review(id))).status).toBe(401);
@@ -180,7 +210,9 @@ describe('reviews: bad input', () => {
     const queue = (await (await as(b.support, 'GET', `${API}/reviews?status=APPROVED`)).json()) as { data: unknown[] };
     expect(queue.data).toHaveLength(0);
     // A token's tenant wins over a header naming another tenant.
-    const viaHeader = await call(reviewsOf(a.productId), { headers: { authorization: `Bearer ${b.author.accessToken}`, 'x-tenant-id': a.tenantId } });
+    const viaHeader = await call(reviewsOf(a.productId), {
+      headers: { authorization: `Bearer ${b.author.accessToken}`, 'x-tenant-id': a.tenantId },
+    });
     expect(viaHeader.status).toBe(404);
     // Still intact in tenant A.
     expect((await list(a.tenantId, a.productId)).data.map((r) => r.id)).toEqual([mine.id]);
@@ -207,12 +239,18 @@ describe('reviews: bad input', () => {
     expect((await as(support, 'POST', review(r.id, 'response'), { message: 'Thanks' })).status).toBe(403);
     expect((await as(other, 'GET', `${API}/reviews`)).status).toBe(403);
     // Validation of staff bodies.
-    expect(await fieldsOf(await as(support, 'POST', review(r.id, 'moderate'), { decision: 'MAYBE' }))).toEqual(['body.decision']);
-    expect(await fieldsOf(await as(manager, 'POST', review(r.id, 'response'), { message: '' }))).toEqual(['body.message']);
+    expect(await fieldsOf(await as(support, 'POST', review(r.id, 'moderate'), { decision: 'MAYBE' }))).toEqual([
+      'body.decision',
+    ]);
+    expect(await fieldsOf(await as(manager, 'POST', review(r.id, 'response'), { message: '' }))).toEqual([
+      'body.message',
+    ]);
     // A moderator's own review needs another moderator.
     const own = await postReview(support, productId, { rating: 5 });
     expect((await as(support, 'POST', review(own.id, 'moderate'), { decision: 'APPROVE' })).status).toBe(403);
-    expect((await as(support, 'POST', review(new ObjectId().toHexString(), 'moderate'), { decision: 'APPROVE' })).status).toBe(404);
+    expect(
+      (await as(support, 'POST', review(new ObjectId().toHexString(), 'moderate'), { decision: 'APPROVE' })).status,
+    ).toBe(404);
     const stored = await mongo.collection('reviews').findOne({ _id: new ObjectId(r.id) });
     expect(stored).toMatchObject({ status: 'PENDING', sellerResponse: null, moderatedBy: null });
   });
@@ -233,7 +271,11 @@ describe('reviews: bad input', () => {
     expect((await as(author, 'POST', review(r.id, 'unhelpful'))).status).toBe(403);
     expect((await as(author, 'POST', review(r.id, 'report'), { reason: 'SPAM' })).status).toBe(403);
     expect(await mongo.collection('review_votes').find({ reviewId: r.id })).toHaveLength(0);
-    expect(await mongo.collection('reviews').findOne({ _id: new ObjectId(r.id) })).toMatchObject({ rating: 5, status: 'APPROVED', helpfulCount: 0 });
+    expect(await mongo.collection('reviews').findOne({ _id: new ObjectId(r.id) })).toMatchObject({
+      rating: 5,
+      status: 'APPROVED',
+      helpfulCount: 0,
+    });
   });
 
   it('PATCH needs a change, and a stale If-Match is 412 (nothing written)', async () => {
@@ -243,17 +285,29 @@ describe('reviews: bad input', () => {
     expect(await fieldsOf(await as(author, 'PATCH', review(r.id), { rating: 7 }))).toEqual(['body.rating']);
     const stale = await call(review(r.id), {
       method: 'PATCH',
-      headers: { authorization: `Bearer ${author.accessToken}`, 'content-type': 'application/json', 'if-match': '"99"' },
+      headers: {
+        authorization: `Bearer ${author.accessToken}`,
+        'content-type': 'application/json',
+        'if-match': '"99"',
+      },
       body: JSON.stringify({ rating: 1 }),
     });
     expect(stale.status).toBe(412);
     const staleModeration = await call(review(r.id, 'moderate'), {
       method: 'POST',
-      headers: { authorization: `Bearer ${support.accessToken}`, 'content-type': 'application/json', 'if-match': '"0"' },
+      headers: {
+        authorization: `Bearer ${support.accessToken}`,
+        'content-type': 'application/json',
+        'if-match': '"0"',
+      },
       body: JSON.stringify({ decision: 'APPROVE' }),
     });
     expect(staleModeration.status).toBe(412);
-    expect(await mongo.collection('reviews').findOne({ _id: new ObjectId(r.id) })).toMatchObject({ rating: 5, status: 'PENDING', version: 1 });
+    expect(await mongo.collection('reviews').findOne({ _id: new ObjectId(r.id) })).toMatchObject({
+      rating: 5,
+      status: 'PENDING',
+      version: 1,
+    });
   });
 });
 
@@ -265,10 +319,18 @@ describe('reviews: writing', () => {
   it("creates a PENDING review with the author's name and avatar from the profile", async () => {
     const { productId, author } = await world();
     await inTenantTx(stores.pg('users').db, author.tenantId, (tx) =>
-      tx.update(userProfiles).set({ firstName: 'Ada', lastName: 'Lovelace', avatarUrl: 'https://cdn.example.com/ada.png' }).where(eq(userProfiles.userId, author.id)),
+      tx
+        .update(userProfiles)
+        .set({ firstName: 'Ada', lastName: 'Lovelace', avatarUrl: 'https://cdn.example.com/ada.png' })
+        .where(eq(userProfiles.userId, author.id)),
     );
     const images = ['https://cdn.example.com/r/1.jpg', 'https://cdn.example.com/r/2.jpg'];
-    const res = await as(author, 'POST', reviewsOf(productId), { rating: 4, title: '  Solid  ', comment: 'Good sound.', images });
+    const res = await as(author, 'POST', reviewsOf(productId), {
+      rating: 4,
+      title: '  Solid  ',
+      comment: 'Good sound.',
+      images,
+    });
     expect(res.status).toBe(201);
     const body = (await res.json()) as ReviewBody;
     expect(res.headers.get('location')).toBe(`${API}/reviews/${body.id}`);
@@ -347,7 +409,14 @@ describe('reviews: writing', () => {
     });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(res.headers.get('etag')).toBe('"3"');
-    expect(await res.json()).toMatchObject({ rating: 2, title: null, comment: 'Loved it', status: 'PENDING', version: 3, images: ['https://cdn.example.com/x.jpg'] });
+    expect(await res.json()).toMatchObject({
+      rating: 2,
+      title: null,
+      comment: 'Loved it',
+      status: 'PENDING',
+      version: 3,
+      images: ['https://cdn.example.com/x.jpg'],
+    });
     expect((await list(tenantId, productId)).data).toHaveLength(0);
   });
 
@@ -387,10 +456,15 @@ describe('reviews: writing', () => {
     expect(page.data[0]).not.toHaveProperty('reportedCount');
     expect(page.summary).toEqual({ averageRating: 5, reviewCount: 1, histogram: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 1 } });
     // The rejected review is the author's to see (with the note), nobody else's.
-    expect(await (await as(other, 'GET', review(b.id))).json()).toMatchObject({ status: 'REJECTED', moderationNote: 'Spam' });
+    expect(await (await as(other, 'GET', review(b.id))).json()).toMatchObject({
+      status: 'REJECTED',
+      moderationNote: 'Spam',
+    });
     expect((await publicGet(review(b.id), tenantId)).status).toBe(404);
     expect((await publicGet(review(a.id), tenantId)).status).toBe(200);
-    const rejectedList = (await (await as(support, 'GET', `${API}/reviews?status=REJECTED&productId=${productId}`)).json()) as { data: ReviewBody[] };
+    const rejectedList = (await (
+      await as(support, 'GET', `${API}/reviews?status=REJECTED&productId=${productId}`)
+    ).json()) as { data: ReviewBody[] };
     expect(rejectedList.data.map((r) => r.id)).toEqual([b.id]);
     expect(((await (await as(support, 'GET', `${API}/reviews`)).json()) as { data: unknown[] }).data).toHaveLength(0);
   });
@@ -401,7 +475,10 @@ describe('reviews: writing', () => {
     await moderate(support, r.id, 'APPROVE');
     const res = await as(manager, 'POST', review(r.id, 'response'), { message: 'Thank you for your review!' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'APPROVED', sellerResponse: { message: 'Thank you for your review!', respondedBy: manager.id } });
+    expect(await res.json()).toMatchObject({
+      status: 'APPROVED',
+      sellerResponse: { message: 'Thank you for your review!', respondedBy: manager.id },
+    });
     const [pub] = (await list(tenantId, productId)).data;
     expect(pub?.sellerResponse).toEqual({ message: 'Thank you for your review!', respondedAt: expect.any(String) });
   });
@@ -458,7 +535,9 @@ describe('reviews: listing', () => {
     expect(p3.nextCursor).toBeNull();
     expect((await list(tenantId, productId)).data[0]?.id).toBe(late.id);
     // A cursor belongs to its sort.
-    expect(await fieldsOf(await publicGet(`${reviewsOf(productId)}?sort=helpful&cursor=${p1.nextCursor}`, tenantId))).toEqual(['query.cursor']);
+    expect(
+      await fieldsOf(await publicGet(`${reviewsOf(productId)}?sort=helpful&cursor=${p1.nextCursor}`, tenantId)),
+    ).toEqual(['query.cursor']);
   });
 
   it('sort=helpful orders by helpful votes, then newest, and pages by cursor', async () => {

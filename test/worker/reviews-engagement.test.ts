@@ -1,5 +1,6 @@
 import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { REPORT_HIDE_THRESHOLD } from '../../src/services/reviews/model.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
@@ -22,7 +23,10 @@ interface Setup {
 async function approvedReview(): Promise<Setup> {
   const tenantId = await createTenant({ maxUsers: 50 });
   const productId = await insertProduct(mongo, tenantId);
-  const [author, support] = await Promise.all([registerUser(tenantId), registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT'))]);
+  const [author, support] = await Promise.all([
+    registerUser(tenantId),
+    registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT')),
+  ]);
   const reviewId = (await postReview(author, productId, { rating: 4, comment: 'Bright.' })).id;
   await moderate(support, reviewId, 'APPROVE');
   return { tenantId, productId, author, support, reviewId };
@@ -53,9 +57,23 @@ describe('review votes', () => {
   it('voting twice counts once; voting again is idempotent; a concurrent double vote is one vote', async () => {
     const { tenantId, reviewId } = await approvedReview();
     const [voter, racer] = await users(tenantId, 2);
-    expect(await vote(voter!, reviewId, 'helpful')).toEqual({ reviewId, myVote: 'HELPFUL', helpfulCount: 1, unhelpfulCount: 0 });
-    expect(await vote(voter!, reviewId, 'helpful')).toEqual({ reviewId, myVote: 'HELPFUL', helpfulCount: 1, unhelpfulCount: 0 });
-    await Promise.all([vote(racer!, reviewId, 'helpful'), vote(racer!, reviewId, 'helpful'), vote(racer!, reviewId, 'helpful')]);
+    expect(await vote(voter!, reviewId, 'helpful')).toEqual({
+      reviewId,
+      myVote: 'HELPFUL',
+      helpfulCount: 1,
+      unhelpfulCount: 0,
+    });
+    expect(await vote(voter!, reviewId, 'helpful')).toEqual({
+      reviewId,
+      myVote: 'HELPFUL',
+      helpfulCount: 1,
+      unhelpfulCount: 0,
+    });
+    await Promise.all([
+      vote(racer!, reviewId, 'helpful'),
+      vote(racer!, reviewId, 'helpful'),
+      vote(racer!, reviewId, 'helpful'),
+    ]);
     expect(await stored(reviewId)).toMatchObject({ helpfulCount: 2, unhelpfulCount: 0 });
     expect(await mongo.collection('review_votes').find({ reviewId })).toHaveLength(2);
   });
@@ -65,13 +83,23 @@ describe('review votes', () => {
     const [a, b] = await users(tenantId, 2);
     await vote(a!, reviewId, 'helpful');
     await vote(b!, reviewId, 'helpful');
-    expect(await vote(a!, reviewId, 'unhelpful')).toEqual({ reviewId, myVote: 'UNHELPFUL', helpfulCount: 1, unhelpfulCount: 1 });
+    expect(await vote(a!, reviewId, 'unhelpful')).toEqual({
+      reviewId,
+      myVote: 'UNHELPFUL',
+      helpfulCount: 1,
+      unhelpfulCount: 1,
+    });
     expect(await vote(b!, reviewId, 'unhelpful')).toMatchObject({ helpfulCount: 0, unhelpfulCount: 2 });
     expect(await vote(a!, reviewId, 'helpful')).toMatchObject({ helpfulCount: 1, unhelpfulCount: 1 });
     expect(await stored(reviewId)).toMatchObject({ helpfulCount: 1, unhelpfulCount: 1 });
-    const votes = await mongo.collection<{ userId: string; vote: string; tenantId: string }>('review_votes').find({ reviewId });
+    const votes = await mongo
+      .collection<{ userId: string; vote: string; tenantId: string }>('review_votes')
+      .find({ reviewId });
     expect(votes.map((v) => [v.userId, v.vote, v.tenantId]).sort()).toEqual(
-      [[a!.id, 'HELPFUL', tenantId], [b!.id, 'UNHELPFUL', tenantId]].sort(),
+      [
+        [a!.id, 'HELPFUL', tenantId],
+        [b!.id, 'UNHELPFUL', tenantId],
+      ].sort(),
     );
   });
 
@@ -109,7 +137,10 @@ describe('review reports', () => {
     const bad = await as(reporter!, 'POST', review(reviewId, 'report'), { reason: 'BORING' });
     expect(bad.status).toBe(400);
     expect((await problemOf(bad)).errors?.map((e) => e.field)).toEqual(['body.reason']);
-    const noBody = await call(review(reviewId, 'report'), { method: 'POST', headers: { authorization: `Bearer ${reporter!.accessToken}` } });
+    const noBody = await call(review(reviewId, 'report'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reporter!.accessToken}` },
+    });
     expect(noBody.status).toBe(400);
 
     const first = await as(reporter!, 'POST', review(reviewId, 'report'), { reason: 'SPAM', comment: 'Advert' });
@@ -121,7 +152,10 @@ describe('review reports', () => {
       expect.objectContaining({ tenantId, userId: reporter!.id, reason: 'SPAM', comment: 'Advert' }),
     ]);
     expect(await stored(reviewId)).toMatchObject({ reportedCount: 1, status: 'APPROVED' });
-    expect(await (await as(support, 'GET', review(reviewId))).json()).toMatchObject({ reportedCount: 1, hiddenByReportsAt: null });
+    expect(await (await as(support, 'GET', review(reviewId))).json()).toMatchObject({
+      reportedCount: 1,
+      hiddenByReportsAt: null,
+    });
   });
 
   it(`${REPORT_HIDE_THRESHOLD} distinct reporters (even at once) send an APPROVED review back to PENDING; re-approval resets the count`, async () => {
@@ -129,10 +163,15 @@ describe('review reports', () => {
     const { tenantId, productId, reviewId, support } = await approvedReview();
     const reporters = await users(tenantId, 6);
     const listed = async () =>
-      ((await (await call(reviewsOf(productId), { headers: { 'x-tenant-id': tenantId } })).json()) as { data: unknown[] }).data.length;
+      (
+        (await (await call(reviewsOf(productId), { headers: { 'x-tenant-id': tenantId } })).json()) as {
+          data: unknown[];
+        }
+      ).data.length;
 
     // Two reports, plus a repeated one: still public.
-    for (const r of [reporters[0]!, reporters[1]!, reporters[1]!]) await as(r, 'POST', review(reviewId, 'report'), { reason: 'SPAM' });
+    for (const r of [reporters[0]!, reporters[1]!, reporters[1]!])
+      await as(r, 'POST', review(reviewId, 'report'), { reason: 'SPAM' });
     expect(await stored(reviewId)).toMatchObject({ reportedCount: 2, status: 'APPROVED' });
     expect(await listed()).toBe(1);
 
@@ -144,23 +183,32 @@ describe('review reports', () => {
     expect(racing.map((r) => r.status).sort()).toEqual([200, 201]);
     expect(await stored(reviewId)).toMatchObject({ reportedCount: 3, status: 'PENDING' });
     expect(await listed()).toBe(0);
-    const hidden = (await (await as(support, 'GET', review(reviewId))).json()) as { hiddenByReportsAt: string | null; status: string };
+    const hidden = (await (await as(support, 'GET', review(reviewId))).json()) as {
+      hiddenByReportsAt: string | null;
+      status: string;
+    };
     expect(hidden.status).toBe('PENDING');
     expect(hidden.hiddenByReportsAt).toEqual(expect.any(String));
     // It is in the moderation queue again, and no longer reportable (not public).
-    const queue = (await (await as(support, 'GET', `${API}/reviews?productId=${productId}`)).json()) as { data: { id: string }[] };
+    const queue = (await (await as(support, 'GET', `${API}/reviews?productId=${productId}`)).json()) as {
+      data: { id: string }[];
+    };
     expect(queue.data.map((r) => r.id)).toEqual([reviewId]);
     expect((await as(reporters[3]!, 'POST', review(reviewId, 'report'), { reason: 'SPAM' })).status).toBe(404);
 
     // A moderator re-approves: the threshold now counts reporters after that decision.
-    expect((await as(support, 'POST', review(reviewId, 'moderate'), { decision: 'APPROVE', note: 'checked' })).status).toBe(200);
+    expect(
+      (await as(support, 'POST', review(reviewId, 'moderate'), { decision: 'APPROVE', note: 'checked' })).status,
+    ).toBe(200);
     expect(await listed()).toBe(1);
     await as(reporters[3]!, 'POST', review(reviewId, 'report'), { reason: 'SPAM' });
     await as(reporters[4]!, 'POST', review(reviewId, 'report'), { reason: 'SPAM' });
     expect(await stored(reviewId)).toMatchObject({ reportedCount: 5, status: 'APPROVED' });
     // Three new reporters at once hide it again.
     const [extra] = await users(tenantId, 1);
-    await Promise.all([reporters[5]!, extra!].map((r) => as(r, 'POST', review(reviewId, 'report'), { reason: 'OFFENSIVE' })));
+    await Promise.all(
+      [reporters[5]!, extra!].map((r) => as(r, 'POST', review(reviewId, 'report'), { reason: 'OFFENSIVE' })),
+    );
     expect(await stored(reviewId)).toMatchObject({ reportedCount: 7, status: 'PENDING' });
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+
 import type { DataApiClient } from '../../src/db/mongo/client.ts';
 import { as, type TestUser } from './identity-helpers.ts';
 
@@ -8,7 +9,11 @@ export const reviewsOf = (productId: string) => `${API}/products/${productId}/re
 export const review = (id: string, action = '') => `${API}/reviews/${id}${action ? `/${action}` : ''}`;
 
 /** Inserts an ACTIVE, published product directly (the product API is another service); returns its id. */
-export async function insertProduct(mongo: DataApiClient, tenantId: string, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function insertProduct(
+  mongo: DataApiClient,
+  tenantId: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   const { insertedId } = await mongo.collection('products').insertOne({
     tenantId,
     name: 'Wireless Headphones',
@@ -45,7 +50,12 @@ export async function postReview(
 }
 
 /** A moderator approves or rejects a review (200 expected). */
-export async function moderate(moderator: TestUser, id: string, decision: 'APPROVE' | 'REJECT', note?: string): Promise<ReviewBody> {
+export async function moderate(
+  moderator: TestUser,
+  id: string,
+  decision: 'APPROVE' | 'REJECT',
+  note?: string,
+): Promise<ReviewBody> {
   const res = await as(moderator, 'POST', review(id, 'moderate'), { decision, ...(note ? { note } : {}) });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as ReviewBody;

@@ -2,6 +2,7 @@ import { ObjectId } from 'bson';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import worker from '../../src/index.ts';
 import type { RatingUpdateMessage } from '../../src/queues/rating-update-messages.ts';
 // The deployed queue configuration, as text (Vite raw import).
@@ -31,9 +32,14 @@ function ratingBecomes(productId: string, averageRating: number, reviewCount: nu
   });
 }
 
-const reviewBy = async (user: TestUser, productId: string, rating: number): Promise<string> => (await postReview(user, productId, { rating })).id;
+const reviewBy = async (user: TestUser, productId: string, rating: number): Promise<string> =>
+  (await postReview(user, productId, { rating })).id;
 
-async function runConsumer(queue: string, messages: { id: string; body: unknown; attempts?: number }[], withEnv: Cloudflare.Env = env) {
+async function runConsumer(
+  queue: string,
+  messages: { id: string; body: unknown; attempts?: number }[],
+  withEnv: Cloudflare.Env = env,
+) {
   const batch = createMessageBatch(
     queue,
     messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
@@ -60,10 +66,17 @@ describe('rating updates: unhappy paths first', () => {
   it('a recompute that fails for real (Data API unreachable) is retried, not acked', async () => {
     const tenantId = crypto.randomUUID();
     const body: RatingUpdateMessage = { tenantId, productId: new ObjectId().toHexString(), reason: 'approved' };
-    const result = await runConsumer('rating-updates', [{ id: 'fail-1', body }, { id: 'fail-2', body }], {
-      ...env,
-      MONGO_DATA_API_URL: 'http://127.0.0.1:9',
-    });
+    const result = await runConsumer(
+      'rating-updates',
+      [
+        { id: 'fail-1', body },
+        { id: 'fail-2', body },
+      ],
+      {
+        ...env,
+        MONGO_DATA_API_URL: 'http://127.0.0.1:9',
+      },
+    );
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(['fail-1', 'fail-2']);
   });
@@ -75,7 +88,11 @@ describe('rating updates: unhappy paths first', () => {
   });
 
   it('after max_retries the message lands in rating-updates-dlq, whose consumer records it once in dead_letters', async () => {
-    const body: RatingUpdateMessage = { tenantId: crypto.randomUUID(), productId: new ObjectId().toHexString(), reason: 'edited' };
+    const body: RatingUpdateMessage = {
+      tenantId: crypto.randomUUID(),
+      productId: new ObjectId().toHexString(),
+      reason: 'edited',
+    };
     const id = `dlq-${crypto.randomUUID()}`;
     for (let delivery = 1; delivery <= 2; delivery++) {
       const result = await runConsumer('rating-updates-dlq', [{ id, body, attempts: delivery }]);
@@ -94,11 +111,17 @@ describe('rating updates: unhappy paths first', () => {
       { tenantId, productId, userId: crypto.randomUUID(), rating: 1, status: 'PENDING', version: 1 },
     ]);
     const body: RatingUpdateMessage = { tenantId, productId, reason: 'approved' };
-    const first = await runConsumer('rating-updates', [{ id: 'a', body }, { id: 'b', body }]);
+    const first = await runConsumer('rating-updates', [
+      { id: 'a', body },
+      { id: 'b', body },
+    ]);
     expect(first.explicitAcks.sort()).toEqual(['a', 'b']);
     expect(await product(productId)).toMatchObject({ averageRating: 3.5, reviewCount: 2 });
     for (let redelivery = 2; redelivery <= 3; redelivery++) {
-      const again = await runConsumer('rating-updates', [{ id: 'a', body, attempts: redelivery }, { id: 'b', body, attempts: redelivery }]);
+      const again = await runConsumer('rating-updates', [
+        { id: 'a', body, attempts: redelivery },
+        { id: 'b', body, attempts: redelivery },
+      ]);
       expect(again.explicitAcks.sort()).toEqual(['a', 'b']);
       expect(await product(productId)).toMatchObject({ averageRating: 3.5, reviewCount: 2 });
     }
@@ -139,20 +162,24 @@ describe('rating updates through the real queue binding', () => {
     expect(page.summary).toMatchObject({ averageRating: p.averageRating, reviewCount: p.reviewCount });
   });
 
-  it('editing takes a review out until it is approved again, then with its new rating; deleting takes it out', { timeout: 60_000 }, async () => {
-    const { productId, a, c, support } = await setup();
-    const ra = await reviewBy(a, productId, 5);
-    const rc = await reviewBy(c, productId, 4);
-    await moderate(support, ra, 'APPROVE');
-    await moderate(support, rc, 'APPROVE');
-    await ratingBecomes(productId, 4.5, 2);
-    expect((await as(c, 'PATCH', review(rc), { rating: 1 })).status).toBe(200);
-    await ratingBecomes(productId, 5, 1);
-    await moderate(support, rc, 'APPROVE');
-    await ratingBecomes(productId, 3, 2);
-    expect((await as(support, 'DELETE', review(ra))).status).toBe(204);
-    await ratingBecomes(productId, 1, 1);
-  });
+  it(
+    'editing takes a review out until it is approved again, then with its new rating; deleting takes it out',
+    { timeout: 60_000 },
+    async () => {
+      const { productId, a, c, support } = await setup();
+      const ra = await reviewBy(a, productId, 5);
+      const rc = await reviewBy(c, productId, 4);
+      await moderate(support, ra, 'APPROVE');
+      await moderate(support, rc, 'APPROVE');
+      await ratingBecomes(productId, 4.5, 2);
+      expect((await as(c, 'PATCH', review(rc), { rating: 1 })).status).toBe(200);
+      await ratingBecomes(productId, 5, 1);
+      await moderate(support, rc, 'APPROVE');
+      await ratingBecomes(productId, 3, 2);
+      expect((await as(support, 'DELETE', review(ra))).status).toBe(204);
+      await ratingBecomes(productId, 1, 1);
+    },
+  );
 
   it('a report-threshold hide takes the review out of the rating', { timeout: 60_000 }, async () => {
     const { tenantId, productId, a, b, support } = await setup();

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers';
+
 import { createStores, type Stores } from '../../src/db/stores.ts';
 
 /** Store connections for a test, opened with the Worker's own bindings. */

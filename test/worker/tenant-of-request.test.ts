@@ -4,6 +4,7 @@
  */
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { createProduct, PRODUCTS } from './catalog-helpers.ts';
 import { problemOf } from './helpers.ts';
 import { createTenant, grantRole, PASSWORD, registerUser } from './identity-helpers.ts';
@@ -40,7 +41,10 @@ describe('tenant of a request', () => {
     const stores = testStores();
     try {
       const productId = await insertProduct(stores.mongo(), tenantId);
-      const [author, support] = await Promise.all([registerUser(tenantId), registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT'))]);
+      const [author, support] = await Promise.all([
+        registerUser(tenantId),
+        registerUser(tenantId).then((u) => grantRole(u, 'SUPPORT')),
+      ]);
       const created = await postReview(author, productId, { rating: 4, title: 'Fine', comment: 'Works as described.' });
       await moderate(support, created.id, 'APPROVE');
       const res = await at(domain, reviewsOf(productId));
@@ -67,7 +71,9 @@ describe('tenant of a request', () => {
     const b = await shopWithDomain();
     const byHeader = await at(a.domain, PRODUCTS, { headers: { 'x-tenant-id': b.tenantId } });
     expect(((await byHeader.json()) as { data: { id: string }[] }).data.map((p) => p.id)).toEqual([b.product.id]);
-    const byToken = await at(a.domain, PRODUCTS, { headers: { 'x-tenant-id': a.tenantId, authorization: `Bearer ${b.manager.accessToken}` } });
+    const byToken = await at(a.domain, PRODUCTS, {
+      headers: { 'x-tenant-id': a.tenantId, authorization: `Bearer ${b.manager.accessToken}` },
+    });
     expect(((await byToken.json()) as { data: { id: string }[] }).data.map((p) => p.id)).toEqual([b.product.id]);
   });
 

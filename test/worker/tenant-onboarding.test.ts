@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { call, postJson, problemOf } from './helpers.ts';
+
 import { createProduct, PRODUCTS, send, type Product } from './catalog-helpers.ts';
-import { as, createTenant, PASSWORD, platformAdmin, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
+import { call, postJson, problemOf } from './helpers.ts';
+import {
+  as,
+  createTenant,
+  PASSWORD,
+  platformAdmin,
+  registerUser,
+  tenantAdmin,
+  type TestUser,
+} from './identity-helpers.ts';
 
 /**
  * A second tenant from creation to a working catalog: the platform admin creates it
@@ -15,7 +24,11 @@ const ACCEPT = '/api/v1/auth/invitations/accept';
 interface Created {
   id: string;
   seatsUsed: number;
-  firstAdmin: { user: { id: string; email: string; username: string; roles: string[]; status: string }; invitationToken: string; expiresAt: string };
+  firstAdmin: {
+    user: { id: string; email: string; username: string; roles: string[]; status: string };
+    invitationToken: string;
+    expiresAt: string;
+  };
 }
 
 interface AuditEntry {
@@ -36,13 +49,24 @@ async function newTenant(platform: TestUser): Promise<{ created: Created; handle
   return { created: (await res.json()) as Created, handle, res };
 }
 
-const loginTo = (tenantId: string, login: string, password: string) => postJson('/api/v1/auth/login', { login, password }, { 'x-tenant-id': tenantId });
+const loginTo = (tenantId: string, login: string, password: string) =>
+  postJson('/api/v1/auth/login', { login, password }, { 'x-tenant-id': tenantId });
 
 async function signedIn(tenantId: string, login: string, password = PASSWORD): Promise<TestUser> {
   const res = await loginTo(tenantId, login, password);
   expect(res.status, await res.clone().text()).toBe(200);
-  const session = (await res.json()) as { user: { id: string; email: string; username: string }; tokens: { accessToken: string; refreshToken: string } };
-  return { id: session.user.id, tenantId, email: session.user.email, username: session.user.username, password, ...session.tokens };
+  const session = (await res.json()) as {
+    user: { id: string; email: string; username: string };
+    tokens: { accessToken: string; refreshToken: string };
+  };
+  return {
+    id: session.user.id,
+    tenantId,
+    email: session.user.email,
+    username: session.user.username,
+    password,
+    ...session.tokens,
+  };
 }
 
 async function audit(who: TestUser, tenantId: string): Promise<AuditEntry[]> {
@@ -64,15 +88,27 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect((await loginTo(tenantId, handle, PASSWORD)).status).toBe(401);
 
     // The registration password policy applies; a refused password leaves the invitation usable.
-    const weak = await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: handle + 'Aa1!x' });
+    const weak = await postJson(ACCEPT, {
+      invitationToken: created.firstAdmin.invitationToken,
+      password: handle + 'Aa1!x',
+    });
     expect(weak.status).toBe(400);
     expect((await problemOf(weak)).errors?.[0]?.field).toBe('body.password');
-    const accepted = await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD });
+    const accepted = await postJson(ACCEPT, {
+      invitationToken: created.firstAdmin.invitationToken,
+      password: PASSWORD,
+    });
     expect(accepted.status).toBe(200);
     expect(accepted.headers.get('cache-control')).toBe('no-store');
-    expect(((await accepted.json()) as { user: { status: string; roles: string[] } }).user).toMatchObject({ status: 'ACTIVE', roles: ['ADMIN', 'USER'] });
+    expect(((await accepted.json()) as { user: { status: string; roles: string[] } }).user).toMatchObject({
+      status: 'ACTIVE',
+      roles: ['ADMIN', 'USER'],
+    });
     // Once only.
-    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: 'Another-Horse-43' })).status).toBe(401);
+    expect(
+      (await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: 'Another-Horse-43' }))
+        .status,
+    ).toBe(401);
 
     // The tenant's ADMIN signs in and runs their own tenant.
     const boss = await signedIn(tenantId, handle);
@@ -98,11 +134,13 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect(platformView.data.map((p) => p.id)).not.toContain(product.id);
   });
 
-  it('the platform admin acts on a named tenant\'s users explicitly, and each call is in that tenant\'s audit', async () => {
+  it("the platform admin acts on a named tenant's users explicitly, and each call is in that tenant's audit", async () => {
     const platform = await platformAdmin();
     const { created, handle } = await newTenant(platform);
     const tenantId = created.id;
-    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status).toBe(200);
+    expect(
+      (await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status,
+    ).toBe(200);
     const boss = await signedIn(tenantId, handle);
     const customer = await registerUser(tenantId);
 
@@ -138,9 +176,21 @@ describe('tenant onboarding: creation to a working catalog', () => {
     // The tenant's own ADMIN reads what the platform did, newest first.
     const entries = await audit(boss, tenantId);
     const actions = entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['invite-first-admin', 'list-users', 'get-user', 'set-user-roles', 'lock-user', 'unlock-user']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'invite-first-admin',
+        'list-users',
+        'get-user',
+        'set-user-roles',
+        'lock-user',
+        'unlock-user',
+      ]),
+    );
     for (const e of entries) expect(e).toMatchObject({ actorUserId: platform.id, actorTenantId: platform.tenantId });
-    expect(entries.find((e) => e.action === 'lock-user')).toMatchObject({ targetUserId: customer.id, requestId: lockRequestId });
+    expect(entries.find((e) => e.action === 'lock-user')).toMatchObject({
+      targetUserId: customer.id,
+      requestId: lockRequestId,
+    });
     // A refused action (409) left no record: nothing happened.
     expect(actions).not.toContain('suspend-user');
   });
@@ -164,7 +214,10 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect((await as(otherAdmin, 'GET', `${TENANTS}/${created.id}/audit`)).status).toBe(404);
     expect((await as(otherAdmin, 'GET', `${TENANTS}/${otherAdmin.tenantId}/audit`)).status).toBe(200);
     expect((await as(victim, 'GET', `${TENANTS}/${created.id}/audit`)).status).toBe(403);
-    expect((await postJson('/api/v1/auth/login', { login: victim.email, password: PASSWORD }, { 'x-tenant-id': created.id })).status).toBe(200);
+    expect(
+      (await postJson('/api/v1/auth/login', { login: victim.email, password: PASSWORD }, { 'x-tenant-id': created.id }))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses a tenant without a first admin, and invitations that are forged, foreign or for another purpose', async () => {
@@ -172,8 +225,13 @@ describe('tenant onboarding: creation to a working catalog', () => {
     const missing = await as(platform, 'POST', TENANTS, { name: `no-admin-${crypto.randomUUID().slice(0, 8)}` });
     expect(missing.status).toBe(400);
     expect((await problemOf(missing)).errors?.map((e) => e.field)).toContain('body.admin');
-    const bad = await as(platform, 'POST', TENANTS, { name: `bad-admin-${crypto.randomUUID().slice(0, 8)}`, admin: { email: 'nope', username: 'a b' } });
-    expect((await problemOf(bad)).errors?.map((e) => e.field)).toEqual(expect.arrayContaining(['body.admin.email', 'body.admin.username']));
+    const bad = await as(platform, 'POST', TENANTS, {
+      name: `bad-admin-${crypto.randomUUID().slice(0, 8)}`,
+      admin: { email: 'nope', username: 'a b' },
+    });
+    expect((await problemOf(bad)).errors?.map((e) => e.field)).toEqual(
+      expect.arrayContaining(['body.admin.email', 'body.admin.username']),
+    );
 
     const user = await registerUser(await createTenant());
     for (const token of [user.accessToken, 'x.y.z', user.refreshToken]) {
@@ -182,31 +240,45 @@ describe('tenant onboarding: creation to a working catalog', () => {
     // Wrong passwords tried against the pending account do not lock out its owner.
     const { created, handle } = await newTenant(platform);
     for (let i = 0; i < 6; i++) await loginTo(created.id, handle, `Wrong-Password-${i}`);
-    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status).toBe(200);
+    expect(
+      (await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status,
+    ).toBe(200);
     expect((await loginTo(created.id, handle, PASSWORD)).status).toBe(200);
     // The accepted admin's access token works where an ADMIN's does.
     const boss = await signedIn(created.id, handle);
-    expect((await call(`${TENANTS}/${created.id}`, { headers: { authorization: `Bearer ${boss.accessToken}` } })).status).toBe(200);
+    expect(
+      (await call(`${TENANTS}/${created.id}`, { headers: { authorization: `Bearer ${boss.accessToken}` } })).status,
+    ).toBe(200);
   });
 
   it('invitations into a named tenant: a new ADMIN by the platform admin (audited), users by the tenant admin, a fresh token for a pending one', async () => {
     const platform = await platformAdmin();
     const { created, handle } = await newTenant(platform);
     const tenantId = created.id;
-    expect((await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status).toBe(200);
+    expect(
+      (await postJson(ACCEPT, { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD })).status,
+    ).toBe(200);
     const boss = await signedIn(tenantId, handle);
     const invitations = `${TENANTS}/${tenantId}/invitations`;
 
     // The platform admin gives the tenant a second ADMIN (e.g. the first one left).
     const second = `deputy${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
-    const invited = await as(platform, 'POST', invitations, { email: `${second}@shop.example.com`, username: second, roles: ['ADMIN'] });
+    const invited = await as(platform, 'POST', invitations, {
+      email: `${second}@shop.example.com`,
+      username: second,
+      roles: ['ADMIN'],
+    });
     expect(invited.status).toBe(201);
     expect(invited.headers.get('cache-control')).toBe('no-store');
     const first = (await invited.json()) as Created['firstAdmin'];
     expect(first.user).toMatchObject({ tenantId, roles: ['ADMIN'], status: 'INACTIVE' });
 
     // Again while pending: a fresh token for the same user (200); either works once.
-    const again = await as(platform, 'POST', invitations, { email: `${second}@shop.example.com`, username: second, roles: ['ADMIN'] });
+    const again = await as(platform, 'POST', invitations, {
+      email: `${second}@shop.example.com`,
+      username: second,
+      roles: ['ADMIN'],
+    });
     expect(again.status).toBe(200);
     const fresh = (await again.json()) as Created['firstAdmin'];
     expect(fresh.user.id).toBe(first.user.id);
@@ -216,7 +288,10 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect((await as(deputy, 'GET', '/api/v1/admin/users')).status).toBe(200);
 
     const entries = await audit(boss, tenantId);
-    expect(entries.filter((e) => e.action === 'invite-user').map((e) => e.targetUserId)).toEqual([first.user.id, first.user.id]);
+    expect(entries.filter((e) => e.action === 'invite-user').map((e) => e.targetUserId)).toEqual([
+      first.user.id,
+      first.user.id,
+    ]);
 
     // The tenant's ADMIN invites into their own tenant (not audited: nobody from outside acted).
     const clerk = `clerk${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
@@ -225,7 +300,14 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect(((await own.json()) as Created['firstAdmin']).user.roles).toEqual(['USER']);
     expect((await audit(boss, tenantId)).filter((e) => e.action === 'invite-user')).toHaveLength(2);
     // ...but not into another tenant.
-    expect((await as(boss, 'POST', `${TENANTS}/${platform.tenantId}/invitations`, { email: `x${clerk}@example.com`, username: `x${clerk}` })).status).toBe(403);
+    expect(
+      (
+        await as(boss, 'POST', `${TENANTS}/${platform.tenantId}/invitations`, {
+          email: `x${clerk}@example.com`,
+          username: `x${clerk}`,
+        })
+      ).status,
+    ).toBe(403);
 
     // Taken by an active user: 409 naming the field.
     const dupEmail = await as(boss, 'POST', invitations, { email: boss.email, username: `other${clerk}` });
@@ -240,14 +322,23 @@ describe('tenant onboarding: creation to a working catalog', () => {
     const platform = await platformAdmin();
     const name = `taken-${crypto.randomUUID().slice(0, 12)}`;
     const existing = await registerUser(await createTenant());
-    const res = await as(platform, 'POST', TENANTS, { name, admin: { email: existing.email, username: `fresh${crypto.randomUUID().slice(0, 8)}` } });
+    const res = await as(platform, 'POST', TENANTS, {
+      name,
+      admin: { email: existing.email, username: `fresh${crypto.randomUUID().slice(0, 8)}` },
+    });
     expect(res.status).toBe(409);
     expect((await problemOf(res)).errors?.[0]?.field).toBe('body.admin.email');
-    const byName = await as(platform, 'POST', TENANTS, { name, admin: { email: `fresh-${crypto.randomUUID()}@example.com`, username: existing.username } });
+    const byName = await as(platform, 'POST', TENANTS, {
+      name,
+      admin: { email: `fresh-${crypto.randomUUID()}@example.com`, username: existing.username },
+    });
     expect(byName.status).toBe(409);
     expect((await problemOf(byName)).errors?.[0]?.field).toBe('body.admin.username');
     // The name is still free: nothing of the failed attempts was written.
-    const ok = await as(platform, 'POST', TENANTS, { name, admin: { email: `fresh-${crypto.randomUUID()}@example.com`, username: `fresh${crypto.randomUUID().slice(0, 8)}` } });
+    const ok = await as(platform, 'POST', TENANTS, {
+      name,
+      admin: { email: `fresh-${crypto.randomUUID()}@example.com`, username: `fresh${crypto.randomUUID().slice(0, 8)}` },
+    });
     expect(ok.status).toBe(201);
   });
 });

@@ -1,6 +1,7 @@
 /** The generated TypeScript client (clients/ts) against the real Worker: requests and responses are typed by the OpenAPI document. */
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { createApiClient } from '../../clients/ts/index.ts';
 import { createTenant, grantRole, PASSWORD } from './identity-helpers.ts';
 
@@ -18,7 +19,18 @@ describe('typed client', () => {
     });
     expect(registered.response.status).toBe(201);
     const userId = registered.data!.user.id;
-    await grantRole({ id: userId, tenantId, email: `${handle}@example.com`, username: handle, password: PASSWORD, accessToken: '', refreshToken: '' }, 'MANAGER');
+    await grantRole(
+      {
+        id: userId,
+        tenantId,
+        email: `${handle}@example.com`,
+        username: handle,
+        password: PASSWORD,
+        accessToken: '',
+        refreshToken: '',
+      },
+      'MANAGER',
+    );
 
     const login = await anonymous.POST('/api/v1/auth/login', { body: { login: handle, password: PASSWORD } });
     expect(login.response.status).toBe(200);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { MAX_ADDRESSES_PER_USER } from '../../src/services/users/index.ts';
 import { call, problemOf } from './helpers.ts';
@@ -73,8 +74,12 @@ describe('users/me/addresses: refused', () => {
   it('without credentials: 401 on every route', async () => {
     const id = crypto.randomUUID();
     const routes: Array<[string, string]> = [
-      ['GET', ADDRESSES], ['POST', ADDRESSES], ['GET', `${ADDRESSES}/${id}`], ['PATCH', `${ADDRESSES}/${id}`],
-      ['DELETE', `${ADDRESSES}/${id}`], ['POST', `${ADDRESSES}/${id}/default`],
+      ['GET', ADDRESSES],
+      ['POST', ADDRESSES],
+      ['GET', `${ADDRESSES}/${id}`],
+      ['PATCH', `${ADDRESSES}/${id}`],
+      ['DELETE', `${ADDRESSES}/${id}`],
+      ['POST', `${ADDRESSES}/${id}/default`],
     ];
     for (const [method, path] of routes) {
       const withBody = method === 'POST' || method === 'PATCH';
@@ -92,7 +97,16 @@ describe('users/me/addresses: refused', () => {
     const res = await as(user, 'POST', ADDRESSES, { type: 'HOME', street: 5, zipCode: '', isDefault: 'yes', floor: 3 });
     const fields = await fieldsOf(res);
     expect(fields).toEqual(
-      expect.arrayContaining(['body.type', 'body.street', 'body.city', 'body.state', 'body.zipCode', 'body.country', 'body.isDefault', 'body']),
+      expect.arrayContaining([
+        'body.type',
+        'body.street',
+        'body.city',
+        'body.state',
+        'body.zipCode',
+        'body.country',
+        'body.isDefault',
+        'body',
+      ]),
     );
     expect(await list(user)).toEqual([]);
   });
@@ -127,7 +141,10 @@ describe('users/me/addresses: refused', () => {
   it('a malformed id: 400 naming param.id on every route', async () => {
     const user = await newUser();
     for (const [method, suffix, body] of [
-      ['GET', '', undefined], ['PATCH', '', { city: 'X' }], ['DELETE', '', undefined], ['POST', '/default', undefined],
+      ['GET', '', undefined],
+      ['PATCH', '', { city: 'X' }],
+      ['DELETE', '', undefined],
+      ['POST', '/default', undefined],
     ] as const) {
       const res = await as(user, method, `${ADDRESSES}/not-a-uuid${suffix}`, body);
       expect(await fieldsOf(res), `${method} ${suffix}`).toContain('param.id');
@@ -158,7 +175,8 @@ describe('users/me/addresses: refused', () => {
 
   it(`at most ${MAX_ADDRESSES_PER_USER} addresses per user: 409 beyond`, async () => {
     const user = await newUser();
-    for (let i = 0; i < MAX_ADDRESSES_PER_USER; i++) await create(user, { street: `${i} Main St`, type: i % 2 ? 'BILLING' : 'SHIPPING' });
+    for (let i = 0; i < MAX_ADDRESSES_PER_USER; i++)
+      await create(user, { street: `${i} Main St`, type: i % 2 ? 'BILLING' : 'SHIPPING' });
     const res = await as(user, 'POST', ADDRESSES, address());
     expect(res.status).toBe(409);
     expect((await problemOf(res)).detail).toContain(String(MAX_ADDRESSES_PER_USER));
@@ -172,7 +190,16 @@ describe('users/me/addresses', () => {
     const res = await as(user, 'POST', ADDRESSES, address({ apartment: 'Suite 4', country: 'us', zipCode: ' 95014 ' }));
     expect(res.status).toBe(201);
     const created = (await res.json()) as Address;
-    expect(created).toMatchObject({ type: 'SHIPPING', street: '1 Infinite Loop', apartment: 'Suite 4', city: 'Cupertino', state: 'CA', zipCode: '95014', country: 'US', isDefault: true });
+    expect(created).toMatchObject({
+      type: 'SHIPPING',
+      street: '1 Infinite Loop',
+      apartment: 'Suite 4',
+      city: 'Cupertino',
+      state: 'CA',
+      zipCode: '95014',
+      country: 'US',
+      isDefault: true,
+    });
     expect(res.headers.get('location')).toBe(`${ADDRESSES}/${created.id}`);
 
     const read = await as(user, 'GET', res.headers.get('location')!);
@@ -180,10 +207,20 @@ describe('users/me/addresses', () => {
     expect(await read.json()).toEqual(created);
     expect(await list(user)).toEqual([created]);
 
-    const patched = await as(user, 'PATCH', `${ADDRESSES}/${created.id}`, { city: 'San Jose', apartment: null, zipCode: '95110' });
+    const patched = await as(user, 'PATCH', `${ADDRESSES}/${created.id}`, {
+      city: 'San Jose',
+      apartment: null,
+      zipCode: '95110',
+    });
     expect(patched.status).toBe(200);
     const updated = (await patched.json()) as Address;
-    expect(updated).toMatchObject({ ...created, city: 'San Jose', apartment: null, zipCode: '95110', updatedAt: updated.updatedAt });
+    expect(updated).toMatchObject({
+      ...created,
+      city: 'San Jose',
+      apartment: null,
+      zipCode: '95110',
+      updatedAt: updated.updatedAt,
+    });
     expect(await (await as(user, 'GET', `${ADDRESSES}/${created.id}`)).json()).toEqual(updated);
 
     const del = await as(user, 'DELETE', `${ADDRESSES}/${created.id}`);
@@ -204,7 +241,12 @@ describe('users/me/addresses', () => {
     const ship3 = await create(user, { street: '3 Third St', isDefault: true });
     expect(ship3.isDefault).toBe(true);
     const all = await list(user);
-    expect(all.filter((a) => a.isDefault).map((a) => a.id).sort()).toEqual([ship3.id, bill1.id].sort());
+    expect(
+      all
+        .filter((a) => a.isDefault)
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual([ship3.id, bill1.id].sort());
     expect(all.slice(0, 2).every((a) => a.isDefault)).toBe(true);
     expect(await countsInDb(user)).toEqual({ SHIPPING: { total: 3, defaults: 1 }, BILLING: { total: 1, defaults: 1 } });
   });
@@ -223,7 +265,10 @@ describe('users/me/addresses', () => {
     expect((await list(user))[0]?.isDefault).toBe(true);
 
     // Making the default the default again changes nothing.
-    expect(await (await as(user, 'POST', `${ADDRESSES}/${b.id}/default`)).json()).toMatchObject({ id: b.id, isDefault: true });
+    expect(await (await as(user, 'POST', `${ADDRESSES}/${b.id}/default`)).json()).toMatchObject({
+      id: b.id,
+      isDefault: true,
+    });
     expect(await countsInDb(user)).toEqual({ SHIPPING: { total: 2, defaults: 1 }, BILLING: { total: 1, defaults: 1 } });
   });
 
@@ -242,7 +287,9 @@ describe('users/me/addresses', () => {
     expect(await (await as(user, 'GET', `${ADDRESSES}/${second.id}`)).json()).toMatchObject({ isDefault: true });
 
     // second moves to BILLING too, which already has a default: it arrives as non-default.
-    const moved2 = (await (await as(user, 'PATCH', `${ADDRESSES}/${second.id}`, { type: 'BILLING' })).json()) as Address;
+    const moved2 = (await (
+      await as(user, 'PATCH', `${ADDRESSES}/${second.id}`, { type: 'BILLING' })
+    ).json()) as Address;
     expect(moved2).toMatchObject({ type: 'BILLING', isDefault: false });
     expect(await countsInDb(user)).toEqual({ BILLING: { total: 2, defaults: 1 } });
   });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { deleteProfile } from '../../src/services/users/profiles.ts';
 import { call, problemOf } from './helpers.ts';
@@ -46,7 +47,12 @@ async function authRow(user: TestUser) {
 
 describe('users/me/profile and preferences: refused', () => {
   it('without credentials: 401 on every route, before looking at the body', async () => {
-    for (const [method, path] of [['GET', PROFILE], ['PATCH', PROFILE], ['GET', PREFERENCES], ['PUT', PREFERENCES]] as const) {
+    for (const [method, path] of [
+      ['GET', PROFILE],
+      ['PATCH', PROFILE],
+      ['GET', PREFERENCES],
+      ['PUT', PREFERENCES],
+    ] as const) {
       const res = await call(path, {
         method,
         headers: { 'content-type': 'application/json' },
@@ -110,8 +116,13 @@ describe('users/me/profile and preferences: refused', () => {
     const missing = await fieldsOf(await as(user, 'PUT', PREFERENCES, { language: 'en' }));
     expect(missing).toEqual(
       expect.arrayContaining([
-        'body.emailNotifications', 'body.smsNotifications', 'body.pushNotifications',
-        'body.newsletterSubscribed', 'body.marketingEmails', 'body.currency', 'body.timezone',
+        'body.emailNotifications',
+        'body.smsNotifications',
+        'body.pushNotifications',
+        'body.newsletterSubscribed',
+        'body.marketingEmails',
+        'body.currency',
+        'body.timezone',
       ]),
     );
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -170,10 +181,19 @@ describe('users/me/profile', () => {
     const res = await as(user, 'PATCH', PROFILE, patch);
     expect(res.status).toBe(200);
     const updated = (await res.json()) as Record<string, unknown>;
-    expect(updated).toMatchObject({ ...patch, phone: '+14155550123', firstName: 'Grace', lastName: 'Hopper', email: user.email });
+    expect(updated).toMatchObject({
+      ...patch,
+      phone: '+14155550123',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: user.email,
+    });
     expect(await (await as(user, 'GET', PROFILE)).json()).toEqual(updated);
 
-    const cleared = (await (await as(user, 'PATCH', PROFILE, { bio: null, gender: null })).json()) as Record<string, unknown>;
+    const cleared = (await (await as(user, 'PATCH', PROFILE, { bio: null, gender: null })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(cleared).toMatchObject({ bio: null, gender: null, phone: '+14155550123', dateOfBirth: '1906-12-09' });
   });
 
@@ -200,13 +220,25 @@ describe('users/me/profile', () => {
     }
     const res = await as(user, 'GET', PROFILE);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ userId: user.id, email: user.email, firstName: 'Lost', lastName: 'Profile' });
-    expect(await (await as(user, 'GET', PREFERENCES)).json()).toMatchObject({ language: 'en', currency: 'USD', timezone: 'UTC' });
+    expect(await res.json()).toMatchObject({
+      userId: user.id,
+      email: user.email,
+      firstName: 'Lost',
+      lastName: 'Profile',
+    });
+    expect(await (await as(user, 'GET', PREFERENCES)).json()).toMatchObject({
+      language: 'en',
+      currency: 'USD',
+      timezone: 'UTC',
+    });
   });
 
   it('a user sees only their own profile, in their own tenant', async () => {
     const tenant = await createTenant();
-    const [a, b] = await Promise.all([registerUser(tenant, { firstName: 'Alice' }), registerUser(tenant, { firstName: 'Bob' })]);
+    const [a, b] = await Promise.all([
+      registerUser(tenant, { firstName: 'Alice' }),
+      registerUser(tenant, { firstName: 'Bob' }),
+    ]);
     expect(await (await as(a, 'GET', PROFILE)).json()).toMatchObject({ userId: a.id, firstName: 'Alice' });
     expect(await (await as(b, 'GET', PROFILE)).json()).toMatchObject({ userId: b.id, firstName: 'Bob' });
   });
@@ -233,14 +265,24 @@ describe('users/me/preferences', () => {
 
   it('PUT replaces every field; codes are stored in canonical case', async () => {
     const user = await newUser();
-    const res = await as(user, 'PUT', PREFERENCES, { ...validPreferences, language: 'pt-br', currency: 'eur', timezone: 'europe/lisbon' });
+    const res = await as(user, 'PUT', PREFERENCES, {
+      ...validPreferences,
+      language: 'pt-br',
+      currency: 'eur',
+      timezone: 'europe/lisbon',
+    });
     expect(res.status).toBe(200);
     const { updatedAt: _u, ...put } = (await res.json()) as Record<string, unknown>;
     expect(put).toEqual(validPreferences);
     const { updatedAt: _g, ...got } = (await (await as(user, 'GET', PREFERENCES)).json()) as Record<string, unknown>;
     expect(got).toEqual(validPreferences);
 
-    const utc = await as(user, 'PUT', PREFERENCES, { ...validPreferences, language: 'zh-Hant-TW', currency: 'JPY', timezone: 'UTC' });
+    const utc = await as(user, 'PUT', PREFERENCES, {
+      ...validPreferences,
+      language: 'zh-Hant-TW',
+      currency: 'JPY',
+      timezone: 'UTC',
+    });
     expect(await utc.json()).toMatchObject({ language: 'zh-Hant-TW', currency: 'JPY', timezone: 'UTC' });
   });
 });
@@ -262,10 +304,18 @@ describe('users routes in the OpenAPI document', () => {
     };
     for (const [path, methods] of Object.entries(expected)) {
       expect(Object.keys(doc.paths[path] ?? {}).sort(), path).toEqual([...methods].sort());
-      for (const m of methods) expect(doc.paths[path]![m]).toMatchObject({ tags: ['Users'], security: [{ bearerAuth: [] }, { apiKey: [] }] });
+      for (const m of methods)
+        expect(doc.paths[path]![m]).toMatchObject({ tags: ['Users'], security: [{ bearerAuth: [] }, { apiKey: [] }] });
     }
     expect(doc.components.schemas.ProfilePatchRequest?.properties?.email?.readOnly).toBe(true);
-    for (const name of ['Profile', 'Address', 'AddressCreateRequest', 'AddressPatchRequest', 'Preferences', 'PreferencesRequest']) {
+    for (const name of [
+      'Profile',
+      'Address',
+      'AddressCreateRequest',
+      'AddressPatchRequest',
+      'Preferences',
+      'PreferencesRequest',
+    ]) {
       expect(doc.components.schemas[name], name).toBeDefined();
     }
   });

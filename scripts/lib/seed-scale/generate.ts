@@ -8,7 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
-import { applyEvent, projectionOf, type CategoryRef, type ProductEvent } from '../../../src/services/catalog/product-reducer.ts';
+
+import {
+  applyEvent,
+  projectionOf,
+  type CategoryRef,
+  type ProductEvent,
+} from '../../../src/services/catalog/product-reducer.ts';
 
 const digest = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('\u0000')).digest();
 
@@ -50,9 +56,48 @@ export function productObjectId(tenantId: string, i: number): ObjectId {
   return new ObjectId(b);
 }
 
-const ADJECTIVES = ['Wireless', 'Compact', 'Ergonomic', 'Smart', 'Classic', 'Ultra', 'Portable', 'Premium', 'Eco', 'Pro', 'Mini', 'Vintage'];
-const NOUNS = ['Headphones', 'Keyboard', 'Backpack', 'Lamp', 'Speaker', 'Watch', 'Jacket', 'Blender', 'Camera', 'Sneakers', 'Mug', 'Tent', 'Drone', 'Monitor'];
-const BRANDS = ['AudioTech', 'Northwind', 'Contoso', 'Fabrikam', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Tyrell'];
+const ADJECTIVES = [
+  'Wireless',
+  'Compact',
+  'Ergonomic',
+  'Smart',
+  'Classic',
+  'Ultra',
+  'Portable',
+  'Premium',
+  'Eco',
+  'Pro',
+  'Mini',
+  'Vintage',
+];
+const NOUNS = [
+  'Headphones',
+  'Keyboard',
+  'Backpack',
+  'Lamp',
+  'Speaker',
+  'Watch',
+  'Jacket',
+  'Blender',
+  'Camera',
+  'Sneakers',
+  'Mug',
+  'Tent',
+  'Drone',
+  'Monitor',
+];
+const BRANDS = [
+  'AudioTech',
+  'Northwind',
+  'Contoso',
+  'Fabrikam',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Stark',
+  'Tyrell',
+];
 const COLORS = ['Black', 'White', 'Silver', 'Blue', 'Red', 'Green'];
 const ROOTS = ['Electronics', 'Home', 'Fashion', 'Sports', 'Books', 'Toys', 'Garden', 'Beauty'];
 const CHILDREN = ['Accessories', 'Essentials', 'Premium', 'Outlet'];
@@ -64,8 +109,34 @@ const CITIES = [
   ['Lyon', 'ARA', 'FR'],
   ['Osaka', 'OS', 'JP'],
 ] as const;
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Tim'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Berners-Lee'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Tim',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Berners-Lee',
+];
 
 export interface CategoryDocument {
   _id: ObjectId;
@@ -93,10 +164,44 @@ export function categories(tenantId: string): CategoryDocument[] {
   ROOTS.forEach((root, r) => {
     const rootSlug = root.toLowerCase();
     const rootId = new ObjectId(digest(tenantId, 'category', rootSlug).subarray(0, 12));
-    out.push({ _id: rootId, tenantId, name: root, slug: rootSlug, description: `${root} of every kind`, parentId: null, level: 0, path: rootSlug, imageUrl: null, displayOrder: r, metaTitle: null, metaDescription: null, active: true, productCount: 0, createdAt: at, updatedAt: at });
+    out.push({
+      _id: rootId,
+      tenantId,
+      name: root,
+      slug: rootSlug,
+      description: `${root} of every kind`,
+      parentId: null,
+      level: 0,
+      path: rootSlug,
+      imageUrl: null,
+      displayOrder: r,
+      metaTitle: null,
+      metaDescription: null,
+      active: true,
+      productCount: 0,
+      createdAt: at,
+      updatedAt: at,
+    });
     CHILDREN.forEach((child, c) => {
       const slug = `${rootSlug}-${child.toLowerCase()}`;
-      out.push({ _id: new ObjectId(digest(tenantId, 'category', slug).subarray(0, 12)), tenantId, name: `${root} ${child}`, slug, description: null, parentId: rootId.toHexString(), level: 1, path: `${rootSlug}/${slug}`, imageUrl: null, displayOrder: c, metaTitle: null, metaDescription: null, active: true, productCount: 0, createdAt: at, updatedAt: at });
+      out.push({
+        _id: new ObjectId(digest(tenantId, 'category', slug).subarray(0, 12)),
+        tenantId,
+        name: `${root} ${child}`,
+        slug,
+        description: null,
+        parentId: rootId.toHexString(),
+        level: 1,
+        path: `${rootSlug}/${slug}`,
+        imageUrl: null,
+        displayOrder: c,
+        metaTitle: null,
+        metaDescription: null,
+        active: true,
+        productCount: 0,
+        createdAt: at,
+        updatedAt: at,
+      });
     });
   });
   return out;
@@ -105,13 +210,19 @@ export function categories(tenantId: string): CategoryDocument[] {
 export const leafCategories = (all: CategoryDocument[]) => all.filter((c) => c.level === 1);
 
 /** Index of the leaf category product i belongs to. */
-export const categoryIndexOf = (tenantId: string, i: number, leaves: number) => rng(tenantId, 'product-category', i).int(leaves);
+export const categoryIndexOf = (tenantId: string, i: number, leaves: number) =>
+  rng(tenantId, 'product-category', i).int(leaves);
 
 /** _id of product i's ProductCreatedEvent document (deterministic, so a rewritten batch meets its duplicates). */
-export const eventObjectId = (tenantId: string, i: number) => new ObjectId(digest(tenantId, 'event-doc', i).subarray(0, 12));
+export const eventObjectId = (tenantId: string, i: number) =>
+  new ObjectId(digest(tenantId, 'event-doc', i).subarray(0, 12));
 
 /** Product i: its ProductCreatedEvent and the projection document (with rating fields the review service keeps). */
-export function product(tenantId: string, i: number, leaves: CategoryDocument[]): { doc: Record<string, unknown>; event: ProductEvent } {
+export function product(
+  tenantId: string,
+  i: number,
+  leaves: CategoryDocument[],
+): { doc: Record<string, unknown>; event: ProductEvent } {
   const r = rng(tenantId, 'product', i);
   const _id = productObjectId(tenantId, i);
   const id = _id.toHexString();
@@ -172,14 +283,44 @@ export function user(tenantId: string, i: number, passwordHash: string, roleId: 
   const email = `user${i}@${tenantId.slice(0, 8)}.seed.example`;
   const createdAt = new Date(EPOCH - (YEAR_S - ((i * 613) % YEAR_S)) * 1000);
   return {
-    user: { id, email, username: `seed_${tenantId.slice(0, 8)}_${i}`, password_hash: passwordHash, first_name: firstName, last_name: lastName, status: 'ACTIVE', email_verified: true, tenant_id: tenantId, created_at: createdAt, updated_at: createdAt },
-    profile: { id: uuidOf(tenantId, 'profile', i), user_id: id, email, first_name: firstName, last_name: lastName, tenant_id: tenantId, created_at: createdAt, updated_at: createdAt },
+    user: {
+      id,
+      email,
+      username: `seed_${tenantId.slice(0, 8)}_${i}`,
+      password_hash: passwordHash,
+      first_name: firstName,
+      last_name: lastName,
+      status: 'ACTIVE',
+      email_verified: true,
+      tenant_id: tenantId,
+      created_at: createdAt,
+      updated_at: createdAt,
+    },
+    profile: {
+      id: uuidOf(tenantId, 'profile', i),
+      user_id: id,
+      email,
+      first_name: firstName,
+      last_name: lastName,
+      tenant_id: tenantId,
+      created_at: createdAt,
+      updated_at: createdAt,
+    },
     role: { user_id: id, role_id: roleId, tenant_id: tenantId, assigned_at: createdAt },
   };
 }
 
 const money = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}`;
-const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'CANCELLED'] as const;
+const ORDER_STATUSES = [
+  'PENDING',
+  'CONFIRMED',
+  'PROCESSING',
+  'SHIPPED',
+  'DELIVERED',
+  'DELIVERED',
+  'DELIVERED',
+  'CANCELLED',
+] as const;
 
 /** Order i of a random seeded user, 1-4 items of seeded products; totals in integer minor units. */
 export function order(tenantId: string, i: number, users: number, products: number, leaves: CategoryDocument[]) {

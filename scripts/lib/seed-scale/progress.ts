@@ -13,7 +13,12 @@ function eta(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-export function progressBar(label: string, total: number, startAt: number, out: NodeJS.WriteStream = process.stderr): Progress {
+export function progressBar(
+  label: string,
+  total: number,
+  startAt: number,
+  out: NodeJS.WriteStream = process.stderr,
+): Progress {
   const started = Date.now();
   let last = 0;
   let current = startAt;

@@ -12,12 +12,22 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MongoClient, MongoBulkWriteError, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, type Db } from 'mongodb';
 import postgres from 'postgres';
+
 import { createDataApiClient, type DataApiClient } from '../../../src/db/mongo/client.ts';
 import { DuplicateKeyError } from '../../../src/db/mongo/errors.ts';
 import { hashPassword } from '../../../src/lib/passwords.ts';
-import { categories, categoryIndexOf, eventObjectId, leafCategories, order, product, SEED_PASSWORD, user } from './generate.ts';
+import {
+  categories,
+  categoryIndexOf,
+  eventObjectId,
+  leafCategories,
+  order,
+  product,
+  SEED_PASSWORD,
+  user,
+} from './generate.ts';
 import { progressBar } from './progress.ts';
 
 export interface SeedScaleOptions {
@@ -28,7 +38,10 @@ export interface SeedScaleOptions {
   batch: number;
   /** Owner connection string of PostgreSQL (needed for users/orders). */
   databaseUrl?: string | undefined;
-  mongo?: { uri: string; database: string } | { dataApiUrl: string; apiKey: string; dataSource: string; database: string } | undefined;
+  mongo?:
+    | { uri: string; database: string }
+    | { dataApiUrl: string; apiKey: string; dataSource: string; database: string }
+    | undefined;
   checkpointFile: string;
   /** Forget the checkpoint and start from row 0 (rows already there are kept). */
   reset?: boolean;
@@ -56,20 +69,33 @@ async function driverSink(uri: string, database: string): Promise<MongoSink> {
         await db.collection(collection).insertMany(docs, { ordered: false });
       } catch (err) {
         // A resumed batch: the documents already there are duplicates; everything else was inserted.
-        const errors = err instanceof MongoBulkWriteError ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]) : null;
+        const errors =
+          err instanceof MongoBulkWriteError
+            ? Array.isArray(err.writeErrors)
+              ? err.writeErrors
+              : [err.writeErrors]
+            : null;
         if (!errors || errors.some((e) => e.code !== 11000)) throw err;
       }
     },
     async upsertCategory(doc) {
       const { _id, productCount, ...rest } = doc;
-      await db.collection('categories').updateOne({ _id: _id as never }, { $set: { ...rest, productCount } }, { upsert: true });
+      await db
+        .collection('categories')
+        .updateOne({ _id: _id as never }, { $set: { ...rest, productCount } }, { upsert: true });
     },
     close: () => client.close(),
   };
 }
 
 function dataApiSink(cfg: { dataApiUrl: string; apiKey: string; dataSource: string; database: string }): MongoSink {
-  const api: DataApiClient = createDataApiClient({ baseUrl: cfg.dataApiUrl, apiKey: cfg.apiKey, dataSource: cfg.dataSource, database: cfg.database, timeoutMs: 120_000 });
+  const api: DataApiClient = createDataApiClient({
+    baseUrl: cfg.dataApiUrl,
+    apiKey: cfg.apiKey,
+    dataSource: cfg.dataSource,
+    database: cfg.database,
+    timeoutMs: 120_000,
+  });
   return {
     async insert(collection, docs) {
       try {
@@ -77,7 +103,9 @@ function dataApiSink(cfg: { dataApiUrl: string; apiKey: string; dataSource: stri
       } catch (err) {
         // A resumed batch: insert only the documents that are not there yet.
         if (!(err instanceof DuplicateKeyError)) throw err;
-        const there = await api.collection(collection).find({ _id: { $in: docs.map((d) => d._id) } }, { projection: { _id: 1 }, limit: docs.length });
+        const there = await api
+          .collection(collection)
+          .find({ _id: { $in: docs.map((d) => d._id) } }, { projection: { _id: 1 }, limit: docs.length });
         const have = new Set(there.map((d) => String(d._id)));
         const missing = docs.filter((d) => !have.has(String(d._id)));
         if (missing.length > 0) await api.collection(collection).insertMany(missing);
@@ -148,7 +176,8 @@ export async function seedScale(opts: SeedScaleOptions): Promise<Checkpoint> {
       });
       // productCount = products (not deleted) per category, recomputed from the formula, not $inc.
       const counts = new Array<number>(leaves.length).fill(0);
-      for (let i = 0; i < Math.max(opts.products, cp.done.products); i++) counts[categoryIndexOf(tenantId, i, leaves.length)]!++;
+      for (let i = 0; i < Math.max(opts.products, cp.done.products); i++)
+        counts[categoryIndexOf(tenantId, i, leaves.length)]!++;
       for (const c of allCategories) {
         const leaf = leaves.indexOf(c);
         await sink.upsertCategory({ ...c, productCount: leaf >= 0 ? counts[leaf]! : 0 });
@@ -172,7 +201,9 @@ export async function seedScale(opts: SeedScaleOptions): Promise<Checkpoint> {
       if (!role) throw new Error('auth.roles has no USER role: run the PostgreSQL migrations first');
       const passwordHash = await hashPassword(SEED_PASSWORD);
       await loadKind('users', opts.users, cp, 'users', opts, async (from, to) => {
-        const rows = Array.from({ length: to - from }, (_, k) => user(tenantId, from + k, passwordHash, role.id as string));
+        const rows = Array.from({ length: to - from }, (_, k) =>
+          user(tenantId, from + k, passwordHash, role.id as string),
+        );
         await inTenant(async (tx) => {
           await tx`insert into auth.users ${tx(rows.map((r) => r.user))} on conflict do nothing`;
           await tx`insert into users.user_profiles ${tx(rows.map((r) => r.profile))} on conflict do nothing`;

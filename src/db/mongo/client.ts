@@ -18,6 +18,7 @@
  * `$set: { x: undefined }` stores null. Top-level options left `undefined` are omitted.
  */
 import { EJSON } from 'bson';
+
 import {
   DataApiAuthError,
   DataApiError,
@@ -202,7 +203,12 @@ function buildClient(config: DataApiClientConfig, stats: DataApiStats): DataApiC
       const error =
         err instanceof DataApiError
           ? err
-          : new DataApiError(`Data API ${action}: ${errorMessage(err)}`, { status, code: 'ClientError', action, cause: err });
+          : new DataApiError(`Data API ${action}: ${errorMessage(err)}`, {
+              status,
+              code: 'ClientError',
+              action,
+              cause: err,
+            });
       finish(action, collection, status, started, error);
       throw error;
     }
@@ -268,10 +274,7 @@ function buildClient(config: DataApiClientConfig, stats: DataApiStats): DataApiC
         const res = await call<Document>('insertOne', name, { document }, options);
         return { insertedId: expect<IdOf<T>>('insertOne', res, 'insertedId', (v) => v !== undefined && v !== null) };
       },
-      async insertMany(
-        documents: readonly OptionalId<T>[],
-        options?: CallOptions,
-      ): Promise<InsertManyResult<IdOf<T>>> {
+      async insertMany(documents: readonly OptionalId<T>[], options?: CallOptions): Promise<InsertManyResult<IdOf<T>>> {
         const res = await call<Document>('insertMany', name, { documents }, options);
         return { insertedIds: expect<IdOf<T>[]>('insertMany', res, 'insertedIds', Array.isArray) };
       },

@@ -299,7 +299,8 @@ export const mongoChangeSets: readonly ChangeSet[] = [
   {
     id: '012-catalog-query-indexes',
     order: 12,
-    description: 'products, reviews, categories: one tenant-leading index per list filter + sort (with its _id tiebreak)',
+    description:
+      'products, reviews, categories: one tenant-leading index per list filter + sort (with its _id tiebreak)',
     // Equality fields first, then the sort keys with the keyset cursor's _id tiebreak, so MongoDB
     // walks the index in order and stops after limit + 1 (no SORT stage, no skip, no count).
     // `published` and `deletedAt` are left to the fetch: nearly every ACTIVE product passes them.
@@ -307,7 +308,11 @@ export const mongoChangeSets: readonly ChangeSet[] = [
     // ranges in sort order (SORT_MERGE). A price range rides on the price-sorted indexes; with
     // another sort it is filtered in the index scan of that sort.
     indexes: [
-      { collection: 'products', key: { tenantId: 1, status: 1, price: 1, _id: 1 }, options: { name: 'tenantId_1_status_1_price_1__id_1' } },
+      {
+        collection: 'products',
+        key: { tenantId: 1, status: 1, price: 1, _id: 1 },
+        options: { name: 'tenantId_1_status_1_price_1__id_1' },
+      },
       {
         collection: 'products',
         key: { tenantId: 1, status: 1, 'category.id': 1, createdAt: -1, _id: -1 },

@@ -55,8 +55,8 @@ export interface RootFilterOperators<T> {
  * (`'category.id'`) and other keys are accepted as `unknown`.
  */
 export type Filter<T> = { [K in keyof T]?: FieldCondition<T[K]> } & RootFilterOperators<T> & {
-  [path: string]: unknown;
-};
+    [path: string]: unknown;
+  };
 
 type Fields<T> = Partial<T> & Document;
 

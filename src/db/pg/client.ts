@@ -1,5 +1,6 @@
-import { Pool, neonConfig, type PoolClient } from '@neondatabase/serverless';
+import { neonConfig, Pool, type PoolClient } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
+
 import * as schema from './schema/index.ts';
 
 export type Database = NeonDatabase<typeof schema> & { $client: Pool };

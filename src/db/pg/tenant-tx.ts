@@ -1,4 +1,5 @@
 import { drizzle } from 'drizzle-orm/neon-serverless';
+
 import type { Database, Transaction } from './client.ts';
 import * as schema from './schema/index.ts';
 

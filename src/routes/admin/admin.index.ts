@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
+
 import { authConfig } from '../../lib/config.ts';
-import { closeUserFeed } from '../../services/notifications/index.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import * as admin from '../../services/admin/index.ts';
+import { closeUserFeed } from '../../services/notifications/index.ts';
 import * as routes from './admin.routes.ts';
 
 /**
@@ -33,7 +34,13 @@ export const adminRoutes = createRouter()
     return c.json(page, 200);
   })
   .openapi(routes.createTenant, async (c) => {
-    const tenant = await admin.createTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'), c.get('requestId'));
+    const tenant = await admin.createTenant(
+      c.env,
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('json'),
+      c.get('requestId'),
+    );
     c.header('location', `${new URL(c.req.url).pathname}/${tenant.id}`);
     return c.json(tenant, 201);
   })
@@ -42,7 +49,13 @@ export const adminRoutes = createRouter()
     return c.json(tenant, 200);
   })
   .openapi(routes.updateTenant, async (c) => {
-    const tenant = await admin.updateTenant(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, c.req.valid('json'));
+    const tenant = await admin.updateTenant(
+      c.env,
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+    );
     return c.json(tenant, 200);
   })
   .openapi(routes.deleteTenant, async (c) => {
@@ -57,57 +70,124 @@ export const adminRoutes = createRouter()
     return c.json(await admin.getUser(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id), 200);
   })
   .openapi(routes.lockUser, async (c) => {
-    const user = (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'lock'))!;
+    const user = (await admin.applyUserAction(
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('param').id,
+      'lock',
+    ))!;
     await closeUserFeed(c.env, user.tenantId, user.id, 'account locked');
     return c.json(user, 200);
   })
   .openapi(routes.unlockUser, async (c) => {
-    return c.json((await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'unlock'))!, 200);
+    return c.json(
+      (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'unlock'))!,
+      200,
+    );
   })
   .openapi(routes.suspendUser, async (c) => {
-    const user = (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'suspend'))!;
+    const user = (await admin.applyUserAction(
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('param').id,
+      'suspend',
+    ))!;
     await closeUserFeed(c.env, user.tenantId, user.id, 'account suspended');
     return c.json(user, 200);
   })
   .openapi(routes.activateUser, async (c) => {
-    return c.json((await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'activate'))!, 200);
+    return c.json(
+      (await admin.applyUserAction(
+        c.get('stores').pg('auth').db,
+        principalOf(c),
+        c.req.valid('param').id,
+        'activate',
+      ))!,
+      200,
+    );
   })
   .openapi(routes.deleteUser, async (c) => {
     await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'delete');
     return c.body(null, 204);
   })
   .openapi(routes.setUserRoles, async (c) => {
-    const user = await admin.setUserRoles(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, c.req.valid('json').roles);
+    const user = await admin.setUserRoles(
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('param').id,
+      c.req.valid('json').roles,
+    );
     return c.json(user, 200);
   })
   // Users of a named tenant (platform admin, audited)
   .openapi(routes.listTenantUsers, async (c) => {
     const { tenantId } = c.req.valid('param');
-    return c.json(await admin.listUsers(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query'), crossTenant(c, tenantId)), 200);
+    return c.json(
+      await admin.listUsers(
+        c.get('stores').pg('auth').db,
+        principalOf(c),
+        c.req.valid('query'),
+        crossTenant(c, tenantId),
+      ),
+      200,
+    );
   })
   .openapi(routes.getTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    return c.json(await admin.getUser(c.get('stores').pg('auth').db, principalOf(c), id, crossTenant(c, tenantId)), 200);
+    return c.json(
+      await admin.getUser(c.get('stores').pg('auth').db, principalOf(c), id, crossTenant(c, tenantId)),
+      200,
+    );
   })
   .openapi(routes.lockTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    const user = (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'lock', crossTenant(c, tenantId)))!;
+    const user = (await admin.applyUserAction(
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      id,
+      'lock',
+      crossTenant(c, tenantId),
+    ))!;
     await closeUserFeed(c.env, user.tenantId, user.id, 'account locked');
     return c.json(user, 200);
   })
   .openapi(routes.unlockTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    return c.json((await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'unlock', crossTenant(c, tenantId)))!, 200);
+    return c.json(
+      (await admin.applyUserAction(
+        c.get('stores').pg('auth').db,
+        principalOf(c),
+        id,
+        'unlock',
+        crossTenant(c, tenantId),
+      ))!,
+      200,
+    );
   })
   .openapi(routes.suspendTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    const user = (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'suspend', crossTenant(c, tenantId)))!;
+    const user = (await admin.applyUserAction(
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      id,
+      'suspend',
+      crossTenant(c, tenantId),
+    ))!;
     await closeUserFeed(c.env, user.tenantId, user.id, 'account suspended');
     return c.json(user, 200);
   })
   .openapi(routes.activateTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    return c.json((await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, 'activate', crossTenant(c, tenantId)))!, 200);
+    return c.json(
+      (await admin.applyUserAction(
+        c.get('stores').pg('auth').db,
+        principalOf(c),
+        id,
+        'activate',
+        crossTenant(c, tenantId),
+      ))!,
+      200,
+    );
   })
   .openapi(routes.deleteTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
@@ -116,32 +196,68 @@ export const adminRoutes = createRouter()
   })
   .openapi(routes.setTenantUserRoles, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    const user = await admin.setUserRoles(c.get('stores').pg('auth').db, principalOf(c), id, c.req.valid('json').roles, crossTenant(c, tenantId));
+    const user = await admin.setUserRoles(
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      id,
+      c.req.valid('json').roles,
+      crossTenant(c, tenantId),
+    );
     return c.json(user, 200);
   })
   .openapi(routes.inviteUser, async (c) => {
     const { tenantId } = c.req.valid('param');
     const principal = principalOf(c);
     const on = tenantId === principal.tenantId ? undefined : crossTenant(c, tenantId);
-    const { created, ...invitation } = await admin.inviteTenantUser(c.get('stores').pg('auth').db, c.env, principal, c.req.valid('json'), on);
+    const { created, ...invitation } = await admin.inviteTenantUser(
+      c.get('stores').pg('auth').db,
+      c.env,
+      principal,
+      c.req.valid('json'),
+      on,
+    );
     return c.json(invitation, created ? 201 : 200);
   })
   .openapi(routes.listAudit, async (c) => {
-    const page = await admin.listAudit(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').tenantId, c.req.valid('query'), c.get('requestId'));
+    const page = await admin.listAudit(
+      c.env,
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('param').tenantId,
+      c.req.valid('query'),
+      c.get('requestId'),
+    );
     return c.json(page, 200);
   })
   // Roles and permissions
   .openapi(routes.listRoles, async (c) => {
-    return c.json({ data: await admin.listRoles(c.get('stores').pg('auth').db, principalOf(c)), nextCursor: null }, 200);
+    return c.json(
+      { data: await admin.listRoles(c.get('stores').pg('auth').db, principalOf(c)), nextCursor: null },
+      200,
+    );
   })
   .openapi(routes.setRolePermissions, async (c) => {
-    const role = await admin.setRolePermissions(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').name, c.req.valid('json').permissions);
+    const role = await admin.setRolePermissions(
+      c.env,
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('param').name,
+      c.req.valid('json').permissions,
+    );
     return c.json(role, 200);
   })
   .openapi(routes.listPermissions, async (c) => {
-    return c.json(await admin.listPermissions(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query')), 200);
+    return c.json(
+      await admin.listPermissions(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('query')),
+      200,
+    );
   })
   .openapi(routes.createPermission, async (c) => {
-    const permission = await admin.createPermission(c.env, c.get('stores').pg('auth').db, principalOf(c), c.req.valid('json'));
+    const permission = await admin.createPermission(
+      c.env,
+      c.get('stores').pg('auth').db,
+      principalOf(c),
+      c.req.valid('json'),
+    );
     return c.json(permission, 201);
   });

@@ -1,7 +1,19 @@
 import { z } from '@hono/zod-openapi';
-import { adminAuditLog, PERMISSION_ACTIONS, permissions, ROLE_NAMES, roles, TENANT_PLANS, TENANT_STATUSES, tenants, USER_STATUSES, users } from '../../db/pg/schema/index.ts';
+
+import {
+  adminAuditLog,
+  PERMISSION_ACTIONS,
+  permissions,
+  ROLE_NAMES,
+  roles,
+  TENANT_PLANS,
+  TENANT_STATUSES,
+  tenants,
+  USER_STATUSES,
+  users,
+} from '../../db/pg/schema/index.ts';
 import { keyedPageQuery, nameKey, pageOf, timeIdKey } from '../../lib/pagination.ts';
-import { Email, UserSchema, Username } from '../auth/auth.schemas.ts';
+import { Email, Username, UserSchema } from '../auth/auth.schemas.ts';
 import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
 // ---------------------------------------------------------------------------
@@ -15,7 +27,10 @@ export const Domain = z
   .trim()
   .toLowerCase()
   .max(253)
-  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a hostname like shop.example.com')
+  .regex(
+    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be a hostname like shop.example.com',
+  )
   .openapi({ example: 'shop.example.com' });
 
 const TenantName = textFor(tenants.name);
@@ -25,7 +40,9 @@ const MaxUsers = z.number().int().min(1).max(100_000);
 // Tenants
 // ---------------------------------------------------------------------------
 /** The auth.tenants row. */
-export const TenantSchema = createSelectSchema(tenants, { createdAt: isoTimestamp, updatedAt: isoTimestamp }).openapi('Tenant');
+export const TenantSchema = createSelectSchema(tenants, { createdAt: isoTimestamp, updatedAt: isoTimestamp }).openapi(
+  'Tenant',
+);
 
 export const TenantDetailSchema = TenantSchema.extend({
   seatsUsed: z.number().int().openapi({ description: 'Users that count against maxUsers (not deleted)' }),
@@ -36,7 +53,9 @@ export const TenantPage = pageOf(TenantSchema, 'TenantPage');
 export const InvitationSchema = z
   .object({
     user: UserSchema,
-    invitationToken: z.string().openapi({ description: 'Shown once: the invitee accepts it with their own password (POST /auth/invitations/accept)' }),
+    invitationToken: z.string().openapi({
+      description: 'Shown once: the invitee accepts it with their own password (POST /auth/invitations/accept)',
+    }),
     expiresAt: z.string(),
   })
   .openapi('Invitation');
@@ -54,7 +73,9 @@ export const TenantUserParams = z.object({
 export const TenantIdParam = z.object({ tenantId: z.uuid().openapi({ param: { name: 'tenantId', in: 'path' } }) });
 
 /** The auth.admin_audit_log row. */
-export const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: isoTimestamp }).openapi('AdminAuditEntry');
+export const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: isoTimestamp }).openapi(
+  'AdminAuditEntry',
+);
 
 export const AuditPage = pageOf(AuditEntrySchema, 'AdminAuditPage');
 
@@ -78,10 +99,17 @@ export const FirstAdminBody = z
     lastName: textFor(users.lastName).optional(),
   })
   .strict()
-  .openapi('FirstAdmin', { description: 'The tenant\'s first ADMIN, invited: they choose their own password (POST /auth/invitations/accept).' });
+  .openapi('FirstAdmin', {
+    description: "The tenant's first ADMIN, invited: they choose their own password (POST /auth/invitations/accept).",
+  });
 
 export const InviteBody = FirstAdminBody.extend({
-  roles: z.array(z.enum(ROLE_NAMES)).min(1).max(ROLE_NAMES.length).default(['USER']).openapi({ description: 'Default USER' }),
+  roles: z
+    .array(z.enum(ROLE_NAMES))
+    .min(1)
+    .max(ROLE_NAMES.length)
+    .default(['USER'])
+    .openapi({ description: 'Default USER' }),
 })
   .strict()
   .openapi('InviteRequest');
@@ -126,17 +154,31 @@ export const UserListQuery = z
       .min(1)
       .max(100)
       .optional()
-      .openapi({ param: { name: 'q', in: 'query' }, description: 'Case-insensitive substring of email, username, first, last or full name' }),
+      .openapi({
+        param: { name: 'q', in: 'query' },
+        description: 'Case-insensitive substring of email, username, first, last or full name',
+      }),
     status: z
       .enum(USER_STATUSES)
       .optional()
-      .openapi({ param: { name: 'status', in: 'query' }, description: 'Only this status (deleted users appear only with DELETED)' }),
-    role: z.enum(ROLE_NAMES).optional().openapi({ param: { name: 'role', in: 'query' }, description: 'Only users holding this role' }),
+      .openapi({
+        param: { name: 'status', in: 'query' },
+        description: 'Only this status (deleted users appear only with DELETED)',
+      }),
+    role: z
+      .enum(ROLE_NAMES)
+      .optional()
+      .openapi({ param: { name: 'role', in: 'query' }, description: 'Only users holding this role' }),
   })
   .strict();
 
 export const UserRolesBody = z
-  .object({ roles: z.array(z.enum(ROLE_NAMES)).min(1).max(ROLE_NAMES.length * 2) })
+  .object({
+    roles: z
+      .array(z.enum(ROLE_NAMES))
+      .min(1)
+      .max(ROLE_NAMES.length * 2),
+  })
   .strict()
   .openapi('UserRolesRequest');
 

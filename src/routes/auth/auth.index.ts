@@ -1,12 +1,30 @@
-import { createRouter } from '../../lib/create-router.ts';
-import { authConfig } from '../../lib/config.ts';
-import { keyRing } from '../../lib/jwt.ts';
-import { principalOf } from '../../middleware/auth.ts';
-import { tenantOfRequest } from '../../middleware/tenant.ts';
-import { noStore } from '../../middleware/no-store.ts';
-import { problems } from '../../lib/problem.ts';
-import { acceptInvitation, completeTfaLogin, createApiKey, disableTfa, enableTfa, listApiKeys, loadIdentityById, login, publicUser, recordSignIn, register, revokeApiKey, revokeSession, rotateRefreshToken, setupTfa, signInClient, signInWithProvider } from '../../services/auth/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { authConfig } from '../../lib/config.ts';
+import { createRouter } from '../../lib/create-router.ts';
+import { keyRing } from '../../lib/jwt.ts';
+import { problems } from '../../lib/problem.ts';
+import { principalOf } from '../../middleware/auth.ts';
+import { noStore } from '../../middleware/no-store.ts';
+import { tenantOfRequest } from '../../middleware/tenant.ts';
+import {
+  acceptInvitation,
+  completeTfaLogin,
+  createApiKey,
+  disableTfa,
+  enableTfa,
+  listApiKeys,
+  loadIdentityById,
+  login,
+  publicUser,
+  recordSignIn,
+  register,
+  revokeApiKey,
+  revokeSession,
+  rotateRefreshToken,
+  setupTfa,
+  signInClient,
+  signInWithProvider,
+} from '../../services/auth/index.ts';
 import * as routes from './auth.routes.ts';
 
 export const jwksRoutes = createRouter().openapi(routes.jwks, async (c) => {
@@ -33,15 +51,28 @@ export const authRoutes = router
     const { login: name, password } = c.req.valid('json');
     const result = await login(c.env, stores, tenant, name, password);
     if (result.kind === 'tfa-required') {
-      return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);
+      return c.json(
+        { tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn },
+        200,
+      );
     }
-    await recordSignIn(c.env, stores, result.user, signInClient((n) => c.req.header(n)));
+    await recordSignIn(
+      c.env,
+      stores,
+      result.user,
+      signInClient((n) => c.req.header(n)),
+    );
     return c.json({ user: result.user, tokens: result.tokens }, 200);
   })
   .openapi(routes.loginTfa, async (c) => {
     const { challengeToken, code } = c.req.valid('json');
     const result = await completeTfaLogin(c.env, c.get('stores'), challengeToken, code);
-    await recordSignIn(c.env, c.get('stores'), result.user, signInClient((n) => c.req.header(n)));
+    await recordSignIn(
+      c.env,
+      c.get('stores'),
+      result.user,
+      signInClient((n) => c.req.header(n)),
+    );
     return c.json({ user: result.user, tokens: result.tokens }, 200);
   })
   .openapi(routes.acceptInvitation, async (c) => {
@@ -58,7 +89,9 @@ export const authRoutes = router
   })
   .openapi(routes.me, async (c) => {
     const principal = principalOf(c);
-    const identity = await inTenantTx(c.get('stores').pg('auth').db, principal.tenantId, (tx) => loadIdentityById(tx, principal.userId));
+    const identity = await inTenantTx(c.get('stores').pg('auth').db, principal.tenantId, (tx) =>
+      loadIdentityById(tx, principal.userId),
+    );
     if (!identity) throw problems.notFound('User');
     return c.json(publicUser(identity), 200);
   })
@@ -88,10 +121,24 @@ export const authRoutes = router
   .openapi(routes.oauth, async (c) => {
     const stores = c.get('stores');
     const tenant = await tenantOfRequest(c);
-    const result = await signInWithProvider(c.env, stores, tenant, c.req.valid('param').provider, c.req.valid('json').idToken);
+    const result = await signInWithProvider(
+      c.env,
+      stores,
+      tenant,
+      c.req.valid('param').provider,
+      c.req.valid('json').idToken,
+    );
     if (result.kind === 'tfa-required') {
-      return c.json({ tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn }, 200);
+      return c.json(
+        { tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn },
+        200,
+      );
     }
-    await recordSignIn(c.env, stores, result.user, signInClient((n) => c.req.header(n)));
+    await recordSignIn(
+      c.env,
+      stores,
+      result.user,
+      signInClient((n) => c.req.header(n)),
+    );
     return c.json({ user: result.user, tokens: result.tokens }, 200);
   });

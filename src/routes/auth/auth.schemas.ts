@@ -1,8 +1,12 @@
 import { z } from '@hono/zod-openapi';
+
 import { apiKeys, users } from '../../db/pg/schema/index.ts';
 import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
-export const Email = z.email().max(lengthOf(users.email)).transform((e) => e.toLowerCase());
+export const Email = z
+  .email()
+  .max(lengthOf(users.email))
+  .transform((e) => e.toLowerCase());
 export const Username = z
   .string()
   .min(3)
@@ -31,12 +35,19 @@ export const LoginBody = z
 export const InvitationAcceptBody = z
   .object({
     invitationToken: z.string().min(1).max(2000),
-    password: z.string().min(1).max(128).openapi({ description: 'Your new password (the registration policy applies)' }),
+    password: z
+      .string()
+      .min(1)
+      .max(128)
+      .openapi({ description: 'Your new password (the registration policy applies)' }),
   })
   .strict()
   .openapi('InvitationAcceptRequest');
 
-export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(200) }).strict().openapi('RefreshRequest');
+export const RefreshBody = z
+  .object({ refreshToken: z.string().min(1).max(200) })
+  .strict()
+  .openapi('RefreshRequest');
 
 export const TokenPairSchema = z
   .object({
@@ -74,7 +85,10 @@ export const TfaChallengeSchema = z
   .object({ tfaRequired: z.literal(true), challengeToken: z.string(), expiresIn: z.number().int() })
   .openapi('TfaChallenge');
 
-export const TotpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits').openapi({ example: '123456' });
+export const TotpCode = z
+  .string()
+  .regex(/^\d{6}$/, 'must be 6 digits')
+  .openapi({ example: '123456' });
 
 export const ApiKeyCreateBody = z
   .object({
@@ -86,7 +100,11 @@ export const ApiKeyCreateBody = z
   .openapi('ApiKeyCreateRequest');
 
 /** The auth.api_keys row without the key's hash, owner and tenant; `prefix` is the key_prefix column. */
-const apiKeyColumns = createSelectSchema(apiKeys, { expiresAt: isoTimestamp, lastUsedAt: isoTimestamp, createdAt: isoTimestamp });
+const apiKeyColumns = createSelectSchema(apiKeys, {
+  expiresAt: isoTimestamp,
+  lastUsedAt: isoTimestamp,
+  createdAt: isoTimestamp,
+});
 export const ApiKeySchema = apiKeyColumns
   .pick({ id: true, name: true, scopes: true, revoked: true, expiresAt: true, lastUsedAt: true, createdAt: true })
   .extend({ prefix: apiKeyColumns.shape.keyPrefix })

@@ -1,7 +1,7 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
-import * as categories from '../../services/catalog/index.ts';
 import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
+import * as categories from '../../services/catalog/index.ts';
 import { commandContext, readerOf } from '../products/catalog-http.ts';
 import * as routes from './categories.routes.ts';
 
@@ -14,7 +14,8 @@ export const categoriesRoutes = router
   .openapi(routes.tree, async (c) => {
     const reader = await readerOf(c);
     const includeInactive = c.req.valid('query').includeInactive === 'true';
-    if (includeInactive && !reader.staff) throw problems.forbidden('Only staff (write:products) may see inactive categories.');
+    if (includeInactive && !reader.staff)
+      throw problems.forbidden('Only staff (write:products) may see inactive categories.');
     const data = await categories.categoryTree(c.get('stores').mongo(), reader.tenantId, { includeInactive });
     return c.json({ data }, 200);
   })
@@ -33,7 +34,10 @@ export const categoriesRoutes = router
   })
   .openapi(routes.patchCategory, async (c) => {
     const ctx = commandContext(c);
-    return c.json(await categories.updateCategory(ctx.mongo, ctx.tenantId, c.req.valid('param').id, c.req.valid('json')), 200);
+    return c.json(
+      await categories.updateCategory(ctx.mongo, ctx.tenantId, c.req.valid('param').id, c.req.valid('json')),
+      200,
+    );
   })
   .openapi(routes.deleteCategory, async (c) => {
     const ctx = commandContext(c);

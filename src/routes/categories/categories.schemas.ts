@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+
 import { ObjectIdString, SlugString } from '../products/products.schemas.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -9,7 +10,11 @@ const fields = {
   slug: SlugString.optional().openapi({ description: 'Default: from the name (-2, -3... if taken)' }),
   description: optionalText(2000),
   parentId: ObjectIdString.nullable().optional().openapi({ description: 'Parent category; null or absent: a root' }),
-  imageUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1000).nullable().optional(),
+  imageUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(1000)
+    .nullable()
+    .optional(),
   displayOrder: z.number().int().min(-1_000_000).max(1_000_000).optional(),
   metaTitle: optionalText(70),
   metaDescription: optionalText(160),
@@ -78,4 +83,6 @@ export const CategoryDetailSchema = z
   })
   .openapi('CategoryDetail');
 
-export const RecountResult = z.object({ productCounts: z.record(z.string(), z.number().int()) }).openapi('CategoryRecount');
+export const RecountResult = z
+  .object({ productCounts: z.record(z.string(), z.number().int()) })
+  .openapi('CategoryRecount');

@@ -1,7 +1,7 @@
+import { feedOf } from '../../durable/notification-feed.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
 import { principalOf } from '../../middleware/auth.ts';
-import { feedOf } from '../../durable/notification-feed.ts';
 import * as notifications from '../../services/notifications/index.ts';
 import * as routes from './notifications.routes.ts';
 
@@ -10,7 +10,10 @@ const streamPath = (url: string) => new URL(url).pathname.replace(/\/ticket\/?$/
 /** The caller's notifications, push subscriptions and live feed; staff template management. */
 export const notificationsRoutes = createRouter()
   .openapi(routes.listNotifications, async (c) => {
-    return c.json(await notifications.listNotifications(c.get('stores').mongo(), principalOf(c), c.req.valid('query')), 200);
+    return c.json(
+      await notifications.listNotifications(c.get('stores').mongo(), principalOf(c), c.req.valid('query')),
+      200,
+    );
   })
   .openapi(routes.unreadCount, async (c) => {
     return c.json({ unread: await notifications.unreadCount(c.get('stores').mongo(), principalOf(c)) }, 200);
@@ -32,7 +35,9 @@ export const notificationsRoutes = createRouter()
   })
   .openapi(routes.stream, async (c) => {
     const { ticket } = c.req.valid('query');
-    const grant = ticket ? await notifications.redeemStreamTicket(c.env, ticket) : notifications.bearerGrant(c.get('principal'), c.req.header('authorization'));
+    const grant = ticket
+      ? await notifications.redeemStreamTicket(c.env, ticket)
+      : notifications.bearerGrant(c.get('principal'), c.req.header('authorization'));
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       throw notifications.notificationErrors.upgradeRequired();
     }
@@ -47,7 +52,11 @@ export const notificationsRoutes = createRouter()
     const { subscription, created } = await notifications.registerSubscription(
       c.get('stores').mongo(),
       principalOf(c),
-      { endpoint: body.endpoint, keys: body.keys, userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null },
+      {
+        endpoint: body.endpoint,
+        keys: body.keys,
+        userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null,
+      },
       c.env.PUSH_ALLOW_HTTP === 'true',
     );
     return c.json(subscription, created ? 201 : 200);
@@ -61,14 +70,28 @@ export const notificationsRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(routes.listTemplates, async (c) => {
-    return c.json({ data: await notifications.listTemplates(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('query')) }, 200);
+    return c.json(
+      {
+        data: await notifications.listTemplates(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('query')),
+      },
+      200,
+    );
   })
   .openapi(routes.getTemplate, async (c) => {
-    return c.json(await notifications.getTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('param')), 200);
+    return c.json(
+      await notifications.getTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('param')),
+      200,
+    );
   })
   .openapi(routes.putTemplate, async (c) => {
     const principal = principalOf(c);
-    const { template, created } = await notifications.putTemplate(c.get('stores').mongo(), principal.tenantId, principal.userId, c.req.valid('param'), c.req.valid('json'));
+    const { template, created } = await notifications.putTemplate(
+      c.get('stores').mongo(),
+      principal.tenantId,
+      principal.userId,
+      c.req.valid('param'),
+      c.req.valid('json'),
+    );
     return c.json(template, created ? 201 : 200);
   })
   .openapi(routes.deleteTemplate, async (c) => {
@@ -76,5 +99,8 @@ export const notificationsRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(routes.previewTemplate, async (c) => {
-    return c.json(await notifications.previewTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('json')), 200);
+    return c.json(
+      await notifications.previewTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('json')),
+      200,
+    );
   });

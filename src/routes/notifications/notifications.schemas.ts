@@ -1,9 +1,14 @@
 import { z } from '@hono/zod-openapi';
+
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { NOTIFICATION_CHANNELS, NOTIFICATION_PRIORITIES } from '../../services/notifications/index.ts';
+
 export { ObjectIdParam } from '../reviews/reviews.schemas.ts';
 
-const NotificationType = z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'an UPPER_SNAKE_CASE notification type').openapi({ example: 'ORDER_SHIPPED' });
+const NotificationType = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]{0,49}$/, 'an UPPER_SNAKE_CASE notification type')
+  .openapi({ example: 'ORDER_SHIPPED' });
 
 export const NotificationSchema = z
   .object({
@@ -39,7 +44,10 @@ export const ReadAllResult = z.object({ marked: z.number().int() }).openapi('Not
 
 export const StreamTicket = z
   .object({ ticket: z.string(), expiresIn: z.number().int(), url: z.string() })
-  .openapi('NotificationStreamTicket', { description: 'Single-purpose token for `GET /notifications/stream?ticket=` (browsers cannot set headers on WebSockets)' });
+  .openapi('NotificationStreamTicket', {
+    description:
+      'Single-purpose token for `GET /notifications/stream?ticket=` (browsers cannot set headers on WebSockets)',
+  });
 export const StreamQuery = z.object({ ticket: z.string().min(1).max(2000).optional() });
 
 // Push subscriptions (the browser's PushSubscription.toJSON())
@@ -64,7 +72,10 @@ export const PushSubscriptionSchema = z
   .object({ id: z.string(), endpoint: z.string(), userAgent: z.string().nullable(), createdAt: z.string() })
   .openapi('PushSubscription');
 export const PushSubscriptionList = z
-  .object({ data: z.array(PushSubscriptionSchema), vapidPublicKey: z.string().nullable().openapi({ description: 'applicationServerKey for PushManager.subscribe' }) })
+  .object({
+    data: z.array(PushSubscriptionSchema),
+    vapidPublicKey: z.string().nullable().openapi({ description: 'applicationServerKey for PushManager.subscribe' }),
+  })
   .openapi('PushSubscriptionList');
 
 // Templates (staff)
@@ -78,7 +89,11 @@ export const TemplateKeyParams = z.object({
   channel: Channel.openapi({ param: { name: 'channel', in: 'path' } }),
   locale: Locale.openapi({ param: { name: 'locale', in: 'path' }, example: 'en' }),
 });
-export const TemplateListQuery = z.object({ type: NotificationType.optional(), channel: Channel.optional(), locale: Locale.optional() });
+export const TemplateListQuery = z.object({
+  type: NotificationType.optional(),
+  channel: Channel.optional(),
+  locale: Locale.optional(),
+});
 
 export const TemplateBody = z
   .object({
@@ -87,7 +102,9 @@ export const TemplateBody = z
     html: z.string().min(1).max(50_000).nullable().optional(),
   })
   .strict()
-  .openapi('NotificationTemplateRequest', { description: 'title = e-mail subject / push and in-app title; `{{name}}` placeholders' });
+  .openapi('NotificationTemplateRequest', {
+    description: 'title = e-mail subject / push and in-app title; `{{name}}` placeholders',
+  });
 
 export const TemplateSchema = z
   .object({
@@ -108,8 +125,12 @@ export const PreviewBody = z
     type: NotificationType,
     channel: Channel,
     locale: z.string().max(35).default('en').openapi({ description: "the recipient's language" }),
-    template: TemplateBody.optional().openapi({ description: 'an unsaved template to try; default: the one the fallback picks' }),
-    variables: z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+    template: TemplateBody.optional().openapi({
+      description: 'an unsaved template to try; default: the one the fallback picks',
+    }),
+    variables: z
+      .record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+      .optional(),
   })
   .strict()
   .openapi('NotificationTemplatePreviewRequest');

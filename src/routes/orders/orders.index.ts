@@ -1,13 +1,14 @@
+import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { createRouter } from '../../lib/create-router.ts';
-import type { AppEnv } from '../../lib/types.ts';
+
 import type { SagaStatus } from '../../durable/saga-state.ts';
+import { createRouter } from '../../lib/create-router.ts';
+import { etagOf, expectedVersion } from '../../lib/etag.ts';
+import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import * as orders from '../../services/orders/index.ts';
-import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import * as routes from './orders.routes.ts';
-import type { z } from '@hono/zod-openapi';
 import type { SagaDetailSchema } from './orders.schemas.ts';
 
 /** The service context of an authenticated request. */
@@ -16,8 +17,9 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
   return { env: c.env, stores: c.get('stores'), tenantId: principal.tenantId, principal, logger: c.get('logger') };
 }
 
-const sagaSummary = (s: { status: SagaStatus; currentStep: number; totalSteps: number; errorMessage: string | null } | null) =>
-  s && { status: s.status, currentStep: s.currentStep, totalSteps: s.totalSteps, errorMessage: s.errorMessage };
+const sagaSummary = (
+  s: { status: SagaStatus; currentStep: number; totalSteps: number; errorMessage: string | null } | null,
+) => s && { status: s.status, currentStep: s.currentStep, totalSteps: s.totalSteps, errorMessage: s.errorMessage };
 
 export const ordersRoutes = createRouter()
   .openapi(routes.placeOrder, async (c) => {
@@ -25,7 +27,10 @@ export const ordersRoutes = createRouter()
     const headers = c.req.valid('header');
     const placed = await orders.placeOrder(svc, c.req.valid('json'), headers['idempotency-key']);
     const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
-    let saga = wait > 0 ? await orders.waitForSaga(svc, placed.order.id, wait) : await orders.sagaOf(svc, placed.order.id).state();
+    let saga =
+      wait > 0
+        ? await orders.waitForSaga(svc, placed.order.id, wait)
+        : await orders.sagaOf(svc, placed.order.id).state();
     const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
@@ -62,7 +67,12 @@ export const ordersRoutes = createRouter()
   })
   .openapi(routes.changeStatus, async (c) => {
     const version = expectedVersion(c.req.valid('header')['if-match']);
-    const order = await orders.changeOrderStatus(serviceContext(c), c.req.valid('param').id, c.req.valid('json').status, version);
+    const order = await orders.changeOrderStatus(
+      serviceContext(c),
+      c.req.valid('param').id,
+      c.req.valid('json').status,
+      version,
+    );
     c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   });

@@ -1,12 +1,22 @@
 import { z } from '@hono/zod-openapi';
+
 import { SAGA_STATUSES } from '../../db/pg/schema/index.ts';
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
-import { MAX_LINES, MAX_QUANTITY, ORDER_PAYMENT_STATUSES, ORDER_STATUSES, STAFF_TARGETS } from '../../services/orders/model.ts';
+import {
+  MAX_LINES,
+  MAX_QUANTITY,
+  ORDER_PAYMENT_STATUSES,
+  ORDER_STATUSES,
+  STAFF_TARGETS,
+} from '../../services/orders/model.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
 
-const ObjectIdHex = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)').openapi({ example: '6b06eed21006e491d07feb71' });
+const ObjectIdHex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)')
+  .openapi({ example: '6b06eed21006e491d07feb71' });
 
 export const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
 
@@ -16,26 +26,48 @@ export const OrderCreateBody = z
       .array(z.object({ productId: ObjectIdHex, quantity: z.number().int().min(1).max(MAX_QUANTITY) }).strict())
       .min(1)
       .max(MAX_LINES)
-      .openapi({ description: `1..${MAX_LINES} lines; a product named twice becomes one line with the quantities added` }),
-    shippingAddressId: z.uuid().optional().openapi({ description: 'One of your saved addresses (or give shippingAddress)' }),
+      .openapi({
+        description: `1..${MAX_LINES} lines; a product named twice becomes one line with the quantities added`,
+      }),
+    shippingAddressId: z
+      .uuid()
+      .optional()
+      .openapi({ description: 'One of your saved addresses (or give shippingAddress)' }),
     shippingAddress: ShippingAddressBody.optional(),
     paymentMethod: z
       .object({
         type: z.enum(['card']).default('card'),
-        token: z.string().min(3).max(255).regex(/^[A-Za-z0-9_]+$/, 'a payment provider token, e.g. pm_test_success').openapi({ example: 'pm_test_success' }),
+        token: z
+          .string()
+          .min(3)
+          .max(255)
+          .regex(/^[A-Za-z0-9_]+$/, 'a payment provider token, e.g. pm_test_success')
+          .openapi({ example: 'pm_test_success' }),
       })
       .strict()
       .openapi({ description: 'A provider token, never card numbers' }),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217, upper case').default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'ISO 4217, upper case')
+      .default('USD'),
   })
   .strict()
   .superRefine((body, ctx) => {
     if ((body.shippingAddressId === undefined) === (body.shippingAddress === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['shippingAddressId'], message: 'give exactly one of shippingAddressId and shippingAddress' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['shippingAddressId'],
+        message: 'give exactly one of shippingAddressId and shippingAddress',
+      });
     }
   })
   .openapi('OrderCreateRequest', {
-    example: { lines: [{ productId: '6b06eed21006e491d07feb71', quantity: 2 }], shippingAddressId: '0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20', paymentMethod: { type: 'card', token: 'pm_test_success' }, currency: 'USD' },
+    example: {
+      lines: [{ productId: '6b06eed21006e491d07feb71', quantity: 2 }],
+      shippingAddressId: '0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20',
+      paymentMethod: { type: 'card', token: 'pm_test_success' },
+      currency: 'USD',
+    },
   });
 
 export const IdempotencyHeaders = z.object({
@@ -49,7 +81,12 @@ export const IdempotencyHeaders = z.object({
       const m = /(?:^|[;,\s])wait=(\d+)/i.exec(header ?? '');
       return m ? Math.min(10, Number(m[1])) : 0;
     })
-    .openapi({ param: { name: 'prefer', in: 'header' }, type: 'string', example: 'wait=5', description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed' }),
+    .openapi({
+      param: { name: 'prefer', in: 'header' },
+      type: 'string',
+      example: 'wait=5',
+      description: '`wait=N` (N <= 10): answer when the saga has finished or N seconds passed',
+    }),
 });
 
 export const PreferHeaders = IdempotencyHeaders.pick({ prefer: true });
@@ -59,7 +96,15 @@ export const IfMatchRequired = ifMatchHeaders('order', { required: true });
 const Money = z.string().openapi({ example: '19.99' });
 
 export const OrderItemSchema = z
-  .object({ id: z.uuid(), productId: z.uuid(), productName: z.string(), productSku: z.string().nullable(), quantity: z.number().int(), unitPrice: Money, totalPrice: Money })
+  .object({
+    id: z.uuid(),
+    productId: z.uuid(),
+    productName: z.string(),
+    productSku: z.string().nullable(),
+    quantity: z.number().int(),
+    unitPrice: Money,
+    totalPrice: Money,
+  })
   .openapi('OrderItem');
 
 const orderFields = {
@@ -75,7 +120,13 @@ const orderFields = {
   discount: Money,
   total: Money,
   currency: z.string(),
-  shippingAddress: z.object({ street: z.string().nullable(), city: z.string().nullable(), state: z.string().nullable(), zipCode: z.string().nullable(), country: z.string().nullable() }),
+  shippingAddress: z.object({
+    street: z.string().nullable(),
+    city: z.string().nullable(),
+    state: z.string().nullable(),
+    zipCode: z.string().nullable(),
+    country: z.string().nullable(),
+  }),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -87,10 +138,17 @@ export const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
 export const OrderSchema = z.object({ ...orderFields, items: z.array(OrderItemSchema) }).openapi('Order');
 
 export const SagaSummarySchema = z
-  .object({ status: z.enum(SAGA_STATUSES), currentStep: z.number().int(), totalSteps: z.number().int(), errorMessage: z.string().nullable() })
+  .object({
+    status: z.enum(SAGA_STATUSES),
+    currentStep: z.number().int(),
+    totalSteps: z.number().int(),
+    errorMessage: z.string().nullable(),
+  })
   .openapi('SagaSummary');
 
-export const PlacedOrderSchema = z.object({ order: OrderSchema, saga: SagaSummarySchema.nullable() }).openapi('PlacedOrder');
+export const PlacedOrderSchema = z
+  .object({ order: OrderSchema, saga: SagaSummarySchema.nullable() })
+  .openapi('PlacedOrder');
 
 export const OrderPage = pageOf(OrderSummarySchema, 'OrderPage');
 
@@ -99,8 +157,14 @@ export const OrderListQuery = z.object({
   ...keyedPageQuery(timeIdKey),
 });
 
-export const StatusBody = z.object({ status: z.enum(STAFF_TARGETS) }).strict().openapi('OrderStatusChange', { example: { status: 'PROCESSING' } });
-export const CancelBody = z.object({ reason: z.string().trim().min(1).max(255).default('cancelled by request') }).strict().openapi('OrderCancel');
+export const StatusBody = z
+  .object({ status: z.enum(STAFF_TARGETS) })
+  .strict()
+  .openapi('OrderStatusChange', { example: { status: 'PROCESSING' } });
+export const CancelBody = z
+  .object({ reason: z.string().trim().min(1).max(255).default('cancelled by request') })
+  .strict()
+  .openapi('OrderCancel');
 
 export const SagaDetailSchema = z
   .object({

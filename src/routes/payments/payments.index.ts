@@ -5,8 +5,12 @@ import { serviceContext } from '../orders/orders.index.ts';
 import * as routes from './payments.routes.ts';
 
 export const paymentsRoutes = createRouter()
-  .openapi(routes.getPayment, async (c) => c.json(await payments.getPayment(serviceContext(c), c.req.valid('param').id), 200))
-  .openapi(routes.getOrderPayment, async (c) => c.json(await payments.getPaymentOfOrder(serviceContext(c), c.req.valid('param').id), 200))
+  .openapi(routes.getPayment, async (c) =>
+    c.json(await payments.getPayment(serviceContext(c), c.req.valid('param').id), 200),
+  )
+  .openapi(routes.getOrderPayment, async (c) =>
+    c.json(await payments.getPaymentOfOrder(serviceContext(c), c.req.valid('param').id), 200),
+  )
   .openapi(routes.refundPayment, async (c) => {
     const svc = serviceContext(c);
     const body = c.req.valid('json');

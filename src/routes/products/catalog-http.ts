@@ -1,7 +1,8 @@
 /** Request contexts shared by the products and categories handlers (the reader of a read, the context of a command). */
 import type { Context } from 'hono';
-import type { AppEnv } from '../../lib/types.ts';
+
 import { problems } from '../../lib/problem.ts';
+import type { AppEnv } from '../../lib/types.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
 import type { CatalogContext, Reader } from '../../services/catalog/index.ts';
 

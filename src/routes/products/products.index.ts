@@ -1,8 +1,8 @@
 import { createRouter } from '../../lib/create-router.ts';
-import * as products from '../../services/catalog/index.ts';
-import { problems } from '../../lib/problem.ts';
 import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
+import { problems } from '../../lib/problem.ts';
 import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
+import * as products from '../../services/catalog/index.ts';
 import { commandContext, readerOf } from './catalog-http.ts';
 import * as routes from './products.routes.ts';
 
@@ -47,19 +47,25 @@ export const productsRoutes = router
   })
   .openapi(routes.patchProduct, async (c) => {
     const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const { record } = await products.updateProduct(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
+    const { record } = await products.updateProduct(commandContext(c), c.req.valid('param').id, c.req.valid('json'), {
+      expectedVersion: expected,
+    });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putPrice, async (c) => {
     const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const { record } = await products.changePrice(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
+    const { record } = await products.changePrice(commandContext(c), c.req.valid('param').id, c.req.valid('json'), {
+      expectedVersion: expected,
+    });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putStock, async (c) => {
     const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const { record } = await products.changeStock(commandContext(c), c.req.valid('param').id, c.req.valid('json'), { expectedVersion: expected });
+    const { record } = await products.changeStock(commandContext(c), c.req.valid('param').id, c.req.valid('json'), {
+      expectedVersion: expected,
+    });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
@@ -70,12 +76,24 @@ export const productsRoutes = router
   })
   .openapi(routes.productEvents, async (c) => {
     const principal = commandContext(c);
-    const page = await products.productHistory(principal.mongo, principal.tenantId, c.req.valid('param').id, c.req.valid('query'));
+    const page = await products.productHistory(
+      principal.mongo,
+      principal.tenantId,
+      c.req.valid('param').id,
+      c.req.valid('query'),
+    );
     return c.json(page, 200);
   })
   .openapi(routes.rebuildProduct, async (c) => {
     const ctx = commandContext(c);
     const result = await products.rebuildProductProjection(ctx.mongo, ctx.tenantId, c.req.valid('param').id);
     c.header('etag', etagOf(result.record.version));
-    return c.json({ product: products.productView(result.record), eventsReplayed: result.eventsReplayed, productCounts: result.productCounts }, 200);
+    return c.json(
+      {
+        product: products.productView(result.record),
+        eventsReplayed: result.eventsReplayed,
+        productCounts: result.productCounts,
+      },
+      200,
+    );
   });

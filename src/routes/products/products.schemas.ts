@@ -1,17 +1,33 @@
 import { z } from '@hono/zod-openapi';
+
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
+import {
+  OBJECT_ID_HEX,
+  PRODUCT_EVENT_TYPES,
+  PRODUCT_SORTS,
+  PRODUCT_STATUSES,
+  SLUG_PATTERN,
+} from '../../services/catalog/index.ts';
 import { MoneyInput } from '../schemas.ts';
-import { OBJECT_ID_HEX, PRODUCT_EVENT_TYPES, PRODUCT_SORTS, PRODUCT_STATUSES, SLUG_PATTERN } from '../../services/catalog/index.ts';
 
 // ---------------------------------------------------------------------------
 // Building blocks
 // ---------------------------------------------------------------------------
 
-export const MoneyOutput = z.string().openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
+export const MoneyOutput = z
+  .string()
+  .openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
 
-export const ObjectIdString = z.string().regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId').openapi({ example: '507f1f77bcf86cd799439011' });
-export const SlugString = z.string().min(1).max(120).regex(SLUG_PATTERN, 'must be lower-case letters, digits and single dashes');
+export const ObjectIdString = z
+  .string()
+  .regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId')
+  .openapi({ example: '507f1f77bcf86cd799439011' });
+export const SlugString = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(SLUG_PATTERN, 'must be lower-case letters, digits and single dashes');
 
 export const ObjectIdParam = z.object({ id: ObjectIdString.openapi({ param: { name: 'id', in: 'path' } }) });
 export const IdOrSlugParam = z.object({
@@ -43,7 +59,14 @@ const SpecValue = z.union([z.string().max(500), z.number().finite(), z.boolean()
 });
 /** Flat key -> scalar map; keys cannot hold `.` or start with `$` (MongoDB field names). */
 export const SpecificationsInput = z
-  .record(z.string().min(1).max(64).regex(/^[^.$][^.]*$/, 'keys cannot contain "." or start with "$"'), SpecValue)
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^.$][^.]*$/, 'keys cannot contain "." or start with "$"'),
+    SpecValue,
+  )
   .refine((v) => Object.keys(v).length <= 50, 'at most 50 specifications')
   .openapi({ example: { brand: 'AudioTech', color: 'Black', bluetooth: '5.0', noiseCancellation: true } });
 
@@ -53,7 +76,12 @@ const Seo = {
   metaKeywords: z.array(text(50)).max(20).optional(),
 };
 
-const Sku = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only');
+const Sku = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only');
 
 // ---------------------------------------------------------------------------
 // Bodies
@@ -63,10 +91,15 @@ export const ProductCreateBody = z
   .object({
     name: text(200),
     description: optionalText(5000),
-    slug: SlugString.optional().openapi({ description: 'Default: from name and specifications.brand, with -2, -3... if taken' }),
+    slug: SlugString.optional().openapi({
+      description: 'Default: from name and specifications.brand, with -2, -3... if taken',
+    }),
     price: MoneyInput,
     compareAtPrice: MoneyInput.nullable().optional(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD')
+      .default('USD'),
     stockQuantity: z.number().int().min(0).max(1_000_000_000).default(0),
     sku: Sku.nullable().optional(),
     categoryId: ObjectIdString.nullable().optional(),
@@ -77,7 +110,11 @@ export const ProductCreateBody = z
     published: z.boolean().default(false),
   })
   .strict()
-  .transform(({ price, compareAtPrice, ...rest }) => ({ ...rest, priceMinor: price, compareAtPriceMinor: compareAtPrice }))
+  .transform(({ price, compareAtPrice, ...rest }) => ({
+    ...rest,
+    priceMinor: price,
+    compareAtPriceMinor: compareAtPrice,
+  }))
   .openapi('ProductCreate');
 
 export const ProductPatchBody = z
@@ -99,24 +136,41 @@ export const ProductPatchBody = z
 export const PriceBody = z
   .object({
     price: MoneyInput,
-    compareAtPrice: MoneyInput.nullable().optional().openapi({ description: 'Absent or null: none. Must be >= price.' }),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD').optional(),
+    compareAtPrice: MoneyInput.nullable()
+      .optional()
+      .openapi({ description: 'Absent or null: none. Must be >= price.' }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD')
+      .optional(),
   })
   .strict()
-  .transform(({ price, compareAtPrice, currency }) => ({ priceMinor: price, compareAtPriceMinor: compareAtPrice, currency }))
+  .transform(({ price, compareAtPrice, currency }) => ({
+    priceMinor: price,
+    compareAtPriceMinor: compareAtPrice,
+    currency,
+  }))
   .openapi('ProductPrice');
 
 export const StockBody = z
   .union([
     z.object({ stockQuantity: z.number().int().min(0).max(1_000_000_000) }).strict(),
-    z.object({ delta: z.number().int().min(-1_000_000_000).max(1_000_000_000).refine((d) => d !== 0, 'must not be 0') }).strict(),
+    z
+      .object({
+        delta: z
+          .number()
+          .int()
+          .min(-1_000_000_000)
+          .max(1_000_000_000)
+          .refine((d) => d !== 0, 'must not be 0'),
+      })
+      .strict(),
   ])
   .openapi('ProductStock', { description: 'Either an absolute stockQuantity or a relative delta' });
 
 // ---------------------------------------------------------------------------
 // Query strings
 // ---------------------------------------------------------------------------
-
 
 export const ProductListQuery = z
   .object({
@@ -129,9 +183,16 @@ export const ProductListQuery = z
     minPrice: MoneyInput.optional(),
     maxPrice: MoneyInput.optional(),
     brand: z.string().trim().min(1).max(100).optional().openapi({ description: 'Exact specifications.brand' }),
-    q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Text search of name and description where the store has a text index; else a case-insensitive substring of the name' }),
-    status: ProductStatus.optional().openapi({ description: 'Staff only (write:products); default: ACTIVE and published' }),
-    sort: z.enum(PRODUCT_SORTS).optional().openapi({ description: 'Default: relevance with q (text score where the store has a text index, else newest), else newest' }),
+    q: z.string().trim().min(1).max(100).optional().openapi({
+      description:
+        'Text search of name and description where the store has a text index; else a case-insensitive substring of the name',
+    }),
+    status: ProductStatus.optional().openapi({
+      description: 'Staff only (write:products); default: ACTIVE and published',
+    }),
+    sort: z.enum(PRODUCT_SORTS).optional().openapi({
+      description: 'Default: relevance with q (text score where the store has a text index, else newest), else newest',
+    }),
     ...pageQuery(),
   })
   .strict()
@@ -150,7 +211,9 @@ export const PageQuery = z.object(pageQuery()).strict();
 // Responses
 // ---------------------------------------------------------------------------
 
-export const CategoryRefSchema = z.object({ id: z.string(), name: z.string(), slug: z.string(), path: z.string() }).openapi('ProductCategory');
+export const CategoryRefSchema = z
+  .object({ id: z.string(), name: z.string(), slug: z.string(), path: z.string() })
+  .openapi('ProductCategory');
 
 export const ProductSchema = z
   .object({
@@ -199,7 +262,11 @@ export const ProductEventSchema = z
 export const ProductEventPage = pageOf(ProductEventSchema, 'ProductEventPage');
 
 export const RebuildResult = z
-  .object({ product: ProductSchema, eventsReplayed: z.number().int(), productCounts: z.record(z.string(), z.number().int()) })
+  .object({
+    product: ProductSchema,
+    eventsReplayed: z.number().int(),
+    productCounts: z.record(z.string(), z.number().int()),
+  })
   .openapi('ProductRebuild');
 
 // ---------------------------------------------------------------------------
@@ -216,5 +283,8 @@ export const CreateHeaders = z.object({
     .max(200)
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional()
-    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'A retried create with the same key returns the first product' }),
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description: 'A retried create with the same key returns the first product',
+    }),
 });

@@ -1,14 +1,20 @@
 import type { Context } from 'hono';
+
 import { createRouter } from '../../lib/create-router.ts';
+import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
 import * as reviews from '../../services/reviews/index.ts';
 import * as routes from './reviews.routes.ts';
-import { etagOf, expectedVersion } from '../../lib/etag.ts';
 
 function deps(c: Context<AppEnv>): reviews.ReviewDeps {
-  return { stores: c.get('stores'), ratingUpdates: c.env.RATING_UPDATES_QUEUE, notifications: c.env.NOTIFICATIONS_QUEUE, logger: c.get('logger') };
+  return {
+    stores: c.get('stores'),
+    ratingUpdates: c.env.RATING_UPDATES_QUEUE,
+    notifications: c.env.NOTIFICATIONS_QUEUE,
+    logger: c.get('logger'),
+  };
 }
 
 export const reviewsRoutes = createRouter()
@@ -19,7 +25,10 @@ export const reviewsRoutes = createRouter()
   })
   .openapi(routes.createReview, async (c) => {
     const created = await reviews.createReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'));
-    c.header('location', `${new URL(c.req.url).pathname.replace(/\/products\/[^/]+\/reviews\/?$/, '')}/reviews/${created.id}`);
+    c.header(
+      'location',
+      `${new URL(c.req.url).pathname.replace(/\/products\/[^/]+\/reviews\/?$/, '')}/reviews/${created.id}`,
+    );
     c.header('etag', etagOf(created.version));
     return c.json(created, 201);
   })
@@ -34,7 +43,13 @@ export const reviewsRoutes = createRouter()
   })
   .openapi(routes.updateReview, async (c) => {
     const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const updated = await reviews.updateReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'), expected);
+    const updated = await reviews.updateReview(
+      deps(c),
+      principalOf(c),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+      expected,
+    );
     c.header('etag', etagOf(updated.version));
     return c.json(updated, 200);
   })
@@ -44,12 +59,23 @@ export const reviewsRoutes = createRouter()
   })
   .openapi(routes.moderateReview, async (c) => {
     const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const updated = await reviews.moderateReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json'), expected);
+    const updated = await reviews.moderateReview(
+      deps(c),
+      principalOf(c),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+      expected,
+    );
     c.header('etag', etagOf(updated.version));
     return c.json(updated, 200);
   })
   .openapi(routes.respondToReview, async (c) => {
-    const updated = await reviews.respondToReview(deps(c), principalOf(c), c.req.valid('param').id, c.req.valid('json').message);
+    const updated = await reviews.respondToReview(
+      deps(c),
+      principalOf(c),
+      c.req.valid('param').id,
+      c.req.valid('json').message,
+    );
     c.header('etag', etagOf(updated.version));
     return c.json(updated, 200);
   })

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+
 import { access } from '../../middleware/access.ts';
 import { reviewPurge } from '../../middleware/catalog-purges.ts';
 import { cacheRules, edgeCache, purgesCache } from '../../middleware/edge-cache.ts';
-import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/index.ts';
 import { TenantHeader } from '../../middleware/tenant.ts';
+import { MODERATOR_ROLES, RESPONDER_ROLES } from '../../services/reviews/index.ts';
 import { jsonBody, jsonResponse, problemResponses } from '../schemas.ts';
 import {
   FullReviewSchema,
@@ -31,31 +32,45 @@ const authedPurging = { tags, ...access.permission('write:reviews', { also: [pur
 const etag = { etag: z.string().openapi({ description: 'The review version, for If-Match' }) };
 
 export const listProductReviews = createRoute({
-  method: 'get', path: '/products/{id}/reviews', tags, ...access.public({ also: [edgeCache(cacheRules.reviews)] }),
+  method: 'get',
+  path: '/products/{id}/reviews',
+  tags,
+  ...access.public({ also: [edgeCache(cacheRules.reviews)] }),
   summary: 'APPROVED reviews of a product, with its rating summary (public: tenant from the token or X-Tenant-ID)',
   request: { params: ObjectIdParam, query: ProductReviewsQuery, headers: TenantHeader },
   responses: { 200: jsonResponse(ProductReviewsPage, 'One page of reviews'), ...problemResponses(400, 401, 404) },
 });
 
 export const createReview = createRoute({
-  method: 'post', path: '/products/{id}/reviews', ...authed,
-  summary: "Review a product (one review per user per product; starts PENDING until moderated)",
+  method: 'post',
+  path: '/products/{id}/reviews',
+  ...authed,
+  summary: 'Review a product (one review per user per product; starts PENDING until moderated)',
   request: { params: ObjectIdParam, body: jsonBody(ReviewCreateBody) },
   responses: {
-    201: { ...jsonResponse(FullReviewSchema, 'Created; Location names it'), headers: z.object({ location: z.string(), ...etag }) },
+    201: {
+      ...jsonResponse(FullReviewSchema, 'Created; Location names it'),
+      headers: z.object({ location: z.string(), ...etag }),
+    },
     ...problemResponses(400, 401, 403, 404, 409, 415),
   },
 });
 
 export const listForModeration = createRoute({
-  method: 'get', path: '/reviews', tags, ...access.userToken({ roles: [...MODERATOR_ROLES] }),
+  method: 'get',
+  path: '/reviews',
+  tags,
+  ...access.userToken({ roles: [...MODERATOR_ROLES] }),
   summary: 'Moderation queue (SUPPORT or ADMIN): reviews by status, PENDING oldest first by default',
   request: { query: ModerationQueueQuery },
   responses: { 200: jsonResponse(ModerationPage, 'One page of reviews'), ...problemResponses(400, 401, 403) },
 });
 
 export const getReview = createRoute({
-  method: 'get', path: '/reviews/{id}', tags, ...access.public(),
+  method: 'get',
+  path: '/reviews/{id}',
+  tags,
+  ...access.public(),
   summary: 'One review: APPROVED ones are public; the author and staff also see the others, with moderation details',
   request: { params: ObjectIdParam, headers: TenantHeader },
   responses: {
@@ -69,7 +84,9 @@ export const getReview = createRoute({
 });
 
 export const updateReview = createRoute({
-  method: 'patch', path: '/reviews/{id}', ...authedPurging,
+  method: 'patch',
+  path: '/reviews/{id}',
+  ...authedPurging,
   summary: 'Edit your review (it goes back to PENDING); If-Match optional',
   request: { params: ObjectIdParam, headers: IfMatchHeader, body: jsonBody(ReviewPatchBody) },
   responses: {
@@ -79,14 +96,19 @@ export const updateReview = createRoute({
 });
 
 export const deleteReview = createRoute({
-  method: 'delete', path: '/reviews/{id}', ...authedPurging,
+  method: 'delete',
+  path: '/reviews/{id}',
+  ...authedPurging,
   summary: 'Delete a review (its author, or SUPPORT/ADMIN)',
   request: { params: ObjectIdParam },
   responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 401, 403, 404) },
 });
 
 export const moderateReview = createRoute({
-  method: 'post', path: '/reviews/{id}/moderate', tags, ...access.userToken({ roles: [...MODERATOR_ROLES], also: [purgesCache(reviewPurge)] }),
+  method: 'post',
+  path: '/reviews/{id}/moderate',
+  tags,
+  ...access.userToken({ roles: [...MODERATOR_ROLES], also: [purgesCache(reviewPurge)] }),
   summary: 'Approve or reject a review (SUPPORT or ADMIN); If-Match optional',
   request: { params: ObjectIdParam, headers: IfMatchHeader, body: jsonBody(ModerationBody) },
   responses: {
@@ -96,7 +118,10 @@ export const moderateReview = createRoute({
 });
 
 export const respondToReview = createRoute({
-  method: 'post', path: '/reviews/{id}/response', tags, ...access.userToken({ roles: [...RESPONDER_ROLES], also: [purgesCache(reviewPurge)] }),
+  method: 'post',
+  path: '/reviews/{id}/response',
+  tags,
+  ...access.userToken({ roles: [...RESPONDER_ROLES], also: [purgesCache(reviewPurge)] }),
   summary: "The seller's answer to a review (MANAGER or ADMIN); replaces an earlier one",
   request: { params: ObjectIdParam, body: jsonBody(SellerResponseBody) },
   responses: {
@@ -107,16 +132,30 @@ export const respondToReview = createRoute({
 
 const voteRoute = (path: '/reviews/{id}/helpful' | '/reviews/{id}/unhelpful', summary: string) =>
   createRoute({
-    method: 'post', path, ...authedPurging, summary,
+    method: 'post',
+    path,
+    ...authedPurging,
+    summary,
     request: { params: ObjectIdParam },
-    responses: { 200: jsonResponse(VoteResultSchema, 'Your vote and the counts'), ...problemResponses(400, 401, 403, 404) },
+    responses: {
+      200: jsonResponse(VoteResultSchema, 'Your vote and the counts'),
+      ...problemResponses(400, 401, 403, 404),
+    },
   });
 
-export const voteHelpful = voteRoute('/reviews/{id}/helpful', 'Vote a review helpful (one vote per user; idempotent; moves an unhelpful vote)');
-export const voteUnhelpful = voteRoute('/reviews/{id}/unhelpful', 'Vote a review unhelpful (one vote per user; idempotent; moves a helpful vote)');
+export const voteHelpful = voteRoute(
+  '/reviews/{id}/helpful',
+  'Vote a review helpful (one vote per user; idempotent; moves an unhelpful vote)',
+);
+export const voteUnhelpful = voteRoute(
+  '/reviews/{id}/unhelpful',
+  'Vote a review unhelpful (one vote per user; idempotent; moves a helpful vote)',
+);
 
 export const reportReview = createRoute({
-  method: 'post', path: '/reviews/{id}/report', ...authedPurging,
+  method: 'post',
+  path: '/reviews/{id}/report',
+  ...authedPurging,
   summary: 'Report a review (once per user); enough distinct reporters send it back to moderation',
   request: { params: ObjectIdParam, body: jsonBody(ReportBody) },
   responses: {

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/index.ts';
@@ -23,7 +24,12 @@ export const ReviewImages = z
   .max(5, 'at most 5 images');
 
 export const ReviewCreateBody = z
-  .object({ rating: Rating, title: ReviewTitle.optional(), comment: ReviewComment.optional(), images: ReviewImages.optional() })
+  .object({
+    rating: Rating,
+    title: ReviewTitle.optional(),
+    comment: ReviewComment.optional(),
+    images: ReviewImages.optional(),
+  })
   .strict()
   .openapi('ReviewCreateRequest');
 
@@ -39,14 +45,19 @@ export const ReviewPatchBody = z
     message: 'Provide at least one field to change.',
     when: (payload) => payload.issues.length === 0,
   })
-  .openapi('ReviewPatchRequest', { description: 'Fields to change; `null` clears title or comment. The review goes back to PENDING.' });
+  .openapi('ReviewPatchRequest', {
+    description: 'Fields to change; `null` clears title or comment. The review goes back to PENDING.',
+  });
 
 export const ModerationBody = z
   .object({ decision: z.enum(['APPROVE', 'REJECT']), note: text(1000).optional() })
   .strict()
   .openapi('ReviewModerationRequest');
 
-export const SellerResponseBody = z.object({ message: text(2000) }).strict().openapi('ReviewResponseRequest');
+export const SellerResponseBody = z
+  .object({ message: text(2000) })
+  .strict()
+  .openapi('ReviewResponseRequest');
 
 export const ReportBody = z
   .object({ reason: z.enum(REPORT_REASONS), comment: text(500).optional() })
@@ -56,7 +67,13 @@ export const ReportBody = z
 const page = pageQuery({ maxLimit: 50 });
 
 export const ProductReviewsQuery = z.object({
-  rating: z.coerce.number().int().min(1).max(5).optional().openapi({ description: 'Only reviews with this many stars' }),
+  rating: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .optional()
+    .openapi({ description: 'Only reviews with this many stars' }),
   sort: z.enum(['newest', 'helpful']).default('newest'),
   ...page,
 });
@@ -107,7 +124,13 @@ export const RatingSummarySchema = z
   .object({
     averageRating: z.number(),
     reviewCount: z.number().int(),
-    histogram: z.object({ 1: z.number().int(), 2: z.number().int(), 3: z.number().int(), 4: z.number().int(), 5: z.number().int() }),
+    histogram: z.object({
+      1: z.number().int(),
+      2: z.number().int(),
+      3: z.number().int(),
+      4: z.number().int(),
+      5: z.number().int(),
+    }),
   })
   .openapi('RatingSummary');
 
@@ -116,7 +139,14 @@ export const ProductReviewsPage = pageOf(PublicReviewSchema, 'ProductReviewsPage
 export const ModerationPage = pageOf(FullReviewSchema, 'ReviewModerationPage');
 
 export const VoteResultSchema = z
-  .object({ reviewId: z.string(), myVote: z.enum(['HELPFUL', 'UNHELPFUL']), helpfulCount: z.number().int(), unhelpfulCount: z.number().int() })
+  .object({
+    reviewId: z.string(),
+    myVote: z.enum(['HELPFUL', 'UNHELPFUL']),
+    helpfulCount: z.number().int(),
+    unhelpfulCount: z.number().int(),
+  })
   .openapi('ReviewVoteResult');
 
-export const ReportResultSchema = z.object({ reviewId: z.string(), reported: z.literal(true) }).openapi('ReviewReportResult');
+export const ReportResultSchema = z
+  .object({ reviewId: z.string(), reported: z.literal(true) })
+  .openapi('ReviewReportResult');

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+
 import { ADDRESS_TYPES, addresses, GENDERS, userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
 import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-schemas.ts';
 
@@ -75,15 +76,17 @@ export const Phone = z
   .refine((v) => /^\+?[1-9]\d{6,14}$/.test(v), 'must be a phone number like +14155550123')
   .openapi({ maxLength: PHONE_MAX, example: '+14155550123' });
 
-export const DateOfBirth = z
-  .iso.date({ abort: true })
+export const DateOfBirth = z.iso
+  .date({ abort: true })
   .refine((v) => v >= '1900-01-01', 'must not be before 1900-01-01')
   .refine((v) => v < todayUtc(), 'must be in the past')
   .openapi({ example: '1990-05-17' });
 
 export const Gender = z.enum(GENDERS);
 
-export const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(lengthOf(userProfiles.avatarUrl));
+export const AvatarUrl = z
+  .url({ protocol: /^https$/, error: 'must be an https URL' })
+  .max(lengthOf(userProfiles.avatarUrl));
 
 export const ProfilePatchBody = z
   .object({
@@ -149,7 +152,10 @@ const addressFields = {
 export const AddressCreateBody = z
   .object({
     ...addressFields,
-    isDefault: z.boolean().optional().openapi({ description: 'Make it the default of its type (the first address of a type always is).' }),
+    isDefault: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Make it the default of its type (the first address of a type always is).' }),
   })
   .strict()
   .openapi('AddressCreateRequest');
@@ -166,7 +172,9 @@ export const AddressPatchBody = z
   })
   .strict()
   .refine(atLeastOneField, atLeastOneFieldCheck)
-  .openapi('AddressPatchRequest', { description: 'Fields to change. The default changes through POST /users/me/addresses/{id}/default.' });
+  .openapi('AddressPatchRequest', {
+    description: 'Fields to change. The default changes through POST /users/me/addresses/{id}/default.',
+  });
 
 /** The addresses row, less its owner and tenant (the path says whose it is). */
 export const AddressSchema = createSelectSchema(addresses, { createdAt: isoTimestamp, updatedAt: isoTimestamp })
@@ -178,7 +186,12 @@ export const AddressSchema = createSelectSchema(addresses, { createdAt: isoTimes
 // ---------------------------------------------------------------------------
 
 /** A string of at most `maxLength` that `canonical` rewrites to its canonical spelling, refused with `message` when it cannot. */
-function canonicalString(maxLength: number, canonical: (v: string) => string | undefined, message: string, example: string) {
+function canonicalString(
+  maxLength: number,
+  canonical: (v: string) => string | undefined,
+  message: string,
+  example: string,
+) {
   return z
     .string()
     .max(maxLength)
@@ -190,7 +203,12 @@ function canonicalString(maxLength: number, canonical: (v: string) => string | u
     .openapi({ type: 'string', maxLength, example });
 }
 
-export const Language = canonicalString(lengthOf(userPreferences.language), canonicalLanguage, 'must be a BCP 47 language tag like en, en-US or pt-BR', 'en-US');
+export const Language = canonicalString(
+  lengthOf(userPreferences.language),
+  canonicalLanguage,
+  'must be a BCP 47 language tag like en, en-US or pt-BR',
+  'en-US',
+);
 
 export const Currency = z
   .string()
@@ -198,7 +216,12 @@ export const Currency = z
   .refine(isCurrency, 'must be an ISO 4217 currency code, e.g. USD')
   .openapi({ type: 'string', minLength: 3, maxLength: 3, example: 'USD' });
 
-export const TimeZone = canonicalString(lengthOf(userPreferences.timezone), canonicalTimeZone, 'must be an IANA time zone like UTC or Europe/Lisbon', 'Europe/Lisbon');
+export const TimeZone = canonicalString(
+  lengthOf(userPreferences.timezone),
+  canonicalTimeZone,
+  'must be an IANA time zone like UTC or Europe/Lisbon',
+  'Europe/Lisbon',
+);
 
 /** The user_preferences row as the API shows it: the preferences and when they last changed. */
 export const PreferencesSchema = createSelectSchema(userPreferences, { updatedAt: isoTimestamp })

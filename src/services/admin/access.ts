@@ -1,8 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Env } from '../../env.ts';
+
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { adminAuditLog, tenants } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/index.ts';
@@ -119,7 +120,12 @@ export function adminTx<T>(
 }
 
 /** Like `adminTx`, for platform-only work. */
-export function platformAdminTx<T>(env: Env, db: Database, principal: Principal, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export function platformAdminTx<T>(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   if (!isPlatformAdmin(env, principal)) return Promise.reject(adminErrors.platformOnly());
   return adminTx(db, principal, work);
 }

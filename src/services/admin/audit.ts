@@ -1,11 +1,12 @@
 import { and, desc, sql, type SQL } from 'drizzle-orm';
+
 import type { Database } from '../../db/pg/client.ts';
 import { adminAuditLog, type AdminAuditEntry } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
+import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import type { Principal } from '../auth/index.ts';
 import { adminTx, isPlatformAdmin } from './access.ts';
-import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { adminErrors } from './errors.ts';
 import { auditView, type AuditView } from './views.ts';
 
@@ -30,14 +31,22 @@ export async function listAudit(
     principal,
     async (tx) => {
       const conds: SQL[] = [];
-      if (q.cursor) conds.push(sql`(${adminAuditLog.createdAt}, ${adminAuditLog.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`);
+      if (q.cursor)
+        conds.push(
+          sql`(${adminAuditLog.createdAt}, ${adminAuditLog.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`,
+        );
       const rows = await tx
         .select({ entry: adminAuditLog, at: sql<string>`${adminAuditLog.createdAt}::text` })
         .from(adminAuditLog)
         .where(and(...conds))
         .orderBy(desc(adminAuditLog.createdAt), desc(adminAuditLog.id))
         .limit(q.limit + 1);
-      return toPage(rows, q.limit, (r) => [r.at, r.entry.id], (r) => auditView(r.entry));
+      return toPage(
+        rows,
+        q.limit,
+        (r) => [r.at, r.entry.id],
+        (r) => auditView(r.entry),
+      );
     },
     { on, audit: { action: 'list-audit' } },
   );

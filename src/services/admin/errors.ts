@@ -13,8 +13,10 @@ export const adminErrors = {
       refused.map((k) => ({ field: `body.${k}`, message: 'only a platform administrator may change this' })),
     ),
   platformTenantProtected: () => problems.conflict('The platform tenant cannot be suspended or deleted.'),
-  lastAdmin: () => new Problem(409, 'last-admin', 'Last administrator', 'The tenant must keep at least one active ADMIN.'),
-  selfAction: (action: string) => new Problem(409, 'self-action', 'Not on yourself', `An administrator cannot ${action} their own account.`),
+  lastAdmin: () =>
+    new Problem(409, 'last-admin', 'Last administrator', 'The tenant must keep at least one active ADMIN.'),
+  selfAction: (action: string) =>
+    new Problem(409, 'self-action', 'Not on yourself', `An administrator cannot ${action} their own account.`),
   seatsInUse: (used: number) =>
     new Problem(409, 'seats-in-use', 'Seats in use', `The tenant has ${used} users; maxUsers cannot go below that.`, {
       errors: [{ field: 'body.maxUsers', message: `must be at least the ${used} users in use` }],

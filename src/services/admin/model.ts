@@ -1,5 +1,11 @@
 /** The admin service's domain: tenant, user and permission statuses, inputs and queries. */
-import type { PERMISSION_ACTIONS, ROLE_NAMES, TENANT_PLANS, TENANT_STATUSES, USER_STATUSES } from '../../db/pg/schema/index.ts';
+import type {
+  PERMISSION_ACTIONS,
+  ROLE_NAMES,
+  TENANT_PLANS,
+  TENANT_STATUSES,
+  USER_STATUSES,
+} from '../../db/pg/schema/index.ts';
 import type { TimeIdCursor } from '../../lib/pagination.ts';
 import type { Invitee } from '../auth/index.ts';
 
@@ -16,7 +22,13 @@ export interface TenantCreate {
   maxUsers?: number | undefined;
 }
 
-export type TenantPatch = Partial<{ name: string; domain: string | null; status: TenantStatus; plan: TenantPlan; maxUsers: number }>;
+export type TenantPatch = Partial<{
+  name: string;
+  domain: string | null;
+  status: TenantStatus;
+  plan: TenantPlan;
+  maxUsers: number;
+}>;
 
 /** The fields a tenant's own ADMIN may change. */
 export const TENANT_ADMIN_FIELDS = ['name', 'domain'] as const;

@@ -1,14 +1,22 @@
 import { and, asc, eq, gt, inArray, notInArray, sql } from 'drizzle-orm';
-import type { Env } from '../../env.ts';
+
 import type { Database } from '../../db/pg/client.ts';
-import { permissions, rolePermissions, roles, type Permission, type PERMISSION_ACTIONS, type ROLE_NAMES } from '../../db/pg/schema/index.ts';
+import {
+  permissions,
+  rolePermissions,
+  roles,
+  type Permission,
+  type PERMISSION_ACTIONS,
+  type ROLE_NAMES,
+} from '../../db/pg/schema/index.ts';
+import type { Env } from '../../env.ts';
+import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/index.ts';
 import { adminTx, platformAdminTx, uniqueViolation } from './access.ts';
-import { toPage, type Page } from '../../lib/pagination.ts';
 import { adminErrors } from './errors.ts';
-import type { RoleName, PermissionCreate } from './model.ts';
-import { permissionView, type RoleView, type PermissionView } from './views.ts';
+import type { PermissionCreate, RoleName } from './model.ts';
+import { permissionView, type PermissionView, type RoleView } from './views.ts';
 
 /**
  * The RBAC catalogue (roles, permissions, role_permissions) is GLOBAL, as in the
@@ -41,13 +49,24 @@ export async function listRoles(db: Database, principal: Principal): Promise<Rol
  * Replaces a role's permissions (platform admins). Every name must exist: 400
  * naming each unknown one (`body.permissions.<index>`), nothing written.
  */
-export async function setRolePermissions(env: Env, db: Database, principal: Principal, roleName: RoleName, names: string[]): Promise<RoleView> {
+export async function setRolePermissions(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  roleName: RoleName,
+  names: string[],
+): Promise<RoleView> {
   const wanted = [...new Set(names)];
   return platformAdminTx(env, db, principal, async (tx) => {
     // The row lock serialises concurrent replacements of one role's set.
     const [role] = await tx.select().from(roles).where(eq(roles.name, roleName)).for('update');
     if (!role) throw adminErrors.roleNotFound();
-    const found = wanted.length ? await tx.select({ id: permissions.id, name: permissions.name }).from(permissions).where(inArray(permissions.name, wanted)) : [];
+    const found = wanted.length
+      ? await tx
+          .select({ id: permissions.id, name: permissions.name })
+          .from(permissions)
+          .where(inArray(permissions.name, wanted))
+      : [];
     const known = new Set(found.map((p) => p.name));
     const unknown = names.map((name, i) => ({ name, i })).filter(({ name }) => !known.has(name));
     if (unknown.length > 0) {
@@ -59,7 +78,11 @@ export async function setRolePermissions(env: Env, db: Database, principal: Prin
     const ids = found.map((p) => p.id);
     await tx
       .delete(rolePermissions)
-      .where(ids.length ? and(eq(rolePermissions.roleId, role.id), notInArray(rolePermissions.permissionId, ids)) : eq(rolePermissions.roleId, role.id));
+      .where(
+        ids.length
+          ? and(eq(rolePermissions.roleId, role.id), notInArray(rolePermissions.permissionId, ids))
+          : eq(rolePermissions.roleId, role.id),
+      );
     if (ids.length) {
       await tx
         .insert(rolePermissions)
@@ -92,19 +115,30 @@ export async function listPermissions(
   });
 }
 
-export async function createPermission(env: Env, db: Database, principal: Principal, input: PermissionCreate): Promise<PermissionView> {
+export async function createPermission(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  input: PermissionCreate,
+): Promise<PermissionView> {
   try {
     return await platformAdminTx(env, db, principal, async (tx) => {
       const [row] = await tx
         .insert(permissions)
-        .values({ name: input.name, resource: input.resource, action: input.action, description: input.description ?? null })
+        .values({
+          name: input.name,
+          resource: input.resource,
+          action: input.action,
+          description: input.description ?? null,
+        })
         .onConflictDoNothing({ target: permissions.name })
         .returning();
       if (!row) throw problems.conflictField('body.name', 'A permission with this name already exists.');
       return permissionView(row);
     });
   } catch (err) {
-    if (uniqueViolation(err) !== undefined) throw problems.conflictField('body.name', 'A permission with this name already exists.');
+    if (uniqueViolation(err) !== undefined)
+      throw problems.conflictField('body.name', 'A permission with this name already exists.');
     throw err;
   }
 }

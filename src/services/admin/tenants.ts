@@ -1,15 +1,24 @@
 import { and, count, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
-import type { Env } from '../../env.ts';
+
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import { adminAuditLog, refreshTokens, tenants, users, type Tenant, type TENANT_PLANS, type TENANT_STATUSES } from '../../db/pg/schema/index.ts';
+import {
+  adminAuditLog,
+  refreshTokens,
+  tenants,
+  users,
+  type Tenant,
+  type TENANT_PLANS,
+  type TENANT_STATUSES,
+} from '../../db/pg/schema/index.ts';
+import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
-import { problems } from '../../lib/problem.ts';
-import { type Invitation, inviteUser, type Principal } from '../auth/index.ts';
-import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
+import { problems } from '../../lib/problem.ts';
+import { inviteUser, type Invitation, type Principal } from '../auth/index.ts';
+import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
 import { adminErrors } from './errors.ts';
-import { TENANT_ADMIN_FIELDS, type TenantStatus, type TenantCreate, type TenantPatch } from './model.ts';
-import { tenantView, type TenantView, type TenantDetail } from './views.ts';
+import { TENANT_ADMIN_FIELDS, type TenantCreate, type TenantPatch, type TenantStatus } from './model.ts';
+import { tenantView, type TenantDetail, type TenantView } from './views.ts';
 
 /**
  * Tenant administration.
@@ -44,14 +53,26 @@ async function revokeTenantSessions(tx: Transaction, tenantId: string): Promise<
 }
 
 /** 409 naming the field when another tenant has the name (any letter case) or domain. */
-async function assertUnique(tx: Transaction, input: { name?: string | undefined; domain?: string | null | undefined }, exceptId?: string) {
+async function assertUnique(
+  tx: Transaction,
+  input: { name?: string | undefined; domain?: string | null | undefined },
+  exceptId?: string,
+) {
   const others = (cond: SQL) => (exceptId ? and(cond, ne(tenants.id, exceptId))! : cond);
   if (input.name !== undefined) {
-    const [hit] = await tx.select({ id: tenants.id }).from(tenants).where(others(sql`lower(${tenants.name}) = lower(${input.name})`)).limit(1);
+    const [hit] = await tx
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(others(sql`lower(${tenants.name}) = lower(${input.name})`))
+      .limit(1);
     if (hit) throw problems.conflictField('body.name', 'A tenant with this name already exists.');
   }
   if (input.domain) {
-    const [hit] = await tx.select({ id: tenants.id }).from(tenants).where(others(sql`lower(${tenants.domain}) = lower(${input.domain})`)).limit(1);
+    const [hit] = await tx
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(others(sql`lower(${tenants.domain}) = lower(${input.domain})`))
+      .limit(1);
     if (hit) throw problems.conflictField('body.domain', 'A tenant with this domain already exists.');
   }
 }
@@ -81,14 +102,20 @@ export async function listTenants(
 ): Promise<Page<TenantView>> {
   return platformAdminTx(env, db, principal, async (tx) => {
     const conds: SQL[] = [q.status ? eq(tenants.status, q.status) : ne(tenants.status, 'DELETED')];
-    if (q.cursor) conds.push(sql`(${tenants.createdAt}, ${tenants.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`);
+    if (q.cursor)
+      conds.push(sql`(${tenants.createdAt}, ${tenants.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`);
     const rows = await tx
       .select({ tenant: tenants, at: sql<string>`${tenants.createdAt}::text` })
       .from(tenants)
       .where(and(...conds))
       .orderBy(desc(tenants.createdAt), desc(tenants.id))
       .limit(q.limit + 1);
-    return toPage(rows, q.limit, (r) => [r.at, r.tenant.id], (r) => tenantView(r.tenant));
+    return toPage(
+      rows,
+      q.limit,
+      (r) => [r.at, r.tenant.id],
+      (r) => tenantView(r.tenant),
+    );
   });
 }
 
@@ -118,7 +145,13 @@ export async function createTenant(
       // ACTIVE while the first admin takes their seat; the requested status after.
       const [created] = await tx
         .insert(tenants)
-        .values({ name: input.name, domain: input.domain ?? null, status: 'ACTIVE', plan: input.plan ?? 'FREE', maxUsers: input.maxUsers ?? 10 })
+        .values({
+          name: input.name,
+          domain: input.domain ?? null,
+          status: 'ACTIVE',
+          plan: input.plan ?? 'FREE',
+          maxUsers: input.maxUsers ?? 10,
+        })
         .returning();
       const tenantId = created!.id;
       await useTenant(tx, tenantId);
@@ -131,9 +164,10 @@ export async function createTenant(
         targetUserId: firstAdmin.user.id,
         requestId: requestId.slice(0, 64),
       });
-      const [tenant] = input.status && input.status !== 'ACTIVE'
-        ? await tx.update(tenants).set({ status: input.status }).where(eq(tenants.id, tenantId)).returning()
-        : [created];
+      const [tenant] =
+        input.status && input.status !== 'ACTIVE'
+          ? await tx.update(tenants).set({ status: input.status }).where(eq(tenants.id, tenantId)).returning()
+          : [created];
       return { ...tenantView(tenant!), seatsUsed: 1, firstAdmin };
     });
   } catch (err) {
@@ -141,7 +175,13 @@ export async function createTenant(
   }
 }
 
-export async function updateTenant(env: Env, db: Database, principal: Principal, id: string, patch: TenantPatch): Promise<TenantDetail> {
+export async function updateTenant(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  id: string,
+  patch: TenantPatch,
+): Promise<TenantDetail> {
   const platform = isPlatformAdmin(env, principal);
   if (!platform) {
     if (id !== principal.tenantId) throw adminErrors.tenantNotFound();
@@ -185,6 +225,9 @@ export async function deleteTenant(env: Env, db: Database, principal: Principal,
     if (!current) throw adminErrors.tenantNotFound();
     if (current.status === 'DELETED') return;
     await revokeTenantSessions(tx, id);
-    await tx.update(tenants).set({ status: 'DELETED', updatedAt: sql`now()` }).where(eq(tenants.id, id));
+    await tx
+      .update(tenants)
+      .set({ status: 'DELETED', updatedAt: sql`now()` })
+      .where(eq(tenants.id, id));
   });
 }

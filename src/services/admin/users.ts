@@ -1,11 +1,21 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
+
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import type { Env } from '../../env.ts';
 import { apiKeys, roles, userRoles, users, type ROLE_NAMES, type USER_STATUSES } from '../../db/pg/schema/index.ts';
-import { problems } from '../../lib/problem.ts';
-import { type Invitation, type Invitee, inviteOrReinvite, loadIdentityById, type Principal, publicUser, type PublicUser, revokeAllSessions } from '../auth/index.ts';
-import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
+import type { Env } from '../../env.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
+import { problems } from '../../lib/problem.ts';
+import {
+  inviteOrReinvite,
+  loadIdentityById,
+  publicUser,
+  revokeAllSessions,
+  type Invitation,
+  type Invitee,
+  type Principal,
+  type PublicUser,
+} from '../auth/index.ts';
+import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
 import { adminErrors } from './errors.ts';
 import type { RoleName, UserAction, UserListQuery } from './model.ts';
 
@@ -40,42 +50,63 @@ const permissionsOf = sql<string[]>`array(
 /** `%`, `_` and `\` match literally in the ILIKE pattern. */
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
-export async function listUsers(db: Database, principal: Principal, query: UserListQuery, on?: CrossTenant): Promise<Page<PublicUser>> {
-  return adminTx(db, principal, async (tx) => {
-    const conds: SQL[] = [];
-    // Deleted users leave the list; `status=DELETED` shows them.
-    if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
-    else {
-      conds.push(isNull(users.deletedAt));
-      if (query.status) conds.push(eq(users.status, query.status));
-    }
-    if (query.q) {
-      const pattern = likeContains(query.q);
-      conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
+export async function listUsers(
+  db: Database,
+  principal: Principal,
+  query: UserListQuery,
+  on?: CrossTenant,
+): Promise<Page<PublicUser>> {
+  return adminTx(
+    db,
+    principal,
+    async (tx) => {
+      const conds: SQL[] = [];
+      // Deleted users leave the list; `status=DELETED` shows them.
+      if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
+      else {
+        conds.push(isNull(users.deletedAt));
+        if (query.status) conds.push(eq(users.status, query.status));
+      }
+      if (query.q) {
+        const pattern = likeContains(query.q);
+        conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
         or ${users.firstName} ilike ${pattern} or ${users.lastName} ilike ${pattern}
         or concat_ws(' ', ${users.firstName}, ${users.lastName}) ilike ${pattern})`);
-    }
-    if (query.role) {
-      conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
+      }
+      if (query.role) {
+        conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
         where ur.user_id = ${OUTER_USER_ID} and r.name = ${query.role})`);
-    }
-    if (query.cursor) conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
-    const rows = await tx
-      .select({ user: users, roles: rolesOf, permissions: permissionsOf, at: sql<string>`${users.createdAt}::text` })
-      .from(users)
-      .where(and(...conds))
-      .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(query.limit + 1);
-    return toPage(rows, query.limit, (r) => [r.at, r.user.id], (r) => publicUser(r));
-  }, { on, audit: { action: 'list-users' } });
+      }
+      if (query.cursor)
+        conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
+      const rows = await tx
+        .select({ user: users, roles: rolesOf, permissions: permissionsOf, at: sql<string>`${users.createdAt}::text` })
+        .from(users)
+        .where(and(...conds))
+        .orderBy(desc(users.createdAt), desc(users.id))
+        .limit(query.limit + 1);
+      return toPage(
+        rows,
+        query.limit,
+        (r) => [r.at, r.user.id],
+        (r) => publicUser(r),
+      );
+    },
+    { on, audit: { action: 'list-users' } },
+  );
 }
 
 export async function getUser(db: Database, principal: Principal, id: string, on?: CrossTenant): Promise<PublicUser> {
-  return adminTx(db, principal, async (tx) => {
-    const identity = await loadIdentityById(tx, id);
-    if (!identity) throw adminErrors.userNotFound();
-    return publicUser(identity);
-  }, { on, audit: { action: 'get-user', targetUserId: id } });
+  return adminTx(
+    db,
+    principal,
+    async (tx) => {
+      const identity = await loadIdentityById(tx, id);
+      if (!identity) throw adminErrors.userNotFound();
+      return publicUser(identity);
+    },
+    { on, audit: { action: 'get-user', targetUserId: id } },
+  );
 }
 
 async function activeAdminCount(tx: Transaction): Promise<number> {
@@ -94,7 +125,13 @@ async function assertAdminRemains(tx: Transaction): Promise<void> {
 }
 
 /** A write on a user of the target tenant, serialised per tenant (see module comment). */
-function writeTx<T>(db: Database, principal: Principal, on: CrossTenant | undefined, audit: AuditedAction, work: (tx: Transaction) => Promise<T>): Promise<T> {
+function writeTx<T>(
+  db: Database,
+  principal: Principal,
+  on: CrossTenant | undefined,
+  audit: AuditedAction,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   return adminTx(db, principal, work, { serialize: true, on, audit });
 }
 
@@ -105,12 +142,22 @@ const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delet
  * activate (ACTIVE) / delete (soft: deleted_at + DELETED, API keys revoked).
  * Idempotent. Returns the user afterwards, or null after a delete.
  */
-export async function applyUserAction(db: Database, principal: Principal, id: string, action: UserAction, on?: CrossTenant): Promise<PublicUser | null> {
+export async function applyUserAction(
+  db: Database,
+  principal: Principal,
+  id: string,
+  action: UserAction,
+  on?: CrossTenant,
+): Promise<PublicUser | null> {
   if (SELF_REFUSED.has(action) && id === principal.userId) {
     throw adminErrors.selfAction(action);
   }
   return writeTx(db, principal, on, { action: `${action}-user`, targetUserId: id }, async (tx) => {
-    const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
+    const [target] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
+      .for('update');
     if (!target) throw adminErrors.userNotFound();
     const now = sql`now()`;
     switch (action) {
@@ -118,7 +165,10 @@ export async function applyUserAction(db: Database, principal: Principal, id: st
         await tx.update(users).set({ accountLocked: true, updatedAt: now }).where(eq(users.id, id));
         break;
       case 'unlock':
-        await tx.update(users).set({ accountLocked: false, failedLoginAttempts: 0, updatedAt: now }).where(eq(users.id, id));
+        await tx
+          .update(users)
+          .set({ accountLocked: false, failedLoginAttempts: 0, updatedAt: now })
+          .where(eq(users.id, id));
         break;
       case 'suspend':
         await tx.update(users).set({ status: 'SUSPENDED', updatedAt: now }).where(eq(users.id, id));
@@ -128,7 +178,10 @@ export async function applyUserAction(db: Database, principal: Principal, id: st
         break;
       case 'delete':
         await tx.update(users).set({ status: 'DELETED', deletedAt: now, updatedAt: now }).where(eq(users.id, id));
-        await tx.update(apiKeys).set({ revoked: true, updatedAt: now }).where(and(eq(apiKeys.userId, id), eq(apiKeys.revoked, false)));
+        await tx
+          .update(apiKeys)
+          .set({ revoked: true, updatedAt: now })
+          .where(and(eq(apiKeys.userId, id), eq(apiKeys.revoked, false)));
         break;
     }
     if (action === 'lock' || action === 'suspend' || action === 'delete') {
@@ -145,11 +198,21 @@ export async function applyUserAction(db: Database, principal: Principal, id: st
  * 409 when it would leave the tenant without an active ADMIN. The new roles are in
  * the user's next access token (login or refresh).
  */
-export async function setUserRoles(db: Database, principal: Principal, id: string, names: RoleName[], on?: CrossTenant): Promise<PublicUser> {
+export async function setUserRoles(
+  db: Database,
+  principal: Principal,
+  id: string,
+  names: RoleName[],
+  on?: CrossTenant,
+): Promise<PublicUser> {
   const wanted = [...new Set(names)];
   const tenantId = targetTenant(principal, on);
   return writeTx(db, principal, on, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
-    const [target] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, id), isNull(users.deletedAt))).for('update');
+    const [target] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
+      .for('update');
     if (!target) throw adminErrors.userNotFound();
     const roleRows = await tx.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.name, wanted));
     if (roleRows.length !== wanted.length) {
@@ -181,8 +244,12 @@ export async function inviteTenantUser(
 ): Promise<Invitation & { created: boolean }> {
   const tenantId = targetTenant(principal, on);
   try {
-    return await writeTx(db, principal, on, { action: 'invite-user', targetUserId: (r) => (r as Invitation).user.id }, (tx) =>
-      inviteOrReinvite(env, tx, tenantId, invitee, [...new Set(invitee.roles)]),
+    return await writeTx(
+      db,
+      principal,
+      on,
+      { action: 'invite-user', targetUserId: (r) => (r as Invitation).user.id },
+      (tx) => inviteOrReinvite(env, tx, tenantId, invitee, [...new Set(invitee.roles)]),
     );
   } catch (err) {
     const constraint = uniqueViolation(err);

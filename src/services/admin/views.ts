@@ -49,7 +49,14 @@ export interface PermissionView {
 }
 
 export function permissionView(p: Permission): PermissionView {
-  return { id: p.id, name: p.name, resource: p.resource, action: p.action, description: p.description, createdAt: p.createdAt.toISOString() };
+  return {
+    id: p.id,
+    name: p.name,
+    resource: p.resource,
+    action: p.action,
+    description: p.description,
+    createdAt: p.createdAt.toISOString(),
+  };
 }
 
 export interface AuditView {

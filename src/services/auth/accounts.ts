@@ -1,20 +1,21 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
-import type { Env } from '../../env.ts';
-import type { Stores } from '../../db/stores.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+
 import type { Transaction } from '../../db/pg/client.ts';
 import { tenants, users, type NewUser, type Tenant } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Stores } from '../../db/stores.ts';
+import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, verifyDummyPassword, verifyPassword } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
 import { deleteProfile, upsertProfile } from '../users/index.ts';
+import { authErrors } from './errors.ts';
 import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
+import { TFA_CHALLENGE, type Identity, type LoginResult, type RegisterInput, type TokenPair } from './model.ts';
 import { announceLockout } from './security-events.ts';
 import { issueTokens, revokeAllSessions } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
-import { authErrors } from './errors.ts';
-import { TFA_CHALLENGE, type Identity, type LoginResult, type RegisterInput, type TokenPair } from './model.ts';
 import { publicUser, type PublicUser } from './views.ts';
 
 const TFA_CHALLENGE_TTL_SECONDS = 300;
@@ -39,15 +40,25 @@ export async function createUserInSeat(
   values: Omit<NewUser, 'tenantId'>,
   roleNames: readonly string[] = ['USER'],
 ): Promise<Identity> {
-  const [locked] = await tx.select({ maxUsers: tenants.maxUsers, status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).for('update');
+  const [locked] = await tx
+    .select({ maxUsers: tenants.maxUsers, status: tenants.status })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId))
+    .for('update');
   if (!locked) throw authErrors.tenantNotFound();
   assertTenantActive(locked);
   const [{ used } = { used: 0 }] = await tx.select({ used: count() }).from(users).where(isNull(users.deletedAt));
   if (used >= locked.maxUsers) throw authErrors.seatLimit(locked.maxUsers);
-  const [user] = await tx.insert(users).values({ ...values, tenantId }).returning({ id: users.id });
+  const [user] = await tx
+    .insert(users)
+    .values({ ...values, tenantId })
+    .returning({ id: users.id });
   await tx.execute(sql`
     insert into auth.user_roles (user_id, role_id, tenant_id)
-    select ${user!.id}, id, ${tenantId} from auth.roles where name in (${sql.join(roleNames.map((r) => sql`${r}`), sql`, `)})`);
+    select ${user!.id}, id, ${tenantId} from auth.roles where name in (${sql.join(
+      roleNames.map((r) => sql`${r}`),
+      sql`, `,
+    )})`);
   return (await loadIdentityById(tx, user!.id))!;
 }
 
@@ -57,7 +68,12 @@ export async function createUserInSeat(
  * never both take the last seat. If the profile cannot be created the user is
  * removed again (no half-registered account).
  */
-export async function register(env: Env, stores: Stores, tenant: Tenant, input: RegisterInput): Promise<{ user: PublicUser; tokens: TokenPair }> {
+export async function register(
+  env: Env,
+  stores: Stores,
+  tenant: Tenant,
+  input: RegisterInput,
+): Promise<{ user: PublicUser; tokens: TokenPair }> {
   assertTenantActive(tenant);
   const policy = checkPasswordPolicy(input.password, { email: input.email, username: input.username });
   if (policy.length > 0) throw problems.validation(policy.map((message) => ({ field: 'body.password', message })));
@@ -85,7 +101,13 @@ export async function register(env: Env, stores: Stores, tenant: Tenant, input: 
 
   const { user } = created.identity;
   try {
-    await upsertProfile(stores.pg('users').db, { tenantId: tenant.id, userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName });
+    await upsertProfile(stores.pg('users').db, {
+      tenantId: tenant.id,
+      userId: user.id,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+    });
   } catch (err) {
     await deleteProfile(stores.pg('users').db, tenant.id, user.id).catch(() => {});
     await inTenantTx(db, tenant.id, (tx) => tx.delete(users).where(eq(users.id, user.id)));
@@ -105,7 +127,13 @@ type PasswordOutcome =
  * password work as known ones and get the same answer as a wrong password. Failed
  * attempts count up in one UPDATE and lock the account at MAX_FAILED_LOGINS.
  */
-async function checkPassword(env: Env, stores: Stores, tenant: Tenant, login: string, password: string): Promise<PasswordOutcome> {
+async function checkPassword(
+  env: Env,
+  stores: Stores,
+  tenant: Tenant,
+  login: string,
+  password: string,
+): Promise<PasswordOutcome> {
   const maxFailed = authConfig(env).maxFailedLogins;
   return inTenantTx(stores.pg('auth').db, tenant.id, async (tx) => {
     const identity = await loadIdentityByLogin(tx, login);
@@ -127,11 +155,16 @@ async function checkPassword(env: Env, stores: Stores, tenant: Tenant, login: st
         .where(eq(users.id, user.id))
         .returning({ locked: users.accountLocked, at: users.updatedAt });
       if (after?.locked) await revokeAllSessions(tx, user.id);
-      return after?.locked ? { kind: 'locked', lockedNow: { userId: user.id, at: after.at } } : { kind: 'bad-credentials' };
+      return after?.locked
+        ? { kind: 'locked', lockedNow: { userId: user.id, at: after.at } }
+        : { kind: 'bad-credentials' };
     }
     if (user.status !== 'ACTIVE') return { kind: 'inactive' };
     if (verdict.needsRehash) {
-      await tx.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, user.id));
+      await tx
+        .update(users)
+        .set({ passwordHash: await hashPassword(password) })
+        .where(eq(users.id, user.id));
     }
     return { kind: 'ok', identity };
   });
@@ -146,10 +179,20 @@ export async function completeLogin(env: Env, stores: Stores, identity: Identity
       .where(and(eq(users.id, identity.user.id)));
     return issueTokens(env, tx, identity);
   });
-  return { kind: 'tokens', user: publicUser({ ...identity, user: { ...identity.user, failedLoginAttempts: 0, lastLoginAt: new Date() } }), tokens };
+  return {
+    kind: 'tokens',
+    user: publicUser({ ...identity, user: { ...identity.user, failedLoginAttempts: 0, lastLoginAt: new Date() } }),
+    tokens,
+  };
 }
 
-export async function login(env: Env, stores: Stores, tenant: Tenant, login: string, password: string): Promise<LoginResult> {
+export async function login(
+  env: Env,
+  stores: Stores,
+  tenant: Tenant,
+  login: string,
+  password: string,
+): Promise<LoginResult> {
   assertTenantActive(tenant);
   const outcome = await checkPassword(env, stores, tenant, login, password);
   switch (outcome.kind) {
@@ -169,11 +212,17 @@ export async function login(env: Env, stores: Stores, tenant: Tenant, login: str
 export async function finishSignIn(env: Env, stores: Stores, identity: Identity): Promise<LoginResult> {
   if (identity.user.tfaEnabled) {
     const cfg = authConfig(env);
-    const challengeToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), TFA_CHALLENGE, identity.user.id, { tid: identity.user.tenantId }, {
-      issuer: cfg.issuer,
-      audience: cfg.audience,
-      ttlSeconds: TFA_CHALLENGE_TTL_SECONDS,
-    });
+    const challengeToken = await signPurposeToken(
+      await keyRing(env.JWT_SIGNING_KEYS),
+      TFA_CHALLENGE,
+      identity.user.id,
+      { tid: identity.user.tenantId },
+      {
+        issuer: cfg.issuer,
+        audience: cfg.audience,
+        ttlSeconds: TFA_CHALLENGE_TTL_SECONDS,
+      },
+    );
     return { kind: 'tfa-required', challengeToken, expiresIn: TFA_CHALLENGE_TTL_SECONDS };
   }
   return completeLogin(env, stores, identity);

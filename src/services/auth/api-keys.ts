@@ -1,14 +1,15 @@
-import type { Env } from '../../env.ts';
-import { notifySecurityEvent } from './security-events.ts';
 import { and, desc, eq, sql } from 'drizzle-orm';
+
 import type { Database } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { apiKeys } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Env } from '../../env.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { problems } from '../../lib/problem.ts';
 import { authErrors } from './errors.ts';
-import { apiKeyView, type ApiKeyView } from './views.ts';
 import type { Principal } from './model.ts';
+import { notifySecurityEvent } from './security-events.ts';
+import { apiKeyView, type ApiKeyView } from './views.ts';
 
 /**
  * API keys for service-to-service calls. A key is `ek_<tenantId>_<43 random chars>`,
@@ -82,9 +83,13 @@ export async function authenticateApiKey(db: Database, key: string): Promise<Pri
   const match = API_KEY.exec(key);
   if (!match) throw problems.unauthorized('The API key is invalid.');
   const tenantId = match[1]!;
-  const { rows } = await db.execute<{ key_id: string; user_id: string; scopes: string[]; permissions: string[]; roles: string[] }>(
-    sql`select * from auth.use_api_key(${tenantId}::uuid, ${await sha256Hex(key)})`,
-  );
+  const { rows } = await db.execute<{
+    key_id: string;
+    user_id: string;
+    scopes: string[];
+    permissions: string[];
+    roles: string[];
+  }>(sql`select * from auth.use_api_key(${tenantId}::uuid, ${await sha256Hex(key)})`);
   const row = rows[0];
   if (!row) throw problems.unauthorized('The API key is invalid, revoked or expired.');
   return {

@@ -6,8 +6,8 @@
  * The first device of an account is not "new"; any later unseen fingerprint sends one
  * NEW_SIGN_IN (event id = the fingerprint, so the same device is announced once).
  */
-import type { Env } from '../../env.ts';
 import type { Stores } from '../../db/stores.ts';
+import type { Env } from '../../env.ts';
 import { sha256Hex } from '../../lib/bytes.ts';
 import { createLogger, errorFields } from '../../lib/logger.ts';
 import { notifySecurityEvent } from './security-events.ts';
@@ -29,8 +29,28 @@ export function networkOf(ip: string | null): string {
 
 export function deviceOf(ua: string | null): string {
   if (!ua) return 'unknown device';
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : /curl\//.test(ua) ? 'curl' : 'other browser';
-  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'other OS';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrome\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : /curl\//.test(ua)
+            ? 'curl'
+            : 'other browser';
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /iPhone|iPad/.test(ua)
+        ? 'iOS'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'other OS';
   return `${browser} on ${os}`;
 }
 
@@ -38,7 +58,12 @@ export function deviceOf(ua: string | null): string {
  * Records the sign-in's device; announces it when the account has signed in from others before.
  * Best effort: the sign-in has succeeded; a store failure is logged and never fails it.
  */
-export async function recordSignIn(env: Env, stores: Stores, user: { id: string; tenantId: string }, client: SignInClient): Promise<{ newDevice: boolean }> {
+export async function recordSignIn(
+  env: Env,
+  stores: Stores,
+  user: { id: string; tenantId: string },
+  client: SignInClient,
+): Promise<{ newDevice: boolean }> {
   try {
     return await recordDevice(env, stores, user, client);
   } catch (err) {
@@ -47,7 +72,12 @@ export async function recordSignIn(env: Env, stores: Stores, user: { id: string;
   }
 }
 
-async function recordDevice(env: Env, stores: Stores, user: { id: string; tenantId: string }, client: SignInClient): Promise<{ newDevice: boolean }> {
+async function recordDevice(
+  env: Env,
+  stores: Stores,
+  user: { id: string; tenantId: string },
+  client: SignInClient,
+): Promise<{ newDevice: boolean }> {
   const network = networkOf(client.ip);
   const device = deviceOf(client.userAgent);
   const fingerprint = (await sha256Hex(`${network}|${device}`)).slice(0, 32);
@@ -55,13 +85,25 @@ async function recordDevice(env: Env, stores: Stores, user: { id: string; tenant
   const now = new Date();
   const res = await known.updateOne(
     { tenantId: user.tenantId, userId: user.id, fingerprint },
-    { $set: { lastSeenAt: now }, $setOnInsert: { tenantId: user.tenantId, userId: user.id, fingerprint, network, device, firstSeenAt: now } },
+    {
+      $set: { lastSeenAt: now },
+      $setOnInsert: { tenantId: user.tenantId, userId: user.id, fingerprint, network, device, firstSeenAt: now },
+    },
     { upsert: true },
   );
   if (res.upsertedId === undefined) return { newDevice: false };
-  const others = await known.find({ tenantId: user.tenantId, userId: user.id, fingerprint: { $ne: fingerprint } }, { projection: { _id: 1 }, limit: 1 });
+  const others = await known.find(
+    { tenantId: user.tenantId, userId: user.id, fingerprint: { $ne: fingerprint } },
+    { projection: { _id: 1 }, limit: 1 },
+  );
   if (others.length === 0) return { newDevice: false };
-  await notifySecurityEvent(env, { tenantId: user.tenantId, userId: user.id, type: 'NEW_SIGN_IN', key: `${user.id}:${fingerprint}`, data: { network, device } });
+  await notifySecurityEvent(env, {
+    tenantId: user.tenantId,
+    userId: user.id,
+    type: 'NEW_SIGN_IN',
+    key: `${user.id}:${fingerprint}`,
+    data: { network, device },
+  });
   return { newDevice: true };
 }
 

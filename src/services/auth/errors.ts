@@ -7,7 +7,8 @@
 import { Problem, problems } from '../../lib/problem.ts';
 
 export const authErrors = {
-  invalidCredentials: (detail = 'The login or password is wrong.') => new Problem(401, 'invalid-credentials', 'Invalid credentials', detail),
+  invalidCredentials: (detail = 'The login or password is wrong.') =>
+    new Problem(401, 'invalid-credentials', 'Invalid credentials', detail),
   wrongLoginCode: () => authErrors.invalidCredentials('The authentication code is wrong or was already used.'),
   invalidTotpCode: () =>
     new Problem(400, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.', {
@@ -16,13 +17,25 @@ export const authErrors = {
   accountLocked: () => problems.locked('The account is locked after too many failed logins. Contact support.'),
   accountInactive: () => new Problem(403, 'account-inactive', 'Account inactive', 'This account cannot sign in.'),
   tenantInactive: () => new Problem(403, 'tenant-inactive', 'Tenant inactive', 'This tenant is not active.'),
-  seatLimit: (maxUsers: number) => new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${maxUsers} users.`),
+  seatLimit: (maxUsers: number) =>
+    new Problem(409, 'seat-limit', 'Seat limit reached', `This tenant's plan allows ${maxUsers} users.`),
   providerNotConfigured: (provider: string) =>
-    new Problem(404, 'provider-not-configured', 'Provider not configured', `Sign-in with ${provider} is not configured.`),
+    new Problem(
+      404,
+      'provider-not-configured',
+      'Provider not configured',
+      `Sign-in with ${provider} is not configured.`,
+    ),
   scopeExceedsPermissions: (outside: string[]) =>
-    new Problem(403, 'scope-exceeds-permissions', 'Scope exceeds permissions', `You do not hold: ${outside.join(', ')}.`, {
-      errors: [{ field: 'body.scopes', message: `not among your permissions: ${outside.join(', ')}` }],
-    }),
+    new Problem(
+      403,
+      'scope-exceeds-permissions',
+      'Scope exceeds permissions',
+      `You do not hold: ${outside.join(', ')}.`,
+      {
+        errors: [{ field: 'body.scopes', message: `not among your permissions: ${outside.join(', ')}` }],
+      },
+    ),
   tenantNotFound: () => problems.notFound('Tenant'),
   userNotFound: () => problems.notFound('User'),
   apiKeyNotFound: () => problems.notFound('API key'),

@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+
 import type { Transaction } from '../../db/pg/client.ts';
 import { users, type User } from '../../db/pg/schema/index.ts';
 import type { Identity } from './model.ts';
@@ -32,6 +33,8 @@ export function loadIdentityById(tx: Transaction, userId: string) {
 /** Login name: an email (case-insensitive) or a username (case-insensitive). */
 export function loadIdentityByLogin(tx: Transaction, login: string) {
   const lowered = login.toLowerCase();
-  const where = login.includes('@') ? eq(sql`lower(${users.email})`, lowered) : eq(sql`lower(${users.username})`, lowered);
+  const where = login.includes('@')
+    ? eq(sql`lower(${users.email})`, lowered)
+    : eq(sql`lower(${users.username})`, lowered);
   return loadIdentity(tx, where);
 }

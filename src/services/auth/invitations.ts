@@ -1,7 +1,8 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+
 import type { Transaction } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { tenants, users } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
@@ -11,9 +12,9 @@ import { problems } from '../../lib/problem.ts';
 import { upsertProfile } from '../users/index.ts';
 import { createUserInSeat } from './accounts.ts';
 import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
+import { INVITATION, INVITATION_TTL_SECONDS, type Invitation, type Invitee, type TokenPair } from './model.ts';
 import { issueTokens } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
-import { INVITATION, INVITATION_TTL_SECONDS, type Invitation, type Invitee, type TokenPair } from './model.ts';
 import { publicUser, type PublicUser } from './views.ts';
 
 /**
@@ -30,13 +31,23 @@ import { publicUser, type PublicUser } from './views.ts';
  * No table is needed; a token dies with its signing key (rotation) or its user.
  */
 
-async function invitationFor(env: Env, userId: string, tenantId: string): Promise<{ invitationToken: string; expiresAt: string }> {
+async function invitationFor(
+  env: Env,
+  userId: string,
+  tenantId: string,
+): Promise<{ invitationToken: string; expiresAt: string }> {
   const cfg = authConfig(env);
-  const invitationToken = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, userId, { tid: tenantId }, {
-    issuer: cfg.issuer,
-    audience: cfg.audience,
-    ttlSeconds: INVITATION_TTL_SECONDS,
-  });
+  const invitationToken = await signPurposeToken(
+    await keyRing(env.JWT_SIGNING_KEYS),
+    INVITATION,
+    userId,
+    { tid: tenantId },
+    {
+      issuer: cfg.issuer,
+      audience: cfg.audience,
+      ttlSeconds: INVITATION_TTL_SECONDS,
+    },
+  );
   return { invitationToken, expiresAt: new Date(Date.now() + INVITATION_TTL_SECONDS * 1000).toISOString() };
 }
 
@@ -65,7 +76,13 @@ export async function inviteOrReinvite(
 }
 
 /** Creates the pending user (inside `tx`, RLS on `tenantId`) and its invitation. */
-export async function inviteUser(env: Env, tx: Transaction, tenantId: string, invitee: Invitee, roleNames: readonly string[]): Promise<Invitation> {
+export async function inviteUser(
+  env: Env,
+  tx: Transaction,
+  tenantId: string,
+  invitee: Invitee,
+  roleNames: readonly string[],
+): Promise<Invitation> {
   const identity = await createUserInSeat(
     tx,
     tenantId,
@@ -85,9 +102,17 @@ export async function inviteUser(env: Env, tx: Transaction, tenantId: string, in
 const invitationInvalid = () => problems.unauthorized('The invitation is invalid, expired or already accepted.');
 
 /** The invitee chooses their password: the account becomes ACTIVE and is signed in. */
-export async function acceptInvitation(env: Env, stores: Stores, token: string, password: string): Promise<{ user: PublicUser; tokens: TokenPair }> {
+export async function acceptInvitation(
+  env: Env,
+  stores: Stores,
+  token: string,
+  password: string,
+): Promise<{ user: PublicUser; tokens: TokenPair }> {
   const cfg = authConfig(env);
-  const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, token, { issuer: cfg.issuer, audience: cfg.audience });
+  const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, token, {
+    issuer: cfg.issuer,
+    audience: cfg.audience,
+  });
   const tenantId = typeof claims.tid === 'string' ? claims.tid : '';
   if (!tenantId) throw invitationInvalid();
 
@@ -111,7 +136,14 @@ export async function acceptInvitation(env: Env, stores: Stores, token: string, 
         lastLoginAt: sql`now()`,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(users.id, claims.sub), eq(users.status, 'INACTIVE'), eq(users.passwordHash, UNUSABLE_PASSWORD), isNull(users.deletedAt)))
+      .where(
+        and(
+          eq(users.id, claims.sub),
+          eq(users.status, 'INACTIVE'),
+          eq(users.passwordHash, UNUSABLE_PASSWORD),
+          isNull(users.deletedAt),
+        ),
+      )
       .returning({ id: users.id });
     if (accepted.length === 0) throw invitationInvalid();
     const identity = (await loadIdentityById(tx, claims.sub))!;
@@ -119,6 +151,12 @@ export async function acceptInvitation(env: Env, stores: Stores, token: string, 
   });
 
   const { user } = session.identity;
-  await upsertProfile(stores.pg('users').db, { tenantId, userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName });
+  await upsertProfile(stores.pg('users').db, {
+    tenantId,
+    userId: user.id,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+  });
   return { user: publicUser(session.identity), tokens: session.tokens };
 }

@@ -1,18 +1,19 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import type { Env } from '../../env.ts';
-import type { Stores } from '../../db/stores.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+
 import { users, type Tenant } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Stores } from '../../db/stores.ts';
+import type { Env } from '../../env.ts';
 import { randomToken } from '../../lib/bytes.ts';
 import { UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
 import { upsertProfile } from '../users/index.ts';
 import { createUserInSeat, finishSignIn } from './accounts.ts';
-import { loadIdentity, loadIdentityById } from './identity.ts';
-import { assertTenantActive } from './tenants.ts';
 import { authErrors } from './errors.ts';
+import { loadIdentity, loadIdentityById } from './identity.ts';
 import { OAUTH_PROVIDERS, type Identity, type LoginResult, type OAuthProviderName } from './model.ts';
+import { assertTenantActive } from './tenants.ts';
 
 /**
  * Social sign-in with the provider's OpenID Connect ID token. The token is verified
@@ -53,7 +54,11 @@ async function verifyIdToken(cfg: ProviderConfig, idToken: string): Promise<JWTP
     jwksCache.set(cfg.jwksUrl, jwks);
   }
   try {
-    const { payload } = await jwtVerify(idToken, jwks, { issuer: cfg.issuer, audience: cfg.audience, algorithms: ['RS256', 'ES256'] });
+    const { payload } = await jwtVerify(idToken, jwks, {
+      issuer: cfg.issuer,
+      audience: cfg.audience,
+      algorithms: ['RS256', 'ES256'],
+    });
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new Error('no sub');
     return payload as JWTPayload & { sub: string };
   } catch {
@@ -63,7 +68,13 @@ async function verifyIdToken(cfg: ProviderConfig, idToken: string): Promise<JWTP
 
 const str = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0 ? v.slice(0, max) : null);
 
-export async function signInWithProvider(env: Env, stores: Stores, tenant: Tenant, provider: OAuthProviderName, idToken: string): Promise<LoginResult> {
+export async function signInWithProvider(
+  env: Env,
+  stores: Stores,
+  tenant: Tenant,
+  provider: OAuthProviderName,
+  idToken: string,
+): Promise<LoginResult> {
   assertTenantActive(tenant);
   const claims = await verifyIdToken(providerConfig(env, provider), idToken);
   const authProvider = OAUTH_PROVIDERS[provider];
@@ -81,13 +92,24 @@ export async function signInWithProvider(env: Env, stores: Stores, tenant: Tenan
         if (!emailVerified || sameEmail.user.providerId) {
           throw problems.conflict('An account with this email exists; sign in with it first to link this provider.');
         }
-        await tx.update(users).set({ authProvider, providerId: claims.sub, emailVerified: true, updatedAt: sql`now()` }).where(eq(users.id, sameEmail.user.id));
+        await tx
+          .update(users)
+          .set({ authProvider, providerId: claims.sub, emailVerified: true, updatedAt: sql`now()` })
+          .where(eq(users.id, sameEmail.user.id));
         return { identity: (await loadIdentityById(tx, sameEmail.user.id))!, created: false };
       }
     }
-    if (!email || !emailVerified) throw problems.validation([{ field: 'body.idToken', message: 'the provider did not assert a verified email' }]);
+    if (!email || !emailVerified)
+      throw problems.validation([{ field: 'body.idToken', message: 'the provider did not assert a verified email' }]);
 
-    const username = `${email.split('@')[0]!.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 80) || 'user'}-${randomToken(6).replace(/[^A-Za-z0-9]/g, 'x').slice(0, 8)}`;
+    const username = `${
+      email
+        .split('@')[0]!
+        .replace(/[^A-Za-z0-9._-]/g, '')
+        .slice(0, 80) || 'user'
+    }-${randomToken(6)
+      .replace(/[^A-Za-z0-9]/g, 'x')
+      .slice(0, 8)}`;
     const identity = await createUserInSeat(tx, tenant.id, {
       email,
       username,
@@ -105,7 +127,13 @@ export async function signInWithProvider(env: Env, stores: Stores, tenant: Tenan
   if (user.accountLocked) throw authErrors.accountLocked();
   if (user.status !== 'ACTIVE') throw authErrors.accountInactive();
   if (outcome.created) {
-    await upsertProfile(stores.pg('users').db, { tenantId: tenant.id, userId: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName });
+    await upsertProfile(stores.pg('users').db, {
+      tenantId: tenant.id,
+      userId: user.id,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+    });
   }
   return finishSignIn(env, stores, outcome.identity);
 }

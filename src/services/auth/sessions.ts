@@ -1,8 +1,9 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
-import type { Env } from '../../env.ts';
+
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { refreshTokens } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Env } from '../../env.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signAccessToken } from '../../lib/jwt.ts';
@@ -38,7 +39,13 @@ export async function signAccess(env: Env, identity: Identity): Promise<{ access
 }
 
 /** Inserts a refresh token (new family unless given) and signs an access token. */
-export async function issueTokens(env: Env, tx: Transaction, identity: Identity, familyId?: string, id?: string): Promise<TokenPair> {
+export async function issueTokens(
+  env: Env,
+  tx: Transaction,
+  identity: Identity,
+  familyId?: string,
+  id?: string,
+): Promise<TokenPair> {
   const cfg = authConfig(env);
   const refreshToken = `rt_${identity.user.tenantId}_${randomToken(32)}`;
   const expiresAt = new Date(Date.now() + cfg.refreshTtlDays * 86_400_000);
@@ -75,7 +82,9 @@ export async function rotateRefreshToken(env: Env, db: Database, token: string):
     const [rotated] = await tx
       .update(refreshTokens)
       .set({ revoked: true, revokedAt: sql`now()`, replacedBy: newId })
-      .where(and(eq(refreshTokens.token, hash), eq(refreshTokens.revoked, false), gt(refreshTokens.expiresAt, sql`now()`)))
+      .where(
+        and(eq(refreshTokens.token, hash), eq(refreshTokens.revoked, false), gt(refreshTokens.expiresAt, sql`now()`)),
+      )
       .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
     if (!rotated) {
       const [known] = await tx
@@ -90,14 +99,20 @@ export async function rotateRefreshToken(env: Env, db: Database, token: string):
       return { kind: 'invalid' };
     }
     const identity = await loadIdentityById(tx, rotated.userId);
-    if (!identity || identity.user.status !== 'ACTIVE' || identity.user.accountLocked || identity.tenantStatus !== 'ACTIVE') {
+    if (
+      !identity ||
+      identity.user.status !== 'ACTIVE' ||
+      identity.user.accountLocked ||
+      identity.tenantStatus !== 'ACTIVE'
+    ) {
       await revokeFamily(tx, rotated.familyId);
       return { kind: 'invalid' };
     }
     return { kind: 'ok', identity, tokens: await issueTokens(env, tx, identity, rotated.familyId, newId) };
   });
 
-  if (outcome.kind === 'reused') throw problems.unauthorized('The refresh token was already used; the session has been revoked.');
+  if (outcome.kind === 'reused')
+    throw problems.unauthorized('The refresh token was already used; the session has been revoked.');
   if (outcome.kind === 'invalid') throw problems.unauthorized('The refresh token is invalid or expired.');
   return outcome.tokens;
 }

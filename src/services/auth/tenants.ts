@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+
 import type { Database } from '../../db/pg/client.ts';
 import { tenants, type Tenant } from '../../db/pg/schema/index.ts';
 import { authErrors } from './errors.ts';
@@ -11,7 +12,11 @@ export async function tenantById(db: Database, id: string): Promise<Tenant | und
 
 /** The tenant whose `domain` is this host name (compared case-insensitively), if any. */
 export async function tenantByDomain(db: Database, hostname: string): Promise<Tenant | undefined> {
-  const [tenant] = await db.select().from(tenants).where(eq(sql`lower(${tenants.domain})`, hostname.toLowerCase())).limit(1);
+  const [tenant] = await db
+    .select()
+    .from(tenants)
+    .where(eq(sql`lower(${tenants.domain})`, hostname.toLowerCase()))
+    .limit(1);
   return tenant;
 }
 

@@ -1,20 +1,21 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Env } from '../../env.ts';
-import type { Stores } from '../../db/stores.ts';
+
 import type { Transaction } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { users } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { Stores } from '../../db/stores.ts';
+import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
 import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
 import { completeLogin } from './accounts.ts';
+import { authErrors } from './errors.ts';
 import { loadIdentityById } from './identity.ts';
+import { TFA_CHALLENGE, type LoginResult, type Principal } from './model.ts';
 import { announceLockout, notifySecurityEvent } from './security-events.ts';
 import { revokeAllSessions } from './sessions.ts';
-import { authErrors } from './errors.ts';
-import { TFA_CHALLENGE, type LoginResult, type Principal } from './model.ts';
 
 /**
  * TOTP two-factor authentication (RFC 6238). The secret is stored sealed with
@@ -55,7 +56,14 @@ async function loadTfaState(tx: Transaction, userId: string) {
  * Accepts `code` for the user at most once: the conditional UPDATE only moves the
  * last used step forward, so two concurrent submissions of one code cannot both pass.
  */
-async function consumeCode(env: Env, tx: Transaction, userId: string, sealed: string, lastStep: number | null, code: string): Promise<number | null> {
+async function consumeCode(
+  env: Env,
+  tx: Transaction,
+  userId: string,
+  sealed: string,
+  lastStep: number | null,
+  code: string,
+): Promise<number | null> {
   const secret = await openSecret(await encryptionKey(env), sealed, userId);
   const verdict = await verifyTotp(secret, code, { lastUsedStep: lastStep });
   if (!verdict.ok) return null;
@@ -103,13 +111,20 @@ async function acceptedStep(env: Env, principal: Principal, outcome: CodeOutcome
   throw authErrors.accountLocked();
 }
 
-export async function setupTfa(env: Env, stores: Stores, principal: Principal): Promise<{ secret: string; otpauthUrl: string }> {
+export async function setupTfa(
+  env: Env,
+  stores: Stores,
+  principal: Principal,
+): Promise<{ secret: string; otpauthUrl: string }> {
   const secret = generateTotpSecret();
   const sealed = await sealSecret(await encryptionKey(env), secret, principal.userId);
   const email = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
     const state = await loadTfaState(tx, principal.userId);
     if (state.tfaEnabled) throw problems.conflict('Two-factor authentication is already enabled; disable it first.');
-    await tx.update(users).set({ tfaSecret: sealed, tfaLastUsedStep: null, updatedAt: sql`now()` }).where(eq(users.id, principal.userId));
+    await tx
+      .update(users)
+      .set({ tfaSecret: sealed, tfaLastUsedStep: null, updatedAt: sql`now()` })
+      .where(eq(users.id, principal.userId));
     return state.email;
   });
   return { secret, otpauthUrl: totpUri({ secret, accountName: email, issuer: authConfig(env).totpIssuer }) };
@@ -128,7 +143,12 @@ export async function enableTfa(env: Env, stores: Stores, principal: Principal, 
   });
   const step = await acceptedStep(env, principal, outcome);
   // The consumed TOTP step is unique per user: it names this change.
-  await notifySecurityEvent(env, { tenantId: principal.tenantId, userId: principal.userId, type: 'TFA_ENABLED', key: `${principal.userId}:${step}` });
+  await notifySecurityEvent(env, {
+    tenantId: principal.tenantId,
+    userId: principal.userId,
+    type: 'TFA_ENABLED',
+    key: `${principal.userId}:${step}`,
+  });
 }
 
 export async function disableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
@@ -138,20 +158,36 @@ export async function disableTfa(env: Env, stores: Stores, principal: Principal,
     if (!state.tfaEnabled || !state.tfaSecret) throw problems.conflict('Two-factor authentication is not enabled.');
     const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
     if (used === null) return failedCode(env, tx, principal.userId);
-    await tx.update(users).set({ tfaEnabled: false, tfaSecret: null, tfaLastUsedStep: null }).where(eq(users.id, principal.userId));
+    await tx
+      .update(users)
+      .set({ tfaEnabled: false, tfaSecret: null, tfaLastUsedStep: null })
+      .where(eq(users.id, principal.userId));
     return { kind: 'ok', step: used };
   });
   const step = await acceptedStep(env, principal, outcome);
-  await notifySecurityEvent(env, { tenantId: principal.tenantId, userId: principal.userId, type: 'TFA_DISABLED', key: `${principal.userId}:${step}` });
+  await notifySecurityEvent(env, {
+    tenantId: principal.tenantId,
+    userId: principal.userId,
+    type: 'TFA_DISABLED',
+    key: `${principal.userId}:${step}`,
+  });
 }
 
 /**
  * Second step of a 2FA login. A wrong code counts as a failed login (same lockout
  * as wrong passwords), so the challenge cannot be used to guess codes.
  */
-export async function completeTfaLogin(env: Env, stores: Stores, challengeToken: string, code: string): Promise<Extract<LoginResult, { kind: 'tokens' }>> {
+export async function completeTfaLogin(
+  env: Env,
+  stores: Stores,
+  challengeToken: string,
+  code: string,
+): Promise<Extract<LoginResult, { kind: 'tokens' }>> {
   const cfg = authConfig(env);
-  const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), TFA_CHALLENGE, challengeToken, { issuer: cfg.issuer, audience: cfg.audience });
+  const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), TFA_CHALLENGE, challengeToken, {
+    issuer: cfg.issuer,
+    audience: cfg.audience,
+  });
   const tenantId = typeof claims.tid === 'string' ? claims.tid : '';
   const outcome = await inTenantTx(stores.pg('auth').db, tenantId, async (tx) => {
     const identity = await loadIdentityById(tx, claims.sub);
@@ -159,7 +195,8 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
     if (identity.user.accountLocked) return { kind: 'locked' as const };
     const { tfaEnabled, tfaSecret, tfaLastUsedStep } = identity.user;
     if (!tfaEnabled || !tfaSecret) return { kind: 'invalid' as const };
-    if ((await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) !== null) return { kind: 'ok' as const, identity };
+    if ((await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) !== null)
+      return { kind: 'ok' as const, identity };
     const locked = await recordFailedCode(env, tx, identity.user.id);
     if (locked) return { kind: 'locked' as const, lockedNow: { userId: identity.user.id, at: locked.lockedAt } };
     return { kind: 'bad-code' as const };
@@ -168,7 +205,8 @@ export async function completeTfaLogin(env: Env, stores: Stores, challengeToken:
     case 'invalid':
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
     case 'locked':
-      if ('lockedNow' in outcome && outcome.lockedNow) await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
+      if ('lockedNow' in outcome && outcome.lockedNow)
+        await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
       throw authErrors.accountLocked();
     case 'bad-code':
       throw authErrors.wrongLoginCode();

@@ -74,29 +74,40 @@ const GENERATION_TTL_S = 7 * 24 * 3600;
 const generationKey = (tag: string) => GENERATION_ORIGIN + encodeURIComponent(tag);
 
 function putGeneration(cache: Cache, tag: string, token: string): Promise<void> {
-  return cache.put(generationKey(tag), new Response(token, { headers: { 'cache-control': `public, s-maxage=${GENERATION_TTL_S}` } }));
+  return cache.put(
+    generationKey(tag),
+    new Response(token, { headers: { 'cache-control': `public, s-maxage=${GENERATION_TTL_S}` } }),
+  );
 }
 
 /** Current generation of each tag (null when unknown: evicted or never written). */
 export async function currentGenerations(cache: Cache, tags: readonly string[]): Promise<Array<string | null>> {
-  return Promise.all(tags.map(async (tag) => {
-    const hit = await cache.match(generationKey(tag));
-    return hit ? hit.text() : null;
-  }));
+  return Promise.all(
+    tags.map(async (tag) => {
+      const hit = await cache.match(generationKey(tag));
+      return hit ? hit.text() : null;
+    }),
+  );
 }
 
 /**
  * Generations of `tags` for a new entry: the current ones (read now, or `known` from the lookup
  * that just missed), new tokens where there is none.
  */
-export async function generationsForFill(cache: Cache, tags: readonly string[], known?: ReadonlyArray<string | null>): Promise<string[]> {
+export async function generationsForFill(
+  cache: Cache,
+  tags: readonly string[],
+  known?: ReadonlyArray<string | null>,
+): Promise<string[]> {
   const current = known ?? (await currentGenerations(cache, tags));
-  return Promise.all(current.map(async (gen, i) => {
-    if (gen !== null) return gen;
-    const token = crypto.randomUUID();
-    await putGeneration(cache, tags[i]!, token);
-    return token;
-  }));
+  return Promise.all(
+    current.map(async (gen, i) => {
+      if (gen !== null) return gen;
+      const token = crypto.randomUUID();
+      await putGeneration(cache, tags[i]!, token);
+      return token;
+    }),
+  );
 }
 
 export interface PurgeEnv {
@@ -124,8 +135,14 @@ export async function purgeCatalogTags(env: PurgeEnv, tags: readonly string[], o
   const cache = await defaultCache();
   if (cache) await Promise.all(unique.map((tag) => putGeneration(cache, tag, crypto.randomUUID())));
   if (!env.CF_ZONE_ID || !env.CF_API_TOKEN) return;
-  const global = purgeTagsGlobally({ zoneId: env.CF_ZONE_ID, apiToken: env.CF_API_TOKEN, baseUrl: env.CF_API_BASE_URL }, unique).catch(
-    (err: unknown) => opts.logger?.error('global cache purge failed; other data centers serve until s-maxage + stale-while-revalidate', { tags: unique, err: String(err) }),
+  const global = purgeTagsGlobally(
+    { zoneId: env.CF_ZONE_ID, apiToken: env.CF_API_TOKEN, baseUrl: env.CF_API_BASE_URL },
+    unique,
+  ).catch((err: unknown) =>
+    opts.logger?.error('global cache purge failed; other data centers serve until s-maxage + stale-while-revalidate', {
+      tags: unique,
+      err: String(err),
+    }),
   );
   if (opts.waitUntil) opts.waitUntil(global);
   else await global;

@@ -19,6 +19,7 @@
  * `POST /categories/recount` for the whole tenant.
  */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { problems } from '../../lib/problem.ts';
@@ -67,7 +68,11 @@ async function findById(mongo: DataApiClient, tenantId: string, id: string): Pro
  * The whole tree, children ordered by displayOrder (then name). Without
  * `includeInactive`, an inactive category hides itself and its subtree.
  */
-export async function categoryTree(mongo: DataApiClient, tenantId: string, opts: { includeInactive: boolean }): Promise<CategoryTreeNode[]> {
+export async function categoryTree(
+  mongo: DataApiClient,
+  tenantId: string,
+  opts: { includeInactive: boolean },
+): Promise<CategoryTreeNode[]> {
   const docs = await collection(mongo).find({ tenantId }, { sort: { level: 1, displayOrder: 1 }, limit: 50_000 });
   const nodes = new Map<string, CategoryTreeNode>();
   for (const doc of docs) nodes.set(doc._id.toHexString(), { ...categoryView(doc), children: [] });
@@ -97,13 +102,17 @@ export async function getCategory(
   if (!doc) throw catalogErrors.categoryNotFound();
   const ancestorSlugs = doc.path.split('/').slice(0, -1);
   const related = await collection(mongo).find(
-    { tenantId, $or: [{ parentId: doc._id.toHexString() }, ...(ancestorSlugs.length ? [{ slug: { $in: ancestorSlugs } }] : [])] },
+    {
+      tenantId,
+      $or: [{ parentId: doc._id.toHexString() }, ...(ancestorSlugs.length ? [{ slug: { $in: ancestorSlugs } }] : [])],
+    },
     { limit: 50_000 },
   );
   const ancestors = ancestorSlugs
     .map((slug) => related.find((r) => r.slug === slug))
     .filter((a): a is CategoryDoc => a !== undefined);
-  if (!opts.includeInactive && (doc.active === false || ancestors.some((a) => a.active === false))) throw catalogErrors.categoryNotFound();
+  if (!opts.includeInactive && (doc.active === false || ancestors.some((a) => a.active === false)))
+    throw catalogErrors.categoryNotFound();
   const children = related
     .filter((r) => r.parentId === doc._id.toHexString())
     .map(categoryView)
@@ -122,7 +131,11 @@ async function parentOf(mongo: DataApiClient, tenantId: string, parentId: string
   return parent;
 }
 
-export async function createCategory(mongo: DataApiClient, tenantId: string, input: CategoryInput): Promise<CategoryView> {
+export async function createCategory(
+  mongo: DataApiClient,
+  tenantId: string,
+  input: CategoryInput,
+): Promise<CategoryView> {
   const parent = input.parentId ? await parentOf(mongo, tenantId, input.parentId) : null;
   const level = parent ? parent.level + 1 : 0;
   if (level > MAX_CATEGORY_LEVEL) {
@@ -167,11 +180,24 @@ export async function createCategory(mongo: DataApiClient, tenantId: string, inp
  * category copies in products. Moving under itself or a descendant: 409.
  * Not atomic across documents (categories are staff-managed, rarely concurrent).
  */
-export async function updateCategory(mongo: DataApiClient, tenantId: string, id: string, patch: CategoryPatch): Promise<CategoryView> {
+export async function updateCategory(
+  mongo: DataApiClient,
+  tenantId: string,
+  id: string,
+  patch: CategoryPatch,
+): Promise<CategoryView> {
   const current = await findById(mongo, tenantId, id);
   if (!current) throw catalogErrors.categoryNotFound();
   const set: Partial<CategoryDoc> = {};
-  for (const key of ['name', 'description', 'imageUrl', 'displayOrder', 'metaTitle', 'metaDescription', 'active'] as const) {
+  for (const key of [
+    'name',
+    'description',
+    'imageUrl',
+    'displayOrder',
+    'metaTitle',
+    'metaDescription',
+    'active',
+  ] as const) {
     if (patch[key] !== undefined) (set as Record<string, unknown>)[key] = patch[key];
   }
 
@@ -185,14 +211,23 @@ export async function updateCategory(mongo: DataApiClient, tenantId: string, id:
     const parentId = parentChanged ? (patch.parentId ?? null) : current.parentId;
     const parent = parentId ? await parentOf(mongo, tenantId, parentId) : null;
     if (parent && (parent.path === current.path || parent.path.startsWith(`${current.path}/`))) {
-      throw catalogErrors.fieldConflict('body.parentId', 'a category cannot move under itself or one of its descendants');
+      throw catalogErrors.fieldConflict(
+        'body.parentId',
+        'a category cannot move under itself or one of its descendants',
+      );
     }
     newPath = parent ? `${parent.path}/${slug}` : slug;
     newLevel = parent ? parent.level + 1 : 0;
-    descendants = await collection(mongo).find({ tenantId, path: { $regex: `^${escapeRegex(current.path)}/` } }, { limit: 50_000 });
+    descendants = await collection(mongo).find(
+      { tenantId, path: { $regex: `^${escapeRegex(current.path)}/` } },
+      { limit: 50_000 },
+    );
     const deepest = Math.max(current.level, ...descendants.map((d) => d.level));
     if (deepest - current.level + newLevel > MAX_CATEGORY_LEVEL) {
-      throw catalogErrors.fieldConflict('body.parentId', `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`);
+      throw catalogErrors.fieldConflict(
+        'body.parentId',
+        `categories nest at most ${MAX_CATEGORY_LEVEL + 1} levels deep`,
+      );
     }
     Object.assign(set, { slug, parentId: parent ? parent._id.toHexString() : null, path: newPath, level: newLevel });
   }
@@ -212,8 +247,12 @@ export async function updateCategory(mongo: DataApiClient, tenantId: string, id:
   for (const d of descendants) {
     const path = newPath + d.path.slice(current.path.length);
     const level = d.level - current.level + newLevel;
-    rewrites.push(collection(mongo).updateOne({ _id: d._id, tenantId }, { $set: { path, level, updatedAt: set.updatedAt } }));
-    rewrites.push(products.updateMany({ tenantId, 'category.id': d._id.toHexString() }, { $set: { 'category.path': path } }));
+    rewrites.push(
+      collection(mongo).updateOne({ _id: d._id, tenantId }, { $set: { path, level, updatedAt: set.updatedAt } }),
+    );
+    rewrites.push(
+      products.updateMany({ tenantId, 'category.id': d._id.toHexString() }, { $set: { 'category.path': path } }),
+    );
   }
   await Promise.all(rewrites);
   const next = { ...current, ...set } as CategoryDoc;
@@ -232,7 +271,12 @@ export async function deleteCategory(mongo: DataApiClient, tenantId: string, id:
   if (!current) throw catalogErrors.categoryNotFound();
   const [child, product] = await Promise.all([
     collection(mongo).findOne({ tenantId, parentId: id.toLowerCase() }, { projection: { _id: 1 } }),
-    mongo.collection(PRODUCTS).findOne({ tenantId, 'category.id': id.toLowerCase(), deletedAt: null, version: { $gte: 1 } }, { projection: { _id: 1 } }),
+    mongo
+      .collection(PRODUCTS)
+      .findOne(
+        { tenantId, 'category.id': id.toLowerCase(), deletedAt: null, version: { $gte: 1 } },
+        { projection: { _id: 1 } },
+      ),
   ]);
   if (child) throw problems.conflict('The category has subcategories; move or delete them first.');
   if (product) throw problems.conflict('The category has products; move or delete them first.');
@@ -246,12 +290,17 @@ export async function categoryRef(mongo: DataApiClient, tenantId: string, id: st
 }
 
 /** Current copies of several categories (for rebuilds). */
-export async function categoryRefs(mongo: DataApiClient, tenantId: string, ids: string[]): Promise<Map<string, CategoryRef>> {
+export async function categoryRefs(
+  mongo: DataApiClient,
+  tenantId: string,
+  ids: string[],
+): Promise<Map<string, CategoryRef>> {
   const out = new Map<string, CategoryRef>();
   const valid = ids.filter(isObjectIdHex);
   if (valid.length === 0) return out;
   const docs = await collection(mongo).find({ tenantId, _id: { $in: valid.map(objectId) } }, { limit: valid.length });
-  for (const d of docs) out.set(d._id.toHexString(), { id: d._id.toHexString(), name: d.name, slug: d.slug, path: d.path });
+  for (const d of docs)
+    out.set(d._id.toHexString(), { id: d._id.toHexString(), name: d.name, slug: d.slug, path: d.path });
   return out;
 }
 
@@ -261,9 +310,13 @@ export async function categoryRefs(mongo: DataApiClient, tenantId: string, ids: 
  */
 export async function subtreeIds(mongo: DataApiClient, tenantId: string, idOrSlug: string): Promise<string[]> {
   let root = await collection(mongo).findOne({ tenantId, slug: idOrSlug }, { projection: { path: 1 } });
-  if (!root && isObjectIdHex(idOrSlug)) root = await collection(mongo).findOne({ _id: objectId(idOrSlug), tenantId }, { projection: { path: 1 } });
+  if (!root && isObjectIdHex(idOrSlug))
+    root = await collection(mongo).findOne({ _id: objectId(idOrSlug), tenantId }, { projection: { path: 1 } });
   if (!root) return [];
-  const docs = await collection(mongo).find({ tenantId, path: { $regex: subtreeRegex(root.path) } }, { projection: { _id: 1 }, limit: 50_000 });
+  const docs = await collection(mongo).find(
+    { tenantId, path: { $regex: subtreeRegex(root.path) } },
+    { projection: { _id: 1 }, limit: 50_000 },
+  );
   return docs.map((d) => d._id.toHexString());
 }
 
@@ -278,8 +331,10 @@ export async function adjustCategoryCounts(
   const after = countedCategory(next);
   if (before === after) return;
   const updates: Array<Promise<unknown>> = [];
-  if (before && isObjectIdHex(before)) updates.push(collection(mongo).updateOne({ _id: objectId(before), tenantId }, { $inc: { productCount: -1 } }));
-  if (after && isObjectIdHex(after)) updates.push(collection(mongo).updateOne({ _id: objectId(after), tenantId }, { $inc: { productCount: 1 } }));
+  if (before && isObjectIdHex(before))
+    updates.push(collection(mongo).updateOne({ _id: objectId(before), tenantId }, { $inc: { productCount: -1 } }));
+  if (after && isObjectIdHex(after))
+    updates.push(collection(mongo).updateOne({ _id: objectId(after), tenantId }, { $inc: { productCount: 1 } }));
   await Promise.all(updates);
 }
 
@@ -288,19 +343,29 @@ export async function adjustCategoryCounts(
  * or every category of the tenant. One aggregation (one `$sum` accumulator, which
  * FerretDB v1 computes) plus one write per category. Returns the counts written.
  */
-export async function recountProductCounts(mongo: DataApiClient, tenantId: string, ids?: string[]): Promise<Record<string, number>> {
+export async function recountProductCounts(
+  mongo: DataApiClient,
+  tenantId: string,
+  ids?: string[],
+): Promise<Record<string, number>> {
   const targets = ids
     ? [...new Set(ids.filter(isObjectIdHex).map((i) => i.toLowerCase()))]
-    : (await collection(mongo).find({ tenantId }, { projection: { _id: 1 }, limit: 50_000 })).map((d) => d._id.toHexString());
+    : (await collection(mongo).find({ tenantId }, { projection: { _id: 1 }, limit: 50_000 })).map((d) =>
+        d._id.toHexString(),
+      );
   if (targets.length === 0) return {};
-  const rows = await mongo.collection(PRODUCTS).aggregate<{ _id: string; n: number }>([
-    { $match: { tenantId, deletedAt: null, version: { $gte: 1 }, 'category.id': { $in: targets } } },
-    { $group: { _id: '$category.id', n: { $sum: 1 } } },
-  ]);
+  const rows = await mongo
+    .collection(PRODUCTS)
+    .aggregate<{ _id: string; n: number }>([
+      { $match: { tenantId, deletedAt: null, version: { $gte: 1 }, 'category.id': { $in: targets } } },
+      { $group: { _id: '$category.id', n: { $sum: 1 } } },
+    ]);
   const counts: Record<string, number> = Object.fromEntries(targets.map((t) => [t, 0]));
   for (const row of rows) if (row._id in counts) counts[row._id] = row.n;
   await Promise.all(
-    targets.map((t) => collection(mongo).updateOne({ _id: objectId(t), tenantId }, { $set: { productCount: counts[t]! } })),
+    targets.map((t) =>
+      collection(mongo).updateOne({ _id: objectId(t), tenantId }, { $set: { productCount: counts[t]! } }),
+    ),
   );
   return counts;
 }

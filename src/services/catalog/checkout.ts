@@ -18,11 +18,17 @@ export interface SellableProduct {
   sellable: boolean;
 }
 
-export async function productsForCheckout(mongo: DataApiClient, tenantId: string, ids: string[]): Promise<Map<string, SellableProduct>> {
+export async function productsForCheckout(
+  mongo: DataApiClient,
+  tenantId: string,
+  ids: string[],
+): Promise<Map<string, SellableProduct>> {
   const valid = [...new Set(ids.map((id) => id.toLowerCase()))].filter(isObjectIdHex);
   const found = new Map<string, SellableProduct>();
   if (valid.length === 0) return found;
-  const docs = await mongo.collection<ProductDoc>(PRODUCTS).find({ tenantId, _id: { $in: valid.map(objectId) } }, { limit: valid.length });
+  const docs = await mongo
+    .collection<ProductDoc>(PRODUCTS)
+    .find({ tenantId, _id: { $in: valid.map(objectId) } }, { limit: valid.length });
   for (const doc of docs) {
     const state = stateFromDoc(doc);
     if (!state) continue;
@@ -32,7 +38,8 @@ export async function productsForCheckout(mongo: DataApiClient, tenantId: string
       sku: state.sku,
       priceMinor: state.priceMinor,
       currency: state.currency,
-      sellable: state.published && state.deletedAt === null && (state.status === 'ACTIVE' || state.status === 'OUT_OF_STOCK'),
+      sellable:
+        state.published && state.deletedAt === null && (state.status === 'ACTIVE' || state.status === 'OUT_OF_STOCK'),
     });
   }
   return found;

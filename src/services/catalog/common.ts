@@ -1,12 +1,12 @@
 /** Small pieces shared by the catalog services: ids, slugs, regex escaping, context. */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { catalogErrors } from './errors.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
 export const CATEGORIES = 'categories';
-
 
 /** Who runs a catalog command, and why (copied into every event). */
 export interface CatalogContext {
@@ -56,10 +56,18 @@ export function slugify(...parts: Array<string | null | undefined>): string {
  * than the largest suffix in use. Not a reservation: the caller inserts with it and,
  * on a DuplicateKeyError from the unique {tenantId, slug} index, asks again.
  */
-export async function nextFreeSlug(mongo: DataApiClient, collection: string, tenantId: string, base: string): Promise<string> {
+export async function nextFreeSlug(
+  mongo: DataApiClient,
+  collection: string,
+  tenantId: string,
+  base: string,
+): Promise<string> {
   const rows = await mongo
     .collection<{ slug: string }>(collection)
-    .find({ tenantId, slug: { $regex: `^${escapeRegex(base)}(-[0-9]+)?$` } }, { projection: { slug: 1 }, limit: 50_000 });
+    .find(
+      { tenantId, slug: { $regex: `^${escapeRegex(base)}(-[0-9]+)?$` } },
+      { projection: { slug: 1 }, limit: 50_000 },
+    );
   const taken = new Set(rows.map((r) => r.slug));
   if (!taken.has(base)) return base;
   let max = 1;
@@ -69,4 +77,3 @@ export async function nextFreeSlug(mongo: DataApiClient, collection: string, ten
   }
   return `${base}-${max + 1}`;
 }
-

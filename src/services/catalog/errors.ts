@@ -13,5 +13,6 @@ export const catalogErrors = {
   invalidField: (field: string, message: string) => problems.validation([{ field, message }]),
   /** 409 naming one field whose value clashes with stored data. */
   fieldConflict: (field: string, message: string) => problems.conflictField(field, message),
-  concurrentChange: () => problems.conflict('The product was changed by another request at the same time; reload it and retry.'),
+  concurrentChange: () =>
+    problems.conflict('The product was changed by another request at the same time; reload it and retry.'),
 };

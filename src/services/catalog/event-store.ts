@@ -21,6 +21,7 @@
  * load, check If-Match, decide, mark pending, append, project.
  */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
@@ -60,7 +61,10 @@ export interface ProductRecord extends ProductState {
 
 /** Another writer appended this version first. */
 export class VersionConflictError extends Error {
-  constructor(readonly aggregateId: string, readonly version: number) {
+  constructor(
+    readonly aggregateId: string,
+    readonly version: number,
+  ) {
     super(`version ${version} of product ${aggregateId} is taken`);
     this.name = 'VersionConflictError';
   }
@@ -101,8 +105,15 @@ export async function appendEvent(mongo: DataApiClient, event: ProductEvent): Pr
  * Announces that version `version` is about to be appended, so readers look for it
  * if the writer dies before projecting it. `$max` never moves the marker back.
  */
-export async function markPending(mongo: DataApiClient, tenantId: string, productId: string, version: number): Promise<void> {
-  await mongo.collection(PRODUCTS).updateOne({ _id: objectId(productId), tenantId }, { $max: { pendingVersion: version } });
+export async function markPending(
+  mongo: DataApiClient,
+  tenantId: string,
+  productId: string,
+  version: number,
+): Promise<void> {
+  await mongo
+    .collection(PRODUCTS)
+    .updateOne({ _id: objectId(productId), tenantId }, { $max: { pendingVersion: version } });
 }
 
 /**
@@ -112,21 +123,29 @@ export async function markPending(mongo: DataApiClient, tenantId: string, produc
 export async function writeProjection(mongo: DataApiClient, state: ProductState): Promise<boolean> {
   const res = await mongo
     .collection(PRODUCTS)
-    .updateOne({ _id: objectId(state.id), tenantId: state.tenantId, version: { $lt: state.version } }, { $set: projectionOf(state) });
+    .updateOne(
+      { _id: objectId(state.id), tenantId: state.tenantId, version: { $lt: state.version } },
+      { $set: projectionOf(state) },
+    );
   return res.matchedCount > 0;
 }
 
 /** Writes the whole projection whatever the stored version (rebuild). Inserts it if the document is gone. */
 export async function forceProjection(mongo: DataApiClient, state: ProductState): Promise<void> {
   const products = mongo.collection(PRODUCTS);
-  const res = await products.updateOne({ _id: objectId(state.id), tenantId: state.tenantId }, { $set: projectionOf(state) });
+  const res = await products.updateOne(
+    { _id: objectId(state.id), tenantId: state.tenantId },
+    { $set: projectionOf(state) },
+  );
   if (res.matchedCount === 0) await insertProjection(mongo, state);
 }
 
 /** Inserts the projection of a product whose document is gone; false if someone else inserted it first. */
 async function insertProjection(mongo: DataApiClient, state: ProductState): Promise<boolean> {
   try {
-    await mongo.collection(PRODUCTS).insertOne({ _id: objectId(state.id), ...projectionOf(state), averageRating: 0, reviewCount: 0 });
+    await mongo
+      .collection(PRODUCTS)
+      .insertOne({ _id: objectId(state.id), ...projectionOf(state), averageRating: 0, reviewCount: 0 });
     return true;
   } catch (err) {
     // A concurrent repair inserted it first: fine. (A slug taken meanwhile by another product cannot
@@ -168,7 +187,10 @@ export function stateFromDoc(doc: ProductDoc): ProductState | null {
   };
 }
 
-export function recordOf(state: ProductState, doc: Pick<ProductDoc, 'averageRating' | 'reviewCount'> | null): ProductRecord {
+export function recordOf(
+  state: ProductState,
+  doc: Pick<ProductDoc, 'averageRating' | 'reviewCount'> | null,
+): ProductRecord {
   return { ...state, averageRating: doc?.averageRating ?? 0, reviewCount: doc?.reviewCount ?? 0 };
 }
 
@@ -186,7 +208,10 @@ export async function loadProduct(
   opts: { trustMarker?: boolean } = {},
 ): Promise<ProductRecord | null> {
   const products = mongo.collection<ProductDoc>(PRODUCTS);
-  const doc = 'id' in by ? await products.findOne({ _id: objectId(by.id), tenantId }) : await products.findOne({ tenantId, slug: by.slug });
+  const doc =
+    'id' in by
+      ? await products.findOne({ _id: objectId(by.id), tenantId })
+      : await products.findOne({ tenantId, slug: by.slug });
   if (!doc) {
     if (!('id' in by)) return null;
     // No document at all (lost, or a crash before the reservation was written on another

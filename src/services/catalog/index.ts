@@ -1,8 +1,28 @@
 /** The catalog service's public surface: products (event-sourced), categories, stock, money, cache tags. */
 export { changePrice, changeStock, createProduct, deleteProduct, updateProduct } from './product-commands.ts';
-export { getProduct, hasTextIndex, listProducts, productHistory, rebuildProductProjection, withFreshCategory } from './product-queries.ts';
-export { categoryTree, createCategory, deleteCategory, getCategory, recountProductCounts, updateCategory } from './categories.ts';
-export { releaseStock, reserveStock, type ReleaseStockInput, type ReserveStockInput, type StockOutcome } from './stock.ts';
+export {
+  getProduct,
+  hasTextIndex,
+  listProducts,
+  productHistory,
+  rebuildProductProjection,
+  withFreshCategory,
+} from './product-queries.ts';
+export {
+  categoryTree,
+  createCategory,
+  deleteCategory,
+  getCategory,
+  recountProductCounts,
+  updateCategory,
+} from './categories.ts';
+export {
+  releaseStock,
+  reserveStock,
+  type ReleaseStockInput,
+  type ReserveStockInput,
+  type StockOutcome,
+} from './stock.ts';
 export { productsForCheckout, type SellableProduct } from './checkout.ts';
 export { formatMoney, MONEY_PATTERN, parseMoney } from './money.ts';
 export {

@@ -4,8 +4,9 @@
  * store. Keyset cursor on (sort key, _id); see listProducts in products.ts.
  */
 import type { ObjectId } from 'bson';
+
 import type { Document, Filter } from '../../db/mongo/client.ts';
-import { DEFAULT_LIMIT, decodeCursor, invalidCursor } from '../../lib/pagination.ts';
+import { decodeCursor, DEFAULT_LIMIT, invalidCursor } from '../../lib/pagination.ts';
 import { escapeRegex, isObjectIdHex, objectId } from './common.ts';
 import type { ProductDoc } from './event-store.ts';
 import { minorToNumber } from './money.ts';
@@ -48,7 +49,11 @@ const SORT_SPEC: Record<ProductSort, { field: 'createdAt' | 'price' | 'averageRa
 export const SCORE = '_score';
 
 /** The cursor's key: what the list sorts by, as JSON (dates as ISO, price as minor units). */
-export function cursorKey(sort: ProductSort, doc: ProductDoc & { [SCORE]?: number }, byScore: boolean): string | number {
+export function cursorKey(
+  sort: ProductSort,
+  doc: ProductDoc & { [SCORE]?: number },
+  byScore: boolean,
+): string | number {
   if (byScore) return doc[SCORE] ?? 0;
   switch (SORT_SPEC[sort].field) {
     case 'createdAt':
@@ -112,12 +117,16 @@ export function productListPlan(
   let after: { key: Date | number; id: ObjectId } | undefined;
   if (query.cursor) {
     const cursor = decodeCursor(query.cursor) as Record<string, unknown> | null | undefined;
-    if (!cursor || cursor.s !== sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id)) throw invalidCursor();
+    if (!cursor || cursor.s !== sort || typeof cursor.id !== 'string' || !isObjectIdHex(cursor.id))
+      throw invalidCursor();
     after = { key: keyValue(sort, cursor.k, byScore), id: objectId(cursor.id) };
   }
   if (byScore) {
     const pipeline: Document[] = [{ $match: filter }, { $addFields: { [SCORE]: { $meta: 'textScore' } } }];
-    if (after) pipeline.push({ $match: { $or: [{ [SCORE]: { $lt: after.key } }, { [SCORE]: after.key, _id: { $lt: after.id } }] } });
+    if (after)
+      pipeline.push({
+        $match: { $or: [{ [SCORE]: { $lt: after.key } }, { [SCORE]: after.key, _id: { $lt: after.id } }] },
+      });
     pipeline.push({ $sort: { [SCORE]: -1, _id: -1 } }, { $limit: limit + 1 });
     return { kind: 'aggregate', pipeline, limit, byScore: true };
   }
@@ -128,4 +137,3 @@ export function productListPlan(
   }
   return { kind: 'find', filter, sort: { [field]: dir, _id: dir }, limit, byScore: false };
 }
-

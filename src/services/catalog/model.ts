@@ -18,7 +18,13 @@ export type {
   StockChangedEvent,
 } from './product-reducer.ts';
 export type { ProductDoc, ProductRecord } from './event-store.ts';
-export { PRODUCT_SORTS, type ListProductsQuery, type ProductListPlan, type ProductSort, type Reader } from './list-plan.ts';
+export {
+  PRODUCT_SORTS,
+  type ListProductsQuery,
+  type ProductListPlan,
+  type ProductSort,
+  type Reader,
+} from './list-plan.ts';
 export { OBJECT_ID_HEX, SLUG_PATTERN, type CatalogContext } from './common.ts';
 export type { CategoryDoc } from './categories.ts';
 
@@ -42,7 +48,9 @@ export interface CreateProductInput {
 }
 
 /** PATCH: any field of a create but the slug, price and stock (those have their own commands). */
-export type UpdateProductInput = Partial<Omit<CreateProductInput, 'slug' | 'priceMinor' | 'compareAtPriceMinor' | 'currency' | 'stockQuantity'>>;
+export type UpdateProductInput = Partial<
+  Omit<CreateProductInput, 'slug' | 'priceMinor' | 'compareAtPriceMinor' | 'currency' | 'stockQuantity'>
+>;
 
 export interface ChangePriceInput {
   priceMinor: number;

@@ -9,6 +9,7 @@
  * never both win. The stock saga (stock.ts) reloads and retries instead.
  */
 import { ObjectId } from 'bson';
+
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
@@ -41,7 +42,9 @@ import { assertImages, assertPrices, assertSkuFree, resolveCategory } from './pr
 
 /** Same tenant + user + key -> same product id, so a retried create finds its first attempt. */
 async function idempotentProductId(ctx: CatalogContext, key: string): Promise<ObjectId> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(`${ctx.tenantId}\n${ctx.userId ?? ''}\n${key}`)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', utf8(`${ctx.tenantId}\n${ctx.userId ?? ''}\n${key}`)),
+  );
   return ObjectId.createFromHexString(hexEncode(digest.subarray(0, 12)));
 }
 
@@ -63,7 +66,9 @@ export async function createProduct(
   const id = _id.toHexString();
   const fingerprint = opts.idempotencyKey ? await requestFingerprint('POST /products', input) : undefined;
   const reservation = () =>
-    ctx.mongo.collection<ProductDoc>(PRODUCTS).findOne({ _id, tenantId: ctx.tenantId }, { projection: { _id: 1, requestFingerprint: 1 } });
+    ctx.mongo
+      .collection<ProductDoc>(PRODUCTS)
+      .findOne({ _id, tenantId: ctx.tenantId }, { projection: { _id: 1, requestFingerprint: 1 } });
   const replay = async (stored: Pick<ProductDoc, 'requestFingerprint'> | null) => {
     assertSameRequest(stored?.requestFingerprint, fingerprint!);
     const existing = await loadProduct(ctx.mongo, ctx.tenantId, { id });
@@ -149,16 +154,23 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** PATCH: ProductUpdatedEvent with the fields that really change (none: no event). */
-export async function updateProduct(ctx: CatalogContext, productId: string, input: UpdateProductInput, opts: CommandOptions): Promise<CommandResult> {
+export async function updateProduct(
+  ctx: CatalogContext,
+  productId: string,
+  input: UpdateProductInput,
+  opts: CommandOptions,
+): Promise<CommandResult> {
   assertImages(input.images);
-  const category = input.categoryId === undefined ? undefined : await resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId);
+  const category =
+    input.categoryId === undefined ? undefined : await resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId);
   if (input.sku) await assertSkuFree(ctx.mongo, ctx.tenantId, input.sku, productId);
   const wanted: ProductChanges = {};
   for (const field of UPDATABLE_FIELDS) {
     if (field === 'category') {
       if (category !== undefined) wanted.category = category;
     } else if (field === 'images') {
-      if (input.images) wanted.images = input.images.map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary }));
+      if (input.images)
+        wanted.images = input.images.map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary }));
     } else if (input[field] !== undefined) {
       (wanted as Record<string, unknown>)[field] = input[field];
     }
@@ -178,12 +190,22 @@ export async function updateProduct(ctx: CatalogContext, productId: string, inpu
   });
 }
 
-export async function changePrice(ctx: CatalogContext, productId: string, input: ChangePriceInput, opts: CommandOptions): Promise<CommandResult> {
+export async function changePrice(
+  ctx: CatalogContext,
+  productId: string,
+  input: ChangePriceInput,
+  opts: CommandOptions,
+): Promise<CommandResult> {
   const compareAtPriceMinor = input.compareAtPriceMinor ?? null;
   assertPrices(input.priceMinor, compareAtPriceMinor);
   return runCommand(ctx, productId, opts, (current) => {
     const currency = input.currency ?? current.currency;
-    if (current.priceMinor === input.priceMinor && current.compareAtPriceMinor === compareAtPriceMinor && current.currency === currency) return null;
+    if (
+      current.priceMinor === input.priceMinor &&
+      current.compareAtPriceMinor === compareAtPriceMinor &&
+      current.currency === currency
+    )
+      return null;
     return {
       eventType: 'PriceChangedEvent',
       data: {
@@ -198,23 +220,47 @@ export async function changePrice(ctx: CatalogContext, productId: string, input:
   });
 }
 
-export async function changeStock(ctx: CatalogContext, productId: string, input: ChangeStockInput, opts: CommandOptions): Promise<CommandResult> {
+export async function changeStock(
+  ctx: CatalogContext,
+  productId: string,
+  input: ChangeStockInput,
+  opts: CommandOptions,
+): Promise<CommandResult> {
   return runCommand(ctx, productId, opts, (current) => {
     const isDelta = 'delta' in input;
     const newQuantity = isDelta ? current.stockQuantity + input.delta : input.stockQuantity;
     if (newQuantity < 0) {
-      throw catalogErrors.fieldConflict('body.delta', `only ${current.stockQuantity} in stock; the change would make it negative`);
+      throw catalogErrors.fieldConflict(
+        'body.delta',
+        `only ${current.stockQuantity} in stock; the change would make it negative`,
+      );
     }
-    if (newQuantity > MAX_STOCK) throw catalogErrors.invalidField(isDelta ? 'body.delta' : 'body.stockQuantity', `stock cannot exceed ${MAX_STOCK}`);
+    if (newQuantity > MAX_STOCK)
+      throw catalogErrors.invalidField(
+        isDelta ? 'body.delta' : 'body.stockQuantity',
+        `stock cannot exceed ${MAX_STOCK}`,
+      );
     if (newQuantity === current.stockQuantity) return null;
     return {
       eventType: 'StockChangedEvent',
-      data: { previousQuantity: current.stockQuantity, newQuantity, delta: newQuantity - current.stockQuantity, reason: isDelta ? 'adjust' : 'set' },
+      data: {
+        previousQuantity: current.stockQuantity,
+        newQuantity,
+        delta: newQuantity - current.stockQuantity,
+        reason: isDelta ? 'adjust' : 'set',
+      },
     };
   });
 }
 
 /** Soft delete: ProductDeletedEvent sets deletedAt, status ARCHIVED, published false. */
-export async function deleteProduct(ctx: CatalogContext, productId: string, opts: CommandOptions): Promise<CommandResult> {
-  return runCommand(ctx, productId, opts, (current) => ({ eventType: 'ProductDeletedEvent', data: { previousStatus: current.status } }));
+export async function deleteProduct(
+  ctx: CatalogContext,
+  productId: string,
+  opts: CommandOptions,
+): Promise<CommandResult> {
+  return runCommand(ctx, productId, opts, (current) => ({
+    eventType: 'ProductDeletedEvent',
+    data: { previousStatus: current.status },
+  }));
 }

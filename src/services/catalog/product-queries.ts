@@ -1,10 +1,18 @@
 /** Product queries: one product, the keyset-paginated list, the event history, and the admin rebuild. */
 import type { DataApiClient } from '../../db/mongo/client.ts';
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../lib/pagination.ts';
 import { categoryRefs, recountProductCounts, subtreeIds } from './categories.ts';
-import { DEFAULT_LIMIT, decodeCursor, encodeCursor, invalidCursor } from '../../lib/pagination.ts';
 import { isObjectIdHex, objectId, PRODUCTS } from './common.ts';
 import { catalogErrors } from './errors.ts';
-import { forceProjection, loadEvents, loadProduct, recordOf, stateFromDoc, type ProductDoc, type ProductRecord } from './event-store.ts';
+import {
+  forceProjection,
+  loadEvents,
+  loadProduct,
+  recordOf,
+  stateFromDoc,
+  type ProductDoc,
+  type ProductRecord,
+} from './event-store.ts';
 import { cursorKey, productListPlan, SCORE, type ListProductsQuery, type Reader } from './list-plan.ts';
 import { rebuildProduct, type ProductState } from './product-reducer.ts';
 import { eventView, productView, type ProductEventView, type ProductView } from './views.ts';
@@ -21,7 +29,9 @@ function visibleTo(reader: Reader, r: ProductRecord): boolean {
  * ACTIVE or OUT_OF_STOCK products only.
  */
 export async function getProduct(mongo: DataApiClient, reader: Reader, idOrSlug: string): Promise<ProductRecord> {
-  let record = isObjectIdHex(idOrSlug) ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }, { trustMarker: true }) : null;
+  let record = isObjectIdHex(idOrSlug)
+    ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }, { trustMarker: true })
+    : null;
   if (!record) record = await loadProduct(mongo, reader.tenantId, { slug: idOrSlug }, { trustMarker: true });
   if (!record || !visibleTo(reader, record)) throw catalogErrors.productNotFound();
   return record;
@@ -78,7 +88,9 @@ export async function listProducts(
   return {
     data,
     nextCursor:
-      docs.length > plan.limit && last ? encodeCursor({ s: sort, k: cursorKey(sort, last, plan.byScore), id: last._id.toHexString() }) : null,
+      docs.length > plan.limit && last
+        ? encodeCursor({ s: sort, k: cursorKey(sort, last, plan.byScore), id: last._id.toHexString() })
+        : null,
   };
 }
 
@@ -101,7 +113,10 @@ export async function productHistory(
   if (events.length === 0 && after === 0) throw catalogErrors.productNotFound();
   const kept = events.slice(0, limit);
   const last = kept[kept.length - 1];
-  return { data: kept.map(eventView), nextCursor: events.length > limit && last ? encodeCursor({ v: last.version }) : null };
+  return {
+    data: kept.map(eventView),
+    nextCursor: events.length > limit && last ? encodeCursor({ v: last.version }) : null,
+  };
 }
 
 /**
@@ -110,7 +125,11 @@ export async function productHistory(
  * (renames and moves update it outside the stream), rating fields are kept, and the
  * productCount of every category the product was ever in is recounted.
  */
-export async function rebuildProductProjection(mongo: DataApiClient, tenantId: string, productId: string): Promise<{ record: ProductRecord; eventsReplayed: number; productCounts: Record<string, number> }> {
+export async function rebuildProductProjection(
+  mongo: DataApiClient,
+  tenantId: string,
+  productId: string,
+): Promise<{ record: ProductRecord; eventsReplayed: number; productCounts: Record<string, number> }> {
   if (!isObjectIdHex(productId)) throw catalogErrors.productNotFound();
   const id = productId.toLowerCase();
   const events = await loadEvents(mongo, tenantId, id);
@@ -118,10 +137,17 @@ export async function rebuildProductProjection(mongo: DataApiClient, tenantId: s
   if (!rebuilt) throw catalogErrors.productNotFound();
   const state: ProductState = await withFreshCategory(mongo, tenantId, rebuilt);
   await forceProjection(mongo, state);
-  const doc = await mongo.collection<ProductDoc>(PRODUCTS).findOne({ _id: objectId(id), tenantId }, { projection: { averageRating: 1, reviewCount: 1 } });
+  const doc = await mongo
+    .collection<ProductDoc>(PRODUCTS)
+    .findOne({ _id: objectId(id), tenantId }, { projection: { averageRating: 1, reviewCount: 1 } });
   const everIn = new Set<string>();
   for (const e of events) {
-    const c = e.eventType === 'ProductCreatedEvent' ? e.data.category : e.eventType === 'ProductUpdatedEvent' ? e.data.changes.category : undefined;
+    const c =
+      e.eventType === 'ProductCreatedEvent'
+        ? e.data.category
+        : e.eventType === 'ProductUpdatedEvent'
+          ? e.data.changes.category
+          : undefined;
     if (c) everIn.add(c.id);
   }
   const productCounts = await recountProductCounts(mongo, tenantId, [...everIn]);
@@ -129,7 +155,11 @@ export async function rebuildProductProjection(mongo: DataApiClient, tenantId: s
 }
 
 /** The state with its category copy as the category is now (unchanged if the category is gone). */
-export async function withFreshCategory(mongo: DataApiClient, tenantId: string, state: ProductState): Promise<ProductState> {
+export async function withFreshCategory(
+  mongo: DataApiClient,
+  tenantId: string,
+  state: ProductState,
+): Promise<ProductState> {
   if (!state.category) return state;
   const fresh = (await categoryRefs(mongo, tenantId, [state.category.id])).get(state.category.id);
   return fresh ? { ...state, category: fresh } : state;

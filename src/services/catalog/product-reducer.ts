@@ -80,7 +80,10 @@ export const UPDATABLE_FIELDS = [
 export type UpdatableField = (typeof UPDATABLE_FIELDS)[number];
 export type ProductChanges = Partial<Pick<ProductState, UpdatableField>>;
 
-export type ProductCreatedData = Omit<ProductState, 'id' | 'tenantId' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>;
+export type ProductCreatedData = Omit<
+  ProductState,
+  'id' | 'tenantId' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'
+>;
 export interface ProductUpdatedData {
   changes: ProductChanges;
   /** The values the changed fields had before (for history readers; the reducer ignores it). */
@@ -125,7 +128,8 @@ export type ProductUpdatedEvent = EventBase<'ProductUpdatedEvent', ProductUpdate
 export type PriceChangedEvent = EventBase<'PriceChangedEvent', PriceChangedData>;
 export type StockChangedEvent = EventBase<'StockChangedEvent', StockChangedData>;
 export type ProductDeletedEvent = EventBase<'ProductDeletedEvent', ProductDeletedData>;
-export type ProductEvent = ProductCreatedEvent | ProductUpdatedEvent | PriceChangedEvent | StockChangedEvent | ProductDeletedEvent;
+export type ProductEvent =
+  ProductCreatedEvent | ProductUpdatedEvent | PriceChangedEvent | StockChangedEvent | ProductDeletedEvent;
 
 /** The event stream does not fit the state (gap, second creation, event after deletion...). */
 export class EventSequenceError extends Error {
@@ -150,7 +154,8 @@ function statusAfterStock(status: ProductStatus, quantity: number): ProductStatu
 export function applyEvent(state: ProductState | null, event: ProductEvent): ProductState {
   if (event.eventType === 'ProductCreatedEvent') {
     if (state) throw new EventSequenceError(`product ${event.aggregateId} is created twice (version ${event.version})`);
-    if (event.version !== 1) throw new EventSequenceError(`ProductCreatedEvent must be version 1, got ${event.version}`);
+    if (event.version !== 1)
+      throw new EventSequenceError(`ProductCreatedEvent must be version 1, got ${event.version}`);
     const d = event.data;
     return {
       id: event.aggregateId,
@@ -177,8 +182,12 @@ export function applyEvent(state: ProductState | null, event: ProductEvent): Pro
       deletedAt: null,
     };
   }
-  if (!state) throw new EventSequenceError(`${event.eventType} v${event.version} before ProductCreatedEvent of ${event.aggregateId}`);
-  if (event.aggregateId !== state.id) throw new EventSequenceError(`event of ${event.aggregateId} applied to ${state.id}`);
+  if (!state)
+    throw new EventSequenceError(
+      `${event.eventType} v${event.version} before ProductCreatedEvent of ${event.aggregateId}`,
+    );
+  if (event.aggregateId !== state.id)
+    throw new EventSequenceError(`event of ${event.aggregateId} applied to ${state.id}`);
   if (event.version !== state.version + 1) {
     throw new EventSequenceError(`product ${state.id}: expected version ${state.version + 1}, got ${event.version}`);
   }

@@ -9,7 +9,8 @@ import type { CategoryRef, ProductImage } from './product-reducer.ts';
 export function assertImages(images: ProductImage[] | undefined): void {
   if (!images || images.length === 0) return;
   const primaries = images.filter((i) => i.isPrimary).length;
-  if (primaries !== 1) throw catalogErrors.invalidField('body.images', `exactly one image must be primary (got ${primaries})`);
+  if (primaries !== 1)
+    throw catalogErrors.invalidField('body.images', `exactly one image must be primary (got ${primaries})`);
 }
 
 export function assertPrices(priceMinor: number, compareAtPriceMinor: number | null): void {
@@ -18,7 +19,11 @@ export function assertPrices(priceMinor: number, compareAtPriceMinor: number | n
   }
 }
 
-export async function resolveCategory(mongo: DataApiClient, tenantId: string, categoryId: string | null | undefined): Promise<CategoryRef | null> {
+export async function resolveCategory(
+  mongo: DataApiClient,
+  tenantId: string,
+  categoryId: string | null | undefined,
+): Promise<CategoryRef | null> {
   if (!categoryId) return null;
   const ref = await categoryRef(mongo, tenantId, categoryId);
   if (!ref) throw catalogErrors.invalidField('body.categoryId', 'no such category');
@@ -26,7 +31,12 @@ export async function resolveCategory(mongo: DataApiClient, tenantId: string, ca
 }
 
 /** Best effort (no unique index: products without a SKU would collide on null). */
-export async function assertSkuFree(mongo: DataApiClient, tenantId: string, sku: string | null | undefined, exceptId?: string): Promise<void> {
+export async function assertSkuFree(
+  mongo: DataApiClient,
+  tenantId: string,
+  sku: string | null | undefined,
+  exceptId?: string,
+): Promise<void> {
   if (!sku) return;
   const filter: Filter<ProductDoc> = { tenantId, sku, deletedAt: null, version: { $gte: 1 } };
   if (exceptId) filter._id = { $ne: objectId(exceptId) };

@@ -81,7 +81,13 @@ class Outcome extends Error {
 
 async function stockCommand(
   mongo: DataApiClient,
-  input: { tenantId: string; productId: string; orderId: string; userId: string | null; correlationId?: string | undefined },
+  input: {
+    tenantId: string;
+    productId: string;
+    orderId: string;
+    userId: string | null;
+    correlationId?: string | undefined;
+  },
   decide: (current: ProductRecord) => Promise<{ data: StockChangedData } | StockOutcome>,
 ): Promise<StockOutcome> {
   if (!isObjectIdHex(input.productId)) return { ok: false, status: 'not_found' };
@@ -116,12 +122,14 @@ async function stockCommand(
 }
 
 export async function reserveStock(mongo: DataApiClient, input: ReserveStockInput): Promise<StockOutcome> {
-  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1) throw new RangeError('quantity must be a positive integer');
+  if (!Number.isSafeInteger(input.quantity) || input.quantity < 1)
+    throw new RangeError('quantity must be a positive integer');
   const productId = input.productId.toLowerCase();
   return stockCommand(mongo, { ...input, productId }, async ({ stockQuantity, version }) => {
     const done = await orderEvent(mongo, input.tenantId, productId, input.orderId, 'reserve');
     if (done) return { ok: true, status: 'already_reserved', quantity: -done.data.delta, stockQuantity, version };
-    if (stockQuantity < input.quantity) return { ok: false, status: 'insufficient_stock', requested: input.quantity, available: stockQuantity };
+    if (stockQuantity < input.quantity)
+      return { ok: false, status: 'insufficient_stock', requested: input.quantity, available: stockQuantity };
     return {
       data: {
         previousQuantity: stockQuantity,
@@ -141,7 +149,8 @@ export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInpu
       orderEvent(mongo, input.tenantId, productId, input.orderId, 'reserve'),
       orderEvent(mongo, input.tenantId, productId, input.orderId, 'release'),
     ]);
-    if (released) return { ok: true, status: 'already_released', quantity: released.data.delta, stockQuantity, version };
+    if (released)
+      return { ok: true, status: 'already_released', quantity: released.data.delta, stockQuantity, version };
     if (!reserved) return { ok: true, status: 'nothing_to_release', quantity: 0, stockQuantity, version };
     const quantity = -reserved.data.delta;
     return {

@@ -4,10 +4,11 @@ import type { ProductRecord } from './event-store.ts';
 import { formatMoney } from './money.ts';
 import type { ProductEvent, ProductEventType } from './product-reducer.ts';
 
-
 /** A product as the API shows it: the record without tenantId, money as decimal strings, ISO dates. */
-export interface ProductView
-  extends Omit<ProductRecord, 'tenantId' | 'priceMinor' | 'compareAtPriceMinor' | 'createdAt' | 'updatedAt' | 'deletedAt'> {
+export interface ProductView extends Omit<
+  ProductRecord,
+  'tenantId' | 'priceMinor' | 'compareAtPriceMinor' | 'createdAt' | 'updatedAt' | 'deletedAt'
+> {
   price: string;
   compareAtPrice: string | null;
   createdAt: string;
@@ -62,7 +63,8 @@ function moneyAsDecimal(value: unknown): unknown {
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (k.endsWith('Minor') && (typeof v === 'number' || v === null)) out[k.slice(0, -'Minor'.length)] = v === null ? null : formatMoney(v);
+    if (k.endsWith('Minor') && (typeof v === 'number' || v === null))
+      out[k.slice(0, -'Minor'.length)] = v === null ? null : formatMoney(v);
     else out[k] = moneyAsDecimal(v);
   }
   return out;

@@ -1,5 +1,6 @@
 /** Probes the two stores, each with a timeout; a store that fails or is late is `down`. */
 import { sql } from 'drizzle-orm';
+
 import type { Stores } from '../../db/stores.ts';
 import type { HealthReport, StoreCheck } from './model.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { ParsedNotificationMessage } from '../../queues/notification-messages.ts';
 import type { NotificationChannel, RenderedContent } from './model.ts';
-import { LIMITS, limit, renderHtml, renderText, textToHtml, variablesOf } from './render.ts';
+import { limit, LIMITS, renderHtml, renderText, textToHtml, variablesOf } from './render.ts';
 import { chooseTemplate, type TemplateDocument } from './templates.ts';
 
 export interface Composed {
@@ -29,7 +29,11 @@ export function compose(
     const title = renderText(t.title, vars).trim();
     const body = renderText(t.body, vars).trim();
     if (channel === 'EMAIL') {
-      content.EMAIL = { subject: limit(title, LIMITS.emailSubject, true), text: body, html: t.html ? renderHtml(t.html, vars) : textToHtml(body) };
+      content.EMAIL = {
+        subject: limit(title, LIMITS.emailSubject, true),
+        text: body,
+        html: t.html ? renderHtml(t.html, vars) : textToHtml(body),
+      };
     } else if (channel === 'SMS') {
       content.SMS = { body: limit(body, LIMITS.smsBody) };
     } else if (channel === 'PUSH') {

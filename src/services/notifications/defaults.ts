@@ -11,14 +11,23 @@ export interface BuiltInTemplate {
 
 export const BUILT_IN_TEMPLATES: Record<string, Record<string, BuiltInTemplate>> = {
   ORDER_CONFIRMATION: {
-    en: { title: 'Order {{orderNumber}} confirmed', body: 'Thank you! Your order {{orderNumber}} ({{total}} {{currency}}) has been confirmed.' },
-    es: { title: 'Pedido {{orderNumber}} confirmado', body: '¡Gracias! Tu pedido {{orderNumber}} ({{total}} {{currency}}) ha sido confirmado.' },
+    en: {
+      title: 'Order {{orderNumber}} confirmed',
+      body: 'Thank you! Your order {{orderNumber}} ({{total}} {{currency}}) has been confirmed.',
+    },
+    es: {
+      title: 'Pedido {{orderNumber}} confirmado',
+      body: '¡Gracias! Tu pedido {{orderNumber}} ({{total}} {{currency}}) ha sido confirmado.',
+    },
   },
   ORDER_CANCELLED: {
     en: { title: 'Order {{orderNumber}} cancelled', body: 'Your order {{orderNumber}} has been cancelled. {{reason}}' },
   },
   PAYMENT_FAILED: {
-    en: { title: 'Payment for order {{orderNumber}} failed', body: 'We could not charge {{total}} {{currency}} for order {{orderNumber}}. Please update your payment method.' },
+    en: {
+      title: 'Payment for order {{orderNumber}} failed',
+      body: 'We could not charge {{total}} {{currency}} for order {{orderNumber}}. Please update your payment method.',
+    },
   },
   ORDER_SHIPPED: {
     en: { title: 'Order {{orderNumber}} shipped', body: 'Your order {{orderNumber}} is on its way.' },
@@ -28,7 +37,10 @@ export const BUILT_IN_TEMPLATES: Record<string, Record<string, BuiltInTemplate>>
     en: { title: 'Order {{orderNumber}} delivered', body: 'Your order {{orderNumber}} has been delivered. Enjoy!' },
   },
   REFUND_ISSUED: {
-    en: { title: 'Refund for order {{orderNumber}}', body: 'We refunded {{amount}} {{currency}} for order {{orderNumber}}.' },
+    en: {
+      title: 'Refund for order {{orderNumber}}',
+      body: 'We refunded {{amount}} {{currency}} for order {{orderNumber}}.',
+    },
   },
   REVIEW_APPROVED: {
     en: { title: 'Your review is live', body: 'Your review of {{productName}} has been approved and is now public.' },
@@ -37,25 +49,46 @@ export const BUILT_IN_TEMPLATES: Record<string, Record<string, BuiltInTemplate>>
     en: { title: 'Your review was not published', body: 'Your review of {{productName}} was not approved. {{note}}' },
   },
   REVIEW_RESPONSE: {
-    en: { title: 'The seller answered your review', body: 'The seller responded to your review of {{productName}}: {{response}}' },
+    en: {
+      title: 'The seller answered your review',
+      body: 'The seller responded to your review of {{productName}}: {{response}}',
+    },
   },
   PASSWORD_CHANGED: {
-    en: { title: 'Your password was changed', body: 'The password of your account was changed. If this was not you, contact support now.' },
+    en: {
+      title: 'Your password was changed',
+      body: 'The password of your account was changed. If this was not you, contact support now.',
+    },
   },
   TFA_ENABLED: {
-    en: { title: 'Two-factor authentication enabled', body: 'Two-factor authentication is now on for your account. If this was not you, contact support now.' },
+    en: {
+      title: 'Two-factor authentication enabled',
+      body: 'Two-factor authentication is now on for your account. If this was not you, contact support now.',
+    },
   },
   TFA_DISABLED: {
-    en: { title: 'Two-factor authentication disabled', body: 'Two-factor authentication was turned off for your account. If this was not you, contact support now.' },
+    en: {
+      title: 'Two-factor authentication disabled',
+      body: 'Two-factor authentication was turned off for your account. If this was not you, contact support now.',
+    },
   },
   API_KEY_CREATED: {
-    en: { title: 'New API key created', body: 'An API key "{{keyName}}" ({{keyPrefix}}…) was created on your account. If this was not you, revoke it and contact support.' },
+    en: {
+      title: 'New API key created',
+      body: 'An API key "{{keyName}}" ({{keyPrefix}}…) was created on your account. If this was not you, revoke it and contact support.',
+    },
   },
   ACCOUNT_LOCKED: {
-    en: { title: 'Your account is locked', body: 'Your account was locked after too many failed sign-in attempts. Contact support to unlock it.' },
+    en: {
+      title: 'Your account is locked',
+      body: 'Your account was locked after too many failed sign-in attempts. Contact support to unlock it.',
+    },
   },
   NEW_SIGN_IN: {
-    en: { title: 'New sign-in to your account', body: 'Your account was signed in to from a new device or network ({{network}}, {{device}}). If this was not you, change your password.' },
+    en: {
+      title: 'New sign-in to your account',
+      body: 'Your account was signed in to from a new device or network ({{network}}, {{device}}). If this was not you, change your password.',
+    },
   },
 };
 

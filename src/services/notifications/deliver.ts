@@ -8,12 +8,19 @@
  * subscriptions are read once per tenant per batch by the consumer.
  */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import type { ParsedNotificationMessage } from '../../queues/notification-messages.ts';
 import type { NotificationRecipient } from '../users/index.ts';
 import { ChannelSkipped, type ChannelSender } from './channels/sender.ts';
 import { compose } from './compose.ts';
-import { notificationsOf, NOTIFICATION_CHANNELS, type ChannelStatus, type NotificationChannel, type NotificationDocument } from './model.ts';
+import {
+  NOTIFICATION_CHANNELS,
+  notificationsOf,
+  type ChannelStatus,
+  type NotificationChannel,
+  type NotificationDocument,
+} from './model.ts';
 import { planChannels } from './plan.ts';
 import type { TemplateDocument } from './templates.ts';
 import { notificationView } from './views.ts';
@@ -40,7 +47,10 @@ export interface DeliveryResult {
   skipped: NotificationChannel[];
 }
 
-export async function deliverNotification(input: DeliveryInput, msg: ParsedNotificationMessage): Promise<DeliveryResult> {
+export async function deliverNotification(
+  input: DeliveryInput,
+  msg: ParsedNotificationMessage,
+): Promise<DeliveryResult> {
   const { mongo, senders, recipient } = input;
   const now = input.now ?? new Date();
   const notifications = notificationsOf(mongo);
@@ -54,7 +64,9 @@ export async function deliverNotification(input: DeliveryInput, msg: ParsedNotif
   const channelStatus: NotificationDocument['channelStatus'] = {};
   for (const ch of channels) {
     const p = plan[ch]!;
-    channelStatus[ch] = p.send ? { status: 'PENDING', sentAt: null, error: null, attempts: 0 } : { status: 'SKIPPED', sentAt: null, error: null, reason: p.reason };
+    channelStatus[ch] = p.send
+      ? { status: 'PENDING', sentAt: null, error: null, attempts: 0 }
+      : { status: 'SKIPPED', sentAt: null, error: null, reason: p.reason };
   }
   const fresh: NotificationDocument = {
     _id,
@@ -105,13 +117,24 @@ export async function deliverNotification(input: DeliveryInput, msg: ParsedNotif
         });
         return [channel, { status: 'SENT', sentAt: new Date(), error: null, providerMessageId, attempts }];
       } catch (err) {
-        if (err instanceof ChannelSkipped) return [channel, { status: 'SKIPPED', sentAt: null, error: null, reason: err.reason, attempts }];
-        return [channel, { status: 'FAILED', sentAt: null, error: String(err instanceof Error ? err.message : err).slice(0, 500), attempts }];
+        if (err instanceof ChannelSkipped)
+          return [channel, { status: 'SKIPPED', sentAt: null, error: null, reason: err.reason, attempts }];
+        return [
+          channel,
+          {
+            status: 'FAILED',
+            sentAt: null,
+            error: String(err instanceof Error ? err.message : err).slice(0, 500),
+            attempts,
+          },
+        ];
       }
     }),
   );
   if (outcomes.length > 0) {
-    await notifications.updateOne(key, { $set: Object.fromEntries(outcomes.map(([ch, s]) => [`channelStatus.${ch}`, s])) });
+    await notifications.updateOne(key, {
+      $set: Object.fromEntries(outcomes.map(([ch, s]) => [`channelStatus.${ch}`, s])),
+    });
   }
   const by = (state: string) => outcomes.filter(([, s]) => s.status === state).map(([ch]) => ch);
   return { notificationId, created, delivered: by('SENT'), failed: by('FAILED'), skipped: by('SKIPPED') };

@@ -1,5 +1,5 @@
-import type { Env } from '../../env.ts';
 import { feedOf } from '../../durable/notification-feed.ts';
+import type { Env } from '../../env.ts';
 import { createLogger, errorFields } from '../../lib/logger.ts';
 
 /**

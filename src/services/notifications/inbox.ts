@@ -4,8 +4,14 @@
  * or an expired one, is simply not found (404), never 403.
  */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient, Document } from '../../db/mongo/client.ts';
-import { decodeCursor as decodeKey, encodeCursor as encodeKey, invalidCursor, timeObjectIdKey } from '../../lib/pagination.ts';
+import {
+  decodeCursor as decodeKey,
+  encodeCursor as encodeKey,
+  invalidCursor,
+  timeObjectIdKey,
+} from '../../lib/pagination.ts';
 import { notificationErrors } from './errors.ts';
 import { notificationsOf, visibleTo, type NotificationDocument } from './model.ts';
 import { notificationView, type NotificationView } from './views.ts';
@@ -34,7 +40,11 @@ function decodeCursor(text: string): { at: Date; id: ObjectId } {
 }
 
 /** Newest first, keyset on (createdAt, _id): stable while new notifications arrive. */
-export async function listNotifications(mongo: DataApiClient, owner: Owner, q: InboxQuery): Promise<{ data: NotificationView[]; nextCursor: string | null }> {
+export async function listNotifications(
+  mongo: DataApiClient,
+  owner: Owner,
+  q: InboxQuery,
+): Promise<{ data: NotificationView[]; nextCursor: string | null }> {
   const filter: Document = visibleTo(owner);
   if (q.unread !== undefined) filter.read = !q.unread;
   if (q.type) filter.type = q.type;
@@ -44,7 +54,10 @@ export async function listNotifications(mongo: DataApiClient, owner: Owner, q: I
   }
   const docs = await notificationsOf(mongo).find(filter, { sort: { createdAt: -1, _id: -1 }, limit: q.limit + 1 });
   const page = docs.slice(0, q.limit);
-  return { data: page.map(notificationView), nextCursor: docs.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+  return {
+    data: page.map(notificationView),
+    nextCursor: docs.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
+  };
 }
 
 /** Counted from the documents (no counter to drift). */
@@ -67,7 +80,10 @@ export async function markRead(mongo: DataApiClient, owner: Owner, id: string): 
 }
 
 export async function markAllRead(mongo: DataApiClient, owner: Owner): Promise<number> {
-  const { modifiedCount } = await notificationsOf(mongo).updateMany({ ...visibleTo(owner), read: false }, { $set: { read: true, readAt: new Date() } });
+  const { modifiedCount } = await notificationsOf(mongo).updateMany(
+    { ...visibleTo(owner), read: false },
+    { $set: { read: true, readAt: new Date() } },
+  );
   return modifiedCount;
 }
 

@@ -11,6 +11,7 @@
  * Every read filters by tenantId, userId and `expiresAt > now` (FerretDB v1 has no TTL index).
  */
 import type { ObjectId } from 'bson';
+
 import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
 import type { NotificationChannel, NotificationPriority } from '../../queues/notification-messages.ts';
 

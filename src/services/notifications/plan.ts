@@ -8,7 +8,11 @@ import { isSecurityType, NOTIFICATION_CHANNELS, type NotificationChannel } from 
 
 export type ChannelPlan = Partial<Record<NotificationChannel, { send: true } | { send: false; reason: string }>>;
 
-export function planChannels(type: string, requested: readonly NotificationChannel[] | undefined, recipient: NotificationRecipient | null): ChannelPlan {
+export function planChannels(
+  type: string,
+  requested: readonly NotificationChannel[] | undefined,
+  recipient: NotificationRecipient | null,
+): ChannelPlan {
   const security = isSecurityType(type);
   const wanted = new Set<NotificationChannel>(requested ?? NOTIFICATION_CHANNELS);
   if (security) wanted.add('EMAIL').add('IN_APP');

@@ -2,7 +2,7 @@
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { notificationErrors } from './errors.ts';
 import type { NotificationChannel } from './model.ts';
-import { LIMITS, limit, renderHtml, renderText, textToHtml, type Variables } from './render.ts';
+import { limit, LIMITS, renderHtml, renderText, textToHtml, type Variables } from './render.ts';
 import { chooseTemplate, loadTenantTemplates, validateTemplate, type TemplateInput } from './templates.ts';
 
 export const SAMPLE_VARIABLES: Variables = {
@@ -31,19 +31,41 @@ export interface PreviewInput {
 }
 
 export async function previewTemplate(mongo: DataApiClient, tenantId: string, input: PreviewInput) {
-  let chosen: { title: string; body: string; html: string | null; locale: string; source: 'tenant' | 'built-in' | 'message' | 'request' } | null;
+  let chosen: {
+    title: string;
+    body: string;
+    html: string | null;
+    locale: string;
+    source: 'tenant' | 'built-in' | 'message' | 'request';
+  } | null;
   if (input.template) {
     validateTemplate(input.channel, input.template);
-    chosen = { title: input.template.title, body: input.template.body, html: input.template.html ?? null, locale: input.locale, source: 'request' };
+    chosen = {
+      title: input.template.title,
+      body: input.template.body,
+      html: input.template.html ?? null,
+      locale: input.locale,
+      source: 'request',
+    };
   } else {
-    chosen = chooseTemplate(await loadTenantTemplates(mongo, tenantId, [input.type]), input.type, input.channel, input.locale, {});
+    chosen = chooseTemplate(
+      await loadTenantTemplates(mongo, tenantId, [input.type]),
+      input.type,
+      input.channel,
+      input.locale,
+      {},
+    );
   }
   if (!chosen) throw notificationErrors.templateNotFound();
   const vars = { ...SAMPLE_VARIABLES, ...input.variables };
   const title = renderText(chosen.title, vars);
   const text = renderText(chosen.body, vars);
   const shaped = {
-    EMAIL: { title: limit(title, LIMITS.emailSubject, true), text, html: chosen.html ? renderHtml(chosen.html, vars) : textToHtml(text) },
+    EMAIL: {
+      title: limit(title, LIMITS.emailSubject, true),
+      text,
+      html: chosen.html ? renderHtml(chosen.html, vars) : textToHtml(text),
+    },
     SMS: { title: '', text: limit(text, LIMITS.smsBody), html: null },
     PUSH: { title: limit(title, LIMITS.pushTitle, true), text: limit(text, LIMITS.pushBody), html: null },
     IN_APP: { title: limit(title, LIMITS.inAppTitle, true), text: limit(text, LIMITS.inAppMessage), html: null },

@@ -9,7 +9,11 @@ import type { NotificationMessage } from '../../queues/notification-messages.ts'
 
 export type NotificationQueue = Pick<Queue<NotificationMessage>, 'send'>;
 
-export async function notify(queue: NotificationQueue | undefined, logger: Pick<Logger, 'error'>, message: NotificationMessage): Promise<void> {
+export async function notify(
+  queue: NotificationQueue | undefined,
+  logger: Pick<Logger, 'error'>,
+  message: NotificationMessage,
+): Promise<void> {
   if (!queue) return;
   try {
     await queue.send(message, { contentType: 'json' });

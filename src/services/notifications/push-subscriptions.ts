@@ -5,10 +5,11 @@
  * http (local push services in development and tests).
  */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
 import { problems } from '../../lib/problem.ts';
-import { notificationErrors } from './errors.ts';
 import type { PushKeys } from './channels/web-push.ts';
+import { notificationErrors } from './errors.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_USER = 20;
 
@@ -26,7 +27,12 @@ export const subscriptionsOf = (mongo: DataApiClient): DataApiCollection<PushSub
   mongo.collection<PushSubscriptionDocument>('push_subscriptions');
 
 export function subscriptionView(doc: PushSubscriptionDocument) {
-  return { id: doc._id.toHexString(), endpoint: doc.endpoint, userAgent: doc.userAgent ?? null, createdAt: doc.createdAt.toISOString() };
+  return {
+    id: doc._id.toHexString(),
+    endpoint: doc.endpoint,
+    userAgent: doc.userAgent ?? null,
+    createdAt: doc.createdAt.toISOString(),
+  };
 }
 export type SubscriptionView = ReturnType<typeof subscriptionView>;
 
@@ -46,14 +52,20 @@ export async function registerSubscription(
     throw problems.validation([{ field: 'body.endpoint', message: 'must be an https URL' }]);
   }
   const subs = subscriptionsOf(mongo);
-  const count = await subs.find({ tenantId: owner.tenantId, userId: owner.userId }, { projection: { _id: 1 }, limit: MAX_SUBSCRIPTIONS_PER_USER + 1 });
+  const count = await subs.find(
+    { tenantId: owner.tenantId, userId: owner.userId },
+    { projection: { _id: 1 }, limit: MAX_SUBSCRIPTIONS_PER_USER + 1 },
+  );
   const filter = { tenantId: owner.tenantId, endpoint: input.endpoint };
   if (count.length >= MAX_SUBSCRIPTIONS_PER_USER && !(await subs.findOne({ ...filter, userId: owner.userId }))) {
     throw problems.conflict(`At most ${MAX_SUBSCRIPTIONS_PER_USER} push subscriptions per user.`);
   }
   const res = await subs.updateOne(
     filter,
-    { $set: { userId: owner.userId, keys: input.keys, userAgent: input.userAgent ?? null }, $setOnInsert: { createdAt: new Date() } },
+    {
+      $set: { userId: owner.userId, keys: input.keys, userAgent: input.userAgent ?? null },
+      $setOnInsert: { createdAt: new Date() },
+    },
     { upsert: true },
   );
   const doc = await subs.findOne(filter);
@@ -62,11 +74,18 @@ export async function registerSubscription(
 }
 
 export async function listSubscriptions(mongo: DataApiClient, owner: Owner): Promise<SubscriptionView[]> {
-  const docs = await subscriptionsOf(mongo).find({ tenantId: owner.tenantId, userId: owner.userId }, { sort: { createdAt: -1 }, limit: MAX_SUBSCRIPTIONS_PER_USER });
+  const docs = await subscriptionsOf(mongo).find(
+    { tenantId: owner.tenantId, userId: owner.userId },
+    { sort: { createdAt: -1 }, limit: MAX_SUBSCRIPTIONS_PER_USER },
+  );
   return docs.map(subscriptionView);
 }
 
 export async function deleteSubscription(mongo: DataApiClient, owner: Owner, id: string): Promise<void> {
-  const { deletedCount } = await subscriptionsOf(mongo).deleteOne({ tenantId: owner.tenantId, userId: owner.userId, _id: new ObjectId(id) });
+  const { deletedCount } = await subscriptionsOf(mongo).deleteOne({
+    tenantId: owner.tenantId,
+    userId: owner.userId,
+    _id: new ObjectId(id),
+  });
   if (deletedCount === 0) throw notificationErrors.subscriptionNotFound();
 }

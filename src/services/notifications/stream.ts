@@ -6,6 +6,7 @@
  * access token's expiry. API keys have no expiry and cannot open the feed.
  */
 import { decodeJwt } from 'jose';
+
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
@@ -27,7 +28,8 @@ export interface StreamGrant {
 /** The expiry of the bearer token that authenticated this request. */
 export function bearerGrant(principal: Principal | undefined, authorization: string | undefined): StreamGrant {
   if (!principal) throw problems.unauthorized('The feed needs an access token (Authorization header or ?ticket=).');
-  if (principal.method !== 'token' || !authorization) throw problems.unauthorized('The feed needs an access token; API keys cannot open it.');
+  if (principal.method !== 'token' || !authorization)
+    throw problems.unauthorized('The feed needs an access token; API keys cannot open it.');
   const { exp } = decodeJwt(authorization.split(' ', 2)[1] ?? ''); // verified by the auth middleware already
   if (typeof exp !== 'number') throw problems.unauthorized('The token is invalid.');
   return { tenantId: principal.tenantId, userId: principal.userId, expiresAt: exp * 1000 };
@@ -36,7 +38,13 @@ export function bearerGrant(principal: Principal | undefined, authorization: str
 export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{ ticket: string; expiresIn: number }> {
   const cfg = authConfig(env);
   const ttl = Math.max(1, Math.min(STREAM_TICKET_TTL_SECONDS, Math.floor((grant.expiresAt - Date.now()) / 1000)));
-  const ticket = await signPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), STREAM_TICKET, grant.userId, { tid: grant.tenantId, tokenExp: grant.expiresAt }, { ...cfg, ttlSeconds: ttl });
+  const ticket = await signPurposeToken(
+    await keyRing(env.JWT_SIGNING_KEYS),
+    STREAM_TICKET,
+    grant.userId,
+    { tid: grant.tenantId, tokenExp: grant.expiresAt },
+    { ...cfg, ttlSeconds: ttl },
+  );
   return { ticket, expiresIn: ttl };
 }
 
@@ -44,6 +52,7 @@ export async function redeemStreamTicket(env: Env, ticket: string): Promise<Stre
   const cfg = authConfig(env);
   const payload = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), STREAM_TICKET, ticket, cfg);
   const { tid, tokenExp, jti } = payload as typeof payload & { tid?: unknown; tokenExp?: unknown };
-  if (typeof tid !== 'string' || typeof tokenExp !== 'number' || typeof jti !== 'string') throw problems.unauthorized('The ticket is invalid.');
+  if (typeof tid !== 'string' || typeof tokenExp !== 'number' || typeof jti !== 'string')
+    throw problems.unauthorized('The ticket is invalid.');
   return { tenantId: tid, userId: payload.sub, expiresAt: tokenExp, ticketId: jti };
 }

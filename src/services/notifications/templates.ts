@@ -4,8 +4,9 @@
  * base language), then the tenant's `default` locale, then the built-in template (base
  * language, then `en`), then the producer's own title/message.
  */
-import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
 import type { ObjectId } from 'bson';
+
+import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
 import { BUILT_IN_TEMPLATES } from './defaults.ts';
 import { notificationErrors } from './errors.ts';
 import type { NotificationChannel } from './model.ts';
@@ -66,15 +67,26 @@ export function validateTemplate(channel: NotificationChannel, input: TemplateIn
     const text = input[field];
     if (typeof text !== 'string') continue;
     const opens = text.split('{{').length - 1;
-    if (opens !== placeholders(text).length) throw notificationErrors.invalidTemplate(`body.${field}`, 'every {{ must be a {{name}} placeholder');
+    if (opens !== placeholders(text).length)
+      throw notificationErrors.invalidTemplate(`body.${field}`, 'every {{ must be a {{name}} placeholder');
   }
-  if (input.html && channel !== 'EMAIL') throw notificationErrors.invalidTemplate('body.html', 'only EMAIL templates have an HTML part');
-  if (channel === 'SMS' && input.body.length > LIMITS.smsBody) throw notificationErrors.invalidTemplate('body.body', `at most ${LIMITS.smsBody} characters for SMS`);
-  if (channel === 'PUSH' && input.body.length > LIMITS.pushBody) throw notificationErrors.invalidTemplate('body.body', `at most ${LIMITS.pushBody} characters for PUSH`);
+  if (input.html && channel !== 'EMAIL')
+    throw notificationErrors.invalidTemplate('body.html', 'only EMAIL templates have an HTML part');
+  if (channel === 'SMS' && input.body.length > LIMITS.smsBody)
+    throw notificationErrors.invalidTemplate('body.body', `at most ${LIMITS.smsBody} characters for SMS`);
+  if (channel === 'PUSH' && input.body.length > LIMITS.pushBody)
+    throw notificationErrors.invalidTemplate('body.body', `at most ${LIMITS.pushBody} characters for PUSH`);
 }
 
-export async function listTemplates(mongo: DataApiClient, tenantId: string, filter: Partial<TemplateKey>): Promise<TemplateView[]> {
-  const docs = await templatesOf(mongo).find({ tenantId, ...filter }, { sort: { type: 1, channel: 1, locale: 1 }, limit: 500 });
+export async function listTemplates(
+  mongo: DataApiClient,
+  tenantId: string,
+  filter: Partial<TemplateKey>,
+): Promise<TemplateView[]> {
+  const docs = await templatesOf(mongo).find(
+    { tenantId, ...filter },
+    { sort: { type: 1, channel: 1, locale: 1 }, limit: 500 },
+  );
   return docs.map(templateView);
 }
 
@@ -85,12 +97,31 @@ export async function getTemplate(mongo: DataApiClient, tenantId: string, key: T
 }
 
 /** Creates or replaces; `created` tells which. */
-export async function putTemplate(mongo: DataApiClient, tenantId: string, actor: string, key: TemplateKey, input: TemplateInput): Promise<{ template: TemplateView; created: boolean }> {
+export async function putTemplate(
+  mongo: DataApiClient,
+  tenantId: string,
+  actor: string,
+  key: TemplateKey,
+  input: TemplateInput,
+): Promise<{ template: TemplateView; created: boolean }> {
   validateTemplate(key.channel, input);
   const templates = templatesOf(mongo);
-  const set = { title: input.title, body: input.body, html: input.html ?? null, updatedAt: new Date(), updatedBy: actor };
-  const res = await templates.updateOne({ tenantId, ...key }, { $set: set, $setOnInsert: { tenantId, ...key } }, { upsert: true });
-  return { template: templateView({ _id: undefined as never, tenantId, ...key, ...set }), created: res.upsertedId !== undefined };
+  const set = {
+    title: input.title,
+    body: input.body,
+    html: input.html ?? null,
+    updatedAt: new Date(),
+    updatedBy: actor,
+  };
+  const res = await templates.updateOne(
+    { tenantId, ...key },
+    { $set: set, $setOnInsert: { tenantId, ...key } },
+    { upsert: true },
+  );
+  return {
+    template: templateView({ _id: undefined as never, tenantId, ...key, ...set }),
+    created: res.upsertedId !== undefined,
+  };
 }
 
 export async function deleteTemplate(mongo: DataApiClient, tenantId: string, key: TemplateKey): Promise<void> {
@@ -116,7 +147,11 @@ export function languageChain(language: string | null | undefined): string[] {
 }
 
 /** Tenant templates of some types, loaded once per tenant per queue batch. */
-export async function loadTenantTemplates(mongo: DataApiClient, tenantId: string, types: string[]): Promise<TemplateDocument[]> {
+export async function loadTenantTemplates(
+  mongo: DataApiClient,
+  tenantId: string,
+  types: string[],
+): Promise<TemplateDocument[]> {
   return templatesOf(mongo).find({ tenantId, type: { $in: [...new Set(types)] } }, { limit: 1000 });
 }
 
@@ -130,7 +165,9 @@ export function chooseTemplate(
   const chain = languageChain(language);
   const lower = (s: string) => s.toLowerCase();
   for (const locale of [...chain, DEFAULT_LOCALE]) {
-    const hit = tenantTemplates.find((t) => t.type === type && t.channel === channel && lower(t.locale) === lower(locale));
+    const hit = tenantTemplates.find(
+      (t) => t.type === type && t.channel === channel && lower(t.locale) === lower(locale),
+    );
     if (hit) return { title: hit.title, body: hit.body, html: hit.html ?? null, locale: hit.locale, source: 'tenant' };
   }
   const builtIn = BUILT_IN_TEMPLATES[type];
@@ -139,6 +176,7 @@ export function chooseTemplate(
     const t = builtIn[locale]!;
     return { title: t.title, body: t.body, html: null, locale, source: 'built-in' };
   }
-  if (fallback.title && fallback.message) return { title: fallback.title, body: fallback.message, html: null, locale: 'und', source: 'message' };
+  if (fallback.title && fallback.message)
+    return { title: fallback.title, body: fallback.message, html: null, locale: 'und', source: 'message' };
   return null;
 }

@@ -4,24 +4,43 @@ import { Problem, problems } from '../../lib/problem.ts';
 export const orderErrors = {
   notFound: () => problems.notFound('Order'),
   invalidTransition: (from: string, to: string) =>
-    new Problem(409, 'invalid-order-transition', 'Invalid order transition', `An order in status ${from} cannot become ${to}.`, {
-      extensions: { from, to },
-    }),
+    new Problem(
+      409,
+      'invalid-order-transition',
+      'Invalid order transition',
+      `An order in status ${from} cannot become ${to}.`,
+      {
+        extensions: { from, to },
+      },
+    ),
   notCancellable: (status: string) =>
-    new Problem(409, 'order-not-cancellable', 'Order cannot be cancelled', `An order in status ${status} can no longer be cancelled.`, {
-      extensions: { status },
-    }),
+    new Problem(
+      409,
+      'order-not-cancellable',
+      'Order cannot be cancelled',
+      `An order in status ${status} can no longer be cancelled.`,
+      {
+        extensions: { status },
+      },
+    ),
   productUnavailable: (index: number, productId: string) =>
     new Problem(422, 'product-unavailable', 'Product unavailable', `Product ${productId} cannot be ordered.`, {
       errors: [{ field: `body.lines.${index}.productId`, message: 'unknown product, or not for sale' }],
     }),
   currencyMismatch: (index: number, productCurrency: string, orderCurrency: string) =>
-    new Problem(422, 'currency-mismatch', 'Currency mismatch', `The product is sold in ${productCurrency}, the order is in ${orderCurrency}.`, {
-      errors: [{ field: `body.lines.${index}.productId`, message: `sold in ${productCurrency}` }],
-    }),
+    new Problem(
+      422,
+      'currency-mismatch',
+      'Currency mismatch',
+      `The product is sold in ${productCurrency}, the order is in ${orderCurrency}.`,
+      {
+        errors: [{ field: `body.lines.${index}.productId`, message: `sold in ${productCurrency}` }],
+      },
+    ),
   addressNotFound: () =>
     new Problem(422, 'address-not-found', 'Address not found', 'The shipping address is not one of yours.', {
       errors: [{ field: 'body.shippingAddressId', message: 'no such address' }],
     }),
-  sagaUnavailable: () => problems.unavailable('The order was saved but checkout could not start; retry with the same Idempotency-Key.'),
+  sagaUnavailable: () =>
+    problems.unavailable('The order was saved but checkout could not start; retry with the same Idempotency-Key.'),
 };

@@ -13,19 +13,20 @@
  * insert, 1 Durable Object call.
  */
 import { and, eq, sql } from 'drizzle-orm';
+
 import { orderItems, orders, type Order } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
+import { Problem, problems } from '../../lib/problem.ts';
 import { formatMoney, productsForCheckout } from '../catalog/index.ts';
+import type { ServiceContext } from '../context.ts';
 import { productIdAsUuid } from '../reviews/index.ts';
 import { getAddress } from '../users/index.ts';
-import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { priceOrder, pricingRules } from './pricing.ts';
-import { orderWithItems, ordersDb } from './queries.ts';
+import { ordersDb, orderWithItems } from './queries.ts';
 import { startOrderSaga } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
-import { Problem, problems } from '../../lib/problem.ts';
 
 export interface ShippingAddressInput {
   street: string;
@@ -45,7 +46,9 @@ export interface PlaceOrderInput {
 }
 
 /** Repeated products become one line with the quantities added (order kept). */
-export function mergeLines(lines: PlaceOrderInput['lines']): Array<{ productId: string; quantity: number; index: number }> {
+export function mergeLines(
+  lines: PlaceOrderInput['lines'],
+): Array<{ productId: string; quantity: number; index: number }> {
   const merged = new Map<string, { productId: string; quantity: number; index: number }>();
   lines.forEach((l, index) => {
     const id = l.productId.toLowerCase();
@@ -62,18 +65,33 @@ async function findByKey(svc: ServiceContext, userId: string, key: string) {
   );
 }
 
-async function shippingAddressOf(svc: ServiceContext, userId: string, input: PlaceOrderInput): Promise<ShippingAddressInput> {
+async function shippingAddressOf(
+  svc: ServiceContext,
+  userId: string,
+  input: PlaceOrderInput,
+): Promise<ShippingAddressInput> {
   if (input.shippingAddress) return input.shippingAddress;
   try {
     const a = await getAddress(svc.stores, { userId, tenantId: svc.tenantId }, input.shippingAddressId!);
-    return { street: a.street, apartment: a.apartment, city: a.city, state: a.state, zipCode: a.zipCode, country: a.country };
+    return {
+      street: a.street,
+      apartment: a.apartment,
+      city: a.city,
+      state: a.state,
+      zipCode: a.zipCode,
+      country: a.country,
+    };
   } catch (err) {
     if (err instanceof Problem && err.hasType('not-found')) throw orderErrors.addressNotFound();
     throw err;
   }
 }
 
-export async function placeOrder(svc: ServiceContext, input: PlaceOrderInput, idempotencyKey: string): Promise<{ order: OrderView; replayed: boolean }> {
+export async function placeOrder(
+  svc: ServiceContext,
+  input: PlaceOrderInput,
+  idempotencyKey: string,
+): Promise<{ order: OrderView; replayed: boolean }> {
   const principal = svc.principal;
   if (!principal) throw problems.unauthorized();
   const userId = principal.userId;
@@ -89,13 +107,18 @@ export async function placeOrder(svc: ServiceContext, input: PlaceOrderInput, id
 
   const lines = mergeLines(input.lines);
   const [products, address] = await Promise.all([
-    productsForCheckout(svc.stores.mongo(), svc.tenantId, lines.map((l) => l.productId)),
+    productsForCheckout(
+      svc.stores.mongo(),
+      svc.tenantId,
+      lines.map((l) => l.productId),
+    ),
     shippingAddressOf(svc, userId, input),
   ]);
   const priced = lines.map((l) => {
     const product = products.get(l.productId);
     if (!product || !product.sellable) throw orderErrors.productUnavailable(l.index, l.productId);
-    if (product.currency !== input.currency) throw orderErrors.currencyMismatch(l.index, product.currency, input.currency);
+    if (product.currency !== input.currency)
+      throw orderErrors.currencyMismatch(l.index, product.currency, input.currency);
     return { ...l, product, unitPriceMinor: product.priceMinor };
   });
   const totals = priceOrder(priced, pricingRules(svc.env));

@@ -21,7 +21,8 @@ export interface PricingRules {
 
 export function pricingRules(env: Env): PricingRules {
   const taxRateBps = Number(env.ORDER_TAX_RATE_BPS ?? '0');
-  if (!Number.isInteger(taxRateBps) || taxRateBps < 0 || taxRateBps > 10_000) throw new Error('ORDER_TAX_RATE_BPS must be an integer 0..10000');
+  if (!Number.isInteger(taxRateBps) || taxRateBps < 0 || taxRateBps > 10_000)
+    throw new Error('ORDER_TAX_RATE_BPS must be an integer 0..10000');
   return {
     taxRateBps,
     shippingFlatMinor: parseMoney(env.ORDER_SHIPPING_FLAT ?? '0'),
@@ -50,6 +51,7 @@ export function priceOrder(lines: PricedLine[], rules: PricingRules): Totals {
   // Half-up rounding in integers: floor((x * bps + 5000) / 10000).
   const taxMinor = Math.floor(((subtotalMinor - discountMinor) * rules.taxRateBps + 5_000) / 10_000);
   const totalMinor = subtotalMinor - discountMinor + shippingMinor + taxMinor;
-  if (!Number.isSafeInteger(totalMinor) || totalMinor > 99_999_999_99) throw new RangeError('order total exceeds DECIMAL(10,2)');
+  if (!Number.isSafeInteger(totalMinor) || totalMinor > 99_999_999_99)
+    throw new RangeError('order total exceeds DECIMAL(10,2)');
   return { subtotalMinor, discountMinor, shippingMinor, taxMinor, totalMinor };
 }

@@ -5,9 +5,10 @@
  * RLS: every statement runs in `inTenantTx`.
  */
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+
+import type { Transaction } from '../../db/pg/client.ts';
 import { orderItems, orders, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Transaction } from '../../db/pg/client.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { isStaff } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -23,15 +24,24 @@ export function visibleTo(svc: ServiceContext): SQL | undefined {
   return isStaff(svc.principal) ? undefined : eq(orders.userId, svc.principal.userId);
 }
 
-export async function orderWithItems(tx: Transaction, where: SQL | undefined): Promise<{ order: Order; items: OrderItem[] } | null> {
+export async function orderWithItems(
+  tx: Transaction,
+  where: SQL | undefined,
+): Promise<{ order: Order; items: OrderItem[] } | null> {
   const [order] = await tx.select().from(orders).where(where).limit(1);
   if (!order) return null;
-  const items = await tx.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(asc(orderItems.createdAt), asc(orderItems.id));
+  const items = await tx
+    .select()
+    .from(orderItems)
+    .where(eq(orderItems.orderId, order.id))
+    .orderBy(asc(orderItems.createdAt), asc(orderItems.id));
   return { order, items };
 }
 
 export async function getOrder(svc: ServiceContext, id: string): Promise<OrderView> {
-  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))));
+  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))),
+  );
   if (!found) throw orderErrors.notFound();
   return orderView(found.order, found.items);
 }
@@ -43,24 +53,35 @@ export interface ListOrdersQuery {
 }
 
 /** Newest first, keyset pages on (created_at, id). */
-export async function listOrders(svc: ServiceContext, query: ListOrdersQuery): Promise<Page<ReturnType<typeof orderSummaryView>>> {
+export async function listOrders(
+  svc: ServiceContext,
+  query: ListOrdersQuery,
+): Promise<Page<ReturnType<typeof orderSummaryView>>> {
   return inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
     const conds: Array<SQL | undefined> = [visibleTo(svc)];
     if (query.status) conds.push(eq(orders.status, query.status));
-    if (query.cursor) conds.push(sql`(${orders.createdAt}, ${orders.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
+    if (query.cursor)
+      conds.push(sql`(${orders.createdAt}, ${orders.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
     const rows = await tx
       .select({ order: orders, at: sql<string>`${orders.createdAt}::text` })
       .from(orders)
       .where(and(...conds))
       .orderBy(desc(orders.createdAt), desc(orders.id))
       .limit(query.limit + 1);
-    return toPage(rows, query.limit, (r) => [r.at, r.order.id], (r) => orderSummaryView(r.order));
+    return toPage(
+      rows,
+      query.limit,
+      (r) => [r.at, r.order.id],
+      (r) => orderSummaryView(r.order),
+    );
   });
 }
 
 /** The saga's read: no principal, the tenant it carries. */
 export async function loadOrderForSaga(svc: ServiceContext, orderId: string): Promise<Order | null> {
-  const [order] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => tx.select().from(orders).where(eq(orders.id, orderId)).limit(1));
+  const [order] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    tx.select().from(orders).where(eq(orders.id, orderId)).limit(1),
+  );
   return order ?? null;
 }
 

@@ -3,8 +3,7 @@
  * per order (`idFromName(orderId)`), reached over RPC. The object drives the steps
  * itself; callers only start it, ask it to cancel, nudge it, or read it.
  */
-import type { OrderItem } from '../../db/pg/schema/orders.ts';
-import type { Order } from '../../db/pg/schema/orders.ts';
+import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
 import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -20,7 +19,12 @@ export function objectIdOfProductUuid(uuid: string): string {
 }
 
 /** Starts (or finds already started) the order's saga. 503 if the object cannot be reached. */
-export async function startOrderSaga(svc: ServiceContext, order: Order, paymentToken: string, items: OrderItem[]): Promise<SagaState> {
+export async function startOrderSaga(
+  svc: ServiceContext,
+  order: Order,
+  paymentToken: string,
+  items: OrderItem[],
+): Promise<SagaState> {
   try {
     return await sagaOf(svc, order.id).start({
       orderId: order.id,

@@ -11,6 +11,7 @@
  * changes nothing (guards in the WHERE clauses), so the runner may repeat a mirror.
  */
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+
 import { orders, sagaExecutions } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
@@ -28,7 +29,12 @@ const PAYMENT_STATUS_OF: Record<string, OrderPaymentStatus> = {
 /** The context as stored in PostgreSQL: without the payment token. */
 function storedContext(state: SagaState): Record<string, unknown> {
   const { paymentToken: _token, ...rest } = state.context;
-  return { ...rest, completedSteps: state.completedSteps, compensatedSteps: state.compensatedSteps, cancelRequested: state.cancelRequested };
+  return {
+    ...rest,
+    completedSteps: state.completedSteps,
+    compensatedSteps: state.compensatedSteps,
+    cancelRequested: state.cancelRequested,
+  };
 }
 
 export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCount: number): Promise<void> {
@@ -46,7 +52,13 @@ export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCou
   await inTenantTx(ordersDb(svc), state.tenantId, async (tx) => {
     await tx
       .insert(sagaExecutions)
-      .values({ ...values, sagaType: ORDER_SAGA_TYPE, aggregateId: state.orderId, tenantId: state.tenantId, completedAt: terminal ? sql`now()` : null })
+      .values({
+        ...values,
+        sagaType: ORDER_SAGA_TYPE,
+        aggregateId: state.orderId,
+        tenantId: state.tenantId,
+        completedAt: terminal ? sql`now()` : null,
+      })
       .onConflictDoUpdate({ target: [sagaExecutions.sagaType, sagaExecutions.aggregateId], set: values });
 
     const paymentStatus = PAYMENT_STATUS_OF[String(state.context.paymentOutcome ?? '')];

@@ -8,25 +8,33 @@
  *   saga compensates (refund or void, stock released) and its mirror writes CANCELLED.
  */
 import { and, eq, sql } from 'drizzle-orm';
+
 import { orders } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { SagaState } from '../../durable/saga-state.ts';
-import type { ServiceContext } from '../context.ts';
 import { staleVersion } from '../../lib/etag.ts';
+import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { orderEvent, publishOrderEvents } from './events.ts';
 import { CANCELLABLE, STAFF_TRANSITIONS, type OrderStatus, type StaffTarget } from './model.ts';
-import { orderWithItems, ordersDb, visibleTo } from './queries.ts';
+import { ordersDb, orderWithItems, visibleTo } from './queries.ts';
 import { sagaOf } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
 
 /** `expectedVersion` undefined: `If-Match: *`, any current version. */
-export async function changeOrderStatus(svc: ServiceContext, id: string, target: StaffTarget, expectedVersion: number | undefined): Promise<OrderView> {
+export async function changeOrderStatus(
+  svc: ServiceContext,
+  id: string,
+  target: StaffTarget,
+  expectedVersion: number | undefined,
+): Promise<OrderView> {
   const changed = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
     const [current] = await tx.select().from(orders).where(eq(orders.id, id)).for('update').limit(1);
     if (!current) throw orderErrors.notFound();
-    if (expectedVersion !== undefined && current.version !== expectedVersion) throw staleVersion('order', current.version);
-    if (STAFF_TRANSITIONS[current.status as OrderStatus] !== target) throw orderErrors.invalidTransition(current.status, target);
+    if (expectedVersion !== undefined && current.version !== expectedVersion)
+      throw staleVersion('order', current.version);
+    if (STAFF_TRANSITIONS[current.status as OrderStatus] !== target)
+      throw orderErrors.invalidTransition(current.status, target);
     await tx
       .update(orders)
       .set({
@@ -41,15 +49,30 @@ export async function changeOrderStatus(svc: ServiceContext, id: string, target:
   const { order, items } = changed!;
   if (target === 'SHIPPED' || target === 'DELIVERED') {
     const type = target === 'SHIPPED' ? 'ORDER_SHIPPED' : 'ORDER_DELIVERED';
-    await publishOrderEvents(svc, [orderEvent(type, { orderId: order.id, tenantId: order.tenantId, userId: order.userId, orderNumber: order.orderNumber, total: order.total, currency: order.currency })]).catch(
-      (err: unknown) => svc.logger.error('order event not sent', { orderId: order.id, type, error: String(err) }),
+    await publishOrderEvents(svc, [
+      orderEvent(type, {
+        orderId: order.id,
+        tenantId: order.tenantId,
+        userId: order.userId,
+        orderNumber: order.orderNumber,
+        total: order.total,
+        currency: order.currency,
+      }),
+    ]).catch((err: unknown) =>
+      svc.logger.error('order event not sent', { orderId: order.id, type, error: String(err) }),
     );
   }
   return orderView(order, items);
 }
 
-export async function cancelOrder(svc: ServiceContext, id: string, reason: string): Promise<{ order: OrderView; saga: SagaState | null }> {
-  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))));
+export async function cancelOrder(
+  svc: ServiceContext,
+  id: string,
+  reason: string,
+): Promise<{ order: OrderView; saga: SagaState | null }> {
+  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))),
+  );
   if (!found) throw orderErrors.notFound();
   if (!CANCELLABLE.includes(found.order.status as OrderStatus)) throw orderErrors.notCancellable(found.order.status);
   const saga = await sagaOf(svc, id).cancel(reason);
@@ -67,11 +90,25 @@ export async function markOrderRefunded(svc: ServiceContext, orderId: string): P
 }
 
 /** REFUND_ISSUED to the order's owner, once per refund. */
-export async function announceRefund(svc: ServiceContext, orderId: string, refundId: string, amount: string): Promise<void> {
-  const [order] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => tx.select().from(orders).where(eq(orders.id, orderId)).limit(1));
-  if (!order) return;
-  const facts = { orderId, tenantId: order.tenantId, userId: order.userId, orderNumber: order.orderNumber, total: order.total, currency: order.currency };
-  await publishOrderEvents(svc, [orderEvent('REFUND_ISSUED', facts, { eventKey: `REFUND_ISSUED:${refundId}`, extra: { amount } })]).catch((err: unknown) =>
-    svc.logger.error('refund event not sent', { orderId, error: String(err) }),
+export async function announceRefund(
+  svc: ServiceContext,
+  orderId: string,
+  refundId: string,
+  amount: string,
+): Promise<void> {
+  const [order] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    tx.select().from(orders).where(eq(orders.id, orderId)).limit(1),
   );
+  if (!order) return;
+  const facts = {
+    orderId,
+    tenantId: order.tenantId,
+    userId: order.userId,
+    orderNumber: order.orderNumber,
+    total: order.total,
+    currency: order.currency,
+  };
+  await publishOrderEvents(svc, [
+    orderEvent('REFUND_ISSUED', facts, { eventKey: `REFUND_ISSUED:${refundId}`, extra: { amount } }),
+  ]).catch((err: unknown) => svc.logger.error('refund event not sent', { orderId, error: String(err) }));
 }

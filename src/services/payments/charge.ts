@@ -15,12 +15,20 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+
 import { payments, type Payment } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { PermanentStepError } from '../orders/index.ts';
-import { defaultPaymentProvider, paymentProviderFor, PaymentDeclinedError, PaymentProviderError, PaymentTransientError, type ProviderPayment } from './providers/index.ts';
+import {
+  defaultPaymentProvider,
+  PaymentDeclinedError,
+  PaymentProviderError,
+  paymentProviderFor,
+  PaymentTransientError,
+  type ProviderPayment,
+} from './providers/index.ts';
 import { issueRefund } from './refunds.ts';
 import { sealGatewayRecord } from './sealing.ts';
 
@@ -38,7 +46,11 @@ export interface ChargeInput {
 
 async function update(svc: ServiceContext, id: string, set: PgUpdateSetSource<typeof payments>): Promise<Payment> {
   const [row] = await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) =>
-    tx.update(payments).set({ ...set, updatedAt: sql`now()` }).where(eq(payments.id, id)).returning(),
+    tx
+      .update(payments)
+      .set({ ...set, updatedAt: sql`now()` })
+      .where(eq(payments.id, id))
+      .returning(),
   );
   return row!;
 }
@@ -67,18 +79,28 @@ async function paymentRow(svc: ServiceContext, input: ChargeInput, provider: str
 }
 
 const declined = (row: Payment) =>
-  new PermanentStepError(row.errorMessage ?? 'payment declined', row.errorCode ?? 'card_declined', { paymentId: row.id, paymentOutcome: 'DECLINED' });
+  new PermanentStepError(row.errorMessage ?? 'payment declined', row.errorCode ?? 'card_declined', {
+    paymentId: row.id,
+    paymentOutcome: 'DECLINED',
+  });
 
 export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Promise<Payment> {
   let row = await paymentRow(svc, input, defaultPaymentProvider(svc.env).name);
   if (row.status === 'COMPLETED') return row;
   if (row.status === 'FAILED') throw declined(row);
   const provider = paymentProviderFor(svc.env, row.paymentProvider);
-  const call = { idempotencyKey: row.idempotencyKey ?? `${input.orderId}:PROCESS_PAYMENT:${input.attempt}`, attempt: input.attempt };
+  const call = {
+    idempotencyKey: row.idempotencyKey ?? `${input.orderId}:PROCESS_PAYMENT:${input.attempt}`,
+    attempt: input.attempt,
+  };
   try {
     let result: ProviderPayment;
     if (row.gatewayTransactionId && row.transactionType === 'AUTHORIZATION') {
-      result = await provider.capture({ ...call, transactionId: row.gatewayTransactionId, amountMinor: input.amountMinor });
+      result = await provider.capture({
+        ...call,
+        transactionId: row.gatewayTransactionId,
+        amountMinor: input.amountMinor,
+      });
     } else {
       const authorized = await provider.authorize({
         ...call,
@@ -88,8 +110,15 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
         description: `Order ${input.orderId}`,
         metadata: { orderId: input.orderId, tenantId: svc.tenantId },
       });
-      row = await update(svc, row.id, { gatewayTransactionId: authorized.transactionId, retryCount: input.attempt - 1 });
-      result = await provider.capture({ ...call, transactionId: authorized.transactionId, amountMinor: input.amountMinor });
+      row = await update(svc, row.id, {
+        gatewayTransactionId: authorized.transactionId,
+        retryCount: input.attempt - 1,
+      });
+      result = await provider.capture({
+        ...call,
+        transactionId: authorized.transactionId,
+        amountMinor: input.amountMinor,
+      });
     }
     return await update(svc, row.id, {
       status: 'COMPLETED',
@@ -108,7 +137,9 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
         // Authorized, but the capture was refused for good: release the hold now.
         await provider
           .void({ ...call, idempotencyKey: `${input.orderId}:VOID_PAYMENT`, transactionId: row.gatewayTransactionId })
-          .catch((voidErr: unknown) => svc.logger.error('authorization not voided', { orderId: input.orderId, error: String(voidErr) }));
+          .catch((voidErr: unknown) =>
+            svc.logger.error('authorization not voided', { orderId: input.orderId, error: String(voidErr) }),
+          );
       }
       const failed = await update(svc, row.id, {
         status: 'FAILED',
@@ -116,12 +147,27 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
         errorMessage: err.message,
         retryCount: input.attempt - 1,
         ...(err.transactionId ? { gatewayTransactionId: err.transactionId } : {}),
-        ...(err instanceof PaymentDeclinedError ? { gatewayResponse: await sealGatewayRecord(svc.env, row.id, { card: err.card ?? { brand: null, last4: null }, raw: { code: err.code, declineCode: err.declineCode } }) } : {}),
+        ...(err instanceof PaymentDeclinedError
+          ? {
+              gatewayResponse: await sealGatewayRecord(svc.env, row.id, {
+                card: err.card ?? { brand: null, last4: null },
+                raw: { code: err.code, declineCode: err.declineCode },
+              }),
+            }
+          : {}),
       });
       throw declined(failed);
     }
-    const nextKey = err instanceof PaymentTransientError && err.outcomeUnknown ? call.idempotencyKey : `${input.orderId}:PROCESS_PAYMENT:${input.attempt + 1}`;
-    await update(svc, row.id, { errorCode: err.code.slice(0, 50), errorMessage: err.message, retryCount: input.attempt, idempotencyKey: nextKey });
+    const nextKey =
+      err instanceof PaymentTransientError && err.outcomeUnknown
+        ? call.idempotencyKey
+        : `${input.orderId}:PROCESS_PAYMENT:${input.attempt + 1}`;
+    await update(svc, row.id, {
+      errorCode: err.code.slice(0, 50),
+      errorMessage: err.message,
+      retryCount: input.attempt,
+      idempotencyKey: nextKey,
+    });
     throw err; // transient: the saga retries with the next attempt
   }
 }
@@ -129,17 +175,31 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
 export type UndoOutcome = 'REFUNDED' | 'VOIDED' | 'NONE';
 
 /** Compensation of PROCESS_PAYMENT. Does nothing when nothing was charged. */
-export async function undoOrderCharge(svc: ServiceContext, input: { orderId: string; attempt: number }): Promise<UndoOutcome> {
-  const [row] = await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) => tx.select().from(payments).where(eq(payments.orderId, input.orderId)).limit(1));
+export async function undoOrderCharge(
+  svc: ServiceContext,
+  input: { orderId: string; attempt: number },
+): Promise<UndoOutcome> {
+  const [row] = await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) =>
+    tx.select().from(payments).where(eq(payments.orderId, input.orderId)).limit(1),
+  );
   if (!row) return 'NONE';
   if (row.status === 'REFUNDED') return 'REFUNDED';
   if (row.status === 'COMPLETED') {
-    await issueRefund(svc, row.id, { idempotencyKey: `order:${input.orderId}:compensation`, reason: 'order cancelled', requestedBy: null, fingerprint: null });
+    await issueRefund(svc, row.id, {
+      idempotencyKey: `order:${input.orderId}:compensation`,
+      reason: 'order cancelled',
+      requestedBy: null,
+      fingerprint: null,
+    });
     return 'REFUNDED';
   }
   if (row.status === 'PENDING' && row.gatewayTransactionId) {
     const provider = paymentProviderFor(svc.env, row.paymentProvider);
-    await provider.void({ idempotencyKey: `${input.orderId}:UNDO_PAYMENT:${input.attempt}`, attempt: input.attempt, transactionId: row.gatewayTransactionId });
+    await provider.void({
+      idempotencyKey: `${input.orderId}:UNDO_PAYMENT:${input.attempt}`,
+      attempt: input.attempt,
+      transactionId: row.gatewayTransactionId,
+    });
     await update(svc, row.id, { status: 'CANCELLED' });
     return 'VOIDED';
   }

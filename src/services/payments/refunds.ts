@@ -11,6 +11,7 @@
  * The same key with another body is 422; with the same body it returns the refund.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
+
 import { payments, refunds, type Refund } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { assertSameRequest } from '../../lib/idempotency.ts';
@@ -18,7 +19,7 @@ import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { announceRefund, markOrderRefunded } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
-import { paymentProviderFor, PaymentProviderError } from './providers/index.ts';
+import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
 
 export interface RefundInput {
   /** Minor units; the whole remaining amount when absent. */
@@ -50,10 +51,13 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
     const [{ taken }] = (await tx
       .select({ taken: sql<string>`coalesce(sum(${refunds.amount}), 0)::text` })
       .from(refunds)
-      .where(and(eq(refunds.paymentId, payment.id), inArray(refunds.status, ['PENDING', 'SUCCEEDED'])))) as [{ taken: string }];
+      .where(and(eq(refunds.paymentId, payment.id), inArray(refunds.status, ['PENDING', 'SUCCEEDED'])))) as [
+      { taken: string },
+    ];
     const remaining = parseMoney(payment.amount) - parseMoney(Number(taken).toFixed(2));
     const amountMinor = input.amountMinor ?? remaining;
-    if (amountMinor <= 0 || amountMinor > remaining) throw paymentErrors.refundExceedsRemaining(formatMoney(Math.max(0, remaining)));
+    if (amountMinor <= 0 || amountMinor > remaining)
+      throw paymentErrors.refundExceedsRemaining(formatMoney(Math.max(0, remaining)));
     const [refund] = await tx
       .insert(refunds)
       .values({
@@ -82,9 +86,12 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
     });
     outcome = { status: r.status, refundId: r.refundId };
   } catch (err) {
-    if (err instanceof PaymentProviderError && err.retryable) throw paymentErrors.providerUnavailable(`The refund could not reach ${payment.paymentProvider}.`);
+    if (err instanceof PaymentProviderError && err.retryable)
+      throw paymentErrors.providerUnavailable(`The refund could not reach ${payment.paymentProvider}.`);
     if (err instanceof PaymentProviderError) {
-      await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) => tx.update(refunds).set({ status: 'FAILED' }).where(eq(refunds.id, refund.id)));
+      await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) =>
+        tx.update(refunds).set({ status: 'FAILED' }).where(eq(refunds.id, refund.id)),
+      );
       throw paymentErrors.providerRefused(err.code, err.message);
     }
     throw err;
@@ -93,7 +100,11 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
   const settled = await inTenantTx(paymentsDb(svc), svc.tenantId, async (tx) => {
     const [row] = await tx
       .update(refunds)
-      .set({ status: outcome.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED', gatewayRefundId: outcome.refundId, completedAt: sql`now()` })
+      .set({
+        status: outcome.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED',
+        gatewayRefundId: outcome.refundId,
+        completedAt: sql`now()`,
+      })
       .where(eq(refunds.id, refund.id))
       .returning();
     const [full] = await tx
@@ -110,6 +121,7 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
     return { refund: row!, full: Boolean(full) };
   });
   if (settled.full) await markOrderRefunded(svc, payment.orderId);
-  if (settled.refund.status === 'SUCCEEDED' && input.requestedBy) await announceRefund(svc, payment.orderId, settled.refund.id, settled.refund.amount);
+  if (settled.refund.status === 'SUCCEEDED' && input.requestedBy)
+    await announceRefund(svc, payment.orderId, settled.refund.id, settled.refund.amount);
   return settled.refund;
 }

@@ -4,8 +4,8 @@
  * PAYMENTS_ENCRYPTION_KEY, bound to the payment id (AAD), so a sealed value copied to
  * another row does not open. Only the card's brand and last4 are ever shown.
  */
-import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
 import type { Env } from '../../env.ts';
+import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
 
 export interface GatewayRecord {
   card: { brand: string | null; last4: string | null };
@@ -26,7 +26,11 @@ export async function sealGatewayRecord(env: Env, paymentId: string, record: Gat
 }
 
 /** Brand and last4 only; null when there is nothing sealed or it does not open. */
-export async function cardOf(env: Env, paymentId: string, sealed: string | null): Promise<GatewayRecord['card'] | null> {
+export async function cardOf(
+  env: Env,
+  paymentId: string,
+  sealed: string | null,
+): Promise<GatewayRecord['card'] | null> {
   if (!sealed) return null;
   try {
     const record = JSON.parse(await openSecret(await keyOf(env), sealed, `payment:${paymentId}`)) as GatewayRecord;

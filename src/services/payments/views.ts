@@ -17,7 +17,11 @@ export function refundView(r: Refund) {
 }
 export type RefundView = ReturnType<typeof refundView>;
 
-export function paymentView(p: Payment, card: { brand: string | null; last4: string | null } | null, refunds: Refund[]) {
+export function paymentView(
+  p: Payment,
+  card: { brand: string | null; last4: string | null } | null,
+  refunds: Refund[],
+) {
   return {
     id: p.id,
     orderId: p.orderId,

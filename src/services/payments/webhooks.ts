@@ -10,12 +10,18 @@
  * - reported to the order's saga (a nudge: the saga re-reads the payment itself).
  */
 import { and, eq, sql } from 'drizzle-orm';
+
 import { payments, webhookEvents } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
 import { markOrderRefunded, sagaOf } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
-import { isPaymentProviderName, paymentProviderFor, PaymentProviderConfigError, PaymentWebhookSignatureError } from './providers/index.ts';
+import {
+  isPaymentProviderName,
+  PaymentProviderConfigError,
+  paymentProviderFor,
+  PaymentWebhookSignatureError,
+} from './providers/index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -44,7 +50,8 @@ export async function receiveWebhook(
     event = await paymentProviderFor(svc.env, providerName).verifyWebhook(rawBody, headers);
   } catch (err) {
     if (err instanceof PaymentWebhookSignatureError) throw paymentErrors.badSignature(err.message);
-    if (err instanceof PaymentProviderConfigError) throw paymentErrors.providerUnavailable(`Webhooks of ${providerName} are not configured here.`);
+    if (err instanceof PaymentProviderConfigError)
+      throw paymentErrors.providerUnavailable(`Webhooks of ${providerName} are not configured here.`);
     throw err;
   }
   const meta = metadataOf(event.data);
@@ -73,7 +80,13 @@ export async function receiveWebhook(
     if (!stored) return { duplicate: true, applied: null, payment };
     let applied: string | null = null;
     // A refund the provider made (dashboard, dispute): forward only, COMPLETED -> REFUNDED.
-    if (payment && event.type === 'charge.refunded' && meta.amountRefunded !== undefined && meta.amount !== undefined && meta.amountRefunded >= meta.amount) {
+    if (
+      payment &&
+      event.type === 'charge.refunded' &&
+      meta.amountRefunded !== undefined &&
+      meta.amount !== undefined &&
+      meta.amountRefunded >= meta.amount
+    ) {
       const [changed] = await tx
         .update(payments)
         .set({ status: 'REFUNDED', updatedAt: sql`now()` })

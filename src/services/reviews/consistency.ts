@@ -17,6 +17,7 @@
  * On MongoDB (atomic per document) the read-backs simply find everything in order.
  */
 import type { ObjectId } from 'bson';
+
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { reviewErrors } from './errors.ts';
 import { type ReviewDocument, type Vote } from './model.ts';
@@ -31,7 +32,11 @@ export interface Counters {
   reportedCount: number;
 }
 
-export async function countVotes(mongo: DataApiClient, tenantId: string, reviewId: string): Promise<{ helpful: number; unhelpful: number }> {
+export async function countVotes(
+  mongo: DataApiClient,
+  tenantId: string,
+  reviewId: string,
+): Promise<{ helpful: number; unhelpful: number }> {
   // One accumulator per $group (FerretDB v1 computes only the first).
   const rows = await votesOf(mongo).aggregate<{ _id: unknown; n: number }>([
     { $match: { tenantId, reviewId } },
@@ -53,7 +58,11 @@ export async function countReports(mongo: DataApiClient, tenantId: string, revie
  * Makes the review's counters equal its votes and reports. Returns them, or null
  * when the review does not exist (any more).
  */
-export async function reconcileCounters(mongo: DataApiClient, tenantId: string, id: ObjectId): Promise<Counters | null> {
+export async function reconcileCounters(
+  mongo: DataApiClient,
+  tenantId: string,
+  id: ObjectId,
+): Promise<Counters | null> {
   const reviews = reviewsOf(mongo);
   const key = { _id: id, tenantId };
   const reviewId = id.toHexString();
@@ -66,7 +75,11 @@ export async function reconcileCounters(mongo: DataApiClient, tenantId: string, 
     ]);
     if (!stored) return null;
     counts = { helpfulCount: votes.helpful, unhelpfulCount: votes.unhelpful, reportedCount: reports };
-    if (stored.helpfulCount === counts.helpfulCount && stored.unhelpfulCount === counts.unhelpfulCount && stored.reportedCount === counts.reportedCount) {
+    if (
+      stored.helpfulCount === counts.helpfulCount &&
+      stored.unhelpfulCount === counts.unhelpfulCount &&
+      stored.reportedCount === counts.reportedCount
+    ) {
       return counts;
     }
     const { matchedCount } = await reviews.updateOne(key, { $set: { ...counts } });
@@ -80,7 +93,11 @@ export async function reconcileCounters(mongo: DataApiClient, tenantId: string, 
  * `fields` and the next version. 404 when the review is gone, 409 when it changed
  * in between. Returns the review as written (counters as reconciled).
  */
-export async function casUpdate(mongo: DataApiClient, doc: ReviewDocument, fields: Partial<ReviewDocument>): Promise<ReviewDocument> {
+export async function casUpdate(
+  mongo: DataApiClient,
+  doc: ReviewDocument,
+  fields: Partial<ReviewDocument>,
+): Promise<ReviewDocument> {
   const current = doc.version ?? 0;
   const next = current + 1;
   const reviews = reviewsOf(mongo);

@@ -7,8 +7,9 @@
  * when several share a timestamp or a helpful count.
  */
 import { ObjectId } from 'bson';
-import { decodeCursor as decodeKey, encodeCursor as encodeKey, timeObjectIdKey } from '../../lib/pagination.ts';
+
 import type { Document, Sort } from '../../db/mongo/client.ts';
+import { decodeCursor as decodeKey, encodeCursor as encodeKey, timeObjectIdKey } from '../../lib/pagination.ts';
 
 export type ReviewSort = 'newest' | 'oldest' | 'helpful';
 

@@ -20,7 +20,12 @@ import { REPORT_HIDE_THRESHOLD, type ReportReason, type ReviewDeps, type ReviewD
 import { findReview, reportsOf, requestRatingUpdate, votesOf } from './store.ts';
 
 /** The review a user may vote on or report: APPROVED (public) and not their own. */
-async function engageableReview(mongo: DataApiClient, principal: Principal, id: string, what: string): Promise<ReviewDocument> {
+async function engageableReview(
+  mongo: DataApiClient,
+  principal: Principal,
+  id: string,
+  what: string,
+): Promise<ReviewDocument> {
   const doc = await findReview(mongo, principal.tenantId, id);
   if (!doc || (doc.status !== 'APPROVED' && doc.userId !== principal.userId)) throw reviewErrors.notFound();
   if (doc.userId === principal.userId) throw reviewErrors.ownReview(what);
@@ -39,7 +44,12 @@ export interface VoteResult {
  * Records (or moves) the caller's vote. Idempotent: the same vote again changes
  * nothing; the other vote moves it. 404 invisible review, 403 own review.
  */
-export async function voteOnReview(deps: ReviewDeps, principal: Principal, id: string, vote: Vote): Promise<VoteResult> {
+export async function voteOnReview(
+  deps: ReviewDeps,
+  principal: Principal,
+  id: string,
+  vote: Vote,
+): Promise<VoteResult> {
   const mongo = deps.stores.mongo();
   const doc = await engageableReview(mongo, principal, id, 'vote on');
   const reviewId = doc._id.toHexString();
@@ -73,7 +83,12 @@ export interface ReportResult {
 }
 
 /** Reports a review once per user. 404 invisible review, 403 own review. */
-export async function reportReview(deps: ReviewDeps, principal: Principal, id: string, input: ReportInput): Promise<ReportResult> {
+export async function reportReview(
+  deps: ReviewDeps,
+  principal: Principal,
+  id: string,
+  input: ReportInput,
+): Promise<ReportResult> {
   const mongo = deps.stores.mongo();
   const doc = await engageableReview(mongo, principal, id, 'report');
   const reviewId = doc._id.toHexString();

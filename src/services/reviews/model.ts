@@ -12,11 +12,12 @@
  * they are recounted from `review_votes` / `review_reports` (consistency.ts).
  */
 import type { ObjectId } from 'bson';
+
 import type { Stores } from '../../db/stores.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { RatingUpdateMessage } from '../../queues/rating-update-messages.ts';
-import type { NotificationQueue } from '../notifications/index.ts';
 import type { Principal } from '../auth/index.ts';
+import type { NotificationQueue } from '../notifications/index.ts';
 
 export const REVIEW_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];

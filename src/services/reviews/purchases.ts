@@ -19,8 +19,9 @@
  * productIdAsUuid to lib/ids.
  */
 import { and, eq, or, type SQL } from 'drizzle-orm';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+
 import { orderItems, orders } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
 import { findProfile } from '../users/index.ts';
 import type { ProductRef } from './model.ts';
@@ -36,7 +37,12 @@ export function productIdAsUuid(productId: string): string {
 }
 
 /** Whether the user has a DELIVERED order of the product (rule above). */
-export async function hasDeliveredPurchase(stores: Stores, tenantId: string, userId: string, product: ProductRef): Promise<boolean> {
+export async function hasDeliveredPurchase(
+  stores: Stores,
+  tenantId: string,
+  userId: string,
+  product: ProductRef,
+): Promise<boolean> {
   const sameProduct: SQL[] = [eq(orderItems.productId, productIdAsUuid(product.id))];
   if (product.sku) sameProduct.push(eq(orderItems.productSku, product.sku));
   const rows = await inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
@@ -51,8 +57,15 @@ export async function hasDeliveredPurchase(stores: Stores, tenantId: string, use
 }
 
 /** Display name ("First Last") and avatar from the user's profile; nulls when there is none. */
-export async function authorSnapshot(stores: Stores, tenantId: string, userId: string): Promise<{ userName: string | null; userAvatar: string | null }> {
+export async function authorSnapshot(
+  stores: Stores,
+  tenantId: string,
+  userId: string,
+): Promise<{ userName: string | null; userAvatar: string | null }> {
   const profile = await inTenantTx(stores.pg('users').db, tenantId, (tx) => findProfile(tx, userId));
-  const name = [profile?.firstName, profile?.lastName].filter((p): p is string => !!p && p.trim().length > 0).join(' ').trim();
+  const name = [profile?.firstName, profile?.lastName]
+    .filter((p): p is string => !!p && p.trim().length > 0)
+    .join(' ')
+    .trim();
   return { userName: name || null, userAvatar: profile?.avatarUrl ?? null };
 }

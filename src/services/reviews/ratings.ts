@@ -6,6 +6,7 @@
  * service's copy there, which the catalog's event stream never touches (event-store.ts).
  */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient } from '../../db/mongo/client.ts';
 
 export interface RatingSummary {
@@ -22,10 +23,12 @@ export interface RatingSummary {
  * accumulators in one `$group` and has no `$avg`.
  */
 export async function ratingSummary(mongo: DataApiClient, tenantId: string, productId: string): Promise<RatingSummary> {
-  const rows = await mongo.collection('reviews').aggregate<{ _id: number; n: number }>([
-    { $match: { tenantId, productId, status: 'APPROVED' } },
-    { $group: { _id: '$rating', n: { $sum: 1 } } },
-  ]);
+  const rows = await mongo
+    .collection('reviews')
+    .aggregate<{ _id: number; n: number }>([
+      { $match: { tenantId, productId, status: 'APPROVED' } },
+      { $group: { _id: '$rating', n: { $sum: 1 } } },
+    ]);
   const histogram: RatingSummary['histogram'] = { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 };
   let sum = 0;
   let reviewCount = 0;
@@ -42,10 +45,17 @@ export async function ratingSummary(mongo: DataApiClient, tenantId: string, prod
  * Recomputes a product's denormalised rating. The result depends only on the
  * reviews, so running it twice (redelivery) is harmless.
  */
-export async function recomputeProductRating(mongo: DataApiClient, tenantId: string, productId: string): Promise<RatingSummary> {
+export async function recomputeProductRating(
+  mongo: DataApiClient,
+  tenantId: string,
+  productId: string,
+): Promise<RatingSummary> {
   const summary = await ratingSummary(mongo, tenantId, productId);
   await mongo
     .collection('products')
-    .updateOne({ _id: new ObjectId(productId), tenantId }, { $set: { averageRating: summary.averageRating, reviewCount: summary.reviewCount } });
+    .updateOne(
+      { _id: new ObjectId(productId), tenantId },
+      { $set: { averageRating: summary.averageRating, reviewCount: summary.reviewCount } },
+    );
   return summary;
 }

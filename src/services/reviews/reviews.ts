@@ -4,20 +4,21 @@
  * in or out of the APPROVED set (or change its rating) queues a rating update for
  * the product (queues/rating-updates.ts recomputes it from the APPROVED reviews).
  */
-import { notifyAuthor } from './notifications.ts';
 import { ObjectId } from 'bson';
+
 import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
 import { invalidCursor } from '../../lib/pagination.ts';
-import { type Principal, STAFF_ROLES } from '../auth/index.ts';
-import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
+import { STAFF_ROLES, type Principal } from '../auth/index.ts';
 import { casUpdate, countReports } from './consistency.ts';
+import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { reviewErrors } from './errors.ts';
 import { hasAnyRole, MODERATOR_ROLES, type ReviewDeps, type ReviewDocument, type ReviewStatus } from './model.ts';
-import { findProduct, findReview, requestRatingUpdate, reviewsOf } from './store.ts';
+import { notifyAuthor } from './notifications.ts';
 import { authorSnapshot, hasDeliveredPurchase } from './purchases.ts';
 import { ratingSummary, type RatingSummary } from './ratings.ts';
+import { findProduct, findReview, requestRatingUpdate, reviewsOf } from './store.ts';
 import { fullReviewView, publicReviewView, type FullReviewView, type PublicReviewView } from './views.ts';
 
 export interface ReviewInput {
@@ -45,7 +46,12 @@ function checkVersion(doc: ReviewDocument, expected: number | undefined): void {
 }
 
 /** Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review. */
-export async function createReview(deps: ReviewDeps, principal: Principal, productId: string, input: ReviewInput): Promise<FullReviewView> {
+export async function createReview(
+  deps: ReviewDeps,
+  principal: Principal,
+  productId: string,
+  input: ReviewInput,
+): Promise<FullReviewView> {
   const { stores } = deps;
   const mongo = stores.mongo();
   const { tenantId, userId } = principal;
@@ -100,7 +106,6 @@ export async function createReview(deps: ReviewDeps, principal: Principal, produ
   return fullReviewView(doc);
 }
 
-
 export interface ListQuery {
   rating?: number | undefined;
   sort: 'newest' | 'helpful';
@@ -143,7 +148,11 @@ export interface ModerationQuery {
 }
 
 /** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
-export async function listReviewsForModeration(deps: ReviewDeps, tenantId: string, q: ModerationQuery): Promise<Page<FullReviewView>> {
+export async function listReviewsForModeration(
+  deps: ReviewDeps,
+  tenantId: string,
+  q: ModerationQuery,
+): Promise<Page<FullReviewView>> {
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
   if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
@@ -175,7 +184,10 @@ export async function getReview(
 ): Promise<{ review: PublicReviewView | FullReviewView; version: number }> {
   const doc = await findReview(deps.stores.mongo(), tenantId, id);
   if (!doc) throw reviewErrors.notFound();
-  const privileged = !!principal && principal.tenantId === tenantId && (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES)); // staff: moderators and responders
+  const privileged =
+    !!principal &&
+    principal.tenantId === tenantId &&
+    (doc.userId === principal.userId || hasAnyRole(principal, STAFF_ROLES)); // staff: moderators and responders
   if (privileged) return { review: fullReviewView(doc), version: doc.version ?? 0 };
   if (doc.status !== 'APPROVED') throw reviewErrors.notFound();
   return { review: publicReviewView(doc), version: doc.version ?? 0 };
@@ -207,7 +219,8 @@ export async function updateReview(
 export async function deleteReview(deps: ReviewDeps, principal: Principal, id: string): Promise<void> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
-  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES))) throw reviewErrors.notFound();
+  if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES)))
+    throw reviewErrors.notFound();
   const { deletedCount } = await reviewsOf(mongo).deleteOne({ _id: doc._id, tenantId: doc.tenantId });
   if (deletedCount === 0) throw reviewErrors.notFound();
   const reviewId = doc._id.toHexString();
@@ -259,7 +272,12 @@ export async function moderateReview(
 }
 
 /** Staff (MANAGER/ADMIN) answer a review for the seller; a second answer replaces the first. */
-export async function respondToReview(deps: ReviewDeps, principal: Principal, id: string, message: string): Promise<FullReviewView> {
+export async function respondToReview(
+  deps: ReviewDeps,
+  principal: Principal,
+  id: string,
+  message: string,
+): Promise<FullReviewView> {
   const mongo = deps.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
   if (!doc) throw reviewErrors.notFound();

@@ -1,13 +1,17 @@
 /** The review service's collections, and the reads and the queue send its use cases share. */
 import { ObjectId } from 'bson';
+
 import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
 import type { ProductRef, ReportDocument, ReviewDeps, ReviewDocument, VoteDocument } from './model.ts';
 
-export const reviewsOf = (mongo: DataApiClient): DataApiCollection<ReviewDocument> => mongo.collection<ReviewDocument>('reviews');
+export const reviewsOf = (mongo: DataApiClient): DataApiCollection<ReviewDocument> =>
+  mongo.collection<ReviewDocument>('reviews');
 
-export const votesOf = (mongo: DataApiClient): DataApiCollection<VoteDocument> => mongo.collection<VoteDocument>('review_votes');
+export const votesOf = (mongo: DataApiClient): DataApiCollection<VoteDocument> =>
+  mongo.collection<VoteDocument>('review_votes');
 
-export const reportsOf = (mongo: DataApiClient): DataApiCollection<ReportDocument> => mongo.collection<ReportDocument>('review_reports');
+export const reportsOf = (mongo: DataApiClient): DataApiCollection<ReportDocument> =>
+  mongo.collection<ReportDocument>('review_reports');
 
 /** A review of the tenant, any status, or null. `id` is a validated 24-hex string. */
 export function findReview(mongo: DataApiClient, tenantId: string, id: string): Promise<ReviewDocument | null> {
@@ -15,15 +19,17 @@ export function findReview(mongo: DataApiClient, tenantId: string, id: string): 
 }
 
 /** A live (not deleted) product of the tenant, or null. */
-export async function findProduct(mongo: DataApiClient, tenantId: string, productId: string): Promise<ProductRef | null> {
-  const doc = await mongo
-    .collection<{ _id: ObjectId; sku?: unknown; name?: unknown }>('products')
-    .findOne(
-      // As the catalog reads "live": soft delete by `deletedAt` (null matches missing too), and
-      // version 0 is a slug reservation, not yet a product (services/catalog/event-store.ts).
-      { _id: new ObjectId(productId), tenantId, deletedAt: null, version: { $gte: 1 } },
-      { projection: { _id: 1, sku: 1, name: 1 } },
-    );
+export async function findProduct(
+  mongo: DataApiClient,
+  tenantId: string,
+  productId: string,
+): Promise<ProductRef | null> {
+  const doc = await mongo.collection<{ _id: ObjectId; sku?: unknown; name?: unknown }>('products').findOne(
+    // As the catalog reads "live": soft delete by `deletedAt` (null matches missing too), and
+    // version 0 is a slug reservation, not yet a product (services/catalog/event-store.ts).
+    { _id: new ObjectId(productId), tenantId, deletedAt: null, version: { $gte: 1 } },
+    { projection: { _id: 1, sku: 1, name: 1 } },
+  );
   if (!doc) return null;
   return {
     id: productId,
@@ -33,7 +39,12 @@ export async function findProduct(mongo: DataApiClient, tenantId: string, produc
 }
 
 /** Queues a recompute of the product's rating. The write it follows is done: a failed send is logged, not thrown. */
-export async function requestRatingUpdate(deps: ReviewDeps, tenantId: string, productId: string, reason: string): Promise<void> {
+export async function requestRatingUpdate(
+  deps: ReviewDeps,
+  tenantId: string,
+  productId: string,
+  reason: string,
+): Promise<void> {
   try {
     await deps.ratingUpdates.send({ tenantId, productId, reason });
   } catch (err) {

@@ -33,7 +33,9 @@ export function fullReviewView(doc: ReviewDocument) {
   return {
     ...base,
     sellerResponse:
-      doc.sellerResponse && base.sellerResponse ? { ...base.sellerResponse, respondedBy: doc.sellerResponse.respondedBy ?? null } : null,
+      doc.sellerResponse && base.sellerResponse
+        ? { ...base.sellerResponse, respondedBy: doc.sellerResponse.respondedBy ?? null }
+        : null,
     reportedCount: doc.reportedCount ?? 0,
     moderatedBy: doc.moderatedBy ?? null,
     moderatedAt: iso(doc.moderatedAt),

@@ -13,13 +13,14 @@
  * - at most MAX_ADDRESSES_PER_USER addresses per user.
  */
 import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
+
 import type { Transaction } from '../../db/pg/client.ts';
 import { addresses, userProfiles, type Address } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
+import { userErrors } from './errors.ts';
 import { MAX_ADDRESSES_PER_USER, type AddressInput, type AddressPatch, type Owner } from './model.ts';
 import { lockProfileId, NO_PROFILE, withProfile } from './profiles.ts';
 import { addressView, type AddressView } from './views.ts';
-import { userErrors } from './errors.ts';
 
 const ownAddress = (profileId: string, id: string) => and(eq(addresses.id, id), eq(addresses.userProfileId, profileId));
 
@@ -90,7 +91,10 @@ export async function createAddress(stores: Stores, owner: Owner, input: Address
     const [stats] = await tx
       .select({
         total: count(),
-        defaultsOfType: sql<number>`count(*) filter (where ${addresses.type} = ${input.type} and ${addresses.isDefault})`.mapWith(Number),
+        defaultsOfType:
+          sql<number>`count(*) filter (where ${addresses.type} = ${input.type} and ${addresses.isDefault})`.mapWith(
+            Number,
+          ),
       })
       .from(addresses)
       .where(eq(addresses.userProfileId, profileId));
@@ -123,7 +127,12 @@ export async function createAddress(stores: Stores, owner: Owner, input: Address
  * default slot (the newest remaining address there takes over) and makes it the
  * new type's default only if that type has none.
  */
-export async function updateAddress(stores: Stores, owner: Owner, id: string, patch: AddressPatch): Promise<AddressView> {
+export async function updateAddress(
+  stores: Stores,
+  owner: Owner,
+  id: string,
+  patch: AddressPatch,
+): Promise<AddressView> {
   const updated = await withProfile(stores, owner, async (tx) => {
     const profileId = await lockProfileId(tx, owner.userId);
     if (!profileId) return NO_PROFILE;

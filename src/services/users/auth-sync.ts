@@ -5,9 +5,10 @@
  * replace with a call into the auth service later.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
+
 import type { Database } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { users } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ProfileSeed } from './model.ts';
 
 export interface NameChange {
@@ -20,7 +21,12 @@ export interface NameChange {
  * shows what the profile shows. One statement in one tenant transaction.
  * Returns false when the auth user does not exist (deleted meanwhile).
  */
-export async function syncAuthUserNames(authDb: Database, tenantId: string, userId: string, names: NameChange): Promise<boolean> {
+export async function syncAuthUserNames(
+  authDb: Database,
+  tenantId: string,
+  userId: string,
+  names: NameChange,
+): Promise<boolean> {
   const set: { firstName?: string | null; lastName?: string | null } = {};
   if (names.firstName !== undefined) set.firstName = names.firstName;
   if (names.lastName !== undefined) set.lastName = names.lastName;

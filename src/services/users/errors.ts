@@ -6,5 +6,7 @@ export const userErrors = {
   profileNotFound: () => problems.notFound('Profile'),
   addressNotFound: () => problems.notFound('Address'),
   addressLimit: (limit: number) =>
-    new Problem(409, 'address-limit', 'Address limit reached', `A user can keep at most ${limit} addresses.`, { extensions: { limit } }),
+    new Problem(409, 'address-limit', 'Address limit reached', `A user can keep at most ${limit} addresses.`, {
+      extensions: { limit },
+    }),
 };

@@ -8,7 +8,14 @@ export {
   upsertProfile,
   upsertProfileTx,
 } from './profiles.ts';
-export { createAddress, deleteAddress, getAddress, listAddresses, setDefaultAddress, updateAddress } from './addresses.ts';
+export {
+  createAddress,
+  deleteAddress,
+  getAddress,
+  listAddresses,
+  setDefaultAddress,
+  updateAddress,
+} from './addresses.ts';
 export { getPreferences, replacePreferences } from './preferences.ts';
 export { getNotificationRecipients, type NotificationRecipient } from './notification-recipient.ts';
 export { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';

@@ -4,8 +4,9 @@
  * tenant. Null when the user has no live profile in the tenant.
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+
 import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
 
 export interface NotificationRecipient {
@@ -20,7 +21,11 @@ export interface NotificationRecipient {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Several users of one tenant in one query (a queue batch): userId -> recipient; absent = no live profile. */
-export async function getNotificationRecipients(stores: Stores, tenantId: string, userIds: readonly string[]): Promise<Map<string, NotificationRecipient>> {
+export async function getNotificationRecipients(
+  stores: Stores,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<Map<string, NotificationRecipient>> {
   const ids = [...new Set(userIds.filter((id) => UUID.test(id)))];
   const out = new Map<string, NotificationRecipient>();
   if (ids.length === 0) return out;

@@ -4,6 +4,7 @@
  * one is repaired on first use.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
+
 import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
 import type { Stores } from '../../db/stores.ts';
 import type { Owner, PreferencesInput } from './model.ts';
@@ -16,14 +17,22 @@ const profileIdOf = (userId: string) =>
 
 export async function getPreferences(stores: Stores, owner: Owner): Promise<PreferencesView> {
   const row = await withProfile(stores, owner, async (tx) => {
-    const [found] = await tx.select().from(userPreferences).where(eq(userPreferences.userProfileId, profileIdOf(owner.userId))).limit(1);
+    const [found] = await tx
+      .select()
+      .from(userPreferences)
+      .where(eq(userPreferences.userProfileId, profileIdOf(owner.userId)))
+      .limit(1);
     return found ?? NO_PROFILE;
   });
   return preferencesView(row);
 }
 
 /** Replaces every preference in one UPDATE ... RETURNING. */
-export async function replacePreferences(stores: Stores, owner: Owner, input: PreferencesInput): Promise<PreferencesView> {
+export async function replacePreferences(
+  stores: Stores,
+  owner: Owner,
+  input: PreferencesInput,
+): Promise<PreferencesView> {
   const row = await withProfile(stores, owner, async (tx) => {
     const [updated] = await tx
       .update(userPreferences)

@@ -1,7 +1,8 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { userPreferences, userProfiles, type UserProfile } from '../../db/pg/schema/index.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
 import { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
 import { userErrors } from './errors.ts';
@@ -16,7 +17,13 @@ import { profileView, type ProfileView } from './views.ts';
 export async function upsertProfileTx(tx: Transaction, seed: ProfileSeed): Promise<UserProfile> {
   const [profile] = await tx
     .insert(userProfiles)
-    .values({ tenantId: seed.tenantId, userId: seed.userId, email: seed.email, firstName: seed.firstName, lastName: seed.lastName })
+    .values({
+      tenantId: seed.tenantId,
+      userId: seed.userId,
+      email: seed.email,
+      firstName: seed.firstName,
+      lastName: seed.lastName,
+    })
     .onConflictDoUpdate({
       target: userProfiles.userId,
       set: { email: seed.email, firstName: seed.firstName, lastName: seed.lastName, updatedAt: sql`now()` },
@@ -72,7 +79,11 @@ export async function repairProfile(stores: Stores, owner: Owner): Promise<UserP
  * profile missing (returns NO_PROFILE, having written nothing), repairs the profile
  * once and runs it again.
  */
-export async function withProfile<T>(stores: Stores, owner: Owner, work: (tx: Transaction) => Promise<T | typeof NO_PROFILE>): Promise<T> {
+export async function withProfile<T>(
+  stores: Stores,
+  owner: Owner,
+  work: (tx: Transaction) => Promise<T | typeof NO_PROFILE>,
+): Promise<T> {
   const db = stores.pg('users').db;
   const first = await inTenantTx(db, owner.tenantId, work);
   if (first !== NO_PROFILE) return first;

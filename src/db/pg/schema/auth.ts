@@ -24,6 +24,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+
 import { oneOf } from './one-of.ts';
 
 /** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
@@ -52,10 +53,7 @@ export const tenants = authSchema.table(
     createdAt: timestamp('created_at').notNull().defaultNow(),
     updatedAt: timestamp('updated_at').notNull().defaultNow(),
   },
-  (t) => [
-    check('chk_status', oneOf(t.status, TENANT_STATUSES)),
-    check('chk_plan', oneOf(t.plan, TENANT_PLANS)),
-  ],
+  (t) => [check('chk_status', oneOf(t.status, TENANT_STATUSES)), check('chk_plan', oneOf(t.plan, TENANT_PLANS))],
 );
 
 // ---------------------------------------------------------------------------
@@ -188,7 +186,10 @@ export const apiKeys = authSchema.table(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     // Scopes (array of strings)
-    scopes: text('scopes').array().notNull().default(sql`'{}'`),
+    scopes: text('scopes')
+      .array()
+      .notNull()
+      .default(sql`'{}'`),
     // Metadata
     revoked: boolean('revoked').notNull().default(false),
     lastUsedAt: timestamp('last_used_at'),
@@ -294,4 +295,3 @@ export type NewApiKey = typeof apiKeys.$inferInsert;
 export type RefreshToken = typeof refreshTokens.$inferSelect;
 export type AdminAuditEntry = typeof adminAuditLog.$inferSelect;
 export type NewRefreshToken = typeof refreshTokens.$inferInsert;
-

@@ -20,6 +20,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+
 import { oneOf } from './one-of.ts';
 
 /** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
@@ -47,9 +48,15 @@ export const orders = ordersSchema.table(
     paymentMethod: varchar('payment_method', { length: 50 }),
     // Amounts
     subtotal: numeric('subtotal', { precision: 10, scale: 2, mode: 'string' }).notNull(),
-    tax: numeric('tax', { precision: 10, scale: 2, mode: 'string' }).notNull().default(sql`0`),
-    shipping: numeric('shipping', { precision: 10, scale: 2, mode: 'string' }).notNull().default(sql`0`),
-    discount: numeric('discount', { precision: 10, scale: 2, mode: 'string' }).notNull().default(sql`0`),
+    tax: numeric('tax', { precision: 10, scale: 2, mode: 'string' })
+      .notNull()
+      .default(sql`0`),
+    shipping: numeric('shipping', { precision: 10, scale: 2, mode: 'string' })
+      .notNull()
+      .default(sql`0`),
+    discount: numeric('discount', { precision: 10, scale: 2, mode: 'string' })
+      .notNull()
+      .default(sql`0`),
     total: numeric('total', { precision: 10, scale: 2, mode: 'string' }).notNull(),
     currency: varchar('currency', { length: 3 }).notNull().default('USD'),
     // Shipping address (denormalized for performance)
@@ -73,10 +80,7 @@ export const orders = ordersSchema.table(
     requestFingerprint: varchar('request_fingerprint', { length: 64 }),
   },
   (t) => [
-    check(
-      'chk_status',
-      oneOf(t.status, ORDER_STATUSES),
-    ),
+    check('chk_status', oneOf(t.status, ORDER_STATUSES)),
     // ADDITION: one order per (tenant, user, Idempotency-Key).
     uniqueIndex('uq_orders_idempotency').on(t.tenantId, t.userId, t.idempotencyKey),
     // ADDITION: keyset pages of a user's / a tenant's orders, newest first.
@@ -151,10 +155,7 @@ export const sagaExecutions = ordersSchema.table(
     tenantId: uuid('tenant_id').notNull(),
   },
   (t) => [
-    check(
-      'chk_status',
-      oneOf(t.status, SAGA_STATUSES),
-    ),
+    check('chk_status', oneOf(t.status, SAGA_STATUSES)),
     index('idx_saga_executions_aggregate_id').on(t.aggregateId),
     index('idx_saga_executions_status').on(t.status),
     // ADDITION: one mirror row per (saga type, aggregate).
@@ -173,4 +174,3 @@ export type OrderItem = typeof orderItems.$inferSelect;
 export type NewOrderItem = typeof orderItems.$inferInsert;
 export type SagaExecution = typeof sagaExecutions.$inferSelect;
 export type NewSagaExecution = typeof sagaExecutions.$inferInsert;
-

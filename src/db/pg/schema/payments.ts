@@ -7,7 +7,20 @@
  * Money columns are DECIMAL(10,2) read/written as strings (never floats).
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, numeric, pgSchema, text, timestamp, unique, uuid, varchar } from 'drizzle-orm/pg-core';
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSchema,
+  text,
+  timestamp,
+  unique,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+
 import { oneOf } from './one-of.ts';
 
 /** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
@@ -116,7 +129,10 @@ export const webhookEvents = paymentsSchema.table(
     receivedAt: timestamp('received_at').notNull().defaultNow(),
     tenantId: uuid('tenant_id').notNull(),
   },
-  (t) => [unique('uq_webhook_events_provider_event').on(t.provider, t.eventId), index('idx_webhook_events_tenant_id').on(t.tenantId)],
+  (t) => [
+    unique('uq_webhook_events_provider_event').on(t.provider, t.eventId),
+    index('idx_webhook_events_tenant_id').on(t.tenantId),
+  ],
 );
 
 // ---------------------------------------------------------------------------
@@ -126,4 +142,3 @@ export type Payment = typeof payments.$inferSelect;
 export type NewPayment = typeof payments.$inferInsert;
 export type Refund = typeof refunds.$inferSelect;
 export type WebhookEvent = typeof webhookEvents.$inferSelect;
-

@@ -18,6 +18,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+
 import { oneOf } from './one-of.ts';
 
 /** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
@@ -141,4 +142,3 @@ export type Address = typeof addresses.$inferSelect;
 export type NewAddress = typeof addresses.$inferInsert;
 export type UserPreferences = typeof userPreferences.$inferSelect;
 export type NewUserPreferences = typeof userPreferences.$inferInsert;
-

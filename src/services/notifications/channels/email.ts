@@ -4,8 +4,9 @@
  * multipart/alternative MIME (mime.ts); the binding's message id is the provider message id.
  */
 import { EmailMessage } from 'cloudflare:email';
-import { ChannelSkipped, type ChannelSender } from './sender.ts';
+
 import { buildMime } from './mime.ts';
+import { ChannelSkipped, type ChannelSender } from './sender.ts';
 
 export interface EmailConfig {
   binding: SendEmail;

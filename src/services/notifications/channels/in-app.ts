@@ -12,7 +12,9 @@ export interface FeedPublisher {
 export function inAppSender(feed: FeedPublisher | null): ChannelSender {
   return {
     async send(n) {
-      const sockets = feed ? await feed.publish(n.tenantId, n.userId, { type: 'notification', notification: n.view }) : 0;
+      const sockets = feed
+        ? await feed.publish(n.tenantId, n.userId, { type: 'notification', notification: n.view })
+        : 0;
       return { providerMessageId: `in-app:${n.notificationId}:sockets=${sockets}` };
     },
   };

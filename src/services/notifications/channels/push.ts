@@ -18,7 +18,12 @@ export const subscriptionsByUser =
   (tenantId, userId) =>
     subscriptionsOf(mongo).find({ tenantId, userId }, { limit: MAX_SUBSCRIPTIONS_PER_USER });
 
-export function webPushSender(mongo: DataApiClient, vapid: Vapid, source: SubscriptionSource = subscriptionsByUser(mongo), ttlSeconds = 86_400): ChannelSender {
+export function webPushSender(
+  mongo: DataApiClient,
+  vapid: Vapid,
+  source: SubscriptionSource = subscriptionsByUser(mongo),
+  ttlSeconds = 86_400,
+): ChannelSender {
   return {
     async send(n) {
       const content = n.content.PUSH;
@@ -26,7 +31,14 @@ export function webPushSender(mongo: DataApiClient, vapid: Vapid, source: Subscr
       const subs = await source(n.tenantId, n.userId);
       if (subs.length === 0) throw new ChannelSkipped('no-subscriptions');
       const payload = utf8(
-        JSON.stringify({ id: n.notificationId, type: n.type, title: content.title, body: content.body, url: n.view.actionUrl, createdAt: n.view.createdAt }),
+        JSON.stringify({
+          id: n.notificationId,
+          type: n.type,
+          title: content.title,
+          body: content.body,
+          url: n.view.actionUrl,
+          createdAt: n.view.createdAt,
+        }),
       );
       const ids: string[] = [];
       const errors: string[] = [];
@@ -56,7 +68,8 @@ export function webPushSender(mongo: DataApiClient, vapid: Vapid, source: Subscr
           }
         }),
       );
-      if (gone.length > 0) await subscriptionsOf(mongo).deleteMany({ tenantId: n.tenantId, _id: { $in: gone.map((s) => s._id) } });
+      if (gone.length > 0)
+        await subscriptionsOf(mongo).deleteMany({ tenantId: n.tenantId, _id: { $in: gone.map((s) => s._id) } });
       if (ids.length > 0) return { providerMessageId: ids.join(' ') };
       if (errors.length > 0) throw new Error(`push service failed: ${errors.join(', ')}`);
       throw new ChannelSkipped('subscriptions-expired');

@@ -37,7 +37,9 @@ export function twilioSmsSender(cfg: SmsConfig): ChannelSender {
       });
       const payload = (await res.json().catch(() => null)) as { sid?: unknown; message?: unknown } | null;
       if (!res.ok || typeof payload?.sid !== 'string') {
-        throw new Error(`SMS provider answered ${res.status}${typeof payload?.message === 'string' ? `: ${payload.message}` : ''}`);
+        throw new Error(
+          `SMS provider answered ${res.status}${typeof payload?.message === 'string' ? `: ${payload.message}` : ''}`,
+        );
       }
       return { providerMessageId: payload.sid };
     },

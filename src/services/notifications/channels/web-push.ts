@@ -2,7 +2,8 @@
  * Web Push on WebCrypto: message encryption (RFC 8291, `aes128gcm` content coding of RFC 8188)
  * and VAPID (RFC 8292) authorization, for a push service speaking RFC 8030.
  */
-import { SignJWT, importJWK } from 'jose';
+import { importJWK, SignJWT } from 'jose';
+
 import { base64UrlDecode, base64UrlEncode, randomBytes, utf8 } from '../../../lib/bytes.ts';
 
 export interface PushKeys {
@@ -36,7 +37,12 @@ function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-async function hkdf(salt: Uint8Array<ArrayBuffer>, ikm: Uint8Array<ArrayBuffer>, info: Uint8Array<ArrayBuffer>, length: number): Promise<Uint8Array<ArrayBuffer>> {
+async function hkdf(
+  salt: Uint8Array<ArrayBuffer>,
+  ikm: Uint8Array<ArrayBuffer>,
+  info: Uint8Array<ArrayBuffer>,
+  length: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const key = await crypto.subtle.importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
   return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info }, key, length * 8));
 }
@@ -49,7 +55,9 @@ export async function encryptPayload(plaintext: Uint8Array, keys: PushKeys): Pro
   if (authSecret.length !== 16) throw new Error('auth secret is not 16 bytes');
   if (plaintext.length > RECORD_SIZE - 17 - 86) throw new Error('push payload too large');
   const uaKey = await crypto.subtle.importKey('raw', uaPublic, { name: 'ECDH', namedCurve: 'P-256' }, false, []);
-  const ephemeral = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])) as CryptoKeyPair;
+  const ephemeral = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, [
+    'deriveBits',
+  ])) as CryptoKeyPair;
   const asPublic = new Uint8Array((await crypto.subtle.exportKey('raw', ephemeral.publicKey)) as ArrayBuffer);
   const ecdhSecret = new Uint8Array(await crypto.subtle.deriveBits(ecdhWith(uaKey), ephemeral.privateKey, 256));
   const ikm = await hkdf(authSecret, ecdhSecret, concat(utf8('WebPush: info\0'), uaPublic, asPublic), 32);
@@ -58,7 +66,9 @@ export async function encryptPayload(plaintext: Uint8Array, keys: PushKeys): Pro
   const nonce = await hkdf(salt, ikm, utf8('Content-Encoding: nonce\0'), 12);
   const key = await crypto.subtle.importKey('raw', cek, 'AES-GCM', false, ['encrypt']);
   // The single (last) record ends with the 0x02 padding delimiter.
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce }, key, concat(plaintext, new Uint8Array([2]))));
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce }, key, concat(plaintext, new Uint8Array([2]))),
+  );
   const header = new Uint8Array(21);
   new DataView(header.buffer).setUint32(16, RECORD_SIZE);
   header.set(salt, 0);
@@ -72,7 +82,13 @@ function vapidSigningKey(vapid: Vapid) {
   let key = signingKeys.get(vapid.privateKey);
   if (!key) {
     const pub = base64UrlDecode(vapid.publicKey);
-    const jwk = { kty: 'EC', crv: 'P-256', x: base64UrlEncode(pub.slice(1, 33)), y: base64UrlEncode(pub.slice(33, 65)), d: vapid.privateKey };
+    const jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: base64UrlEncode(pub.slice(1, 33)),
+      y: base64UrlEncode(pub.slice(33, 65)),
+      d: vapid.privateKey,
+    };
     key = importJWK(jwk, 'ES256');
     signingKeys.set(vapid.privateKey, key);
   }

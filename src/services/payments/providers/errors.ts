@@ -88,11 +88,7 @@ export class PaymentRequestError extends PaymentProviderError {
 }
 
 export type WebhookRejection =
-  | 'missing_header'
-  | 'malformed_header'
-  | 'timestamp_out_of_tolerance'
-  | 'no_matching_signature'
-  | 'malformed_payload';
+  'missing_header' | 'malformed_header' | 'timestamp_out_of_tolerance' | 'no_matching_signature' | 'malformed_payload';
 
 /** A webhook that must not be trusted; the route answers 400. */
 export class PaymentWebhookSignatureError extends Error {

@@ -38,7 +38,10 @@ const positiveInt = (value: string | undefined, name: string): number | undefine
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new PaymentProviderConfigError('missing_config', `${name} must be a positive integer of milliseconds, got '${value}'`);
+    throw new PaymentProviderConfigError(
+      'missing_config',
+      `${name} must be a positive integer of milliseconds, got '${value}'`,
+    );
   }
   return n;
 };
@@ -47,7 +50,11 @@ const positiveInt = (value: string | undefined, name: string): number | undefine
 export function paymentProviderFor(env: Env, name: string): PaymentProvider {
   switch (name) {
     case 'stripe':
-      if (!env.STRIPE_SECRET_KEY) throw new PaymentProviderConfigError('missing_config', 'the stripe provider needs the STRIPE_SECRET_KEY secret');
+      if (!env.STRIPE_SECRET_KEY)
+        throw new PaymentProviderConfigError(
+          'missing_config',
+          'the stripe provider needs the STRIPE_SECRET_KEY secret',
+        );
       return new StripePaymentProvider({
         secretKey: env.STRIPE_SECRET_KEY,
         apiBase: env.STRIPE_API_BASE || undefined,
@@ -56,14 +63,20 @@ export function paymentProviderFor(env: Env, name: string): PaymentProvider {
       });
     case 'test':
       if (env.ENVIRONMENT === 'production') {
-        throw new PaymentProviderConfigError('not_allowed', 'the test payment provider is disabled when ENVIRONMENT is production');
+        throw new PaymentProviderConfigError(
+          'not_allowed',
+          'the test payment provider is disabled when ENVIRONMENT is production',
+        );
       }
       return new TestPaymentProvider({
         webhookSecret: env.PAYMENTS_TEST_WEBHOOK_SECRET || undefined,
         timeoutMs: positiveInt(env.PAYMENTS_TEST_TIMEOUT_MS, 'PAYMENTS_TEST_TIMEOUT_MS'),
       });
     default:
-      throw new PaymentProviderConfigError('unknown_provider', `unknown payment provider '${name}' (known: ${PAYMENT_PROVIDER_NAMES.join(', ')})`);
+      throw new PaymentProviderConfigError(
+        'unknown_provider',
+        `unknown payment provider '${name}' (known: ${PAYMENT_PROVIDER_NAMES.join(', ')})`,
+      );
   }
 }
 

@@ -13,17 +13,25 @@ import type { CardSummary, ProviderPayment, ProviderRefund } from './types.ts';
 
 export const NO_CARD: CardSummary = { brand: null, last4: null };
 export const str = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
-export const int = (value: unknown): number | null => (typeof value === 'number' && Number.isSafeInteger(value) ? value : null);
+export const int = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The result of create+confirm (`requestedMinor` only when Stripe omits the amount). */
-export function authorizationOf(pi: Record<string, unknown>, requestId: string | null, requestedMinor: number): ProviderPayment {
+export function authorizationOf(
+  pi: Record<string, unknown>,
+  requestId: string | null,
+  requestedMinor: number,
+): ProviderPayment {
   const status = str(pi.status);
   const transactionId = idOf(pi, requestId);
   const card = cardOf(pi.latest_charge) ?? NO_CARD;
-  if (status === 'requires_capture') return { transactionId, status: 'AUTHORIZED', amountMinor: int(pi.amount) ?? requestedMinor, card, raw: pi };
-  if (status === 'succeeded') return { transactionId, status: 'CAPTURED', amountMinor: int(pi.amount_received) ?? requestedMinor, card, raw: pi };
+  if (status === 'requires_capture')
+    return { transactionId, status: 'AUTHORIZED', amountMinor: int(pi.amount) ?? requestedMinor, card, raw: pi };
+  if (status === 'succeeded')
+    return { transactionId, status: 'CAPTURED', amountMinor: int(pi.amount_received) ?? requestedMinor, card, raw: pi };
 
   const context = { provider: 'stripe' as const, status: 200, requestId, transactionId };
   if (status === 'requires_action' || status === 'requires_payment_method') {

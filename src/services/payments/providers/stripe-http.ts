@@ -89,8 +89,14 @@ function failure(status: number, headers: Headers, body: unknown, requestId: str
     shouldRetry === 'true' ||
     (shouldRetry !== 'false' && (status === 429 || status >= 500 || (status === 409 && type !== 'idempotency_error')));
   if (transient) {
-    const code = str(error.code) ?? (status === 429 ? 'rate_limited' : status === 409 ? 'conflict' : 'provider_unavailable');
-    return new PaymentTransientError({ ...base, code, retryAfterMs: retryAfterMs(headers), outcomeUnknown: status >= 500 });
+    const code =
+      str(error.code) ?? (status === 429 ? 'rate_limited' : status === 409 ? 'conflict' : 'provider_unavailable');
+    return new PaymentTransientError({
+      ...base,
+      code,
+      retryAfterMs: retryAfterMs(headers),
+      outcomeUnknown: status >= 500,
+    });
   }
   return new PaymentRequestError({ ...base, code: str(error.code) ?? type ?? `http_${status}` });
 }
@@ -100,7 +106,14 @@ export function idOf(body: Record<string, unknown>, requestId: string | null): s
   const id = str(body.id);
   if (id) return id;
   const message = 'Stripe answered an object without id';
-  throw new PaymentTransientError({ provider: 'stripe', code: 'invalid_response', outcomeUnknown: true, status: 200, requestId, message });
+  throw new PaymentTransientError({
+    provider: 'stripe',
+    code: 'invalid_response',
+    outcomeUnknown: true,
+    status: 200,
+    requestId,
+    message,
+  });
 }
 
 /** POSTs a form to `path` (already URL-encoded) and returns the JSON object Stripe answered. */

@@ -19,7 +19,15 @@ import { PaymentProviderConfigError } from './errors.ts';
 import type { FormValue } from './form-encoding.ts';
 import { operationKey } from './idempotency.ts';
 import { authorizationOf, int, NO_CARD, refundStatusOf } from './stripe-answers.ts';
-import { cardOf, idOf, STRIPE_API_BASE, STRIPE_API_VERSION, STRIPE_DEFAULT_TIMEOUT_MS, stripePost, type StripeHttpOptions } from './stripe-http.ts';
+import {
+  cardOf,
+  idOf,
+  STRIPE_API_BASE,
+  STRIPE_API_VERSION,
+  STRIPE_DEFAULT_TIMEOUT_MS,
+  stripePost,
+  type StripeHttpOptions,
+} from './stripe-http.ts';
 import type {
   AuthorizeInput,
   CaptureInput,
@@ -61,7 +69,8 @@ export class StripePaymentProvider implements PaymentProvider {
   readonly #opts: StripeProviderOptions;
 
   constructor(opts: StripeProviderOptions) {
-    if (!opts.secretKey) throw new PaymentProviderConfigError('missing_config', 'the stripe provider needs STRIPE_SECRET_KEY');
+    if (!opts.secretKey)
+      throw new PaymentProviderConfigError('missing_config', 'the stripe provider needs STRIPE_SECRET_KEY');
     this.#opts = opts;
     this.#http = {
       secretKey: opts.secretKey,
@@ -77,19 +86,23 @@ export class StripePaymentProvider implements PaymentProvider {
     checkCall('stripe', input);
     checkAmount('stripe', input.amountMinor);
     const currency = checkCurrency('stripe', input.currency).toLowerCase();
-    const { body: pi, requestId } = await this.#post('/v1/payment_intents', await operationKey(input.idempotencyKey, 'authorize'), {
-      amount: input.amountMinor,
-      currency,
-      payment_method: input.paymentMethod,
-      confirm: true,
-      capture_method: 'manual',
-      // Server-side confirmation: no redirect-based methods, and 3-D Secure fails at once.
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      error_on_requires_action: true,
-      description: input.description,
-      metadata: input.metadata,
-      expand: ['latest_charge'],
-    });
+    const { body: pi, requestId } = await this.#post(
+      '/v1/payment_intents',
+      await operationKey(input.idempotencyKey, 'authorize'),
+      {
+        amount: input.amountMinor,
+        currency,
+        payment_method: input.paymentMethod,
+        confirm: true,
+        capture_method: 'manual',
+        // Server-side confirmation: no redirect-based methods, and 3-D Secure fails at once.
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        error_on_requires_action: true,
+        description: input.description,
+        metadata: input.metadata,
+        expand: ['latest_charge'],
+      },
+    );
     return authorizationOf(pi, requestId, input.amountMinor);
   }
 
@@ -122,12 +135,16 @@ export class StripePaymentProvider implements PaymentProvider {
     checkTransactionId('stripe', input.transactionId);
     checkAmount('stripe', input.amountMinor);
     const known = input.reason !== undefined && STRIPE_REFUND_REASONS.has(input.reason);
-    const { body: refund, requestId } = await this.#post('/v1/refunds', await operationKey(input.idempotencyKey, 'refund'), {
-      payment_intent: input.transactionId,
-      amount: input.amountMinor,
-      reason: known ? input.reason : undefined,
-      metadata: input.reason && !known ? { reason: input.reason.slice(0, 500) } : undefined,
-    });
+    const { body: refund, requestId } = await this.#post(
+      '/v1/refunds',
+      await operationKey(input.idempotencyKey, 'refund'),
+      {
+        payment_intent: input.transactionId,
+        amount: input.amountMinor,
+        reason: known ? input.reason : undefined,
+        metadata: input.reason && !known ? { reason: input.reason.slice(0, 500) } : undefined,
+      },
+    );
     return {
       refundId: idOf(refund, requestId),
       amountMinor: int(refund.amount) ?? input.amountMinor,
@@ -148,7 +165,6 @@ export class StripePaymentProvider implements PaymentProvider {
       now: this.#opts.now,
     });
   }
-
 
   #post(path: string, idempotencyKey: string, fields: Record<string, FormValue>) {
     return stripePost(this.#http, path, fields, idempotencyKey);

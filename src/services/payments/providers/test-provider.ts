@@ -106,7 +106,17 @@ export class TestPaymentProvider implements PaymentProvider {
     }
     const { amountMinor, paymentMethod, attempt, metadata } = input;
     const card = APPROVED_CARD;
-    const raw = { provider: 'test', operation: 'authorize', transactionId, amountMinor, currency, paymentMethod, attempt, metadata, card };
+    const raw = {
+      provider: 'test',
+      operation: 'authorize',
+      transactionId,
+      amountMinor,
+      currency,
+      paymentMethod,
+      attempt,
+      metadata,
+      card,
+    };
     return { transactionId, status: 'AUTHORIZED', amountMinor, card, raw };
   }
 
@@ -135,7 +145,14 @@ export class TestPaymentProvider implements PaymentProvider {
     checkAmount('test', input.amountMinor);
     const refundId = `tpr_${await hex24(await operationKey(input.idempotencyKey, 'refund'))}`;
     const { transactionId, amountMinor } = input;
-    const raw = { provider: 'test', operation: 'refund', refundId, transactionId, amountMinor, reason: input.reason ?? null };
+    const raw = {
+      provider: 'test',
+      operation: 'refund',
+      refundId,
+      transactionId,
+      amountMinor,
+      reason: input.reason ?? null,
+    };
     return { refundId, amountMinor: input.amountMinor, status: 'SUCCEEDED', raw };
   }
 
@@ -152,17 +169,33 @@ export class TestPaymentProvider implements PaymentProvider {
     });
   }
 
-
   #checkIssued(call: CaptureInput | VoidInput | RefundInput, transactionId: string): void {
     checkCall('test', call);
     checkTransactionId('test', transactionId);
     if (!TRANSACTION_ID.test(transactionId)) {
       const message = `no such test payment: '${transactionId}'`;
-      throw new PaymentRequestError({ provider: 'test', code: 'resource_missing', status: 404, transactionId, message });
+      throw new PaymentRequestError({
+        provider: 'test',
+        code: 'resource_missing',
+        status: 404,
+        transactionId,
+        message,
+      });
     }
   }
 
-  #payment(operation: string, transactionId: string, status: ProviderPayment['status'], amountMinor: number): ProviderPayment {
-    return { transactionId, status, amountMinor, card: APPROVED_CARD, raw: { provider: 'test', operation, transactionId, amountMinor } };
+  #payment(
+    operation: string,
+    transactionId: string,
+    status: ProviderPayment['status'],
+    amountMinor: number,
+  ): ProviderPayment {
+    return {
+      transactionId,
+      status,
+      amountMinor,
+      card: APPROVED_CARD,
+      raw: { provider: 'test', operation, transactionId, amountMinor },
+    };
   }
 }

@@ -17,7 +17,8 @@ export const TEST_TOKENS = {
 export const APPROVED_CARD: CardSummary = { brand: 'visa', last4: '4242' };
 export const DECLINED_CARD: CardSummary = { brand: 'visa', last4: '0002' };
 
-export type Behaviour = { kind: 'success' | 'declined' | 'timeout' | 'capture_fails' } | { kind: 'transient'; failures: number };
+export type Behaviour =
+  { kind: 'success' | 'declined' | 'timeout' | 'capture_fails' } | { kind: 'transient'; failures: number };
 
 export function behaviourOf(token: string): Behaviour | null {
   if (token === 'pm_test_success' || token === 'pm_card_visa') return { kind: 'success' };

@@ -8,7 +8,11 @@ import { signPayload } from './webhook-signature.ts';
 export const TEST_SIGNATURE_HEADER = 'Test-Signature';
 
 /** The `Test-Signature` header value for `body` signed with `secret` at `t` (unix seconds). */
-export function signTestWebhook(secret: string, body: string, t: number = Math.floor(Date.now() / 1000)): Promise<string> {
+export function signTestWebhook(
+  secret: string,
+  body: string,
+  t: number = Math.floor(Date.now() / 1000),
+): Promise<string> {
   return signPayload(secret, body, t);
 }
 

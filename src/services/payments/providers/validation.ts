@@ -22,7 +22,11 @@ export function checkAmount(provider: PaymentProviderName, amountMinor: number):
 /** ISO 4217 upper case in, the same code out (throws on anything else). */
 export function checkCurrency(provider: PaymentProviderName, currency: string): string {
   if (!/^[A-Z]{3}$/.test(currency)) {
-    throw new PaymentRequestError({ provider, code: 'invalid_currency', message: `currency must be ISO 4217 upper case, got '${currency}'` });
+    throw new PaymentRequestError({
+      provider,
+      code: 'invalid_currency',
+      message: `currency must be ISO 4217 upper case, got '${currency}'`,
+    });
   }
   return currency;
 }
@@ -32,7 +36,11 @@ export function checkCall(provider: PaymentProviderName, call: ProviderCall): vo
     throw new PaymentRequestError({ provider, code: 'invalid_idempotency_key', message: 'idempotencyKey is required' });
   }
   if (!Number.isSafeInteger(call.attempt) || call.attempt < 1) {
-    throw new PaymentRequestError({ provider, code: 'invalid_attempt', message: `attempt must be an integer >= 1, got ${String(call.attempt)}` });
+    throw new PaymentRequestError({
+      provider,
+      code: 'invalid_attempt',
+      message: `attempt must be an integer >= 1, got ${String(call.attempt)}`,
+    });
   }
 }
 

@@ -10,8 +10,8 @@
  * as `malformed_payload`.
  */
 import { PaymentProviderConfigError, PaymentWebhookSignatureError } from './errors.ts';
-import { verifySignature } from './webhook-signature.ts';
 import type { PaymentProviderName, WebhookEvent } from './types.ts';
+import { verifySignature } from './webhook-signature.ts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -57,7 +57,11 @@ export async function verifyWebhookEvent(opts: {
   toleranceSeconds?: number | undefined;
   now?: (() => number) | undefined;
 }): Promise<WebhookEvent> {
-  if (!opts.secret) throw new PaymentProviderConfigError('missing_config', `the ${opts.provider} provider needs ${opts.secretName} to verify webhooks`);
+  if (!opts.secret)
+    throw new PaymentProviderConfigError(
+      'missing_config',
+      `the ${opts.provider} provider needs ${opts.secretName} to verify webhooks`,
+    );
   await verifySignature({
     provider: opts.provider,
     secret: opts.secret,

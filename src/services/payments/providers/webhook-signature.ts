@@ -72,7 +72,10 @@ export async function verifySignature(opts: VerifySignatureOptions): Promise<num
   const now = (opts.now ?? (() => Math.floor(Date.now() / 1000)))();
   const tolerance = opts.toleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   if (Math.abs(now - timestamp) > tolerance) {
-    throw reject('timestamp_out_of_tolerance', `signature timestamp ${timestamp} is more than ${tolerance} s from now (${now})`);
+    throw reject(
+      'timestamp_out_of_tolerance',
+      `signature timestamp ${timestamp} is more than ${tolerance} s from now (${now})`,
+    );
   }
 
   const expected = utf8(await hmacHex(opts.secret, `${timestamp}.${opts.rawBody}`));
