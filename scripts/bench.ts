@@ -11,17 +11,19 @@
  *   BENCH_DURATION=10 BENCH_SIZES=1000,10000 npm run bench   (BENCH_SIZES=0 skips 3)
  *   BENCH_ONLY=catalog npm run bench                           (only 3)
  */
-import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
+
 import { benchCheckout, type CheckoutBench } from './bench-checkout.ts';
 import { benchPasswords } from './bench-password.ts';
 import { startDevServer } from './lib/dev-server.ts';
 import { startPostgres } from './lib/pg-server.ts';
 import { freePort } from './lib/ports.ts';
+import { onStop } from './lib/stop-signals.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 // 10,000 by default: FerretDB v1 sorts in memory and scans for non-_id filters, so at
@@ -40,7 +42,10 @@ interface Row {
 }
 
 /** Runs scripts/bench-catalog.ts against the running server and returns its report. */
-function benchCatalog(baseUrl: string, stack: { mongoUri: string; bindings: { MONGO_DATA_API_URL: string; MONGO_DATA_API_KEY: string } }): Promise<string> {
+function benchCatalog(
+  baseUrl: string,
+  stack: { mongoUri: string; bindings: { MONGO_DATA_API_URL: string; MONGO_DATA_API_KEY: string } },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'bench-catalog.ts')], {
       env: {
@@ -57,6 +62,7 @@ function benchCatalog(baseUrl: string, stack: { mongoUri: string; bindings: { MO
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    catalogChild = child;
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench-catalog exited with ${code}`))));
@@ -76,6 +82,17 @@ async function load(scenario: string, opts: autocannon.Options): Promise<Row> {
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-'));
 let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
+let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
+let catalogChild: ReturnType<typeof spawn> | undefined;
+// Ctrl-C, kill or a closed terminal stops the whole stack (PostgreSQL, FerretDB, wrangler), not only this script.
+onStop(async (reason) => {
+  console.error(`bench: ${reason}; stopping the stack`);
+  catalogChild?.kill('SIGTERM');
+  await server?.stop().catch(() => {});
+  await pg?.stop().catch(() => {});
+  rmSync(stateDir, { recursive: true, force: true });
+  process.exit(1);
+});
 try {
   pg = await startPostgres();
   process.env.DATABASE_URL = pg.url;
@@ -84,15 +101,27 @@ try {
   console.error(`bench: no PostgreSQL server (${(err as Error).message.split('\n')[0]}); using embedded PGlite`);
 }
 
-// A generous store timeout: the benchmark measures latency instead of cutting it at 3 s.
-const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, ferretDbOnPostgres: Boolean(pg), vars: { STORE_TIMEOUT_MS: '30000', LOG_LEVEL: 'warn', EDGE_CACHE_BYPASS_TOKEN: bypassToken } });
+// A generous store timeout (30 s; STORE_TIMEOUT_MS wins): the benchmark measures latency instead of cutting it at 3 s.
+server = await startDevServer({
+  port: await freePort(),
+  stateDir,
+  quiet: true,
+  ferretDbOnPostgres: Boolean(pg),
+  vars: {
+    STORE_TIMEOUT_MS: process.env.STORE_TIMEOUT_MS ?? '30000',
+    LOG_LEVEL: 'warn',
+    EDGE_CACHE_BYPASS_TOKEN: bypassToken,
+  },
+});
 let catalogReport = '';
 let checkout: CheckoutBench | undefined;
 const rows: Row[] = [];
 try {
   const tenantHeader = { 'x-tenant-id': server.seed.tenantId, 'content-type': 'application/json' };
   const loginBody = JSON.stringify({ login: server.seed.adminEmail, password: server.seed.adminPassword });
-  const session = (await (await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: tenantHeader, body: loginBody })).json()) as {
+  const session = (await (
+    await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: tenantHeader, body: loginBody })
+  ).json()) as {
     tokens: { accessToken: string };
   };
   const bearer = { authorization: `Bearer ${session.tokens.accessToken}` };
@@ -105,21 +134,60 @@ try {
   ).json()) as { key: string };
 
   if (!catalogOnly) {
-  rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
-  // Login is rate limited per client and per account (wrangler.toml [[ratelimits]]): past
-  // the first attempts of each minute this row measures 429 answers, counted as errors.
-  rows.push(await load('POST /api/v1/auth/login', { url: `${server.url}/api/v1/auth/login`, method: 'POST', headers: tenantHeader, body: loginBody, connections: 8 }));
-  rows.push(await load('GET /api/v1/auth/me (Bearer)', { url: `${server.url}/api/v1/auth/me`, headers: bearer, connections: 10 }));
-  rows.push(await load('GET /api/v1/auth/me (X-API-Key)', { url: `${server.url}/api/v1/auth/me`, headers: { 'x-api-key': created.key }, connections: 10 }));
-  rows.push(await load('GET /api/v1/auth/api-keys (Bearer, no DB for auth)', { url: `${server.url}/api/v1/auth/api-keys`, headers: bearer, connections: 10 }));
-  rows.push(await load('GET /.well-known/jwks.json (Bearer verified, no store)', { url: `${server.url}/.well-known/jwks.json`, headers: bearer, connections: 10 }));
-  checkout = await benchCheckout(server.url, { tenantId: server.seed.tenantId, email: server.seed.adminEmail, password: server.seed.adminPassword }, { connections: 10, durationSec: duration });
+    rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
+    // Login is rate limited per client and per account (wrangler.toml [[ratelimits]]): past
+    // the first attempts of each minute this row measures 429 answers, counted as errors.
+    rows.push(
+      await load('POST /api/v1/auth/login', {
+        url: `${server.url}/api/v1/auth/login`,
+        method: 'POST',
+        headers: tenantHeader,
+        body: loginBody,
+        connections: 8,
+      }),
+    );
+    rows.push(
+      await load('GET /api/v1/auth/me (Bearer)', {
+        url: `${server.url}/api/v1/auth/me`,
+        headers: bearer,
+        connections: 10,
+      }),
+    );
+    rows.push(
+      await load('GET /api/v1/auth/me (X-API-Key)', {
+        url: `${server.url}/api/v1/auth/me`,
+        headers: { 'x-api-key': created.key },
+        connections: 10,
+      }),
+    );
+    rows.push(
+      await load('GET /api/v1/auth/api-keys (Bearer, no DB for auth)', {
+        url: `${server.url}/api/v1/auth/api-keys`,
+        headers: bearer,
+        connections: 10,
+      }),
+    );
+    rows.push(
+      await load('GET /.well-known/jwks.json (Bearer verified, no store)', {
+        url: `${server.url}/.well-known/jwks.json`,
+        headers: bearer,
+        connections: 10,
+      }),
+    );
+    checkout = await benchCheckout(
+      server.url,
+      { tenantId: server.seed.tenantId, email: server.seed.adminEmail, password: server.seed.adminPassword },
+      { connections: 10, durationSec: duration },
+    );
   }
   if (sizes !== '0') {
-    catalogReport = await benchCatalog(server.url, server.stack).catch((err: Error) => `catalog benchmark failed: ${err.message}`);
+    catalogReport = await benchCatalog(server.url, server.stack).catch(
+      (err: Error) => `catalog benchmark failed: ${err.message}`,
+    );
   }
 } finally {
   await server.stop();
+  server = undefined;
   await pg?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 }
@@ -127,22 +195,26 @@ try {
 const passwords = catalogOnly ? null : await benchPasswords();
 
 if (passwords) {
-console.log(`\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + FerretDB)\n`);
-console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
-console.log('|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
-console.log('\n### Password hashing inside workerd (mean of 20)\n');
-console.log('| operation | ms |');
-console.log('|---|---:|');
-console.log(`| hashPassword (PBKDF2-SHA256, 100,000 iterations) | ${passwords.hashMs.toFixed(1)} |`);
-console.log(`| verifyPassword (PBKDF2) | ${passwords.verifyMs.toFixed(1)} |`);
-console.log(`| verifyPassword (imported bcrypt, cost 10) | ${passwords.bcrypt10VerifyMs.toFixed(1)} |`);
+  console.log(
+    `\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + FerretDB)\n`,
+  );
+  console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+  console.log('\n### Password hashing inside workerd (mean of 20)\n');
+  console.log('| operation | ms |');
+  console.log('|---|---:|');
+  console.log(`| hashPassword (PBKDF2-SHA256, 100,000 iterations) | ${passwords.hashMs.toFixed(1)} |`);
+  console.log(`| verifyPassword (PBKDF2) | ${passwords.verifyMs.toFixed(1)} |`);
+  console.log(`| verifyPassword (imported bcrypt, cost 10) | ${passwords.bcrypt10VerifyMs.toFixed(1)} |`);
 }
 if (checkout) {
   console.log(`\n### Checkout (POST /orders with Prefer: wait=10 until CONFIRMED, 10 clients, ${duration}s)\n`);
   console.log('| orders | confirmed | orders/s | p50 ms | p99 ms | failed |');
   console.log('|---:|---:|---:|---:|---:|---:|');
-  console.log(`| ${checkout.orders} | ${checkout.confirmed} | ${checkout.ordersPerSecond} | ${checkout.p50} | ${checkout.p99} | ${checkout.failures} |`);
+  console.log(
+    `| ${checkout.orders} | ${checkout.confirmed} | ${checkout.ordersPerSecond} | ${checkout.p50} | ${checkout.p99} | ${checkout.failures} |`,
+  );
 }
 if (catalogReport) console.log(`\n### Catalog (${sizes} products)\n\n${catalogReport.trim()}`);
 process.exit(0);
