@@ -85,6 +85,8 @@ export interface Env {
   EDGE_CACHE_STALE_WHILE_REVALIDATE?: string;
   /** `x-edge-cache-bypass: <token>` skips the cache (benchmarks); unset: nobody can (secret). */
   EDGE_CACHE_BYPASS_TOKEN?: string;
+  /** Milliseconds a purge made elsewhere may take to reach this isolate's memo of hot entries (default 1000; 0: no memo). */
+  EDGE_CACHE_MEMO_MS?: string;
   /** Cloudflare zone id and API token (Zone > Cache Purge) for the global purge by tag (secrets). */
   CF_ZONE_ID?: string;
   CF_API_TOKEN?: string;

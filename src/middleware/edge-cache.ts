@@ -31,7 +31,9 @@ import {
   currentGenerations,
   defaultCache,
   generationsForFill,
+  memoizedEntry,
   purgeCatalogTags,
+  rememberEntry,
 } from '../services/catalog/index.ts';
 
 const KEY_ORIGIN = 'https://edge-cache.internal/v1/';
@@ -46,9 +48,12 @@ export interface EdgeCacheSettings {
   staleWhileRevalidate: number;
   /** Requests sending `x-edge-cache-bypass: <token>` skip the cache (benchmarks, debugging); unset: nobody. */
   bypassToken: string | undefined;
+  /** How long this isolate trusts generations it confirmed (services/catalog/cache-memo.ts); 0: no memo. */
+  memoMs: number;
 }
 
-function seconds(value: string | undefined, fallback: number): number {
+/** A whole number >= 0 from a var, else `fallback`. */
+function wholeNumber(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return value !== undefined && value !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
 }
@@ -56,9 +61,10 @@ function seconds(value: string | undefined, fallback: number): number {
 export function edgeCacheSettings(env: Partial<Env>): EdgeCacheSettings {
   return {
     enabled: (env.EDGE_CACHE ?? 'on') !== 'off',
-    sMaxAge: seconds(env.EDGE_CACHE_S_MAXAGE, 60),
-    staleWhileRevalidate: seconds(env.EDGE_CACHE_STALE_WHILE_REVALIDATE, 30),
+    sMaxAge: wholeNumber(env.EDGE_CACHE_S_MAXAGE, 60),
+    staleWhileRevalidate: wholeNumber(env.EDGE_CACHE_STALE_WHILE_REVALIDATE, 30),
     bypassToken: env.EDGE_CACHE_BYPASS_TOKEN || undefined,
+    memoMs: wholeNumber(env.EDGE_CACHE_MEMO_MS, 1000),
   };
 }
 
@@ -201,6 +207,18 @@ function respond(
   return new Response(body, { status: 200, headers });
 }
 
+/** What the isolate memo keeps of a stored entry (its tags and generations are in its headers). */
+function memoEntryOf(stored: Response, body: ArrayBuffer) {
+  const split = (h: string) => (stored.headers.get(h) ?? '').split(' ').filter(Boolean);
+  return {
+    body,
+    headers: [...stored.headers.entries()],
+    tags: split(H_TAGS),
+    gens: split(H_GENS),
+    storedAt: Number(stored.headers.get(H_STORED_AT)),
+  };
+}
+
 /**
  * A stored entry that is still valid (none of its tags purged since), with its freshness.
  * The generations of the request's tags are read together with the entry (one round trip);
@@ -254,10 +272,14 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
 
     let known: Array<string | null> | undefined;
     if (!refills.has(c.req.raw)) {
+      const memo = memoizedEntry(key, Date.now(), s.sMaxAge * 1000, s.memoMs);
+      if (memo) return respond(c, new Response(null, { headers: memo.headers }), memo.body, 'HIT', s);
       const { found, generations } = await lookup(cache, key, tags, s);
       if (found) {
         if (found.state === 'STALE') refillInBackground(c, key);
-        return respond(c, found.entry, found.entry.body, found.state, s);
+        const body = await found.entry.arrayBuffer();
+        if (found.state === 'HIT') rememberEntry(key, memoEntryOf(found.entry, body));
+        return respond(c, found.entry, body, found.state, s);
       }
       known = generations;
     }
@@ -292,7 +314,10 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
         [H_STORED_AT]: String(Date.now()),
       },
     });
-    if (s.sMaxAge + s.staleWhileRevalidate > 0) await cache.put(key, stored.clone());
+    if (s.sMaxAge + s.staleWhileRevalidate > 0) {
+      await cache.put(key, stored.clone());
+      rememberEntry(key, memoEntryOf(stored, body));
+    }
     c.res = undefined; // replace the handler's response (not merge its headers into ours)
     c.res = respond(c, stored, body, 'MISS', s);
   };

@@ -5,12 +5,12 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Hono } from 'hono';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import { etagMatches } from '../../src/lib/etag.ts';
 import type { AppEnv } from '../../src/lib/types.ts';
 import { cacheKey, edgeCache, serveEdgeCacheRefillsWith } from '../../src/middleware/edge-cache.ts';
-import { catalogTags, purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
+import { catalogTags, generationKey, purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
 import { CATEGORIES, createProduct, PRODUCTS, send, shop, type Product } from './catalog-helpers.ts';
 import { checkoutShop, lines, order, type PlacedOrder } from './checkout-helpers.ts';
 import { call, eventually } from './helpers.ts';
@@ -287,6 +287,36 @@ describe('the middleware itself (its own small app, real caches.default)', () =>
     await purgeCatalogTags({}, [`t:${t.tenantId}:thing:a`]);
     expect(await t.get('/things/a')).toEqual({ cache: 'MISS', body: { id: 'a', calls: 3 } });
     expect((await t.get('/things/b')).cache).toBe('HIT');
+  });
+
+  it('a hot entry is answered from the isolate memo without asking the cache; a purge made elsewhere shows within EDGE_CACHE_MEMO_MS, one made here at once', async () => {
+    const t = counterApp({ EDGE_CACHE_S_MAXAGE: '60', EDGE_CACHE_MEMO_MS: '3000' });
+    const tag = `t:${t.tenantId}:thing:a`;
+    expect((await t.get('/things/a')).cache).toBe('MISS');
+    const match = vi.spyOn(caches.default, 'match');
+    try {
+      expect(await t.get('/things/a')).toEqual({ cache: 'HIT', body: { id: 'a', calls: 1 } });
+      expect(match).not.toHaveBeenCalled();
+    } finally {
+      match.mockRestore();
+    }
+    // Another isolate (or a Durable Object elsewhere) purges: a new generation this memo has not seen.
+    await caches.default.put(generationKey(tag), new Response('purged-elsewhere'));
+    expect(await t.get('/things/a')).toEqual({ cache: 'HIT', body: { id: 'a', calls: 1 } });
+    await new Promise((r) => setTimeout(r, 3100));
+    expect(await t.get('/things/a')).toEqual({ cache: 'MISS', body: { id: 'a', calls: 2 } });
+    // This isolate purges: its memo learns the new generation at once.
+    expect((await t.get('/things/a')).cache).toBe('HIT');
+    await purgeCatalogTags({}, [tag]);
+    expect(await t.get('/things/a')).toEqual({ cache: 'MISS', body: { id: 'a', calls: 3 } });
+  });
+
+  it('EDGE_CACHE_MEMO_MS=0: every hit asks the cache, so a purge made elsewhere shows at once', async () => {
+    const t = counterApp({ EDGE_CACHE_S_MAXAGE: '60', EDGE_CACHE_MEMO_MS: '0' });
+    await t.get('/things/a');
+    expect((await t.get('/things/a')).cache).toBe('HIT');
+    await caches.default.put(generationKey(`t:${t.tenantId}:thing:a`), new Response('purged-elsewhere'));
+    expect(await t.get('/things/a')).toEqual({ cache: 'MISS', body: { id: 'a', calls: 2 } });
   });
 
   it('EDGE_CACHE=off and the bypass token skip the cache', async () => {

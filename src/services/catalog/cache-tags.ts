@@ -16,6 +16,7 @@
  */
 import { purgeTagsGlobally } from '../../lib/cloudflare-purge.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { rememberGenerations } from './cache-memo.ts';
 
 export const catalogTags = {
   /** Everything of a tenant (global purge of a whole shop). */
@@ -71,23 +72,28 @@ const GENERATION_ORIGIN = 'https://edge-cache.internal/__tag/';
 /** Generations outlive every entry (entries live s-maxage + stale-while-revalidate). */
 const GENERATION_TTL_S = 7 * 24 * 3600;
 
-const generationKey = (tag: string) => GENERATION_ORIGIN + encodeURIComponent(tag);
+/** The cache key of a tag's generation (exported for tests that purge as another isolate would). */
+export const generationKey = (tag: string) => GENERATION_ORIGIN + encodeURIComponent(tag);
 
-function putGeneration(cache: Cache, tag: string, token: string): Promise<void> {
-  return cache.put(
+async function putGeneration(cache: Cache, tag: string, token: string): Promise<void> {
+  await cache.put(
     generationKey(tag),
     new Response(token, { headers: { 'cache-control': `public, s-maxage=${GENERATION_TTL_S}` } }),
   );
+  rememberGenerations([tag], [token], Date.now()); // this isolate's memo sees its own purges at once
 }
 
 /** Current generation of each tag (null when unknown: evicted or never written). */
 export async function currentGenerations(cache: Cache, tags: readonly string[]): Promise<Array<string | null>> {
-  return Promise.all(
+  const readAt = Date.now(); // confirmed as of the start of the read: a purge during it counts as later
+  const gens = await Promise.all(
     tags.map(async (tag) => {
       const hit = await cache.match(generationKey(tag));
       return hit ? hit.text() : null;
     }),
   );
+  rememberGenerations(tags, gens, readAt);
+  return gens;
 }
 
 /**

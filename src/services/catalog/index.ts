@@ -36,6 +36,7 @@ export {
   ratingChangeTags,
   reviewChangeTags,
 } from './cache-tags.ts';
+export { clearCacheMemo, memoizedEntry, rememberEntry } from './cache-memo.ts';
 export { makeEvent, runCommand, type CommandOptions, type CommandResult, type Decision } from './event-store.ts';
 export { productListPlan } from './list-plan.ts';
 export { catalogErrors } from './errors.ts';
