@@ -21,6 +21,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { PermanentStepError } from '../orders/index.ts';
+import { paymentsDb, type ChargeInput, type UndoOutcome } from './model.ts';
 import {
   defaultPaymentProvider,
   PaymentDeclinedError,
@@ -31,18 +32,6 @@ import {
 } from './providers/index.ts';
 import { issueRefund } from './refunds.ts';
 import { sealGatewayRecord } from './sealing.ts';
-
-export const paymentsDb = (svc: ServiceContext) => svc.stores.pg('payments').db;
-
-export interface ChargeInput {
-  orderId: string;
-  userId: string;
-  amountMinor: number;
-  currency: string;
-  paymentMethod: string;
-  paymentToken: string;
-  attempt: number;
-}
 
 async function update(svc: ServiceContext, id: string, set: PgUpdateSetSource<typeof payments>): Promise<Payment> {
   const [row] = await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) =>
@@ -171,8 +160,6 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
     throw err; // transient: the saga retries with the next attempt
   }
 }
-
-export type UndoOutcome = 'REFUNDED' | 'VOIDED' | 'NONE';
 
 /** Compensation of PROCESS_PAYMENT. Does nothing when nothing was charged. */
 export async function undoOrderCharge(

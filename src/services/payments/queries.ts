@@ -9,6 +9,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isStaff } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
+import { paymentsDb } from './model.ts';
 import { cardOf } from './sealing.ts';
 import { paymentView, type PaymentView } from './views.ts';
 
@@ -18,7 +19,7 @@ function visible(svc: ServiceContext): SQL | undefined {
 }
 
 async function findPayment(svc: ServiceContext, where: SQL | undefined): Promise<PaymentView> {
-  const found = await inTenantTx(svc.stores.pg('payments').db, svc.tenantId, async (tx) => {
+  const found = await inTenantTx(paymentsDb(svc), svc.tenantId, async (tx) => {
     const [payment] = await tx
       .select()
       .from(payments)

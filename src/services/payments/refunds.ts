@@ -19,20 +19,8 @@ import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { announceRefund, markOrderRefunded } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
+import { paymentsDb, type RefundInput, type RefundStatus } from './model.ts';
 import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
-
-export interface RefundInput {
-  /** Minor units; the whole remaining amount when absent. */
-  amountMinor?: number | undefined;
-  reason?: string | undefined;
-  idempotencyKey: string;
-  /** Staff user id, or null for the saga's compensation. */
-  requestedBy: string | null;
-  /** Fingerprint of the HTTP request (null for the saga). */
-  fingerprint: string | null;
-}
-
-const paymentsDb = (svc: ServiceContext) => svc.stores.pg('payments').db;
 
 export async function issueRefund(svc: ServiceContext, paymentId: string, input: RefundInput): Promise<Refund> {
   const { payment, refund } = await inTenantTx(paymentsDb(svc), svc.tenantId, async (tx) => {
@@ -75,7 +63,7 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
   if (refund.status === 'SUCCEEDED') return refund;
 
   const provider = paymentProviderFor(svc.env, payment.paymentProvider);
-  let outcome: { status: 'SUCCEEDED' | 'PENDING' | 'FAILED'; refundId: string | null };
+  let outcome: { status: RefundStatus; refundId: string | null };
   try {
     const r = await provider.refund({
       idempotencyKey: `refund:${refund.id}`,

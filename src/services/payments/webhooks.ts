@@ -16,6 +16,7 @@ import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
 import { markOrderRefunded, sagaOf } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
+import { paymentsDb, type WebhookOutcome } from './model.ts';
 import {
   isPaymentProviderName,
   PaymentProviderConfigError,
@@ -24,8 +25,6 @@ import {
 } from './providers/index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export type WebhookOutcome = { received: true; duplicate: boolean; applied: string | null };
 
 function metadataOf(data: unknown): { orderId?: string; tenantId?: string; amountRefunded?: number; amount?: number } {
   const object = (data as { object?: Record<string, unknown> } | null)?.object ?? {};
@@ -58,7 +57,7 @@ export async function receiveWebhook(
   if (!meta.tenantId || !UUID.test(meta.tenantId)) return { received: true, duplicate: false, applied: null };
   const ctx: ServiceContext = { ...svc, tenantId: meta.tenantId, principal: null };
 
-  const result = await inTenantTx(svc.stores.pg('payments').db, meta.tenantId, async (tx) => {
+  const result = await inTenantTx(paymentsDb(svc), meta.tenantId, async (tx) => {
     const [payment] = event.transactionId
       ? await tx.select().from(payments).where(eq(payments.gatewayTransactionId, event.transactionId)).limit(1)
       : meta.orderId && UUID.test(meta.orderId)

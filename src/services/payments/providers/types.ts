@@ -9,6 +9,7 @@
  *   other error is permanent. Nothing else escapes an operation.
  * - `authorize` only authorizes (manual capture); money moves on `capture`.
  */
+import type { RefundStatus } from '../model.ts';
 
 export type PaymentProviderName = 'stripe' | 'test';
 
@@ -49,7 +50,7 @@ export interface ProviderPayment {
 export interface ProviderRefund {
   refundId: string;
   amountMinor: number;
-  status: 'SUCCEEDED' | 'PENDING' | 'FAILED';
+  status: RefundStatus;
   raw: unknown;
 }
 
