@@ -5,6 +5,7 @@ import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import * as admin from '../../services/admin/index.ts';
+import type { PublicUser } from '../../services/auth/index.ts';
 import { closeUserFeed } from '../../services/notifications/index.ts';
 import * as routes from './admin.routes.ts';
 
@@ -24,6 +25,24 @@ function crossTenant(c: Context<AppEnv>, tenantId: string): admin.CrossTenant {
     path: c.req.path,
   });
   return { tenantId, requestId: c.get('requestId'), platformTenantId: authConfig(c.env).platformTenantId };
+}
+
+/** What locking or suspending does besides the account: the user's open live feeds close. */
+const FEED_CLOSED_BY = { lock: 'account locked', suspend: 'account suspended' } as const;
+
+/** Lock, unlock, suspend or activate a user of the caller's tenant, or of `tenantId` named in the path. */
+async function userAction(
+  c: Context<AppEnv>,
+  action: 'lock' | 'unlock' | 'suspend' | 'activate',
+  id: string,
+  tenantId?: string,
+): Promise<PublicUser> {
+  const on = tenantId === undefined ? undefined : crossTenant(c, tenantId);
+  const user = (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, action, on))!;
+  if (action === 'lock' || action === 'suspend') {
+    await closeUserFeed(c.env, user.tenantId, user.id, FEED_CLOSED_BY[action]);
+  }
+  return user;
 }
 
 /** /admin/*: thin handlers; authorization rules live in the route middleware and the services. */
@@ -69,43 +88,10 @@ export const adminRoutes = createRouter()
   .openapi(routes.getUser, async (c) => {
     return c.json(await admin.getUser(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id), 200);
   })
-  .openapi(routes.lockUser, async (c) => {
-    const user = (await admin.applyUserAction(
-      c.get('stores').pg('auth').db,
-      principalOf(c),
-      c.req.valid('param').id,
-      'lock',
-    ))!;
-    await closeUserFeed(c.env, user.tenantId, user.id, 'account locked');
-    return c.json(user, 200);
-  })
-  .openapi(routes.unlockUser, async (c) => {
-    return c.json(
-      (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'unlock'))!,
-      200,
-    );
-  })
-  .openapi(routes.suspendUser, async (c) => {
-    const user = (await admin.applyUserAction(
-      c.get('stores').pg('auth').db,
-      principalOf(c),
-      c.req.valid('param').id,
-      'suspend',
-    ))!;
-    await closeUserFeed(c.env, user.tenantId, user.id, 'account suspended');
-    return c.json(user, 200);
-  })
-  .openapi(routes.activateUser, async (c) => {
-    return c.json(
-      (await admin.applyUserAction(
-        c.get('stores').pg('auth').db,
-        principalOf(c),
-        c.req.valid('param').id,
-        'activate',
-      ))!,
-      200,
-    );
-  })
+  .openapi(routes.lockUser, async (c) => c.json(await userAction(c, 'lock', c.req.valid('param').id), 200))
+  .openapi(routes.unlockUser, async (c) => c.json(await userAction(c, 'unlock', c.req.valid('param').id), 200))
+  .openapi(routes.suspendUser, async (c) => c.json(await userAction(c, 'suspend', c.req.valid('param').id), 200))
+  .openapi(routes.activateUser, async (c) => c.json(await userAction(c, 'activate', c.req.valid('param').id), 200))
   .openapi(routes.deleteUser, async (c) => {
     await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), c.req.valid('param').id, 'delete');
     return c.body(null, 204);
@@ -141,53 +127,19 @@ export const adminRoutes = createRouter()
   })
   .openapi(routes.lockTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    const user = (await admin.applyUserAction(
-      c.get('stores').pg('auth').db,
-      principalOf(c),
-      id,
-      'lock',
-      crossTenant(c, tenantId),
-    ))!;
-    await closeUserFeed(c.env, user.tenantId, user.id, 'account locked');
-    return c.json(user, 200);
+    return c.json(await userAction(c, 'lock', id, tenantId), 200);
   })
   .openapi(routes.unlockTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    return c.json(
-      (await admin.applyUserAction(
-        c.get('stores').pg('auth').db,
-        principalOf(c),
-        id,
-        'unlock',
-        crossTenant(c, tenantId),
-      ))!,
-      200,
-    );
+    return c.json(await userAction(c, 'unlock', id, tenantId), 200);
   })
   .openapi(routes.suspendTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    const user = (await admin.applyUserAction(
-      c.get('stores').pg('auth').db,
-      principalOf(c),
-      id,
-      'suspend',
-      crossTenant(c, tenantId),
-    ))!;
-    await closeUserFeed(c.env, user.tenantId, user.id, 'account suspended');
-    return c.json(user, 200);
+    return c.json(await userAction(c, 'suspend', id, tenantId), 200);
   })
   .openapi(routes.activateTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');
-    return c.json(
-      (await admin.applyUserAction(
-        c.get('stores').pg('auth').db,
-        principalOf(c),
-        id,
-        'activate',
-        crossTenant(c, tenantId),
-      ))!,
-      200,
-    );
+    return c.json(await userAction(c, 'activate', id, tenantId), 200);
   })
   .openapi(routes.deleteTenantUser, async (c) => {
     const { tenantId, id } = c.req.valid('param');

@@ -1,8 +1,11 @@
+import type { Context } from 'hono';
+
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { authConfig } from '../../lib/config.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { keyRing } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
+import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import { noStore } from '../../middleware/no-store.ts';
 import { tenantOfRequest } from '../../middleware/tenant.ts';
@@ -37,6 +40,23 @@ const router = createRouter();
 // Every /auth answer may carry a token or a secret (errors too, for uniformity).
 router.use('/auth/*', noStore);
 
+/** A password or social sign-in's answer: the 2FA challenge, or the session once the device is recorded (new-sign-in alerts). */
+async function signInAnswer(
+  c: Context<AppEnv>,
+  result: Awaited<ReturnType<typeof login>> | Awaited<ReturnType<typeof signInWithProvider>>,
+) {
+  if (result.kind === 'tfa-required') {
+    return { tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn };
+  }
+  await recordSignIn(
+    c.env,
+    c.get('stores'),
+    result.user,
+    signInClient((n) => c.req.header(n)),
+  );
+  return { user: result.user, tokens: result.tokens };
+}
+
 export const authRoutes = router
   .route('/', jwksRoutes)
   .openapi(routes.register, async (c) => {
@@ -50,19 +70,7 @@ export const authRoutes = router
     const tenant = await tenantOfRequest(c);
     const { login: name, password } = c.req.valid('json');
     const result = await login(c.env, stores, tenant, name, password);
-    if (result.kind === 'tfa-required') {
-      return c.json(
-        { tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn },
-        200,
-      );
-    }
-    await recordSignIn(
-      c.env,
-      stores,
-      result.user,
-      signInClient((n) => c.req.header(n)),
-    );
-    return c.json({ user: result.user, tokens: result.tokens }, 200);
+    return c.json(await signInAnswer(c, result), 200);
   })
   .openapi(routes.loginTfa, async (c) => {
     const { challengeToken, code } = c.req.valid('json');
@@ -128,17 +136,5 @@ export const authRoutes = router
       c.req.valid('param').provider,
       c.req.valid('json').idToken,
     );
-    if (result.kind === 'tfa-required') {
-      return c.json(
-        { tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn },
-        200,
-      );
-    }
-    await recordSignIn(
-      c.env,
-      stores,
-      result.user,
-      signInClient((n) => c.req.header(n)),
-    );
-    return c.json({ user: result.user, tokens: result.tokens }, 200);
+    return c.json(await signInAnswer(c, result), 200);
   });

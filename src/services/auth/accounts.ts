@@ -28,6 +28,21 @@ function duplicateField(err: unknown): 'email' | 'username' | undefined {
   return pg.constraint?.includes('username') ? 'username' : 'email';
 }
 
+/** The users service's profile of a new account: its email and names copied from the identity. */
+export function createProfileOf(
+  stores: Stores,
+  tenantId: string,
+  user: { id: string; email: string; firstName: string | null; lastName: string | null },
+): ReturnType<typeof upsertProfile> {
+  return upsertProfile(stores.pg('users').db, {
+    tenantId,
+    userId: user.id,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+  });
+}
+
 /**
  * The one way a user comes into being (registration, social sign-up, a tenant's
  * invited first ADMIN): locks the tenant row, so two sign-ups can never both take the
@@ -101,13 +116,7 @@ export async function register(
 
   const { user } = created.identity;
   try {
-    await upsertProfile(stores.pg('users').db, {
-      tenantId: tenant.id,
-      userId: user.id,
-      email: user.email,
-      firstName: user.firstName,
-      lastName: user.lastName,
-    });
+    await createProfileOf(stores, tenant.id, user);
   } catch (err) {
     await deleteProfile(stores.pg('users').db, tenant.id, user.id).catch(() => {});
     await inTenantTx(db, tenant.id, (tx) => tx.delete(users).where(eq(users.id, user.id)));

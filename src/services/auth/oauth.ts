@@ -8,8 +8,7 @@ import type { Env } from '../../env.ts';
 import { randomToken } from '../../lib/bytes.ts';
 import { UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
-import { upsertProfile } from '../users/index.ts';
-import { createUserInSeat, finishSignIn } from './accounts.ts';
+import { createProfileOf, createUserInSeat, finishSignIn } from './accounts.ts';
 import { authErrors } from './errors.ts';
 import { loadIdentity, loadIdentityById } from './identity.ts';
 import { OAUTH_PROVIDERS, type Identity, type LoginResult, type OAuthProviderName } from './model.ts';
@@ -127,13 +126,7 @@ export async function signInWithProvider(
   if (user.accountLocked) throw authErrors.accountLocked();
   if (user.status !== 'ACTIVE') throw authErrors.accountInactive();
   if (outcome.created) {
-    await upsertProfile(stores.pg('users').db, {
-      tenantId: tenant.id,
-      userId: user.id,
-      email: user.email,
-      firstName: user.firstName,
-      lastName: user.lastName,
-    });
+    await createProfileOf(stores, tenant.id, user);
   }
   return finishSignIn(env, stores, outcome.identity);
 }
