@@ -4,8 +4,9 @@
  * Declared per route: `middleware: [edgeCache(cacheRules.product)]` on a read,
  * `middleware: [requirePermission(...), purgesCache(...)]` on a write.
  *
- * - Key: tenant (X-Tenant-ID), path without a trailing slash, query sorted by name then value.
- * - Only anonymous GETs of a named tenant are cached; a request with credentials (users and
+ * - Key: tenant (X-Tenant-ID, else the tenant whose domain is the Host), path without a trailing
+ *   slash, query sorted by name then value: the same entry whichever way the tenant is named.
+ * - Only anonymous GETs of a known tenant are cached; a request with credentials (users and
  *   staff: their views differ and must never be shared) bypasses (`x-cache: BYPASS`).
  * - Fresh for EDGE_CACHE_S_MAXAGE seconds (`x-cache: HIT`), then served stale for
  *   EDGE_CACHE_STALE_WHILE_REVALIDATE more seconds while one background request refills the
@@ -23,6 +24,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 
 import type { Env } from '../env.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 import { hexEncode } from '../lib/bytes.ts';
 import { etagMatches } from '../lib/etag.ts';
 import type { AppEnv } from '../lib/types.ts';
@@ -35,6 +37,7 @@ import {
   purgeCatalogTags,
   rememberEntry,
 } from '../services/catalog/index.ts';
+import { requestHostname, tenantIdOfRequest } from './tenant.ts';
 
 const KEY_ORIGIN = 'https://edge-cache.internal/v1/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -181,9 +184,29 @@ function bypass(c: Context<AppEnv>, s: EdgeCacheSettings): string | null {
   if (c.req.header('authorization') || c.req.header('x-api-key')) return 'credentials';
   if (!s.enabled) return 'disabled';
   if (s.bypassToken && c.req.header('x-edge-cache-bypass') === s.bypassToken) return 'requested';
-  const tenant = c.req.header('x-tenant-id');
-  if (!tenant || !UUID.test(tenant)) return 'no-tenant';
   return null;
+}
+
+/** How long this isolate trusts a tenant domain it resolved (a domain moved to another tenant shows within this). */
+const DOMAIN_MEMO_MS = 60_000;
+const domainTenants = new Map<string, { tenantId: string; at: number }>();
+
+/**
+ * The tenant an anonymous read names, as every route resolves it (src/middleware/tenant.ts):
+ * `X-Tenant-ID`, else the tenant whose domain is the Host. Domains are remembered per isolate
+ * for DOMAIN_MEMO_MS, so a hit through a shop's own domain needs no PostgreSQL query either.
+ * Null (not cacheable; the route answers) for a malformed header or an unknown domain.
+ */
+async function tenantOfRead(c: Context<AppEnv>): Promise<string | null> {
+  const header = c.req.header('x-tenant-id');
+  if (header !== undefined && header !== '') return UUID.test(header) ? header.toLowerCase() : null;
+  const host = requestHostname(c);
+  if (!host) return null;
+  const known = domainTenants.get(host);
+  if (known && Date.now() - known.at < DOMAIN_MEMO_MS) return known.tenantId;
+  const tenantId = await tenantIdOfRequest(c).catch(() => null);
+  if (tenantId) setBounded(domainTenants, host, { tenantId, at: Date.now() }, 1000);
+  return tenantId;
 }
 
 type State = 'HIT' | 'STALE' | 'MISS';
@@ -258,15 +281,15 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const s = edgeCacheSettings(c.env);
     const why = c.req.method === 'GET' ? bypass(c, s) : 'method';
-    const cache = why ? null : await defaultCache();
-    if (why || !cache) {
+    const tenantId = why ? null : await tenantOfRead(c);
+    const cache = tenantId ? await defaultCache() : null;
+    if (!tenantId || !cache) {
       await next();
       if (why === 'credentials' && !c.res.headers.has('cache-control'))
         c.res.headers.set('cache-control', 'private, no-store');
       c.res.headers.set('x-cache', 'BYPASS');
       return;
     }
-    const tenantId = c.req.header('x-tenant-id')!.toLowerCase();
     const key = cacheKey(tenantId, c.req.url);
     const tags = rule.tags({ tenantId, param: (name) => c.req.param(name) });
 

@@ -35,6 +35,21 @@ describe('tenant of a request', () => {
     expect((await at(domain, '/api/v1/categories')).status).toBe(200);
   });
 
+  it('anonymous catalog reads through a tenant domain are edge-cached: the same entry as X-Tenant-ID, a hit asks no store', async () => {
+    const { domain, tenantId, product } = await shopWithDomain();
+    const path = `${PRODUCTS}/${product.id}`;
+    expect((await at(domain, path)).headers.get('x-cache')).toBe('MISS');
+    const hit = await at(domain, path);
+    expect(hit.status).toBe(200);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('x-data-api-calls')).toBeNull();
+    const named = await at('localhost', path, { headers: { 'x-tenant-id': tenantId } });
+    expect(named.headers.get('x-cache')).toBe('HIT');
+    const unknown = await at(`nobody-${crypto.randomUUID().slice(0, 8)}.example.com`, path);
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('x-cache')).toBe('BYPASS');
+  });
+
   it('anonymous review reads on a tenant domain', async () => {
     const domain = `rev-${crypto.randomUUID().slice(0, 8)}.example.com`;
     const tenantId = await createTenant({ domain });

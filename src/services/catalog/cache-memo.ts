@@ -15,6 +15,8 @@
  * MAX_BODY_BYTES each, and MAX_GENERATIONS generations; the oldest go first.
  */
 
+import { setBounded } from '../../lib/bounded-map.ts';
+
 const MAX_ENTRIES = 500;
 const MAX_BODY_BYTES = 256 * 1024;
 const MAX_GENERATIONS = 5000;
@@ -29,13 +31,6 @@ export interface MemoEntry {
 
 const entries = new Map<string, MemoEntry>();
 const generations = new Map<string, { gen: string | null; at: number }>();
-
-/** Inserts at the young end of an insertion-ordered map, dropping the oldest past `max`. */
-function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) map.delete(map.keys().next().value as K);
-}
 
 /** Generations just read from the cache (or written by a purge here), confirmed at `now`. */
 export function rememberGenerations(tags: readonly string[], gens: ReadonlyArray<string | null>, now: number): void {
