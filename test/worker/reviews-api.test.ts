@@ -7,7 +7,16 @@ import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { productIdAsUuid } from '../../src/services/reviews/purchases.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
-import { API, insertProduct, moderate, postReview, review, reviewsOf, type ReviewBody } from './reviews-helpers.ts';
+import {
+  API,
+  insertProduct,
+  insertRawProduct,
+  moderate,
+  postReview,
+  review,
+  reviewsOf,
+  type ReviewBody,
+} from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -179,8 +188,8 @@ describe('reviews: bad input', () => {
   it('404s an unknown, deleted or reserved (version 0) product, on read and write', async () => {
     const { tenantId, author } = await world();
     const unknown = new ObjectId().toHexString();
-    const deleted = await insertProduct(mongo, tenantId, { deletedAt: new Date(), status: 'ARCHIVED' });
-    const reserved = await insertProduct(mongo, tenantId, { version: 0 });
+    const deleted = await insertRawProduct(mongo, tenantId, { deletedAt: new Date(), status: 'ARCHIVED' });
+    const reserved = await insertRawProduct(mongo, tenantId, { version: 0 });
     for (const productId of [unknown, deleted, reserved]) {
       const res = await as(author, 'POST', reviewsOf(productId), { rating: 5 });
       expect(res.status).toBe(404);

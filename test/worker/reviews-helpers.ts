@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 
 import type { DataApiClient } from '../../src/db/mongo/client.ts';
+import { createProduct, type CreateProductInput } from '../../src/services/catalog/index.ts';
 import { as, type TestUser } from './identity-helpers.ts';
 
 /** Test fixtures for reviews. */
@@ -8,25 +9,46 @@ export const API = '/api/v1';
 export const reviewsOf = (productId: string) => `${API}/products/${productId}/reviews`;
 export const review = (id: string, action = '') => `${API}/reviews/${id}${action ? `/${action}` : ''}`;
 
-/** Inserts an ACTIVE, published product directly (the product API is another service); returns its id. */
+/**
+ * An ACTIVE, published product made by the catalog service itself (its event, projection and
+ * integer minor-unit price, as `POST /products` writes them; no staff user needed); returns its id.
+ */
 export async function insertProduct(
   mongo: DataApiClient,
   tenantId: string,
-  overrides: Record<string, unknown> = {},
+  overrides: Partial<CreateProductInput> = {},
 ): Promise<string> {
+  const { record } = await createProduct(
+    { mongo, tenantId, userId: null, correlationId: null, causationId: null },
+    {
+      name: 'Wireless Headphones',
+      sku: `SKU-${crypto.randomUUID().slice(0, 8)}`,
+      priceMinor: 29999,
+      currency: 'USD',
+      stockQuantity: 10,
+      status: 'ACTIVE',
+      published: true,
+      ...overrides,
+    },
+  );
+  return record.id;
+}
+
+/**
+ * A product document in a state no command produces (deleted, or a bare idempotency reservation
+ * at version 0), written straight to the collection to test how readers treat it.
+ */
+export async function insertRawProduct(mongo: DataApiClient, tenantId: string, fields: Record<string, unknown>) {
   const { insertedId } = await mongo.collection('products').insertOne({
     tenantId,
-    name: 'Wireless Headphones',
+    name: 'Raw product',
     slug: `p-${crypto.randomUUID()}`,
-    sku: `SKU-${crypto.randomUUID().slice(0, 8)}`,
-    price: 299.99,
+    priceMinor: 1000,
     status: 'ACTIVE',
     published: true,
-    averageRating: 0,
-    reviewCount: 0,
     version: 1,
     createdAt: new Date(),
-    ...overrides,
+    ...fields,
   });
   return insertedId.toHexString();
 }
