@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { ROOT, startDevServer } from './lib/dev-server.ts';
 import { startPostgres } from './lib/pg-server.ts';
 import { freePort } from './lib/ports.ts';
+import { onStop } from './lib/stop-signals.ts';
 
 const maxExamples = process.env.FUZZ_MAX_EXAMPLES ?? '25';
 const maxTime = process.env.FUZZ_MAX_TIME ?? '300';
@@ -44,8 +45,19 @@ if (!existsSync(st)) {
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'fuzz-'));
-// A throwaway PostgreSQL server when its binaries are installed (as `npm run bench` does), else embedded PGlite.
 let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
+let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
+let fuzzer: ReturnType<typeof spawn> | undefined;
+// Ctrl-C, kill or a closed terminal stops the whole stack (PostgreSQL, FerretDB, wrangler) and Schemathesis.
+onStop(async (reason) => {
+  console.log(`fuzz: ${reason}; stopping the stack`);
+  fuzzer?.kill('SIGTERM');
+  await server?.stop().catch(() => {});
+  await pg?.stop().catch(() => {});
+  rmSync(stateDir, { recursive: true, force: true });
+  process.exit(1);
+});
+// A throwaway PostgreSQL server when its binaries are installed (as `npm run bench` does), else embedded PGlite.
 if (!process.env.DATABASE_URL) {
   pg = await startPostgres().catch((err: Error) => {
     console.log(`fuzz: no PostgreSQL server (${err.message.split('\n')[0]}); using embedded PGlite`);
@@ -57,12 +69,10 @@ console.log('fuzz: starting the API (local stack + wrangler dev)');
 // Stripe's webhook endpoint answers 503 while Stripe is not configured (deliberately: Stripe
 // retries on 5xx); configure it so the fuzzer reaches its signature check instead.
 const vars = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_WEBHOOK_SECRET: `whsec_fuzz_${crypto.randomUUID()}` };
-const server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars }).catch(
-  async (err: unknown) => {
-    await pg?.stop();
-    throw err;
-  },
-);
+server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars }).catch(async (err: unknown) => {
+  await pg?.stop();
+  throw err;
+});
 let code = 1;
 try {
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -105,11 +115,11 @@ try {
   console.log(`fuzz: st run (max ${maxExamples} examples per operation, ${maxTime} s, ${workers} workers)`);
   code = await new Promise<number>((resolve) => {
     // cwd .fuzz: Schemathesis keeps its example database in ./.schemathesis.
-    const child = spawn(st, args, {
+    const child = (fuzzer = spawn(st, args, {
       cwd: join(ROOT, '.fuzz'),
       stdio: 'inherit',
       env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false', NO_COLOR: '1' },
-    });
+    }));
     child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
 } finally {
