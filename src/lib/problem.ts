@@ -21,6 +21,26 @@ export interface ProblemBody {
 
 const TYPE_BASE = 'https://errors.ecommerce-edge.dev/';
 
+/**
+ * Member names an extension may not take: RFC 9457's own (`type`, `title`, `status`,
+ * `detail`, `instance`) and the two this API adds to every problem (`errors`,
+ * `requestId`). An extension named `status` once replaced the HTTP status in the body
+ * with an order's status; a problem type names such facts e.g. `orderStatus`.
+ */
+export const RESERVED_PROBLEM_MEMBERS = [
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'errors',
+  'requestId',
+] as const;
+type ReservedMember = (typeof RESERVED_PROBLEM_MEMBERS)[number];
+
+/** Extension members of a problem: any name but a reserved one (refused by the type and at run time). */
+export type ProblemExtensions = Record<string, unknown> & { [K in ReservedMember]?: never };
+
 export class Problem extends Error {
   readonly status: number;
   readonly title: string;
@@ -34,7 +54,7 @@ export class Problem extends Error {
     slug: string,
     title: string,
     detail?: string,
-    opts: { errors?: FieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    opts: { errors?: FieldError[] | undefined; extensions?: ProblemExtensions; headers?: Record<string, string> } = {},
   ) {
     super(detail ?? title);
     this.name = 'Problem';
@@ -42,7 +62,13 @@ export class Problem extends Error {
     this.title = title;
     this.type = TYPE_BASE + slug;
     this.errors = opts.errors;
-    this.extensions = opts.extensions ?? {};
+    const extensions = opts.extensions ?? {};
+    const reserved = Object.keys(extensions).filter((k) => (RESERVED_PROBLEM_MEMBERS as readonly string[]).includes(k));
+    if (reserved.length)
+      throw new TypeError(
+        `problem '${slug}': extension member(s) ${reserved.join(', ')} would overwrite RFC 9457 members`,
+      );
+    this.extensions = extensions;
     this.headers = opts.headers ?? {};
   }
 
@@ -52,7 +78,8 @@ export class Problem extends Error {
   }
 
   toBody(instance?: string): ProblemBody {
-    const body: ProblemBody = { type: this.type, title: this.title, status: this.status, ...this.extensions };
+    // Extensions first: the standard members are written after them and always win.
+    const body: ProblemBody = { ...this.extensions, type: this.type, title: this.title, status: this.status };
     if (this.message && this.message !== this.title) body.detail = this.message;
     if (instance) body.instance = instance;
     if (this.errors?.length) body.errors = this.errors;
@@ -72,7 +99,7 @@ export const problems = {
   routeNotFound: (method: string, path: string) =>
     new Problem(404, 'route-not-found', 'Not found', `No route for ${method} ${path}.`),
   methodNotAllowed: () => new Problem(405, 'method-not-allowed', 'Method not allowed'),
-  conflict: (detail: string, extensions?: Record<string, unknown>, errors?: FieldError[]) =>
+  conflict: (detail: string, extensions?: ProblemExtensions, errors?: FieldError[]) =>
     new Problem(409, 'conflict', 'Conflict', detail, { extensions, errors }),
   /** A unique value is taken; names the field so a form can show it. */
   conflictField: (field: string, message: string) => problems.conflict(message, undefined, [{ field, message }]),

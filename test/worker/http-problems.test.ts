@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
 
+import { Problem, problems, RESERVED_PROBLEM_MEMBERS, type ProblemExtensions } from '../../src/lib/problem.ts';
+import { adminErrors } from '../../src/services/admin/errors.ts';
+import { authErrors } from '../../src/services/auth/errors.ts';
+import { catalogErrors } from '../../src/services/catalog/errors.ts';
+import { notificationErrors } from '../../src/services/notifications/errors.ts';
+import { orderErrors } from '../../src/services/orders/errors.ts';
+import { paymentErrors } from '../../src/services/payments/errors.ts';
+import { reviewErrors } from '../../src/services/reviews/errors.ts';
+import { userErrors } from '../../src/services/users/errors.ts';
 import { call, problemOf } from './helpers.ts';
 
 describe('HTTP error contract (RFC 9457)', () => {
@@ -62,5 +71,68 @@ describe('HTTP error contract (RFC 9457)', () => {
     const docs = await call('/docs');
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('/docs/init.js');
+  });
+});
+
+describe('problem extension members never overwrite RFC 9457 members', () => {
+  it('a reserved member name is refused when the problem is made', () => {
+    for (const name of RESERVED_PROBLEM_MEMBERS) {
+      const extensions = { [name]: 'SHIPPED' } as unknown as ProblemExtensions;
+      expect(() => new Problem(409, 'x', 'X', 'detail', { extensions }), name).toThrow(/would overwrite/);
+    }
+    expect(new Problem(409, 'x', 'X', 'd', { extensions: { orderStatus: 'SHIPPED' } }).toBody()).toMatchObject({
+      status: 409,
+      orderStatus: 'SHIPPED',
+    });
+  });
+
+  it('every problem type of every service renders its own type, title and status', () => {
+    const catalogs = {
+      adminErrors,
+      authErrors,
+      catalogErrors,
+      notificationErrors,
+      orderErrors,
+      paymentErrors,
+      reviewErrors,
+      userErrors,
+      problems,
+    } as unknown as Record<string, Record<string, (...args: unknown[]) => unknown>>;
+    let checked = 0;
+    for (const [catalog, factories] of Object.entries(catalogs)) {
+      for (const [name, make] of Object.entries(factories)) {
+        if (typeof make !== 'function') continue;
+        // Arguments of every kind the factories take (status names, counts, field lists).
+        let made: unknown;
+        for (const args of [
+          ['SHIPPED', 'PROCESSING', 'x'],
+          [['x'], ['y']],
+          [1, 2, 3],
+        ]) {
+          try {
+            made = make(...args);
+            break;
+          } catch (err) {
+            if (String(err).includes('would overwrite')) throw err;
+          }
+        }
+        if (!(made instanceof Problem)) continue;
+        const body = made.toBody('/i');
+        expect({ at: `${catalog}.${name}`, type: body.type, title: body.title, status: body.status }).toEqual({
+          at: `${catalog}.${name}`,
+          type: made.type,
+          title: made.title,
+          status: made.status,
+        });
+        expect(body.instance).toBe('/i');
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
+  it('order-not-cancellable and payment-not-refundable name the state in orderStatus / paymentStatus', () => {
+    expect(orderErrors.notCancellable('SHIPPED').toBody()).toMatchObject({ status: 409, orderStatus: 'SHIPPED' });
+    expect(paymentErrors.notRefundable('PENDING').toBody()).toMatchObject({ status: 409, paymentStatus: 'PENDING' });
   });
 });

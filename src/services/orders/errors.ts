@@ -20,7 +20,7 @@ export const orderErrors = {
       'Order cannot be cancelled',
       `An order in status ${status} can no longer be cancelled.`,
       {
-        extensions: { status },
+        extensions: { orderStatus: status },
       },
     ),
   productUnavailable: (index: number, productId: string) =>

@@ -10,7 +10,7 @@ export const paymentErrors = {
       'Payment cannot be refunded',
       `A payment in status ${status} has nothing captured to refund.`,
       {
-        extensions: { status },
+        extensions: { paymentStatus: status },
       },
     ),
   refundExceedsRemaining: (remaining: string) =>
