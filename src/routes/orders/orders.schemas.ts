@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 
 import { SAGA_STATUSES } from '../../db/pg/schema/index.ts';
+import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { ifMatchHeaders } from '../../lib/etag.ts';
 import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
+import { overCapLines } from '../../services/orders/index.ts';
 import {
   MAX_LINES,
   MAX_QUANTITY,
@@ -27,7 +29,7 @@ export const OrderCreateBody = z
       .min(1)
       .max(MAX_LINES)
       .openapi({
-        description: `1..${MAX_LINES} lines; a product named twice becomes one line with the quantities added`,
+        description: `1..${MAX_LINES} lines; a product named twice becomes one line with the quantities added (at most ${MAX_QUANTITY} in all)`,
       }),
     shippingAddressId: z
       .uuid()
@@ -41,6 +43,11 @@ export const OrderCreateBody = z
           .string()
           .min(3)
           .max(255)
+          // First, and alone: a card number is named as such (and never echoed).
+          .refine((t) => !isCardNumberShaped(t), {
+            message: 'a card number; send a payment provider token (e.g. pm_...), never card numbers',
+            abort: true,
+          })
           .regex(/^[A-Za-z0-9_]+$/, 'a payment provider token, e.g. pm_test_success')
           .openapi({ example: 'pm_test_success' }),
       })
@@ -53,6 +60,13 @@ export const OrderCreateBody = z
   })
   .strict()
   .superRefine((body, ctx) => {
+    for (const { index, quantity } of overCapLines(body.lines)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lines', index, 'quantity'],
+        message: `the product's lines add up to ${quantity}; at most ${MAX_QUANTITY} of one product per order`,
+      });
+    }
     if ((body.shippingAddressId === undefined) === (body.shippingAddress === undefined)) {
       ctx.addIssue({
         code: 'custom',

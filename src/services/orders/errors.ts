@@ -37,6 +37,25 @@ export const orderErrors = {
         errors: [{ field: `body.lines.${index}.productId`, message: `sold in ${productCurrency}` }],
       },
     ),
+  /** The schema refuses it first; the service holds the rule for every caller. */
+  cardNumberAsToken: () =>
+    problems.validation([
+      {
+        field: 'body.paymentMethod.token',
+        message: 'a card number; send a payment provider token (e.g. pm_...), never card numbers',
+      },
+    ]),
+  totalTooLarge: (max: string) =>
+    new Problem(
+      422,
+      'order-total-too-large',
+      'Order total too large',
+      `The order's total (with tax and shipping) would exceed ${max}, the most one order can hold; split it.`,
+      {
+        errors: [{ field: 'body.lines', message: `total over ${max}` }],
+        extensions: { maxTotal: max },
+      },
+    ),
   addressNotFound: () =>
     new Problem(422, 'address-not-found', 'Address not found', 'The shipping address is not one of yours.', {
       errors: [{ field: 'body.shippingAddressId', message: 'no such address' }],

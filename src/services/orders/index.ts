@@ -1,5 +1,5 @@
 /** The order service's public surface. */
-export { placeOrder, type PlaceOrderInput } from './place-order.ts';
+export { overCapLines, placeOrder, type PlaceOrderInput } from './place-order.ts';
 export { getOrder, listOrders, loadOrderForSaga, orderOwners, type ListOrdersQuery } from './queries.ts';
 export { announceRefund, cancelOrder, changeOrderStatus, markOrderRefunded } from './status.ts';
 export { sagaOf, waitForSaga } from './saga-client.ts';

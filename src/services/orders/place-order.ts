@@ -16,6 +16,7 @@ import { and, eq, sql } from 'drizzle-orm';
 
 import { orderItems, orders, type Order } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { Problem, problems } from '../../lib/problem.ts';
 import { formatMoney, productsForCheckout } from '../catalog/index.ts';
@@ -23,6 +24,7 @@ import type { ServiceContext } from '../context.ts';
 import { productIdAsUuid } from '../reviews/index.ts';
 import { getAddress } from '../users/index.ts';
 import { orderErrors } from './errors.ts';
+import { MAX_QUANTITY } from './model.ts';
 import { priceOrder, pricingRules } from './pricing.ts';
 import { ordersDb, orderWithItems } from './queries.ts';
 import { startOrderSaga } from './saga-client.ts';
@@ -45,10 +47,36 @@ export interface PlaceOrderInput {
   currency: string;
 }
 
-/** Repeated products become one line with the quantities added (order kept). */
+/**
+ * The lines whose product, with the lines before it, goes over MAX_QUANTITY: the cap holds
+ * for a product, not for one line (`[{p,100},{p,100}]` is 200 of p). Each names the line
+ * that crossed it and the product's running total.
+ */
+export function overCapLines(lines: PlaceOrderInput['lines']): Array<{ index: number; quantity: number }> {
+  const totals = new Map<string, number>();
+  const over: Array<{ index: number; quantity: number }> = [];
+  lines.forEach((l, index) => {
+    const id = l.productId.toLowerCase();
+    const quantity = (totals.get(id) ?? 0) + l.quantity;
+    totals.set(id, quantity);
+    if (quantity > MAX_QUANTITY && quantity - l.quantity <= MAX_QUANTITY) over.push({ index, quantity });
+  });
+  return over;
+}
+
+/** Repeated products become one line with the quantities added (order kept), at most MAX_QUANTITY each (else 400). */
 export function mergeLines(
   lines: PlaceOrderInput['lines'],
 ): Array<{ productId: string; quantity: number; index: number }> {
+  const over = overCapLines(lines);
+  if (over.length) {
+    throw problems.validation(
+      over.map(({ index, quantity }) => ({
+        field: `body.lines.${index}.quantity`,
+        message: `the product's lines add up to ${quantity}; at most ${MAX_QUANTITY} of one product per order`,
+      })),
+    );
+  }
   const merged = new Map<string, { productId: string; quantity: number; index: number }>();
   lines.forEach((l, index) => {
     const id = l.productId.toLowerCase();
@@ -96,6 +124,7 @@ export async function placeOrder(
   if (!principal) throw problems.unauthorized();
   const userId = principal.userId;
   const fingerprint = await requestFingerprint('POST /orders', input);
+  if (isCardNumberShaped(input.paymentMethod.token)) throw orderErrors.cardNumberAsToken();
 
   const replay = async (found: NonNullable<Awaited<ReturnType<typeof findByKey>>>) => {
     assertSameRequest(found.order.requestFingerprint, fingerprint);

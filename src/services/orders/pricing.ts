@@ -9,9 +9,29 @@
  *   total    = subtotal - discount + shipping + tax
  *
  * Rules are Worker vars so a shop configures them without a deploy of code.
+ *
+ * Every amount is stored as DECIMAL(10,2): an order whose subtotal or total would pass
+ * 99,999,999.99 is refused (422 `order-total-too-large`) before anything is written; the
+ * subtotal is checked before the tax multiplies it, so no step leaves the safe integers.
  */
 import type { Env } from '../../env.ts';
-import { parseMoney } from '../catalog/index.ts';
+import { formatMoney, parseMoney } from '../catalog/index.ts';
+import { orderErrors } from './errors.ts';
+
+/** The largest amount a DECIMAL(10,2) column holds, in minor units. */
+export const MAX_AMOUNT_MINOR = 99_999_999_99;
+
+/** A Worker var holding an amount; a value that is not one is a configuration error naming the var. */
+function moneyVar(env: Env, name: 'ORDER_SHIPPING_FLAT' | 'ORDER_FREE_SHIPPING_FROM', fallback: string): number {
+  const text = env[name] ?? fallback;
+  try {
+    return parseMoney(text);
+  } catch {
+    throw new Error(
+      `${name} must be an amount like "5.99" (at most 8 digits and 2 decimals), got ${JSON.stringify(text)}`,
+    );
+  }
+}
 
 export interface PricingRules {
   taxRateBps: number;
@@ -25,8 +45,8 @@ export function pricingRules(env: Env): PricingRules {
     throw new Error('ORDER_TAX_RATE_BPS must be an integer 0..10000');
   return {
     taxRateBps,
-    shippingFlatMinor: parseMoney(env.ORDER_SHIPPING_FLAT ?? '0'),
-    freeShippingFromMinor: env.ORDER_FREE_SHIPPING_FROM ? parseMoney(env.ORDER_FREE_SHIPPING_FROM) : null,
+    shippingFlatMinor: moneyVar(env, 'ORDER_SHIPPING_FLAT', '0'),
+    freeShippingFromMinor: env.ORDER_FREE_SHIPPING_FROM ? moneyVar(env, 'ORDER_FREE_SHIPPING_FROM', '0') : null,
   };
 }
 
@@ -43,15 +63,17 @@ export interface Totals {
   totalMinor: number;
 }
 
+/** Throws 422 `order-total-too-large` when an amount would not fit DECIMAL(10,2). */
 export function priceOrder(lines: PricedLine[], rules: PricingRules): Totals {
+  const tooLarge = () => orderErrors.totalTooLarge(formatMoney(MAX_AMOUNT_MINOR));
   const subtotalMinor = lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
+  if (!Number.isSafeInteger(subtotalMinor) || subtotalMinor > MAX_AMOUNT_MINOR) throw tooLarge();
   const discountMinor = 0;
   const free = rules.freeShippingFromMinor !== null && subtotalMinor >= rules.freeShippingFromMinor;
   const shippingMinor = free ? 0 : rules.shippingFlatMinor;
   // Half-up rounding in integers: floor((x * bps + 5000) / 10000).
   const taxMinor = Math.floor(((subtotalMinor - discountMinor) * rules.taxRateBps + 5_000) / 10_000);
   const totalMinor = subtotalMinor - discountMinor + shippingMinor + taxMinor;
-  if (!Number.isSafeInteger(totalMinor) || totalMinor > 99_999_999_99)
-    throw new RangeError('order total exceeds DECIMAL(10,2)');
+  if (!Number.isSafeInteger(totalMinor) || totalMinor > MAX_AMOUNT_MINOR) throw tooLarge();
   return { subtotalMinor, discountMinor, shippingMinor, taxMinor, totalMinor };
 }

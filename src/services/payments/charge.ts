@@ -12,6 +12,10 @@
  * Progress is recorded after each provider call: a payment that was authorized is
  * captured next time, never authorized again; an authorization whose capture is
  * refused for good is voided before the step fails.
+ *
+ * The payment token: a card number given as one is refused before any provider call
+ * (`card_number_refused`, permanent), and a provider's message is stored and passed on
+ * with the token and any run of 12+ digits redacted, so no record holds it.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
@@ -30,6 +34,7 @@ import {
   PaymentTransientError,
   type ProviderPayment,
 } from './providers/index.ts';
+import { checkPaymentMethod, redactPaymentSecrets } from './providers/validation.ts';
 import { issueRefund } from './refunds.ts';
 import { sealGatewayRecord } from './sealing.ts';
 
@@ -91,6 +96,7 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
         amountMinor: input.amountMinor,
       });
     } else {
+      checkPaymentMethod(provider.name, input.paymentToken); // a card number never reaches a provider
       const authorized = await provider.authorize({
         ...call,
         amountMinor: input.amountMinor,
@@ -121,6 +127,8 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
     });
   } catch (err) {
     if (!(err instanceof PaymentProviderError)) throw err;
+    // Providers echo what they were sent: the token never goes into a record, a saga or a log.
+    err.message = redactPaymentSecrets(err.message, input.paymentToken);
     if (err instanceof PaymentDeclinedError || !err.retryable) {
       if (row.gatewayTransactionId && row.transactionType === 'AUTHORIZATION') {
         // Authorized, but the capture was refused for good: release the hold now.

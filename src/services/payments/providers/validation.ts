@@ -3,6 +3,7 @@
  * `PaymentRequestError` here instead of a provider round trip (and is the same for both).
  * Amounts are positive safe integers of minor units; currencies are three letters.
  */
+import { isCardNumberShaped } from '../../../lib/card-number.ts';
 import { PaymentRequestError } from './errors.ts';
 import type { PaymentProviderName, ProviderCall } from './types.ts';
 
@@ -48,4 +49,25 @@ export function checkTransactionId(provider: PaymentProviderName, transactionId:
   if (typeof transactionId !== 'string' || transactionId.trim() === '') {
     throw new PaymentRequestError({ provider, code: 'invalid_transaction_id', message: 'transactionId is required' });
   }
+}
+
+/** Refuses a card number given as a payment method, without repeating it. */
+export function checkPaymentMethod(provider: PaymentProviderName, paymentMethod: string): void {
+  if (isCardNumberShaped(paymentMethod)) {
+    throw new PaymentRequestError({
+      provider,
+      code: 'card_number_refused',
+      message: 'paymentMethod is a card number; only payment provider tokens are accepted',
+    });
+  }
+}
+
+/**
+ * A provider's message made safe to store or show: the payment token it was given and
+ * every run of 12 or more digits (grouped or not; a card number, Luhn or not) become
+ * `[redacted]`. Providers echo what they were sent, e.g. "No such PaymentMethod: 'pm_...'".
+ */
+export function redactPaymentSecrets(message: string, token?: string): string {
+  const out = token && token.length >= 3 ? message.split(token).join('[redacted]') : message;
+  return out.replace(/\d(?:[ -]?\d){11,}/g, '[redacted]');
 }
