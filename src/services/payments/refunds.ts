@@ -9,12 +9,16 @@
  * 3. A second transaction records the outcome; when refunds reach the amount, the
  *    payment becomes REFUNDED and so does the order's payment_status.
  * The same key with another body is 422; with the same body it returns the refund.
+ * A staff member's key is scoped to them and this operation (stored as
+ * `clientIdempotencyKey`); the saga's compensation (requestedBy null) uses its own key,
+ * which no client key can equal (src/lib/idempotency.ts).
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 
 import { payments, refunds, type Refund } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { assertSameRequest } from '../../lib/idempotency.ts';
+import { assertSameRequest, clientIdempotencyKey, internalIdempotencyKey } from '../../lib/idempotency.ts';
+import { problems } from '../../lib/problem.ts';
 import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { announceRefund, markOrderRefunded } from '../orders/index.ts';
@@ -22,14 +26,20 @@ import { paymentErrors } from './errors.ts';
 import { paymentsDb, type RefundInput, type RefundStatus } from './model.ts';
 import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
 
+export const REFUND_OPERATION = 'POST /payments/{id}/refunds';
+
 export async function issueRefund(svc: ServiceContext, paymentId: string, input: RefundInput): Promise<Refund> {
+  const idempotencyKey =
+    input.requestedBy === null
+      ? internalIdempotencyKey(input.idempotencyKey)
+      : await clientIdempotencyKey({ callerId: input.requestedBy, operation: REFUND_OPERATION }, input.idempotencyKey);
   const { payment, refund } = await inTenantTx(paymentsDb(svc), svc.tenantId, async (tx) => {
     const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for('update').limit(1);
     if (!payment) throw paymentErrors.notFound();
     const [existing] = await tx
       .select()
       .from(refunds)
-      .where(and(eq(refunds.tenantId, svc.tenantId), eq(refunds.idempotencyKey, input.idempotencyKey)))
+      .where(and(eq(refunds.tenantId, svc.tenantId), eq(refunds.idempotencyKey, idempotencyKey)))
       .limit(1);
     if (existing) {
       assertSameRequest(existing.requestFingerprint, input.fingerprint ?? '');
@@ -53,12 +63,15 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
         paymentId: payment.id,
         amount: formatMoney(amountMinor),
         reason: input.reason ?? null,
-        idempotencyKey: input.idempotencyKey,
+        idempotencyKey,
         requestFingerprint: input.fingerprint,
         requestedBy: input.requestedBy,
       })
+      .onConflictDoNothing({ target: [refunds.tenantId, refunds.idempotencyKey] })
       .returning();
-    return { payment, refund: refund! };
+    // Taken meanwhile by the same caller's refund of another payment (this one is locked).
+    if (!refund) throw problems.idempotencyKeyReused();
+    return { payment, refund };
   });
   if (refund.status === 'SUCCEEDED') return refund;
 

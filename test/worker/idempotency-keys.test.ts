@@ -1,0 +1,125 @@
+/**
+ * Idempotency-Key spaces (issue 15, item 2): keys the server makes for its own work live
+ * where no client can write, and a client's key is scoped to the caller and the operation.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { clientIdempotencyKey, internalIdempotencyKey } from '../../src/lib/idempotency.ts';
+import { createProduct, PRODUCTS, send } from './catalog-helpers.ts';
+import { checkoutShop, lines, order, ORDERS, placeAndSettle, productStock, sagaSettled } from './checkout-helpers.ts';
+import { problemOf } from './helpers.ts';
+import type { TestUser } from './identity-helpers.ts';
+
+const refund = (who: TestUser, paymentId: string, key: string, body: Record<string, unknown>) =>
+  send(who, 'POST', `/api/v1/payments/${paymentId}/refunds`, { body, headers: { 'idempotency-key': key } });
+
+async function paymentOf(user: TestUser, orderId: string) {
+  return (await (await send(user, 'GET', `${ORDERS}/${orderId}/payment`)).json()) as {
+    id: string;
+    amount: string;
+    status: string;
+    refunds: { id: string; amount: string; status: string }[];
+  };
+}
+
+describe('internal keys live where no client can write', () => {
+  it("a staff refund with the saga's own key (order:<id>:compensation) does not block the cancellation", async () => {
+    const s = await checkoutShop(5, '20.00');
+    const placed = await placeAndSettle(s.user, { lines: lines(s.product, 1) }); // 20.00 + 1.60 tax + 5.99
+    expect(placed.order.status).toBe('CONFIRMED');
+    const payment = await paymentOf(s.user, placed.order.id);
+    expect(await productStock(s.manager, s.product.id)).toBe(4);
+
+    const squat = await refund(s.manager, payment.id, `order:${placed.order.id}:compensation`, { amount: '1.00' });
+    expect(squat.status).toBe(201);
+
+    const cancel = await send(s.user, 'POST', `${ORDERS}/${placed.order.id}/cancel`, {
+      body: { reason: 'changed my mind' },
+      headers: { prefer: 'wait=10' },
+    });
+    expect(cancel.status).toBe(202);
+    const saga = await sagaSettled(placed.order.id, 30_000);
+    expect({ status: saga.status, error: saga.errorMessage }).toMatchObject({ status: 'COMPENSATED' });
+    const after = await paymentOf(s.user, placed.order.id);
+    expect(after.status).toBe('REFUNDED');
+    expect(after.refunds.map((r) => [r.amount, r.status]).sort()).toEqual(
+      [
+        ['1.00', 'SUCCEEDED'],
+        [(Number(payment.amount) - 1).toFixed(2), 'SUCCEEDED'],
+      ].sort(),
+    );
+    const got = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}`)).json()) as { status: string };
+    expect(got.status).toBe('CANCELLED');
+    expect(await productStock(s.manager, s.product.id)).toBe(5);
+  });
+
+  it('a client key is stored as client:<sha-256> and an internal key can never take that form', async () => {
+    const a = await clientIdempotencyKey({ callerId: 'u1', operation: 'POST /x' }, 'k');
+    expect(a).toMatch(/^client:[0-9a-f]{64}$/);
+    expect(await clientIdempotencyKey({ callerId: 'u2', operation: 'POST /x' }, 'k')).not.toBe(a);
+    expect(await clientIdempotencyKey({ callerId: 'u1', operation: 'POST /y' }, 'k')).not.toBe(a);
+    expect(internalIdempotencyKey('order:1:compensation')).toBe('order:1:compensation');
+    expect(() => internalIdempotencyKey(a)).toThrow();
+  });
+});
+
+describe("a client's key is scoped to the caller and the operation", () => {
+  it('two staff members using one key on one payment make two refunds; one caller replays or gets 422', async () => {
+    const s = await checkoutShop(5, '30.00');
+    const placed = await placeAndSettle(s.user, { lines: lines(s.product, 1) });
+    const payment = await paymentOf(s.user, placed.order.id);
+    const key = `refund-${crypto.randomUUID()}`;
+
+    const byManager = await refund(s.manager, payment.id, key, { amount: '1.00' });
+    const byAdmin = await refund(s.admin, payment.id, key, { amount: '1.00' });
+    expect([byManager.status, byAdmin.status]).toEqual([201, 201]);
+    const [m, a] = (await Promise.all([byManager.json(), byAdmin.json()])) as { id: string }[];
+    expect(a!.id).not.toBe(m!.id);
+
+    const again = await refund(s.manager, payment.id, key, { amount: '1.00' });
+    expect(((await again.json()) as { id: string }).id).toBe(m!.id);
+    const changed = await refund(s.manager, payment.id, key, { amount: '2.00' });
+    expect(changed.status).toBe(422);
+    expect((await problemOf(changed)).type).toMatch(/idempotency-key-reused$/);
+
+    // The same caller's key on another payment is another request: 422, never that payment's refund.
+    const other = await placeAndSettle(s.user, { lines: lines(s.product, 1) });
+    const otherPayment = await paymentOf(s.user, other.order.id);
+    const elsewhere = await refund(s.manager, otherPayment.id, key, { amount: '1.00' });
+    expect(elsewhere.status).toBe(422);
+    expect((await paymentOf(s.user, other.order.id)).refunds).toHaveLength(0);
+    expect((await paymentOf(s.user, placed.order.id)).refunds).toHaveLength(2);
+  });
+
+  it('one key across orders, products and refunds, and across users, never collides', async () => {
+    const s = await checkoutShop(10);
+    const key = `shared-${crypto.randomUUID()}`;
+    // Two users, one key: two orders.
+    const [mine, theirs] = await Promise.all([
+      order(s.user, { lines: lines(s.product) }, { key }),
+      order(s.admin, { lines: lines(s.product) }, { key }),
+    ]);
+    expect([mine.status, theirs.status]).toEqual([202, 202]);
+    const ids = (await Promise.all([mine.json(), theirs.json()])) as { order: { id: string } }[];
+    expect(ids[0]!.order.id).not.toBe(ids[1]!.order.id);
+    // The admin's order key on a product create and on a refund: each its own request.
+    const product = await send(s.admin, 'POST', PRODUCTS, {
+      body: { name: `P ${key}`, price: '3.00', stockQuantity: 1, status: 'ACTIVE', published: true },
+      headers: { 'idempotency-key': key },
+    });
+    expect(product.status).toBe(201);
+    const sameKeyOtherUser = await send(s.manager, 'POST', PRODUCTS, {
+      body: { name: `Q ${key}`, price: '3.00', stockQuantity: 1, status: 'ACTIVE', published: true },
+      headers: { 'idempotency-key': key },
+    });
+    expect(sameKeyOtherUser.status).toBe(201);
+    expect(((await sameKeyOtherUser.json()) as { id: string }).id).not.toBe(
+      ((await product.json()) as { id: string }).id,
+    );
+    const settled = await sagaSettled(ids[0]!.order.id);
+    expect(settled.status).toBe('COMPLETED');
+    const payment = await paymentOf(s.user, ids[0]!.order.id);
+    expect((await refund(s.admin, payment.id, key, { amount: '1.00' })).status).toBe(201);
+    await createProduct(s.manager); // the catalog still works for keyless creates
+  });
+});
