@@ -13,7 +13,7 @@ import {
 import { send } from './catalog-helpers.ts';
 import { checkoutShop, lines, ORDERS, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
 import { call, eventually, problemOf } from './helpers.ts';
-import { registerUser } from './identity-helpers.ts';
+import { as, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -77,6 +77,60 @@ describe('object-level authorization', () => {
     const staff = (await (await send(s.manager, 'GET', `${ORDERS}?status=CONFIRMED`)).json()) as { data: unknown[] };
     expect(staff.data).toHaveLength(4);
     expect((await send(s.user, 'GET', `${ORDERS}?cursor=garbage`)).status).toBe(400);
+  });
+});
+
+describe('who may cancel an order: its owner or an ADMIN', () => {
+  const cancel = (who: TestUser, id: string) =>
+    send(who, 'POST', `${ORDERS}/${id}/cancel`, { body: {}, headers: { prefer: 'wait=10' } });
+  const cancelWithKey = (key: string, id: string) =>
+    call(`${ORDERS}/${id}/cancel`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', prefer: 'wait=10' },
+      body: '{}',
+    });
+  async function apiKey(user: TestUser, scopes: string[]): Promise<string> {
+    const res = await as(user, 'POST', '/api/v1/auth/api-keys', { name: 'orders', scopes });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { key: string }).key;
+  }
+
+  it("SUPPORT and MANAGER see another customer's order but get 403; ADMIN, the owner and the owner's key cancel", async () => {
+    const s = await checkoutShop(10);
+    const statusOf = async (id: string) =>
+      ((await (await send(s.admin, 'GET', `${ORDERS}/${id}`)).json()) as { status: string }).status;
+    const support = await grantRole(await registerUser(s.tenantId), 'SUPPORT');
+    const placed = await Promise.all([1, 2, 3].map(() => placeAndSettle(s.user, { lines: lines(s.product) })));
+    const [a, b, c] = placed.map((p) => p.order.id) as [string, string, string];
+
+    for (const staff of [support, s.manager]) {
+      expect((await send(staff, 'GET', `${ORDERS}/${a}`)).status).toBe(200);
+      const refused = await cancel(staff, a);
+      expect(refused.status).toBe(403);
+      expect((await problemOf(refused)).type).toMatch(/forbidden$/);
+    }
+    // An ADMIN's API key carries no role: another's order is not even visible to it.
+    expect((await cancelWithKey(await apiKey(s.admin, ['read:orders', 'write:orders']), a)).status).toBe(404);
+    // The owner's key needs write:orders.
+    expect((await cancelWithKey(await apiKey(s.user, ['read:orders']), a)).status).toBe(403);
+    expect(await statusOf(a)).toBe('CONFIRMED');
+
+    expect((await cancel(s.admin, a)).status).toBe(202);
+    expect((await cancel(s.user, b)).status).toBe(202);
+    expect((await cancelWithKey(await apiKey(s.user, ['read:orders', 'write:orders']), c)).status).toBe(202);
+    for (const id of [a, b, c]) expect(await statusOf(id)).toBe('CANCELLED');
+
+    // SUPPORT and MANAGER may cancel their own orders.
+    for (const staff of [support, s.manager]) {
+      const own = await placeAndSettle(staff, { lines: lines(s.product) });
+      expect((await cancel(staff, own.order.id)).status).toBe(202);
+      expect(await statusOf(own.order.id)).toBe('CANCELLED');
+    }
+
+    // Too late: 409 whose `status` is the HTTP status; the order's is `orderStatus`.
+    const again = await cancel(s.user, b);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ status: 409, orderStatus: 'CANCELLED' });
   });
 });
 
@@ -151,7 +205,9 @@ describe('refunds', () => {
     expect(
       ((await (await send(s.user, 'GET', `${ORDERS}/${order.id}`)).json()) as { paymentStatus: string }).paymentStatus,
     ).toBe('REFUNDED');
-    expect((await refund('refund-key-0005', { amount: '1.00' })).status).toBe(409);
+    const late = await refund('refund-key-0005', { amount: '1.00' });
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({ status: 409, paymentStatus: 'REFUNDED' });
   });
 });
 

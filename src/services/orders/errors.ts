@@ -23,6 +23,7 @@ export const orderErrors = {
         extensions: { orderStatus: status },
       },
     ),
+  cancelForbidden: () => problems.forbidden("Only the order's owner or an ADMIN may cancel it."),
   productUnavailable: (index: number, productId: string) =>
     new Problem(422, 'product-unavailable', 'Product unavailable', `Product ${productId} cannot be ordered.`, {
       errors: [{ field: `body.lines.${index}.productId`, message: 'unknown product, or not for sale' }],

@@ -4,15 +4,18 @@
  *   time, with the version they read (If-Match): a stale version is 412, any other
  *   transition 409. The row is locked while deciding, so two staff members cannot
  *   both move the same version.
- * - the owner or staff cancel it while it is PENDING, CONFIRMED or PROCESSING: the
- *   saga compensates (refund or void, stock released) and its mirror writes CANCELLED.
+ * - its owner, or an ADMIN (a user token: API keys carry no roles), cancels it while it
+ *   is PENDING, CONFIRMED or PROCESSING: the saga compensates (refund or void, stock
+ *   released) and its mirror writes CANCELLED. MANAGER and SUPPORT see every order of
+ *   the tenant but cancel only their own (403 for another's); anyone else gets 404.
  */
 import { and, eq, sql } from 'drizzle-orm';
 
-import { orders } from '../../db/pg/schema/orders.ts';
+import { orders, type Order } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { SagaState } from '../../durable/saga-state.ts';
 import { staleVersion } from '../../lib/etag.ts';
+import type { Principal } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { orderEvent, publishOrderEvents } from './events.ts';
@@ -65,6 +68,11 @@ export async function changeOrderStatus(
   return orderView(order, items);
 }
 
+/** Who may cancel an order they can see: its owner, or an ADMIN. */
+export function mayCancel(principal: Principal, order: Pick<Order, 'userId'>): boolean {
+  return order.userId === principal.userId || principal.roles.includes('ADMIN');
+}
+
 export async function cancelOrder(
   svc: ServiceContext,
   id: string,
@@ -74,6 +82,7 @@ export async function cancelOrder(
     orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))),
   );
   if (!found) throw orderErrors.notFound();
+  if (!mayCancel(svc.principal!, found.order)) throw orderErrors.cancelForbidden();
   if (!CANCELLABLE.includes(found.order.status as OrderStatus)) throw orderErrors.notCancellable(found.order.status);
   const saga = await sagaOf(svc, id).cancel(reason);
   return { order: orderView(found.order, found.items), saga };
