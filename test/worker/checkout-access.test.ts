@@ -195,6 +195,9 @@ describe('refunds', () => {
     expect(over.status).toBe(422);
     expect((await problemOf(over)).errors?.[0]).toMatchObject({ field: 'body.amount', message: 'at most 54.80' });
     expect((await refund('refund-key-0003', { amount: '-1' })).status).toBe(400);
+    const huge = await refund('refund-key-0006', { amount: '100000000.00' }); // more than DECIMAL(10,2) holds
+    expect(huge.status).toBe(400);
+    expect((await problemOf(huge)).errors?.[0]?.field).toBe('body.amount');
     const rest = await refund('refund-key-0004', {});
     expect(await rest.json()).toMatchObject({ amount: '54.80', status: 'SUCCEEDED' });
     const after = (await (await send(s.user, 'GET', `/api/v1/payments/${payment.id}`)).json()) as {

@@ -110,6 +110,12 @@ describe('item 9: a total that DECIMAL(10,2) cannot hold is a 422, before any wr
     }
     expect(await ordersOf(s.user)).toHaveLength(0);
     expect(await productStock(s.manager, dear.id)).toBe(5);
+    // The other money inputs stop at what DECIMAL(10,2) holds already at the schema.
+    const tooDear = await send(s.manager, 'POST', '/api/v1/products', {
+      body: { name: 'Too dear', price: '100000000.00', stockQuantity: 1 },
+    });
+    expect(tooDear.status).toBe(400);
+    expect((await problemOf(tooDear)).errors?.[0]?.field).toBe('body.price');
   });
 
   it('pricing refuses at the edge of DECIMAL(10,2), before the tax multiplies an unsafe integer', () => {
