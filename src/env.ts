@@ -70,7 +70,7 @@ export interface Env {
   VAPID_PUBLIC_KEY?: string;
   VAPID_PRIVATE_KEY?: string;
   VAPID_SUBJECT?: string;
-  /** "true" lets push subscriptions use http endpoints (local push services only). */
+  /** Not in production: "true" admits loopback push endpoints (http too), or a comma list of admitted origins (local push services). */
   PUSH_ALLOW_HTTP?: string;
 
   /** Attempts per client per route on the sign-in and secret-checking routes (src/middleware/rate-limit.ts). */

@@ -57,7 +57,7 @@ export const notificationsRoutes = createRouter()
         keys: body.keys,
         userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null,
       },
-      c.env.PUSH_ALLOW_HTTP === 'true',
+      notifications.pushEndpointPolicy(c.env),
     );
     return c.json(subscription, created ? 201 : 200);
   })
