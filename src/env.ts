@@ -31,7 +31,7 @@ export interface Env {
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: string;
   REFRESH_TOKEN_TTL_DAYS: string;
-  /** Failed logins in a row that lock an account. */
+  /** Failed sign-ins in a row that pause sign-in with growing delays (services/auth/lockout.ts). */
   MAX_FAILED_LOGINS: string;
   /** base64 32-byte AES key for TOTP secrets at rest (secret). */
   TOTP_ENCRYPTION_KEY: string;
