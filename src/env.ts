@@ -31,7 +31,7 @@ export interface Env {
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: string;
   REFRESH_TOKEN_TTL_DAYS: string;
-  /** Failed logins in a row that lock an account. */
+  /** Failed sign-ins in a row that pause sign-in with growing delays (services/auth/lockout.ts). */
   MAX_FAILED_LOGINS: string;
   /** base64 32-byte AES key for TOTP secrets at rest (secret). */
   TOTP_ENCRYPTION_KEY: string;
@@ -70,7 +70,7 @@ export interface Env {
   VAPID_PUBLIC_KEY?: string;
   VAPID_PRIVATE_KEY?: string;
   VAPID_SUBJECT?: string;
-  /** "true" lets push subscriptions use http endpoints (local push services only). */
+  /** Not in production: "true" admits loopback push endpoints (http too), or a comma list of admitted origins (local push services). */
   PUSH_ALLOW_HTTP?: string;
 
   /** Attempts per client per route on the sign-in and secret-checking routes (src/middleware/rate-limit.ts). */

@@ -5099,8 +5099,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires
-         * @description Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires.
+         * Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires, (4003) when the account is locked or suspended; refused (403/423) for an account no longer in good standing
+         * @description Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires, (4003) when the account is locked or suspended; refused (403/423) for an account no longer in good standing.
          *
          *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
          *
@@ -5142,7 +5142,24 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                403: components["responses"]["Error403"];
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Locked */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Not a WebSocket upgrade request */
                 426: {
                     headers: {
@@ -5176,8 +5193,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A 60-second single-use ticket to open the live feed from a browser (`?ticket=`)
-         * @description A 60-second single-use ticket to open the live feed from a browser (`?ticket=`).
+         * A 60-second single-use ticket to open the live feed from a browser (`?ticket=`); refused (403/423) for an account no longer in good standing
+         * @description A 60-second single-use ticket to open the live feed from a browser (`?ticket=`); refused (403/423) for an account no longer in good standing.
          *
          *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
          *
@@ -5212,6 +5229,15 @@ export interface paths {
                 };
                 /** @description Not allowed */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Locked */
+                423: {
                     headers: {
                         [name: string]: unknown;
                     };

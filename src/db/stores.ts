@@ -30,6 +30,8 @@ export interface Stores {
 
 export interface StoreUsage {
   pgQueries: number;
+  /** Connections asked for while a transaction of the same unit of work held one (see pg/client.ts); 0 in a sound request. */
+  pgNestedConnections?: number;
   dataApiCalls: number;
 }
 
@@ -37,12 +39,14 @@ export function createStores(env: Env): Stores {
   const pools = new Map<string, PgHandle>();
   let mongo: DataApiClient | undefined;
   const timeoutMs = Number(env.STORE_TIMEOUT_MS) || 3000;
+  // One unit of work, one connection: a second one while a transaction is open fails fast outside production.
+  const nested = env.ENVIRONMENT === 'production' ? 'log' : 'throw';
   return {
     pg(service) {
       const url = pgUrlFor(env, service);
       let handle = pools.get(url);
       if (!handle) {
-        handle = openPg(url, env.PG_WS_PROXY, { connectTimeoutMs: timeoutMs });
+        handle = openPg(url, env.PG_WS_PROXY, { connectTimeoutMs: timeoutMs, nested });
         pools.set(url, handle);
       }
       return handle;
@@ -59,8 +63,12 @@ export function createStores(env: Env): Stores {
     },
     usage() {
       let pgQueries = 0;
-      for (const handle of pools.values()) pgQueries += handle.queries;
-      return { pgQueries, dataApiCalls: mongo?.stats.calls ?? 0 };
+      let pgNestedConnections = 0;
+      for (const handle of pools.values()) {
+        pgQueries += handle.queries;
+        pgNestedConnections += handle.nestedConnections;
+      }
+      return { pgQueries, pgNestedConnections, dataApiCalls: mongo?.stats.calls ?? 0 };
     },
     async close() {
       const handles = [...pools.values()];

@@ -4,7 +4,8 @@
  * sockets cost no duration. The queue consumer calls `publish` after storing an IN_APP
  * notification; every open socket of the user gets it. Each socket carries the expiry of the
  * access token it was opened with (its attachment); an alarm closes it then (4001), and
- * `disconnectAll` closes every socket (account locked).
+ * `disconnectAll` closes every socket (account locked) and remembers when: a token issued
+ * before that (`x-feed-issued-at`) opens nothing afterwards, even if its connect raced the lock.
  */
 import { DurableObject } from 'cloudflare:workers';
 
@@ -17,6 +18,9 @@ interface SocketInfo {
 
 export const FEED_CLOSE = { tokenExpired: 4001, revoked: 4003 } as const;
 
+/** Storage key: epoch ms of the last `disconnectAll`. */
+const REVOKED_AT = 'revokedAt';
+
 export class NotificationFeed extends DurableObject<Env> {
   /** Internal: the Worker has authenticated the caller; `x-feed-expires-at` is the token's expiry (epoch ms). */
   override async fetch(request: Request): Promise<Response> {
@@ -24,6 +28,10 @@ export class NotificationFeed extends DurableObject<Env> {
       return new Response('expected a WebSocket upgrade', { status: 426 });
     const expiresAt = Number(request.headers.get('x-feed-expires-at'));
     if (!Number.isFinite(expiresAt) || expiresAt <= Date.now()) return new Response('token expired', { status: 401 });
+    const issuedAt = Number(request.headers.get('x-feed-issued-at'));
+    const revokedAt = (await this.ctx.storage.get<number>(REVOKED_AT)) ?? 0;
+    if (!Number.isFinite(issuedAt) || issuedAt * 1000 < revokedAt)
+      return new Response('the session was revoked; sign in again', { status: 401 });
     // A ticket opens one socket: its id is spent here, in the user's own object (single writer).
     const ticketId = request.headers.get('x-feed-ticket-id');
     if (ticketId) {
@@ -56,6 +64,7 @@ export class NotificationFeed extends DurableObject<Env> {
 
   /** Closes every socket (e.g. the account was locked). */
   async disconnectAll(reason = 'revoked'): Promise<number> {
+    await this.ctx.storage.put(REVOKED_AT, Date.now());
     const sockets = this.ctx.getWebSockets();
     for (const ws of sockets) ws.close(FEED_CLOSE.revoked, reason);
     return sockets.length;

@@ -93,10 +93,32 @@ export interface TimeIdCursor {
   id: string;
 }
 
+/**
+ * A cursor's time is input like any other: the regex admits `2024-13-45 25:61:61`, which
+ * PostgreSQL refuses with an error (a 500). Only a real calendar time, years 1..9999, passes.
+ */
+function isCalendarTime(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/.exec(text);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s);
+  return (
+    y >= 1 &&
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s
+  );
+}
+
 /** Key of PostgreSQL lists ordered by (created_at DESC, id DESC). */
 export function timeIdKey(key: unknown): TimeIdCursor | null {
   const parts = strings(key, 2);
-  if (!parts || !PG_TIMESTAMP.test(parts[0]!) || !UUID.test(parts[1]!)) return null;
+  if (!parts || !PG_TIMESTAMP.test(parts[0]!) || !isCalendarTime(parts[0]!) || !UUID.test(parts[1]!)) return null;
   return { at: parts[0]!, id: parts[1]! };
 }
 

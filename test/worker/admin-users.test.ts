@@ -262,7 +262,7 @@ describe('admin users: lock, unlock, suspend, activate, delete', () => {
     expect((await loginAs(user)).status).toBe(200);
   });
 
-  it('an account locked by failed logins is unlocked by an admin', async () => {
+  it('an account paused by failed logins is unlocked by an admin', async () => {
     const { admin, members } = await tenantWithAdmin(1);
     const user = members[0]!;
     let last = 0;
@@ -270,7 +270,7 @@ describe('admin users: lock, unlock, suspend, activate, delete', () => {
     expect(last).toBe(423);
     expect((await loginAs(user)).status).toBe(423);
     expect((await as(admin, 'POST', `${USERS}/${user.id}/unlock`)).status).toBe(200);
-    expect(await dbUser(user)).toMatchObject({ accountLocked: false, failedLoginAttempts: 0 });
+    expect(await dbUser(user)).toMatchObject({ accountLocked: false, failedLoginAttempts: 0, lockedUntil: null });
     expect((await loginAs(user)).status).toBe(200);
   });
 

@@ -154,7 +154,7 @@ describe('security producers (always EMAIL + IN_APP)', () => {
     expect((await deliveredOnce(w.sent[0]!)).message).toContain('"ci-deploy"');
   });
 
-  it('account locked by failed logins: one event when the lock happens, none for later attempts', async () => {
+  it('account paused by failed logins: one event when the pause begins, none for later attempts', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();
     const attempt = (password: string) =>
@@ -166,7 +166,7 @@ describe('security producers (always EMAIL + IN_APP)', () => {
     expect((await attempt('Wrong-Password-1')).status).toBe(423);
     expect((await attempt(PASSWORD)).status).toBe(423);
     expect(w.sent.map((m) => m.type)).toEqual(['ACCOUNT_LOCKED']);
-    expect((await deliveredOnce(w.sent[0]!)).title).toBe('Your account is locked');
+    expect((await deliveredOnce(w.sent[0]!)).title).toBe('Your account is temporarily locked');
   });
 
   it('account locked by wrong 2FA codes: one event as well', async () => {

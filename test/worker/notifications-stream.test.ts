@@ -6,7 +6,7 @@ import { feedOf } from '../../src/durable/notification-feed.ts';
 import { authConfig } from '../../src/lib/config.ts';
 import { keyRing, signAccessToken } from '../../src/lib/jwt.ts';
 import { call, problemOf } from './helpers.ts';
-import { as, createTenant, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
+import { as, createTenant, login, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
 import { consume, message } from './notifications-helpers.ts';
 
 const STREAM = '/api/v1/notifications/stream';
@@ -136,5 +136,36 @@ describe('live feed (WebSocket per user, Durable Object with hibernation)', () =
     const socket = await connect(user);
     expect((await as(admin, 'POST', `/api/v1/admin/users/${user.id}/lock`)).status).toBe(200);
     expect(await socket.closed).toMatchObject({ code: 4003 });
+  });
+
+  it('a locked user cannot reopen the feed or mint a ticket with a still-valid token; tokens from before the lock never open it again', async () => {
+    const admin = await tenantAdmin();
+    const user = await registerUser(admin.tenantId);
+    const early = (await (await as(user, 'POST', `${STREAM}/ticket`)).json()) as { url: string };
+    const socket = await connect(user);
+    expect((await as(admin, 'POST', `/api/v1/admin/users/${user.id}/lock`)).status).toBe(200);
+    expect(await socket.closed).toMatchObject({ code: 4003 });
+    const bearerAgain = await open(STREAM, { authorization: `Bearer ${user.accessToken}` });
+    expect(bearerAgain.status).toBe(423);
+    expect(bearerAgain.webSocket).toBeNull();
+    expect((await as(user, 'POST', `${STREAM}/ticket`)).status).toBe(423);
+    expect((await open(early.url)).status).toBe(423);
+    // Unlocked: the old token (issued before the lock) still opens nothing; a new sign-in does.
+    expect((await as(admin, 'POST', `/api/v1/admin/users/${user.id}/unlock`)).status).toBe(200);
+    expect((await open(STREAM, { authorization: `Bearer ${user.accessToken}` })).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 1000)); // access tokens carry whole seconds
+    const fresh = await connect(await login(user));
+    fresh.ws.close(1000);
+  });
+
+  it('suspended and deleted users are refused too', async () => {
+    const admin = await tenantAdmin();
+    const [suspended, deleted] = await Promise.all([registerUser(admin.tenantId), registerUser(admin.tenantId)]);
+    expect((await as(admin, 'POST', `/api/v1/admin/users/${suspended.id}/suspend`)).status).toBe(200);
+    expect((await open(STREAM, { authorization: `Bearer ${suspended.accessToken}` })).status).toBe(403);
+    expect((await as(suspended, 'POST', `${STREAM}/ticket`)).status).toBe(403);
+    expect((await as(admin, 'DELETE', `/api/v1/admin/users/${deleted.id}`)).status).toBe(204);
+    expect((await open(STREAM, { authorization: `Bearer ${deleted.accessToken}` })).status).toBe(401);
+    expect((await as(deleted, 'POST', `${STREAM}/ticket`)).status).toBe(401);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { neonConfig, Pool, type PoolClient } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 
@@ -12,7 +13,31 @@ export interface PgHandle {
   pool: Pool;
   /** Statements sent so far (each one a round trip to the server), for budgets and logs. */
   readonly queries: number;
+  /** Connections asked for while a transaction of the same unit of work held one (should stay 0). */
+  readonly nestedConnections: number;
   close(): Promise<void>;
+}
+
+/**
+ * One unit of work, one connection. `inTenantTx` runs its work inside `openTransaction`; a
+ * connection asked for from any pool while that transaction is open (a nested `inTenantTx`, or
+ * a query on the pool instead of on `tx`) is a second connection held at the same time. On a
+ * server that serves connections one at a time (PGlite), or with the pool exhausted, it waits for
+ * the first, which waits for it: the request hangs until its timeout. Such a request is refused
+ * at once where `nested` is 'throw' (development and tests) and logged in production.
+ */
+export const openTransaction = new AsyncLocalStorage<{ open: boolean }>();
+
+export type NestedConnectionPolicy = 'throw' | 'log';
+
+export class NestedConnectionError extends Error {
+  constructor() {
+    super(
+      'A second PostgreSQL connection was requested while a transaction of the same unit of work holds one: ' +
+        'run the statement on that transaction (one unit of work, one connection).',
+    );
+    this.name = 'NestedConnectionError';
+  }
 }
 
 let proxyConfigured: string | undefined;
@@ -37,11 +62,31 @@ function configureProxy(proxy: string | undefined): void {
  * Opens a pool for one request. Workers cannot share sockets between requests,
  * so each request gets its own pool, ended when the response is done.
  */
-export function openPg(connectionString: string, wsProxy?: string, opts: { connectTimeoutMs?: number } = {}): PgHandle {
+export function openPg(
+  connectionString: string,
+  wsProxy?: string,
+  opts: { connectTimeoutMs?: number; nested?: NestedConnectionPolicy } = {},
+): PgHandle {
   configureProxy(wsProxy);
   const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
   // A broken idle connection must not crash the isolate.
   pool.on('error', () => {});
+  // Every checkout goes through connect(): transactions, and pooled queries (pool.query calls this.connect).
+  let nestedConnections = 0;
+  const connect = pool.connect.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { connect: (...args: unknown[]) => unknown }).connect = (...args: unknown[]) => {
+    if (openTransaction.getStore()?.open) {
+      nestedConnections++;
+      const err = new NestedConnectionError();
+      if (opts.nested === 'throw') {
+        const callback = args.find((a) => typeof a === 'function') as ((e: Error) => void) | undefined;
+        if (callback) return void queueMicrotask(() => callback(err));
+        return Promise.reject(err);
+      }
+      console.error(JSON.stringify({ level: 'error', msg: err.message, stack: err.stack }));
+    }
+    return connect(...args);
+  };
   // Every statement goes through a client's query(), pooled or in a transaction.
   let queries = 0;
   pool.on('connect', (client: PoolClient) => {
@@ -58,6 +103,9 @@ export function openPg(connectionString: string, wsProxy?: string, opts: { conne
     pool,
     get queries() {
       return queries;
+    },
+    get nestedConnections() {
+      return nestedConnections;
     },
     close: async () => {
       if (closed) return;

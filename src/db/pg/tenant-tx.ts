@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/neon-serverless';
 
-import type { Database, Transaction } from './client.ts';
+import { openTransaction, type Database, type Transaction } from './client.ts';
 import * as schema from './schema/index.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,14 +22,20 @@ const APP_ROLE = 'ecommerce_app';
  * regex above; anything else sets an empty tenant, which sees no rows at all.
  * `is_local = true` scopes the setting to this transaction, so a pooled connection
  * never carries one tenant's setting into another's work.
+ *
+ * The work runs on this one connection: while it runs, asking any pool for another connection
+ * is refused (development, tests) or logged (production); see `openTransaction` in client.ts.
  */
 export async function inTenantTx<T>(db: Database, tenantId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
   const tenant = UUID.test(tenantId) ? tenantId.toLowerCase() : '';
   const client = await db.$client.connect();
+  const scope = { open: true };
   let failed = false;
   try {
     await client.query(`begin; set local role ${APP_ROLE}; select set_config('app.current_tenant', '${tenant}', true)`);
-    const result = await work(drizzle({ client, schema }));
+    // Awaited inside the scope: work may return a lazy query builder that runs only when awaited.
+    const result = await openTransaction.run(scope, async () => await work(drizzle({ client, schema })));
+    scope.open = false;
     await client.query('commit');
     return result;
   } catch (err) {
@@ -37,6 +43,8 @@ export async function inTenantTx<T>(db: Database, tenantId: string, work: (tx: T
     await client.query('rollback').catch(() => {});
     throw err;
   } finally {
+    // Work the transaction started and did not await (it should not) no longer counts as inside it.
+    scope.open = false;
     // A connection whose rollback may have failed is not reused.
     client.release(failed ? true : undefined);
   }

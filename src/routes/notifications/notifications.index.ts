@@ -2,6 +2,7 @@ import { feedOf } from '../../durable/notification-feed.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
 import { principalOf } from '../../middleware/auth.ts';
+import { assertAccountInGoodStanding } from '../../services/auth/index.ts';
 import * as notifications from '../../services/notifications/index.ts';
 import * as routes from './notifications.routes.ts';
 
@@ -30,6 +31,7 @@ export const notificationsRoutes = createRouter()
   })
   .openapi(routes.streamTicket, async (c) => {
     const grant = notifications.bearerGrant(principalOf(c), c.req.header('authorization'));
+    await assertAccountInGoodStanding(c.get('stores').pg('auth').db, grant.tenantId, grant.userId);
     const { ticket, expiresIn } = await notifications.issueStreamTicket(c.env, grant);
     return c.json({ ticket, expiresIn, url: `${streamPath(c.req.url)}?ticket=${encodeURIComponent(ticket)}` }, 201);
   })
@@ -41,7 +43,12 @@ export const notificationsRoutes = createRouter()
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       throw notifications.notificationErrors.upgradeRequired();
     }
-    const headers: Record<string, string> = { upgrade: 'websocket', 'x-feed-expires-at': String(grant.expiresAt) };
+    await assertAccountInGoodStanding(c.get('stores').pg('auth').db, grant.tenantId, grant.userId);
+    const headers: Record<string, string> = {
+      upgrade: 'websocket',
+      'x-feed-expires-at': String(grant.expiresAt),
+      'x-feed-issued-at': String(grant.issuedAt),
+    };
     if (grant.ticketId) headers['x-feed-ticket-id'] = grant.ticketId;
     const res = await feedOf(c.env, grant.tenantId, grant.userId).fetch('https://feed/connect', { headers });
     if (res.status !== 101) throw problems.unauthorized(await res.text());
@@ -57,7 +64,7 @@ export const notificationsRoutes = createRouter()
         keys: body.keys,
         userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null,
       },
-      c.env.PUSH_ALLOW_HTTP === 'true',
+      notifications.pushEndpointPolicy(c.env),
     );
     return c.json(subscription, created ? 201 : 200);
   })

@@ -83,8 +83,9 @@ export const streamTicket = createRoute({
   path: '/notifications/stream/ticket',
   tags,
   ...access.userToken(),
-  summary: 'A 60-second single-use ticket to open the live feed from a browser (`?ticket=`)',
-  responses: { 201: jsonResponse(StreamTicket, 'The ticket'), ...problemResponses(401, 403) },
+  summary:
+    'A 60-second single-use ticket to open the live feed from a browser (`?ticket=`); refused (403/423) for an account no longer in good standing',
+  responses: { 201: jsonResponse(StreamTicket, 'The ticket'), ...problemResponses(401, 403, 423) },
 });
 
 export const stream = createRoute({
@@ -93,11 +94,11 @@ export const stream = createRoute({
   tags,
   ...access.userTokenInHandler('a user token, or a ticket from POST /notifications/stream/ticket'),
   summary:
-    'Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires',
+    'Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires, (4003) when the account is locked or suspended; refused (403/423) for an account no longer in good standing',
   request: { query: StreamQuery },
   responses: {
     101: { description: 'Switching protocols: the WebSocket' },
-    ...problemResponses(400, 401),
+    ...problemResponses(400, 401, 403, 423),
     426: {
       description: 'Not a WebSocket upgrade request',
       content: { 'application/problem+json': { schema: z.object({}).passthrough() } },

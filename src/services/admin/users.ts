@@ -138,7 +138,7 @@ function writeTx<T>(
 const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delete']);
 
 /**
- * lock / unlock (also resets failed_login_attempts) / suspend (SUSPENDED) /
+ * lock / unlock (also resets failed_login_attempts and ends a pause after failures) / suspend (SUSPENDED) /
  * activate (ACTIVE) / delete (soft: deleted_at + DELETED, API keys revoked).
  * Idempotent. Returns the user afterwards, or null after a delete.
  */
@@ -167,7 +167,7 @@ export async function applyUserAction(
       case 'unlock':
         await tx
           .update(users)
-          .set({ accountLocked: false, failedLoginAttempts: 0, updatedAt: now })
+          .set({ accountLocked: false, failedLoginAttempts: 0, lockedUntil: null, updatedAt: now })
           .where(eq(users.id, id));
         break;
       case 'suspend':

@@ -12,9 +12,10 @@ import { problems } from '../../lib/problem.ts';
 import { deleteProfile, upsertProfile } from '../users/index.ts';
 import { authErrors } from './errors.ts';
 import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
+import { clearedFailures, lockStateOf, recordFailure, type LockState } from './lockout.ts';
 import { TFA_CHALLENGE, type Identity, type LoginResult, type RegisterInput, type TokenPair } from './model.ts';
 import { announceLockout } from './security-events.ts';
-import { issueTokens, revokeAllSessions } from './sessions.ts';
+import { issueTokens } from './sessions.ts';
 import { assertTenantActive } from './tenants.ts';
 import { publicUser, type PublicUser } from './views.ts';
 
@@ -128,13 +129,14 @@ export async function register(
 type PasswordOutcome =
   | { kind: 'ok'; identity: Identity }
   | { kind: 'bad-credentials' }
-  | { kind: 'locked'; lockedNow?: { userId: string; at: Date } }
+  | { kind: 'closed'; state: Exclude<LockState, { kind: 'open' }>; pausedNow?: { userId: string; at: Date } }
   | { kind: 'inactive' };
 
 /**
  * Checks a login (email or username) and password. Unknown users cost the same
- * password work as known ones and get the same answer as a wrong password. Failed
- * attempts count up in one UPDATE and lock the account at MAX_FAILED_LOGINS.
+ * password work as known ones and get the same answer as a wrong password. A failure
+ * counts towards a temporary pause with growing delays (lockout.ts); a paused or
+ * administrator-locked account is refused before its password is looked at.
  */
 async function checkPassword(
   env: Env,
@@ -151,22 +153,19 @@ async function checkPassword(
       return { kind: 'bad-credentials' };
     }
     const { user } = identity;
+    const state = lockStateOf(user);
+    if (state.kind !== 'open') return { kind: 'closed', state };
     const verdict = await verifyPassword(password, user.passwordHash);
-    if (user.accountLocked) return { kind: 'locked' };
     if (!verdict.ok) {
-      const [after] = await tx
-        .update(users)
-        .set({
-          failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
-          accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${maxFailed}`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(users.id, user.id))
-        .returning({ locked: users.accountLocked, at: users.updatedAt });
-      if (after?.locked) await revokeAllSessions(tx, user.id);
-      return after?.locked
-        ? { kind: 'locked', lockedNow: { userId: user.id, at: after.at } }
-        : { kind: 'bad-credentials' };
+      const failure = await recordFailure(tx, user.id, maxFailed);
+      if (failure.kind === 'counted') return { kind: 'bad-credentials' };
+      if (failure.kind === 'closed')
+        return failure.state.kind === 'open' ? { kind: 'bad-credentials' } : { kind: 'closed', state: failure.state };
+      return {
+        kind: 'closed',
+        state: { kind: 'paused', retryAfterSeconds: failure.retryAfterSeconds },
+        ...(failure.first ? { pausedNow: { userId: user.id, at: failure.at } } : {}),
+      };
     }
     if (user.status !== 'ACTIVE') return { kind: 'inactive' };
     if (verdict.needsRehash) {
@@ -179,12 +178,17 @@ async function checkPassword(
   });
 }
 
+/** 423: locked by an administrator, or paused after failures (with Retry-After). */
+export function closedAccountError(state: Exclude<LockState, { kind: 'open' }>) {
+  return state.kind === 'locked' ? authErrors.accountLocked() : authErrors.accountPaused(state.retryAfterSeconds);
+}
+
 /** Marks a successful sign-in and issues a session, in one transaction. */
 export async function completeLogin(env: Env, stores: Stores, identity: Identity): Promise<LoginResult> {
   const tokens = await inTenantTx(stores.pg('auth').db, identity.user.tenantId, async (tx) => {
     await tx
       .update(users)
-      .set({ failedLoginAttempts: 0, lastLoginAt: sql`now()`, updatedAt: sql`now()` })
+      .set({ ...clearedFailures, lastLoginAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(users.id, identity.user.id)));
     return issueTokens(env, tx, identity);
   });
@@ -207,10 +211,10 @@ export async function login(
   switch (outcome.kind) {
     case 'bad-credentials':
       throw authErrors.invalidCredentials();
-    case 'locked':
-      // This attempt crossed the threshold (the lock happened now, exactly once): tell the owner.
-      if (outcome.lockedNow) await announceLockout(env, tenant.id, outcome.lockedNow.userId, outcome.lockedNow.at);
-      throw authErrors.accountLocked();
+    case 'closed':
+      // This failure began a series of pauses (once per series): tell the owner.
+      if (outcome.pausedNow) await announceLockout(env, tenant.id, outcome.pausedNow.userId, outcome.pausedNow.at);
+      throw closedAccountError(outcome.state);
     case 'inactive':
       throw authErrors.accountInactive();
   }

@@ -14,7 +14,17 @@ export const authErrors = {
     new Problem(400, 'invalid-totp-code', 'Invalid code', 'The authentication code is wrong or was already used.', {
       errors: [{ field: 'body.code', message: 'wrong or already used' }],
     }),
-  accountLocked: () => problems.locked('The account is locked after too many failed logins. Contact support.'),
+  /** Locked by an administrator (the only permanent lock). */
+  accountLocked: () => problems.locked('The account is locked by an administrator. Contact support.'),
+  /** Sign-in paused after failures in a row (services/auth/lockout.ts); over by itself. */
+  accountPaused: (retryAfterSeconds: number) =>
+    new Problem(
+      423,
+      'account-temporarily-locked',
+      'Account temporarily locked',
+      `Too many failed sign-ins in a row: try again in ${retryAfterSeconds} s.`,
+      { headers: { 'retry-after': String(retryAfterSeconds) }, extensions: { retryAfter: retryAfterSeconds } },
+    ),
   accountInactive: () => new Problem(403, 'account-inactive', 'Account inactive', 'This account cannot sign in.'),
   tenantInactive: () => new Problem(403, 'tenant-inactive', 'Tenant inactive', 'This tenant is not active.'),
   seatLimit: (maxUsers: number) =>

@@ -10,5 +10,7 @@ export { recordSignIn, signInClient, type SignInClient } from './devices.ts';
 export { assertTenantActive, tenantByDomain, tenantById } from './tenants.ts';
 export { notifySecurityEvent, type SecurityEvent, type SecurityEventType } from './security-events.ts';
 export { authErrors } from './errors.ts';
+export { assertAccountInGoodStanding } from './account-status.ts';
+export { clearedFailures, lockStateOf, LOCKOUT_BASE_SECONDS, LOCKOUT_MAX_SECONDS } from './lockout.ts';
 export * from './model.ts';
 export * from './views.ts';

@@ -132,6 +132,7 @@ export async function acceptInvitation(
         status: 'ACTIVE',
         // Wrong passwords tried against the pending account must not lock out its owner.
         failedLoginAttempts: 0,
+        lockedUntil: null,
         accountLocked: false,
         lastLoginAt: sql`now()`,
         updatedAt: sql`now()`,

@@ -6,7 +6,7 @@
  */
 import type { Env } from '../../env.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { closeUserFeed, notify, type SECURITY_TYPES } from '../notifications/index.ts';
+import { notify, type SECURITY_TYPES } from '../notifications/index.ts';
 
 export type SecurityEventType = (typeof SECURITY_TYPES)[number];
 
@@ -36,10 +36,10 @@ export function notifySecurityEvent(
 }
 
 /**
- * The account was locked just now (the failed password or 2FA code that crossed
- * MAX_FAILED_LOGINS): tell the owner once (the lock time names the event) and close their feed.
+ * Sign-in was just paused after MAX_FAILED_LOGINS failures in a row (the first pause of a
+ * series, services/auth/lockout.ts): tell the owner once (the pause's time names the event).
+ * Their sessions and live feed stay open: failures by someone else prove nothing about them.
  */
 export async function announceLockout(env: Env, tenantId: string, userId: string, lockedAt: Date): Promise<void> {
   await notifySecurityEvent(env, { tenantId, userId, type: 'ACCOUNT_LOCKED', key: `${userId}:${lockedAt.getTime()}` });
-  await closeUserFeed(env, tenantId, userId, 'account locked');
 }

@@ -10,12 +10,12 @@ import { keyRing, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
 import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
-import { completeLogin } from './accounts.ts';
+import { closedAccountError, completeLogin } from './accounts.ts';
 import { authErrors } from './errors.ts';
 import { loadIdentityById } from './identity.ts';
+import { lockStateOf, recordFailure, type LockState } from './lockout.ts';
 import { TFA_CHALLENGE, type LoginResult, type Principal } from './model.ts';
 import { announceLockout, notifySecurityEvent } from './security-events.ts';
-import { revokeAllSessions } from './sessions.ts';
 
 /**
  * TOTP two-factor authentication (RFC 6238). The secret is stored sealed with
@@ -23,9 +23,9 @@ import { revokeAllSessions } from './sessions.ts';
  * valid code, and every accepted code's time step is recorded so a code works once.
  *
  * Every place that checks a code (enable, disable, the 2FA login step) counts a wrong
- * code as a failed login (`recordFailedCode`), committed even though the request
- * fails, so codes cannot be guessed anywhere without running into MAX_FAILED_LOGINS;
- * a locked account gets 423 before any code is checked.
+ * code as a failed login (lockout.ts `recordFailure`), committed even though the request
+ * fails, so codes cannot be guessed anywhere without running into the growing pauses;
+ * a paused or locked account gets 423 before any code is checked.
  */
 
 let cachedKey: { source: string; key: Promise<CryptoKey> } | undefined;
@@ -43,7 +43,8 @@ async function loadTfaState(tx: Transaction, userId: string) {
       tfaEnabled: users.tfaEnabled,
       tfaSecret: users.tfaSecret,
       lastStep: users.tfaLastUsedStep,
-      locked: users.accountLocked,
+      accountLocked: users.accountLocked,
+      lockedUntil: users.lockedUntil,
     })
     .from(users)
     .where(and(eq(users.id, userId), isNull(users.deletedAt)))
@@ -75,40 +76,30 @@ async function consumeCode(
   return updated.length === 1 ? verdict.step : null;
 }
 
-/**
- * Counts a wrong code like a wrong password, in one UPDATE; at MAX_FAILED_LOGINS the
- * account locks and its sessions are revoked. Returns when it locked just now.
- */
-async function recordFailedCode(env: Env, tx: Transaction, userId: string): Promise<{ lockedAt: Date } | null> {
-  const maxFailed = authConfig(env).maxFailedLogins;
-  const [after] = await tx
-    .update(users)
-    .set({
-      failedLoginAttempts: sql`${users.failedLoginAttempts} + 1`,
-      accountLocked: sql`${users.failedLoginAttempts} + 1 >= ${maxFailed}`,
-      updatedAt: sql`now()`,
-    })
-    .where(eq(users.id, userId))
-    .returning({ locked: users.accountLocked, at: users.updatedAt });
-  if (!after?.locked) return null;
-  await revokeAllSessions(tx, userId);
-  return { lockedAt: after.at };
-}
+type CodeOutcome =
+  | { kind: 'ok'; step: number }
+  | { kind: 'bad-code' }
+  | { kind: 'closed'; state: Exclude<LockState, { kind: 'open' }>; pausedAt?: Date };
 
-type CodeOutcome = { kind: 'ok'; step: number } | { kind: 'bad-code' } | { kind: 'locked'; lockedAt?: Date };
-
-/** A wrong code: counted, then 400, or 423 when it locked the account. */
-async function failedCode(env: Env, tx: Transaction, userId: string): Promise<CodeOutcome> {
-  const locked = await recordFailedCode(env, tx, userId);
-  return locked ? { kind: 'locked', lockedAt: locked.lockedAt } : { kind: 'bad-code' };
+/** A wrong code: counted like a wrong password, then 400, or 423 when sign-in is paused now. */
+async function failedCode(env: Env, tx: Transaction, userId: string): Promise<Exclude<CodeOutcome, { kind: 'ok' }>> {
+  const failure = await recordFailure(tx, userId, authConfig(env).maxFailedLogins);
+  if (failure.kind === 'counted') return { kind: 'bad-code' };
+  if (failure.kind === 'closed')
+    return failure.state.kind === 'open' ? { kind: 'bad-code' } : { kind: 'closed', state: failure.state };
+  return {
+    kind: 'closed',
+    state: { kind: 'paused', retryAfterSeconds: failure.retryAfterSeconds },
+    ...(failure.first ? { pausedAt: failure.at } : {}),
+  };
 }
 
 /** After the transaction committed the count: the answer for a failed check, or the consumed step. */
 async function acceptedStep(env: Env, principal: Principal, outcome: CodeOutcome): Promise<number> {
   if (outcome.kind === 'ok') return outcome.step;
   if (outcome.kind === 'bad-code') throw authErrors.invalidTotpCode();
-  if (outcome.lockedAt) await announceLockout(env, principal.tenantId, principal.userId, outcome.lockedAt);
-  throw authErrors.accountLocked();
+  if (outcome.pausedAt) await announceLockout(env, principal.tenantId, principal.userId, outcome.pausedAt);
+  throw closedAccountError(outcome.state);
 }
 
 export async function setupTfa(
@@ -133,7 +124,8 @@ export async function setupTfa(
 export async function enableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
   const outcome = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
     const state = await loadTfaState(tx, principal.userId);
-    if (state.locked) return { kind: 'locked' };
+    const lock = lockStateOf(state);
+    if (lock.kind !== 'open') return { kind: 'closed', state: lock };
     if (state.tfaEnabled) throw problems.conflict('Two-factor authentication is already enabled.');
     if (!state.tfaSecret) throw problems.conflict('Call /auth/2fa/setup first.');
     const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
@@ -154,7 +146,8 @@ export async function enableTfa(env: Env, stores: Stores, principal: Principal, 
 export async function disableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
   const outcome = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
     const state = await loadTfaState(tx, principal.userId);
-    if (state.locked) return { kind: 'locked' };
+    const lock = lockStateOf(state);
+    if (lock.kind !== 'open') return { kind: 'closed', state: lock };
     if (!state.tfaEnabled || !state.tfaSecret) throw problems.conflict('Two-factor authentication is not enabled.');
     const used = await consumeCode(env, tx, principal.userId, state.tfaSecret, state.lastStep, code);
     if (used === null) return failedCode(env, tx, principal.userId);
@@ -192,22 +185,20 @@ export async function completeTfaLogin(
   const outcome = await inTenantTx(stores.pg('auth').db, tenantId, async (tx) => {
     const identity = await loadIdentityById(tx, claims.sub);
     if (!identity || identity.user.status !== 'ACTIVE') return { kind: 'invalid' as const };
-    if (identity.user.accountLocked) return { kind: 'locked' as const };
+    const lock = lockStateOf(identity.user);
+    if (lock.kind !== 'open') return { kind: 'closed' as const, state: lock };
     const { tfaEnabled, tfaSecret, tfaLastUsedStep } = identity.user;
     if (!tfaEnabled || !tfaSecret) return { kind: 'invalid' as const };
     if ((await consumeCode(env, tx, identity.user.id, tfaSecret, tfaLastUsedStep, code)) !== null)
       return { kind: 'ok' as const, identity };
-    const locked = await recordFailedCode(env, tx, identity.user.id);
-    if (locked) return { kind: 'locked' as const, lockedNow: { userId: identity.user.id, at: locked.lockedAt } };
-    return { kind: 'bad-code' as const };
+    return failedCode(env, tx, identity.user.id);
   });
   switch (outcome.kind) {
     case 'invalid':
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
-    case 'locked':
-      if ('lockedNow' in outcome && outcome.lockedNow)
-        await announceLockout(env, tenantId, outcome.lockedNow.userId, outcome.lockedNow.at);
-      throw authErrors.accountLocked();
+    case 'closed':
+      if ('pausedAt' in outcome && outcome.pausedAt) await announceLockout(env, tenantId, claims.sub, outcome.pausedAt);
+      throw closedAccountError(outcome.state);
     case 'bad-code':
       throw authErrors.wrongLoginCode();
   }

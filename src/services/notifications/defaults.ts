@@ -80,8 +80,8 @@ export const BUILT_IN_TEMPLATES: Record<string, Record<string, BuiltInTemplate>>
   },
   ACCOUNT_LOCKED: {
     en: {
-      title: 'Your account is locked',
-      body: 'Your account was locked after too many failed sign-in attempts. Contact support to unlock it.',
+      title: 'Your account is temporarily locked',
+      body: 'Sign-in to your account is paused after too many failed attempts in a row. It resumes by itself (after longer pauses if the failures go on); your open sessions stay signed in. If this was not you, consider changing your password.',
     },
   },
   NEW_SIGN_IN: {

@@ -6,6 +6,7 @@ export { notificationErrors } from './errors.ts';
 export * from './inbox.ts';
 export * from './model.ts';
 export * from './push-subscriptions.ts';
+export { pushEndpointPolicy, refusedPushEndpoint, type PushEndpointPolicy } from './push-endpoint.ts';
 export * from './templates.ts';
 export { notificationView, type NotificationView } from './views.ts';
 export { notify, type NotificationQueue } from './producers.ts';

@@ -2,7 +2,7 @@
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { notificationErrors } from './errors.ts';
 import type { NotificationChannel } from './model.ts';
-import { limit, LIMITS, renderHtml, renderText, textToHtml, type Variables } from './render.ts';
+import { limit, LIMITS, renderHtml, renderText, textToHtml, variablesOf, type Variables } from './render.ts';
 import { chooseTemplate, loadTenantTemplates, validateTemplate, type TemplateInput } from './templates.ts';
 
 export const SAMPLE_VARIABLES: Variables = {
@@ -57,7 +57,7 @@ export async function previewTemplate(mongo: DataApiClient, tenantId: string, in
     );
   }
   if (!chosen) throw notificationErrors.templateNotFound();
-  const vars = { ...SAMPLE_VARIABLES, ...input.variables };
+  const vars = variablesOf(SAMPLE_VARIABLES, input.variables);
   const title = renderText(chosen.title, vars);
   const text = renderText(chosen.body, vars);
   const shaped = {

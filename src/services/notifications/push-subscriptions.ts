@@ -1,8 +1,8 @@
 /**
  * The caller's Web Push subscriptions (`push_subscriptions`, unique per tenant + endpoint,
  * changeset 010). Registering an endpoint again (same browser) updates its keys and owner.
- * The endpoint is a URL the Worker will POST to: https only, unless the deployment allows
- * http (local push services in development and tests).
+ * The endpoint is a URL the Worker will POST to: https on a public host only (push-endpoint.ts),
+ * unless a development or test deployment allows its local push service.
  */
 import { ObjectId } from 'bson';
 
@@ -10,6 +10,7 @@ import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts'
 import { problems } from '../../lib/problem.ts';
 import type { PushKeys } from './channels/web-push.ts';
 import { notificationErrors } from './errors.ts';
+import { refusedPushEndpoint, type PushEndpointPolicy } from './push-endpoint.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_USER = 20;
 
@@ -45,12 +46,10 @@ export async function registerSubscription(
   mongo: DataApiClient,
   owner: Owner,
   input: { endpoint: string; keys: PushKeys; userAgent?: string | null },
-  allowHttp: boolean,
+  policy: PushEndpointPolicy,
 ): Promise<{ subscription: SubscriptionView; created: boolean }> {
-  const url = new URL(input.endpoint);
-  if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
-    throw problems.validation([{ field: 'body.endpoint', message: 'must be an https URL' }]);
-  }
+  const refused = refusedPushEndpoint(input.endpoint, policy);
+  if (refused) throw problems.validation([{ field: 'body.endpoint', message: refused }]);
   const subs = subscriptionsOf(mongo);
   const count = await subs.find(
     { tenantId: owner.tenantId, userId: owner.userId },

@@ -1,6 +1,9 @@
 /**
  * `{{name}}` templates. Rendering is total: an unknown placeholder renders empty, never the raw
  * braces or an error at delivery time (templates are validated when saved, see templates.ts).
+ * A name is looked up among the variables' OWN properties only, and only a scalar renders:
+ * `{{constructor}}`, `{{__proto__}}` or `{{toString}}` are unknown names like any other, never
+ * what JavaScript finds on Object.prototype.
  * Values are escaped for HTML in the e-mail HTML part, never elsewhere (text/SMS/push are not
  * HTML); results are cut to each channel's limit on a code point boundary with an ellipsis.
  */
@@ -22,8 +25,9 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 
 const valueOf = (vars: Variables, name: string): string => {
-  const v = vars[name];
-  return v === null || v === undefined ? '' : String(v);
+  if (!Object.hasOwn(vars, name)) return '';
+  const v: unknown = vars[name];
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 };
 
 /** Placeholders a template uses, for validation. */
@@ -54,9 +58,13 @@ export function textToHtml(text: string): string {
 
 /** Scalars of `data` and `variables` (variables win), the values a template may use. */
 export function variablesOf(data: Record<string, unknown>, variables: Variables | undefined): Variables {
-  const out: Variables = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  // No prototype: a `__proto__` key in the data is a variable like any other, not a prototype swap.
+  const out: Variables = Object.create(null) as Variables;
+  for (const source of [data, variables ?? {}]) {
+    for (const [k, v] of Object.entries(source)) {
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+      else if (v === null || v === undefined) delete out[k];
+    }
   }
-  return { ...out, ...variables };
+  return out;
 }

@@ -4,6 +4,11 @@
  * headers on a WebSocket) minted from one by `POST /notifications/stream/ticket`: a signed,
  * 60-second, single-use (its jti is spent in the user's feed object) token that carries the
  * access token's expiry. API keys have no expiry and cannot open the feed.
+ *
+ * Minting a ticket and opening the feed also re-read the account (auth's
+ * `assertAccountInGoodStanding`: a locked, suspended or deleted user is refused though their
+ * token is still valid), and the feed object refuses tokens issued before it last closed the
+ * user's sockets (a lock racing the connect).
  */
 import { decodeJwt } from 'jose';
 
@@ -21,6 +26,8 @@ export interface StreamGrant {
   userId: string;
   /** Epoch ms: the socket closes then. */
   expiresAt: number;
+  /** Epoch s: when the access token was issued (the feed refuses tokens older than its last revocation). */
+  issuedAt: number;
   /** A ticket's id, spent on first use. */
   ticketId?: string;
 }
@@ -30,9 +37,9 @@ export function bearerGrant(principal: Principal | undefined, authorization: str
   if (!principal) throw problems.unauthorized('The feed needs an access token (Authorization header or ?ticket=).');
   if (principal.method !== 'token' || !authorization)
     throw problems.unauthorized('The feed needs an access token; API keys cannot open it.');
-  const { exp } = decodeJwt(authorization.split(' ', 2)[1] ?? ''); // verified by the auth middleware already
-  if (typeof exp !== 'number') throw problems.unauthorized('The token is invalid.');
-  return { tenantId: principal.tenantId, userId: principal.userId, expiresAt: exp * 1000 };
+  const { exp, iat } = decodeJwt(authorization.split(' ', 2)[1] ?? ''); // verified by the auth middleware already
+  if (typeof exp !== 'number' || typeof iat !== 'number') throw problems.unauthorized('The token is invalid.');
+  return { tenantId: principal.tenantId, userId: principal.userId, expiresAt: exp * 1000, issuedAt: iat };
 }
 
 export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{ ticket: string; expiresIn: number }> {
@@ -42,7 +49,7 @@ export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{
     await keyRing(env.JWT_SIGNING_KEYS),
     STREAM_TICKET,
     grant.userId,
-    { tid: grant.tenantId, tokenExp: grant.expiresAt },
+    { tid: grant.tenantId, tokenExp: grant.expiresAt, tokenIat: grant.issuedAt },
     { ...cfg, ttlSeconds: ttl },
   );
   return { ticket, expiresIn: ttl };
@@ -51,8 +58,17 @@ export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{
 export async function redeemStreamTicket(env: Env, ticket: string): Promise<StreamGrant> {
   const cfg = authConfig(env);
   const payload = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), STREAM_TICKET, ticket, cfg);
-  const { tid, tokenExp, jti } = payload as typeof payload & { tid?: unknown; tokenExp?: unknown };
-  if (typeof tid !== 'string' || typeof tokenExp !== 'number' || typeof jti !== 'string')
+  const { tid, tokenExp, tokenIat, jti } = payload as typeof payload & {
+    tid?: unknown;
+    tokenExp?: unknown;
+    tokenIat?: unknown;
+  };
+  if (
+    typeof tid !== 'string' ||
+    typeof tokenExp !== 'number' ||
+    typeof tokenIat !== 'number' ||
+    typeof jti !== 'string'
+  )
     throw problems.unauthorized('The ticket is invalid.');
-  return { tenantId: tid, userId: payload.sub, expiresAt: tokenExp, ticketId: jti };
+  return { tenantId: tid, userId: payload.sub, expiresAt: tokenExp, issuedAt: tokenIat, ticketId: jti };
 }

@@ -13,6 +13,7 @@ import { and, eq, sql } from 'drizzle-orm';
 
 import { payments, webhookEvents } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { problems } from '../../lib/problem.ts';
 import type { ServiceContext } from '../context.ts';
 import { markOrderRefunded, sagaOf } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
@@ -23,6 +24,7 @@ import {
   paymentProviderFor,
   PaymentWebhookSignatureError,
 } from './providers/index.ts';
+import { WebhookPayloadError } from './providers/webhook-event.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -48,6 +50,9 @@ export async function receiveWebhook(
   try {
     event = await paymentProviderFor(svc.env, providerName).verifyWebhook(rawBody, headers);
   } catch (err) {
+    // Signed but not an event we can read (e.g. `created` beyond any date): 400 naming the field.
+    if (err instanceof WebhookPayloadError)
+      throw problems.validation([{ field: err.field, message: err.problem }], 'The webhook payload is malformed.');
     if (err instanceof PaymentWebhookSignatureError) throw paymentErrors.badSignature(err.message);
     if (err instanceof PaymentProviderConfigError)
       throw paymentErrors.providerUnavailable(`Webhooks of ${providerName} are not configured here.`);

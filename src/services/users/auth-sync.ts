@@ -6,7 +6,7 @@
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 
-import type { Database } from '../../db/pg/client.ts';
+import type { Database, Transaction } from '../../db/pg/client.ts';
 import { users } from '../../db/pg/schema/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ProfileSeed } from './model.ts';
@@ -18,27 +18,31 @@ export interface NameChange {
 
 /**
  * Copies changed names onto `auth.users` so `GET /auth/me` (and the next token)
- * shows what the profile shows. One statement in one tenant transaction.
- * Returns false when the auth user does not exist (deleted meanwhile).
+ * shows what the profile shows, on the caller's transaction: when the auth and users
+ * services share a database, the profile change and this copy are one unit of work on
+ * one connection. Returns false when the auth user does not exist (deleted meanwhile).
  */
-export async function syncAuthUserNames(
+export async function syncAuthUserNamesTx(tx: Transaction, userId: string, names: NameChange): Promise<boolean> {
+  const set: { firstName?: string | null; lastName?: string | null } = {};
+  if (names.firstName !== undefined) set.firstName = names.firstName;
+  if (names.lastName !== undefined) set.lastName = names.lastName;
+  if (Object.keys(set).length === 0) return true;
+  const rows = await tx
+    .update(users)
+    .set({ ...set, updatedAt: sql`now()` })
+    .where(and(eq(users.id, userId), isNull(users.deletedAt)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/** The same copy in its own tenant transaction on the auth database (when it is another database). */
+export function syncAuthUserNames(
   authDb: Database,
   tenantId: string,
   userId: string,
   names: NameChange,
 ): Promise<boolean> {
-  const set: { firstName?: string | null; lastName?: string | null } = {};
-  if (names.firstName !== undefined) set.firstName = names.firstName;
-  if (names.lastName !== undefined) set.lastName = names.lastName;
-  if (Object.keys(set).length === 0) return true;
-  const rows = await inTenantTx(authDb, tenantId, (tx) =>
-    tx
-      .update(users)
-      .set({ ...set, updatedAt: sql`now()` })
-      .where(and(eq(users.id, userId), isNull(users.deletedAt)))
-      .returning({ id: users.id }),
-  );
-  return rows.length > 0;
+  return inTenantTx(authDb, tenantId, (tx) => syncAuthUserNamesTx(tx, userId, names));
 }
 
 /** What a missing profile is rebuilt from: the live auth user, or null if there is none. */

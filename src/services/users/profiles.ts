@@ -4,7 +4,7 @@ import type { Database, Transaction } from '../../db/pg/client.ts';
 import { userPreferences, userProfiles, type UserProfile } from '../../db/pg/schema/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
-import { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
+import { readProfileSeed, syncAuthUserNames, syncAuthUserNamesTx, type NameChange } from './auth-sync.ts';
 import { userErrors } from './errors.ts';
 import type { Owner, ProfilePatch, ProfileSeed } from './model.ts';
 import { profileView, type ProfileView } from './views.ts';
@@ -110,15 +110,20 @@ export async function getMyProfile(stores: Stores, owner: Owner): Promise<Profil
 }
 
 /**
- * Applies a partial update in one UPDATE ... RETURNING. Name changes are copied to
- * the auth user while the profile row is still locked by that UPDATE: if the copy
- * fails, the profile change rolls back too.
+ * Applies a partial update in one UPDATE ... RETURNING. Name changes are copied to the auth
+ * user. One unit of work, one connection: when the auth and users services share a database
+ * (one pool), the copy runs on the profile's own transaction, so both change or neither does.
+ * When they are separate databases, the copy runs after the profile committed, in its own
+ * transaction (never a second connection held while the first is open: on a server that
+ * serves one connection at a time that waited until the request timed out); a failed copy
+ * is an error the client retries, and the same PATCH copies the names again.
  */
 export async function updateMyProfile(stores: Stores, owner: Owner, patch: ProfilePatch): Promise<ProfileView> {
   const names: NameChange = {};
   if (patch.firstName !== undefined) names.firstName = patch.firstName;
   if (patch.lastName !== undefined) names.lastName = patch.lastName;
   const renames = Object.keys(names).length > 0;
+  const sharedDatabase = stores.pg('auth') === stores.pg('users');
 
   const updated = await withProfile(stores, owner, async (tx) => {
     const [row] = await tx
@@ -127,10 +132,17 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
       .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
       .returning();
     if (!row) return NO_PROFILE;
-    if (renames && !(await syncAuthUserNames(stores.pg('auth').db, owner.tenantId, owner.userId, names))) {
+    if (renames && sharedDatabase && !(await syncAuthUserNamesTx(tx, owner.userId, names))) {
       throw userErrors.userNotFound();
     }
     return row;
   });
+  if (
+    renames &&
+    !sharedDatabase &&
+    !(await syncAuthUserNames(stores.pg('auth').db, owner.tenantId, owner.userId, names))
+  ) {
+    throw userErrors.userNotFound();
+  }
   return profileView(updated);
 }

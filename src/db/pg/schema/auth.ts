@@ -76,6 +76,9 @@ export const users = authSchema.table(
     emailVerified: boolean('email_verified').notNull().default(false),
     accountLocked: boolean('account_locked').notNull().default(false),
     failedLoginAttempts: integer('failed_login_attempts').notNull().default(0),
+    // ADDITION: temporary lockout after MAX_FAILED_LOGINS failures in a row (growing delays);
+    // `account_locked` is the permanent lock, an administrator's action only.
+    lockedUntil: timestamp('locked_until'),
     lastLoginAt: timestamp('last_login_at'),
     // Two-Factor Authentication (secret stored encrypted, AES-GCM)
     tfaEnabled: boolean('tfa_enabled').notNull().default(false),

@@ -3,9 +3,13 @@
  * encrypted for it (RFC 8291) with VAPID (RFC 8292). A subscription the push service reports
  * gone (404/410) is removed. SENT when at least one subscription took it; FAILED (retried)
  * when none did and one failed for another reason; SKIPPED when the user has no subscription.
+ * Each endpoint is checked again before the POST (push-endpoint.ts): one the deployment does
+ * not allow (stored before the rules, or allowed by a setting since removed) is removed unsent.
+ * Redirects are not followed: a push service answers, it does not send the Worker elsewhere.
  */
 import type { DataApiClient } from '../../../db/mongo/client.ts';
 import { utf8 } from '../../../lib/bytes.ts';
+import { refusedPushEndpoint, type PushEndpointPolicy } from '../push-endpoint.ts';
 import { MAX_SUBSCRIPTIONS_PER_USER, subscriptionsOf, type PushSubscriptionDocument } from '../push-subscriptions.ts';
 import { ChannelSkipped, type ChannelSender } from './sender.ts';
 import { encryptPayload, vapidAuthorization, type Vapid } from './web-push.ts';
@@ -21,6 +25,7 @@ export const subscriptionsByUser =
 export function webPushSender(
   mongo: DataApiClient,
   vapid: Vapid,
+  policy: PushEndpointPolicy,
   source: SubscriptionSource = subscriptionsByUser(mongo),
   ttlSeconds = 86_400,
 ): ChannelSender {
@@ -28,8 +33,13 @@ export function webPushSender(
     async send(n) {
       const content = n.content.PUSH;
       if (!content) throw new ChannelSkipped('no-content');
-      const subs = await source(n.tenantId, n.userId);
-      if (subs.length === 0) throw new ChannelSkipped('no-subscriptions');
+      const all = await source(n.tenantId, n.userId);
+      if (all.length === 0) throw new ChannelSkipped('no-subscriptions');
+      const refused = all.filter((sub) => refusedPushEndpoint(sub.endpoint, policy) !== null);
+      const subs = all.filter((sub) => !refused.includes(sub));
+      if (refused.length > 0)
+        await subscriptionsOf(mongo).deleteMany({ tenantId: n.tenantId, _id: { $in: refused.map((s) => s._id) } });
+      if (subs.length === 0) throw new ChannelSkipped('endpoints-refused');
       const payload = utf8(
         JSON.stringify({
           id: n.notificationId,
@@ -57,6 +67,7 @@ export function webPushSender(
                 topic: n.notificationId.slice(-32),
               },
               body: await encryptPayload(payload, sub.keys),
+              redirect: 'manual',
               signal: AbortSignal.timeout(10_000),
             });
             await res.body?.cancel();

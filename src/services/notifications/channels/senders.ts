@@ -6,6 +6,7 @@ import type { DataApiClient } from '../../../db/mongo/client.ts';
 import { feedOf } from '../../../durable/notification-feed.ts';
 import type { Env } from '../../../env.ts';
 import type { NotificationChannel } from '../model.ts';
+import { pushEndpointPolicy } from '../push-endpoint.ts';
 import { emailSender } from './email.ts';
 import { inAppSender } from './in-app.ts';
 import { webPushSender, type SubscriptionSource } from './push.ts';
@@ -40,6 +41,7 @@ export function createChannelSenders(
               privateKey: env.VAPID_PRIVATE_KEY,
               subject: env.VAPID_SUBJECT ?? 'mailto:notifications@example.com',
             },
+            pushEndpointPolicy(env),
             pushSubscriptions,
           )
         : notConfigured,

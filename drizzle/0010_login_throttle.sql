@@ -1,0 +1,1 @@
+ALTER TABLE "auth"."users" ADD COLUMN "locked_until" timestamp;

@@ -1,0 +1,21 @@
+/**
+ * Whether the account behind a still-valid access token may go on using it for long-lived
+ * access (the live feed and its tickets). Access tokens are stateless until they expire; a
+ * socket can outlive a lock by the token's whole lifetime, so opening one (and minting a
+ * ticket for one) re-reads the account: deleted, locked by an administrator, not ACTIVE, or
+ * in a tenant that is not ACTIVE means no. A pause after failed sign-ins (lockout.ts) does
+ * not: it guards secrets, not sessions.
+ */
+import type { Database } from '../../db/pg/client.ts';
+import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { problems } from '../../lib/problem.ts';
+import { authErrors } from './errors.ts';
+import { loadIdentityById } from './identity.ts';
+
+export async function assertAccountInGoodStanding(db: Database, tenantId: string, userId: string): Promise<void> {
+  const identity = await inTenantTx(db, tenantId, (tx) => loadIdentityById(tx, userId));
+  if (!identity) throw problems.unauthorized('The account no longer exists.');
+  if (identity.tenantStatus !== 'ACTIVE') throw authErrors.tenantInactive();
+  if (identity.user.accountLocked) throw authErrors.accountLocked();
+  if (identity.user.status !== 'ACTIVE') throw authErrors.accountInactive();
+}
