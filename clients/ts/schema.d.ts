@@ -4738,12 +4738,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Checks PostgreSQL and MongoDB (Data API) and reports each one's status and latency
-         * @description Checks PostgreSQL and MongoDB (Data API) and reports each one's status and latency.
-         *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
-         *
-         *     Errors are `application/problem+json`; see the listed responses.
+         * Checks PostgreSQL, MongoDB (Data API) and the Worker's configuration
+         * @description Each store with its status and latency. In staging and production also the configuration check: every problem is named by setting, never by value; while there is one, every other route answers 503 `misconfigured`.
          */
         get: {
             parameters: {
@@ -4754,7 +4750,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Both stores answer */
+                /** @description Both stores answer and the configuration is accepted */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -4765,7 +4761,7 @@ export interface paths {
                 };
                 401: components["responses"]["Error401"];
                 500: components["responses"]["Error500"];
-                /** @description A store is down */
+                /** @description A store is down or the configuration is refused */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -9427,6 +9423,26 @@ export interface components {
             lastName?: string;
             username: string;
         };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "checks": {
+         *         "postgres": {
+         *           "status": "up",
+         *           "latencyMs": 4
+         *         },
+         *         "mongo": {
+         *           "status": "up",
+         *           "latencyMs": 6
+         *         }
+         *       },
+         *       "configuration": {
+         *         "environment": "development",
+         *         "status": "ok",
+         *         "problems": []
+         *       }
+         *     }
+         */
         HealthReport: {
             checks: {
                 mongo: {
@@ -9442,8 +9458,18 @@ export interface components {
                     status: "up" | "down";
                 };
             };
+            configuration: {
+                /** @enum {string} */
+                environment: "development" | "staging" | "production";
+                problems: {
+                    problem: string;
+                    setting: string;
+                }[];
+                /** @enum {string} */
+                status: "ok" | "refused";
+            };
             /** @enum {string} */
-            status: "ok" | "degraded";
+            status: "ok" | "degraded" | "misconfigured";
         };
         Invitation: {
             expiresAt: string;
