@@ -98,9 +98,11 @@ export function environmentOf(env: Settings): Environment {
   return env.ENVIRONMENT === 'production' || env.ENVIRONMENT === 'staging' ? env.ENVIRONMENT : 'development';
 }
 
+/** One key, or a rotation's comma-separated ring (newest first): each 32 bytes of base64. */
 function isAesKey(text: string): boolean {
+  const keys = text.split(',').map((k) => k.trim());
   try {
-    return base64UrlDecode(text.trim()).length === 32;
+    return keys.every((k) => base64UrlDecode(k).length === 32);
   } catch {
     return false;
   }
