@@ -2,6 +2,7 @@
  * The environments of wrangler.toml against the Worker's configuration check
  * (src/services/health/configuration.ts), read the way wrangler reads them.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 
@@ -53,6 +54,21 @@ describe('wrangler.toml environments', () => {
       expect(Object.keys(varsOf(environment)).sort()).toEqual(top);
       expect(bindingNames(environment)).toEqual(bindingNames());
     }
+  });
+
+  it("the Worker's Env type names every var and binding that wrangler.toml declares", () => {
+    const declared = new Set(
+      [...readFileSync('src/env.ts', 'utf8').matchAll(/^\s+([A-Z][A-Z0-9_]*)\??:/gm)].map((m) => m[1]),
+    );
+    const c = unstable_readConfig({ config: 'wrangler.toml', env: 'production' });
+    const names = [
+      ...Object.keys(c.vars),
+      ...c.durable_objects.bindings.map((b: { name: string }) => b.name),
+      ...(c.queues.producers ?? []).map((p: { binding: string }) => p.binding),
+      ...c.ratelimits.map((r: { name: string }) => r.name),
+      ...c.send_email.map((e: { name: string }) => e.name),
+    ];
+    expect(names.filter((n) => !declared.has(n))).toEqual([]);
   });
 
   it('production runs Stripe, never the test provider, and refuses its example values until they are replaced', async () => {
