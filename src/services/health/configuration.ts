@@ -64,8 +64,7 @@ export interface ConfigurationReport {
   problems: ConfigurationProblem[];
 }
 
-/** The seed's password of the first platform admin (`npm run dev`, `npm run db:seed` without SEED_ADMIN_PASSWORD). */
-export const DEVELOPMENT_ADMIN_PASSWORD = 'Change-Me-Dev-42';
+export { DEVELOPMENT_ADMIN_PASSWORD } from '../../lib/passwords.ts';
 
 /** Development defaults of wrangler.toml's top level that a deployment must replace. */
 const DEVELOPMENT_VALUES: Record<string, string> = {
@@ -197,7 +196,8 @@ export function checkConfiguration(env: Settings): ConfigurationReport {
 const reports = new WeakMap<object, ConfigurationReport>();
 
 /** `checkConfiguration`, once per isolate and set of bindings (env does not change while an isolate lives). */
-export function configurationOf(env: Settings): ConfigurationReport {
+export function configurationOf(env: Settings | undefined): ConfigurationReport {
+  if (typeof env !== 'object' || env === null) return checkConfiguration({}); // app.request() without bindings
   let report = reports.get(env);
   if (!report) {
     report = checkConfiguration(env);

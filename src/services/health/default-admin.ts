@@ -10,8 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { roles, userRoles, users } from '../../db/pg/schema/auth.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
-import { verifyPassword } from '../../lib/passwords.ts';
-import { DEVELOPMENT_ADMIN_PASSWORD } from './configuration.ts';
+import { DEVELOPMENT_ADMIN_PASSWORD, verifyPassword } from '../../lib/passwords.ts';
 
 const REMEMBER_MS = 60_000;
 let remembered: { tenantId: string; at: number; usernames: string[] } | undefined;
