@@ -350,7 +350,8 @@ export function createGatewayApp(options: GatewayOptions): Hono {
       await withTimeout(client.db('admin').command({ ping: 1 }), 3000);
       return c.json({ status: 'ok' });
     } catch (err) {
-      return c.json({ status: 'unavailable', error: err instanceof Error ? err.message : String(err) }, 503);
+      // The kind of failure only: a driver message can name hosts and users, and health needs no key.
+      return c.json({ status: 'unavailable', error: err instanceof Error ? err.name : 'Error' }, 503);
     }
   });
 

@@ -89,7 +89,8 @@ function listEnv(name: string): string[] | undefined {
   return list.length ? list : undefined;
 }
 
-async function main(): Promise<void> {
+/** Runs the gateway from the environment (see the header); `gateway/main.ts` is the bundle's entry. */
+export async function main(): Promise<void> {
   const mongoUri = process.env.MONGODB_URI;
   const apiKeys = listEnv('GATEWAY_API_KEYS');
   if (!mongoUri || !apiKeys) {

@@ -6,6 +6,7 @@ import { createRouter } from './lib/create-router.ts';
 import { documentServer } from './lib/openapi.ts';
 import { authenticate } from './middleware/auth.ts';
 import { limitBody, requireJsonBody } from './middleware/body-rules.ts';
+import { refuseMisconfigured } from './middleware/configuration-guard.ts';
 import { serveEdgeCacheRefillsWith } from './middleware/edge-cache.ts';
 import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
@@ -31,6 +32,7 @@ export function createApp() {
     '*',
     requestId({ headerName: 'x-request-id', limitLength: 64 }),
     requestContext,
+    refuseMisconfigured,
     secureHeaders(),
     cors({
       origin: (origin, c) => {

@@ -11,37 +11,11 @@ export interface paths {
          * Public keys that verify access tokens
          * @description Public keys that verify access tokens.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description JWK set */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: {
-                                [key: string]: unknown;
-                            }[];
-                        };
-                    };
-                };
-                401: components["responses"]["Error401"];
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getWellKnownJwksJsonRoot"];
         put?: never;
         post?: never;
         delete?: never;
@@ -61,37 +35,11 @@ export interface paths {
          * Public keys that verify access tokens
          * @description Public keys that verify access tokens.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description JWK set */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: {
-                                [key: string]: unknown;
-                            }[];
-                        };
-                    };
-                };
-                401: components["responses"]["Error401"];
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getWellKnownJwksJson"];
         put?: never;
         post?: never;
         delete?: never;
@@ -111,63 +59,11 @@ export interface paths {
          * The tenant's notification templates (ADMIN or MANAGER)
          * @description The tenant's notification templates (ADMIN or MANAGER).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    channel?: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
-                    locale?: string;
-                    type?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Templates */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationTemplateList"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminNotificationTemplates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -187,232 +83,30 @@ export interface paths {
          * One template
          * @description One template.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
-                    locale: string;
-                    type: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The template */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationTemplate"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminNotificationTemplate"];
         /**
          * Create or replace a template (locale `default` = the tenant fallback for every language)
          * @description Create or replace a template (locale `default` = the tenant fallback for every language).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
-                    locale: string;
-                    type: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "title": "title",
-                     *       "body": "body"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["NotificationTemplateRequest"];
-                };
-            };
-            responses: {
-                /** @description Replaced */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationTemplate"];
-                    };
-                };
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationTemplate"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                404: components["responses"]["Error404"];
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putAdminNotificationTemplate"];
         post?: never;
         /**
          * Delete a template (the fallback takes over)
          * @description Delete a template (the fallback takes over).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
-                    locale: string;
-                    type: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteAdminNotificationTemplate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -431,88 +125,11 @@ export interface paths {
          * Render a template (the one the fallback picks, or an unsaved one) with sample or given variables
          * @description Render a template (the one the fallback picks, or an unsaved one) with sample or given variables.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "ORDER_SHIPPED",
-                     *       "channel": "EMAIL"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["NotificationTemplatePreviewRequest"];
-                };
-            };
-            responses: {
-                /** @description What the channel would send */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationTemplatePreview"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminNotificationTemplatesPreview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -530,152 +147,21 @@ export interface paths {
          * The permissions, by name
          * @description The permissions, by name.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of permissions */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PermissionPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminPermissions"];
         put?: never;
         /**
          * Create a permission (platform admin)
          * @description Create a permission (platform admin).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "read:reports",
-                     *       "resource": "REPORT",
-                     *       "action": "CREATE"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["PermissionCreateRequest"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Permission"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminPermissions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -693,50 +179,11 @@ export interface paths {
          * The roles, each with its permissions
          * @description The roles, each with its permissions.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description All roles (four, by the seed CHECK) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RoleList"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminRoles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -757,91 +204,11 @@ export interface paths {
          * Replace a role's permissions (platform admin: roles are shared by all tenants)
          * @description Replace a role's permissions (platform admin: roles are shared by all tenants).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    name: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "permissions": [
-                     *         "permission"
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["RolePermissionsRequest"];
-                };
-            };
-            responses: {
-                /** @description The role with its new permissions */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Role"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putAdminRolePermissions"];
         post?: never;
         delete?: never;
         options?: never;
@@ -860,157 +227,21 @@ export interface paths {
          * List tenants (platform admin)
          * @description List tenants (platform admin).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                    /** @description Only this status (default: all but DELETED) */
-                    status?: "ACTIVE" | "SUSPENDED" | "DELETED";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of tenants */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TenantPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminTenants"];
         put?: never;
         /**
          * Create a tenant with its first ADMIN, invited to choose their own password (platform admin)
          * @description Create a tenant with its first ADMIN, invited to choose their own password (platform admin).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "name",
-                     *       "admin": {
-                     *         "email": "jane.doe@example.com",
-                     *         "username": "username"
-                     *       },
-                     *       "domain": "shop.example.com"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["TenantCreateRequest"];
-                };
-            };
-            responses: {
-                /** @description Created, with the invitation (shown once) */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TenantCreated"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminTenants"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1028,245 +259,33 @@ export interface paths {
          * A tenant (platform admin: any; tenant admin: their own, others are 404)
          * @description A tenant (platform admin: any; tenant admin: their own, others are 404).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The tenant */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TenantDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminTenant"];
         put?: never;
         post?: never;
         /**
          * Soft-delete a tenant: status DELETED, its sessions revoked (platform admin)
          * @description Soft-delete a tenant: status DELETED, its sessions revoked (platform admin).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteAdminTenant"];
         options?: never;
         head?: never;
         /**
          * Update a tenant (platform admin: any field; tenant admin: own name and domain only)
          * @description Update a tenant (platform admin: any field; tenant admin: own name and domain only).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "domain": "shop.example.com"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["TenantPatchRequest"];
-                };
-            };
-            responses: {
-                /** @description Updated */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TenantDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchAdminTenant"];
         trace?: never;
     };
     "/api/v1/admin/tenants/{tenantId}/audit": {
@@ -1280,75 +299,11 @@ export interface paths {
          * What platform admins did in the tenant, newest first (the tenant's ADMIN: own tenant; platform admin: any)
          * @description What platform admins did in the tenant, newest first (the tenant's ADMIN: own tenant; platform admin: any).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of audit entries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AdminAuditPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminTenantAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1369,105 +324,12 @@ export interface paths {
         /**
          * Invite a user with roles into the tenant (the tenant's ADMIN: own tenant; platform admin: any, audited)
          * @description Creates a pending user (a seat, the roles, no usable password) and a 7-day invitation the invitee accepts with their own password at POST /auth/invitations/accept: 201. A still-pending user of that email gets a fresh invitation instead: 200. How a platform admin gives a tenant a new ADMIN.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "email": "jane.doe@example.com",
-                     *       "username": "username"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["InviteRequest"];
-                };
-            };
-            responses: {
-                /** @description Invited again: a fresh token for the pending user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Invitation"];
-                    };
-                };
-                /** @description Invited (the token is shown once) */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Invitation"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminTenantInvitations"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1485,81 +347,11 @@ export interface paths {
          * Search the users of a named tenant (platform admin; audited)
          * @description Search the users of a named tenant (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                    /** @description Case-insensitive substring of email, username, first, last or full name */
-                    q?: string;
-                    /** @description Only users holding this role */
-                    role?: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
-                    /** @description Only this status (deleted users appear only with DELETED) */
-                    status?: "ACTIVE" | "INACTIVE" | "SUSPENDED" | "DELETED";
-                };
-                header?: never;
-                path: {
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of users, newest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminTenantUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1579,149 +371,22 @@ export interface paths {
          * A user of a named tenant (platform admin; audited)
          * @description A user of a named tenant (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminTenantUser"];
         put?: never;
         post?: never;
         /**
          * Soft-delete a named tenant's user (platform admin; audited)
          * @description Soft-delete a named tenant's user (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteAdminTenantUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1740,80 +405,11 @@ export interface paths {
          * Activate a named tenant's user (platform admin; audited)
          * @description Activate a named tenant's user (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminTenantUserActivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1833,80 +429,11 @@ export interface paths {
          * Lock a named tenant's user and revoke its sessions (platform admin; audited)
          * @description Lock a named tenant's user and revoke its sessions (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminTenantUserLock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1925,101 +452,11 @@ export interface paths {
          * Replace the roles of a named tenant's user; the tenant keeps an active ADMIN (platform admin; audited)
          * @description Replace the roles of a named tenant's user; the tenant keeps an active ADMIN (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "roles": [
-                     *         "ADMIN"
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["UserRolesRequest"];
-                };
-            };
-            responses: {
-                /** @description The user with the new roles */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putAdminTenantUserRoles"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2040,80 +477,11 @@ export interface paths {
          * Suspend a named tenant's user (platform admin; audited)
          * @description Suspend a named tenant's user (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminTenantUserSuspend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2133,80 +501,11 @@ export interface paths {
          * Unlock a named tenant's user (platform admin; audited)
          * @description Unlock a named tenant's user (platform admin; audited).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` of the platform tenant; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    tenantId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminTenantUserUnlock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2224,70 +523,11 @@ export interface paths {
          * Search the users of the admin's tenant
          * @description Search the users of the admin's tenant.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                    /** @description Case-insensitive substring of email, username, first, last or full name */
-                    q?: string;
-                    /** @description Only users holding this role */
-                    role?: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
-                    /** @description Only this status (deleted users appear only with DELETED) */
-                    status?: "ACTIVE" | "INACTIVE" | "SUSPENDED" | "DELETED";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of users, newest first */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["UserPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminUsers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2307,147 +547,22 @@ export interface paths {
          * A user of the tenant
          * @description A user of the tenant.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAdminUser"];
         put?: never;
         post?: never;
         /**
          * Soft-delete a user: deleted_at, status DELETED, sessions and API keys revoked (not yourself)
          * @description Soft-delete a user: deleted_at, status DELETED, sessions and API keys revoked (not yourself).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteAdminUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2466,79 +581,11 @@ export interface paths {
          * Set status ACTIVE
          * @description Set status ACTIVE.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminUserActivate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2558,79 +605,11 @@ export interface paths {
          * Lock the account and revoke its sessions (not yourself)
          * @description Lock the account and revoke its sessions (not yourself).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminUserLock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2649,100 +628,11 @@ export interface paths {
          * Replace a user's roles (the tenant keeps at least one active ADMIN)
          * @description Replace a user's roles (the tenant keeps at least one active ADMIN).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "roles": [
-                     *         "ADMIN"
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["UserRolesRequest"];
-                };
-            };
-            responses: {
-                /** @description The user with the new roles */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putAdminUserRoles"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2763,79 +653,11 @@ export interface paths {
          * Set status SUSPENDED and revoke its sessions (not yourself)
          * @description Set status SUSPENDED and revoke its sessions (not yourself).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminUserSuspend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2855,79 +677,11 @@ export interface paths {
          * Unlock the account and reset its failed login count
          * @description Unlock the account and reset its failed login count.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user afterwards */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAdminUserUnlock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2947,100 +701,11 @@ export interface paths {
          * Disable TOTP with a valid code (a wrong code counts towards the lockout)
          * @description Disable TOTP with a valid code (a wrong code counts towards the lockout).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "123456"
-                     *     }
-                     */
-                    "application/json": {
-                        /** @example 123456 */
-                        code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Disabled */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuth2faDisable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3060,100 +725,11 @@ export interface paths {
          * Enable TOTP with a valid code (a wrong code counts towards the lockout)
          * @description Enable TOTP with a valid code (a wrong code counts towards the lockout).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "code": "123456"
-                     *     }
-                     */
-                    "application/json": {
-                        /** @example 123456 */
-                        code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Enabled */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuth2faEnable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3173,73 +749,11 @@ export interface paths {
          * Start TOTP setup: a new secret and its otpauth:// URL
          * @description Start TOTP setup: a new secret and its otpauth:// URL.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Scan the URL, then enable with a code */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            otpauthUrl: string;
-                            secret: string;
-                        };
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuth2faSetup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3257,127 +771,21 @@ export interface paths {
          * The caller's API keys
          * @description The caller's API keys.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Keys */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["ApiKey"][];
-                        };
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAuthApiKeys"];
         put?: never;
         /**
          * Create an API key (the key is shown once)
          * @description Create an API key (the key is shown once).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "name",
-                     *       "scopes": [
-                     *         "scope"
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ApiKeyCreateRequest"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            apiKey: components["schemas"]["ApiKey"];
-                            key: string;
-                        };
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthApiKeys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3398,68 +806,11 @@ export interface paths {
          * Revoke an API key
          * @description Revoke an API key.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Revoked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteAuthApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3478,82 +829,11 @@ export interface paths {
          * Accept an invitation (e.g. a new tenant's first ADMIN) with a password of your own: activates the account and signs in
          * @description Accept an invitation (e.g. a new tenant's first ADMIN) with a password of your own: activates the account and signs in.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "invitationToken": "invitationToken",
-                     *       "password": "Correct-Horse-42"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["InvitationAcceptRequest"];
-                };
-            };
-            responses: {
-                /** @description Activated and signed in */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Session"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthInvitationsAccept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3573,103 +853,11 @@ export interface paths {
          * Sign in with email or username and password
          * @description Sign in with email or username and password.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "login": "admin@example.com",
-                     *       "password": "Correct-Horse-42"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["LoginRequest"];
-                };
-            };
-            responses: {
-                /** @description Signed in, or a 2FA challenge when the account has TOTP enabled */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Session"] | components["schemas"]["TfaChallenge"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3689,86 +877,11 @@ export interface paths {
          * Second step of a 2FA sign-in: the challenge token and a TOTP code
          * @description Second step of a 2FA sign-in: the challenge token and a TOTP code.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "challengeToken": "challengeToken",
-                     *       "code": "123456"
-                     *     }
-                     */
-                    "application/json": {
-                        challengeToken: string;
-                        /** @example 123456 */
-                        code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Signed in */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Session"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthLogin2fa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3788,51 +901,11 @@ export interface paths {
          * Revoke the session of a refresh token
          * @description Revoke the session of a refresh token.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "refreshToken": "refreshToken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["RefreshRequest"];
-                };
-            };
-            responses: {
-                /** @description Signed out */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                401: components["responses"]["Error401"];
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthLogout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3850,59 +923,11 @@ export interface paths {
          * The signed-in user
          * @description The signed-in user.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The user */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["User"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getAuthMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3924,115 +949,11 @@ export interface paths {
          * Sign in (or link, or sign up) with a provider's OpenID Connect ID token
          * @description Sign in (or link, or sign up) with a provider's OpenID Connect ID token.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path: {
-                    provider: "google" | "github" | "facebook";
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "idToken": "idToken"
-                     *     }
-                     */
-                    "application/json": {
-                        idToken: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Signed in, or a 2FA challenge */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Session"] | components["schemas"]["TfaChallenge"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthOauth"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4052,72 +973,11 @@ export interface paths {
          * Rotate a refresh token for a new token pair
          * @description Rotate a refresh token for a new token pair.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "refreshToken": "refreshToken"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["RefreshRequest"];
-                };
-            };
-            responses: {
-                /** @description New tokens */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TokenPair"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                415: components["responses"]["Error415"];
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthRefresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4137,104 +997,11 @@ export interface paths {
          * Register a user in the tenant (X-Tenant-ID or tenant domain)
          * @description Register a user in the tenant (X-Tenant-ID or tenant domain).
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "email": "jane.doe@example.com",
-                     *       "username": "username",
-                     *       "password": "Correct-Horse-42"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["RegisterRequest"];
-                };
-            };
-            responses: {
-                /** @description Registered and signed in */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Session"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                401: components["responses"]["Error401"];
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many attempts: wait Retry-After seconds */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait */
-                        "retry-after": string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postAuthRegister"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4252,153 +1019,21 @@ export interface paths {
          * The category tree (children ordered by displayOrder)
          * @description The category tree (children ordered by displayOrder).
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Staff only (write:products): also inactive categories */
-                    includeInactive?: "true" | "false";
-                };
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The tree */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CategoryTree"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getCategories"];
         put?: never;
         /**
          * Create a category
          * @description Create a category.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "name",
-                     *       "parentId": "507f1f77bcf86cd799439011"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["CategoryCreate"];
-                };
-            };
-            responses: {
-                /** @description Created; Location names it */
-                201: {
-                    headers: {
-                        location: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Category"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postCategories"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4419,175 +1054,22 @@ export interface paths {
          * Delete a category without subcategories or products (409 otherwise)
          * @description Delete a category without subcategories or products (409 otherwise).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `delete:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteCategory"];
         options?: never;
         head?: never;
         /**
          * Change a category; a new parentId or slug moves its subtree (409 under its own descendant)
          * @description Change a category; a new parentId or slug moves its subtree (409 under its own descendant).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "parentId": "507f1f77bcf86cd799439011"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["CategoryPatch"];
-                };
-            };
-            responses: {
-                /** @description The category */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Category"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchCategory"];
         trace?: never;
     };
     "/api/v1/categories/{slug}": {
@@ -4601,64 +1083,11 @@ export interface paths {
          * One category by slug, with its ancestors and children
          * @description One category by slug, with its ancestors and children.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path: {
-                    slug: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The category */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CategoryDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getCategory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4680,50 +1109,11 @@ export interface paths {
          * Recompute every productCount of the tenant from the products (ADMIN)
          * @description Recompute every productCount of the tenant from the products (ADMIN).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The counts written */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CategoryRecount"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postCategoriesRecount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4738,44 +1128,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Checks PostgreSQL and MongoDB (Data API) and reports each one's status and latency
-         * @description Checks PostgreSQL and MongoDB (Data API) and reports each one's status and latency.
+         * Checks PostgreSQL, MongoDB (Data API) and the Worker's configuration
+         * @description Each store with its status and latency. In staging and production also the configuration check: every problem is named by setting, never by value; while there is one, every other route answers 503 `misconfigured`.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Both stores answer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HealthReport"];
-                    };
-                };
-                401: components["responses"]["Error401"];
-                500: components["responses"]["Error500"];
-                /** @description A store is down */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["HealthReport"];
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4795,67 +1155,11 @@ export interface paths {
          * Your notifications, newest first (keyset cursor; filters unread and type; expired ones never appear)
          * @description Your notifications, newest first (keyset cursor; filters unread and type; expired ones never appear).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                    type?: string;
-                    /** @description true: only unread; false: only read */
-                    unread?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One page */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4878,68 +1182,11 @@ export interface paths {
          * Delete one of your notifications
          * @description Delete one of your notifications.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteNotification"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4958,70 +1205,11 @@ export interface paths {
          * Mark one of your notifications read (idempotent)
          * @description Mark one of your notifications read (idempotent).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The notification */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Notification"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postNotificationRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5041,50 +1229,11 @@ export interface paths {
          * Mark all your notifications read
          * @description Mark all your notifications read.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description How many changed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationReadAllResult"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postNotificationsReadAll"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5102,79 +1251,11 @@ export interface paths {
          * Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires, (4003) when the account is locked or suspended; refused (403/423) for an account no longer in good standing
          * @description Live feed (WebSocket): new in-app notifications as `{type:"notification", notification}`; closes (4001) when the token expires, (4003) when the account is locked or suspended; refused (403/423) for an account no longer in good standing.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403). a user token, or a ticket from POST /notifications/stream/ticket
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    ticket?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Switching protocols: the WebSocket */
-                101: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not a WebSocket upgrade request */
-                426: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getNotificationsStream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5196,59 +1277,11 @@ export interface paths {
          * A 60-second single-use ticket to open the live feed from a browser (`?ticket=`); refused (403/423) for an account no longer in good standing
          * @description A 60-second single-use ticket to open the live feed from a browser (`?ticket=`); refused (403/423) for an account no longer in good standing.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The ticket */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationStreamTicket"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Locked */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postNotificationsStreamTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5266,50 +1299,11 @@ export interface paths {
          * How many of your notifications are unread
          * @description How many of your notifications are unread.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The count */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["NotificationUnreadCount"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getNotificationsUnreadCount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5329,173 +1323,21 @@ export interface paths {
          * Your orders (staff: the whole tenant), newest first
          * @description Your orders (staff: the whole tenant), newest first.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                    status?: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of orders */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getOrders"];
         put?: never;
         /**
          * Place an order: priced by the server, paid and confirmed by the order saga
          * @description Prices every line from the catalog, writes the order and its items in one transaction and starts its saga (RESERVE_STOCK -> PROCESS_PAYMENT -> CONFIRM_ORDER). Answers 202 at once, or with `Prefer: wait=N` when the saga has finished or N seconds passed. `Idempotency-Key` is required: the same key and body return the same order; the same key with another body is 422.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Required: a retry with the same key and body returns the same order */
-                    "idempotency-key": string;
-                    /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
-                    prefer?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "lines": [
-                     *         {
-                     *           "productId": "6b06eed21006e491d07feb71",
-                     *           "quantity": 2
-                     *         }
-                     *       ],
-                     *       "shippingAddressId": "0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20",
-                     *       "paymentMethod": {
-                     *         "type": "card",
-                     *         "token": "pm_test_success"
-                     *       },
-                     *       "currency": "USD"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["OrderCreateRequest"];
-                };
-            };
-            responses: {
-                /** @description Accepted; Location names the order */
-                202: {
-                    headers: {
-                        etag: string;
-                        location: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PlacedOrder"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                /** @description Error */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postOrders"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5513,71 +1355,11 @@ export interface paths {
          * One order with its items (ETag = version)
          * @description One order with its items (ETag = version).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The order */
-                200: {
-                    headers: {
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Order"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5598,94 +1380,12 @@ export interface paths {
         /**
          * Cancel an order (its owner, or an ADMIN) while PENDING, CONFIRMED or PROCESSING
          * @description The saga compensates: refund or void, stock released; the order becomes CANCELLED when it is done. `Prefer: wait=N` waits for it.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
-                    prefer?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /** @example {} */
-                    "application/json": components["schemas"]["OrderCancel"];
-                };
-            };
-            responses: {
-                /** @description Cancellation accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PlacedOrder"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postOrderCancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5703,70 +1403,11 @@ export interface paths {
          * An order's payment (owner or staff)
          * @description An order's payment (owner or staff).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The payment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Payment"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getOrderPayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5786,70 +1427,11 @@ export interface paths {
          * Staff: the order saga's state and step log
          * @description Staff: the order saga's state and step log.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER` or `SUPPORT`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Saga state and history */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OrderSagaDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getOrderSaga"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5875,120 +1457,11 @@ export interface paths {
          * Staff: move an order CONFIRMED -> PROCESSING -> SHIPPED -> DELIVERED (If-Match required)
          * @description Staff: move an order CONFIRMED -> PROCESSING -> SHIPPED -> DELIVERED (If-Match required).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Required: the ETag of the order as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "status": "PROCESSING"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["OrderStatusChange"];
-                };
-            };
-            responses: {
-                /** @description The order */
-                200: {
-                    headers: {
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Order"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                428: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchOrderStatus"];
         trace?: never;
     };
     "/api/v1/payments/{id}": {
@@ -6002,70 +1475,11 @@ export interface paths {
          * A payment (owner or staff); card brand and last4 only
          * @description A payment (owner or staff); card brand and last4 only.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The payment */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Payment"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getPayment"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6086,116 +1500,12 @@ export interface paths {
         /**
          * Staff: refund part or all of a captured payment
          * @description Never more than captured minus refunded (422). A full refund makes the payment and the order REFUNDED. `Idempotency-Key` required.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description Required: a retry with the same key and body returns the same refund */
-                    "idempotency-key": string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "amount": "10.00",
-                     *       "reason": "damaged item"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["RefundRequest"];
-                };
-            };
-            responses: {
-                /** @description The refund */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Refund"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                /** @description Error */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["postPaymentRefunds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6214,59 +1524,12 @@ export interface paths {
         /**
          * Payment provider webhooks (signature-checked, idempotent per event id)
          * @description Stripe: `Stripe-Signature`. The built-in test provider signs the same way with PAYMENTS_TEST_WEBHOOK_SECRET.
+         *
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    provider: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Received */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookAck"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                401: components["responses"]["Error401"];
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Body too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postPaymentsWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6284,180 +1547,21 @@ export interface paths {
          * Browse products: published ACTIVE ones (staff may filter by status), filters, sort, cursor pages
          * @description Browse products: published ACTIVE ones (staff may filter by status), filters, sort, cursor pages.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Exact specifications.brand */
-                    brand?: string;
-                    /** @description Category id or slug; its subcategories are included */
-                    category?: string;
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                    maxPrice?: string;
-                    minPrice?: string;
-                    /** @description Text search of name and description where the store has a text index; else a case-insensitive substring of the name */
-                    q?: string;
-                    /** @description Default: relevance with q (text score where the store has a text index, else newest), else newest */
-                    sort?: "newest" | "price_asc" | "price_desc" | "rating" | "relevance";
-                    /** @description Staff only (write:products); default: ACTIVE and published */
-                    status?: "ACTIVE" | "DRAFT" | "ARCHIVED" | "OUT_OF_STOCK";
-                };
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of products */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ProductPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getProducts"];
         put?: never;
         /**
          * Create a product (ProductCreatedEvent)
          * @description Create a product (ProductCreatedEvent).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description A retried create with the same key returns the first product */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "name",
-                     *       "price": "19.99",
-                     *       "compareAtPrice": "19.99",
-                     *       "categoryId": "507f1f77bcf86cd799439011",
-                     *       "specifications": {
-                     *         "brand": "AudioTech",
-                     *         "color": "Black",
-                     *         "bluetooth": "5.0",
-                     *         "noiseCancellation": true
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProductCreate"];
-                };
-            };
-            responses: {
-                /** @description Created; Location names it */
-                201: {
-                    headers: {
-                        etag: string;
-                        location: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Product"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                422: components["responses"]["Error422"];
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postProducts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6478,215 +1582,22 @@ export interface paths {
          * Soft-delete a product (ProductDeletedEvent); If-Match optional
          * @description Soft-delete a product (ProductDeletedEvent); If-Match optional.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `delete:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteProduct"];
         options?: never;
         head?: never;
         /**
          * Change product details (ProductUpdatedEvent); If-Match required
          * @description Change product details (ProductUpdatedEvent); If-Match required.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Required: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "categoryId": "507f1f77bcf86cd799439011",
-                     *       "specifications": {
-                     *         "brand": "AudioTech",
-                     *         "color": "Black",
-                     *         "bluetooth": "5.0",
-                     *         "noiseCancellation": true
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProductPatch"];
-                };
-            };
-            responses: {
-                /** @description The product */
-                200: {
-                    headers: {
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Product"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Error */
-                428: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchProduct"];
         trace?: never;
     };
     "/api/v1/products/{id}/events": {
@@ -6700,75 +1611,11 @@ export interface paths {
          * The event history of a product, by version (staff)
          * @description The event history of a product, by version (staff).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..100 (default 20) */
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of events */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ProductEventPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getProductEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6789,112 +1636,11 @@ export interface paths {
          * Set the price and compare-at price (PriceChangedEvent); If-Match optional
          * @description Set the price and compare-at price (PriceChangedEvent); If-Match optional.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "price": "19.99",
-                     *       "compareAtPrice": "19.99"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProductPrice"];
-                };
-            };
-            responses: {
-                /** @description The product */
-                200: {
-                    headers: {
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Product"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putProductPrice"];
         post?: never;
         delete?: never;
         options?: never;
@@ -6915,70 +1661,11 @@ export interface paths {
          * Rebuild the product document from its events and recount its categories (ADMIN)
          * @description Rebuild the product document from its events and recount its categories (ADMIN).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The rebuilt product */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ProductRebuild"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postProductRebuild"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6996,172 +1683,21 @@ export interface paths {
          * APPROVED reviews of a product, with its rating summary (public: tenant from the token or X-Tenant-ID)
          * @description APPROVED reviews of a product, with its rating summary (public: tenant from the token or X-Tenant-ID).
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..50 (default 20) */
-                    limit?: number;
-                    /** @description Only reviews with this many stars */
-                    rating?: number;
-                    sort?: "newest" | "helpful";
-                };
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One page of reviews */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ProductReviewsPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getProductReviews"];
         put?: never;
         /**
          * Review a product (one review per user per product; starts PENDING until moderated)
          * @description Review a product (one review per user per product; starts PENDING until moderated).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:reviews` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "rating": 5
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ReviewCreateRequest"];
-                };
-            };
-            responses: {
-                /** @description Created; Location names it */
-                201: {
-                    headers: {
-                        /** @description The review version, for If-Match */
-                        etag: string;
-                        location: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postProductReviews"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7180,111 +1716,11 @@ export interface paths {
          * Set the stock or change it by a delta (StockChangedEvent); never below 0; If-Match optional
          * @description Set the stock or change it by a delta (StockChangedEvent); never below 0; If-Match optional.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:products` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "stockQuantity": 1
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProductStock"];
-                };
-            };
-            responses: {
-                /** @description The product */
-                200: {
-                    headers: {
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Product"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putProductStock"];
         post?: never;
         delete?: never;
         options?: never;
@@ -7303,72 +1739,11 @@ export interface paths {
          * One product by id or slug
          * @description One product by id or slug.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path: {
-                    idOrSlug: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The product */
-                200: {
-                    headers: {
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Product"];
-                    };
-                };
-                /** @description Not modified (If-None-Match) */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getProduct"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7388,67 +1763,11 @@ export interface paths {
          * Moderation queue (SUPPORT or ADMIN): reviews by status, PENDING oldest first by default
          * @description Moderation queue (SUPPORT or ADMIN): reviews by status, PENDING oldest first by default.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `SUPPORT` or `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description `nextCursor` of the previous page */
-                    cursor?: string;
-                    /** @description Page size, 1..50 (default 20) */
-                    limit?: number;
-                    productId?: string;
-                    sort?: "oldest" | "newest";
-                    status?: "PENDING" | "APPROVED" | "REJECTED";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One page of reviews */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewModerationPage"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getReviews"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7468,246 +1787,33 @@ export interface paths {
          * One review: APPROVED ones are public; the author and staff also see the others, with moderation details
          * @description One review: APPROVED ones are public; the author and staff also see the others, with moderation details.
          *
-         *     No credentials needed (a token, when sent, is verified and then decides the tenant).
+         *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
-                    "x-tenant-id"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The review */
-                200: {
-                    headers: {
-                        /** @description The review version, for If-Match */
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewDetail"] | components["schemas"]["Review"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getReview"];
         put?: never;
         post?: never;
         /**
          * Delete a review (its author, or SUPPORT/ADMIN)
          * @description Delete a review (its author, or SUPPORT/ADMIN).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:reviews` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteReview"];
         options?: never;
         head?: never;
         /**
          * Edit your review (it goes back to PENDING); If-Match optional
          * @description Edit your review (it goes back to PENDING); If-Match optional.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:reviews` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "rating": 5
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ReviewPatchRequest"];
-                };
-            };
-            responses: {
-                /** @description The edited review */
-                200: {
-                    headers: {
-                        /** @description The review version, for If-Match */
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchReview"];
         trace?: never;
     };
     "/api/v1/reviews/{id}/helpful": {
@@ -7723,70 +1829,11 @@ export interface paths {
          * Vote a review helpful (one vote per user; idempotent; moves an unhelpful vote)
          * @description Vote a review helpful (one vote per user; idempotent; moves an unhelpful vote).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:reviews` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Your vote and the counts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewVoteResult"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postReviewHelpful"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7806,112 +1853,11 @@ export interface paths {
          * Approve or reject a review (SUPPORT or ADMIN); If-Match optional
          * @description Approve or reject a review (SUPPORT or ADMIN); If-Match optional.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `SUPPORT` or `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
-                    "if-match"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "decision": "APPROVE"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ReviewModerationRequest"];
-                };
-            };
-            responses: {
-                /** @description The moderated review */
-                200: {
-                    headers: {
-                        /** @description The review version, for If-Match */
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Precondition failed */
-                412: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postReviewModerate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7931,98 +1877,11 @@ export interface paths {
          * Report a review (once per user); enough distinct reporters send it back to moderation
          * @description Report a review (once per user); enough distinct reporters send it back to moderation.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:reviews` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "reason": "SPAM"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ReviewReportRequest"];
-                };
-            };
-            responses: {
-                /** @description Already reported by you: nothing changed */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewReportResult"];
-                    };
-                };
-                /** @description Reported */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewReportResult"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postReviewReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8042,100 +1901,11 @@ export interface paths {
          * The seller's answer to a review (MANAGER or ADMIN); replaces an earlier one
          * @description The seller's answer to a review (MANAGER or ADMIN); replaces an earlier one.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `MANAGER` or `ADMIN`; API keys are refused (403).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "message": "message"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ReviewResponseRequest"];
-                };
-            };
-            responses: {
-                /** @description The review with its answer */
-                200: {
-                    headers: {
-                        /** @description The review version, for If-Match */
-                        etag: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewDetail"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postReviewResponse"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8155,70 +1925,11 @@ export interface paths {
          * Vote a review unhelpful (one vote per user; idempotent; moves a helpful vote)
          * @description Vote a review unhelpful (one vote per user; idempotent; moves a helpful vote).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:reviews` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Your vote and the counts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReviewVoteResult"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postReviewUnhelpful"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8236,144 +1947,21 @@ export interface paths {
          * The caller's addresses, defaults first
          * @description The caller's addresses, defaults first.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Addresses */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["Address"][];
-                        };
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getUsersMeAddresses"];
         put?: never;
         /**
          * Add an address (the first of its type becomes the default)
          * @description Add an address (the first of its type becomes the default).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "SHIPPING",
-                     *       "street": "street",
-                     *       "city": "city",
-                     *       "state": "state",
-                     *       "zipCode": "zipCode",
-                     *       "country": "US"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["AddressCreateRequest"];
-                };
-            };
-            responses: {
-                /** @description Created; Location names it */
-                201: {
-                    headers: {
-                        location: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Address"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postUsersMeAddresses"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8391,227 +1979,33 @@ export interface paths {
          * One of the caller's addresses
          * @description One of the caller's addresses.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The address */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Address"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getUsersMeAddress"];
         put?: never;
         post?: never;
         /**
          * Delete an address (a deleted default is replaced by the newest address of its type)
          * @description Delete an address (a deleted default is replaced by the newest address of its type).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteUsersMeAddress"];
         options?: never;
         head?: never;
         /**
          * Change an address
          * @description Change an address.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "country": "US"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["AddressPatchRequest"];
-                };
-            };
-            responses: {
-                /** @description The updated address */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Address"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchUsersMeAddress"];
         trace?: never;
     };
     "/api/v1/users/me/addresses/{id}/default": {
@@ -8627,70 +2021,11 @@ export interface paths {
          * Make an address the default of its type (the previous default is cleared)
          * @description Make an address the default of its type (the previous default is cleared).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The new default address */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Address"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postUsersMeAddressDefault"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8708,151 +2043,20 @@ export interface paths {
          * The caller's preferences
          * @description The caller's preferences.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Preferences */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Preferences"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getUsersMePreferences"];
         /**
          * Replace every preference
          * @description Replace every preference.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "emailNotifications": true,
-                     *       "smsNotifications": true,
-                     *       "pushNotifications": true,
-                     *       "newsletterSubscribed": true,
-                     *       "marketingEmails": true,
-                     *       "language": "en-US",
-                     *       "currency": "USD",
-                     *       "timezone": "Europe/Lisbon"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["PreferencesRequest"];
-                };
-            };
-            responses: {
-                /** @description The new preferences */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Preferences"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        put: operations["putUsersMePreferences"];
         post?: never;
         delete?: never;
         options?: never;
@@ -8871,59 +2075,11 @@ export interface paths {
          * The caller's profile
          * @description The caller's profile.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The profile */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Profile"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getUsersMeProfile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8933,88 +2089,11 @@ export interface paths {
          * Change the caller's profile (names are copied to the auth user)
          * @description Change the caller's profile (names are copied to the auth user).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "phone": "+14155550123",
-                     *       "dateOfBirth": "1990-05-17"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ProfilePatchRequest"];
-                };
-            };
-            responses: {
-                /** @description The updated profile */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Profile"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        patch: operations["patchUsersMeProfile"];
         trace?: never;
     };
     "/api/v1/users/me/push-subscriptions": {
@@ -9028,149 +2107,21 @@ export interface paths {
          * Your push subscriptions, and the VAPID applicationServerKey to subscribe with
          * @description Your push subscriptions, and the VAPID applicationServerKey to subscribe with.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Subscriptions */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PushSubscriptionList"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        get: operations["getUsersMePushSubscriptions"];
         put?: never;
         /**
          * Register this browser's Web Push subscription (PushSubscription.toJSON()); again = update
          * @description Register this browser's Web Push subscription (PushSubscription.toJSON()); again = update.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "endpoint": "https://example.com/images/1.jpg",
-                     *       "keys": {
-                     *         "p256dh": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                     *         "auth": "AAAAAAAAAAAAAAAAAAAAAA"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["PushSubscriptionRequest"];
-                };
-            };
-            responses: {
-                /** @description Already registered: keys updated */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PushSubscription"];
-                    };
-                };
-                /** @description Registered */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PushSubscription"];
-                    };
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                413: components["responses"]["Error413"];
-                /** @description Body is not JSON */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        post: operations["postUsersMePushSubscriptions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9191,68 +2142,11 @@ export interface paths {
          * Remove one of your push subscriptions
          * @description Remove one of your push subscriptions.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:profile` (403 without).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Removed */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Missing or invalid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not allowed */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not found */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                500: components["responses"]["Error500"];
-                503: components["responses"]["Error503"];
-            };
-        };
+        delete: operations["deleteUsersMePushSubscription"];
         options?: never;
         head?: never;
         patch?: never;
@@ -9453,6 +2347,26 @@ export interface components {
             lastName?: string;
             username: string;
         };
+        /**
+         * @example {
+         *       "status": "ok",
+         *       "checks": {
+         *         "postgres": {
+         *           "status": "up",
+         *           "latencyMs": 4
+         *         },
+         *         "mongo": {
+         *           "status": "up",
+         *           "latencyMs": 6
+         *         }
+         *       },
+         *       "configuration": {
+         *         "environment": "development",
+         *         "status": "ok",
+         *         "problems": []
+         *       }
+         *     }
+         */
         HealthReport: {
             checks: {
                 mongo: {
@@ -9468,8 +2382,18 @@ export interface components {
                     status: "up" | "down";
                 };
             };
+            configuration: {
+                /** @enum {string} */
+                environment: "development" | "staging" | "production";
+                problems: {
+                    problem: string;
+                    setting: string;
+                }[];
+                /** @enum {string} */
+                status: "ok" | "refused";
+            };
             /** @enum {string} */
-            status: "ok" | "degraded";
+            status: "ok" | "degraded" | "misconfigured";
         };
         Invitation: {
             expiresAt: string;
@@ -9640,7 +2564,7 @@ export interface components {
         OrderCreateRequest: {
             /** @default USD */
             currency?: string;
-            /** @description 1..50 lines; a product named twice becomes one line with the quantities added */
+            /** @description 1..50 lines; a product named twice becomes one line with the quantities added (at most 100 in all) */
             lines: {
                 /** @example 6b06eed21006e491d07feb71 */
                 productId: string;
@@ -10440,4 +3364,9351 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getWellKnownJwksJsonRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JWK set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {}
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        keys: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getWellKnownJwksJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JWK set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {}
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        keys: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminNotificationTemplates: {
+        parameters: {
+            query?: {
+                channel?: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
+                locale?: string;
+                type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "type": "type",
+                     *           "channel": "EMAIL",
+                     *           "locale": "locale",
+                     *           "title": "Great grip on wet trails",
+                     *           "body": "Fits true to size; the sole grips well o",
+                     *           "html": "html",
+                     *           "updatedAt": "updatedAt",
+                     *           "updatedBy": "updatedBy"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationTemplateList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
+                locale: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "type",
+                     *       "channel": "EMAIL",
+                     *       "locale": "locale",
+                     *       "title": "Great grip on wet trails",
+                     *       "body": "Fits true to size; the sole grips well o",
+                     *       "html": "html",
+                     *       "updatedAt": "updatedAt",
+                     *       "updatedBy": "updatedBy"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putAdminNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
+                locale: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Great grip on wet trails",
+                 *       "body": "Fits true to size; the sole grips well on wet rock."
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationTemplateRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "type",
+                     *       "channel": "EMAIL",
+                     *       "locale": "locale",
+                     *       "title": "Great grip on wet trails",
+                     *       "body": "Fits true to size; the sole grips well o",
+                     *       "html": "html",
+                     *       "updatedAt": "updatedAt",
+                     *       "updatedBy": "updatedBy"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "type",
+                     *       "channel": "EMAIL",
+                     *       "locale": "locale",
+                     *       "title": "Great grip on wet trails",
+                     *       "body": "Fits true to size; the sole grips well o",
+                     *       "html": "html",
+                     *       "updatedAt": "updatedAt",
+                     *       "updatedBy": "updatedBy"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationTemplate"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["Error404"];
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteAdminNotificationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: "EMAIL" | "SMS" | "PUSH" | "IN_APP";
+                locale: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminNotificationTemplatesPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "ORDER_SHIPPED",
+                 *       "channel": "EMAIL"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationTemplatePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description What the channel would send */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "source": "tenant",
+                     *       "locale": "locale",
+                     *       "title": "Great grip on wet trails",
+                     *       "text": "text",
+                     *       "html": "html"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationTemplatePreview"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminPermissions: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of permissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "name": "Trail Running Shoe",
+                     *           "resource": "resource",
+                     *           "action": "CREATE",
+                     *           "description": "description",
+                     *           "createdAt": "2026-01-01T00:00:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PermissionPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "read:reports",
+                 *       "resource": "REPORT",
+                 *       "action": "CREATE"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PermissionCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "name": "Trail Running Shoe",
+                     *       "resource": "resource",
+                     *       "action": "CREATE",
+                     *       "description": "description",
+                     *       "createdAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Permission"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All roles (four, by the seed CHECK) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "name": "ADMIN",
+                     *           "description": "description",
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "permissions": [
+                     *             "read:products"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleList"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putAdminRolePermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "permissions": [
+                 *         "read:products"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RolePermissionsRequest"];
+            };
+        };
+        responses: {
+            /** @description The role with its new permissions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "name": "ADMIN",
+                     *       "description": "description",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Role"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminTenants: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                /** @description Only this status (default: all but DELETED) */
+                status?: "ACTIVE" | "SUSPENDED" | "DELETED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tenants */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "name": "Trail Running Shoe",
+                     *           "domain": "shop.example.com",
+                     *           "status": "ACTIVE",
+                     *           "plan": "FREE",
+                     *           "maxUsers": 1,
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "updatedAt": "2026-01-01T00:00:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TenantPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminTenants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Trail Running Shoe",
+                 *       "admin": {
+                 *         "email": "jane.doe@example.com",
+                 *         "username": "jane_doe"
+                 *       },
+                 *       "domain": "shop.example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TenantCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created, with the invitation (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "name": "Trail Running Shoe",
+                     *       "domain": "shop.example.com",
+                     *       "status": "ACTIVE",
+                     *       "plan": "FREE",
+                     *       "maxUsers": 1,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z",
+                     *       "seatsUsed": 1,
+                     *       "firstAdmin": {
+                     *         "user": {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "email": "email",
+                     *           "username": "jane_doe",
+                     *           "firstName": "Jane",
+                     *           "lastName": "Doe",
+                     *           "authProvider": "LOCAL",
+                     *           "status": "ACTIVE",
+                     *           "emailVerified": true,
+                     *           "accountLocked": true,
+                     *           "tfaEnabled": true,
+                     *           "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "roles": [
+                     *             "role"
+                     *           ],
+                     *           "permissions": [
+                     *             "read:products"
+                     *           ]
+                     *         },
+                     *         "invitationToken": "invitationToken",
+                     *         "expiresAt": "expiresAt"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TenantCreated"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "name": "Trail Running Shoe",
+                     *       "domain": "shop.example.com",
+                     *       "status": "ACTIVE",
+                     *       "plan": "FREE",
+                     *       "maxUsers": 1,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z",
+                     *       "seatsUsed": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TenantDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteAdminTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchAdminTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domain": "shop.example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TenantPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "name": "Trail Running Shoe",
+                     *       "domain": "shop.example.com",
+                     *       "status": "ACTIVE",
+                     *       "plan": "FREE",
+                     *       "maxUsers": 1,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z",
+                     *       "seatsUsed": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TenantDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminTenantAudit: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "actorUserId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "actorTenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "action": "action",
+                     *           "targetUserId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "requestId": "requestId",
+                     *           "createdAt": "2026-01-01T00:00:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AdminAuditPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminTenantInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "jane.doe@example.com",
+                 *       "username": "jane_doe"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InviteRequest"];
+            };
+        };
+        responses: {
+            /** @description Invited again: a fresh token for the pending user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "invitationToken": "invitationToken",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Invited (the token is shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "invitationToken": "invitationToken",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminTenantUsers: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                /** @description Case-insensitive substring of email, username, first, last or full name */
+                q?: string;
+                /** @description Only users holding this role */
+                role?: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
+                /** @description Only this status (deleted users appear only with DELETED) */
+                status?: "ACTIVE" | "INACTIVE" | "SUSPENDED" | "DELETED";
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "email": "email",
+                     *           "username": "jane_doe",
+                     *           "firstName": "Jane",
+                     *           "lastName": "Doe",
+                     *           "authProvider": "LOCAL",
+                     *           "status": "ACTIVE",
+                     *           "emailVerified": true,
+                     *           "accountLocked": true,
+                     *           "tfaEnabled": true,
+                     *           "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "roles": [
+                     *             "role"
+                     *           ],
+                     *           "permissions": [
+                     *             "read:products"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminTenantUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteAdminTenantUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminTenantUserActivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminTenantUserLock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putAdminTenantUserRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "roles": [
+                 *         "ADMIN"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UserRolesRequest"];
+            };
+        };
+        responses: {
+            /** @description The user with the new roles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminTenantUserSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminTenantUserUnlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminUsers: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                /** @description Case-insensitive substring of email, username, first, last or full name */
+                q?: string;
+                /** @description Only users holding this role */
+                role?: "ADMIN" | "USER" | "MANAGER" | "SUPPORT";
+                /** @description Only this status (deleted users appear only with DELETED) */
+                status?: "ACTIVE" | "INACTIVE" | "SUSPENDED" | "DELETED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "email": "email",
+                     *           "username": "jane_doe",
+                     *           "firstName": "Jane",
+                     *           "lastName": "Doe",
+                     *           "authProvider": "LOCAL",
+                     *           "status": "ACTIVE",
+                     *           "emailVerified": true,
+                     *           "accountLocked": true,
+                     *           "tfaEnabled": true,
+                     *           "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "roles": [
+                     *             "role"
+                     *           ],
+                     *           "permissions": [
+                     *             "read:products"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAdminUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteAdminUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminUserActivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminUserLock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putAdminUserRoles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "roles": [
+                 *         "ADMIN"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UserRolesRequest"];
+            };
+        };
+        responses: {
+            /** @description The user with the new roles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminUserSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAdminUserUnlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user afterwards */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuth2faDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "123456"
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 123456 */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Disabled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuth2faEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "123456"
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 123456 */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Enabled */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuth2faSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Scan the URL, then enable with a code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "secret",
+                     *       "otpauthUrl": "otpauthUrl"
+                     *     }
+                     */
+                    "application/json": {
+                        otpauthUrl: string;
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAuthApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "name": "Trail Running Shoe",
+                     *           "scopes": [
+                     *             "read:products"
+                     *           ],
+                     *           "revoked": true,
+                     *           "expiresAt": "2026-01-01T00:00:00Z",
+                     *           "lastUsedAt": "2026-01-01T00:00:00Z",
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "prefix": "prefix"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["ApiKey"][];
+                    };
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Trail Running Shoe",
+                 *       "scopes": [
+                 *         "read:products"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiKeyCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "key": "key",
+                     *       "apiKey": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "name": "Trail Running Shoe",
+                     *         "scopes": [
+                     *           "read:products"
+                     *         ],
+                     *         "revoked": true,
+                     *         "expiresAt": "2026-01-01T00:00:00Z",
+                     *         "lastUsedAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "prefix": "prefix"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        apiKey: components["schemas"]["ApiKey"];
+                        key: string;
+                    };
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteAuthApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthInvitationsAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "invitationToken": "invitationToken",
+                 *       "password": "Change-Me-Dev-42"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationAcceptRequest"];
+            };
+        };
+        responses: {
+            /** @description Activated and signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "tokens": {
+                     *         "accessToken": "accessToken",
+                     *         "tokenType": "Bearer",
+                     *         "expiresIn": 1,
+                     *         "refreshToken": "refreshToken",
+                     *         "refreshTokenExpiresAt": "refreshTokenExpiresAt"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthLogin: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "login": "admin@example.com",
+                 *       "password": "Change-Me-Dev-42"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in, or a 2FA challenge when the account has TOTP enabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "tokens": {
+                     *         "accessToken": "accessToken",
+                     *         "tokenType": "Bearer",
+                     *         "expiresIn": 1,
+                     *         "refreshToken": "refreshToken",
+                     *         "refreshTokenExpiresAt": "refreshTokenExpiresAt"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"] | components["schemas"]["TfaChallenge"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthLogin2fa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "challengeToken": "challengeToken",
+                 *       "code": "123456"
+                 *     }
+                 */
+                "application/json": {
+                    challengeToken: string;
+                    /** @example 123456 */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "tokens": {
+                     *         "accessToken": "accessToken",
+                     *         "tokenType": "Bearer",
+                     *         "expiresIn": 1,
+                     *         "refreshToken": "refreshToken",
+                     *         "refreshTokenExpiresAt": "refreshTokenExpiresAt"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthLogout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "refreshToken"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getAuthMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "username": "jane_doe",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "authProvider": "LOCAL",
+                     *       "status": "ACTIVE",
+                     *       "emailVerified": true,
+                     *       "accountLocked": true,
+                     *       "tfaEnabled": true,
+                     *       "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "roles": [
+                     *         "role"
+                     *       ],
+                     *       "permissions": [
+                     *         "read:products"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthOauth: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                provider: "google" | "github" | "facebook";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "idToken": "idToken"
+                 *     }
+                 */
+                "application/json": {
+                    idToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in, or a 2FA challenge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "tokens": {
+                     *         "accessToken": "accessToken",
+                     *         "tokenType": "Bearer",
+                     *         "expiresIn": 1,
+                     *         "refreshToken": "refreshToken",
+                     *         "refreshTokenExpiresAt": "refreshTokenExpiresAt"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"] | components["schemas"]["TfaChallenge"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refreshToken": "refreshToken"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description New tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "accessToken",
+                     *       "tokenType": "Bearer",
+                     *       "expiresIn": 1,
+                     *       "refreshToken": "refreshToken",
+                     *       "refreshTokenExpiresAt": "refreshTokenExpiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            415: components["responses"]["Error415"];
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postAuthRegister: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "jane.doe@example.com",
+                 *       "username": "jane_doe",
+                 *       "password": "Change-Me-Dev-42"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered and signed in */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "tenantId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "email": "email",
+                     *         "username": "jane_doe",
+                     *         "firstName": "Jane",
+                     *         "lastName": "Doe",
+                     *         "authProvider": "LOCAL",
+                     *         "status": "ACTIVE",
+                     *         "emailVerified": true,
+                     *         "accountLocked": true,
+                     *         "tfaEnabled": true,
+                     *         "lastLoginAt": "2026-01-01T00:00:00Z",
+                     *         "createdAt": "2026-01-01T00:00:00Z",
+                     *         "roles": [
+                     *           "role"
+                     *         ],
+                     *         "permissions": [
+                     *           "read:products"
+                     *         ]
+                     *       },
+                     *       "tokens": {
+                     *         "accessToken": "accessToken",
+                     *         "tokenType": "Bearer",
+                     *         "expiresIn": 1,
+                     *         "refreshToken": "refreshToken",
+                     *         "refreshTokenExpiresAt": "refreshTokenExpiresAt"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts: wait Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getCategories: {
+        parameters: {
+            query?: {
+                /** @description Staff only (write:products): also inactive categories */
+                includeInactive?: "true" | "false";
+            };
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "name": "Trail Running Shoe",
+                     *           "slug": "trail-running-shoe",
+                     *           "description": "description",
+                     *           "parentId": "parentId",
+                     *           "level": 1,
+                     *           "path": "path",
+                     *           "imageUrl": "imageUrl",
+                     *           "displayOrder": 1,
+                     *           "metaTitle": "metaTitle",
+                     *           "metaDescription": "metaDescription",
+                     *           "active": true,
+                     *           "productCount": 1,
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt",
+                     *           "children": [
+                     *             {
+                     *               "id": "id",
+                     *               "name": "Trail Running Shoe",
+                     *               "slug": "trail-running-shoe",
+                     *               "description": "description",
+                     *               "parentId": "parentId",
+                     *               "level": 1,
+                     *               "path": "path",
+                     *               "imageUrl": "imageUrl",
+                     *               "displayOrder": 1,
+                     *               "metaTitle": "metaTitle",
+                     *               "metaDescription": "metaDescription",
+                     *               "active": true,
+                     *               "productCount": 1,
+                     *               "createdAt": "createdAt",
+                     *               "updatedAt": "updatedAt",
+                     *               "children": [
+                     *                 {
+                     *                   "id": "id",
+                     *                   "name": "Trail Running Shoe",
+                     *                   "slug": "trail-running-shoe",
+                     *                   "description": "description",
+                     *                   "parentId": "parentId",
+                     *                   "level": 1,
+                     *                   "path": "path",
+                     *                   "imageUrl": "imageUrl",
+                     *                   "displayOrder": 1,
+                     *                   "metaTitle": "metaTitle",
+                     *                   "metaDescription": "metaDescription",
+                     *                   "active": true,
+                     *                   "productCount": 1,
+                     *                   "createdAt": "createdAt",
+                     *                   "updatedAt": "updatedAt",
+                     *                   "children": [
+                     *                     {}
+                     *                   ]
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CategoryTree"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Trail Running Shoe",
+                 *       "parentId": "507f1f77bcf86cd799439011"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CategoryCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; Location names it */
+            201: {
+                headers: {
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "slug": "trail-running-shoe",
+                     *       "description": "description",
+                     *       "parentId": "parentId",
+                     *       "level": 1,
+                     *       "path": "path",
+                     *       "imageUrl": "imageUrl",
+                     *       "displayOrder": 1,
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "active": true,
+                     *       "productCount": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "parentId": "507f1f77bcf86cd799439011"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CategoryPatch"];
+            };
+        };
+        responses: {
+            /** @description The category */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "slug": "trail-running-shoe",
+                     *       "description": "description",
+                     *       "parentId": "parentId",
+                     *       "level": 1,
+                     *       "path": "path",
+                     *       "imageUrl": "imageUrl",
+                     *       "displayOrder": 1,
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "active": true,
+                     *       "productCount": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Category"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getCategory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The category */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "slug": "trail-running-shoe",
+                     *       "description": "description",
+                     *       "parentId": "parentId",
+                     *       "level": 1,
+                     *       "path": "path",
+                     *       "imageUrl": "imageUrl",
+                     *       "displayOrder": 1,
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "active": true,
+                     *       "productCount": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "ancestors": [
+                     *         {
+                     *           "id": "id",
+                     *           "name": "Trail Running Shoe",
+                     *           "slug": "trail-running-shoe"
+                     *         }
+                     *       ],
+                     *       "children": [
+                     *         {
+                     *           "id": "id",
+                     *           "name": "Trail Running Shoe",
+                     *           "slug": "trail-running-shoe",
+                     *           "description": "description",
+                     *           "parentId": "parentId",
+                     *           "level": 1,
+                     *           "path": "path",
+                     *           "imageUrl": "imageUrl",
+                     *           "displayOrder": 1,
+                     *           "metaTitle": "metaTitle",
+                     *           "metaDescription": "metaDescription",
+                     *           "active": true,
+                     *           "productCount": 1,
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CategoryDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postCategoriesRecount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "productCounts": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CategoryRecount"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Both stores answer and the configuration is accepted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "checks": {
+                     *         "postgres": {
+                     *           "status": "up",
+                     *           "latencyMs": 4
+                     *         },
+                     *         "mongo": {
+                     *           "status": "up",
+                     *           "latencyMs": 6
+                     *         }
+                     *       },
+                     *       "configuration": {
+                     *         "environment": "development",
+                     *         "status": "ok",
+                     *         "problems": []
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthReport"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            500: components["responses"]["Error500"];
+            /** @description A store is down or the configuration is refused */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthReport"];
+                };
+            };
+        };
+    };
+    getNotifications: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                type?: string;
+                /** @description true: only unread; false: only read */
+                unread?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "type": "type",
+                     *           "title": "Great grip on wet trails",
+                     *           "message": "Thank you for the review: we passed it o",
+                     *           "data": {},
+                     *           "actionUrl": "actionUrl",
+                     *           "actionText": "actionText",
+                     *           "priority": "LOW",
+                     *           "read": true,
+                     *           "readAt": "readAt",
+                     *           "createdAt": "createdAt",
+                     *           "expiresAt": "expiresAt"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "type": "type",
+                     *       "title": "Great grip on wet trails",
+                     *       "message": "Thank you for the review: we passed it o",
+                     *       "data": {},
+                     *       "actionUrl": "actionUrl",
+                     *       "actionText": "actionText",
+                     *       "priority": "LOW",
+                     *       "read": true,
+                     *       "readAt": "readAt",
+                     *       "createdAt": "createdAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postNotificationsReadAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "marked": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationReadAllResult"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getNotificationsStream: {
+        parameters: {
+            query?: {
+                ticket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching protocols: the WebSocket */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a WebSocket upgrade request */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postNotificationsStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ticket": "ticket",
+                     *       "expiresIn": 1,
+                     *       "url": "url"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationStreamTicket"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Locked */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getNotificationsUnreadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "unread": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationUnreadCount"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getOrders: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                status?: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "orderNumber": "ORD-2026-000123",
+                     *           "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "status": "PENDING",
+                     *           "paymentStatus": "PENDING",
+                     *           "paymentMethod": "paymentMethod",
+                     *           "subtotal": "19.99",
+                     *           "tax": "19.99",
+                     *           "shipping": "19.99",
+                     *           "discount": "19.99",
+                     *           "total": "19.99",
+                     *           "currency": "USD",
+                     *           "shippingAddress": {
+                     *             "street": "742 Evergreen Terrace",
+                     *             "city": "Portland",
+                     *             "state": "OR",
+                     *             "zipCode": "97201",
+                     *             "country": "US"
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt",
+                     *           "completedAt": "completedAt",
+                     *           "cancelledAt": "cancelledAt"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postOrders: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: a retry with the same key and body returns the same order */
+                "idempotency-key": string;
+                /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
+                prefer?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "lines": [
+                 *         {
+                 *           "productId": "6b06eed21006e491d07feb71",
+                 *           "quantity": 2
+                 *         }
+                 *       ],
+                 *       "shippingAddressId": "0b9c1a8e-3f5e-4a51-9d7e-2f4c8b6a1d20",
+                 *       "paymentMethod": {
+                 *         "type": "card",
+                 *         "token": "pm_test_success"
+                 *       },
+                 *       "currency": "USD"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrderCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; Location names the order */
+            202: {
+                headers: {
+                    etag: string;
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "order": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "orderNumber": "ORD-2026-000123",
+                     *         "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "status": "PENDING",
+                     *         "paymentStatus": "PENDING",
+                     *         "paymentMethod": "paymentMethod",
+                     *         "subtotal": "19.99",
+                     *         "tax": "19.99",
+                     *         "shipping": "19.99",
+                     *         "discount": "19.99",
+                     *         "total": "19.99",
+                     *         "currency": "USD",
+                     *         "shippingAddress": {
+                     *           "street": "742 Evergreen Terrace",
+                     *           "city": "Portland",
+                     *           "state": "OR",
+                     *           "zipCode": "97201",
+                     *           "country": "US"
+                     *         },
+                     *         "version": 1,
+                     *         "createdAt": "createdAt",
+                     *         "updatedAt": "updatedAt",
+                     *         "completedAt": "completedAt",
+                     *         "cancelledAt": "cancelledAt",
+                     *         "items": [
+                     *           {
+                     *             "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *             "productId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *             "productName": "productName",
+                     *             "productSku": "productSku",
+                     *             "quantity": 1,
+                     *             "unitPrice": "19.99",
+                     *             "totalPrice": "19.99"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "saga": {
+                     *         "status": "STARTED",
+                     *         "currentStep": 1,
+                     *         "totalSteps": 1,
+                     *         "errorMessage": "errorMessage"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PlacedOrder"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "orderNumber": "ORD-2026-000123",
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "PENDING",
+                     *       "paymentStatus": "PENDING",
+                     *       "paymentMethod": "paymentMethod",
+                     *       "subtotal": "19.99",
+                     *       "tax": "19.99",
+                     *       "shipping": "19.99",
+                     *       "discount": "19.99",
+                     *       "total": "19.99",
+                     *       "currency": "USD",
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "completedAt": "completedAt",
+                     *       "cancelledAt": "cancelledAt",
+                     *       "items": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "productId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "productName": "productName",
+                     *           "productSku": "productSku",
+                     *           "quantity": 1,
+                     *           "unitPrice": "19.99",
+                     *           "totalPrice": "19.99"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postOrderCancel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
+                prefer?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["OrderCancel"];
+            };
+        };
+        responses: {
+            /** @description Cancellation accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "order": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "orderNumber": "ORD-2026-000123",
+                     *         "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "status": "PENDING",
+                     *         "paymentStatus": "PENDING",
+                     *         "paymentMethod": "paymentMethod",
+                     *         "subtotal": "19.99",
+                     *         "tax": "19.99",
+                     *         "shipping": "19.99",
+                     *         "discount": "19.99",
+                     *         "total": "19.99",
+                     *         "currency": "USD",
+                     *         "shippingAddress": {
+                     *           "street": "742 Evergreen Terrace",
+                     *           "city": "Portland",
+                     *           "state": "OR",
+                     *           "zipCode": "97201",
+                     *           "country": "US"
+                     *         },
+                     *         "version": 1,
+                     *         "createdAt": "createdAt",
+                     *         "updatedAt": "updatedAt",
+                     *         "completedAt": "completedAt",
+                     *         "cancelledAt": "cancelledAt",
+                     *         "items": [
+                     *           {
+                     *             "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *             "productId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *             "productName": "productName",
+                     *             "productSku": "productSku",
+                     *             "quantity": 1,
+                     *             "unitPrice": "19.99",
+                     *             "totalPrice": "19.99"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "saga": {
+                     *         "status": "STARTED",
+                     *         "currentStep": 1,
+                     *         "totalSteps": 1,
+                     *         "errorMessage": "errorMessage"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PlacedOrder"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getOrderPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "amount": "19.99",
+                     *       "currency": "USD",
+                     *       "paymentMethod": "paymentMethod",
+                     *       "paymentProvider": "paymentProvider",
+                     *       "transactionType": "CHARGE",
+                     *       "status": "PENDING",
+                     *       "gatewayTransactionId": "gatewayTransactionId",
+                     *       "card": {
+                     *         "brand": "brand",
+                     *         "last4": "last4"
+                     *       },
+                     *       "errorCode": "errorCode",
+                     *       "errorMessage": "errorMessage",
+                     *       "retryCount": 1,
+                     *       "refunds": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "paymentId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "amount": "19.99",
+                     *           "reason": "Customer request",
+                     *           "status": "PENDING",
+                     *           "gatewayRefundId": "gatewayRefundId",
+                     *           "createdAt": "createdAt",
+                     *           "completedAt": "completedAt"
+                     *         }
+                     *       ],
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "completedAt": "completedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getOrderSaga: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Saga state and history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "state": {},
+                     *       "history": [
+                     *         {
+                     *           "seq": 1,
+                     *           "at": "at"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderSagaDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchOrderStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required: the ETag of the order as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "PROCESSING"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrderStatusChange"];
+            };
+        };
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "orderNumber": "ORD-2026-000123",
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "PENDING",
+                     *       "paymentStatus": "PENDING",
+                     *       "paymentMethod": "paymentMethod",
+                     *       "subtotal": "19.99",
+                     *       "tax": "19.99",
+                     *       "shipping": "19.99",
+                     *       "discount": "19.99",
+                     *       "total": "19.99",
+                     *       "currency": "USD",
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "completedAt": "completedAt",
+                     *       "cancelledAt": "cancelledAt",
+                     *       "items": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "productId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "productName": "productName",
+                     *           "productSku": "productSku",
+                     *           "quantity": 1,
+                     *           "unitPrice": "19.99",
+                     *           "totalPrice": "19.99"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "amount": "19.99",
+                     *       "currency": "USD",
+                     *       "paymentMethod": "paymentMethod",
+                     *       "paymentProvider": "paymentProvider",
+                     *       "transactionType": "CHARGE",
+                     *       "status": "PENDING",
+                     *       "gatewayTransactionId": "gatewayTransactionId",
+                     *       "card": {
+                     *         "brand": "brand",
+                     *         "last4": "last4"
+                     *       },
+                     *       "errorCode": "errorCode",
+                     *       "errorMessage": "errorMessage",
+                     *       "retryCount": 1,
+                     *       "refunds": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "paymentId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "amount": "19.99",
+                     *           "reason": "Customer request",
+                     *           "status": "PENDING",
+                     *           "gatewayRefundId": "gatewayRefundId",
+                     *           "createdAt": "createdAt",
+                     *           "completedAt": "completedAt"
+                     *         }
+                     *       ],
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "completedAt": "completedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postPaymentRefunds: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: a retry with the same key and body returns the same refund */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": "10.00",
+                 *       "reason": "damaged item"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefundRequest"];
+            };
+        };
+        responses: {
+            /** @description The refund */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "paymentId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "amount": "19.99",
+                     *       "reason": "Customer request",
+                     *       "status": "PENDING",
+                     *       "gatewayRefundId": "gatewayRefundId",
+                     *       "createdAt": "createdAt",
+                     *       "completedAt": "completedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postPaymentsWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": true,
+                     *       "duplicate": true,
+                     *       "applied": "applied"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getProducts: {
+        parameters: {
+            query?: {
+                /** @description Exact specifications.brand */
+                brand?: string;
+                /** @description Category id or slug; its subcategories are included */
+                category?: string;
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+                maxPrice?: string;
+                minPrice?: string;
+                /** @description Text search of name and description where the store has a text index; else a case-insensitive substring of the name */
+                q?: string;
+                /** @description Default: relevance with q (text score where the store has a text index, else newest), else newest */
+                sort?: "newest" | "price_asc" | "price_desc" | "rating" | "relevance";
+                /** @description Staff only (write:products); default: ACTIVE and published */
+                status?: "ACTIVE" | "DRAFT" | "ARCHIVED" | "OUT_OF_STOCK";
+            };
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of products */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "name": "Trail Running Shoe",
+                     *           "description": "description",
+                     *           "slug": "trail-running-shoe",
+                     *           "price": "19.99",
+                     *           "compareAtPrice": "19.99",
+                     *           "currency": "USD",
+                     *           "stockQuantity": 1,
+                     *           "sku": "TRS-42-BLU",
+                     *           "category": {
+                     *             "id": "id",
+                     *             "name": "Trail Running Shoe",
+                     *             "slug": "trail-running-shoe",
+                     *             "path": "path"
+                     *           },
+                     *           "images": [
+                     *             {
+                     *               "url": "url",
+                     *               "alt": "alt",
+                     *               "isPrimary": true
+                     *             }
+                     *           ],
+                     *           "specifications": {},
+                     *           "metaTitle": "metaTitle",
+                     *           "metaDescription": "metaDescription",
+                     *           "metaKeywords": [
+                     *             "metaKeyword"
+                     *           ],
+                     *           "status": "ACTIVE",
+                     *           "published": true,
+                     *           "averageRating": 1,
+                     *           "reviewCount": 1,
+                     *           "version": 1,
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt",
+                     *           "deletedAt": "deletedAt"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postProducts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried create with the same key returns the first product */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Trail Running Shoe",
+                 *       "price": "19.99",
+                 *       "compareAtPrice": "19.99",
+                 *       "categoryId": "507f1f77bcf86cd799439011",
+                 *       "specifications": {
+                 *         "brand": "AudioTech",
+                 *         "color": "Black",
+                 *         "bluetooth": "5.0",
+                 *         "noiseCancellation": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProductCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; Location names it */
+            201: {
+                headers: {
+                    etag: string;
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "description": "description",
+                     *       "slug": "trail-running-shoe",
+                     *       "price": "19.99",
+                     *       "compareAtPrice": "19.99",
+                     *       "currency": "USD",
+                     *       "stockQuantity": 1,
+                     *       "sku": "TRS-42-BLU",
+                     *       "category": {
+                     *         "id": "id",
+                     *         "name": "Trail Running Shoe",
+                     *         "slug": "trail-running-shoe",
+                     *         "path": "path"
+                     *       },
+                     *       "images": [
+                     *         {
+                     *           "url": "url",
+                     *           "alt": "alt",
+                     *           "isPrimary": true
+                     *         }
+                     *       ],
+                     *       "specifications": {},
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "metaKeywords": [
+                     *         "metaKeyword"
+                     *       ],
+                     *       "status": "ACTIVE",
+                     *       "published": true,
+                     *       "averageRating": 1,
+                     *       "reviewCount": 1,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "deletedAt": "deletedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["Error422"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "categoryId": "507f1f77bcf86cd799439011",
+                 *       "specifications": {
+                 *         "brand": "AudioTech",
+                 *         "color": "Black",
+                 *         "bluetooth": "5.0",
+                 *         "noiseCancellation": true
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProductPatch"];
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "description": "description",
+                     *       "slug": "trail-running-shoe",
+                     *       "price": "19.99",
+                     *       "compareAtPrice": "19.99",
+                     *       "currency": "USD",
+                     *       "stockQuantity": 1,
+                     *       "sku": "TRS-42-BLU",
+                     *       "category": {
+                     *         "id": "id",
+                     *         "name": "Trail Running Shoe",
+                     *         "slug": "trail-running-shoe",
+                     *         "path": "path"
+                     *       },
+                     *       "images": [
+                     *         {
+                     *           "url": "url",
+                     *           "alt": "alt",
+                     *           "isPrimary": true
+                     *         }
+                     *       ],
+                     *       "specifications": {},
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "metaKeywords": [
+                     *         "metaKeyword"
+                     *       ],
+                     *       "status": "ACTIVE",
+                     *       "published": true,
+                     *       "averageRating": 1,
+                     *       "reviewCount": 1,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "deletedAt": "deletedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getProductEvents: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "eventId": "eventId",
+                     *           "eventType": "ProductCreatedEvent",
+                     *           "aggregateId": "aggregateId",
+                     *           "version": 1,
+                     *           "data": {},
+                     *           "userId": "userId",
+                     *           "timestamp": "timestamp",
+                     *           "correlationId": "correlationId",
+                     *           "causationId": "causationId"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductEventPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putProductPrice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "price": "19.99",
+                 *       "compareAtPrice": "19.99"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProductPrice"];
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "description": "description",
+                     *       "slug": "trail-running-shoe",
+                     *       "price": "19.99",
+                     *       "compareAtPrice": "19.99",
+                     *       "currency": "USD",
+                     *       "stockQuantity": 1,
+                     *       "sku": "TRS-42-BLU",
+                     *       "category": {
+                     *         "id": "id",
+                     *         "name": "Trail Running Shoe",
+                     *         "slug": "trail-running-shoe",
+                     *         "path": "path"
+                     *       },
+                     *       "images": [
+                     *         {
+                     *           "url": "url",
+                     *           "alt": "alt",
+                     *           "isPrimary": true
+                     *         }
+                     *       ],
+                     *       "specifications": {},
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "metaKeywords": [
+                     *         "metaKeyword"
+                     *       ],
+                     *       "status": "ACTIVE",
+                     *       "published": true,
+                     *       "averageRating": 1,
+                     *       "reviewCount": 1,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "deletedAt": "deletedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postProductRebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rebuilt product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "product": {
+                     *         "id": "id",
+                     *         "name": "Trail Running Shoe",
+                     *         "description": "description",
+                     *         "slug": "trail-running-shoe",
+                     *         "price": "19.99",
+                     *         "compareAtPrice": "19.99",
+                     *         "currency": "USD",
+                     *         "stockQuantity": 1,
+                     *         "sku": "TRS-42-BLU",
+                     *         "category": {
+                     *           "id": "id",
+                     *           "name": "Trail Running Shoe",
+                     *           "slug": "trail-running-shoe",
+                     *           "path": "path"
+                     *         },
+                     *         "images": [
+                     *           {
+                     *             "url": "url",
+                     *             "alt": "alt",
+                     *             "isPrimary": true
+                     *           }
+                     *         ],
+                     *         "specifications": {},
+                     *         "metaTitle": "metaTitle",
+                     *         "metaDescription": "metaDescription",
+                     *         "metaKeywords": [
+                     *           "metaKeyword"
+                     *         ],
+                     *         "status": "ACTIVE",
+                     *         "published": true,
+                     *         "averageRating": 1,
+                     *         "reviewCount": 1,
+                     *         "version": 1,
+                     *         "createdAt": "createdAt",
+                     *         "updatedAt": "updatedAt",
+                     *         "deletedAt": "deletedAt"
+                     *       },
+                     *       "eventsReplayed": 1,
+                     *       "productCounts": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductRebuild"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getProductReviews: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..50 (default 20) */
+                limit?: number;
+                /** @description Only reviews with this many stars */
+                rating?: number;
+                sort?: "newest" | "helpful";
+            };
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of reviews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "productId": "productId",
+                     *           "userId": "userId",
+                     *           "userName": "userName",
+                     *           "userAvatar": "userAvatar",
+                     *           "verifiedPurchase": true,
+                     *           "rating": 1,
+                     *           "title": "Great grip on wet trails",
+                     *           "comment": "Fits true to size; the sole grips well o",
+                     *           "images": [
+                     *             "image"
+                     *           ],
+                     *           "status": "PENDING",
+                     *           "helpfulCount": 1,
+                     *           "unhelpfulCount": 1,
+                     *           "sellerResponse": {
+                     *             "message": "Thank you for the review: we passed it o",
+                     *             "respondedAt": "respondedAt"
+                     *           },
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor",
+                     *       "summary": {
+                     *         "averageRating": 1,
+                     *         "reviewCount": 1,
+                     *         "histogram": {
+                     *           "1": 1,
+                     *           "2": 1,
+                     *           "3": 1,
+                     *           "4": 1,
+                     *           "5": 1
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProductReviewsPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postProductReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "rating": 5
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; Location names it */
+            201: {
+                headers: {
+                    /** @description The review version, for If-Match */
+                    etag: string;
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "productId": "productId",
+                     *       "userId": "userId",
+                     *       "userName": "userName",
+                     *       "userAvatar": "userAvatar",
+                     *       "verifiedPurchase": true,
+                     *       "rating": 1,
+                     *       "title": "Great grip on wet trails",
+                     *       "comment": "Fits true to size; the sole grips well o",
+                     *       "images": [
+                     *         "image"
+                     *       ],
+                     *       "status": "PENDING",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1,
+                     *       "sellerResponse": {
+                     *         "message": "Thank you for the review: we passed it o",
+                     *         "respondedAt": "respondedAt",
+                     *         "respondedBy": "respondedBy"
+                     *       },
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "reportedCount": 1,
+                     *       "moderatedBy": "moderatedBy",
+                     *       "moderatedAt": "moderatedAt",
+                     *       "moderationNote": "moderationNote",
+                     *       "hiddenByReportsAt": "hiddenByReportsAt",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putProductStock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the product as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "stockQuantity": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProductStock"];
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "description": "description",
+                     *       "slug": "trail-running-shoe",
+                     *       "price": "19.99",
+                     *       "compareAtPrice": "19.99",
+                     *       "currency": "USD",
+                     *       "stockQuantity": 1,
+                     *       "sku": "TRS-42-BLU",
+                     *       "category": {
+                     *         "id": "id",
+                     *         "name": "Trail Running Shoe",
+                     *         "slug": "trail-running-shoe",
+                     *         "path": "path"
+                     *       },
+                     *       "images": [
+                     *         {
+                     *           "url": "url",
+                     *           "alt": "alt",
+                     *           "isPrimary": true
+                     *         }
+                     *       ],
+                     *       "specifications": {},
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "metaKeywords": [
+                     *         "metaKeyword"
+                     *       ],
+                     *       "status": "ACTIVE",
+                     *       "published": true,
+                     *       "averageRating": 1,
+                     *       "reviewCount": 1,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "deletedAt": "deletedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getProduct: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                idOrSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "name": "Trail Running Shoe",
+                     *       "description": "description",
+                     *       "slug": "trail-running-shoe",
+                     *       "price": "19.99",
+                     *       "compareAtPrice": "19.99",
+                     *       "currency": "USD",
+                     *       "stockQuantity": 1,
+                     *       "sku": "TRS-42-BLU",
+                     *       "category": {
+                     *         "id": "id",
+                     *         "name": "Trail Running Shoe",
+                     *         "slug": "trail-running-shoe",
+                     *         "path": "path"
+                     *       },
+                     *       "images": [
+                     *         {
+                     *           "url": "url",
+                     *           "alt": "alt",
+                     *           "isPrimary": true
+                     *         }
+                     *       ],
+                     *       "specifications": {},
+                     *       "metaTitle": "metaTitle",
+                     *       "metaDescription": "metaDescription",
+                     *       "metaKeywords": [
+                     *         "metaKeyword"
+                     *       ],
+                     *       "status": "ACTIVE",
+                     *       "published": true,
+                     *       "averageRating": 1,
+                     *       "reviewCount": 1,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "deletedAt": "deletedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getReviews: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..50 (default 20) */
+                limit?: number;
+                productId?: string;
+                sort?: "oldest" | "newest";
+                status?: "PENDING" | "APPROVED" | "REJECTED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of reviews */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "productId": "productId",
+                     *           "userId": "userId",
+                     *           "userName": "userName",
+                     *           "userAvatar": "userAvatar",
+                     *           "verifiedPurchase": true,
+                     *           "rating": 1,
+                     *           "title": "Great grip on wet trails",
+                     *           "comment": "Fits true to size; the sole grips well o",
+                     *           "images": [
+                     *             "image"
+                     *           ],
+                     *           "status": "PENDING",
+                     *           "helpfulCount": 1,
+                     *           "unhelpfulCount": 1,
+                     *           "sellerResponse": {
+                     *             "message": "Thank you for the review: we passed it o",
+                     *             "respondedAt": "respondedAt",
+                     *             "respondedBy": "respondedBy"
+                     *           },
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt",
+                     *           "reportedCount": 1,
+                     *           "moderatedBy": "moderatedBy",
+                     *           "moderatedAt": "moderatedAt",
+                     *           "moderationNote": "moderationNote",
+                     *           "hiddenByReportsAt": "hiddenByReportsAt",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewModerationPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The review */
+            200: {
+                headers: {
+                    /** @description The review version, for If-Match */
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "productId": "productId",
+                     *       "userId": "userId",
+                     *       "userName": "userName",
+                     *       "userAvatar": "userAvatar",
+                     *       "verifiedPurchase": true,
+                     *       "rating": 1,
+                     *       "title": "Great grip on wet trails",
+                     *       "comment": "Fits true to size; the sole grips well o",
+                     *       "images": [
+                     *         "image"
+                     *       ],
+                     *       "status": "PENDING",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1,
+                     *       "sellerResponse": {
+                     *         "message": "Thank you for the review: we passed it o",
+                     *         "respondedAt": "respondedAt",
+                     *         "respondedBy": "respondedBy"
+                     *       },
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "reportedCount": 1,
+                     *       "moderatedBy": "moderatedBy",
+                     *       "moderatedAt": "moderatedAt",
+                     *       "moderationNote": "moderationNote",
+                     *       "hiddenByReportsAt": "hiddenByReportsAt",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewDetail"] | components["schemas"]["Review"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "rating": 5
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The edited review */
+            200: {
+                headers: {
+                    /** @description The review version, for If-Match */
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "productId": "productId",
+                     *       "userId": "userId",
+                     *       "userName": "userName",
+                     *       "userAvatar": "userAvatar",
+                     *       "verifiedPurchase": true,
+                     *       "rating": 1,
+                     *       "title": "Great grip on wet trails",
+                     *       "comment": "Fits true to size; the sole grips well o",
+                     *       "images": [
+                     *         "image"
+                     *       ],
+                     *       "status": "PENDING",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1,
+                     *       "sellerResponse": {
+                     *         "message": "Thank you for the review: we passed it o",
+                     *         "respondedAt": "respondedAt",
+                     *         "respondedBy": "respondedBy"
+                     *       },
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "reportedCount": 1,
+                     *       "moderatedBy": "moderatedBy",
+                     *       "moderatedAt": "moderatedAt",
+                     *       "moderationNote": "moderationNote",
+                     *       "hiddenByReportsAt": "hiddenByReportsAt",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postReviewHelpful: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your vote and the counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "reviewId": "reviewId",
+                     *       "myVote": "HELPFUL",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewVoteResult"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postReviewModerate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the review as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "APPROVE"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewModerationRequest"];
+            };
+        };
+        responses: {
+            /** @description The moderated review */
+            200: {
+                headers: {
+                    /** @description The review version, for If-Match */
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "productId": "productId",
+                     *       "userId": "userId",
+                     *       "userName": "userName",
+                     *       "userAvatar": "userAvatar",
+                     *       "verifiedPurchase": true,
+                     *       "rating": 1,
+                     *       "title": "Great grip on wet trails",
+                     *       "comment": "Fits true to size; the sole grips well o",
+                     *       "images": [
+                     *         "image"
+                     *       ],
+                     *       "status": "PENDING",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1,
+                     *       "sellerResponse": {
+                     *         "message": "Thank you for the review: we passed it o",
+                     *         "respondedAt": "respondedAt",
+                     *         "respondedBy": "respondedBy"
+                     *       },
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "reportedCount": 1,
+                     *       "moderatedBy": "moderatedBy",
+                     *       "moderatedAt": "moderatedAt",
+                     *       "moderationNote": "moderationNote",
+                     *       "hiddenByReportsAt": "hiddenByReportsAt",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postReviewReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "SPAM"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewReportRequest"];
+            };
+        };
+        responses: {
+            /** @description Already reported by you: nothing changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "reviewId": "reviewId",
+                     *       "reported": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewReportResult"];
+                };
+            };
+            /** @description Reported */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "reviewId": "reviewId",
+                     *       "reported": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewReportResult"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postReviewResponse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "Thank you for the review: we passed it on to our design team."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReviewResponseRequest"];
+            };
+        };
+        responses: {
+            /** @description The review with its answer */
+            200: {
+                headers: {
+                    /** @description The review version, for If-Match */
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "productId": "productId",
+                     *       "userId": "userId",
+                     *       "userName": "userName",
+                     *       "userAvatar": "userAvatar",
+                     *       "verifiedPurchase": true,
+                     *       "rating": 1,
+                     *       "title": "Great grip on wet trails",
+                     *       "comment": "Fits true to size; the sole grips well o",
+                     *       "images": [
+                     *         "image"
+                     *       ],
+                     *       "status": "PENDING",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1,
+                     *       "sellerResponse": {
+                     *         "message": "Thank you for the review: we passed it o",
+                     *         "respondedAt": "respondedAt",
+                     *         "respondedBy": "respondedBy"
+                     *       },
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "reportedCount": 1,
+                     *       "moderatedBy": "moderatedBy",
+                     *       "moderatedAt": "moderatedAt",
+                     *       "moderationNote": "moderationNote",
+                     *       "hiddenByReportsAt": "hiddenByReportsAt",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewDetail"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postReviewUnhelpful: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your vote and the counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "reviewId": "reviewId",
+                     *       "myVote": "HELPFUL",
+                     *       "helpfulCount": 1,
+                     *       "unhelpfulCount": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReviewVoteResult"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getUsersMeAddresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Addresses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "type": "SHIPPING",
+                     *           "street": "742 Evergreen Terrace",
+                     *           "apartment": "apartment",
+                     *           "city": "Portland",
+                     *           "state": "OR",
+                     *           "zipCode": "97201",
+                     *           "country": "US",
+                     *           "isDefault": true,
+                     *           "createdAt": "2026-01-01T00:00:00Z",
+                     *           "updatedAt": "2026-01-01T00:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["Address"][];
+                    };
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postUsersMeAddresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "SHIPPING",
+                 *       "street": "742 Evergreen Terrace",
+                 *       "city": "Portland",
+                 *       "state": "OR",
+                 *       "zipCode": "97201",
+                 *       "country": "US"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AddressCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; Location names it */
+            201: {
+                headers: {
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "type": "SHIPPING",
+                     *       "street": "742 Evergreen Terrace",
+                     *       "apartment": "apartment",
+                     *       "city": "Portland",
+                     *       "state": "OR",
+                     *       "zipCode": "97201",
+                     *       "country": "US",
+                     *       "isDefault": true,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getUsersMeAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "type": "SHIPPING",
+                     *       "street": "742 Evergreen Terrace",
+                     *       "apartment": "apartment",
+                     *       "city": "Portland",
+                     *       "state": "OR",
+                     *       "zipCode": "97201",
+                     *       "country": "US",
+                     *       "isDefault": true,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteUsersMeAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchUsersMeAddress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "country": "US"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AddressPatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "type": "SHIPPING",
+                     *       "street": "742 Evergreen Terrace",
+                     *       "apartment": "apartment",
+                     *       "city": "Portland",
+                     *       "state": "OR",
+                     *       "zipCode": "97201",
+                     *       "country": "US",
+                     *       "isDefault": true,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postUsersMeAddressDefault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new default address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "type": "SHIPPING",
+                     *       "street": "742 Evergreen Terrace",
+                     *       "apartment": "apartment",
+                     *       "city": "Portland",
+                     *       "state": "OR",
+                     *       "zipCode": "97201",
+                     *       "country": "US",
+                     *       "isDefault": true,
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Address"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getUsersMePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "emailNotifications": true,
+                     *       "smsNotifications": true,
+                     *       "pushNotifications": true,
+                     *       "newsletterSubscribed": true,
+                     *       "marketingEmails": true,
+                     *       "language": "language",
+                     *       "currency": "USD",
+                     *       "timezone": "timezone",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putUsersMePreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "emailNotifications": true,
+                 *       "smsNotifications": true,
+                 *       "pushNotifications": true,
+                 *       "newsletterSubscribed": true,
+                 *       "marketingEmails": true,
+                 *       "language": "en-US",
+                 *       "currency": "USD",
+                 *       "timezone": "Europe/Lisbon"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PreferencesRequest"];
+            };
+        };
+        responses: {
+            /** @description The new preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "emailNotifications": true,
+                     *       "smsNotifications": true,
+                     *       "pushNotifications": true,
+                     *       "newsletterSubscribed": true,
+                     *       "marketingEmails": true,
+                     *       "language": "language",
+                     *       "currency": "USD",
+                     *       "timezone": "timezone",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getUsersMeProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "phone": "+15035550123",
+                     *       "dateOfBirth": "1990-05-17",
+                     *       "gender": "MALE",
+                     *       "avatarUrl": "avatarUrl",
+                     *       "bio": "bio",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchUsersMeProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "phone": "+14155550123",
+                 *       "dateOfBirth": "1990-05-17"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProfilePatchRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated profile */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "email": "email",
+                     *       "firstName": "Jane",
+                     *       "lastName": "Doe",
+                     *       "phone": "+15035550123",
+                     *       "dateOfBirth": "1990-05-17",
+                     *       "gender": "MALE",
+                     *       "avatarUrl": "avatarUrl",
+                     *       "bio": "bio",
+                     *       "createdAt": "2026-01-01T00:00:00Z",
+                     *       "updatedAt": "2026-01-01T00:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getUsersMePushSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "id",
+                     *           "endpoint": "endpoint",
+                     *           "userAgent": "userAgent",
+                     *           "createdAt": "createdAt"
+                     *         }
+                     *       ],
+                     *       "vapidPublicKey": "vapidPublicKey"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PushSubscriptionList"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postUsersMePushSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "endpoint": "https://example.com/images/1.jpg",
+                 *       "keys": {
+                 *         "p256dh": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                 *         "auth": "AAAAAAAAAAAAAAAAAAAAAA"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PushSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Already registered: keys updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "endpoint": "endpoint",
+                     *       "userAgent": "userAgent",
+                     *       "createdAt": "createdAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "id",
+                     *       "endpoint": "endpoint",
+                     *       "userAgent": "userAgent",
+                     *       "createdAt": "createdAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteUsersMePushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+}

@@ -11,6 +11,7 @@
 import postgres from 'postgres';
 
 import { hashPassword } from '../../src/lib/passwords.ts';
+import { DEVELOPMENT_ADMIN_PASSWORD } from '../../src/services/health/configuration.ts';
 
 export interface SeedSettings {
   tenantId: string;
@@ -28,7 +29,8 @@ export function seedSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SeedS
     tenantDomain: env.SEED_TENANT_DOMAIN ?? 'localhost',
     adminEmail: (env.SEED_ADMIN_EMAIL ?? 'admin@example.com').toLowerCase(),
     adminUsername: env.SEED_ADMIN_USERNAME ?? 'admin',
-    adminPassword: env.SEED_ADMIN_PASSWORD ?? 'Change-Me-Dev-42',
+    // A staging or production Worker refuses to serve while a platform ADMIN still has this password.
+    adminPassword: env.SEED_ADMIN_PASSWORD ?? DEVELOPMENT_ADMIN_PASSWORD,
   };
 }
 

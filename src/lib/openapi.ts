@@ -14,6 +14,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 
+import { DEVELOPMENT_ADMIN_PASSWORD } from './passwords.ts';
+
 type Json = Record<string, unknown>;
 type Doc = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
@@ -69,16 +71,74 @@ function standardStatuses(path: string, op: Json): number[] {
   return statuses;
 }
 
+/**
+ * How to call the operation, from its access declaration (src/middleware/access.ts): the same
+ * object that enforces it, so the text cannot claim a credential the route refuses.
+ */
+export function authenticationText(op: Json): string {
+  const scope = op['x-api-key-scope'];
+  if (scope === 'none' || !(op.security as Json[] | undefined)?.length)
+    return 'Authentication: none needed (a token, when sent, is verified and then decides the tenant).';
+  if (scope === 'user-token-only') {
+    const roles = op['x-roles'] as string[] | undefined;
+    const who = [
+      roles?.length ? `holding ${roles.map((r) => `\`${r}\``).join(' or ')}` : '',
+      op['x-platform-admin'] ? 'of the platform tenant' : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const note = typeof op['x-access-note'] === 'string' ? ` ${op['x-access-note']}` : '';
+    return `Authentication: \`Authorization: Bearer <access token>\` of a user${who ? ' ' + who : ''}; API keys are refused (403).${note}`;
+  }
+  return `Authentication: \`Authorization: Bearer <access token>\` or \`X-API-Key\`; either needs the permission \`${String(scope)}\` (403 without).`;
+}
+
 function describe(op: Json): string {
-  const parts = [String(op.summary ?? '').replace(/\.?$/, '.')];
-  const security = op.security as Json[] | undefined;
-  parts.push(
-    security?.length
-      ? 'Authentication: `Authorization: Bearer <access token>` or `X-API-Key`.'
-      : 'No credentials needed (a token, when sent, is verified and then decides the tenant).',
-  );
+  const parts = [String(op.description ?? op.summary ?? '').replace(/\.?$/, '.')];
+  parts.push(authenticationText(op));
   parts.push('Errors are `application/problem+json`; see the listed responses.');
   return parts.join('\n\n');
+}
+
+const singular = (word: string) =>
+  word.endsWith('ies')
+    ? word.slice(0, -3) + 'y'
+    : /(ss|x|ch|sh)es$/.test(word)
+      ? word.slice(0, -2)
+      : word.replace(/s$/, '');
+const pascal = (word: string) =>
+  word
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+
+/**
+ * A stable operationId from method and path when the route names none: the method, then each
+ * static segment, singular before a path parameter: `GET /api/v1/orders/{id}/saga` ->
+ * `getOrderSaga`, `POST /api/v1/orders` -> `postOrders`. A clash takes the parameter names too.
+ */
+export function operationIdFor(method: string, path: string, taken: Set<string>): string {
+  const segments = path
+    .replace(/^\/api\/v1/, '')
+    .split('/')
+    .filter(Boolean);
+  const words: string[] = [];
+  const params: string[] = [];
+  segments.forEach((segment, i) => {
+    if (segment.startsWith('{')) {
+      params.push(segment.slice(1, -1));
+      return;
+    }
+    const word = segments[i + 1]?.startsWith('{') ? singular(segment) : segment;
+    words.push(pascal(word.replace(/^\./, '')));
+  });
+  let id = method + words.join('');
+  if (taken.has(id))
+    id += params.length ? 'By' + params.map(pascal).join('And') : path.startsWith('/api/v1') ? 'V1' : 'Root';
+  for (let n = 2; taken.has(id); n++) id = id.replace(/\d*$/, String(n));
+  taken.add(id);
+  return id;
 }
 
 // ---------------------------------------------------------------------------
@@ -101,12 +161,45 @@ const FORMAT_EXAMPLES: Record<string, unknown> = {
   'date-time': '2026-01-01T00:00:00Z',
 };
 
+/**
+ * Values a person would type, by property name, so examples read like requests (and the
+ * sign-in example works against `npm run dev`: the seeded admin and its password).
+ */
+const NAME_EXAMPLES: Record<string, string> = {
+  login: 'admin',
+  password: DEVELOPMENT_ADMIN_PASSWORD,
+  username: 'jane_doe',
+  firstName: 'Jane',
+  lastName: 'Doe',
+  name: 'Trail Running Shoe',
+  slug: 'trail-running-shoe',
+  sku: 'TRS-42-BLU',
+  title: 'Great grip on wet trails',
+  body: 'Fits true to size; the sole grips well on wet rock.',
+  comment: 'Fits true to size; the sole grips well on wet rock.',
+  message: 'Thank you for the review: we passed it on to our design team.',
+  reason: 'Customer request',
+  street: '742 Evergreen Terrace',
+  city: 'Portland',
+  state: 'OR',
+  zipCode: '97201',
+  postalCode: '97201',
+  country: 'US',
+  phone: '+15035550123',
+  currency: 'USD',
+  permissions: 'read:products',
+  scopes: 'read:products',
+  permission: 'read:products',
+  scope: 'read:products',
+  domain: 'shop.example.com',
+};
+
 function stringExample(name: string, schema: Json): string {
   const format = typeof schema.format === 'string' ? FORMAT_EXAMPLES[schema.format] : undefined;
   if (typeof format === 'string') return format;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 1;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : 40;
-  const base = /password/i.test(name) ? 'Correct-Horse-42' : name || 'text';
+  const base = NAME_EXAMPLES[name] ?? (/password/i.test(name) ? DEVELOPMENT_ADMIN_PASSWORD : name || 'text');
   return base.padEnd(min, 'x').slice(0, Math.max(min, Math.min(max, base.length)));
 }
 
@@ -115,7 +208,7 @@ function stringExample(name: string, schema: Json): string {
  * enum value, else one built from its type, format and bounds (required properties only,
  * plus optional ones that carry an example).
  */
-export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0): unknown {
+export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0, opts: { optional?: boolean } = {}): unknown {
   const schema = resolve(doc, raw);
   if (schema.example !== undefined) return schema.example;
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
@@ -127,11 +220,11 @@ export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0): unknown {
     const options = schema[key] as Json[] | undefined;
     if (options?.length) {
       const option = options.find((o) => resolve(doc, o).type !== 'null') ?? options[0]!;
-      return exampleFor(doc, option, name, depth + 1);
+      return exampleFor(doc, option, name, depth + 1, opts);
     }
   }
   if (Array.isArray(schema.allOf) && schema.allOf.length > 0) {
-    return Object.assign({}, ...(schema.allOf as Json[]).map((s) => exampleFor(doc, s, name, depth + 1)));
+    return Object.assign({}, ...(schema.allOf as Json[]).map((s) => exampleFor(doc, s, name, depth + 1, opts)));
   }
   const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : schema.type;
   switch (type) {
@@ -141,14 +234,16 @@ export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0): unknown {
       const out: Json = {};
       for (const [key, prop] of Object.entries(properties)) {
         const resolved = resolve(doc, prop);
-        if (!required.has(key) && resolved.example === undefined) continue;
-        const value = exampleFor(doc, prop, key, depth + 1);
+        if (!required.has(key) && resolved.example === undefined && !opts.optional) continue;
+        const value = exampleFor(doc, prop, key, depth + 1, opts);
         if (value !== undefined) out[key] = value;
       }
       return out;
     }
     case 'array': {
-      const item = schema.items ? exampleFor(doc, schema.items as Json, name.replace(/s$/, ''), depth + 1) : undefined;
+      const item = schema.items
+        ? exampleFor(doc, schema.items as Json, name.replace(/s$/, ''), depth + 1, opts)
+        : undefined;
       const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
       return item === undefined ? [] : Array.from({ length: Math.max(1, min) }, () => item);
     }
@@ -179,11 +274,13 @@ export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0): unknown {
 /** Completes a generated document in place (see the file header) and returns it. */
 export function completeDocument(doc: Doc): Doc {
   registerErrorResponses(doc);
+  const operationIds = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of METHODS) {
       const op = (item as Record<string, Json | undefined>)[method];
       if (!op) continue;
-      op.description ??= describe(op);
+      op.operationId ??= operationIdFor(method, path, operationIds);
+      op.description = describe(op);
       const responses = (op.responses ??= {}) as Record<string, Json>;
       for (const status of standardStatuses(path, op)) responses[String(status)] ??= errorRef(status);
       const media = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.[
@@ -191,6 +288,13 @@ export function completeDocument(doc: Doc): Doc {
       ];
       if (media && media.example === undefined && media.examples === undefined && media.schema) {
         media.example = exampleFor(doc, media.schema as Json);
+      }
+      // Each success answer in JSON shows an example too, built the same way from its schema.
+      for (const [status, response] of Object.entries(responses)) {
+        if (!/^2/.test(status)) continue;
+        const json = ((response as Json).content as Record<string, Json> | undefined)?.['application/json'];
+        if (json?.schema && json.example === undefined && json.examples === undefined)
+          json.example = exampleFor(doc, json.schema as Json, '', 0, { optional: true });
       }
     }
   }

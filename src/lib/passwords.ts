@@ -171,6 +171,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return rejected();
 }
 
+/**
+ * The first platform admin's password on a development stack (`npm run dev`, `npm run db:seed`
+ * without SEED_ADMIN_PASSWORD) and in the API document's examples. A staging or production
+ * Worker refuses to serve while a platform ADMIN still has it (services/health).
+ */
+export const DEVELOPMENT_ADMIN_PASSWORD = 'Change-Me-Dev-42';
+
 /** Password rules for new and changed passwords (existing hashes are never re-judged). */
 export const PASSWORD_POLICY = {
   minLength: 10,

@@ -44,23 +44,49 @@ export async function importSecretKey(base64Key: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }
 
-function gcmParams(iv: Uint8Array<ArrayBuffer>, aad: string | undefined): SubtleCryptoEncryptAlgorithm {
+/**
+ * The keys of one field, for rotation without downtime: the secret holds one key, or several
+ * separated by commas, newest first. The first seals; every one opens. Rotating: put the new
+ * key first and keep the old one after it (deploy), re-seal the stored values
+ * (`npm run keys:reseal`), then drop the old key.
+ */
+export interface SecretKeyRing {
+  seal: CryptoKey;
+  open: CryptoKey[];
+}
+
+export async function importSecretKeys(base64Keys: string): Promise<SecretKeyRing> {
+  const texts = base64Keys
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (texts.length === 0)
+    throw new Error('Secret key is empty (expected 32 random bytes, e.g. `openssl rand -base64 32`)');
+  const keys = await Promise.all(texts.map(importSecretKey));
+  return { seal: keys[0]!, open: keys };
+}
+
+type SealingKey = CryptoKey | SecretKeyRing;
+const sealKeyOf = (key: SealingKey): CryptoKey => ('seal' in key ? key.seal : key);
+const openKeysOf = (key: SealingKey): CryptoKey[] => ('open' in key ? key.open : [key]);
+
+function gcmParams(iv: Uint8Array<ArrayBuffer>, aad: string | undefined) {
   return aad === undefined ? { name: 'AES-GCM', iv } : { name: 'AES-GCM', iv, additionalData: utf8(aad) };
 }
 
 /** Encrypts `plaintext` (UTF-8) under `key`, optionally bound to `aad`. */
-export async function sealSecret(key: CryptoKey, plaintext: string, aad?: string): Promise<string> {
+export async function sealSecret(key: SealingKey, plaintext: string, aad?: string): Promise<string> {
   const iv = randomBytes(IV_BYTES);
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt(gcmParams(iv, aad), key, utf8(plaintext)));
+  const ciphertext = new Uint8Array(await crypto.subtle.encrypt(gcmParams(iv, aad), sealKeyOf(key), utf8(plaintext)));
   return `${VERSION}.${base64UrlEncode(iv)}.${base64UrlEncode(ciphertext)}`;
 }
 
 /**
- * Decrypts a value made by `sealSecret`. Throws if the format or version is unknown,
+ * Decrypts a value made by `sealSecret` (with any key of a ring). Throws if the format or version is unknown,
  * or if authentication fails: tampered data, wrong key and wrong `aad` are
  * indistinguishable by design, and all mean the value must not be used.
  */
-export async function openSecret(key: CryptoKey, sealed: string, aad?: string): Promise<string> {
+export async function openSecret(key: SealingKey, sealed: string, aad?: string): Promise<string> {
   const parts = sealed.split('.');
   if (parts.length !== 3) throw new Error('Sealed secret is malformed');
   if (parts[0] !== VERSION) throw new Error(`Sealed secret has unknown version "${parts[0]!.slice(0, 16)}"`);
@@ -73,11 +99,14 @@ export async function openSecret(key: CryptoKey, sealed: string, aad?: string): 
     throw new Error('Sealed secret is malformed');
   }
   if (iv.length !== IV_BYTES || ciphertext.length < TAG_BYTES) throw new Error('Sealed secret is malformed');
-  let plaintext: ArrayBuffer;
-  try {
-    plaintext = await crypto.subtle.decrypt(gcmParams(iv, aad), key, ciphertext);
-  } catch {
-    throw new Error('Sealed secret cannot be opened (tampered, wrong key or wrong context)');
+  for (const candidate of openKeysOf(key)) {
+    let plaintext: ArrayBuffer;
+    try {
+      plaintext = await crypto.subtle.decrypt(gcmParams(iv, aad), candidate, ciphertext);
+    } catch {
+      continue; // another key of the ring may have sealed it
+    }
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plaintext);
   }
-  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(plaintext);
+  throw new Error('Sealed secret cannot be opened (tampered, wrong key or wrong context)');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { base64UrlDecode, base64UrlEncode, randomBytes } from '../../src/lib/bytes.ts';
-import { importSecretKey, openSecret, sealSecret } from '../../src/lib/secret-box.ts';
+import { importSecretKey, importSecretKeys, openSecret, sealSecret } from '../../src/lib/secret-box.ts';
 
 const keyText = () => base64UrlEncode(randomBytes(32));
 
@@ -92,5 +92,24 @@ describe('sealSecret / openSecret', () => {
       'malformed',
     );
     await expect(openSecret(key, '')).rejects.toThrow('malformed');
+  });
+});
+
+describe('key rings (rotation)', () => {
+  it('seals with the first key and opens with any key of the ring', async () => {
+    const [oldKey, newKey] = [keyText(), keyText()];
+    const sealedOld = await sealSecret(await importSecretKeys(oldKey), 'old secret', 'user-1');
+    const ring = await importSecretKeys(` ${newKey}, ${oldKey} `);
+    expect(await openSecret(ring, sealedOld, 'user-1')).toBe('old secret');
+    const sealedNew = await sealSecret(ring, 'new secret', 'user-1');
+    expect(await openSecret(await importSecretKeys(newKey), sealedNew, 'user-1')).toBe('new secret');
+    // The old key alone cannot open what the new one sealed, and the context still binds.
+    await expect(openSecret(await importSecretKeys(oldKey), sealedNew, 'user-1')).rejects.toThrow(/cannot be opened/);
+    await expect(openSecret(ring, sealedOld, 'user-2')).rejects.toThrow(/cannot be opened/);
+  });
+
+  it('refuses an empty ring or one bad key in it', async () => {
+    await expect(importSecretKeys(' , ')).rejects.toThrow(/empty/);
+    await expect(importSecretKeys(`${keyText()},short`)).rejects.toThrow();
   });
 });

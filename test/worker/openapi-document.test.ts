@@ -10,12 +10,14 @@ import { createApp } from '../../src/app.ts';
 import { call } from './helpers.ts';
 
 interface Operation {
+  operationId?: string;
+  'x-api-key-scope'?: string;
   summary?: string;
   description?: string;
   security?: unknown[];
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, { example?: unknown }> };
-  responses: Record<string, unknown>;
+  responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }>;
 }
 type Doc = { paths: Record<string, Record<string, Operation>> };
 
@@ -74,6 +76,37 @@ describe('OpenAPI document', () => {
       expect(parsed.success, `${name}: ${JSON.stringify(example)} -> ${JSON.stringify(parsed.error?.issues)}`).toBe(
         true,
       );
+    }
+  });
+
+  it('every operation has a unique operationId', async () => {
+    const ids = operations(await document()).map(([name, op]) => op.operationId ?? `missing for ${name}`);
+    expect(ids.filter((id) => id.startsWith('missing'))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('says how to authenticate as the route enforces it: no operation that refuses API keys offers one', async () => {
+    for (const [name, op] of operations(await document())) {
+      const schemes = (op.security ?? []).flatMap((s) => Object.keys(s as object));
+      if (op['x-api-key-scope'] === 'user-token-only') {
+        expect(schemes, name).toEqual(['bearerAuth']);
+        expect(op.description, name).toContain('API keys are refused (403)');
+        expect(op.description, name).not.toContain('X-API-Key');
+      } else if (op['x-api-key-scope'] === 'none') {
+        expect(op.description, name).toContain('Authentication: none needed');
+      } else {
+        expect(schemes.sort(), name).toEqual(['apiKey', 'bearerAuth']);
+        expect(op.description, name).toContain(`needs the permission \`${op['x-api-key-scope']}\``);
+      }
+    }
+  });
+
+  it('every JSON success response has an example', async () => {
+    for (const [name, op] of operations(await document())) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const json = response.content?.['application/json'];
+        if (/^2/.test(status) && json?.schema) expect(json.example, `${name} ${status}`).toBeDefined();
+      }
     }
   });
 });

@@ -8,7 +8,7 @@ import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
-import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
+import { importSecretKeys, openSecret, sealSecret, type SecretKeyRing } from '../../lib/secret-box.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
 import { closedAccountError, completeLogin } from './accounts.ts';
 import { authErrors } from './errors.ts';
@@ -28,10 +28,10 @@ import { announceLockout, notifySecurityEvent } from './security-events.ts';
  * a paused or locked account gets 423 before any code is checked.
  */
 
-let cachedKey: { source: string; key: Promise<CryptoKey> } | undefined;
-function encryptionKey(env: Env): Promise<CryptoKey> {
+let cachedKey: { source: string; key: Promise<SecretKeyRing> } | undefined;
+function encryptionKey(env: Env): Promise<SecretKeyRing> {
   if (cachedKey?.source !== env.TOTP_ENCRYPTION_KEY) {
-    cachedKey = { source: env.TOTP_ENCRYPTION_KEY, key: importSecretKey(env.TOTP_ENCRYPTION_KEY) };
+    cachedKey = { source: env.TOTP_ENCRYPTION_KEY, key: importSecretKeys(env.TOTP_ENCRYPTION_KEY) };
   }
   return cachedKey.key;
 }

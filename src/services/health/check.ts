@@ -1,7 +1,14 @@
-/** Probes the two stores, each with a timeout; a store that fails or is late is `down`. */
+/**
+ * Probes the two stores, each with a timeout (a store that fails or is late is `down`), and
+ * reports the configuration check; in staging and production also whether a platform ADMIN
+ * still has the development password.
+ */
 import { sql } from 'drizzle-orm';
 
 import type { Stores } from '../../db/stores.ts';
+import type { Env } from '../../env.ts';
+import { configurationOf, type ConfigurationReport } from './configuration.ts';
+import { platformAdminsOnDefaultPassword } from './default-admin.ts';
 import type { HealthReport, StoreCheck } from './model.ts';
 
 async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<StoreCheck> {
@@ -24,12 +31,27 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
   }
 }
 
-/** Probes both stores concurrently: one round trip each. */
-export async function checkHealth(stores: Stores, timeoutMs: number): Promise<HealthReport> {
+/** The configuration report plus the database-backed check of the platform admins' passwords. */
+async function configurationWithAdmins(env: Env, stores: Stores): Promise<ConfigurationReport> {
+  const report = configurationOf(env);
+  if (report.environment === 'development') return report;
+  const admins = await platformAdminsOnDefaultPassword(stores, env.PLATFORM_TENANT_ID).catch(() => []);
+  if (admins.length === 0) return report;
+  const problem = {
+    setting: 'platform ADMIN password',
+    problem: `${admins.length} platform ADMIN account(s) still sign in with the development password (npm run admin:password)`,
+  };
+  return { ...report, status: 'refused', problems: [...report.problems, problem] };
+}
+
+/** Probes both stores concurrently: one round trip each (and, deployed, one more for the admins). */
+export async function checkHealth(env: Env, stores: Stores, timeoutMs: number): Promise<HealthReport> {
   const [postgres, mongo] = await Promise.all([
     timed(() => stores.pg('auth').db.execute(sql`select 1`), timeoutMs),
     timed(() => stores.mongo().collection('_health').findOne({}), timeoutMs),
   ]);
-  const ok = postgres.status === 'up' && mongo.status === 'up';
-  return { status: ok ? 'ok' : 'degraded', checks: { postgres, mongo } };
+  const configuration = postgres.status === 'up' ? await configurationWithAdmins(env, stores) : configurationOf(env);
+  const storesUp = postgres.status === 'up' && mongo.status === 'up';
+  const status = configuration.status === 'refused' ? 'misconfigured' : storesUp ? 'ok' : 'degraded';
+  return { status, checks: { postgres, mongo }, configuration };
 }

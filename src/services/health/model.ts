@@ -1,4 +1,6 @@
-/** What a health check reports: each store's state and latency, and the overall verdict. */
+/** What a health check reports: each store's state and latency, the configuration, and the overall verdict. */
+import type { ConfigurationReport } from './configuration.ts';
+
 export interface StoreCheck {
   status: 'up' | 'down';
   latencyMs: number;
@@ -6,6 +8,8 @@ export interface StoreCheck {
 }
 
 export interface HealthReport {
-  status: 'ok' | 'degraded';
+  /** `ok`: both stores answer and the configuration is accepted; anything else answers 503. */
+  status: 'ok' | 'degraded' | 'misconfigured';
   checks: { postgres: StoreCheck; mongo: StoreCheck };
+  configuration: ConfigurationReport;
 }

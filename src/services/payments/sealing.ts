@@ -5,19 +5,19 @@
  * another row does not open. Only the card's brand and last4 are ever shown.
  */
 import type { Env } from '../../env.ts';
-import { importSecretKey, openSecret, sealSecret } from '../../lib/secret-box.ts';
+import { importSecretKeys, openSecret, sealSecret, type SecretKeyRing } from '../../lib/secret-box.ts';
 
 export interface GatewayRecord {
   card: { brand: string | null; last4: string | null };
   raw: unknown;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-function keyOf(env: Env): Promise<CryptoKey> {
+const keys = new Map<string, Promise<SecretKeyRing>>();
+function keyOf(env: Env): Promise<SecretKeyRing> {
   const secret = env.PAYMENTS_ENCRYPTION_KEY;
   if (!secret) throw new Error('PAYMENTS_ENCRYPTION_KEY is not configured');
   let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = importSecretKey(secret)));
+  if (!key) keys.set(secret, (key = importSecretKeys(secret)));
   return key;
 }
 
