@@ -198,6 +198,13 @@ function schemas(maxFindLimit: number) {
       sort: optObject,
       limit: count(maxFindLimit),
       skip: count(),
+      // Not in Atlas's Data API v1: the index to use (name or key pattern); see src/db/mongo/serving-index.ts.
+      hint: z.preprocess(
+        (v) => (v === null ? undefined : v),
+        z
+          .union([str.min(1, 'must not be empty'), plainObject], { error: expect('an index name or key pattern') })
+          .optional(),
+      ),
     }),
     findOne: z.strictObject({ ...base, filter: optObject, projection: optObject }),
     insertOne: z.strictObject({ ...base, document: plainObject }),
@@ -470,6 +477,7 @@ export function createGatewayApp(options: GatewayOptions): Hono {
           sort: body.sort ? (toNative(body.sort) as Record<string, 1 | -1>) : undefined,
           skip: body.skip as number | undefined,
           limit: limitValue === 0 ? maxFindLimit : limitValue,
+          ...(body.hint !== undefined ? { hint: body.hint as string | BsonDocument } : {}),
         });
         return { documents: await cursor.toArray() };
       }

@@ -95,6 +95,11 @@ export interface FindOptions extends CallOptions {
   sort?: Sort;
   limit?: number;
   skip?: number;
+  /**
+   * The index to use (its name, or its key pattern). Not in Atlas's Data API v1: `gateway/`
+   * accepts it (see src/db/mongo/serving-index.ts for why the catalog sends it).
+   */
+  hint?: string | Document;
 }
 
 export interface FindOneOptions extends CallOptions {

@@ -79,7 +79,7 @@ export async function listProducts(
   const products = mongo.collection<ProductDoc>(PRODUCTS);
   const docs =
     plan.kind === 'find'
-      ? await products.find(plan.filter, { sort: plan.sort, limit: plan.limit + 1 })
+      ? await products.find(plan.filter, { sort: plan.sort, limit: plan.limit + 1, hint: plan.hint })
       : await products.aggregate<ProductDoc & { [SCORE]?: number }>(plan.pipeline);
   const sort = query.sort ?? (query.q ? 'relevance' : 'newest');
   const page = docs.slice(0, plan.limit);
