@@ -202,18 +202,19 @@ function listScenario(
   const plan = productListPlan({ tenantId: TENANT_ID, staff: false }, { ...q, limit: 20 }, undefined, {
     textSearch: false,
   });
-  if (plan.kind !== 'find') throw new Error('FerretDB plans are finds');
+  if (plan.kind !== 'find') throw new Error('without a text query every list plan is a find');
   return {
     name,
     path: () => `/api/v1/products?${query}`,
     store: () => ({
       driver: () =>
         coll()
-          .find(plan.filter as Document)
+          .find(plan.filter as Document, plan.hint ? { hint: plan.hint } : {})
           .sort(plan.sort)
           .limit(plan.limit + 1)
           .toArray(),
-      dataApi: () => dataApi('find', { filter: ejson(plan.filter), sort: plan.sort, limit: plan.limit + 1 }),
+      dataApi: () =>
+        dataApi('find', { filter: ejson(plan.filter), sort: plan.sort, limit: plan.limit + 1, hint: plan.hint }),
     }),
   };
 }
