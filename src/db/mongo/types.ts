@@ -110,6 +110,17 @@ export interface UpdateOptions extends CallOptions {
   upsert?: boolean;
 }
 
+/**
+ * `findOneAndUpdate`: not in Atlas's Data API v1; `gateway/` serves it (MongoDB's findAndModify).
+ * One atomic conditional update that also returns the document, e.g. a stock reservation that
+ * must report the product's new stock and slug.
+ */
+export interface FindOneAndUpdateOptions extends UpdateOptions {
+  projection?: Projection;
+  /** Default 'after'. */
+  returnDocument?: 'before' | 'after';
+}
+
 export interface InsertOneResult<Id = ObjectId> {
   insertedId: Id;
 }
@@ -136,6 +147,7 @@ export type DataApiAction =
   | 'insertMany'
   | 'updateOne'
   | 'updateMany'
+  | 'findOneAndUpdate'
   | 'deleteOne'
   | 'deleteMany'
   | 'aggregate';
@@ -147,6 +159,7 @@ export const DATA_API_ACTIONS: readonly DataApiAction[] = [
   'insertMany',
   'updateOne',
   'updateMany',
+  'findOneAndUpdate',
   'deleteOne',
   'deleteMany',
   'aggregate',
