@@ -1,7 +1,9 @@
 /**
  * MongoDB Data API v1 client for the Worker: `fetch` + EJSON (canonical), no Node APIs.
  *
- * Wire format (what `gateway/` and FerretDB v2's Data API listener speak):
+ * Wire format (what `gateway/` speaks; FerretDB v2.7's own Data API listener does not fit: it
+ * answers plain JSON, ObjectIds and dates as strings and null as {}, without findOneAndUpdate or
+ * hint; see README, Deploying):
  *   POST {baseUrl}/action/<find|findOne|insertOne|insertMany|updateOne|updateMany|deleteOne|deleteMany|aggregate>
  *   and, served by `gateway/` only (not in Atlas's v1): findOneAndUpdate, and `hint` on find
  *   content-type: application/ejson, accept: application/ejson, api-key: <key>
