@@ -1,9 +1,10 @@
 /**
  * The product event store and its projection, over the Data API.
  *
- * Concurrency (FerretDB v1 facts: updates of one document are not atomic under
- * concurrency, unique indexes are): the guard is the unique {aggregateId, version}
- * index of `product_events`. A command loads the product at version n, decides, and
+ * Concurrency: the guard of a command is the unique {aggregateId, version} index of
+ * `product_events` (it works on any MongoDB-wire server; FerretDB v1 did not even apply
+ * concurrent updates of one document atomically, FerretDB v2 and MongoDB do, which the
+ * one-call stock changes of stock-ops.ts rely on). A command loads the product at version n, decides, and
  * APPENDS event n+1 FIRST (insertOne). A DuplicateKeyError means another writer won
  * version n+1: the command lost (409/412, or the saga reloads and retries). Only the
  * winner then brings the `products` document to n+1 (updateOne with
