@@ -47,7 +47,7 @@ export interface GatewayOptions {
 
 type Doc = Record<string, unknown>;
 
-/** The nine Data API v1 actions: one list, shared with the Worker's client. */
+/** The nine Data API v1 actions plus findOneAndUpdate: one list, shared with the Worker's client. */
 const ACTIONS = DATA_API_ACTIONS;
 type Action = DataApiAction;
 
@@ -198,6 +198,13 @@ function schemas(maxFindLimit: number) {
       sort: optObject,
       limit: count(maxFindLimit),
       skip: count(),
+      // Not in Atlas's Data API v1: the index to use (name or key pattern); see src/db/mongo/serving-index.ts.
+      hint: z.preprocess(
+        (v) => (v === null ? undefined : v),
+        z
+          .union([str.min(1, 'must not be empty'), plainObject], { error: expect('an index name or key pattern') })
+          .optional(),
+      ),
     }),
     findOne: z.strictObject({ ...base, filter: optObject, projection: optObject }),
     insertOne: z.strictObject({ ...base, document: plainObject }),
@@ -207,6 +214,19 @@ function schemas(maxFindLimit: number) {
     }),
     updateOne: z.strictObject({ ...base, filter: plainObject, update, upsert: optBool }),
     updateMany: z.strictObject({ ...base, filter: plainObject, update, upsert: optBool }),
+    // Not in Atlas's Data API v1: MongoDB's findAndModify, one atomic conditional update that
+    // returns the document (the catalog's stock reservation needs the new stock and the slug).
+    findOneAndUpdate: z.strictObject({
+      ...base,
+      filter: plainObject,
+      update,
+      upsert: optBool,
+      projection: optObject,
+      returnDocument: z.preprocess(
+        (v) => (v === null ? undefined : v),
+        z.enum(['before', 'after'], { error: expect('"before" or "after"') }).optional(),
+      ),
+    }),
     deleteOne: z.strictObject({ ...base, filter: plainObject }),
     deleteMany: z.strictObject({ ...base, filter: plainObject }),
     aggregate: z.strictObject({
@@ -471,6 +491,7 @@ export function createGatewayApp(options: GatewayOptions): Hono {
           sort: body.sort ? (toNative(body.sort) as Record<string, 1 | -1>) : undefined,
           skip: body.skip as number | undefined,
           limit: limitValue === 0 ? maxFindLimit : limitValue,
+          ...(body.hint !== undefined ? { hint: body.hint as string | BsonDocument } : {}),
         });
         return { documents: await cursor.toArray() };
       }
@@ -498,6 +519,15 @@ export function createGatewayApp(options: GatewayOptions): Hono {
         const out: Doc = { matchedCount: res.matchedCount, modifiedCount: res.modifiedCount };
         if (res.upsertedCount > 0 && res.upsertedId != null) out.upsertedId = res.upsertedId;
         return out;
+      }
+      case 'findOneAndUpdate': {
+        const document = await coll.findOneAndUpdate(filter, body.update as BsonDocument | BsonDocument[], {
+          upsert: body.upsert === true,
+          returnDocument: body.returnDocument === 'before' ? 'before' : 'after',
+          projection: body.projection ? (toNative(body.projection) as BsonDocument) : undefined,
+          includeResultMetadata: false,
+        });
+        return { document };
       }
       case 'deleteOne':
       case 'deleteMany': {

@@ -71,6 +71,23 @@ describe('Mongo migrations (listIndexes through the official driver)', () => {
     }
   });
 
+  it('created the text and TTL indexes (nothing skipped on FerretDB v2 / DocumentDB)', async () => {
+    const products = await client.db(database).collection('products').listIndexes().toArray();
+    const text = products.find((i) => i.name === 'name_text_description_text');
+    expect(text?.weights).toEqual({ name: 10, description: 1 });
+    const notifications = await client.db(database).collection('notifications').listIndexes().toArray();
+    expect(notifications.find((i) => i.name === 'expiresAt_1')).toMatchObject({
+      key: { expiresAt: 1 },
+      expireAfterSeconds: 0,
+    });
+    const skipped = await client
+      .db(database)
+      .collection('_migrations')
+      .find({ 'skipped.0': { $exists: true } })
+      .toArray();
+    expect(skipped.map((r) => r._id)).toEqual([]);
+  });
+
   it('recorded every changeset once, and a second run applies nothing', async () => {
     const recorded = await client.db(database).collection('_migrations').find().toArray();
     expect(recorded).toHaveLength(mongoChangeSets.length);

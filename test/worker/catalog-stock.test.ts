@@ -175,3 +175,152 @@ describe('stock reservations: working', () => {
     expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 1, status: 'ACTIVE' });
   });
 });
+
+interface EventRow {
+  version: number;
+  eventType: string;
+  causationId: string | null;
+  data: { reason?: string; delta?: number; previousQuantity?: number; newQuantity?: number; orderId?: string };
+}
+
+async function history(manager: TestUser, id: string): Promise<EventRow[]> {
+  const res = await send(manager, 'GET', `${P}/${id}/events?limit=100`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: EventRow[] }).data;
+}
+
+const productDoc = (tenantId: string, id: string) =>
+  mongo.collection('products').findOne<Record<string, unknown>>({ _id: new ObjectId(id), tenantId });
+
+describe('stock in one call (findOneAndUpdate; the event rides in the document until flushed)', () => {
+  it('a reservation and a release are one Data API call each; the history shows their events', async () => {
+    const { tenantId, manager } = await shop();
+    const product = await create(manager, 5);
+    const orderId = crypto.randomUUID();
+    const input = { tenantId, productId: product.id, quantity: 2, orderId, userId: manager.id };
+    const calls = () => mongo.stats.calls;
+
+    let before = calls();
+    expect(await reserveStock(mongo, input)).toEqual({
+      ok: true,
+      status: 'reserved',
+      quantity: 2,
+      stockQuantity: 3,
+      version: 2,
+      slug: product.slug,
+    });
+    expect(calls() - before).toBe(1);
+    // The stock moved and the event waits in the document's outbox, with the order's hold.
+    const doc = await productDoc(tenantId, product.id);
+    expect(doc).toMatchObject({ stockQuantity: 3, version: 2, stockHolds: { [orderId]: { q: 2 } } });
+    expect(doc?.stockOps).toHaveLength(1);
+
+    before = calls();
+    expect(await releaseStock(mongo, input)).toMatchObject({ ok: true, status: 'released', quantity: 2, version: 3 });
+    expect(calls() - before).toBe(1);
+
+    const events = (await history(manager, product.id)).filter((e) => e.eventType === 'StockChangedEvent');
+    expect(events.map((e) => [e.version, e.causationId, e.data])).toEqual([
+      [2, orderId, { previousQuantity: 5, newQuantity: 3, delta: -2, reason: 'reserve', orderId }],
+      [3, orderId, { previousQuantity: 3, newQuantity: 5, delta: 2, reason: 'release', orderId }],
+    ]);
+    expect((await productDoc(tenantId, product.id))?.stockOps).toEqual([]);
+    // Retries change nothing, whichever path answers them.
+    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'already_reserved', stockQuantity: 5 });
+    expect(await releaseStock(mongo, input)).toMatchObject({ status: 'already_released', stockQuantity: 5 });
+  });
+
+  it('50 concurrent reservations of one unit against a stock of 10: exactly 10 taken, versions dense', async () => {
+    const { tenantId, manager } = await shop();
+    const product = await create(manager, 10);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        reserveStock(mongo, {
+          tenantId,
+          productId: product.id,
+          quantity: 1,
+          orderId: crypto.randomUUID(),
+          userId: null,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'reserved')).toHaveLength(10);
+    expect(results.filter((r) => r.status === 'insufficient_stock')).toHaveLength(40);
+    expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 0, status: 'OUT_OF_STOCK', version: 11 });
+    const events = (await history(manager, product.id)).slice(1);
+    expect(events.map((e) => e.version)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(events.map((e) => e.data.newQuantity)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
+  it('a command after one-call reservations continues the same version sequence', async () => {
+    const { tenantId, manager } = await shop();
+    const product = await create(manager, 9);
+    for (const quantity of [1, 2])
+      await reserveStock(mongo, {
+        tenantId,
+        productId: product.id,
+        quantity,
+        orderId: crypto.randomUUID(),
+        userId: null,
+      });
+    const res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '2.50' } });
+    expect(res.status).toBe(200);
+    expect((await history(manager, product.id)).map((e) => [e.version, e.eventType, e.data.newQuantity])).toEqual([
+      [1, 'ProductCreatedEvent', undefined],
+      [2, 'StockChangedEvent', 8],
+      [3, 'StockChangedEvent', 6],
+      [4, 'PriceChangedEvent', undefined],
+    ]);
+    expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 6, price: '2.50', version: 4 });
+  });
+
+  it('a flush that died after appending is finished by the next reader; the rebuild agrees', async () => {
+    const { tenantId, manager, admin } = await shop();
+    const product = await create(manager, 4);
+    const orderId = crypto.randomUUID();
+    await reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: null });
+    // The crash: the event was appended, the outbox entry not yet removed.
+    const doc = await productDoc(tenantId, product.id);
+    const op = (doc?.stockOps as Array<Record<string, unknown>>)[0]!;
+    await mongo.collection('product_events').insertOne({
+      eventId: op.eventId,
+      eventType: 'StockChangedEvent',
+      aggregateId: product.id,
+      version: 2,
+      data: { previousQuantity: 4, newQuantity: 1, delta: -3, reason: 'reserve', orderId },
+      userId: null,
+      timestamp: op.at,
+      correlationId: orderId,
+      causationId: orderId,
+      tenantId,
+    });
+    expect((await history(manager, product.id)).map((e) => e.version)).toEqual([1, 2]);
+    expect((await productDoc(tenantId, product.id))?.stockOps).toEqual([]);
+    const rebuilt = await send(admin, 'POST', `${P}/${product.id}/rebuild`);
+    expect(rebuilt.status).toBe(200);
+    expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 1, version: 2 });
+    // The rebuild keeps the hold: a retried reservation takes nothing.
+    expect(
+      await reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: null }),
+    ).toMatchObject({ status: 'already_reserved', stockQuantity: 1 });
+  });
+
+  it('a command that died after its claim: the reservation goes through the command loop and repairs it', async () => {
+    const { tenantId, manager } = await shop();
+    const product = await create(manager, 6);
+    await mongo
+      .collection('products')
+      .updateOne({ _id: new ObjectId(product.id), tenantId }, { $set: { pendingVersion: 2 } });
+    const orderId = crypto.randomUUID();
+    const input = { tenantId, productId: product.id, quantity: 2, orderId, userId: null };
+    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'reserved', stockQuantity: 4, version: 2 });
+    // Its hold was recorded on that path too: the next retry is answered without reserving.
+    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'already_reserved', stockQuantity: 4 });
+    expect(await releaseStock(mongo, input)).toMatchObject({ status: 'released', stockQuantity: 6, version: 3 });
+    expect((await history(manager, product.id)).map((e) => [e.version, e.data.reason])).toEqual([
+      [1, undefined],
+      [2, 'reserve'],
+      [3, 'release'],
+    ]);
+  });
+});

@@ -87,6 +87,42 @@ describe('MongoDB over HTTP: Data API client -> gateway -> FerretDB', () => {
     expect(deletedCount).toBe(4);
   });
 
+  it('applies concurrent $inc updates of one document without losing any (FerretDB v1 lost them)', async () => {
+    const tenantId = crypto.randomUUID();
+    const counters = mongo.collection('products');
+    const { insertedId } = await counters.insertOne({ tenantId, slug: 'counter', n: 0 });
+    await Promise.all(
+      Array.from({ length: 60 }, () => counters.updateOne({ _id: insertedId, tenantId }, { $inc: { n: 1 } })),
+    );
+    expect(await counters.findOne({ _id: insertedId, tenantId })).toMatchObject({ n: 60 });
+  });
+
+  it('findOneAndUpdate (gateway/ only): one atomic conditional update that returns the document', async () => {
+    const tenantId = crypto.randomUUID();
+    const stock = mongo.collection<{ _id: ObjectId; tenantId: string; slug: string; left: number }>('products');
+    const { insertedId } = await stock.insertOne({ tenantId, slug: 'last-units', left: 5 });
+    // 20 concurrent "take 1 if at least 1 is left": exactly 5 win, each sees its own after-image.
+    const taken = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        stock.findOneAndUpdate(
+          { _id: insertedId, tenantId, left: { $gte: 1 } },
+          { $inc: { left: -1 } },
+          { projection: { left: 1, slug: 1 } },
+        ),
+      ),
+    );
+    const won = taken.filter((d) => d !== null);
+    expect(won.map((d) => d.left).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(won.every((d) => d.slug === 'last-units')).toBe(true);
+    const before = await stock.findOneAndUpdate(
+      { _id: insertedId, tenantId },
+      [{ $set: { left: { $add: ['$left', 10] } } }],
+      { returnDocument: 'before' },
+    );
+    expect(before?.left).toBe(0);
+    expect(await stock.findOneAndUpdate({ _id: insertedId, tenantId, left: 0 }, { $set: { left: 1 } })).toBeNull();
+  });
+
   it('maps a wrong API key and an unreachable server to typed errors', async () => {
     const wrongKey = createDataApiClient({
       baseUrl: env.MONGO_DATA_API_URL,

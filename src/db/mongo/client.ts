@@ -1,8 +1,11 @@
 /**
  * MongoDB Data API v1 client for the Worker: `fetch` + EJSON (canonical), no Node APIs.
  *
- * Wire format (what `gateway/` and FerretDB v2's Data API listener speak):
+ * Wire format (what `gateway/` speaks; FerretDB v2.7's own Data API listener does not fit: it
+ * answers plain JSON, ObjectIds and dates as strings and null as {}, without findOneAndUpdate or
+ * hint; see README, Deploying):
  *   POST {baseUrl}/action/<find|findOne|insertOne|insertMany|updateOne|updateMany|deleteOne|deleteMany|aggregate>
+ *   and, served by `gateway/` only (not in Atlas's v1): findOneAndUpdate, and `hint` on find
  *   content-type: application/ejson, accept: application/ejson, api-key: <key>
  *   body: {"dataSource", "database", "collection", "filter"?, "projection"?, "sort"?, "limit"?, "skip"?,
  *          "document"?, "documents"?, "update"?, "upsert"?, "pipeline"?}   (canonical EJSON)
@@ -32,6 +35,7 @@ import type {
   DeleteResult,
   Document,
   Filter,
+  FindOneAndUpdateOptions,
   FindOneOptions,
   FindOptions,
   IdOf,
@@ -98,6 +102,12 @@ export interface DataApiCollection<T extends object = Document> {
   insertMany(documents: readonly OptionalId<T>[], options?: CallOptions): Promise<InsertManyResult<IdOf<T>>>;
   updateOne(filter: Filter<T>, update: Update<T>, options?: UpdateOptions): Promise<UpdateResult>;
   updateMany(filter: Filter<T>, update: Update<T>, options?: UpdateOptions): Promise<UpdateResult>;
+  /** Atomic conditional update returning the document (after, by default); null when nothing matched. gateway/ only. */
+  findOneAndUpdate<R = WithId<T>>(
+    filter: Filter<T>,
+    update: Update<T>,
+    options?: FindOneAndUpdateOptions,
+  ): Promise<R | null>;
   deleteOne(filter: Filter<T>, options?: CallOptions): Promise<DeleteResult>;
   /** `deleteMany({})` deletes every document of the collection. */
   deleteMany(filter: Filter<T>, options?: CallOptions): Promise<DeleteResult>;
@@ -289,6 +299,15 @@ function buildClient(config: DataApiClientConfig, stats: DataApiStats): DataApiC
         const body: Document = { filter, update };
         if (upsert !== undefined) body.upsert = upsert;
         return updateResult('updateMany', await call<Document>('updateMany', name, body, { timeoutMs }));
+      },
+      async findOneAndUpdate<R = WithId<T>>(
+        filter: Filter<T>,
+        update: Update<T>,
+        options: FindOneAndUpdateOptions = {},
+      ): Promise<R | null> {
+        const { timeoutMs, ...rest } = options;
+        const res = await call<Document>('findOneAndUpdate', name, { filter, update, ...rest }, { timeoutMs });
+        return expect<R | null>('findOneAndUpdate', res, 'document', (v) => v === null || isPlainObject(v));
       },
       async deleteOne(filter: Filter<T>, options?: CallOptions): Promise<DeleteResult> {
         const res = await call<Document>('deleteOne', name, { filter }, options);

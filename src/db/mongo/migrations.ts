@@ -15,11 +15,13 @@
  *  - list queries get tenantId-leading compound indexes (equality, sort, range order);
  *  - the seed's other single-field indexes are kept as in the seed.
  *
- * FerretDB v1 (dev/test server) has no TTL and no text indexes: those are
- * `optional: true`, so the runner records them as skipped with the server's error
- * instead of failing. The app must not depend on them: expired notifications are also
- * filtered out by queries and deleted by the cron (the `fallback` plain index on
- * `expiresAt` serves that), and product search falls back to prefix/regex matching.
+ * TTL and text indexes: MongoDB and the dev/test server (FerretDB v2 on DocumentDB) create
+ * both. They stay `optional: true` for servers without them (FerretDB v1 had neither): the
+ * runner then records them as skipped with the server's error instead of failing. The app does
+ * not depend on them: expired notifications are also filtered out by queries and deleted by
+ * the cron (on such a server the `fallback` plain index on `expiresAt` serves that; where the
+ * TTL index exists the cron's purge finds little left), and product search falls back to an
+ * escaped substring match where the text index was skipped (hasTextIndex in the catalog).
  */
 
 export type IndexDirection = 1 | -1 | 'text';

@@ -95,6 +95,11 @@ export interface FindOptions extends CallOptions {
   sort?: Sort;
   limit?: number;
   skip?: number;
+  /**
+   * The index to use (its name, or its key pattern). Not in Atlas's Data API v1: `gateway/`
+   * accepts it (see src/db/mongo/serving-index.ts for why the catalog sends it).
+   */
+  hint?: string | Document;
 }
 
 export interface FindOneOptions extends CallOptions {
@@ -103,6 +108,17 @@ export interface FindOneOptions extends CallOptions {
 
 export interface UpdateOptions extends CallOptions {
   upsert?: boolean;
+}
+
+/**
+ * `findOneAndUpdate`: not in Atlas's Data API v1; `gateway/` serves it (MongoDB's findAndModify).
+ * One atomic conditional update that also returns the document, e.g. a stock reservation that
+ * must report the product's new stock and slug.
+ */
+export interface FindOneAndUpdateOptions extends UpdateOptions {
+  projection?: Projection;
+  /** Default 'after'. */
+  returnDocument?: 'before' | 'after';
 }
 
 export interface InsertOneResult<Id = ObjectId> {
@@ -131,6 +147,7 @@ export type DataApiAction =
   | 'insertMany'
   | 'updateOne'
   | 'updateMany'
+  | 'findOneAndUpdate'
   | 'deleteOne'
   | 'deleteMany'
   | 'aggregate';
@@ -142,6 +159,7 @@ export const DATA_API_ACTIONS: readonly DataApiAction[] = [
   'insertMany',
   'updateOne',
   'updateMany',
+  'findOneAndUpdate',
   'deleteOne',
   'deleteMany',
   'aggregate',

@@ -1,9 +1,10 @@
 /**
  * The product event store and its projection, over the Data API.
  *
- * Concurrency (FerretDB v1 facts: updates of one document are not atomic under
- * concurrency, unique indexes are): the guard is the unique {aggregateId, version}
- * index of `product_events`. A command loads the product at version n, decides, and
+ * Concurrency: the guard of a command is the unique {aggregateId, version} index of
+ * `product_events` (it works on any MongoDB-wire server; FerretDB v1 did not even apply
+ * concurrent updates of one document atomically, FerretDB v2 and MongoDB do, which the
+ * one-call stock changes of stock-ops.ts rely on). A command loads the product at version n, decides, and
  * APPENDS event n+1 FIRST (insertOne). A DuplicateKeyError means another writer won
  * version n+1: the command lost (409/412, or the saga reloads and retries). Only the
  * winner then brings the `products` document to n+1 (updateOne with
@@ -18,7 +19,13 @@
  * `POST /products/:id/rebuild` replays everything.
  *
  * `runCommand` (at the end) is the one loop every product command but the create runs:
- * load, check If-Match, decide, mark pending, append, project.
+ * load, check If-Match, decide, claim (mark pending), append, project.
+ *
+ * Stock reservations of the order saga take a faster road (stock-ops.ts): one atomic update
+ * of the document that carries its event in an outbox (`stockOps`). To keep one version
+ * sequence, the claim is conditional: it marks `pendingVersion: n+1` only while the
+ * document is still at version n with an empty outbox (a command loads through
+ * `flushStockOps` first), and the one-call updates require `pendingVersion <= version`.
  */
 import { ObjectId } from 'bson';
 
@@ -38,6 +45,7 @@ import {
   type ProductState,
   type ProductStatus,
 } from './product-reducer.ts';
+import { flushStockOps, holdFields, type StockHold, type StockOp } from './stock-ops.ts';
 
 /** A `products` document. Version 0 is a slug reservation written just before ProductCreatedEvent. */
 export type ProductDoc = Partial<ProductProjection> & {
@@ -51,6 +59,10 @@ export type ProductDoc = Partial<ProductProjection> & {
   pendingVersion?: number;
   /** Fingerprint of the create request whose Idempotency-Key made this id (src/lib/idempotency.ts). */
   requestFingerprint?: string;
+  /** Stock events not yet in product_events (stock-ops.ts). */
+  stockOps?: StockOp[];
+  /** What each order holds, by order id (stock-ops.ts). */
+  stockHolds?: Record<string, StockHold>;
 };
 
 /** A product as the API shows it: the event-sourced state plus the rating fields of the review service. */
@@ -102,42 +114,64 @@ export async function appendEvent(mongo: DataApiClient, event: ProductEvent): Pr
 }
 
 /**
- * Announces that version `version` is about to be appended, so readers look for it
- * if the writer dies before projecting it. `$max` never moves the marker back.
+ * Announces that version `version` is about to be appended, so readers look for it if the
+ * writer dies before projecting it (`$max` never moves the marker back). Only while the
+ * document is at `version - 1` with an empty outbox: false when it moved on (a one-call stock
+ * change came in), and the caller reloads.
  */
 export async function markPending(
   mongo: DataApiClient,
   tenantId: string,
   productId: string,
   version: number,
-): Promise<void> {
-  await mongo
+): Promise<boolean> {
+  const res = await mongo
     .collection(PRODUCTS)
-    .updateOne({ _id: objectId(productId), tenantId }, { $max: { pendingVersion: version } });
+    .updateOne(
+      { _id: objectId(productId), tenantId, version: version - 1, 'stockOps.0': { $exists: false } },
+      { $max: { pendingVersion: version } },
+    );
+  return res.matchedCount > 0;
 }
 
 /**
  * Brings the document to `state.version` unless it already is there or beyond.
  * Returns whether this call matched the document (it wrote the new version).
  */
-export async function writeProjection(mongo: DataApiClient, state: ProductState): Promise<boolean> {
+export async function writeProjection(
+  mongo: DataApiClient,
+  state: ProductState,
+  applied: readonly ProductEvent[] = [],
+): Promise<boolean> {
   const res = await mongo
     .collection(PRODUCTS)
     .updateOne(
       { _id: objectId(state.id), tenantId: state.tenantId, version: { $lt: state.version } },
-      { $set: projectionOf(state) },
+      { $set: { ...projectionOf(state), ...holdFields(applied) } },
     );
   return res.matchedCount > 0;
 }
 
-/** Writes the whole projection whatever the stored version (rebuild). Inserts it if the document is gone. */
-export async function forceProjection(mongo: DataApiClient, state: ProductState): Promise<void> {
+/**
+ * Writes the whole projection whatever the stored version (rebuild). Inserts it if the document
+ * is gone. False (nothing written) when a one-call stock change is waiting in the outbox: the
+ * state replayed from the stream would drop it; flush and replay again.
+ */
+export async function forceProjection(
+  mongo: DataApiClient,
+  state: ProductState,
+  events: readonly ProductEvent[] = [],
+): Promise<boolean> {
   const products = mongo.collection(PRODUCTS);
   const res = await products.updateOne(
-    { _id: objectId(state.id), tenantId: state.tenantId },
-    { $set: projectionOf(state) },
+    { _id: objectId(state.id), tenantId: state.tenantId, 'stockOps.0': { $exists: false } },
+    { $set: { ...projectionOf(state), ...holdFields(events) } },
   );
-  if (res.matchedCount === 0) await insertProjection(mongo, state);
+  if (res.matchedCount > 0) return true;
+  if (await products.findOne({ _id: objectId(state.id), tenantId: state.tenantId }, { projection: { _id: 1 } }))
+    return false;
+  await insertProjection(mongo, state);
+  return true;
 }
 
 /** Inserts the projection of a product whose document is gone; false if someone else inserted it first. */
@@ -196,6 +230,9 @@ export function recordOf(
 
 export type ProductLookup = { id: string } | { slug: string };
 
+/** What reads and lists leave out of a product document: the saga's bookkeeping (stock-ops.ts). */
+export const READ_PROJECTION = { stockHolds: 0, stockOps: 0 } as const;
+
 /**
  * One product (deleted ones included: callers decide), caught up with its event
  * stream: events beyond the document's version are replayed and the projection is
@@ -208,10 +245,12 @@ export async function loadProduct(
   opts: { trustMarker?: boolean } = {},
 ): Promise<ProductRecord | null> {
   const products = mongo.collection<ProductDoc>(PRODUCTS);
+  // A read needs neither the holds (one small entry per order) nor the outbox.
+  const projection = opts.trustMarker ? READ_PROJECTION : undefined;
   const doc =
     'id' in by
-      ? await products.findOne({ _id: objectId(by.id), tenantId })
-      : await products.findOne({ tenantId, slug: by.slug });
+      ? await products.findOne({ _id: objectId(by.id), tenantId }, { projection })
+      : await products.findOne({ tenantId, slug: by.slug }, { projection });
   if (!doc) {
     if (!('id' in by)) return null;
     // No document at all (lost, or a crash before the reservation was written on another
@@ -225,16 +264,22 @@ export async function loadProduct(
   }
   const stored = stateFromDoc(doc);
   // Reads trust the marker: no command started beyond this version, so no event can be missing.
+  // (The document already shows the stock changes waiting in its outbox.)
   if (opts.trustMarker && !((doc.pendingVersion ?? 0) > doc.version)) return stored ? recordOf(stored, doc) : null;
+  // Commands append after the outbox: move it into the stream first.
+  if (!opts.trustMarker && doc.stockOps?.length) await flushStockOps(mongo, doc);
   const missing = await loadEvents(mongo, tenantId, doc._id.toHexString(), doc.version);
   if (missing.length === 0) return stored ? recordOf(stored, doc) : null;
   let state = stored;
   for (const e of missing) state = applyEvent(state, e);
-  if (await writeProjection(mongo, state!)) await adjustCategoryCounts(mongo, tenantId, stored, state!);
+  if (await writeProjection(mongo, state!, missing)) await adjustCategoryCounts(mongo, tenantId, stored, state!);
   return recordOf(state!, doc);
 }
 
 // The command loop: every product command but the create goes through runCommand.
+
+/** How often a command reloads because the document moved between its load and its claim. */
+const CLAIM_RELOADS = 8;
 
 export interface Decision {
   eventType: Exclude<ProductEventType, 'ProductCreatedEvent'>;
@@ -290,6 +335,7 @@ export async function runCommand(
   if (!isObjectIdHex(productId)) throw catalogErrors.productNotFound();
   const id = productId.toLowerCase();
   const retries = opts.retries ?? 0;
+  let moved = 0;
   for (let attempt = 0; ; attempt++) {
     const current = await loadProduct(ctx.mongo, ctx.tenantId, { id });
     if (!current || current.deletedAt) throw catalogErrors.productNotFound();
@@ -299,7 +345,12 @@ export async function runCommand(
     const decision = await decide(current);
     if (!decision) return { record: current, event: null };
     const event = makeEvent(ctx, id, current.version + 1, decision.eventType, decision.data);
-    await markPending(ctx.mongo, ctx.tenantId, id, event.version);
+    if (!(await markPending(ctx.mongo, ctx.tenantId, id, event.version))) {
+      // The document moved on since the load (a one-call stock change): decide again on the new state.
+      if (++moved > CLAIM_RELOADS) throw catalogErrors.concurrentChange();
+      attempt--;
+      continue;
+    }
     try {
       await appendEvent(ctx.mongo, event);
     } catch (err) {
@@ -313,7 +364,8 @@ export async function runCommand(
     }
     const next = applyEvent(current, event);
     // Whoever moves the document to this version (us, or a reader repairing a lag) adjusts the counts.
-    if (await writeProjection(ctx.mongo, next)) await adjustCategoryCounts(ctx.mongo, ctx.tenantId, current, next);
+    if (await writeProjection(ctx.mongo, next, [event]))
+      await adjustCategoryCounts(ctx.mongo, ctx.tenantId, current, next);
     return { record: recordOf(next, current), event };
   }
 }

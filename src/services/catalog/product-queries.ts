@@ -8,13 +8,15 @@ import {
   forceProjection,
   loadEvents,
   loadProduct,
+  READ_PROJECTION,
   recordOf,
   stateFromDoc,
   type ProductDoc,
   type ProductRecord,
 } from './event-store.ts';
 import { cursorKey, productListPlan, SCORE, type ListProductsQuery, type Reader } from './list-plan.ts';
-import { rebuildProduct, type ProductState } from './product-reducer.ts';
+import { rebuildProduct, type ProductEvent, type ProductState } from './product-reducer.ts';
+import { flushProductOutbox } from './stock-ops.ts';
 import { eventView, productView, type ProductEventView, type ProductView } from './views.ts';
 
 function visibleTo(reader: Reader, r: ProductRecord): boolean {
@@ -79,7 +81,12 @@ export async function listProducts(
   const products = mongo.collection<ProductDoc>(PRODUCTS);
   const docs =
     plan.kind === 'find'
-      ? await products.find(plan.filter, { sort: plan.sort, limit: plan.limit + 1 })
+      ? await products.find(plan.filter, {
+          sort: plan.sort,
+          limit: plan.limit + 1,
+          hint: plan.hint,
+          projection: READ_PROJECTION,
+        })
       : await products.aggregate<ProductDoc & { [SCORE]?: number }>(plan.pipeline);
   const sort = query.sort ?? (query.q ? 'relevance' : 'newest');
   const page = docs.slice(0, plan.limit);
@@ -109,6 +116,8 @@ export async function productHistory(
     after = c.v;
   }
   const id = productId.toLowerCase();
+  if (!isObjectIdHex(id)) throw catalogErrors.productNotFound();
+  await flushProductOutbox(mongo, tenantId, id); // the saga's latest stock changes, into the stream
   const events = await loadEvents(mongo, tenantId, id, after, limit + 1);
   if (events.length === 0 && after === 0) throw catalogErrors.productNotFound();
   const kept = events.slice(0, limit);
@@ -132,11 +141,17 @@ export async function rebuildProductProjection(
 ): Promise<{ record: ProductRecord; eventsReplayed: number; productCounts: Record<string, number> }> {
   if (!isObjectIdHex(productId)) throw catalogErrors.productNotFound();
   const id = productId.toLowerCase();
-  const events = await loadEvents(mongo, tenantId, id);
-  const rebuilt = rebuildProduct(events);
-  if (!rebuilt) throw catalogErrors.productNotFound();
-  const state: ProductState = await withFreshCategory(mongo, tenantId, rebuilt);
-  await forceProjection(mongo, state);
+  let events: ProductEvent[] = [];
+  let state: ProductState | null = null;
+  for (let attempt = 0; !state; attempt++) {
+    if (attempt === 5) throw catalogErrors.concurrentChange();
+    await flushProductOutbox(mongo, tenantId, id);
+    events = await loadEvents(mongo, tenantId, id);
+    const rebuilt = rebuildProduct(events);
+    if (!rebuilt) throw catalogErrors.productNotFound();
+    const fresh = await withFreshCategory(mongo, tenantId, rebuilt);
+    if (await forceProjection(mongo, fresh, events)) state = fresh;
+  }
   const doc = await mongo
     .collection<ProductDoc>(PRODUCTS)
     .findOne({ _id: objectId(id), tenantId }, { projection: { averageRating: 1, reviewCount: 1 } });

@@ -1,26 +1,36 @@
 /**
- * Stock reservations for the order saga, on the same append-first event guard as
- * every product command (see event-store.ts):
+ * Stock reservations for the order saga.
  *
- * - `reserveStock` appends a StockChangedEvent (reason `reserve`, delta -quantity,
- *   causationId = orderId) if the stock covers it; never below 0.
+ * - `reserveStock` takes `quantity` from the stock for an order if the stock covers it
+ *   (reason `reserve`, delta -quantity, causationId = orderId); never below 0.
  * - `releaseStock` gives back what the order reserved (reason `release`).
- * - Idempotent per (order, product): before deciding, the command looks for the
- *   order's reserve/release event of this product; a retried call finds it and
- *   changes nothing. The lookup runs after loading the product at version n and the
- *   append is at n+1, so a concurrent twin either is visible (<= n) or collides on
- *   the version (and the retry then sees it).
- * - A lost race (another writer took the version) reloads and retries a few times.
+ *
+ * One Data API call per line (stock-ops.ts): a findOneAndUpdate whose filter is the whole
+ * decision (not deleted, `stockQuantity >= quantity`, the order holds nothing of this
+ * product yet, no command in flight) and whose update pipeline applies the StockChangedEvent
+ * to the document (stock, status at 0, version, updatedAt), records the order's hold and
+ * queues the event in the document's outbox; the returned document gives the new stock,
+ * version and slug. A release adds back the hold's quantity the same way. The database
+ * applies each such update atomically, so 50 concurrent reservations of 10 units take
+ * exactly 10 (tested).
+ *
+ * When that update matches nothing the reason is looked up on the slower path, the event
+ * store's command loop (event-store.ts: load, decide, claim, append, project): unknown or
+ * deleted product, insufficient stock, already reserved/released, or a command in flight
+ * (then the reservation is made through the loop, which also repairs a crashed command).
+ * Idempotent per (order, product) either way: the hold (one-call path) and the order's
+ * event (slower path) are both checked, and each path records what the other reads.
  *
  * One reservation per (order, product): an order with two lines of one product sums
  * them first. A release with no reservation does nothing (`nothing_to_release`).
  */
-import type { DataApiClient } from '../../db/mongo/client.ts';
+import type { DataApiClient, Document } from '../../db/mongo/client.ts';
 import { Problem } from '../../lib/problem.ts';
-import { isObjectIdHex, PRODUCT_EVENTS } from './common.ts';
+import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
 import { runCommand } from './event-store.ts';
-import type { ProductRecord } from './event-store.ts';
+import type { ProductDoc, ProductRecord } from './event-store.ts';
 import type { StockChangedData, StockChangedEvent } from './product-reducer.ts';
+import { holdPath, ORDER_ID_PATTERN, type StockOp } from './stock-ops.ts';
 
 export interface ReserveStockInput {
   tenantId: string;
@@ -121,10 +131,92 @@ async function stockCommand(
   }
 }
 
+/** The filter part every one-call stock change shares: a live product, no command in flight. */
+function liveProduct(tenantId: string, productId: string): Document {
+  return {
+    _id: objectId(productId),
+    tenantId,
+    deletedAt: null,
+    version: { $gte: 1 },
+    $expr: { $lte: [{ $ifNull: ['$pendingVersion', 0] }, '$version'] },
+  };
+}
+
+/** Pipeline expression: the status after the stock becomes `stock` (product-reducer's statusAfterStock). */
+function statusAfter(stock: Document): Document {
+  return {
+    $switch: {
+      branches: [
+        { case: { $and: [{ $eq: ['$status', 'ACTIVE'] }, { $eq: [stock, 0] }] }, then: 'OUT_OF_STOCK' },
+        { case: { $and: [{ $eq: ['$status', 'OUT_OF_STOCK'] }, { $gt: [stock, 0] }] }, then: 'ACTIVE' },
+      ],
+      default: '$status',
+    },
+  };
+}
+
+/** The update pipeline of a one-call stock change of `delta` (a number, or a field path such as a hold's quantity). */
+function stockChange(delta: number | string, op: Document, hold: Document): Document[] {
+  const stock = { $add: ['$stockQuantity', delta] };
+  const status = statusAfter(stock);
+  return [
+    {
+      $set: {
+        stockQuantity: stock,
+        status,
+        version: { $add: ['$version', 1] },
+        updatedAt: op.at,
+        stockOps: { $concatArrays: [{ $ifNull: ['$stockOps', []] }, [op]] },
+        stockHolds: { $mergeObjects: [{ $ifNull: ['$stockHolds', {}] }, hold] },
+      },
+    },
+  ];
+}
+
+type Changed = Pick<ProductDoc, 'slug' | 'stockQuantity' | 'version'>;
+const CHANGED = { slug: 1, stockQuantity: 1, version: 1 } as const;
+
+function checkOrderId(orderId: string): void {
+  if (!ORDER_ID_PATTERN.test(orderId)) throw new RangeError('orderId must match ' + String(ORDER_ID_PATTERN));
+}
+
+/** The outbox entry of a stock change (its delta may be a field path, resolved by the pipeline). */
+function opOf(
+  input: { orderId: string; userId: string | null; correlationId?: string | undefined },
+  reason: StockOp['reason'],
+  delta: number | string,
+  at: Date,
+): Document {
+  return {
+    eventId: { $literal: crypto.randomUUID() },
+    orderId: { $literal: input.orderId },
+    reason: { $literal: reason },
+    delta,
+    at: { $literal: at },
+    userId: { $literal: input.userId },
+    correlationId: { $literal: input.correlationId ?? input.orderId },
+  };
+}
+
 export async function reserveStock(mongo: DataApiClient, input: ReserveStockInput): Promise<StockOutcome> {
   if (!Number.isSafeInteger(input.quantity) || input.quantity < 1)
     throw new RangeError('quantity must be a positive integer');
+  checkOrderId(input.orderId);
   const productId = input.productId.toLowerCase();
+  if (!isObjectIdHex(productId)) return { ok: false, status: 'not_found' };
+  const at = new Date();
+  const changed = await mongo.collection<ProductDoc>(PRODUCTS).findOneAndUpdate<Changed>(
+    {
+      ...liveProduct(input.tenantId, productId),
+      stockQuantity: { $gte: input.quantity },
+      [holdPath(input.orderId)]: { $exists: false },
+    },
+    stockChange(-input.quantity, opOf(input, 'reserve', -input.quantity, at), {
+      $literal: { [input.orderId]: { q: input.quantity, at } },
+    }),
+    { projection: CHANGED, returnDocument: 'after' },
+  );
+  if (changed) return reservedOutcome('reserved', input.quantity, changed);
   return stockCommand(mongo, { ...input, productId }, async ({ stockQuantity, version }) => {
     const done = await orderEvent(mongo, input.tenantId, productId, input.orderId, 'reserve');
     if (done) return { ok: true, status: 'already_reserved', quantity: -done.data.delta, stockQuantity, version };
@@ -142,8 +234,38 @@ export async function reserveStock(mongo: DataApiClient, input: ReserveStockInpu
   });
 }
 
+function reservedOutcome(status: 'reserved' | 'released', quantity: number, doc: Changed): StockOutcome {
+  return {
+    ok: true,
+    status,
+    quantity,
+    stockQuantity: doc.stockQuantity ?? 0,
+    version: doc.version,
+    slug: doc.slug,
+  };
+}
+
 export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInput): Promise<StockOutcome> {
+  checkOrderId(input.orderId);
   const productId = input.productId.toLowerCase();
+  if (!isObjectIdHex(productId)) return { ok: false, status: 'not_found' };
+  const hold = holdPath(input.orderId);
+  const held = `$${hold}.q`;
+  const changed = await mongo.collection<ProductDoc>(PRODUCTS).findOneAndUpdate<Changed & Document>(
+    {
+      ...liveProduct(input.tenantId, productId),
+      [`${hold}.q`]: { $gte: 1 },
+      [`${hold}.released`]: { $exists: false },
+    },
+    stockChange(held, opOf(input, 'release', held, new Date()), {
+      [input.orderId]: { $mergeObjects: [`$${hold}`, { released: true }] },
+    }),
+    { projection: { ...CHANGED, [hold]: 1 }, returnDocument: 'after' },
+  );
+  if (changed) {
+    const q = (changed.stockHolds as Record<string, { q: number }> | undefined)?.[input.orderId]?.q ?? 0;
+    return reservedOutcome('released', q, changed);
+  }
   return stockCommand(mongo, { ...input, productId }, async ({ stockQuantity, version }) => {
     const [reserved, released] = await Promise.all([
       orderEvent(mongo, input.tenantId, productId, input.orderId, 'reserve'),
