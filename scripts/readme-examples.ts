@@ -59,7 +59,7 @@ const PRELUDE = [
   '  local out status',
   '  out=$(command curl -sS -w "\\n%{http_code}" "$@") || { echo "curl failed: $*" >&2; return 1; }',
   "  status=${out##*$'\\n'}; out=${out%$'\\n'*}",
-  "  printf '%s\\n' \"$out\"",
+  '  printf \'%s\\n\' "$out"',
   '  if [[ $status -ge 400 && "$README_LINE" != *"# -> $status"* ]]; then',
   '    echo "HTTP $status (not expected by the example): $out" >&2',
   '    return 1',

@@ -51,7 +51,10 @@ async function call(
     // not JSON: keep the text for the message
   }
   if (!(init.expect ?? [200]).includes(res.status))
-    failed(what, `HTTP ${res.status} ${typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 300)}`);
+    failed(
+      what,
+      `HTTP ${res.status} ${typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 300)}`,
+    );
   return { res, body };
 }
 
@@ -72,7 +75,9 @@ if (health.res.status !== 200) {
   failed('health', [...down, ...problems.map((p) => `${p.setting} ${p.problem}`)].join('; ') || 'HTTP 503');
 }
 const environment = String(health.body.configuration?.environment ?? 'unknown');
-ok(`health: postgres ${health.body.checks.postgres.latencyMs} ms, mongo ${health.body.checks.mongo.latencyMs} ms, ${environment}`);
+ok(
+  `health: postgres ${health.body.checks.postgres.latencyMs} ms, mongo ${health.body.checks.mongo.latencyMs} ms, ${environment}`,
+);
 
 // 2. An account: a throwaway registration, or the one given.
 let login = values.get('login');
@@ -97,7 +102,8 @@ const session = await call('login', '/auth/login', {
   body: JSON.stringify({ login, password }),
 });
 const token = session.body?.tokens?.accessToken as string | undefined;
-if (!token) failed('login', session.body?.twoFactorRequired ? 'the account has 2FA on: use another' : 'no access token');
+if (!token)
+  failed('login', session.body?.twoFactorRequired ? 'the account has 2FA on: use another' : 'no access token');
 const me = await call('me', '/auth/me', { headers: json(token) });
 ok(`signed in as ${me.body.username ?? me.body.user?.username ?? login}`);
 
@@ -105,9 +111,14 @@ ok(`signed in as ${me.body.username ?? me.body.user?.username ?? login}`);
 const first = await call('catalog read', '/products?limit=1', { headers: { ...tenantHeader } });
 let cache = first.res.headers.get('x-cache');
 for (let i = 0; i < 3 && cache !== 'HIT'; i++)
-  cache = (await call('catalog read', '/products?limit=1', { headers: { ...tenantHeader } })).res.headers.get('x-cache');
+  cache = (await call('catalog read', '/products?limit=1', { headers: { ...tenantHeader } })).res.headers.get(
+    'x-cache',
+  );
 if (cache !== 'HIT')
-  failed('edge cache', `x-cache ${cache ?? 'absent'} after 4 reads (EDGE_CACHE off, or served from workers.dev without a zone)`);
+  failed(
+    'edge cache',
+    `x-cache ${cache ?? 'absent'} after 4 reads (EDGE_CACHE off, or served from workers.dev without a zone)`,
+  );
 ok(`catalog: ${first.res.headers.get('x-cache')} then HIT`);
 
 // 5. Staging: an order paid with the test provider, to CONFIRMED.
@@ -125,7 +136,13 @@ if (flags.has('order')) {
   const product = await call('product', '/products', {
     method: 'POST',
     headers: json(admin, { 'idempotency-key': `smoke-${randomBytes(6).toString('hex')}` }),
-    body: JSON.stringify({ name: `Smoke lamp ${Date.now()}`, price: '1.00', stockQuantity: 1, status: 'ACTIVE', published: true }),
+    body: JSON.stringify({
+      name: `Smoke lamp ${Date.now()}`,
+      price: '1.00',
+      stockQuantity: 1,
+      status: 'ACTIVE',
+      published: true,
+    }),
     expect: [201],
   });
   const order = await call('order', '/orders', {
