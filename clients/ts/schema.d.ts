@@ -9614,7 +9614,7 @@ export interface components {
         OrderCreateRequest: {
             /** @default USD */
             currency?: string;
-            /** @description 1..50 lines; a product named twice becomes one line with the quantities added */
+            /** @description 1..50 lines; a product named twice becomes one line with the quantities added (at most 100 in all) */
             lines: {
                 /** @example 6b06eed21006e491d07feb71 */
                 productId: string;
