@@ -99,13 +99,15 @@ async function sagaStatus(orderId: string) {
 }
 
 /**
- * Waits until the saga rests (terminal and mirrored into PostgreSQL) or `boundMs` passed.
+ * Waits until the saga rests (terminal and mirrored into PostgreSQL) or `boundMs` passed: more
+ * than the runner's 30 s watchdog, which is all that resumes a saga aborted after its last
+ * transition (a nudge does nothing to a terminal saga).
  * After an abort, a saga that stood still for `stillMs` has its alarm run now.
  */
 export async function quiesce(
   orderId: string,
   abortsBefore: number,
-  boundMs = 30_000,
+  boundMs = 40_000,
   stillMs = 2_500,
 ): Promise<{ state: SagaState | null; rested: boolean; drivenAlarms: number }> {
   const deadline = Date.now() + boundMs;

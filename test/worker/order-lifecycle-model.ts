@@ -27,6 +27,7 @@ import {
   observe,
   placeOrder,
   quiesce,
+  SAGA_AT_REST,
   sagaStub,
   sendRetrying,
   sleep,
@@ -96,6 +97,33 @@ export class Pause extends Base {
   }
   toString() {
     return `new Pause(${this.ms})`;
+  }
+}
+
+/**
+ * Waits (up to 10 s) until the saga reaches a point: 'step' (a step done), 'COMPLETED' (saved,
+ * usually not yet mirrored) or 'rest' (terminal and mirrored: the order row shows it). Lands the next command at that moment.
+ */
+export class AwaitSaga extends Base {
+  constructor(readonly point: 'step' | 'COMPLETED' | 'rest') {
+    super();
+  }
+  async run(m: Model, r: Real): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const { state, mirrored } = await sagaStub(r.orderId)
+        .status()
+        .catch(() => ({ state: null, mirrored: false }));
+      const status = state?.status ?? '';
+      if (this.point === 'step' && (state?.completedSteps.length ?? 0) > 0) break;
+      if (this.point === 'COMPLETED' && status === 'COMPLETED') break;
+      if (SAGA_AT_REST.includes(status) && (this.point !== 'rest' || mirrored)) break;
+      await sleep(5);
+    }
+    m.log.push(this.toString());
+  }
+  toString() {
+    return `new AwaitSaga('${this.point}')`;
   }
 }
 
@@ -269,6 +297,7 @@ const actionArb: fc.Arbitrary<OrderCommand> = fc.oneof(cancelArb, moveArb, refun
 
 export const commandArbs: fc.Arbitrary<OrderCommand>[] = [
   fc.integer({ min: 0, max: 400 }).map((ms) => new Pause(ms)),
+  fc.constantFrom<AwaitSaga['point']>('step', 'COMPLETED', 'rest').map((p) => new AwaitSaga(p)),
   cancelArb,
   moveArb,
   moveArb,

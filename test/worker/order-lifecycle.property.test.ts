@@ -22,8 +22,11 @@ import { notificationsByOrder, stores, type Shop } from './order-lifecycle-harne
 import { checkNotifications } from './order-lifecycle-invariants.ts';
 import { runSequence, scenarioArb, type SequenceResult } from './order-lifecycle-model.ts';
 
-/** Vitest hands VITE_* variables of the shell to the test as import.meta.env. */
-const settings = (import.meta as unknown as { env: Record<string, string | undefined> }).env;
+/**
+ * Vitest hands the shell's VITE_* variables to the test's process.env (nodejs_compat). Not
+ * import.meta.env: vite inlines that into the cached transform, so a second run sees the first's.
+ */
+const settings = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
 const setting = (name: string) => settings[`VITE_ORDER_FUZZ_${name}`];
 const RUNS = Number(setting('RUNS') ?? 60);
 const SEED = Number(setting('SEED') ?? 20261206);
