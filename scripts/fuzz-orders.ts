@@ -6,8 +6,8 @@
  *   --runs N      runs (default 300; CI runs the file with its fixed 80)
  *   --seed S      fast-check seed (default: a new one, printed; pass it again to replay)
  *   --only NAME   fail only on one invariant (quiescence, mirror, undo-visible, saga-vs-order,
- *                 once, stock-balance, money, taken, given-back, one-writer, notified, answer),
- *                 so fast-check shrinks that class
+ *                 once, stock-balance, money, taken, given-back, one-writer, notified), so
+ *                 fast-check shrinks that class (an answer outside the legitimate ones always fails)
  *   --minutes M   time limit (default 60); what ran so far is reported
  *   --collect     never fail: print every violation class with its first sequence
  *

@@ -7,10 +7,11 @@
  *
  * `quiesce` waits until the saga has nothing left to do. After a Durable Object abort, a saga
  * that stood still for a while has its alarm moved to now (`nudge`, what a provider webhook
- * does) instead of waiting for its 30 s watchdog. Never `runDurableObjectAlarm`: that calls
- * `alarm()` beside one that may still be running, which workerd never does, and the doubled
- * runner then reports steps twice.
+ * does) instead of waiting for its 30 s watchdog. `runDurableObjectAlarm` only for a terminal
+ * saga not yet mirrored (nudge ignores those): it calls `alarm()` beside one that may still be
+ * running, which workerd never does, and a doubled runner of a live saga reports steps twice.
  */
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 
@@ -123,10 +124,16 @@ export async function quiesce(
       signature = now;
       stillSince = Date.now();
     } else if (faults.aborts > abortsBefore && Date.now() - stillSince > stillMs) {
-      // As a webhook would: the alarm moves to now, and workerd still runs one alarm at a time.
-      await sagaStub(orderId)
-        .nudge()
-        .catch(() => {});
+      if (state && SAGA_AT_REST.includes(state.status)) {
+        // Terminal, not yet mirrored: the runner would only mirror and announce (both
+        // idempotent), so running its alarm now is safe even beside one still running.
+        await runDurableObjectAlarm(sagaStub(orderId)).catch(() => false);
+      } else {
+        // As a webhook would: the alarm moves to now, and workerd still runs one alarm at a time.
+        await sagaStub(orderId)
+          .nudge()
+          .catch(() => {});
+      }
       drivenAlarms++;
       stillSince = Date.now();
     }
