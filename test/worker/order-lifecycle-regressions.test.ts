@@ -1,10 +1,13 @@
 /**
  * Failures the order-lifecycle property test found (order-lifecycle.property.test.ts), each
- * shrunk to a named example: the same commands, the same invariants (order-lifecycle-invariants.ts).
+ * reduced to a named example (the sequence it printed, cut down by hand or by its shrinker and
+ * checked to fail on every run here): the same commands, the same invariants
+ * (order-lifecycle-invariants.ts).
  * The crash cases rewrite the saga's storage to what an abort in the middle of a step leaves
  * (as checkout-saga.test.ts does), since an abort cannot be aimed inside a step from outside.
  *
- * `it.fails`: still failing on this branch; each flips to `it` once its fix is merged.
+ * `it.fails`: TEMPORARY, still failing on this branch; each flips to `it` once its fix is merged
+ * (saga-core: lost cancel, cancel vs ship, interrupted step undone, mirror; orders-input: keys).
  */
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
