@@ -40,8 +40,9 @@ describe('cancel against the saga and staff (one writer per order)', () => {
   it.fails(
     'a cancel that arrives while the saga runs its steps is carried out, not overwritten',
     async () => {
-      // Minimal: [Cancel('owner')] right after placing (found as [Move('SHIPPED'), Move('DELIVERED'),
-      // Cancel('owner'), ...]). Seen, 4 of 4 runs: cancel 202, then the runner saved the next step
+      // Found as [Move('SHIPPED'), Move('DELIVERED'), Cancel('owner'), ...]; fast-check shrank it
+      // (`npm run fuzz:orders -- --runs 40 --seed 20261206 --only one-writer`, 6 shrinks) to
+      // [Cancel('owner'), Pause(0)] right after placing. Seen, 4 of 4 runs: cancel 202, then the runner saved the next step
       // from its own copy of the state, dropping cancelRequested: saga COMPLETED, order CONFIRMED.
       await sequence('pm_test_success', [new Cancel('owner')]);
     },
@@ -149,8 +150,10 @@ describe('a cancel during a step undoes that step too', () => {
   it.fails(
     'an abort inside RESERVE_STOCK, then a cancel: the stock the step took comes back',
     async () => {
-      // Property-test sighting: pm_test_declined, an abortAllDurableObjects of a neighbour during
-      // RESERVE_STOCK, two cancels: saga COMPENSATED "RESERVE_STOCK: cancelled", stock still held.
+      // fast-check's shrink (`npm run fuzz:orders -- --runs 60 --seed 20261206 --only given-back`):
+      // pm_test_capture_fails, [Cancel('owner'), Race(Move('DELIVERED'), Move('SHIPPED'), 18),
+      // Abort('all'), Pause(131)]: the abort lands inside RESERVE_STOCK (after its reservation), the
+      // resumed saga turns the cancel into "RESERVE_STOCK: cancelled", COMPENSATED, stock still held.
       // The rewound order was paid (a real crash here would not have a payment yet): stock rules only.
       await cancelAndCheck(await crashedIn([]), /stock/);
     },
