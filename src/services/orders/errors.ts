@@ -23,6 +23,16 @@ export const orderErrors = {
         extensions: { status },
       },
     ),
+  cancelPending: (from: string, to: string) =>
+    new Problem(
+      409,
+      'order-being-cancelled',
+      'Order is being cancelled',
+      `The order was cancelled; it cannot become ${to}.`,
+      {
+        extensions: { from, to },
+      },
+    ),
   productUnavailable: (index: number, productId: string) =>
     new Problem(422, 'product-unavailable', 'Product unavailable', `Product ${productId} cannot be ordered.`, {
       errors: [{ field: `body.lines.${index}.productId`, message: 'unknown product, or not for sale' }],

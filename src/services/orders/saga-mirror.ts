@@ -5,6 +5,8 @@
  *
  *   saga COMPLETED    -> order PENDING -> CONFIRMED, payment COMPLETED
  *   saga COMPENSATED  -> order (PENDING | CONFIRMED | PROCESSING) -> CANCELLED, cancelled_at
+ *   saga COMPENSATION_FAILED -> the order keeps its status (stock or money may still be
+ *                        held); staff find it with GET /orders?sagaStatus=COMPENSATION_FAILED
  *   any state         -> payment_status follows the payment outcome the steps recorded
  *                        (CAPTURED -> COMPLETED, DECLINED/VOIDED -> FAILED, REFUNDED)
  * Each change bumps the order's `version` (its ETag). Writing the same state twice
@@ -12,7 +14,7 @@
  */
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 
-import { orders, sagaExecutions } from '../../db/pg/schema/orders.ts';
+import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
 import type { ServiceContext } from '../context.ts';
@@ -37,7 +39,21 @@ function storedContext(state: SagaState): Record<string, unknown> {
   };
 }
 
-export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCount: number): Promise<void> {
+/** The start record of an order whose saga is known to run (or that is gone). */
+export async function forgetSagaStart(svc: ServiceContext, orderId: string): Promise<void> {
+  await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => tx.delete(sagaStarts).where(eq(sagaStarts.orderId, orderId)));
+}
+
+/**
+ * `firstMirror`: the object's first mirror also removes the order's start record
+ * (place-order.ts writes it with the order): from then on the saga is durable.
+ */
+export async function mirrorSaga(
+  svc: ServiceContext,
+  state: SagaState,
+  retryCount: number,
+  opts: { firstMirror?: boolean } = {},
+): Promise<void> {
   const terminal = isTerminal(state);
   const values = {
     status: state.status,
@@ -60,6 +76,7 @@ export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCou
         completedAt: terminal ? sql`now()` : null,
       })
       .onConflictDoUpdate({ target: [sagaExecutions.sagaType, sagaExecutions.aggregateId], set: values });
+    if (opts.firstMirror) await tx.delete(sagaStarts).where(eq(sagaStarts.orderId, state.orderId));
 
     const paymentStatus = PAYMENT_STATUS_OF[String(state.context.paymentOutcome ?? '')];
     const bump = { version: sql`${orders.version} + 1`, updatedAt: sql`now()` };
