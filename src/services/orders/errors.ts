@@ -51,6 +51,7 @@ export const orderErrors = {
     new Problem(422, 'address-not-found', 'Address not found', 'The shipping address is not one of yours.', {
       errors: [{ field: 'body.shippingAddressId', message: 'no such address' }],
     }),
+  writeUnavailable: () => problems.unavailable('The order could not be changed right now; read it again and retry.'),
   sagaUnavailable: () =>
     problems.unavailable('The order was saved but checkout could not start; retry with the same Idempotency-Key.'),
 };

@@ -23,6 +23,12 @@ import { ordersDb, orderWithItems, visibleTo } from './queries.ts';
 import { sagaOf } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
 
+/** The order's object (or PostgreSQL behind it) did not answer: 503, nothing was decided for certain. */
+function unreachable(svc: ServiceContext, orderId: string, err: unknown): never {
+  svc.logger.error('order write not done', { orderId, error: String(err) });
+  throw orderErrors.writeUnavailable();
+}
+
 /**
  * `expectedVersion` undefined: `If-Match: *`, any current version. The move runs in the
  * order's Durable Object, one at a time with cancellations (see order-writes.ts).
@@ -38,7 +44,9 @@ export async function changeOrderStatus(
     tx.select({ id: orders.id }).from(orders).where(eq(orders.id, id)).limit(1),
   );
   if (found.length === 0) throw orderErrors.notFound();
-  const moved = await sagaOf(svc, id).moveStatus({ orderId: id, tenantId: svc.tenantId, target, expectedVersion });
+  const moved = await sagaOf(svc, id)
+    .moveStatus({ orderId: id, tenantId: svc.tenantId, target, expectedVersion })
+    .catch((err: unknown) => unreachable(svc, id, err));
   if (!moved.ok) {
     if (moved.reason === 'not_found') throw orderErrors.notFound();
     if (moved.reason === 'stale') throw staleVersion('order', moved.version);
@@ -80,7 +88,9 @@ export async function cancelOrder(
   );
   if (!found) throw orderErrors.notFound();
   if (!CANCELLABLE.includes(found.order.status as OrderStatus)) throw orderErrors.notCancellable(found.order.status);
-  const cancelled = await sagaOf(svc, id).cancel({ orderId: id, tenantId: svc.tenantId, reason });
+  const cancelled = await sagaOf(svc, id)
+    .cancel({ orderId: id, tenantId: svc.tenantId, reason })
+    .catch((err: unknown) => unreachable(svc, id, err));
   if (!cancelled.ok) {
     if (cancelled.reason === 'not_found') throw orderErrors.notFound();
     throw orderErrors.notCancellable(cancelled.status);
