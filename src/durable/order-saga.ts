@@ -159,7 +159,7 @@ export class OrderSaga extends DurableObject<Env> {
       deadlineMs: (Number(this.env.ORDER_SAGA_DEADLINE_SECONDS) || 300) * 1000,
       maxAttempts: Number(this.env.ORDER_SAGA_MAX_ATTEMPTS) || 5,
       undoMaxAttempts: Number(this.env.ORDER_SAGA_UNDO_MAX_ATTEMPTS) || 10,
-      stockWaitMs: (Number(this.env.ORDER_SAGA_STOCK_WAIT_SECONDS) || 30) * 1000,
+      stockWaitMs: (Number(this.env.ORDER_SAGA_STOCK_WAIT_SECONDS) || 120) * 1000,
       retryBaseMs: Number(this.env.ORDER_SAGA_RETRY_BASE_MS) || 1000,
       stepTimeoutMs: Number(this.env.ORDER_SAGA_STEP_TIMEOUT_MS) || 30_000,
     };
@@ -415,8 +415,15 @@ export class OrderSaga extends DurableObject<Env> {
         if (Date.now() + delay - Date.parse(state.createdAt) < stockWaitMs) {
           meta.waits = { ...meta.waits, [key]: waits };
           this.saveMeta(meta);
-          this.log({ type: 'STEP_WAIT', step, attempt, waits, error, usage: usageSince(before, svc.stores.usage()) });
           await this.ctx.storage.setAlarm(Date.now() + delay);
+          // Other orders' RESERVE_STOCK counts this one as a possible holder until it says it waits.
+          if (waits === 1)
+            await bounded(
+              mirrorSaga(svc, state, retriesOf(meta), { waitingForStock: true }),
+              stepTimeoutMs,
+              'saga mirror',
+            ).catch(() => {});
+          this.log({ type: 'STEP_WAIT', step, attempt, waits, error, usage: usageSince(before, svc.stores.usage()) });
           return 'wait';
         }
       }
@@ -473,6 +480,11 @@ export class OrderSaga extends DurableObject<Env> {
       );
     }
   }
+}
+
+/** Retries so far, over every step (saga_executions.retry_count). */
+function retriesOf(meta: RunnerMeta): number {
+  return Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 }
 
 /** Round trips between two readings of a request's store usage. */

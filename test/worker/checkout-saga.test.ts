@@ -180,6 +180,47 @@ describe('stock under contention', () => {
   }, 240_000);
 });
 
+describe('stock held by orders in checkout (issue 15, item 7)', () => {
+  it('5 units, 50 concurrent orders with a mix of cards: all 5 sold, none left on the shelf', async () => {
+    const tenantId = await createTenant({ maxUsers: 100 });
+    const manager = await grantRole(await registerUser(tenantId), 'MANAGER');
+    const product = await createProduct(manager, { stockQuantity: 5 });
+    const buyers = [];
+    for (let i = 0; i < 50; i += 10)
+      buyers.push(...(await Promise.all(Array.from({ length: 10 }, () => registerUser(tenantId)))));
+    // 20 declined, 5 timing out (each attempt hangs 2 s), 5 failing twice then paying, 20 paying.
+    const tokenOf = (i: number) =>
+      i % 10 < 4
+        ? 'pm_test_declined'
+        : i % 10 === 4
+          ? 'pm_test_timeout'
+          : i % 10 === 5
+            ? 'pm_test_transient_2'
+            : 'pm_test_success';
+    const results = await Promise.all(
+      buyers.map((b, i) =>
+        placeAndSettle(b, { lines: lines(product), paymentMethod: { type: 'card', token: tokenOf(i) } }),
+      ),
+    );
+    const settled = await Promise.all(results.map((r) => sagaSettled(r.order.id, 120_000)));
+    const confirmed = settled.filter((st) => st.status === 'COMPLETED').length;
+    const waited = (
+      await Promise.all(
+        results.map(async (r) => (await stub(r.order.id).history()).some((h) => h.event.type === 'STEP_WAIT')),
+      )
+    ).filter(Boolean).length;
+    const outcomes: Record<string, number> = {};
+    for (const st of settled) {
+      const why =
+        st.status === 'COMPLETED' ? 'confirmed' : (st.errorMessage ?? '').replace(/[0-9a-f]{24}: /, '').slice(0, 40);
+      outcomes[why] = (outcomes[why] ?? 0) + 1;
+    }
+    console.log('50 orders for 5 units, mixed cards', JSON.stringify({ confirmed, waited, outcomes }));
+    expect(confirmed).toBe(5);
+    expect(await productStock(manager, product.id)).toBe(0);
+  }, 300_000);
+});
+
 describe('crash safety', () => {
   /** Rewrites the saga's storage to what a crash in the middle of `step` leaves behind. */
   async function crashIn(orderId: string, completed: SagaState['completedSteps']) {

@@ -102,10 +102,12 @@ export async function orderOwners(svc: ServiceContext, orderIds: string[]): Prom
 }
 
 /**
- * Units of a product held by other orders still in checkout: their saga reserved the
- * stock (RESERVE_STOCK completed, as mirrored) but has neither completed nor given it
- * back. Those units may come back (a declined card, a cancel): RESERVE_STOCK waits for
- * them, within its bound, instead of turning the buyer away.
+ * Units of a product that other orders still in checkout hold or may hold: their saga
+ * reserved the stock (RESERVE_STOCK completed, as mirrored) and has neither completed
+ * nor given it back, or it is at RESERVE_STOCK (STARTED: it may have reserved a moment
+ * ago, before its mirror says so) and is not itself waiting. Those units may come back
+ * (a declined card, a cancel): RESERVE_STOCK waits for them, within its bound, instead
+ * of turning the buyer away. Orders whose first mirror is not written have not reserved.
  */
 export async function unitsHeldInCheckout(
   svc: ServiceContext,
@@ -121,9 +123,14 @@ export async function unitsHeldInCheckout(
         and(
           eq(orderItems.productId, productUuid),
           sql`${orderItems.orderId} <> ${exceptOrderId}::uuid`,
-          inArray(sagaExecutions.status, ['IN_PROGRESS', 'COMPENSATING']),
-          sql`${sagaExecutions.context}->'completedSteps' @> '["RESERVE_STOCK"]'::jsonb`,
-          sql`not (${sagaExecutions.context}->'compensatedSteps' @> '["RESERVE_STOCK"]'::jsonb)`,
+          sql`(
+            (${sagaExecutions.status} = 'STARTED'
+              and ${sagaExecutions.context}->>'cancelRequested' is null
+              and not coalesce(${sagaExecutions.context}->'waitingForStock' = 'true'::jsonb, false))
+            or (${sagaExecutions.status} in ('IN_PROGRESS', 'COMPENSATING')
+              and ${sagaExecutions.context}->'completedSteps' @> '["RESERVE_STOCK"]'::jsonb
+              and not (${sagaExecutions.context}->'compensatedSteps' @> '["RESERVE_STOCK"]'::jsonb))
+          )`,
         ),
       ),
   );

@@ -29,13 +29,14 @@ const PAYMENT_STATUS_OF: Record<string, OrderPaymentStatus> = {
 };
 
 /** The context as stored in PostgreSQL: without the payment token. */
-function storedContext(state: SagaState): Record<string, unknown> {
+function storedContext(state: SagaState, waitingForStock: boolean): Record<string, unknown> {
   const { paymentToken: _token, ...rest } = state.context;
   return {
     ...rest,
     completedSteps: state.completedSteps,
     compensatedSteps: state.compensatedSteps,
     cancelRequested: state.cancelRequested,
+    ...(waitingForStock ? { waitingForStock: true } : {}),
   };
 }
 
@@ -47,19 +48,21 @@ export async function forgetSagaStart(svc: ServiceContext, orderId: string): Pro
 /**
  * `firstMirror`: the object's first mirror also removes the order's start record
  * (place-order.ts writes it with the order): from then on the saga is durable.
+ * `waitingForStock`: RESERVE_STOCK is waiting for units held by others, so this order
+ * holds none of them (`unitsHeldInCheckout` does not count it); the next mirror clears it.
  */
 export async function mirrorSaga(
   svc: ServiceContext,
   state: SagaState,
   retryCount: number,
-  opts: { firstMirror?: boolean } = {},
+  opts: { firstMirror?: boolean; waitingForStock?: boolean } = {},
 ): Promise<void> {
   const terminal = isTerminal(state);
   const values = {
     status: state.status,
     currentStep: state.currentStep,
     totalSteps: state.totalSteps,
-    context: storedContext(state),
+    context: storedContext(state, opts.waitingForStock ?? false),
     errorMessage: state.errorMessage,
     retryCount,
     updatedAt: sql`now()`,
