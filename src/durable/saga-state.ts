@@ -71,15 +71,13 @@ export function isTerminal(state: SagaState): boolean {
   );
 }
 
-/** Ended without taking the order back: a cancel, a failure or a compensation under way or done. */
+/**
+ * Being taken back: a cancel was recorded, or a compensation is under way or failed.
+ * Staff moves are refused from then on (a saga that compensated before confirming left
+ * an order no move applies to anyway).
+ */
 export function isUnwinding(state: SagaState): boolean {
-  return (
-    state.cancelRequested !== null ||
-    state.status === 'COMPENSATING' ||
-    state.status === 'COMPENSATED' ||
-    state.status === 'COMPENSATION_FAILED' ||
-    state.status === 'FAILED'
-  );
+  return state.cancelRequested !== null || state.status === 'COMPENSATING' || state.status === 'COMPENSATION_FAILED';
 }
 
 /** The steps a compensation undoes, in order: the failed step (if it may have acted), then the completed ones, last first. */
