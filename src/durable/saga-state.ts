@@ -164,6 +164,17 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
       if (state.status === 'COMPENSATING') throw new SagaTransitionError('cannot complete a step while compensating');
       const completedSteps = [...state.completedSteps, event.step];
       const done = completedSteps.length === state.totalSteps;
+      // A cancel recorded while the last step ran: the order is not confirmed, every step is undone.
+      if (done && state.cancelRequested)
+        return {
+          ...state,
+          status: 'COMPENSATING',
+          currentStep: state.currentStep + 1,
+          completedSteps,
+          context: { ...state.context, ...event.output },
+          errorMessage: `cancelled: ${state.cancelRequested}`,
+          updatedAt: now,
+        };
       return {
         ...state,
         status: done ? 'COMPLETED' : 'IN_PROGRESS',

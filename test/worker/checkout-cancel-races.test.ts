@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import { applyEvent, initialState, undoPlan } from '../../src/durable/saga-state.ts';
 import { send } from './catalog-helpers.ts';
 import {
   checkoutShop,
@@ -43,6 +44,19 @@ const move = async (who: TestUser, id: string, status: string) =>
 
 const cancel = (who: TestUser, id: string) =>
   send(who, 'POST', `${ORDERS}/${id}/cancel`, { body: { reason: 'changed my mind' } });
+
+describe('cancel racing the saga itself', () => {
+  it('a cancel recorded while the last step runs is not lost: the saga compensates instead of completing', () => {
+    const now = new Date().toISOString();
+    let state = initialState(crypto.randomUUID(), crypto.randomUUID(), {}, now);
+    state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now);
+    state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'PROCESS_PAYMENT' }, now);
+    state = applyEvent(state, { type: 'CANCEL_REQUESTED', reason: 'too late?' }, now); // CONFIRM_ORDER in flight
+    state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'CONFIRM_ORDER' }, now);
+    expect(state).toMatchObject({ status: 'COMPENSATING', errorMessage: 'cancelled: too late?' });
+    expect(undoPlan(state)).toEqual(['CONFIRM_ORDER', 'PROCESS_PAYMENT', 'RESERVE_STOCK']);
+  });
+});
 
 describe('cancel racing a staff move', () => {
   it('cancel first: the move to SHIPPED answers 409, and the order ends CANCELLED, refunded, stock back', async () => {
