@@ -53,6 +53,12 @@ export interface Env {
   ORDER_SAGA_RETRY_BASE_MS?: string;
   /** Milliseconds a saga step (or mirror) may take before it counts as a transient failure. */
   ORDER_SAGA_STEP_TIMEOUT_MS?: string;
+  /** Attempts of a compensation (undo) before the saga ends COMPENSATION_FAILED (default 10). */
+  ORDER_SAGA_UNDO_MAX_ATTEMPTS?: string;
+  /** Seconds after which an order whose saga never started is cancelled by the sweeper (default 120). */
+  ORDER_SAGA_START_GRACE_SECONDS?: string;
+  /** Seconds RESERVE_STOCK waits for units held by orders still in checkout (default 120). */
+  ORDER_SAGA_STOCK_WAIT_SECONDS?: string;
   /** base64 32-byte AES key sealing payments.gateway_response (secret). */
   PAYMENTS_ENCRYPTION_KEY: string;
 

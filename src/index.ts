@@ -6,6 +6,7 @@ import { consumeDeadLetters } from './queues/dead-letters.ts';
 import { consumeNotifications } from './queues/notifications.ts';
 import { consumeRatingUpdates } from './queues/rating-updates.ts';
 import { purgeExpiredNotifications } from './services/notifications/index.ts';
+import { sweepSagaStarts } from './services/orders/index.ts';
 
 export { NotificationFeed } from './durable/notification-feed.ts';
 export { OrderSaga } from './durable/order-saga.ts';
@@ -13,6 +14,9 @@ export { OrderSaga } from './durable/order-saga.ts';
 export type { AppType } from './app.ts';
 
 const app = createApp();
+
+/** wrangler.toml `[triggers] crons`: this one sweeps saga starts; the other is housekeeping. */
+const SAGA_SWEEP_CRON = '* * * * *';
 
 type Consumer = (batch: MessageBatch<unknown>, env: Env, logger: ReturnType<typeof createLogger>) => Promise<void>;
 
@@ -41,6 +45,14 @@ export default {
   async scheduled(controller, env, ctx) {
     const logger = createLogger(env.LOG_LEVEL, { cron: controller.cron });
     const stores = createStores(env);
+    if (controller.cron === SAGA_SWEEP_CRON) {
+      // Orders whose saga never started (see services/orders/sweeper.ts).
+      const sweep = sweepSagaStarts({ env, stores, logger })
+        .catch((err) => logger.error('saga sweep failed', errorFields(err)))
+        .finally(() => stores.close());
+      ctx.waitUntil(sweep);
+      return;
+    }
     const work = purgeExpiredNotifications(stores.mongo())
       .then((purged) => logger.info('housekeeping done', { purgedNotifications: purged }))
       .catch((err) => logger.error('housekeeping failed', errorFields(err)))

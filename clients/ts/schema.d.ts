@@ -3144,7 +3144,7 @@ export interface components {
             currentStep: number;
             errorMessage: string | null;
             /** @enum {string} */
-            status: "STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "COMPENSATING" | "COMPENSATED";
+            status: "STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "COMPENSATING" | "COMPENSATED" | "COMPENSATION_FAILED";
             totalSteps: number;
         } | null;
         Session: {
@@ -8513,6 +8513,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Page size, 1..100 (default 20) */
                 limit?: number;
+                /** @description Orders whose checkout saga is in this status; staff use COMPENSATION_FAILED to find orders whose undo failed (money or stock may still be held) */
+                sagaStatus?: "STARTED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "COMPENSATING" | "COMPENSATED" | "COMPENSATION_FAILED";
                 status?: "PENDING" | "CONFIRMED" | "PROCESSING" | "SHIPPED" | "DELIVERED" | "CANCELLED";
             };
             header?: never;

@@ -119,7 +119,16 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   );
   const exited = new Promise<number>((r) => wrangler.once('exit', (code) => r(code ?? 0)));
   const url = `http://127.0.0.1:${opts.port}`;
+  // `wrangler dev` fires no cron by itself: run the every-minute one (the order saga's start
+  // sweeper, src/services/orders/sweeper.ts) through Miniflare's scheduled trigger, as production would.
+  const cron = setInterval(() => {
+    fetch(`${url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`)
+      .then((res) => res.body?.cancel())
+      .catch(() => {});
+  }, 60_000);
+  cron.unref();
   const stop = async () => {
+    clearInterval(cron);
     if (wrangler.exitCode === null) {
       wrangler.kill('SIGINT');
       await exited;

@@ -3,25 +3,42 @@ import { DurableObject } from 'cloudflare:workers';
 import { createStores, type StoreUsage } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import { createLogger, errorFields } from '../lib/logger.ts';
+import { recordDeadLetter } from '../queues/dead-letters.ts';
 import type { NotificationMessage } from '../queues/notification-messages.ts';
 import type { ServiceContext } from '../services/context.ts';
 import {
+  applyStaffMove,
+  cancellableNow,
+  forgetSagaStart,
   mirrorSaga,
   ORDER_SAGA_STEP_DEFS,
   orderEvent,
   PermanentStepError,
   publishOrderEvents,
+  sagaContextOf,
+  StepWaitError,
+  type MoveOutcome,
   type OrderFacts,
+  type StaffTarget,
 } from '../services/orders/index.ts';
 import {
   applyEvent,
   expectedStep,
   initialState,
   isTerminal,
+  isUnwinding,
   type SagaContext,
   type SagaEvent,
   type SagaState,
 } from './saga-state.ts';
+
+export type CancelOutcome =
+  | { ok: true; state: SagaState }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_cancellable'; status: string };
+
+/** What the sweeper found: a saga that runs (nudged), one it adopted and cancelled, or an order that is gone. */
+export type RecoverOutcome = 'running' | 'adopted' | 'gone';
 
 /** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
 interface RunnerMeta {
@@ -31,6 +48,8 @@ interface RunnerMeta {
   mirrored: string | null;
   /** Terminal statuses whose events were sent. */
   eventsSent: string[];
+  /** `run:STEP` -> times it waited (StepWaitError) without using an attempt. */
+  waits?: Record<string, number>;
 }
 
 const WATCHDOG_MS = 30_000;
@@ -65,6 +84,12 @@ export type SagaLogEvent = {
  * The log records, per step and per mirror, the PostgreSQL statements and Data API
  * calls it made (`usage`): GET /orders/{id}/saga shows what an order cost.
  *
+ * Single writer per order: a cancellation and a staff status move both run here, one
+ * at a time (`exclusive`), so either the cancel is recorded first (the move answers
+ * 409) or the move reaches PostgreSQL first (the cancel re-reads the status and
+ * answers 409). An order whose saga never started (the Worker died between the
+ * insert and `start`) is adopted by a cancel or by the sweeper and cancelled.
+ *
  * Crash safety: before working, the alarm re-arms itself WATCHDOG_MS ahead, so an
  * object evicted or aborted mid-step resumes there. A resumed step runs again with
  * the same attempt number (so the same provider idempotency key); steps are
@@ -72,6 +97,9 @@ export type SagaLogEvent = {
  * the next attempt, after an exponential backoff with jitter.
  */
 export class OrderSaga extends DurableObject<Env> {
+  /** Cancels, staff moves and adoptions, one after another (each waits for the one before to settle). */
+  #queue: Promise<unknown> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
@@ -130,6 +158,8 @@ export class OrderSaga extends DurableObject<Env> {
     return {
       deadlineMs: (Number(this.env.ORDER_SAGA_DEADLINE_SECONDS) || 300) * 1000,
       maxAttempts: Number(this.env.ORDER_SAGA_MAX_ATTEMPTS) || 5,
+      undoMaxAttempts: Number(this.env.ORDER_SAGA_UNDO_MAX_ATTEMPTS) || 10,
+      stockWaitMs: (Number(this.env.ORDER_SAGA_STOCK_WAIT_SECONDS) || 120) * 1000,
       retryBaseMs: Number(this.env.ORDER_SAGA_RETRY_BASE_MS) || 1000,
       stepTimeoutMs: Number(this.env.ORDER_SAGA_STEP_TIMEOUT_MS) || 30_000,
     };
@@ -150,13 +180,101 @@ export class OrderSaga extends DurableObject<Env> {
     return state;
   }
 
-  /** Owner or staff cancel: recorded now, compensated by the runner. Null if there is no saga. */
-  async cancel(reason: string): Promise<SagaState | null> {
-    const state = this.load();
-    if (!state) return null;
-    const next = this.transition(state, { type: 'CANCEL_REQUESTED', reason });
-    if (!isTerminal(next)) await this.ctx.storage.setAlarm(Date.now());
-    return next;
+  /**
+   * Runs `work` after every earlier exclusive call settled, even one whose caller gave
+   * up waiting: a move that is still writing keeps the next cancel waiting.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work, work);
+    this.#queue = run.catch(() => {});
+    return bounded(run, this.config().stepTimeoutMs, 'order write');
+  }
+
+  private async withStores<T>(tenantId: string, work: (svc: ServiceContext) => Promise<T>): Promise<T> {
+    const stores = createStores(this.env);
+    const logger = createLogger(this.env.LOG_LEVEL, { saga: 'order' });
+    try {
+      return await work({ env: this.env, stores, tenantId, principal: null, logger });
+    } finally {
+      await bounded(stores.close(), 5_000, 'closing the stores').catch(() => {});
+    }
+  }
+
+  /** A saga for an order that never got one, recording why it is cancelled; the runner compensates it. */
+  private adopt(orderId: string, tenantId: string, context: SagaContext, reason: string): SagaState {
+    const state = initialState(orderId, tenantId, context, new Date().toISOString());
+    this.save(state, { type: 'ADOPTED', orderId, reason });
+    return this.transition(state, { type: 'CANCEL_REQUESTED', reason });
+  }
+
+  /**
+   * Owner or staff cancel: refused (409) once a staff move made the order SHIPPED;
+   * otherwise recorded now, compensated by the runner. An order without a saga is adopted.
+   */
+  async cancel(input: { orderId: string; tenantId: string; reason: string }): Promise<CancelOutcome> {
+    return this.exclusive(() =>
+      this.withStores(input.tenantId, async (svc): Promise<CancelOutcome> => {
+        const known = this.load();
+        if (known && known.tenantId !== input.tenantId) return { ok: false, reason: 'not_found' };
+        const check = await cancellableNow(svc, input.orderId);
+        if (!check.ok) return check;
+        const state = this.load();
+        const next = state
+          ? this.transition(state, { type: 'CANCEL_REQUESTED', reason: input.reason })
+          : this.adopt(input.orderId, input.tenantId, sagaContextOf(check.order, check.items, ''), input.reason);
+        if (!isTerminal(next)) await this.ctx.storage.setAlarm(Date.now());
+        return { ok: true, state: next };
+      }),
+    );
+  }
+
+  /** A staff move (CONFIRMED -> PROCESSING -> SHIPPED -> DELIVERED): refused once a cancel is recorded. */
+  async moveStatus(input: {
+    orderId: string;
+    tenantId: string;
+    target: StaffTarget;
+    expectedVersion: number | undefined;
+  }): Promise<MoveOutcome> {
+    return this.exclusive(() =>
+      this.withStores(input.tenantId, async (svc): Promise<MoveOutcome> => {
+        const state = this.load();
+        if (state && state.tenantId !== input.tenantId) return { ok: false, reason: 'not_found' };
+        if (state && isUnwinding(state)) return { ok: false, reason: 'cancelling', from: state.status };
+        return applyStaffMove(svc, input.orderId, input.target, input.expectedVersion);
+      }),
+    );
+  }
+
+  /**
+   * The sweeper found the order's start record past its grace period: a saga that
+   * exists is nudged (its next mirror removes the record); an order without one is
+   * adopted and cancelled (no payment token survives the lost request, so it is never charged).
+   */
+  async recover(input: { orderId: string; tenantId: string }): Promise<RecoverOutcome> {
+    return this.exclusive(() =>
+      this.withStores(input.tenantId, async (svc): Promise<RecoverOutcome> => {
+        const state = this.load();
+        if (state) {
+          if (this.meta().mirrored === null || !isTerminal(state)) await this.ctx.storage.setAlarm(Date.now());
+          else await forgetSagaStart(svc, input.orderId);
+          return 'running';
+        }
+        const check = await cancellableNow(svc, input.orderId);
+        if (!check.ok) {
+          await forgetSagaStart(svc, input.orderId);
+          return 'gone';
+        }
+        if (this.load()) return 'running';
+        this.adopt(
+          input.orderId,
+          input.tenantId,
+          sagaContextOf(check.order, check.items, ''),
+          'checkout did not start',
+        );
+        await this.ctx.storage.setAlarm(Date.now());
+        return 'adopted';
+      }),
+    );
   }
 
   /** Something outside (a payment webhook) says it is worth looking again now. */
@@ -218,12 +336,29 @@ export class OrderSaga extends DurableObject<Env> {
     if (meta.mirrored !== state.updatedAt) {
       const before = svc.stores.usage();
       const retries = Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-      await bounded(mirrorSaga(svc, state, retries), this.config().stepTimeoutMs, 'saga mirror');
+      await bounded(
+        mirrorSaga(svc, state, retries, { firstMirror: meta.mirrored === null }),
+        this.config().stepTimeoutMs,
+        'saga mirror',
+      );
       meta.mirrored = state.updatedAt;
       this.saveMeta(meta);
       this.log({ type: 'MIRRORED', status: state.status, usage: usageSince(before, svc.stores.usage()) });
     }
     if (isTerminal(state) && !meta.eventsSent.includes(state.status)) {
+      if (state.status === 'COMPENSATION_FAILED') {
+        svc.logger.error('order saga compensation failed; staff must act', { error: state.errorMessage });
+        await bounded(
+          recordDeadLetter(svc.stores.mongo(), {
+            queue: 'order-saga',
+            messageId: `order-saga:${state.orderId}`,
+            reason: 'compensation-failed',
+            body: { ...state, context: { ...state.context, paymentToken: null } },
+          }),
+          this.config().stepTimeoutMs,
+          'dead letter',
+        );
+      }
       await bounded(publishOrderEvents(svc, eventsFor(state)), this.config().stepTimeoutMs, 'order events');
       meta.eventsSent.push(state.status);
       this.saveMeta(meta);
@@ -232,17 +367,25 @@ export class OrderSaga extends DurableObject<Env> {
 
   /** Runs or compensates the next step once; the new state, or 'wait' when a retry is scheduled. */
   private async advance(svc: ServiceContext, state: SagaState): Promise<SagaState | 'wait'> {
-    const { deadlineMs, maxAttempts, retryBaseMs, stepTimeoutMs } = this.config();
+    const { deadlineMs, maxAttempts, undoMaxAttempts, retryBaseMs, stepTimeoutMs, stockWaitMs } = this.config();
     const step = expectedStep(state)!;
     const compensating = state.status === 'COMPENSATING';
+    const meta = this.meta();
     if (!compensating) {
+      // The step interrupted here may have acted in an earlier attempt (an authorization
+      // whose capture kept failing): it is undone too, before the completed ones.
+      const compensate = meta.attempts[`run:${step}`] !== undefined;
       if (state.cancelRequested)
-        return this.transition(state, { type: 'STEP_FAILED', step, error: `cancelled: ${state.cancelRequested}` });
+        return this.transition(state, {
+          type: 'STEP_FAILED',
+          step,
+          error: `cancelled: ${state.cancelRequested}`,
+          compensate,
+        });
       if (Date.now() - Date.parse(state.createdAt) > deadlineMs)
-        return this.transition(state, { type: 'STEP_FAILED', step, error: 'deadline exceeded' });
+        return this.transition(state, { type: 'STEP_FAILED', step, error: 'deadline exceeded', compensate });
     }
     const key = `${compensating ? 'undo' : 'run'}:${step}`;
-    const meta = this.meta();
     const attempt = meta.attempts[key] ?? 1;
     meta.attempts[key] = attempt;
     this.saveMeta(meta);
@@ -263,9 +406,31 @@ export class OrderSaga extends DurableObject<Env> {
         usage,
       );
     } catch (err) {
-      const permanent = err instanceof PermanentStepError || isPermanentProviderError(err);
       const error = err instanceof Error ? err.message : String(err);
-      if (!permanent && attempt < maxAttempts) {
+      // A step waiting for something outside (units held by orders still in checkout)
+      // comes back later with the same attempt, within its own bound.
+      if (!compensating && err instanceof StepWaitError) {
+        const waits = (meta.waits?.[key] ?? 0) + 1;
+        const delay = Math.min(5_000, retryBaseMs * 2 ** (waits - 1)) * (0.5 + Math.random());
+        if (Date.now() + delay - Date.parse(state.createdAt) < stockWaitMs) {
+          meta.waits = { ...meta.waits, [key]: waits };
+          this.saveMeta(meta);
+          await this.ctx.storage.setAlarm(Date.now() + delay);
+          // Other orders' RESERVE_STOCK counts this one as a possible holder until it says it waits.
+          if (waits === 1)
+            await bounded(
+              mirrorSaga(svc, state, retriesOf(meta), { waitingForStock: true }),
+              stepTimeoutMs,
+              'saga mirror',
+            ).catch(() => {});
+          this.log({ type: 'STEP_WAIT', step, attempt, waits, error, usage: usageSince(before, svc.stores.usage()) });
+          return 'wait';
+        }
+      }
+      // An undo is retried whatever the error (a refusal may be lifted by staff or the
+      // provider), up to its own, larger limit; then the saga ends COMPENSATION_FAILED.
+      const permanent = !compensating && (err instanceof PermanentStepError || isPermanentProviderError(err));
+      if (!permanent && attempt < (compensating ? undoMaxAttempts : maxAttempts)) {
         meta.attempts[key] = attempt + 1;
         this.saveMeta(meta);
         const delay = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
@@ -299,20 +464,27 @@ export class OrderSaga extends DurableObject<Env> {
         return 'wait';
       }
       svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
-      if (compensating) return this.transition(state, { type: 'COMPENSATION_FAILED', step, error });
-      // A failed step is not in the compensation list; undo whatever it may have half done
-      // (e.g. an authorization whose capture kept failing). Compensations are no-ops otherwise.
-      await bounded(def.compensate({ svc, saga: state, attempt }), stepTimeoutMs, `undo of ${step}`).catch(
-        (undoErr: unknown) => svc.logger.error('failed step could not undo itself', { step, error: String(undoErr) }),
-      );
+      if (compensating)
+        return this.transition(
+          state,
+          { type: 'COMPENSATION_FAILED', step, error },
+          usageSince(before, svc.stores.usage()),
+        );
+      // The failed step is undone first (its compensation is a no-op when it did nothing),
+      // with the same retries as every other undo: never swallowed.
       const output = err instanceof PermanentStepError ? err.output : {};
       return this.transition(
         state,
-        { type: 'STEP_FAILED', step, error, output },
+        { type: 'STEP_FAILED', step, error, output, compensate: true },
         usageSince(before, svc.stores.usage()),
       );
     }
   }
+}
+
+/** Retries so far, over every step (saga_executions.retry_count). */
+function retriesOf(meta: RunnerMeta): number {
+  return Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 }
 
 /** Round trips between two readings of a request's store usage. */
@@ -348,7 +520,8 @@ function eventsFor(state: SagaState): NotificationMessage[] {
       extra: { reason: state.cancelRequested ?? 'checkout could not be completed' },
     }),
   ];
-  if (state.context.paymentOutcome === 'DECLINED') events.push(orderEvent('PAYMENT_FAILED', facts));
+  if (state.context.paymentOutcome === 'DECLINED' || state.context.paymentFailed === true)
+    events.push(orderEvent('PAYMENT_FAILED', facts));
   if (state.context.paymentOutcome === 'REFUNDED')
     events.push(orderEvent('REFUND_ISSUED', facts, { eventKey: 'REFUND_ISSUED:cancel' }));
   return events;

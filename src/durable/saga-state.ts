@@ -1,13 +1,20 @@
 /**
  * The order saga's state machine, pure and storage-free so it can be reasoned
- * about (and tested) on its own. Statuses follow the seed's saga_executions CHECK.
+ * about (and tested) on its own. Statuses follow the seed's saga_executions CHECK,
+ * plus COMPENSATION_FAILED (migration 0010).
  *
  *   STARTED -> IN_PROGRESS -> ... -> COMPLETED
- *                  \-> (a step fails) COMPENSATING -> COMPENSATED | FAILED
+ *                  \-> (a step fails) COMPENSATING -> COMPENSATED | COMPENSATION_FAILED
  *   COMPLETED -> (cancelled) COMPENSATING: every step is undone, last first
  *
  * A cancellation asked while steps still run is recorded (`cancelRequested`); the
  * runner turns it into a failure of the next step, so a step in flight is never cut.
+ *
+ * What is undone (`undoPlan`): the failed step itself first when it may have acted
+ * (it was attempted: a payment authorized before a cancel or the deadline, a line
+ * reserved before another ran out), then the completed steps, last first. The saga
+ * is COMPENSATED only once every step of the plan reported its undo; an undo that
+ * keeps failing ends COMPENSATION_FAILED, never COMPENSATED.
  */
 import type { SAGA_STATUSES } from '../db/pg/schema/orders.ts';
 
@@ -34,20 +41,50 @@ export interface SagaState {
   errorMessage: string | null;
   /** Why the owner or staff cancelled, when they did. */
   cancelRequested: string | null;
+  /** The step that failed when it may have acted (it is undone first); absent or null otherwise. */
+  failedStep?: OrderSagaStep | null;
   createdAt: string;
   updatedAt: string;
 }
 
 export type SagaEvent =
   | { type: 'STEP_COMPLETED'; step: OrderSagaStep; output?: SagaContext }
-  | { type: 'STEP_FAILED'; step: OrderSagaStep; error: string; output?: SagaContext }
+  | {
+      type: 'STEP_FAILED';
+      step: OrderSagaStep;
+      error: string;
+      output?: SagaContext;
+      /** The step was attempted and may have acted: compensate it too (the runner always says). */
+      compensate?: boolean;
+    }
   | { type: 'STEP_COMPENSATED'; step: OrderSagaStep; output?: SagaContext }
   | { type: 'COMPENSATION_FAILED'; step: OrderSagaStep; error: string }
   | { type: 'CANCEL_REQUESTED'; reason: string };
 
 /** Nothing left for the runner to do (a COMPLETED saga may still be cancelled later). */
 export function isTerminal(state: SagaState): boolean {
-  return state.status === 'COMPLETED' || state.status === 'COMPENSATED' || state.status === 'FAILED';
+  return (
+    state.status === 'COMPLETED' ||
+    state.status === 'COMPENSATED' ||
+    state.status === 'COMPENSATION_FAILED' ||
+    state.status === 'FAILED'
+  );
+}
+
+/**
+ * Being taken back: a cancel was recorded, or a compensation is under way or failed.
+ * Staff moves are refused from then on (a saga that compensated before confirming left
+ * an order no move applies to anyway).
+ */
+export function isUnwinding(state: SagaState): boolean {
+  return state.cancelRequested !== null || state.status === 'COMPENSATING' || state.status === 'COMPENSATION_FAILED';
+}
+
+/** The steps a compensation undoes, in order: the failed step (if it may have acted), then the completed ones, last first. */
+export function undoPlan(state: SagaState): OrderSagaStep[] {
+  const plan = [...state.completedSteps].reverse();
+  if (state.failedStep && !plan.includes(state.failedStep)) plan.unshift(state.failedStep);
+  return plan;
 }
 
 export class SagaTransitionError extends Error {
@@ -69,6 +106,7 @@ export function initialState(orderId: string, tenantId: string, context: SagaCon
     context,
     errorMessage: null,
     cancelRequested: null,
+    failedStep: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -77,8 +115,7 @@ export function initialState(orderId: string, tenantId: string, context: SagaCon
 /** The step the saga expects next, or undefined when it is finished. */
 export function expectedStep(state: SagaState): OrderSagaStep | undefined {
   if (state.status === 'STARTED' || state.status === 'IN_PROGRESS') return ORDER_SAGA_STEPS[state.currentStep];
-  if (state.status === 'COMPENSATING')
-    return state.completedSteps[state.completedSteps.length - 1 - state.compensatedSteps.length];
+  if (state.status === 'COMPENSATING') return undoPlan(state).find((s) => !state.compensatedSteps.includes(s));
   return undefined;
 }
 
@@ -92,6 +129,7 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
       state.cancelRequested ||
       state.status === 'COMPENSATING' ||
       state.status === 'COMPENSATED' ||
+      state.status === 'COMPENSATION_FAILED' ||
       state.status === 'FAILED'
     )
       return state;
@@ -110,7 +148,7 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
   if (event.type === 'STEP_COMPENSATED' && state.compensatedSteps.includes(event.step)) return state;
   if (
     event.type === 'STEP_FAILED' &&
-    (state.status === 'COMPENSATING' || state.status === 'COMPENSATED') &&
+    (state.status === 'COMPENSATING' || state.status === 'COMPENSATED' || state.status === 'COMPENSATION_FAILED') &&
     state.errorMessage
   ) {
     return state;
@@ -126,6 +164,17 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
       if (state.status === 'COMPENSATING') throw new SagaTransitionError('cannot complete a step while compensating');
       const completedSteps = [...state.completedSteps, event.step];
       const done = completedSteps.length === state.totalSteps;
+      // A cancel recorded while the last step ran: the order is not confirmed, every step is undone.
+      if (done && state.cancelRequested)
+        return {
+          ...state,
+          status: 'COMPENSATING',
+          currentStep: state.currentStep + 1,
+          completedSteps,
+          context: { ...state.context, ...event.output },
+          errorMessage: `cancelled: ${state.cancelRequested}`,
+          updatedAt: now,
+        };
       return {
         ...state,
         status: done ? 'COMPLETED' : 'IN_PROGRESS',
@@ -137,11 +186,13 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
     }
     case 'STEP_FAILED': {
       if (state.status === 'COMPENSATING') throw new SagaTransitionError('a compensation cannot fail as a step');
-      // Nothing done yet means nothing to undo.
-      const status = state.completedSteps.length === 0 ? 'COMPENSATED' : 'COMPENSATING';
+      const failedStep = event.compensate ? event.step : null;
+      // Nothing done and nothing attempted means nothing to undo.
+      const status = state.completedSteps.length === 0 && !failedStep ? 'COMPENSATED' : 'COMPENSATING';
       return {
         ...state,
         status,
+        failedStep,
         errorMessage: `${event.step}: ${event.error}`,
         context: { ...state.context, ...event.output },
         updatedAt: now,
@@ -150,14 +201,14 @@ export function applyEvent(state: SagaState, event: SagaEvent, now: string): Sag
     case 'STEP_COMPENSATED': {
       if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
       const compensatedSteps = [...state.compensatedSteps, event.step];
-      const status = compensatedSteps.length === state.completedSteps.length ? 'COMPENSATED' : 'COMPENSATING';
+      const status = undoPlan(state).every((s) => compensatedSteps.includes(s)) ? 'COMPENSATED' : 'COMPENSATING';
       return { ...state, status, compensatedSteps, context: { ...state.context, ...event.output }, updatedAt: now };
     }
     case 'COMPENSATION_FAILED':
       if (state.status !== 'COMPENSATING') throw new SagaTransitionError('not compensating');
       return {
         ...state,
-        status: 'FAILED',
+        status: 'COMPENSATION_FAILED',
         errorMessage: `${state.errorMessage}; compensation of ${event.step} failed: ${event.error}`,
         updatedAt: now,
       };

@@ -104,6 +104,8 @@ export async function sagaSettled(orderId: string, timeoutMs = 20_000) {
   const saga = env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(orderId));
   return eventually(async () => {
     const { state, mirrored } = await saga.status();
-    return state && mirrored && ['COMPLETED', 'COMPENSATED', 'FAILED'].includes(state.status) ? state : null;
+    return state && mirrored && ['COMPLETED', 'COMPENSATED', 'COMPENSATION_FAILED', 'FAILED'].includes(state.status)
+      ? state
+      : null;
   }, timeoutMs);
 }

@@ -168,6 +168,10 @@ export const OrderPage = pageOf(OrderSummarySchema, 'OrderPage');
 
 export const OrderListQuery = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
+  sagaStatus: z.enum(SAGA_STATUSES).optional().openapi({
+    description:
+      'Orders whose checkout saga is in this status; staff use COMPENSATION_FAILED to find orders whose undo failed (money or stock may still be held)',
+  }),
   ...keyedPageQuery(timeIdKey),
 });
 

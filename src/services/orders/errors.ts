@@ -24,6 +24,16 @@ export const orderErrors = {
       },
     ),
   cancelForbidden: () => problems.forbidden("Only the order's owner or an ADMIN may cancel it."),
+  cancelPending: (from: string, to: string) =>
+    new Problem(
+      409,
+      'order-being-cancelled',
+      'Order is being cancelled',
+      `The order was cancelled; it cannot become ${to}.`,
+      {
+        extensions: { from, to },
+      },
+    ),
   productUnavailable: (index: number, productId: string) =>
     new Problem(422, 'product-unavailable', 'Product unavailable', `Product ${productId} cannot be ordered.`, {
       errors: [{ field: `body.lines.${index}.productId`, message: 'unknown product, or not for sale' }],
@@ -61,6 +71,7 @@ export const orderErrors = {
     new Problem(422, 'address-not-found', 'Address not found', 'The shipping address is not one of yours.', {
       errors: [{ field: 'body.shippingAddressId', message: 'no such address' }],
     }),
+  writeUnavailable: () => problems.unavailable('The order could not be changed right now; read it again and retry.'),
   sagaUnavailable: () =>
     problems.unavailable('The order was saved but checkout could not start; retry with the same Idempotency-Key.'),
 };

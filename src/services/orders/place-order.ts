@@ -10,11 +10,11 @@
  *
  * Round trips: 1 PostgreSQL transaction to look for the key, 1 Data API call for all
  * products, 1 transaction (users service) for a saved address, 1 transaction to
- * insert, 1 Durable Object call.
+ * insert (the order, its items and its saga start record), 1 Durable Object call.
  */
 import { and, eq, sql } from 'drizzle-orm';
 
-import { orderItems, orders, type Order } from '../../db/pg/schema/orders.ts';
+import { orderItems, orders, sagaStarts, type Order } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
@@ -192,6 +192,9 @@ export async function placeOrder(
         })),
       )
       .returning();
+    // The durable start: if this Worker dies before the saga's first mirror deletes it,
+    // the sweeper (sweeper.ts) finds the order and hands it to its Durable Object.
+    await tx.insert(sagaStarts).values({ orderId: order.id, tenantId: svc.tenantId });
     return { order, items };
   });
   if (!inserted) {

@@ -7,8 +7,9 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
-import { orderItems, orders, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
+import { orderItems, orders, sagaExecutions, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { SagaStatus } from '../../durable/saga-state.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { isStaff } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -48,6 +49,8 @@ export async function getOrder(svc: ServiceContext, id: string): Promise<OrderVi
 
 export interface ListOrdersQuery {
   status?: OrderStatus | undefined;
+  /** The saga's status as mirrored in saga_executions (e.g. COMPENSATION_FAILED). */
+  sagaStatus?: SagaStatus | undefined;
   limit: number;
   cursor?: TimeIdCursor | undefined;
 }
@@ -60,6 +63,10 @@ export async function listOrders(
   return inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
     const conds: Array<SQL | undefined> = [visibleTo(svc)];
     if (query.status) conds.push(eq(orders.status, query.status));
+    if (query.sagaStatus)
+      conds.push(
+        sql`exists (select 1 from ${sagaExecutions} where ${sagaExecutions.aggregateId} = ${orders.id} and ${sagaExecutions.status} = ${query.sagaStatus})`,
+      );
     if (query.cursor)
       conds.push(sql`(${orders.createdAt}, ${orders.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
     const rows = await tx
@@ -92,4 +99,40 @@ export async function orderOwners(svc: ServiceContext, orderIds: string[]): Prom
     tx.select({ id: orders.id, userId: orders.userId }).from(orders).where(inArray(orders.id, orderIds)),
   );
   return new Map(rows.map((r) => [r.id, r.userId]));
+}
+
+/**
+ * Units of a product that other orders still in checkout hold or may hold: their saga
+ * reserved the stock (RESERVE_STOCK completed, as mirrored) and has neither completed
+ * nor given it back, or it is at RESERVE_STOCK (STARTED: it may have reserved a moment
+ * ago, before its mirror says so) and is not itself waiting. Those units may come back
+ * (a declined card, a cancel): RESERVE_STOCK waits for them, within its bound, instead
+ * of turning the buyer away. Orders whose first mirror is not written have not reserved.
+ */
+export async function unitsHeldInCheckout(
+  svc: ServiceContext,
+  productUuid: string,
+  exceptOrderId: string,
+): Promise<number> {
+  const [row] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    tx
+      .select({ held: sql<string>`coalesce(sum(${orderItems.quantity}), 0)::text` })
+      .from(orderItems)
+      .innerJoin(sagaExecutions, eq(sagaExecutions.aggregateId, orderItems.orderId))
+      .where(
+        and(
+          eq(orderItems.productId, productUuid),
+          sql`${orderItems.orderId} <> ${exceptOrderId}::uuid`,
+          sql`(
+            (${sagaExecutions.status} = 'STARTED'
+              and ${sagaExecutions.context}->>'cancelRequested' is null
+              and not coalesce(${sagaExecutions.context}->'waitingForStock' = 'true'::jsonb, false))
+            or (${sagaExecutions.status} in ('IN_PROGRESS', 'COMPENSATING')
+              and ${sagaExecutions.context}->'completedSteps' @> '["RESERVE_STOCK"]'::jsonb
+              and not (${sagaExecutions.context}->'compensatedSteps' @> '["RESERVE_STOCK"]'::jsonb))
+          )`,
+        ),
+      ),
+  );
+  return Number(row?.held ?? 0);
 }

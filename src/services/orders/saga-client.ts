@@ -4,7 +4,7 @@
  * itself; callers only start it, ask it to cancel, nudge it, or read it.
  */
 import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
-import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
+import { isTerminal, type SagaContext, type SagaState } from '../../durable/saga-state.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
@@ -18,6 +18,20 @@ export function objectIdOfProductUuid(uuid: string): string {
   return uuid.replace(/-/g, '').slice(8);
 }
 
+/** What the saga carries about its order (and, to charge it, the payment token). */
+export function sagaContextOf(order: Order, items: OrderItem[], paymentToken: string): SagaContext {
+  return {
+    userId: order.userId,
+    orderNumber: order.orderNumber,
+    currency: order.currency,
+    total: order.total,
+    totalMinor: parseMoney(order.total),
+    paymentMethod: order.paymentMethod ?? 'card',
+    paymentToken,
+    lines: JSON.stringify(items.map((i) => [objectIdOfProductUuid(i.productId), i.quantity])),
+  };
+}
+
 /** Starts (or finds already started) the order's saga. 503 if the object cannot be reached. */
 export async function startOrderSaga(
   svc: ServiceContext,
@@ -29,16 +43,7 @@ export async function startOrderSaga(
     return await sagaOf(svc, order.id).start({
       orderId: order.id,
       tenantId: order.tenantId,
-      context: {
-        userId: order.userId,
-        orderNumber: order.orderNumber,
-        currency: order.currency,
-        total: order.total,
-        totalMinor: parseMoney(order.total),
-        paymentMethod: order.paymentMethod ?? 'card',
-        paymentToken,
-        lines: JSON.stringify(items.map((i) => [objectIdOfProductUuid(i.productId), i.quantity])),
-      },
+      context: sagaContextOf(order, items, paymentToken),
     });
   } catch (err) {
     svc.logger.error('order saga could not start', { orderId: order.id, error: String(err) });

@@ -5,6 +5,8 @@
  *
  *   saga COMPLETED    -> order PENDING -> CONFIRMED, payment COMPLETED
  *   saga COMPENSATED  -> order (PENDING | CONFIRMED | PROCESSING) -> CANCELLED, cancelled_at
+ *   saga COMPENSATION_FAILED -> the order keeps its status (stock or money may still be
+ *                        held); staff find it with GET /orders?sagaStatus=COMPENSATION_FAILED
  *   any state         -> payment_status follows the payment outcome the steps recorded
  *                        (CAPTURED -> COMPLETED, DECLINED/VOIDED -> FAILED, REFUNDED)
  * Each change bumps the order's `version` (its ETag). Writing the same state twice
@@ -12,7 +14,7 @@
  */
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 
-import { orders, sagaExecutions } from '../../db/pg/schema/orders.ts';
+import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
 import type { ServiceContext } from '../context.ts';
@@ -27,23 +29,40 @@ const PAYMENT_STATUS_OF: Record<string, OrderPaymentStatus> = {
 };
 
 /** The context as stored in PostgreSQL: without the payment token. */
-function storedContext(state: SagaState): Record<string, unknown> {
+function storedContext(state: SagaState, waitingForStock: boolean): Record<string, unknown> {
   const { paymentToken: _token, ...rest } = state.context;
   return {
     ...rest,
     completedSteps: state.completedSteps,
     compensatedSteps: state.compensatedSteps,
     cancelRequested: state.cancelRequested,
+    ...(waitingForStock ? { waitingForStock: true } : {}),
   };
 }
 
-export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCount: number): Promise<void> {
+/** The start record of an order whose saga is known to run (or that is gone). */
+export async function forgetSagaStart(svc: ServiceContext, orderId: string): Promise<void> {
+  await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => tx.delete(sagaStarts).where(eq(sagaStarts.orderId, orderId)));
+}
+
+/**
+ * `firstMirror`: the object's first mirror also removes the order's start record
+ * (place-order.ts writes it with the order): from then on the saga is durable.
+ * `waitingForStock`: RESERVE_STOCK is waiting for units held by others, so this order
+ * holds none of them (`unitsHeldInCheckout` does not count it); the next mirror clears it.
+ */
+export async function mirrorSaga(
+  svc: ServiceContext,
+  state: SagaState,
+  retryCount: number,
+  opts: { firstMirror?: boolean; waitingForStock?: boolean } = {},
+): Promise<void> {
   const terminal = isTerminal(state);
   const values = {
     status: state.status,
     currentStep: state.currentStep,
     totalSteps: state.totalSteps,
-    context: storedContext(state),
+    context: storedContext(state, opts.waitingForStock ?? false),
     errorMessage: state.errorMessage,
     retryCount,
     updatedAt: sql`now()`,
@@ -60,6 +79,7 @@ export async function mirrorSaga(svc: ServiceContext, state: SagaState, retryCou
         completedAt: terminal ? sql`now()` : null,
       })
       .onConflictDoUpdate({ target: [sagaExecutions.sagaType, sagaExecutions.aggregateId], set: values });
+    if (opts.firstMirror) await tx.delete(sagaStarts).where(eq(sagaStarts.orderId, state.orderId));
 
     const paymentStatus = PAYMENT_STATUS_OF[String(state.context.paymentOutcome ?? '')];
     const bump = { version: sql`${orders.version} + 1`, updatedAt: sql`now()` };

@@ -8,6 +8,8 @@
  *   is PENDING, CONFIRMED or PROCESSING: the saga compensates (refund or void, stock
  *   released) and its mirror writes CANCELLED. MANAGER and SUPPORT see every order of
  *   the tenant but cancel only their own (403 for another's); anyone else gets 404.
+ * Both run in the order's Durable Object, one at a time (order-writes.ts): either the
+ * cancel wins (the move answers 409) or the move wins (the cancel answers 409).
  */
 import { and, eq, sql } from 'drizzle-orm';
 
@@ -19,37 +21,42 @@ import type { Principal } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { orderEvent, publishOrderEvents } from './events.ts';
-import { CANCELLABLE, STAFF_TRANSITIONS, type OrderStatus, type StaffTarget } from './model.ts';
+import { CANCELLABLE, type OrderStatus, type StaffTarget } from './model.ts';
 import { ordersDb, orderWithItems, visibleTo } from './queries.ts';
 import { sagaOf } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
 
-/** `expectedVersion` undefined: `If-Match: *`, any current version. */
+/** The order's object (or PostgreSQL behind it) did not answer: 503, nothing was decided for certain. */
+function unreachable(svc: ServiceContext, orderId: string, err: unknown): never {
+  svc.logger.error('order write not done', { orderId, error: String(err) });
+  throw orderErrors.writeUnavailable();
+}
+
+/**
+ * `expectedVersion` undefined: `If-Match: *`, any current version. The move runs in the
+ * order's Durable Object, one at a time with cancellations (see order-writes.ts).
+ */
 export async function changeOrderStatus(
   svc: ServiceContext,
   id: string,
   target: StaffTarget,
   expectedVersion: number | undefined,
 ): Promise<OrderView> {
-  const changed = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
-    const [current] = await tx.select().from(orders).where(eq(orders.id, id)).for('update').limit(1);
-    if (!current) throw orderErrors.notFound();
-    if (expectedVersion !== undefined && current.version !== expectedVersion)
-      throw staleVersion('order', current.version);
-    if (STAFF_TRANSITIONS[current.status as OrderStatus] !== target)
-      throw orderErrors.invalidTransition(current.status, target);
-    await tx
-      .update(orders)
-      .set({
-        status: target,
-        version: sql`${orders.version} + 1`,
-        updatedAt: sql`now()`,
-        ...(target === 'DELIVERED' ? { completedAt: sql`now()` } : {}),
-      })
-      .where(and(eq(orders.id, id), eq(orders.version, current.version)));
-    return orderWithItems(tx, eq(orders.id, id));
-  });
-  const { order, items } = changed!;
+  // 404 for an order of another tenant (RLS) before the object is asked anything.
+  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+    tx.select({ id: orders.id }).from(orders).where(eq(orders.id, id)).limit(1),
+  );
+  if (found.length === 0) throw orderErrors.notFound();
+  const moved = await sagaOf(svc, id)
+    .moveStatus({ orderId: id, tenantId: svc.tenantId, target, expectedVersion })
+    .catch((err: unknown) => unreachable(svc, id, err));
+  if (!moved.ok) {
+    if (moved.reason === 'not_found') throw orderErrors.notFound();
+    if (moved.reason === 'stale') throw staleVersion('order', moved.version);
+    if (moved.reason === 'cancelling') throw orderErrors.cancelPending(moved.from, target);
+    throw orderErrors.invalidTransition(moved.from, target);
+  }
+  const { order, items } = moved;
   if (target === 'SHIPPED' || target === 'DELIVERED') {
     const type = target === 'SHIPPED' ? 'ORDER_SHIPPED' : 'ORDER_DELIVERED';
     await publishOrderEvents(svc, [
@@ -73,6 +80,12 @@ export function mayCancel(principal: Principal, order: Pick<Order, 'userId'>): b
   return order.userId === principal.userId || principal.roles.includes('ADMIN');
 }
 
+/**
+ * The owner or an ADMIN cancels. The order's Durable Object decides, one at a time with staff
+ * moves: it re-reads the status in its queue (409 once a move made it SHIPPED), records
+ * the cancel (every later move answers 409) and compensates. An order whose saga never
+ * started (the Worker died after the insert) is cancelled all the same: the object adopts it.
+ */
 export async function cancelOrder(
   svc: ServiceContext,
   id: string,
@@ -84,8 +97,14 @@ export async function cancelOrder(
   if (!found) throw orderErrors.notFound();
   if (!mayCancel(svc.principal!, found.order)) throw orderErrors.cancelForbidden();
   if (!CANCELLABLE.includes(found.order.status as OrderStatus)) throw orderErrors.notCancellable(found.order.status);
-  const saga = await sagaOf(svc, id).cancel(reason);
-  return { order: orderView(found.order, found.items), saga };
+  const cancelled = await sagaOf(svc, id)
+    .cancel({ orderId: id, tenantId: svc.tenantId, reason })
+    .catch((err: unknown) => unreachable(svc, id, err));
+  if (!cancelled.ok) {
+    if (cancelled.reason === 'not_found') throw orderErrors.notFound();
+    throw orderErrors.notCancellable(cancelled.status);
+  }
+  return { order: orderView(found.order, found.items), saga: cancelled.state };
 }
 
 /** The payment service reports a full refund: the order's payment_status follows. */

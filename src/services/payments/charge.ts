@@ -11,7 +11,9 @@
  * rather than made twice; only a failure known not to have charged moves to a new key.
  * Progress is recorded after each provider call: a payment that was authorized is
  * captured next time, never authorized again; an authorization whose capture is
- * refused for good is voided before the step fails.
+ * refused for good stays PENDING (authorized) and the step fails: the saga then
+ * compensates the failed step, and that void is retried like every undo (never
+ * logged and dropped).
  *
  * The payment token: a card number given as one is refused before any provider call
  * (`card_number_refused`, permanent), and a provider's message is stored and passed on
@@ -76,6 +78,7 @@ const declined = (row: Payment) =>
   new PermanentStepError(row.errorMessage ?? 'payment declined', row.errorCode ?? 'card_declined', {
     paymentId: row.id,
     paymentOutcome: 'DECLINED',
+    paymentFailed: true,
   });
 
 export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Promise<Payment> {
@@ -130,16 +133,11 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
     // Providers echo what they were sent: the token never goes into a record, a saga or a log.
     err.message = redactPaymentSecrets(err.message, input.paymentToken);
     if (err instanceof PaymentDeclinedError || !err.retryable) {
-      if (row.gatewayTransactionId && row.transactionType === 'AUTHORIZATION') {
-        // Authorized, but the capture was refused for good: release the hold now.
-        await provider
-          .void({ ...call, idempotencyKey: `${input.orderId}:VOID_PAYMENT`, transactionId: row.gatewayTransactionId })
-          .catch((voidErr: unknown) =>
-            svc.logger.error('authorization not voided', { orderId: input.orderId, error: String(voidErr) }),
-          );
-      }
+      // Authorized, but the capture was refused for good: the row stays PENDING with its
+      // transaction, so the saga's undo of this step voids the hold (with retries).
+      const authorized = Boolean(row.gatewayTransactionId) && row.transactionType === 'AUTHORIZATION';
       const failed = await update(svc, row.id, {
-        status: 'FAILED',
+        ...(authorized ? {} : { status: 'FAILED' as const }),
         errorCode: err.code.slice(0, 50),
         errorMessage: err.message,
         retryCount: input.attempt - 1,
@@ -169,7 +167,11 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
   }
 }
 
-/** Compensation of PROCESS_PAYMENT. Does nothing when nothing was charged. */
+/**
+ * Compensation of PROCESS_PAYMENT (also of an interrupted or failed one). Does nothing
+ * when nothing was charged. A provider failure is thrown, never swallowed: the saga
+ * retries the undo with backoff and ends COMPENSATION_FAILED if it never succeeds.
+ */
 export async function undoOrderCharge(
   svc: ServiceContext,
   input: { orderId: string; attempt: number },

@@ -26,7 +26,16 @@ import { oneOf } from './one-of.ts';
 /** Value sets of the seed's CHECK constraints: the constraint below and the API's zod enums are made of these. */
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
 export const ORDER_PAYMENT_STATUSES = ['PENDING', 'COMPLETED', 'FAILED', 'REFUNDED'] as const;
-export const SAGA_STATUSES = ['STARTED', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'COMPENSATING', 'COMPENSATED'] as const;
+// ADDITION: COMPENSATION_FAILED, a saga whose undo kept failing (money or stock may still be held: staff act).
+export const SAGA_STATUSES = [
+  'STARTED',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'FAILED',
+  'COMPENSATING',
+  'COMPENSATED',
+  'COMPENSATION_FAILED',
+] as const;
 
 export const ordersSchema = pgSchema('orders');
 
@@ -163,6 +172,26 @@ export const sagaExecutions = ordersSchema.table(
     // ADDITION
     index('idx_saga_executions_tenant_id').on(t.tenantId),
   ],
+);
+
+// ---------------------------------------------------------------------------
+// ADDITION: saga_starts, the durable start of an order's saga. Written in the
+// order's own transaction, deleted by the saga's first mirror. A row older than
+// ORDER_SAGA_START_GRACE_SECONDS is an order whose saga never started (the Worker
+// died between the insert and the Durable Object call): the scheduled sweeper
+// hands it to its Durable Object, which cancels it. No RLS: the sweeper reads
+// every tenant's rows, and a row holds ids only.
+// ---------------------------------------------------------------------------
+export const sagaStarts = ordersSchema.table(
+  'saga_starts',
+  {
+    orderId: uuid('order_id')
+      .primaryKey()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull(),
+    createdAt: timestamp('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('idx_saga_starts_created_at').on(t.createdAt)],
 );
 
 // ---------------------------------------------------------------------------

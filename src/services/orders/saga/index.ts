@@ -11,4 +11,4 @@ export const ORDER_SAGA_STEP_DEFS: Record<OrderSagaStep, SagaStep> = {
   CONFIRM_ORDER: confirmOrderStep,
 };
 export { ORDER_SAGA_STEPS };
-export { PermanentStepError, type SagaStep, type StepInput } from './step.ts';
+export { PermanentStepError, StepWaitError, type SagaStep, type StepInput } from './step.ts';

@@ -3,8 +3,10 @@
  * service (idempotency key per (order, step, attempt); a crash-resume repeats the
  * same attempt and so the same key, and the provider answers with the first result).
  * A declined card is permanent; provider 5xx/timeouts are transient.
- * Compensation: refund what was captured, void what was only authorized.
+ * Compensation: refund what was captured, void what was only authorized. It also runs
+ * when this step was interrupted (cancel, deadline) or failed after authorizing.
  */
+import type { SagaContext } from '../../../durable/saga-state.ts';
 import { chargeOrder, undoOrderCharge } from '../../payments/index.ts';
 import type { SagaStep } from './step.ts';
 
@@ -22,8 +24,9 @@ export const processPaymentStep: SagaStep = {
     });
     return { paymentId: payment.id, paymentOutcome: 'CAPTURED' };
   },
-  async compensate({ svc, saga, attempt }) {
+  async compensate({ svc, saga, attempt }): Promise<SagaContext> {
     const outcome = await undoOrderCharge(svc, { orderId: saga.orderId, attempt });
-    return { paymentOutcome: outcome };
+    // NONE keeps what the run recorded (DECLINED, for the order's payment status and PAYMENT_FAILED).
+    return outcome === 'NONE' ? {} : { paymentOutcome: outcome };
   },
 };

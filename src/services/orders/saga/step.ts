@@ -38,6 +38,19 @@ export class PermanentStepError extends Error {
   }
 }
 
+/**
+ * "Not now, maybe soon": the step cannot proceed yet but something under way may let
+ * it (units held by orders still in checkout). The runner asks again with the same
+ * attempt after a growing delay (up to 5 s), while the saga is younger than its wait
+ * bound (ORDER_SAGA_STOCK_WAIT_SECONDS); past it, this is the permanent failure it extends.
+ */
+export class StepWaitError extends PermanentStepError {
+  constructor(message: string, code: string, output: SagaContext = {}) {
+    super(message, code, output);
+    this.name = 'StepWaitError';
+  }
+}
+
 /** The order lines the saga carries: `[[productId, quantity], ...]` as JSON in the context. */
 export function sagaLines(saga: SagaState): Array<[string, number]> {
   return JSON.parse(String(saga.context.lines ?? '[]')) as Array<[string, number]>;

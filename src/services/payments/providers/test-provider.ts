@@ -10,6 +10,8 @@
  * | `pm_test_transient_<N>` (N = 0..999)    | PaymentTransientError `provider_unavailable` while attempt <= N, then AUTHORIZED |
  * | `pm_test_timeout`                       | waits `timeoutMs` (default 2000), then PaymentTransientError `timeout` |
  * | `pm_test_capture_fails`                 | AUTHORIZED; its capture fails with PaymentRequestError `charge_expired_for_capture` |
+ * | `pm_test_void_fails_<N>` (N = 0..999)   | as `pm_test_capture_fails`; its void fails with PaymentTransientError while attempt <= N |
+ * | `pm_test_refund_fails`                  | AUTHORIZED and captured; every refund fails with PaymentTransientError `provider_unavailable` |
  * | anything else                           | PaymentRequestError `resource_missing`                          |
  *
  * Invariants: ids are derived from the idempotency key (`tp_` + 24 hex of its SHA-256, refunds
@@ -38,7 +40,7 @@ import { verifyWebhookEvent } from './webhook-event.ts';
 
 export const TEST_PROVIDER_DEFAULT_TIMEOUT_MS = 2000;
 
-const TRANSACTION_ID = /^tp_(capfail_)?[0-9a-f]{24}$/;
+const TRANSACTION_ID = /^tp_(capfail_|voidfail\d{1,3}_|refundfail_)?[0-9a-f]{24}$/;
 
 export interface TestProviderOptions {
   /** Secret of the `Test-Signature` webhooks; verifyWebhook throws a config error without it. */
@@ -49,6 +51,16 @@ export interface TestProviderOptions {
   /** Unix seconds; injectable for webhook tests. */
   now?: () => number;
 }
+
+/** A 503 of the test provider (as a real 5xx: the outcome is unknown, so the same key is repeated). */
+const unavailable = (operation: string, why: string) =>
+  new PaymentTransientError({
+    provider: 'test',
+    code: 'provider_unavailable',
+    status: 503,
+    outcomeUnknown: true,
+    message: `test provider unavailable for ${operation} (${why})`,
+  });
 
 const hex24 = async (text: string) => (await sha256Hex(text)).slice(0, 24);
 
@@ -72,11 +84,18 @@ export class TestPaymentProvider implements PaymentProvider {
         status: 404,
         message:
           `unknown test payment method '${input.paymentMethod}' (use pm_test_success, pm_test_declined, ` +
-          'pm_test_transient_<N>, pm_test_timeout, pm_test_capture_fails)',
+          'pm_test_transient_<N>, pm_test_timeout, pm_test_capture_fails, pm_test_void_fails_<N>, pm_test_refund_fails)',
       });
     }
     const digest = await hex24(input.idempotencyKey);
-    const transactionId = behaviour.kind === 'capture_fails' ? `tp_capfail_${digest}` : `tp_${digest}`;
+    const transactionId =
+      behaviour.kind === 'capture_fails'
+        ? `tp_capfail_${digest}`
+        : behaviour.kind === 'void_fails'
+          ? `tp_voidfail${behaviour.failures}_${digest}`
+          : behaviour.kind === 'refund_fails'
+            ? `tp_refundfail_${digest}`
+            : `tp_${digest}`;
 
     if (behaviour.kind === 'declined') {
       throw new PaymentDeclinedError({
@@ -123,7 +142,7 @@ export class TestPaymentProvider implements PaymentProvider {
   async capture(input: CaptureInput): Promise<ProviderPayment> {
     this.#checkIssued(input, input.transactionId);
     checkAmount('test', input.amountMinor);
-    if (input.transactionId.startsWith('tp_capfail_')) {
+    if (input.transactionId.startsWith('tp_capfail_') || input.transactionId.startsWith('tp_voidfail')) {
       throw new PaymentRequestError({
         provider: 'test',
         code: 'charge_expired_for_capture',
@@ -137,11 +156,15 @@ export class TestPaymentProvider implements PaymentProvider {
 
   async void(input: VoidInput): Promise<ProviderPayment> {
     this.#checkIssued(input, input.transactionId);
+    const voidFails = /^tp_voidfail(\d{1,3})_/.exec(input.transactionId);
+    if (voidFails && input.attempt <= Number(voidFails[1]))
+      throw unavailable('void', `attempt ${input.attempt} of ${voidFails[1]} failing ones`);
     return this.#payment('void', input.transactionId, 'VOIDED', 0);
   }
 
   async refund(input: RefundInput): Promise<ProviderRefund> {
     this.#checkIssued(input, input.transactionId);
+    if (input.transactionId.startsWith('tp_refundfail_')) throw unavailable('refund', 'pm_test_refund_fails');
     checkAmount('test', input.amountMinor);
     const refundId = `tpr_${await hex24(await operationKey(input.idempotencyKey, 'refund'))}`;
     const { transactionId, amountMinor } = input;
