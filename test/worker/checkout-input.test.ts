@@ -194,7 +194,7 @@ describe('item 10: card numbers are refused as payment tokens; tokens never reac
         lines: lines(s.product),
         paymentMethod: { type: 'card', token },
       });
-      const saga = await sagaSettled(placed.order.id);
+      const saga = await sagaSettled(placed.order.id, 60_000);
       expect(saga.status).toBe('COMPENSATED');
       expect(saga.errorMessage).toMatch(/unknown test payment method/);
       const [payment] = await inTenantTx(stores.pg('payments').db, s.tenantId, (tx) =>
@@ -219,7 +219,7 @@ describe('item 10: card numbers are refused as payment tokens; tokens never reac
       }
       expect(payment!.errorMessage).toContain('[redacted]');
     }
-  });
+  }, 120_000);
 
   it('the payment service refuses a PAN token before any provider call (a saga started before the schema refused it)', async () => {
     const s = await checkoutShop();

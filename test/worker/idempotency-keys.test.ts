@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { clientIdempotencyKey, internalIdempotencyKey } from '../../src/lib/idempotency.ts';
 import { createProduct, PRODUCTS, send } from './catalog-helpers.ts';
 import { checkoutShop, lines, order, ORDERS, placeAndSettle, productStock, sagaSettled } from './checkout-helpers.ts';
-import { problemOf } from './helpers.ts';
+import { eventually, problemOf } from './helpers.ts';
 import type { TestUser } from './identity-helpers.ts';
 
 const refund = (who: TestUser, paymentId: string, key: string, body: Record<string, unknown>) =>
@@ -26,7 +26,7 @@ describe('internal keys live where no client can write', () => {
   it("a staff refund with the saga's own key (order:<id>:compensation) does not block the cancellation", async () => {
     const s = await checkoutShop(5, '20.00');
     const placed = await placeAndSettle(s.user, { lines: lines(s.product, 1) }); // 20.00 + 1.60 tax + 5.99
-    expect(placed.order.status).toBe('CONFIRMED');
+    expect((await sagaSettled(placed.order.id, 60_000)).status).toBe('COMPLETED');
     const payment = await paymentOf(s.user, placed.order.id);
     expect(await productStock(s.manager, s.product.id)).toBe(4);
 
@@ -38,7 +38,10 @@ describe('internal keys live where no client can write', () => {
       headers: { prefer: 'wait=10' },
     });
     expect(cancel.status).toBe(202);
-    const saga = await sagaSettled(placed.order.id, 30_000);
+    const saga = await eventually(async () => {
+      const settled = await sagaSettled(placed.order.id, 60_000);
+      return settled.status === 'COMPLETED' ? null : settled;
+    }, 60_000);
     expect({ status: saga.status, error: saga.errorMessage }).toMatchObject({ status: 'COMPENSATED' });
     const after = await paymentOf(s.user, placed.order.id);
     expect(after.status).toBe('REFUNDED');
@@ -51,7 +54,7 @@ describe('internal keys live where no client can write', () => {
     const got = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}`)).json()) as { status: string };
     expect(got.status).toBe('CANCELLED');
     expect(await productStock(s.manager, s.product.id)).toBe(5);
-  });
+  }, 120_000);
 
   it('a client key is stored as client:<sha-256> and an internal key can never take that form', async () => {
     const a = await clientIdempotencyKey({ callerId: 'u1', operation: 'POST /x' }, 'k');
@@ -67,6 +70,7 @@ describe("a client's key is scoped to the caller and the operation", () => {
   it('two staff members using one key on one payment make two refunds; one caller replays or gets 422', async () => {
     const s = await checkoutShop(5, '30.00');
     const placed = await placeAndSettle(s.user, { lines: lines(s.product, 1) });
+    expect((await sagaSettled(placed.order.id, 60_000)).status).toBe('COMPLETED');
     const payment = await paymentOf(s.user, placed.order.id);
     const key = `refund-${crypto.randomUUID()}`;
 
@@ -84,12 +88,13 @@ describe("a client's key is scoped to the caller and the operation", () => {
 
     // The same caller's key on another payment is another request: 422, never that payment's refund.
     const other = await placeAndSettle(s.user, { lines: lines(s.product, 1) });
+    expect((await sagaSettled(other.order.id, 60_000)).status).toBe('COMPLETED');
     const otherPayment = await paymentOf(s.user, other.order.id);
     const elsewhere = await refund(s.manager, otherPayment.id, key, { amount: '1.00' });
     expect(elsewhere.status).toBe(422);
     expect((await paymentOf(s.user, other.order.id)).refunds).toHaveLength(0);
     expect((await paymentOf(s.user, placed.order.id)).refunds).toHaveLength(2);
-  });
+  }, 120_000);
 
   it('one key across orders, products and refunds, and across users, never collides', async () => {
     const s = await checkoutShop(10);
@@ -121,5 +126,5 @@ describe("a client's key is scoped to the caller and the operation", () => {
     const payment = await paymentOf(s.user, ids[0]!.order.id);
     expect((await refund(s.admin, payment.id, key, { amount: '1.00' })).status).toBe(201);
     await createProduct(s.manager); // the catalog still works for keyless creates
-  });
+  }, 90_000);
 });
