@@ -90,7 +90,7 @@ try {
     const hash = await hashPassword(password);
     const rows = await sql.begin(async (tx) => {
       await tx`select set_config('app.current_tenant', ${platformTenantId}, true)`;
-      return tx`update auth.users set password_hash = ${hash}, failed_login_attempts = 0,
+      return tx`update auth.users set password_hash = ${hash}, failed_login_attempts = 0, locked_until = null,
                   status = case when status = 'LOCKED' then 'ACTIVE' else status end, updated_at = now()
                 where lower(email) = ${login} or lower(username) = ${login} returning username`;
     });
