@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: starts the API as `npm run dev` does (but on a real PostgreSQL
- * server when its binaries are installed, FerretDB on that PostgreSQL, and its own
- * state directory), loads it with autocannon, and prints markdown tables:
+ * `npm run bench`: starts the API as `npm run dev` does (the local engine: PostgreSQL 15 with
+ * DocumentDB, FerretDB v2; in its own throwaway state directory), loads it with autocannon, and
+ * prints markdown tables:
  *  1. identity and health scenarios;
  *  2. password hashing inside workerd;
  *  3. the catalog at each size of BENCH_SIZES (default 1000,10000): store, Data API, API with
@@ -21,7 +21,6 @@ import autocannon from 'autocannon';
 import { benchCheckout, type CheckoutBench } from './bench-checkout.ts';
 import { benchPasswords } from './bench-password.ts';
 import { startDevServer } from './lib/dev-server.ts';
-import { startPostgres } from './lib/pg-server.ts';
 import { freePort } from './lib/ports.ts';
 import { onStop } from './lib/stop-signals.ts';
 
@@ -81,7 +80,6 @@ async function load(scenario: string, opts: autocannon.Options): Promise<Row> {
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-'));
-let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
 let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
 let catalogChild: ReturnType<typeof spawn> | undefined;
 // Ctrl-C, kill or a closed terminal stops the whole stack (PostgreSQL, FerretDB, wrangler), not only this script.
@@ -89,24 +87,14 @@ onStop(async (reason) => {
   console.error(`bench: ${reason}; stopping the stack`);
   catalogChild?.kill('SIGTERM');
   await server?.stop().catch(() => {});
-  await pg?.stop().catch(() => {});
   rmSync(stateDir, { recursive: true, force: true });
   process.exit(1);
 });
-try {
-  pg = await startPostgres();
-  process.env.DATABASE_URL = pg.url;
-  console.error('bench: PostgreSQL server started');
-} catch (err) {
-  console.error(`bench: no PostgreSQL server (${(err as Error).message.split('\n')[0]}); using embedded PGlite`);
-}
-
 // A generous store timeout (30 s; STORE_TIMEOUT_MS wins): the benchmark measures latency instead of cutting it at 3 s.
 server = await startDevServer({
   port: await freePort(),
   stateDir,
   quiet: true,
-  ferretDbOnPostgres: Boolean(pg),
   vars: {
     STORE_TIMEOUT_MS: process.env.STORE_TIMEOUT_MS ?? '30000',
     LOG_LEVEL: 'warn',
@@ -188,7 +176,6 @@ try {
 } finally {
   await server.stop();
   server = undefined;
-  await pg?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 }
 
@@ -196,7 +183,7 @@ const passwords = catalogOnly ? null : await benchPasswords();
 
 if (passwords) {
   console.log(
-    `\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'} + FerretDB)\n`,
+    `\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'your PostgreSQL' : 'PostgreSQL 15'} + ${process.env.MONGODB_URI ? 'your MongoDB' : 'FerretDB v2 on DocumentDB'})\n`,
   );
   console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
   console.log('|---|---:|---:|---:|---:|');

@@ -1,8 +1,7 @@
 /**
  * `npm run fuzz`: property-based fuzzing of every operation in the OpenAPI document
  * with Schemathesis (PyPI), against the API started as `npm run dev` starts it, on
- * its own port and throwaway state directory (on a throwaway PostgreSQL server when
- * its binaries are installed, like `npm run bench`). Checks: not_a_server_error,
+ * its own port and throwaway state directory (like `npm run bench`). Checks: not_a_server_error,
  * response_schema_conformance, status_code_conformance. Exits non-zero on any failure.
  *
  *   FUZZ_MAX_EXAMPLES=25 FUZZ_MAX_TIME=300 FUZZ_WORKERS=2 npm run fuzz
@@ -17,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ROOT, startDevServer } from './lib/dev-server.ts';
-import { startPostgres } from './lib/pg-server.ts';
 import { freePort } from './lib/ports.ts';
 import { onStop } from './lib/stop-signals.ts';
 
@@ -45,7 +43,6 @@ if (!existsSync(st)) {
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'fuzz-'));
-let pg: Awaited<ReturnType<typeof startPostgres>> | undefined;
 let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
 let fuzzer: ReturnType<typeof spawn> | undefined;
 // Ctrl-C, kill or a closed terminal stops the whole stack (PostgreSQL, FerretDB, wrangler) and Schemathesis.
@@ -53,26 +50,14 @@ onStop(async (reason) => {
   console.log(`fuzz: ${reason}; stopping the stack`);
   fuzzer?.kill('SIGTERM');
   await server?.stop().catch(() => {});
-  await pg?.stop().catch(() => {});
   rmSync(stateDir, { recursive: true, force: true });
   process.exit(1);
 });
-// A throwaway PostgreSQL server when its binaries are installed (as `npm run bench` does), else embedded PGlite.
-if (!process.env.DATABASE_URL) {
-  pg = await startPostgres().catch((err: Error) => {
-    console.log(`fuzz: no PostgreSQL server (${err.message.split('\n')[0]}); using embedded PGlite`);
-    return undefined;
-  });
-  if (pg) process.env.DATABASE_URL = pg.url;
-}
 console.log('fuzz: starting the API (local stack + wrangler dev)');
 // Stripe's webhook endpoint answers 503 while Stripe is not configured (deliberately: Stripe
 // retries on 5xx); configure it so the fuzzer reaches its signature check instead.
 const vars = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_WEBHOOK_SECRET: `whsec_fuzz_${crypto.randomUUID()}` };
-server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars }).catch(async (err: unknown) => {
-  await pg?.stop();
-  throw err;
-});
+server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars });
 let code = 1;
 try {
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -124,7 +109,6 @@ try {
   });
 } finally {
   await server.stop();
-  await pg?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 }
 console.log(`fuzz: ${code === 0 ? 'passed' : `failed (exit ${code})`}`);

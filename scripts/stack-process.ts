@@ -6,7 +6,7 @@
  * runs under Vite's module resolution (workerd conditions) and must not load
  * Node-only drivers itself.
  *
- *   node scripts/stack-process.ts            # throwaway PostgreSQL + FerretDB
+ *   node scripts/stack-process.ts            # throwaway PostgreSQL 15 cluster (relational + DocumentDB), FerretDB v2
  *   TEST_DATABASE_URL=... TEST_MONGODB_URI=... node scripts/stack-process.ts
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -21,7 +21,9 @@ import { startStripeMock } from './lib/stripe-mock.ts';
 const verbose = Boolean(process.env.STACK_VERBOSE);
 const stack = await startStack({
   postgres: process.env.TEST_DATABASE_URL ? { kind: 'url', url: process.env.TEST_DATABASE_URL } : { kind: 'server' },
-  mongo: process.env.TEST_MONGODB_URI ? { kind: 'uri', uri: process.env.TEST_MONGODB_URI } : { kind: 'ferretdb' },
+  mongo: process.env.TEST_MONGODB_URI
+    ? { kind: 'uri', uri: process.env.TEST_MONGODB_URI }
+    : { kind: 'ferretdb', dataApi: true },
   database: process.env.STACK_DATABASE ?? 'ecommerce_test',
   log: verbose ? (line) => console.error(`[stack] ${line}`) : undefined,
 });
@@ -73,6 +75,7 @@ console.log(
       },
       ownerDatabaseUrl: stack.ownerDatabaseUrl,
       mongoUri: stack.mongoUri,
+      ferretDbDataApiUrl: stack.ferretDbDataApiUrl,
       oidc: { issuer: oidc.issuer, audience: 'test-client-id', privateJwk: oidc.privateJwk },
     }),
 );

@@ -1,10 +1,11 @@
 /**
- * The API as `npm run dev` runs it: the local stack (PGlite unless DATABASE_URL,
- * FerretDB unless MONGODB_URI), migrated and seeded, then `wrangler dev` on `port`.
- * Shared by the dev launcher and the benchmarks.
+ * The API as `npm run dev` runs it: the local stack (one PostgreSQL 15 cluster kept in
+ * `<stateDir>/postgres` for the relational data unless DATABASE_URL and DocumentDB + FerretDB v2
+ * unless MONGODB_URI), migrated and seeded, then `wrangler dev` on `port`.
+ * Shared by the dev launcher, the benchmarks and the fuzzer.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { loadOrCreateSecrets } from './secrets.ts';
@@ -36,15 +37,10 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** The Worker's store timeout on the embedded FerretDB (see startDevServer). */
-export const LOCAL_FERRETDB_STORE_TIMEOUT_MS = '15000';
-
 export interface DevServerOptions {
   port: number;
   stateDir?: string;
   quiet?: boolean;
-  /** FerretDB on the stack's PostgreSQL instead of SQLite (needs DATABASE_URL to be a server). */
-  ferretDbOnPostgres?: boolean;
   /** Extra Worker vars, e.g. a longer STORE_TIMEOUT_MS for benchmarks. */
   vars?: Record<string, string>;
 }
@@ -53,13 +49,15 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const stateDir = opts.stateDir ?? join(ROOT, '.dev');
   mkdirSync(stateDir, { recursive: true });
   const log = opts.quiet ? undefined : (line: string) => console.log(`[stack] ${line}`);
+  const previous = ['pglite', 'ferretdb'].filter((d) => existsSync(join(stateDir, d)));
+  if (previous.length)
+    log?.(
+      `${previous.map((d) => join(stateDir, d)).join(' and ')}: data of the former embedded stack, no longer used (rm -rf to free the space)`,
+    );
   const stack = await startStack({
-    postgres: process.env.DATABASE_URL
-      ? { kind: 'url', url: process.env.DATABASE_URL }
-      : { kind: 'pglite', dataDir: join(stateDir, 'pglite') },
-    mongo: process.env.MONGODB_URI
-      ? { kind: 'uri', uri: process.env.MONGODB_URI }
-      : { kind: 'ferretdb', dataDir: join(stateDir, 'ferretdb'), onPostgres: opts.ferretDbOnPostgres },
+    postgres: process.env.DATABASE_URL ? { kind: 'url', url: process.env.DATABASE_URL } : { kind: 'server' },
+    mongo: process.env.MONGODB_URI ? { kind: 'uri', uri: process.env.MONGODB_URI } : { kind: 'ferretdb' },
+    stateDir,
     database: process.env.DATABASE_NAME ?? 'ecommerce',
     secrets: await loadOrCreateSecrets(join(stateDir, 'secrets.json')),
     log,
@@ -67,11 +65,6 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const seed = seedSettingsFromEnv();
   await seedDatabase(stack.ownerDatabaseUrl, seed);
 
-  // The embedded FerretDB reads and sorts every matching document for a sorted page (no sort or
-  // limit pushdown in v1): a list of 20 at 10,000 products takes 1.5-6 s here, past the
-  // production 3 s. The local stack waits longer so such a list answers; a MongoDB of your own
-  // (MONGODB_URI) keeps the production timeout. STORE_TIMEOUT_MS in the environment wins.
-  const localEngineVars = process.env.MONGODB_URI ? {} : { STORE_TIMEOUT_MS: LOCAL_FERRETDB_STORE_TIMEOUT_MS };
   // One line per request is wrangler's own (`[wrangler:info] GET /path 200 OK (12ms)`); the Worker's
   // JSON access log would repeat it, so only its warnings and errors show (LOG_LEVEL=info for all).
   const envVars = {
@@ -81,7 +74,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const varsFile = join(stateDir, '.dev.vars');
   writeFileSync(
     varsFile,
-    Object.entries({ ...stack.bindings, ...localEngineVars, ...envVars, ...opts.vars })
+    Object.entries({ ...stack.bindings, ...envVars, ...opts.vars })
       // Single quotes: dotenv takes the value literally (the JWK set is JSON with double quotes).
       .map(([k, v]) => `${k}='${v}'`)
       .join('\n') + '\n',

@@ -1,81 +1,74 @@
 /**
- * Runs the embedded FerretDB (gateway/ferretdb, a MongoDB-wire server on SQLite) as a
- * child process, for tests and the dev launcher. Builds it first with
- * scripts/build-ferretdb.sh when the binary is missing (needs Go).
+ * Runs FerretDB v2 (the MongoDB wire protocol on PostgreSQL with DocumentDB) as a child
+ * process, for the local stack. The binary comes from scripts/build-engine.sh
+ * (.tools/ferretdb-v2.7.0/ferretdb); the PostgreSQL database it is given must have the
+ * `documentdb` extension (scripts/lib/documentdb.ts creates it).
+ *
+ * Flags: no authentication (local only, 127.0.0.1), no telemetry, no debug listener (its
+ * default port 8088 would collide between stacks), WARN logs, of which the expected ones are
+ * dropped (EXPECTED_NOISE).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { withCustomPlans } from './ferretdb-tuning.ts';
+import { ENGINE } from './engine.ts';
 import { freePort } from './ports.ts';
 
 export interface StartFerretDbOptions {
-  /** TCP port on 127.0.0.1. Default: a free port. */
+  /** PostgreSQL URL of the DocumentDB database (a superuser: FerretDB runs DocumentDB's functions). */
+  postgresqlUrl: string;
+  /** TCP port on 127.0.0.1 of the MongoDB wire protocol. Default: a free port. */
   port?: number;
-  /** SQLite directory (kept on stop). Default: a fresh temp dir (removed on stop). */
-  dataDir?: string;
-  /**
-   * Use the PostgreSQL backend instead of SQLite (the database must exist). Equality
-   * filters are pushed down to PostgreSQL, so lookups on large collections stay fast.
-   */
-  postgresqlUrl?: string;
-  /** FerretDB log level (stderr): debug | info | warn | error. Default warn. */
+  /** Also serve FerretDB's own Data API (HTTP Basic auth with a PostgreSQL user) on a free port. */
+  dataApi?: boolean;
+  /** FerretDB's state directory (kept). Default: a temp dir, removed on stop. */
+  stateDir?: string;
+  /** FerretDB log level: DEBUG | INFO | WARN | ERROR. Default WARN. */
   logLevel?: string;
-  /** Receives FerretDB's stderr lines. Default: kept in memory, shown only if start fails. */
+  /** Receives FerretDB's log lines. Default: kept in memory, shown only if start fails. */
   onLog?: (line: string) => void;
   /** Give up waiting for the server after this many ms. Default 30000. */
   startTimeoutMs?: number;
+  binary?: string;
 }
 
 export interface RunningFerretDb {
   /** mongodb://127.0.0.1:PORT/ */
   uri: string;
   port: number;
-  dataDir: string;
+  /** http://127.0.0.1:PORT of FerretDB's Data API, when asked for. */
+  dataApiUrl?: string;
   stop(): Promise<void>;
 }
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const FERRETDB_BINARY = join(ROOT, 'gateway/ferretdb/bin/ferretdb-embedded');
-const BUILD_SCRIPT = join(ROOT, 'scripts/build-ferretdb.sh');
+/**
+ * Warnings that are expected here and say nothing: authentication is off (local only), a client
+ * closed its connection or a cursor it had read to the end, DocumentDB is not the exact build
+ * FerretDB was released with.
+ */
+const EXPECTED_NOISE = /Authentication is disabled|msg="Connection stopped"|msg="Cursor not found"|DocumentDB version/i;
 
-/** Builds the binary if it does not exist yet. */
-export async function ensureFerretDbBinary(): Promise<string> {
-  if (existsSync(FERRETDB_BINARY)) return FERRETDB_BINARY;
-  await new Promise<void>((resolve, reject) => {
-    // build output goes to our stderr: the first build takes minutes
-    const child = spawn('bash', [BUILD_SCRIPT], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr] });
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${BUILD_SCRIPT} failed (${signal ?? `exit ${code}`})`)),
-    );
-  });
-  if (!existsSync(FERRETDB_BINARY)) throw new Error(`${BUILD_SCRIPT} did not produce ${FERRETDB_BINARY}`);
-  return FERRETDB_BINARY;
-}
-
-export async function startFerretDb(opts: StartFerretDbOptions = {}): Promise<RunningFerretDb> {
-  const binary = await ensureFerretDbBinary();
-  const ownDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ferretdb-'));
-  if (!ownDir) mkdirSync(dataDir, { recursive: true });
+export async function startFerretDb(opts: StartFerretDbOptions): Promise<RunningFerretDb> {
+  const ownDir = opts.stateDir === undefined;
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'ferretdb-'));
+  if (!ownDir) mkdirSync(stateDir, { recursive: true });
   const removeDir = (): void => {
-    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(stateDir, { recursive: true, force: true });
   };
 
   // A port from freePort() can be taken by someone else before FerretDB binds it:
-  // retry with another one (only when the caller did not ask for a specific port).
+  // retry with other ones (only when the caller did not ask for a specific port).
   const attempts = opts.port === undefined ? 3 : 1;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
     const port = opts.port ?? (await freePort());
+    const dataApiPort = opts.dataApi ? await freePort() : undefined;
     try {
-      return await launch(binary, port, dataDir, opts, removeDir);
+      return await launch(opts, port, dataApiPort, stateDir, removeDir);
     } catch (err) {
       lastError = err;
       if (!(err instanceof Error && /address already in use/i.test(err.message))) break;
@@ -86,25 +79,34 @@ export async function startFerretDb(opts: StartFerretDbOptions = {}): Promise<Ru
 }
 
 async function launch(
-  binary: string,
-  port: number,
-  dataDir: string,
   opts: StartFerretDbOptions,
+  port: number,
+  dataApiPort: number | undefined,
+  stateDir: string,
   removeDir: () => void,
 ): Promise<RunningFerretDb> {
-  // Custom plans let PostgreSQL match the GIN indexes of ferretdb-tuning.ts (see there).
-  const backend = opts.postgresqlUrl
-    ? ['--postgresql-url', withCustomPlans(opts.postgresqlUrl)]
-    : ['--sqlite-dir', dataDir];
-  const args = ['--listen', `127.0.0.1:${port}`, ...backend, '--log-level', opts.logLevel ?? 'warn'];
+  const binary = opts.binary ?? ENGINE.ferretdb;
+  const args = [
+    `--postgresql-url=${opts.postgresqlUrl}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    ...(dataApiPort ? [`--listen-data-api-addr=127.0.0.1:${dataApiPort}`] : []),
+    '--debug-addr=-',
+    `--state-dir=${stateDir}`,
+    '--no-auth',
+    '--telemetry=disable',
+    `--log-level=${opts.logLevel ?? 'WARN'}`,
+    '--log-format=text',
+  ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
-  const stderrTail: string[] = [];
-  pipeLines(child.stderr, (line) => {
-    if (opts.onLog) opts.onLog(line);
-    stderrTail.push(line);
-    if (stderrTail.length > 40) stderrTail.shift();
-  });
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    if (opts.onLog && !EXPECTED_NOISE.test(line)) opts.onLog(line);
+  };
+  pipeLines(child.stdout, onLine);
+  pipeLines(child.stderr, onLine);
 
   // If this Node process exits without calling stop(), do not leave FerretDB behind.
   const onExit = (): void => {
@@ -118,12 +120,12 @@ async function launch(
   });
 
   try {
-    const address = await waitUntilReady(child, port, exited, opts.startTimeoutMs ?? 30_000, stderrTail);
+    await waitUntilListening(child, binary, [port, ...(dataApiPort ? [dataApiPort] : [])], exited, opts, tail);
     let stopping: Promise<void> | undefined;
     return {
-      uri: `mongodb://${address}/`,
+      uri: `mongodb://127.0.0.1:${port}/`,
       port,
-      dataDir,
+      dataApiUrl: dataApiPort ? `http://127.0.0.1:${dataApiPort}` : undefined,
       stop() {
         stopping ??= (async () => {
           process.off('exit', onExit);
@@ -140,47 +142,54 @@ async function launch(
   }
 }
 
-function waitUntilReady(
+function waitUntilListening(
   child: ChildProcess,
-  port: number,
+  binary: string,
+  ports: number[],
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
-  timeoutMs: number,
-  stderrTail: string[],
-): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+  opts: StartFerretDbOptions,
+  tail: string[],
+): Promise<void> {
+  const timeoutMs = opts.startTimeoutMs ?? 30_000;
+  return new Promise<void>((resolve, reject) => {
     let done = false;
-    const finish = (err: Error | null, address?: string): void => {
+    const finish = (err: Error | null): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      clearInterval(poll);
+      clearTimeout(poll);
       if (err) reject(err);
-      else resolve(address ?? `127.0.0.1:${port}`);
+      else resolve();
     };
-    const details = (): string => (stderrTail.length ? `\n${stderrTail.join('\n')}` : '');
-
-    // 1. the "ferretdb listening on HOST:PORT" line on stdout
-    pipeLines(child.stdout, (line) => {
-      const m = /listening on (\S+)/.exec(line);
-      if (m?.[1]) finish(null, m[1]);
-    });
-    // 2. or a successful TCP connect (older builds without the line)
-    const poll = setInterval(() => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        finish(null);
-      });
-      s.on('error', () => s.destroy());
-    }, 200);
+    const details = (): string => (tail.length ? `\n${tail.join('\n')}` : '');
+    let poll: NodeJS.Timeout | undefined;
+    const probe = async () => {
+      const open = await Promise.all(ports.map(isListening));
+      if (open.every(Boolean)) finish(null);
+      else if (!done) poll = setTimeout(() => void probe(), 50);
+    };
+    void probe();
     const timer = setTimeout(
       () =>
-        finish(new Error(`ferretdb did not start listening on 127.0.0.1:${port} within ${timeoutMs} ms${details()}`)),
+        finish(
+          new Error(`ferretdb did not listen on 127.0.0.1:${ports.join(', ')} within ${timeoutMs} ms${details()}`),
+        ),
       timeoutMs,
     );
-    child.once('error', (err) => finish(new Error(`cannot run ${FERRETDB_BINARY}: ${err.message}`)));
+    child.once('error', (err) => finish(new Error(`cannot run ${binary}: ${err.message}`)));
     void exited.then(({ code, signal }) =>
       finish(new Error(`ferretdb exited before listening (${signal ?? `exit ${code}`})${details()}`)),
     );
+  });
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
   });
 }
 

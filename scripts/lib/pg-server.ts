@@ -16,16 +16,31 @@
  *   `nobody`) via child_process' own uid/gid options (no runuser/su needed), and the
  *   directory is chowned to that user.
  * - opts.dataDir: use (and keep) that directory; initdb only if it holds no cluster
- *   yet. Without it a temp dir is created and removed by stop().
+ *   yet. Without it a temp dir is created and removed by stop(). A server left running on
+ *   that directory by a launcher that was killed (its parent is gone) is stopped first.
+ * - opts.binDir: the binaries to use (the engine's PostgreSQL 15); opts.settings: more
+ *   server settings (`-c name=value`), e.g. DocumentDB's preload libraries.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 
 import { freePort } from './ports.ts';
+import { StackSetupError } from './setup-error.ts';
 
 export interface PostgresServer {
   /** postgres://postgres@127.0.0.1:PORT/postgres (superuser, trust auth). */
@@ -83,6 +98,18 @@ function unprivilegedUser(): RunAs {
   throw new Error('running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as');
 }
 
+/**
+ * The server's user must reach its directory: our own ancestors that others cannot search
+ * (a mkdtemp directory is 0700) get the search bit only (o+x: no listing, no reading).
+ */
+function letTraverse(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statSync(d);
+    if ((st.mode & 0o001) === 0 && st.uid === process.getuid?.()) chmodSync(d, (st.mode & 0o7777) | 0o001);
+    if (d === dirname(d)) return;
+  }
+}
+
 function chownRecursive(path: string, who: RunAs): void {
   chownSync(path, who.uid, who.gid);
   for (const entry of readdirSync(path, { withFileTypes: true })) {
@@ -113,8 +140,15 @@ function run(bin: string, args: string[], runAs: RunAs | undefined, cwd: string)
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function startPostgres(opts?: { port?: number; dataDir?: string }): Promise<PostgresServer> {
-  const binDir = findPostgresBinDir();
+export interface StartPostgresOptions {
+  port?: number;
+  dataDir?: string;
+  binDir?: string;
+  settings?: Record<string, string>;
+}
+
+export async function startPostgres(opts?: StartPostgresOptions): Promise<PostgresServer> {
+  const binDir = opts?.binDir ?? findPostgresBinDir();
   const runAs = process.getuid?.() === 0 ? unprivilegedUser() : undefined;
 
   // Layout: <root>/data (cluster, 0700) and <root> as unix socket directory.
@@ -122,7 +156,8 @@ export async function startPostgres(opts?: { port?: number; dataDir?: string }):
   const root = opts?.dataDir ?? mkdtempSync(join(runAs ? '/tmp' : tmpdir(), 'pg-'));
   mkdirSync(root, { recursive: true });
   const dataDir = join(root, 'data');
-  if (runAs) chownRecursive(root, runAs);
+  if (runAs && statSync(root).uid !== runAs.uid) chownRecursive(root, runAs);
+  if (runAs) letTraverse(dirname(root));
   chmodSync(root, 0o700);
 
   const cleanup = () => {
@@ -130,6 +165,10 @@ export async function startPostgres(opts?: { port?: number; dataDir?: string }):
   };
 
   try {
+    if (!ownsDir) {
+      if (existsSync(join(dataDir, 'postmaster.pid'))) await stopOrphanedServer(root, dataDir);
+      writeFileSync(join(root, 'launcher.pid'), String(process.pid));
+    }
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
       await run(
         join(binDir, 'initdb'),
@@ -148,7 +187,7 @@ export async function startPostgres(opts?: { port?: number; dataDir?: string }):
   for (let attempt = 0; ; attempt++) {
     const port = opts?.port ?? (await freePort());
     try {
-      const child = await launch(binDir, dataDir, root, port, runAs);
+      const child = await launch(binDir, dataDir, root, port, runAs, opts?.settings ?? {});
       return makeHandle(child, port, cleanup);
     } catch (err) {
       if (opts?.port !== undefined || attempt >= 4 || !/could not (bind|create listen)/i.test(String(err))) {
@@ -159,7 +198,47 @@ export async function startPostgres(opts?: { port?: number; dataDir?: string }):
   }
 }
 
-async function launch(binDir: string, dataDir: string, socketDir: string, port: number, runAs: RunAs | undefined) {
+/**
+ * A postmaster.pid naming a live process: a server of an earlier launcher. Stopped when that
+ * launcher is gone (killed with SIGKILL, it could not stop its server); an error when the
+ * launcher still runs (two `npm run dev` on one state directory). launcher.pid names it.
+ */
+async function stopOrphanedServer(root: string, dataDir: string): Promise<void> {
+  const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // stale file: postgres handles it
+  const launcher = Number(
+    existsSync(join(root, 'launcher.pid')) ? readFileSync(join(root, 'launcher.pid'), 'utf8') : 0,
+  );
+  if (launcher > 0 && launcher !== process.pid && isAlive(launcher)) {
+    throw new StackSetupError(
+      `a PostgreSQL server (pid ${pid}) already runs on ${dataDir} for another launcher (pid ${launcher}): stop that one first`,
+    );
+  }
+  process.kill(pid, 'SIGINT'); // fast shutdown
+  const deadline = Date.now() + 15_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGQUIT');
+    await sleep(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function launch(
+  binDir: string,
+  dataDir: string,
+  socketDir: string,
+  port: number,
+  runAs: RunAs | undefined,
+  settings: Record<string, string>,
+) {
   const args = [
     '-D',
     dataDir,
@@ -181,6 +260,7 @@ async function launch(binDir: string, dataDir: string, socketDir: string, port: 
     'max_connections=200',
     '-c',
     'logging_collector=off',
+    ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   const child = spawn(join(binDir, 'postgres'), args, {
     cwd: socketDir,

@@ -1,33 +1,41 @@
 /**
- * The local stack behind the Worker, shared by the test global setup and
- * `npm run dev`: PostgreSQL (a throwaway server, embedded PGlite, or a given URL),
- * the WebSocket proxy the Neon driver talks through, a MongoDB-wire server
- * (embedded FerretDB, or a given MONGODB_URI) and the Data API gateway in front of it.
- * Both stores are migrated before this returns.
+ * The local stack behind the Worker, shared by the test global setup, `npm run dev` and the
+ * benchmarks: one PostgreSQL 15 cluster of the local engine (scripts/build-engine.sh; throwaway,
+ * or kept in a directory) holding the relational schemas in one database and DocumentDB in
+ * another (`ferretdb`), FerretDB v2 in front of DocumentDB (MongoDB wire protocol), the WebSocket
+ * proxy the Neon driver talks through, and the Data API gateway in front of FerretDB.
+ * A given DATABASE_URL / MONGODB_URI replaces the matching half. Both stores are migrated before
+ * this returns.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { join } from 'node:path';
 import postgres from 'postgres';
 
-import { ferretDbDatabaseUrl, tuneFerretDbOnPostgres } from './ferretdb-tuning.ts';
+import { DOCUMENTDB_DATABASE, DOCUMENTDB_SETTINGS, ensureEngine, FERRETDB_VERSION } from './engine.ts';
 import { startFerretDb } from './ferretdb.ts';
 import { startGateway } from './gateway.ts';
 import { migrateMongo } from './mongo-migrate.ts';
 import { migratePostgres } from './pg-migrate.ts';
-import { startPostgres } from './pg-server.ts';
-import { freePort } from './ports.ts';
+import { startPostgres, type PostgresServer } from './pg-server.ts';
 import { generateSecrets, type LocalSecrets } from './secrets.ts';
+import { StackSetupError } from './setup-error.ts';
 import { startWsProxy } from './ws-proxy.ts';
 
-export type PostgresChoice = { kind: 'server' } | { kind: 'pglite'; dataDir: string } | { kind: 'url'; url: string };
-/** `onPostgres`: FerretDB stores its data in a `ferretdb` database of the stack's PostgreSQL. */
-export type MongoChoice = { kind: 'ferretdb'; dataDir?: string; onPostgres?: boolean } | { kind: 'uri'; uri: string };
+export { StackSetupError };
+
+/** `server`: a database of the local cluster. */
+export type PostgresChoice = { kind: 'server' } | { kind: 'url'; url: string };
+/**
+ * FerretDB v2 on the stack's cluster (or, with a given DATABASE_URL, on a cluster of its own).
+ * `dataApi`: also start FerretDB's own Data API listener.
+ */
+export type MongoChoice = { kind: 'ferretdb'; dataApi?: boolean } | { kind: 'uri'; uri: string };
 
 export interface StackOptions {
   postgres: PostgresChoice;
   mongo: MongoChoice;
+  /** Keep the local cluster (`<stateDir>/postgres`) and FerretDB's state here; without it, throwaway. */
+  stateDir?: string;
   database?: string;
   gatewayPort?: number;
   /** Signing and encryption keys; generated when not given. */
@@ -49,49 +57,12 @@ export interface Stack {
   /** Owner (migration) connection string, for tooling; never given to the Worker. */
   ownerDatabaseUrl: string;
   mongoUri: string;
+  /** FerretDB's own Data API (HTTP Basic auth, user `postgres`), when asked for. */
+  ferretDbDataApiUrl?: string;
   stop(): Promise<void>;
 }
 
 const APP_LOGIN_ROLE = 'ecommerce_app_login';
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function startPglite(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
-  // PGlite runs one query at a time whatever the number of connections; a generous
-  // connection limit lets bursts queue instead of being cut off.
-  const child = spawn('pglite-server', ['-p', String(port), '-h', '127.0.0.1', '-m', '200', '-d', dataDir], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  // If this process exits without stop() (a signal during start-up), PGlite goes with it.
-  const onExit = () => child.kill('SIGKILL');
-  process.once('exit', onExit);
-  const exited = new Promise((r) => child.once('exit', r));
-  await waitForPort(port, 30_000);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      process.off('exit', onExit);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-      await exited;
-    },
-  };
-}
 
 function withCredentials(url: string, user: string, password: string, database?: string): string {
   const u = new URL(url);
@@ -112,11 +83,6 @@ async function ensureDatabase(ownerUrl: string, database: string): Promise<strin
   const u = new URL(ownerUrl);
   u.pathname = '/' + database;
   return u.toString();
-}
-
-/** A problem the person starting the stack can fix, said in one line (no stack trace). */
-export class StackSetupError extends Error {
-  override name = 'StackSetupError';
 }
 
 /**
@@ -151,6 +117,19 @@ async function ensureDatabaseOfUrl(url: string, log: (line: string) => void): Pr
   }
 }
 
+/** Creates DocumentDB in its database of the local cluster (idempotent); returns that database's URL. */
+async function prepareDocumentDb(clusterUrl: string): Promise<string> {
+  const url = await ensureDatabase(clusterUrl, DOCUMENTDB_DATABASE);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe('create extension if not exists documentdb cascade');
+    await sql.unsafe('create extension if not exists documentdb_extended_rum');
+  } finally {
+    await sql.end();
+  }
+  return url;
+}
+
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const log = opts.log ?? (() => {});
   const database = opts.database ?? 'ecommerce';
@@ -160,28 +139,34 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   try {
-    // PostgreSQL
-    let ownerDatabaseUrl: string;
-    let appCredentials = true;
-    if (opts.postgres.kind === 'server') {
-      const pg = await startPostgres();
-      stops.push(() => pg.stop());
-      ownerDatabaseUrl = await ensureDatabase(pg.url, database);
-      log(`postgres      ${pg.url.replace(/\/[^/]*$/, '/' + database)}`);
-    } else if (opts.postgres.kind === 'pglite') {
-      const pg = await startPglite(opts.postgres.dataDir);
-      stops.push(() => pg.stop());
-      ownerDatabaseUrl = pg.url;
-      appCredentials = false; // PGlite serves a single user: RLS is not enforced in this mode
-      log(`postgres      ${pg.url} (embedded PGlite, data in ${opts.postgres.dataDir})`);
-    } else {
-      ownerDatabaseUrl = await ensureDatabaseOfUrl(opts.postgres.url, log);
-      log(`postgres      ${new URL(ownerDatabaseUrl).host} (given DATABASE_URL)`);
+    // The local cluster: the relational database unless DATABASE_URL is given, DocumentDB
+    // unless MONGODB_URI is given.
+    const documentDb = opts.mongo.kind === 'ferretdb';
+    let cluster: PostgresServer | undefined;
+    if (opts.postgres.kind === 'server' || documentDb) {
+      const engine = documentDb ? await ensureEngine() : undefined;
+      cluster = await startPostgres({
+        binDir: engine?.pgBinDir,
+        dataDir: opts.stateDir ? join(opts.stateDir, 'postgres') : undefined,
+        settings: documentDb ? DOCUMENTDB_SETTINGS : {},
+      });
+      stops.push(() => cluster!.stop());
     }
+    const [ownerDatabaseUrl, documentDbUrl] = await Promise.all([
+      opts.postgres.kind === 'url'
+        ? ensureDatabaseOfUrl(opts.postgres.url, log)
+        : ensureDatabase(cluster!.url, database),
+      documentDb ? prepareDocumentDb(cluster!.url) : undefined,
+    ]);
+    const where = opts.stateDir ? `data in ${join(opts.stateDir, 'postgres')}` : 'throwaway';
+    if (opts.postgres.kind === 'url') log(`postgres      ${new URL(ownerDatabaseUrl).host} (given DATABASE_URL)`);
+    else log(`postgres      ${ownerDatabaseUrl} (local cluster, ${where})`);
+
+    // The two stores are migrated side by side: FerretDB starts while PostgreSQL is migrated.
     const appPassword = randomBytes(18).toString('base64url');
-    await migratePostgres({
+    const relational = migratePostgres({
       url: ownerDatabaseUrl,
-      appUser: appCredentials ? { name: APP_LOGIN_ROLE, password: appPassword } : undefined,
+      appUser: { name: APP_LOGIN_ROLE, password: appPassword },
     }).catch((err: unknown) => {
       // A login that may not create roles/schemas is a setup problem, not a crash.
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -192,29 +177,35 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
       throw err;
     });
-    const databaseUrl = appCredentials
-      ? withCredentials(ownerDatabaseUrl, APP_LOGIN_ROLE, appPassword)
-      : ownerDatabaseUrl;
+    const documents = (async () => {
+      if (!documentDbUrl) return { uri: (opts.mongo as { uri: string }).uri, dataApiUrl: undefined };
+      const ferret = await startFerretDb({
+        postgresqlUrl: documentDbUrl,
+        dataApi: opts.mongo.kind === 'ferretdb' && opts.mongo.dataApi,
+        stateDir: opts.stateDir ? join(opts.stateDir, 'ferretdb-state') : undefined,
+        onLog: (line) => log(`ferretdb: ${line}`),
+      });
+      stops.push(() => ferret.stop());
+      return ferret;
+    })().then(async (server) => {
+      const migrated = await migrateMongo({ uri: server.uri, database });
+      return { ...server, skipped: migrated.skipped };
+    });
+    const [, mongo] = await Promise.allSettled([relational, documents]).then((results) => {
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
+      return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [void, Awaited<typeof documents>];
+    });
+    const databaseUrl = withCredentials(ownerDatabaseUrl, APP_LOGIN_ROLE, appPassword);
+    if (documentDbUrl)
+      log(`ferretdb      ${mongo.uri} (FerretDB ${FERRETDB_VERSION} on DocumentDB, database "${DOCUMENTDB_DATABASE}")`);
+    else log('mongodb       (given MONGODB_URI)');
+    for (const s of mongo.skipped) log(`mongo migration ${s.id}: not supported by this server, skipped (${s.reason})`);
+    const mongoUri = mongo.uri;
+    const ferretDbDataApiUrl = mongo.dataApiUrl;
+
     const proxy = await startWsProxy();
     stops.push(() => proxy.stop());
     log(`ws proxy      ${proxy.url}`);
-
-    // MongoDB
-    let mongoUri: string;
-    if (opts.mongo.kind === 'ferretdb') {
-      const postgresqlUrl = opts.mongo.onPostgres ? await ensureDatabase(ownerDatabaseUrl, 'ferretdb') : undefined;
-      const ferret = await startFerretDb({ dataDir: opts.mongo.dataDir, postgresqlUrl });
-      stops.push(() => ferret.stop());
-      mongoUri = ferret.uri;
-      log(`ferretdb      ${ferret.uri}`);
-    } else {
-      mongoUri = opts.mongo.uri;
-      log(`mongodb       (given MONGODB_URI)`);
-    }
-    const migrated = await migrateMongo({ uri: mongoUri, database });
-    for (const s of migrated.skipped) log(`mongo migration ${s.id} skipped: ${s.reason}`);
-    if (opts.mongo.kind === 'ferretdb' && opts.mongo.onPostgres)
-      await tuneFerretDbOnPostgres(ferretDbDatabaseUrl(ownerDatabaseUrl), database, log);
     const apiKey = randomBytes(24).toString('base64url');
     const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
     stops.push(() => gateway.stop());
@@ -231,6 +222,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       },
       ownerDatabaseUrl,
       mongoUri,
+      ferretDbDataApiUrl,
       stop: stopAll,
     };
   } catch (err) {

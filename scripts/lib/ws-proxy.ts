@@ -2,17 +2,12 @@
  * WebSocket-to-TCP proxy for local PostgreSQL, the counterpart of Neon's own proxy.
  * The Worker's Neon driver (`neonConfig.wsProxy`) opens `ws://HOST:PORT/v1?address=db:5432`
  * and speaks the Postgres wire protocol through it. Only loopback targets are allowed.
- *
- * A client's Terminate message ends both sides here, whatever the server does: the
- * embedded PGlite server never closes a terminated connection itself, and workerd
- * does not close the WebSocket of a finished request, so otherwise every request
- * would leave one connection open until the server's limit is reached.
+ * PostgreSQL closes the connection after the client's Terminate message; that close ends
+ * the WebSocket (workerd does not close the WebSocket of a finished request itself).
  */
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { WebSocketServer } from 'ws';
-
-import { createTerminateWatcher } from './pg-frontend-stream.ts';
 
 const ALLOWED_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -49,16 +44,10 @@ export async function startWsProxy(opts: { port?: number; host?: string } = {}):
     socket.on('data', (data) => ws.readyState === ws.OPEN && ws.send(data));
     socket.on('error', () => ws.close(1011, 'upstream error'));
     socket.on('close', () => ws.readyState === ws.OPEN && ws.close());
-    const isTerminate = createTerminateWatcher();
     ws.on('message', (data) => {
       const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (connected) socket.write(chunk);
       else pending.push(chunk);
-      if (isTerminate(chunk)) {
-        if (connected) socket.end();
-        else socket.destroy(); // terminated before it ever reached the server
-        ws.close(1000, 'terminated');
-      }
     });
     ws.on('close', () => socket.destroy());
     ws.on('error', () => socket.destroy());

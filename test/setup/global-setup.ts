@@ -1,8 +1,9 @@
 /**
- * Vitest global setup (Node, once per run): starts the real stack (PostgreSQL
- * server, WebSocket proxy, FerretDB, Data API gateway) in a child process, waits
- * until both stores are migrated, and provides the Worker's bindings to the
- * workerd pool. Teardown stops the child, which stops every server it started.
+ * Vitest global setup (Node, once per run): starts the real stack (a throwaway PostgreSQL 15
+ * cluster with the relational database and DocumentDB, FerretDB v2, the WebSocket proxy, the
+ * Data API gateway; the engine is built first when missing) in a child process, waits until
+ * both stores are migrated, and provides the Worker's bindings to the workerd pool. Teardown
+ * stops the child, which stops every server it started.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -21,6 +22,7 @@ interface StackInfo {
   oidc: OidcInfo;
   ownerDatabaseUrl: string;
   mongoUri: string;
+  ferretDbDataApiUrl?: string;
 }
 
 export default async function setup(project: TestProject) {
@@ -44,6 +46,7 @@ export default async function setup(project: TestProject) {
   project.provide('bindings', { ...info.bindings });
   project.provide('ownerDatabaseUrl', info.ownerDatabaseUrl);
   project.provide('mongoUri', info.mongoUri);
+  project.provide('ferretDbDataApiUrl', info.ferretDbDataApiUrl ?? '');
   project.provide('oidc', info.oidc);
 
   return async () => {
