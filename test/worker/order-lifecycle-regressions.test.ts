@@ -150,7 +150,8 @@ describe('a cancel during a step undoes that step too', () => {
   it.fails(
     'an abort inside RESERVE_STOCK, then a cancel: the stock the step took comes back',
     async () => {
-      // fast-check's shrink (`npm run fuzz:orders -- --runs 60 --seed 20261206 --only given-back`):
+      // fast-check's shrink (`npm run fuzz:orders -- --runs 60 --seed 20261206 --only given-back`,
+      // when the generator still aborted every object; it now aborts the order's own, ctx.abort()):
       // pm_test_capture_fails, [Cancel('owner'), Race(Move('DELIVERED'), Move('SHIPPED'), 18),
       // Abort('all'), Pause(131)]: the abort lands inside RESERVE_STOCK (after its reservation), the
       // resumed saga turns the cancel into "RESERVE_STOCK: cancelled", COMPENSATED, stock still held.
