@@ -5,9 +5,11 @@
  *                                                                  one kept to verify; older ones dropped
  *   npm run keys:rotate -- totp     [--env production | --file F]   new TOTP_ENCRYPTION_KEY first, old kept
  *   npm run keys:rotate -- payments [--env production | --file F]   new PAYMENTS_ENCRYPTION_KEY first, old kept
- *   npm run keys:rotate -- totp|payments --reseal [--env ... | --file F]
+ *   npm run keys:rotate -- totp|payments --reseal [--tenant ID] [--env ... | --file F]
  *                                   with DATABASE_URL (owner): re-seals every stored value with the
- *                                   first key, then drops the old keys from the file
+ *                                   first key (each tenant in one transaction; a value no key of
+ *                                   the ring opens stops the run), then drops the old keys from the
+ *                                   file (not with --tenant, which re-seals that tenant only)
  *
  * The file is .dev.vars, or .secrets.<env>.json with --env (upload it with
  * `npx wrangler secret bulk`). Order matters: upload the ring (new, old) and deploy, then
@@ -67,7 +69,9 @@ async function reseal(field: keyof typeof FIELDS): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   let resealed = 0;
   try {
-    const tenants = await sql<{ id: string }[]>`select id from auth.tenants`;
+    // --tenant: one tenant only (the rest keep values the ring still opens; run again without it).
+    const only = values.get('tenant');
+    const tenants = only ? [{ id: only }] : await sql<{ id: string }[]>`select id from auth.tenants`;
     for (const { id: tenantId } of tenants) {
       resealed += await sql.begin(async (tx) => {
         await tx`select set_config('app.current_tenant', ${tenantId}, true)`;
@@ -84,6 +88,12 @@ async function reseal(field: keyof typeof FIELDS): Promise<void> {
     }
   } finally {
     await sql.end();
+  }
+  if (values.has('tenant')) {
+    console.log(
+      `keys:rotate ${field} --reseal: ${resealed} value(s) of tenant ${values.get('tenant')} re-sealed; ${secret} keeps its ring`,
+    );
+    return;
   }
   writeSecrets(file, { [secret]: text.split(',')[0]!.trim() });
   console.log(
