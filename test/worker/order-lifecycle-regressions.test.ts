@@ -37,7 +37,7 @@ const sequence = (token: string, commands: OrderCommand[]) =>
   runSequence(s, { token, stock: 3, quantity: 1 }, commands);
 
 describe('cancel against the saga and staff (one writer per order)', () => {
-  it.fails(
+  it(
     'a cancel that arrives while the saga runs its steps is carried out, not overwritten',
     async () => {
       // Found as [Move('SHIPPED'), Move('DELIVERED'), Cancel('owner'), ...]; fast-check shrank it
@@ -49,7 +49,7 @@ describe('cancel against the saga and staff (one writer per order)', () => {
     60_000,
   );
 
-  it.fails(
+  it(
     'a cancel, then a move to SHIPPED: the move answers 409 (or the cancel does), never both succeed',
     async () => {
       // Issue 15 item 1, 4 of 4 runs. Seen: cancel 202, ship 200 (the order row was still
@@ -64,7 +64,7 @@ describe('cancel against the saga and staff (one writer per order)', () => {
     60_000,
   );
 
-  it.fails(
+  it(
     "a refund under the compensation's Idempotency-Key does not block a later cancel",
     async () => {
       // Minimal: [AwaitSaga('rest'), Refund('cent', 'internal'), Cancel('owner')]. Seen: refund 201,
@@ -76,7 +76,7 @@ describe('cancel against the saga and staff (one writer per order)', () => {
 });
 
 describe('the mirror follows the payment', () => {
-  it.fails(
+  it(
     'a full refund is not undone by the saga mirroring its COMPLETED state again',
     async () => {
       // Found: pm_test_success, [Abort('all'), Webhook('replay'), Move('DELIVERED'), Refund('full', ...)]:
@@ -106,7 +106,7 @@ describe('the mirror follows the payment', () => {
 });
 
 describe('a cancel during a step undoes that step too', () => {
-  it.fails(
+  it(
     'cancelled while PROCESS_PAYMENT retries a provider: the payment does not rest PENDING',
     async () => {
       // Minimal: pm_test_transient_4, [AwaitSaga('step'), Cancel('owner')]. Seen: saga COMPENSATED
@@ -147,7 +147,7 @@ describe('a cancel during a step undoes that step too', () => {
     expect(violations.filter((v) => only.test(v))).toEqual([]);
   }
 
-  it.fails(
+  it(
     'an abort inside RESERVE_STOCK, then a cancel: the stock the step took comes back',
     async () => {
       // fast-check's shrink (`npm run fuzz:orders -- --runs 60 --seed 20261206 --only given-back`,
@@ -161,7 +161,7 @@ describe('a cancel during a step undoes that step too', () => {
     60_000,
   );
 
-  it.fails(
+  it(
     'an abort inside PROCESS_PAYMENT, then a cancel: the money the step took goes back',
     async () => {
       await cancelAndCheck(await crashedIn(['RESERVE_STOCK']));

@@ -40,7 +40,7 @@ const COLLECT = setting('COLLECT') === '1';
  * and does so without shrinking. Set to false once the saga-core and orders-input fixes are
  * merged. `npm run fuzz:orders` always runs it as a plain test.
  */
-const KNOWN_FAILING = true;
+const KNOWN_FAILING = false;
 const expectFailure = KNOWN_FAILING && setting('RUNS') === undefined;
 
 let s: Shop;
