@@ -13,7 +13,7 @@
  * opened a second connection inside a transaction wait until its store timeout (a PATCH of the
  * profile's firstName answered 503 after 15 s).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { freePort } from '../../scripts/lib/ports.ts';
+import { runExamples } from '../../scripts/readme-examples.ts';
 
 const PLATFORM_TENANT_ID = '00000000-0000-4000-8000-000000000001';
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -152,6 +153,30 @@ describe('npm run dev on the local engine', () => {
     // A name change copies the name to the auth user on another connection: no wait for a lock.
     expect(Date.now() - started).toBeLessThan(15_000);
   }, 60_000);
+
+  it('runs every runnable example of README.md and docs/ as written', () => {
+    const result = runExamples(`http://localhost:${port}`);
+    expect(result.blocks).toBeGreaterThanOrEqual(6);
+    expect(result.ok, result.output.split('\n').slice(-20).join('\n')).toBe(true);
+  }, 240_000);
+
+  it('passes npm run smoke, a test-provider order included', () => {
+    const smoke = spawnSync(
+      process.execPath,
+      [
+        'scripts/smoke.ts',
+        `http://localhost:${port}`,
+        '--order',
+        '--admin-login',
+        'admin',
+        '--admin-password',
+        'Change-Me-Dev-42',
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(smoke.status, smoke.stdout + smoke.stderr).toBe(0);
+    expect(smoke.stdout).toMatch(/smoke: 5 steps passed/);
+  }, 150_000);
 
   it('gives the Worker the production store timeout (3 s from wrangler.toml), no longer a local one', () => {
     const vars = readFileSync(join(stateDir, '.dev.vars'), 'utf8');
