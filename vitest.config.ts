@@ -24,14 +24,12 @@ function workerProject(options: { name: string; include: string[]; exclude?: str
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          // STORE_TIMEOUT_MS: the suite runs files in parallel on 2 cores against one FerretDB;
-          // 3 s (production) turns that contention into 503s that say nothing about the code.
+          // The store timeout is production's (wrangler.toml, 3 s).
           bindings: {
             ...inject('bindings'),
             LOG_LEVEL: 'warn',
             ENVIRONMENT: 'test',
             ORDER_SAGA_RETRY_BASE_MS: '20',
-            STORE_TIMEOUT_MS: '10000',
             ORDER_SAGA_STEP_TIMEOUT_MS: '20000',
           },
         },
@@ -58,7 +56,7 @@ export default defineConfig({
       workerProject({ name: 'worker', include: ['test/worker/**/*.test.ts'], exclude: CONTENDED, groupOrder: 0 }),
       // Files that measure behaviour under contention they create themselves (50 concurrent
       // checkouts for one unit): they run after the rest, alone, so the load of 50 other files
-      // on the shared FerretDB does not decide what they observe.
+      // on the shared stack does not decide what they observe.
       workerProject({ name: 'worker-contended', include: CONTENDED, groupOrder: 1 }),
       {
         // Tests of the Node tooling (migrations) with the official drivers.
