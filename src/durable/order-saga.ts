@@ -140,9 +140,16 @@ export class OrderSaga extends DurableObject<Env> {
     );
   }
 
+  /**
+   * Applies `event` onto the state as stored NOW, never onto a caller's copy: the runner
+   * awaits a step while a cancel (or another exclusive call) may record a change, and a
+   * transition built from the runner's older copy would drop it (e.g. `cancelRequested`).
+   * `state` is only the fallback when nothing is stored yet.
+   */
   private transition(state: SagaState, event: SagaEvent, usage?: StoreUsage): SagaState {
-    const next = applyEvent(state, event, new Date().toISOString());
-    if (next !== state) this.save(next, usage ? { ...event, usage } : event);
+    const current = this.load() ?? state;
+    const next = applyEvent(current, event, new Date().toISOString());
+    if (next !== current) this.save(next, usage ? { ...event, usage } : event);
     return next;
   }
 
@@ -312,6 +319,12 @@ export class OrderSaga extends DurableObject<Env> {
     try {
       for (;;) {
         await this.sync(svc, state);
+        // A cancel may have been recorded while the mirror ran: work from the stored state.
+        const stored = this.load()!;
+        if (JSON.stringify(stored) !== JSON.stringify(state)) {
+          state = stored;
+          continue;
+        }
         if (isTerminal(state)) {
           await this.ctx.storage.deleteAlarm();
           return;

@@ -145,6 +145,9 @@ export async function quiesce(
 export async function observe(real: Real) {
   const { tenantId } = real.shop;
   const orderId = real.orderId;
+  // The stock reservation queues its StockChangedEvent in the product's outbox (`stockOps`);
+  // it reaches product_events when the catalog reads the product: the history does that.
+  await flushOutbox(real);
   const [orderRows, mirrorRows, paymentRows, events, stockRes, saga] = await Promise.all([
     inTenantTx(stores.pg('orders').db, tenantId, (tx) => tx.select().from(orders).where(eq(orders.id, orderId))),
     inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
@@ -178,6 +181,13 @@ export async function observe(real: Real) {
   };
 }
 export type Observation = Awaited<ReturnType<typeof observe>>;
+
+/** GET /products/{id}/events flushes the product's stock outbox into product_events. */
+async function flushOutbox(real: Real): Promise<void> {
+  const res = await send(real.shop.manager, 'GET', `/api/v1/products/${real.product.id}/events`);
+  if (!res.ok) throw new Error(`product history answered ${res.status}: ${await res.text()}`);
+  await res.body?.cancel();
+}
 
 async function productStock(real: Real): Promise<number> {
   const res = await send(real.shop.manager, 'GET', `/api/v1/products/${real.product.id}`);

@@ -12,7 +12,7 @@
  * Each change bumps the order's `version` (its ETag). Writing the same state twice
  * changes nothing (guards in the WHERE clauses), so the runner may repeat a mirror.
  */
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 
 import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
@@ -27,6 +27,25 @@ const PAYMENT_STATUS_OF: Record<string, OrderPaymentStatus> = {
   VOIDED: 'FAILED',
   REFUNDED: 'REFUNDED',
 };
+
+/**
+ * payment_status only moves forward: PENDING -> COMPLETED | FAILED -> REFUNDED. A saga
+ * that mirrors an older outcome again (after an abort, a retry) never undoes a refund
+ * recorded since (refunds.ts, webhooks, staff): the statuses each one may replace.
+ */
+const PAYMENT_STATUS_REPLACES: Record<OrderPaymentStatus, OrderPaymentStatus[]> = {
+  PENDING: [],
+  COMPLETED: ['PENDING', 'FAILED'],
+  FAILED: ['PENDING', 'COMPLETED'],
+  REFUNDED: ['PENDING', 'COMPLETED', 'FAILED'],
+};
+
+/** `target` when the order's payment_status may move there, its current value otherwise (SQL). */
+function forwardPaymentStatus(target: OrderPaymentStatus) {
+  const from = PAYMENT_STATUS_REPLACES[target];
+  if (from.length === 0) return sql<OrderPaymentStatus>`${orders.paymentStatus}`;
+  return sql<OrderPaymentStatus>`CASE WHEN ${inArray(orders.paymentStatus, from)} THEN ${target} ELSE ${orders.paymentStatus} END`;
+}
 
 /** The context as stored in PostgreSQL: without the payment token. */
 function storedContext(state: SagaState, waitingForStock: boolean): Record<string, unknown> {
@@ -86,19 +105,26 @@ export async function mirrorSaga(
     if (state.status === 'COMPLETED') {
       await tx
         .update(orders)
-        .set({ status: 'CONFIRMED', paymentStatus: paymentStatus ?? 'COMPLETED', ...bump })
+        .set({ status: 'CONFIRMED', paymentStatus: forwardPaymentStatus(paymentStatus ?? 'COMPLETED'), ...bump })
         .where(and(eq(orders.id, state.orderId), eq(orders.status, 'PENDING')));
     } else if (state.status === 'COMPENSATED') {
       await tx
         .update(orders)
-        .set({ status: 'CANCELLED', cancelledAt: sql`now()`, ...(paymentStatus ? { paymentStatus } : {}), ...bump })
+        .set({
+          status: 'CANCELLED',
+          cancelledAt: sql`now()`,
+          ...(paymentStatus ? { paymentStatus: forwardPaymentStatus(paymentStatus) } : {}),
+          ...bump,
+        })
         .where(and(eq(orders.id, state.orderId), inArray(orders.status, [...CANCELLABLE])));
     }
     if (paymentStatus) {
       await tx
         .update(orders)
         .set({ paymentStatus, ...bump })
-        .where(and(eq(orders.id, state.orderId), ne(orders.paymentStatus, paymentStatus)));
+        .where(
+          and(eq(orders.id, state.orderId), inArray(orders.paymentStatus, PAYMENT_STATUS_REPLACES[paymentStatus])),
+        );
     }
   });
 }
