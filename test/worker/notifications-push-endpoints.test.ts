@@ -73,6 +73,11 @@ const PUBLIC = [
 ];
 
 const production = { ...env, ENVIRONMENT: 'production' } as Cloudflare.Env;
+/**
+ * The production push policy (no PUSH_ALLOW_HTTP) through the whole Worker. Not ENVIRONMENT=production
+ * itself: the configuration guard answers 503 to a production Worker with the test stack's settings.
+ */
+const noAllowance = { ...env, PUSH_ALLOW_HTTP: '' } as Cloudflare.Env;
 
 async function registerWith(user: TestUser, endpoint: string, withEnv: Cloudflare.Env) {
   return worker.fetch(
@@ -108,7 +113,7 @@ describe('push endpoints: https on public hosts only', () => {
   it('registration refuses every private, loopback or non-public endpoint with a 400 naming body.endpoint', async () => {
     const user = await registerUser(await createTenant());
     for (const endpoint of PRIVATE) {
-      const res = await registerWith(user, endpoint, production);
+      const res = await registerWith(user, endpoint, noAllowance);
       expect(res.status, endpoint).toBe(400);
       expect((await problemOf(res)).errors?.[0]?.field, endpoint).toBe('body.endpoint');
     }
@@ -116,8 +121,8 @@ describe('push endpoints: https on public hosts only', () => {
     for (const endpoint of ['https://10.0.0.1/x', 'http://169.254.169.254/latest', 'https://192.168.1.1/x']) {
       expect((await as(user, 'POST', SUBS, { endpoint, keys })).status, endpoint).toBe(400);
     }
-    expect((await registerWith(user, `${PUSH_SERVICE_URL}/push/x`, production)).status).toBe(400);
-    const ok = await registerWith(user, PUBLIC[0]!, production);
+    expect((await registerWith(user, `${PUSH_SERVICE_URL}/push/x`, noAllowance)).status).toBe(400);
+    const ok = await registerWith(user, PUBLIC[0]!, noAllowance);
     expect(ok.status).toBe(201);
     const listed = (await (await as(user, 'GET', SUBS)).json()) as { data: { endpoint: string }[] };
     expect(listed.data.map((s) => s.endpoint)).toEqual([PUBLIC[0]]);
