@@ -58,7 +58,10 @@ async function rotateField(field: keyof typeof FIELDS): Promise<void> {
   console.log(`keys:rotate ${field}: ${secret} now holds ${ring.length + 1} keys, the new one first`);
 }
 
-/** Re-seals every stored value of `field` with the ring's first key, tenant by tenant (FORCE RLS). */
+/**
+ * Re-seals every stored value of `field` with the ring's first key, tenant by tenant. The tenant is
+ * named in the statements as well as set for RLS: an owner that is a superuser bypasses RLS.
+ */
 async function reseal(field: keyof typeof FIELDS): Promise<void> {
   const { secret, table, column, aad } = FIELDS[field];
   const text = secrets[secret];
@@ -77,11 +80,11 @@ async function reseal(field: keyof typeof FIELDS): Promise<void> {
         await tx`select set_config('app.current_tenant', ${tenantId}, true)`;
         const rows = await tx<{ id: string; sealed: string }[]>`
           select id, ${tx(column)} as sealed from ${tx(table.split('.')[0]!)}.${tx(table.split('.')[1]!)}
-          where ${tx(column)} is not null for update`;
+          where tenant_id = ${tenantId} and ${tx(column)} is not null for update`;
         for (const row of rows) {
           const plain = await openSecret(ring, row.sealed, aad(row.id));
           const again = await sealSecret(ring, plain, aad(row.id));
-          await tx`update ${tx(table.split('.')[0]!)}.${tx(table.split('.')[1]!)} set ${tx(column)} = ${again} where id = ${row.id}`;
+          await tx`update ${tx(table.split('.')[0]!)}.${tx(table.split('.')[1]!)} set ${tx(column)} = ${again} where id = ${row.id} and tenant_id = ${tenantId}`;
         }
         return rows.length;
       });

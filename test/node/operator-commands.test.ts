@@ -3,6 +3,7 @@
  * PostgreSQL: secrets, the first platform admin and a new password, key rotation with re-sealing.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,21 @@ describe('npm run keys:rotate', () => {
                values (${paymentId}, ${tenantId}, ${crypto.randomUUID()}, ${crypto.randomUUID()}, 10, 'USD', 'CREDIT_CARD', 'test', 'CHARGE', 'COMPLETED', ${sealed})`;
     });
 
+    // Another tenant's payment, sealed with a key this ring does not hold: --tenant must not touch it,
+    // even though the owner connection may be a superuser (which bypasses RLS).
+    const otherTenant = crypto.randomUUID();
+    const otherPayment = crypto.randomUUID();
+    const foreign = await sealSecret(
+      await importSecretKeys(randomBytes(32).toString('base64')),
+      '{}',
+      `payment:${otherPayment}`,
+    );
+    await sql.begin(async (tx) => {
+      await tx`insert into auth.tenants (id, name) values (${otherTenant}, ${'reseal-' + otherTenant})`;
+      await tx`select set_config('app.current_tenant', ${otherTenant}, true)`;
+      await tx`insert into payments.payments (id, tenant_id, order_id, user_id, amount, currency, payment_method, payment_provider, transaction_type, status, gateway_response)
+               values (${otherPayment}, ${otherTenant}, ${crypto.randomUUID()}, ${crypto.randomUUID()}, 1, 'USD', 'CREDIT_CARD', 'test', 'CHARGE', 'COMPLETED', ${foreign})`;
+    });
     await node('scripts/keys-rotate.ts', ['payments', '--file', file]);
     const ring = readSecrets({ path: file, kind: 'dotenv' }).PAYMENTS_ENCRYPTION_KEY!;
     expect(ring.split(',')).toHaveLength(2);
