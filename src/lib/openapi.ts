@@ -94,7 +94,8 @@ export function authenticationText(op: Json): string {
 }
 
 function describe(op: Json): string {
-  const parts = [String(op.description ?? op.summary ?? '').replace(/\.?$/, '.')];
+  const text = [op.description, op.summary].find((v) => typeof v === 'string') ?? '';
+  const parts = [text.replace(/\.?$/, '.')];
   parts.push(authenticationText(op));
   parts.push('Errors are `application/problem+json`; see the listed responses.');
   return parts.join('\n\n');

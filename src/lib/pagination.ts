@@ -38,8 +38,11 @@ export function invalidCursor(): Problem {
 }
 
 /** The response schema of a list: `{ data, nextCursor }` (plus `extra` fields), registered as `name`. */
-export const pageOf = <T extends z.ZodType, E extends z.ZodRawShape = {}>(item: T, name: string, extra?: E) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable(), ...(extra as E) }).openapi(name);
+export const pageOf = <T extends z.ZodType, E extends z.ZodRawShape = Record<never, never>>(
+  item: T,
+  name: string,
+  extra?: E,
+) => z.object({ data: z.array(item), nextCursor: z.string().nullable(), ...(extra as E) }).openapi(name);
 
 const limitField = (max: number) =>
   z.coerce

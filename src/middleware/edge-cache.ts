@@ -73,7 +73,7 @@ export function edgeCacheSettings(env: Partial<Env>): EdgeCacheSettings {
 
 export interface CacheRequest {
   tenantId: string;
-  param(name: string): string | undefined;
+  param: (name: string) => string | undefined;
 }
 
 /** What a cacheable read depends on. */

@@ -2,7 +2,6 @@
 import { ObjectId } from 'bson';
 
 import type { DataApiClient } from '../../db/mongo/client.ts';
-import { catalogErrors } from './errors.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';

@@ -114,6 +114,7 @@ export async function flushStockOps(mongo: DataApiClient, doc: OutboxDoc): Promi
       if (there?.eventId !== event.eventId)
         throw new Error(
           `stock outbox of product ${event.aggregateId}: version ${event.version} holds another event (${there?.eventId ?? 'none'})`,
+          { cause: err },
         );
     }
   }
