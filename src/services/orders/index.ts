@@ -1,6 +1,7 @@
 /** The order service's public surface. */
 export { overCapLines, placeOrder, type PlaceOrderInput } from './place-order.ts';
 export { getOrder, listOrders, loadOrderForSaga, orderOwners, type ListOrdersQuery } from './queries.ts';
+export { hasDeliveredOrderOf } from './purchases.ts';
 export { announceRefund, cancelOrder, changeOrderStatus, markOrderRefunded } from './status.ts';
 export { sagaContextOf, sagaOf, waitForSaga } from './saga-client.ts';
 export { forgetSagaStart, mirrorSaga } from './saga-mirror.ts';
