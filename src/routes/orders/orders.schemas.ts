@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { SAGA_STATUSES } from '../../db/pg/schema/index.ts';
 import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { OBJECT_ID_PATTERN } from '../../lib/ids.ts';
 import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { overCapLines } from '../../services/orders/index.ts';
 import {
@@ -17,7 +18,7 @@ import { AddressCreateBody } from '../users/users.schemas.ts';
 
 const ObjectIdHex = z
   .string()
-  .regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)')
+  .regex(OBJECT_ID_PATTERN, 'must be a product id (24 hex digits)')
   .openapi({ example: '6b06eed21006e491d07feb71' });
 
 export const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');

@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { ObjectIdString } from '../../lib/ids.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import {
-  OBJECT_ID_HEX,
+  ID_OR_SLUG_PATTERN,
   PRODUCT_EVENT_TYPES,
   PRODUCT_SORTS,
   PRODUCT_STATUSES,
@@ -19,10 +20,6 @@ export const MoneyOutput = z
   .string()
   .openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
 
-export const ObjectIdString = z
-  .string()
-  .regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId')
-  .openapi({ example: '507f1f77bcf86cd799439011' });
 export const SlugString = z
   .string()
   .min(1)
@@ -34,7 +31,7 @@ export const IdOrSlugParam = z.object({
   idOrSlug: z
     .string()
     .max(120)
-    .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a product id or slug')
+    .regex(ID_OR_SLUG_PATTERN, 'must be a product id or slug')
     .openapi({ param: { name: 'idOrSlug', in: 'path' }, example: 'wireless-headphones-audiotech' }),
 });
 
@@ -177,7 +174,7 @@ export const ProductListQuery = z
     category: z
       .string()
       .max(120)
-      .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a category id or slug')
+      .regex(ID_OR_SLUG_PATTERN, 'must be a category id or slug')
       .optional()
       .openapi({ description: 'Category id or slug; its subcategories are included' }),
     minPrice: MoneyInput.optional(),

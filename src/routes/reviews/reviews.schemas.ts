@@ -1,15 +1,16 @@
 import { z } from '@hono/zod-openapi';
 
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { OBJECT_ID_PATTERN, ObjectIdString as ObjectIdAsGiven } from '../../lib/ids.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/index.ts';
 
-/** Mongo ids in paths: 24 hex digits. */
-export const ObjectIdString = z
-  .string()
-  .regex(/^[0-9a-fA-F]{24}$/, 'must be a 24-character hex ObjectId')
-  .transform((v) => v.toLowerCase())
-  .openapi({ type: 'string', pattern: '^[0-9a-fA-F]{24}$', example: '507f1f77bcf86cd799439011' });
+/** Mongo ids in paths: 24 hex digits, lower-cased (the transform hides the type from OpenAPI: restated). */
+export const ObjectIdString = ObjectIdAsGiven.transform((v) => v.toLowerCase()).openapi({
+  type: 'string',
+  pattern: OBJECT_ID_PATTERN.source,
+  example: '507f1f77bcf86cd799439011',
+});
 
 export const ObjectIdParam = z.object({ id: ObjectIdString.openapi({ param: { name: 'id', in: 'path' } }) });
 

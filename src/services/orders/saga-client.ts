@@ -5,17 +5,13 @@
  */
 import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
 import { isTerminal, type SagaContext, type SagaState } from '../../durable/saga-state.ts';
+import { objectIdOfProductUuid } from '../../lib/ids.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 
 export function sagaOf(svc: Pick<ServiceContext, 'env'>, orderId: string) {
   return svc.env.ORDER_SAGA.get(svc.env.ORDER_SAGA.idFromName(orderId));
-}
-
-/** `00000000-6b06-eed2-1006-e491d07feb71` -> `6b06eed21006e491d07feb71` (see productIdAsUuid). */
-export function objectIdOfProductUuid(uuid: string): string {
-  return uuid.replace(/-/g, '').slice(8);
 }
 
 /** What the saga carries about its order (and, to charge it, the payment token). */

@@ -12,6 +12,7 @@
  * Compensation: give back every line (`releaseStock` is a no-op without a reservation);
  * it also runs when this step itself failed or was interrupted.
  */
+import { productIdAsUuid } from '../../../lib/ids.ts';
 import {
   productChangeTags,
   purgeCatalogTags,
@@ -19,7 +20,6 @@ import {
   reserveStock,
   type StockOutcome,
 } from '../../catalog/index.ts';
-import { productIdAsUuid } from '../../reviews/index.ts';
 import { unitsHeldInCheckout } from '../queries.ts';
 import { PermanentStepError, sagaLines, StepWaitError, type SagaStep, type StepInput } from './step.ts';
 
