@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 
 import { createStores, type StoreUsage } from '../db/stores.ts';
 import type { Env } from '../env.ts';
+import { configOf } from '../lib/config.ts';
 import { createLogger, errorFields } from '../lib/logger.ts';
 import { recordDeadLetter } from '../queues/dead-letters.ts';
 import type { NotificationMessage } from '../queues/notification-messages.ts';
@@ -164,13 +165,14 @@ export class OrderSaga extends DurableObject<Env> {
   }
 
   private config() {
+    const orders = configOf(this.env).orders;
     return {
-      deadlineMs: (Number(this.env.ORDER_SAGA_DEADLINE_SECONDS) || 300) * 1000,
-      maxAttempts: Number(this.env.ORDER_SAGA_MAX_ATTEMPTS) || 5,
-      undoMaxAttempts: Number(this.env.ORDER_SAGA_UNDO_MAX_ATTEMPTS) || 10,
-      stockWaitMs: (Number(this.env.ORDER_SAGA_STOCK_WAIT_SECONDS) || 120) * 1000,
-      retryBaseMs: Number(this.env.ORDER_SAGA_RETRY_BASE_MS) || 1000,
-      stepTimeoutMs: Number(this.env.ORDER_SAGA_STEP_TIMEOUT_MS) || 30_000,
+      deadlineMs: orders.sagaDeadlineMs,
+      maxAttempts: orders.sagaMaxAttempts,
+      undoMaxAttempts: orders.sagaUndoMaxAttempts,
+      stockWaitMs: orders.sagaStockWaitMs,
+      retryBaseMs: orders.sagaRetryBaseMs,
+      stepTimeoutMs: orders.sagaStepTimeoutMs,
     };
   }
 

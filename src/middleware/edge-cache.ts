@@ -26,6 +26,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Env } from '../env.ts';
 import { setBounded } from '../lib/bounded-map.ts';
 import { hexEncode } from '../lib/bytes.ts';
+import { configOf } from '../lib/config.ts';
 import { etagMatches } from '../lib/etag.ts';
 import { isObjectIdHex, isUuid } from '../lib/ids.ts';
 import type { AppEnv } from '../lib/types.ts';
@@ -55,20 +56,8 @@ export interface EdgeCacheSettings {
   memoMs: number;
 }
 
-/** A whole number >= 0 from a var, else `fallback`. */
-function wholeNumber(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
-export function edgeCacheSettings(env: Partial<Env>): EdgeCacheSettings {
-  return {
-    enabled: (env.EDGE_CACHE ?? 'on') !== 'off',
-    sMaxAge: wholeNumber(env.EDGE_CACHE_S_MAXAGE, 60),
-    staleWhileRevalidate: wholeNumber(env.EDGE_CACHE_STALE_WHILE_REVALIDATE, 30),
-    bypassToken: env.EDGE_CACHE_BYPASS_TOKEN || undefined,
-    memoMs: wholeNumber(env.EDGE_CACHE_MEMO_MS, 1000),
-  };
+function edgeCacheSettings(env: Partial<Env>): EdgeCacheSettings {
+  return configOf(env).edgeCache;
 }
 
 export interface CacheRequest {
