@@ -11,7 +11,7 @@
 import { z } from '@hono/zod-openapi';
 
 /** 8-4-4-4-12 hex digits, either case. */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** 24 hex digits, either case (no flag: OpenAPI documents the pattern without flags). */
 export const OBJECT_ID_PATTERN = /^[0-9a-fA-F]{24}$/;
 

@@ -12,7 +12,7 @@ import { isObjectIdHex, isUuid } from './ids.ts';
 import { problems, type Problem } from './problem.ts';
 
 export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
+const MAX_LIMIT = 100;
 
 export interface Page<T> {
   data: T[];

@@ -71,7 +71,7 @@ export const CategorySchema = z.object(categoryFields).openapi('Category');
 export interface CategoryNodeShape extends z.infer<typeof CategorySchema> {
   children: CategoryNodeShape[];
 }
-export const CategoryNodeSchema: z.ZodType<CategoryNodeShape> = z
+const CategoryNodeSchema: z.ZodType<CategoryNodeShape> = z
   .object({ ...categoryFields, children: z.array(z.lazy(() => CategoryNodeSchema)) })
   .openapi('CategoryNode');
 

@@ -21,7 +21,7 @@ const ObjectIdHex = z
   .regex(OBJECT_ID_PATTERN, 'must be a product id (24 hex digits)')
   .openapi({ example: '6b06eed21006e491d07feb71' });
 
-export const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
+const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
 
 export const OrderCreateBody = z
   .object({
@@ -110,7 +110,7 @@ export const IfMatchRequired = ifMatchHeaders('order', { required: true });
 
 const Money = z.string().openapi({ example: '19.99' });
 
-export const OrderItemSchema = z
+const OrderItemSchema = z
   .object({
     id: z.uuid(),
     productId: z.uuid(),
@@ -149,10 +149,10 @@ const orderFields = {
   cancelledAt: z.string().nullable(),
 };
 
-export const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
+const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
 export const OrderSchema = z.object({ ...orderFields, items: z.array(OrderItemSchema) }).openapi('Order');
 
-export const SagaSummarySchema = z
+const SagaSummarySchema = z
   .object({
     status: z.enum(SAGA_STATUSES),
     currentStep: z.number().int(),

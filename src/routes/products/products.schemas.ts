@@ -16,9 +16,7 @@ import { MoneyInput } from '../schemas.ts';
 // Building blocks
 // ---------------------------------------------------------------------------
 
-export const MoneyOutput = z
-  .string()
-  .openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
+const MoneyOutput = z.string().openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
 
 export const SlugString = z
   .string()
@@ -38,9 +36,9 @@ export const IdOrSlugParam = z.object({
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 
-export const ProductStatus = z.enum(PRODUCT_STATUSES);
+const ProductStatus = z.enum(PRODUCT_STATUSES);
 
-export const ImageSchema = z
+const ImageSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1000),
     alt: z.string().trim().max(200).nullable().default(null),
@@ -49,13 +47,13 @@ export const ImageSchema = z
   .strict();
 
 /** Exactly one primary image is checked by the service (400 naming body.images). */
-export const ImagesInput = z.array(ImageSchema).max(20);
+const ImagesInput = z.array(ImageSchema).max(20);
 
 const SpecValue = z.union([z.string().max(500), z.number().finite(), z.boolean()], {
   error: 'must be a string, number or boolean',
 });
 /** Flat key -> scalar map; keys cannot hold `.` or start with `$` (MongoDB field names). */
-export const SpecificationsInput = z
+const SpecificationsInput = z
   .record(
     z
       .string()
@@ -208,7 +206,7 @@ export const PageQuery = z.object(pageQuery()).strict();
 // Responses
 // ---------------------------------------------------------------------------
 
-export const CategoryRefSchema = z
+const CategoryRefSchema = z
   .object({ id: z.string(), name: z.string(), slug: z.string(), path: z.string() })
   .openapi('ProductCategory');
 
@@ -242,7 +240,7 @@ export const ProductSchema = z
 
 export const ProductPage = pageOf(ProductSchema, 'ProductPage');
 
-export const ProductEventSchema = z
+const ProductEventSchema = z
   .object({
     eventId: z.string(),
     eventType: z.enum(PRODUCT_EVENT_TYPES),

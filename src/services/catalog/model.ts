@@ -5,7 +5,7 @@
  */
 import type { ProductImage, ProductStatus, SpecificationValue } from './product-reducer.ts';
 
-export { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES, UPDATABLE_FIELDS } from './product-reducer.ts';
+export { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from './product-reducer.ts';
 export type {
   CategoryRef,
   ProductChanges,

@@ -52,7 +52,7 @@ export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 export const holdPath = (orderId: string) => `stockHolds.${orderId}`;
 
 /** The document fields a flush needs (the outbox and the state it ends in). */
-export const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
+const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
 
 interface OutboxDoc {
   _id: ObjectId;
@@ -63,7 +63,7 @@ interface OutboxDoc {
 }
 
 /** The events of a document's outbox, with their versions and quantities (pure). */
-export function outboxEvents(doc: OutboxDoc): StockChangedEvent[] {
+function outboxEvents(doc: OutboxDoc): StockChangedEvent[] {
   const ops = doc.stockOps ?? [];
   const first = doc.version - ops.length + 1;
   let after = doc.stockQuantity ?? 0;
