@@ -6,7 +6,7 @@ import type { MoveOutcome } from '../services/orders/model.ts';
 import { cancelSaga, moveSagaOrder, recoverSaga, startSaga } from '../services/orders/saga/commands.ts';
 import { redacted } from '../services/orders/saga/context.ts';
 import type { CancelOutcome, OrderSagaMethods, RecoverOutcome, SagaLogEvent } from '../services/orders/saga/rpc.ts';
-import { runSaga, type RunnerMeta, type SagaStorage } from '../services/orders/saga/runner.ts';
+import { readRunnerMeta, runSaga, type SagaStorage } from '../services/orders/saga/runner.ts';
 import { bounded, sagaConfig } from '../services/orders/saga/runtime.ts';
 import { isTerminal, readSagaState, type SagaState } from '../services/orders/saga/state.ts';
 
@@ -56,9 +56,9 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
         sql.exec('INSERT OR REPLACE INTO saga (id, state) VALUES (1, ?)', JSON.stringify(state));
         log(event);
       },
-      meta(): RunnerMeta {
+      meta() {
         const row = sql.exec<{ meta: string }>('SELECT meta FROM saga_runner WHERE id = 1').toArray()[0];
-        return row ? (JSON.parse(row.meta) as RunnerMeta) : { attempts: {}, mirrored: null, eventsSent: [] };
+        return readRunnerMeta(row ? JSON.parse(row.meta) : null);
       },
       saveMeta(meta) {
         sql.exec('INSERT OR REPLACE INTO saga_runner (id, meta) VALUES (1, ?)', JSON.stringify(meta));

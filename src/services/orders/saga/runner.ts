@@ -23,6 +23,8 @@
  * attempt number (so the same provider idempotency key); steps are idempotent per
  * (order, step). Only a transient failure that was recorded moves to the next attempt.
  */
+import { z } from 'zod';
+
 import type { StoreUsage } from '../../../db/stores.ts';
 import type { Env } from '../../../env.ts';
 import { errorFields } from '../../../lib/logger.ts';
@@ -38,15 +40,21 @@ import { applyEvent, expectedStep, isTerminal, type SagaEvent, type SagaState } 
 import type { SagaStep, StepInput } from './step.ts';
 
 /** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
-export interface RunnerMeta {
+const runnerMetaSchema = z.object({
   /** `run:STEP` / `undo:STEP` -> attempts made so far (the one in flight included). */
-  attempts: Record<string, number>;
+  attempts: z.record(z.string(), z.number().int()),
   /** updatedAt of the state last mirrored into PostgreSQL. */
-  mirrored: string | null;
+  mirrored: z.string().nullable(),
   /** Terminal statuses whose events were sent. */
-  eventsSent: string[];
+  eventsSent: z.array(z.string()),
   /** `run:STEP` -> times it waited (stock held in checkout) without using an attempt. */
-  waits?: Record<string, number>;
+  waits: z.record(z.string(), z.number().int()).optional(),
+});
+export type RunnerMeta = z.infer<typeof runnerMetaSchema>;
+
+/** The runner's record as stored; none yet is a fresh one. */
+export function readRunnerMeta(stored: unknown): RunnerMeta {
+  return stored === null ? { attempts: {}, mirrored: null, eventsSent: [] } : runnerMetaSchema.parse(stored);
 }
 
 /** The Durable Object's storage, as the runner and the commands use it. */
