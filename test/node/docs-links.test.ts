@@ -30,6 +30,8 @@ describe('the docs link to what exists', () => {
     expect(places).toEqual([...places].sort((a, b) => a - b));
     // The API guide's sign-in block comes first: later blocks use its B and TOKEN.
     expect(runnableBlocks()[0]!.file).toBe('docs/api.md');
+    // The README states the same order (Commands, npm run docs:examples).
+    expect(readFileText('README.md')).toContain(`in this order: ${EXAMPLE_FILES.join(', ')}`);
   });
 });
 
