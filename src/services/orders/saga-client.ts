@@ -4,18 +4,19 @@
  * itself; callers only start it, ask it to cancel, nudge it, or read it.
  */
 import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
-import { isTerminal, type SagaContext, type SagaState } from '../../durable/saga-state.ts';
 import { objectIdOfProductUuid } from '../../lib/ids.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
+import type { SagaContext } from './saga/context.ts';
+import { isTerminal, type SagaState } from './saga/state.ts';
 
 export function sagaOf(svc: Pick<ServiceContext, 'env'>, orderId: string) {
   return svc.env.ORDER_SAGA.get(svc.env.ORDER_SAGA.idFromName(orderId));
 }
 
-/** What the saga carries about its order (and, to charge it, the payment token). */
-export function sagaContextOf(order: Order, items: OrderItem[], paymentToken: string): SagaContext {
+/** What the saga carries about its order (and, to charge it, the payment token; null for an adopted order). */
+export function sagaContextOf(order: Order, items: OrderItem[], paymentToken: string | null): SagaContext {
   return {
     userId: order.userId,
     orderNumber: order.orderNumber,
@@ -24,7 +25,7 @@ export function sagaContextOf(order: Order, items: OrderItem[], paymentToken: st
     totalMinor: parseMoney(order.total),
     paymentMethod: order.paymentMethod ?? 'card',
     paymentToken,
-    lines: JSON.stringify(items.map((i) => [objectIdOfProductUuid(i.productId), i.quantity])),
+    lines: items.map((i) => ({ productId: objectIdOfProductUuid(i.productId), quantity: i.quantity })),
   };
 }
 
