@@ -5,13 +5,21 @@
  * order's saga history, per-customer limits, tenant isolation, and a cancelled or
  * compensated order giving its use back.
  */
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { afterAll, describe, expect, it } from 'vitest';
 
+import { createLogger } from '../../src/lib/logger.ts';
+import { Problem } from '../../src/lib/problem.ts';
+import { checkPromotionCode } from '../../src/services/promotions/index.ts';
 import { createProduct, send } from './catalog-helpers.ts';
 import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
 import { registerUser } from './identity-helpers.ts';
 import { createPromotion, promotionRows, PROMOTIONS } from './promotions-helpers.ts';
+import { testStores } from './stores.ts';
+
+const stores = testStores();
+afterAll(() => stores.close());
 
 const refusal = async (res: Response) => {
   expect(res.status).toBe(422);
@@ -273,5 +281,43 @@ describe('compensation gives the use back', () => {
       data: { releasedAt: string | null }[];
     };
     expect(listed.data[0]?.releasedAt).not.toBeNull();
+  });
+});
+
+describe('checkPromotionCode (a cart asks before checkout)', () => {
+  it('answers the discount without taking a use; refusals name the field the caller gives; other tenants see unknown', async () => {
+    const a = await checkoutShop(5, '20.00');
+    const b = await checkoutShop(5, '20.00');
+    const promo = await createPromotion(a.manager, { usageLimit: 1, perCustomerLimit: 1 });
+    const cart = {
+      subtotalMinor: 4000,
+      shippingMinor: 599,
+      currency: 'USD',
+      lines: [{ productId: a.product.id, categoryIds: [], quantity: 2, unitPriceMinor: 2000 }],
+      now: new Date(),
+    };
+    const svc = (tenantId: string) => ({ env, stores, tenantId, principal: null, logger: createLogger('error') });
+    expect(
+      await checkPromotionCode(svc(a.tenantId), { code: promo.code.toLowerCase(), userId: a.user.id }, cart),
+    ).toEqual({
+      code: promo.code,
+      discountMinor: 400,
+      freeShipping: false,
+    });
+    expect((await promotionRows(a.tenantId, promo.id)).promotion?.timesUsed).toBe(0);
+    const refused = await checkPromotionCode(
+      svc(b.tenantId),
+      { code: promo.code, userId: b.user.id, field: 'body.code' },
+      cart,
+    ).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Problem);
+    expect((refused as Problem).hasType('promotion-code-unknown')).toBe(true);
+    expect((refused as Problem).errors?.map((e) => e.field)).toEqual(['body.code']);
+    // Once the customer used it, the check says so.
+    await placeAndSettle(a.user, { lines: lines(a.product), promotionCode: promo.code });
+    const again = await checkPromotionCode(svc(a.tenantId), { code: promo.code, userId: a.user.id }, cart).catch(
+      (e: unknown) => e,
+    );
+    expect((again as Problem).hasType('promotion-code-exhausted')).toBe(true);
   });
 });
