@@ -6,8 +6,11 @@
  * compensated order giving its use back.
  */
 import { env } from 'cloudflare:workers';
+import { inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { orders } from '../../src/db/pg/schema/orders.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { Problem } from '../../src/lib/problem.ts';
 import { checkPromotionCode } from '../../src/services/promotions/index.ts';
@@ -281,6 +284,23 @@ describe('compensation gives the use back', () => {
       data: { releasedAt: string | null }[];
     };
     expect(listed.data[0]?.releasedAt).not.toBeNull();
+  });
+});
+
+describe('an order deleted with its redemption', () => {
+  it('gives the use back (trigger on the redemption cascade), and a released one is not given back twice', async () => {
+    const s = await checkoutShop(5, '20.00');
+    const promo = await createPromotion(s.manager, { usageLimit: 5 });
+    const kept = await placeAndSettle(s.user, { lines: lines(s.product), promotionCode: promo.code });
+    const cancelled = await placeAndSettle(s.user, { lines: lines(s.product), promotionCode: promo.code });
+    await send(s.user, 'POST', `${ORDERS}/${cancelled.order.id}/cancel`, { body: {}, headers: { prefer: 'wait=10' } });
+    expect((await promotionRows(s.tenantId, promo.id)).promotion?.timesUsed).toBe(1);
+    await inTenantTx(stores.pg('orders').db, s.tenantId, (tx) =>
+      tx.delete(orders).where(inArray(orders.id, [kept.order.id, cancelled.order.id])),
+    );
+    const rows = await promotionRows(s.tenantId, promo.id);
+    expect(rows.redemptions).toEqual([]);
+    expect(rows.promotion?.timesUsed).toBe(0);
   });
 });
 
