@@ -15,7 +15,7 @@ import { createLogger } from '../../src/lib/logger.ts';
 import { Problem } from '../../src/lib/problem.ts';
 import { checkPromotionCode } from '../../src/services/promotions/index.ts';
 import { createProduct, send } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle } from './checkout-helpers.ts';
+import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
 import { registerUser } from './identity-helpers.ts';
 import { createPromotion, promotionRows, PROMOTIONS } from './promotions-helpers.ts';
@@ -164,6 +164,22 @@ describe('checkout with a code', () => {
     const twice = await placeAndSettle(s.user, body, key);
     expect(twice.order.id).toBe(once.order.id);
     expect((await promotionRows(s.tenantId, promo.id)).promotion?.timesUsed).toBe(2);
+  });
+
+  it('twins (one Idempotency-Key, sent at once) make one order and take one use, even of a last use', async () => {
+    const s = await checkoutShop(10, '20.00');
+    for (const usageLimit of [1, null]) {
+      const promo = await createPromotion(s.manager, { usageLimit });
+      const key = `key-${crypto.randomUUID()}`;
+      const body = { lines: lines(s.product), promotionCode: promo.code };
+      const twins = await Promise.all(Array.from({ length: 4 }, () => order(s.user, body, { key })));
+      expect(twins.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+      const ids = new Set(await Promise.all(twins.map(async (r) => ((await r.json()) as PlacedOrder).order.id)));
+      expect(ids.size).toBe(1);
+      const rows = await promotionRows(s.tenantId, promo.id);
+      expect(rows.promotion?.timesUsed).toBe(1);
+      expect(rows.redemptions).toHaveLength(1);
+    }
   });
 
   it('FIXED_AMOUNT is capped at the subtotal (total never below zero); FREE_SHIPPING zeroes the shipping', async () => {
