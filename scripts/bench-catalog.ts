@@ -16,7 +16,7 @@
  * Above BENCH_UNCACHED_LIST_MAX products (default: no limit) the uncached list cells (store, Data
  * API, API miss) are not run and the list's cache is warmed by ONE uncached request, whose time
  * is reported instead: for engines that read and sort every matching document per page
- * (FerretDB v1: minutes per page at 100,000, 17 GB of queries in flight). FerretDB v2 on
+ * (FerretDB v1, before: minutes per page at 100,000, 17 GB of queries in flight). FerretDB v2 on
  * DocumentDB walks the hinted index and stops after limit + 1 rows, so every size is looped.
  *
  * Env: BASE_URL, MONGODB_URI, DATA_API_URL, DATA_API_KEY, MONGO_DATABASE (ecommerce),
