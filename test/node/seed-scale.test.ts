@@ -177,6 +177,24 @@ describe('seed at scale', () => {
       expect((await load(150)).deferredIndexes).toBeUndefined();
       expect(await uniques()).toEqual(before);
       expect(await db.collection('products').countDocuments({ tenantId })).toBe(150);
+
+      // Throwaway data for the benchmark: the same keys and names, without the unique build.
+      await db.collection('products').dropIndex('tenantId_1_slug_1');
+      writeFileSync(file, JSON.stringify(crashed)); // lists tenantId_1_slug_1 as deferred
+      await seedScale({
+        tenantId,
+        products: 150,
+        users: 0,
+        orders: 0,
+        batch: 50,
+        mongo: { uri, database: own },
+        checkpointFile: file,
+        quiet: true,
+        plainUniqueIndexes: true,
+      });
+      const plain = (await db.collection('products').indexes()).find((ix) => ix.name === 'tenantId_1_slug_1');
+      expect(plain).toMatchObject({ key: { tenantId: 1, slug: 1 } });
+      expect(plain!.unique).toBeUndefined();
     } finally {
       await db.dropDatabase();
     }
