@@ -25,7 +25,7 @@ import { freePort } from './lib/ports.ts';
 import { onStop } from './lib/stop-signals.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-// 1,000 and 10,000 by default (100,000 takes a quarter of an hour to load; BENCH_SIZES=1000,10000,100000, see docs/performance.md).
+// 1,000 and 10,000 by default; BENCH_SIZES=1000,10000,100000 adds ~4 min of loading (docs/performance.md).
 const sizes = process.env.BENCH_SIZES ?? process.env.BENCH_PRODUCTS ?? '1000,10000';
 const catalogOnly = process.env.BENCH_ONLY === 'catalog';
 const bypassToken = randomBytes(18).toString('base64url');
