@@ -9,9 +9,10 @@
  * (MONGODB_URI) or the Data API (MONGO_DATA_API_URL + MONGO_DATA_API_KEY).
  *
  * Unique indexes during a large load (driver only, DEFER_UNIQUE_FROM products or more): on
- * DocumentDB a unique index is an exclusion constraint whose check slows every insert as the
- * collection grows (measured with all indexes: 510 products/s at 5,000, 45/s at 20,000, ~25/s at
- * 75,000; without the unique ones 300-440/s throughout). So the loader drops the unique indexes
+ * DocumentDB a unique index is an exclusion constraint whose check walks the documents sharing a
+ * key value (tenantId within the tenant; version 1 in every created event), so it slows every
+ * insert as the tenant grows (measured with all indexes: 510 products/s at 5,000, 45/s at
+ * 20,000, ~25/s at 75,000; without the unique ones ~400/s throughout). So the loader drops the unique indexes
  * of products and product_events, loads, and creates them again with the same specification;
  * the checkpoint lists them until then, so a crashed load recreates them on its next run. While
  * they are away the deterministic _ids still refuse duplicates; do not point the API at the
