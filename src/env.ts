@@ -1,5 +1,4 @@
-import type { NotificationFeed } from './durable/notification-feed.ts';
-import type { OrderSaga } from './durable/order-saga.ts';
+import type { NotificationFeedBinding, OrderSagaBinding } from './bindings.ts';
 import type { NotificationMessage } from './queues/notification-messages.ts';
 import type { RatingUpdateMessage } from './queues/rating-update-messages.ts';
 
@@ -99,8 +98,8 @@ export interface Env {
   /** Another base URL for Cloudflare's API (tests, proxies). */
   CF_API_BASE_URL?: string;
 
-  ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
-  NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeed>;
+  ORDER_SAGA: DurableObjectNamespace<OrderSagaBinding>;
+  NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeedBinding>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;
 
