@@ -8,16 +8,24 @@ import { objectIdOfProductUuid } from '../../lib/ids.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
-import type { SagaContext } from './saga/context.ts';
+import type { SagaContext, SagaPromotion } from './saga/context.ts';
 import { isTerminal, type SagaState } from './saga/state.ts';
+
+export type { SagaPromotion };
 
 export function sagaOf(svc: Pick<ServiceContext, 'env'>, orderId: string) {
   return svc.env.ORDER_SAGA.get(svc.env.ORDER_SAGA.idFromName(orderId));
 }
 
 /** What the saga carries about its order (and, to charge it, the payment token; null for an adopted order). */
-export function sagaContextOf(order: Order, items: OrderItem[], paymentToken: string | null): SagaContext {
+export function sagaContextOf(
+  order: Order,
+  items: OrderItem[],
+  paymentToken: string | null,
+  promotion: SagaPromotion | null = null,
+): SagaContext {
   return {
+    ...(promotion ? { promotion } : {}),
     userId: order.userId,
     orderNumber: order.orderNumber,
     currency: order.currency,
@@ -35,12 +43,13 @@ export async function startOrderSaga(
   order: Order,
   paymentToken: string,
   items: OrderItem[],
+  promotion: SagaPromotion | null = null,
 ): Promise<SagaState> {
   try {
     return await sagaOf(svc, order.id).start({
       orderId: order.id,
       tenantId: order.tenantId,
-      context: sagaContextOf(order, items, paymentToken),
+      context: sagaContextOf(order, items, paymentToken, promotion),
     });
   } catch (err) {
     svc.logger.error('order saga could not start', { orderId: order.id, error: String(err) });

@@ -32,6 +32,8 @@ export async function startSaga(
   }
   const state = initialState(input.orderId, input.tenantId, input.context, new Date().toISOString());
   storage.save(state, { type: 'STARTED', orderId: input.orderId });
+  // The order's history: the code its transaction redeemed (services/promotions/redeem.ts).
+  if (input.context.promotion) storage.log({ type: 'PROMOTION_APPLIED', ...input.context.promotion });
   await storage.setAlarm(Date.now());
   return state;
 }

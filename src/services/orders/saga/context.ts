@@ -14,15 +14,26 @@
  */
 import { z } from 'zod';
 
+import { OBJECT_ID_PATTERN } from '../../../lib/ids.ts';
+
 export const sagaLineSchema = z.object({
   /** The catalog's product id (24-hex ObjectId). */
-  productId: z.string().regex(/^[0-9a-f]{24}$/),
+  productId: z.string().regex(OBJECT_ID_PATTERN),
   quantity: z.number().int().positive(),
 });
 export type SagaLine = z.infer<typeof sagaLineSchema>;
 
 export const PAYMENT_OUTCOMES = ['CAPTURED', 'DECLINED', 'VOIDED', 'REFUNDED'] as const;
 export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number];
+
+/** The promotion code the order's transaction redeemed (the history's PROMOTION_APPLIED). */
+export const sagaPromotionSchema = z.object({
+  code: z.string(),
+  kind: z.string(),
+  /** What the code took off, decimal (FREE_SHIPPING: the shipping waived). */
+  amount: z.string(),
+});
+export type SagaPromotion = z.infer<typeof sagaPromotionSchema>;
 
 /** The order as the saga knows it from its start. */
 export const orderFactsSchema = z.object({
@@ -34,6 +45,8 @@ export const orderFactsSchema = z.object({
   totalMinor: z.number().int().nonnegative(),
   paymentMethod: z.string(),
   lines: z.array(sagaLineSchema),
+  /** Absent: no code (and every context stored before codes existed). */
+  promotion: sagaPromotionSchema.optional(),
 });
 
 /** What the steps report (run or compensation), merged into the context. */
