@@ -6,5 +6,5 @@ export { cancelOrder, changeOrderStatus } from './status.ts';
 export { sagaOf, waitForSaga } from './saga-client.ts';
 export { orderPaymentLink } from './payment-link.ts';
 export { sweepSagaStarts } from './sweeper.ts';
-export { orderEvent, publishOrderEvents, type OrderFacts } from './events.ts';
+export { type OrderFacts } from './events.ts';
 export * from './model.ts';

@@ -16,7 +16,7 @@ import { z } from 'zod';
 
 import { OBJECT_ID_PATTERN } from '../../../lib/ids.ts';
 
-export const sagaLineSchema = z.object({
+const sagaLineSchema = z.object({
   /** The catalog's product id (24-hex ObjectId). */
   productId: z.string().regex(OBJECT_ID_PATTERN),
   quantity: z.number().int().positive(),

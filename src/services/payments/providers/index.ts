@@ -23,13 +23,13 @@ import type { PaymentProvider, PaymentProviderName } from './types.ts';
 
 export * from './errors.ts';
 export type * from './types.ts';
-export { StripePaymentProvider, STRIPE_SIGNATURE_HEADER, type StripeProviderOptions } from './stripe.ts';
+export { StripePaymentProvider, type StripeProviderOptions } from './stripe.ts';
 export { STRIPE_API_VERSION } from './stripe-http.ts';
 export { TestPaymentProvider, type TestProviderOptions } from './test-provider.ts';
 export { TEST_TOKENS } from './test-tokens.ts';
 export { signTestWebhook, TEST_SIGNATURE_HEADER, testWebhookBody } from './test-webhooks.ts';
 
-export const PAYMENT_PROVIDER_NAMES: readonly PaymentProviderName[] = ['stripe', 'test'];
+const PAYMENT_PROVIDER_NAMES: readonly PaymentProviderName[] = ['stripe', 'test'];
 
 export function isPaymentProviderName(name: string): name is PaymentProviderName {
   return (PAYMENT_PROVIDER_NAMES as readonly string[]).includes(name);
