@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { DOCUMENTDB_DATABASE, DOCUMENTDB_SETTINGS, ensureEngine, FERRETDB_VERSION } from './engine.ts';
 import { startFerretDb } from './ferretdb.ts';
 import { startGateway } from './gateway.ts';
+import { startLatencyProxies, type LatencyProxies } from './latency.ts';
 import { migrateMongo } from './mongo-migrate.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { startPostgres, type PostgresServer } from './pg-server.ts';
@@ -41,6 +42,11 @@ export interface StackOptions {
   /** Signing and encryption keys; generated when not given. */
   secrets?: LocalSecrets;
   log?: (line: string) => void;
+  /**
+   * Put Toxiproxy (scripts/lib/latency.ts) between the Worker and each store, with this round-trip
+   * time in ms (changeable later through `latency.setRtt`). Unset: the Worker talks to the stores directly.
+   */
+  rttMs?: number;
 }
 
 /** What the Worker needs, as its bindings. */
@@ -59,6 +65,8 @@ export interface Stack {
   mongoUri: string;
   /** FerretDB's own Data API (HTTP Basic auth, user `postgres`), when asked for. */
   ferretDbDataApiUrl?: string;
+  /** The delay between the Worker and the stores, when `rttMs` was given; `latency.add` puts more services behind it. */
+  latency?: LatencyProxies;
   stop(): Promise<void>;
 }
 
@@ -210,12 +218,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
     stops.push(() => gateway.stop());
     log(`data api      ${gateway.url}`);
+    let latency: LatencyProxies | undefined;
+    let wsProxyHostPort = proxy.hostPort;
+    let dataApiUrl = gateway.url;
+    if (opts.rttMs !== undefined) {
+      latency = await startLatencyProxies(opts.rttMs);
+      stops.push(() => latency!.stop());
+      wsProxyHostPort = await latency.add('postgres_ws', proxy.hostPort);
+      dataApiUrl = await latency.add('data_api', gateway.url);
+      log(
+        `toxiproxy     ${opts.rttMs} ms round trip before ${wsProxyHostPort} (PostgreSQL) and ${dataApiUrl} (Data API)`,
+      );
+    }
 
     return {
       bindings: {
         DATABASE_URL: databaseUrl,
-        PG_WS_PROXY: proxy.hostPort,
-        MONGO_DATA_API_URL: gateway.url,
+        PG_WS_PROXY: wsProxyHostPort,
+        MONGO_DATA_API_URL: dataApiUrl,
         MONGO_DATA_API_KEY: apiKey,
         MONGO_DATABASE: database,
         ...(opts.secrets ?? (await generateSecrets())),
@@ -223,6 +243,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ownerDatabaseUrl,
       mongoUri,
       ferretDbDataApiUrl,
+      latency,
       stop: stopAll,
     };
   } catch (err) {
