@@ -120,4 +120,6 @@ export interface Env {
   /** How long the test provider's `pm_test_timeout` hangs before timing out, ms (default 2000). */
   PAYMENTS_TEST_TIMEOUT_MS?: string;
   // ---- end payment providers ----
+  /** Tests and benchmarks only: `true` adds `x-round-trips` to every response (never in production). */
+  TEST_ROUND_TRIPS_HEADER?: string;
 }

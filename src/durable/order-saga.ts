@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 
-import { createStores, type StoreUsage } from '../db/stores.ts';
+import { createStores, usageSince, type StoreUsage } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import { createLogger, errorFields } from '../lib/logger.ts';
 import { recordDeadLetter } from '../queues/dead-letters.ts';
@@ -501,10 +501,6 @@ function retriesOf(meta: RunnerMeta): number {
 }
 
 /** Round trips between two readings of a request's store usage. */
-function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
-  return { pgQueries: after.pgQueries - before.pgQueries, dataApiCalls: after.dataApiCalls - before.dataApiCalls };
-}
-
 /** Declines and invalid requests from a payment provider cannot be fixed by retrying. */
 function isPermanentProviderError(err: unknown): boolean {
   const name = (err as { name?: string } | null)?.name;

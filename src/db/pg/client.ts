@@ -13,6 +13,8 @@ export interface PgHandle {
   pool: Pool;
   /** Statements sent so far (each one a round trip to the server), for budgets and logs. */
   readonly queries: number;
+  /** Connections opened so far (each a WebSocket upgrade plus PostgreSQL startup and authentication). */
+  readonly connects: number;
   /** Connections asked for while a transaction of the same unit of work held one (should stay 0). */
   readonly nestedConnections: number;
   close(): Promise<void>;
@@ -89,7 +91,9 @@ export function openPg(
   };
   // Every statement goes through a client's query(), pooled or in a transaction.
   let queries = 0;
+  let connects = 0;
   pool.on('connect', (client: PoolClient) => {
+    connects++;
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       queries++;
@@ -103,6 +107,9 @@ export function openPg(
     pool,
     get queries() {
       return queries;
+    },
+    get connects() {
+      return connects;
     },
     get nestedConnections() {
       return nestedConnections;

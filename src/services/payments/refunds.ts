@@ -24,7 +24,8 @@ import type { ServiceContext } from '../context.ts';
 import { announceRefund, markOrderRefunded } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
 import { paymentsDb, type RefundInput, type RefundStatus } from './model.ts';
-import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
+import { providerOf } from './provider-calls.ts';
+import { PaymentProviderError } from './providers/index.ts';
 
 export const REFUND_OPERATION = 'POST /payments/{id}/refunds';
 
@@ -75,7 +76,7 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
   });
   if (refund.status === 'SUCCEEDED') return refund;
 
-  const provider = paymentProviderFor(svc.env, payment.paymentProvider);
+  const provider = providerOf(svc, payment.paymentProvider);
   let outcome: { status: RefundStatus; refundId: string | null };
   try {
     const r = await provider.refund({
