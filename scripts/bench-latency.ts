@@ -207,13 +207,14 @@ export async function benchRouteLatency(t: LatencyTarget): Promise<RouteLatency[
 interface SagaUsage {
   pgConnects?: number;
   pgQueries: number;
+  pgHttp?: number;
   dataApiCalls: number;
   providerCalls?: number;
 }
 
 /** As roundTripsOf in src/db/stores.ts (2 round trips per connection setup). */
 function sagaRoundTrips(u: SagaUsage): number {
-  return (u.pgConnects ?? 0) * 2 + u.pgQueries + u.dataApiCalls + (u.providerCalls ?? 0);
+  return (u.pgConnects ?? 0) * 2 + u.pgQueries + (u.pgHttp ?? 0) + u.dataApiCalls + (u.providerCalls ?? 0);
 }
 
 function isConfirmed(body: unknown): boolean {

@@ -16,6 +16,7 @@ import { startFerretDb } from './ferretdb.ts';
 import { startGateway } from './gateway.ts';
 import { startLatencyProxies, type LatencyProxies } from './latency.ts';
 import { migrateMongo } from './mongo-migrate.ts';
+import { startPgHttpEndpoint } from './pg-http.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { startPostgres, type PostgresServer } from './pg-server.ts';
 import { generateSecrets, type LocalSecrets } from './secrets.ts';
@@ -53,6 +54,7 @@ export interface StackOptions {
 export interface StackBindings extends LocalSecrets, Record<string, string> {
   DATABASE_URL: string;
   PG_WS_PROXY: string;
+  PG_HTTP_ENDPOINT: string;
   MONGO_DATA_API_URL: string;
   MONGO_DATA_API_KEY: string;
   MONGO_DATABASE: string;
@@ -214,20 +216,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const proxy = await startWsProxy();
     stops.push(() => proxy.stop());
     log(`ws proxy      ${proxy.url}`);
+    const pgHttp = await startPgHttpEndpoint();
+    stops.push(() => pgHttp.stop());
+    log(`pg http       ${pgHttp.url}`);
     const apiKey = randomBytes(24).toString('base64url');
     const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
     stops.push(() => gateway.stop());
     log(`data api      ${gateway.url}`);
     let latency: LatencyProxies | undefined;
     let wsProxyHostPort = proxy.hostPort;
+    let pgHttpUrl = pgHttp.url;
     let dataApiUrl = gateway.url;
     if (opts.rttMs !== undefined) {
       latency = await startLatencyProxies(opts.rttMs);
       stops.push(() => latency!.stop());
       wsProxyHostPort = await latency.add('postgres_ws', proxy.hostPort);
+      pgHttpUrl = await latency.add('postgres_http', pgHttp.url);
       dataApiUrl = await latency.add('data_api', gateway.url);
       log(
-        `toxiproxy     ${opts.rttMs} ms round trip before ${wsProxyHostPort} (PostgreSQL) and ${dataApiUrl} (Data API)`,
+        `toxiproxy     ${opts.rttMs} ms round trip before ${wsProxyHostPort} (PostgreSQL WebSocket), ${pgHttpUrl} (PostgreSQL HTTP) and ${dataApiUrl} (Data API)`,
       );
     }
 
@@ -235,6 +242,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bindings: {
         DATABASE_URL: databaseUrl,
         PG_WS_PROXY: wsProxyHostPort,
+        PG_HTTP_ENDPOINT: pgHttpUrl,
         MONGO_DATA_API_URL: dataApiUrl,
         MONGO_DATA_API_KEY: apiKey,
         MONGO_DATABASE: database,

@@ -43,6 +43,8 @@ export interface StoreUsage {
   pgConnects?: number;
   /** PostgreSQL messages that waited for an answer (one per statement or batch of statements). */
   pgQueries: number;
+  /** Requests over PostgreSQL's HTTP path (each one statement in its own transaction, one round trip). */
+  pgHttp?: number;
   /** Connections asked for while a transaction of the same unit of work held one (see pg/client.ts); 0 in a sound request. */
   pgNestedConnections?: number;
   dataApiCalls: number;
@@ -52,7 +54,13 @@ export interface StoreUsage {
 
 /** Round trips on the critical path: connection setups, PostgreSQL messages, Data API and provider calls. */
 export function roundTripsOf(u: StoreUsage): number {
-  return (u.pgConnects ?? 0) * PG_CONNECT_ROUND_TRIPS + u.pgQueries + u.dataApiCalls + (u.providerCalls ?? 0);
+  return (
+    (u.pgConnects ?? 0) * PG_CONNECT_ROUND_TRIPS +
+    u.pgQueries +
+    (u.pgHttp ?? 0) +
+    u.dataApiCalls +
+    (u.providerCalls ?? 0)
+  );
 }
 
 /** `after - before`, field by field (a saga step's share of its object's stores). */
@@ -60,6 +68,7 @@ export function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
   return {
     pgConnects: (after.pgConnects ?? 0) - (before.pgConnects ?? 0),
     pgQueries: after.pgQueries - before.pgQueries,
+    pgHttp: (after.pgHttp ?? 0) - (before.pgHttp ?? 0),
     dataApiCalls: after.dataApiCalls - before.dataApiCalls,
     providerCalls: (after.providerCalls ?? 0) - (before.providerCalls ?? 0),
   };
@@ -79,7 +88,11 @@ export function createStores(env: Env): Stores {
       const url = pgUrlFor(env, service);
       let handle = pools.get(url);
       if (!handle) {
-        handle = openPg(url, env.PG_WS_PROXY, { connectTimeoutMs: timeoutMs, nested });
+        handle = openPg(url, env.PG_WS_PROXY, {
+          connectTimeoutMs: timeoutMs,
+          nested,
+          httpEndpoint: env.PG_HTTP_ENDPOINT,
+        });
         pools.set(url, handle);
       }
       return handle;
@@ -97,15 +110,18 @@ export function createStores(env: Env): Stores {
     usage() {
       let pgQueries = 0;
       let pgConnects = 0;
+      let pgHttp = 0;
       let pgNestedConnections = 0;
       for (const handle of [...closed, ...pools.values()]) {
         pgQueries += handle.queries;
         pgConnects += handle.connects;
+        pgHttp += handle.httpRequests;
         pgNestedConnections += handle.nestedConnections;
       }
       return {
         pgConnects,
         pgQueries,
+        pgHttp,
         pgNestedConnections,
         dataApiCalls: mongo?.stats.calls ?? 0,
         providerCalls,

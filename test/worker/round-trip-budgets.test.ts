@@ -9,8 +9,8 @@ import { bearer, platformAdmin, tenantAdmin, type TestUser } from './identity-he
 
 /**
  * Round trips to the stores per request, per route: PostgreSQL connection setups (2 each: the
- * WebSocket upgrade and the startup message), PostgreSQL messages that wait for an answer, Data
- * API calls and payment provider calls on the request's critical path, as the Worker counts them
+ * WebSocket upgrade and the startup message), PostgreSQL messages that wait for an answer,
+ * requests over PostgreSQL's HTTP path (src/db/pg/http.ts), Data API calls and payment provider calls on the request's critical path, as the Worker counts them
  * in its access log and, for tests, in `x-round-trips` (src/middleware/request-context.ts).
  * Every round trip costs the edge-to-origin RTT (20-250 ms) in production; these budgets hold
  * the count against regressions, the way checkout-orders.test.ts holds the saga's per step.
@@ -43,7 +43,7 @@ const BUDGETS: Record<string, number> = {
   'POST /api/v1/auth/invitations/accept': 0, // 400
   'POST /api/v1/auth/refresh': 0, // 400
   'POST /api/v1/auth/logout': 0, // 400
-  'GET /api/v1/auth/me': 5, // 200
+  'GET /api/v1/auth/me': 1, // 200
   'POST /api/v1/auth/api-keys': 0, // 400
   'GET /api/v1/auth/api-keys': 5, // 200
   'POST /api/v1/auth/2fa/setup': 6, // 200
@@ -74,14 +74,14 @@ const BUDGETS: Record<string, number> = {
   'PUT /api/v1/admin/roles/{name}/permissions': 0, // 400
   'GET /api/v1/admin/permissions': 6, // 200
   'POST /api/v1/admin/permissions': 0, // 400
-  'GET /api/v1/users/me/profile': 5, // 200
-  'PATCH /api/v1/users/me/profile': 5, // 200
-  'GET /api/v1/users/me/addresses': 5, // 200
+  'GET /api/v1/users/me/profile': 1, // 200
+  'PATCH /api/v1/users/me/profile': 1, // 200
+  'GET /api/v1/users/me/addresses': 1, // 200
   'POST /api/v1/users/me/addresses': 7, // 201
-  'GET /api/v1/users/me/addresses/{id}': 5, // 200
+  'GET /api/v1/users/me/addresses/{id}': 1, // 200
   'PATCH /api/v1/users/me/addresses/{id}': 7, // 200
   'POST /api/v1/users/me/addresses/{id}/default': 6, // 200
-  'GET /api/v1/users/me/preferences': 5, // 200
+  'GET /api/v1/users/me/preferences': 1, // 200
   'PUT /api/v1/users/me/preferences': 0, // 400
   'GET /api/v1/products': 1, // 200
   'POST /api/v1/products': 4, // 201
@@ -107,13 +107,13 @@ const BUDGETS: Record<string, number> = {
   'POST /api/v1/reviews/{id}/unhelpful': 2, // 403
   'POST /api/v1/reviews/{id}/report': 1, // 400
   'POST /api/v1/orders': 11, // 202
-  'GET /api/v1/orders': 5, // 200
-  'GET /api/v1/orders/{id}': 6, // 200
-  'GET /api/v1/orders/{id}/saga': 6, // 200
+  'GET /api/v1/orders': 1, // 200
+  'GET /api/v1/orders/{id}': 1, // 200
+  'GET /api/v1/orders/{id}/saga': 1, // 200
   'POST /api/v1/orders/{id}/cancel': 5, // 404
   'PATCH /api/v1/orders/{id}/status': 0, // 400
-  'GET /api/v1/payments/{id}': 6, // 200
-  'GET /api/v1/orders/{id}/payment': 6, // 200
+  'GET /api/v1/payments/{id}': 1, // 200
+  'GET /api/v1/orders/{id}/payment': 1, // 200
   'POST /api/v1/payments/{id}/refunds': 0, // 400
   'POST /api/v1/payments/webhooks/{provider}': 0, // 400
   'GET /api/v1/notifications': 1, // 200
@@ -300,11 +300,11 @@ describe('round trips per request', () => {
 
     const me = await send(admin, 'GET', '/api/v1/auth/me');
     expect(me.status).toBe(200);
-    hold('GET /auth/me (Bearer)', me, 5, 1);
+    hold('GET /auth/me (Bearer)', me, 1, 1);
     for (const path of ['/api/v1/users/me/profile', '/api/v1/users/me/addresses', '/api/v1/orders']) {
       const res = await send(admin, 'GET', path);
       expect(res.status, path).toBe(200);
-      hold(`GET ${path}`, res, 5, 1);
+      hold(`GET ${path}`, res, 1, 1);
     }
     const login = await postJson(
       '/api/v1/auth/login',
@@ -315,7 +315,7 @@ describe('round trips per request', () => {
     hold('POST /auth/login', login, 12, 2);
     const patch = await send(admin, 'PATCH', '/api/v1/users/me/profile', { body: { bio: 'budget' } });
     expect(patch.status).toBe(200);
-    hold('PATCH /users/me/profile', patch, 5, 2);
+    hold('PATCH /users/me/profile', patch, 1, 2);
     const address = await send(admin, 'POST', '/api/v1/users/me/addresses', { body: { type: 'SHIPPING', ...ADDRESS } });
     expect(address.status).toBe(201);
     hold('POST /users/me/addresses', address, 7, 2);
