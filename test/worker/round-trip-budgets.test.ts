@@ -301,6 +301,14 @@ describe('round trips per request', () => {
     const me = await send(admin, 'GET', '/api/v1/auth/me');
     expect(me.status).toBe(200);
     hold('GET /auth/me (Bearer)', me, 1, 1);
+    const created = await send(admin, 'POST', '/api/v1/auth/api-keys', {
+      body: { name: 'budget', scopes: ['read:profile'] },
+    });
+    const withKey = await call('/api/v1/auth/me', {
+      headers: { 'x-api-key': ((await created.json()) as { key: string }).key },
+    });
+    expect(withKey.status).toBe(200);
+    hold('GET /auth/me (X-API-Key)', withKey, 2, 2); // the key's statement, then the read
     for (const path of ['/api/v1/users/me/profile', '/api/v1/users/me/addresses', '/api/v1/orders']) {
       const res = await send(admin, 'GET', path);
       expect(res.status, path).toBe(200);
