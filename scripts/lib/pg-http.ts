@@ -20,6 +20,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import postgres from 'postgres';
 
+/** `application_name` of the endpoint's own connections to PostgreSQL. */
+export const PG_HTTP_APPLICATION_NAME = 'pg-http-endpoint';
+
 const ALLOWED_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export interface PgHttpEndpoint {
@@ -86,7 +89,17 @@ export async function startPgHttpEndpoint(opts: { port?: number; host?: string }
   const poolFor = (connectionString: string): Sql => {
     let sql = pools.get(connectionString);
     if (!sql) {
-      sql = postgres(connectionString, { max: 10, onnotice: () => {}, fetch_types: false, idle_timeout: 30 });
+      // Named, so that a count of the Worker's own connections can leave this pool (Neon's pooler, locally) out.
+      // The driver names itself in the URL (`application_name=pkg:npm/...`); this pool goes by its own name.
+      const url = new URL(connectionString);
+      url.searchParams.delete('application_name');
+      sql = postgres(url.toString(), {
+        max: 10,
+        onnotice: () => {},
+        fetch_types: false,
+        idle_timeout: 30,
+        connection: { application_name: PG_HTTP_APPLICATION_NAME },
+      });
       // The driver sent every value in PostgreSQL's text form already: pass it through as is
       // (postgres.js would otherwise serialize by the parameter's type, e.g. JSON-encode a JSON text again).
       (sql.options as unknown as { serializers: unknown }).serializers = new Proxy(
