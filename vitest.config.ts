@@ -35,6 +35,7 @@ function workerProject(options: { name: string; include: string[]; exclude?: str
             ENVIRONMENT: 'test',
             ORDER_SAGA_RETRY_BASE_MS: '20',
             ORDER_SAGA_STEP_TIMEOUT_MS: '20000',
+            TEST_ROUND_TRIPS_HEADER: 'true',
           },
         },
       })),

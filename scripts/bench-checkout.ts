@@ -19,7 +19,7 @@ const percentile = (sorted: number[], p: number) =>
 export async function benchCheckout(
   baseUrl: string,
   login: { tenantId: string; email: string; password: string },
-  opts: { connections: number; durationSec: number },
+  opts: { connections: number; durationSec: number; paymentToken?: string },
 ): Promise<CheckoutBench> {
   const json = { 'content-type': 'application/json', 'x-tenant-id': login.tenantId };
   // The login scenario before this one leaves the account rate limited for up to a minute: wait it out.
@@ -53,7 +53,8 @@ export async function benchCheckout(
   const body = JSON.stringify({
     lines: [{ productId: product.id, quantity: 1 }],
     shippingAddress: { street: '1 Bench Way', city: 'Springfield', state: 'IL', zipCode: '62701', country: 'US' },
-    paymentMethod: { type: 'card', token: 'pm_test_success' },
+    // pm_card_visa when the Stripe adapter talks to stripe-mock (BENCH_RTT_MS), else the test provider's token.
+    paymentMethod: { type: 'card', token: opts.paymentToken ?? 'pm_test_success' },
   });
 
   const latencies: number[] = [];

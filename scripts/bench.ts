@@ -10,6 +10,15 @@
  *
  *   BENCH_DURATION=10 BENCH_SIZES=1000,10000 npm run bench   (BENCH_SIZES=0 skips 3)
  *   BENCH_ONLY=catalog npm run bench                           (only 3)
+ *   BENCH_RTT_MS=0,40,120 npm run bench                         (1 and 4 at each round-trip time)
+ *
+ * With BENCH_RTT_MS, Toxiproxy sits between the Worker and each store (PostgreSQL's WebSocket
+ * path, the Data API, the payment provider: stripe-mock through the Stripe adapter instead of the
+ * in-Worker test provider) and one request/response round trip costs the given time
+ * (scripts/lib/latency.ts); the scenarios of 1 run at each RTT in turn on the same stack, then
+ *  4. latency per route, one client at a time, with the round trips the Worker counted
+ *     (scripts/bench-latency.ts), and the model "round trips × RTT + Worker time" beside it.
+ * BENCH_SAMPLES (default 30) is the number of requests per route in 4.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,8 +28,9 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 import { benchCheckout, type CheckoutBench } from './bench-checkout.ts';
+import { benchRouteLatency, type RouteLatency } from './bench-latency.ts';
 import { benchPasswords } from './bench-password.ts';
-import { startDevServer } from './lib/dev-server.ts';
+import { startDevServer, type DevServer } from './lib/dev-server.ts';
 import { freePort } from './lib/ports.ts';
 import { onStop } from './lib/stop-signals.ts';
 
@@ -28,7 +38,15 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 // 1,000 and 10,000 by default; BENCH_SIZES=1000,10000,100000 adds ~4 min of loading (docs/performance.md).
 const sizes = process.env.BENCH_SIZES ?? process.env.BENCH_PRODUCTS ?? '1000,10000';
 const catalogOnly = process.env.BENCH_ONLY === 'catalog';
+// Only the latency per route (4) at each RTT: the load scenarios' logins would spend the login rate limit.
+const latencyOnly = process.env.BENCH_ONLY === 'latency';
 const bypassToken = randomBytes(18).toString('base64url');
+const rtts = process.env.BENCH_RTT_MS?.split(',').map((v) => {
+  const n = Number(v.trim());
+  if (!Number.isInteger(n) || n < 0) throw new Error(`BENCH_RTT_MS: '${v}' is not a whole number of ms`);
+  return n;
+});
+const samples = Number(process.env.BENCH_SAMPLES ?? 30);
 
 interface Row {
   scenario: string;
@@ -98,12 +116,41 @@ server = await startDevServer({
   vars: {
     LOG_LEVEL: 'warn',
     EDGE_CACHE_BYPASS_TOKEN: bypassToken,
+    // The bench reads each request's round trips (never sent in production).
+    TEST_ROUND_TRIPS_HEADER: 'true',
   },
+  rttMs: rtts?.[0],
+  stripeMock: rtts !== undefined,
 });
 let catalogReport = '';
-let checkout: CheckoutBench | undefined;
-const rows: Row[] = [];
+interface RttRun {
+  rtt: number | undefined;
+  rows: Row[];
+  checkout?: CheckoutBench;
+  routes: RouteLatency[];
+}
+const runs: RttRun[] = [];
 try {
+  for (const rtt of catalogOnly ? [] : (rtts ?? [undefined])) {
+    if (rtt !== undefined) await server.stack.latency!.setRtt(rtt);
+    runs.push(await runAt(server, rtt));
+  }
+  if (sizes !== '0' && !latencyOnly) {
+    await server.stack.latency?.setRtt(0);
+    catalogReport = await benchCatalog(server.url, server.stack).catch(
+      (err: Error) => `catalog benchmark failed: ${err.message}`,
+    );
+  }
+} finally {
+  await server.stop();
+  server = undefined;
+  rmSync(stateDir, { recursive: true, force: true });
+}
+
+async function runAt(server: DevServer, rtt: number | undefined): Promise<RttRun> {
+  const rows: Row[] = [];
+  let checkout: CheckoutBench | undefined;
+  let routes: RouteLatency[] = [];
   const tenantHeader = { 'x-tenant-id': server.seed.tenantId, 'content-type': 'application/json' };
   const loginBody = JSON.stringify({ login: server.seed.adminEmail, password: server.seed.adminPassword });
   const session = (await (
@@ -112,15 +159,25 @@ try {
     tokens: { accessToken: string };
   };
   const bearer = { authorization: `Bearer ${session.tokens.accessToken}` };
-  const created = (await (
-    await fetch(`${server.url}/api/v1/auth/api-keys`, {
-      method: 'POST',
-      headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench', scopes: ['read:profile'] }), // what GET /auth/me needs
-    })
-  ).json()) as { key: string };
-
-  if (!catalogOnly) {
+  if (rtt !== undefined) {
+    routes = await benchRouteLatency({
+      baseUrl: server.url,
+      tenantId: server.seed.tenantId,
+      email: server.seed.adminEmail,
+      password: server.seed.adminPassword,
+      accessToken: session.tokens.accessToken,
+      bypassToken,
+      samples,
+    });
+  }
+  if (!latencyOnly) {
+    const created = (await (
+      await fetch(`${server.url}/api/v1/auth/api-keys`, {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench', scopes: ['read:profile'] }), // what GET /auth/me needs
+      })
+    ).json()) as { key: string };
     rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
     // Login is rate limited per client and per account (wrangler.toml [[ratelimits]]): past
     // the first attempts of each minute this row measures 429 answers, counted as errors.
@@ -164,29 +221,32 @@ try {
     checkout = await benchCheckout(
       server.url,
       { tenantId: server.seed.tenantId, email: server.seed.adminEmail, password: server.seed.adminPassword },
-      { connections: 10, durationSec: duration },
+      { connections: 10, durationSec: duration, paymentToken: rtt === undefined ? 'pm_test_success' : 'pm_card_visa' },
     );
   }
-  if (sizes !== '0') {
-    catalogReport = await benchCatalog(server.url, server.stack).catch(
-      (err: Error) => `catalog benchmark failed: ${err.message}`,
-    );
-  }
-} finally {
-  await server.stop();
-  server = undefined;
-  rmSync(stateDir, { recursive: true, force: true });
+  return { rtt, rows, checkout, routes };
 }
 
-const passwords = catalogOnly ? null : await benchPasswords();
+const passwords = catalogOnly || latencyOnly ? null : await benchPasswords();
+const stores = `${process.env.DATABASE_URL ? 'your PostgreSQL' : 'PostgreSQL 15'} + ${process.env.MONGODB_URI ? 'your MongoDB' : 'FerretDB v2 on DocumentDB'}`;
 
+for (const run of runs) {
+  const at = run.rtt === undefined ? '' : `, ${run.rtt} ms RTT to the stores`;
+  if (run.rows.length > 0) {
+    console.log(`\n### HTTP (wrangler dev, ${duration}s per scenario, ${stores}${at})\n`);
+    console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const r of run.rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+  }
+  if (run.checkout) {
+    const c = run.checkout;
+    console.log(`\n### Checkout (POST /orders with Prefer: wait=10 until CONFIRMED, 10 clients, ${duration}s${at})\n`);
+    console.log('| orders | confirmed | orders/s | p50 ms | p99 ms | failed |');
+    console.log('|---:|---:|---:|---:|---:|---:|');
+    console.log(`| ${c.orders} | ${c.confirmed} | ${c.ordersPerSecond} | ${c.p50} | ${c.p99} | ${c.failures} |`);
+  }
+}
 if (passwords) {
-  console.log(
-    `\n### HTTP (wrangler dev, ${duration}s per scenario, ${process.env.DATABASE_URL ? 'your PostgreSQL' : 'PostgreSQL 15'} + ${process.env.MONGODB_URI ? 'your MongoDB' : 'FerretDB v2 on DocumentDB'})\n`,
-  );
-  console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
   console.log('\n### Password hashing inside workerd (mean of 20)\n');
   console.log('| operation | ms |');
   console.log('|---|---:|');
@@ -194,13 +254,37 @@ if (passwords) {
   console.log(`| verifyPassword (PBKDF2) | ${passwords.verifyMs.toFixed(1)} |`);
   console.log(`| verifyPassword (imported bcrypt, cost 10) | ${passwords.bcrypt10VerifyMs.toFixed(1)} |`);
 }
-if (checkout) {
-  console.log(`\n### Checkout (POST /orders with Prefer: wait=10 until CONFIRMED, 10 clients, ${duration}s)\n`);
-  console.log('| orders | confirmed | orders/s | p50 ms | p99 ms | failed |');
-  console.log('|---:|---:|---:|---:|---:|---:|');
+const latencyRuns = runs.filter((r) => r.routes.length > 0);
+if (latencyRuns.length > 0) {
+  // Worker time: the route's p50 at the lowest RTT measured (0 when it was measured).
+  const base = latencyRuns.reduce((a, b) => ((a.rtt ?? 0) <= (b.rtt ?? 0) ? a : b));
   console.log(
-    `| ${checkout.orders} | ${checkout.confirmed} | ${checkout.ordersPerSecond} | ${checkout.p50} | ${checkout.p99} | ${checkout.failures} |`,
+    `\n### Latency per route, one client, ${samples} requests (${stores}, stripe-mock behind the same delay)\n`,
   );
+  console.log('Model: round trips × RTT + the p50 at the lowest RTT; error = (measured p50 − model) / model.\n');
+  const head = latencyRuns.map((r) => `p50 / p99 @${r.rtt} ms`);
+  const models = latencyRuns.filter((r) => r !== base).map((r) => `model @${r.rtt} (error)`);
+  console.log(`| route | round trips | ${[...head, ...models].join(' | ')} |`);
+  console.log(`|---|---:|${[...head, ...models].map(() => '---:').join('|')}|`);
+  base.routes.forEach((route, i) => {
+    const cells = latencyRuns.map((r) => {
+      const x = r.routes[i]!;
+      return `${x.p50} / ${x.p99}${x.failures ? ` (${x.failures} failed)` : ''}`;
+    });
+    const modelCells = latencyRuns
+      .filter((r) => r !== base)
+      .map((r) => {
+        const rt = r.routes[i]!.roundTrips;
+        if (rt === undefined) return 'n/a';
+        const model = rt * ((r.rtt ?? 0) - (base.rtt ?? 0)) + route.p50;
+        const error = model > 0 ? Math.round(((r.routes[i]!.p50 - model) / model) * 100) : 0;
+        return `${model} (${error > 0 ? '+' : ''}${error}%)`;
+      });
+    const detail = route.detail ? ` (${route.detail})` : '';
+    console.log(
+      `| ${route.route} | ${route.roundTrips ?? 'n/a'}${detail} | ${[...cells, ...modelCells].join(' | ')} |`,
+    );
+  });
 }
 if (catalogReport) console.log(`\n### Catalog (${sizes} products)\n\n${catalogReport.trim()}`);
 process.exit(0);

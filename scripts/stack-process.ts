@@ -8,6 +8,7 @@
  *
  *   node scripts/stack-process.ts            # throwaway PostgreSQL 15 cluster (relational + DocumentDB), FerretDB v2
  *   TEST_DATABASE_URL=... TEST_MONGODB_URI=... node scripts/stack-process.ts
+ *   TEST_RTT_MS=40 node scripts/stack-process.ts   # 40 ms round trip to PostgreSQL, the Data API, stripe-mock
  */
 import { generateKeyPairSync } from 'node:crypto';
 
@@ -23,6 +24,7 @@ const stack = await startStack({
   postgres: process.env.TEST_DATABASE_URL ? { kind: 'url', url: process.env.TEST_DATABASE_URL } : { kind: 'server' },
   mongo: process.env.TEST_MONGODB_URI ? { kind: 'uri', uri: process.env.TEST_MONGODB_URI } : { kind: 'ferretdb' },
   database: process.env.STACK_DATABASE ?? 'ecommerce_test',
+  rttMs: process.env.TEST_RTT_MS ? Number(process.env.TEST_RTT_MS) : undefined,
   log: verbose ? (line) => console.error(`[stack] ${line}`) : undefined,
 });
 
@@ -33,7 +35,7 @@ const oauthProviders = { google: { issuer: oidc.issuer, jwksUrl: oidc.jwksUrl, a
 // stripe-mock stands in for Stripe's API; the test provider's pm_test_timeout hangs only 50 ms.
 const stripeMock = await startStripeMock();
 const payments = {
-  STRIPE_API_BASE: stripeMock.url,
+  STRIPE_API_BASE: stack.latency ? await stack.latency.add('stripe', stripeMock.url) : stripeMock.url,
   STRIPE_SECRET_KEY: 'sk_test_123',
   STRIPE_WEBHOOK_SECRET: 'whsec_test_stack',
   PAYMENTS_TEST_TIMEOUT_MS: '50',

@@ -18,6 +18,12 @@ export interface Env {
   PAYMENTS_DATABASE_URL?: string;
   /** host:port of a WebSocket-to-TCP proxy; only for local PostgreSQL. */
   PG_WS_PROXY?: string;
+  /**
+   * Local only: the HTTP SQL endpoint (`http://HOST:PORT/sql`, scripts/lib/pg-http.ts) that speaks
+   * Neon's HTTP protocol for reads (src/db/pg/http.ts). Against Neon it stays unset (the driver
+   * derives `https://api.<host>/sql`); against another PostgreSQL without it, reads use the WebSocket.
+   */
+  PG_HTTP_ENDPOINT?: string;
 
   MONGO_DATA_API_URL: string;
   MONGO_DATA_API_KEY: string;
@@ -119,4 +125,6 @@ export interface Env {
   /** How long the test provider's `pm_test_timeout` hangs before timing out, ms (default 2000). */
   PAYMENTS_TEST_TIMEOUT_MS?: string;
   // ---- end payment providers ----
+  /** Tests and benchmarks only: `true` adds `x-round-trips` to every response (never in production). */
+  TEST_ROUND_TRIPS_HEADER?: string;
 }

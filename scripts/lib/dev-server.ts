@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { seedDatabase, seedSettingsFromEnv, type SeedSettings } from './seed.ts';
 import { startStack, type Stack } from './stack.ts';
+import { startStripeMock } from './stripe-mock.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -43,6 +44,10 @@ export interface DevServerOptions {
   quiet?: boolean;
   /** Extra Worker vars (the benchmarks' edge cache bypass token, the fuzzer's Stripe settings). */
   vars?: Record<string, string>;
+  /** Toxiproxy between the Worker and each store, with this round-trip time (see scripts/lib/latency.ts). */
+  rttMs?: number;
+  /** Charge through the Stripe adapter against stripe-mock (behind the delay too) instead of the in-Worker test provider. */
+  stripeMock?: boolean;
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
@@ -61,7 +66,17 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     database: process.env.DATABASE_NAME ?? 'ecommerce',
     secrets: await loadOrCreateSecrets(join(stateDir, 'secrets.json')),
     log,
+    rttMs: opts.rttMs,
   });
+  const stripe = opts.stripeMock ? await startStripeMock() : undefined;
+  const providerVars = stripe
+    ? {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_API_BASE: stack.latency ? await stack.latency.add('stripe', stripe.url) : stripe.url,
+        STRIPE_SECRET_KEY: 'sk_test_dev',
+        STRIPE_WEBHOOK_SECRET: 'whsec_dev',
+      }
+    : {};
   const seed = seedSettingsFromEnv();
   await seedDatabase(stack.ownerDatabaseUrl, seed);
 
@@ -74,7 +89,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const varsFile = join(stateDir, '.dev.vars');
   writeFileSync(
     varsFile,
-    Object.entries({ ...stack.bindings, ...envVars, ...opts.vars })
+    Object.entries({ ...stack.bindings, ...providerVars, ...envVars, ...opts.vars })
       // Single quotes: dotenv takes the value literally (the JWK set is JSON with double quotes).
       .map(([k, v]) => `${k}='${v}'`)
       .join('\n') + '\n',
@@ -127,6 +142,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       await exited;
     }
     await stack.stop();
+    await stripe?.stop();
   };
   try {
     await waitForHealth(url, 120_000);

@@ -14,7 +14,9 @@ import postgres from 'postgres';
 import { DOCUMENTDB_DATABASE, DOCUMENTDB_SETTINGS, ensureEngine, FERRETDB_VERSION } from './engine.ts';
 import { startFerretDb } from './ferretdb.ts';
 import { startGateway } from './gateway.ts';
+import { startLatencyProxies, type LatencyProxies } from './latency.ts';
 import { migrateMongo } from './mongo-migrate.ts';
+import { startPgHttpEndpoint } from './pg-http.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { startPostgres, type PostgresServer } from './pg-server.ts';
 import { generateSecrets, type LocalSecrets } from './secrets.ts';
@@ -38,12 +40,18 @@ export interface StackOptions {
   /** Signing and encryption keys; generated when not given. */
   secrets?: LocalSecrets;
   log?: (line: string) => void;
+  /**
+   * Put Toxiproxy (scripts/lib/latency.ts) between the Worker and each store, with this round-trip
+   * time in ms (changeable later through `latency.setRtt`). Unset: the Worker talks to the stores directly.
+   */
+  rttMs?: number;
 }
 
 /** What the Worker needs, as its bindings. */
 export interface StackBindings extends LocalSecrets, Record<string, string> {
   DATABASE_URL: string;
   PG_WS_PROXY: string;
+  PG_HTTP_ENDPOINT: string;
   MONGO_DATA_API_URL: string;
   MONGO_DATA_API_KEY: string;
   MONGO_DATABASE: string;
@@ -54,6 +62,8 @@ export interface Stack {
   /** Owner (migration) connection string, for tooling; never given to the Worker. */
   ownerDatabaseUrl: string;
   mongoUri: string;
+  /** The delay between the Worker and the stores, when `rttMs` was given; `latency.add` puts more services behind it. */
+  latency?: LatencyProxies;
   stop(): Promise<void>;
 }
 
@@ -202,22 +212,41 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const proxy = await startWsProxy();
     stops.push(() => proxy.stop());
     log(`ws proxy      ${proxy.url}`);
+    const pgHttp = await startPgHttpEndpoint();
+    stops.push(() => pgHttp.stop());
+    log(`pg http       ${pgHttp.url}`);
     const apiKey = randomBytes(24).toString('base64url');
     const gateway = await startGateway({ mongoUri, apiKey, port: opts.gatewayPort });
     stops.push(() => gateway.stop());
     log(`data api      ${gateway.url}`);
+    let latency: LatencyProxies | undefined;
+    let wsProxyHostPort = proxy.hostPort;
+    let pgHttpUrl = pgHttp.url;
+    let dataApiUrl = gateway.url;
+    if (opts.rttMs !== undefined) {
+      latency = await startLatencyProxies(opts.rttMs);
+      stops.push(() => latency!.stop());
+      wsProxyHostPort = await latency.add('postgres_ws', proxy.hostPort);
+      pgHttpUrl = await latency.add('postgres_http', pgHttp.url);
+      dataApiUrl = await latency.add('data_api', gateway.url);
+      log(
+        `toxiproxy     ${opts.rttMs} ms round trip before ${wsProxyHostPort} (PostgreSQL WebSocket), ${pgHttpUrl} (PostgreSQL HTTP) and ${dataApiUrl} (Data API)`,
+      );
+    }
 
     return {
       bindings: {
         DATABASE_URL: databaseUrl,
-        PG_WS_PROXY: proxy.hostPort,
-        MONGO_DATA_API_URL: gateway.url,
+        PG_WS_PROXY: wsProxyHostPort,
+        PG_HTTP_ENDPOINT: pgHttpUrl,
+        MONGO_DATA_API_URL: dataApiUrl,
         MONGO_DATA_API_KEY: apiKey,
         MONGO_DATABASE: database,
         ...(opts.secrets ?? (await generateSecrets())),
       },
       ownerDatabaseUrl,
       mongoUri,
+      latency,
       stop: stopAll,
     };
   } catch (err) {

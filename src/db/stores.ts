@@ -24,21 +24,63 @@ function pgUrlFor(env: Env, service: PgService): string {
 export interface Stores {
   pg(service: PgService): PgHandle;
   mongo(): DataApiClient;
-  /** Round trips so far: PostgreSQL statements and Data API calls. */
+  /** Round trips so far: PostgreSQL connections and statements, Data API calls, payment provider calls. */
   usage(): StoreUsage;
+  /** Counts one call to the payment provider (a round trip to a third party), see payments/providers. */
+  countProviderCall(): void;
   close(): Promise<void>;
 }
 
+/**
+ * Round trips of one PostgreSQL connection setup: the WebSocket upgrade, then the startup message
+ * answered by AuthenticationOk + ReadyForQuery (local trust auth; Neon's `pipelineConnect:
+ * 'password'` sends the password with the startup message, also one). Measured: see
+ * docs/performance.md, "Round trips".
+ */
+export const PG_CONNECT_ROUND_TRIPS = 2;
+
 export interface StoreUsage {
+  /** PostgreSQL connections opened (each PG_CONNECT_ROUND_TRIPS round trips). */
+  pgConnects?: number;
+  /** PostgreSQL messages that waited for an answer (one per statement or batch of statements). */
   pgQueries: number;
+  /** Requests over PostgreSQL's HTTP path (each one statement in its own transaction, one round trip). */
+  pgHttp?: number;
   /** Connections asked for while a transaction of the same unit of work held one (see pg/client.ts); 0 in a sound request. */
   pgNestedConnections?: number;
   dataApiCalls: number;
+  /** Calls to the payment provider. */
+  providerCalls?: number;
+}
+
+/** Round trips on the critical path: connection setups, PostgreSQL messages, Data API and provider calls. */
+export function roundTripsOf(u: StoreUsage): number {
+  return (
+    (u.pgConnects ?? 0) * PG_CONNECT_ROUND_TRIPS +
+    u.pgQueries +
+    (u.pgHttp ?? 0) +
+    u.dataApiCalls +
+    (u.providerCalls ?? 0)
+  );
+}
+
+/** `after - before`, field by field (a saga step's share of its object's stores). */
+export function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
+  return {
+    pgConnects: (after.pgConnects ?? 0) - (before.pgConnects ?? 0),
+    pgQueries: after.pgQueries - before.pgQueries,
+    pgHttp: (after.pgHttp ?? 0) - (before.pgHttp ?? 0),
+    dataApiCalls: after.dataApiCalls - before.dataApiCalls,
+    providerCalls: (after.providerCalls ?? 0) - (before.providerCalls ?? 0),
+  };
 }
 
 export function createStores(env: Env): Stores {
   const pools = new Map<string, PgHandle>();
+  // Closed handles still count: the saga's object closes its stores between steps.
+  const closed: PgHandle[] = [];
   let mongo: DataApiClient | undefined;
+  let providerCalls = 0;
   // With defaults for bad vars: health, which reports them, reaches the stores through here.
   const timeoutMs = configWithDefaults(env).storeTimeoutMs;
   // One unit of work, one connection: a second one while a transaction is open fails fast outside production.
@@ -48,7 +90,11 @@ export function createStores(env: Env): Stores {
       const url = pgUrlFor(env, service);
       let handle = pools.get(url);
       if (!handle) {
-        handle = openPg(url, env.PG_WS_PROXY, { connectTimeoutMs: timeoutMs, nested });
+        handle = openPg(url, env.PG_WS_PROXY, {
+          connectTimeoutMs: timeoutMs,
+          nested,
+          httpEndpoint: env.PG_HTTP_ENDPOINT,
+        });
         pools.set(url, handle);
       }
       return handle;
@@ -65,15 +111,30 @@ export function createStores(env: Env): Stores {
     },
     usage() {
       let pgQueries = 0;
+      let pgConnects = 0;
+      let pgHttp = 0;
       let pgNestedConnections = 0;
-      for (const handle of pools.values()) {
+      for (const handle of [...closed, ...pools.values()]) {
         pgQueries += handle.queries;
+        pgConnects += handle.connects;
+        pgHttp += handle.httpRequests;
         pgNestedConnections += handle.nestedConnections;
       }
-      return { pgQueries, pgNestedConnections, dataApiCalls: mongo?.stats.calls ?? 0 };
+      return {
+        pgConnects,
+        pgQueries,
+        pgHttp,
+        pgNestedConnections,
+        dataApiCalls: mongo?.stats.calls ?? 0,
+        providerCalls,
+      };
+    },
+    countProviderCall() {
+      providerCalls++;
     },
     async close() {
       const handles = [...pools.values()];
+      closed.push(...handles);
       pools.clear();
       await Promise.all(handles.map((h) => h.close()));
     },

@@ -8,7 +8,7 @@ import { authenticateApiKey, type Principal } from '../services/auth/index.ts';
 
 /**
  * Establishes the principal from `Authorization: Bearer <jwt>` (no I/O: keys are
- * cached per isolate) or `X-API-Key` (one database statement). Sends 401 for
+ * cached per isolate) or `X-API-Key` (one database statement, one round trip on the HTTP path). Sends 401 for
  * credentials that are present but invalid; anonymous requests pass through.
  */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -30,7 +30,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       method: 'token',
     });
   } else if (apiKey) {
-    c.set('principal', await authenticateApiKey(c.get('stores').pg('auth').db, apiKey));
+    c.set('principal', await authenticateApiKey(c.get('stores').pg('auth'), apiKey));
   }
   await next();
 };

@@ -1,12 +1,25 @@
 import type { MiddlewareHandler } from 'hono';
 
-import { createStores } from '../db/stores.ts';
+import { createStores, roundTripsOf, type StoreUsage } from '../db/stores.ts';
 import { createLogger } from '../lib/logger.ts';
 import type { AppEnv } from '../lib/types.ts';
 
+/** Test-only response header with the request's round trips (see `roundTripsHeader`). */
+export const ROUND_TRIPS_HEADER = 'x-round-trips';
+
+/**
+ * `x-round-trips: 5; pg-connect=1; pg=2; pg-http=0; data-api=1; provider=0`: the round trips to the stores on
+ * the request's critical path (connection setups weighted by their own round trips), first the
+ * total. Sent only where the test var TEST_ROUND_TRIPS_HEADER is `true`, and never when ENVIRONMENT
+ * is production: it tells a caller how much work a request caused.
+ */
+function roundTripsHeader(u: StoreUsage): string {
+  return `${roundTripsOf(u)}; pg-connect=${u.pgConnects ?? 0}; pg=${u.pgQueries}; pg-http=${u.pgHttp ?? 0}; data-api=${u.dataApiCalls}; provider=${u.providerCalls ?? 0}`;
+}
+
 /**
  * Per-request logger and store connections, and one access log line per request
- * (with the PostgreSQL statements and Data API calls the request made).
+ * (with its round trips: PostgreSQL connections and statements, Data API and provider calls).
  * Connections are closed after the response is produced (waitUntil), off the
  * response's critical path.
  */
@@ -20,6 +33,14 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     await next();
   } finally {
     const usage = stores.usage();
+    if (c.env.TEST_ROUND_TRIPS_HEADER === 'true' && c.env.ENVIRONMENT !== 'production') {
+      // A WebSocket upgrade's (101) headers are immutable.
+      try {
+        c.res.headers.set(ROUND_TRIPS_HEADER, roundTripsHeader(usage));
+      } catch {
+        // immutable headers: nothing to add
+      }
+    }
     const closing = stores.close();
     try {
       c.executionCtx.waitUntil(closing);
@@ -31,6 +52,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
       path: c.req.path,
       status: c.res.status,
       durationMs: Date.now() - started,
+      roundTrips: roundTripsOf(usage),
       ...usage,
     });
   }

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { PG_HTTP_APPLICATION_NAME } from '../../scripts/lib/pg-http.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { runExamples } from '../../scripts/readme-examples.ts';
 
@@ -188,14 +189,15 @@ describe('npm run dev on the local engine', () => {
   });
 
   it("holds no finished connection of the Worker's PostgreSQL login open", async () => {
-    // The cluster also serves FerretDB's own connection pool (DocumentDB's database): count the app's login only.
+    // The cluster also serves FerretDB's own connection pool (DocumentDB's database): count the app's login only,
+    // and of it not the pool of the local HTTP SQL endpoint (scripts/lib/pg-http.ts, Neon's pooler locally).
     const ownerUrl = /postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+/.exec(output)?.[0];
     expect(ownerUrl).toBeDefined();
     await new Promise((r) => setTimeout(r, 2000));
     const sql = postgres(ownerUrl!, { max: 1, onnotice: () => {} });
     try {
       const [{ open }] =
-        (await sql`select count(*)::int as open from pg_stat_activity where usename = 'ecommerce_app_login'`) as unknown as [
+        (await sql`select count(*)::int as open from pg_stat_activity where usename = 'ecommerce_app_login' and application_name <> ${PG_HTTP_APPLICATION_NAME}`) as unknown as [
           { open: number },
         ];
       expect(open).toBe(0);

@@ -67,6 +67,9 @@ describe('configuration guard', () => {
     expect(settings).toContain('PAYMENT_PROVIDER');
     expect(settings).toContain('CORS_ORIGINS'); // the test bindings allow "*"
     expect(settings).toContain('PG_WS_PROXY'); // a local proxy
+    expect(settings).toContain('PG_HTTP_ENDPOINT'); // a local HTTP SQL endpoint
+    expect(settings).toContain('TEST_ROUND_TRIPS_HEADER'); // the tests' round-trip header
+    expect(health.headers.get('x-round-trips')).toBeNull(); // never sent in production, even when set
     // Never a value: no secret, no connection string, no key material.
     for (const secret of [
       env.DATABASE_URL,

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { neonConfig, Pool, type PoolClient } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 
+import { httpReadsEnabled, tenantHttpDb, type HttpDatabase, type HttpTxOptions } from './http.ts';
 import * as schema from './schema/index.ts';
 
 export type Database = NeonDatabase<typeof schema> & { $client: Pool };
@@ -13,6 +14,12 @@ export interface PgHandle {
   pool: Pool;
   /** Statements sent so far (each one a round trip to the server), for budgets and logs. */
   readonly queries: number;
+  /** Connections opened so far (each a WebSocket upgrade plus PostgreSQL startup and authentication). */
+  readonly connects: number;
+  /** Requests sent over the HTTP path so far (each one round trip, see http.ts). */
+  readonly httpRequests: number;
+  /** A database for a tenant over the HTTP path, or undefined where none answers (see `inTenantRead`, `inTenantBatch`). */
+  http(tenantId: string, opts: HttpTxOptions): HttpDatabase | undefined;
   /** Connections asked for while a transaction of the same unit of work held one (should stay 0). */
   readonly nestedConnections: number;
   close(): Promise<void>;
@@ -65,7 +72,7 @@ function configureProxy(proxy: string | undefined): void {
 export function openPg(
   connectionString: string,
   wsProxy?: string,
-  opts: { connectTimeoutMs?: number; nested?: NestedConnectionPolicy } = {},
+  opts: { connectTimeoutMs?: number; nested?: NestedConnectionPolicy; httpEndpoint?: string } = {},
 ): PgHandle {
   configureProxy(wsProxy);
   const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
@@ -89,7 +96,9 @@ export function openPg(
   };
   // Every statement goes through a client's query(), pooled or in a transaction.
   let queries = 0;
+  let connects = 0;
   pool.on('connect', (client: PoolClient) => {
+    connects++;
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       queries++;
@@ -98,11 +107,21 @@ export function openPg(
   });
   const db = drizzle({ client: pool, schema });
   let closed = false;
+  let httpRequests = 0;
+  const http = httpReadsEnabled(connectionString, opts.httpEndpoint);
   return {
     db,
     pool,
+    get httpRequests() {
+      return httpRequests;
+    },
+    http: (tenantId, txOpts) =>
+      http ? tenantHttpDb(connectionString, opts.httpEndpoint, tenantId, txOpts, () => httpRequests++) : undefined,
     get queries() {
       return queries;
+    },
+    get connects() {
+      return connects;
     },
     get nestedConnections() {
       return nestedConnections;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantRead } from '../../db/pg/tenant-tx.ts';
 import { authConfig } from '../../lib/config.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { keyRing } from '../../lib/jwt.ts';
@@ -97,7 +97,7 @@ export const authRoutes = router
   })
   .openapi(routes.me, async (c) => {
     const principal = principalOf(c);
-    const identity = await inTenantTx(c.get('stores').pg('auth').db, principal.tenantId, (tx) =>
+    const identity = await inTenantRead(c.get('stores').pg('auth'), principal.tenantId, (tx) =>
       loadIdentityById(tx, principal.userId),
     );
     if (!identity) throw problems.notFound('User');

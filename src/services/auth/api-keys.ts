@@ -1,8 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 
-import type { Database } from '../../db/pg/client.ts';
+import type { Database, PgHandle } from '../../db/pg/client.ts';
 import { apiKeys } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Env } from '../../env.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { problems } from '../../lib/problem.ts';
@@ -79,17 +79,24 @@ export async function revokeApiKey(db: Database, owner: Principal, id: string): 
 }
 
 /** One statement (auth.use_api_key): tenant, validity, last_used_at, owner's rights. */
-export async function authenticateApiKey(db: Database, key: string): Promise<Principal> {
+interface ApiKeyUse extends Record<string, unknown> {
+  key_id: string;
+  user_id: string;
+  scopes: string[];
+  permissions: string[];
+  roles: string[];
+}
+
+export async function authenticateApiKey(pg: PgHandle, key: string): Promise<Principal> {
   const match = API_KEY.exec(key);
   if (!match) throw problems.unauthorized('The API key is invalid.');
   const tenantId = match[1]!;
-  const { rows } = await db.execute<{
-    key_id: string;
-    user_id: string;
-    scopes: string[];
-    permissions: string[];
-    roles: string[];
-  }>(sql`select * from auth.use_api_key(${tenantId}::uuid, ${await sha256Hex(key)})`);
+  const hash = await sha256Hex(key);
+  // One statement in its own transaction, as the app role in the key's tenant (the function is
+  // granted to that role): one request on the HTTP path, where the pool paid a connection too.
+  const [{ rows }] = await inTenantBatch(pg, tenantId, (db) => [
+    db.execute<ApiKeyUse>(sql`select * from auth.use_api_key(${tenantId}::uuid, ${hash})`),
+  ]);
   const row = rows[0];
   if (!row) throw problems.unauthorized('The API key is invalid, revoked or expired.');
   return {

@@ -33,6 +33,8 @@ export interface Settings {
   readonly EMAIL_FROM?: string;
   readonly VAPID_SUBJECT?: string;
   readonly PG_WS_PROXY?: string;
+  readonly PG_HTTP_ENDPOINT?: string;
+  readonly TEST_ROUND_TRIPS_HEADER?: string;
   readonly PUSH_ALLOW_HTTP?: string;
   readonly PAYMENTS_TEST_TIMEOUT_MS?: string;
   readonly CF_API_BASE_URL?: string;
@@ -80,6 +82,8 @@ const DEVELOPMENT_VALUES: Record<string, string> = {
 /** Settings that only local stacks and tests use: present in a deployment, they weaken it. */
 const LOCAL_ONLY = [
   ['PG_WS_PROXY', 'is a local WebSocket-to-TCP proxy; Neon speaks WebSocket itself'],
+  ['PG_HTTP_ENDPOINT', "is a local HTTP SQL endpoint; Neon's own answers at https://api.<host>/sql"],
+  ['TEST_ROUND_TRIPS_HEADER', 'tells every caller how much store work its request caused'],
   ['PUSH_ALLOW_HTTP', 'lets push subscriptions use plain http endpoints'],
   ['PAYMENTS_TEST_TIMEOUT_MS', "is a knob of the test payment provider's fault tokens"],
   ['CF_API_BASE_URL', "points Cloudflare's API elsewhere (tests)"],

@@ -28,11 +28,11 @@ import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
 import { paymentsDb, type ChargeInput, type OrderLink, type UndoOutcome } from './model.ts';
+import { providerOf } from './provider-calls.ts';
 import {
   defaultPaymentProvider,
   PaymentDeclinedError,
   PaymentProviderError,
-  paymentProviderFor,
   PaymentTransientError,
   type ProviderPayment,
 } from './providers/index.ts';
@@ -81,7 +81,7 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
   let row = await paymentRow(svc, input, defaultPaymentProvider(svc.env).name);
   if (row.status === 'COMPLETED') return row;
   if (row.status === 'FAILED') throw declined(row);
-  const provider = paymentProviderFor(svc.env, row.paymentProvider);
+  const provider = providerOf(svc, row.paymentProvider);
   const call = {
     idempotencyKey: row.idempotencyKey ?? `${input.orderId}:PROCESS_PAYMENT:${input.attempt}`,
     attempt: input.attempt,
@@ -193,7 +193,7 @@ export async function undoOrderCharge(
     return 'REFUNDED';
   }
   if (row.status === 'PENDING' && row.gatewayTransactionId) {
-    const provider = paymentProviderFor(svc.env, row.paymentProvider);
+    const provider = providerOf(svc, row.paymentProvider);
     await provider.void({
       idempotencyKey: `${input.orderId}:UNDO_PAYMENT:${input.attempt}`,
       attempt: input.attempt,

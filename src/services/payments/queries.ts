@@ -2,14 +2,13 @@
  * Reading payments: the owner (payments.user_id) or staff of the tenant; anyone else
  * gets 404, as for a payment that does not exist. RLS isolates tenants.
  */
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
 
 import { payments, refunds, type Payment } from '../../db/pg/schema/payments.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import { isStaff } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
-import { paymentsDb } from './model.ts';
 import { cardOf } from './sealing.ts';
 import { paymentView, type PaymentView } from './views.ts';
 
@@ -19,20 +18,22 @@ function visible(svc: ServiceContext): SQL | undefined {
 }
 
 async function findPayment(svc: ServiceContext, where: SQL | undefined): Promise<PaymentView> {
-  const found = await inTenantTx(paymentsDb(svc), svc.tenantId, async (tx) => {
-    const [payment] = await tx
-      .select()
-      .from(payments)
-      .where(and(where, visible(svc)))
-      .limit(1);
-    if (!payment) return null;
-    const rows = await tx
-      .select()
-      .from(refunds)
-      .where(eq(refunds.paymentId, payment.id))
-      .orderBy(asc(refunds.createdAt));
-    return { payment, refunds: rows };
-  });
+  // The payment and its refunds in one read-only batch (one round trip on the HTTP path).
+  const seen = and(where, visible(svc));
+  const [[payment], rows] = await inTenantBatch(
+    svc.stores.pg('payments'),
+    svc.tenantId,
+    (db) => [
+      db.select().from(payments).where(seen).limit(1),
+      db
+        .select()
+        .from(refunds)
+        .where(inArray(refunds.paymentId, db.select({ id: payments.id }).from(payments).where(seen).limit(1)))
+        .orderBy(asc(refunds.createdAt)),
+    ],
+    { readOnly: true },
+  );
+  const found = payment ? { payment, refunds: rows } : null;
   if (!found) throw paymentErrors.notFound();
   return paymentView(
     found.payment,

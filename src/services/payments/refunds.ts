@@ -24,7 +24,8 @@ import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
 import { paymentsDb, type OrderLink, type RefundInput, type RefundStatus } from './model.ts';
-import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
+import { providerOf } from './provider-calls.ts';
+import { PaymentProviderError } from './providers/index.ts';
 
 const REFUND_OPERATION = 'POST /payments/{id}/refunds';
 
@@ -80,7 +81,7 @@ export async function issueRefund(
   });
   if (refund.status === 'SUCCEEDED') return refund;
 
-  const provider = paymentProviderFor(svc.env, payment.paymentProvider);
+  const provider = providerOf(svc, payment.paymentProvider);
   let outcome: { status: RefundStatus; refundId: string | null };
   try {
     const r = await provider.refund({

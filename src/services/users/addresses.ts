@@ -53,28 +53,37 @@ async function hasDefault(tx: Transaction, profileId: string, type: Address['typ
 
 /** The owner's addresses, defaults first, then newest first. One query, no lock. */
 export async function listAddresses(stores: Stores, owner: Owner): Promise<AddressView[]> {
-  const rows = await withProfile(stores, owner, async (tx) => {
-    const found = await tx
-      .select({ address: addresses, profileId: userProfiles.id })
-      .from(userProfiles)
-      .leftJoin(addresses, eq(addresses.userProfileId, userProfiles.id))
-      .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
-      .orderBy(desc(addresses.isDefault), desc(addresses.createdAt), asc(addresses.id));
-    if (found.length === 0) return NO_PROFILE;
-    return found.flatMap((r) => (r.address ? [r.address] : []));
-  });
+  const rows = await withProfile(
+    stores,
+    owner,
+    async (tx) => {
+      const found = await tx
+        .select({ address: addresses, profileId: userProfiles.id })
+        .from(userProfiles)
+        .leftJoin(addresses, eq(addresses.userProfileId, userProfiles.id))
+        .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
+        .orderBy(desc(addresses.isDefault), desc(addresses.createdAt), asc(addresses.id));
+      if (found.length === 0) return NO_PROFILE;
+      return found.flatMap((r) => (r.address ? [r.address] : []));
+    },
+    { readOnly: true },
+  );
   return rows.map(addressView);
 }
 
 /** One of the owner's addresses; 404 for anyone else's. */
 export async function getAddress(stores: Stores, owner: Owner, id: string): Promise<AddressView> {
-  const [row] = await withProfile(stores, owner, (tx) =>
-    tx
-      .select({ address: addresses })
-      .from(addresses)
-      .innerJoin(userProfiles, eq(userProfiles.id, addresses.userProfileId))
-      .where(and(eq(addresses.id, id), eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
-      .limit(1),
+  const [row] = await withProfile(
+    stores,
+    owner,
+    (tx) =>
+      tx
+        .select({ address: addresses })
+        .from(addresses)
+        .innerJoin(userProfiles, eq(userProfiles.id, addresses.userProfileId))
+        .where(and(eq(addresses.id, id), eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
+        .limit(1),
+    { readOnly: true },
   );
   if (!row) throw userErrors.addressNotFound();
   return addressView(row.address);

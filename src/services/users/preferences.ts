@@ -16,14 +16,19 @@ const profileIdOf = (userId: string) =>
   sql`(select ${userProfiles.id} from ${userProfiles} where ${and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt))})`;
 
 export async function getPreferences(stores: Stores, owner: Owner): Promise<PreferencesView> {
-  const row = await withProfile(stores, owner, async (tx) => {
-    const [found] = await tx
-      .select()
-      .from(userPreferences)
-      .where(eq(userPreferences.userProfileId, profileIdOf(owner.userId)))
-      .limit(1);
-    return found ?? NO_PROFILE;
-  });
+  const row = await withProfile(
+    stores,
+    owner,
+    async (tx) => {
+      const [found] = await tx
+        .select()
+        .from(userPreferences)
+        .where(eq(userPreferences.userProfileId, profileIdOf(owner.userId)))
+        .limit(1);
+      return found ?? NO_PROFILE;
+    },
+    { readOnly: true },
+  );
   return preferencesView(row);
 }
 

@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 
 import type { Database, Transaction } from '../../db/pg/client.ts';
 import { userPreferences, userProfiles, type UserProfile } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch, inTenantRead, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
 import { readProfileSeed, syncAuthUserNames, syncAuthUserNamesTx, type NameChange } from './auth-sync.ts';
 import { userErrors } from './errors.ts';
@@ -83,12 +83,26 @@ export async function withProfile<T>(
   stores: Stores,
   owner: Owner,
   work: (tx: Transaction) => Promise<T | typeof NO_PROFILE>,
+  opts: { readOnly?: boolean } = {},
 ): Promise<T> {
-  const db = stores.pg('users').db;
-  const first = await inTenantTx(db, owner.tenantId, work);
+  // A read-only unit of work takes the HTTP path where one answers (one round trip per statement).
+  return repairingProfile(stores, owner, () =>
+    opts.readOnly
+      ? inTenantRead(stores.pg('users'), owner.tenantId, work)
+      : inTenantTx(stores.pg('users').db, owner.tenantId, work),
+  );
+}
+
+/** Runs `attempt` (a whole unit of work); when it reports the profile missing, repairs it once and runs it again. */
+export async function repairingProfile<T>(
+  stores: Stores,
+  owner: Owner,
+  attempt: () => Promise<T | typeof NO_PROFILE>,
+): Promise<T> {
+  const first = await attempt();
   if (first !== NO_PROFILE) return first;
   await repairProfile(stores, owner);
-  const second = await inTenantTx(db, owner.tenantId, work);
+  const second = await attempt();
   if (second === NO_PROFILE) throw userErrors.profileNotFound();
   return second;
 }
@@ -105,7 +119,7 @@ export async function lockProfileId(tx: Transaction, userId: string): Promise<st
 
 /** The owner's profile; a missing one is rebuilt from the auth user. */
 export async function getMyProfile(stores: Stores, owner: Owner): Promise<ProfileView> {
-  const found = await inTenantTx(stores.pg('users').db, owner.tenantId, (tx) => findProfile(tx, owner.userId));
+  const found = await inTenantRead(stores.pg('users'), owner.tenantId, (tx) => findProfile(tx, owner.userId));
   return profileView(found ?? (await repairProfile(stores, owner)));
 }
 
@@ -125,18 +139,34 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
   const renames = Object.keys(names).length > 0;
   const sharedDatabase = stores.pg('auth') === stores.pg('users');
 
-  const updated = await withProfile(stores, owner, async (tx) => {
-    const [row] = await tx
-      .update(userProfiles)
-      .set({ ...patch, updatedAt: sql`now()` })
-      .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
-      .returning();
-    if (!row) return NO_PROFILE;
-    if (renames && sharedDatabase && !(await syncAuthUserNamesTx(tx, owner.userId, names))) {
-      throw userErrors.userNotFound();
-    }
-    return row;
-  });
+  // Without a rename the change is one UPDATE ... RETURNING: one non-interactive transaction
+  // (one round trip on the HTTP path). A rename also writes the auth user, interactively.
+  const updated = renames
+    ? await renameAndUpdate()
+    : await repairingProfile(stores, owner, async () => {
+        const [[row]] = await inTenantBatch(stores.pg('users'), owner.tenantId, (db) => [
+          db
+            .update(userProfiles)
+            .set({ ...patch, updatedAt: sql`now()` })
+            .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
+            .returning(),
+        ]);
+        return row ?? NO_PROFILE;
+      });
+  function renameAndUpdate() {
+    return withProfile(stores, owner, async (tx) => {
+      const [row] = await tx
+        .update(userProfiles)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
+        .returning();
+      if (!row) return NO_PROFILE;
+      if (sharedDatabase && !(await syncAuthUserNamesTx(tx, owner.userId, names))) {
+        throw userErrors.userNotFound();
+      }
+      return row;
+    });
+  }
   if (
     renames &&
     !sharedDatabase &&

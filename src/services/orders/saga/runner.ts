@@ -25,7 +25,7 @@
  */
 import { z } from 'zod';
 
-import type { StoreUsage } from '../../../db/stores.ts';
+import { usageSince, type StoreUsage } from '../../../db/stores.ts';
 import type { Env } from '../../../env.ts';
 import { errorFields } from '../../../lib/logger.ts';
 import { Problem } from '../../../lib/problem.ts';
@@ -86,11 +86,6 @@ export function transition(storage: SagaStorage, state: SagaState, event: SagaEv
 /** Retries so far, over every step (saga_executions.retry_count). */
 function retriesOf(meta: RunnerMeta): number {
   return Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-}
-
-/** Round trips between two readings of a request's store usage. */
-function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
-  return { pgQueries: after.pgQueries - before.pgQueries, dataApiCalls: after.dataApiCalls - before.dataApiCalls };
 }
 
 type Failure = 'wait' | 'permanent' | 'transient';

@@ -1,0 +1,352 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+import { roundTripsOf, type StoreUsage } from '../../src/db/stores.ts';
+import { createProduct, PRODUCTS, send, type Product } from './catalog-helpers.ts';
+import { ADDRESS, lines, order, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
+import { call, postJson } from './helpers.ts';
+import { bearer, platformAdmin, tenantAdmin, type TestUser } from './identity-helpers.ts';
+
+/**
+ * Round trips to the stores per request, per route: PostgreSQL connection setups (2 each: the
+ * WebSocket upgrade and the startup message), PostgreSQL messages that wait for an answer,
+ * requests over PostgreSQL's HTTP path (src/db/pg/http.ts), Data API calls and payment provider calls on the request's critical path, as the Worker counts them
+ * in its access log and, for tests, in `x-round-trips` (src/middleware/request-context.ts).
+ * Every round trip costs the edge-to-origin RTT (20-250 ms) in production; these budgets hold
+ * the count against regressions, the way checkout-orders.test.ts holds the saga's per step.
+ *
+ * 1. Every operation of the OpenAPI document has a budget here (a new route fails the test until
+ *    it has one), and one request to it stays within it. The request is the one the sweep can
+ *    make: real ids of this test's fixtures for reads, the route's usual body for the common
+ *    writes, an empty body (a 4xx that still resolves the tenant and the caller) for the rest,
+ *    and unknown ids for deletions; the status is part of the key so a budget is read for what
+ *    it measured.
+ * 2. The requests of the latency targets (issue #17) on their success path, with exact counts.
+ */
+const TRIPS = 'x-round-trips';
+
+type Doc = { paths: Record<string, Record<string, unknown>> };
+
+function tripsOf(res: Response): number {
+  const header = res.headers.get(TRIPS);
+  if (header === null) throw new Error(`no ${TRIPS} header (TEST_ROUND_TRIPS_HEADER unset?)`);
+  return Number.parseInt(header, 10);
+}
+
+/** Budget per `METHOD path` (the OpenAPI path, prefix included), with the status the sweep's request gets. */
+const BUDGETS: Record<string, number> = {
+  'GET /api/v1/health': 4, // 200
+  'GET /api/v1/.well-known/jwks.json': 0, // 200
+  'POST /api/v1/auth/register': 0, // 400
+  'POST /api/v1/auth/login': 12, // 200
+  'POST /api/v1/auth/login/2fa': 0, // 400
+  'POST /api/v1/auth/invitations/accept': 0, // 400
+  'POST /api/v1/auth/refresh': 0, // 400
+  'POST /api/v1/auth/logout': 0, // 400
+  'GET /api/v1/auth/me': 1, // 200
+  'POST /api/v1/auth/api-keys': 0, // 400
+  'GET /api/v1/auth/api-keys': 5, // 200
+  'POST /api/v1/auth/2fa/setup': 6, // 200
+  'POST /api/v1/auth/2fa/enable': 0, // 400
+  'POST /api/v1/auth/2fa/disable': 0, // 400
+  'POST /api/v1/auth/oauth/{provider}': 0, // 400
+  'GET /api/v1/admin/tenants': 6, // 200
+  'POST /api/v1/admin/tenants': 0, // 400
+  'GET /api/v1/admin/tenants/{id}': 8, // 200
+  'PATCH /api/v1/admin/tenants/{id}': 0, // 400
+  'GET /api/v1/admin/users': 6, // 200
+  'GET /api/v1/admin/users/{id}': 6, // 404
+  'POST /api/v1/admin/users/{id}/lock': 7, // 404
+  'POST /api/v1/admin/users/{id}/unlock': 7, // 404
+  'POST /api/v1/admin/users/{id}/suspend': 7, // 404
+  'POST /api/v1/admin/users/{id}/activate': 7, // 404
+  'PUT /api/v1/admin/users/{id}/roles': 0, // 400
+  'GET /api/v1/admin/tenants/{tenantId}/users': 9, // 200
+  'GET /api/v1/admin/tenants/{tenantId}/users/{id}': 9, // 200
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/lock': 12, // 409
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/unlock': 12, // 200
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/suspend': 12, // 409
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/activate': 12, // 200
+  'PUT /api/v1/admin/tenants/{tenantId}/users/{id}/roles': 0, // 400
+  'POST /api/v1/admin/tenants/{tenantId}/invitations': 0, // 400
+  'GET /api/v1/admin/tenants/{tenantId}/audit': 9, // 200
+  'GET /api/v1/admin/roles': 6, // 200
+  'PUT /api/v1/admin/roles/{name}/permissions': 0, // 400
+  'GET /api/v1/admin/permissions': 6, // 200
+  'POST /api/v1/admin/permissions': 0, // 400
+  'GET /api/v1/users/me/profile': 1, // 200
+  'PATCH /api/v1/users/me/profile': 1, // 200
+  'GET /api/v1/users/me/addresses': 1, // 200
+  'POST /api/v1/users/me/addresses': 7, // 201
+  'GET /api/v1/users/me/addresses/{id}': 1, // 200
+  'PATCH /api/v1/users/me/addresses/{id}': 7, // 200
+  'POST /api/v1/users/me/addresses/{id}/default': 6, // 200
+  'GET /api/v1/users/me/preferences': 1, // 200
+  'PUT /api/v1/users/me/preferences': 0, // 400
+  'GET /api/v1/products': 1, // 200
+  'POST /api/v1/products': 4, // 201
+  'GET /api/v1/products/{idOrSlug}': 1, // 200
+  'PATCH /api/v1/products/{id}': 0, // 400
+  'PUT /api/v1/products/{id}/price': 0, // 400
+  'PUT /api/v1/products/{id}/stock': 0, // 400
+  'GET /api/v1/products/{id}/events': 4, // 200
+  'POST /api/v1/products/{id}/rebuild': 2, // 404
+  'GET /api/v1/categories': 1, // 200
+  'POST /api/v1/categories': 0, // 400
+  'GET /api/v1/categories/{slug}': 2, // 200
+  'PATCH /api/v1/categories/{id}': 0, // 400
+  'POST /api/v1/categories/recount': 3, // 200
+  'GET /api/v1/products/{id}/reviews': 3, // 200
+  'POST /api/v1/products/{id}/reviews': 2, // 409
+  'GET /api/v1/reviews': 1, // 200
+  'GET /api/v1/reviews/{id}': 1, // 200
+  'PATCH /api/v1/reviews/{id}': 1, // 400
+  'POST /api/v1/reviews/{id}/moderate': 1, // 400
+  'POST /api/v1/reviews/{id}/response': 1, // 400
+  'POST /api/v1/reviews/{id}/helpful': 2, // 403
+  'POST /api/v1/reviews/{id}/unhelpful': 2, // 403
+  'POST /api/v1/reviews/{id}/report': 1, // 400
+  'POST /api/v1/orders': 11, // 202
+  'GET /api/v1/orders': 1, // 200
+  'GET /api/v1/orders/{id}': 1, // 200
+  'GET /api/v1/orders/{id}/saga': 1, // 200
+  'POST /api/v1/orders/{id}/cancel': 5, // 404
+  'PATCH /api/v1/orders/{id}/status': 0, // 400
+  'GET /api/v1/payments/{id}': 1, // 200
+  'GET /api/v1/orders/{id}/payment': 1, // 200
+  'POST /api/v1/payments/{id}/refunds': 0, // 400
+  'POST /api/v1/payments/webhooks/{provider}': 0, // 400
+  'GET /api/v1/notifications': 1, // 200
+  'GET /api/v1/notifications/unread-count': 1, // 200
+  'POST /api/v1/notifications/read-all': 1, // 200
+  'POST /api/v1/notifications/{id}/read': 2, // 404
+  'POST /api/v1/notifications/stream/ticket': 5, // 201
+  'GET /api/v1/notifications/stream': 0, // 426
+  'POST /api/v1/users/me/push-subscriptions': 0, // 400
+  'GET /api/v1/users/me/push-subscriptions': 1, // 200
+  'GET /api/v1/admin/notification-templates': 1, // 200
+  'GET /api/v1/admin/notification-templates/{type}/{channel}/{locale}': 1, // 404
+  'PUT /api/v1/admin/notification-templates/{type}/{channel}/{locale}': 0, // 400
+  'POST /api/v1/admin/notification-templates/preview': 0, // 400
+  'GET /.well-known/jwks.json': 0, // 200
+  'DELETE /api/v1/auth/api-keys/{id}': 5, // 404
+  'DELETE /api/v1/admin/tenants/{id}': 6, // 404
+  'DELETE /api/v1/admin/users/{id}': 7, // 404
+  'DELETE /api/v1/admin/tenants/{tenantId}/users/{id}': 7, // 404
+  'DELETE /api/v1/users/me/addresses/{id}': 6, // 404
+  'DELETE /api/v1/products/{id}': 3, // 404
+  'DELETE /api/v1/categories/{id}': 0, // 400
+  'DELETE /api/v1/reviews/{id}': 2, // 404
+  'DELETE /api/v1/notifications/{id}': 1, // 404
+  'DELETE /api/v1/users/me/push-subscriptions/{id}': 1, // 404
+  'DELETE /api/v1/admin/notification-templates/{type}/{channel}/{locale}': 1, // 404
+};
+
+interface Fixtures {
+  admin: TestUser;
+  platform: TestUser;
+  product: Product;
+  order: PlacedOrder;
+  paymentId: string;
+  addressId: string;
+  reviewId: string;
+  category: { id: string; slug: string };
+  apiKeyId: string;
+}
+
+const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';
+const UNKNOWN_OBJECT_ID = '0123456789abcdef01234567';
+
+/** A concrete URL for the sweep: the fixture each parameter names, unknown ids for deletions. */
+function concrete(method: string, path: string, f: Fixtures): string {
+  const destructive = method === 'DELETE' || path.endsWith('/cancel') || path.endsWith('/rebuild');
+  const id = (): string => {
+    if (destructive)
+      return /\/(products|reviews|notifications|push-subscriptions)\//.test(path) ? UNKNOWN_OBJECT_ID : UNKNOWN_UUID;
+    if (path.startsWith('/api/v1/products/') || path.startsWith('/api/v1/products/{id}')) return f.product.id;
+    if (path.startsWith('/api/v1/orders/')) return f.order.order.id;
+    if (path.startsWith('/api/v1/payments/')) return f.paymentId;
+    if (path.startsWith('/api/v1/reviews/')) return f.reviewId;
+    if (path.startsWith('/api/v1/users/me/addresses/')) return f.addressId;
+    if (path.startsWith('/api/v1/categories/')) return f.category.id;
+    if (path.startsWith('/api/v1/auth/api-keys/')) return f.apiKeyId;
+    if (path.startsWith('/api/v1/admin/users/') || path.startsWith('/api/v1/admin/tenants/{tenantId}/users/'))
+      return f.admin.id;
+    if (path.startsWith('/api/v1/admin/tenants/')) return f.admin.tenantId;
+    return UNKNOWN_OBJECT_ID;
+  };
+  return path
+    .replace('{idOrSlug}', f.product.slug)
+    .replace('{slug}', f.category.slug)
+    .replace('{tenantId}', destructive ? UNKNOWN_UUID : f.admin.tenantId)
+    .replace('{provider}', 'test')
+    .replace('{type}', 'ORDER_CONFIRMATION')
+    .replace('{channel}', 'EMAIL')
+    .replace('{locale}', 'en')
+    .replace('{name}', 'SUPPORT')
+    .replace('{id}', id());
+}
+
+/** The usual body of the common writes; `{}` for the rest. */
+function bodyOf(method: string, path: string, f: Fixtures): unknown {
+  if (method === 'GET' || method === 'DELETE') return undefined;
+  const bodies: Record<string, unknown> = {
+    'PATCH /api/v1/users/me/profile': { bio: 'sweep' },
+    'POST /api/v1/users/me/addresses': { type: 'SHIPPING', ...ADDRESS },
+    'PATCH /api/v1/users/me/addresses/{id}': { city: 'Shelbyville' },
+    'PUT /api/v1/users/me/preferences': { language: 'en' },
+    'POST /api/v1/products': { name: `Sweep ${crypto.randomUUID().slice(0, 8)}`, price: '3.00', stockQuantity: 1 },
+    'POST /api/v1/products/{id}/reviews': { rating: 4, title: 'Sweep' },
+    'POST /api/v1/orders': {
+      lines: lines(f.product),
+      shippingAddress: ADDRESS,
+      paymentMethod: { type: 'card', token: 'pm_test_success' },
+    },
+    'POST /api/v1/auth/login': { login: f.admin.email, password: f.admin.password },
+  };
+  return bodies[`${method} ${path}`] ?? {};
+}
+
+async function fixtures(): Promise<Fixtures> {
+  const [admin, platform] = await Promise.all([tenantAdmin(), platformAdmin()]);
+  const product = await createProduct(admin, { stockQuantity: 100, sku: `SKU-${crypto.randomUUID().slice(0, 8)}` });
+  const placed = await placeAndSettle(admin, { lines: lines(product) });
+  const payment = (await (await send(admin, 'GET', `/api/v1/orders/${placed.order.id}/payment`)).json()) as {
+    id: string;
+  };
+  const address = (await (
+    await send(admin, 'POST', '/api/v1/users/me/addresses', { body: { type: 'SHIPPING', ...ADDRESS } })
+  ).json()) as { id: string };
+  const review = (await (
+    await send(admin, 'POST', `${PRODUCTS}/${product.id}/reviews`, { body: { rating: 5, title: 'Fixture' } })
+  ).json()) as { id: string };
+  const slug = `c-${crypto.randomUUID().slice(0, 8)}`;
+  const category = (await (await send(admin, 'POST', '/api/v1/categories', { body: { name: slug, slug } })).json()) as {
+    id: string;
+    slug: string;
+  };
+  const key = (await (
+    await send(admin, 'POST', '/api/v1/auth/api-keys', { body: { name: 'sweep', scopes: ['read:profile'] } })
+  ).json()) as { id: string };
+  return {
+    admin,
+    platform,
+    product,
+    order: placed,
+    paymentId: payment.id,
+    addressId: address.id,
+    reviewId: review.id,
+    category,
+    apiKeyId: key.id,
+  };
+}
+
+describe('round trips per request', () => {
+  it('every route of the OpenAPI document has a budget, and a request to it stays within it', async () => {
+    const doc = (await (await call('/openapi.json')).json()) as Doc;
+    const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })),
+    );
+    expect(ops.length).toBeGreaterThan(50);
+    const f = await fixtures();
+    const measured: string[] = [];
+    const over: string[] = [];
+    // Deletions last: they run on unknown ids, but the order keeps a sweep from depending on them.
+    const ordered = [...ops.filter((o) => o.method !== 'DELETE'), ...ops.filter((o) => o.method === 'DELETE')];
+    for (const { method, path } of ordered) {
+      const user = path.startsWith('/api/v1/admin/') ? f.platform : f.admin;
+      const body = bodyOf(method, path, f);
+      const headers: Record<string, string> = { ...bearer(user) };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (method === 'POST' && path === '/api/v1/orders') headers['idempotency-key'] = crypto.randomUUID();
+      const res = await call(concrete(method, path, f), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      await res.body?.cancel();
+      const key = `${method} ${path}`;
+      // Routes outside the request pipeline's stores (docs, the JWKS) may answer without the header.
+      const trips = res.headers.has(TRIPS) ? tripsOf(res) : 0;
+      expect(res.status, key).toBeLessThan(500);
+      measured.push(`${key} -> ${res.status}: ${trips} (${res.headers.get(TRIPS) ?? 'no header'})`);
+      if (trips > BUDGETS[key]!) over.push(`${key} -> ${res.status}: ${trips} > ${BUDGETS[key]}`);
+    }
+    console.log(`round trips per route:\n${measured.join('\n')}`);
+    expect(ops.map((o) => `${o.method} ${o.path}`).sort()).toEqual(Object.keys(BUDGETS).sort());
+    expect(over).toEqual([]);
+  }, 120_000);
+
+  /**
+   * The requests of issue #17's table, on their success path: what they cost today (the budget)
+   * and the target, so the gap is in plain sight. `Prefer: wait` counts the saga's round trips
+   * too (its log records each step's and mirror's), which run on that request's path.
+   */
+  it('the requests of the latency targets, on their success path', async () => {
+    const admin = await tenantAdmin();
+    const product = await createProduct(admin, { stockQuantity: 100, sku: `SKU-${crypto.randomUUID().slice(0, 8)}` });
+    const anonymous = { headers: { 'x-tenant-id': admin.tenantId } };
+    const costs: Record<string, { trips: number; budget: number; target: number }> = {};
+    const hold = (name: string, res: Response, budget: number, target: number, extra = 0) => {
+      costs[name] = { trips: tripsOf(res) + extra, budget, target };
+    };
+
+    const miss = await call(`${PRODUCTS}/${product.slug}`, anonymous);
+    expect(miss.headers.get('x-cache')).toBe('MISS');
+    hold('uncached product by slug', miss, 1, 1);
+    const hit = await call(`${PRODUCTS}/${product.slug}`, anonymous);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    hold('cached anonymous catalog read', hit, 0, 0);
+
+    const me = await send(admin, 'GET', '/api/v1/auth/me');
+    expect(me.status).toBe(200);
+    hold('GET /auth/me (Bearer)', me, 1, 1);
+    const created = await send(admin, 'POST', '/api/v1/auth/api-keys', {
+      body: { name: 'budget', scopes: ['read:profile'] },
+    });
+    const withKey = await call('/api/v1/auth/me', {
+      headers: { 'x-api-key': ((await created.json()) as { key: string }).key },
+    });
+    expect(withKey.status).toBe(200);
+    hold('GET /auth/me (X-API-Key)', withKey, 2, 2); // the key's statement, then the read
+    for (const path of ['/api/v1/users/me/profile', '/api/v1/users/me/addresses', '/api/v1/orders']) {
+      const res = await send(admin, 'GET', path);
+      expect(res.status, path).toBe(200);
+      hold(`GET ${path}`, res, 1, 1);
+    }
+    const login = await postJson(
+      '/api/v1/auth/login',
+      { login: admin.email, password: admin.password },
+      { 'x-tenant-id': admin.tenantId },
+    );
+    expect(login.status).toBe(200);
+    hold('POST /auth/login', login, 12, 2);
+    const patch = await send(admin, 'PATCH', '/api/v1/users/me/profile', { body: { bio: 'budget' } });
+    expect(patch.status).toBe(200);
+    hold('PATCH /users/me/profile', patch, 1, 2);
+    const address = await send(admin, 'POST', '/api/v1/users/me/addresses', { body: { type: 'SHIPPING', ...ADDRESS } });
+    expect(address.status).toBe(201);
+    hold('POST /users/me/addresses', address, 7, 2);
+
+    const accepted = await order(admin, { lines: lines(product) });
+    expect(accepted.status).toBe(202);
+    hold('POST /orders -> 202', accepted, 11, 3);
+    const waited = await order(admin, { lines: lines(product) }, { wait: 10 });
+    const placed = (await waited.clone().json()) as PlacedOrder;
+    expect(placed.order.status).toBe('CONFIRMED');
+    const history = await env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(placed.order.id)).history();
+    const saga = history.reduce(
+      (sum, h) => sum + (h.event.usage ? roundTripsOf(h.event.usage as unknown as StoreUsage) : 0),
+      0,
+    );
+    hold('POST /orders, Prefer: wait -> CONFIRMED (request + saga)', waited, 49, 10, saga);
+
+    console.log(
+      'round trips of the latency targets:\n' +
+        Object.entries(costs)
+          .map(([name, c]) => `${name}: ${c.trips} (budget ${c.budget}, target ${c.target})`)
+          .join('\n'),
+    );
+    for (const [name, c] of Object.entries(costs)) expect(c.trips, name).toBeLessThanOrEqual(c.budget);
+  }, 60_000);
+});
