@@ -329,6 +329,57 @@ function mongoToHttp(err: unknown): HttpError | undefined {
   return undefined;
 }
 
+// ---------------------------------------------------------------- write conflicts
+
+/**
+ * Actions that are one atomic statement in the server: when the server aborts one on a write
+ * conflict, nothing of it happened, so running it again is safe. (insertMany, updateMany and
+ * deleteMany are left out: a conflict may come after part of their work.)
+ */
+const ONE_STATEMENT: ReadonlySet<Action> = new Set<Action>([
+  'find',
+  'findOne',
+  'aggregate',
+  'insertOne',
+  'updateOne',
+  'deleteOne',
+  'findOneAndUpdate',
+]);
+const CONFLICT_ATTEMPTS = 8;
+
+/**
+ * A write conflict the server resolved by aborting this statement: MongoDB's WriteConflict
+ * (112), or what FerretDB passes on from PostgreSQL when two unique inserts or updates wait on
+ * each other ("deadlock detected", 40P01; "could not serialize access", 40001).
+ */
+export function isWriteConflict(err: unknown): boolean {
+  if (!(err instanceof MongoServerError)) return false;
+  return err.code === 112 || /deadlock detected|could not serialize access/i.test(err.message);
+}
+
+/**
+ * MongoDB retries a single-document write that hit a write conflict inside the server, so its
+ * clients never see one; FerretDB on PostgreSQL reports the deadlock instead. The gateway does
+ * what MongoDB would: it runs the aborted statement again (up to 8 times, after a random pause that doubles each time (at most
+ * ~0.6 s), and answers 503 WriteConflict (retryable) only if the conflict persists.
+ */
+export async function runResolvingConflicts<T>(work: () => Promise<T>, action: Action): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isWriteConflict(err)) throw err;
+      if (!ONE_STATEMENT.has(action) || attempt >= CONFLICT_ATTEMPTS)
+        throw new HttpError(503, {
+          error: (err as Error).message,
+          error_code: 'WriteConflict',
+          code: 112,
+        });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+    }
+  }
+}
+
 // ---------------------------------------------------------------- responses
 
 function wantsRelaxed(c: Context): boolean {
@@ -384,7 +435,7 @@ export function createGatewayApp(options: GatewayOptions): Hono {
       );
     }
     try {
-      return send(c, 200, await run(c, action as Action));
+      return send(c, 200, await runResolvingConflicts(() => run(c, action as Action), action as Action));
     } catch (err) {
       if (err instanceof HttpError) return sendError(c, err);
       const mapped = mongoToHttp(err);

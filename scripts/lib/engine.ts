@@ -49,6 +49,12 @@ export const DOCUMENTDB_SETTINGS: Record<string, string> = {
   // {tenantId, status, category.id, ...} missed 1-6 % (72 of 300 random catalog queries wrong).
   // Off, the same 1,500 queries all answer as MongoDB would (test/node/engine-answers.test.ts).
   'documentdb_rum.enableSkipIntermediateEntry': 'off',
+  // DocumentDB keeps a unique index as an exclusion constraint, and two concurrent inserts of
+  // one key (two flushes of the same stock event) can wait on each other: PostgreSQL breaks
+  // such a deadlock only after deadlock_timeout (1 s by default), and the gateway then runs the
+  // aborted statement again (gateway/app.ts, write conflicts). MongoDB resolves these inside the
+  // server at once; 50 ms keeps the local engine close to that.
+  deadlock_timeout: '50ms',
 };
 
 let ready: Promise<Engine> | undefined;

@@ -95,3 +95,12 @@ export class DataApiUnavailableError extends DataApiError {
     this.name = 'DataApiUnavailableError';
   }
 }
+
+/**
+ * The server gave up on a statement that kept conflicting with concurrent writes of the same
+ * keys (the gateway's 503 `WriteConflict`, after it retried; MongoDB's code 112). Nothing of the
+ * statement happened; by then a concurrent writer has usually done the same work.
+ */
+export function isWriteConflict(err: unknown): boolean {
+  return err instanceof DataApiError && (err.code === 'WriteConflict' || err.mongoCode === 112);
+}

@@ -24,7 +24,7 @@
 import type { ObjectId } from 'bson';
 
 import type { DataApiClient, Document } from '../../db/mongo/client.ts';
-import { DuplicateKeyError } from '../../db/mongo/errors.ts';
+import { DuplicateKeyError, isWriteConflict } from '../../db/mongo/errors.ts';
 import { objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
 import type { ProductEvent, StockChangedEvent } from './product-reducer.ts';
 
@@ -129,12 +129,14 @@ export async function flushStockOps(mongo: DataApiClient, doc: OutboxDoc): Promi
     try {
       await store.insertOne({ ...event });
     } catch (err) {
-      if (!(err instanceof DuplicateKeyError)) throw err;
-      // Flushed already (a concurrent or crashed flush): the same event must be there.
+      if (!(err instanceof DuplicateKeyError) && !isWriteConflict(err)) throw err;
+      // Flushed already (a concurrent or crashed flush), or being flushed by a concurrent reader
+      // whose insert won the conflict: the same event must be there.
       const there = await store.findOne<{ eventId: string }>(
         { tenantId: doc.tenantId, aggregateId: event.aggregateId, version: event.version },
         { projection: { eventId: 1 } },
       );
+      if (!there && isWriteConflict(err)) throw err; // nobody flushed it: retryable
       if (there?.eventId !== event.eventId)
         throw new Error(
           `stock outbox of product ${event.aggregateId}: version ${event.version} holds another event (${there?.eventId ?? 'none'})`,
