@@ -1,3 +1,4 @@
+import type { Cart } from './durable/cart.ts';
 import type { NotificationFeed } from './durable/notification-feed.ts';
 import type { OrderSaga } from './durable/order-saga.ts';
 import type { NotificationMessage } from './queues/notification-messages.ts';
@@ -59,6 +60,8 @@ export interface Env {
   ORDER_SAGA_START_GRACE_SECONDS?: string;
   /** Seconds RESERVE_STOCK waits for units held by orders still in checkout (default 120). */
   ORDER_SAGA_STOCK_WAIT_SECONDS?: string;
+  /** Days of inactivity after which a cart is deleted by its alarm (default 30). */
+  CART_EXPIRY_DAYS?: string;
   /** base64 32-byte AES key sealing payments.gateway_response (secret). */
   PAYMENTS_ENCRYPTION_KEY: string;
 
@@ -100,6 +103,8 @@ export interface Env {
   CF_API_BASE_URL?: string;
 
   ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
+  /** One object per cart and one per user's cart directory (src/durable/cart.ts). */
+  CART: DurableObjectNamespace<Cart>;
   NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeed>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;
