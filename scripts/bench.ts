@@ -5,11 +5,13 @@
  *  1. identity and health scenarios;
  *  2. password hashing inside workerd;
  *  3. the catalog at each size of BENCH_SIZES (default 1000,10000): store, Data API, API with
- *     the edge cache bypassed and warm (scripts/bench-catalog.ts).
+ *     the edge cache bypassed and warm (scripts/bench-catalog.ts);
+ *  4. cart edits beside GET /products/{slug} in the same run (scripts/bench-carts.ts).
  * Numbers from a shared 2-core machine are indicative; compare runs on one machine.
  *
  *   BENCH_DURATION=10 BENCH_SIZES=1000,10000 npm run bench   (BENCH_SIZES=0 skips 3)
  *   BENCH_ONLY=catalog npm run bench                           (only 3)
+ *   BENCH_ONLY=carts npm run bench                             (only the cart rows, scripts/bench-carts.ts)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
+import { benchCarts, type CartBenchRow } from './bench-carts.ts';
 import { benchCheckout, type CheckoutBench } from './bench-checkout.ts';
 import { benchPasswords } from './bench-password.ts';
 import { startDevServer } from './lib/dev-server.ts';
@@ -29,6 +32,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 // 100,000 products list reads exceed any sensible store timeout (see README, Performance).
 const sizes = process.env.BENCH_SIZES ?? process.env.BENCH_PRODUCTS ?? '1000,10000';
 const catalogOnly = process.env.BENCH_ONLY === 'catalog';
+const cartsOnly = process.env.BENCH_ONLY === 'carts';
 const bypassToken = randomBytes(18).toString('base64url');
 
 interface Row {
@@ -103,6 +107,7 @@ server = await startDevServer({
 });
 let catalogReport = '';
 let checkout: CheckoutBench | undefined;
+let cartRows: CartBenchRow[] = [];
 const rows: Row[] = [];
 try {
   const tenantHeader = { 'x-tenant-id': server.seed.tenantId, 'content-type': 'application/json' };
@@ -121,7 +126,13 @@ try {
     })
   ).json()) as { key: string };
 
-  if (!catalogOnly) {
+  const seedLogin = {
+    tenantId: server.seed.tenantId,
+    email: server.seed.adminEmail,
+    password: server.seed.adminPassword,
+  };
+  if (!catalogOnly) cartRows = await benchCarts(server.url, seedLogin, { connections: 10, durationSec: duration });
+  if (!catalogOnly && !cartsOnly) {
     rows.push(await load('GET /api/v1/health (both stores)', { url: `${server.url}/api/v1/health`, connections: 10 }));
     // Login is rate limited per client and per account (wrangler.toml [[ratelimits]]): past
     // the first attempts of each minute this row measures 429 answers, counted as errors.
@@ -168,7 +179,7 @@ try {
       { connections: 10, durationSec: duration },
     );
   }
-  if (sizes !== '0') {
+  if (sizes !== '0' && !cartsOnly) {
     catalogReport = await benchCatalog(server.url, server.stack).catch(
       (err: Error) => `catalog benchmark failed: ${err.message}`,
     );
@@ -179,7 +190,7 @@ try {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
-const passwords = catalogOnly ? null : await benchPasswords();
+const passwords = catalogOnly || cartsOnly ? null : await benchPasswords();
 
 if (passwords) {
   console.log(
@@ -202,6 +213,14 @@ if (checkout) {
   console.log(
     `| ${checkout.orders} | ${checkout.confirmed} | ${checkout.ordersPerSecond} | ${checkout.p50} | ${checkout.p99} | ${checkout.failures} |`,
   );
+}
+if (cartRows.length) {
+  console.log(
+    `\n### Carts beside the catalog (same run, 10 connections, ${duration}s each; no store call in any row)\n`,
+  );
+  console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of cartRows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
 }
 if (catalogReport) console.log(`\n### Catalog (${sizes} products)\n\n${catalogReport.trim()}`);
 process.exit(0);

@@ -49,6 +49,7 @@ export function createApp() {
         'if-match',
         'if-none-match',
         'x-cart-token',
+        'x-cart-id',
       ],
       exposeHeaders: [
         'x-request-id',
@@ -56,6 +57,7 @@ export function createApp() {
         'location',
         'retry-after',
         'x-data-api-calls',
+        'x-cart-id',
         'idempotent-replayed',
         'x-cache',
         'age',

@@ -410,9 +410,13 @@ export async function peekCatalogRead(
   }
 }
 
+/** Catalog reads for carts in flight in this isolate, by tenant and path: concurrent askers share one. */
+const catalogReads = new Map<string, Promise<{ status: number; body: unknown }>>();
+
 /**
  * The anonymous catalog read `path` made through the app itself (so a MISS fills the cache as any
  * anonymous read would), after the current response (waitUntil); `then` gets its status and body.
+ * Concurrent reads of one path share one request.
  */
 export function readThroughCatalogLater(
   c: Context<AppEnv>,
@@ -422,17 +426,25 @@ export function readThroughCatalogLater(
 ): void {
   const waitUntil = waitUntilOf(c);
   if (!dispatcher || !waitUntil) return;
-  const dispatch = dispatcher;
-  const request = new Request(new URL(path, c.req.url), { headers: { 'x-tenant-id': tenantId } });
-  waitUntil(
-    (async () => {
+  const key = `${tenantId}:${path}`;
+  let read = catalogReads.get(key);
+  if (!read) {
+    const dispatch = dispatcher;
+    const request = new Request(new URL(path, c.req.url), { headers: { 'x-tenant-id': tenantId } });
+    read = (async () => {
       try {
         const res = await dispatch(request, c.env, c.executionCtx);
-        const body = res.status === 200 ? await res.json() : await res.body?.cancel();
-        await then(res.status, body);
-      } catch (err) {
-        c.get('logger')?.warn('catalog read for a cart failed', { path, err: String(err) });
+        const body: unknown = res.status === 200 ? await res.json() : await res.body?.cancel();
+        return { status: res.status, body };
+      } finally {
+        catalogReads.delete(key);
       }
-    })(),
+    })();
+    catalogReads.set(key, read);
+  }
+  waitUntil(
+    read
+      .then(({ status, body }) => then(status, body))
+      .catch((err: unknown) => c.get('logger')?.warn('catalog read for a cart failed', { path, err: String(err) })),
   );
 }

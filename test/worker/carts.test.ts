@@ -25,7 +25,7 @@ import {
   type CartBody,
 } from './carts-helpers.ts';
 import { createProduct, PRODUCTS, send, shop } from './catalog-helpers.ts';
-import { eventually, problemOf } from './helpers.ts';
+import { eventually, postJson, problemOf } from './helpers.ts';
 import { registerUser } from './identity-helpers.ts';
 
 const cartObject = (tenantId: string, cartId: string) =>
@@ -358,6 +358,36 @@ describe('merge on sign-in', () => {
     expect(adopted).toMatchObject({ id: anon.id, anonymous: false, userId: user.id });
     expect((await getCart({ tenantId, token }, anon.id)).status).toBe(404);
     expect((await userCart(user)).id).toBe(anon.id);
+  });
+});
+
+describe('merge on login', () => {
+  it('POST /auth/login with X-Cart-Id and X-Cart-Token merges the cart and names it; a wrong token signs in without merging', async () => {
+    const { tenantId, manager, user } = await shop();
+    const product = await createProduct(manager);
+    const mine = await userCart(user);
+    await addLine({ tenantId, user }, mine.id, product, 1);
+    const { cart: anon, token } = await anonymousCart(tenantId);
+    await addLine({ tenantId, token }, anon.id, product, 4);
+
+    const wrong = await postJson(
+      '/api/v1/auth/login',
+      { login: user.email, password: user.password },
+      { 'x-tenant-id': tenantId, 'x-cart-id': anon.id, 'x-cart-token': `ct_${'B'.repeat(43)}` },
+    );
+    expect(wrong.status).toBe(200);
+    expect(wrong.headers.get('x-cart-id')).toBeNull();
+
+    const res = await postJson(
+      '/api/v1/auth/login',
+      { login: user.email, password: user.password },
+      { 'x-tenant-id': tenantId, 'x-cart-id': anon.id, 'x-cart-token': token },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-cart-id')).toBe(mine.id);
+    const merged = await json<CartBody>(await getCart({ tenantId, user }, mine.id), 200);
+    expect(merged.lines.map((l) => l.quantity)).toEqual([5]);
+    expect((await json<CartBody>(await getCart({ tenantId, token }, anon.id), 200)).status).toBe('MERGED');
   });
 });
 

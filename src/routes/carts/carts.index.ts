@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { createRouter } from '../../lib/create-router.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import type { AppEnv } from '../../lib/types.ts';
+import { principalOf } from '../../middleware/auth.ts';
 import { tenantIdOfRequest } from '../../middleware/tenant.ts';
 import * as carts from '../../services/carts/index.ts';
 import * as orders from '../../services/orders/index.ts';
@@ -84,14 +85,15 @@ export const cartsRoutes = createRouter()
   })
   .openapi(routes.mergeCart, async (c) => {
     const ctx = await cartContext(c);
-    const cart = await carts.mergeCart(ctx, { tenantId: ctx.tenantId, cartId: c.req.valid('param').id }, tokenOf(c));
+    const ref = { tenantId: ctx.tenantId, cartId: c.req.valid('param').id };
+    const cart = await carts.mergeCart(ctx, principalOf(c).userId, ref, tokenOf(c));
     return c.json(answer(c, cart), 200);
   })
   .openapi(routes.checkout, async (c) => {
     const ctx = await cartContext(c);
     const headers = c.req.valid('header');
     const ref = { tenantId: ctx.tenantId, cartId: c.req.valid('param').id };
-    const placed = await carts.checkoutCart(ctx, ref, c.req.valid('json'), headers['idempotency-key']);
+    const placed = await carts.checkoutCart(ctx, ref, c.req.valid('json'), headers['idempotency-key'], tokenOf(c));
     const wait = headers.prefer;
     const saga =
       wait > 0

@@ -120,7 +120,7 @@ export const checkout = createRoute({
   description:
     'As POST /orders: `Idempotency-Key` required (a retry replays the same order), `Prefer: wait=N`. The cart is ' +
     'frozen meanwhile; it closes when the order is CONFIRMED and reopens if the saga compensates.',
-  request: { params: UuidParam, headers: CheckoutHeaders, body: jsonBody(CheckoutBody) },
+  request: { params: UuidParam, headers: CheckoutHeaders.extend(CartTokenHeader.shape), body: jsonBody(CheckoutBody) },
   responses: {
     202: {
       ...jsonResponse(PlacedOrderSchema, 'Accepted; Location names the order'),

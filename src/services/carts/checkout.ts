@@ -24,10 +24,11 @@ export async function checkoutCart(
   ref: CartRef,
   input: CheckoutInput,
   idempotencyKey: string,
+  token?: string,
 ): Promise<Awaited<ReturnType<typeof placeOrder>> & { cartId: string }> {
   const principal = ctx.principal;
   if (!principal) throw cartErrors.signInToCheckout();
-  const actor = await actorOf(ctx, undefined);
+  const actor = await actorOf(ctx, token);
   const { cart } = await runCart(ctx.env, ref, { command: { type: 'read' }, actor });
   if (cart.userId !== principal.userId) throw cartErrors.anonymousCheckout();
   if (!input.shippingAddressId && !cart.shippingAddress) throw cartErrors.noShippingAddress();

@@ -9,11 +9,14 @@ import { actorOf, SYSTEM } from './access.ts';
 import { runCart, runOwner, type Applied, type CartRef } from './cart-client.ts';
 import type { CartContext } from './context.ts';
 import { cartErrors } from './errors.ts';
-import type { CartState, ShippingAddress } from './model.ts';
+import type { Actor, CartState, ShippingAddress } from './model.ts';
 import type { CartCommand } from './reducer.ts';
 import { hashCartToken, newCartToken } from './tokens.ts';
 
 const LIVE = new Set(['OPEN', 'CHECKING_OUT']);
+
+/** What the directory and merge need: the Worker's bindings and the tenant. */
+export type CartScope = { env: Pick<Env, 'CART'>; tenantId: string };
 
 /** The cart if it still exists, else null (expired, or another tenant's). */
 export async function readCart(ctx: { env: Pick<Env, 'CART'> }, ref: CartRef): Promise<CartState | null> {
@@ -30,7 +33,7 @@ export async function readCart(ctx: { env: Pick<Env, 'CART'> }, ref: CartRef): P
  * The user's open cart per their directory, made the open one if the directory names none or a
  * cart that is gone or closed. Returns the cart the directory now names.
  */
-export async function claimOpenCart(ctx: CartContext, userId: string, candidate: string): Promise<string> {
+export async function claimOpenCart(ctx: CartScope, userId: string, candidate: string): Promise<string> {
   const tenantId = ctx.tenantId;
   for (let attempt = 0; attempt < 3; attempt++) {
     const { openCartId } = await runOwner(ctx.env, { type: 'claim', tenantId, userId, newCartId: candidate });
@@ -147,12 +150,15 @@ export function setShippingAddress(
  * add up (capped), the user's address and code win. A user without an open cart adopts it
  * instead. Idempotent: a repeated merge answers the same cart.
  */
-export async function mergeCart(ctx: CartContext, sourceRef: CartRef, token: string | undefined): Promise<CartState> {
-  const principal = ctx.principal;
-  if (!principal) throw cartErrors.signInToCheckout();
+export async function mergeCart(
+  ctx: CartScope,
+  userId: string,
+  sourceRef: CartRef,
+  token: string | undefined,
+): Promise<CartState> {
   if (!token) throw cartErrors.tokenRequired();
-  const actor = await actorOf(ctx, token);
-  const userId = principal.userId;
+  const tokenHash = await hashCartToken(token);
+  const actor: Actor = { kind: 'user', userId, tokenHash };
   const tenantId = ctx.tenantId;
   const { cart: source } = await runCart(ctx.env, sourceRef, { command: { type: 'read' }, actor });
   if (source.userId === userId) return source; // adopted by an earlier merge
@@ -191,4 +197,23 @@ export function setPromotionCode(
   expectedVersion?: number,
 ) {
   return editCart(ctx, ref, token, { type: 'setPromotionCode', code: code?.toUpperCase() ?? null }, expectedVersion);
+}
+
+/**
+ * Sign-in with a cart (POST /auth/login with X-Cart-Id and X-Cart-Token): the anonymous cart
+ * merges as with POST /carts/{id}/merge. The sign-in stands whatever happens here: a wrong token
+ * or a gone cart merges nothing (null).
+ */
+export async function mergeOnSignIn(
+  ctx: CartScope & { logger: { warn(msg: string, fields?: Record<string, unknown>): void } },
+  userId: string,
+  cartId: string,
+  token: string,
+): Promise<CartState | null> {
+  try {
+    return await mergeCart(ctx, userId, { tenantId: ctx.tenantId, cartId }, token);
+  } catch (err) {
+    ctx.logger.warn('cart not merged on sign-in', { cartId, reason: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
 }

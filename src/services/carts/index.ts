@@ -3,7 +3,15 @@ export { CART_TOKEN_HEADER } from './tokens.ts';
 export { cartExpiryMs } from './config.ts';
 export type { CartContext } from './context.ts';
 export { estimateOf, type CatalogEstimates } from './estimates.ts';
-export { addLine, createCart, editCart, mergeCart, setPromotionCode, setShippingAddress } from './commands.ts';
+export {
+  addLine,
+  createCart,
+  editCart,
+  mergeCart,
+  mergeOnSignIn,
+  setPromotionCode,
+  setShippingAddress,
+} from './commands.ts';
 export { getCart } from './queries.ts';
 export { checkoutCart, type CheckoutInput } from './checkout.ts';
 export { followOrderEvent } from './order-events.ts';
