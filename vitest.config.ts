@@ -15,7 +15,11 @@ function quietStructuredLogs(log: string): false | void {
   }
 }
 
-const CONTENDED = ['test/worker/checkout-saga.test.ts', 'test/worker/order-lifecycle.property.test.ts'];
+const CONTENDED = [
+  'test/worker/checkout-saga.test.ts',
+  'test/worker/order-lifecycle.property.test.ts',
+  'test/worker/promotions-race.test.ts',
+];
 
 /** A project of tests inside workerd: the real Worker with real Durable Object and Queue bindings. */
 function workerProject(options: { name: string; include: string[]; exclude?: string[]; groupOrder: number }) {

@@ -20,6 +20,7 @@ import { notificationsRoutes } from './routes/notifications/notifications.index.
 import { ordersRoutes } from './routes/orders/orders.index.ts';
 import { paymentsRoutes } from './routes/payments/payments.index.ts';
 import { productsRoutes } from './routes/products/products.index.ts';
+import { promotionsRoutes } from './routes/promotions/promotions.index.ts';
 import { reviewsRoutes } from './routes/reviews/reviews.index.ts';
 import { usersRoutes } from './routes/users/users.index.ts';
 
@@ -83,6 +84,7 @@ export function createApp() {
     .route(API_PREFIX, ordersRoutes)
     .route(API_PREFIX, cartsRoutes)
     .route(API_PREFIX, paymentsRoutes)
+    .route(API_PREFIX, promotionsRoutes)
     .route(API_PREFIX, notificationsRoutes)
     // The token verification keys, also at the conventional root location.
     .route('/', jwksRoutes);

@@ -1752,6 +1752,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staff: the tenant's promotions, newest first
+         * @description Staff: the tenant's promotions, newest first.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: operations["getPromotions"];
+        put?: never;
+        /**
+         * Staff: create a promotion code (unique per tenant, case-insensitive)
+         * @description Staff: create a promotion code (unique per tenant, case-insensitive).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        post: operations["postPromotions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/promotions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staff: one promotion (ETag = version)
+         * @description Staff: one promotion (ETag = version).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: operations["getPromotion"];
+        put?: never;
+        post?: never;
+        /**
+         * Staff: delete a promotion no order used (409 otherwise: deactivate it); If-Match required
+         * @description Staff: delete a promotion no order used (409 otherwise: deactivate it); If-Match required.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        delete: operations["deletePromotion"];
+        options?: never;
+        head?: never;
+        /**
+         * Staff: change a promotion (If-Match required)
+         * @description Staff: change a promotion (If-Match required).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        patch: operations["patchPromotion"];
+        trace?: never;
+    };
+    "/api/v1/promotions/{id}/redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Staff: the code's redemptions, newest first (released ones marked)
+         * @description Staff: the code's redemptions, newest first (released ones marked).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` of a user holding `ADMIN` or `MANAGER`; API keys are refused (403).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: operations["getPromotionRedemptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reviews": {
         parameters: {
             query?: never;
@@ -2580,6 +2676,11 @@ export interface components {
                  */
                 type?: "card";
             };
+            /**
+             * @description One promotion code (case-insensitive; stacking codes is not supported). Refused codes answer 422 naming body.promotionCode.
+             * @example SPRING10
+             */
+            promotionCode?: string;
             shippingAddress?: components["schemas"]["ShippingAddress"];
             /**
              * Format: uuid
@@ -2969,6 +3070,127 @@ export interface components {
             lastName?: string | null;
             /** @example +14155550123 */
             phone?: string | null;
+        };
+        Promotion: {
+            active: boolean;
+            categoryIds: string[];
+            code: string;
+            createdAt: string;
+            currency: string;
+            description: string | null;
+            endsAt: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "PERCENT" | "FIXED_AMOUNT" | "FREE_SHIPPING";
+            minSubtotalMinor: number | null;
+            perCustomerLimit: number | null;
+            productIds: string[];
+            startsAt: string | null;
+            /** @description redemptions that count (released ones do not) */
+            timesUsed: number;
+            updatedAt: string;
+            usageLimit: number | null;
+            value: number;
+            version: number;
+        };
+        /**
+         * @example {
+         *       "code": "SPRING10",
+         *       "kind": "PERCENT",
+         *       "value": 1000,
+         *       "currency": "USD",
+         *       "usageLimit": 100,
+         *       "perCustomerLimit": 1
+         *     }
+         */
+        PromotionCreate: {
+            active?: boolean;
+            /** @description scope: products of these categories (the product's own category) */
+            categoryIds?: string[] | null;
+            /** @example SPRING10 */
+            code: string;
+            currency: string;
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description exclusive
+             */
+            endsAt?: string;
+            /** @enum {string} */
+            kind: "PERCENT" | "FIXED_AMOUNT" | "FREE_SHIPPING";
+            /** @description minimum of the order's subtotal, minor units */
+            minSubtotalMinor?: number | null;
+            /** @description uses per customer; null: unlimited */
+            perCustomerLimit?: number | null;
+            /** @description scope: these products only */
+            productIds?: string[] | null;
+            /** Format: date-time */
+            startsAt?: string;
+            /** @description uses in all; null: unlimited */
+            usageLimit?: number | null;
+            /**
+             * @description PERCENT: basis points 1..10000 (1000 = 10%); FIXED_AMOUNT: minor units (500 = 5.00); FREE_SHIPPING: 0
+             * @example 1000
+             */
+            value: number;
+        };
+        PromotionPage: {
+            data: components["schemas"]["Promotion"][];
+            nextCursor: string | null;
+        };
+        PromotionPatch: {
+            active?: boolean;
+            /** @description scope: products of these categories (the product's own category) */
+            categoryIds?: string[] | null;
+            /** @example SPRING10 */
+            code?: string;
+            currency?: string;
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description exclusive
+             */
+            endsAt?: string;
+            /** @enum {string} */
+            kind?: "PERCENT" | "FIXED_AMOUNT" | "FREE_SHIPPING";
+            /** @description minimum of the order's subtotal, minor units */
+            minSubtotalMinor?: number | null;
+            /** @description uses per customer; null: unlimited */
+            perCustomerLimit?: number | null;
+            /** @description scope: these products only */
+            productIds?: string[] | null;
+            /** Format: date-time */
+            startsAt?: string;
+            /** @description uses in all; null: unlimited */
+            usageLimit?: number | null;
+            /**
+             * @description PERCENT: basis points 1..10000 (1000 = 10%); FIXED_AMOUNT: minor units (500 = 5.00); FREE_SHIPPING: 0
+             * @example 1000
+             */
+            value?: number;
+        };
+        PromotionRedemption: {
+            /**
+             * @description what the code took off (FREE_SHIPPING: shipping)
+             * @example 4.50
+             */
+            amount: string;
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orderId: string;
+            /** Format: uuid */
+            promotionId: string;
+            /** @description set when the order was cancelled */
+            releasedAt: string | null;
+            /** Format: uuid */
+            userId: string;
+        };
+        PromotionRedemptionPage: {
+            data: components["schemas"]["PromotionRedemption"][];
+            nextCursor: string | null;
         };
         PushSubscription: {
             createdAt: string;
@@ -10831,6 +11053,612 @@ export interface operations {
             };
             /** @description Missing or invalid credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getPromotions: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of promotions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "code": "code",
+                     *           "description": "description",
+                     *           "kind": "PERCENT",
+                     *           "value": 1,
+                     *           "currency": "USD",
+                     *           "startsAt": "startsAt",
+                     *           "endsAt": "endsAt",
+                     *           "minSubtotalMinor": 1,
+                     *           "productIds": [
+                     *             "productId"
+                     *           ],
+                     *           "categoryIds": [
+                     *             "categoryId"
+                     *           ],
+                     *           "usageLimit": 1,
+                     *           "perCustomerLimit": 1,
+                     *           "timesUsed": 1,
+                     *           "active": true,
+                     *           "version": 1,
+                     *           "createdAt": "createdAt",
+                     *           "updatedAt": "updatedAt"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PromotionPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postPromotions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "SPRING10",
+                 *       "kind": "PERCENT",
+                 *       "value": 1000,
+                 *       "currency": "USD",
+                 *       "usageLimit": 100,
+                 *       "perCustomerLimit": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["PromotionCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; Location names it */
+            201: {
+                headers: {
+                    etag: string;
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "code": "code",
+                     *       "description": "description",
+                     *       "kind": "PERCENT",
+                     *       "value": 1,
+                     *       "currency": "USD",
+                     *       "startsAt": "startsAt",
+                     *       "endsAt": "endsAt",
+                     *       "minSubtotalMinor": 1,
+                     *       "productIds": [
+                     *         "productId"
+                     *       ],
+                     *       "categoryIds": [
+                     *         "categoryId"
+                     *       ],
+                     *       "usageLimit": 1,
+                     *       "perCustomerLimit": 1,
+                     *       "timesUsed": 1,
+                     *       "active": true,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getPromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The promotion */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "code": "code",
+                     *       "description": "description",
+                     *       "kind": "PERCENT",
+                     *       "value": 1,
+                     *       "currency": "USD",
+                     *       "startsAt": "startsAt",
+                     *       "endsAt": "endsAt",
+                     *       "minSubtotalMinor": 1,
+                     *       "productIds": [
+                     *         "productId"
+                     *       ],
+                     *       "categoryIds": [
+                     *         "categoryId"
+                     *       ],
+                     *       "usageLimit": 1,
+                     *       "perCustomerLimit": 1,
+                     *       "timesUsed": 1,
+                     *       "active": true,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deletePromotion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required: the ETag of the promotion as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchPromotion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required: the ETag of the promotion as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "SPRING10",
+                 *       "value": 1000
+                 *     }
+                 */
+                "application/json": components["schemas"]["PromotionPatch"];
+            };
+        };
+        responses: {
+            /** @description The promotion */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "code": "code",
+                     *       "description": "description",
+                     *       "kind": "PERCENT",
+                     *       "value": 1,
+                     *       "currency": "USD",
+                     *       "startsAt": "startsAt",
+                     *       "endsAt": "endsAt",
+                     *       "minSubtotalMinor": 1,
+                     *       "productIds": [
+                     *         "productId"
+                     *       ],
+                     *       "categoryIds": [
+                     *         "categoryId"
+                     *       ],
+                     *       "usageLimit": 1,
+                     *       "perCustomerLimit": 1,
+                     *       "timesUsed": 1,
+                     *       "active": true,
+                     *       "version": 1,
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getPromotionRedemptions: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Page size, 1..100 (default 20) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of redemptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "promotionId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *           "amount": "4.50",
+                     *           "createdAt": "createdAt",
+                     *           "releasedAt": "releasedAt"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "nextCursor"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PromotionRedemptionPage"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -183,6 +183,10 @@ export class OrderSaga extends DurableObject<Env> {
     }
     const state = initialState(input.orderId, input.tenantId, input.context ?? {}, new Date().toISOString());
     this.save(state, { type: 'STARTED', orderId: input.orderId });
+    // The order's history: the code its transaction redeemed (services/promotions/redeem.ts).
+    const c = state.context;
+    if (c.promotionCode)
+      this.log({ type: 'PROMOTION_APPLIED', code: c.promotionCode, kind: c.promotionKind, amount: c.promotionAmount });
     await this.ctx.storage.setAlarm(Date.now());
     return state;
   }

@@ -20,6 +20,7 @@ export interface PlacedOrder {
     paymentStatus: string;
     subtotal: string;
     tax: string;
+    discount: string;
     shipping: string;
     total: string;
     version: number;

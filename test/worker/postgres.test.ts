@@ -44,7 +44,11 @@ const SEED_TABLES: Record<string, string[]> = {
   payments: ['payments'],
 };
 /** Tables added beyond the seed (each commented in the schema), all tenant-owned under RLS. */
-const ADDED_TABLES: Record<string, string[]> = { auth: ['admin_audit_log'], payments: ['refunds', 'webhook_events'] };
+const ADDED_TABLES: Record<string, string[]> = {
+  auth: ['admin_audit_log'],
+  orders: ['promotion_redemptions', 'promotions'],
+  payments: ['refunds', 'webhook_events'],
+};
 /**
  * Added, and deliberately without RLS: `orders.saga_starts` holds order and tenant ids only and is
  * read across tenants by the scheduled sweeper (drizzle/0010_saga_durability.sql).

@@ -12,6 +12,7 @@ import {
   ORDER_STATUSES,
   STAFF_TARGETS,
 } from '../../services/orders/model.ts';
+import { PromotionCodeField } from '../promotions/promotions.schemas.ts';
 import { requiredIdempotencyKey } from '../schemas.ts';
 import { AddressCreateBody } from '../users/users.schemas.ts';
 
@@ -57,6 +58,11 @@ export const OrderCreateBody = z
       .string()
       .regex(/^[A-Z]{3}$/, 'ISO 4217, upper case')
       .default('USD'),
+    promotionCode: PromotionCodeField.optional().openapi({
+      description:
+        'One promotion code (case-insensitive; stacking codes is not supported). Refused codes answer 422 naming body.promotionCode.',
+      example: 'SPRING10',
+    }),
   })
   .strict()
   .superRefine((body, ctx) => {

@@ -14,6 +14,8 @@ export interface SellableProduct {
   sku: string | null;
   priceMinor: number;
   currency: string;
+  /** The product's category (a promotion's category scope reads it). */
+  categoryId: string | null;
   /** Published, ACTIVE (or OUT_OF_STOCK: the reservation then decides) and not deleted. */
   sellable: boolean;
 }
@@ -38,6 +40,7 @@ export async function productsForCheckout(
       sku: state.sku,
       priceMinor: state.priceMinor,
       currency: state.currency,
+      categoryId: state.category?.id ?? null,
       sellable:
         state.published && state.deletedAt === null && (state.status === 'ACTIVE' || state.status === 'OUT_OF_STOCK'),
     });

@@ -8,9 +8,17 @@
  * is idempotent); the same key with another body is 422. Two concurrent twins race
  * on the unique index: one inserts, the other reads the winner.
  *
+ * Promotion code (optional, at most one per order): claimed in the SAME transaction that
+ * writes the order (services/promotions/redeem.ts: one conditional UPDATE takes a use, the
+ * rules are evaluated on the locked row, the redemption row is written beside the order);
+ * a refused code is a 422 naming `body.promotionCode` and nothing is written. The
+ * discount lands in `orders.discount` (FREE_SHIPPING: `orders.shipping` becomes 0), so
+ * the payment is the discounted total. Released by a trigger when the order is cancelled.
+ *
  * Round trips: 1 PostgreSQL transaction to look for the key, 1 Data API call for all
  * products, 1 transaction (users service) for a saved address, 1 transaction to
- * insert (the order, its items and its saga start record), 1 Durable Object call.
+ * insert (the order, its items and its saga start record; with a code +3 statements),
+ * 1 Durable Object call.
  */
 import { and, eq, sql } from 'drizzle-orm';
 
@@ -21,13 +29,14 @@ import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts'
 import { Problem, problems } from '../../lib/problem.ts';
 import { formatMoney, productsForCheckout } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
+import { claimPromotion, promotionOfOrder, recordRedemption } from '../promotions/index.ts';
 import { productIdAsUuid } from '../reviews/index.ts';
 import { getAddress } from '../users/index.ts';
 import { orderErrors } from './errors.ts';
 import { MAX_QUANTITY } from './model.ts';
-import { priceOrder, pricingRules } from './pricing.ts';
+import { priceOrder, pricingRules, shippingOf, subtotalOf } from './pricing.ts';
 import { ordersDb, orderWithItems } from './queries.ts';
-import { startOrderSaga } from './saga-client.ts';
+import { startOrderSaga, type SagaPromotion } from './saga-client.ts';
 import { orderView, type OrderView } from './views.ts';
 
 export interface ShippingAddressInput {
@@ -45,6 +54,8 @@ export interface PlaceOrderInput {
   shippingAddress?: ShippingAddressInput | undefined;
   paymentMethod: { type: string; token: string };
   currency: string;
+  /** A promotion code (case-insensitive); at most one per order. */
+  promotionCode?: string | undefined;
 }
 
 /**
@@ -128,7 +139,8 @@ export async function placeOrder(
 
   const replay = async (found: NonNullable<Awaited<ReturnType<typeof findByKey>>>) => {
     assertSameRequest(found.order.requestFingerprint, fingerprint);
-    await startOrderSaga(svc, found.order, input.paymentMethod.token, found.items);
+    const promotion = input.promotionCode ? await promotionOfOrder(svc, found.order.id) : null;
+    await startOrderSaga(svc, found.order, input.paymentMethod.token, found.items, promotion);
     return { order: orderView(found.order, found.items), replayed: true };
   };
   const existing = await findByKey(svc, userId, idempotencyKey);
@@ -150,9 +162,26 @@ export async function placeOrder(
       throw orderErrors.currencyMismatch(l.index, product.currency, input.currency);
     return { ...l, product, unitPriceMinor: product.priceMinor };
   });
-  const totals = priceOrder(priced, pricingRules(svc.env));
+  const rules = pricingRules(svc.env);
+  const subtotalMinor = subtotalOf(priced);
+  const now = new Date();
 
   const inserted = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
+    const claimed = input.promotionCode
+      ? await claimPromotion(tx, input.promotionCode, userId, {
+          subtotalMinor,
+          shippingMinor: shippingOf(subtotalMinor, rules),
+          currency: input.currency,
+          lines: priced.map((l) => ({
+            productId: l.productId,
+            categoryIds: l.product.categoryId ? [l.product.categoryId] : [],
+            quantity: l.quantity,
+            unitPriceMinor: l.unitPriceMinor,
+          })),
+          now,
+        })
+      : null;
+    const totals = priceOrder(priced, rules, claimed ?? undefined);
     const [order] = await tx
       .insert(orders)
       .values({
@@ -195,14 +224,26 @@ export async function placeOrder(
     // The durable start: if this Worker dies before the saga's first mirror deletes it,
     // the sweeper (sweeper.ts) finds the order and hands it to its Durable Object.
     await tx.insert(sagaStarts).values({ orderId: order.id, tenantId: svc.tenantId });
-    return { order, items };
+    let promotion: SagaPromotion | null = null;
+    if (claimed) {
+      const amountMinor = claimed.freeShipping ? shippingOf(subtotalMinor, rules) : totals.discountMinor;
+      await recordRedemption(tx, {
+        tenantId: svc.tenantId,
+        promotionId: claimed.promotion.id,
+        orderId: order.id,
+        userId,
+        amountMinor,
+      });
+      promotion = { code: claimed.promotion.code, kind: claimed.promotion.kind, amount: formatMoney(amountMinor) };
+    }
+    return { order, items, promotion };
   });
   if (!inserted) {
     const winner = await findByKey(svc, userId, idempotencyKey);
     if (!winner) throw new Error('order idempotency key conflicted but no order holds it');
     return replay(winner);
   }
-  await startOrderSaga(svc, inserted.order, input.paymentMethod.token, inserted.items);
+  await startOrderSaga(svc, inserted.order, input.paymentMethod.token, inserted.items, inserted.promotion);
   return { order: orderView(inserted.order, inserted.items), replayed: false };
 }
 

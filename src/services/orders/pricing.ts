@@ -2,11 +2,13 @@
  * Order totals from server-side prices, in integer minor units (never floats).
  *
  *   subtotal = sum(unit price x quantity)
- *   discount = 0 (no promotions exist yet; the column is kept for them)
- *   shipping = ORDER_SHIPPING_FLAT, or 0 when subtotal >= ORDER_FREE_SHIPPING_FROM
+ *   discount = the promotion code's discount (services/promotions: at most ONE code per
+ *              order, stacking is a later decision), never more than the subtotal
+ *   shipping = ORDER_SHIPPING_FLAT, or 0 when subtotal >= ORDER_FREE_SHIPPING_FROM or the
+ *              code is FREE_SHIPPING
  *   tax      = round_half_up((subtotal - discount) x ORDER_TAX_RATE_BPS / 10000)
  *              (shipping is not taxed)
- *   total    = subtotal - discount + shipping + tax
+ *   total    = subtotal - discount + shipping + tax   (>= 0: discount <= subtotal)
  *
  * Rules are Worker vars so a shop configures them without a deploy of code.
  *
@@ -63,14 +65,36 @@ export interface Totals {
   totalMinor: number;
 }
 
-/** Throws 422 `order-total-too-large` when an amount would not fit DECIMAL(10,2). */
-export function priceOrder(lines: PricedLine[], rules: PricingRules): Totals {
-  const tooLarge = () => orderErrors.totalTooLarge(formatMoney(MAX_AMOUNT_MINOR));
+/** What a promotion code takes off (evaluatePromotion's answer); none: no code. */
+export interface AppliedPromotion {
+  discountMinor: number;
+  freeShipping: boolean;
+}
+
+/** The subtotal of the lines, 422 `order-total-too-large` past DECIMAL(10,2). */
+export function subtotalOf(lines: PricedLine[]): number {
   const subtotalMinor = lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
-  if (!Number.isSafeInteger(subtotalMinor) || subtotalMinor > MAX_AMOUNT_MINOR) throw tooLarge();
-  const discountMinor = 0;
+  if (!Number.isSafeInteger(subtotalMinor) || subtotalMinor > MAX_AMOUNT_MINOR)
+    throw orderErrors.totalTooLarge(formatMoney(MAX_AMOUNT_MINOR));
+  return subtotalMinor;
+}
+
+/** The shipping before any promotion. */
+export function shippingOf(subtotalMinor: number, rules: PricingRules): number {
   const free = rules.freeShippingFromMinor !== null && subtotalMinor >= rules.freeShippingFromMinor;
-  const shippingMinor = free ? 0 : rules.shippingFlatMinor;
+  return free ? 0 : rules.shippingFlatMinor;
+}
+
+/** Throws 422 `order-total-too-large` when an amount would not fit DECIMAL(10,2). */
+export function priceOrder(
+  lines: PricedLine[],
+  rules: PricingRules,
+  promotion: AppliedPromotion = { discountMinor: 0, freeShipping: false },
+): Totals {
+  const tooLarge = () => orderErrors.totalTooLarge(formatMoney(MAX_AMOUNT_MINOR));
+  const subtotalMinor = subtotalOf(lines);
+  const discountMinor = Math.max(0, Math.min(promotion.discountMinor, subtotalMinor));
+  const shippingMinor = promotion.freeShipping ? 0 : shippingOf(subtotalMinor, rules);
   // Half-up rounding in integers: floor((x * bps + 5000) / 10000).
   const taxMinor = Math.floor(((subtotalMinor - discountMinor) * rules.taxRateBps + 5_000) / 10_000);
   const totalMinor = subtotalMinor - discountMinor + shippingMinor + taxMinor;

@@ -18,9 +18,25 @@ export function objectIdOfProductUuid(uuid: string): string {
   return uuid.replace(/-/g, '').slice(8);
 }
 
+/** The promotion code an order used, as the saga carries it (its history shows PROMOTION_APPLIED). */
+export interface SagaPromotion {
+  code: string;
+  kind: string;
+  /** What the code took off, decimal (FREE_SHIPPING: the shipping waived). */
+  amount: string;
+}
+
 /** What the saga carries about its order (and, to charge it, the payment token). */
-export function sagaContextOf(order: Order, items: OrderItem[], paymentToken: string): SagaContext {
+export function sagaContextOf(
+  order: Order,
+  items: OrderItem[],
+  paymentToken: string,
+  promotion: SagaPromotion | null = null,
+): SagaContext {
   return {
+    ...(promotion
+      ? { promotionCode: promotion.code, promotionKind: promotion.kind, promotionAmount: promotion.amount }
+      : {}),
     userId: order.userId,
     orderNumber: order.orderNumber,
     currency: order.currency,
@@ -38,12 +54,13 @@ export async function startOrderSaga(
   order: Order,
   paymentToken: string,
   items: OrderItem[],
+  promotion: SagaPromotion | null = null,
 ): Promise<SagaState> {
   try {
     return await sagaOf(svc, order.id).start({
       orderId: order.id,
       tenantId: order.tenantId,
-      context: sagaContextOf(order, items, paymentToken),
+      context: sagaContextOf(order, items, paymentToken, promotion),
     });
   } catch (err) {
     svc.logger.error('order saga could not start', { orderId: order.id, error: String(err) });

@@ -1,6 +1,6 @@
 /**
  * All Postgres tables, one Postgres schema per service:
- * auth (8 seed tables + admin_audit_log), users (3), orders (3), payments (1):
+ * auth (8 seed tables + admin_audit_log), users (3), orders (3 + promotions, promotion_redemptions), payments (1):
  * the 15 seed tables and one addition.
  * Used by drizzle-kit (drizzle.config.ts) and by the db client.
  */
@@ -8,3 +8,4 @@ export * from './auth.ts';
 export * from './users.ts';
 export * from './orders.ts';
 export * from './payments.ts';
+export * from './promotions.ts';

@@ -1,0 +1,16 @@
+/** The promotions service's public surface (promotion codes; tables in the `orders` schema). */
+export { evaluatePromotion } from './evaluate.ts';
+export { claimPromotion, recordRedemption, type ClaimedPromotion } from './redeem.ts';
+export {
+  customerRedemptions,
+  findPromotionByCode,
+  getPromotion,
+  listPromotions,
+  listRedemptions,
+  promotionByCode,
+  promotionOfOrder,
+} from './queries.ts';
+export { createPromotion, deletePromotion, updatePromotion, type PromotionInput } from './commands.ts';
+export { promotionView, redemptionView, type PromotionView, type RedemptionView } from './views.ts';
+export { promotionErrors } from './errors.ts';
+export * from './model.ts';
