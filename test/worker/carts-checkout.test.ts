@@ -18,6 +18,7 @@ import {
 import { PRODUCTS, send } from './catalog-helpers.ts';
 import { ADDRESS, checkoutShop, orderRow, type PlacedOrder } from './checkout-helpers.ts';
 import { eventually, problemOf } from './helpers.ts';
+import { createPromotion } from './promotions-helpers.ts';
 
 function checkout(who: Parameters<typeof cartCall>[0], cartId: string, key: string, token = 'pm_test_success') {
   return cartCall(who, 'POST', `/${cartId}/checkout`, {
@@ -25,6 +26,42 @@ function checkout(who: Parameters<typeof cartCall>[0], cartId: string, key: stri
     headers: { 'idempotency-key': key, prefer: 'wait=10' },
   });
 }
+
+describe('promotion code', () => {
+  it('is checked when set (a refused code is a 422 naming body.code) and lands in the order at checkout', async () => {
+    const { tenantId, manager, user, product } = await checkoutShop(5, '20.00');
+    await warmProduct(tenantId, product);
+    const who = { tenantId, user };
+    const cart = await userCart(user);
+    await addLine(who, cart.id, product, 2);
+    await cartCall(who, 'PUT', `/${cart.id}/shipping-address`, { body: ADDRESS });
+    const promo = await createPromotion(manager, { kind: 'PERCENT', value: 1000 });
+    const expired = await createPromotion(manager, { endsAt: new Date(Date.now() - 60_000).toISOString() });
+
+    const refused = await cartCall(who, 'PUT', `/${cart.id}/promotion-code`, { body: { code: expired.code } });
+    expect(refused.status).toBe(422);
+    const problem = await problemOf(refused);
+    expect(problem.type).toMatch(/promotion-code-expired$/);
+    expect(problem.errors?.[0]?.field).toBe('body.code');
+    const unknown = await cartCall(who, 'PUT', `/${cart.id}/promotion-code`, { body: { code: 'NO-SUCH-CODE' } });
+    expect((await problemOf(unknown)).type).toMatch(/promotion-code-unknown$/);
+
+    const set = await json<CartBody & { promotionCode: string; estimatedDiscount: string }>(
+      await cartCall(who, 'PUT', `/${cart.id}/promotion-code`, { body: { code: promo.code.toLowerCase() } }),
+      200,
+    );
+    expect(set.promotionCode).toBe(promo.code);
+    expect(set.estimatedDiscount).toBe('4.00');
+
+    const placed = await json<PlacedOrder & { order: { discount: string } }>(
+      await checkout(who, cart.id, `key-${crypto.randomUUID()}`),
+      202,
+    );
+    expect(placed.order.status).toBe('CONFIRMED');
+    expect(placed.order.subtotal).toBe('40.00');
+    expect(placed.order.discount).toBe('4.00');
+  });
+});
 
 describe('checkout', () => {
   it('re-prices from the store, reaches CONFIRMED, replays by key, and closes the cart', async () => {

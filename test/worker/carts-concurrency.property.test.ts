@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { anonymousCart, cartCall, getCart, json, type CartBody } from './carts-helpers.ts';
+import { anonymousCart, cartCall, getCart, json, warmProduct, type CartBody } from './carts-helpers.ts';
 import { createProduct, shop, type Product } from './catalog-helpers.ts';
 
 type Edit = { kind: 'add'; product: number; quantity: number };
@@ -18,6 +18,7 @@ beforeAll(async () => {
   const s = await shop();
   tenantId = s.tenantId;
   products = await Promise.all(Array.from({ length: 4 }, () => createProduct(s.manager)));
+  await Promise.all(products.map((p) => warmProduct(tenantId, p))); // no background catalog reads in the runs
 });
 
 describe('concurrent edits of one cart', () => {

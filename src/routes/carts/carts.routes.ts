@@ -94,6 +94,10 @@ export const setPromotionCode = createRoute({
   path: '/carts/{id}/promotion-code',
   ...write,
   summary: 'Set (or with null remove) the promotion code; checked now and again at checkout',
+  description:
+    "Checked against the promotion's rules and the cart's estimates (the one cart edit that reads PostgreSQL: the " +
+    'rules live there); a refused code is a 422 `promotion-code-<reason>` naming `body.code`. At most one code per ' +
+    'cart. Nothing is used up until checkout, which checks it again in the order transaction.',
   request: { params: UuidParam, headers: editHeaders, body: jsonBody(PromotionCodeBody) },
   responses: { 200: cartAnswer('The cart'), ...editProblems },
 });

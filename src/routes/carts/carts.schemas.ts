@@ -106,6 +106,11 @@ export const CartSchema = z
       })
       .nullable(),
     promotionCode: z.string().nullable(),
+    estimatedDiscount: Money.nullable().openapi({
+      description:
+        "What the code took off the estimated subtotal when it was set; checkout decides on the store's prices",
+    }),
+    freeShipping: z.boolean(),
     orderId: z.uuid().nullable().openapi({ description: 'The order of the latest checkout' }),
     mergedInto: z.uuid().nullable(),
     createdAt: z.string(),

@@ -41,6 +41,8 @@ export async function checkoutCart(
     lines: frozen.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     paymentMethod: input.paymentMethod,
     currency: input.currency ?? frozen.lines.find((l) => l.estimate?.currency)?.estimate?.currency ?? 'USD',
+    // Re-checked by the placement in the order's transaction (a refusal is 422 on body.promotionCode).
+    ...(frozen.promotionCode ? { promotionCode: frozen.promotionCode } : {}),
     ...(input.shippingAddressId
       ? { shippingAddressId: input.shippingAddressId }
       : { shippingAddress: frozen.shippingAddress! }),

@@ -5,6 +5,7 @@
  * user's directory object).
  */
 import type { Env } from '../../env.ts';
+import { evaluatePromotion, findPromotionByCode, promotionErrors, ruleOf } from '../promotions/index.ts';
 import { actorOf, SYSTEM } from './access.ts';
 import { runCart, runOwner, type Applied, type CartRef } from './cart-client.ts';
 import type { CartContext } from './context.ts';
@@ -187,16 +188,53 @@ export async function mergeCart(
 }
 
 /**
- * PUT /carts/{id}/promotion-code: the code, upper-cased (codes are case-insensitive); null removes it.
+ * PUT /carts/{id}/promotion-code: the code checked now against the promotion as stored (one
+ * PostgreSQL transaction: the only cart edit that asks a store, because the rules live there)
+ * and the cart's estimates; a refusal is the promotions' 422 naming `body.code`. Nothing is
+ * taken: the use is claimed at checkout, in the order's transaction, where the code is checked
+ * again on store prices. null removes the code.
  */
-export function setPromotionCode(
+export async function setPromotionCode(
   ctx: CartContext,
   ref: CartRef,
   token: string | undefined,
   code: string | null,
   expectedVersion?: number,
 ) {
-  return editCart(ctx, ref, token, { type: 'setPromotionCode', code: code?.toUpperCase() ?? null }, expectedVersion);
+  const actor = await actorOf(ctx, token);
+  if (code === null)
+    return runCart(ctx.env, ref, {
+      command: { type: 'setPromotionCode', code: null, estimate: null },
+      actor,
+      expectedVersion,
+    });
+  const { cart } = await runCart(ctx.env, ref, { command: { type: 'read' }, actor });
+  const found = await findPromotionByCode(ctx, code, cart.userId ?? undefined);
+  const priced = cart.lines.filter((l) => l.estimate?.available && l.estimate.unitPriceMinor !== null);
+  const currency = priced[0]?.estimate?.currency ?? 'USD';
+  const lines = priced
+    .filter((l) => l.estimate!.currency === currency)
+    .map((l) => ({
+      productId: l.productId,
+      categoryIds: l.estimate!.categoryId ? [l.estimate!.categoryId] : [],
+      quantity: l.quantity,
+      unitPriceMinor: l.estimate!.unitPriceMinor!,
+    }));
+  const outcome = evaluatePromotion(found && ruleOf(found.promotion), {
+    subtotalMinor: lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0),
+    shippingMinor: 0, // not read by the rules: FREE_SHIPPING is a flag, priced at checkout
+    currency,
+    lines,
+    now: new Date(),
+    customerRedemptions: found?.customerRedemptions ?? 0,
+  });
+  if (!outcome.ok) throw promotionErrors.refused(outcome.reason, outcome.detail, 'body.code');
+  const estimate = { discountMinor: outcome.discountMinor, freeShipping: outcome.freeShipping };
+  return runCart(ctx.env, ref, {
+    command: { type: 'setPromotionCode', code: outcome.code, estimate },
+    actor,
+    expectedVersion,
+  });
 }
 
 /**

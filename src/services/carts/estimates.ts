@@ -22,6 +22,7 @@ interface ProductRead {
   status?: unknown;
   published?: unknown;
   deletedAt?: unknown;
+  category?: { id?: unknown } | null;
 }
 
 /** The estimate a catalog answer gives: 200 with a sellable product, else unavailable (404: gone or hidden). */
@@ -35,6 +36,7 @@ export function estimateOf(status: number, body: unknown, now: number): Estimate
     name: typeof p.name === 'string' ? p.name : null,
     unitPriceMinor: typeof p.price === 'string' ? parseMoney(p.price) : null,
     currency: typeof p.currency === 'string' ? p.currency : null,
+    categoryId: typeof p.category?.id === 'string' ? p.category.id : null,
     checkedAt: now,
   };
 }

@@ -25,6 +25,8 @@ export interface Estimate {
   name: string | null;
   unitPriceMinor: number | null;
   currency: string | null;
+  /** The product's category (promotion scope), when the catalog named one. */
+  categoryId?: string | null | undefined;
   /** Epoch ms of the read. */
   checkedAt: number;
 }
@@ -63,6 +65,8 @@ export interface CartState {
   lines: CartLine[];
   shippingAddress: ShippingAddress | null;
   promotionCode: string | null;
+  /** What the code took off the estimated subtotal when it was set (checkout decides for real). */
+  promotionEstimate?: { discountMinor: number; freeShipping: boolean } | null | undefined;
   checkout: { key: string; orderId: string | null; startedAt: number } | null;
   /** Outcomes of orders heard of before the checkout recorded their id. */
   pendingOutcomes: Record<string, OrderOutcome>;

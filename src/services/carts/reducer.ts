@@ -28,7 +28,11 @@ export type CartCommand =
   | { type: 'setQuantity'; productId: string; quantity: number }
   | { type: 'removeLine'; productId: string }
   | { type: 'setShippingAddress'; address: ShippingAddress }
-  | { type: 'setPromotionCode'; code: string | null }
+  | {
+      type: 'setPromotionCode';
+      code: string | null;
+      estimate: { discountMinor: number; freeShipping: boolean } | null;
+    }
   | { type: 'estimates'; estimates: Record<string, Estimate> }
   | { type: 'bind'; userId: string }
   | {
@@ -200,7 +204,7 @@ export function runCartCommand(doc: StoredDoc | null, env: Envelope<CartCommand>
       return { state: touched(cart, now, { shippingAddress: c.address }), changed: true };
     case 'setPromotionCode':
       editable(cart);
-      return { state: touched(cart, now, { promotionCode: c.code }), changed: true };
+      return { state: touched(cart, now, { promotionCode: c.code, promotionEstimate: c.estimate }), changed: true };
     case 'estimates': {
       // Not an edit: no version, no activity; only lines still in the cart, never an older read.
       let changed = false;

@@ -44,6 +44,9 @@ export function cartView(cart: CartState, expiryMs: number) {
     unavailableProductIds: lines.filter((l) => l.availability === 'UNAVAILABLE').map((l) => l.productId),
     shippingAddress: cart.shippingAddress,
     promotionCode: cart.promotionCode,
+    estimatedDiscount:
+      cart.promotionCode && cart.promotionEstimate ? formatMoney(cart.promotionEstimate.discountMinor) : null,
+    freeShipping: !!(cart.promotionCode && cart.promotionEstimate?.freeShipping),
     orderId: cart.orderIds.at(-1) ?? null,
     mergedInto: cart.mergedInto,
     createdAt: iso(cart.createdAt)!,
