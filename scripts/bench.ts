@@ -29,7 +29,7 @@ import { onStop } from './lib/stop-signals.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 // 10,000 by default: FerretDB v1 sorts in memory and scans for non-_id filters, so at
-// 100,000 products list reads exceed any sensible store timeout (see README, Performance).
+// 100,000 products list reads exceed any sensible store timeout (see docs/performance.md).
 const sizes = process.env.BENCH_SIZES ?? process.env.BENCH_PRODUCTS ?? '1000,10000';
 const catalogOnly = process.env.BENCH_ONLY === 'catalog';
 const cartsOnly = process.env.BENCH_ONLY === 'carts';

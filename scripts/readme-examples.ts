@@ -1,11 +1,14 @@
 /**
- * The README runs: every fenced block marked ```` ```bash runnable ```` in README.md and docs/*.md,
- * in file order, as ONE bash script (so variables set by one block, like TOKEN, reach the next)
- * against a running API, with `localhost:8787` replaced by its address. Every `curl` fails the
- * run on an HTTP status of 400 or more unless the line says it expects one (`# -> 409`), so an
- * example cannot go stale: test/node/dev-stack.test.ts runs this against `npm run dev`.
+ * The docs run: every fenced block marked ```` ```bash runnable ```` in README.md and docs/*.md,
+ * in the order of EXAMPLE_FILES (then file order), as ONE bash script (so variables set by one
+ * block, like B, API and TOKEN, reach the next) against a running API, with `localhost:8787`
+ * replaced by its address. Every `curl` fails the run on an HTTP status of 400 or more unless the
+ * line says it expects one (`# -> 409`), so an example cannot go stale:
+ * test/node/dev-stack.test.ts runs this against `npm run dev`. A Markdown file with runnable
+ * blocks that EXAMPLE_FILES does not name is an error (test/node/docs-links.test.ts checks it).
  *
- *   node scripts/readme-examples.ts http://127.0.0.1:8787     (or npm run docs:examples -- URL)
+ *   npm run docs:examples -- http://127.0.0.1:8787
+ *   node scripts/readme-examples.ts http://127.0.0.1:8787     (Node >= 22.18 runs a .ts file)
  *
  * Exit 0 when every block ran; otherwise the file and line of the failing command and its output.
  */
@@ -22,31 +25,62 @@ export interface RunnableBlock {
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-export function runnableBlocks(files = ['README.md', ...docsFiles()]): RunnableBlock[] {
-  const blocks: RunnableBlock[] = [];
-  for (const file of files) {
-    const text = readFileSync(join(ROOT, file), 'utf8').split('\n');
-    for (let i = 0; i < text.length; i++) {
-      if (!/^```bash runnable\s*$/.test(text[i]!)) continue;
-      const start = i + 1;
-      let end = start;
-      while (end < text.length && !/^```\s*$/.test(text[end]!)) end++;
-      blocks.push({ file, line: start + 1, lines: text.slice(start, end) });
-      i = end;
-    }
-  }
-  return blocks;
-}
+/**
+ * The order the runnable blocks run in, stated once: the README, then the API guide (its first
+ * block signs in as the seeded admin: B, TOKEN), checkout (API, TOKEN, PRODUCT; an order), the
+ * tour, then the files that have no runnable block today. The README's Commands table repeats it.
+ */
+export const EXAMPLE_FILES = [
+  'README.md',
+  'docs/api.md',
+  'docs/checkout.md',
+  'docs/api-tour.md',
+  'docs/operations.md',
+  'docs/deploying.md',
+  'docs/performance.md',
+  'docs/architecture.md',
+] as const;
 
-function docsFiles(): string[] {
+/** Every Markdown file the runner reads: README.md and docs/*.md. */
+export function markdownFiles(): string[] {
+  let docs: string[] = [];
   try {
-    return readdirSync(join(ROOT, 'docs'))
+    docs = readdirSync(join(ROOT, 'docs'))
       .filter((f) => f.endsWith('.md'))
       .sort()
       .map((f) => `docs/${f}`);
   } catch {
-    return [];
+    // no docs/ folder: the README alone
   }
+  return ['README.md', ...docs];
+}
+
+function blocksOf(file: string): RunnableBlock[] {
+  const blocks: RunnableBlock[] = [];
+  const text = readFileSync(join(ROOT, file), 'utf8').split('\n');
+  for (let i = 0; i < text.length; i++) {
+    if (!/^```bash runnable\s*$/.test(text[i]!)) continue;
+    const start = i + 1;
+    let end = start;
+    while (end < text.length && !/^```\s*$/.test(text[end]!)) end++;
+    blocks.push({ file, line: start + 1, lines: text.slice(start, end) });
+    i = end;
+  }
+  return blocks;
+}
+
+/**
+ * The runnable blocks of `files` in EXAMPLE_FILES order; throws when a file that holds runnable
+ * blocks is not in EXAMPLE_FILES (its place in the shared script would be a guess).
+ */
+export function runnableBlocks(files = markdownFiles()): RunnableBlock[] {
+  const order: readonly string[] = EXAMPLE_FILES;
+  const unlisted = files.filter((f) => !order.includes(f) && blocksOf(f).length > 0);
+  if (unlisted.length > 0)
+    throw new Error(
+      `${unlisted.join(', ')}: runnable blocks in a file EXAMPLE_FILES (scripts/readme-examples.ts) does not name`,
+    );
+  return order.filter((f) => files.includes(f)).flatMap(blocksOf);
 }
 
 /**
@@ -112,7 +146,7 @@ const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 export function runExamples(baseUrl: string): { ok: boolean; blocks: number; output: string } {
   const blocks = runnableBlocks();
   const { script } = scriptOf(blocks, baseUrl);
-  const trap = `trap 'echo "README example failed at $README_WHERE" >&2' ERR\n`;
+  const trap = `trap 'echo "docs example failed at $README_WHERE" >&2' ERR\n`;
   const run = spawnSync('bash', ['-c', trap + script], { encoding: 'utf8', timeout: 300_000, cwd: ROOT });
   return { ok: run.status === 0, blocks: blocks.length, output: (run.stdout ?? '') + (run.stderr ?? '') };
 }
@@ -124,5 +158,7 @@ if (import.meta.main) {
     console.error(result.output.split('\n').slice(-30).join('\n'));
     process.exit(1);
   }
-  console.log(`docs:examples: ${result.blocks} runnable block(s) of README.md and docs/ ran against ${base}`);
+  console.log(
+    `docs:examples: ${result.blocks} runnable block(s) of README.md and docs/ ran, in EXAMPLE_FILES order, against ${base}`,
+  );
 }

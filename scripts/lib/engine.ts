@@ -40,7 +40,7 @@ export const DOCUMENTDB_SETTINGS: Record<string, string> = {
   // Index-ordered sorts (experimental in DocumentDB 0.107; with vendor/documentdb-unique-fallback.patch,
   // unique indexes fall back to the handler that enforces them). Measured at 100,000 documents,
   // 33,333 matches: a sorted page of 21 in 2.3 ms and a keyset page in 1.3 ms, instead of an
-  // in-memory top-N of 380-890 ms (same loaded machine; README, Data).
+  // in-memory top-N of 380-890 ms (same loaded machine; docs/architecture.md, Data).
   'documentdb.alternate_index_handler_name': 'extended_rum',
   'documentdb.defaultUseCompositeOpClass': 'true',
   'documentdb.enableIndexOrderbyPushdown': 'true',

@@ -11,7 +11,7 @@ import { principalOf, requirePermission, requireRole } from './auth.ts';
  *
  * Each declaration is both the enforcement (the route's `middleware`) and its
  * documentation (the OpenAPI `security` entry plus the `x-api-key-scope`
- * extension), so the README table "what an API key needs" is generated from the
+ * extension), so the table "What an API key needs" of docs/api.md is generated from the
  * OpenAPI document (`npm run docs:scopes`) and can never drift from what runs.
  *
  * - `access.public()`: no credentials needed (a token or key may still change what

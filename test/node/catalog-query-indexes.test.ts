@@ -268,7 +268,7 @@ describe('answers that skip an index key are complete', () => {
    * DocumentDB 0.107's composite (ordered) index with `documentdb_rum.enableSkipIntermediateEntry`
    * on (its default) answered a filter that leaves out a middle key of an index (here
    * `{tenantId, category.id}` served by `{tenantId, status, category.id, averageRating, _id}`)
-   * with rows missing: 8 of 10. The engine runs with that setting off (see README, Catalog);
+   * with rows missing: 8 of 10. The engine runs with that setting off (see docs/architecture.md, the local engine);
    * MongoDB scans the skipped key's whole range.
    */
   it('counts and finds every product of a category, with statuses and ratings spread', async () => {

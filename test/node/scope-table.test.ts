@@ -7,24 +7,26 @@ import {
   END,
   openApiDocument,
   renderScopeTable,
+  SCOPE_TABLE_FILE,
   scopeRows,
   withScopeTable,
 } from '../../scripts/lib/scope-table.ts';
 
-const readme = () => readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+const apiGuide = () => readFileSync(resolve(import.meta.dirname, '../..', SCOPE_TABLE_FILE), 'utf8');
 
-describe('README: "What an API key needs" is derived from the route definitions', () => {
-  it('the README table is the one npm run docs:scopes renders now', async () => {
-    const current = readme();
+describe('docs/api.md: "What an API key needs" is derived from the route definitions', () => {
+  it('the table in docs/api.md is the one npm run docs:scopes renders now', async () => {
+    expect(SCOPE_TABLE_FILE).toBe('docs/api.md');
+    const current = apiGuide();
     expect(current).toContain('### What an API key needs');
     expect(
       withScopeTable(current, renderScopeTable(await openApiDocument())),
-      'README.md is out of date: run npm run docs:scopes',
+      'docs/api.md is out of date: run npm run docs:scopes',
     ).toBe(current);
   });
 
-  it('sits inside the Identity section', () => {
-    const text = readme();
+  it('sits inside the Identity section of the API guide', () => {
+    const text = apiGuide();
     const identity = text.indexOf('## Identity');
     const next = text.indexOf('\n## ', identity + 1);
     expect(identity).toBeGreaterThan(0);

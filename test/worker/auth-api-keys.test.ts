@@ -107,7 +107,7 @@ describe('API keys: refused', () => {
 describe('API keys: accepted', () => {
   it('is shown once, stored hashed, listed without the secret, and authenticates with last_used_at', async () => {
     const user = await registerUser(await createTenant());
-    // /auth/me needs read:profile (README, "What an API key needs").
+    // /auth/me needs read:profile (docs/api.md, "What an API key needs").
     const { key, apiKey } = await createKey(user, ['read:profile', 'read:orders']);
     expect(key).toMatch(new RegExp(`^ek_${user.tenantId}_`));
     expect(apiKey.scopes).toEqual(['read:orders', 'read:profile']);

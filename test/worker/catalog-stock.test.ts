@@ -1,6 +1,7 @@
 import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { HOLD_RETENTION_MS } from '../../src/services/catalog/stock-ops.ts';
 import { releaseStock, reserveStock } from '../../src/services/catalog/stock.ts';
 import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
 import type { TestUser } from './identity-helpers.ts';
@@ -322,5 +323,41 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
       [2, 'reserve'],
       [3, 'release'],
     ]);
+  });
+
+  it('holds older than a day leave the document with its next change; their order still releases once', async () => {
+    const { tenantId, manager } = await shop();
+    const product = await create(manager, 10);
+    const [old, recent, next] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const input = (orderId: string, quantity: number) => ({
+      tenantId,
+      productId: product.id,
+      quantity,
+      orderId,
+      userId: null,
+    });
+    await reserveStock(mongo, input(old, 2));
+    await reserveStock(mongo, input(recent, 1));
+    // The first order's hold was taken 25 hours ago; the second's a moment ago.
+    await mongo
+      .collection('products')
+      .updateOne(
+        { _id: new ObjectId(product.id), tenantId },
+        { $set: { [`stockHolds.${old}.at`]: new Date(Date.now() - HOLD_RETENTION_MS - 3_600_000) } },
+      );
+
+    expect(await reserveStock(mongo, input(next, 3))).toMatchObject({ status: 'reserved', stockQuantity: 4 });
+    const holds = (await productDoc(tenantId, product.id))?.stockHolds as Record<string, unknown>;
+    expect(Object.keys(holds).sort()).toEqual([recent, next].sort());
+
+    // The old order's release finds its reservation among the events, once.
+    expect(await releaseStock(mongo, input(old, 2))).toMatchObject({
+      status: 'released',
+      quantity: 2,
+      stockQuantity: 6,
+    });
+    expect(await releaseStock(mongo, input(old, 2))).toMatchObject({ status: 'already_released', stockQuantity: 6 });
+    expect(await releaseStock(mongo, input(recent, 1))).toMatchObject({ status: 'released', stockQuantity: 7 });
+    expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 7 });
   });
 });

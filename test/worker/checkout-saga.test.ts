@@ -189,7 +189,7 @@ describe('stock held by orders in checkout (issue 15, item 7)', () => {
     for (let i = 0; i < 24; i += 8)
       buyers.push(...(await Promise.all(Array.from({ length: 8 }, () => registerUser(tenantId)))));
     // Per 8 buyers: 3 declined, 1 timing out (each attempt hangs 2 s), 1 failing twice then paying, 3 paying.
-    // (The README's evidence is the same mix at 5 units and 50 orders, run alone: too heavy for the suite.)
+    // (The evidence in docs/checkout.md is the same mix at 5 units and 50 orders, run alone: too heavy for the suite.)
     const tokenOf = (i: number) =>
       i % 8 < 3
         ? 'pm_test_declined'

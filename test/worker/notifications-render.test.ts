@@ -1,7 +1,7 @@
 /**
  * Template placeholders name the message's own variables, nothing else: `{{constructor}}`,
  * `{{__proto__}}`, `{{toString}}` and the other names JavaScript objects inherit render empty
- * like any unknown name (README, Notifications), in a preview and in a delivered notification.
+ * like any unknown name (docs/api.md, Notifications), in a preview and in a delivered notification.
  */
 import { describe, expect, it } from 'vitest';
 

@@ -3,7 +3,7 @@
  *
  * Wire format (what `gateway/` speaks; FerretDB v2.7's own Data API listener does not fit: it
  * answers plain JSON, ObjectIds and dates as strings and null as {}, without findOneAndUpdate or
- * hint; see README, Deploying):
+ * hint; see docs/deploying.md):
  *   POST {baseUrl}/action/<find|findOne|insertOne|insertMany|updateOne|updateMany|deleteOne|deleteMany|aggregate>
  *   and, served by `gateway/` only (not in Atlas's v1): findOneAndUpdate, and `hint` on find
  *   content-type: application/ejson, accept: application/ejson, api-key: <key>

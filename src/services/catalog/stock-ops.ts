@@ -51,6 +51,30 @@ export const ORDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export const holdPath = (orderId: string) => `stockHolds.${orderId}`;
 
+/**
+ * How long a hold stays in its product document. The hold is what makes a retried one-call
+ * reservation match nothing, and an order reserves only during its saga's RESERVE_STOCK step,
+ * which ends by ORDER_SAGA_DEADLINE_SECONDS (300 s by default): a day is far past any retry.
+ * Every stock change rewrites the holds, and drops those older than this on the way, so the
+ * document (rewritten whole by each change) stays bounded by the last day's orders instead of
+ * growing with every order ever placed. A release of an order whose hold is gone is matched
+ * on the slower path by the order's events, which is idempotent on its own.
+ */
+export const HOLD_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Pipeline expression: the document's holds without those taken before `cutoff`. */
+export function holdsSince(cutoff: Date): Document {
+  return {
+    $arrayToObject: {
+      $filter: {
+        input: { $objectToArray: { $ifNull: ['$stockHolds', {}] } },
+        as: 'hold',
+        cond: { $gte: ['$$hold.v.at', { $literal: cutoff }] },
+      },
+    },
+  };
+}
+
 /** The document fields a flush needs (the outbox and the state it ends in). */
 export const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
 

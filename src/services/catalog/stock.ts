@@ -20,6 +20,8 @@
  * (then the reservation is made through the loop, which also repairs a crashed command).
  * Idempotent per (order, product) either way: the hold (one-call path) and the order's
  * event (slower path) are both checked, and each path records what the other reads.
+ * Holds older than a day are dropped by the product's next one-call change (HOLD_RETENTION_MS
+ * in stock-ops.ts): past the saga's deadline only the events are needed.
  *
  * One reservation per (order, product): an order with two lines of one product sums
  * them first. A release with no reservation does nothing (`nothing_to_release`).
@@ -30,7 +32,7 @@ import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
 import { runCommand } from './event-store.ts';
 import type { ProductDoc, ProductRecord } from './event-store.ts';
 import type { StockChangedData, StockChangedEvent } from './product-reducer.ts';
-import { holdPath, ORDER_ID_PATTERN, type StockOp } from './stock-ops.ts';
+import { HOLD_RETENTION_MS, holdPath, holdsSince, ORDER_ID_PATTERN, type StockOp } from './stock-ops.ts';
 
 export interface ReserveStockInput {
   tenantId: string;
@@ -156,7 +158,7 @@ function statusAfter(stock: Document): Document {
 }
 
 /** The update pipeline of a one-call stock change of `delta` (a number, or a field path such as a hold's quantity). */
-function stockChange(delta: number | string, op: Document, hold: Document): Document[] {
+function stockChange(delta: number | string, op: Document, hold: Document, at: Date): Document[] {
   const stock = { $add: ['$stockQuantity', delta] };
   const status = statusAfter(stock);
   return [
@@ -167,7 +169,7 @@ function stockChange(delta: number | string, op: Document, hold: Document): Docu
         version: { $add: ['$version', 1] },
         updatedAt: op.at,
         stockOps: { $concatArrays: [{ $ifNull: ['$stockOps', []] }, [op]] },
-        stockHolds: { $mergeObjects: [{ $ifNull: ['$stockHolds', {}] }, hold] },
+        stockHolds: { $mergeObjects: [holdsSince(new Date(at.getTime() - HOLD_RETENTION_MS)), hold] },
       },
     },
   ];
@@ -211,9 +213,12 @@ export async function reserveStock(mongo: DataApiClient, input: ReserveStockInpu
       stockQuantity: { $gte: input.quantity },
       [holdPath(input.orderId)]: { $exists: false },
     },
-    stockChange(-input.quantity, opOf(input, 'reserve', -input.quantity, at), {
-      $literal: { [input.orderId]: { q: input.quantity, at } },
-    }),
+    stockChange(
+      -input.quantity,
+      opOf(input, 'reserve', -input.quantity, at),
+      { $literal: { [input.orderId]: { q: input.quantity, at } } },
+      at,
+    ),
     { projection: CHANGED, returnDocument: 'after' },
   );
   if (changed) return reservedOutcome('reserved', input.quantity, changed);
@@ -251,15 +256,19 @@ export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInpu
   if (!isObjectIdHex(productId)) return { ok: false, status: 'not_found' };
   const hold = holdPath(input.orderId);
   const held = `$${hold}.q`;
+  const at = new Date();
   const changed = await mongo.collection<ProductDoc>(PRODUCTS).findOneAndUpdate<Changed & Document>(
     {
       ...liveProduct(input.tenantId, productId),
       [`${hold}.q`]: { $gte: 1 },
       [`${hold}.released`]: { $exists: false },
     },
-    stockChange(held, opOf(input, 'release', held, new Date()), {
-      [input.orderId]: { $mergeObjects: [`$${hold}`, { released: true }] },
-    }),
+    stockChange(
+      held,
+      opOf(input, 'release', held, at),
+      { [input.orderId]: { $mergeObjects: [`$${hold}`, { released: true }] } },
+      at,
+    ),
     { projection: { ...CHANGED, [hold]: 1 }, returnDocument: 'after' },
   );
   if (changed) {

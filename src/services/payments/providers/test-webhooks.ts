@@ -1,7 +1,7 @@
 /**
  * Webhooks of the test provider: Stripe's `t=,v1=` scheme (`./webhook-signature.ts`) under
  * the `Test-Signature` header, bodies in Stripe's event shape. These helpers build them for
- * tests and for the README's curl example.
+ * tests and for the curl example of docs/checkout.md.
  */
 import { signPayload } from './webhook-signature.ts';
 
