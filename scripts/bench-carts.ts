@@ -72,6 +72,14 @@ export async function benchCarts(
     });
   }
 
+  // Each scenario's request answers 200 before it is loaded (a row of errors measures nothing).
+  const probe = await fetch(`${baseUrl}/api/v1/carts/${shown.id}`, {
+    headers: { ...tenant, 'x-cart-token': shown.token },
+  });
+  const shownCart = (await probe.json()) as { lines?: unknown[] };
+  if (probe.status !== 200 || shownCart.lines?.length !== PRODUCTS)
+    throw new Error(`bench-carts: GET /carts/{id} answered ${probe.status} with ${shownCart.lines?.length} lines`);
+
   const run = async (scenario: string, options: autocannon.Options): Promise<CartBenchRow> => {
     const r = await autocannon({ duration: opts.durationSec, connections: opts.connections, ...options });
     return {
