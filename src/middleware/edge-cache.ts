@@ -397,11 +397,15 @@ export async function peekCatalogRead(
   if (!cache) return undefined;
   const key = cacheKey(tenantId, new URL(path, 'https://catalog.internal').href);
   const memo = memoizedEntry(key, Date.now(), s.sMaxAge * 1000, s.memoMs);
+  // As the read itself does: a fresh entry is remembered in the isolate memo (purges reach it within memoMs).
   const body = memo
     ? memo.body
-    : await lookup(cache, key, rule.tags({ tenantId, param }), s).then(async ({ found }) =>
-        found ? found.entry.arrayBuffer() : undefined,
-      );
+    : await lookup(cache, key, rule.tags({ tenantId, param }), s).then(async ({ found }) => {
+        if (!found) return undefined;
+        const bytes = await found.entry.arrayBuffer();
+        if (found.state === 'HIT') rememberEntry(key, memoEntryOf(found.entry, bytes));
+        return bytes;
+      });
   if (!body) return undefined;
   try {
     return JSON.parse(new TextDecoder().decode(body)) as unknown;

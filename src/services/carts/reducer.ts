@@ -6,6 +6,7 @@
  * as data (errors do not cross RPC as typed values) and the service throws the problem.
  */
 import { timingSafeEqual, utf8 } from '../../lib/bytes.ts';
+import { ESTIMATE_REFRESH_MS } from './config.ts';
 import type { CartErrorCode } from './errors.ts';
 import {
   MAX_LINES,
@@ -102,6 +103,16 @@ export function assertAccess(cart: CartState | null, actor: Actor): asserts cart
   }
   if (cart.tokenHash !== null && token !== undefined && sameHash(cart.tokenHash, token)) return;
   return refuse('notFound');
+}
+
+function sameEstimate(a: Estimate, b: Estimate): boolean {
+  return (
+    a.available === b.available &&
+    a.name === b.name &&
+    a.unitPriceMinor === b.unitPriceMinor &&
+    a.currency === b.currency &&
+    (a.categoryId ?? null) === (b.categoryId ?? null)
+  );
 }
 
 function editable(cart: CartState): void {
@@ -206,11 +217,14 @@ export function runCartCommand(doc: StoredDoc | null, env: Envelope<CartCommand>
       editable(cart);
       return { state: touched(cart, now, { promotionCode: c.code, promotionEstimate: c.estimate }), changed: true };
     case 'estimates': {
-      // Not an edit: no version, no activity; only lines still in the cart, never an older read.
+      // Not an edit: no version, no activity; only lines still in the cart, never an older read, and
+      // a write only when the estimate says something new or the line's is ESTIMATE_REFRESH_MS old.
       let changed = false;
       const lines = cart.lines.map((l) => {
         const e = c.estimates[l.productId];
         if (!e || (l.estimate && l.estimate.checkedAt > e.checkedAt)) return l;
+        if (l.estimate && sameEstimate(l.estimate, e) && e.checkedAt - l.estimate.checkedAt < ESTIMATE_REFRESH_MS)
+          return l;
         changed = true;
         return { ...l, estimate: e };
       });
