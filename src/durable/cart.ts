@@ -65,7 +65,7 @@ export class Cart extends DurableObject<Env> {
     const ttl = cartExpiryMs(this.env);
     if (!isExpired(doc, Date.now(), ttl)) {
       // A cart in checkout waits for its order; otherwise the next expiry counts from the last edit.
-      const due = doc.status === 'CHECKING_OUT' ? Date.now() + ttl : doc.updatedAt + ttl;
+      const due = doc.status === 'CHECKING_OUT' && doc.checkout?.orderId ? Date.now() + ttl : doc.updatedAt + ttl;
       await this.ctx.storage.setAlarm(Math.max(Date.now() + 1000, due));
       return;
     }

@@ -368,7 +368,11 @@ export function cartOfOrder(owner: OwnerState | null, orderId: string): string |
   return owner?.orders.find(([o]) => o === orderId)?.[1] ?? null;
 }
 
-/** Whether an idle cart is due to be deleted; a cart in checkout is never (its order decides). */
+/**
+ * Whether an idle cart is due to be deleted. A cart whose checkout placed an order never is (the
+ * order's events decide); one frozen by a checkout that never placed one (a 503 never retried) is.
+ */
 export function isExpired(cart: CartState, now: number, ttlMs: number): boolean {
-  return cart.status !== 'CHECKING_OUT' && now >= cart.updatedAt + ttlMs;
+  const waitsForOrder = cart.status === 'CHECKING_OUT' && cart.checkout?.orderId != null;
+  return !waitsForOrder && now >= cart.updatedAt + ttlMs;
 }

@@ -52,7 +52,8 @@ export function cartView(cart: CartState, expiryMs: number) {
     createdAt: iso(cart.createdAt)!,
     updatedAt: iso(cart.updatedAt)!,
     closedAt: iso(cart.closedAt),
-    expiresAt: cart.status === 'CHECKING_OUT' ? null : iso(cart.updatedAt + expiryMs),
+    // A cart whose checkout placed an order waits for it: no expiry until the order decides.
+    expiresAt: cart.status === 'CHECKING_OUT' && cart.checkout?.orderId ? null : iso(cart.updatedAt + expiryMs),
   };
 }
 
