@@ -1021,7 +1021,7 @@ export interface paths {
          * A cart: anonymous (answers its secret token once) or your open cart
          * @description Anonymous: 201 with the cart and `cartToken`, the bearer secret of every later call on it (`X-Cart-Token`). Signed in: your open cart in this tenant (200) or a new one (201); you have at most one open cart.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: nothing (an anonymous cart and its token).
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
@@ -1043,7 +1043,7 @@ export interface paths {
          * A cart with estimated prices (from the catalog's edge cache) and flagged lines
          * @description A cart with estimated prices (from the catalog's edge cache) and flagged lines.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
@@ -1093,7 +1093,7 @@ export interface paths {
          * Add a product (a product already in the cart adds to its quantity)
          * @description Add a product (a product already in the cart adds to its quantity).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
@@ -1102,7 +1102,7 @@ export interface paths {
          * Remove a line (`?productId=`)
          * @description Remove a line (`?productId=`).
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
@@ -1113,7 +1113,7 @@ export interface paths {
          * Set a line's quantity
          * @description Set a line's quantity.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
@@ -1156,7 +1156,7 @@ export interface paths {
          * Set (or with null remove) the promotion code; checked now and again at checkout
          * @description Checked against the promotion's rules and the cart's estimates (the one cart edit that reads PostgreSQL: the rules live there); a refused code is a 422 `promotion-code-<reason>` naming `body.code`. At most one code per cart. Nothing is used up until checkout, which checks it again in the order transaction.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */
@@ -1180,7 +1180,7 @@ export interface paths {
          * Set the shipping address the checkout uses
          * @description Set the shipping address the checkout uses.
          *
-         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
          *
          *     Errors are `application/problem+json`; see the listed responses.
          */

@@ -19,7 +19,7 @@ import {
 } from './carts.schemas.ts';
 
 const tags = ['Carts'];
-const token = { scheme: 'cartToken', header: CART_TOKEN_HEADER, note: 'or the X-Cart-Token of an anonymous cart' };
+const token = { scheme: 'cartToken', header: CART_TOKEN_HEADER, note: 'the X-Cart-Token of an anonymous cart' };
 const read = { tags, ...access.permissionOrSecret('read:orders', token) };
 const write = { tags, ...access.permissionOrSecret('write:orders', token) };
 const etag = z.object({ etag: z.string().openapi({ example: '"3"' }) });
@@ -31,7 +31,7 @@ export const createCart = createRoute({
   method: 'post',
   path: '/carts',
   tags,
-  ...access.permissionOrAnonymous('write:orders', 'or nothing: an anonymous cart and its token'),
+  ...access.permissionOrAnonymous('write:orders', 'nothing (an anonymous cart and its token)'),
   summary: 'A cart: anonymous (answers its secret token once) or your open cart',
   description:
     'Anonymous: 201 with the cart and `cartToken`, the bearer secret of every later call on it (`X-Cart-Token`). ' +
