@@ -124,14 +124,14 @@ function touched(cart: CartState, now: number, patch: Partial<CartState>): CartS
   return { ...cart, ...patch, version: cart.version + 1, updatedAt: now };
 }
 
-function addQuantities(lines: CartLine[], add: CartLine, field = 'body.quantity'): CartLine[] {
+function addQuantities(lines: CartLine[], add: CartLine): CartLine[] {
   const i = lines.findIndex((l) => l.productId === add.productId);
   if (i < 0) {
     if (lines.length >= MAX_LINES) refuse('tooManyLines');
     return [...lines, add];
   }
   const quantity = lines[i]!.quantity + add.quantity;
-  if (quantity > MAX_QUANTITY) refuse('quantityOverCap', quantity, field);
+  if (quantity > MAX_QUANTITY) refuse('quantityOverCap', quantity);
   const next = [...lines];
   next[i] = { ...lines[i]!, quantity, estimate: add.estimate ?? lines[i]!.estimate };
   return next;
