@@ -55,7 +55,7 @@ type Action = DataApiAction;
 export interface GatewayErrorBody {
   error: string;
   error_code: string;
-  /** MongoDB server error code (11000 duplicate key, 238 NotImplemented on FerretDB, ...). */
+  /** MongoDB server error code (11000 duplicate key, 115 CommandNotSupported, ...). */
   code?: number;
   keyPattern?: Doc;
   keyValue?: Doc;
@@ -277,9 +277,6 @@ const NETWORK_ERRORS = new Set([
 // Server codes meaning "try again later" rather than "your request is wrong".
 const UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 10107, 11600, 11602, 13435, 13436, 112, 117]);
 const TIMEOUT_CODES = new Set([50, 262]);
-// FerretDB v1 reports a unique index violated by an *update* as InternalError (code 1)
-// carrying the backend's message instead of 11000 (inserts do get 11000).
-const FERRET_UNIQUE_RE = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
 
 function mongoToHttp(err: unknown): HttpError | undefined {
   if (!(err instanceof MongoError)) return undefined;
@@ -292,9 +289,9 @@ function mongoToHttp(err: unknown): HttpError | undefined {
   }
   const rawCode = toNumber(err.code);
   const code = typeof rawCode === 'number' ? rawCode : undefined;
-  if (code === 11000 || code === 11001 || (err instanceof MongoServerError && FERRET_UNIQUE_RE.test(err.message))) {
+  if (code === 11000 || code === 11001) {
     // insertOne/update: keyPattern/keyValue are on the error itself; insertMany
-    // (MongoBulkWriteError): on the raw write error. FerretDB v1 sends neither.
+    // (MongoBulkWriteError): on the raw write error. FerretDB v2 sends neither.
     const e = err as MongoError & {
       keyPattern?: unknown;
       keyValue?: unknown;
@@ -322,7 +319,7 @@ function mongoToHttp(err: unknown): HttpError | undefined {
     ) {
       return new HttpError(503, { error: err.message, error_code: codeName, ...(code !== undefined ? { code } : {}) });
     }
-    // Bad query/update/pipeline, unsupported operator (FerretDB: 238 NotImplemented), ...
+    // Bad query/update/pipeline, unsupported operator, ...
     return new HttpError(400, { error: err.message, error_code: codeName, ...(code !== undefined ? { code } : {}) });
   }
   // Driver-side argument errors (MongoInvalidArgumentError, BSON errors, ...).

@@ -16,12 +16,13 @@
  * Above BENCH_UNCACHED_LIST_MAX products (default: no limit) the uncached list cells (store, Data
  * API, API miss) are not run and the list's cache is warmed by ONE uncached request, whose time
  * is reported instead: for engines that read and sort every matching document per page
- * (FerretDB v1: minutes per page at 100,000, 17 GB of queries in flight). FerretDB v2 on
+ * (FerretDB v1, before: minutes per page at 100,000, 17 GB of queries in flight). FerretDB v2 on
  * DocumentDB walks the hinted index and stops after limit + 1 rows, so every size is looped.
  *
  * Env: BASE_URL, MONGODB_URI, DATA_API_URL, DATA_API_KEY, MONGO_DATABASE (ecommerce),
  * BENCH_SIZES, BENCH_CONCURRENCY (4), BENCH_DURATION (s, 8), BENCH_TENANT_ID,
- * BENCH_UNCACHED_LIST_MAX (no limit),
+ * BENCH_UNCACHED_LIST_MAX (no limit), BENCH_PLAIN_UNIQUE_FROM (50000: from that size the loader's
+ * deferred unique indexes come back as plain ones, see seedScale's plainUniqueIndexes),
  * EDGE_CACHE_BYPASS_TOKEN (the Worker's; needed for "api miss"), BENCH_STATE_DIR (checkpoint).
  */
 import { MongoClient, ObjectId, type Document } from 'mongodb';
@@ -45,6 +46,7 @@ const TENANT_ID = (env.BENCH_TENANT_ID ?? '00000000-0000-4000-8000-00000000bec1'
 const BYPASS = env.EDGE_CACHE_BYPASS_TOKEN;
 const STATE_DIR = env.BENCH_STATE_DIR ?? '.dev';
 const UNCACHED_LIST_MAX = Number(env.BENCH_UNCACHED_LIST_MAX ?? Number.MAX_SAFE_INTEGER);
+const PLAIN_UNIQUE_FROM = Number(env.BENCH_PLAIN_UNIQUE_FROM ?? 50_000);
 
 if (!MONGODB_URI || !DATA_API_URL || !DATA_API_KEY || !BYPASS) {
   console.error(
@@ -238,6 +240,9 @@ async function main() {
       batch: 1000,
       mongo: { uri: MONGODB_URI!, database: DATABASE },
       checkpointFile: `${STATE_DIR}/bench-seed-${TENANT_ID}.json`,
+      // Throwaway data, only read: from PLAIN_UNIQUE_FROM products the deferred unique indexes come
+      // back as plain indexes of the same keys (the same lookups), not as half-hour unique builds.
+      plainUniqueIndexes: size >= PLAIN_UNIQUE_FROM,
     });
     console.error(`bench-catalog: ${size} products ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const visible = await products()

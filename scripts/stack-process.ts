@@ -21,9 +21,7 @@ import { startStripeMock } from './lib/stripe-mock.ts';
 const verbose = Boolean(process.env.STACK_VERBOSE);
 const stack = await startStack({
   postgres: process.env.TEST_DATABASE_URL ? { kind: 'url', url: process.env.TEST_DATABASE_URL } : { kind: 'server' },
-  mongo: process.env.TEST_MONGODB_URI
-    ? { kind: 'uri', uri: process.env.TEST_MONGODB_URI }
-    : { kind: 'ferretdb', dataApi: true },
+  mongo: process.env.TEST_MONGODB_URI ? { kind: 'uri', uri: process.env.TEST_MONGODB_URI } : { kind: 'ferretdb' },
   database: process.env.STACK_DATABASE ?? 'ecommerce_test',
   log: verbose ? (line) => console.error(`[stack] ${line}`) : undefined,
 });
@@ -75,7 +73,6 @@ console.log(
       },
       ownerDatabaseUrl: stack.ownerDatabaseUrl,
       mongoUri: stack.mongoUri,
-      ferretDbDataApiUrl: stack.ferretDbDataApiUrl,
       oidc: { issuer: oidc.issuer, audience: 'test-client-id', privateJwk: oidc.privateJwk },
     }),
 );

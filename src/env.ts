@@ -1,6 +1,4 @@
-import type { Cart } from './durable/cart.ts';
-import type { NotificationFeed } from './durable/notification-feed.ts';
-import type { OrderSaga } from './durable/order-saga.ts';
+import type { CartBinding, NotificationFeedBinding, OrderSagaBinding } from './bindings.ts';
 import type { NotificationMessage } from './queues/notification-messages.ts';
 import type { RatingUpdateMessage } from './queues/rating-update-messages.ts';
 
@@ -102,10 +100,10 @@ export interface Env {
   /** Another base URL for Cloudflare's API (tests, proxies). */
   CF_API_BASE_URL?: string;
 
-  ORDER_SAGA: DurableObjectNamespace<OrderSaga>;
+  ORDER_SAGA: DurableObjectNamespace<OrderSagaBinding>;
   /** One object per cart and one per user's cart directory (src/durable/cart.ts). */
-  CART: DurableObjectNamespace<Cart>;
-  NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeed>;
+  CART: DurableObjectNamespace<CartBinding>;
+  NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeedBinding>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;
 

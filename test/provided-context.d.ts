@@ -5,8 +5,6 @@ declare module 'vitest' {
     bindings: Record<string, string>;
     ownerDatabaseUrl: string;
     mongoUri: string;
-    /** FerretDB v2's own Data API on the test stack ('' with TEST_MONGODB_URI). */
-    ferretDbDataApiUrl: string;
     /** The local OpenID Connect issuer that stands in for social sign-in providers. */
     oidc: { issuer: string; audience: string; privateJwk: Record<string, unknown> };
   }

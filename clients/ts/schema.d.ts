@@ -1515,7 +1515,7 @@ export interface paths {
         put?: never;
         /**
          * Place an order: priced by the server, paid and confirmed by the order saga
-         * @description Prices every line from the catalog, writes the order and its items in one transaction and starts its saga (RESERVE_STOCK -> PROCESS_PAYMENT -> CONFIRM_ORDER). Answers 202 at once, or with `Prefer: wait=N` when the saga has finished or N seconds passed. `Idempotency-Key` is required: the same key and body return the same order; the same key with another body is 422.
+         * @description Prices every line from the catalog, writes the order and its items in one transaction and starts its saga (RESERVE_STOCK -> PROCESS_PAYMENT -> CONFIRM_ORDER). Answers 202 at once, or with `Prefer: wait=N` when the saga has finished or N seconds passed. `Idempotency-Key` is required: the same key and body return the same order; the same key with another body is 422. An optional `promotionCode` (one per order; stacking is not supported) is checked and its use taken in the transaction that writes the order; its discount lands in `discount` and the payment is the discounted total. A refused code is a 422 `promotion-code-<reason>` naming `body.promotionCode`.
          *
          *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
          *

@@ -41,7 +41,7 @@ export interface DevServerOptions {
   port: number;
   stateDir?: string;
   quiet?: boolean;
-  /** Extra Worker vars, e.g. a longer STORE_TIMEOUT_MS for benchmarks. */
+  /** Extra Worker vars (the benchmarks' edge cache bypass token, the fuzzer's Stripe settings). */
   vars?: Record<string, string>;
 }
 

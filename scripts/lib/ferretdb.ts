@@ -23,8 +23,6 @@ export interface StartFerretDbOptions {
   postgresqlUrl: string;
   /** TCP port on 127.0.0.1 of the MongoDB wire protocol. Default: a free port. */
   port?: number;
-  /** Also serve FerretDB's own Data API (HTTP Basic auth with a PostgreSQL user) on a free port. */
-  dataApi?: boolean;
   /** FerretDB's state directory (kept). Default: a temp dir, removed on stop. */
   stateDir?: string;
   /** FerretDB log level: DEBUG | INFO | WARN | ERROR. Default WARN. */
@@ -40,8 +38,6 @@ export interface RunningFerretDb {
   /** mongodb://127.0.0.1:PORT/ */
   uri: string;
   port: number;
-  /** http://127.0.0.1:PORT of FerretDB's Data API, when asked for. */
-  dataApiUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -66,9 +62,8 @@ export async function startFerretDb(opts: StartFerretDbOptions): Promise<Running
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
     const port = opts.port ?? (await freePort());
-    const dataApiPort = opts.dataApi ? await freePort() : undefined;
     try {
-      return await launch(opts, port, dataApiPort, stateDir, removeDir);
+      return await launch(opts, port, stateDir, removeDir);
     } catch (err) {
       lastError = err;
       if (!(err instanceof Error && /address already in use/i.test(err.message))) break;
@@ -81,7 +76,6 @@ export async function startFerretDb(opts: StartFerretDbOptions): Promise<Running
 async function launch(
   opts: StartFerretDbOptions,
   port: number,
-  dataApiPort: number | undefined,
   stateDir: string,
   removeDir: () => void,
 ): Promise<RunningFerretDb> {
@@ -89,7 +83,6 @@ async function launch(
   const args = [
     `--postgresql-url=${opts.postgresqlUrl}`,
     `--listen-addr=127.0.0.1:${port}`,
-    ...(dataApiPort ? [`--listen-data-api-addr=127.0.0.1:${dataApiPort}`] : []),
     '--debug-addr=-',
     `--state-dir=${stateDir}`,
     '--no-auth',
@@ -120,12 +113,11 @@ async function launch(
   });
 
   try {
-    await waitUntilListening(child, binary, [port, ...(dataApiPort ? [dataApiPort] : [])], exited, opts, tail);
+    await waitUntilListening(child, binary, port, exited, opts, tail);
     let stopping: Promise<void> | undefined;
     return {
       uri: `mongodb://127.0.0.1:${port}/`,
       port,
-      dataApiUrl: dataApiPort ? `http://127.0.0.1:${dataApiPort}` : undefined,
       stop() {
         stopping ??= (async () => {
           process.off('exit', onExit);
@@ -145,7 +137,7 @@ async function launch(
 function waitUntilListening(
   child: ChildProcess,
   binary: string,
-  ports: number[],
+  port: number,
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
   opts: StartFerretDbOptions,
   tail: string[],
@@ -164,16 +156,12 @@ function waitUntilListening(
     const details = (): string => (tail.length ? `\n${tail.join('\n')}` : '');
     let poll: NodeJS.Timeout | undefined;
     const probe = async () => {
-      const open = await Promise.all(ports.map(isListening));
-      if (open.every(Boolean)) finish(null);
+      if (await isListening(port)) finish(null);
       else if (!done) poll = setTimeout(() => void probe(), 50);
     };
     void probe();
     const timer = setTimeout(
-      () =>
-        finish(
-          new Error(`ferretdb did not listen on 127.0.0.1:${ports.join(', ')} within ${timeoutMs} ms${details()}`),
-        ),
+      () => finish(new Error(`ferretdb did not listen on 127.0.0.1:${port} within ${timeoutMs} ms${details()}`)),
       timeoutMs,
     );
     child.once('error', (err) => finish(new Error(`cannot run ${binary}: ${err.message}`)));

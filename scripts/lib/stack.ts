@@ -25,11 +25,8 @@ export { StackSetupError };
 
 /** `server`: a database of the local cluster. */
 export type PostgresChoice = { kind: 'server' } | { kind: 'url'; url: string };
-/**
- * FerretDB v2 on the stack's cluster (or, with a given DATABASE_URL, on a cluster of its own).
- * `dataApi`: also start FerretDB's own Data API listener.
- */
-export type MongoChoice = { kind: 'ferretdb'; dataApi?: boolean } | { kind: 'uri'; uri: string };
+/** FerretDB v2 on the stack's cluster (or, with a given DATABASE_URL, on a cluster of its own). */
+export type MongoChoice = { kind: 'ferretdb' } | { kind: 'uri'; uri: string };
 
 export interface StackOptions {
   postgres: PostgresChoice;
@@ -57,8 +54,6 @@ export interface Stack {
   /** Owner (migration) connection string, for tooling; never given to the Worker. */
   ownerDatabaseUrl: string;
   mongoUri: string;
-  /** FerretDB's own Data API (HTTP Basic auth, user `postgres`), when asked for. */
-  ferretDbDataApiUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -124,6 +119,9 @@ async function prepareDocumentDb(clusterUrl: string): Promise<string> {
   try {
     await sql.unsafe('create extension if not exists documentdb cascade');
     await sql.unsafe('create extension if not exists documentdb_extended_rum');
+    // A kept cluster (.dev) made by an older build of the engine: its SQL objects follow the libraries.
+    for (const ext of ['documentdb_core', 'documentdb', 'documentdb_extended_rum'])
+      await sql.unsafe(`alter extension ${ext} update`);
   } finally {
     await sql.end();
   }
@@ -178,10 +176,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       throw err;
     });
     const documents = (async () => {
-      if (!documentDbUrl) return { uri: (opts.mongo as { uri: string }).uri, dataApiUrl: undefined };
+      if (!documentDbUrl) return { uri: (opts.mongo as { uri: string }).uri };
       const ferret = await startFerretDb({
         postgresqlUrl: documentDbUrl,
-        dataApi: opts.mongo.kind === 'ferretdb' && opts.mongo.dataApi,
         stateDir: opts.stateDir ? join(opts.stateDir, 'ferretdb-state') : undefined,
         onLog: (line) => log(`ferretdb: ${line}`),
       });
@@ -201,7 +198,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     else log('mongodb       (given MONGODB_URI)');
     for (const s of mongo.skipped) log(`mongo migration ${s.id}: not supported by this server, skipped (${s.reason})`);
     const mongoUri = mongo.uri;
-    const ferretDbDataApiUrl = mongo.dataApiUrl;
 
     const proxy = await startWsProxy();
     stops.push(() => proxy.stop());
@@ -222,7 +218,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       },
       ownerDatabaseUrl,
       mongoUri,
-      ferretDbDataApiUrl,
       stop: stopAll,
     };
   } catch (err) {

@@ -9,6 +9,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 
+import type { CartMethods } from '../bindings.ts';
 import type { Env } from '../env.ts';
 import { cartExpiryMs } from '../services/carts/config.ts';
 import { forgetExpiredCart } from '../services/carts/expiry.ts';
@@ -27,7 +28,7 @@ import {
 
 const DOC = 'doc';
 
-export class Cart extends DurableObject<Env> {
+export class Cart extends DurableObject<Env> implements CartMethods {
   private doc: StoredDoc | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {

@@ -9,6 +9,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 
+import type { NotificationFeedMethods } from '../bindings.ts';
 import type { Env } from '../env.ts';
 
 interface SocketInfo {
@@ -21,7 +22,7 @@ export const FEED_CLOSE = { tokenExpired: 4001, revoked: 4003 } as const;
 /** Storage key: epoch ms of the last `disconnectAll`. */
 const REVOKED_AT = 'revokedAt';
 
-export class NotificationFeed extends DurableObject<Env> {
+export class NotificationFeed extends DurableObject<Env> implements NotificationFeedMethods {
   /** Internal: the Worker has authenticated the caller; `x-feed-expires-at` is the token's expiry (epoch ms). */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
@@ -117,9 +118,4 @@ export class NotificationFeed extends DurableObject<Env> {
     );
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
-}
-
-/** The feed object of one user. */
-export function feedOf(env: Pick<Env, 'NOTIFICATION_FEED'>, tenantId: string, userId: string) {
-  return env.NOTIFICATION_FEED.get(env.NOTIFICATION_FEED.idFromName(`${tenantId}:${userId}`));
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run db:seed:scale` (scripts/lib/seed-scale/) against the test stack's PostgreSQL and
  * FerretDB: counts, consistency with the event-sourced catalog and the order totals, and a
- * resume after an interruption (checkpoint behind what was written) through the Data API.
+ * resume after an interruption (checkpoint behind what was written) through the Data API, and a
+ * large load's deferred unique indexes (in a database of its own: they are dropped meanwhile).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { MongoClient } from 'mongodb';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
+import { migrateMongo } from '../../scripts/lib/mongo-migrate.ts';
 import { migratePostgres } from '../../scripts/lib/pg-migrate.ts';
 import { seedScale, type Checkpoint } from '../../scripts/lib/seed-scale/run.ts';
 import { stateFromDoc, type ProductDoc } from '../../src/services/catalog/event-store.ts';
@@ -130,5 +132,71 @@ describe('seed at scale', () => {
     expect(await db.collection('product_events').countDocuments({ tenantId })).toBe(400);
     const cats = await db.collection('categories').find({ tenantId }).toArray();
     expect(cats.reduce((s, c) => s + (c.productCount as number), 0)).toBe(400);
+  });
+
+  it('defers the unique indexes of a large load and creates them again as they were, also after a crash', async () => {
+    const own = `seed_defer_${Date.now()}`;
+    const uri = inject('mongoUri');
+    await migrateMongo({ uri, database: own });
+    const db = client.db(own);
+    const uniques = async () =>
+      (await Promise.all(['products', 'product_events'].map((c) => db.collection(c).indexes())))
+        .flat()
+        .filter((ix) => ix.unique)
+        .map(({ v: _v, ...ix }) => ix);
+    const before = await uniques();
+    expect(before.map((ix) => ix.name).sort()).toEqual(['aggregateId_1_version_1', 'tenantId_1_slug_1']);
+    const file = join(mkdtempSync(join(tmpdir(), 'seed-defer-')), 'checkpoint.json');
+    try {
+      const load = (products: number) =>
+        seedScale({
+          tenantId,
+          products,
+          users: 0,
+          orders: 0,
+          batch: 50,
+          mongo: { uri, database: own },
+          checkpointFile: file,
+          quiet: true,
+          deferUniqueFrom: 100,
+        });
+      const cp = await load(150);
+      expect(cp.deferredIndexes).toBeUndefined();
+      expect(await uniques()).toEqual(before);
+      await expect(
+        db.collection('products').insertOne({ tenantId, slug: (await db.collection('products').findOne())!.slug }),
+      ).rejects.toMatchObject({ code: 11000 });
+
+      // A load that died after dropping them: the checkpoint still lists them, the next run recreates them.
+      await db.collection('products').dropIndex('tenantId_1_slug_1');
+      const crashed = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
+      crashed.deferredIndexes = [
+        { collection: 'products', spec: before.find((ix) => ix.name === 'tenantId_1_slug_1')! },
+      ];
+      writeFileSync(file, JSON.stringify(crashed));
+      expect((await load(150)).deferredIndexes).toBeUndefined();
+      expect(await uniques()).toEqual(before);
+      expect(await db.collection('products').countDocuments({ tenantId })).toBe(150);
+
+      // Throwaway data for the benchmark: the same keys and names, without the unique build.
+      await db.collection('products').dropIndex('tenantId_1_slug_1');
+      writeFileSync(file, JSON.stringify(crashed)); // lists tenantId_1_slug_1 as deferred
+      await seedScale({
+        tenantId,
+        products: 150,
+        users: 0,
+        orders: 0,
+        batch: 50,
+        mongo: { uri, database: own },
+        checkpointFile: file,
+        quiet: true,
+        plainUniqueIndexes: true,
+      });
+      const plain = (await db.collection('products').indexes()).find((ix) => ix.name === 'tenantId_1_slug_1');
+      expect(plain).toMatchObject({ key: { tenantId: 1, slug: 1 } });
+      expect(plain!.unique).toBeUndefined();
+    } finally {
+      await db.dropDatabase();
+    }
   });
 });

@@ -22,7 +22,6 @@ interface StackInfo {
   oidc: OidcInfo;
   ownerDatabaseUrl: string;
   mongoUri: string;
-  ferretDbDataApiUrl?: string;
 }
 
 export default async function setup(project: TestProject) {
@@ -46,7 +45,6 @@ export default async function setup(project: TestProject) {
   project.provide('bindings', { ...info.bindings });
   project.provide('ownerDatabaseUrl', info.ownerDatabaseUrl);
   project.provide('mongoUri', info.mongoUri);
-  project.provide('ferretDbDataApiUrl', info.ferretDbDataApiUrl ?? '');
   project.provide('oidc', info.oidc);
 
   return async () => {

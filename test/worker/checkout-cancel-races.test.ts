@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { applyEvent, initialState, undoPlan } from '../../src/durable/saga-state.ts';
+import { applyEvent, initialState, undoPlan } from '../../src/services/orders/saga/state.ts';
 import { send } from './catalog-helpers.ts';
 import {
   checkoutShop,
@@ -19,6 +19,7 @@ import {
   ORDERS,
   placeAndSettle,
   productStock,
+  sagaContext,
   sagaSettled,
 } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
@@ -48,7 +49,7 @@ const cancel = (who: TestUser, id: string) =>
 describe('cancel racing the saga itself', () => {
   it('a cancel recorded while the last step runs is not lost: the saga compensates instead of completing', () => {
     const now = new Date().toISOString();
-    let state = initialState(crypto.randomUUID(), crypto.randomUUID(), {}, now);
+    let state = initialState(crypto.randomUUID(), crypto.randomUUID(), sagaContext(), now);
     state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now);
     state = applyEvent(state, { type: 'STEP_COMPLETED', step: 'PROCESS_PAYMENT' }, now);
     state = applyEvent(state, { type: 'CANCEL_REQUESTED', reason: 'too late?' }, now); // CONFIRM_ORDER in flight

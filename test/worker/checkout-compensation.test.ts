@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import type { SagaState } from '../../src/durable/saga-state.ts';
+import type { SagaState } from '../../src/services/orders/saga/state.ts';
 import { send } from './catalog-helpers.ts';
 import {
   checkoutShop,

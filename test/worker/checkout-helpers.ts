@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 
 import { orders } from '../../src/db/pg/schema/orders.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import type { SagaContext } from '../../src/services/orders/saga/context.ts';
 import { createProduct, send, shop, type Product } from './catalog-helpers.ts';
 import { eventually } from './helpers.ts';
 import type { TestUser } from './identity-helpers.ts';
@@ -10,6 +11,21 @@ import { testStores } from './stores.ts';
 
 /** Checkout fixtures: a shop (tenant, manager, admin, user) with one product in stock. */
 export const ORDERS = '/api/v1/orders';
+
+/** A saga context for the pure state machine's tests (no order behind it). */
+export function sagaContext(overrides: Partial<SagaContext> = {}): SagaContext {
+  return {
+    userId: crypto.randomUUID(),
+    orderNumber: 'ORD-TEST-1',
+    currency: 'USD',
+    total: '10.00',
+    totalMinor: 1000,
+    paymentMethod: 'card',
+    paymentToken: 'pm_test_success',
+    lines: [{ productId: '6b06eed21006e491d07feb71', quantity: 1 }],
+    ...overrides,
+  };
+}
 export const ADDRESS = { street: '1 Main St', city: 'Springfield', state: 'IL', zipCode: '62701', country: 'US' };
 
 export interface PlacedOrder {

@@ -14,7 +14,7 @@ import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { isCardNumberShaped } from '../../src/lib/card-number.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { Problem } from '../../src/lib/problem.ts';
-import { MAX_QUANTITY, PermanentStepError } from '../../src/services/orders/index.ts';
+import { MAX_QUANTITY } from '../../src/services/orders/index.ts';
 import { mergeLines } from '../../src/services/orders/place-order.ts';
 import { MAX_AMOUNT_MINOR, priceOrder, pricingRules } from '../../src/services/orders/pricing.ts';
 import { chargeOrder } from '../../src/services/payments/index.ts';
@@ -240,7 +240,8 @@ describe('item 10: card numbers are refused as payment tokens; tokens never reac
       paymentToken: '4242424242424242',
       attempt: 1,
     });
-    await expect(charge).rejects.toBeInstanceOf(PermanentStepError);
+    // Payments' own problem type, which the saga's payment step maps to a permanent failure.
+    await expect(charge).rejects.toMatchObject({ type: 'https://errors.ecommerce-edge.dev/payment-declined' });
     const [row] = await inTenantTx(stores.pg('payments').db, s.tenantId, (tx) =>
       tx.select().from(payments).where(eq(payments.orderId, orderId)),
     );

@@ -9,9 +9,10 @@ import {
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { applyEvent, expectedStep, initialState, SagaTransitionError } from '../../src/durable/saga-state.ts';
 import worker from '../../src/index.ts';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
+import { applyEvent, expectedStep, initialState, SagaTransitionError } from '../../src/services/orders/saga/state.ts';
+import { sagaContext } from './checkout-helpers.ts';
 import { eventually } from './helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -35,7 +36,7 @@ function notification(overrides: Partial<NotificationMessage> = {}): Notificatio
 
 describe('order saga state machine (pure)', () => {
   const now = '2026-01-01T00:00:00.000Z';
-  const fresh = () => initialState(crypto.randomUUID(), crypto.randomUUID(), { total: '10.00' }, now);
+  const fresh = () => initialState(crypto.randomUUID(), crypto.randomUUID(), sagaContext({ total: '10.00' }), now);
 
   it('walks the happy path to COMPLETED; a replayed step report changes nothing', () => {
     let state = applyEvent(fresh(), { type: 'STEP_COMPLETED', step: 'RESERVE_STOCK' }, now);

@@ -2,9 +2,9 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
-import { feedOf } from '../../src/durable/notification-feed.ts';
 import { authConfig } from '../../src/lib/config.ts';
 import { keyRing, signAccessToken } from '../../src/lib/jwt.ts';
+import { feedOf } from '../../src/services/notifications/feed.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, login, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
 import { consume, message } from './notifications-helpers.ts';

@@ -18,7 +18,7 @@ import { eq } from 'drizzle-orm';
 import { orders, sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments, refunds } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import type { SagaState } from '../../src/durable/saga-state.ts';
+import type { SagaState } from '../../src/services/orders/saga/state.ts';
 import { createProduct, send, shop, type Product } from './catalog-helpers.ts';
 import { ADDRESS, ORDERS } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';

@@ -20,7 +20,8 @@
  *   captured money that was not refunded.
  * - one-writer: a cancel answered 202 ends CANCELLED; a move to SHIPPED answered 200 ends
  *   SHIPPED or DELIVERED (so never both).
- * - notified: exactly one ORDER_CONFIRMATION per saga that completed, exactly one
+ * - notified: exactly one ORDER_CONFIRMATION per saga that completed and was not cancelled
+ *   (at most one when it was cancelled after completing), exactly one
  *   ORDER_CANCELLED per cancelled order, one ORDER_SHIPPED / ORDER_DELIVERED per move answered
  *   200, one REFUND_ISSUED per staff refund (plus at most one for the cancellation).
  */
@@ -33,8 +34,17 @@ const UNDO_FAILED = ['FAILED', 'COMPENSATION_FAILED'];
 type Event = { type?: string; step?: string };
 const events = (obs: Observation) => obs.history.map((h) => h.event as Event);
 
+/**
+ * The saga reached COMPLETED: CONFIRM_ORDER completed with no cancel recorded before it. A cancel
+ * recorded while the last step ran undoes an order that was never confirmed (state.ts), so its
+ * STEP_COMPLETED alone does not mean a confirmation is owed.
+ */
 export function sagaCompletedOnce(obs: Observation): boolean {
-  return events(obs).some((e) => e.type === 'STEP_COMPLETED' && e.step === 'CONFIRM_ORDER');
+  for (const e of events(obs)) {
+    if (e.type === 'CANCEL_REQUESTED') return false;
+    if (e.type === 'STEP_COMPLETED' && e.step === 'CONFIRM_ORDER') return true;
+  }
+  return false;
 }
 
 export function checkOrder(real: Real, model: Model, obs: Observation, rested: boolean): string[] {
@@ -149,7 +159,11 @@ export function checkNotifications(model: Model, obs: Observation, types: string
   const expect = (type: string, want: number, why: string) => {
     if (n(type) !== want) v.push(`notified: ${n(type)} ${type}, expected ${want} (${why})`);
   };
-  expect('ORDER_CONFIRMATION', sagaCompletedOnce(obs) ? 1 : 0, 'one per saga that completed');
+  // A saga cancelled after it completed may have been cancelled before its alarm announced the
+  // completion (the announcement follows the mirror): that order's owner hears of the cancel only.
+  if (sagaCompletedOnce(obs) && obs.order?.status === 'CANCELLED') {
+    if (n('ORDER_CONFIRMATION') > 1) v.push(`notified: ${n('ORDER_CONFIRMATION')} ORDER_CONFIRMATION, expected 0 or 1`);
+  } else expect('ORDER_CONFIRMATION', sagaCompletedOnce(obs) ? 1 : 0, 'one per saga that completed');
   expect('ORDER_CANCELLED', obs.order?.status === 'CANCELLED' ? 1 : 0, 'one per cancelled order');
   expect('ORDER_SHIPPED', model.moved.includes('SHIPPED') ? 1 : 0, 'one per move to SHIPPED answered 200');
   expect('ORDER_DELIVERED', model.moved.includes('DELIVERED') ? 1 : 0, 'one per move to DELIVERED answered 200');

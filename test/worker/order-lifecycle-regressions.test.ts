@@ -13,7 +13,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { OrderSaga } from '../../src/durable/order-saga.ts';
-import type { SagaState } from '../../src/durable/saga-state.ts';
+import type { SagaState } from '../../src/services/orders/saga/state.ts';
 import { shop } from './catalog-helpers.ts';
 import { observe, placeOrder, quiesce, sagaStub, stores, type Shop } from './order-lifecycle-harness.ts';
 import { checkOrder } from './order-lifecycle-invariants.ts';

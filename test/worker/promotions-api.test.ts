@@ -5,13 +5,24 @@
  * order's saga history, per-customer limits, tenant isolation, and a cancelled or
  * compensated order giving its use back.
  */
-import { describe, expect, it } from 'vitest';
+import { env } from 'cloudflare:workers';
+import { inArray } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
 
+import { orders } from '../../src/db/pg/schema/orders.ts';
+import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { Problem } from '../../src/lib/problem.ts';
+import { checkPromotionCode } from '../../src/services/promotions/index.ts';
 import { createProduct, send } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle } from './checkout-helpers.ts';
+import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
 import { registerUser } from './identity-helpers.ts';
 import { createPromotion, promotionRows, PROMOTIONS } from './promotions-helpers.ts';
+import { testStores } from './stores.ts';
+
+const stores = testStores();
+afterAll(() => stores.close());
 
 const refusal = async (res: Response) => {
   expect(res.status).toBe(422);
@@ -155,6 +166,22 @@ describe('checkout with a code', () => {
     expect((await promotionRows(s.tenantId, promo.id)).promotion?.timesUsed).toBe(2);
   });
 
+  it('twins (one Idempotency-Key, sent at once) make one order and take one use, even of a last use', async () => {
+    const s = await checkoutShop(10, '20.00');
+    for (const usageLimit of [1, null]) {
+      const promo = await createPromotion(s.manager, { usageLimit });
+      const key = `key-${crypto.randomUUID()}`;
+      const body = { lines: lines(s.product), promotionCode: promo.code };
+      const twins = await Promise.all(Array.from({ length: 4 }, () => order(s.user, body, { key })));
+      expect(twins.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+      const ids = new Set(await Promise.all(twins.map(async (r) => ((await r.json()) as PlacedOrder).order.id)));
+      expect(ids.size).toBe(1);
+      const rows = await promotionRows(s.tenantId, promo.id);
+      expect(rows.promotion?.timesUsed).toBe(1);
+      expect(rows.redemptions).toHaveLength(1);
+    }
+  });
+
   it('FIXED_AMOUNT is capped at the subtotal (total never below zero); FREE_SHIPPING zeroes the shipping', async () => {
     const s = await checkoutShop(5, '3.00');
     const fixed = await createPromotion(s.manager, { kind: 'FIXED_AMOUNT', value: 1000 });
@@ -273,5 +300,60 @@ describe('compensation gives the use back', () => {
       data: { releasedAt: string | null }[];
     };
     expect(listed.data[0]?.releasedAt).not.toBeNull();
+  });
+});
+
+describe('an order deleted with its redemption', () => {
+  it('gives the use back (trigger on the redemption cascade), and a released one is not given back twice', async () => {
+    const s = await checkoutShop(5, '20.00');
+    const promo = await createPromotion(s.manager, { usageLimit: 5 });
+    const kept = await placeAndSettle(s.user, { lines: lines(s.product), promotionCode: promo.code });
+    const cancelled = await placeAndSettle(s.user, { lines: lines(s.product), promotionCode: promo.code });
+    await send(s.user, 'POST', `${ORDERS}/${cancelled.order.id}/cancel`, { body: {}, headers: { prefer: 'wait=10' } });
+    expect((await promotionRows(s.tenantId, promo.id)).promotion?.timesUsed).toBe(1);
+    await inTenantTx(stores.pg('orders').db, s.tenantId, (tx) =>
+      tx.delete(orders).where(inArray(orders.id, [kept.order.id, cancelled.order.id])),
+    );
+    const rows = await promotionRows(s.tenantId, promo.id);
+    expect(rows.redemptions).toEqual([]);
+    expect(rows.promotion?.timesUsed).toBe(0);
+  });
+});
+
+describe('checkPromotionCode (a cart asks before checkout)', () => {
+  it('answers the discount without taking a use; refusals name the field the caller gives; other tenants see unknown', async () => {
+    const a = await checkoutShop(5, '20.00');
+    const b = await checkoutShop(5, '20.00');
+    const promo = await createPromotion(a.manager, { usageLimit: 1, perCustomerLimit: 1 });
+    const cart = {
+      subtotalMinor: 4000,
+      shippingMinor: 599,
+      currency: 'USD',
+      lines: [{ productId: a.product.id, categoryIds: [], quantity: 2, unitPriceMinor: 2000 }],
+      now: new Date(),
+    };
+    const svc = (tenantId: string) => ({ env, stores, tenantId, principal: null, logger: createLogger('error') });
+    expect(
+      await checkPromotionCode(svc(a.tenantId), { code: promo.code.toLowerCase(), userId: a.user.id }, cart),
+    ).toEqual({
+      code: promo.code,
+      discountMinor: 400,
+      freeShipping: false,
+    });
+    expect((await promotionRows(a.tenantId, promo.id)).promotion?.timesUsed).toBe(0);
+    const refused = await checkPromotionCode(
+      svc(b.tenantId),
+      { code: promo.code, userId: b.user.id, field: 'body.code' },
+      cart,
+    ).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Problem);
+    expect((refused as Problem).hasType('promotion-code-unknown')).toBe(true);
+    expect((refused as Problem).errors?.map((e) => e.field)).toEqual(['body.code']);
+    // Once the customer used it, the check says so.
+    await placeAndSettle(a.user, { lines: lines(a.product), promotionCode: promo.code });
+    const again = await checkPromotionCode(svc(a.tenantId), { code: promo.code, userId: a.user.id }, cart).catch(
+      (e: unknown) => e,
+    );
+    expect((again as Problem).hasType('promotion-code-exhausted')).toBe(true);
   });
 });

@@ -8,10 +8,11 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { orders } from '../../src/db/pg/schema/orders.ts';
 import { promotions } from '../../src/db/pg/schema/promotions.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { Problem } from '../../src/lib/problem.ts';
-import { claimPromotion } from '../../src/services/promotions/index.ts';
+import { claimPromotion, recordRedemption } from '../../src/services/promotions/index.ts';
 import { createProduct } from './catalog-helpers.ts';
 import { lines, order, sagaSettled, type PlacedOrder } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
@@ -101,6 +102,51 @@ describe('the last uses of a code under contention', () => {
         return won === Math.min(left, racers) && won + lost === racers && row?.used === won;
       }),
       { numRuns: 12 },
+    );
+  }, 120_000);
+
+  it("one customer's racing orders: exactly min(per-customer limit, racers) claims commit (the count is read under the lock)", async () => {
+    const tenantId = await createTenant();
+    const { db } = stores.pg('orders');
+    const cart = { subtotalMinor: 1000, shippingMinor: 0, currency: 'USD', now: new Date() };
+    const line = { productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', categoryIds: [], quantity: 1, unitPriceMinor: 1000 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 8 }), async (limit, racers) => {
+        const code = `K${crypto.randomUUID().slice(0, 12)}`;
+        const userId = crypto.randomUUID();
+        await inTenantTx(db, tenantId, (tx) =>
+          tx
+            .insert(promotions)
+            .values({ tenantId, code, kind: 'PERCENT', value: 1000, currency: 'USD', perCustomerLimit: limit }),
+        );
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: racers }, () =>
+            inTenantTx(db, tenantId, async (tx) => {
+              const claimed = await claimPromotion(tx, code, userId, { ...cart, lines: [line] });
+              // What place-order writes next, holding the promotion's row lock meanwhile.
+              const [o] = await tx
+                .insert(orders)
+                .values({ tenantId, userId, orderNumber: `T-${crypto.randomUUID()}`, subtotal: '10.00', total: '9.00' })
+                .returning({ id: orders.id });
+              await new Promise((r) => setTimeout(r, 5));
+              await recordRedemption(tx, {
+                tenantId,
+                promotionId: claimed.promotion.id,
+                orderId: o!.id,
+                userId,
+                amountMinor: 100,
+              });
+            }),
+          ),
+        );
+        const won = outcomes.filter((o) => o.status === 'fulfilled').length;
+        const lost = outcomes.filter(
+          (o) =>
+            o.status === 'rejected' && o.reason instanceof Problem && o.reason.hasType('promotion-code-customer-limit'),
+        ).length;
+        return won === Math.min(limit, racers) && won + lost === racers;
+      }),
+      { numRuns: 10 },
     );
   }, 120_000);
 });

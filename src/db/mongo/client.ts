@@ -111,7 +111,7 @@ export interface DataApiCollection<T extends object = Document> {
   deleteOne(filter: Filter<T>, options?: CallOptions): Promise<DeleteResult>;
   /** `deleteMany({})` deletes every document of the collection. */
   deleteMany(filter: Filter<T>, options?: CallOptions): Promise<DeleteResult>;
-  /** FerretDB v1 lacks $lookup, $facet and the $avg accumulator (use $sum + count). */
+  /** Keep pipelines to what FerretDB v2 on DocumentDB (dev/test) and MongoDB both run. */
   aggregate<R = Document>(pipeline: readonly Document[], options?: CallOptions): Promise<R[]>;
 }
 

@@ -53,9 +53,9 @@ export class DataApiError extends Error {
 
 /** A unique index was violated (Mongo error 11000). */
 export class DuplicateKeyError extends DataApiError {
-  /** e.g. `{ tenantId: 1, slug: 1 }`; MongoDB sends it, FerretDB v1 does not. */
+  /** e.g. `{ tenantId: 1, slug: 1 }`; MongoDB sends it, FerretDB v2 does not. */
   readonly keyPattern: Record<string, unknown> | undefined;
-  /** e.g. `{ tenantId: 't1', slug: 'x' }`; MongoDB sends it, FerretDB v1 does not. */
+  /** e.g. `{ tenantId: 't1', slug: 'x' }`; MongoDB sends it, FerretDB v2 does not. */
   readonly keyValue: Record<string, unknown> | undefined;
 
   constructor(

@@ -34,7 +34,7 @@ export interface FieldOperators<V> {
   $not?: FieldOperators<V> | RegExp;
   $size?: number;
   $all?: readonly unknown[];
-  /** Not supported by FerretDB v1: keep app queries free of it. */
+  /** Was not supported by FerretDB v1 (the former dev/test store); FerretDB v2 runs it. */
   $elemMatch?: Document;
   $mod?: readonly [number, number];
 }
@@ -46,7 +46,7 @@ export interface RootFilterOperators<T> {
   $or?: readonly Filter<T>[];
   $nor?: readonly Filter<T>[];
   $expr?: unknown;
-  /** Needs a text index: not supported by FerretDB v1 (fall back to $regex). */
+  /** Needs a text index (where a server has none, e.g. FerretDB v1 before, fall back to $regex). */
   $text?: { $search: string; $language?: string; $caseSensitive?: boolean; $diacriticSensitive?: boolean };
 }
 

@@ -22,7 +22,7 @@ export interface PgHandle {
  * One unit of work, one connection. `inTenantTx` runs its work inside `openTransaction`; a
  * connection asked for from any pool while that transaction is open (a nested `inTenantTx`, or
  * a query on the pool instead of on `tx`) is a second connection held at the same time. On a
- * server that serves connections one at a time (PGlite), or with the pool exhausted, it waits for
+ * server that serves connections one at a time (the embedded PGlite server `npm run dev` used before PostgreSQL 15), or with the pool exhausted, it waits for
  * the first, which waits for it: the request hangs until its timeout. Such a request is refused
  * at once where `nested` is 'throw' (development and tests) and logged in production.
  */

@@ -7,9 +7,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The group role without BYPASSRLS (drizzle/0001_roles.sql). Tenant work always runs
- * as it, even when the connection's login is more privileged (PGlite in `npm run dev`
- * serves every connection as a superuser; a misconfigured DATABASE_URL might be the
- * owner): row-level security then still applies.
+ * as it, even when the connection's login is more privileged (a misconfigured
+ * DATABASE_URL might be the owner or a superuser): row-level security then still applies.
  */
 const APP_ROLE = 'ecommerce_app';
 

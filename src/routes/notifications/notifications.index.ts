@@ -1,4 +1,3 @@
-import { feedOf } from '../../durable/notification-feed.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
 import { principalOf } from '../../middleware/auth.ts';
@@ -50,7 +49,9 @@ export const notificationsRoutes = createRouter()
       'x-feed-issued-at': String(grant.issuedAt),
     };
     if (grant.ticketId) headers['x-feed-ticket-id'] = grant.ticketId;
-    const res = await feedOf(c.env, grant.tenantId, grant.userId).fetch('https://feed/connect', { headers });
+    const res = await notifications
+      .feedOf(c.env, grant.tenantId, grant.userId)
+      .fetch('https://feed/connect', { headers });
     if (res.status !== 101) throw problems.unauthorized(await res.text());
     return res as never;
   })

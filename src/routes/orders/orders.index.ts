@@ -1,13 +1,13 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 
-import type { SagaStatus } from '../../durable/saga-state.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import * as orders from '../../services/orders/index.ts';
+import type { SagaStatus } from '../../services/orders/saga/state.ts';
 import * as routes from './orders.routes.ts';
 import type { SagaDetailSchema } from './orders.schemas.ts';
 
@@ -52,7 +52,6 @@ export const ordersRoutes = createRouter()
     await orders.getOrder(svc, id); // 404 for another tenant's order (RLS)
     const saga = orders.sagaOf(svc, id);
     const [state, history] = await Promise.all([saga.state(), saga.history()]);
-    if (state?.context) delete (state.context as Record<string, unknown>).paymentToken;
     return c.json({ state, history } as z.infer<typeof SagaDetailSchema>, 200);
   })
   .openapi(routes.cancelOrder, async (c) => {

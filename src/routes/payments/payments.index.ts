@@ -1,5 +1,6 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { requestFingerprint } from '../../lib/idempotency.ts';
+import { orderPaymentLink } from '../../services/orders/index.ts';
 import * as payments from '../../services/payments/index.ts';
 import { serviceContext } from '../orders/orders.index.ts';
 import * as routes from './payments.routes.ts';
@@ -15,13 +16,18 @@ export const paymentsRoutes = createRouter()
     const svc = serviceContext(c);
     const body = c.req.valid('json');
     const { id } = c.req.valid('param');
-    const refund = await payments.issueRefund(svc, id, {
-      amountMinor: body.amount,
-      reason: body.reason,
-      idempotencyKey: c.req.valid('header')['idempotency-key'],
-      requestedBy: svc.principal!.userId,
-      fingerprint: await requestFingerprint(`POST /payments/${id}/refunds`, body),
-    });
+    const refund = await payments.issueRefund(
+      svc,
+      id,
+      {
+        amountMinor: body.amount,
+        reason: body.reason,
+        idempotencyKey: c.req.valid('header')['idempotency-key'],
+        requestedBy: svc.principal!.userId,
+        fingerprint: await requestFingerprint(`POST /payments/${id}/refunds`, body),
+      },
+      orderPaymentLink,
+    );
     const view = (await payments.getPayment(svc, id)).refunds.find((r) => r.id === refund.id)!;
     return c.json(view, 201);
   })
@@ -31,6 +37,7 @@ export const paymentsRoutes = createRouter()
       c.req.valid('param').provider,
       await c.req.text(),
       c.req.raw.headers,
+      orderPaymentLink,
     );
     return c.json(outcome, 200);
   });

@@ -5,7 +5,7 @@
  * user's directory object).
  */
 import type { Env } from '../../env.ts';
-import { evaluatePromotion, findPromotionByCode, promotionErrors, ruleOf } from '../promotions/index.ts';
+import { checkPromotionCode } from '../promotions/index.ts';
 import { actorOf, SYSTEM } from './access.ts';
 import { runCart, runOwner, type Applied, type CartRef } from './cart-client.ts';
 import type { CartContext } from './context.ts';
@@ -209,7 +209,6 @@ export async function setPromotionCode(
       expectedVersion,
     });
   const { cart } = await runCart(ctx.env, ref, { command: { type: 'read' }, actor });
-  const found = await findPromotionByCode(ctx, code, cart.userId ?? undefined);
   const priced = cart.lines.filter((l) => l.estimate?.available && l.estimate.unitPriceMinor !== null);
   const currency = priced[0]?.estimate?.currency ?? 'USD';
   const lines = priced
@@ -220,15 +219,17 @@ export async function setPromotionCode(
       quantity: l.quantity,
       unitPriceMinor: l.estimate!.unitPriceMinor!,
     }));
-  const outcome = evaluatePromotion(found && ruleOf(found.promotion), {
-    subtotalMinor: lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0),
-    shippingMinor: 0, // not read by the rules: FREE_SHIPPING is a flag, priced at checkout
-    currency,
-    lines,
-    now: new Date(),
-    customerRedemptions: found?.customerRedemptions ?? 0,
-  });
-  if (!outcome.ok) throw promotionErrors.refused(outcome.reason, outcome.detail, 'body.code');
+  const outcome = await checkPromotionCode(
+    ctx,
+    { code, userId: cart.userId, field: 'body.code' },
+    {
+      subtotalMinor: lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0),
+      shippingMinor: 0, // not read by the rules: FREE_SHIPPING is a flag, priced at checkout
+      currency,
+      lines,
+      now: new Date(),
+    },
+  );
   const estimate = { discountMinor: outcome.discountMinor, freeShipping: outcome.freeShipping };
   return runCart(ctx.env, ref, {
     command: { type: 'setPromotionCode', code: outcome.code, estimate },

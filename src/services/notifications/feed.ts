@@ -1,6 +1,10 @@
-import { feedOf } from '../../durable/notification-feed.ts';
 import type { Env } from '../../env.ts';
 import { createLogger, errorFields } from '../../lib/logger.ts';
+
+/** The feed object (NotificationFeed Durable Object) of one user. */
+export function feedOf(env: Pick<Env, 'NOTIFICATION_FEED'>, tenantId: string, userId: string) {
+  return env.NOTIFICATION_FEED.get(env.NOTIFICATION_FEED.idFromName(`${tenantId}:${userId}`));
+}
 
 /**
  * Closes every live-feed socket of a user (locked, suspended): access tokens stay valid until

@@ -12,4 +12,4 @@ export { notificationView, type NotificationView } from './views.ts';
 export { notify, type NotificationQueue } from './producers.ts';
 export { previewTemplate, SAMPLE_VARIABLES } from './preview.ts';
 export { bearerGrant, issueStreamTicket, redeemStreamTicket, type StreamGrant } from './stream.ts';
-export { closeUserFeed } from './feed.ts';
+export { closeUserFeed, feedOf } from './feed.ts';

@@ -8,7 +8,7 @@
  * is PENDING or FAILED, so a retry sends only what failed. SKIPPED is final (preference off,
  * no address, channel not configured). The content each channel sends is rendered once, at
  * insert (`content`), so a retry sends exactly what the first attempt would have.
- * Every read filters by tenantId, userId and `expiresAt > now` (FerretDB v1 has no TTL index).
+ * Every read filters by tenantId, userId and `expiresAt > now` (the TTL index removes expired ones only eventually, and FerretDB v1 had none).
  */
 import type { ObjectId } from 'bson';
 

@@ -7,7 +7,7 @@
  * PENDING -> CONFIRMED and -> CANCELLED belong to the saga (its mirror writes them);
  * staff move an order forward one step at a time; every other transition is refused.
  */
-import { ORDER_PAYMENT_STATUSES, ORDER_STATUSES } from '../../db/pg/schema/orders.ts';
+import { ORDER_PAYMENT_STATUSES, ORDER_STATUSES, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type OrderPaymentStatus = (typeof ORDER_PAYMENT_STATUSES)[number];
@@ -29,3 +29,15 @@ export const ORDER_SAGA_TYPE = 'ORDER_CHECKOUT';
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY = 100;
+
+/** What a staff move did (plain data: it crosses Durable Object RPC); status.ts turns refusals into problems. */
+export type MoveOutcome =
+  | { ok: true; order: Order; items: OrderItem[] }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'stale'; version: number }
+  | { ok: false; reason: 'invalid_transition' | 'cancelling'; from: string };
+
+export type CancelCheck =
+  | { ok: true; order: Order; items: OrderItem[] }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_cancellable'; status: string };

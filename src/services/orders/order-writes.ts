@@ -10,22 +10,18 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 
-import { orderItems, orders, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
+import { orderItems, orders } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
-import { CANCELLABLE, STAFF_TRANSITIONS, type OrderStatus, type StaffTarget } from './model.ts';
+import {
+  CANCELLABLE,
+  STAFF_TRANSITIONS,
+  type CancelCheck,
+  type MoveOutcome,
+  type OrderStatus,
+  type StaffTarget,
+} from './model.ts';
 import { ordersDb, orderWithItems } from './queries.ts';
-
-export type MoveOutcome =
-  | { ok: true; order: Order; items: OrderItem[] }
-  | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'stale'; version: number }
-  | { ok: false; reason: 'invalid_transition' | 'cancelling'; from: string };
-
-export type CancelCheck =
-  | { ok: true; order: Order; items: OrderItem[] }
-  | { ok: false; reason: 'not_found' }
-  | { ok: false; reason: 'not_cancellable'; status: string };
 
 /** A staff move, one step forward, with the version read (If-Match); the row is locked while deciding. */
 export async function applyStaffMove(

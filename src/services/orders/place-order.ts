@@ -98,6 +98,9 @@ export function mergeLines(
   return [...merged.values()];
 }
 
+/** Thrown inside the insert transaction to roll it back when a concurrent twin holds the key. */
+class TwinWonKey extends Error {}
+
 async function findByKey(svc: ServiceContext, userId: string, key: string) {
   return inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
     orderWithItems(tx, and(eq(orders.userId, userId), eq(orders.idempotencyKey, key))),
@@ -166,7 +169,7 @@ export async function placeOrder(
   const subtotalMinor = subtotalOf(priced);
   const now = new Date();
 
-  const inserted = await inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
+  const write = inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
     const claimed = input.promotionCode
       ? await claimPromotion(tx, input.promotionCode, userId, {
           subtotalMinor,
@@ -205,7 +208,8 @@ export async function placeOrder(
       })
       .onConflictDoNothing({ target: [orders.tenantId, orders.userId, orders.idempotencyKey] })
       .returning();
-    if (!order) return null; // a concurrent twin won the key
+    // A concurrent twin won the key: roll back (the promotion use claimed above with it).
+    if (!order) throw new TwinWonKey();
     const items = await tx
       .insert(orderItems)
       .values(
@@ -237,6 +241,12 @@ export async function placeOrder(
       promotion = { code: claimed.promotion.code, kind: claimed.promotion.kind, amount: formatMoney(amountMinor) };
     }
     return { order, items, promotion };
+  });
+  const inserted = await write.catch(async (err: unknown) => {
+    if (err instanceof TwinWonKey) return null;
+    // A refused code may be a twin's doing: the same key's first request took the last use.
+    if (err instanceof Problem && input.promotionCode && (await findByKey(svc, userId, idempotencyKey))) return null;
+    throw err;
   });
   if (!inserted) {
     const winner = await findByKey(svc, userId, idempotencyKey);

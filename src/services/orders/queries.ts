@@ -9,12 +9,12 @@ import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Transaction } from '../../db/pg/client.ts';
 import { orderItems, orders, sagaExecutions, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { SagaStatus } from '../../durable/saga-state.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { isStaff } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import type { OrderStatus } from './model.ts';
+import type { SagaStatus } from './saga/state.ts';
 import { orderSummaryView, orderView, type OrderView } from './views.ts';
 
 export const ordersDb = (svc: ServiceContext) => svc.stores.pg('orders').db;

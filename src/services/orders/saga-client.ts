@@ -4,10 +4,13 @@
  * itself; callers only start it, ask it to cancel, nudge it, or read it.
  */
 import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
-import { isTerminal, type SagaContext, type SagaState } from '../../durable/saga-state.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
+import type { SagaContext, SagaPromotion } from './saga/context.ts';
+import { isTerminal, type SagaState } from './saga/state.ts';
+
+export type { SagaPromotion };
 
 export function sagaOf(svc: Pick<ServiceContext, 'env'>, orderId: string) {
   return svc.env.ORDER_SAGA.get(svc.env.ORDER_SAGA.idFromName(orderId));
@@ -18,25 +21,15 @@ export function objectIdOfProductUuid(uuid: string): string {
   return uuid.replace(/-/g, '').slice(8);
 }
 
-/** The promotion code an order used, as the saga carries it (its history shows PROMOTION_APPLIED). */
-export interface SagaPromotion {
-  code: string;
-  kind: string;
-  /** What the code took off, decimal (FREE_SHIPPING: the shipping waived). */
-  amount: string;
-}
-
-/** What the saga carries about its order (and, to charge it, the payment token). */
+/** What the saga carries about its order (and, to charge it, the payment token; null for an adopted order). */
 export function sagaContextOf(
   order: Order,
   items: OrderItem[],
-  paymentToken: string,
+  paymentToken: string | null,
   promotion: SagaPromotion | null = null,
 ): SagaContext {
   return {
-    ...(promotion
-      ? { promotionCode: promotion.code, promotionKind: promotion.kind, promotionAmount: promotion.amount }
-      : {}),
+    ...(promotion ? { promotion } : {}),
     userId: order.userId,
     orderNumber: order.orderNumber,
     currency: order.currency,
@@ -44,7 +37,7 @@ export function sagaContextOf(
     totalMinor: parseMoney(order.total),
     paymentMethod: order.paymentMethod ?? 'card',
     paymentToken,
-    lines: JSON.stringify(items.map((i) => [objectIdOfProductUuid(i.productId), i.quantity])),
+    lines: items.map((i) => ({ productId: objectIdOfProductUuid(i.productId), quantity: i.quantity })),
   };
 }
 

@@ -16,12 +16,13 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 
 import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import { isTerminal, type SagaState } from '../../durable/saga-state.ts';
 import type { ServiceContext } from '../context.ts';
 import { CANCELLABLE, ORDER_SAGA_TYPE, type OrderPaymentStatus } from './model.ts';
 import { ordersDb } from './queries.ts';
+import { redacted, type PaymentOutcome } from './saga/context.ts';
+import { isTerminal, type SagaState } from './saga/state.ts';
 
-const PAYMENT_STATUS_OF: Record<string, OrderPaymentStatus> = {
+const PAYMENT_STATUS_OF: Record<PaymentOutcome, OrderPaymentStatus> = {
   CAPTURED: 'COMPLETED',
   DECLINED: 'FAILED',
   VOIDED: 'FAILED',
@@ -49,7 +50,7 @@ function forwardPaymentStatus(target: OrderPaymentStatus) {
 
 /** The context as stored in PostgreSQL: without the payment token. */
 function storedContext(state: SagaState, waitingForStock: boolean): Record<string, unknown> {
-  const { paymentToken: _token, ...rest } = state.context;
+  const { paymentToken: _blank, ...rest } = redacted(state).context;
   return {
     ...rest,
     completedSteps: state.completedSteps,
@@ -100,7 +101,7 @@ export async function mirrorSaga(
       .onConflictDoUpdate({ target: [sagaExecutions.sagaType, sagaExecutions.aggregateId], set: values });
     if (opts.firstMirror) await tx.delete(sagaStarts).where(eq(sagaStarts.orderId, state.orderId));
 
-    const paymentStatus = PAYMENT_STATUS_OF[String(state.context.paymentOutcome ?? '')];
+    const paymentStatus = state.context.paymentOutcome ? PAYMENT_STATUS_OF[state.context.paymentOutcome] : undefined;
     const bump = { version: sql`${orders.version} + 1`, updatedAt: sql`now()` };
     if (state.status === 'COMPLETED') {
       await tx

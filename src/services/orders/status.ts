@@ -15,7 +15,6 @@ import { and, eq, sql } from 'drizzle-orm';
 
 import { orders, type Order } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { SagaState } from '../../durable/saga-state.ts';
 import { staleVersion } from '../../lib/etag.ts';
 import type { Principal } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
@@ -24,6 +23,7 @@ import { orderEvent, publishOrderEvents } from './events.ts';
 import { CANCELLABLE, type OrderStatus, type StaffTarget } from './model.ts';
 import { ordersDb, orderWithItems, visibleTo } from './queries.ts';
 import { sagaOf } from './saga-client.ts';
+import type { SagaState } from './saga/state.ts';
 import { orderView, type OrderView } from './views.ts';
 
 /** The order's object (or PostgreSQL behind it) did not answer: 503, nothing was decided for certain. */

@@ -26,8 +26,8 @@ import { payments, type Payment } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { PermanentStepError } from '../orders/index.ts';
-import { paymentsDb, type ChargeInput, type UndoOutcome } from './model.ts';
+import { paymentErrors } from './errors.ts';
+import { paymentsDb, type ChargeInput, type OrderLink, type UndoOutcome } from './model.ts';
 import {
   defaultPaymentProvider,
   PaymentDeclinedError,
@@ -75,11 +75,7 @@ async function paymentRow(svc: ServiceContext, input: ChargeInput, provider: str
 }
 
 const declined = (row: Payment) =>
-  new PermanentStepError(row.errorMessage ?? 'payment declined', row.errorCode ?? 'card_declined', {
-    paymentId: row.id,
-    paymentOutcome: 'DECLINED',
-    paymentFailed: true,
-  });
+  paymentErrors.declined(row.id, row.errorCode ?? 'card_declined', row.errorMessage ?? 'payment declined');
 
 export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Promise<Payment> {
   let row = await paymentRow(svc, input, defaultPaymentProvider(svc.env).name);
@@ -175,6 +171,7 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
 export async function undoOrderCharge(
   svc: ServiceContext,
   input: { orderId: string; attempt: number },
+  order: OrderLink,
 ): Promise<UndoOutcome> {
   const [row] = await inTenantTx(paymentsDb(svc), svc.tenantId, (tx) =>
     tx.select().from(payments).where(eq(payments.orderId, input.orderId)).limit(1),
@@ -182,12 +179,17 @@ export async function undoOrderCharge(
   if (!row) return 'NONE';
   if (row.status === 'REFUNDED') return 'REFUNDED';
   if (row.status === 'COMPLETED') {
-    await issueRefund(svc, row.id, {
-      idempotencyKey: `order:${input.orderId}:compensation`,
-      reason: 'order cancelled',
-      requestedBy: null,
-      fingerprint: null,
-    });
+    await issueRefund(
+      svc,
+      row.id,
+      {
+        idempotencyKey: `order:${input.orderId}:compensation`,
+        reason: 'order cancelled',
+        requestedBy: null,
+        fingerprint: null,
+      },
+      order,
+    );
     return 'REFUNDED';
   }
   if (row.status === 'PENDING' && row.gatewayTransactionId) {

@@ -3,6 +3,6 @@ export { chargeOrder, undoOrderCharge } from './charge.ts';
 export { issueRefund } from './refunds.ts';
 export { getPayment, getPaymentOfOrder } from './queries.ts';
 export { receiveWebhook } from './webhooks.ts';
-export type { ChargeInput, RefundInput, RefundStatus, UndoOutcome, WebhookOutcome } from './model.ts';
-export { paymentErrors } from './errors.ts';
+export type { ChargeInput, OrderLink, RefundInput, RefundStatus, UndoOutcome, WebhookOutcome } from './model.ts';
+export { declinedPaymentOf, paymentErrors } from './errors.ts';
 export type { PaymentView, RefundView } from './views.ts';

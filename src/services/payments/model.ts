@@ -32,4 +32,17 @@ export interface RefundInput {
   fingerprint: string | null;
 }
 
+/**
+ * What payments tells the order a payment belongs to. Orders implements it
+ * (orders/payment-link.ts) and callers hand it in: payments never imports orders.
+ */
+export interface OrderLink {
+  /** The payment is refunded in full: the order's payment_status follows. */
+  refunded(svc: ServiceContext, orderId: string): Promise<void>;
+  /** A staff refund went through: the buyer hears of it, once per refund. */
+  refundIssued(svc: ServiceContext, orderId: string, refundId: string, amount: string): Promise<void>;
+  /** The provider reported on the payment (a webhook): the order's saga looks again. */
+  paymentChanged(svc: ServiceContext, orderId: string): Promise<void>;
+}
+
 export type WebhookOutcome = { received: true; duplicate: boolean; applied: string | null };

@@ -12,6 +12,7 @@
  * A staff member's key is scoped to them and this operation (stored as
  * `clientIdempotencyKey`); the saga's compensation (requestedBy null) uses its own key,
  * which no client key can equal (src/lib/idempotency.ts).
+ * The order side (its payment_status, the buyer's notification) goes through `OrderLink`.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 
@@ -21,14 +22,18 @@ import { assertSameRequest, clientIdempotencyKey, internalIdempotencyKey } from 
 import { problems } from '../../lib/problem.ts';
 import { formatMoney, parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { announceRefund, markOrderRefunded } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
-import { paymentsDb, type RefundInput, type RefundStatus } from './model.ts';
+import { paymentsDb, type OrderLink, type RefundInput, type RefundStatus } from './model.ts';
 import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
 
 export const REFUND_OPERATION = 'POST /payments/{id}/refunds';
 
-export async function issueRefund(svc: ServiceContext, paymentId: string, input: RefundInput): Promise<Refund> {
+export async function issueRefund(
+  svc: ServiceContext,
+  paymentId: string,
+  input: RefundInput,
+  order: OrderLink,
+): Promise<Refund> {
   const idempotencyKey =
     input.requestedBy === null
       ? internalIdempotencyKey(input.idempotencyKey)
@@ -121,8 +126,8 @@ export async function issueRefund(svc: ServiceContext, paymentId: string, input:
       .returning({ id: payments.id });
     return { refund: row!, full: Boolean(full) };
   });
-  if (settled.full) await markOrderRefunded(svc, payment.orderId);
+  if (settled.full) await order.refunded(svc, payment.orderId);
   if (settled.refund.status === 'SUCCEEDED' && input.requestedBy)
-    await announceRefund(svc, payment.orderId, settled.refund.id, settled.refund.amount);
+    await order.refundIssued(svc, payment.orderId, settled.refund.id, settled.refund.amount);
   return settled.refund;
 }

@@ -7,7 +7,8 @@
  *   an event about anything else is acknowledged and ignored;
  * - order-independent: statuses only move forward (a refund seen before the capture
  *   event, or a late `succeeded` after `refunded`, never moves a payment back);
- * - reported to the order's saga (a nudge: the saga re-reads the payment itself).
+ * - reported to the order's saga (a nudge: the saga re-reads the payment itself), through
+ *   `OrderLink` (payments never imports orders).
  */
 import { and, eq, sql } from 'drizzle-orm';
 
@@ -15,9 +16,8 @@ import { payments, webhookEvents } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { problems } from '../../lib/problem.ts';
 import type { ServiceContext } from '../context.ts';
-import { markOrderRefunded, sagaOf } from '../orders/index.ts';
 import { paymentErrors } from './errors.ts';
-import { paymentsDb, type WebhookOutcome } from './model.ts';
+import { paymentsDb, type OrderLink, type WebhookOutcome } from './model.ts';
 import {
   isPaymentProviderName,
   PaymentProviderConfigError,
@@ -44,6 +44,7 @@ export async function receiveWebhook(
   providerName: string,
   rawBody: string,
   headers: Headers,
+  order: OrderLink,
 ): Promise<WebhookOutcome> {
   if (!isPaymentProviderName(providerName)) throw paymentErrors.unknownProvider(providerName);
   let event;
@@ -100,7 +101,7 @@ export async function receiveWebhook(
     }
     return { duplicate: false, applied, payment };
   });
-  if (result.applied === 'payment refunded' && result.payment) await markOrderRefunded(ctx, result.payment.orderId);
-  if (!result.duplicate && result.payment) await sagaOf(ctx, result.payment.orderId).nudge();
+  if (result.applied === 'payment refunded' && result.payment) await order.refunded(ctx, result.payment.orderId);
+  if (!result.duplicate && result.payment) await order.paymentChanged(ctx, result.payment.orderId);
   return { received: true, duplicate: result.duplicate, applied: result.applied };
 }

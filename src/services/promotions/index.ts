@@ -1,5 +1,6 @@
 /** The promotions service's public surface (promotion codes; tables in the `orders` schema). */
 export { evaluatePromotion } from './evaluate.ts';
+export { checkPromotionCode } from './check.ts';
 export { claimPromotion, recordRedemption, type ClaimedPromotion } from './redeem.ts';
 export {
   customerRedemptions,

@@ -1,9 +1,10 @@
 /**
  * Keeping a review document right on a store whose single-document updates are not
- * atomic. FerretDB v1 (dev/test) applies every update as a read-modify-write of the
- * whole document, so two concurrent updates of one review can lose each other, even
- * when they touch different fields (30 concurrent `$inc`s leave about 5). Unique
- * indexes, on the other hand, are enforced. Hence:
+ * atomic. FerretDB v1 (the dev/test store before FerretDB v2 on DocumentDB, which applies
+ * `$inc` atomically) applied every update as a read-modify-write of the whole document, so
+ * two concurrent updates of one review could lose each other, even when they touched
+ * different fields (30 concurrent `$inc`s left about 5). The design below holds on any
+ * MongoDB-wire server; unique indexes are enforced. Hence:
  *
  *  - votes and reports are documents of their own (one per user per review, unique
  *    index); the counters on the review are derived from them, never `$inc`ed;

@@ -3,8 +3,8 @@
  * configured makes its channel SKIPPED (`not-configured`), never a silent success.
  */
 import type { DataApiClient } from '../../../db/mongo/client.ts';
-import { feedOf } from '../../../durable/notification-feed.ts';
 import type { Env } from '../../../env.ts';
+import { feedOf } from '../feed.ts';
 import type { NotificationChannel } from '../model.ts';
 import { pushEndpointPolicy } from '../push-endpoint.ts';
 import { emailSender } from './email.ts';

@@ -2,31 +2,57 @@
  * PROCESS_PAYMENT: authorize, then capture, the order's total with the payment
  * service (idempotency key per (order, step, attempt); a crash-resume repeats the
  * same attempt and so the same key, and the provider answers with the first result).
- * A declined card is permanent; provider 5xx/timeouts are transient.
+ * A declined card is permanent (payments' `payment-declined`, mapped here to this saga's
+ * own problem type); provider 5xx/timeouts are transient.
  * Compensation: refund what was captured, void what was only authorized. It also runs
  * when this step was interrupted (cancel, deadline) or failed after authorizing.
+ * Input: the order's user, total, currency, method and the payment token (null once
+ * the step is behind the saga: its compensation does not need it); output: the payment.
  */
-import type { SagaContext } from '../../../durable/saga-state.ts';
-import { chargeOrder, undoOrderCharge } from '../../payments/index.ts';
-import type { SagaStep } from './step.ts';
+import { Problem } from '../../../lib/problem.ts';
+import { chargeOrder, declinedPaymentOf, undoOrderCharge } from '../../payments/index.ts';
+import { orderPaymentLink } from '../payment-link.ts';
+import { sagaContextSchema, stepReportSchema } from './context.ts';
+import { stepErrors } from './errors.ts';
+import { defineStep } from './step.ts';
 
-export const processPaymentStep: SagaStep = {
+export const processPaymentStep = defineStep({
   name: 'PROCESS_PAYMENT',
-  async run({ svc, saga, attempt }) {
-    const payment = await chargeOrder(svc, {
-      orderId: saga.orderId,
-      userId: String(saga.context.userId),
-      amountMinor: Number(saga.context.totalMinor),
-      currency: String(saga.context.currency),
-      paymentMethod: String(saga.context.paymentMethod),
-      paymentToken: String(saga.context.paymentToken),
-      attempt,
-    });
-    return { paymentId: payment.id, paymentOutcome: 'CAPTURED' };
+  input: sagaContextSchema.pick({
+    userId: true,
+    totalMinor: true,
+    currency: true,
+    paymentMethod: true,
+    paymentToken: true,
+  }),
+  output: stepReportSchema.pick({ paymentId: true, paymentOutcome: true, paymentFailed: true }),
+  async run({ svc, saga, input, attempt }) {
+    try {
+      const payment = await chargeOrder(svc, {
+        orderId: saga.orderId,
+        userId: input.userId,
+        amountMinor: input.totalMinor,
+        currency: input.currency,
+        paymentMethod: input.paymentMethod,
+        // No token (the saga is past needing one: a resumed step whose payment went through)
+        // is refused by payments as an invalid request, before any provider call, if it must charge.
+        paymentToken: input.paymentToken ?? '',
+        attempt,
+      });
+      return { paymentId: payment.id, paymentOutcome: 'CAPTURED' };
+    } catch (err) {
+      const declined = err instanceof Problem ? declinedPaymentOf(err) : null;
+      if (!declined) throw err;
+      throw stepErrors.paymentDeclined(declined.detail, {
+        paymentId: declined.paymentId,
+        paymentOutcome: 'DECLINED',
+        paymentFailed: true,
+      });
+    }
   },
-  async compensate({ svc, saga, attempt }): Promise<SagaContext> {
-    const outcome = await undoOrderCharge(svc, { orderId: saga.orderId, attempt });
+  async compensate({ svc, saga, attempt }) {
+    const outcome = await undoOrderCharge(svc, { orderId: saga.orderId, attempt }, orderPaymentLink);
     // NONE keeps what the run recorded (DECLINED, for the order's payment status and PAYMENT_FAILED).
     return outcome === 'NONE' ? {} : { paymentOutcome: outcome };
   },
-};
+});

@@ -11,7 +11,10 @@
  *   then gives back the lines it has and fails for good: out of stock.
  * Compensation: give back every line (`releaseStock` is a no-op without a reservation);
  * it also runs when this step itself failed or was interrupted.
+ * Input: the order's lines; output: `stockReserved`.
  */
+import type { z } from 'zod';
+
 import {
   productChangeTags,
   purgeCatalogTags,
@@ -21,10 +24,15 @@ import {
 } from '../../catalog/index.ts';
 import { productIdAsUuid } from '../../reviews/index.ts';
 import { unitsHeldInCheckout } from '../queries.ts';
-import { PermanentStepError, sagaLines, StepWaitError, type SagaStep, type StepInput } from './step.ts';
+import { orderFactsSchema, stepReportSchema } from './context.ts';
+import { stepErrors } from './errors.ts';
+import { defineStep, type StepInput } from './step.ts';
+
+const input = orderFactsSchema.pick({ lines: true });
+type Input = StepInput<z.infer<typeof input>>;
 
 /** Public catalog reads show the stock: purge the products whose stock this step changed (edge cache). */
-async function purgeChanged({ svc, saga }: StepInput, changed: Array<[string, StockOutcome]>): Promise<void> {
+async function purgeChanged({ svc, saga }: Input, changed: Array<[string, StockOutcome]>): Promise<void> {
   const tags = changed.flatMap(([productId, o]) =>
     o.ok && o.slug !== undefined
       ? productChangeTags(saga.tenantId, { productId, slug: o.slug, countsMayChange: false })
@@ -37,11 +45,11 @@ async function purgeChanged({ svc, saga }: StepInput, changed: Array<[string, St
   );
 }
 
-async function releaseAll(input: StepInput): Promise<void> {
-  const { svc, saga } = input;
+async function releaseAll(args: Input): Promise<void> {
+  const { svc, saga } = args;
   const changed: Array<[string, StockOutcome]> = [];
   try {
-    for (const [productId] of sagaLines(saga)) {
+    for (const { productId } of args.input.lines) {
       const outcome = await releaseStock(svc.stores.mongo(), {
         tenantId: saga.tenantId,
         productId,
@@ -53,12 +61,12 @@ async function releaseAll(input: StepInput): Promise<void> {
         throw new Error(`stock release of ${productId} lost its races; will retry`);
     }
   } finally {
-    await purgeChanged(input, changed);
+    await purgeChanged(args, changed);
   }
 }
 
-async function reserveLine(input: StepInput, productId: string, quantity: number): Promise<StockOutcome> {
-  const { svc, saga } = input;
+async function reserveLine(args: Input, productId: string, quantity: number): Promise<StockOutcome> {
+  const { svc, saga } = args;
   const outcome = await reserveStock(svc.stores.mongo(), {
     tenantId: saga.tenantId,
     productId,
@@ -66,46 +74,42 @@ async function reserveLine(input: StepInput, productId: string, quantity: number
     orderId: saga.orderId,
     userId: null,
   });
-  if (outcome.ok) await purgeChanged(input, [[productId, outcome]]);
+  if (outcome.ok) await purgeChanged(args, [[productId, outcome]]);
   if (!outcome.ok && outcome.status === 'conflict') throw new Error(`stock of ${productId} is contended; will retry`);
   return outcome;
 }
 
-export const reserveStockStep: SagaStep = {
+export const reserveStockStep = defineStep({
   name: 'RESERVE_STOCK',
-  async run(input) {
-    const { svc, saga } = input;
-    for (const [productId, quantity] of sagaLines(saga)) {
-      let outcome = await reserveLine(input, productId, quantity);
+  input,
+  output: stepReportSchema.pick({ stockReserved: true }),
+  async run(args) {
+    const { svc, saga } = args;
+    for (const { productId, quantity } of args.input.lines) {
+      let outcome = await reserveLine(args, productId, quantity);
       if (outcome.ok) continue;
       if (outcome.status === 'insufficient_stock') {
         const held = await unitsHeldInCheckout(svc, productIdAsUuid(productId), saga.orderId);
         if (outcome.available + held >= quantity) {
           // Lines reserved so far stay reserved while waiting: a release is final for
           // (order, product) in the catalog, a later reserve would find it "already done".
-          throw new StepWaitError(
+          throw stepErrors.stockHeldInCheckout(
             `${productId}: only ${outcome.available} of ${quantity} in stock, ${held} held by orders in checkout`,
-            'out_of_stock',
           );
         }
         // Units given back between the reservation and that look are counted now: one more try.
-        outcome = await reserveLine(input, productId, quantity);
+        outcome = await reserveLine(args, productId, quantity);
         if (outcome.ok) continue;
       }
-      await releaseAll(input);
-      const detail =
-        outcome.status === 'insufficient_stock'
-          ? `only ${outcome.available} of ${outcome.requested} in stock`
-          : 'product not found';
-      throw new PermanentStepError(
-        `${productId}: ${detail}`,
-        outcome.status === 'insufficient_stock' ? 'out_of_stock' : 'product_not_found',
-      );
+      await releaseAll(args);
+      throw outcome.status === 'insufficient_stock'
+        ? stepErrors.outOfStock(`${productId}: only ${outcome.available} of ${outcome.requested} in stock`)
+        : stepErrors.productNotFound(`${productId}: product not found`);
     }
     return { stockReserved: true };
   },
-  async compensate(input) {
-    await releaseAll(input);
+  async compensate(args) {
+    await releaseAll(args);
     return { stockReserved: false };
   },
-};
+});

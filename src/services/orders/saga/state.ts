@@ -15,17 +15,18 @@
  * reserved before another ran out), then the completed steps, last first. The saga
  * is COMPENSATED only once every step of the plan reported its undo; an undo that
  * keeps failing ends COMPENSATION_FAILED, never COMPENSATED.
+ *
+ * The payment token leaves the state with the first transition after which
+ * PROCESS_PAYMENT cannot run any more (it completed, a cancel was recorded, the saga
+ * compensates or ended): the Durable Object stores it no longer than the step needs it.
  */
-import type { SAGA_STATUSES } from '../db/pg/schema/orders.ts';
+import { z } from 'zod';
+
+import { SAGA_STATUSES } from '../../../db/pg/schema/orders.ts';
+import { readSagaContext, type SagaContext, type StepReport } from './context.ts';
 
 export const ORDER_SAGA_STEPS = ['RESERVE_STOCK', 'PROCESS_PAYMENT', 'CONFIRM_ORDER'] as const;
 export type OrderSagaStep = (typeof ORDER_SAGA_STEPS)[number];
-/**
- * Saga context travels over Durable Object RPC and into storage: flat JSON scalars
- * (ids, amounts as decimal strings, flags). Richer data lives in the services' stores.
- */
-export type SagaContext = { [key: string]: string | number | boolean | null };
-
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
 
 export interface SagaState {
@@ -48,16 +49,16 @@ export interface SagaState {
 }
 
 export type SagaEvent =
-  | { type: 'STEP_COMPLETED'; step: OrderSagaStep; output?: SagaContext }
+  | { type: 'STEP_COMPLETED'; step: OrderSagaStep; output?: StepReport }
   | {
       type: 'STEP_FAILED';
       step: OrderSagaStep;
       error: string;
-      output?: SagaContext;
+      output?: StepReport;
       /** The step was attempted and may have acted: compensate it too (the runner always says). */
       compensate?: boolean;
     }
-  | { type: 'STEP_COMPENSATED'; step: OrderSagaStep; output?: SagaContext }
+  | { type: 'STEP_COMPENSATED'; step: OrderSagaStep; output?: StepReport }
   | { type: 'COMPENSATION_FAILED'; step: OrderSagaStep; error: string }
   | { type: 'CANCEL_REQUESTED'; reason: string };
 
@@ -119,11 +120,56 @@ export function expectedStep(state: SagaState): OrderSagaStep | undefined {
   return undefined;
 }
 
+/** Whether PROCESS_PAYMENT may still run (and so needs the payment token). */
+function paymentAhead(state: SagaState): boolean {
+  return (
+    (state.status === 'STARTED' || state.status === 'IN_PROGRESS') &&
+    state.cancelRequested === null &&
+    !state.completedSteps.includes('PROCESS_PAYMENT')
+  );
+}
+
+function withoutSpentToken(state: SagaState): SagaState {
+  if (state.context.paymentToken === null || paymentAhead(state)) return state;
+  return { ...state, context: { ...state.context, paymentToken: null } };
+}
+
 /**
  * Applies one event. Replaying an event already applied (same step, same outcome)
  * returns the state unchanged, so a retried step report is harmless.
  */
 export function applyEvent(state: SagaState, event: SagaEvent, now: string): SagaState {
+  const next = transition(state, event, now);
+  return next === state ? state : withoutSpentToken(next);
+}
+
+const sagaStepSchema = z.enum(ORDER_SAGA_STEPS);
+const storedStateSchema = z.object({
+  orderId: z.string(),
+  tenantId: z.string(),
+  status: z.enum(SAGA_STATUSES),
+  currentStep: z.number().int(),
+  totalSteps: z.number().int(),
+  completedSteps: z.array(sagaStepSchema),
+  compensatedSteps: z.array(sagaStepSchema),
+  context: z.unknown().transform(readSagaContext),
+  errorMessage: z.string().nullable(),
+  cancelRequested: z.string().nullable(),
+  failedStep: sagaStepSchema.nullish().transform((s) => s ?? null),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/**
+ * A state as the Durable Object stored it, in this version's shape: older shapes are
+ * migrated on read (context.ts), and a token an older version kept past the payment step
+ * is dropped here.
+ */
+export function readSagaState(stored: unknown): SagaState {
+  return withoutSpentToken(storedStateSchema.parse(stored));
+}
+
+function transition(state: SagaState, event: SagaEvent, now: string): SagaState {
   if (event.type === 'CANCEL_REQUESTED') {
     if (
       state.cancelRequested ||

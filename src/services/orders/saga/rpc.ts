@@ -1,0 +1,39 @@
+/**
+ * What the order saga's Durable Object answers over RPC, as plain data. The binding's
+ * interface (src/bindings.ts) is made of these, so the Worker's env names the object's
+ * surface without importing the class.
+ */
+import type { MoveOutcome, StaffTarget } from '../model.ts';
+import type { SagaContext } from './context.ts';
+import type { SagaState } from './state.ts';
+
+export type CancelOutcome =
+  | { ok: true; state: SagaState }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_cancellable'; status: string };
+
+/** What the sweeper found: a saga that runs (nudged), one it adopted and cancelled, or an order that is gone. */
+export type RecoverOutcome = 'running' | 'adopted' | 'gone';
+
+/** A log entry's event, as JSON (RPC callers get it as such). */
+export type SagaLogEvent = {
+  [key: string]: string | number | boolean | null | SagaLogEvent | SagaLogEvent[] | string[];
+};
+
+/** The saga's RPC methods; src/durable/order-saga.ts implements them. */
+export interface OrderSagaMethods {
+  start(input: { orderId: string; tenantId: string; context: SagaContext }): Promise<SagaState>;
+  cancel(input: { orderId: string; tenantId: string; reason: string }): Promise<CancelOutcome>;
+  moveStatus(input: {
+    orderId: string;
+    tenantId: string;
+    target: StaffTarget;
+    expectedVersion: number | undefined;
+  }): Promise<MoveOutcome>;
+  recover(input: { orderId: string; tenantId: string }): Promise<RecoverOutcome>;
+  nudge(): Promise<void>;
+  /** The state (payment token blanked), and whether PostgreSQL already shows it. */
+  status(): Promise<{ state: SagaState | null; mirrored: boolean }>;
+  state(): Promise<SagaState | null>;
+  history(): Promise<{ seq: number; at: string; event: SagaLogEvent }[]>;
+}

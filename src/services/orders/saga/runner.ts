@@ -1,0 +1,256 @@
+/**
+ * The order saga's runner: what the Durable Object's alarm does. It walks the steps
+ * (RESERVE_STOCK -> PROCESS_PAYMENT -> CONFIRM_ORDER, index.ts) and, on a permanent
+ * failure, a cancellation or the deadline, compensates the completed ones in reverse.
+ * Every transition is saved in the object's storage before anything else happens, then
+ * mirrored into PostgreSQL (saga_executions and the order's status, one transaction),
+ * then announced (announce.ts).
+ *
+ * Policy, all here:
+ * - classification by problem type (errors.ts): a permanent type compensates at once;
+ *   `stock-held-in-checkout` waits with the same attempt while the saga is younger than
+ *   ORDER_SAGA_STOCK_WAIT_SECONDS; anything else is transient and retried up to
+ *   ORDER_SAGA_MAX_ATTEMPTS, then treated as permanent;
+ * - an undo is retried whatever the error (a refusal may be lifted by staff or the
+ *   provider), up to ORDER_SAGA_UNDO_MAX_ATTEMPTS; then the saga ends COMPENSATION_FAILED;
+ * - backoff: exponential from ORDER_SAGA_RETRY_BASE_MS with jitter (x0.5..1.5), at most 60 s
+ *   (5 s between stock waits);
+ * - deadline: ORDER_SAGA_DEADLINE_SECONDS from the start, then the next step fails;
+ * - step timeout: no await may hang (ORDER_SAGA_STEP_TIMEOUT_MS, `bounded`).
+ *
+ * Crash safety: before working, the run re-arms the alarm WATCHDOG_MS ahead, so an object
+ * evicted or aborted mid-step resumes there. A resumed step runs again with the same
+ * attempt number (so the same provider idempotency key); steps are idempotent per
+ * (order, step). Only a transient failure that was recorded moves to the next attempt.
+ */
+import { z } from 'zod';
+
+import type { StoreUsage } from '../../../db/stores.ts';
+import type { Env } from '../../../env.ts';
+import { errorFields } from '../../../lib/logger.ts';
+import { Problem } from '../../../lib/problem.ts';
+import type { ServiceContext } from '../../context.ts';
+import { mirrorSaga } from '../saga-mirror.ts';
+import { announce } from './announce.ts';
+import type { StepReport } from './context.ts';
+import { PERMANENT_STEP_PROBLEMS, StepProblem, WAITING_STEP_PROBLEMS } from './errors.ts';
+import { ORDER_SAGA_STEP_DEFS } from './index.ts';
+import { bounded, sagaConfig, withSagaContext, type SagaConfig } from './runtime.ts';
+import { applyEvent, expectedStep, isTerminal, type SagaEvent, type SagaState } from './state.ts';
+import type { SagaStep, StepInput } from './step.ts';
+
+/** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
+const runnerMetaSchema = z.object({
+  /** `run:STEP` / `undo:STEP` -> attempts made so far (the one in flight included). */
+  attempts: z.record(z.string(), z.number().int()),
+  /** updatedAt of the state last mirrored into PostgreSQL. */
+  mirrored: z.string().nullable(),
+  /** Terminal statuses whose events were sent. */
+  eventsSent: z.array(z.string()),
+  /** `run:STEP` -> times it waited (stock held in checkout) without using an attempt. */
+  waits: z.record(z.string(), z.number().int()).optional(),
+});
+export type RunnerMeta = z.infer<typeof runnerMetaSchema>;
+
+/** The runner's record as stored; none yet is a fresh one. */
+export function readRunnerMeta(stored: unknown): RunnerMeta {
+  return stored === null ? { attempts: {}, mirrored: null, eventsSent: [] } : runnerMetaSchema.parse(stored);
+}
+
+/** The Durable Object's storage, as the runner and the commands use it. */
+export interface SagaStorage {
+  load(): SagaState | null;
+  save(state: SagaState, event: object): void;
+  meta(): RunnerMeta;
+  saveMeta(meta: RunnerMeta): void;
+  log(entry: object): void;
+  setAlarm(at: number): Promise<void>;
+  deleteAlarm(): Promise<void>;
+}
+
+export const WATCHDOG_MS = 30_000;
+
+/**
+ * Applies `event` onto the state as stored NOW, never onto a caller's copy: the runner
+ * awaits a step while a cancel (or another exclusive call) may record a change, and a
+ * transition built from the runner's older copy would drop it (e.g. `cancelRequested`).
+ * `state` is only the fallback when nothing is stored yet.
+ */
+export function transition(storage: SagaStorage, state: SagaState, event: SagaEvent, usage?: StoreUsage): SagaState {
+  const current = storage.load() ?? state;
+  const next = applyEvent(current, event, new Date().toISOString());
+  if (next !== current) storage.save(next, usage ? { ...event, usage } : event);
+  return next;
+}
+
+/** Retries so far, over every step (saga_executions.retry_count). */
+export function retriesOf(meta: RunnerMeta): number {
+  return Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+}
+
+/** Round trips between two readings of a request's store usage. */
+function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
+  return { pgQueries: after.pgQueries - before.pgQueries, dataApiCalls: after.dataApiCalls - before.dataApiCalls };
+}
+
+type Failure = 'wait' | 'permanent' | 'transient';
+
+/** By problem type: what a step's error means for the saga. */
+export function classify(err: unknown): Failure {
+  if (!(err instanceof Problem)) return 'transient';
+  if (WAITING_STEP_PROBLEMS.some((t) => err.hasType(t))) return 'wait';
+  if (PERMANENT_STEP_PROBLEMS.some((t) => err.hasType(t))) return 'permanent';
+  return 'transient';
+}
+
+/** Runs a step (or its undo) on its declared slice of the context; its report, checked. */
+async function invoke<I>(
+  step: SagaStep<I>,
+  compensating: boolean,
+  args: Omit<StepInput, 'input'>,
+  state: SagaState,
+): Promise<StepReport> {
+  const call = { ...args, input: step.input.parse(state.context) };
+  return step.output.parse(compensating ? await step.compensate(call) : await step.run(call));
+}
+
+/** The alarm: mirrors, announces and advances the saga until it waits or settles. */
+export async function runSaga(storage: SagaStorage, env: Env): Promise<void> {
+  let state = storage.load();
+  if (!state) return;
+  await storage.setAlarm(Date.now() + WATCHDOG_MS);
+  const config = sagaConfig(env);
+  await withSagaContext(env, state.tenantId, { orderId: state.orderId }, async (svc) => {
+    try {
+      for (;;) {
+        await sync(storage, svc, state!, config);
+        // A cancel may have been recorded while the mirror ran: work from the stored state.
+        const stored = storage.load()!;
+        if (JSON.stringify(stored) !== JSON.stringify(state)) {
+          state = stored;
+          continue;
+        }
+        if (isTerminal(state!)) return storage.deleteAlarm();
+        const next = await advance(storage, svc, state!, config);
+        if (next === 'wait') return; // a retry alarm is set
+        state = next;
+      }
+    } catch (err) {
+      // PostgreSQL or the queue unreachable while syncing: the watchdog alarm retries.
+      svc.logger.warn('order saga paused; will resume', errorFields(err));
+      await storage.setAlarm(Date.now() + config.retryBaseMs);
+    }
+  });
+}
+
+/** Mirrors the state into PostgreSQL and sends the events of a terminal status, once each. */
+async function sync(storage: SagaStorage, svc: ServiceContext, state: SagaState, config: SagaConfig): Promise<void> {
+  const meta = storage.meta();
+  if (meta.mirrored !== state.updatedAt) {
+    const before = svc.stores.usage();
+    await bounded(
+      mirrorSaga(svc, state, retriesOf(meta), { firstMirror: meta.mirrored === null }),
+      config.stepTimeoutMs,
+      'saga mirror',
+    );
+    meta.mirrored = state.updatedAt;
+    storage.saveMeta(meta);
+    storage.log({ type: 'MIRRORED', status: state.status, usage: usageSince(before, svc.stores.usage()) });
+  }
+  if (isTerminal(state) && !meta.eventsSent.includes(state.status)) {
+    await announce(svc, state, (work, what) => bounded(work, config.stepTimeoutMs, what));
+    meta.eventsSent.push(state.status);
+    storage.saveMeta(meta);
+  }
+}
+
+/** Runs or compensates the next step once; the new state, or 'wait' when a retry is scheduled. */
+async function advance(
+  storage: SagaStorage,
+  svc: ServiceContext,
+  state: SagaState,
+  config: SagaConfig,
+): Promise<SagaState | 'wait'> {
+  const { deadlineMs, maxAttempts, undoMaxAttempts, retryBaseMs, stepTimeoutMs, stockWaitMs } = config;
+  const step = expectedStep(state)!;
+  const compensating = state.status === 'COMPENSATING';
+  const meta = storage.meta();
+  if (!compensating) {
+    // The step interrupted here may have acted in an earlier attempt (an authorization
+    // whose capture kept failing): it is undone too, before the completed ones.
+    const compensate = meta.attempts[`run:${step}`] !== undefined;
+    if (state.cancelRequested)
+      return transition(storage, state, {
+        type: 'STEP_FAILED',
+        step,
+        error: `cancelled: ${state.cancelRequested}`,
+        compensate,
+      });
+    if (Date.now() - Date.parse(state.createdAt) > deadlineMs)
+      return transition(storage, state, { type: 'STEP_FAILED', step, error: 'deadline exceeded', compensate });
+  }
+  const key = `${compensating ? 'undo' : 'run'}:${step}`;
+  const attempt = meta.attempts[key] ?? 1;
+  meta.attempts[key] = attempt;
+  storage.saveMeta(meta);
+
+  const before = svc.stores.usage();
+  const usage = () => usageSince(before, svc.stores.usage());
+  try {
+    const output = await bounded(
+      invoke(ORDER_SAGA_STEP_DEFS[step], compensating, { svc, saga: state, attempt }, state),
+      stepTimeoutMs,
+      `${step} (attempt ${attempt})`,
+    );
+    const event: SagaEvent = compensating
+      ? { type: 'STEP_COMPENSATED', step, output }
+      : { type: 'STEP_COMPLETED', step, output };
+    return transition(storage, state, event, usage());
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    const kind = compensating ? 'transient' : classify(err);
+    // A step waiting for something outside (units held by orders still in checkout)
+    // comes back later with the same attempt, within its own bound.
+    if (kind === 'wait') {
+      const waits = (meta.waits?.[key] ?? 0) + 1;
+      const delay = Math.min(5_000, retryBaseMs * 2 ** (waits - 1)) * (0.5 + Math.random());
+      if (Date.now() + delay - Date.parse(state.createdAt) < stockWaitMs) {
+        meta.waits = { ...meta.waits, [key]: waits };
+        storage.saveMeta(meta);
+        await storage.setAlarm(Date.now() + delay);
+        // Other orders' RESERVE_STOCK counts this one as a possible holder until it says it waits.
+        if (waits === 1)
+          await bounded(
+            mirrorSaga(svc, state, retriesOf(meta), { waitingForStock: true }),
+            stepTimeoutMs,
+            'saga mirror',
+          ).catch(() => {});
+        storage.log({ type: 'STEP_WAIT', step, attempt, waits, error, usage: usage() });
+        return 'wait';
+      }
+    }
+    if (kind === 'transient' && attempt < (compensating ? undoMaxAttempts : maxAttempts)) {
+      meta.attempts[key] = attempt + 1;
+      storage.saveMeta(meta);
+      const delay = Math.min(60_000, retryBaseMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
+      svc.logger.warn('order saga step failed; retrying', {
+        step,
+        compensating,
+        attempt,
+        delayMs: Math.round(delay),
+        error,
+      });
+      storage.log({ type: 'STEP_RETRY', step, compensating, attempt, error, usage: usage() });
+      await storage.setAlarm(Date.now() + delay);
+      // The retry count reaches saga_executions with the next mirror.
+      await bounded(mirrorSaga(svc, storage.load()!, retriesOf(meta)), stepTimeoutMs, 'saga mirror').catch(() => {});
+      return 'wait';
+    }
+    svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
+    if (compensating) return transition(storage, state, { type: 'COMPENSATION_FAILED', step, error }, usage());
+    // The failed step is undone first (its compensation is a no-op when it did nothing),
+    // with the same retries as every other undo: never swallowed.
+    const output = err instanceof StepProblem ? ORDER_SAGA_STEP_DEFS[step].output.parse(err.output) : {};
+    return transition(storage, state, { type: 'STEP_FAILED', step, error, output, compensate: true }, usage());
+  }
+}
