@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../src/lib/ids.ts';
 
 export interface UnlockResult {
   tenant: { id: string; name: string };
@@ -29,7 +29,7 @@ export class UnlockError extends Error {}
 export async function unlockAccount(url: string, who: { tenant: string; user: string }): Promise<UnlockResult> {
   const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 30 });
   try {
-    const byId = UUID.test(who.tenant);
+    const byId = isUuid(who.tenant);
     const tenants = await sql<{ id: string; name: string }[]>`
       select id, name from auth.tenants
       where ${byId ? sql`id = ${who.tenant.toLowerCase()}` : sql`lower(name) = lower(${who.tenant}) or lower(domain) = lower(${who.tenant})`}`;

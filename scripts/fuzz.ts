@@ -58,7 +58,7 @@ console.log('fuzz: starting the API (local stack + wrangler dev)');
 // retries on 5xx); configure it so the fuzzer reaches its signature check instead.
 const vars = { STRIPE_SECRET_KEY: 'sk_test_fuzz', STRIPE_WEBHOOK_SECRET: `whsec_fuzz_${crypto.randomUUID()}` };
 server = await startDevServer({ port: await freePort(), stateDir, quiet: true, vars });
-let code = 1;
+let code: number;
 try {
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
     method: 'POST',

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 
+import { isUuid } from '../src/lib/ids.ts';
 import { SEED_PASSWORD } from './lib/seed-scale/generate.ts';
 import { seedScale } from './lib/seed-scale/run.ts';
 
@@ -35,7 +36,7 @@ const count = (name: string, text: string | undefined) => {
   return n;
 };
 const tenantId = values.tenant!.toLowerCase();
-if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(tenantId)) {
+if (!isUuid(tenantId)) {
   console.error('seed:scale: --tenant must be a UUID');
   process.exit(2);
 }

@@ -2,7 +2,7 @@
  * Runs FerretDB v2 (the MongoDB wire protocol on PostgreSQL with DocumentDB) as a child
  * process, for the local stack. The binary comes from scripts/build-engine.sh
  * (.tools/ferretdb-v2.7.0/ferretdb); the PostgreSQL database it is given must have the
- * `documentdb` extension (scripts/lib/documentdb.ts creates it).
+ * `documentdb` extension (scripts/lib/stack.ts creates it).
  *
  * Flags: no authentication (local only, 127.0.0.1), no telemetry, no debug listener (its
  * default port 8088 would collide between stacks), WARN logs, of which the expected ones are

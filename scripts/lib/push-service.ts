@@ -18,7 +18,7 @@ import {
   randomUUID,
   verify,
 } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 interface Subscription {
   ecdh: ReturnType<typeof createECDH>;
@@ -102,7 +102,7 @@ function decrypt(body: Buffer, sub: Subscription): Buffer {
 export async function startPushService(): Promise<LocalPushService> {
   const subs = new Map<string, Subscription>();
   let origin = '';
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     try {
@@ -173,7 +173,9 @@ export async function startPushService(): Promise<LocalPushService> {
     } catch (err) {
       json(500, { error: (err as Error).message });
     }
-  });
+  };
+  // `handle` answers its own failures (the catch above), so nothing is left to await here.
+  const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { url: origin, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };

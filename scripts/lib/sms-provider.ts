@@ -9,7 +9,7 @@
  * makes the next N messages to that number answer 500.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 export interface LocalSmsProvider {
   url: string;
@@ -44,7 +44,7 @@ export async function startSmsProvider(): Promise<LocalSmsProvider> {
   const sent: Sent[] = [];
   const requests: (Sent & { replay: boolean })[] = [];
   const failures = new Map<string, number>();
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const json = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const url = new URL(req.url ?? '/', 'http://local');
@@ -102,6 +102,14 @@ export async function startSmsProvider(): Promise<LocalSmsProvider> {
       body: text,
       status: 'queued',
       date_created: msg.dateCreated,
+    });
+  };
+  // A failure inside `handle` (a body that cannot be read) answers 500 instead of leaving the
+  // request hanging and the rejection unhandled (which stops the whole dev stack).
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 20500, message: String(err), status: 500 }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,5 @@
 import type { Env } from '../env.ts';
+import { configWithDefaults } from '../lib/config.ts';
 import { createDataApiClient, type DataApiClient } from './mongo/client.ts';
 import { openPg, type PgHandle } from './pg/client.ts';
 
@@ -12,7 +13,7 @@ const URL_BY_SERVICE: Record<PgService, keyof Env> = {
   payments: 'PAYMENTS_DATABASE_URL',
 };
 
-export function pgUrlFor(env: Env, service: PgService): string {
+function pgUrlFor(env: Env, service: PgService): string {
   return (env[URL_BY_SERVICE[service]] as string | undefined) || env.DATABASE_URL;
 }
 
@@ -38,7 +39,8 @@ export interface StoreUsage {
 export function createStores(env: Env): Stores {
   const pools = new Map<string, PgHandle>();
   let mongo: DataApiClient | undefined;
-  const timeoutMs = Number(env.STORE_TIMEOUT_MS) || 3000;
+  // With defaults for bad vars: health, which reports them, reaches the stores through here.
+  const timeoutMs = configWithDefaults(env).storeTimeoutMs;
   // One unit of work, one connection: a second one while a transaction is open fails fast outside production.
   const nested = env.ENVIRONMENT === 'production' ? 'log' : 'throw';
   return {

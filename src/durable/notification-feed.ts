@@ -17,7 +17,7 @@ interface SocketInfo {
   expiresAt: number;
 }
 
-export const FEED_CLOSE = { tokenExpired: 4001, revoked: 4003 } as const;
+const FEED_CLOSE = { tokenExpired: 4001, revoked: 4003 } as const;
 
 /** Storage key: epoch ms of the last `disconnectAll`. */
 const REVOKED_AT = 'revokedAt';

@@ -33,7 +33,9 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
+    // Not awaited (a constructor cannot): the runtime holds every event until it settles, and a
+    // throw resets the object, so nothing is lost by not holding the promise.
+    void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(
         `CREATE TABLE IF NOT EXISTS saga (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)`,
       );

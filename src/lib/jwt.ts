@@ -13,7 +13,7 @@ import { problems } from './problem.ts';
  * Imported keys are cached per isolate (keyed by the secret's text), so verifying a
  * bearer token costs no I/O at all.
  */
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const ACCESS_TOKEN_TYPE = 'at+jwt';
 const ALLOWED_ALGS = ['ES256', 'EdDSA'] as const;
 
 export interface AccessClaims {

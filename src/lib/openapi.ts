@@ -19,7 +19,7 @@ import { DEVELOPMENT_ADMIN_PASSWORD } from './passwords.ts';
 type Json = Record<string, unknown>;
 type Doc = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
-export const DOCUMENT_INFO = {
+const DOCUMENT_INFO = {
   openapi: '3.1.0',
   info: {
     title: 'E-commerce Edge API',
@@ -75,7 +75,7 @@ function standardStatuses(path: string, op: Json): number[] {
  * How to call the operation, from its access declaration (src/middleware/access.ts): the same
  * object that enforces it, so the text cannot claim a credential the route refuses.
  */
-export function authenticationText(op: Json): string {
+function authenticationText(op: Json): string {
   const scope = op['x-api-key-scope'];
   if (scope === 'none' || !(op.security as Json[] | undefined)?.length)
     return 'Authentication: none needed (a token, when sent, is verified and then decides the tenant).';
@@ -95,7 +95,8 @@ export function authenticationText(op: Json): string {
 }
 
 function describe(op: Json): string {
-  const parts = [String(op.description ?? op.summary ?? '').replace(/\.?$/, '.')];
+  const text = [op.description, op.summary].find((v) => typeof v === 'string') ?? '';
+  const parts = [text.replace(/\.?$/, '.')];
   parts.push(authenticationText(op));
   parts.push('Errors are `application/problem+json`; see the listed responses.');
   return parts.join('\n\n');
@@ -119,7 +120,7 @@ const pascal = (word: string) =>
  * static segment, singular before a path parameter: `GET /api/v1/orders/{id}/saga` ->
  * `getOrderSaga`, `POST /api/v1/orders` -> `postOrders`. A clash takes the parameter names too.
  */
-export function operationIdFor(method: string, path: string, taken: Set<string>): string {
+function operationIdFor(method: string, path: string, taken: Set<string>): string {
   const segments = path
     .replace(/^\/api\/v1/, '')
     .split('/')
@@ -209,7 +210,7 @@ function stringExample(name: string, schema: Json): string {
  * enum value, else one built from its type, format and bounds (required properties only,
  * plus optional ones that carry an example).
  */
-export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0, opts: { optional?: boolean } = {}): unknown {
+function exampleFor(doc: Doc, raw: Json, name = '', depth = 0, opts: { optional?: boolean } = {}): unknown {
   const schema = resolve(doc, raw);
   if (schema.example !== undefined) return schema.example;
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
@@ -273,7 +274,7 @@ export function exampleFor(doc: Doc, raw: Json, name = '', depth = 0, opts: { op
 // ---------------------------------------------------------------------------
 
 /** Completes a generated document in place (see the file header) and returns it. */
-export function completeDocument(doc: Doc): Doc {
+function completeDocument(doc: Doc): Doc {
   registerErrorResponses(doc);
   const operationIds = new Set<string>();
   for (const [path, item] of Object.entries(doc.paths ?? {})) {

@@ -8,10 +8,11 @@ import { z } from '@hono/zod-openapi';
 import { ObjectId } from 'bson';
 
 import { base64UrlDecode, base64UrlEncode, utf8 } from './bytes.ts';
+import { isObjectIdHex, isUuid } from './ids.ts';
 import { problems, type Problem } from './problem.ts';
 
 export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 100;
+const MAX_LIMIT = 100;
 
 export interface Page<T> {
   data: T[];
@@ -38,8 +39,11 @@ export function invalidCursor(): Problem {
 }
 
 /** The response schema of a list: `{ data, nextCursor }` (plus `extra` fields), registered as `name`. */
-export const pageOf = <T extends z.ZodType, E extends z.ZodRawShape = {}>(item: T, name: string, extra?: E) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable(), ...(extra as E) }).openapi(name);
+export const pageOf = <T extends z.ZodType, E extends z.ZodRawShape = Record<never, never>>(
+  item: T,
+  name: string,
+  extra?: E,
+) => z.object({ data: z.array(item), nextCursor: z.string().nullable(), ...(extra as E) }).openapi(name);
 
 const limitField = (max: number) =>
   z.coerce
@@ -79,7 +83,6 @@ export function keyedPageQuery<K>(decode: (key: unknown) => K | null, opts: { ma
   return { limit: limitField(opts.maxLimit ?? MAX_LIMIT), cursor: cursor.optional().openapi(cursorDoc) };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** `timestamp::text` as PostgreSQL prints it (microsecond precision kept, unlike a JS Date). */
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 
@@ -118,7 +121,7 @@ function isCalendarTime(text: string): boolean {
 /** Key of PostgreSQL lists ordered by (created_at DESC, id DESC). */
 export function timeIdKey(key: unknown): TimeIdCursor | null {
   const parts = strings(key, 2);
-  if (!parts || !PG_TIMESTAMP.test(parts[0]!) || !isCalendarTime(parts[0]!) || !UUID.test(parts[1]!)) return null;
+  if (!parts || !PG_TIMESTAMP.test(parts[0]!) || !isCalendarTime(parts[0]!) || !isUuid(parts[1]!)) return null;
   return { at: parts[0]!, id: parts[1]! };
 }
 
@@ -130,7 +133,7 @@ export function nameKey(key: unknown): { name: string } | null {
 
 /** The (createdAt, _id) part of a MongoDB list's key: an ISO time as Date.toISOString() writes it, and an ObjectId in hex. */
 export function timeObjectIdKey(at: unknown, id: unknown): { at: Date; id: ObjectId } | null {
-  if (typeof at !== 'string' || typeof id !== 'string' || !/^[0-9a-f]{24}$/.test(id)) return null;
+  if (typeof at !== 'string' || typeof id !== 'string' || !isObjectIdHex(id)) return null;
   const date = new Date(at);
   if (Number.isNaN(date.getTime()) || date.toISOString() !== at) return null;
   return { at: date, id: new ObjectId(id) };

@@ -28,7 +28,7 @@ export const PBKDF2_ITERATIONS = 100_000;
 /** Highest iteration count WebCrypto in workerd will compute; stored values above it cannot be verified here. */
 const PBKDF2_MAX_ITERATIONS = 100_000;
 /** Current format version (the `v=` field). */
-export const PASSWORD_HASH_VERSION = 1;
+const PASSWORD_HASH_VERSION = 1;
 const PBKDF2_ID = 'pbkdf2-sha256';
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;

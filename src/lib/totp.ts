@@ -7,8 +7,8 @@ import { randomBytes, timingSafeEqual, utf8 } from './bytes.ts';
  * SHA-256/8-digit variants are silently mis-handled by several popular apps.
  */
 
-export const TOTP_DIGITS = 6;
-export const TOTP_PERIOD_SECONDS = 30;
+const TOTP_DIGITS = 6;
+const TOTP_PERIOD_SECONDS = 30;
 /** RFC 4226 §4 recommends a 160-bit shared secret (the HMAC-SHA1 block-friendly size). */
 const SECRET_BYTES = 20;
 /** Steps tolerated either side of "now" beyond this would make guessing too easy; treat larger as a bug. */

@@ -64,7 +64,7 @@ function issueErrors(issue: Issue, base: string): FieldError[] {
 }
 
 /** Turns zod issues into field errors named by location, e.g. `body.email`. */
-export function fieldErrors(error: ZodError, target: string): FieldError[] {
+function fieldErrors(error: ZodError, target: string): FieldError[] {
   return (error.issues as unknown as Issue[]).flatMap((issue) => issueErrors(issue, target));
 }
 

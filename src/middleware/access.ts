@@ -28,9 +28,9 @@ import { principalOf, requirePermission, requireRole } from './auth.ts';
  *
  * `also` appends route-specific middleware (e.g. rate limits) after the checks.
  */
-export const API_KEY_SCOPE = 'x-api-key-scope';
-export const USER_TOKEN_ONLY = 'user-token-only';
-export const NO_CREDENTIALS = 'none';
+const API_KEY_SCOPE = 'x-api-key-scope';
+const USER_TOKEN_ONLY = 'user-token-only';
+const NO_CREDENTIALS = 'none';
 
 type Middleware = MiddlewareHandler<AppEnv>;
 
@@ -38,14 +38,14 @@ const bearerOrKey: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiK
 const bearerOnly: Array<Record<string, string[]>> = [{ bearerAuth: [] }];
 
 /** 401 without credentials, 403 for an API key. */
-export const userTokenOnly: Middleware = async (c, next) => {
+const userTokenOnly: Middleware = async (c, next) => {
   if (principalOf(c).method !== 'token')
     throw problems.forbidden('This route needs a user token; API keys cannot call it.');
   await next();
 };
 
 /** 403 unless an ADMIN of the platform tenant (after `userTokenOnly` and the ADMIN role). */
-export const platformAdminOnly: Middleware = async (c, next) => {
+const platformAdminOnly: Middleware = async (c, next) => {
   if (!isPlatformAdmin(c.env, principalOf(c))) throw problems.forbidden('Only a platform administrator may do this.');
   await next();
 };

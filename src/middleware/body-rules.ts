@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
+import { configOf } from '../lib/config.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
 
@@ -24,7 +25,7 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Bodies over MAX_BODY_BYTES are refused with 413 before they are read. */
 export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
-  const maxSize = Number(c.env.MAX_BODY_BYTES) || 262_144;
+  const maxSize = configOf(c.env).maxBodyBytes;
   return bodyLimit({
     maxSize,
     onError: () => {

@@ -4,6 +4,7 @@
  */
 import { ObjectId } from 'bson';
 
+import { isObjectIdHex } from '../lib/ids.ts';
 import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/index.ts';
 import { reviewsOf } from '../services/reviews/index.ts';
 import type { PurgeSpec } from './edge-cache.ts';
@@ -20,7 +21,7 @@ const field = (body: unknown, name: string): string | undefined => {
 export const productPurge: PurgeSpec = {
   async before(c, tenantId) {
     const id = c.req.param('id');
-    if (c.req.method !== 'DELETE' || !id || !/^[0-9a-fA-F]{24}$/.test(id)) return [];
+    if (c.req.method !== 'DELETE' || !id || !isObjectIdHex(id)) return [];
     const doc = await c
       .get('stores')
       .mongo()
@@ -53,7 +54,7 @@ export const categoryPurge: PurgeSpec = {
 export const reviewPurge: PurgeSpec = {
   async before(c, tenantId) {
     const id = c.req.param('id');
-    if (!id || !/^[0-9a-fA-F]{24}$/.test(id)) return [];
+    if (!id || !isObjectIdHex(id)) return [];
     const doc = await reviewsOf(c.get('stores').mongo()).findOne(
       { _id: ObjectId.createFromHexString(id.toLowerCase()), tenantId },
       { projection: { productId: 1 } },

@@ -8,7 +8,7 @@ import type { AppEnv } from '../lib/types.ts';
  */
 export const dataApiCallsHeader: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  let calls = 0;
+  let calls: number;
   try {
     calls = c.get('stores')?.mongo().stats.calls ?? 0;
   } catch {

@@ -26,7 +26,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Env } from '../env.ts';
 import { setBounded } from '../lib/bounded-map.ts';
 import { hexEncode } from '../lib/bytes.ts';
+import { configOf } from '../lib/config.ts';
 import { etagMatches } from '../lib/etag.ts';
+import { isObjectIdHex, isUuid } from '../lib/ids.ts';
 import type { AppEnv } from '../lib/types.ts';
 import {
   catalogTags,
@@ -40,7 +42,6 @@ import {
 import { requestHostname, tenantIdOfRequest } from './tenant.ts';
 
 const KEY_ORIGIN = 'https://edge-cache.internal/v1/';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const H_TAGS = 'x-edge-tags';
 const H_GENS = 'x-edge-gens';
 const H_STORED_AT = 'x-edge-stored-at';
@@ -55,25 +56,13 @@ export interface EdgeCacheSettings {
   memoMs: number;
 }
 
-/** A whole number >= 0 from a var, else `fallback`. */
-function wholeNumber(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
-}
-
-export function edgeCacheSettings(env: Partial<Env>): EdgeCacheSettings {
-  return {
-    enabled: (env.EDGE_CACHE ?? 'on') !== 'off',
-    sMaxAge: wholeNumber(env.EDGE_CACHE_S_MAXAGE, 60),
-    staleWhileRevalidate: wholeNumber(env.EDGE_CACHE_STALE_WHILE_REVALIDATE, 30),
-    bypassToken: env.EDGE_CACHE_BYPASS_TOKEN || undefined,
-    memoMs: wholeNumber(env.EDGE_CACHE_MEMO_MS, 1000),
-  };
+function edgeCacheSettings(env: Partial<Env>): EdgeCacheSettings {
+  return configOf(env).edgeCache;
 }
 
 export interface CacheRequest {
   tenantId: string;
-  param(name: string): string | undefined;
+  param: (name: string) => string | undefined;
 }
 
 /** What a cacheable read depends on. */
@@ -93,7 +82,7 @@ export const cacheRules = {
     tags: ({ tenantId, param }) => {
       const key = (param('idOrSlug') ?? '').toLowerCase();
       const tags = [catalogTags.slug(tenantId, key), catalogTags.categories(tenantId)];
-      if (/^[0-9a-f]{24}$/.test(key)) tags.push(catalogTags.product(tenantId, key));
+      if (isObjectIdHex(key)) tags.push(catalogTags.product(tenantId, key));
       return tags;
     },
   },
@@ -199,7 +188,7 @@ const domainTenants = new Map<string, { tenantId: string; at: number }>();
  */
 async function tenantOfRead(c: Context<AppEnv>): Promise<string | null> {
   const header = c.req.header('x-tenant-id');
-  if (header !== undefined && header !== '') return UUID.test(header) ? header.toLowerCase() : null;
+  if (header !== undefined && header !== '') return isUuid(header) ? header.toLowerCase() : null;
   const host = requestHostname(c);
   if (!host) return null;
   const known = domainTenants.get(host);

@@ -21,7 +21,7 @@ import { requestHostname } from './tenant.ts';
  * Over either budget: 429 `too-many-requests` with `Retry-After` (the period of the
  * bindings). The limits and periods are configured on the bindings in wrangler.toml.
  */
-export const RATE_LIMIT_PERIOD_SECONDS = 60;
+const RATE_LIMIT_PERIOD_SECONDS = 60;
 
 type AccountOf = (c: Context<AppEnv>) => Promise<string | undefined> | string | undefined;
 

@@ -12,11 +12,10 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 
 import type { Tenant } from '../db/pg/schema/index.ts';
+import { isUuid } from '../lib/ids.ts';
 import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
 import { tenantByDomain, tenantById } from '../services/auth/index.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Resolved = { source: 'credentials' | 'header'; id: string } | { source: 'host'; tenant: Tenant };
 
@@ -49,7 +48,7 @@ async function resolve(c: Context<AppEnv>): Promise<Resolved> {
   if (principal) return { source: 'credentials', id: principal.tenantId };
   const header = c.req.header('x-tenant-id');
   if (header !== undefined && header !== '') {
-    if (!UUID.test(header)) throw problems.validation([{ field: 'header.x-tenant-id', message: 'must be a UUID' }]);
+    if (!isUuid(header)) throw problems.validation([{ field: 'header.x-tenant-id', message: 'must be a UUID' }]);
     return { source: 'header', id: header.toLowerCase() };
   }
   const hostname = requestHostname(c);

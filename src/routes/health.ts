@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 
+import { configWithDefaults } from '../lib/config.ts';
 import { createRouter } from '../lib/create-router.ts';
 import { access } from '../middleware/access.ts';
 import { checkHealth } from '../services/health/index.ts';
@@ -50,7 +51,7 @@ const route = createRoute({
 });
 
 export const healthRoutes = createRouter().openapi(route, async (c) => {
-  const report = await checkHealth(c.env, c.get('stores'), Number(c.env.STORE_TIMEOUT_MS) || 3000);
+  const report = await checkHealth(c.env, c.get('stores'), configWithDefaults(c.env).storeTimeoutMs);
   c.header('cache-control', 'no-store');
   return report.status === 'ok' ? c.json(report, 200) : c.json(report, 503);
 });

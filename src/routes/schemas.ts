@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { MONEY_PATTERN, parseMoney } from '../services/catalog/money.ts';
 
 /** Schemas shared by several routers. */
-export const ProblemSchema = z
+const ProblemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
@@ -14,7 +14,7 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-export const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
+const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
 /** Standard error responses for a route's OpenAPI entry. */
 export function problemResponses(...statuses: number[]) {

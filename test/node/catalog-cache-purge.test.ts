@@ -2,7 +2,7 @@
  * The Cloudflare purge-by-tag adapter against a local HTTP server that speaks the API's
  * shape (POST /zones/{zone}/purge_cache, Bearer token, {"tags": [...]}, {success, errors}).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -25,24 +25,34 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
   return text;
 }
 
+/** Cloudflare's purge endpoint, as much of it as the client meets. */
+async function purgeEndpoint(req: IncomingMessage, res: ServerResponse) {
+  const body = JSON.parse(await bodyOf(req)) as { tags?: string[] };
+  received.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
+  res.setHeader('content-type', 'application/json');
+  if (req.headers.authorization !== 'Bearer good-token') {
+    res.statusCode = 403;
+    res.end(
+      JSON.stringify({ success: false, errors: [{ code: 10000, message: 'Authentication error' }], result: null }),
+    );
+    return;
+  }
+  if ((body.tags ?? []).length > MAX_TAGS_PER_PURGE) {
+    res.statusCode = 400;
+    res.end(JSON.stringify({ success: false, errors: [{ code: 1073, message: 'too many tags' }] }));
+    return;
+  }
+  res.end(JSON.stringify({ success: true, errors: [], messages: [], result: { id: 'purge-1' } }));
+}
+
 beforeAll(async () => {
-  server = createServer(async (req, res) => {
-    const body = JSON.parse(await bodyOf(req)) as { tags?: string[] };
-    received.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
-    res.setHeader('content-type', 'application/json');
-    if (req.headers.authorization !== 'Bearer good-token') {
-      res.statusCode = 403;
-      res.end(
-        JSON.stringify({ success: false, errors: [{ code: 10000, message: 'Authentication error' }], result: null }),
-      );
-      return;
-    }
-    if ((body.tags ?? []).length > MAX_TAGS_PER_PURGE) {
+  // A body that is not JSON answers 400 instead of an unhandled rejection
+  // and a request left hanging until the client's timeout.
+  server = createServer((req, res) => {
+    purgeEndpoint(req, res).catch(() => {
       res.statusCode = 400;
-      res.end(JSON.stringify({ success: false, errors: [{ code: 1073, message: 'too many tags' }] }));
-      return;
-    }
-    res.end(JSON.stringify({ success: true, errors: [], messages: [], result: { id: 'purge-1' } }));
+      res.end(JSON.stringify({ success: false, errors: [{ code: 400, message: 'body is not JSON' }] }));
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;

@@ -39,7 +39,11 @@ function descendants(pid: number): number[] {
     .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of rows) if (pp === p) (found.push(c), walk(c));
+    for (const [c, pp] of rows) {
+      if (pp !== p) continue;
+      found.push(c);
+      walk(c);
+    }
   };
   walk(pid);
   return found;

@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 
 import { totpCode, totpStep } from '../../src/lib/totp.ts';
 import { call, postJson } from './helpers.ts';
-import { as, createTenant, PASSWORD, registerUser } from './identity-helpers.ts';
+import { as, createTenant, PASSWORD } from './identity-helpers.ts';
 
 /** Every response that carries a token or a secret is `Cache-Control: no-store`. */
 const noStore = (res: Response, what: string) => expect(res.headers.get('cache-control'), what).toBe('no-store');

@@ -159,7 +159,9 @@ describe('product events: working', () => {
     });
     expect(res.status).toBe(200);
     res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '17.5', compareAtPrice: '19.99' } });
+    expect(res.status).toBe(200);
     res = await send(manager, 'PUT', `${P}/${product.id}/stock`, { body: { delta: 3 } });
+    expect(res.status).toBe(200);
     res = await send(manager, 'DELETE', `${P}/${product.id}`);
     expect(res.status).toBe(204);
 

@@ -1,21 +1,12 @@
 import { env } from 'cloudflare:workers';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { send } from './catalog-helpers.ts';
-import {
-  ADDRESS,
-  checkoutShop,
-  lines,
-  order,
-  orderRow,
-  ORDERS,
-  placeAndSettle,
-  productStock,
-} from './checkout-helpers.ts';
+import { ADDRESS, checkoutShop, lines, order, orderRow, ORDERS, productStock } from './checkout-helpers.ts';
 import { eventually, problemOf } from './helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -82,7 +73,7 @@ describe('POST /orders: the happy path', () => {
     const cost = Object.fromEntries(
       history
         .filter((h) => h.event.type === 'STEP_COMPLETED')
-        .map((h) => [String(h.event.step), h.event.usage as { pgQueries: number; dataApiCalls: number }]),
+        .map((h) => [h.event.step as string, h.event.usage as { pgQueries: number; dataApiCalls: number }]),
     );
     console.log('checkout cost per step', JSON.stringify(cost));
     expect(cost.RESERVE_STOCK).toMatchObject({ pgQueries: 0 });

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { orderItems, orders, sagaExecutions, sagaStarts } from '../../src/db/pg/schema/orders.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import worker from '../../src/index.ts';
-import { productIdAsUuid } from '../../src/services/reviews/index.ts';
+import { productIdAsUuid } from '../../src/lib/ids.ts';
 import { send, type Product } from './catalog-helpers.ts';
 import {
   checkoutShop,

@@ -363,7 +363,8 @@ export interface SequenceResult {
 export async function runSequence(
   shop: Shop,
   spec: ScenarioSpec,
-  commands: Iterable<OrderCommand>,
+  /** fast-check's commands: printed, they list the commands that ran and the replay path. */
+  commands: Iterable<OrderCommand> & { toString(): string },
   opts: { only?: string | undefined; collect?: boolean } = {},
 ): Promise<SequenceResult> {
   const abortsBefore = faults.aborts;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { orderItems, orders, userProfiles, type Order } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { productIdAsUuid } from '../../src/services/reviews/purchases.ts';
+import { productIdAsUuid } from '../../src/lib/ids.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
 import {

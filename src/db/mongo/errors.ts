@@ -95,7 +95,3 @@ export class DataApiUnavailableError extends DataApiError {
     this.name = 'DataApiUnavailableError';
   }
 }
-
-export function isDuplicateKeyError(err: unknown): err is DuplicateKeyError {
-  return err instanceof DuplicateKeyError;
-}

@@ -57,7 +57,7 @@ export interface ChangeSet {
   indexes?: IndexDefinition[];
 }
 
-export const MONGO_COLLECTIONS = ['products', 'product_events', 'categories', 'reviews', 'notifications'] as const;
+const MONGO_COLLECTIONS = ['products', 'product_events', 'categories', 'reviews', 'notifications'] as const;
 export type MongoCollectionName = (typeof MONGO_COLLECTIONS)[number];
 
 export const mongoChangeSets: readonly ChangeSet[] = [
@@ -213,7 +213,7 @@ export const mongoChangeSets: readonly ChangeSet[] = [
     order: 7,
     description: 'notifications: one notification per (tenant, source event), for idempotent queue consumers',
     indexes: [
-      // services/notifications.ts upserts on { tenantId, eventId }: without a unique index two
+      // services/notifications/deliver.ts upserts on { tenantId, eventId }: without a unique index two
       // concurrent redeliveries could both insert. Every notification carries eventId (a
       // document without it would index as null and a second one in the tenant would collide).
       {

@@ -16,7 +16,7 @@ import { mongoChangeSets, type ChangeSet, type IndexDirection } from './migratio
 import type { Document } from './types.ts';
 
 /** True for a filter value that pins one key (or a set of keys: `$in`). */
-export function isEqualityValue(v: unknown): boolean {
+function isEqualityValue(v: unknown): boolean {
   return v === null || typeof v !== 'object' || v instanceof Date || '$in' in v || isObjectIdLike(v);
 }
 
@@ -25,7 +25,7 @@ function isObjectIdLike(v: object): boolean {
 }
 
 /** The equality fields of a filter, top level only (`$or`, `$text`, ... are not keys). */
-export function equalityFields(filter: Document, residual: ReadonlySet<string> = new Set()): string[] {
+function equalityFields(filter: Document, residual: ReadonlySet<string> = new Set()): string[] {
   return Object.entries(filter)
     .filter(([k, v]) => !k.startsWith('$') && !residual.has(k) && isEqualityValue(v))
     .map(([k]) => k);

@@ -1,9 +1,8 @@
 import { drizzle } from 'drizzle-orm/neon-serverless';
 
+import { isUuid } from '../../lib/ids.ts';
 import { openTransaction, type Database, type Transaction } from './client.ts';
 import * as schema from './schema/index.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The group role without BYPASSRLS (drizzle/0001_roles.sql). Tenant work always runs
@@ -26,7 +25,7 @@ const APP_ROLE = 'ecommerce_app';
  * is refused (development, tests) or logged (production); see `openTransaction` in client.ts.
  */
 export async function inTenantTx<T>(db: Database, tenantId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  const tenant = UUID.test(tenantId) ? tenantId.toLowerCase() : '';
+  const tenant = isUuid(tenantId) ? tenantId.toLowerCase() : '';
   const client = await db.$client.connect();
   const scope = { open: true };
   let failed = false;

@@ -22,7 +22,7 @@ import { createSelectSchema, isoTimestamp, lengthOf, textFor } from '../table-sc
 const timeIdPage = keyedPageQuery(timeIdKey);
 
 /** Lower-case DNS hostname with at least two labels and an alphabetic TLD. */
-export const Domain = z
+const Domain = z
   .string()
   .trim()
   .toLowerCase()
@@ -40,7 +40,7 @@ const MaxUsers = z.number().int().min(1).max(100_000);
 // Tenants
 // ---------------------------------------------------------------------------
 /** The auth.tenants row. */
-export const TenantSchema = createSelectSchema(tenants, { createdAt: isoTimestamp, updatedAt: isoTimestamp }).openapi(
+const TenantSchema = createSelectSchema(tenants, { createdAt: isoTimestamp, updatedAt: isoTimestamp }).openapi(
   'Tenant',
 );
 
@@ -73,9 +73,7 @@ export const TenantUserParams = z.object({
 export const TenantIdParam = z.object({ tenantId: z.uuid().openapi({ param: { name: 'tenantId', in: 'path' } }) });
 
 /** The auth.admin_audit_log row. */
-export const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: isoTimestamp }).openapi(
-  'AdminAuditEntry',
-);
+const AuditEntrySchema = createSelectSchema(adminAuditLog, { createdAt: isoTimestamp }).openapi('AdminAuditEntry');
 
 export const AuditPage = pageOf(AuditEntrySchema, 'AdminAuditPage');
 
@@ -91,7 +89,7 @@ export const TenantListQuery = z
   })
   .strict();
 
-export const FirstAdminBody = z
+const FirstAdminBody = z
   .object({
     email: Email,
     username: Username,

@@ -44,7 +44,7 @@ router.use('/auth/*', noStore);
 /** A password or social sign-in's answer: the 2FA challenge, or the session once the device is recorded (new-sign-in alerts). */
 async function signInAnswer(
   c: Context<AppEnv>,
-  result: Awaited<ReturnType<typeof login>> | Awaited<ReturnType<typeof signInWithProvider>>,
+  result: Awaited<ReturnType<typeof login>>, // signInWithProvider answers the same union
 ) {
   if (result.kind === 'tfa-required') {
     return { tfaRequired: true as const, challengeToken: result.challengeToken, expiresIn: result.expiresIn };

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 
-import { ObjectIdString, SlugString } from '../products/products.schemas.ts';
+import { ObjectIdString } from '../../lib/ids.ts';
+import { ID_OR_SLUG_PATTERN } from '../../services/catalog/index.ts';
+import { SlugString } from '../products/products.schemas.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -33,7 +35,7 @@ export const CategorySlugParam = z.object({
   slug: z
     .string()
     .max(120)
-    .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a category slug (or id)')
+    .regex(ID_OR_SLUG_PATTERN, 'must be a category slug (or id)')
     .openapi({ param: { name: 'slug', in: 'path' }, example: 'audio' }),
 });
 
@@ -69,7 +71,7 @@ export const CategorySchema = z.object(categoryFields).openapi('Category');
 export interface CategoryNodeShape extends z.infer<typeof CategorySchema> {
   children: CategoryNodeShape[];
 }
-export const CategoryNodeSchema: z.ZodType<CategoryNodeShape> = z
+const CategoryNodeSchema: z.ZodType<CategoryNodeShape> = z
   .object({ ...categoryFields, children: z.array(z.lazy(() => CategoryNodeSchema)) })
   .openapi('CategoryNode');
 

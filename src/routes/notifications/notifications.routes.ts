@@ -32,7 +32,7 @@ const tags = ['Notifications'];
 const authed = { tags, ...access.permission('read:profile') };
 const authedWrite = { tags, ...access.permission('write:profile') };
 /** Staff who manage a tenant's notification templates. */
-export const TEMPLATE_ROLES = ['ADMIN', 'MANAGER'] as const;
+const TEMPLATE_ROLES = ['ADMIN', 'MANAGER'] as const;
 const staff = { tags: ['Notification templates'], ...access.userToken({ roles: [...TEMPLATE_ROLES] }) };
 
 export const listNotifications = createRoute({

@@ -79,8 +79,8 @@ export const PushSubscriptionList = z
   .openapi('PushSubscriptionList');
 
 // Templates (staff)
-export const Channel = z.enum(NOTIFICATION_CHANNELS);
-export const Locale = z
+const Channel = z.enum(NOTIFICATION_CHANNELS);
+const Locale = z
   .string()
   .regex(/^(default|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$/, 'a BCP 47 language tag (en, pt-BR) or "default"')
   .max(35);

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { SAGA_STATUSES } from '../../db/pg/schema/index.ts';
 import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { OBJECT_ID_PATTERN } from '../../lib/ids.ts';
 import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { overCapLines } from '../../services/orders/index.ts';
 import {
@@ -18,10 +19,10 @@ import { AddressCreateBody } from '../users/users.schemas.ts';
 
 const ObjectIdHex = z
   .string()
-  .regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)')
+  .regex(OBJECT_ID_PATTERN, 'must be a product id (24 hex digits)')
   .openapi({ example: '6b06eed21006e491d07feb71' });
 
-export const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
+const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
 
 export const OrderCreateBody = z
   .object({
@@ -115,7 +116,7 @@ export const IfMatchRequired = ifMatchHeaders('order', { required: true });
 
 const Money = z.string().openapi({ example: '19.99' });
 
-export const OrderItemSchema = z
+const OrderItemSchema = z
   .object({
     id: z.uuid(),
     productId: z.uuid(),
@@ -154,10 +155,10 @@ const orderFields = {
   cancelledAt: z.string().nullable(),
 };
 
-export const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
+const OrderSummarySchema = z.object(orderFields).openapi('OrderSummary');
 export const OrderSchema = z.object({ ...orderFields, items: z.array(OrderItemSchema) }).openapi('Order');
 
-export const SagaSummarySchema = z
+const SagaSummarySchema = z
   .object({
     status: z.enum(SAGA_STATUSES),
     currentStep: z.number().int(),

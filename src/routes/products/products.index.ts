@@ -10,7 +10,7 @@ const router = createRouter();
 router.use('/products', dataApiCallsHeader);
 router.use('/products/*', dataApiCallsHeader);
 
-/** /products: thin handlers over services/catalog/products.ts. One chain from the router, so the exported type carries every route. */
+/** /products: thin handlers over the catalog service (services/catalog: product-commands, product-queries). One chain from the router, so the exported type carries every route. */
 export const productsRoutes = router
   .openapi(routes.listProducts, async (c) => {
     const reader = await readerOf(c);

@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { ObjectIdString } from '../../lib/ids.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import {
-  OBJECT_ID_HEX,
+  ID_OR_SLUG_PATTERN,
   PRODUCT_EVENT_TYPES,
   PRODUCT_SORTS,
   PRODUCT_STATUSES,
@@ -15,14 +16,8 @@ import { MoneyInput } from '../schemas.ts';
 // Building blocks
 // ---------------------------------------------------------------------------
 
-export const MoneyOutput = z
-  .string()
-  .openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
+const MoneyOutput = z.string().openapi({ example: '19.99', description: 'Decimal string with exactly two decimals' });
 
-export const ObjectIdString = z
-  .string()
-  .regex(OBJECT_ID_HEX, 'must be a 24-character hex ObjectId')
-  .openapi({ example: '507f1f77bcf86cd799439011' });
 export const SlugString = z
   .string()
   .min(1)
@@ -34,16 +29,16 @@ export const IdOrSlugParam = z.object({
   idOrSlug: z
     .string()
     .max(120)
-    .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a product id or slug')
+    .regex(ID_OR_SLUG_PATTERN, 'must be a product id or slug')
     .openapi({ param: { name: 'idOrSlug', in: 'path' }, example: 'wireless-headphones-audiotech' }),
 });
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 
-export const ProductStatus = z.enum(PRODUCT_STATUSES);
+const ProductStatus = z.enum(PRODUCT_STATUSES);
 
-export const ImageSchema = z
+const ImageSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(1000),
     alt: z.string().trim().max(200).nullable().default(null),
@@ -52,13 +47,13 @@ export const ImageSchema = z
   .strict();
 
 /** Exactly one primary image is checked by the service (400 naming body.images). */
-export const ImagesInput = z.array(ImageSchema).max(20);
+const ImagesInput = z.array(ImageSchema).max(20);
 
 const SpecValue = z.union([z.string().max(500), z.number().finite(), z.boolean()], {
   error: 'must be a string, number or boolean',
 });
 /** Flat key -> scalar map; keys cannot hold `.` or start with `$` (MongoDB field names). */
-export const SpecificationsInput = z
+const SpecificationsInput = z
   .record(
     z
       .string()
@@ -177,7 +172,7 @@ export const ProductListQuery = z
     category: z
       .string()
       .max(120)
-      .regex(/^([0-9a-fA-F]{24}|[a-z0-9]+(?:-[a-z0-9]+)*)$/, 'must be a category id or slug')
+      .regex(ID_OR_SLUG_PATTERN, 'must be a category id or slug')
       .optional()
       .openapi({ description: 'Category id or slug; its subcategories are included' }),
     minPrice: MoneyInput.optional(),
@@ -211,7 +206,7 @@ export const PageQuery = z.object(pageQuery()).strict();
 // Responses
 // ---------------------------------------------------------------------------
 
-export const CategoryRefSchema = z
+const CategoryRefSchema = z
   .object({ id: z.string(), name: z.string(), slug: z.string(), path: z.string() })
   .openapi('ProductCategory');
 
@@ -245,7 +240,7 @@ export const ProductSchema = z
 
 export const ProductPage = pageOf(ProductSchema, 'ProductPage');
 
-export const ProductEventSchema = z
+const ProductEventSchema = z
   .object({
     eventId: z.string(),
     eventType: z.enum(PRODUCT_EVENT_TYPES),

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { OBJECT_ID_PATTERN } from '../../lib/ids.ts';
 import { keyedPageQuery, pageOf, timeIdKey } from '../../lib/pagination.ts';
 import { PROMOTION_KINDS } from '../../services/promotions/model.ts';
 
@@ -12,7 +13,7 @@ export const PromotionCodeField = z
   .max(50)
   .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only');
 
-const ObjectIdHex = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a product id (24 hex digits)');
+const ObjectIdHex = z.string().regex(OBJECT_ID_PATTERN, 'must be a product id (24 hex digits)');
 const MinorUnits = z.number().int().min(0).max(99_999_999_99);
 const Limit = z.number().int().min(1).max(1_000_000_000);
 const When = z.iso.datetime({ offset: true }).transform((t) => new Date(t));

@@ -1,25 +1,26 @@
 import { z } from '@hono/zod-openapi';
 
 import { ifMatchHeaders } from '../../lib/etag.ts';
+import { OBJECT_ID_PATTERN, ObjectIdString as ObjectIdAsGiven } from '../../lib/ids.ts';
 import { pageOf, pageQuery } from '../../lib/pagination.ts';
 import { REPORT_REASONS, REVIEW_STATUSES } from '../../services/reviews/index.ts';
 
-/** Mongo ids in paths: 24 hex digits. */
-export const ObjectIdString = z
-  .string()
-  .regex(/^[0-9a-fA-F]{24}$/, 'must be a 24-character hex ObjectId')
-  .transform((v) => v.toLowerCase())
-  .openapi({ type: 'string', pattern: '^[0-9a-fA-F]{24}$', example: '507f1f77bcf86cd799439011' });
+/** Mongo ids in paths: 24 hex digits, lower-cased (the transform hides the type from OpenAPI: restated). */
+const ObjectIdString = ObjectIdAsGiven.transform((v) => v.toLowerCase()).openapi({
+  type: 'string',
+  pattern: OBJECT_ID_PATTERN.source,
+  example: '507f1f77bcf86cd799439011',
+});
 
 export const ObjectIdParam = z.object({ id: ObjectIdString.openapi({ param: { name: 'id', in: 'path' } }) });
 
 /** Empty strings after trimming are refused rather than stored. */
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const Rating = z.number().int('must be a whole number of stars').min(1).max(5).openapi({ example: 5 });
-export const ReviewTitle = text(120);
-export const ReviewComment = text(5000);
-export const ReviewImages = z
+const Rating = z.number().int('must be a whole number of stars').min(1).max(5).openapi({ example: 5 });
+const ReviewTitle = text(120);
+const ReviewComment = text(5000);
+const ReviewImages = z
   .array(z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048))
   .max(5, 'at most 5 images');
 
@@ -120,7 +121,7 @@ export const FullReviewSchema = PublicReviewSchema.extend({
   version: z.number().int(),
 }).openapi('ReviewDetail', { description: "A review with moderation details: the author's and staff's view" });
 
-export const RatingSummarySchema = z
+const RatingSummarySchema = z
   .object({
     averageRating: z.number(),
     reviewCount: z.number().int(),

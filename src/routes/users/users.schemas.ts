@@ -12,7 +12,7 @@ let timeZones: Set<string> | undefined;
 let regionNames: Intl.DisplayNames | undefined;
 
 /** ISO 4217 codes the runtime knows. */
-export function isCurrency(code: string): boolean {
+function isCurrency(code: string): boolean {
   currencies ??= new Set(Intl.supportedValuesOf('currency'));
   return currencies.has(code);
 }
@@ -21,7 +21,7 @@ export function isCurrency(code: string): boolean {
  * The canonical spelling of an IANA time zone name (`europe/lisbon` -> `Europe/Lisbon`,
  * `utc` -> `UTC`), or undefined. Offsets like `+05:00` are not IANA names and are refused.
  */
-export function canonicalTimeZone(name: string): string | undefined {
+function canonicalTimeZone(name: string): string | undefined {
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return undefined;
   timeZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
   if (timeZones.has(name)) return name;
@@ -36,14 +36,14 @@ export function canonicalTimeZone(name: string): string | undefined {
 const NOT_COUNTRIES = new Set(['ZZ', 'EU', 'EZ', 'UN', 'QO']);
 
 /** ISO 3166-1 alpha-2 country code the runtime knows (upper case). */
-export function isCountry(code: string): boolean {
+function isCountry(code: string): boolean {
   if (!/^[A-Z]{2}$/.test(code) || NOT_COUNTRIES.has(code)) return false;
   regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
   return regionNames.of(code) !== undefined;
 }
 
 /** BCP 47 language[-Script][-REGION] tag, in canonical case, or undefined. */
-export function canonicalLanguage(tag: string): string | undefined {
+function canonicalLanguage(tag: string): string | undefined {
   if (!/^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|\d{3}))?$/.test(tag)) return undefined;
   try {
     return Intl.getCanonicalLocales(tag)[0];
@@ -68,7 +68,7 @@ const atLeastOneFieldCheck = {
 const PHONE_MAX = lengthOf(userProfiles.phone);
 
 /** E.164-ish: optional `+`, 7 to 15 digits; spaces, dots, dashes and parentheses are dropped. */
-export const Phone = z
+const Phone = z
   .string()
   .trim()
   .max(PHONE_MAX)
@@ -76,17 +76,15 @@ export const Phone = z
   .refine((v) => /^\+?[1-9]\d{6,14}$/.test(v), 'must be a phone number like +14155550123')
   .openapi({ maxLength: PHONE_MAX, example: '+14155550123' });
 
-export const DateOfBirth = z.iso
+const DateOfBirth = z.iso
   .date({ abort: true })
   .refine((v) => v >= '1900-01-01', 'must not be before 1900-01-01')
   .refine((v) => v < todayUtc(), 'must be in the past')
   .openapi({ example: '1990-05-17' });
 
-export const Gender = z.enum(GENDERS);
+const Gender = z.enum(GENDERS);
 
-export const AvatarUrl = z
-  .url({ protocol: /^https$/, error: 'must be an https URL' })
-  .max(lengthOf(userProfiles.avatarUrl));
+const AvatarUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(lengthOf(userProfiles.avatarUrl));
 
 export const ProfilePatchBody = z
   .object({
@@ -123,16 +121,16 @@ export const ProfileSchema = createSelectSchema(userProfiles, {
 // Addresses
 // ---------------------------------------------------------------------------
 
-export const AddressType = z.enum(ADDRESS_TYPES);
+const AddressType = z.enum(ADDRESS_TYPES);
 
-export const CountryCode = z
+const CountryCode = z
   .string()
   .trim()
   .transform((v) => v.toUpperCase())
   .refine(isCountry, 'must be an ISO 3166-1 alpha-2 country code, e.g. US')
   .openapi({ minLength: 2, maxLength: 2, example: 'US' });
 
-export const ZipCode = z
+const ZipCode = z
   .string()
   .trim()
   .min(2)
@@ -203,20 +201,20 @@ function canonicalString(
     .openapi({ type: 'string', maxLength, example });
 }
 
-export const Language = canonicalString(
+const Language = canonicalString(
   lengthOf(userPreferences.language),
   canonicalLanguage,
   'must be a BCP 47 language tag like en, en-US or pt-BR',
   'en-US',
 );
 
-export const Currency = z
+const Currency = z
   .string()
   .transform((v) => v.toUpperCase())
   .refine(isCurrency, 'must be an ISO 4217 currency code, e.g. USD')
   .openapi({ type: 'string', minLength: 3, maxLength: 3, example: 'USD' });
 
-export const TimeZone = canonicalString(
+const TimeZone = canonicalString(
   lengthOf(userPreferences.timezone),
   canonicalTimeZone,
   'must be an IANA time zone like UTC or Europe/Lisbon',

@@ -34,7 +34,7 @@ import { adminErrors } from './errors.ts';
  */
 export const ADMIN = 'ADMIN';
 
-export function isAdmin(principal: Principal): boolean {
+function isAdmin(principal: Principal): boolean {
   return principal.method === 'token' && principal.roles.includes(ADMIN);
 }
 
@@ -49,7 +49,7 @@ export async function useTenant(tx: Transaction, tenantId: string): Promise<void
 }
 
 /** 403 unless the caller is, right now in the database, an active ADMIN of their tenant. */
-export async function assertActiveAdmin(tx: Transaction, principal: Principal): Promise<void> {
+async function assertActiveAdmin(tx: Transaction, principal: Principal): Promise<void> {
   const { rows } = await tx.execute<{ ok: boolean }>(sql`
     select exists (
       select 1 from auth.users u

@@ -1,7 +1,7 @@
 import { and, desc, sql, type SQL } from 'drizzle-orm';
 
 import type { Database } from '../../db/pg/client.ts';
-import { adminAuditLog, type AdminAuditEntry } from '../../db/pg/schema/index.ts';
+import { adminAuditLog } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';

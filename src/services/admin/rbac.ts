@@ -1,14 +1,7 @@
 import { and, asc, eq, gt, inArray, notInArray, sql } from 'drizzle-orm';
 
 import type { Database } from '../../db/pg/client.ts';
-import {
-  permissions,
-  rolePermissions,
-  roles,
-  type Permission,
-  type PERMISSION_ACTIONS,
-  type ROLE_NAMES,
-} from '../../db/pg/schema/index.ts';
+import { permissions, rolePermissions, roles } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
 import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';

@@ -1,15 +1,7 @@
 import { and, count, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import {
-  adminAuditLog,
-  refreshTokens,
-  tenants,
-  users,
-  type Tenant,
-  type TENANT_PLANS,
-  type TENANT_STATUSES,
-} from '../../db/pg/schema/index.ts';
+import { adminAuditLog, refreshTokens, tenants, users } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';

@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 
 import type { Database, Transaction } from '../../db/pg/client.ts';
-import { apiKeys, roles, userRoles, users, type ROLE_NAMES, type USER_STATUSES } from '../../db/pg/schema/index.ts';
+import { apiKeys, roles, userRoles, users } from '../../db/pg/schema/index.ts';
 import type { Env } from '../../env.ts';
-import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
+import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import {
   inviteOrReinvite,

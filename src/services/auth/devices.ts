@@ -17,7 +17,7 @@ export interface SignInClient {
   userAgent: string | null;
 }
 
-export function networkOf(ip: string | null): string {
+function networkOf(ip: string | null): string {
   if (!ip) return 'unknown network';
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return `${ip.split('.').slice(0, 3).join('.')}.0/24`;
   if (ip.includes(':')) {
@@ -27,7 +27,7 @@ export function networkOf(ip: string | null): string {
   return 'unknown network';
 }
 
-export function deviceOf(ua: string | null): string {
+function deviceOf(ua: string | null): string {
   if (!ua) return 'unknown device';
   const browser = /Edg\//.test(ua)
     ? 'Edge'

@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
-import { users, type User } from '../../db/pg/schema/index.ts';
+import { users } from '../../db/pg/schema/index.ts';
 import type { Identity } from './model.ts';
 
 // Correlated subqueries on the outer auth.users row (drizzle leaves single-table

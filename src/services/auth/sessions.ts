@@ -23,11 +23,11 @@ import type { Identity, TokenPair } from './model.ts';
 
 const REFRESH_TOKEN = /^rt_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 
-export function tenantOfRefreshToken(token: string): string | null {
+function tenantOfRefreshToken(token: string): string | null {
   return REFRESH_TOKEN.exec(token)?.[1] ?? null;
 }
 
-export async function signAccess(env: Env, identity: Identity): Promise<{ accessToken: string; expiresIn: number }> {
+async function signAccess(env: Env, identity: Identity): Promise<{ accessToken: string; expiresIn: number }> {
   const cfg = authConfig(env);
   const ring = await keyRing(env.JWT_SIGNING_KEYS);
   const accessToken = await signAccessToken(
@@ -117,7 +117,7 @@ export async function rotateRefreshToken(env: Env, db: Database, token: string):
   return outcome.tokens;
 }
 
-export async function revokeFamily(tx: Transaction, familyId: string): Promise<void> {
+async function revokeFamily(tx: Transaction, familyId: string): Promise<void> {
   await tx
     .update(refreshTokens)
     .set({ revoked: true, revokedAt: sql`coalesce(${refreshTokens.revokedAt}, now())` })

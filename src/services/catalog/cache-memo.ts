@@ -70,9 +70,3 @@ export function memoizedEntry(key: string, now: number, freshMs: number, memoMs:
   }
   return entry;
 }
-
-/** Tests: start from an empty memo. */
-export function clearCacheMemo(): void {
-  entries.clear();
-  generations.clear();
-}

@@ -2,7 +2,7 @@
 import { ObjectId } from 'bson';
 
 import type { DataApiClient } from '../../db/mongo/client.ts';
-import { catalogErrors } from './errors.ts';
+import { isObjectIdHex, OBJECT_ID_PATTERN } from '../../lib/ids.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
@@ -20,12 +20,12 @@ export interface CatalogContext {
   causationId: string | null;
 }
 
-export const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
+export { isObjectIdHex };
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-export function isObjectIdHex(text: string): boolean {
-  return OBJECT_ID_HEX.test(text);
-}
+/** A product or category in a path: its ObjectId or its slug. */
+export const ID_OR_SLUG_PATTERN = new RegExp(
+  `^(${OBJECT_ID_PATTERN.source.slice(1, -1)}|${SLUG_PATTERN.source.slice(1, -1)})$`,
+);
 
 export function objectId(hex: string): ObjectId {
   return ObjectId.createFromHexString(hex.toLowerCase());

@@ -119,7 +119,7 @@ export async function appendEvent(mongo: DataApiClient, event: ProductEvent): Pr
  * document is at `version - 1` with an empty outbox: false when it moved on (a one-call stock
  * change came in), and the caller reloads.
  */
-export async function markPending(
+async function markPending(
   mongo: DataApiClient,
   tenantId: string,
   productId: string,

@@ -5,7 +5,7 @@
  */
 import type { ProductImage, ProductStatus, SpecificationValue } from './product-reducer.ts';
 
-export { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES, UPDATABLE_FIELDS } from './product-reducer.ts';
+export { PRODUCT_EVENT_TYPES, PRODUCT_STATUSES } from './product-reducer.ts';
 export type {
   CategoryRef,
   ProductChanges,
@@ -25,7 +25,7 @@ export {
   type ProductSort,
   type Reader,
 } from './list-plan.ts';
-export { OBJECT_ID_HEX, SLUG_PATTERN, type CatalogContext } from './common.ts';
+export { ID_OR_SLUG_PATTERN, SLUG_PATTERN, type CatalogContext } from './common.ts';
 export type { CategoryDoc } from './categories.ts';
 
 export interface CreateProductInput {

@@ -44,7 +44,7 @@ export async function getProduct(mongo: DataApiClient, reader: Reader, idOrSlug:
  * the server refused it, e.g. FerretDB v1). Asked once per isolate and database.
  */
 const textIndexByDatabase = new Map<string, Promise<boolean>>();
-export function hasTextIndex(mongo: DataApiClient): Promise<boolean> {
+function hasTextIndex(mongo: DataApiClient): Promise<boolean> {
   let known = textIndexByDatabase.get(mongo.database);
   if (!known) {
     known = mongo
@@ -170,11 +170,7 @@ export async function rebuildProductProjection(
 }
 
 /** The state with its category copy as the category is now (unchanged if the category is gone). */
-export async function withFreshCategory(
-  mongo: DataApiClient,
-  tenantId: string,
-  state: ProductState,
-): Promise<ProductState> {
+async function withFreshCategory(mongo: DataApiClient, tenantId: string, state: ProductState): Promise<ProductState> {
   if (!state.category) return state;
   const fresh = (await categoryRefs(mongo, tenantId, [state.category.id])).get(state.category.id);
   return fresh ? { ...state, category: fresh } : state;

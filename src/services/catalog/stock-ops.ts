@@ -76,7 +76,7 @@ export function holdsSince(cutoff: Date): Document {
 }
 
 /** The document fields a flush needs (the outbox and the state it ends in). */
-export const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
+const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
 
 interface OutboxDoc {
   _id: ObjectId;
@@ -87,7 +87,7 @@ interface OutboxDoc {
 }
 
 /** The events of a document's outbox, with their versions and quantities (pure). */
-export function outboxEvents(doc: OutboxDoc): StockChangedEvent[] {
+function outboxEvents(doc: OutboxDoc): StockChangedEvent[] {
   const ops = doc.stockOps ?? [];
   const first = doc.version - ops.length + 1;
   let after = doc.stockQuantity ?? 0;
@@ -138,6 +138,7 @@ export async function flushStockOps(mongo: DataApiClient, doc: OutboxDoc): Promi
       if (there?.eventId !== event.eventId)
         throw new Error(
           `stock outbox of product ${event.aggregateId}: version ${event.version} holds another event (${there?.eventId ?? 'none'})`,
+          { cause: err },
         );
     }
   }

@@ -12,12 +12,16 @@
  *   EMAIL_FROM, VAPID_SUBJECT);
  * - CORS allows any origin;
  * - production only: the `test` payment provider, or a Stripe test key.
+ * In every environment, development included, a var that does not parse (a number that is not
+ * one, a switch that is neither value: src/lib/config.ts) refuses too: the Worker cannot run
+ * with it, and health names it.
  *
  * Pure and synchronous: one look at `env` per isolate (memoised by `configurationOf`). The
  * one check that needs the database (a platform admin still on the development password) is
  * `platformAdminsOnDefaultPassword`, run by health.
  */
 import { base64UrlDecode } from '../../lib/bytes.ts';
+import { configProblems } from '../../lib/config.ts';
 
 /**
  * The settings this check reads: the Worker's `Env` is one (named here rather than imported, so
@@ -93,7 +97,7 @@ const REQUIRED_SECRETS = [
   'PAYMENTS_ENCRYPTION_KEY',
 ] as const;
 
-export function environmentOf(env: Settings): Environment {
+function environmentOf(env: Settings): Environment {
   return env.ENVIRONMENT === 'production' || env.ENVIRONMENT === 'staging' ? env.ENVIRONMENT : 'development';
 }
 
@@ -185,11 +189,13 @@ function valueProblems(env: Settings): ConfigurationProblem[] {
   return found;
 }
 
-/** Every problem of `env` for a deployed environment; none in development. */
+/** Every problem of `env`: in development only the vars that do not parse. */
 export function checkConfiguration(env: Settings): ConfigurationReport {
   const environment = environmentOf(env);
-  if (environment === 'development') return { environment, status: 'ok', problems: [] };
-  const problems = [...secretProblems(env), ...paymentProblems(env, environment), ...valueProblems(env)];
+  const unparsed = configProblems(env);
+  if (environment === 'development')
+    return { environment, status: unparsed.length ? 'refused' : 'ok', problems: unparsed };
+  const problems = [...unparsed, ...secretProblems(env), ...paymentProblems(env, environment), ...valueProblems(env)];
   return { environment, status: problems.length ? 'refused' : 'ok', problems };
 }
 

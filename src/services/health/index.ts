@@ -4,10 +4,8 @@
  */
 export { checkHealth } from './check.ts';
 export {
-  checkConfiguration,
   configurationOf,
   DEVELOPMENT_ADMIN_PASSWORD,
-  environmentOf,
   type ConfigurationProblem,
   type ConfigurationReport,
   type Environment,

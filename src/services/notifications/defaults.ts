@@ -91,5 +91,3 @@ export const BUILT_IN_TEMPLATES: Record<string, Record<string, BuiltInTemplate>>
     },
   },
 };
-
-export const BUILT_IN_TYPES = Object.keys(BUILT_IN_TEMPLATES);

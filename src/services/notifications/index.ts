@@ -1,6 +1,6 @@
 /** The notification service's public surface. */
 export { createChannelSenders } from './channels/senders.ts';
-export { ChannelSkipped, type ChannelSender, type OutgoingNotification } from './channels/sender.ts';
+export { type ChannelSender, type OutgoingNotification } from './channels/sender.ts';
 export { deliverNotification, UndeliverableMessage, type DeliveryResult } from './deliver.ts';
 export { notificationErrors } from './errors.ts';
 export * from './inbox.ts';
@@ -8,8 +8,8 @@ export * from './model.ts';
 export * from './push-subscriptions.ts';
 export { pushEndpointPolicy, refusedPushEndpoint, type PushEndpointPolicy } from './push-endpoint.ts';
 export * from './templates.ts';
-export { notificationView, type NotificationView } from './views.ts';
+export { type NotificationView } from './views.ts';
 export { notify, type NotificationQueue } from './producers.ts';
-export { previewTemplate, SAMPLE_VARIABLES } from './preview.ts';
+export { previewTemplate } from './preview.ts';
 export { bearerGrant, issueStreamTicket, redeemStreamTicket, type StreamGrant } from './stream.ts';
 export { closeUserFeed, feedOf } from './feed.ts';

@@ -5,7 +5,7 @@ import type { NotificationChannel } from './model.ts';
 import { limit, LIMITS, renderHtml, renderText, textToHtml, variablesOf, type Variables } from './render.ts';
 import { chooseTemplate, loadTenantTemplates, validateTemplate, type TemplateInput } from './templates.ts';
 
-export const SAMPLE_VARIABLES: Variables = {
+const SAMPLE_VARIABLES: Variables = {
   orderNumber: 'ORD-1001',
   orderId: '00000000-0000-4000-8000-000000001001',
   total: '59.90',

@@ -27,7 +27,7 @@ export interface PushSubscriptionDocument {
 export const subscriptionsOf = (mongo: DataApiClient): DataApiCollection<PushSubscriptionDocument> =>
   mongo.collection<PushSubscriptionDocument>('push_subscriptions');
 
-export function subscriptionView(doc: PushSubscriptionDocument) {
+function subscriptionView(doc: PushSubscriptionDocument) {
   return {
     id: doc._id.toHexString(),
     endpoint: doc.endpoint,

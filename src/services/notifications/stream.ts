@@ -18,8 +18,8 @@ import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts'
 import { problems } from '../../lib/problem.ts';
 import type { Principal } from '../auth/index.ts';
 
-export const STREAM_TICKET = 'stream-ticket';
-export const STREAM_TICKET_TTL_SECONDS = 60;
+const STREAM_TICKET = 'stream-ticket';
+const STREAM_TICKET_TTL_SECONDS = 60;
 
 export interface StreamGrant {
   tenantId: string;

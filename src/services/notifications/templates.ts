@@ -13,7 +13,7 @@ import type { NotificationChannel } from './model.ts';
 import { LIMITS, placeholders } from './render.ts';
 
 /** The tenant-wide fallback locale of a template. */
-export const DEFAULT_LOCALE = 'default';
+const DEFAULT_LOCALE = 'default';
 
 export interface TemplateDocument {
   _id: ObjectId;
@@ -44,10 +44,10 @@ export interface TemplateKey {
   locale: string;
 }
 
-export const templatesOf = (mongo: DataApiClient): DataApiCollection<TemplateDocument> =>
+const templatesOf = (mongo: DataApiClient): DataApiCollection<TemplateDocument> =>
   mongo.collection<TemplateDocument>('notification_templates');
 
-export function templateView(doc: TemplateDocument) {
+function templateView(doc: TemplateDocument) {
   return {
     type: doc.type,
     channel: doc.channel,
@@ -139,7 +139,7 @@ export interface ChosenTemplate {
 }
 
 /** `pt-BR` -> [`pt-BR`, `pt`]. */
-export function languageChain(language: string | null | undefined): string[] {
+function languageChain(language: string | null | undefined): string[] {
   const tag = (language ?? '').trim();
   if (!tag) return [];
   const base = tag.split('-')[0]!.toLowerCase();

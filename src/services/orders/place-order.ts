@@ -26,11 +26,11 @@ import { orderItems, orders, sagaStarts, type Order } from '../../db/pg/schema/o
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
+import { productIdAsUuid } from '../../lib/ids.ts';
 import { Problem, problems } from '../../lib/problem.ts';
 import { formatMoney, productsForCheckout } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { claimPromotion, promotionOfOrder, recordRedemption } from '../promotions/index.ts';
-import { productIdAsUuid } from '../reviews/index.ts';
 import { getAddress } from '../users/index.ts';
 import { orderErrors } from './errors.ts';
 import { MAX_QUANTITY } from './model.ts';

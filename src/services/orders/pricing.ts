@@ -17,6 +17,7 @@
  * subtotal is checked before the tax multiplies it, so no step leaves the safe integers.
  */
 import type { Env } from '../../env.ts';
+import { configOf } from '../../lib/config.ts';
 import { formatMoney, parseMoney } from '../catalog/index.ts';
 import { orderErrors } from './errors.ts';
 
@@ -42,11 +43,8 @@ export interface PricingRules {
 }
 
 export function pricingRules(env: Env): PricingRules {
-  const taxRateBps = Number(env.ORDER_TAX_RATE_BPS ?? '0');
-  if (!Number.isInteger(taxRateBps) || taxRateBps < 0 || taxRateBps > 10_000)
-    throw new Error('ORDER_TAX_RATE_BPS must be an integer 0..10000');
   return {
-    taxRateBps,
+    taxRateBps: configOf(env).orders.taxRateBps,
     shippingFlatMinor: moneyVar(env, 'ORDER_SHIPPING_FLAT', '0'),
     freeShippingFromMinor: env.ORDER_FREE_SHIPPING_FROM ? moneyVar(env, 'ORDER_FREE_SHIPPING_FROM', '0') : null,
   };

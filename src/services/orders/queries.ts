@@ -4,7 +4,7 @@
  * (ADMIN, MANAGER, SUPPORT) see every order of their tenant. Tenant isolation is
  * RLS: every statement runs in `inTenantTx`.
  */
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type SQL } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
 import { orderItems, orders, sagaExecutions, type Order, type OrderItem } from '../../db/pg/schema/orders.ts';
@@ -90,15 +90,6 @@ export async function loadOrderForSaga(svc: ServiceContext, orderId: string): Pr
     tx.select().from(orders).where(eq(orders.id, orderId)).limit(1),
   );
   return order ?? null;
-}
-
-/** Orders of a user, by id, for other services (payments' ownership checks). */
-export async function orderOwners(svc: ServiceContext, orderIds: string[]): Promise<Map<string, string>> {
-  if (orderIds.length === 0) return new Map();
-  const rows = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
-    tx.select({ id: orders.id, userId: orders.userId }).from(orders).where(inArray(orders.id, orderIds)),
-  );
-  return new Map(rows.map((r) => [r.id, r.userId]));
 }
 
 /**

@@ -4,6 +4,7 @@
  * itself; callers only start it, ask it to cancel, nudge it, or read it.
  */
 import type { Order, OrderItem } from '../../db/pg/schema/orders.ts';
+import { objectIdOfProductUuid } from '../../lib/ids.ts';
 import { parseMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
@@ -14,11 +15,6 @@ export type { SagaPromotion };
 
 export function sagaOf(svc: Pick<ServiceContext, 'env'>, orderId: string) {
   return svc.env.ORDER_SAGA.get(svc.env.ORDER_SAGA.idFromName(orderId));
-}
-
-/** `00000000-6b06-eed2-1006-e491d07feb71` -> `6b06eed21006e491d07feb71` (see productIdAsUuid). */
-export function objectIdOfProductUuid(uuid: string): string {
-  return uuid.replace(/-/g, '').slice(8);
 }
 
 /** What the saga carries about its order (and, to charge it, the payment token; null for an adopted order). */

@@ -76,7 +76,7 @@ export async function changeOrderStatus(
 }
 
 /** Who may cancel an order they can see: its owner, or an ADMIN. */
-export function mayCancel(principal: Principal, order: Pick<Order, 'userId'>): boolean {
+function mayCancel(principal: Principal, order: Pick<Order, 'userId'>): boolean {
   return order.userId === principal.userId || principal.roles.includes('ADMIN');
 }
 

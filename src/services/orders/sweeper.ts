@@ -12,6 +12,7 @@ import { asc, lt, sql } from 'drizzle-orm';
 
 import { sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { configOf } from '../../lib/config.ts';
 import type { ServiceContext } from '../context.ts';
 import { sagaOf } from './saga-client.ts';
 
@@ -21,7 +22,7 @@ const BATCH = 100;
 export async function sweepSagaStarts(
   svc: Pick<ServiceContext, 'env' | 'stores' | 'logger'>,
 ): Promise<{ running: number; adopted: number; gone: number; failed: number }> {
-  const graceSeconds = Number(svc.env.ORDER_SAGA_START_GRACE_SECONDS) || 120;
+  const graceSeconds = configOf(svc.env).orders.sagaStartGraceSeconds;
   // No tenant: saga_starts has no row-level security (ids only), the sweep spans tenants.
   const stale = await inTenantTx(svc.stores.pg('orders').db, '', (tx) =>
     tx

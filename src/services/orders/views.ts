@@ -4,7 +4,7 @@ import type { OrderPaymentStatus, OrderStatus } from './model.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function orderItemView(i: OrderItem) {
+function orderItemView(i: OrderItem) {
   return {
     id: i.id,
     productId: i.productId,

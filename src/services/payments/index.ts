@@ -4,5 +4,5 @@ export { issueRefund } from './refunds.ts';
 export { getPayment, getPaymentOfOrder } from './queries.ts';
 export { receiveWebhook } from './webhooks.ts';
 export type { ChargeInput, OrderLink, RefundInput, RefundStatus, UndoOutcome, WebhookOutcome } from './model.ts';
-export { declinedPaymentOf, paymentErrors } from './errors.ts';
+export { declinedPaymentOf } from './errors.ts';
 export type { PaymentView, RefundView } from './views.ts';

@@ -26,7 +26,7 @@ import { paymentErrors } from './errors.ts';
 import { paymentsDb, type OrderLink, type RefundInput, type RefundStatus } from './model.ts';
 import { PaymentProviderError, paymentProviderFor } from './providers/index.ts';
 
-export const REFUND_OPERATION = 'POST /payments/{id}/refunds';
+const REFUND_OPERATION = 'POST /payments/{id}/refunds';
 
 export async function issueRefund(
   svc: ServiceContext,

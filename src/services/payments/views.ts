@@ -3,7 +3,7 @@ import type { Payment, Refund } from '../../db/pg/schema/payments.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function refundView(r: Refund) {
+function refundView(r: Refund) {
   return {
     id: r.id,
     paymentId: r.paymentId,

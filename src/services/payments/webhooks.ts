@@ -14,6 +14,7 @@ import { and, eq, sql } from 'drizzle-orm';
 
 import { payments, webhookEvents } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { isUuid } from '../../lib/ids.ts';
 import { problems } from '../../lib/problem.ts';
 import type { ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
@@ -25,8 +26,6 @@ import {
   PaymentWebhookSignatureError,
 } from './providers/index.ts';
 import { WebhookPayloadError } from './providers/webhook-event.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function metadataOf(data: unknown): { orderId?: string; tenantId?: string; amountRefunded?: number; amount?: number } {
   const object = (data as { object?: Record<string, unknown> } | null)?.object ?? {};
@@ -60,13 +59,13 @@ export async function receiveWebhook(
     throw err;
   }
   const meta = metadataOf(event.data);
-  if (!meta.tenantId || !UUID.test(meta.tenantId)) return { received: true, duplicate: false, applied: null };
+  if (!meta.tenantId || !isUuid(meta.tenantId)) return { received: true, duplicate: false, applied: null };
   const ctx: ServiceContext = { ...svc, tenantId: meta.tenantId, principal: null };
 
   const result = await inTenantTx(paymentsDb(svc), meta.tenantId, async (tx) => {
     const [payment] = event.transactionId
       ? await tx.select().from(payments).where(eq(payments.gatewayTransactionId, event.transactionId)).limit(1)
-      : meta.orderId && UUID.test(meta.orderId)
+      : meta.orderId && isUuid(meta.orderId)
         ? await tx.select().from(payments).where(eq(payments.orderId, meta.orderId)).limit(1)
         : [];
     const [stored] = await tx

@@ -33,7 +33,7 @@ export interface Counters {
   reportedCount: number;
 }
 
-export async function countVotes(
+async function countVotes(
   mongo: DataApiClient,
   tenantId: string,
   reviewId: string,

@@ -16,9 +16,7 @@ export {
   type ReviewPatch,
 } from './reviews.ts';
 export { reportReview, voteOnReview, type ReportInput, type ReportResult, type VoteResult } from './engagement.ts';
-export { ratingSummary, recomputeProductRating, type RatingSummary } from './ratings.ts';
-export { productIdAsUuid } from './purchases.ts';
-export { reviewErrors } from './errors.ts';
-export { findProduct, findReview, reportsOf, reviewsOf, votesOf } from './store.ts';
+export { recomputeProductRating, type RatingSummary } from './ratings.ts';
+export { reviewsOf } from './store.ts';
 export * from './model.ts';
 export * from './views.ts';

@@ -11,12 +11,13 @@ import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
 import { invalidCursor } from '../../lib/pagination.ts';
 import { STAFF_ROLES, type Principal } from '../auth/index.ts';
+import { hasDeliveredOrderOf } from '../orders/index.ts';
+import { authorSnapshot } from './author.ts';
 import { casUpdate, countReports } from './consistency.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { reviewErrors } from './errors.ts';
 import { hasAnyRole, MODERATOR_ROLES, type ReviewDeps, type ReviewDocument, type ReviewStatus } from './model.ts';
 import { notifyAuthor } from './notifications.ts';
-import { authorSnapshot, hasDeliveredPurchase } from './purchases.ts';
 import { ratingSummary, type RatingSummary } from './ratings.ts';
 import { findProduct, findReview, requestRatingUpdate, reviewsOf } from './store.ts';
 import { fullReviewView, publicReviewView, type FullReviewView, type PublicReviewView } from './views.ts';
@@ -64,7 +65,7 @@ export async function createReview(
 
   const [author, verifiedPurchase] = await Promise.all([
     authorSnapshot(stores, tenantId, userId),
-    hasDeliveredPurchase(stores, tenantId, userId, product),
+    hasDeliveredOrderOf(stores, tenantId, userId, product),
   ]);
   const now = new Date();
   const doc: ReviewDocument = {

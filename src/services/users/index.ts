@@ -1,13 +1,5 @@
 /** The user service's public surface: the signed-in user's profile, addresses and preferences. */
-export {
-  deleteProfile,
-  findProfile,
-  getMyProfile,
-  repairProfile,
-  updateMyProfile,
-  upsertProfile,
-  upsertProfileTx,
-} from './profiles.ts';
+export { deleteProfile, findProfile, getMyProfile, updateMyProfile, upsertProfile } from './profiles.ts';
 export {
   createAddress,
   deleteAddress,
@@ -18,7 +10,6 @@ export {
 } from './addresses.ts';
 export { getPreferences, replacePreferences } from './preferences.ts';
 export { getNotificationRecipients, type NotificationRecipient } from './notification-recipient.ts';
-export { readProfileSeed, syncAuthUserNames, type NameChange } from './auth-sync.ts';
-export { userErrors } from './errors.ts';
+export { type NameChange } from './auth-sync.ts';
 export * from './model.ts';
 export * from './views.ts';

@@ -8,6 +8,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
+import { isUuid } from '../../lib/ids.ts';
 
 export interface NotificationRecipient {
   email: string | null;
@@ -18,15 +19,13 @@ export interface NotificationRecipient {
   pushNotifications: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Several users of one tenant in one query (a queue batch): userId -> recipient; absent = no live profile. */
 export async function getNotificationRecipients(
   stores: Stores,
   tenantId: string,
   userIds: readonly string[],
 ): Promise<Map<string, NotificationRecipient>> {
-  const ids = [...new Set(userIds.filter((id) => UUID.test(id)))];
+  const ids = [...new Set(userIds.filter(isUuid))];
   const out = new Map<string, NotificationRecipient>();
   if (ids.length === 0) return out;
   const rows = await inTenantTx(stores.pg('users').db, tenantId, (tx) =>

@@ -14,7 +14,7 @@ import { profileView, type ProfileView } from './views.ts';
  * and names in step with the auth user. Idempotent: registration calls it before
  * answering, and reads call it again as a repair path.
  */
-export async function upsertProfileTx(tx: Transaction, seed: ProfileSeed): Promise<UserProfile> {
+async function upsertProfileTx(tx: Transaction, seed: ProfileSeed): Promise<UserProfile> {
   const [profile] = await tx
     .insert(userProfiles)
     .values({
@@ -66,7 +66,7 @@ export const NO_PROFILE: unique symbol = Symbol('no-profile');
  * Registration normally creates both; this is the repair path. 404 when the auth
  * user is gone or the profile was deleted.
  */
-export async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile> {
+async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile> {
   const seed = await readProfileSeed(stores.pg('auth').db, owner.tenantId, owner.userId);
   if (!seed) throw userErrors.userNotFound();
   const profile = await upsertProfile(stores.pg('users').db, seed);

@@ -27,7 +27,7 @@ function base64Lines(text: string): string {
 
 const oneLine = (v: string) => v.replace(/[\r\n]+/g, ' ');
 
-export function encodeHeaderValue(value: string): string {
+function encodeHeaderValue(value: string): string {
   const clean = oneLine(value);
   if (/^[\x20-\x7e]*$/.test(clean)) return clean;
   // Encoded-words of at most ~45 source bytes each, split on code points.

@@ -17,7 +17,7 @@ import { encryptPayload, vapidAuthorization, type Vapid } from './web-push.ts';
 /** Where the sender finds a user's subscriptions; the queue consumer loads a whole batch's at once. */
 export type SubscriptionSource = (tenantId: string, userId: string) => Promise<PushSubscriptionDocument[]>;
 
-export const subscriptionsByUser =
+const subscriptionsByUser =
   (mongo: DataApiClient): SubscriptionSource =>
   (tenantId, userId) =>
     subscriptionsOf(mongo).find({ tenantId, userId }, { limit: MAX_SUBSCRIPTIONS_PER_USER });

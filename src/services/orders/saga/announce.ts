@@ -18,7 +18,7 @@ function factsOf(state: SagaState): OrderFacts {
 }
 
 /** The notifications a terminal saga status announces (stable ids: one each, ever). */
-export function eventsFor(state: SagaState): NotificationMessage[] {
+function eventsFor(state: SagaState): NotificationMessage[] {
   const facts = factsOf(state);
   if (state.status === 'COMPLETED') return [orderEvent('ORDER_CONFIRMATION', facts)];
   if (state.status !== 'COMPENSATED') return [];

@@ -14,9 +14,11 @@
  */
 import { z } from 'zod';
 
-export const sagaLineSchema = z.object({
+import { OBJECT_ID_PATTERN } from '../../../lib/ids.ts';
+
+const sagaLineSchema = z.object({
   /** The catalog's product id (24-hex ObjectId). */
-  productId: z.string().regex(/^[0-9a-f]{24}$/),
+  productId: z.string().regex(OBJECT_ID_PATTERN),
   quantity: z.number().int().positive(),
 });
 export type SagaLine = z.infer<typeof sagaLineSchema>;

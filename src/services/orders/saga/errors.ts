@@ -19,7 +19,7 @@ export class StepProblem extends Problem {
   }
 }
 
-export const STEP_PROBLEM = {
+const STEP_PROBLEM = {
   outOfStock: 'out-of-stock',
   stockHeldInCheckout: 'stock-held-in-checkout',
   productNotFound: 'saga-product-not-found',

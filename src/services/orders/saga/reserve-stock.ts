@@ -15,6 +15,7 @@
  */
 import type { z } from 'zod';
 
+import { productIdAsUuid } from '../../../lib/ids.ts';
 import {
   productChangeTags,
   purgeCatalogTags,
@@ -22,7 +23,6 @@ import {
   reserveStock,
   type StockOutcome,
 } from '../../catalog/index.ts';
-import { productIdAsUuid } from '../../reviews/index.ts';
 import { unitsHeldInCheckout } from '../queries.ts';
 import { orderFactsSchema, stepReportSchema } from './context.ts';
 import { stepErrors } from './errors.ts';

@@ -68,7 +68,7 @@ export interface SagaStorage {
   deleteAlarm(): Promise<void>;
 }
 
-export const WATCHDOG_MS = 30_000;
+const WATCHDOG_MS = 30_000;
 
 /**
  * Applies `event` onto the state as stored NOW, never onto a caller's copy: the runner
@@ -84,7 +84,7 @@ export function transition(storage: SagaStorage, state: SagaState, event: SagaEv
 }
 
 /** Retries so far, over every step (saga_executions.retry_count). */
-export function retriesOf(meta: RunnerMeta): number {
+function retriesOf(meta: RunnerMeta): number {
   return Object.values(meta.attempts).reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 }
 
@@ -96,7 +96,7 @@ function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
 type Failure = 'wait' | 'permanent' | 'transient';
 
 /** By problem type: what a step's error means for the saga. */
-export function classify(err: unknown): Failure {
+function classify(err: unknown): Failure {
   if (!(err instanceof Problem)) return 'transient';
   if (WAITING_STEP_PROBLEMS.some((t) => err.hasType(t))) return 'wait';
   if (PERMANENT_STEP_PROBLEMS.some((t) => err.hasType(t))) return 'permanent';

@@ -4,17 +4,19 @@
  */
 import { createStores } from '../../../db/stores.ts';
 import type { Env } from '../../../env.ts';
+import { configOf } from '../../../lib/config.ts';
 import { createLogger } from '../../../lib/logger.ts';
 import type { ServiceContext } from '../../context.ts';
 
 export function sagaConfig(env: Env) {
+  const orders = configOf(env).orders;
   return {
-    deadlineMs: (Number(env.ORDER_SAGA_DEADLINE_SECONDS) || 300) * 1000,
-    maxAttempts: Number(env.ORDER_SAGA_MAX_ATTEMPTS) || 5,
-    undoMaxAttempts: Number(env.ORDER_SAGA_UNDO_MAX_ATTEMPTS) || 10,
-    stockWaitMs: (Number(env.ORDER_SAGA_STOCK_WAIT_SECONDS) || 120) * 1000,
-    retryBaseMs: Number(env.ORDER_SAGA_RETRY_BASE_MS) || 1000,
-    stepTimeoutMs: Number(env.ORDER_SAGA_STEP_TIMEOUT_MS) || 30_000,
+    deadlineMs: orders.sagaDeadlineMs,
+    maxAttempts: orders.sagaMaxAttempts,
+    undoMaxAttempts: orders.sagaUndoMaxAttempts,
+    stockWaitMs: orders.sagaStockWaitMs,
+    retryBaseMs: orders.sagaRetryBaseMs,
+    stepTimeoutMs: orders.sagaStepTimeoutMs,
   };
 }
 export type SagaConfig = ReturnType<typeof sagaConfig>;

@@ -15,6 +15,7 @@
  * that forgot PAYMENT_PROVIDER can never confirm orders without charging anyone.
  */
 import type { Env } from '../../../env.ts';
+import { ConfigError, configOf } from '../../../lib/config.ts';
 import { PaymentProviderConfigError } from './errors.ts';
 import { StripePaymentProvider } from './stripe.ts';
 import { TestPaymentProvider } from './test-provider.ts';
@@ -22,29 +23,27 @@ import type { PaymentProvider, PaymentProviderName } from './types.ts';
 
 export * from './errors.ts';
 export type * from './types.ts';
-export { StripePaymentProvider, STRIPE_SIGNATURE_HEADER, type StripeProviderOptions } from './stripe.ts';
+export { StripePaymentProvider, type StripeProviderOptions } from './stripe.ts';
 export { STRIPE_API_VERSION } from './stripe-http.ts';
 export { TestPaymentProvider, type TestProviderOptions } from './test-provider.ts';
 export { TEST_TOKENS } from './test-tokens.ts';
 export { signTestWebhook, TEST_SIGNATURE_HEADER, testWebhookBody } from './test-webhooks.ts';
 
-export const PAYMENT_PROVIDER_NAMES: readonly PaymentProviderName[] = ['stripe', 'test'];
+const PAYMENT_PROVIDER_NAMES: readonly PaymentProviderName[] = ['stripe', 'test'];
 
 export function isPaymentProviderName(name: string): name is PaymentProviderName {
   return (PAYMENT_PROVIDER_NAMES as readonly string[]).includes(name);
 }
 
-const positiveInt = (value: string | undefined, name: string): number | undefined => {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new PaymentProviderConfigError(
-      'missing_config',
-      `${name} must be a positive integer of milliseconds, got '${value}'`,
-    );
+/** The payment settings (lib/config.ts); a bad timeout var is this layer's configuration error. */
+function paymentSettings(env: Env) {
+  try {
+    return configOf(env).payments;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new PaymentProviderConfigError('missing_config', err.message);
+    throw err;
   }
-  return n;
-};
+}
 
 /** The provider called `name` (e.g. from `POST /payments/webhooks/:provider`); throws PaymentProviderConfigError. */
 export function paymentProviderFor(env: Env, name: string): PaymentProvider {
@@ -58,7 +57,7 @@ export function paymentProviderFor(env: Env, name: string): PaymentProvider {
       return new StripePaymentProvider({
         secretKey: env.STRIPE_SECRET_KEY,
         apiBase: env.STRIPE_API_BASE || undefined,
-        timeoutMs: positiveInt(env.PAYMENT_PROVIDER_TIMEOUT_MS, 'PAYMENT_PROVIDER_TIMEOUT_MS'),
+        timeoutMs: paymentSettings(env).providerTimeoutMs,
         webhookSecret: env.STRIPE_WEBHOOK_SECRET || undefined,
       });
     case 'test':
@@ -70,7 +69,7 @@ export function paymentProviderFor(env: Env, name: string): PaymentProvider {
       }
       return new TestPaymentProvider({
         webhookSecret: env.PAYMENTS_TEST_WEBHOOK_SECRET || undefined,
-        timeoutMs: positiveInt(env.PAYMENTS_TEST_TIMEOUT_MS, 'PAYMENTS_TEST_TIMEOUT_MS'),
+        timeoutMs: paymentSettings(env).testTimeoutMs,
       });
     default:
       throw new PaymentProviderConfigError(

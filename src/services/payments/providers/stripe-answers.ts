@@ -12,7 +12,7 @@ import { cardOf, idOf } from './stripe-http.ts';
 import type { CardSummary, ProviderPayment, ProviderRefund } from './types.ts';
 
 export const NO_CARD: CardSummary = { brand: null, last4: null };
-export const str = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
+const str = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 export const int = (value: unknown): number | null =>
   typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
 

@@ -41,7 +41,7 @@ import type {
 import { checkAmount, checkCall, checkCurrency, checkTransactionId } from './validation.ts';
 import { verifyWebhookEvent } from './webhook-event.ts';
 
-export const STRIPE_SIGNATURE_HEADER = 'Stripe-Signature';
+const STRIPE_SIGNATURE_HEADER = 'Stripe-Signature';
 /** Refund reasons Stripe accepts as `reason`; any other text travels as `metadata[reason]`. */
 const STRIPE_REFUND_REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
 

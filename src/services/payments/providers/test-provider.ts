@@ -38,7 +38,7 @@ import type {
 import { checkAmount, checkCall, checkCurrency, checkTransactionId } from './validation.ts';
 import { verifyWebhookEvent } from './webhook-event.ts';
 
-export const TEST_PROVIDER_DEFAULT_TIMEOUT_MS = 2000;
+const TEST_PROVIDER_DEFAULT_TIMEOUT_MS = 2000;
 
 const TRANSACTION_ID = /^tp_(capfail_|voidfail\d{1,3}_|refundfail_)?[0-9a-f]{24}$/;
 

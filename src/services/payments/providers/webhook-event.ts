@@ -16,7 +16,7 @@ import type { PaymentProviderName, WebhookEvent } from './types.ts';
 import { verifySignature } from './webhook-signature.ts';
 
 /** 9999-12-31T23:59:59Z: the last second both a JavaScript Date and PostgreSQL's `timestamp` print as a 4-digit year. */
-export const MAX_WEBHOOK_CREATED = 253_402_300_799;
+const MAX_WEBHOOK_CREATED = 253_402_300_799;
 
 /** A verified body that is not an event: which field, and what is wrong with it. */
 export class WebhookPayloadError extends PaymentWebhookSignatureError {
@@ -41,7 +41,7 @@ function transactionIdOf(object: Record<string, unknown>): string | null {
   return null;
 }
 
-export function parseWebhookEvent(provider: PaymentProviderName, rawBody: string): WebhookEvent {
+function parseWebhookEvent(provider: PaymentProviderName, rawBody: string): WebhookEvent {
   const malformed = (field: string, problem: string) => new WebhookPayloadError(provider, field, problem);
   let body: unknown;
   try {

@@ -13,7 +13,7 @@ import { hexEncode, timingSafeEqual, utf8 } from '../../../lib/bytes.ts';
 import { PaymentWebhookSignatureError } from './errors.ts';
 import type { PaymentProviderName } from './types.ts';
 
-export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
+const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
 
 export interface VerifySignatureOptions {
   provider: PaymentProviderName;

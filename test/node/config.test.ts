@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, configOf, configProblems, configWithDefaults } from '../../src/lib/config.ts';
+import { checkConfiguration } from '../../src/services/health/configuration.ts';
+
+describe('the typed config (src/lib/config.ts)', () => {
+  it('states every default: nothing set is a working configuration', () => {
+    const config = configOf({});
+    expect(config.storeTimeoutMs).toBe(3000);
+    expect(config.maxBodyBytes).toBe(262_144);
+    expect(config.auth).toMatchObject({ accessTtlSeconds: 900, refreshTtlDays: 30, maxFailedLogins: 5 });
+    expect(config.edgeCache).toEqual({
+      enabled: true,
+      sMaxAge: 60,
+      staleWhileRevalidate: 30,
+      memoMs: 1000,
+      bypassToken: undefined,
+    });
+    expect(config.orders).toMatchObject({ taxRateBps: 0, sagaDeadlineMs: 300_000, sagaStockWaitMs: 120_000 });
+    expect(config.payments).toEqual({ providerTimeoutMs: undefined, testTimeoutMs: undefined });
+  });
+
+  it('parses what is set; an empty var is unset', () => {
+    const config = configOf({
+      ORDER_SAGA_DEADLINE_SECONDS: '60',
+      ORDER_SAGA_RETRY_BASE_MS: ' 20 ',
+      EDGE_CACHE: 'off',
+      EDGE_CACHE_MEMO_MS: '0',
+      STORE_TIMEOUT_MS: '',
+    });
+    expect(config.orders.sagaDeadlineMs).toBe(60_000);
+    expect(config.orders.sagaRetryBaseMs).toBe(20);
+    expect(config.edgeCache.enabled).toBe(false);
+    expect(config.edgeCache.memoMs).toBe(0);
+    expect(config.storeTimeoutMs).toBe(3000);
+  });
+
+  it('a bad var is an error naming it and what it must be, never its value', () => {
+    const env = {
+      ORDER_SAGA_MAX_ATTEMPTS: '0',
+      STORE_TIMEOUT_MS: '3s-secret',
+      ORDER_TAX_RATE_BPS: '12000',
+      EDGE_CACHE: 'sometimes',
+      PLATFORM_TENANT_ID: 'tenant-1',
+    };
+    expect(() => configOf(env)).toThrow(ConfigError);
+    expect(configProblems(env)).toEqual([
+      { setting: 'STORE_TIMEOUT_MS', problem: 'must be a whole number at least 1' },
+      { setting: 'PLATFORM_TENANT_ID', problem: 'must be a UUID' },
+      { setting: 'EDGE_CACHE', problem: 'must be one of on, off' },
+      { setting: 'ORDER_TAX_RATE_BPS', problem: 'must be a whole number from 0 to 10000' },
+      { setting: 'ORDER_SAGA_MAX_ATTEMPTS', problem: 'must be a whole number at least 1' },
+    ]);
+    expect(() => configOf(env)).not.toThrow(/3s-secret/);
+    // Health still answers: the bad vars fall back to their defaults there.
+    expect(configWithDefaults(env).storeTimeoutMs).toBe(3000);
+  });
+
+  it('the configuration check refuses a bad var in every environment, naming it without its value', () => {
+    const report = checkConfiguration({ ENVIRONMENT: 'development', STORE_TIMEOUT_MS: 'soon' } as never);
+    expect(report).toEqual({
+      environment: 'development',
+      status: 'refused',
+      problems: [{ setting: 'STORE_TIMEOUT_MS', problem: 'must be a whole number at least 1' }],
+    });
+    const production = checkConfiguration({ ENVIRONMENT: 'production', ORDER_SAGA_MAX_ATTEMPTS: 'many' } as never);
+    expect(production.status).toBe('refused');
+    expect(production.problems).toContainEqual({
+      setting: 'ORDER_SAGA_MAX_ATTEMPTS',
+      problem: 'must be a whole number at least 1',
+    });
+    expect(JSON.stringify(production)).not.toContain('many');
+  });
+});
