@@ -10,6 +10,7 @@
  *
  *   BENCH_DURATION=10 BENCH_SIZES=1000,10000 npm run bench   (BENCH_SIZES=0 skips 3)
  *   BENCH_ONLY=catalog npm run bench                           (only 3)
+ *   BENCH_ONLY=carts npm run bench                             (only the cart rows, scripts/bench-carts.ts)
  *   BENCH_RTT_MS=0,40,120 npm run bench                         (1 and 4 at each round-trip time)
  *
  * With BENCH_RTT_MS, Toxiproxy sits between the Worker and each store (PostgreSQL's WebSocket
@@ -27,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 
+import { benchCarts, type CartBenchRow } from './bench-carts.ts';
 import { benchCheckout, type CheckoutBench } from './bench-checkout.ts';
 import { benchRouteLatency, type RouteLatency } from './bench-latency.ts';
 import { benchPasswords } from './bench-password.ts';
@@ -40,6 +42,7 @@ const sizes = process.env.BENCH_SIZES ?? process.env.BENCH_PRODUCTS ?? '1000,100
 const catalogOnly = process.env.BENCH_ONLY === 'catalog';
 // Only the latency per route (4) at each RTT: the load scenarios' logins would spend the login rate limit.
 const latencyOnly = process.env.BENCH_ONLY === 'latency';
+const cartsOnly = process.env.BENCH_ONLY === 'carts';
 const bypassToken = randomBytes(18).toString('base64url');
 const rtts = process.env.BENCH_RTT_MS?.split(',').map((v) => {
   const n = Number(v.trim());
@@ -128,6 +131,7 @@ interface RttRun {
   rows: Row[];
   checkout?: CheckoutBench;
   routes: RouteLatency[];
+  carts: CartBenchRow[];
 }
 const runs: RttRun[] = [];
 try {
@@ -135,7 +139,7 @@ try {
     if (rtt !== undefined) await server.stack.latency!.setRtt(rtt);
     runs.push(await runAt(server, rtt));
   }
-  if (sizes !== '0' && !latencyOnly) {
+  if (sizes !== '0' && !latencyOnly && !cartsOnly) {
     await server.stack.latency?.setRtt(0);
     catalogReport = await benchCatalog(server.url, server.stack).catch(
       (err: Error) => `catalog benchmark failed: ${err.message}`,
@@ -151,6 +155,7 @@ async function runAt(server: DevServer, rtt: number | undefined): Promise<RttRun
   const rows: Row[] = [];
   let checkout: CheckoutBench | undefined;
   let routes: RouteLatency[] = [];
+  let carts: CartBenchRow[] = [];
   const tenantHeader = { 'x-tenant-id': server.seed.tenantId, 'content-type': 'application/json' };
   const loginBody = JSON.stringify({ login: server.seed.adminEmail, password: server.seed.adminPassword });
   const session = (await (
@@ -171,6 +176,14 @@ async function runAt(server: DevServer, rtt: number | undefined): Promise<RttRun
     });
   }
   if (!latencyOnly) {
+    const seedLogin = {
+      tenantId: server.seed.tenantId,
+      email: server.seed.adminEmail,
+      password: server.seed.adminPassword,
+    };
+    carts = await benchCarts(server.url, seedLogin, { connections: 10, durationSec: duration });
+  }
+  if (!latencyOnly && !cartsOnly) {
     const created = (await (
       await fetch(`${server.url}/api/v1/auth/api-keys`, {
         method: 'POST',
@@ -224,10 +237,10 @@ async function runAt(server: DevServer, rtt: number | undefined): Promise<RttRun
       { connections: 10, durationSec: duration, paymentToken: rtt === undefined ? 'pm_test_success' : 'pm_card_visa' },
     );
   }
-  return { rtt, rows, checkout, routes };
+  return { rtt, rows, checkout, routes, carts };
 }
 
-const passwords = catalogOnly || latencyOnly ? null : await benchPasswords();
+const passwords = catalogOnly || latencyOnly || cartsOnly ? null : await benchPasswords();
 const stores = `${process.env.DATABASE_URL ? 'your PostgreSQL' : 'PostgreSQL 15'} + ${process.env.MONGODB_URI ? 'your MongoDB' : 'FerretDB v2 on DocumentDB'}`;
 
 for (const run of runs) {
@@ -237,6 +250,14 @@ for (const run of runs) {
     console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
     console.log('|---|---:|---:|---:|---:|');
     for (const r of run.rows) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
+  }
+  if (run.carts.length > 0) {
+    console.log(
+      `\n### Carts beside the catalog (same run, 10 connections, ${duration}s each; no store call in any row${at})\n`,
+    );
+    console.log('| scenario | req/s | p50 ms | p99 ms | non-2xx/errors |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const r of run.carts) console.log(`| ${r.scenario} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
   }
   if (run.checkout) {
     const c = run.checkout;

@@ -12,6 +12,7 @@ import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { adminRoutes } from './routes/admin/admin.index.ts';
 import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
+import { cartsRoutes } from './routes/carts/carts.index.ts';
 import { categoriesRoutes } from './routes/categories/categories.index.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -48,6 +49,8 @@ export function createApp() {
         'idempotency-key',
         'if-match',
         'if-none-match',
+        'x-cart-token',
+        'x-cart-id',
       ],
       exposeHeaders: [
         'x-request-id',
@@ -55,6 +58,7 @@ export function createApp() {
         'location',
         'retry-after',
         'x-data-api-calls',
+        'x-cart-id',
         'idempotent-replayed',
         'x-cache',
         'age',
@@ -78,6 +82,7 @@ export function createApp() {
     .route(API_PREFIX, categoriesRoutes)
     .route(API_PREFIX, reviewsRoutes)
     .route(API_PREFIX, ordersRoutes)
+    .route(API_PREFIX, cartsRoutes)
     .route(API_PREFIX, paymentsRoutes)
     .route(API_PREFIX, promotionsRoutes)
     .route(API_PREFIX, notificationsRoutes)
@@ -88,6 +93,12 @@ export function createApp() {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cartToken', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Cart-Token',
+    description: 'The secret of an anonymous cart, answered once by POST /carts',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',

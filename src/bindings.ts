@@ -4,6 +4,8 @@
  * import pulled every file the object reaches into every file that reads the env). The
  * classes in src/durable implement them (`implements`), so the two cannot drift apart.
  */
+import type { OwnerState } from './services/carts/model.ts';
+import type { CartAnswer, CartCommand, Envelope, OwnerAnswer, OwnerCommand } from './services/carts/reducer.ts';
 import type { OrderSagaMethods } from './services/orders/saga/rpc.ts';
 
 /** OrderSaga: one per order (`idFromName(orderId)`), the single writer of its saga. */
@@ -20,3 +22,13 @@ export interface NotificationFeedMethods {
 }
 
 export interface NotificationFeedBinding extends Rpc.DurableObjectBranded, NotificationFeedMethods {}
+
+/** Cart's RPC methods: one per cart (`cart:<tenant>:<id>`) and one per user's directory (`owner:<tenant>:<user>`). */
+export interface CartMethods {
+  /** Runs one cart command; a refusal is answered as data. */
+  apply(envelope: Envelope<CartCommand>): Promise<CartAnswer>;
+  /** Runs one command of a user's cart directory. */
+  owner(command: OwnerCommand): Promise<OwnerAnswer & { orders: OwnerState['orders'] }>;
+}
+
+export interface CartBinding extends Rpc.DurableObjectBranded, CartMethods {}

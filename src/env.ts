@@ -1,4 +1,4 @@
-import type { NotificationFeedBinding, OrderSagaBinding } from './bindings.ts';
+import type { CartBinding, NotificationFeedBinding, OrderSagaBinding } from './bindings.ts';
 import type { NotificationMessage } from './queues/notification-messages.ts';
 import type { RatingUpdateMessage } from './queues/rating-update-messages.ts';
 
@@ -64,6 +64,8 @@ export interface Env {
   ORDER_SAGA_START_GRACE_SECONDS?: string;
   /** Seconds RESERVE_STOCK waits for units held by orders still in checkout (default 120). */
   ORDER_SAGA_STOCK_WAIT_SECONDS?: string;
+  /** Days of inactivity after which a cart is deleted by its alarm (default 30). */
+  CART_EXPIRY_DAYS?: string;
   /** base64 32-byte AES key sealing payments.gateway_response (secret). */
   PAYMENTS_ENCRYPTION_KEY: string;
 
@@ -105,6 +107,8 @@ export interface Env {
   CF_API_BASE_URL?: string;
 
   ORDER_SAGA: DurableObjectNamespace<OrderSagaBinding>;
+  /** One object per cart and one per user's cart directory (src/durable/cart.ts). */
+  CART: DurableObjectNamespace<CartBinding>;
   NOTIFICATION_FEED: DurableObjectNamespace<NotificationFeedBinding>;
   NOTIFICATIONS_QUEUE: Queue<NotificationMessage>;
   RATING_UPDATES_QUEUE: Queue<RatingUpdateMessage>;

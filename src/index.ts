@@ -8,6 +8,7 @@ import { consumeRatingUpdates } from './queues/rating-updates.ts';
 import { purgeExpiredNotifications } from './services/notifications/index.ts';
 import { sweepSagaStarts } from './services/orders/index.ts';
 
+export { Cart } from './durable/cart.ts';
 export { NotificationFeed } from './durable/notification-feed.ts';
 export { OrderSaga } from './durable/order-saga.ts';
 

@@ -851,7 +851,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email or username and password
-         * @description Sign in with email or username and password.
+         * @description With `X-Cart-Id` and `X-Cart-Token` (an anonymous cart), a sign-in without 2FA also merges that cart into the user's open cart (as POST /carts/{id}/merge) and answers the cart's id in `X-Cart-Id`; a cart that cannot be merged leaves the sign-in as it is (no header).
          *
          *     Authentication: none needed (a token, when sent, is verified and then decides the tenant).
          *
@@ -1002,6 +1002,190 @@ export interface paths {
          *     Errors are `application/problem+json`; see the listed responses.
          */
         post: operations["postAuthRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A cart: anonymous (answers its secret token once) or your open cart
+         * @description Anonymous: 201 with the cart and `cartToken`, the bearer secret of every later call on it (`X-Cart-Token`). Signed in: your open cart in this tenant (200) or a new one (201); you have at most one open cart.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: nothing (an anonymous cart and its token).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        post: operations["postCarts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A cart with estimated prices (from the catalog's edge cache) and flagged lines
+         * @description A cart with estimated prices (from the catalog's edge cache) and flagged lines.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `read:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        get: operations["getCart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carts/{id}/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check out your cart: POST /orders with the cart's lines, re-priced from the store
+         * @description As POST /orders: `Idempotency-Key` required (a retry replays the same order), `Prefer: wait=N`. The cart is frozen meanwhile; it closes when the order is CONFIRMED and reopens if the saga compensates.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        post: operations["postCartCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carts/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a product (a product already in the cart adds to its quantity)
+         * @description Add a product (a product already in the cart adds to its quantity).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        post: operations["postCartLines"];
+        /**
+         * Remove a line (`?productId=`)
+         * @description Remove a line (`?productId=`).
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        delete: operations["deleteCartLines"];
+        options?: never;
+        head?: never;
+        /**
+         * Set a line's quantity
+         * @description Set a line's quantity.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        patch: operations["patchCartLines"];
+        trace?: never;
+    };
+    "/api/v1/carts/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign-in: merge an anonymous cart (its X-Cart-Token) into your open cart, or adopt it
+         * @description Quantities add up (at most the per-product cap); your address and code win. Without an open cart you adopt it (the token stops working). Answers the cart you now hold; a repeated merge answers the same cart.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without).
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        post: operations["postCartMerge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carts/{id}/promotion-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set (or with null remove) the promotion code; checked now and again at checkout
+         * @description Checked against the promotion's rules and the cart's estimates (the one cart edit that reads PostgreSQL: the rules live there); a refused code is a 422 `promotion-code-<reason>` naming `body.code`. At most one code per cart. Nothing is used up until checkout, which checks it again in the order transaction.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        put: operations["putCartPromotionCode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/carts/{id}/shipping-address": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the shipping address the checkout uses
+         * @description Set the shipping address the checkout uses.
+         *
+         *     Authentication: `Authorization: Bearer <access token>` or `X-API-Key`; either needs the permission `write:orders` (403 without). Without credentials: the X-Cart-Token of an anonymous cart.
+         *
+         *     Errors are `application/problem+json`; see the listed responses.
+         */
+        put: operations["putCartShippingAddress"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2334,6 +2518,113 @@ export interface components {
             name: string;
             scopes: string[];
         };
+        Cart: {
+            anonymous: boolean;
+            closedAt: string | null;
+            createdAt: string;
+            currency: string | null;
+            /**
+             * @description What the code took off the estimated subtotal when it was set; checkout decides on the store's prices
+             * @example 19.99
+             */
+            estimatedDiscount: string | null;
+            /** @example 19.99 */
+            estimatedSubtotal: string;
+            /** @description Deleted after this much inactivity (CART_EXPIRY_DAYS) */
+            expiresAt: string | null;
+            freeShipping: boolean;
+            /** Format: uuid */
+            id: string;
+            lines: {
+                /**
+                 * @description UNAVAILABLE: the product is gone or not for sale (the line stays, flagged); PENDING: not yet read from the catalog
+                 * @enum {string}
+                 */
+                availability: "AVAILABLE" | "UNAVAILABLE" | "PENDING";
+                currency: string | null;
+                /** @example 19.99 */
+                estimatedLineTotal: string | null;
+                /** @example 19.99 */
+                estimatedUnitPrice: string | null;
+                name: string | null;
+                priceCheckedAt: string | null;
+                productId: string;
+                quantity: number;
+            }[];
+            /** Format: uuid */
+            mergedInto: string | null;
+            /**
+             * Format: uuid
+             * @description The order of the latest checkout
+             */
+            orderId: string | null;
+            /**
+             * @description Prices come from the catalog's edge cache; checkout prices every line from the store
+             * @enum {boolean}
+             */
+            pricesAreEstimates: true;
+            promotionCode: string | null;
+            shippingAddress: {
+                apartment?: string | null;
+                city: string;
+                country: string;
+                state: string;
+                street: string;
+                zipCode: string;
+            } | null;
+            /** @enum {string} */
+            status: "OPEN" | "CHECKING_OUT" | "CLOSED" | "MERGED";
+            unavailableProductIds: string[];
+            updatedAt: string;
+            /** Format: uuid */
+            userId: string | null;
+            version: number;
+        };
+        /**
+         * @example {
+         *       "paymentMethod": {
+         *         "type": "card",
+         *         "token": "pm_test_success"
+         *       }
+         *     }
+         */
+        CartCheckout: {
+            /** @description Default: the currency of the cart's estimates (else USD) */
+            currency?: string;
+            /** @description A provider token, never card numbers */
+            paymentMethod: {
+                /** @example pm_test_success */
+                token: string;
+                /**
+                 * @default card
+                 * @enum {string}
+                 */
+                type?: "card";
+            };
+            /**
+             * Format: uuid
+             * @description One of your saved addresses; else the cart's shipping address
+             */
+            shippingAddressId?: string;
+        };
+        /**
+         * @example {
+         *       "productId": "6b06eed21006e491d07feb71",
+         *       "quantity": 2
+         *     }
+         */
+        CartLineInput: {
+            /** @example 6b06eed21006e491d07feb71 */
+            productId: string;
+            quantity: number;
+        };
+        CartPromotionCode: {
+            /**
+             * @description The code (case-insensitive); null removes it
+             * @example WELCOME10
+             */
+            code: string | null;
+        };
         Category: {
             active: boolean;
             createdAt: string;
@@ -2434,6 +2725,11 @@ export interface components {
         };
         CategoryTree: {
             data: components["schemas"]["CategoryNode"][];
+        };
+        CreatedCart: {
+            cart: components["schemas"]["Cart"];
+            /** @description Anonymous carts only, answered once: send it as X-Cart-Token. Never stored in clear. */
+            cartToken: string | null;
         };
         /** @description The tenant's first ADMIN, invited: they choose their own password (POST /auth/invitations/accept). */
         FirstAdmin: {
@@ -7039,6 +7335,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                "x-cart-id"?: string;
+                "x-cart-token"?: string;
                 /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
                 "x-tenant-id"?: string;
             };
@@ -7060,6 +7358,7 @@ export interface operations {
             /** @description Signed in, or a 2FA challenge when the account has TOTP enabled */
             200: {
                 headers: {
+                    "x-cart-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7705,6 +8004,1341 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait */
                     "retry-after": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postCarts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your open cart */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "cart": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "status": "OPEN",
+                     *         "anonymous": true,
+                     *         "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "version": 1,
+                     *         "lines": [
+                     *           {
+                     *             "productId": "productId",
+                     *             "quantity": 1,
+                     *             "name": "Trail Running Shoe",
+                     *             "availability": "AVAILABLE",
+                     *             "estimatedUnitPrice": "19.99",
+                     *             "estimatedLineTotal": "19.99",
+                     *             "currency": "USD",
+                     *             "priceCheckedAt": "priceCheckedAt"
+                     *           }
+                     *         ],
+                     *         "pricesAreEstimates": true,
+                     *         "estimatedSubtotal": "19.99",
+                     *         "currency": "USD",
+                     *         "unavailableProductIds": [
+                     *           "unavailableProductId"
+                     *         ],
+                     *         "shippingAddress": {
+                     *           "street": "742 Evergreen Terrace",
+                     *           "apartment": "apartment",
+                     *           "city": "Portland",
+                     *           "state": "OR",
+                     *           "zipCode": "97201",
+                     *           "country": "US"
+                     *         },
+                     *         "promotionCode": "promotionCode",
+                     *         "estimatedDiscount": "19.99",
+                     *         "freeShipping": true,
+                     *         "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "createdAt": "createdAt",
+                     *         "updatedAt": "updatedAt",
+                     *         "closedAt": "closedAt",
+                     *         "expiresAt": "expiresAt"
+                     *       },
+                     *       "cartToken": "cartToken"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedCart"];
+                };
+            };
+            /** @description A new cart */
+            201: {
+                headers: {
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "cart": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "status": "OPEN",
+                     *         "anonymous": true,
+                     *         "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "version": 1,
+                     *         "lines": [
+                     *           {
+                     *             "productId": "productId",
+                     *             "quantity": 1,
+                     *             "name": "Trail Running Shoe",
+                     *             "availability": "AVAILABLE",
+                     *             "estimatedUnitPrice": "19.99",
+                     *             "estimatedLineTotal": "19.99",
+                     *             "currency": "USD",
+                     *             "priceCheckedAt": "priceCheckedAt"
+                     *           }
+                     *         ],
+                     *         "pricesAreEstimates": true,
+                     *         "estimatedSubtotal": "19.99",
+                     *         "currency": "USD",
+                     *         "unavailableProductIds": [
+                     *           "unavailableProductId"
+                     *         ],
+                     *         "shippingAddress": {
+                     *           "street": "742 Evergreen Terrace",
+                     *           "apartment": "apartment",
+                     *           "city": "Portland",
+                     *           "state": "OR",
+                     *           "zipCode": "97201",
+                     *           "country": "US"
+                     *         },
+                     *         "promotionCode": "promotionCode",
+                     *         "estimatedDiscount": "19.99",
+                     *         "freeShipping": true,
+                     *         "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "createdAt": "createdAt",
+                     *         "updatedAt": "updatedAt",
+                     *         "closedAt": "closedAt",
+                     *         "expiresAt": "expiresAt"
+                     *       },
+                     *       "cartToken": "cartToken"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedCart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getCart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postCartCheckout: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Required: a retry with the same key and body returns the same order */
+                "idempotency-key": string;
+                /** @description `wait=N` (N <= 10): answer when the saga has finished or N seconds passed */
+                prefer?: string;
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "paymentMethod": {
+                 *         "type": "card",
+                 *         "token": "pm_test_success"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CartCheckout"];
+            };
+        };
+        responses: {
+            /** @description Accepted; Location names the order */
+            202: {
+                headers: {
+                    etag: string;
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "order": {
+                     *         "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "orderNumber": "ORD-2026-000123",
+                     *         "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *         "status": "PENDING",
+                     *         "paymentStatus": "PENDING",
+                     *         "paymentMethod": "paymentMethod",
+                     *         "subtotal": "19.99",
+                     *         "tax": "19.99",
+                     *         "shipping": "19.99",
+                     *         "discount": "19.99",
+                     *         "total": "19.99",
+                     *         "currency": "USD",
+                     *         "shippingAddress": {
+                     *           "street": "742 Evergreen Terrace",
+                     *           "city": "Portland",
+                     *           "state": "OR",
+                     *           "zipCode": "97201",
+                     *           "country": "US"
+                     *         },
+                     *         "version": 1,
+                     *         "createdAt": "createdAt",
+                     *         "updatedAt": "updatedAt",
+                     *         "completedAt": "completedAt",
+                     *         "cancelledAt": "cancelledAt",
+                     *         "items": [
+                     *           {
+                     *             "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *             "productId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *             "productName": "productName",
+                     *             "productSku": "productSku",
+                     *             "quantity": 1,
+                     *             "unitPrice": "19.99",
+                     *             "totalPrice": "19.99"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "saga": {
+                     *         "status": "STARTED",
+                     *         "currentStep": 1,
+                     *         "totalSteps": 1,
+                     *         "errorMessage": "errorMessage"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PlacedOrder"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postCartLines: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the cart as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "productId": "6b06eed21006e491d07feb71",
+                 *       "quantity": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["CartLineInput"];
+            };
+        };
+        responses: {
+            /** @description The cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    deleteCartLines: {
+        parameters: {
+            query: {
+                productId: string;
+            };
+            header?: {
+                /** @description Optional: the ETag of the cart as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    patchCartLines: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the cart as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "productId": "6b06eed21006e491d07feb71",
+                 *       "quantity": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["CartLineInput"];
+            };
+        };
+        responses: {
+            /** @description The cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    postCartMerge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putCartPromotionCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the cart as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "WELCOME10"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CartPromotionCode"];
+            };
+        };
+        responses: {
+            /** @description The cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    putCartShippingAddress: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: the ETag of the cart as read (`W/"3"` and `*` accepted); a stale one is 412 */
+                "if-match"?: string;
+                /** @description The secret answered by POST /carts for an anonymous cart (not needed for your own cart) */
+                "x-cart-token"?: string;
+                /** @description Tenant (UUID) of an unauthenticated call, else the Host must be a tenant domain; ignored with credentials */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "street": "742 Evergreen Terrace",
+                 *       "city": "Portland",
+                 *       "state": "OR",
+                 *       "zipCode": "97201",
+                 *       "country": "US"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ShippingAddress"];
+            };
+        };
+        responses: {
+            /** @description The cart */
+            200: {
+                headers: {
+                    etag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "status": "OPEN",
+                     *       "anonymous": true,
+                     *       "userId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "version": 1,
+                     *       "lines": [
+                     *         {
+                     *           "productId": "productId",
+                     *           "quantity": 1,
+                     *           "name": "Trail Running Shoe",
+                     *           "availability": "AVAILABLE",
+                     *           "estimatedUnitPrice": "19.99",
+                     *           "estimatedLineTotal": "19.99",
+                     *           "currency": "USD",
+                     *           "priceCheckedAt": "priceCheckedAt"
+                     *         }
+                     *       ],
+                     *       "pricesAreEstimates": true,
+                     *       "estimatedSubtotal": "19.99",
+                     *       "currency": "USD",
+                     *       "unavailableProductIds": [
+                     *         "unavailableProductId"
+                     *       ],
+                     *       "shippingAddress": {
+                     *         "street": "742 Evergreen Terrace",
+                     *         "apartment": "apartment",
+                     *         "city": "Portland",
+                     *         "state": "OR",
+                     *         "zipCode": "97201",
+                     *         "country": "US"
+                     *       },
+                     *       "promotionCode": "promotionCode",
+                     *       "estimatedDiscount": "19.99",
+                     *       "freeShipping": true,
+                     *       "orderId": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "mergedInto": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                     *       "createdAt": "createdAt",
+                     *       "updatedAt": "updatedAt",
+                     *       "closedAt": "closedAt",
+                     *       "expiresAt": "expiresAt"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Cart"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Error413"];
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            422: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

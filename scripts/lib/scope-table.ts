@@ -56,7 +56,8 @@ function describe(scope: string, op: Operation): Omit<Row, 'route'> {
     const needs = op['x-access-note'] ?? (op['x-platform-admin'] ? `${who} of the platform tenant` : who);
     return { apiKey: '**user token only**', userToken: needs };
   }
-  return { apiKey: `scope \`${scope}\``, userToken: `permission \`${scope}\`` };
+  const also = op['x-access-note'] ? `; or ${op['x-access-note']}` : '';
+  return { apiKey: `scope \`${scope}\`${also}`, userToken: `permission \`${scope}\`${also}` };
 }
 
 type Document = Parameters<typeof scopeRows>[0];

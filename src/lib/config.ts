@@ -90,6 +90,8 @@ const VARS = z.object({
   ORDER_SAGA_STEP_TIMEOUT_MS: whole(30_000, 1),
   ORDER_SAGA_START_GRACE_SECONDS: whole(120, 1),
 
+  CART_EXPIRY_DAYS: whole(30, 1),
+
   // Unset: the provider's own default (StripePaymentProvider, TestPaymentProvider).
   PAYMENT_PROVIDER_TIMEOUT_MS: whole(undefined, 1),
   PAYMENTS_TEST_TIMEOUT_MS: whole(undefined, 1),
@@ -123,6 +125,8 @@ export interface Config {
     sagaStartGraceSeconds: number;
   };
   payments: { providerTimeoutMs: number | undefined; testTimeoutMs: number | undefined };
+  /** Carts (src/services/carts): deleted by their alarm this long after their last edit. */
+  carts: { expiryMs: number };
 }
 
 export interface ConfigProblem {
@@ -185,6 +189,7 @@ function settingsOf(v: z.output<typeof VARS>): Config {
       sagaStepTimeoutMs: v.ORDER_SAGA_STEP_TIMEOUT_MS,
       sagaStartGraceSeconds: v.ORDER_SAGA_START_GRACE_SECONDS,
     },
+    carts: { expiryMs: v.CART_EXPIRY_DAYS * 86_400_000 },
     payments: { providerTimeoutMs: v.PAYMENT_PROVIDER_TIMEOUT_MS, testTimeoutMs: v.PAYMENTS_TEST_TIMEOUT_MS },
   };
 }

@@ -90,7 +90,8 @@ function authenticationText(op: Json): string {
     const note = typeof op['x-access-note'] === 'string' ? ` ${op['x-access-note']}` : '';
     return `Authentication: \`Authorization: Bearer <access token>\` of a user${who ? ' ' + who : ''}; API keys are refused (403).${note}`;
   }
-  return `Authentication: \`Authorization: Bearer <access token>\` or \`X-API-Key\`; either needs the permission \`${String(scope)}\` (403 without).`;
+  const alternative = typeof op['x-access-note'] === 'string' ? ` Without credentials: ${op['x-access-note']}.` : '';
+  return `Authentication: \`Authorization: Bearer <access token>\` or \`X-API-Key\`; either needs the permission \`${String(scope)}\` (403 without).${alternative}`;
 }
 
 function describe(op: Json): string {

@@ -62,6 +62,34 @@ export const access = {
     [API_KEY_SCOPE]: permission,
   }),
 
+  /**
+   * A user token or API key holding `permission`, or, without credentials, the bearer secret of
+   * the resource itself (an anonymous cart's `X-Cart-Token`, checked by its service); 401 with neither.
+   */
+  permissionOrSecret: (permission: string, secret: { scheme: string; header: string; note: string }) => ({
+    security: [...bearerOrKey, { [secret.scheme]: [] }],
+    middleware: [
+      (async (c, next) => {
+        if (c.get('principal')) return requirePermission(permission)(c, next);
+        if (!c.req.header(secret.header))
+          throw problems.unauthorized(`Sign in, or send the ${secret.header} header of the resource.`);
+        await next();
+      }) as Middleware,
+    ],
+    [API_KEY_SCOPE]: permission,
+    'x-access-note': secret.note,
+  }),
+
+  /** Anyone (the tenant named as for public reads); with credentials, they must hold `permission`. */
+  permissionOrAnonymous: (permission: string, note: string) => ({
+    security: [...bearerOrKey, {}],
+    middleware: [
+      (async (c, next) => (c.get('principal') ? requirePermission(permission)(c, next) : next())) as Middleware,
+    ],
+    [API_KEY_SCOPE]: permission,
+    'x-access-note': note,
+  }),
+
   userTokenInHandler: (note: string) => ({
     security: bearerOnly,
     middleware: [] as Middleware[],

@@ -364,3 +364,80 @@ export function purgesCache(spec: PurgeSpec): MiddlewareHandler<AppEnv> {
     await purgeCatalogTags(c.env, tags, { waitUntil: waitUntilOf(c), logger: c.get('logger') });
   };
 }
+
+// ---------------------------------------------------------------------------
+// Reads of the cache by other services (carts): no store call, no fill
+// ---------------------------------------------------------------------------
+
+/**
+ * The body of the anonymous catalog read `path` (e.g. `/api/v1/products/<id>`) if the cache holds
+ * a valid entry for it now (fresh or stale; purged entries never), else undefined. Never asks the
+ * store and never fills: `readThroughCatalog` does that, off the caller's critical path.
+ */
+export async function peekCatalogRead(
+  env: Env,
+  tenantId: string,
+  path: string,
+  rule: CacheRule,
+  param: (name: string) => string | undefined,
+): Promise<unknown> {
+  const s = edgeCacheSettings(env);
+  const cache = s.enabled ? await defaultCache() : null;
+  if (!cache) return undefined;
+  const key = cacheKey(tenantId, new URL(path, 'https://catalog.internal').href);
+  const memo = memoizedEntry(key, Date.now(), s.sMaxAge * 1000, s.memoMs);
+  // As the read itself does: a fresh entry is remembered in the isolate memo (purges reach it within memoMs).
+  const body = memo
+    ? memo.body
+    : await lookup(cache, key, rule.tags({ tenantId, param }), s).then(async ({ found }) => {
+        if (!found) return undefined;
+        const bytes = await found.entry.arrayBuffer();
+        if (found.state === 'HIT') rememberEntry(key, memoEntryOf(found.entry, bytes));
+        return bytes;
+      });
+  if (!body) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(body)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Catalog reads for carts in flight in this isolate, by tenant and path: concurrent askers share one. */
+const catalogReads = new Map<string, Promise<{ status: number; body: unknown }>>();
+
+/**
+ * The anonymous catalog read `path` made through the app itself (so a MISS fills the cache as any
+ * anonymous read would), after the current response (waitUntil); `then` gets its status and body.
+ * Concurrent reads of one path share one request.
+ */
+export function readThroughCatalogLater(
+  c: Context<AppEnv>,
+  tenantId: string,
+  path: string,
+  then: (status: number, body: unknown) => Promise<void>,
+): void {
+  const waitUntil = waitUntilOf(c);
+  if (!dispatcher || !waitUntil) return;
+  const key = `${tenantId}:${path}`;
+  let read = catalogReads.get(key);
+  if (!read) {
+    const dispatch = dispatcher;
+    const request = new Request(new URL(path, c.req.url), { headers: { 'x-tenant-id': tenantId } });
+    read = (async () => {
+      try {
+        const res = await dispatch(request, c.env, c.executionCtx);
+        const body: unknown = res.status === 200 ? await res.json() : await res.body?.cancel();
+        return { status: res.status, body };
+      } finally {
+        catalogReads.delete(key);
+      }
+    })();
+    catalogReads.set(key, read);
+  }
+  waitUntil(
+    read
+      .then(({ status, body }) => then(status, body))
+      .catch((err: unknown) => c.get('logger')?.warn('catalog read for a cart failed', { path, err: String(err) })),
+  );
+}

@@ -1,6 +1,7 @@
 import { createStores } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
+import { followOrderEvent } from '../services/carts/index.ts';
 import {
   createChannelSenders,
   deliverNotification,
@@ -90,6 +91,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
 
     const deliverOne = async ({ msg, body }: Valid) => {
       try {
+        // The cart checked out as this order follows it (closed on CONFIRMED, reopened if compensated).
+        await followOrderEvent(env, body);
         const [recipients, tenantTemplates] = await Promise.all([
           recipientsOf(body.tenantId),
           templatesOf(body.tenantId),

@@ -28,6 +28,7 @@ import {
   signInClient,
   signInWithProvider,
 } from '../../services/auth/index.ts';
+import { mergeOnSignIn } from '../../services/carts/index.ts';
 import * as routes from './auth.routes.ts';
 
 export const jwksRoutes = createRouter().openapi(routes.jwks, async (c) => {
@@ -70,6 +71,12 @@ export const authRoutes = router
     const tenant = await tenantOfRequest(c);
     const { login: name, password } = c.req.valid('json');
     const result = await login(c.env, stores, tenant, name, password);
+    const { 'x-cart-id': cartId, 'x-cart-token': cartToken } = c.req.valid('header');
+    if (result.kind !== 'tfa-required' && cartId && cartToken) {
+      const scope = { env: c.env, tenantId: tenant.id, logger: c.get('logger') };
+      const cart = await mergeOnSignIn(scope, result.user.id, cartId, cartToken);
+      if (cart) c.header('x-cart-id', cart.id);
+    }
     return c.json(await signInAnswer(c, result), 200);
   })
   .openapi(routes.loginTfa, async (c) => {

@@ -40,15 +40,34 @@ export const register = createRoute({
   },
 });
 
+/** An anonymous cart to merge on sign-in (src/services/carts). */
+const SignInCartHeaders = z.object({
+  'x-cart-id': z
+    .uuid()
+    .optional()
+    .openapi({ param: { name: 'x-cart-id', in: 'header' } }),
+  'x-cart-token': z
+    .string()
+    .min(10)
+    .max(200)
+    .optional()
+    .openapi({ param: { name: 'x-cart-token', in: 'header' } }),
+});
+
 export const login = createRoute({
   method: 'post',
   path: '/auth/login',
   tags,
   ...access.public({ also: [rateLimit('login', accountOf.bodyName('login'))] }),
   summary: 'Sign in with email or username and password',
-  request: { headers: TenantHeader, body: jsonBody(LoginBody) },
+  description:
+    'With `X-Cart-Id` and `X-Cart-Token` (an anonymous cart), a sign-in without 2FA also merges that cart into ' +
+    "the user's open cart (as POST /carts/{id}/merge) and answers the cart's id in `X-Cart-Id`; a cart that cannot " +
+    'be merged leaves the sign-in as it is (no header).',
+  request: { headers: TenantHeader.extend(SignInCartHeaders.shape), body: jsonBody(LoginBody) },
   responses: {
     200: {
+      headers: z.object({ 'x-cart-id': z.string().optional() }),
       description: 'Signed in, or a 2FA challenge when the account has TOTP enabled',
       content: { 'application/json': { schema: z.union([SessionSchema, TfaChallengeSchema]) } },
     },

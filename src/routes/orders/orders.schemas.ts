@@ -22,7 +22,7 @@ const ObjectIdHex = z
   .regex(OBJECT_ID_PATTERN, 'must be a product id (24 hex digits)')
   .openapi({ example: '6b06eed21006e491d07feb71' });
 
-const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
+export const ShippingAddressBody = AddressCreateBody.omit({ type: true, isDefault: true }).openapi('ShippingAddress');
 
 export const OrderCreateBody = z
   .object({
