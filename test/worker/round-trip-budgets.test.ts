@@ -129,6 +129,20 @@ const BUDGETS: Record<string, number> = {
   'PUT /api/v1/admin/notification-templates/{type}/{channel}/{locale}': 0, // 400
   'POST /api/v1/admin/notification-templates/preview': 0, // 400
   'GET /.well-known/jwks.json': 0, // 200
+  'POST /api/v1/promotions': 0, // 400
+  'GET /api/v1/promotions': 5, // 200
+  'GET /api/v1/promotions/{id}': 0, // 400
+  'PATCH /api/v1/promotions/{id}': 0, // 400
+  'GET /api/v1/promotions/{id}/redemptions': 0, // 400
+  // A cart lives in its Durable Object: no store on any edit (carts.test.ts counts a real cart's).
+  'POST /api/v1/carts': 0, // 201
+  'GET /api/v1/carts/{id}': 0, // 400
+  'POST /api/v1/carts/{id}/lines': 0, // 400
+  'PATCH /api/v1/carts/{id}/lines': 0, // 400
+  'PUT /api/v1/carts/{id}/shipping-address': 0, // 400
+  'PUT /api/v1/carts/{id}/promotion-code': 0, // 400
+  'POST /api/v1/carts/{id}/merge': 0, // 400
+  'POST /api/v1/carts/{id}/checkout': 0, // 400
   'DELETE /api/v1/auth/api-keys/{id}': 5, // 404
   'DELETE /api/v1/admin/tenants/{id}': 6, // 404
   'DELETE /api/v1/admin/users/{id}': 7, // 404
@@ -140,6 +154,8 @@ const BUDGETS: Record<string, number> = {
   'DELETE /api/v1/notifications/{id}': 1, // 404
   'DELETE /api/v1/users/me/push-subscriptions/{id}': 1, // 404
   'DELETE /api/v1/admin/notification-templates/{type}/{channel}/{locale}': 1, // 404
+  'DELETE /api/v1/promotions/{id}': 0, // 428
+  'DELETE /api/v1/carts/{id}/lines': 0, // 400
 };
 
 interface Fixtures {

@@ -96,3 +96,6 @@ export type Actor =
   | { kind: 'user'; userId: string; tokenHash?: string | undefined }
   | { kind: 'token'; tokenHash: string }
   | { kind: 'system' };
+
+/** An estimate older than this is read again from the edge cache when the cart is shown (ms). */
+export const ESTIMATE_REFRESH_MS = 60_000;

@@ -7,9 +7,8 @@
 import { actorOf } from './access.ts';
 import { runCart, type CartRef } from './cart-client.ts';
 import { refreshEstimates } from './commands.ts';
-import { ESTIMATE_REFRESH_MS } from './config.ts';
 import type { CartContext } from './context.ts';
-import type { CartState } from './model.ts';
+import { ESTIMATE_REFRESH_MS, type CartState } from './model.ts';
 
 export async function getCart(ctx: CartContext, ref: CartRef, token: string | undefined): Promise<CartState> {
   const actor = await actorOf(ctx, token);

@@ -6,9 +6,9 @@
  * as data (errors do not cross RPC as typed values) and the service throws the problem.
  */
 import { timingSafeEqual, utf8 } from '../../lib/bytes.ts';
-import { ESTIMATE_REFRESH_MS } from './config.ts';
 import type { CartErrorCode } from './errors.ts';
 import {
+  ESTIMATE_REFRESH_MS,
   MAX_LINES,
   MAX_QUANTITY,
   ORDER_LINKS,
