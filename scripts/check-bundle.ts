@@ -2,7 +2,7 @@
  * `npm run build:check`: what CI proves about a production deploy without an account.
  * Runs `wrangler deploy --dry-run --env production` (the config parses, every binding
  * resolves, the bundle builds) and fails when the Worker's gzip size is over the budget
- * (BUNDLE_BUDGET_KIB, default 350: a larger script starts slower in every location).
+ * (BUNDLE_BUDGET_KIB, default 360: a larger script starts slower in every location; docs/deploying.md says why 360).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const budgetKiB = Number(process.env.BUNDLE_BUDGET_KIB ?? 350);
+const budgetKiB = Number(process.env.BUNDLE_BUDGET_KIB ?? 360);
 const environment = process.env.BUNDLE_ENV ?? 'production';
 const outdir = mkdtempSync(join(tmpdir(), 'bundle-'));
 try {
