@@ -139,8 +139,11 @@ export interface ConfigProblem {
 /** A var the Worker cannot run with; the message names each var and never a value. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly problems: ConfigProblem[]) {
+  // A plain field, not a parameter property: operator scripts run this file under Node's type stripping.
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
     super(`configuration: ${problems.map((p) => `${p.setting} ${p.problem}`).join('; ')}`);
+    this.problems = problems;
   }
 }
 
