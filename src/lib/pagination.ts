@@ -133,7 +133,8 @@ export function nameKey(key: unknown): { name: string } | null {
 
 /** The (createdAt, _id) part of a MongoDB list's key: an ISO time as Date.toISOString() writes it, and an ObjectId in hex. */
 export function timeObjectIdKey(at: unknown, id: unknown): { at: Date; id: ObjectId } | null {
-  if (typeof at !== 'string' || typeof id !== 'string' || !isObjectIdHex(id)) return null;
+  // The cursor is ours: only the lower-case hex it was written in decodes (one key, one cursor).
+  if (typeof at !== 'string' || typeof id !== 'string' || !isObjectIdHex(id) || id !== id.toLowerCase()) return null;
   const date = new Date(at);
   if (Number.isNaN(date.getTime()) || date.toISOString() !== at) return null;
   return { at: date, id: new ObjectId(id) };
