@@ -73,12 +73,13 @@ export interface ProductRecord extends ProductState {
 
 /** Another writer appended this version first. */
 export class VersionConflictError extends Error {
-  constructor(
-    readonly aggregateId: string,
-    readonly version: number,
-  ) {
+  readonly aggregateId: string;
+  readonly version: number;
+  constructor(aggregateId: string, version: number) {
     super(`version ${version} of product ${aggregateId} is taken`);
     this.name = 'VersionConflictError';
+    this.aggregateId = aggregateId;
+    this.version = version;
   }
 }
 
