@@ -12,6 +12,7 @@ export {
 export {
   releaseStock,
   reserveStock,
+  unitsHeldBy,
   type ReleaseStockInput,
   type ReserveStockInput,
   type StockOutcome,

@@ -295,3 +295,28 @@ export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInpu
     };
   });
 }
+
+/**
+ * Units of a product that the given orders hold now, from the product's own holds (written in
+ * the same update as the stock): what an order got a moment ago, before anything else says so.
+ */
+export async function unitsHeldBy(
+  mongo: DataApiClient,
+  tenantId: string,
+  productId: string,
+  orderIds: readonly string[],
+): Promise<number> {
+  const ids = orderIds.filter((id) => ORDER_ID_PATTERN.test(id));
+  const product = productId.toLowerCase();
+  if (ids.length === 0 || !isObjectIdHex(product)) return 0;
+  const doc = await mongo
+    .collection<ProductDoc>(PRODUCTS)
+    .findOne<{ stockHolds?: Record<string, { q?: number; released?: boolean }> }>(
+      { _id: objectId(product), tenantId },
+      { projection: Object.fromEntries(ids.map((id) => [holdPath(id), 1])) },
+    );
+  return ids.reduce((sum, id) => {
+    const hold = doc?.stockHolds?.[id];
+    return sum + (hold && !hold.released ? (hold.q ?? 0) : 0);
+  }, 0);
+}

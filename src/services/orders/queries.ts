@@ -112,15 +112,22 @@ export async function loadOrderForSaga(svc: ServiceContext, orderId: string): Pr
  * ago, before its mirror says so) and is not itself waiting. Those units may come back
  * (a declined card, a cancel): RESERVE_STOCK waits for them, within its bound, instead
  * of turning the buyer away. Orders whose first mirror is not written have not reserved.
+ * `waiting`: the orders at RESERVE_STOCK whose mirror says they wait. One of them may have
+ * just got a unit, before its next mirror clears the flag: the caller asks the product's
+ * holds (written with the stock itself) what they hold.
  */
 export async function unitsHeldInCheckout(
   svc: ServiceContext,
   productUuid: string,
   exceptOrderId: string,
-): Promise<number> {
+): Promise<{ held: number; waiting: string[] }> {
+  const waitingFlag = sql`coalesce(${sagaExecutions.context}->'waitingForStock' = 'true'::jsonb, false)`;
   const [row] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
     tx
-      .select({ held: sql<string>`coalesce(sum(${orderItems.quantity}), 0)::text` })
+      .select({
+        held: sql<string>`coalesce(sum(${orderItems.quantity}) filter (where not ${waitingFlag}), 0)::text`,
+        waiting: sql<string[] | null>`array_agg(${orderItems.orderId}::text) filter (where ${waitingFlag})`,
+      })
       .from(orderItems)
       .innerJoin(sagaExecutions, eq(sagaExecutions.aggregateId, orderItems.orderId))
       .where(
@@ -129,8 +136,7 @@ export async function unitsHeldInCheckout(
           sql`${orderItems.orderId} <> ${exceptOrderId}::uuid`,
           sql`(
             (${sagaExecutions.status} = 'STARTED'
-              and ${sagaExecutions.context}->>'cancelRequested' is null
-              and not coalesce(${sagaExecutions.context}->'waitingForStock' = 'true'::jsonb, false))
+              and ${sagaExecutions.context}->>'cancelRequested' is null)
             or (${sagaExecutions.status} in ('IN_PROGRESS', 'COMPENSATING')
               and ${sagaExecutions.context}->'completedSteps' @> '["RESERVE_STOCK"]'::jsonb
               and not (${sagaExecutions.context}->'compensatedSteps' @> '["RESERVE_STOCK"]'::jsonb))
@@ -138,5 +144,5 @@ export async function unitsHeldInCheckout(
         ),
       ),
   );
-  return Number(row?.held ?? 0);
+  return { held: Number(row?.held ?? 0), waiting: row?.waiting ?? [] };
 }

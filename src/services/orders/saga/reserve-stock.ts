@@ -21,6 +21,7 @@ import {
   purgeCatalogTags,
   releaseStock,
   reserveStock,
+  unitsHeldBy,
   type StockOutcome,
 } from '../../catalog/index.ts';
 import { unitsHeldInCheckout } from '../queries.ts';
@@ -89,7 +90,11 @@ export const reserveStockStep = defineStep({
       let outcome = await reserveLine(args, productId, quantity);
       if (outcome.ok) continue;
       if (outcome.status === 'insufficient_stock') {
-        const held = await unitsHeldInCheckout(svc, productIdAsUuid(productId), saga.orderId);
+        const checkout = await unitsHeldInCheckout(svc, productIdAsUuid(productId), saga.orderId);
+        let held = checkout.held;
+        // An order mirrored as waiting may have got its unit a moment ago: its hold says so.
+        if (outcome.available + held < quantity && checkout.waiting.length > 0)
+          held += await unitsHeldBy(svc.stores.mongo(), saga.tenantId, productId, checkout.waiting);
         if (outcome.available + held >= quantity) {
           // Lines reserved so far stay reserved while waiting: a release is final for
           // (order, product) in the catalog, a later reserve would find it "already done".
