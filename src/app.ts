@@ -10,6 +10,7 @@ import { refuseMisconfigured } from './middleware/configuration-guard.ts';
 import { serveEdgeCacheRefillsWith } from './middleware/edge-cache.ts';
 import { notFound, onError } from './middleware/errors.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { bindContext } from './middleware/tenant.ts';
 import { adminRoutes } from './routes/admin/admin.index.ts';
 import { authRoutes, jwksRoutes } from './routes/auth/auth.index.ts';
 import { cartsRoutes } from './routes/carts/carts.index.ts';
@@ -68,6 +69,7 @@ export function createApp() {
     limitBody,
     requireJsonBody,
     authenticate,
+    bindContext,
   );
   app.onError(onError);
   app.notFound(notFound);

@@ -4,6 +4,7 @@ import { problems } from '../lib/problem.ts';
 import type { AppEnv } from '../lib/types.ts';
 import { isPlatformAdmin } from '../services/admin/index.ts';
 import { principalOf, requirePermission, requireRole } from './auth.ts';
+import { resolveTenant } from './tenant.ts';
 
 /**
  * What a route needs from its caller, declared ONCE in the route definition:
@@ -15,7 +16,9 @@ import { principalOf, requirePermission, requireRole } from './auth.ts';
  * OpenAPI document (`npm run docs:scopes`) and can never drift from what runs.
  *
  * - `access.public()`: no credentials needed (a token or key may still change what
- *   the caller sees, e.g. staff filters). `x-api-key-scope: none`.
+ *   the caller sees, e.g. staff filters). `x-api-key-scope: none`. With `tenant: true` the
+ *   route acts in the caller's tenant, which an anonymous call may name by its Host (looked up
+ *   once here, before the edge cache and the handler; middleware/tenant.ts).
  * - `access.permission(p)`: a user token or an API key holding permission `p` (a
  *   key's permissions are its scopes ∩ its owner's current permissions); 403 without.
  * - `access.userToken({ roles, platform })`: a user token only; every API key gets
@@ -51,8 +54,8 @@ const platformAdminOnly: Middleware = async (c, next) => {
 };
 
 export const access = {
-  public: (opts: { also?: Middleware[] } = {}) => ({
-    middleware: opts.also ?? [],
+  public: (opts: { tenant?: boolean; also?: Middleware[] } = {}) => ({
+    middleware: [...(opts.tenant ? [resolveTenant] : []), ...(opts.also ?? [])],
     [API_KEY_SCOPE]: NO_CREDENTIALS,
   }),
 
@@ -69,6 +72,7 @@ export const access = {
   permissionOrSecret: (permission: string, secret: { scheme: string; header: string; note: string }) => ({
     security: [...bearerOrKey, { [secret.scheme]: [] }],
     middleware: [
+      resolveTenant,
       (async (c, next) => {
         if (c.get('principal')) return requirePermission(permission)(c, next);
         if (!c.req.header(secret.header))
@@ -84,6 +88,7 @@ export const access = {
   permissionOrAnonymous: (permission: string, note: string) => ({
     security: [...bearerOrKey, {}],
     middleware: [
+      resolveTenant,
       (async (c, next) => (c.get('principal') ? requirePermission(permission)(c, next) : next())) as Middleware,
     ],
     [API_KEY_SCOPE]: permission,

@@ -24,11 +24,10 @@
 import type { Context, MiddlewareHandler } from 'hono';
 
 import type { Env } from '../env.ts';
-import { setBounded } from '../lib/bounded-map.ts';
 import { hexEncode } from '../lib/bytes.ts';
 import { configOf } from '../lib/config.ts';
 import { etagMatches } from '../lib/etag.ts';
-import { isObjectIdHex, isUuid } from '../lib/ids.ts';
+import { isObjectIdHex } from '../lib/ids.ts';
 import type { AppEnv } from '../lib/types.ts';
 import {
   catalogTags,
@@ -39,7 +38,7 @@ import {
   purgeCatalogTags,
   rememberEntry,
 } from '../services/catalog/index.ts';
-import { requestHostname, tenantIdOfRequest } from './tenant.ts';
+import { knownTenantId } from './tenant.ts';
 
 const KEY_ORIGIN = 'https://edge-cache.internal/v1/';
 const H_TAGS = 'x-edge-tags';
@@ -176,28 +175,6 @@ function bypass(c: Context<AppEnv>, s: EdgeCacheSettings): string | null {
   return null;
 }
 
-/** How long this isolate trusts a tenant domain it resolved (a domain moved to another tenant shows within this). */
-const DOMAIN_MEMO_MS = 60_000;
-const domainTenants = new Map<string, { tenantId: string; at: number }>();
-
-/**
- * The tenant an anonymous read names, as every route resolves it (src/middleware/tenant.ts):
- * `X-Tenant-ID`, else the tenant whose domain is the Host. Domains are remembered per isolate
- * for DOMAIN_MEMO_MS, so a hit through a shop's own domain needs no PostgreSQL query either.
- * Null (not cacheable; the route answers) for a malformed header or an unknown domain.
- */
-async function tenantOfRead(c: Context<AppEnv>): Promise<string | null> {
-  const header = c.req.header('x-tenant-id');
-  if (header !== undefined && header !== '') return isUuid(header) ? header.toLowerCase() : null;
-  const host = requestHostname(c);
-  if (!host) return null;
-  const known = domainTenants.get(host);
-  if (known && Date.now() - known.at < DOMAIN_MEMO_MS) return known.tenantId;
-  const tenantId = await tenantIdOfRequest(c).catch(() => null);
-  if (tenantId) setBounded(domainTenants, host, { tenantId, at: Date.now() }, 1000);
-  return tenantId;
-}
-
 type State = 'HIT' | 'STALE' | 'MISS';
 
 /** The client's response for a stored entry (or a 304 when If-None-Match matches its ETag). */
@@ -270,7 +247,9 @@ export function edgeCache(rule: CacheRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const s = edgeCacheSettings(c.env);
     const why = c.req.method === 'GET' ? bypass(c, s) : 'method';
-    const tenantId = why ? null : await tenantOfRead(c);
+    // The tenant as every route resolves it (middleware/tenant.ts; the Host looked up at most once,
+    // before this, by the route's access declaration). None or malformed: not cacheable, the route answers.
+    const tenantId = why ? null : knownTenantId(c);
     const cache = tenantId ? await defaultCache() : null;
     if (!tenantId || !cache) {
       await next();

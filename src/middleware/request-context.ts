@@ -8,13 +8,13 @@ import type { AppEnv } from '../lib/types.ts';
 export const ROUND_TRIPS_HEADER = 'x-round-trips';
 
 /**
- * `x-round-trips: 5; pg-connect=1; pg=2; pg-http=0; data-api=1; provider=0`: the round trips to the stores on
+ * `x-round-trips: 5; pg-connect=1; pg=2; pg-http=0; data-api=1; provider=0; tenant-lookups=0`: the round trips to the stores on
  * the request's critical path (connection setups weighted by their own round trips), first the
- * total. Sent only where the test var TEST_ROUND_TRIPS_HEADER is `true`, and never when ENVIRONMENT
+ * total, then the Host lookups of the tenant (middleware/tenant.ts; at most one). Sent only where the test var TEST_ROUND_TRIPS_HEADER is `true`, and never when ENVIRONMENT
  * is production: it tells a caller how much work a request caused.
  */
-function roundTripsHeader(u: StoreUsage): string {
-  return `${roundTripsOf(u)}; pg-connect=${u.pgConnects ?? 0}; pg=${u.pgQueries}; pg-http=${u.pgHttp ?? 0}; data-api=${u.dataApiCalls}; provider=${u.providerCalls ?? 0}`;
+function roundTripsHeader(u: StoreUsage, tenantLookups: number): string {
+  return `${roundTripsOf(u)}; pg-connect=${u.pgConnects ?? 0}; pg=${u.pgQueries}; pg-http=${u.pgHttp ?? 0}; data-api=${u.dataApiCalls}; provider=${u.providerCalls ?? 0}; tenant-lookups=${tenantLookups}`;
 }
 
 /**
@@ -36,7 +36,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.env.TEST_ROUND_TRIPS_HEADER === 'true' && c.env.ENVIRONMENT !== 'production') {
       // A WebSocket upgrade's (101) headers are immutable.
       try {
-        c.res.headers.set(ROUND_TRIPS_HEADER, roundTripsHeader(usage));
+        c.res.headers.set(ROUND_TRIPS_HEADER, roundTripsHeader(usage, c.get('tenantLookups') ?? 0));
       } catch {
         // immutable headers: nothing to add
       }

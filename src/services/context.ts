@@ -1,8 +1,9 @@
 /**
- * The one thing every service function of checkout receives: who is asking (if
- * anyone), in which tenant, with which connections and configuration. Routes build
- * it from the request; the saga's Durable Object and queue consumers build it from
- * their own stores and the tenant they carry.
+ * The one thing every service function receives first: who is asking (if anyone), in
+ * which tenant, with which connections, logger and configuration. A request's is built
+ * once by middleware (`bindContext`, middleware/tenant.ts, as `c.var.ctx`); the saga's
+ * Durable Object and the queue consumers build theirs with `systemContext`, from their own
+ * stores and the tenant they carry.
  */
 import type { Stores } from '../db/stores.ts';
 import type { Env } from '../env.ts';
@@ -10,10 +11,21 @@ import type { Logger } from '../lib/logger.ts';
 import type { Principal } from './auth/index.ts';
 
 export interface ServiceContext {
-  env: Env;
-  stores: Stores;
-  tenantId: string;
-  /** The caller; null for system work (the saga, consumers). */
-  principal: Principal | null;
-  logger: Logger;
+  readonly env: Env;
+  readonly stores: Stores;
+  /**
+   * The tenant the work belongs to. On a request: the credentials', else X-Tenant-ID's, else
+   * the Host's; reading it on a request that names none answers 400 on `header.x-tenant-id`.
+   */
+  readonly tenantId: string;
+  /** The caller; null for anonymous calls and system work (the saga, consumers). */
+  readonly principal: Principal | null;
+  readonly logger: Logger;
+  /** The request's id (x-request-id), for correlation; null for system work. */
+  readonly requestId?: string | null;
+}
+
+/** The context of work no caller asked for: a saga step, a queue consumer, a sweeper. */
+export function systemContext(env: Env, stores: Stores, logger: Logger, tenantId: string): ServiceContext {
+  return { env, stores, logger, tenantId, principal: null, requestId: null };
 }

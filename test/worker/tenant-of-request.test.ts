@@ -50,6 +50,26 @@ describe('tenant of a request', () => {
     expect(unknown.headers.get('x-cache')).toBe('BYPASS');
   });
 
+  it('resolves the tenant once per request: one Host lookup on an edge-cache miss, then none (remembered per isolate)', async () => {
+    const { domain, product } = await shopWithDomain();
+    const lookups = (res: Response) => /tenant-lookups=(\d+)/.exec(res.headers.get('x-round-trips') ?? '')?.[1];
+    // A cache miss through the domain: the route's access declaration looks the Host up, and the
+    // edge cache, the handler and the service read that one answer (before: a lookup in each).
+    const miss = await at(domain, `${PRODUCTS}/${product.id}?fields=name`);
+    expect(miss.headers.get('x-cache')).toBe('MISS');
+    expect(lookups(miss)).toBe('1');
+    const again = await at(domain, `${PRODUCTS}?limit=5`);
+    expect(again.status).toBe(200);
+    expect(lookups(again)).toBe('0');
+    // With credentials or a named tenant the Host is never looked up.
+    const named = await at(`other-${crypto.randomUUID().slice(0, 8)}.example.com`, '/api/v1/categories', {
+      headers: { 'x-tenant-id': crypto.randomUUID() },
+    });
+    expect(lookups(named)).toBe('0');
+    // Routes that act in no tenant do not look the Host up either.
+    expect(lookups(await at(`none-${crypto.randomUUID().slice(0, 8)}.example.com`, '/api/v1/health'))).toBe('0');
+  });
+
   it('anonymous review reads on a tenant domain', async () => {
     const domain = `rev-${crypto.randomUUID().slice(0, 8)}.example.com`;
     const tenantId = await createTenant({ domain });

@@ -31,7 +31,7 @@ export const register = createRoute({
   method: 'post',
   path: '/auth/register',
   tags,
-  ...access.public({ also: [rateLimit('register', accountOf.bodyName('email'))] }),
+  ...access.public({ tenant: true, also: [rateLimit('register', accountOf.bodyName('email'))] }),
   summary: 'Register a user in the tenant (X-Tenant-ID or tenant domain)',
   request: { headers: TenantHeader, body: jsonBody(RegisterBody) },
   responses: {
@@ -58,7 +58,7 @@ export const login = createRoute({
   method: 'post',
   path: '/auth/login',
   tags,
-  ...access.public({ also: [rateLimit('login', accountOf.bodyName('login'))] }),
+  ...access.public({ tenant: true, also: [rateLimit('login', accountOf.bodyName('login'))] }),
   summary: 'Sign in with email or username and password',
   description:
     'With `X-Cart-Id` and `X-Cart-Token` (an anonymous cart), a sign-in without 2FA also merges that cart into ' +
@@ -205,7 +205,7 @@ export const oauth = createRoute({
   method: 'post',
   path: '/auth/oauth/{provider}',
   tags,
-  ...access.public({ also: [rateLimit('oauth')] }),
+  ...access.public({ tenant: true, also: [rateLimit('oauth')] }),
   summary: "Sign in (or link, or sign up) with a provider's OpenID Connect ID token",
   request: {
     headers: TenantHeader,

@@ -1,21 +1,12 @@
 import type { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 
 import { createRouter } from '../../lib/create-router.ts';
 import { etagOf, expectedVersion } from '../../lib/etag.ts';
-import type { AppEnv } from '../../lib/types.ts';
-import { principalOf } from '../../middleware/auth.ts';
-import type { ServiceContext } from '../../services/context.ts';
+import { ctxOf } from '../../middleware/tenant.ts';
 import * as orders from '../../services/orders/index.ts';
 import type { SagaStatus } from '../../services/orders/saga/state.ts';
 import * as routes from './orders.routes.ts';
 import type { SagaDetailSchema } from './orders.schemas.ts';
-
-/** The service context of an authenticated request. */
-export function serviceContext(c: Context<AppEnv>): ServiceContext {
-  const principal = principalOf(c);
-  return { env: c.env, stores: c.get('stores'), tenantId: principal.tenantId, principal, logger: c.get('logger') };
-}
 
 const sagaSummary = (
   s: { status: SagaStatus; currentStep: number; totalSteps: number; errorMessage: string | null } | null,
@@ -23,7 +14,7 @@ const sagaSummary = (
 
 export const ordersRoutes = createRouter()
   .openapi(routes.placeOrder, async (c) => {
-    const svc = serviceContext(c);
+    const svc = ctxOf(c);
     const headers = c.req.valid('header');
     const placed = await orders.placeOrder(svc, c.req.valid('json'), headers['idempotency-key']);
     const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
@@ -39,15 +30,15 @@ export const ordersRoutes = createRouter()
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.listOrders, async (c) => {
-    return c.json(await orders.listOrders(serviceContext(c), c.req.valid('query')), 200);
+    return c.json(await orders.listOrders(ctxOf(c), c.req.valid('query')), 200);
   })
   .openapi(routes.getOrder, async (c) => {
-    const order = await orders.getOrder(serviceContext(c), c.req.valid('param').id);
+    const order = await orders.getOrder(ctxOf(c), c.req.valid('param').id);
     c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   })
   .openapi(routes.getOrderSaga, async (c) => {
-    const svc = serviceContext(c);
+    const svc = ctxOf(c);
     const { id } = c.req.valid('param');
     await orders.getOrder(svc, id); // 404 for another tenant's order (RLS)
     const saga = orders.sagaOf(svc, id);
@@ -55,7 +46,7 @@ export const ordersRoutes = createRouter()
     return c.json({ state, history } as z.infer<typeof SagaDetailSchema>, 200);
   })
   .openapi(routes.cancelOrder, async (c) => {
-    const svc = serviceContext(c);
+    const svc = ctxOf(c);
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
     const result = await orders.cancelOrder(svc, id, reason);
@@ -67,7 +58,7 @@ export const ordersRoutes = createRouter()
   .openapi(routes.changeStatus, async (c) => {
     const version = expectedVersion(c.req.valid('header')['if-match']);
     const order = await orders.changeOrderStatus(
-      serviceContext(c),
+      ctxOf(c),
       c.req.valid('param').id,
       c.req.valid('json').status,
       version,

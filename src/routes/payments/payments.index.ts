@@ -1,19 +1,17 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { requestFingerprint } from '../../lib/idempotency.ts';
+import { ctxOf } from '../../middleware/tenant.ts';
 import { orderPaymentLink } from '../../services/orders/index.ts';
 import * as payments from '../../services/payments/index.ts';
-import { serviceContext } from '../orders/orders.index.ts';
 import * as routes from './payments.routes.ts';
 
 export const paymentsRoutes = createRouter()
-  .openapi(routes.getPayment, async (c) =>
-    c.json(await payments.getPayment(serviceContext(c), c.req.valid('param').id), 200),
-  )
+  .openapi(routes.getPayment, async (c) => c.json(await payments.getPayment(ctxOf(c), c.req.valid('param').id), 200))
   .openapi(routes.getOrderPayment, async (c) =>
-    c.json(await payments.getPaymentOfOrder(serviceContext(c), c.req.valid('param').id), 200),
+    c.json(await payments.getPaymentOfOrder(ctxOf(c), c.req.valid('param').id), 200),
   )
   .openapi(routes.refundPayment, async (c) => {
-    const svc = serviceContext(c);
+    const svc = ctxOf(c);
     const body = c.req.valid('json');
     const { id } = c.req.valid('param');
     const refund = await payments.issueRefund(

@@ -32,7 +32,7 @@ export const listProducts = createRoute({
   method: 'get',
   path: '/products',
   tags,
-  ...access.public({ also: [edgeCache(cacheRules.productList)] }),
+  ...access.public({ tenant: true, also: [edgeCache(cacheRules.productList)] }),
   summary: 'Browse products: published ACTIVE ones (staff may filter by status), filters, sort, cursor pages',
   request: { headers: TenantHeader, query: ProductListQuery },
   responses: { 200: jsonResponse(ProductPage, 'A page of products'), ...problemResponses(400, 401, 403) },
@@ -42,7 +42,7 @@ export const getProduct = createRoute({
   method: 'get',
   path: '/products/{idOrSlug}',
   tags,
-  ...access.public({ also: [edgeCache(cacheRules.product)] }),
+  ...access.public({ tenant: true, also: [edgeCache(cacheRules.product)] }),
   summary: 'One product by id or slug',
   request: { headers: TenantHeader, params: IdOrSlugParam },
   responses: {

@@ -35,7 +35,7 @@ export const listProductReviews = createRoute({
   method: 'get',
   path: '/products/{id}/reviews',
   tags,
-  ...access.public({ also: [edgeCache(cacheRules.reviews)] }),
+  ...access.public({ tenant: true, also: [edgeCache(cacheRules.reviews)] }),
   summary: 'APPROVED reviews of a product, with its rating summary (public: tenant from the token or X-Tenant-ID)',
   request: { params: ObjectIdParam, query: ProductReviewsQuery, headers: TenantHeader },
   responses: { 200: jsonResponse(ProductReviewsPage, 'One page of reviews'), ...problemResponses(400, 401, 404) },
@@ -70,7 +70,7 @@ export const getReview = createRoute({
   method: 'get',
   path: '/reviews/{id}',
   tags,
-  ...access.public(),
+  ...access.public({ tenant: true }),
   summary: 'One review: APPROVED ones are public; the author and staff also see the others, with moderation details',
   request: { params: ObjectIdParam, headers: TenantHeader },
   responses: {
