@@ -43,6 +43,16 @@ export async function getProduct(ctx: ServiceContext, idOrSlug: string): Promise
   return record;
 }
 
+/** The slug of a product of the context's tenant (deleted ones too), or null: what a purge names. */
+export async function productSlug(ctx: ServiceContext, productId: string): Promise<string | null> {
+  if (!isObjectIdHex(productId)) return null;
+  const doc = await ctx.stores
+    .mongo()
+    .collection<{ _id: unknown; slug?: unknown }>(PRODUCTS)
+    .findOne({ _id: objectId(productId), tenantId: ctx.tenantId }, { projection: { slug: 1 } });
+  return typeof doc?.slug === 'string' ? doc.slug : null;
+}
+
 /**
  * Whether the server has the products text index (changeset 002 records it as skipped where
  * the server refused it, e.g. FerretDB v1). Asked once per isolate and database.
