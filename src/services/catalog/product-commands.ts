@@ -95,7 +95,9 @@ export async function createProduct(
   const base = input.slug ?? slugify(input.name, typeof brand === 'string' ? brand : undefined);
   let slug: string | undefined;
   for (let attempt = 0; attempt < 8 && !slug; attempt++) {
-    const candidate = input.slug ?? (await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
+    // The base itself first (no query: a new name's slug is usually free), then the next free suffix.
+    const candidate =
+      input.slug ?? (attempt === 0 ? base : await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
     try {
       // The reservation: invisible to every list (no status) and read as "not found" until v1 exists.
       await products.insertOne({

@@ -47,7 +47,11 @@ function checkVersion(doc: ReviewDocument, expected: number | undefined): void {
   if (expected !== undefined && expected !== (doc.version ?? 0)) throw staleVersion('review', doc.version ?? 0);
 }
 
-/** Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review. */
+/**
+ * Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review:
+ * the unique {productId, userId} index decides at the insert (no read before it, so a first
+ * review costs the product read, the two PostgreSQL reads and the insert).
+ */
 export async function createReview(
   ctx: ServiceContext,
   { productId, review: input }: { productId: string; review: ReviewInput },
@@ -55,12 +59,8 @@ export async function createReview(
   const { stores } = ctx;
   const mongo = stores.mongo();
   const { tenantId, userId } = callerOf(ctx);
-  const [product, existing] = await Promise.all([
-    findProduct(mongo, tenantId, productId),
-    reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } }),
-  ]);
+  const product = await findProduct(mongo, tenantId, productId);
   if (!product) throw reviewErrors.productNotFound();
-  if (existing) throw reviewErrors.alreadyReviewed(existing._id);
 
   const [author, verifiedPurchase] = await Promise.all([
     authorSnapshot(ctx, userId),
@@ -96,7 +96,7 @@ export async function createReview(
   try {
     await reviewsOf(mongo).insertOne(doc);
   } catch (err) {
-    // Two concurrent first reviews: the unique {productId, userId} index keeps one.
+    // A second review (or two concurrent first ones): the unique {productId, userId} index keeps one.
     if (err instanceof DuplicateKeyError) {
       const winner = await reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } });
       throw reviewErrors.alreadyReviewed(winner?._id);
@@ -147,10 +147,7 @@ export interface ModerationQuery {
 }
 
 /** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
-export async function listReviewsForModeration(
-  ctx: ServiceContext,
-  q: ModerationQuery,
-): Promise<Page<FullReviewView>> {
+export async function listReviewsForModeration(ctx: ServiceContext, q: ModerationQuery): Promise<Page<FullReviewView>> {
   const tenantId = ctx.tenantId;
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
   if (key === null) throw invalidCursor();
@@ -194,7 +191,11 @@ export async function getReview(
 /** The author edits their review; it goes back to PENDING. Another user's review is 404. */
 export async function updateReview(
   ctx: ServiceContext,
-  { reviewId: id, patch, expectedVersion }: { reviewId: string; patch: ReviewPatch; expectedVersion?: number | undefined },
+  {
+    reviewId: id,
+    patch,
+    expectedVersion,
+  }: { reviewId: string; patch: ReviewPatch; expectedVersion?: number | undefined },
 ): Promise<FullReviewView> {
   const principal = callerOf(ctx);
   const mongo = ctx.stores.mongo();
