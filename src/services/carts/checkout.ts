@@ -49,7 +49,7 @@ export async function checkoutCart(
   };
   let placed: Awaited<ReturnType<typeof placeOrder>>;
   try {
-    placed = await placeOrder(ctx, order, idempotencyKey);
+    placed = await placeOrder(ctx, { body: order, idempotencyKey });
   } catch (err) {
     // Refused for good (unavailable product, currency, address...): the cart is the customer's again.
     // A 503 or a crash keeps it frozen: the retry with the same key replays the placement.

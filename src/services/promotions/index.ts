@@ -1,7 +1,14 @@
 /** The promotions service's public surface (promotion codes; tables in the `orders` schema). */
 export { evaluatePromotion } from './evaluate.ts';
 export { checkPromotionCode } from './check.ts';
-export { claimPromotion, recordRedemption, type ClaimedPromotion } from './redeem.ts';
+export {
+  claimableSql,
+  claimRead,
+  claimWritesSql,
+  lockPromotion,
+  promotionForClaim,
+  type PromotionClaim,
+} from './redeem.ts';
 export {
   customerRedemptions,
   findPromotionByCode,
