@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { roundTripsOf, type StoreUsage } from '../../src/db/stores.ts';
 import { createProduct, PRODUCTS, send, type Product } from './catalog-helpers.ts';
 import { ADDRESS, lines, order, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
-import { createPromotion } from './promotions-helpers.ts';
 import { call, postJson } from './helpers.ts';
 import { bearer, platformAdmin, tenantAdmin, type TestUser } from './identity-helpers.ts';
+import { createPromotion } from './promotions-helpers.ts';
 
 /**
  * Round trips to the stores per request, per route: PostgreSQL connection setups (2 each: the

@@ -9,15 +9,7 @@ export {
   promotionForClaim,
   type PromotionClaim,
 } from './redeem.ts';
-export {
-  customerRedemptions,
-  findPromotionByCode,
-  getPromotion,
-  listPromotions,
-  listRedemptions,
-  promotionByCode,
-  promotionOfOrder,
-} from './queries.ts';
+export { findPromotionByCode, getPromotion, listPromotions, listRedemptions } from './queries.ts';
 export { createPromotion, deletePromotion, updatePromotion, type PromotionInput } from './commands.ts';
 export { promotionView, redemptionView, type PromotionView, type RedemptionView } from './views.ts';
 export { promotionErrors } from './errors.ts';

@@ -54,7 +54,7 @@ export function promotionForClaim(db: HttpDatabase, code: string, userId: string
 
 /** The read answer of `promotionForClaim` as one value. */
 export function claimRead(
-  rows: [Promotion[], Array<{ n: number }>],
+  rows: readonly [Promotion[], Array<{ n: number }>],
 ): { promotion: Promotion; customerRedemptions: number } | null {
   const [[promotion], [count]] = rows;
   return promotion ? { promotion, customerRedemptions: count?.n ?? 0 } : null;
