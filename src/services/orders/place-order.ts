@@ -119,9 +119,10 @@ export async function placeOrder(ctx: ServiceContext, request: PlaceOrderRequest
     const saga = await startOrderSaga(ctx, { ...holder, paymentToken: body.paymentMethod.token });
     return { order: orderView(holder.order, holder.items), replayed: true, saga };
   };
-  // A refusal (4xx) of a key already used is that order's replay: the catalog or a code may have changed since.
+  // A failure before the write, with a key already used, is that order's replay: the catalog or a
+  // code may have changed since (a 4xx), or the catalog may be down (a replay needs no price).
   const replayOrThrow = async (err: unknown): Promise<PlacedOrder> => {
-    const holder = err instanceof Problem && err.status < 500 ? await keyHolder(ctx, { userId, idempotencyKey }) : null;
+    const holder = await keyHolder(ctx, { userId, idempotencyKey }).catch(() => null);
     if (holder) return replay(holder);
     throw err;
   };
