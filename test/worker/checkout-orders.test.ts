@@ -6,8 +6,17 @@ import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { roundTripsOf, type StoreUsage } from '../../src/db/stores.ts';
-import { send } from './catalog-helpers.ts';
-import { ADDRESS, checkoutShop, lines, order, orderRow, ORDERS, productStock } from './checkout-helpers.ts';
+import { PRODUCTS, send } from './catalog-helpers.ts';
+import {
+  ADDRESS,
+  checkoutShop,
+  lines,
+  order,
+  orderRow,
+  ORDERS,
+  productStock,
+  type PlacedOrder,
+} from './checkout-helpers.ts';
 import { eventually, problemOf } from './helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -188,5 +197,25 @@ describe('POST /orders: bad input and idempotency', () => {
       ),
     );
     expect(ids.size).toBe(1);
+  });
+
+  it('a replay answers the order made first, even once its product changed price or was withdrawn', async () => {
+    const s = await checkoutShop();
+    const key = `key-${crypto.randomUUID()}`;
+    const first = (await (await order(s.user, { lines: lines(s.product) }, { key })).json()) as PlacedOrder;
+    expect(
+      (await send(s.manager, 'PUT', `${PRODUCTS}/${s.product.id}/price`, { body: { price: '12.50' } })).status,
+    ).toBe(200);
+    const repriced = await order(s.user, { lines: lines(s.product) }, { key });
+    expect(repriced.status).toBe(202);
+    expect(repriced.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await repriced.json()) as PlacedOrder).order).toMatchObject({ id: first.order.id, subtotal: '10.00' });
+    expect((await send(s.manager, 'DELETE', `${PRODUCTS}/${s.product.id}`)).status).toBe(204);
+    const withdrawn = await order(s.user, { lines: lines(s.product) }, { key });
+    expect(withdrawn.status).toBe(202);
+    expect(((await withdrawn.json()) as PlacedOrder).order.id).toBe(first.order.id);
+    // A new key for the withdrawn product is refused, and writes nothing.
+    const refused = await order(s.user, { lines: lines(s.product) });
+    expect(refused.status).toBe(422);
   });
 });

@@ -113,7 +113,7 @@ const BUDGETS: Record<string, number> = {
   'GET /api/v1/orders': 1, // 200
   'GET /api/v1/orders/{id}': 1, // 200
   'GET /api/v1/orders/{id}/saga': 1, // 200
-  'POST /api/v1/orders/{id}/cancel': 5, // 404
+  'POST /api/v1/orders/{id}/cancel': 1, // 404
   'PATCH /api/v1/orders/{id}/status': 0, // 400
   'GET /api/v1/payments/{id}': 1, // 200
   'GET /api/v1/orders/{id}/payment': 1, // 200
@@ -133,7 +133,7 @@ const BUDGETS: Record<string, number> = {
   'POST /api/v1/admin/notification-templates/preview': 0, // 400
   'GET /.well-known/jwks.json': 0, // 200
   'POST /api/v1/promotions': 0, // 400
-  'GET /api/v1/promotions': 5, // 200
+  'GET /api/v1/promotions': 1, // 200
   'GET /api/v1/promotions/{id}': 0, // 400
   'PATCH /api/v1/promotions/{id}': 0, // 400
   'GET /api/v1/promotions/{id}/redemptions': 0, // 400

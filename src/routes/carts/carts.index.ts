@@ -79,7 +79,7 @@ export const cartsRoutes = createRouter()
       idempotencyKey: headers['idempotency-key'],
     });
     const wait = headers.prefer;
-    const saga = wait > 0 ? await orders.waitForSaga(ctx, placed.order.id, wait) : placed.saga;
+    const saga = wait > 0 ? await orders.waitForSaga(ctx, { orderId: placed.order.id, seconds: wait }) : placed.saga;
     const order = wait > 0 ? await orders.getOrder(ctx, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);

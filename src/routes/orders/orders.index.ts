@@ -21,7 +21,7 @@ export const ordersRoutes = createRouter()
       idempotencyKey: headers['idempotency-key'],
     });
     const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
-    const saga = wait > 0 ? await orders.waitForSaga(svc, placed.order.id, wait) : placed.saga;
+    const saga = wait > 0 ? await orders.waitForSaga(svc, { orderId: placed.order.id, seconds: wait }) : placed.saga;
     const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
@@ -48,20 +48,19 @@ export const ordersRoutes = createRouter()
     const svc = ctxOf(c);
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    const result = await orders.cancelOrder(svc, id, reason);
+    const result = await orders.cancelOrder(svc, { id, reason });
     const wait = c.req.valid('header').prefer;
-    const saga = wait > 0 ? await orders.waitForSaga(svc, id, wait) : result.saga;
+    const saga = wait > 0 ? await orders.waitForSaga(svc, { orderId: id, seconds: wait }) : result.saga;
     const order = wait > 0 ? await orders.getOrder(svc, id) : result.order;
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.changeStatus, async (c) => {
     const version = expectedVersion(c.req.valid('header')['if-match']);
-    const order = await orders.changeOrderStatus(
-      ctxOf(c),
-      c.req.valid('param').id,
-      c.req.valid('json').status,
-      version,
-    );
+    const order = await orders.changeOrderStatus(ctxOf(c), {
+      id: c.req.valid('param').id,
+      target: c.req.valid('json').status,
+      expectedVersion: version,
+    });
     c.header('etag', etagOf(order.version));
     return c.json(order, 200);
   });

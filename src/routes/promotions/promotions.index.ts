@@ -22,16 +22,21 @@ export const promotionsRoutes = createRouter()
   })
   .openapi(routes.patchPromotion, async (c) => {
     const version = expectedVersion(c.req.valid('header')['if-match']);
-    const changed = await promotions.updatePromotion(ctxOf(c), c.req.valid('param').id, c.req.valid('json'), version);
+    const { id } = c.req.valid('param');
+    const changed = await promotions.updatePromotion(ctxOf(c), {
+      id,
+      patch: c.req.valid('json'),
+      expectedVersion: version,
+    });
     c.header('etag', etagOf(changed.version));
     return c.json(changed, 200);
   })
   .openapi(routes.deletePromotion, async (c) => {
     const version = expectedVersion(c.req.valid('header')['if-match']);
-    await promotions.deletePromotion(ctxOf(c), c.req.valid('param').id, version);
+    await promotions.deletePromotion(ctxOf(c), { id: c.req.valid('param').id, expectedVersion: version });
     return c.body(null, 204);
   })
   .openapi(routes.listRedemptions, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await promotions.listRedemptions(ctxOf(c), id, c.req.valid('query')), 200);
+    return c.json(await promotions.listRedemptions(ctxOf(c), { promotionId: id, ...c.req.valid('query') }), 200);
   });

@@ -116,12 +116,13 @@ export async function placeOrder(ctx: ServiceContext, request: PlaceOrderRequest
 
   const replay = async (holder: KeyHolder): Promise<PlacedOrder> => {
     assertSameRequest(holder.order.requestFingerprint, fingerprint);
-    const saga = await startOrderSaga(ctx, holder.order, body.paymentMethod.token, holder.items, holder.promotion);
+    const saga = await startOrderSaga(ctx, { ...holder, paymentToken: body.paymentMethod.token });
     return { order: orderView(holder.order, holder.items), replayed: true, saga };
   };
-  // A refusal (4xx) of a key already used is that order's replay: the catalog or a code may have changed since.
+  // A failure before the write, with a key already used, is that order's replay: the catalog or a
+  // code may have changed since (a 4xx), or the catalog may be down (a replay needs no price).
   const replayOrThrow = async (err: unknown): Promise<PlacedOrder> => {
-    const holder = err instanceof Problem && err.status < 500 ? await keyHolder(ctx, { userId, idempotencyKey }) : null;
+    const holder = await keyHolder(ctx, { userId, idempotencyKey }).catch(() => null);
     if (holder) return replay(holder);
     throw err;
   };
@@ -221,7 +222,12 @@ export async function placeOrder(ctx: ServiceContext, request: PlaceOrderRequest
               amount: formatMoney(claim.amountMinor),
             }
           : null;
-      const saga = await startOrderSaga(ctx, holder.order, body.paymentMethod.token, items, promotion);
+      const saga = await startOrderSaga(ctx, {
+        order: holder.order,
+        items,
+        paymentToken: body.paymentMethod.token,
+        promotion,
+      });
       return { order: orderView(holder.order, items), replayed: false, saga };
     }
     if (holder) return replay(holder);

@@ -39,7 +39,11 @@ export async function orderWithItems(
   return { order, items };
 }
 
-export async function getOrder(svc: ServiceContext, id: string): Promise<OrderView> {
+/** The order `id` with its items if the caller may see it, else null: one read-only request. */
+export async function visibleOrder(
+  svc: ServiceContext,
+  id: string,
+): Promise<{ order: Order; items: OrderItem[] } | null> {
   // The order and its items in one read-only batch (one round trip on the HTTP path): the items
   // are those of the order the caller may see, so they need not wait for the order's answer.
   const where = and(eq(orders.id, id), visibleTo(svc));
@@ -56,8 +60,13 @@ export async function getOrder(svc: ServiceContext, id: string): Promise<OrderVi
     ],
     { readOnly: true },
   );
-  if (!order) throw orderErrors.notFound();
-  return orderView(order, items);
+  return order ? { order, items } : null;
+}
+
+export async function getOrder(svc: ServiceContext, id: string): Promise<OrderView> {
+  const found = await visibleOrder(svc, id);
+  if (!found) throw orderErrors.notFound();
+  return orderView(found.order, found.items);
 }
 
 export interface ListOrdersQuery {

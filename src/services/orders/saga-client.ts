@@ -38,13 +38,15 @@ export function sagaContextOf(
 }
 
 /** Starts (or finds already started) the order's saga. 503 if the object cannot be reached. */
-export async function startOrderSaga(
-  svc: ServiceContext,
-  order: Order,
-  paymentToken: string,
-  items: OrderItem[],
-  promotion: SagaPromotion | null = null,
-): Promise<SagaState> {
+export interface SagaStart {
+  order: Order;
+  items: OrderItem[];
+  paymentToken: string;
+  promotion: SagaPromotion | null;
+}
+
+export async function startOrderSaga(svc: ServiceContext, start: SagaStart): Promise<SagaState> {
+  const { order, items, paymentToken, promotion } = start;
   try {
     return await sagaOf(svc, order.id).start({
       orderId: order.id,
@@ -61,7 +63,11 @@ export async function startOrderSaga(
  * `Prefer: wait=N`: polls the saga until it has settled and its mirror is written
  * (so a following read of the order sees the outcome), or N seconds passed.
  */
-export async function waitForSaga(svc: ServiceContext, orderId: string, seconds: number): Promise<SagaState | null> {
+export async function waitForSaga(
+  svc: ServiceContext,
+  input: { orderId: string; seconds: number },
+): Promise<SagaState | null> {
+  const { orderId, seconds } = input;
   const deadline = Date.now() + seconds * 1000;
   const saga = sagaOf(svc, orderId);
   for (;;) {

@@ -14,14 +14,14 @@
 import { and, eq, sql } from 'drizzle-orm';
 
 import { orders, type Order } from '../../db/pg/schema/orders.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantRead, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { staleVersion } from '../../lib/etag.ts';
 import type { Principal } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { orderErrors } from './errors.ts';
 import { orderEvent, publishOrderEvents } from './events.ts';
 import { CANCELLABLE, type OrderStatus, type StaffTarget } from './model.ts';
-import { ordersDb, orderWithItems, visibleTo } from './queries.ts';
+import { ordersDb, visibleOrder } from './queries.ts';
 import { sagaOf } from './saga-client.ts';
 import type { SagaState } from './saga/state.ts';
 import { orderView, type OrderView } from './views.ts';
@@ -38,12 +38,11 @@ function unreachable(svc: ServiceContext, orderId: string, err: unknown): never 
  */
 export async function changeOrderStatus(
   svc: ServiceContext,
-  id: string,
-  target: StaffTarget,
-  expectedVersion: number | undefined,
+  input: { id: string; target: StaffTarget; expectedVersion: number | undefined },
 ): Promise<OrderView> {
+  const { id, target, expectedVersion } = input;
   // 404 for an order of another tenant (RLS) before the object is asked anything.
-  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
+  const found = await inTenantRead(svc.stores.pg('orders'), svc.tenantId, (tx) =>
     tx.select({ id: orders.id }).from(orders).where(eq(orders.id, id)).limit(1),
   );
   if (found.length === 0) throw orderErrors.notFound();
@@ -88,12 +87,10 @@ function mayCancel(principal: Principal, order: Pick<Order, 'userId'>): boolean 
  */
 export async function cancelOrder(
   svc: ServiceContext,
-  id: string,
-  reason: string,
+  input: { id: string; reason: string },
 ): Promise<{ order: OrderView; saga: SagaState | null }> {
-  const found = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
-    orderWithItems(tx, and(eq(orders.id, id), visibleTo(svc))),
-  );
+  const { id, reason } = input;
+  const found = await visibleOrder(svc, id);
   if (!found) throw orderErrors.notFound();
   if (!mayCancel(svc.principal!, found.order)) throw orderErrors.cancelForbidden();
   if (!CANCELLABLE.includes(found.order.status as OrderStatus)) throw orderErrors.notCancellable(found.order.status);

@@ -67,10 +67,9 @@ export async function createPromotion(svc: ServiceContext, input: PromotionInput
 
 export async function updatePromotion(
   svc: ServiceContext,
-  id: string,
-  patch: Partial<PromotionInput>,
-  expectedVersion: number | undefined,
+  input: { id: string; patch: Partial<PromotionInput>; expectedVersion: number | undefined },
 ): Promise<PromotionView> {
+  const { id, patch, expectedVersion } = input;
   try {
     return await inTenantTx(promotionsDb(svc), svc.tenantId, async (tx) => {
       const [current] = await tx.select().from(promotions).where(eq(promotions.id, id)).for('update').limit(1);
@@ -97,9 +96,9 @@ export async function updatePromotion(
 /** Deletes a promotion no order used; one with redemptions answers 409 (deactivate it instead). */
 export async function deletePromotion(
   svc: ServiceContext,
-  id: string,
-  expectedVersion: number | undefined,
+  input: { id: string; expectedVersion: number | undefined },
 ): Promise<void> {
+  const { id, expectedVersion } = input;
   await inTenantTx(promotionsDb(svc), svc.tenantId, async (tx) => {
     const [current] = await tx.select().from(promotions).where(eq(promotions.id, id)).for('update').limit(1);
     if (!current) throw promotionErrors.notFound();

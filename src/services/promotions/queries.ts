@@ -1,11 +1,11 @@
 /**
- * Reading promotions. Tenant isolation is RLS (every statement runs in `inTenantTx`):
- * another tenant's code is simply not found, exactly like an unknown one.
+ * Reading promotions, each read one request over the HTTP path (`inTenantRead`, `inTenantBatch`).
+ * Tenant isolation is RLS: another tenant's code is simply not found, exactly like an unknown one.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 
 import { promotionRedemptions, promotions, type Promotion } from '../../db/pg/schema/promotions.ts';
-import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch, inTenantRead } from '../../db/pg/tenant-tx.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import type { ServiceContext } from '../context.ts';
 import { promotionErrors } from './errors.ts';
@@ -34,7 +34,7 @@ export async function findPromotionByCode(
 }
 
 export async function getPromotion(svc: ServiceContext, id: string): Promise<PromotionView> {
-  const [row] = await inTenantTx(promotionsDb(svc), svc.tenantId, (tx) =>
+  const [row] = await inTenantRead(svc.stores.pg('orders'), svc.tenantId, (tx) =>
     tx.select().from(promotions).where(eq(promotions.id, id)).limit(1),
   );
   if (!row) throw promotionErrors.notFound();
@@ -46,7 +46,7 @@ export async function listPromotions(
   svc: ServiceContext,
   q: { limit: number; cursor?: TimeIdCursor | undefined },
 ): Promise<Page<PromotionView>> {
-  const rows = await inTenantTx(promotionsDb(svc), svc.tenantId, (tx) =>
+  const rows = await inTenantRead(svc.stores.pg('orders'), svc.tenantId, (tx) =>
     tx
       .select({ row: promotions, at: sql<string>`${promotions.createdAt}::text` })
       .from(promotions)
@@ -69,29 +69,35 @@ export async function listPromotions(
 /** The redemptions of one promotion, newest first (staff); released ones included, marked. */
 export async function listRedemptions(
   svc: ServiceContext,
-  promotionId: string,
-  q: { limit: number; cursor?: TimeIdCursor | undefined },
+  input: { promotionId: string; limit: number; cursor?: TimeIdCursor | undefined },
 ): Promise<Page<RedemptionView>> {
-  return inTenantTx(promotionsDb(svc), svc.tenantId, async (tx) => {
-    const [promotion] = await tx.select({ id: promotions.id }).from(promotions).where(eq(promotions.id, promotionId));
-    if (!promotion) throw promotionErrors.notFound();
-    const r = promotionRedemptions;
-    const rows = await tx
-      .select({ row: r, at: sql<string>`${r.createdAt}::text` })
-      .from(r)
-      .where(
-        and(
-          eq(r.promotionId, promotionId),
-          q.cursor ? sql`(${r.createdAt}, ${r.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)` : undefined,
-        ),
-      )
-      .orderBy(desc(r.createdAt), desc(r.id))
-      .limit(q.limit + 1);
-    return toPage(
-      rows,
-      q.limit,
-      (x) => [x.at, x.row.id],
-      (x) => redemptionView(x.row),
-    );
-  });
+  const { promotionId, cursor } = input;
+  const r = promotionRedemptions;
+  // The promotion (404 when unknown) and the page in one read-only request.
+  const [[promotion], rows] = await inTenantBatch(
+    svc.stores.pg('orders'),
+    svc.tenantId,
+    (db) => [
+      db.select({ id: promotions.id }).from(promotions).where(eq(promotions.id, promotionId)),
+      db
+        .select({ row: r, at: sql<string>`${r.createdAt}::text` })
+        .from(r)
+        .where(
+          and(
+            eq(r.promotionId, promotionId),
+            cursor ? sql`(${r.createdAt}, ${r.id}) < (${cursor.at}::timestamp, ${cursor.id}::uuid)` : undefined,
+          ),
+        )
+        .orderBy(desc(r.createdAt), desc(r.id))
+        .limit(input.limit + 1),
+    ],
+    { readOnly: true },
+  );
+  if (!promotion) throw promotionErrors.notFound();
+  return toPage(
+    rows,
+    input.limit,
+    (x) => [x.at, x.row.id],
+    (x) => redemptionView(x.row),
+  );
 }
