@@ -1,59 +1,15 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 
-import worker from '../../src/index.ts';
-import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 import type { NotificationDocument } from '../../src/services/notifications/model.ts';
 import { as, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
+
+export { consume, notificationMessage as message } from '../fixtures/factories.ts';
 
 /** Bindings only the test stack sets: where the local SMS provider and push service can be inspected. */
 const testEnv = env as unknown as Record<string, string>;
 export const SMS_PROVIDER_URL = testEnv.TEST_SMS_PROVIDER_URL!;
 export const PUSH_SERVICE_URL = testEnv.TEST_PUSH_SERVICE_URL!;
-
-export function message(
-  user: Pick<TestUser, 'id' | 'tenantId'>,
-  overrides: Partial<NotificationMessage> = {},
-): NotificationMessage {
-  return {
-    eventId: `evt-${crypto.randomUUID()}`,
-    tenantId: user.tenantId,
-    userId: user.id,
-    type: 'ORDER_SHIPPED',
-    title: 'Order shipped',
-    message: 'Your order ORD-1 is on its way.',
-    channels: ['EMAIL', 'IN_APP'],
-    data: {
-      orderId: crypto.randomUUID(),
-      orderNumber: 'ORD-1',
-      trackingNumber: 'TRK-1',
-      total: '10.00',
-      currency: 'USD',
-    },
-    ...overrides,
-  };
-}
-
-/** Runs the real queue consumer (src/index.ts `queue`) on one batch, as the Queues runtime would. */
-export async function consume(
-  messages: { id?: string; body: unknown; attempts?: number }[],
-  withEnv: Cloudflare.Env = env,
-  queue = 'notifications',
-) {
-  const batch = createMessageBatch(
-    queue,
-    messages.map((m, i) => ({
-      id: m.id ?? `m-${i}-${crypto.randomUUID()}`,
-      timestamp: new Date(),
-      attempts: m.attempts ?? 1,
-      body: m.body,
-    })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, withEnv, ctx);
-  return getQueueResult(batch, ctx);
-}
 
 export async function stored(tenantId: string, eventId: string): Promise<NotificationDocument | null> {
   const stores = testStores();
