@@ -23,7 +23,7 @@ export function notifySecurityEvent(
   env: Pick<Env, 'NOTIFICATIONS_QUEUE' | 'LOG_LEVEL'>,
   event: SecurityEvent,
 ): Promise<void> {
-  return notify(env.NOTIFICATIONS_QUEUE, createLogger(env.LOG_LEVEL, { securityEvent: event.type }), {
+  return notify({ env, logger: createLogger(env.LOG_LEVEL, { securityEvent: event.type }) }, {
     eventId: `security:${event.type.toLowerCase()}:${event.key}`.slice(0, 100),
     tenantId: event.tenantId,
     userId: event.userId,
