@@ -17,12 +17,12 @@ import {
  * operation declares `x-api-key-scope`, and each declaration is enforced (a key
  * without the scope, or any key on a user-token-only route, gets 403).
  */
-const Operation = z.object({
+const Operation = z.looseObject({
   'x-api-key-scope': z.string().optional(),
   'x-access-note': z.string().optional(),
   security: z.array(z.record(z.string(), z.array(z.string()))).optional(),
 });
-const Doc = z.object({ paths: z.record(z.string(), z.record(z.string(), Operation)) });
+const Doc = z.looseObject({ paths: z.record(z.string(), z.record(z.string(), Operation)) });
 type Doc = z.infer<typeof Doc>;
 
 const KEYS = '/api/v1/auth/api-keys';
