@@ -29,7 +29,7 @@ import { testStores } from './stores.ts';
  */
 const TENANTS = '/api/v1/admin/tenants';
 const tenantsOf = (who: TestUser) => apiAs(who).admin.tenants;
-const tenantOf = (who: TestUser, id: string) => apiAs(who).admin.tenants[':id'];
+const tenantOf = (who: TestUser) => apiAs(who).admin.tenants[':id'];
 
 async function tenantRow(id: string) {
   const stores = testStores();
@@ -165,7 +165,7 @@ describe('admin tenants: a tenant admin (not platform)', () => {
 
   it('reads their own tenant and changes its name and domain', async () => {
     const admin = await tenantAdmin();
-    const got = await tenantOf(admin, admin.tenantId).$get({ param: { id: admin.tenantId } });
+    const got = await tenantOf(admin).$get({ param: { id: admin.tenantId } });
     expect(await jsonOf(got, 200)).toMatchObject({
       id: admin.tenantId,
       status: 'ACTIVE',
@@ -176,7 +176,7 @@ describe('admin tenants: a tenant admin (not platform)', () => {
 
     const name = unique('Renamed Shop');
     const domain = `${unique('shop')}.Example.COM`;
-    const own = tenantOf(admin, admin.tenantId);
+    const own = tenantOf(admin);
     const res = await own.$patch({ param: { id: admin.tenantId }, json: { name, domain } });
     expect(await jsonOf(res, 200)).toMatchObject({
       id: admin.tenantId,
@@ -274,7 +274,7 @@ describe('admin tenants: refused input', () => {
     // The problem carries an extension member beside the RFC 9457 ones.
     expect(z.object({ seatsUsed: z.number() }).parse(await res.clone().json()).seatsUsed).toBe(3);
     expect((await problemOf(res)).errors?.[0]?.field).toBe('body.maxUsers');
-    const ok = await tenantOf(admin, tenant.id).$patch({ param: { id: tenant.id }, json: { maxUsers: 3 } });
+    const ok = await tenantOf(admin).$patch({ param: { id: tenant.id }, json: { maxUsers: 3 } });
     expect(await jsonOf(ok, 200)).toMatchObject({ maxUsers: 3, seatsUsed: 3 });
     // The seat limit now holds for registration.
     const full = await apiAs({ tenantId: tenant.id }).auth.register.$post({
@@ -309,7 +309,7 @@ describe('admin tenants: platform admin CRUD', () => {
     expect(created).toMatchObject({ name, status: 'ACTIVE', plan: 'FREE', maxUsers: 10, seatsUsed: 1 });
     expect(invited.user).toMatchObject({ roles: ['ADMIN', 'USER'], status: 'INACTIVE' });
 
-    const one = tenantOf(admin, created.id);
+    const one = tenantOf(admin);
     expect(await jsonOf(await one.$get({ param: { id: created.id } }), 200)).toEqual(created);
 
     const patched = await one.$patch({
@@ -345,7 +345,7 @@ describe('admin tenants: platform admin CRUD', () => {
     expect(await listedIds(admin)).toContain(tenant.id);
 
     expect((await callAs(admin, 'DELETE', `${TENANTS}/${tenant.id}`)).status).toBe(204);
-    const got = await tenantOf(admin, tenant.id).$get({ param: { id: tenant.id } });
+    const got = await tenantOf(admin).$get({ param: { id: tenant.id } });
     expect(await jsonOf(got, 200)).toMatchObject({ id: tenant.id, status: 'DELETED' });
     expect(await listedIds(admin)).not.toContain(tenant.id);
     expect(await listedIds(admin, 'DELETED')).toContain(tenant.id);
