@@ -13,6 +13,7 @@ export {
   checkoutShop,
   lines,
   placeAndSettle,
+  placeOrder as order,
   productStock,
   sagaSettled,
   type PlacedOrder,
@@ -34,7 +35,11 @@ export function sagaContext(overrides: Partial<SagaContext> = {}): SagaContext {
   };
 }
 
-export function order(
+/**
+ * POST /orders with a body the typed client would refuse to send (bad lines, unknown fields), to
+ * test what the API answers; a valid order goes through `placeOrder` (the typed client).
+ */
+export function orderRaw(
   user: TestUser,
   body: Record<string, unknown>,
   opts: { key?: string; wait?: number } = {},
