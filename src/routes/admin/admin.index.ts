@@ -4,6 +4,7 @@ import { authConfig } from '../../lib/config.ts';
 import { createRouter } from '../../lib/create-router.ts';
 import type { AppEnv } from '../../lib/types.ts';
 import { principalOf } from '../../middleware/auth.ts';
+import { ctxOf } from '../../middleware/tenant.ts';
 import * as admin from '../../services/admin/index.ts';
 import type { PublicUser } from '../../services/auth/index.ts';
 import { closeUserFeed } from '../../services/notifications/index.ts';
@@ -40,7 +41,7 @@ async function userAction(
   const on = tenantId === undefined ? undefined : crossTenant(c, tenantId);
   const user = (await admin.applyUserAction(c.get('stores').pg('auth').db, principalOf(c), id, action, on))!;
   if (action === 'lock' || action === 'suspend') {
-    await closeUserFeed(c.env, user.tenantId, user.id, FEED_CLOSED_BY[action]);
+    await closeUserFeed(ctxOf(c), { tenantId: user.tenantId, userId: user.id, reason: FEED_CLOSED_BY[action] });
   }
   return user;
 }
