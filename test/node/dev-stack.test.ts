@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { PG_HTTP_APPLICATION_NAME } from '../../scripts/lib/pg-http.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
@@ -101,9 +102,10 @@ describe('npm run dev on the local engine', () => {
       body: JSON.stringify({ login: 'admin', password: 'Change-Me-Dev-42' }),
     });
     expect(login.status).toBe(200);
+    // A real HTTP server from Node (not the Worker in workerd): the session is checked with zod, not cast.
     const {
       tokens: { accessToken },
-    } = (await login.json()) as { tokens: { accessToken: string } };
+    } = z.object({ tokens: z.object({ accessToken: z.string() }) }).parse(await login.json());
     auth = { authorization: `Bearer ${accessToken}` };
     const paths = ['/health', '/users/me/profile', '/auth/api-keys', '/products?limit=5'];
     const seen = new Map<number, number>();

@@ -1,43 +1,42 @@
 import { eq } from 'drizzle-orm';
+import type { InferRequestType } from 'hono/client';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { users } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { call, postJson, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, login, registerUser, type TestUser } from './identity-helpers.ts';
+import type { PublicUser } from '../../src/services/auth/views.ts';
+import {
+  api,
+  apiAs,
+  callAs as as,
+  call,
+  createTenant,
+  grantRole,
+  jsonOf,
+  login,
+  problemOf,
+  registerUser,
+  tenantWithAdmin,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { testStores } from './stores.ts';
 
+/*
+ * Raw requests (`call`, `as`) remain where a test walks a table of routes with one request
+ * shape, or sends what the typed client cannot; every body read goes through the typed client.
+ */
 const USERS = '/api/v1/admin/users';
-
-interface UserView {
-  id: string;
-  email: string;
-  username: string;
-  status: string;
-  accountLocked: boolean;
-  roles: string[];
-}
-interface UserPage {
-  data: UserView[];
-  nextCursor: string | null;
-}
-
-/** A fresh tenant with an ADMIN (token carries ADMIN) and `extra` plain users. */
-async function tenantWithAdmin(extra = 1): Promise<{ tenantId: string; admin: TestUser; members: TestUser[] }> {
-  const tenantId = await createTenant();
-  const admin = await grantRole(await registerUser(tenantId), 'ADMIN');
-  const members: TestUser[] = [];
-  for (let i = 0; i < extra; i++) members.push(await registerUser(tenantId));
-  return { tenantId, admin, members };
-}
+type UserQuery = Omit<InferRequestType<typeof api.admin.users.$get>['query'], 'limit'>;
+const adminUser = (admin: TestUser) => apiAs(admin).admin.users[':id'];
+const refresh = (user: TestUser) => api.auth.refresh.$post({ json: { refreshToken: user.refreshToken } });
 
 const loginAs = (user: TestUser, password = user.password) =>
-  postJson('/api/v1/auth/login', { login: user.email, password }, { 'x-tenant-id': user.tenantId });
+  apiAs({ tenantId: user.tenantId }).auth.login.$post({ header: {}, json: { login: user.email, password } });
 
-async function listAll(admin: TestUser, query = ''): Promise<UserView[]> {
-  const res = await as(admin, 'GET', `${USERS}?limit=100${query}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as UserPage).data;
+/** The route's answer as the service builds it (its drizzle-zod response schema reaches the typed client as `any`). */
+async function listAll(admin: TestUser, query: UserQuery = {}): Promise<PublicUser[]> {
+  return (await jsonOf(await apiAs(admin).admin.users.$get({ query: { limit: '100', ...query } }), 200)).data;
 }
 
 async function dbUser(user: TestUser) {
@@ -102,10 +101,11 @@ describe('admin users: who may call', () => {
 
   it("an ADMIN's API key: 403 (keys carry permissions, never roles)", async () => {
     const { admin } = await tenantWithAdmin(0);
-    const created = await as(admin, 'POST', '/api/v1/auth/api-keys', { name: 'admin key', scopes: ['read:products'] });
-    expect(created.status).toBe(201);
-    const { key } = (await created.json()) as { key: string };
-    const res = await call(USERS, { headers: { 'x-api-key': key } });
+    const created = await apiAs(admin).auth['api-keys'].$post({
+      json: { name: 'admin key', scopes: ['read:products'] },
+    });
+    const { key } = await jsonOf(created, 201);
+    const res = await apiAs({ apiKey: key }).admin.users.$get({ query: {} });
     expect(res.status).toBe(403);
   });
 
@@ -126,7 +126,7 @@ describe('admin users: tenant isolation (RLS, application role)', () => {
     const b = await tenantWithAdmin(1);
     const victim = b.members[0]!;
 
-    const listed = await listAll(a.admin, `&q=${encodeURIComponent(victim.email)}`);
+    const listed = await listAll(a.admin, { q: victim.email });
     expect(listed).toEqual([]);
     const all = await listAll(a.admin);
     expect(all.map((u) => u.id).sort()).toEqual([a.admin.id, a.members[0]!.id].sort());
@@ -165,19 +165,19 @@ describe('admin users: refused', () => {
 
   it('the last active ADMIN cannot drop their ADMIN role: 409, roles unchanged', async () => {
     const { admin } = await tenantWithAdmin(0);
-    const res = await as(admin, 'PUT', `${USERS}/${admin.id}/roles`, { roles: ['USER', 'MANAGER'] });
+    const self = adminUser(admin);
+    const res = await self.roles.$put({ param: { id: admin.id }, json: { roles: ['USER', 'MANAGER'] } });
     expect(res.status).toBe(409);
     expect((await problemOf(res)).type).toMatch(/last-admin$/);
-    const me = await as(admin, 'GET', `${USERS}/${admin.id}`);
-    expect(((await me.json()) as UserView).roles).toEqual(['ADMIN', 'USER']);
+    const me = await self.$get({ param: { id: admin.id } });
+    expect((await jsonOf(me, 200)).roles).toEqual(['ADMIN', 'USER']);
   });
 
   it('with a second active admin, an admin may drop their own ADMIN role', async () => {
     const { tenantId, admin } = await tenantWithAdmin(0);
     await grantRole(await registerUser(tenantId), 'ADMIN');
-    const res = await as(admin, 'PUT', `${USERS}/${admin.id}/roles`, { roles: ['USER'] });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as UserView).roles).toEqual(['USER']);
+    const res = await adminUser(admin).roles.$put({ param: { id: admin.id }, json: { roles: ['USER'] } });
+    expect((await jsonOf(res, 200)).roles).toEqual(['USER']);
   });
 
   it('a locked or suspended admin does not count: demoting the only active one is 409', async () => {
@@ -250,8 +250,8 @@ describe('admin users: lock, unlock, suspend, activate, delete', () => {
     expect(locked.status).toBe(200);
     expect(await locked.json()).toMatchObject({ id: user.id, accountLocked: true, status: 'ACTIVE' });
     expect((await loginAs(user)).status).toBe(423);
-    const refresh = await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
-    expect(refresh.status).toBe(401);
+    const refreshed = await refresh(user);
+    expect(refreshed.status).toBe(401);
     // Idempotent.
     expect((await as(admin, 'POST', `${USERS}/${user.id}/lock`)).status).toBe(200);
 
@@ -282,8 +282,8 @@ describe('admin users: lock, unlock, suspend, activate, delete', () => {
     expect(await res.json()).toMatchObject({ status: 'SUSPENDED' });
     const denied = await loginAs(user);
     expect(denied.status).toBe(403);
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
-    expect((await listAll(admin, '&status=SUSPENDED')).map((u) => u.id)).toEqual([user.id]);
+    expect((await refresh(user)).status).toBe(401);
+    expect((await listAll(admin, { status: 'SUSPENDED' })).map((u) => u.id)).toEqual([user.id]);
 
     const activated = await as(admin, 'POST', `${USERS}/${user.id}/activate`);
     expect(activated.status).toBe(200);
@@ -297,10 +297,10 @@ describe('admin users: lock, unlock, suspend, activate, delete', () => {
     const res = await as(admin, 'DELETE', `${USERS}/${user.id}`);
     expect(res.status).toBe(204);
     expect((await loginAs(user)).status).toBe(401);
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    expect((await refresh(user)).status).toBe(401);
     expect((await listAll(admin)).map((u) => u.id)).not.toContain(user.id);
     expect((await listAll(admin)).map((u) => u.id)).toContain(bystander.id);
-    expect((await listAll(admin, '&status=DELETED')).map((u) => u.id)).toEqual([user.id]);
+    expect((await listAll(admin, { status: 'DELETED' })).map((u) => u.id)).toEqual([user.id]);
     expect((await as(admin, 'GET', `${USERS}/${user.id}`)).status).toBe(404);
     expect((await as(admin, 'DELETE', `${USERS}/${user.id}`)).status).toBe(404);
     const row = await dbUser(user);
@@ -310,9 +310,8 @@ describe('admin users: lock, unlock, suspend, activate, delete', () => {
 
   it('GET /admin/users/:id is the public user view (no secrets)', async () => {
     const { admin, members } = await tenantWithAdmin(1);
-    const res = await as(admin, 'GET', `${USERS}/${members[0]!.id}`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, unknown>;
+    const res = await adminUser(admin).$get({ param: { id: members[0]!.id } });
+    const body = await jsonOf(res, 200);
     expect(body).toMatchObject({ id: members[0]!.id, email: members[0]!.email, roles: ['USER'], status: 'ACTIVE' });
     expect(Object.keys(body)).not.toEqual(expect.arrayContaining(['passwordHash']));
     expect(JSON.stringify(body)).not.toMatch(/password|tfaSecret|pbkdf2/i);
@@ -323,17 +322,19 @@ describe('admin users: roles', () => {
   it("a role change appears in the user's next login token and in /auth/me", async () => {
     const { admin, members } = await tenantWithAdmin(1);
     const user = members[0]!;
-    const res = await as(admin, 'PUT', `${USERS}/${user.id}/roles`, { roles: ['SUPPORT', 'USER', 'SUPPORT'] });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as UserView).roles).toEqual(['SUPPORT', 'USER']);
+    const res = await adminUser(admin).roles.$put({
+      param: { id: user.id },
+      json: { roles: ['SUPPORT', 'USER', 'SUPPORT'] },
+    });
+    expect((await jsonOf(res, 200)).roles).toEqual(['SUPPORT', 'USER']);
 
     const again = await login(user);
-    const payload = JSON.parse(atob(again.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as {
-      roles: string[];
-    };
+    const payload = z
+      .object({ roles: z.array(z.string()) })
+      .parse(JSON.parse(atob(again.accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))));
     expect(payload.roles).toEqual(['SUPPORT', 'USER']);
-    const me = await as(again, 'GET', '/api/v1/auth/me');
-    expect(((await me.json()) as UserView).roles).toEqual(['SUPPORT', 'USER']);
+    const me = await apiAs(again).auth.me.$get();
+    expect((await jsonOf(me, 200)).roles).toEqual(['SUPPORT', 'USER']);
 
     // Promote to ADMIN: the new token opens the admin API.
     expect((await as(admin, 'PUT', `${USERS}/${user.id}/roles`, { roles: ['ADMIN'] })).status).toBe(200);
@@ -366,36 +367,33 @@ describe('admin users: list and search', () => {
       username: `linus_${tag}`,
     });
 
-    const ids = async (query: string) => (await listAll(admin, query)).map((u) => u.id);
-    expect(await ids(`&q=ADA.${tag}`)).toEqual([ada.id]); // email, any case
-    expect(await ids(`&q=G_${tag.toUpperCase()}`)).toEqual([grace.id]); // username
-    expect((await ids('&q=lovelace')).sort()).toEqual([ada.id, linus.id].sort()); // last name
-    expect(await ids(`&q=${encodeURIComponent('grace hop')}`)).toEqual([grace.id]); // full name
-    expect(await ids('&q=example.org')).toEqual([linus.id]);
-    expect(await ids(`&q=${encodeURIComponent('%')}`)).toEqual([]); // wildcards match literally
-    expect(await ids('&role=ADMIN')).toEqual([admin.id]);
+    const ids = async (query: UserQuery) => (await listAll(admin, query)).map((u) => u.id);
+    expect(await ids({ q: `ADA.${tag}` })).toEqual([ada.id]); // email, any case
+    expect(await ids({ q: `G_${tag.toUpperCase()}` })).toEqual([grace.id]); // username
+    expect((await ids({ q: 'lovelace' })).sort()).toEqual([ada.id, linus.id].sort()); // last name
+    expect(await ids({ q: 'grace hop' })).toEqual([grace.id]); // full name
+    expect(await ids({ q: 'example.org' })).toEqual([linus.id]);
+    expect(await ids({ q: '%' })).toEqual([]); // wildcards match literally
+    expect(await ids({ role: 'ADMIN' })).toEqual([admin.id]);
     // List items are the full public view, roles and effective permissions included.
-    const [adminView] = await listAll(admin, '&role=ADMIN');
+    const [adminView] = await listAll(admin, { role: 'ADMIN' });
     expect(adminView).toMatchObject({ id: admin.id, roles: ['ADMIN', 'USER'] });
-    expect((adminView as unknown as { permissions: string[] }).permissions).toEqual(
-      expect.arrayContaining(['read:orders', 'write:products']),
-    );
-    expect((await listAll(admin, `&q=${tag}`)).every((u) => u.roles.join() === 'USER')).toBe(true);
+    expect(adminView!.permissions).toEqual(expect.arrayContaining(['read:orders', 'write:products']));
+    expect((await listAll(admin, { q: tag })).every((u) => u.roles.join() === 'USER')).toBe(true);
 
     await as(admin, 'POST', `${USERS}/${grace.id}/suspend`);
-    expect(await ids('&status=SUSPENDED')).toEqual([grace.id]);
-    expect((await ids('&status=ACTIVE')).sort()).toEqual([admin.id, ada.id, linus.id].sort());
+    expect(await ids({ status: 'SUSPENDED' })).toEqual([grace.id]);
+    expect((await ids({ status: 'ACTIVE' })).sort()).toEqual([admin.id, ada.id, linus.id].sort());
 
     // Pages of 2, newest first, no duplicates, no gaps.
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await as(admin, 'GET', `${USERS}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      expect(res.status).toBe(200);
-      const page = (await res.json()) as UserPage;
+      const res = await apiAs(admin).admin.users.$get({ query: { limit: '2', ...(cursor ? { cursor } : {}) } });
+      const page = await jsonOf(res, 200);
       expect(page.data.length).toBeLessThanOrEqual(2);
-      seen.push(...page.data.map((u) => u.id));
+      seen.push(...page.data.map((u: PublicUser) => u.id));
       cursor = page.nextCursor;
       pages++;
     } while (cursor && pages < 10);

@@ -3,23 +3,9 @@
  * bodies are inferred from the route definitions themselves, so nothing here is a
  * hand-typed response shape. A route missing from AppType would not compile.
  */
-import { exports } from 'cloudflare:workers';
-import { hc } from 'hono/client';
 import { describe, expect, it } from 'vitest';
 
-import type { AppType } from '../../src/app.ts';
-import { createProduct, shop } from './catalog-helpers.ts';
-import { randomClientIp } from './helpers.ts';
-import { createTenant, PASSWORD } from './identity-helpers.ts';
-
-/** The real Worker, each request from a client address of its own (see helpers.ts `call`). */
-const api = hc<AppType>('http://localhost', {
-  fetch: (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
-    request.headers.set('cf-connecting-ip', randomClientIp());
-    return exports.default.fetch(request);
-  },
-}).api.v1;
+import { api, createProduct, createTenant, PASSWORD, shop } from '../fixtures/index.ts';
 
 describe('typed Hono client (AppType)', () => {
   it('reads the health report', async () => {

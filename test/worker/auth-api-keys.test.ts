@@ -3,17 +3,25 @@ import { describe, expect, it } from 'vitest';
 
 import { apiKeys } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { call, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import {
+  api,
+  apiAs,
+  createTenant,
+  fieldsOf,
+  grantRole,
+  jsonOf,
+  problemOf,
+  registerUser,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { testStores } from './stores.ts';
 
-const KEYS = '/api/v1/auth/api-keys';
-const withKey = (key: string, path = '/api/v1/auth/me') => call(path, { headers: { 'x-api-key': key } });
+const keys = (user: TestUser) => apiAs(user).auth['api-keys'];
+const withKey = (key: string) => apiAs({ apiKey: key }).auth.me.$get();
+const revoke = (user: TestUser, id: string) => keys(user)[':id'].$delete({ param: { id } });
 
 async function createKey(user: TestUser, scopes = ['read:products']) {
-  const res = await as(user, 'POST', KEYS, { name: 'ci', scopes });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { key: string; apiKey: { id: string; prefix: string; scopes: string[] } };
+  return jsonOf(await keys(user).$post({ json: { name: 'ci', scopes } }), 201);
 }
 
 async function setKey(user: TestUser, id: string, values: Partial<typeof apiKeys.$inferInsert>) {
@@ -30,24 +38,23 @@ async function setKey(user: TestUser, id: string, values: Partial<typeof apiKeys
 describe('API keys: refused', () => {
   it('scopes beyond the owner permissions: 403 naming body.scopes', async () => {
     const user = await registerUser(await createTenant());
-    const res = await as(user, 'POST', KEYS, { name: 'too much', scopes: ['read:products', 'delete:products'] });
+    const res = await keys(user).$post({ json: { name: 'too much', scopes: ['read:products', 'delete:products'] } });
     expect(res.status).toBe(403);
     expect((await problemOf(res)).errors?.[0]).toMatchObject({ field: 'body.scopes' });
   });
 
   it('bad bodies: 400; no token: 401', async () => {
     const user = await registerUser(await createTenant());
-    const res = await as(user, 'POST', KEYS, { name: '', scopes: [], expiresInDays: 1000 });
+    const res = await keys(user).$post({ json: { name: '', scopes: [], expiresInDays: 1000 } });
     expect(res.status).toBe(400);
-    const fields = (await problemOf(res)).errors?.map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['body.name', 'body.scopes', 'body.expiresInDays']));
-    expect((await call(KEYS)).status).toBe(401);
+    expect(await fieldsOf(res)).toEqual(expect.arrayContaining(['body.name', 'body.scopes', 'body.expiresInDays']));
+    expect((await api.auth['api-keys'].$get()).status).toBe(401);
   });
 
   it('revoked, expired, unknown and malformed keys: 401', async () => {
     const user = await registerUser(await createTenant());
     const revoked = await createKey(user);
-    expect((await as(user, 'DELETE', `${KEYS}/${revoked.apiKey.id}`)).status).toBe(204);
+    expect((await revoke(user, revoked.apiKey.id)).status).toBe(204);
     expect((await withKey(revoked.key)).status).toBe(401);
 
     const expired = await createKey(user);
@@ -63,11 +70,9 @@ describe('API keys: refused', () => {
     const owner = await registerUser(tenantId);
     const other = await registerUser(tenantId);
     const { key, apiKey } = await createKey(owner);
-    expect((await as(other, 'DELETE', `${KEYS}/${apiKey.id}`)).status).toBe(404);
-    const minted = await call(KEYS, {
-      method: 'POST',
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'x', scopes: ['read:products'] }),
+    expect((await revoke(other, apiKey.id)).status).toBe(404);
+    const minted = await apiAs({ apiKey: key }).auth['api-keys'].$post({
+      json: { name: 'x', scopes: ['read:products'] },
     });
     expect(minted.status).toBe(403);
   });
@@ -76,19 +81,11 @@ describe('API keys: refused', () => {
     const manager = await grantRole(await registerUser(await createTenant()), 'MANAGER');
     const readOnly = await createKey(manager, ['read:products']);
     const product = { name: 'Scoped Lamp', price: '10.00', stockQuantity: 1 };
-    const denied = await call('/api/v1/products', {
-      method: 'POST',
-      headers: { 'x-api-key': readOnly.key, 'content-type': 'application/json' },
-      body: JSON.stringify(product),
-    });
+    const denied = await apiAs({ apiKey: readOnly.key }).products.$post({ header: {}, json: product });
     expect(denied.status).toBe(403);
     expect((await problemOf(denied)).detail).toContain('write:products');
     const writer = await createKey(manager, ['write:products']);
-    const allowed = await call('/api/v1/products', {
-      method: 'POST',
-      headers: { 'x-api-key': writer.key, 'content-type': 'application/json' },
-      body: JSON.stringify(product),
-    });
+    const allowed = await apiAs({ apiKey: writer.key }).products.$post({ header: {}, json: product });
     expect(allowed.status).toBe(201);
   });
 
@@ -112,14 +109,12 @@ describe('API keys: accepted', () => {
     expect(key).toMatch(new RegExp(`^ek_${user.tenantId}_`));
     expect(apiKey.scopes).toEqual(['read:orders', 'read:profile']);
 
-    const list = (await (await as(user, 'GET', KEYS)).json()) as { data: Record<string, unknown>[] };
+    const list = await jsonOf(await keys(user).$get(), 200);
     expect(list.data).toHaveLength(1);
     expect(JSON.stringify(list.data)).not.toContain(key.slice(-43));
     expect(list.data[0]).toMatchObject({ id: apiKey.id, lastUsedAt: null, revoked: false });
 
-    const me = await withKey(key);
-    expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ id: user.id });
+    expect(await jsonOf(await withKey(key), 200)).toMatchObject({ id: user.id });
 
     const stores = testStores();
     const [row] = await inTenantTx(stores.pg('auth').db, user.tenantId, (tx) =>

@@ -3,13 +3,22 @@ import { describe, expect, it } from 'vitest';
 
 import { users } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { call, postJson, problemOf } from './helpers.ts';
-import { bearer, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
+import {
+  api,
+  apiAs,
+  createTenant,
+  fieldsOf,
+  jsonOf,
+  problemOf,
+  registerUser,
+  sessionOf,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { postJson } from './helpers.ts';
 import { testStores } from './stores.ts';
 
-const LOGIN = '/api/v1/auth/login';
 const loginAs = (tenantId: string, login: string, password: string) =>
-  postJson(LOGIN, { login, password }, { 'x-tenant-id': tenantId });
+  apiAs({ tenantId }).auth.login.$post({ header: {}, json: { login, password } });
 
 async function updateUser(user: TestUser, values: Partial<typeof users.$inferInsert>) {
   const stores = testStores();
@@ -59,7 +68,7 @@ describe('POST /auth/login: refused', () => {
     expect(row.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
     expect((await loginAs(tenantId, user.email, user.password)).status).toBe(423);
     // A pause is not a lock: the sessions the user had go on (auth-lockout.test.ts has the rest).
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(200);
+    expect((await api.auth.refresh.$post({ json: { refreshToken: user.refreshToken } })).status).toBe(200);
   });
 
   it('a successful login resets the failure count and records last_login_at', async () => {
@@ -100,10 +109,10 @@ describe('POST /auth/login: refused', () => {
 
   it('bad bodies: 400 naming the field', async () => {
     const tenantId = await createTenant();
-    const res = await postJson(LOGIN, { login: 5 }, { 'x-tenant-id': tenantId });
+    // Raw: a body of the wrong types, which the typed client cannot send.
+    const res = await postJson('/api/v1/auth/login', { login: 5 }, { 'x-tenant-id': tenantId });
     expect(res.status).toBe(400);
-    const fields = (await problemOf(res)).errors?.map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining(['body.login', 'body.password']));
+    expect(await fieldsOf(res)).toEqual(expect.arrayContaining(['body.login', 'body.password']));
   });
 });
 
@@ -112,12 +121,9 @@ describe('POST /auth/login: accepted', () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
     for (const name of [user.email.toUpperCase(), user.username]) {
-      const res = await loginAs(tenantId, name, user.password);
-      expect(res.status).toBe(200);
-      const { tokens } = (await res.json()) as { tokens: { accessToken: string } };
-      const me = await call('/api/v1/auth/me', { headers: bearer(tokens) });
-      expect(me.status).toBe(200);
-      expect(await me.json()).toMatchObject({ id: user.id, email: user.email, roles: ['USER'] });
+      const { tokens } = sessionOf(await jsonOf(await loginAs(tenantId, name, user.password), 200));
+      const me = await apiAs({ user: tokens }).auth.me.$get();
+      expect(await jsonOf(me, 200)).toMatchObject({ id: user.id, email: user.email, roles: ['USER'] });
     }
   });
 

@@ -1,17 +1,24 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { base64url, decodeProtectedHeader, importJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 
-import { createApp } from '../../src/app.ts';
-import type { Env } from '../../src/env.ts';
-import { call, postJson, problemOf } from './helpers.ts';
-import { createTenant, registerUser } from './identity-helpers.ts';
+import {
+  api,
+  apiAs,
+  apiWithEnv,
+  call,
+  createTenant,
+  jsonOf,
+  problemOf,
+  registerUser,
+  sessionOf,
+} from '../fixtures/index.ts';
+import { postJson } from './helpers.ts';
 import { testStores } from './stores.ts';
 
-const ME = '/api/v1/auth/me';
-const meWith = (token: string) => call(ME, { headers: { authorization: `Bearer ${token}` } });
+const meWith = (token: string) => apiAs({ user: { accessToken: token } }).auth.me.$get();
+const refresh = (refreshToken: string) => api.auth.refresh.$post({ json: { refreshToken } });
 
 async function newKey(kid: string): Promise<JWK> {
   const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
@@ -27,26 +34,18 @@ function signWith(jwk: JWK, claims: Record<string, unknown>, header: Record<stri
   );
 }
 
-async function fetchWithEnv(path: string, init: RequestInit, overrides: Partial<Env>) {
-  const ctx = createExecutionContext();
-  const res = await createApp().fetch(new Request(`http://localhost${path}`, init), { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
-
 describe('access tokens', () => {
   it('publishes the verification keys (public parts only) at the JWKS endpoint', async () => {
-    const res = await call('/api/v1/.well-known/jwks.json');
-    expect(res.status).toBe(200);
-    const { keys } = (await res.json()) as { keys: JWK[] };
+    const { keys } = await jsonOf(await api['.well-known']['jwks.json'].$get(), 200);
     expect(keys.length).toBeGreaterThan(0);
     for (const k of keys) {
       expect(k).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
       expect(k).not.toHaveProperty('d');
     }
+    // Raw: the JWKS at the root, outside /api/v1 where the typed client reaches.
     const atRoot = await call('/.well-known/jwks.json');
     expect(atRoot.status).toBe(200);
-    expect(((await atRoot.json()) as { keys: JWK[] }).keys).toEqual(keys);
+    expect(await atRoot.json()).toEqual({ keys });
   });
 
   it('carries kid, iss, aud, exp, sub, tenant, roles and permissions', async () => {
@@ -98,8 +97,9 @@ describe('access tokens', () => {
     }
     const expired = await problemOf(await meWith(cases.expired!));
     expect(expired.detail).toContain('expired');
-    expect((await call(ME)).status).toBe(401);
-    expect((await call(ME, { headers: { authorization: `Basic ${btoa('a:b')}` } })).status).toBe(401);
+    expect((await api.auth.me.$get()).status).toBe(401);
+    const basic = apiAs({ headers: { authorization: `Basic ${btoa('a:b')}` } });
+    expect((await basic.auth.me.$get()).status).toBe(401);
     // The correctly signed one passes.
     expect((await meWith(await signWith(real, good))).status).toBe(200);
   });
@@ -110,26 +110,18 @@ describe('access tokens', () => {
     const { keys } = JSON.parse(env.JWT_SIGNING_KEYS) as { keys: JWK[] };
     const rotated = JSON.stringify({ keys: [await newKey('next-key'), ...keys] });
 
-    const oldTokenStillValid = await fetchWithEnv(
-      ME,
-      { headers: { authorization: `Bearer ${user.accessToken}` } },
-      { JWT_SIGNING_KEYS: rotated },
-    );
+    const next = apiWithEnv({ JWT_SIGNING_KEYS: rotated });
+    const oldTokenStillValid = await apiWithEnv({ JWT_SIGNING_KEYS: rotated }, { user }).auth.me.$get();
     expect(oldTokenStillValid.status).toBe(200);
 
-    const login = await fetchWithEnv(
-      '/api/v1/auth/login',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId },
-        body: JSON.stringify({ login: user.email, password: user.password }),
-      },
-      { JWT_SIGNING_KEYS: rotated },
-    );
-    const { tokens } = (await login.json()) as { tokens: { accessToken: string } };
+    const login = await apiWithEnv({ JWT_SIGNING_KEYS: rotated }, { tenantId }).auth.login.$post({
+      header: {},
+      json: { login: user.email, password: user.password },
+    });
+    const { tokens } = sessionOf(await jsonOf(login, 200));
     expect(decodeProtectedHeader(tokens.accessToken).kid).toBe('next-key');
-    const jwks = await fetchWithEnv('/api/v1/.well-known/jwks.json', {}, { JWT_SIGNING_KEYS: rotated });
-    expect(((await jwks.json()) as { keys: JWK[] }).keys.map((k) => k.kid)).toEqual(['next-key', keys[0]!.kid]);
+    const jwks = await jsonOf(await next['.well-known']['jwks.json'].$get(), 200);
+    expect(jwks.keys.map((k) => k.kid)).toEqual(['next-key', keys[0]!.kid]);
     // Servers still on the old configuration do not accept the new key's tokens.
     expect((await meWith(tokens.accessToken)).status).toBe(401);
   });
@@ -139,34 +131,28 @@ describe('refresh tokens', () => {
   it('rotate on every use; the old one is dead', async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
-    const first = await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
-    expect(first.status).toBe(200);
-    const pair = (await first.json()) as { accessToken: string; refreshToken: string };
+    const pair = await jsonOf(await refresh(user.refreshToken), 200);
     expect(pair.refreshToken).not.toBe(user.refreshToken);
     expect((await meWith(pair.accessToken)).status).toBe(200);
-    const second = await postJson('/api/v1/auth/refresh', { refreshToken: pair.refreshToken });
+    const second = await refresh(pair.refreshToken);
     expect(second.status).toBe(200);
   });
 
   it('reuse of a rotated token revokes the whole family', async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
-    const rotated = (await (await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).json()) as {
-      refreshToken: string;
-    };
-    const replay = await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken });
+    const rotated = await jsonOf(await refresh(user.refreshToken), 200);
+    const replay = await refresh(user.refreshToken);
     expect(replay.status).toBe(401);
     expect((await problemOf(replay)).detail).toContain('already used');
     // The legitimate latest token is revoked too.
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: rotated.refreshToken })).status).toBe(401);
+    expect((await refresh(rotated.refreshToken)).status).toBe(401);
   });
 
   it('two concurrent refreshes with one token: exactly one wins', async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
-    const results = await Promise.all(
-      [1, 2, 3].map(() => postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })),
-    );
+    const results = await Promise.all([1, 2, 3].map(() => refresh(user.refreshToken)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
   });
 
@@ -176,18 +162,17 @@ describe('refresh tokens', () => {
     const stores = testStores();
     await stores.pg('auth').db.execute(sql`update auth.tenants set status = 'SUSPENDED' where id = ${tenantId}`);
     await stores.close();
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    expect((await refresh(user.refreshToken)).status).toBe(401);
   });
 
   it('logout revokes the session; unknown and malformed tokens are refused', async () => {
     const tenantId = await createTenant();
     const user = await registerUser(tenantId);
-    expect((await postJson('/api/v1/auth/logout', { refreshToken: user.refreshToken })).status).toBe(204);
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: `rt_${tenantId}_${'A'.repeat(43)}` })).status).toBe(
-      401,
-    );
-    expect((await postJson('/api/v1/auth/refresh', { refreshToken: 'garbage' })).status).toBe(401);
+    expect((await api.auth.logout.$post({ json: { refreshToken: user.refreshToken } })).status).toBe(204);
+    expect((await refresh(user.refreshToken)).status).toBe(401);
+    expect((await refresh(`rt_${tenantId}_${'A'.repeat(43)}`)).status).toBe(401);
+    expect((await refresh('garbage')).status).toBe(401);
+    // Raw: a body without the token, which the typed client cannot send.
     expect((await postJson('/api/v1/auth/refresh', {})).status).toBe(400);
   });
 });

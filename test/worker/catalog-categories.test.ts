@@ -1,28 +1,40 @@
+import type { InferRequestType } from 'hono/client';
 import { describe, expect, it } from 'vitest';
 
-import { CATEGORIES as C, createProduct, fields, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
-import type { TestUser } from './identity-helpers.ts';
+import { CategoryTree, type CategoryNodeShape } from '../../src/routes/categories/categories.schemas.ts';
+import {
+  api,
+  apiAs,
+  createProduct,
+  fieldsOf as fields,
+  jsonOf,
+  shop,
+  type Caller,
+  type Product,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { CATEGORIES as C, PRODUCTS as P, send } from './catalog-helpers.ts';
 
-interface Category {
-  id: string;
-  name: string;
-  slug: string;
-  parentId: string | null;
-  level: number;
-  path: string;
-  displayOrder: number;
-  active: boolean;
-  productCount: number;
-}
-interface Node extends Category {
-  children: Node[];
+// Requests the typed client cannot send (a malformed id, a body the schema refuses) go through
+// the raw `send`: they test what the API answers to input its types rule out.
+
+// The tree is recursive, which the client's JSON typing flattens: read it through the route's own schema.
+type Node = CategoryNodeShape;
+
+async function category(manager: TestUser, json: InferRequestType<typeof api.categories.$post>['json']) {
+  return jsonOf(await apiAs(manager).categories.$post({ json }), 201);
 }
 
-async function category(manager: TestUser, body: Record<string, unknown>): Promise<Category> {
-  const res = await send(manager, 'POST', C, { body });
-  if (res.status !== 201) throw new Error(`category failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Category;
-}
+/** The category tree as `who` reads it. */
+const tree = async (who: Caller | TestUser, includeInactive?: 'true') => {
+  const res = await apiAs(who).categories.$get({ header: {}, query: includeInactive ? { includeInactive } : {} });
+  return CategoryTree.parse(await jsonOf(res, 200)).data;
+};
+/** One category by slug, as `who` reads it. */
+const bySlug = (who: Caller | TestUser, slug: string) =>
+  apiAs(who).categories[':slug'].$get({ param: { slug }, header: {} });
+const productOf = async (manager: TestUser, idOrSlug: string) =>
+  jsonOf(await apiAs(manager).products[':idOrSlug'].$get({ param: { idOrSlug }, header: {} }), 200);
 
 /** An ACTIVE, published product at 1.00, no stock, in `categoryId`. */
 const product = (
@@ -32,10 +44,9 @@ const product = (
 ): Promise<Product> => createProduct(manager, { name, price: '1.00', stockQuantity: 0, categoryId });
 
 async function counts(manager: TestUser): Promise<Record<string, number>> {
-  const tree = ((await (await send(manager, 'GET', `${C}?includeInactive=true`)).json()) as { data: Node[] }).data;
   const out: Record<string, number> = {};
   const walk = (nodes: Node[]) => nodes.forEach((n) => ((out[n.slug] = n.productCount), walk(n.children)));
-  walk(tree);
+  walk(await tree(manager, 'true'));
   return out;
 }
 
@@ -94,7 +105,7 @@ describe('categories: refused', () => {
       expect(res.status).toBe(409);
       expect(await fields(res)).toContain('body.parentId');
     }
-    const detail = (await (await send(manager, 'GET', `${C}/c`)).json()) as Category;
+    const detail = await jsonOf(await bySlug(manager, 'c'), 200);
     expect(detail).toMatchObject({ path: 'a/b/c', level: 2 });
   });
 
@@ -109,18 +120,13 @@ describe('categories: refused', () => {
 
     expect((await send(other.manager, 'GET', `${C}/parent`)).status).toBe(404);
     expect((await send(other.manager, 'DELETE', `${C}/${child.id}`)).status).toBe(404);
-    expect(
-      ((await (await send(null, 'GET', C, { headers: { 'x-tenant-id': other.tenantId } })).json()) as { data: Node[] })
-        .data,
-    ).toEqual([]);
+    expect(await tree({ tenantId: other.tenantId })).toEqual([]);
 
     // Once the product is deleted and the child is gone, both can go.
     expect((await send(manager, 'DELETE', `${P}/${p.id}`)).status).toBe(204);
     expect((await send(manager, 'DELETE', `${C}/${child.id}`)).status).toBe(204);
     expect((await send(manager, 'DELETE', `${C}/${parent.id}`)).status).toBe(204);
-    expect(
-      ((await (await send(null, 'GET', C, { headers: { 'x-tenant-id': tenantId } })).json()) as { data: Node[] }).data,
-    ).toEqual([]);
+    expect(await tree({ tenantId })).toEqual([]);
   });
 });
 
@@ -139,18 +145,15 @@ describe('categories: working', () => {
     await category(manager, { name: 'Hidden', active: false, displayOrder: 3 });
     expect(headphones).toMatchObject({ path: 'electronics/audio/headphones', level: 2, parentId: audio.id });
 
-    const res = await send(null, 'GET', C, { headers: { 'x-tenant-id': tenantId } });
-    expect(res.status).toBe(200);
-    const tree = ((await res.json()) as { data: Node[] }).data;
-    expect(tree.map((n) => n.slug)).toEqual(['books', 'electronics']);
-    expect(tree[1]!.children.map((n) => n.slug)).toEqual(['phones', 'audio']);
-    expect(tree[1]!.children[1]!.children.map((n) => n.path)).toEqual(['electronics/audio/headphones']);
-    const staffTree = ((await (await send(manager, 'GET', `${C}?includeInactive=true`)).json()) as { data: Node[] })
-      .data;
+    const publicTree = await tree({ tenantId });
+    expect(publicTree.map((n) => n.slug)).toEqual(['books', 'electronics']);
+    expect(publicTree[1]!.children.map((n) => n.slug)).toEqual(['phones', 'audio']);
+    expect(publicTree[1]!.children[1]!.children.map((n) => n.path)).toEqual(['electronics/audio/headphones']);
+    const staffTree = await tree(manager, 'true');
     expect(staffTree.map((n) => n.slug)).toEqual(['books', 'electronics', 'hidden']);
 
-    const detail = await send(null, 'GET', `${C}/audio`, { headers: { 'x-tenant-id': tenantId } });
-    expect(await detail.json()).toMatchObject({
+    const detail = await bySlug({ tenantId }, 'audio');
+    expect(await jsonOf(detail, 200)).toMatchObject({
       slug: 'audio',
       ancestors: [{ slug: 'electronics' }],
       children: [{ slug: 'headphones' }],
@@ -171,34 +174,34 @@ describe('categories: working', () => {
     const inEar = await category(manager, { name: 'In Ear', parentId: headphones.id });
     const p = await product(manager, inEar.id, 'Tiny Buds');
 
-    const res = await send(manager, 'PATCH', `${C}/${audio.id}`, { body: { parentId: books.id, slug: 'sound' } });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ path: 'books/sound', level: 1, parentId: books.id, slug: 'sound' });
-    const moved = (await (await send(manager, 'GET', `${C}/in-ear`)).json()) as Category;
+    const res = await apiAs(manager).categories[':id'].$patch({
+      param: { id: audio.id },
+      json: { parentId: books.id, slug: 'sound' },
+    });
+    expect(await jsonOf(res, 200)).toMatchObject({ path: 'books/sound', level: 1, parentId: books.id, slug: 'sound' });
+    const moved = await jsonOf(await bySlug(manager, 'in-ear'), 200);
     expect(moved).toMatchObject({ path: 'books/sound/headphones/in-ear', level: 3 });
-    const prod = (await (await send(manager, 'GET', `${P}/${p.id}`)).json()) as Product;
+    const prod = await productOf(manager, p.id);
     expect(prod.category).toMatchObject({ id: inEar.id, path: 'books/sound/headphones/in-ear' });
 
-    const list = async (cat: string) =>
-      (
-        (await (await send(null, 'GET', `${P}?category=${cat}`, { headers: { 'x-tenant-id': tenantId } })).json()) as {
-          data: Product[];
-        }
-      ).data.map((x) => x.id);
+    const list = async (category: string) =>
+      (await jsonOf(await apiAs({ tenantId }).products.$get({ query: { category }, header: {} }), 200)).data.map(
+        (x) => x.id,
+      );
     expect(await list('books')).toEqual([p.id]);
     expect(await list('sound')).toEqual([p.id]);
     expect(await list('electronics')).toEqual([]);
 
     // To the root, then a rename: copies follow.
     await send(manager, 'PATCH', `${C}/${headphones.id}`, { body: { parentId: null, name: 'Cans' } });
-    expect((await (await send(manager, 'GET', `${C}/in-ear`)).json()) as Category).toMatchObject({
+    expect(await jsonOf(await bySlug(manager, 'in-ear'), 200)).toMatchObject({
       path: 'headphones/in-ear',
       level: 1,
     });
-    const head = (await (await send(manager, 'GET', `${C}/headphones`)).json()) as Category;
+    const head = await jsonOf(await bySlug(manager, 'headphones'), 200);
     expect(head).toMatchObject({ name: 'Cans', path: 'headphones', level: 0, parentId: null });
     await send(manager, 'PATCH', `${C}/${inEar.id}`, { body: { name: 'In-Ear Monitors' } });
-    expect(((await (await send(manager, 'GET', `${P}/${p.id}`)).json()) as Product).category).toMatchObject({
+    expect((await productOf(manager, p.id)).category).toMatchObject({
       name: 'In-Ear Monitors',
       path: 'headphones/in-ear',
     });
@@ -229,9 +232,8 @@ describe('categories: working', () => {
 
     // Concurrent creates in one category: $inc may lose updates on FerretDB; the recount is exact.
     await Promise.all(Array.from({ length: 6 }, () => product(manager, a.id)));
-    res = await send(admin, 'POST', `${C}/recount`);
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { productCounts: Record<string, number> }).productCounts).toEqual({
+    const recount = await jsonOf(await apiAs(admin).categories.recount.$post(), 200);
+    expect(recount.productCounts).toEqual({
       [a.id]: 6,
       [b.id]: 1,
     });

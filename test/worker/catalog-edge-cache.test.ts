@@ -6,21 +6,37 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 
 import { etagMatches } from '../../src/lib/etag.ts';
 import type { AppEnv } from '../../src/lib/types.ts';
 import { cacheKey, edgeCache, serveEdgeCacheRefillsWith } from '../../src/middleware/edge-cache.ts';
 import { catalogTags, generationKey, purgeCatalogTags } from '../../src/services/catalog/cache-tags.ts';
-import { CATEGORIES, createProduct, PRODUCTS, send, shop, type Product } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, type PlacedOrder } from './checkout-helpers.ts';
-import { call, eventually } from './helpers.ts';
-import { as, grantRole, registerUser } from './identity-helpers.ts';
+import {
+  call,
+  checkoutShop,
+  createCategory,
+  createProduct,
+  eventually,
+  grantRole,
+  jsonOf,
+  lines,
+  placeOrder,
+  registerUser,
+  shop,
+  type Product,
+} from '../fixtures/index.ts';
+import { CATEGORIES, PRODUCTS, send } from './catalog-helpers.ts';
+import { as } from './identity-helpers.ts';
 import { insertProduct, moderate, postReview, reviewsOf } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 afterAll(() => stores.close());
 
+// Anonymous reads stay raw requests: these tests are about the cache's HTTP behaviour (keys that
+// normalise query order and trailing slashes, x-cache, ETag, 304, Cache-Control), so `read` keeps
+// the raw response and its body as a JSON value.
 function anon(tenantId: string, path: string, headers: Record<string, string> = {}): Promise<Response> {
   return call(path, { headers: { 'x-tenant-id': tenantId, ...headers } });
 }
@@ -161,8 +177,7 @@ describe('writes purge what they changed', () => {
 
   it('a category rename purges the tree and the products that embed it', async () => {
     const { tenantId, manager } = await shop();
-    const created = await send(manager, 'POST', CATEGORIES, { body: { name: 'Audio' } });
-    const category = (await created.json()) as { id: string; slug: string };
+    const category = await createCategory(manager, { name: 'Audio' });
     const p = await createProduct(manager, { categoryId: category.id });
     await read(tenantId, CATEGORIES);
     await read(tenantId, `${PRODUCTS}/${p.slug}`);
@@ -207,8 +222,8 @@ describe('writes purge what they changed', () => {
     const paths = [`${PRODUCTS}/${s.product.id}`, `${PRODUCTS}/${s.product.slug}`, `${PRODUCTS}?limit=5`];
     for (const path of paths) await read(s.tenantId, path);
     for (const path of paths) expect((await read(s.tenantId, path)).cache, path).toBe('HIT');
-    const res = await order(s.user, { lines: lines(s.product, 2) }, { wait: 10 });
-    expect(((await res.json()) as PlacedOrder).saga?.status).toBe('COMPLETED');
+    const res = await placeOrder(s.user, { lines: lines(s.product, 2) }, { wait: 10 });
+    expect((await jsonOf(res, 202)).saga?.status).toBe('COMPLETED');
     for (const path of paths) {
       const after = await read(s.tenantId, path);
       expect(after.cache, path).toBe('MISS');
@@ -259,7 +274,7 @@ describe('the middleware itself (its own small app, real caches.default)', () =>
         ctx,
       );
       await waitOnExecutionContext(ctx);
-      return { cache: res.headers.get('x-cache'), body: (await res.json()) as { calls: number } };
+      return { cache: res.headers.get('x-cache'), body: z.looseObject({ calls: z.number() }).parse(await res.json()) };
     };
     return { app, env, tenantId, get, calls: () => calls };
   }

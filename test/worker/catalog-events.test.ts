@@ -11,24 +11,21 @@ import {
   type ProductCreatedEvent,
   type ProductEvent,
 } from '../../src/services/catalog/product-reducer.ts';
-import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
-import { problemOf } from './helpers.ts';
+import { apiAs, createCategory, createProduct, jsonOf, problemOf, shop, type TestUser } from '../fixtures/index.ts';
+import { PRODUCTS as P, send } from './catalog-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
 
-interface EventRow {
-  eventId: string;
-  eventType: string;
-  version: number;
-  data: Record<string, unknown>;
-  userId: string | null;
-  correlationId: string | null;
-  causationId: string | null;
-  timestamp: string;
-}
+// Refusals (bad cursors, malformed ids, missing permissions) and the random command mix go through
+// the raw `send`; reads the tests assert on go through the typed client.
+
+const categoryOf = async (who: TestUser, slug: string) =>
+  jsonOf(await apiAs(who).categories[':slug'].$get({ param: { slug }, header: {} }), 200);
+const listOf = async (who: TestUser, q: string) =>
+  jsonOf(await apiAs(who).products.$get({ query: { q }, header: {} }), 200);
 
 const rawDoc = (tenantId: string, id: string) =>
   mongo.collection<ProductDoc>('products').findOne({ _id: new ObjectId(id), tenantId });
@@ -165,16 +162,20 @@ describe('product events: working', () => {
     res = await send(manager, 'DELETE', `${P}/${product.id}`);
     expect(res.status).toBe(204);
 
-    const all: EventRow[] = [];
+    type EventPage = Awaited<ReturnType<typeof eventPage>>;
+    const eventPage = async (cursor: string | null) =>
+      jsonOf(
+        await apiAs(manager).products[':id'].events.$get({
+          param: { id: product.id },
+          query: { limit: '2', ...(cursor ? { cursor } : {}) },
+        }),
+        200,
+      );
+    const all: EventPage['data'] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = (await (
-        await send(manager, 'GET', `${P}/${product.id}/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-      ).json()) as {
-        data: EventRow[];
-        nextCursor: string | null;
-      };
+      const page: EventPage = await eventPage(cursor);
       expect(page.data.length).toBeLessThanOrEqual(2);
       all.push(...page.data);
       cursor = page.nextCursor;
@@ -268,8 +269,7 @@ describe('product events: working', () => {
 
   it('repairs a create that crashed before its projection, and a lost document, from the events alone', async () => {
     const { manager, tenantId } = await shop();
-    const catRes = await send(manager, 'POST', '/api/v1/categories', { body: { name: 'Crash Test' } });
-    const category = (await catRes.json()) as { id: string; name: string; slug: string; path: string };
+    const category = await createCategory(manager, { name: 'Crash Test' });
     const id = new ObjectId().toHexString();
     // Reservation written, ProductCreatedEvent appended, then the worker died.
     await mongo.collection('products').insertOne({
@@ -298,17 +298,15 @@ describe('product events: working', () => {
       ),
     );
     // Lists serve the projection as is: not there yet.
-    let list = (await (await send(manager, 'GET', `${P}?q=crashed`)).json()) as { data: Product[] };
+    let list = await listOf(manager, 'crashed');
     expect(list.data).toEqual([]);
     // A single read repairs it (and counts it in its category).
     const res = await send(null, 'GET', `${P}/crashed-create`, { headers: { 'x-tenant-id': tenantId } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id, price: '5.00', version: 1 });
-    list = (await (await send(manager, 'GET', `${P}?q=crashed`)).json()) as { data: Product[] };
+    list = await listOf(manager, 'crashed');
     expect(list.data.map((p) => p.id)).toEqual([id]);
-    const cat = (await (await send(manager, 'GET', `/api/v1/categories/${category.slug}`)).json()) as {
-      productCount: number;
-    };
+    const cat = await categoryOf(manager, category.slug);
     expect(cat.productCount).toBe(1);
 
     // The document is lost entirely: reading by id rebuilds it from the stream.
@@ -320,12 +318,11 @@ describe('product events: working', () => {
 
   it('after 60 random commands, the rebuilt document equals the stored one (and the fold of the events)', async () => {
     const { manager, admin, tenantId } = await shop();
-    const cats: Array<{ id: string }> = [];
-    for (const name of ['Alpha', 'Beta', 'Gamma']) {
-      cats.push(
-        (await (await send(manager, 'POST', '/api/v1/categories', { body: { name } })).json()) as { id: string },
-      );
-    }
+    const cats = [
+      await createCategory(manager, { name: 'Alpha' }),
+      await createCategory(manager, { name: 'Beta' }),
+      await createCategory(manager, { name: 'Gamma' }),
+    ];
     const product = await createProduct(manager, {
       stockQuantity: 20,
       categoryId: cats[0]!.id,
@@ -415,9 +412,8 @@ describe('product events: working', () => {
       category: stored.category?.id ?? null,
     });
 
-    const res = await send(admin, 'POST', `${P}/${product.id}/rebuild`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { product: Product; eventsReplayed: number };
+    const res = await apiAs(admin).products[':id'].rebuild.$post({ param: { id: product.id } });
+    const body = await jsonOf(res, 200);
     expect(body.eventsReplayed).toBe(version);
     const after = await rawDoc(tenantId, product.id);
     expect(after).toEqual(before);
@@ -430,10 +426,7 @@ describe('product events: working', () => {
 
   it('rebuild repairs a tampered document and a wrong productCount', async () => {
     const { manager, admin, tenantId } = await shop();
-    const cat = (await (await send(manager, 'POST', '/api/v1/categories', { body: { name: 'Tamper' } })).json()) as {
-      id: string;
-      slug: string;
-    };
+    const cat = await createCategory(manager, { name: 'Tamper' });
     const product = await createProduct(manager, { price: '4.00', stockQuantity: 4, categoryId: cat.id });
     await mongo
       .collection('products')
@@ -452,9 +445,7 @@ describe('product events: working', () => {
     });
     const doc = await rawDoc(tenantId, product.id);
     expect(doc).toMatchObject(projectionOf(rebuildProduct(await rawEvents(tenantId, product.id))!));
-    const category = (await (await send(manager, 'GET', `/api/v1/categories/${cat.slug}`)).json()) as {
-      productCount: number;
-    };
+    const category = await categoryOf(manager, cat.slug);
     expect(category.productCount).toBe(1);
     // Unknown or foreign products: 404
     expect((await send(admin, 'POST', `${P}/${new ObjectId().toHexString()}/rebuild`)).status).toBe(404);

@@ -3,8 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { HOLD_RETENTION_MS } from '../../src/services/catalog/stock-ops.ts';
 import { releaseStock, reserveStock } from '../../src/services/catalog/stock.ts';
-import { createProduct, PRODUCTS as P, send, shop, type Product } from './catalog-helpers.ts';
-import type { TestUser } from './identity-helpers.ts';
+import { apiAs, createProduct, jsonOf, shop, type TestUser } from '../fixtures/index.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -13,8 +12,8 @@ afterAll(() => stores.close());
 
 const create = (manager: TestUser, stockQuantity: number) => createProduct(manager, { price: '2.00', stockQuantity });
 
-async function current(manager: TestUser, id: string): Promise<Product> {
-  return (await (await send(manager, 'GET', `${P}/${id}`)).json()) as Product;
+async function current(manager: TestUser, id: string) {
+  return jsonOf(await apiAs(manager).products[':idOrSlug'].$get({ param: { idOrSlug: id }, header: {} }), 200);
 }
 
 const stockEvents = (tenantId: string, id: string) =>
@@ -177,17 +176,9 @@ describe('stock reservations: working', () => {
   });
 });
 
-interface EventRow {
-  version: number;
-  eventType: string;
-  causationId: string | null;
-  data: { reason?: string; delta?: number; previousQuantity?: number; newQuantity?: number; orderId?: string };
-}
-
-async function history(manager: TestUser, id: string): Promise<EventRow[]> {
-  const res = await send(manager, 'GET', `${P}/${id}/events?limit=100`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: EventRow[] }).data;
+async function history(manager: TestUser, id: string) {
+  const res = await apiAs(manager).products[':id'].events.$get({ param: { id }, query: { limit: '100' } });
+  return (await jsonOf(res, 200)).data;
 }
 
 const productDoc = (tenantId: string, id: string) =>
@@ -264,7 +255,11 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
         orderId: crypto.randomUUID(),
         userId: null,
       });
-    const res = await send(manager, 'PUT', `${P}/${product.id}/price`, { body: { price: '2.50' } });
+    const res = await apiAs(manager).products[':id'].price.$put({
+      param: { id: product.id },
+      header: {},
+      json: { price: '2.50' },
+    });
     expect(res.status).toBe(200);
     expect((await history(manager, product.id)).map((e) => [e.version, e.eventType, e.data.newQuantity])).toEqual([
       [1, 'ProductCreatedEvent', undefined],
@@ -297,7 +292,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     });
     expect((await history(manager, product.id)).map((e) => e.version)).toEqual([1, 2]);
     expect((await productDoc(tenantId, product.id))?.stockOps).toEqual([]);
-    const rebuilt = await send(admin, 'POST', `${P}/${product.id}/rebuild`);
+    const rebuilt = await apiAs(admin).products[':id'].rebuild.$post({ param: { id: product.id } });
     expect(rebuilt.status).toBe(200);
     expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 1, version: 2 });
     // The rebuild keeps the hold: a retried reservation takes nothing.

@@ -10,19 +10,26 @@ import {
   TEST_SIGNATURE_HEADER,
   testWebhookBody,
 } from '../../src/services/payments/providers/index.ts';
-import { send } from './catalog-helpers.ts';
 import {
+  apiAs,
+  call,
   checkoutShop,
+  eventually,
+  grantRole,
+  jsonOf,
   lines,
-  order,
-  orderRow,
-  ORDERS,
+  orderOf,
+  paymentOfOrder,
   placeAndSettle,
+  placeOrder,
+  problemOf,
+  registerUser,
   sagaSettled,
   type PlacedOrder,
-} from './checkout-helpers.ts';
-import { call, eventually, problemOf } from './helpers.ts';
-import { as, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+  type TestUser,
+} from '../fixtures/index.ts';
+import { send } from './catalog-helpers.ts';
+import { orderRow, ORDERS } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -40,9 +47,7 @@ describe('object-level authorization', () => {
     const other = await checkoutShop();
     const placed = await placeAndSettle(s.user, { lines: lines(s.product) });
     const stranger = await registerUser(s.tenantId);
-    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`)).json()) as {
-      id: string;
-    };
+    const payment = await paymentOfOrder(s.user, placed.order.id);
     for (const who of [stranger, other.user, other.admin]) {
       for (const path of [
         `${ORDERS}/${placed.order.id}`,
@@ -72,18 +77,15 @@ describe('object-level authorization', () => {
     const s = await checkoutShop(10);
     for (let i = 0; i < 3; i++) await placeAndSettle(s.user, { lines: lines(s.product) });
     await placeAndSettle(s.admin, { lines: lines(s.product) });
-    const own = (await (await send(s.user, 'GET', `${ORDERS}?limit=2`)).json()) as {
-      data: { userId: string }[];
-      nextCursor: string;
-    };
+    const list = async (who: TestUser, query: { limit?: string; cursor?: string; status?: 'CONFIRMED' }) =>
+      jsonOf(await apiAs(who).orders.$get({ query }), 200);
+    const own = await list(s.user, { limit: '2' });
     expect(own.data).toHaveLength(2);
     expect(own.data.every((o) => o.userId === s.user.id)).toBe(true);
-    const rest = (await (await send(s.user, 'GET', `${ORDERS}?limit=2&cursor=${own.nextCursor}`)).json()) as {
-      data: unknown[];
-      nextCursor: string | null;
-    };
+    expect(own.nextCursor).toBeTruthy();
+    const rest = await list(s.user, { limit: '2', cursor: own.nextCursor! });
     expect(rest).toMatchObject({ data: [expect.anything()], nextCursor: null });
-    const staff = (await (await send(s.manager, 'GET', `${ORDERS}?status=CONFIRMED`)).json()) as { data: unknown[] };
+    const staff = await list(s.manager, { status: 'CONFIRMED' });
     expect(staff.data).toHaveLength(4);
     expect((await send(s.user, 'GET', `${ORDERS}?cursor=garbage`)).status).toBe(400);
   });
@@ -98,16 +100,11 @@ describe('who may cancel an order: its owner or an ADMIN', () => {
       body: '{}',
     });
   async function apiKey(user: TestUser, scopes: string[]): Promise<string> {
-    const res = await as(user, 'POST', '/api/v1/auth/api-keys', { name: 'orders', scopes });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { key: string }).key;
+    return (await jsonOf(await apiAs(user).auth['api-keys'].$post({ json: { name: 'orders', scopes } }), 201)).key;
   }
 
-  const placed = async (who: TestUser, product: Parameters<typeof lines>[0]) => {
-    const res = await order(who, { lines: lines(product) });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as PlacedOrder).order.id;
-  };
+  const placed = async (who: TestUser, product: Parameters<typeof lines>[0]) =>
+    (await jsonOf(await placeOrder(who, { lines: lines(product) }), 202)).order.id;
 
   it("SUPPORT and MANAGER see another customer's order but get 403; an ADMIN's API key gets 404", async () => {
     const s = await checkoutShop(10);
@@ -204,20 +201,21 @@ describe('refunds', () => {
   it('partial then the rest, never more than captured; the full refund marks payment and order REFUNDED', async () => {
     const s = await checkoutShop(5, '30.00');
     const { order } = await placeAndSettle(s.user, { lines: lines(s.product, 2) }); // 60.00 + 4.80 tax
-    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${order.id}/payment`)).json()) as {
-      id: string;
-      amount: string;
-    };
+    const payment = await paymentOfOrder(s.user, order.id);
     expect(payment.amount).toBe('64.80');
     const refund = (key: string, body: Record<string, unknown>) =>
       send(s.manager, 'POST', `/api/v1/payments/${payment.id}/refunds`, { body, headers: { 'idempotency-key': key } });
-    const first = await refund('refund-key-0001', { amount: '10.00', reason: 'scratched' });
-    expect(first.status).toBe(201);
-    const firstBody = (await first.json()) as { id: string; status: string };
+    const typedRefund = (key: string, json: { amount?: string; reason?: string }) =>
+      apiAs(s.manager).payments[':id'].refunds.$post({
+        param: { id: payment.id },
+        header: { 'idempotency-key': key },
+        json,
+      });
+    const firstBody = await jsonOf(await typedRefund('refund-key-0001', { amount: '10.00', reason: 'scratched' }), 201);
     expect(firstBody.status).toBe('SUCCEEDED');
-    expect(
-      ((await (await refund('refund-key-0001', { amount: '10.00', reason: 'scratched' })).json()) as { id: string }).id,
-    ).toBe(firstBody.id);
+    expect((await jsonOf(await typedRefund('refund-key-0001', { amount: '10.00', reason: 'scratched' }), 201)).id).toBe(
+      firstBody.id,
+    );
     expect((await refund('refund-key-0001', { amount: '11.00' })).status).toBe(422);
     const over = await refund('refund-key-0002', { amount: '54.81' });
     expect(over.status).toBe(422);
@@ -226,16 +224,11 @@ describe('refunds', () => {
     const huge = await refund('refund-key-0006', { amount: '100000000.00' }); // more than DECIMAL(10,2) holds
     expect(huge.status).toBe(400);
     expect((await problemOf(huge)).errors?.[0]?.field).toBe('body.amount');
-    const rest = await refund('refund-key-0004', {});
-    expect(await rest.json()).toMatchObject({ amount: '54.80', status: 'SUCCEEDED' });
-    const after = (await (await send(s.user, 'GET', `/api/v1/payments/${payment.id}`)).json()) as {
-      status: string;
-      refunds: unknown[];
-    };
+    const rest = await typedRefund('refund-key-0004', {});
+    expect(await jsonOf(rest, 201)).toMatchObject({ amount: '54.80', status: 'SUCCEEDED' });
+    const after = await jsonOf(await apiAs(s.user).payments[':id'].$get({ param: { id: payment.id } }), 200);
     expect(after).toMatchObject({ status: 'REFUNDED', refunds: [expect.anything(), expect.anything()] });
-    expect(
-      ((await (await send(s.user, 'GET', `${ORDERS}/${order.id}`)).json()) as { paymentStatus: string }).paymentStatus,
-    ).toBe('REFUNDED');
+    expect((await orderOf(s.user, order.id)).paymentStatus).toBe('REFUNDED');
     const late = await refund('refund-key-0005', { amount: '1.00' });
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ status: 409, paymentStatus: 'REFUNDED' });
@@ -252,17 +245,13 @@ describe('payment webhooks', () => {
   it('bad signatures are 400, a replay changes nothing, events out of order never move a payment back', async () => {
     const s = await checkoutShop();
     const placed: PlacedOrder = await placeAndSettle(s.user, { lines: lines(s.product) });
-    const payment = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`)).json()) as {
-      id: string;
-      gatewayTransactionId: string;
-      amount: string;
-    };
+    const payment = await paymentOfOrder(s.user, placed.order.id);
     const metadata = { orderId: placed.order.id, tenantId: s.tenantId };
     const amount = Math.round(Number(payment.amount) * 100);
     const refunded = testWebhookBody({
       id: `evt_${crypto.randomUUID()}`,
       type: 'charge.refunded',
-      transactionId: payment.gatewayTransactionId,
+      transactionId: payment.gatewayTransactionId!, // a captured payment has one
       object: { metadata, amount, amount_refunded: amount },
     });
     const secret = env.PAYMENTS_TEST_WEBHOOK_SECRET!;
@@ -286,7 +275,7 @@ describe('payment webhooks', () => {
     const late = testWebhookBody({
       id: `evt_${crypto.randomUUID()}`,
       type: 'payment_intent.succeeded',
-      transactionId: payment.gatewayTransactionId,
+      transactionId: payment.gatewayTransactionId!, // a captured payment has one
       object: { metadata, amount },
       created: Math.floor(Date.now() / 1000) - 60,
     });

@@ -11,19 +11,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { applyEvent, initialState, undoPlan } from '../../src/services/orders/saga/state.ts';
-import { send } from './catalog-helpers.ts';
 import {
+  apiAs,
+  cancelOrder,
   checkoutShop,
   lines,
-  orderRow,
-  ORDERS,
   placeAndSettle,
+  problemOf,
   productStock,
-  sagaContext,
   sagaSettled,
-} from './checkout-helpers.ts';
-import { problemOf } from './helpers.ts';
-import type { TestUser } from './identity-helpers.ts';
+  type TestUser,
+} from '../fixtures/index.ts';
+import { send } from './catalog-helpers.ts';
+import { orderRow, ORDERS, sagaContext } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -37,14 +37,13 @@ const paymentOf = async (tenantId: string, orderId: string) =>
   )[0];
 
 async function etag(who: TestUser, id: string): Promise<string> {
-  return (await send(who, 'GET', `${ORDERS}/${id}`)).headers.get('etag')!;
+  return (await apiAs(who).orders[':id'].$get({ param: { id } })).headers.get('etag')!;
 }
 
 const move = async (who: TestUser, id: string, status: string) =>
   send(who, 'PATCH', `${ORDERS}/${id}/status`, { body: { status }, headers: { 'if-match': await etag(who, id) } });
 
-const cancel = (who: TestUser, id: string) =>
-  send(who, 'POST', `${ORDERS}/${id}/cancel`, { body: { reason: 'changed my mind' } });
+const cancel = (who: TestUser, id: string) => cancelOrder(who, id, { reason: 'changed my mind' });
 
 describe('cancel racing the saga itself', () => {
   it('a cancel recorded while the last step runs is not lost: the saga compensates instead of completing', () => {

@@ -14,19 +14,19 @@ import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import type { SagaState } from '../../src/services/orders/saga/state.ts';
-import { send } from './catalog-helpers.ts';
 import {
+  apiAs,
   checkoutShop,
+  eventually,
+  jsonOf,
   lines,
-  order,
-  orderRow,
-  ORDERS,
+  placeOrder as order,
   placeAndSettle,
   productStock,
   sagaSettled,
-  type PlacedOrder,
-} from './checkout-helpers.ts';
-import { eventually } from './helpers.ts';
+} from '../fixtures/index.ts';
+import { send } from './catalog-helpers.ts';
+import { orderRow, ORDERS } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -67,7 +67,7 @@ describe('the interrupted step is compensated too', () => {
       lines: lines(s.product, 2),
       paymentMethod: { type: 'card', token: 'pm_test_timeout' },
     });
-    const { order: placed } = (await res.json()) as PlacedOrder;
+    const { order: placed } = await jsonOf(res, 202);
     await eventually(async () => (await paymentOf(s.tenantId, placed.id)) ?? null, 10_000);
     const cancel = await send(s.user, 'POST', `${ORDERS}/${placed.id}/cancel`, { body: { reason: 'too slow' } });
     expect(cancel.status).toBe(202);
@@ -89,7 +89,7 @@ describe('a failed undo is retried, never swallowed', () => {
       lines: lines(s.product),
       paymentMethod: { type: 'card', token: 'pm_test_void_fails_2' },
     });
-    const { order: placed } = (await res.json()) as PlacedOrder;
+    const { order: placed } = await jsonOf(res, 202);
     const settled = await sagaSettled(placed.id, 30_000);
     expect(settled.status).toBe('COMPENSATED');
     const history = await stub(placed.id).history();
@@ -112,7 +112,7 @@ describe('a failed undo is retried, never swallowed', () => {
       lines: lines(s.product),
       paymentMethod: { type: 'card', token: 'pm_test_void_fails_999' },
     });
-    const { order: placed } = (await res.json()) as PlacedOrder;
+    const { order: placed } = await jsonOf(res, 202);
     const ended = await driveToEnd(placed.id);
     expect(ended.status).toBe('COMPENSATION_FAILED');
     expect(ended.errorMessage).toContain('compensation of PROCESS_PAYMENT failed');
@@ -149,12 +149,11 @@ describe('a failed undo is retried, never swallowed', () => {
     );
     expect(letter).toMatchObject({ queue: 'order-saga', reason: 'compensation-failed' });
     expect(JSON.stringify(letter)).not.toContain('pm_test_refund_fails');
-    const list = await send(s.manager, 'GET', `${ORDERS}?sagaStatus=COMPENSATION_FAILED`);
-    expect(list.status).toBe(200);
-    const ids = ((await list.json()) as { data: { id: string }[] }).data.map((o) => o.id);
+    const list = await apiAs(s.manager).orders.$get({ query: { sagaStatus: 'COMPENSATION_FAILED' } });
+    const ids = (await jsonOf(list, 200)).data.map((o) => o.id);
     expect(ids).toEqual([placed.order.id]);
-    const others = await send(s.manager, 'GET', `${ORDERS}?sagaStatus=COMPLETED`);
-    expect(((await others.json()) as { data: unknown[] }).data).toHaveLength(0);
+    const others = await apiAs(s.manager).orders.$get({ query: { sagaStatus: 'COMPLETED' } });
+    expect((await jsonOf(others, 200)).data).toHaveLength(0);
     // The order cannot be moved on while its cancel is unresolved.
     const tag = (await send(s.manager, 'GET', `${ORDERS}/${placed.order.id}`)).headers.get('etag')!;
     const moved = await send(s.manager, 'PATCH', `${ORDERS}/${placed.order.id}/status`, {

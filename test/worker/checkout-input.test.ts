@@ -19,16 +19,28 @@ import { mergeLines } from '../../src/services/orders/place-order.ts';
 import { MAX_AMOUNT_MINOR, priceOrder, pricingRules } from '../../src/services/orders/pricing.ts';
 import { chargeOrder } from '../../src/services/payments/index.ts';
 import { redactPaymentSecrets } from '../../src/services/payments/providers/validation.ts';
-import { createProduct, send } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, ORDERS, placeAndSettle, productStock, sagaSettled } from './checkout-helpers.ts';
-import { problemOf } from './helpers.ts';
+import {
+  apiAs,
+  checkoutShop,
+  createProduct,
+  jsonOf,
+  lines,
+  placeOrder as order,
+  placeAndSettle,
+  problemOf,
+  productStock,
+  sagaSettled,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { send } from './catalog-helpers.ts';
+import { ORDERS } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 afterAll(() => stores.close());
 
-async function ordersOf(user: Parameters<typeof send>[0]): Promise<unknown[]> {
-  return ((await (await send(user, 'GET', ORDERS)).json()) as { data: unknown[] }).data;
+async function ordersOf(user: TestUser) {
+  return (await jsonOf(await apiAs(user).orders.$get({ query: {} }), 200)).data;
 }
 
 describe('item 8: the quantity cap holds per product, after merging repeated lines', () => {

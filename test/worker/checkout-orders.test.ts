@@ -6,18 +6,20 @@ import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { roundTripsOf, type StoreUsage } from '../../src/db/stores.ts';
-import { PRODUCTS, send } from './catalog-helpers.ts';
 import {
   ADDRESS,
+  apiAs,
   checkoutShop,
+  eventually,
+  jsonOf,
   lines,
-  order,
-  orderRow,
-  ORDERS,
+  placeOrder as order,
+  paymentOfOrder,
+  problemOf,
   productStock,
-  type PlacedOrder,
-} from './checkout-helpers.ts';
-import { eventually, problemOf } from './helpers.ts';
+} from '../fixtures/index.ts';
+import { PRODUCTS, send } from './catalog-helpers.ts';
+import { orderRaw, orderRow, ORDERS } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -35,9 +37,8 @@ describe('POST /orders: the happy path', () => {
       { lines: [...lines(s.product, 2), { productId: s.product.id, quantity: 1 }] },
       { wait: 10 },
     );
-    expect(res.status).toBe(202);
+    const placed = await jsonOf(res, 202);
     expect(res.headers.get('location')).toMatch(/^\/api\/v1\/orders\/[0-9a-f-]{36}$/);
-    const placed = (await res.json()) as import('./checkout-helpers.ts').PlacedOrder;
     expect(placed.saga?.status).toBe('COMPLETED');
     // One merged line of 3 at the catalog's price; 8% tax on 60.00; free shipping from 50.00.
     expect(placed.order).toMatchObject({
@@ -65,9 +66,7 @@ describe('POST /orders: the happy path', () => {
     expect(mirror!.completedAt).not.toBeNull();
     expect(JSON.stringify(mirror!.context)).not.toContain('pm_test_success'); // the token stays in the saga
 
-    const payment = await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`);
-    expect(payment.status).toBe(200);
-    expect(await payment.json()).toMatchObject({
+    expect(await paymentOfOrder(s.user, placed.order.id)).toMatchObject({
       status: 'COMPLETED',
       amount: '64.80',
       transactionType: 'CAPTURE',
@@ -107,20 +106,19 @@ describe('POST /orders: the happy path', () => {
   it('answers 202 at once without Prefer and the saga finishes in the background', async () => {
     const s = await checkoutShop();
     const res = await order(s.user, { lines: lines(s.product) });
-    expect(res.status).toBe(202);
-    const { order: placed } = (await res.json()) as import('./checkout-helpers.ts').PlacedOrder;
+    const { order: placed } = await jsonOf(res, 202);
     expect(placed.status).toBe('PENDING');
     await eventually(async () => (await orderRow(s.tenantId, placed.id))?.status === 'CONFIRMED');
-    const got = await send(s.user, 'GET', `${ORDERS}/${placed.id}`);
+    const got = await apiAs(s.user).orders[':id'].$get({ param: { id: placed.id } });
     expect(got.headers.get('etag')).toBe(`"${(await orderRow(s.tenantId, placed.id))!.version}"`);
   });
 
   it("uses a saved address by id and refuses another user's address", async () => {
     const s = await checkoutShop();
-    const addr = await send(s.user, 'POST', '/api/v1/users/me/addresses', {
-      body: { type: 'SHIPPING', ...ADDRESS, street: '9 Elm St' },
+    const addr = await apiAs(s.user).users.me.addresses.$post({
+      json: { type: 'SHIPPING', ...ADDRESS, street: '9 Elm St' },
     });
-    const { id } = (await addr.json()) as { id: string };
+    const { id } = await jsonOf(addr, 201);
     const res = await order(
       s.user,
       { lines: lines(s.product), shippingAddress: undefined, shippingAddressId: id },
@@ -150,7 +148,7 @@ describe('POST /orders: bad input and idempotency', () => {
       [{ lines: Array.from({ length: 51 }, () => ({ productId: s.product.id, quantity: 1 })) }, 'body.lines'],
     ];
     for (const [body, field] of cases) {
-      const res = await order(s.user, body);
+      const res = await orderRaw(s.user, body); // bodies the typed client would refuse to send
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await problemOf(res)).errors?.map((e) => e.field).join(',')).toContain(field);
     }
@@ -159,8 +157,8 @@ describe('POST /orders: bad input and idempotency', () => {
     });
     expect(missingKey.status).toBe(400);
     expect((await problemOf(missingKey)).errors?.[0]?.field).toBe('header.idempotency-key');
-    const list = await send(s.user, 'GET', ORDERS);
-    expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(0);
+    const list = await apiAs(s.user).orders.$get({ query: {} });
+    expect((await jsonOf(list, 200)).data).toHaveLength(0);
   });
 
   it('refuses unknown, unpublished or other-tenant products and another currency with 422', async () => {
@@ -181,8 +179,8 @@ describe('POST /orders: bad input and idempotency', () => {
     const key = `key-${crypto.randomUUID()}`;
     const first = await order(s.user, { lines: lines(s.product) }, { key });
     const again = await order(s.user, { lines: lines(s.product) }, { key });
-    const a = (await first.json()) as import('./checkout-helpers.ts').PlacedOrder;
-    const b = (await again.json()) as import('./checkout-helpers.ts').PlacedOrder;
+    const a = await jsonOf(first, 202);
+    const b = await jsonOf(again, 202);
     expect(b.order.id).toBe(a.order.id);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     const changed = await order(s.user, { lines: lines(s.product, 2) }, { key });
@@ -191,29 +189,23 @@ describe('POST /orders: bad input and idempotency', () => {
     // Concurrent twins with one key: one order.
     const twinKey = `key-${crypto.randomUUID()}`;
     const twins = await Promise.all([1, 2, 3].map(() => order(s.user, { lines: lines(s.product) }, { key: twinKey })));
-    const ids = new Set(
-      await Promise.all(
-        twins.map(async (r) => ((await r.json()) as import('./checkout-helpers.ts').PlacedOrder).order.id),
-      ),
-    );
+    const ids = new Set(await Promise.all(twins.map(async (r) => (await jsonOf(r, 202)).order.id)));
     expect(ids.size).toBe(1);
   });
 
   it('a replay answers the order made first, even once its product changed price or was withdrawn', async () => {
     const s = await checkoutShop();
     const key = `key-${crypto.randomUUID()}`;
-    const first = (await (await order(s.user, { lines: lines(s.product) }, { key })).json()) as PlacedOrder;
+    const first = await jsonOf(await order(s.user, { lines: lines(s.product) }, { key }), 202);
     expect(
       (await send(s.manager, 'PUT', `${PRODUCTS}/${s.product.id}/price`, { body: { price: '12.50' } })).status,
     ).toBe(200);
     const repriced = await order(s.user, { lines: lines(s.product) }, { key });
-    expect(repriced.status).toBe(202);
     expect(repriced.headers.get('idempotent-replayed')).toBe('true');
-    expect(((await repriced.json()) as PlacedOrder).order).toMatchObject({ id: first.order.id, subtotal: '10.00' });
+    expect((await jsonOf(repriced, 202)).order).toMatchObject({ id: first.order.id, subtotal: '10.00' });
     expect((await send(s.manager, 'DELETE', `${PRODUCTS}/${s.product.id}`)).status).toBe(204);
     const withdrawn = await order(s.user, { lines: lines(s.product) }, { key });
-    expect(withdrawn.status).toBe(202);
-    expect(((await withdrawn.json()) as PlacedOrder).order.id).toBe(first.order.id);
+    expect((await jsonOf(withdrawn, 202)).order.id).toBe(first.order.id);
     // A new key for the withdrawn product is refused, and writes nothing.
     const refused = await order(s.user, { lines: lines(s.product) });
     expect(refused.status).toBe(422);

@@ -14,18 +14,20 @@ import { orderItems, orders, sagaExecutions, sagaStarts } from '../../src/db/pg/
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import worker from '../../src/index.ts';
 import { productIdAsUuid } from '../../src/lib/ids.ts';
-import { send, type Product } from './catalog-helpers.ts';
 import {
+  apiAs,
+  cancelOrder,
   checkoutShop,
+  eventually,
+  jsonOf,
   lines,
-  orderRow,
-  ORDERS,
   placeAndSettle,
   productStock,
   sagaSettled,
-} from './checkout-helpers.ts';
-import { eventually } from './helpers.ts';
-import type { TestUser } from './identity-helpers.ts';
+  type Product,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { orderRow } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -91,15 +93,11 @@ describe('the durable start of an order saga', () => {
   it('cancelling an order whose saga never started cancels it (it used to answer 202 and do nothing)', async () => {
     const s = await checkoutShop(3);
     const orphan = await orphanOrder(s.tenantId, s.user, s.product, 0);
-    const saga = await send(s.manager, 'GET', `${ORDERS}/${orphan.id}/saga`);
-    expect(((await saga.json()) as { state: unknown }).state).toBeNull();
+    const saga = await apiAs(s.manager).orders[':id'].saga.$get({ param: { id: orphan.id } });
+    expect((await jsonOf(saga, 200)).state).toBeNull();
 
-    const res = await send(s.user, 'POST', `${ORDERS}/${orphan.id}/cancel`, {
-      body: { reason: 'never mind' },
-      headers: { prefer: 'wait=10' },
-    });
-    expect(res.status).toBe(202);
-    const body = (await res.json()) as { order: { status: string }; saga: { status: string } | null };
+    const res = await cancelOrder(s.user, orphan.id, { reason: 'never mind', wait: 10 });
+    const body = await jsonOf(res, 202);
     expect(body.saga?.status).toBe('COMPENSATED');
     expect(body.order.status).toBe('CANCELLED');
     const [mirror] = await inTenantTx(stores.pg('orders').db, s.tenantId, (tx) =>
@@ -147,7 +145,7 @@ describe('the durable start of an order saga', () => {
     expect(await orderRow(s.tenantId, running.order.id)).toMatchObject({ status: 'CONFIRMED' });
     expect(await startRecord(s.tenantId, running.order.id)).toBeUndefined();
     // Nothing was ever charged for the orphan.
-    const payment = await send(s.user, 'GET', `${ORDERS}/${stale.id}/payment`);
+    const payment = await apiAs(s.user).orders[':id'].payment.$get({ param: { id: stale.id } });
     expect(payment.status).toBe(404);
   });
 });

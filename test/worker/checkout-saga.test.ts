@@ -14,19 +14,21 @@ import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import type { OrderSaga } from '../../src/durable/order-saga.ts';
 import type { SagaState } from '../../src/services/orders/saga/state.ts';
-import { createProduct, send } from './catalog-helpers.ts';
 import {
+  cancelOrder,
   checkoutShop,
+  createProduct,
+  createTenant,
+  eventually,
+  grantRole,
+  jsonOf,
   lines,
-  orderRow,
-  ORDERS,
   placeAndSettle,
   productStock,
+  registerUser,
   sagaSettled,
-  type PlacedOrder,
-} from './checkout-helpers.ts';
-import { eventually } from './helpers.ts';
-import { createTenant, grantRole, registerUser } from './identity-helpers.ts';
+} from '../fixtures/index.ts';
+import { orderRow } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -142,17 +144,13 @@ describe('cancellation', () => {
     const s = await checkoutShop(5, '30.00');
     const placed = await placeAndSettle(s.user, { lines: lines(s.product, 2) });
     expect(await productStock(s.manager, s.product.id)).toBe(3);
-    const res = await send(s.user, 'POST', `${ORDERS}/${placed.order.id}/cancel`, {
-      body: { reason: 'changed my mind' },
-      headers: { prefer: 'wait=10' },
-    });
-    expect(res.status).toBe(202);
-    const body = (await res.json()) as PlacedOrder;
+    const res = await cancelOrder(s.user, placed.order.id, { reason: 'changed my mind', wait: 10 });
+    const body = await jsonOf(res, 202);
     expect(body.saga?.status).toBe('COMPENSATED');
     expect(body.order).toMatchObject({ status: 'CANCELLED', paymentStatus: 'REFUNDED' });
     expect(await productStock(s.manager, s.product.id)).toBe(5);
     expect(await paymentOf(s.tenantId, placed.order.id)).toMatchObject({ status: 'REFUNDED' });
-    const again = await send(s.user, 'POST', `${ORDERS}/${placed.order.id}/cancel`, { body: {} });
+    const again = await cancelOrder(s.user, placed.order.id);
     expect(again.status).toBe(409);
     const types = await eventually(async () => {
       const t = await notificationTypes(s.tenantId, s.user.id);

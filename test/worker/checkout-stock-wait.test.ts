@@ -17,19 +17,18 @@ import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import type { OrderSaga } from '../../src/durable/order-saga.ts';
 import type { SagaState } from '../../src/services/orders/saga/state.ts';
-import { send } from './catalog-helpers.ts';
 import {
+  cancelOrder,
   checkoutShop,
+  eventually,
+  jsonOf,
   lines,
-  order,
-  orderRow,
-  ORDERS,
+  placeOrder as order,
   placeAndSettle,
   productStock,
   sagaSettled,
-  type PlacedOrder,
-} from './checkout-helpers.ts';
-import { eventually } from './helpers.ts';
+} from '../fixtures/index.ts';
+import { orderRow } from './checkout-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -76,12 +75,12 @@ describe('RESERVE_STOCK and units held by orders in checkout', () => {
     await freezeInPayment(s.tenantId, holder.order.id);
 
     const res = await order(s.admin, { lines: lines(s.product) });
-    const { order: waiting } = (await res.json()) as PlacedOrder;
+    const { order: waiting } = await jsonOf(res, 202);
     await eventually(async () => (await waits(waiting.id)) > 0, 10_000);
     expect((await stub(waiting.id).state())?.status).toBe('STARTED');
 
     // The holder's checkout ends without the sale (here a cancel): its unit comes back and is sold.
-    const cancel = await send(s.user, 'POST', `${ORDERS}/${holder.order.id}/cancel`, { body: { reason: 'gone' } });
+    const cancel = await cancelOrder(s.user, holder.order.id, { reason: 'gone' });
     expect(cancel.status).toBe(202);
     expect((await sagaSettled(holder.order.id)).status).toBe('COMPENSATED');
     expect((await sagaSettled(waiting.id, 30_000)).status).toBe('COMPLETED');
@@ -95,7 +94,7 @@ describe('RESERVE_STOCK and units held by orders in checkout', () => {
     const holder = await placeAndSettle(s.user, { lines: lines(s.product) });
     await freezeInPayment(s.tenantId, holder.order.id);
     const res = await order(s.admin, { lines: lines(s.product) });
-    const { order: waiting } = (await res.json()) as PlacedOrder;
+    const { order: waiting } = await jsonOf(res, 202);
     await eventually(async () => (await waits(waiting.id)) > 0, 10_000);
 
     // The holder resumes: its payment is found captured, it confirms, the unit is sold to it.

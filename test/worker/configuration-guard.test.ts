@@ -13,7 +13,7 @@ import {
   knownDefaultPasswordAdmins,
   platformAdminsOnDefaultPassword,
 } from '../../src/services/health/index.ts';
-import { createTenant, grantRole, PASSWORD, registerUser } from './identity-helpers.ts';
+import { apiWithEnv, createTenant, grantRole, jsonOf, PASSWORD, problemOf, registerUser } from '../fixtures/index.ts';
 import { testStores } from './stores.ts';
 
 const app = createApp();
@@ -24,22 +24,17 @@ function deployed(environment: string, overrides: Partial<Record<keyof Env, stri
   return { ...env, ENVIRONMENT: environment, ...overrides } as Env;
 }
 
+/** Raw, for requests the guard refuses before any validation (a login, an order with no body). */
 async function fetchAs(bindings: Env, path: string, init: RequestInit = {}) {
   return app.fetch(new Request(`http://api.test${path}`, init), bindings, ctx);
 }
 
-interface HealthBody {
-  status: string;
-  configuration: { environment: string; status: string; problems: Array<{ setting: string; problem: string }> };
-}
-
 describe('configuration guard', () => {
   it('development (the tests, npm run dev) is never refused', async () => {
-    const res = await fetchAs(
+    const res = await apiWithEnv(
       deployed('development', { CORS_ORIGINS: '*', PAYMENT_PROVIDER: 'test' }),
-      '/api/v1/health',
-    );
-    const body = (await res.json()) as HealthBody;
+    ).health.$get();
+    const body = await jsonOf(res, 200);
     expect(body.configuration).toEqual({ environment: 'development', status: 'ok', problems: [] });
   });
 
@@ -52,15 +47,14 @@ describe('configuration guard', () => {
     });
     expect(login.status).toBe(503);
     expect(login.headers.get('content-type')).toBe('application/problem+json');
-    expect(((await login.json()) as { type: string }).type).toMatch(/\/misconfigured$/);
+    expect((await problemOf(login)).type).toMatch(/\/misconfigured$/);
 
     const orders = await fetchAs(bindings, '/api/v1/orders', { method: 'POST', body: '{}' });
     expect(orders.status).toBe(503);
 
-    const health = await fetchAs(bindings, '/api/v1/health');
-    expect(health.status).toBe(503);
-    const text = await health.text();
-    const body = JSON.parse(text) as HealthBody;
+    const health = await apiWithEnv(bindings).health.$get();
+    const body = await jsonOf(health, 503);
+    const text = JSON.stringify(body);
     expect(body.status).toBe('misconfigured');
     expect(body.configuration.environment).toBe('production');
     const settings = body.configuration.problems.map((p) => p.setting);
@@ -87,7 +81,7 @@ describe('configuration guard', () => {
       JWT_ISSUER: 'https://api.ecommerce-edge.dev',
       TOTP_ENCRYPTION_KEY: 'c2hvcnQ=',
     });
-    const body = (await (await fetchAs(bindings, '/api/v1/health')).json()) as HealthBody;
+    const body = await jsonOf(await apiWithEnv(bindings).health.$get(), 503);
     const problems = Object.fromEntries(body.configuration.problems.map((p) => [p.setting, p.problem]));
     expect(problems.PAYMENT_PROVIDER).toBeUndefined();
     expect(problems.JWT_SIGNING_KEYS).toMatch(/not set/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { Problem, problems, RESERVED_PROBLEM_MEMBERS, type ProblemExtensions } from '../../src/lib/problem.ts';
 import { adminErrors } from '../../src/services/admin/errors.ts';
@@ -62,7 +63,9 @@ describe('HTTP error contract (RFC 9457)', () => {
   it('serves the OpenAPI 3.1 document and the docs page', async () => {
     const res = await call('/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = z
+      .looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) })
+      .parse(await res.json());
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/v1/health');
     const prefixed = await call('/api/v1/openapi.json');

@@ -5,22 +5,26 @@
 import { describe, expect, it } from 'vitest';
 
 import { clientIdempotencyKey, internalIdempotencyKey } from '../../src/lib/idempotency.ts';
-import { createProduct, PRODUCTS, send } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, ORDERS, placeAndSettle, productStock, sagaSettled } from './checkout-helpers.ts';
-import { eventually, problemOf } from './helpers.ts';
-import type { TestUser } from './identity-helpers.ts';
+import {
+  apiAs,
+  cancelOrder,
+  checkoutShop,
+  createProduct,
+  eventually,
+  jsonOf,
+  lines,
+  placeOrder as order,
+  orderOf,
+  paymentOfOrder as paymentOf,
+  placeAndSettle,
+  problemOf,
+  productStock,
+  sagaSettled,
+  type TestUser,
+} from '../fixtures/index.ts';
 
-const refund = (who: TestUser, paymentId: string, key: string, body: Record<string, unknown>) =>
-  send(who, 'POST', `/api/v1/payments/${paymentId}/refunds`, { body, headers: { 'idempotency-key': key } });
-
-async function paymentOf(user: TestUser, orderId: string) {
-  return (await (await send(user, 'GET', `${ORDERS}/${orderId}/payment`)).json()) as {
-    id: string;
-    amount: string;
-    status: string;
-    refunds: { id: string; amount: string; status: string }[];
-  };
-}
+const refund = (who: TestUser, paymentId: string, key: string, json: { amount?: string }) =>
+  apiAs(who).payments[':id'].refunds.$post({ param: { id: paymentId }, header: { 'idempotency-key': key }, json });
 
 describe('internal keys live where no client can write', () => {
   it("a staff refund with the saga's own key (order:<id>:compensation) does not block the cancellation", async () => {
@@ -33,10 +37,7 @@ describe('internal keys live where no client can write', () => {
     const squat = await refund(s.manager, payment.id, `order:${placed.order.id}:compensation`, { amount: '1.00' });
     expect(squat.status).toBe(201);
 
-    const cancel = await send(s.user, 'POST', `${ORDERS}/${placed.order.id}/cancel`, {
-      body: { reason: 'changed my mind' },
-      headers: { prefer: 'wait=10' },
-    });
+    const cancel = await cancelOrder(s.user, placed.order.id, { reason: 'changed my mind', wait: 10 });
     expect(cancel.status).toBe(202);
     const saga = await eventually(async () => {
       const settled = await sagaSettled(placed.order.id, 60_000);
@@ -51,7 +52,7 @@ describe('internal keys live where no client can write', () => {
         [(Number(payment.amount) - 1).toFixed(2), 'SUCCEEDED'],
       ].sort(),
     );
-    const got = (await (await send(s.user, 'GET', `${ORDERS}/${placed.order.id}`)).json()) as { status: string };
+    const got = await orderOf(s.user, placed.order.id);
     expect(got.status).toBe('CANCELLED');
     expect(await productStock(s.manager, s.product.id)).toBe(5);
   }, 120_000);
@@ -77,11 +78,11 @@ describe("a client's key is scoped to the caller and the operation", () => {
     const byManager = await refund(s.manager, payment.id, key, { amount: '1.00' });
     const byAdmin = await refund(s.admin, payment.id, key, { amount: '1.00' });
     expect([byManager.status, byAdmin.status]).toEqual([201, 201]);
-    const [m, a] = (await Promise.all([byManager.json(), byAdmin.json()])) as { id: string }[];
-    expect(a!.id).not.toBe(m!.id);
+    const [m, a] = await Promise.all([jsonOf(byManager, 201), jsonOf(byAdmin, 201)]);
+    expect(a.id).not.toBe(m.id);
 
     const again = await refund(s.manager, payment.id, key, { amount: '1.00' });
-    expect(((await again.json()) as { id: string }).id).toBe(m!.id);
+    expect((await jsonOf(again, 201)).id).toBe(m.id);
     const changed = await refund(s.manager, payment.id, key, { amount: '2.00' });
     expect(changed.status).toBe(422);
     expect((await problemOf(changed)).type).toMatch(/idempotency-key-reused$/);
@@ -105,25 +106,21 @@ describe("a client's key is scoped to the caller and the operation", () => {
       order(s.admin, { lines: lines(s.product) }, { key }),
     ]);
     expect([mine.status, theirs.status]).toEqual([202, 202]);
-    const ids = (await Promise.all([mine.json(), theirs.json()])) as { order: { id: string } }[];
-    expect(ids[0]!.order.id).not.toBe(ids[1]!.order.id);
+    const ids = await Promise.all([jsonOf(mine, 202), jsonOf(theirs, 202)]);
+    expect(ids[0].order.id).not.toBe(ids[1].order.id);
     // The admin's order key on a product create and on a refund: each its own request.
-    const product = await send(s.admin, 'POST', PRODUCTS, {
-      body: { name: `P ${key}`, price: '3.00', stockQuantity: 1, status: 'ACTIVE', published: true },
-      headers: { 'idempotency-key': key },
+    const product = await apiAs(s.admin).products.$post({
+      json: { name: `P ${key}`, price: '3.00', stockQuantity: 1, status: 'ACTIVE', published: true },
+      header: { 'idempotency-key': key },
     });
-    expect(product.status).toBe(201);
-    const sameKeyOtherUser = await send(s.manager, 'POST', PRODUCTS, {
-      body: { name: `Q ${key}`, price: '3.00', stockQuantity: 1, status: 'ACTIVE', published: true },
-      headers: { 'idempotency-key': key },
+    const sameKeyOtherUser = await apiAs(s.manager).products.$post({
+      json: { name: `Q ${key}`, price: '3.00', stockQuantity: 1, status: 'ACTIVE', published: true },
+      header: { 'idempotency-key': key },
     });
-    expect(sameKeyOtherUser.status).toBe(201);
-    expect(((await sameKeyOtherUser.json()) as { id: string }).id).not.toBe(
-      ((await product.json()) as { id: string }).id,
-    );
-    const settled = await sagaSettled(ids[0]!.order.id);
+    expect((await jsonOf(sameKeyOtherUser, 201)).id).not.toBe((await jsonOf(product, 201)).id);
+    const settled = await sagaSettled(ids[0].order.id);
     expect(settled.status).toBe('COMPLETED');
-    const payment = await paymentOf(s.user, ids[0]!.order.id);
+    const payment = await paymentOf(s.user, ids[0].order.id);
     expect((await refund(s.admin, payment.id, key, { amount: '1.00' })).status).toBe(201);
     await createProduct(s.manager); // the catalog still works for keyless creates
   }, 90_000);

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 
 import { toProblem } from '../../src/middleware/errors.ts';
+import { apiAs, jsonOf } from '../fixtures/index.ts';
 import { createProduct, fields, PRODUCTS, send, shop } from './catalog-helpers.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { as, createTenant, registerUser } from './identity-helpers.ts';
@@ -87,9 +88,8 @@ describe('GET /products money filters: 400 naming the field, never a parser erro
     const { manager, tenantId } = await shop();
     await createProduct(manager, { price: '5.00' });
     await createProduct(manager, { price: '50.00' });
-    const res = await call(`${PRODUCTS}?minPrice=1&maxPrice=10`, { headers: { 'x-tenant-id': tenantId } });
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as { data: { price: string }[] };
+    const res = await apiAs({ tenantId }).products.$get({ query: { minPrice: '1', maxPrice: '10' }, header: {} });
+    const page = await jsonOf(res, 200);
     expect(page.data.map((p) => p.price)).toEqual(['5.00']);
   });
 });

@@ -4,8 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 // @ts-expect-error -- `?raw` imports are resolved by Vite, not by tsc
 import wranglerToml from '../../wrangler.toml?raw';
+import { apiAs, jsonOf } from '../fixtures/index.ts';
 import { eventually } from './helpers.ts';
-import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
+import { createTenant, registerUser, type TestUser } from './identity-helpers.ts';
 import {
   consume,
   message,
@@ -116,9 +117,7 @@ describe('each channel end to end through the queue consumer', () => {
     expect(pushes[0]!.headers.urgency).toBe('high');
 
     // IN_APP: the stored document, in the owner's inbox.
-    const page = (await (await as(user, 'GET', '/api/v1/notifications')).json()) as {
-      data: { id: string; title: string }[];
-    };
+    const page = await jsonOf(await apiAs(user).notifications.$get({ query: {} }), 200);
     expect(page.data).toEqual([expect.objectContaining({ id: doc._id.toHexString(), title: 'Order ORD-1 shipped' })]);
   });
 
@@ -276,7 +275,7 @@ describe('at-least-once delivery', () => {
       status: 'SKIPPED',
       reason: 'subscriptions-expired',
     });
-    const list = (await (await as(user, 'GET', '/api/v1/users/me/push-subscriptions')).json()) as { data: unknown[] };
+    const list = await jsonOf(await apiAs(user).users.me['push-subscriptions'].$get(), 200);
     expect(list.data).toEqual([]);
   });
 

@@ -1,59 +1,16 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { z } from 'zod';
 
-import worker from '../../src/index.ts';
-import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
 import type { NotificationDocument } from '../../src/services/notifications/model.ts';
-import { as, type TestUser } from './identity-helpers.ts';
+import { apiAs, expectStatus, jsonOf, type TestUser } from '../fixtures/index.ts';
 import { testStores } from './stores.ts';
+
+export { consume, notificationMessage as message } from '../fixtures/factories.ts';
 
 /** Bindings only the test stack sets: where the local SMS provider and push service can be inspected. */
 const testEnv = env as unknown as Record<string, string>;
 export const SMS_PROVIDER_URL = testEnv.TEST_SMS_PROVIDER_URL!;
 export const PUSH_SERVICE_URL = testEnv.TEST_PUSH_SERVICE_URL!;
-
-export function message(
-  user: Pick<TestUser, 'id' | 'tenantId'>,
-  overrides: Partial<NotificationMessage> = {},
-): NotificationMessage {
-  return {
-    eventId: `evt-${crypto.randomUUID()}`,
-    tenantId: user.tenantId,
-    userId: user.id,
-    type: 'ORDER_SHIPPED',
-    title: 'Order shipped',
-    message: 'Your order ORD-1 is on its way.',
-    channels: ['EMAIL', 'IN_APP'],
-    data: {
-      orderId: crypto.randomUUID(),
-      orderNumber: 'ORD-1',
-      trackingNumber: 'TRK-1',
-      total: '10.00',
-      currency: 'USD',
-    },
-    ...overrides,
-  };
-}
-
-/** Runs the real queue consumer (src/index.ts `queue`) on one batch, as the Queues runtime would. */
-export async function consume(
-  messages: { id?: string; body: unknown; attempts?: number }[],
-  withEnv: Cloudflare.Env = env,
-  queue = 'notifications',
-) {
-  const batch = createMessageBatch(
-    queue,
-    messages.map((m, i) => ({
-      id: m.id ?? `m-${i}-${crypto.randomUUID()}`,
-      timestamp: new Date(),
-      attempts: m.attempts ?? 1,
-      body: m.body,
-    })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, withEnv, ctx);
-  return getQueueResult(batch, ctx);
-}
 
 export async function stored(tenantId: string, eventId: string): Promise<NotificationDocument | null> {
   const stores = testStores();
@@ -83,58 +40,60 @@ export async function setPreferences(
     language: string;
   }>,
 ) {
-  const current = (await (await as(user, 'GET', '/api/v1/users/me/preferences')).json()) as Record<string, unknown>;
-  const { updatedAt: _, ...rest } = current;
-  const res = await as(user, 'PUT', '/api/v1/users/me/preferences', { ...rest, ...prefs });
-  if (res.status !== 200) throw new Error(`preferences: ${res.status} ${await res.text()}`);
+  const me = apiAs(user).users.me;
+  const { updatedAt: _, ...rest } = await jsonOf(await me.preferences.$get(), 200);
+  await expectStatus(await me.preferences.$put({ json: { ...rest, ...prefs } }), 200);
 }
 
 export async function setPhone(user: TestUser, phone: string) {
-  const res = await as(user, 'PATCH', '/api/v1/users/me/profile', { phone });
-  if (res.status !== 200) throw new Error(`profile: ${res.status} ${await res.text()}`);
+  await expectStatus(await apiAs(user).users.me.profile.$patch({ json: { phone } }), 200);
 }
 
-export interface SmsRecord {
-  sid: string;
-  to: string;
-  from: string;
-  body: string;
-  replay: boolean;
-}
+/** A message as the local SMS provider (a test double of a third-party service) records it. */
+const SmsRecord = z.object({
+  sid: z.string(),
+  to: z.string(),
+  from: z.string(),
+  body: z.string(),
+  replay: z.boolean(),
+});
+export type SmsRecord = z.infer<typeof SmsRecord>;
 
 export async function smsTo(phone: string): Promise<SmsRecord[]> {
-  return (await (
-    await fetch(`${SMS_PROVIDER_URL}/test/messages?to=${encodeURIComponent(phone)}`)
-  ).json()) as SmsRecord[];
+  const res = await fetch(`${SMS_PROVIDER_URL}/test/messages?to=${encodeURIComponent(phone)}`);
+  return z.array(SmsRecord).parse(await res.json());
 }
 
 /** A unique E.164 number per test, so tests never see each other's messages. */
 export const uniquePhone = () => `+1555${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
 
 /** Subscribes like a browser at the local push service, then registers the subscription with the API. */
+/** A browser's subscription as the local push service (a test double) hands it out. */
+const BrowserSubscription = z.object({
+  endpoint: z.string(),
+  keys: z.object({ p256dh: z.string(), auth: z.string() }),
+});
+
 export async function subscribePush(user: TestUser): Promise<{ endpoint: string; id: string; pushId: string }> {
-  const list = (await (await as(user, 'GET', '/api/v1/users/me/push-subscriptions')).json()) as {
-    vapidPublicKey: string;
-  };
-  const sub = (await (
-    await fetch(`${PUSH_SERVICE_URL}/subscribe`, {
-      method: 'POST',
-      body: JSON.stringify({ applicationServerKey: list.vapidPublicKey }),
-    })
-  ).json()) as { endpoint: string; keys: { p256dh: string; auth: string } };
-  const res = await as(user, 'POST', '/api/v1/users/me/push-subscriptions', sub);
-  if (res.status !== 201) throw new Error(`push subscription: ${res.status} ${await res.text()}`);
-  const { id } = (await res.json()) as { id: string };
+  const subscriptions = apiAs(user).users.me['push-subscriptions'];
+  const list = await jsonOf(await subscriptions.$get(), 200);
+  const offered = await fetch(`${PUSH_SERVICE_URL}/subscribe`, {
+    method: 'POST',
+    body: JSON.stringify({ applicationServerKey: list.vapidPublicKey }),
+  });
+  const sub = BrowserSubscription.parse(await offered.json());
+  const { id } = await jsonOf(await subscriptions.$post({ json: sub }), 201);
   return { endpoint: sub.endpoint, id, pushId: sub.endpoint.split('/').pop()! };
 }
 
-export async function pushesTo(
-  pushId: string,
-): Promise<{ payload: Record<string, unknown>; headers: Record<string, string> }[]> {
-  return (await (await fetch(`${PUSH_SERVICE_URL}/messages/${pushId}`)).json()) as {
-    payload: Record<string, unknown>;
-    headers: Record<string, string>;
-  }[];
+/** What the local push service received for one subscription. */
+const PushRecord = z.object({
+  payload: z.record(z.string(), z.unknown()),
+  headers: z.record(z.string(), z.string()),
+});
+
+export async function pushesTo(pushId: string): Promise<z.infer<typeof PushRecord>[]> {
+  return z.array(PushRecord).parse(await (await fetch(`${PUSH_SERVICE_URL}/messages/${pushId}`)).json());
 }
 
 export const pushControl = (pushId: string, action: 'expire' | 'fail', count = 1) =>

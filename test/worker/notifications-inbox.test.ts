@@ -1,8 +1,18 @@
 import { ObjectId } from 'bson';
+import type { InferRequestType } from 'hono/client';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { call, problemOf } from './helpers.ts';
-import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
+import {
+  api,
+  apiAs,
+  callAs as as,
+  call,
+  createTenant,
+  jsonOf,
+  problemOf,
+  registerUser,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { consume, message, stored } from './notifications-helpers.ts';
 import { testStores } from './stores.ts';
 
@@ -10,10 +20,7 @@ const stores = testStores();
 const mongo = stores.mongo();
 afterAll(() => stores.close());
 
-interface Page {
-  data: { id: string; type: string; title: string; read: boolean; createdAt: string }[];
-  nextCursor: string | null;
-}
+type ListQuery = InferRequestType<typeof api.notifications.$get>['query'];
 
 async function notifyMany(user: TestUser, n: number, overrides: Parameters<typeof message>[1] = {}): Promise<string[]> {
   const bodies = Array.from({ length: n }, () => message(user, { channels: ['IN_APP'], ...overrides }));
@@ -24,20 +31,21 @@ async function notifyMany(user: TestUser, n: number, overrides: Parameters<typeo
   return ids;
 }
 
-const list = async (user: TestUser, query = '') =>
-  (await (await as(user, 'GET', `/api/v1/notifications${query}`)).json()) as Page;
+const list = async (user: TestUser, query: ListQuery = {}) =>
+  jsonOf(await apiAs(user).notifications.$get({ query }), 200);
 const unread = async (user: TestUser) =>
-  ((await (await as(user, 'GET', '/api/v1/notifications/unread-count')).json()) as { unread: number }).unread;
+  (await jsonOf(await apiAs(user).notifications['unread-count'].$get(), 200)).unread;
+const markRead = (user: TestUser, id: string) => apiAs(user).notifications[':id'].read.$post({ param: { id } });
 
 describe('reading notifications', () => {
   it('lists own notifications newest first with a keyset cursor that survives new arrivals', async () => {
     const user = await registerUser(await createTenant());
     const ids = await notifyMany(user, 5);
-    const first = await list(user, '?limit=2');
+    const first = await list(user, { limit: '2' });
     expect(first.data).toHaveLength(2);
     await notifyMany(user, 1); // arrives between pages: must not shift the next page
     const pages = [first];
-    while (pages.at(-1)!.nextCursor) pages.push(await list(user, `?limit=2&cursor=${pages.at(-1)!.nextCursor}`));
+    while (pages.at(-1)!.nextCursor) pages.push(await list(user, { limit: '2', cursor: pages.at(-1)!.nextCursor! }));
     const seen = pages.flatMap((p) => p.data.map((n) => n.id));
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
@@ -50,19 +58,15 @@ describe('reading notifications', () => {
     const [a] = await notifyMany(user, 2);
     await notifyMany(user, 1, { type: 'ORDER_DELIVERED' });
     expect(await unread(user)).toBe(3);
-    expect((await list(user, '?type=ORDER_DELIVERED')).data.map((n) => n.type)).toEqual(['ORDER_DELIVERED']);
+    expect((await list(user, { type: 'ORDER_DELIVERED' })).data.map((n) => n.type)).toEqual(['ORDER_DELIVERED']);
 
-    const read = await as(user, 'POST', `/api/v1/notifications/${a}/read`);
-    expect(read.status).toBe(200);
-    const readBody = (await read.json()) as { read: boolean; readAt: string };
+    const readBody = await jsonOf(await markRead(user, a!), 200);
     expect(readBody.read).toBe(true);
     // idempotent: the first readAt stays
-    expect(
-      ((await (await as(user, 'POST', `/api/v1/notifications/${a}/read`)).json()) as { readAt: string }).readAt,
-    ).toBe(readBody.readAt);
+    expect((await jsonOf(await markRead(user, a!), 200)).readAt).toBe(readBody.readAt);
     expect(await unread(user)).toBe(2);
-    expect((await list(user, '?unread=true')).data.map((n) => n.id)).not.toContain(a);
-    expect((await list(user, '?unread=false')).data.map((n) => n.id)).toEqual([a]);
+    expect((await list(user, { unread: 'true' })).data.map((n) => n.id)).not.toContain(a);
+    expect((await list(user, { unread: 'false' })).data.map((n) => n.id)).toEqual([a]);
 
     expect(await (await as(user, 'POST', '/api/v1/notifications/read-all')).json()).toEqual({ marked: 2 });
     expect(await unread(user)).toBe(0);

@@ -5,7 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/index.ts';
 import { totpCode, totpStep } from '../../src/lib/totp.ts';
 import type { NotificationMessage } from '../../src/queues/notification-messages.ts';
-import { createTenant, grantRole, PASSWORD, registerUser, type TestUser } from './identity-helpers.ts';
+import {
+  apiWithEnv,
+  challengeOf,
+  createTenant,
+  grantRole,
+  jsonOf,
+  PASSWORD,
+  registerUser,
+  type Caller,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { consume, stored, storedAll } from './notifications-helpers.ts';
 import { insertProduct, postReview, review } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
@@ -50,7 +60,9 @@ function observed() {
     await waitOnExecutionContext(ctx);
     return res;
   };
-  return { sent, fetchAs, ofType: (type: string) => sent.filter((m) => m.type === type) };
+  /** The typed client over the same Worker bindings (the observed queue). */
+  const client = (who: Caller) => apiWithEnv({ NOTIFICATIONS_QUEUE: queue }, who);
+  return { sent, fetchAs, client, ofType: (type: string) => sent.filter((m) => m.type === type) };
 }
 
 /** Delivers what was sent (twice, as a redelivery would) and returns the stored notification. */
@@ -107,7 +119,7 @@ describe('security producers (always EMAIL + IN_APP)', () => {
   it('2FA enabled and disabled: one event each, with stable ids', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();
-    const { secret } = (await (await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/setup')).json()) as { secret: string };
+    const { secret } = await jsonOf(await w.client({ user }).auth['2fa'].setup.$post(), 200);
     expect(w.sent).toEqual([]);
     const code = await totpCode(secret, totpStep(Date.now()) - 1);
     expect((await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/enable', { code })).status).toBe(204);
@@ -138,12 +150,10 @@ describe('security producers (always EMAIL + IN_APP)', () => {
   it('a new API key: one event naming the key', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();
-    const res = await w.fetchAs(user, 'POST', '/api/v1/auth/api-keys', {
-      name: 'ci-deploy',
-      scopes: ['read:products'],
-    });
-    expect(res.status).toBe(201);
-    const { apiKey } = (await res.json()) as { apiKey: { id: string } };
+    const res = await w
+      .client({ user })
+      .auth['api-keys'].$post({ json: { name: 'ci-deploy', scopes: ['read:products'] } });
+    const { apiKey } = await jsonOf(res, 201);
     expect(w.sent).toEqual([
       expect.objectContaining({
         type: 'API_KEY_CREATED',
@@ -172,7 +182,7 @@ describe('security producers (always EMAIL + IN_APP)', () => {
   it('account locked by wrong 2FA codes: one event as well', async () => {
     const user = await registerUser(await createTenant());
     const w = observed();
-    const { secret } = (await (await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/setup')).json()) as { secret: string };
+    const { secret } = await jsonOf(await w.client({ user }).auth['2fa'].setup.$post(), 200);
     expect(
       (
         await w.fetchAs(user, 'POST', '/api/v1/auth/2fa/enable', {
@@ -180,14 +190,11 @@ describe('security producers (always EMAIL + IN_APP)', () => {
         })
       ).status,
     ).toBe(204);
-    const login = await w.fetchAs(
-      null,
-      'POST',
-      '/api/v1/auth/login',
-      { login: user.email, password: PASSWORD },
-      { 'x-tenant-id': user.tenantId },
-    );
-    const { challengeToken } = (await login.json()) as { challengeToken: string };
+    const login = await w.client({ tenantId: user.tenantId }).auth.login.$post({
+      header: {},
+      json: { login: user.email, password: PASSWORD },
+    });
+    const { challengeToken } = challengeOf(await jsonOf(login, 200));
     const statuses: number[] = [];
     const max = Number(env.MAX_FAILED_LOGINS || 5);
     for (let i = 0; i <= max; i++)

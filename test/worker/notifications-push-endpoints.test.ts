@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import worker from '../../src/index.ts';
 import { pushEndpointPolicy, refusedPushEndpoint } from '../../src/services/notifications/index.ts';
+import { apiAs, jsonOf } from '../fixtures/index.ts';
 import { problemOf } from './helpers.ts';
 import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
 import { consume, message, PUSH_SERVICE_URL, pushesTo, stored, subscribePush } from './notifications-helpers.ts';
@@ -124,7 +125,7 @@ describe('push endpoints: https on public hosts only', () => {
     expect((await registerWith(user, `${PUSH_SERVICE_URL}/push/x`, noAllowance)).status).toBe(400);
     const ok = await registerWith(user, PUBLIC[0]!, noAllowance);
     expect(ok.status).toBe(201);
-    const listed = (await (await as(user, 'GET', SUBS)).json()) as { data: { endpoint: string }[] };
+    const listed = await jsonOf(await apiAs(user).users.me['push-subscriptions'].$get(), 200);
     expect(listed.data.map((s) => s.endpoint)).toEqual([PUBLIC[0]]);
   });
 
@@ -138,6 +139,6 @@ describe('push endpoints: https on public hosts only', () => {
       status: 'SKIPPED',
       reason: 'endpoints-refused',
     });
-    expect(((await (await as(user, 'GET', SUBS)).json()) as { data: unknown[] }).data).toEqual([]);
+    expect((await jsonOf(await apiAs(user).users.me['push-subscriptions'].$get(), 200)).data).toEqual([]);
   });
 });

@@ -3,23 +3,31 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 
 import worker from '../../src/index.ts';
-import { problemOf } from './helpers.ts';
-import { as, createTenant, registerUser } from './identity-helpers.ts';
+import {
+  apiAs,
+  callAs as as,
+  createTenant,
+  jsonOf,
+  problemOf,
+  registerUser,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { PUSH_SERVICE_URL, subscribePush } from './notifications-helpers.ts';
 
 const SUBS = '/api/v1/users/me/push-subscriptions';
 const keys = { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) };
+const subscriptions = (user: TestUser) => apiAs(user).users.me['push-subscriptions'];
+const listed = async (user: TestUser) => jsonOf(await subscriptions(user).$get(), 200);
 
 describe('push subscriptions (/users/me/push-subscriptions)', () => {
   it('register (again = update), list with the VAPID key, delete', async () => {
     const user = await registerUser(await createTenant());
-    const empty = (await (await as(user, 'GET', SUBS)).json()) as { data: unknown[]; vapidPublicKey: string };
+    const empty = await listed(user);
     expect(empty).toEqual({ data: [], vapidPublicKey: env.VAPID_PUBLIC_KEY });
     const { id, endpoint } = await subscribePush(user);
-    const again = await as(user, 'POST', SUBS, { endpoint, keys });
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { id: string }).id).toBe(id);
-    const list = (await (await as(user, 'GET', SUBS)).json()) as { data: { id: string; endpoint: string }[] };
+    const again = await subscriptions(user).$post({ json: { endpoint, keys } });
+    expect((await jsonOf(again, 200)).id).toBe(id);
+    const list = await listed(user);
     expect(list.data).toEqual([expect.objectContaining({ id, endpoint })]);
     expect((await as(user, 'DELETE', `${SUBS}/${id}`)).status).toBe(204);
     expect((await as(user, 'DELETE', `${SUBS}/${id}`)).status).toBe(404);
@@ -34,10 +42,10 @@ describe('push subscriptions (/users/me/push-subscriptions)', () => {
     ]);
     const { id } = await subscribePush(owner);
     for (const other of [neighbour, stranger]) {
-      expect(((await (await as(other, 'GET', SUBS)).json()) as { data: unknown[] }).data).toEqual([]);
+      expect((await listed(other)).data).toEqual([]);
       expect((await as(other, 'DELETE', `${SUBS}/${id}`)).status).toBe(404);
     }
-    expect(((await (await as(owner, 'GET', SUBS)).json()) as { data: unknown[] }).data).toHaveLength(1);
+    expect((await listed(owner)).data).toHaveLength(1);
   });
 
   it('bad input is a 400 naming the field; http endpoints only where the deployment allows them', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { authConfig } from '../../src/lib/config.ts';
 import { keyRing, signAccessToken } from '../../src/lib/jwt.ts';
 import { feedOf } from '../../src/services/notifications/feed.ts';
+import { apiAs, jsonOf } from '../fixtures/index.ts';
 import { call, problemOf } from './helpers.ts';
 import { as, createTenant, login, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
 import { consume, message } from './notifications-helpers.ts';
@@ -97,9 +98,8 @@ describe('live feed (WebSocket per user, Durable Object with hibernation)', () =
 
   it('browsers use a short single-use ticket: it opens one socket, never two', async () => {
     const user = await registerUser(await createTenant());
-    const res = await as(user, 'POST', `${STREAM}/ticket`);
-    expect(res.status).toBe(201);
-    const { ticket, url, expiresIn } = (await res.json()) as { ticket: string; url: string; expiresIn: number };
+    const res = await apiAs(user).notifications.stream.ticket.$post();
+    const { ticket, url, expiresIn } = await jsonOf(res, 201);
     expect(expiresIn).toBeLessThanOrEqual(60);
     expect(url).toBe(`${STREAM}?ticket=${encodeURIComponent(ticket)}`);
     const first = await open(url);
@@ -141,7 +141,7 @@ describe('live feed (WebSocket per user, Durable Object with hibernation)', () =
   it('a locked user cannot reopen the feed or mint a ticket with a still-valid token; tokens from before the lock never open it again', async () => {
     const admin = await tenantAdmin();
     const user = await registerUser(admin.tenantId);
-    const early = (await (await as(user, 'POST', `${STREAM}/ticket`)).json()) as { url: string };
+    const early = await jsonOf(await apiAs(user).notifications.stream.ticket.$post(), 201);
     const socket = await connect(user);
     expect((await as(admin, 'POST', `/api/v1/admin/users/${user.id}/lock`)).status).toBe(200);
     expect(await socket.closed).toMatchObject({ code: 4003 });

@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
 
 import { orderEvent, type OrderEventType } from '../../src/services/orders/events.ts';
-import { problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
+import {
+  apiAs,
+  callAs as as,
+  createTenant,
+  jsonOf,
+  problemOf,
+  registerUser,
+  tenantWithAdmin,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { consume, message, setPhone, setPreferences, stored, uniquePhone } from './notifications-helpers.ts';
 
+/*
+ * Template keys (type/channel/locale) are sent raw: the tests name types, channels and locales
+ * outside the route's enumerations on purpose; every body read goes through the typed client.
+ */
 const base = '/api/v1/admin/notification-templates';
 const put = (admin: TestUser, key: string, body: unknown) => as(admin, 'PUT', `${base}/${key}`, body);
-
-async function tenantWithAdmin() {
-  const tenantId = await createTenant();
-  const admin = await grantRole(await registerUser(tenantId), 'ADMIN');
-  return { tenantId, admin };
-}
+const templates = (admin: TestUser) => apiAs(admin).admin['notification-templates'];
 
 describe('template administration (staff)', () => {
   it('PUT creates then replaces, GET reads, list filters, DELETE removes; per tenant', async () => {
@@ -32,12 +39,10 @@ describe('template administration (staff)', () => {
     expect(await (await as(admin, 'GET', `${base}/ORDER_SHIPPED/IN_APP/en`)).json()).toMatchObject({
       title: 'Shipped {{orderNumber}}',
     });
-    expect(
-      ((await (await as(admin, 'GET', `${base}?channel=IN_APP`)).json()) as { data: unknown[] }).data,
-    ).toHaveLength(1);
-    expect(((await (await as(admin, 'GET', `${base}?channel=EMAIL`)).json()) as { data: unknown[] }).data).toHaveLength(
-      0,
-    );
+    const listed = async (channel: 'IN_APP' | 'EMAIL') =>
+      (await jsonOf(await templates(admin).$get({ query: { channel } }), 200)).data;
+    expect(await listed('IN_APP')).toHaveLength(1);
+    expect(await listed('EMAIL')).toHaveLength(0);
     // another tenant's admin sees none of it
     expect((await as(other.admin, 'GET', `${base}/ORDER_SHIPPED/IN_APP/en`)).status).toBe(404);
     expect((await as(other.admin, 'DELETE', `${base}/ORDER_SHIPPED/IN_APP/en`)).status).toBe(404);
@@ -72,27 +77,29 @@ describe('template administration (staff)', () => {
   it('preview renders with sample data and escapes hostile variables in the HTML part only', async () => {
     const { admin } = await tenantWithAdmin();
     const hostile = '<script>alert("x")</script> & co';
-    const res = await as(admin, 'POST', `${base}/preview`, {
-      type: 'ORDER_SHIPPED',
-      channel: 'EMAIL',
-      template: {
-        title: 'Hi {{name}}',
-        body: 'Hello {{name}}, order {{orderNumber}}',
-        html: '<p>Hello <b>{{name}}</b>, order {{orderNumber}}</p>',
+    const res = await templates(admin).preview.$post({
+      json: {
+        type: 'ORDER_SHIPPED',
+        channel: 'EMAIL',
+        template: {
+          title: 'Hi {{name}}',
+          body: 'Hello {{name}}, order {{orderNumber}}',
+          html: '<p>Hello <b>{{name}}</b>, order {{orderNumber}}</p>',
+        },
+        variables: { name: hostile },
       },
-      variables: { name: hostile },
     });
-    expect(res.status).toBe(200);
-    const preview = (await res.json()) as { html: string; text: string; title: string; source: string };
+    const preview = await jsonOf(res, 200);
     expect(preview.source).toBe('request');
     expect(preview.html).toBe(
       '<p>Hello <b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co</b>, order ORD-1001</p>',
     );
     expect(preview.text).toBe(`Hello ${hostile}, order ORD-1001`);
     // Without a template: the fallback's pick (built-in here), with the sample variables.
-    const builtIn = (await (
-      await as(admin, 'POST', `${base}/preview`, { type: 'ORDER_CONFIRMATION', channel: 'PUSH', locale: 'es' })
-    ).json()) as Record<string, string>;
+    const builtIn = await jsonOf(
+      await templates(admin).preview.$post({ json: { type: 'ORDER_CONFIRMATION', channel: 'PUSH', locale: 'es' } }),
+      200,
+    );
     expect(builtIn).toMatchObject({ source: 'built-in', locale: 'es', title: 'Pedido ORD-1001 confirmado' });
     expect((await as(admin, 'POST', `${base}/preview`, { type: 'NO_SUCH_TYPE', channel: 'PUSH' })).status).toBe(404);
   });

@@ -4,27 +4,41 @@
  * example that the route's own zod schema accepts.
  */
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 import { createApp } from '../../src/app.ts';
-import { call } from './helpers.ts';
+import { call } from '../fixtures/index.ts';
 
-interface Operation {
-  operationId?: string;
-  'x-api-key-scope'?: string;
-  summary?: string;
-  description?: string;
-  security?: unknown[];
-  parameters?: { name: string; in: string }[];
-  requestBody?: { content: Record<string, { example?: unknown }> };
-  responses: Record<string, { content?: Record<string, { example?: unknown; schema?: unknown }> }>;
-}
-type Doc = { paths: Record<string, Record<string, Operation>> };
+/** The parts of an operation this test reads (the document is checked against them, not cast). */
+const Operation = z.looseObject({
+  operationId: z.string().optional(),
+  'x-api-key-scope': z.string().optional(),
+  'x-access-note': z.string().optional(),
+  summary: z.string().optional(),
+  description: z.string().optional(),
+  security: z.array(z.unknown()).optional(),
+  parameters: z.array(z.looseObject({ name: z.string(), in: z.string() })).optional(),
+  requestBody: z
+    .looseObject({ content: z.record(z.string(), z.looseObject({ example: z.unknown().optional() })) })
+    .optional(),
+  responses: z.record(
+    z.string(),
+    z.looseObject({
+      content: z
+        .record(z.string(), z.looseObject({ example: z.unknown().optional(), schema: z.unknown().optional() }))
+        .optional(),
+    }),
+  ),
+});
+type Operation = z.infer<typeof Operation>;
+const Doc = z.looseObject({ paths: z.record(z.string(), z.record(z.string(), Operation)) });
+type Doc = z.infer<typeof Doc>;
 
 async function document(): Promise<Doc> {
+  // Raw: the document as served, read as data (the typed client types routes, not this JSON).
   const res = await call('/api/v1/openapi.json');
   expect(res.status).toBe(200);
-  return (await res.json()) as Doc;
+  return Doc.parse(await res.json());
 }
 
 function operations(doc: Doc): [string, Operation][] {
@@ -102,7 +116,7 @@ describe('OpenAPI document', () => {
         expect(op.description, name).toContain(`needs the permission \`${op['x-api-key-scope']}\``);
         // Another way in (an anonymous cart's X-Cart-Token, or nothing at all) is offered only with its note.
         const other = ((op.security ?? []) as object[]).filter((s) => !('apiKey' in s) && !('bearerAuth' in s));
-        const note = (op as { 'x-access-note'?: string })['x-access-note'];
+        const note = op['x-access-note'];
         if (other.length) expect(op.description, name).toContain(`Without credentials: ${note}`);
       }
     }

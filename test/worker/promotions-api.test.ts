@@ -8,23 +8,40 @@
 import { env } from 'cloudflare:workers';
 import { inArray } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { orders } from '../../src/db/pg/schema/orders.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { Problem } from '../../src/lib/problem.ts';
 import { checkPromotionCode } from '../../src/services/promotions/index.ts';
-import { createProduct, send } from './catalog-helpers.ts';
-import { checkoutShop, lines, order, orderRow, ORDERS, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
-import { problemOf } from './helpers.ts';
-import { registerUser } from './identity-helpers.ts';
-import { createPromotion, promotionRows, PROMOTIONS } from './promotions-helpers.ts';
+import {
+  apiAs,
+  checkoutShop,
+  createProduct,
+  createPromotion,
+  jsonOf,
+  lines,
+  placeOrder as order,
+  paymentOfOrder,
+  placeAndSettle,
+  problemOf,
+  registerUser,
+  type ResponseLike,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { send } from './catalog-helpers.ts';
+import { orderRow, ORDERS } from './checkout-helpers.ts';
+import { promotionRows, PROMOTIONS } from './promotions-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 afterAll(() => stores.close());
 
-const refusal = async (res: Response) => {
+const redemptionsOf = async (staff: TestUser, id: string) =>
+  jsonOf(await apiAs(staff).promotions[':id'].redemptions.$get({ param: { id }, query: {} }), 200);
+
+const refusal = async (res: ResponseLike) => {
   expect(res.status).toBe(422);
   const p = await problemOf(res);
   expect(p.errors?.map((e) => e.field)).toEqual(['body.promotionCode']);
@@ -34,12 +51,11 @@ const refusal = async (res: Response) => {
 describe('staff CRUD', () => {
   it('ADMIN and MANAGER manage codes with If-Match; a USER cannot; codes are unique per tenant, case-insensitive', async () => {
     const s = await checkoutShop();
-    const created = await send(s.manager, 'POST', PROMOTIONS, {
-      body: { code: 'Spring10', kind: 'PERCENT', value: 1000, currency: 'USD', usageLimit: 5 },
+    const created = await apiAs(s.manager).promotions.$post({
+      json: { code: 'Spring10', kind: 'PERCENT', value: 1000, currency: 'USD', usageLimit: 5 },
     });
-    expect(created.status).toBe(201);
+    const p = await jsonOf(created, 201);
     expect(created.headers.get('etag')).toBe('"0"');
-    const p = (await created.json()) as { id: string; code: string; timesUsed: number };
     expect(p).toMatchObject({ code: 'Spring10', timesUsed: 0, productIds: [], active: true });
 
     expect((await send(s.user, 'GET', PROMOTIONS)).status).toBe(403);
@@ -92,14 +108,12 @@ describe('staff CRUD', () => {
     // A cursor walks the list newest first.
     await createPromotion(s.manager);
     await createPromotion(s.manager);
-    const first = (await (await send(s.manager, 'GET', `${PROMOTIONS}?limit=2`)).json()) as {
-      data: { id: string }[];
-      nextCursor: string | null;
-    };
+    const list = async (query: { limit: string; cursor?: string }) =>
+      jsonOf(await apiAs(s.manager).promotions.$get({ query }), 200);
+    const first = await list({ limit: '2' });
     expect(first.data).toHaveLength(2);
-    const second = (await (
-      await send(s.manager, 'GET', `${PROMOTIONS}?limit=2&cursor=${first.nextCursor}`)
-    ).json()) as { data: { id: string }[]; nextCursor: string | null };
+    expect(first.nextCursor).toBeTruthy();
+    const second = await list({ limit: '2', cursor: first.nextCursor! });
     expect(second.data.map((d) => d.id)).toEqual([p.id]);
     expect(second.nextCursor).toBeNull();
 
@@ -138,20 +152,17 @@ describe('checkout with a code', () => {
       shipping: '5.99',
       total: '44.87',
     });
-    const payment = await send(s.user, 'GET', `${ORDERS}/${placed.order.id}/payment`);
-    expect(await payment.json()).toMatchObject({ status: 'COMPLETED', amount: '44.87' });
+    expect(await paymentOfOrder(s.user, placed.order.id)).toMatchObject({ status: 'COMPLETED', amount: '44.87' });
 
-    const saga = (await (await send(s.admin, 'GET', `${ORDERS}/${placed.order.id}/saga`)).json()) as {
-      history: { event: { type: string; code?: string; amount?: string } }[];
-    };
-    expect(saga.history.find((h) => h.event.type === 'PROMOTION_APPLIED')?.event).toMatchObject({
+    const saga = await jsonOf(await apiAs(s.admin).orders[':id'].saga.$get({ param: { id: placed.order.id } }), 200);
+    // A history entry's event is a JSON object of its own shape per type: read the field this test needs.
+    const events = saga.history.map((h) => z.looseObject({ type: z.string() }).parse(h.event));
+    expect(events.find((e) => e.type === 'PROMOTION_APPLIED')).toMatchObject({
       code: promo.code,
       amount: '4.00',
     });
 
-    const redemptions = (await (await send(s.manager, 'GET', `${PROMOTIONS}/${promo.id}/redemptions`)).json()) as {
-      data: { orderId: string; userId: string; amount: string; releasedAt: string | null }[];
-    };
+    const redemptions = await redemptionsOf(s.manager, promo.id);
     expect(redemptions.data).toEqual([
       expect.objectContaining({ orderId: placed.order.id, userId: s.user.id, amount: '4.00', releasedAt: null }),
     ]);
@@ -174,7 +185,7 @@ describe('checkout with a code', () => {
       const body = { lines: lines(s.product), promotionCode: promo.code };
       const twins = await Promise.all(Array.from({ length: 4 }, () => order(s.user, body, { key })));
       expect(twins.map((r) => r.status)).toEqual([202, 202, 202, 202]);
-      const ids = new Set(await Promise.all(twins.map(async (r) => ((await r.json()) as PlacedOrder).order.id)));
+      const ids = new Set(await Promise.all(twins.map(async (r) => (await jsonOf(r, 202)).order.id)));
       expect(ids.size).toBe(1);
       const rows = await promotionRows(s.tenantId, promo.id);
       expect(rows.promotion?.timesUsed).toBe(1);
@@ -225,7 +236,7 @@ describe('checkout with a code', () => {
       'promotion-code-exhausted',
     );
     // None of the refused requests wrote an order: only the one that used the code exists.
-    const mine = (await (await send(s.user, 'GET', ORDERS)).json()) as { data: unknown[] };
+    const mine = await jsonOf(await apiAs(s.user).orders.$get({ query: {} }), 200);
     expect(mine.data).toHaveLength(1);
   });
 
@@ -296,9 +307,7 @@ describe('compensation gives the use back', () => {
     const rows = await promotionRows(s.tenantId, promo.id);
     expect(rows.promotion?.timesUsed).toBe(0);
     expect(rows.redemptions[0]?.releasedAt).not.toBeNull();
-    const listed = (await (await send(s.manager, 'GET', `${PROMOTIONS}/${promo.id}/redemptions`)).json()) as {
-      data: { releasedAt: string | null }[];
-    };
+    const listed = await redemptionsOf(s.manager, promo.id);
     expect(listed.data[0]?.releasedAt).not.toBeNull();
   });
 });

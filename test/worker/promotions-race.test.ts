@@ -16,25 +16,39 @@ import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { systemContext } from '../../src/services/context.ts';
 import { insertOrder } from '../../src/services/orders/order-insert.ts';
-import { createProduct } from './catalog-helpers.ts';
-import { lines, order, sagaSettled, type PlacedOrder } from './checkout-helpers.ts';
-import { problemOf } from './helpers.ts';
-import { createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
-import { createPromotion, promotionRows } from './promotions-helpers.ts';
+import {
+  createProduct,
+  createPromotion,
+  createTenant,
+  grantRole,
+  jsonOf,
+  lines,
+  placeOrder,
+  problemOf,
+  registerUser,
+  sagaSettled,
+  type OrderInput,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { promotionRows } from './promotions-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
 afterAll(() => stores.close());
 
 /** POST /orders without waiting; a 503 (store overloaded) is retried with the same key, as a client would. */
-async function placeOnce(user: TestUser, body: Record<string, unknown>): Promise<Response> {
+async function placeOnce(user: TestUser, body: Pick<OrderInput, 'lines' | 'promotionCode'>) {
   const key = `key-${crypto.randomUUID()}`;
   for (let attempt = 1; ; attempt++) {
-    const res = await order(user, body, { key });
-    if (res.status !== 503 || attempt === 5) return res;
+    const res = await placeOrder(user, body, { key });
+    const status: number = res.status; // 503: the store is overloaded (not among the route's declared answers)
+    if (status !== 503 || attempt === 5) return res;
     await new Promise((r) => setTimeout(r, 300 * attempt));
   }
 }
+
+/** A response's status as a number: 422 is not among POST /orders' declared answers. */
+const statusOf = (res: { status: number }): number => res.status;
 
 describe('the last uses of a code under contention', () => {
   it('50 concurrent orders, 10 uses left: exactly 10 get the discount, 40 are refused as exhausted', async () => {
@@ -52,12 +66,12 @@ describe('the last uses of a code under contention', () => {
     );
     const elapsed = Date.now() - started;
     const accepted = results.filter((r) => r.status === 202);
-    const refused = results.filter((r) => r.status === 422);
+    const refused = results.filter((r) => statusOf(r) === 422);
     expect(accepted).toHaveLength(10);
     expect(refused).toHaveLength(40);
     const types = new Set(await Promise.all(refused.map(async (r) => (await problemOf(r)).type)));
     expect([...types]).toEqual(['https://errors.ecommerce-edge.dev/promotion-code-exhausted']);
-    const placed = (await Promise.all(accepted.map((r) => r.json()))) as PlacedOrder[];
+    const placed = await Promise.all(accepted.map((r) => jsonOf(r, 202)));
     expect(placed.every((p) => p.order.discount === '2.00')).toBe(true);
 
     const rows = await promotionRows(tenantId, promo.id);

@@ -2,9 +2,18 @@ import { ObjectId } from 'bson';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { REPORT_HIDE_THRESHOLD } from '../../src/services/reviews/model.ts';
-import { call, problemOf } from './helpers.ts';
-import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
-import { API, insertProduct, moderate, postReview, review, reviewsOf } from './reviews-helpers.ts';
+import {
+  apiAs,
+  callAs as as,
+  call,
+  createTenant,
+  grantRole,
+  jsonOf,
+  problemOf,
+  registerUser,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { insertProduct, moderate, postReview, review } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -48,9 +57,12 @@ async function stored(reviewId: string): Promise<Counts> {
 }
 
 async function vote(user: TestUser, reviewId: string, kind: 'helpful' | 'unhelpful') {
-  const res = await as(user, 'POST', review(reviewId, kind));
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { reviewId: string; myVote: string; helpfulCount: number; unhelpfulCount: number };
+  return jsonOf(await apiAs(user).reviews[':id'][kind].$post({ param: { id: reviewId } }), 200);
+}
+
+/** A review as staff read it (any status). */
+async function staffView(staff: TestUser, reviewId: string) {
+  return jsonOf(await apiAs(staff).reviews[':id'].$get({ param: { id: reviewId }, header: {} }), 200);
 }
 
 describe('review votes', () => {
@@ -113,15 +125,14 @@ describe('review votes', () => {
     const switched = await Promise.all(voters.slice(0, 5).map((v) => as(v, 'POST', review(reviewId, 'unhelpful'))));
     expect(switched.map((r) => r.status)).toEqual(Array(5).fill(200));
     expect(await stored(reviewId)).toMatchObject({ helpfulCount: 5, unhelpfulCount: 5 });
-    const view = await (await as(support, 'GET', review(reviewId))).json();
+    const view = await staffView(support, reviewId);
     expect(view).toMatchObject({ helpfulCount: 5, unhelpfulCount: 5 });
   });
 
   it('cannot vote on a review that is not public (PENDING or REJECTED) or does not exist: 404', async () => {
     const { tenantId, productId, support } = await approvedReview();
     const [writer, voter] = await users(tenantId, 2);
-    const res = await as(writer!, 'POST', reviewsOf(productId), { rating: 2 });
-    const pendingId = ((await res.json()) as { id: string }).id;
+    const pendingId = (await postReview(writer!, productId, { rating: 2 })).id;
     expect((await as(voter!, 'POST', review(pendingId, 'helpful'))).status).toBe(404);
     expect((await as(support, 'POST', review(pendingId, 'moderate'), { decision: 'REJECT' })).status).toBe(200);
     expect((await as(voter!, 'POST', review(pendingId, 'unhelpful'))).status).toBe(404);
@@ -162,12 +173,14 @@ describe('review reports', () => {
     expect(REPORT_HIDE_THRESHOLD).toBe(3);
     const { tenantId, productId, reviewId, support } = await approvedReview();
     const reporters = await users(tenantId, 6);
-    const listed = async () =>
-      (
-        (await (await call(reviewsOf(productId), { headers: { 'x-tenant-id': tenantId } })).json()) as {
-          data: unknown[];
-        }
-      ).data.length;
+    const listed = async () => {
+      const res = await apiAs({ tenantId }).products[':id'].reviews.$get({
+        param: { id: productId },
+        query: {},
+        header: {},
+      });
+      return (await jsonOf(res, 200)).data.length;
+    };
 
     // Two reports, plus a repeated one: still public.
     for (const r of [reporters[0]!, reporters[1]!, reporters[1]!])
@@ -183,16 +196,11 @@ describe('review reports', () => {
     expect(racing.map((r) => r.status).sort()).toEqual([200, 201]);
     expect(await stored(reviewId)).toMatchObject({ reportedCount: 3, status: 'PENDING' });
     expect(await listed()).toBe(0);
-    const hidden = (await (await as(support, 'GET', review(reviewId))).json()) as {
-      hiddenByReportsAt: string | null;
-      status: string;
-    };
+    const hidden = await staffView(support, reviewId);
     expect(hidden.status).toBe('PENDING');
-    expect(hidden.hiddenByReportsAt).toEqual(expect.any(String));
+    expect('hiddenByReportsAt' in hidden && hidden.hiddenByReportsAt).toEqual(expect.any(String)); // staff see the full view
     // It is in the moderation queue again, and no longer reportable (not public).
-    const queue = (await (await as(support, 'GET', `${API}/reviews?productId=${productId}`)).json()) as {
-      data: { id: string }[];
-    };
+    const queue = await jsonOf(await apiAs(support).reviews.$get({ query: { productId } }), 200);
     expect(queue.data.map((r) => r.id)).toEqual([reviewId]);
     expect((await as(reporters[3]!, 'POST', review(reviewId, 'report'), { reason: 'SPAM' })).status).toBe(404);
 

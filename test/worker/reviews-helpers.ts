@@ -1,11 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { expect } from 'vitest';
 
 import type { DataApiClient } from '../../src/db/mongo/client.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createProduct, type CreateProductInput } from '../../src/services/catalog/index.ts';
 import { systemContext } from '../../src/services/context.ts';
-import { as, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
 
 /** Test fixtures for reviews. */
@@ -57,32 +55,5 @@ export async function insertRawProduct(mongo: DataApiClient, tenantId: string, f
   return insertedId.toHexString();
 }
 
-export interface ReviewBody {
-  id: string;
-  status: string;
-  version: number;
-  [k: string]: unknown;
-}
-
-/** `user` reviews the product (201 expected). */
-export async function postReview(
-  user: TestUser,
-  productId: string,
-  body: Record<string, unknown> = { rating: 5, title: 'Great', comment: 'Loved it' },
-): Promise<ReviewBody> {
-  const res = await as(user, 'POST', reviewsOf(productId), body);
-  expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as ReviewBody;
-}
-
-/** A moderator approves or rejects a review (200 expected). */
-export async function moderate(
-  moderator: TestUser,
-  id: string,
-  decision: 'APPROVE' | 'REJECT',
-  note?: string,
-): Promise<ReviewBody> {
-  const res = await as(moderator, 'POST', review(id, 'moderate'), { decision, ...(note ? { note } : {}) });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as ReviewBody;
-}
+/** `user` reviews the product (201 expected); a moderator approves or rejects it (200 expected). */
+export { createReview as postReview, moderateReview as moderate } from '../fixtures/factories.ts';

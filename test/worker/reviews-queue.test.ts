@@ -8,9 +8,10 @@ import type { RatingUpdateMessage } from '../../src/queues/rating-update-message
 // The deployed queue configuration, as text (Vite raw import).
 // @ts-expect-error -- `?raw` imports are resolved by Vite, not by tsc
 import wranglerToml from '../../wrangler.toml?raw';
+import { apiAs, jsonOf } from '../fixtures/index.ts';
 import { eventually } from './helpers.ts';
 import { as, createTenant, grantRole, registerUser, type TestUser } from './identity-helpers.ts';
-import { insertProduct, moderate, postReview, review, reviewsOf } from './reviews-helpers.ts';
+import { insertProduct, moderate, postReview, review } from './reviews-helpers.ts';
 import { testStores } from './stores.ts';
 
 const stores = testStores();
@@ -158,7 +159,8 @@ describe('rating updates through the real queue binding', () => {
     await moderate(support, rb, 'REJECT');
     const p = await ratingBecomes(productId, 4.5, 2);
     // The public summary agrees with the denormalised fields.
-    const page = (await (await as(a, 'GET', reviewsOf(productId))).json()) as { summary: Product };
+    const res = await apiAs(a).products[':id'].reviews.$get({ param: { id: productId }, query: {}, header: {} });
+    const page = await jsonOf(res, 200);
     expect(page.summary).toMatchObject({ averageRating: p.averageRating, reviewCount: p.reviewCount });
   });
 

@@ -1,12 +1,29 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 
 import { roundTripsOf, type StoreUsage } from '../../src/db/stores.ts';
-import { createProduct, PRODUCTS, send, type Product } from './catalog-helpers.ts';
-import { ADDRESS, lines, order, placeAndSettle, type PlacedOrder } from './checkout-helpers.ts';
-import { call, postJson } from './helpers.ts';
-import { bearer, platformAdmin, tenantAdmin, type TestUser } from './identity-helpers.ts';
-import { createPromotion } from './promotions-helpers.ts';
+import {
+  ADDRESS,
+  apiAs,
+  call,
+  createCategory,
+  createProduct,
+  createPromotion,
+  createReview,
+  jsonOf,
+  lines,
+  placeOrder as order,
+  paymentOfOrder,
+  placeAndSettle,
+  platformAdmin,
+  tenantAdmin,
+  type PlacedOrder,
+  type Product,
+  type ResponseLike,
+  type TestUser,
+} from '../fixtures/index.ts';
+import { PRODUCTS, send } from './catalog-helpers.ts';
 
 /**
  * Round trips to the stores per request, per route: PostgreSQL connection setups (2 each: the
@@ -26,9 +43,10 @@ import { createPromotion } from './promotions-helpers.ts';
  */
 const TRIPS = 'x-round-trips';
 
-type Doc = { paths: Record<string, Record<string, unknown>> };
+/** The part of the OpenAPI document the sweep reads (/openapi.json is outside AppType). */
+const Doc = z.object({ paths: z.record(z.string(), z.record(z.string(), z.unknown())) });
 
-function tripsOf(res: Response): number {
+function tripsOf(res: ResponseLike): number {
   const header = res.headers.get(TRIPS);
   if (header === null) throw new Error(`no ${TRIPS} header (TEST_ROUND_TRIPS_HEADER unset?)`);
   return Number.parseInt(header, 10);
@@ -230,23 +248,13 @@ async function fixtures(): Promise<Fixtures> {
   const [admin, platform] = await Promise.all([tenantAdmin(), platformAdmin()]);
   const product = await createProduct(admin, { stockQuantity: 100, sku: `SKU-${crypto.randomUUID().slice(0, 8)}` });
   const placed = await placeAndSettle(admin, { lines: lines(product) });
-  const payment = (await (await send(admin, 'GET', `/api/v1/orders/${placed.order.id}/payment`)).json()) as {
-    id: string;
-  };
-  const address = (await (
-    await send(admin, 'POST', '/api/v1/users/me/addresses', { body: { type: 'SHIPPING', ...ADDRESS } })
-  ).json()) as { id: string };
-  const review = (await (
-    await send(admin, 'POST', `${PRODUCTS}/${product.id}/reviews`, { body: { rating: 5, title: 'Fixture' } })
-  ).json()) as { id: string };
+  const as = apiAs(admin);
+  const payment = await paymentOfOrder(admin, placed.order.id);
+  const address = await jsonOf(await as.users.me.addresses.$post({ json: { type: 'SHIPPING', ...ADDRESS } }), 201);
+  const review = await createReview(admin, product.id, { rating: 5, title: 'Fixture' });
   const slug = `c-${crypto.randomUUID().slice(0, 8)}`;
-  const category = (await (await send(admin, 'POST', '/api/v1/categories', { body: { name: slug, slug } })).json()) as {
-    id: string;
-    slug: string;
-  };
-  const key = (await (
-    await send(admin, 'POST', '/api/v1/auth/api-keys', { body: { name: 'sweep', scopes: ['read:profile'] } })
-  ).json()) as { id: string };
+  const category = await createCategory(admin, { name: slug, slug });
+  const key = await jsonOf(await as.auth['api-keys'].$post({ json: { name: 'sweep', scopes: ['read:profile'] } }), 201);
   return {
     admin,
     platform,
@@ -256,13 +264,13 @@ async function fixtures(): Promise<Fixtures> {
     addressId: address.id,
     reviewId: review.id,
     category,
-    apiKeyId: key.id,
+    apiKeyId: key.apiKey.id, // (the old hand-typed read took `id` from the top level: undefined)
   };
 }
 
 describe('round trips per request', () => {
   it('every route of the OpenAPI document has a budget, and a request to it stays within it', async () => {
-    const doc = (await (await call('/openapi.json')).json()) as Doc;
+    const doc = Doc.parse(await (await call('/openapi.json')).json());
     const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.keys(item).map((method) => ({ method: method.toUpperCase(), path })),
     );
@@ -275,9 +283,10 @@ describe('round trips per request', () => {
     for (const { method, path } of ordered) {
       const user = path.startsWith('/api/v1/admin/') ? f.platform : f.admin;
       const body = bodyOf(method, path, f);
-      const headers: Record<string, string> = { ...bearer(user) };
+      const headers: Record<string, string> = { authorization: `Bearer ${user.accessToken}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (method === 'POST' && path === '/api/v1/orders') headers['idempotency-key'] = crypto.randomUUID();
+      // Raw on purpose: the sweep walks every operation of the OpenAPI document, with bodies it builds.
       const res = await call(concrete(method, path, f), {
         method,
         headers,
@@ -306,7 +315,7 @@ describe('round trips per request', () => {
     const product = await createProduct(admin, { stockQuantity: 100, sku: `SKU-${crypto.randomUUID().slice(0, 8)}` });
     const anonymous = { headers: { 'x-tenant-id': admin.tenantId } };
     const costs: Record<string, { trips: number; budget: number; target: number; header: string | null }> = {};
-    const hold = (name: string, res: Response, budget: number, target: number, extra = 0) => {
+    const hold = (name: string, res: ResponseLike, budget: number, target: number, extra = 0) => {
       costs[name] = { trips: tripsOf(res) + extra, budget, target, header: res.headers.get(TRIPS) };
     };
 
@@ -317,42 +326,43 @@ describe('round trips per request', () => {
     expect(hit.headers.get('x-cache')).toBe('HIT');
     hold('cached anonymous catalog read', hit, 0, 0);
 
-    const me = await send(admin, 'GET', '/api/v1/auth/me');
+    const as = apiAs(admin);
+    const me = await as.auth.me.$get();
     expect(me.status).toBe(200);
     hold('GET /auth/me (Bearer)', me, 1, 1);
-    const created = await send(admin, 'POST', '/api/v1/auth/api-keys', {
-      body: { name: 'budget', scopes: ['read:profile'] },
-    });
-    const withKey = await call('/api/v1/auth/me', {
-      headers: { 'x-api-key': ((await created.json()) as { key: string }).key },
-    });
+    const created = await as.auth['api-keys'].$post({ json: { name: 'budget', scopes: ['read:profile'] } });
+    const withKey = await apiAs({ apiKey: (await jsonOf(created, 201)).key }).auth.me.$get();
     expect(withKey.status).toBe(200);
     hold('GET /auth/me (X-API-Key)', withKey, 2, 2); // the key's statement, then the read
-    for (const path of ['/api/v1/users/me/profile', '/api/v1/users/me/addresses', '/api/v1/orders']) {
-      const res = await send(admin, 'GET', path);
+    const reads: [string, ResponseLike][] = [
+      ['/api/v1/users/me/profile', await as.users.me.profile.$get()],
+      ['/api/v1/users/me/addresses', await as.users.me.addresses.$get()],
+      ['/api/v1/orders', await as.orders.$get({ query: {} })],
+    ];
+    for (const [path, res] of reads) {
       expect(res.status, path).toBe(200);
       hold(`GET ${path}`, res, 1, 1);
     }
-    const login = await postJson(
-      '/api/v1/auth/login',
-      { login: admin.email, password: admin.password },
-      { 'x-tenant-id': admin.tenantId },
-    );
+    const login = await apiAs({ tenantId: admin.tenantId }).auth.login.$post({
+      header: {},
+      json: { login: admin.email, password: admin.password },
+    });
     expect(login.status).toBe(200);
     hold('POST /auth/login', login, 12, 2);
-    const patch = await send(admin, 'PATCH', '/api/v1/users/me/profile', { body: { bio: 'budget' } });
+    const patch = await as.users.me.profile.$patch({ json: { bio: 'budget' } });
     expect(patch.status).toBe(200);
     hold('PATCH /users/me/profile', patch, 1, 2);
-    const address = await send(admin, 'POST', '/api/v1/users/me/addresses', { body: { type: 'SHIPPING', ...ADDRESS } });
+    const address = await as.users.me.addresses.$post({ json: { type: 'SHIPPING', ...ADDRESS } });
     expect(address.status).toBe(201);
     hold('POST /users/me/addresses', address, 7, 2);
 
-    const madeProduct = await send(admin, 'POST', PRODUCTS, {
-      body: { name: `Budget ${crypto.randomUUID().slice(0, 8)}`, price: '3.00', stockQuantity: 1 },
+    const madeProduct = await apiAs(admin).products.$post({
+      header: {},
+      json: { name: `Budget ${crypto.randomUUID().slice(0, 8)}`, price: '3.00', stockQuantity: 1 },
     });
     expect(madeProduct.status).toBe(201);
     hold('POST /products', madeProduct, 3, 2);
-    const made = (await madeProduct.json()) as Product;
+    const made = await jsonOf(madeProduct, 201);
     const patched = await send(admin, 'PATCH', `${PRODUCTS}/${made.id}`, {
       body: { name: `${made.name} 2` },
       headers: { 'if-match': madeProduct.headers.get('etag')! },
@@ -373,7 +383,7 @@ describe('round trips per request', () => {
     expect(discounted.status).toBe(202);
     hold('POST /orders with a promotion code -> 202', discounted, 3, 3);
     const waited = await order(admin, { lines: lines(product) }, { wait: 10 });
-    const placed = (await waited.clone().json()) as PlacedOrder;
+    const placed = await jsonOf(waited, 202);
     expect(placed.order.status).toBe('CONFIRMED');
     const history = await env.ORDER_SAGA.get(env.ORDER_SAGA.idFromName(placed.order.id)).history();
     const saga = history.reduce(

@@ -1,28 +1,35 @@
 import { sql } from 'drizzle-orm';
+import type { InferRequestType } from 'hono/client';
 import { describe, expect, it } from 'vitest';
 
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { MAX_ADDRESSES_PER_USER } from '../../src/services/users/index.ts';
-import { call, problemOf } from './helpers.ts';
-import { as, createTenant, registerUser, type TestUser } from './identity-helpers.ts';
+import type { AddressView } from '../../src/services/users/views.ts';
+import {
+  api,
+  apiAs,
+  callAs as as,
+  call,
+  createTenant,
+  fieldsOf as fieldsNamed,
+  jsonOf,
+  problemOf,
+  registerUser,
+  type TestUser,
+} from '../fixtures/index.ts';
 import { testStores } from './stores.ts';
 
+/*
+ * Raw requests (`call`, `as`) remain for what the typed client cannot send (bodies of the wrong
+ * types, unknown fields) and for status-only checks walked over tables; every body read goes
+ * through the typed client.
+ */
 const ADDRESSES = '/api/v1/users/me/addresses';
+type AddressInput = InferRequestType<typeof api.users.me.addresses.$post>['json'];
+const addresses = (user: TestUser) => apiAs(user).users.me.addresses;
+const oneAddress = (user: TestUser) => apiAs(user).users.me.addresses[':id'];
 
-interface Address {
-  id: string;
-  type: 'SHIPPING' | 'BILLING' | 'BOTH';
-  street: string;
-  apartment: string | null;
-  city: string;
-  state: string;
-  zipCode: string;
-  country: string;
-  isDefault: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** A valid address (SHIPPING, Cupertino) with `overrides`; the raw tables below send invalid ones. */
 const address = (overrides: Record<string, unknown> = {}) => ({
   type: 'SHIPPING',
   street: '1 Infinite Loop',
@@ -37,21 +44,28 @@ async function newUser(): Promise<TestUser> {
   return registerUser(await createTenant());
 }
 
-async function create(user: TestUser, overrides: Record<string, unknown> = {}): Promise<Address> {
-  const res = await as(user, 'POST', ADDRESSES, address(overrides));
-  expect(res.status).toBe(201);
-  return (await res.json()) as Address;
+const validAddress = (overrides: Partial<AddressInput> = {}): AddressInput => ({
+  type: 'SHIPPING',
+  street: '1 Infinite Loop',
+  city: 'Cupertino',
+  state: 'CA',
+  zipCode: '95014',
+  country: 'US',
+  ...overrides,
+});
+
+async function create(user: TestUser, overrides: Partial<AddressInput> = {}): Promise<AddressView> {
+  return jsonOf(await addresses(user).$post({ json: validAddress(overrides) }), 201);
 }
 
-async function list(user: TestUser): Promise<Address[]> {
-  const res = await as(user, 'GET', ADDRESSES);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: Address[] }).data;
+/** The route's answer as the service builds it (its drizzle-zod response schema reaches the typed client as `any`). */
+async function list(user: TestUser): Promise<AddressView[]> {
+  return (await jsonOf(await addresses(user).$get(), 200)).data;
 }
 
 async function fieldsOf(res: Response): Promise<string[]> {
   expect(res.status).toBe(400);
-  return ((await problemOf(res)).errors ?? []).map((e) => e.field);
+  return fieldsNamed(res);
 }
 
 /** Per type: how many addresses and how many defaults the database holds for the user. */
@@ -177,7 +191,7 @@ describe('users/me/addresses: refused', () => {
     const user = await newUser();
     for (let i = 0; i < MAX_ADDRESSES_PER_USER; i++)
       await create(user, { street: `${i} Main St`, type: i % 2 ? 'BILLING' : 'SHIPPING' });
-    const res = await as(user, 'POST', ADDRESSES, address());
+    const res = await addresses(user).$post({ json: validAddress() });
     expect(res.status).toBe(409);
     expect((await problemOf(res)).detail).toContain(String(MAX_ADDRESSES_PER_USER));
     expect(await list(user)).toHaveLength(MAX_ADDRESSES_PER_USER);
@@ -187,9 +201,10 @@ describe('users/me/addresses: refused', () => {
 describe('users/me/addresses', () => {
   it('create (201 + Location), read, list, update, delete', async () => {
     const user = await newUser();
-    const res = await as(user, 'POST', ADDRESSES, address({ apartment: 'Suite 4', country: 'us', zipCode: ' 95014 ' }));
-    expect(res.status).toBe(201);
-    const created = (await res.json()) as Address;
+    const res = await addresses(user).$post({
+      json: validAddress({ apartment: 'Suite 4', country: 'us', zipCode: ' 95014 ' }),
+    });
+    const created = await jsonOf(res, 201);
     expect(created).toMatchObject({
       type: 'SHIPPING',
       street: '1 Infinite Loop',
@@ -202,18 +217,15 @@ describe('users/me/addresses', () => {
     });
     expect(res.headers.get('location')).toBe(`${ADDRESSES}/${created.id}`);
 
-    const read = await as(user, 'GET', res.headers.get('location')!);
-    expect(read.status).toBe(200);
-    expect(await read.json()).toEqual(created);
+    const read = await oneAddress(user).$get({ param: { id: created.id } });
+    expect(await jsonOf(read, 200)).toEqual(created);
     expect(await list(user)).toEqual([created]);
 
-    const patched = await as(user, 'PATCH', `${ADDRESSES}/${created.id}`, {
-      city: 'San Jose',
-      apartment: null,
-      zipCode: '95110',
+    const patched = await oneAddress(user).$patch({
+      param: { id: created.id },
+      json: { city: 'San Jose', apartment: null, zipCode: '95110' },
     });
-    expect(patched.status).toBe(200);
-    const updated = (await patched.json()) as Address;
+    const updated = await jsonOf(patched, 200);
     expect(updated).toMatchObject({
       ...created,
       city: 'San Jose',
@@ -279,17 +291,19 @@ describe('users/me/addresses', () => {
     const third = await create(user, { street: '3 Third St' });
 
     expect((await as(user, 'DELETE', `${ADDRESSES}/${first.id}`)).status).toBe(204);
-    expect(await (await as(user, 'GET', `${ADDRESSES}/${third.id}`)).json()).toMatchObject({ isDefault: true });
+    expect(await jsonOf(await oneAddress(user).$get({ param: { id: third.id } }), 200)).toMatchObject({
+      isDefault: true,
+    });
 
     // third (the default) moves to BILLING: it becomes BILLING's default (none there yet), second takes over SHIPPING.
-    const moved = (await (await as(user, 'PATCH', `${ADDRESSES}/${third.id}`, { type: 'BILLING' })).json()) as Address;
+    const moveToBilling = async (id: string) =>
+      jsonOf(await oneAddress(user).$patch({ param: { id }, json: { type: 'BILLING' } }), 200);
+    const moved = await moveToBilling(third.id);
     expect(moved).toMatchObject({ type: 'BILLING', isDefault: true });
     expect(await (await as(user, 'GET', `${ADDRESSES}/${second.id}`)).json()).toMatchObject({ isDefault: true });
 
     // second moves to BILLING too, which already has a default: it arrives as non-default.
-    const moved2 = (await (
-      await as(user, 'PATCH', `${ADDRESSES}/${second.id}`, { type: 'BILLING' })
-    ).json()) as Address;
+    const moved2 = await moveToBilling(second.id);
     expect(moved2).toMatchObject({ type: 'BILLING', isDefault: false });
     expect(await countsInDb(user)).toEqual({ BILLING: { total: 2, defaults: 1 } });
   });
@@ -312,11 +326,11 @@ describe('users/me/addresses', () => {
   it('concurrent creation of the first addresses of a type yields one default', async () => {
     const user = await newUser();
     const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => as(user, 'POST', ADDRESSES, address({ street: `${i} Race St` }))),
+      Array.from({ length: 4 }, (_, i) => addresses(user).$post({ json: validAddress({ street: `${i} Race St` }) })),
     );
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
-    const created = (await Promise.all(results.map((r) => r.json()))) as Address[];
-    expect(created.filter((a) => a.isDefault)).toHaveLength(1);
+    const created = await Promise.all(results.map((r) => jsonOf(r, 201)));
+    expect(created.filter((a: AddressView) => a.isDefault)).toHaveLength(1);
     expect(await countsInDb(user)).toEqual({ SHIPPING: { total: 4, defaults: 1 } });
   });
 
