@@ -74,7 +74,7 @@ export const authRoutes = router
     const { 'x-cart-id': cartId, 'x-cart-token': cartToken } = c.req.valid('header');
     if (result.kind !== 'tfa-required' && cartId && cartToken) {
       const scope = { env: c.env, tenantId: tenant.id, logger: c.get('logger') };
-      const cart = await mergeOnSignIn(scope, result.user.id, cartId, cartToken);
+      const cart = await mergeOnSignIn(scope, { userId: result.user.id, cartId, token: cartToken });
       if (cart) c.header('x-cart-id', cart.id);
     }
     return c.json(await signInAnswer(c, result), 200);
