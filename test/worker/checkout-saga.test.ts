@@ -249,13 +249,16 @@ describe('crash safety', () => {
     return saga;
   }
 
-  it('resumed in the middle of RESERVE_STOCK or PROCESS_PAYMENT, it reserves once, charges once and confirms once', async () => {
+  it('resumed in the middle of any step, it reserves once, charges once and confirms once', async () => {
     const s = await checkoutShop(5);
     const placed = await placeAndSettle(s.user, { lines: lines(s.product, 2) });
     const before = await paymentOf(s.tenantId, placed.order.id);
     expect(await productStock(s.manager, s.product.id)).toBe(3);
 
-    for (const completed of [[], ['RESERVE_STOCK']] as SagaState['completedSteps'][]) {
+    // PROCESS_PAYMENT and CONFIRM_ORDER wrote the mirror of their completion with their own work,
+    // so PostgreSQL is ahead of the rewound object: the step runs again and changes nothing.
+    const rewinds = [[], ['RESERVE_STOCK'], ['RESERVE_STOCK', 'PROCESS_PAYMENT']] as SagaState['completedSteps'][];
+    for (const completed of rewinds) {
       const saga = await crashIn(placed.order.id, completed);
       expect(await runDurableObjectAlarm(saga)).toBe(true);
       expect((await saga.state())?.status).toBe('COMPLETED');

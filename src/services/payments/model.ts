@@ -1,5 +1,9 @@
 /** The payment service's domain: what charging, refunding and webhooks take and give back. */
+import type { BatchItem } from 'drizzle-orm/batch';
+
+import type { HttpDatabase } from '../../db/pg/http.ts';
 import type { REFUND_STATUSES } from '../../db/pg/schema/index.ts';
+import type { Payment } from '../../db/pg/schema/payments.ts';
 import type { ServiceContext } from '../context.ts';
 
 /** The payments schema's database, for tenant transactions (inTenantTx). */
@@ -16,6 +20,12 @@ export interface ChargeInput {
   paymentMethod: string;
   paymentToken: string;
   attempt: number;
+  /**
+   * Statements the caller commits with the payment's completion, in the same transaction
+   * (the saga's mirror of the step: one round trip for both). Only for tables in the
+   * payments database; the caller checks that its own tables live there too.
+   */
+  alsoCommit?: (db: HttpDatabase, payment: Payment) => BatchItem<'pg'>[];
 }
 
 /** What undoing PROCESS_PAYMENT did. */

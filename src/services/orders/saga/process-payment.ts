@@ -8,6 +8,8 @@
  * when this step was interrupted (cancel, deadline) or failed after authorizing.
  * Input: the order's user, total, currency, method and the payment token (null once
  * the step is behind the saga: its compensation does not need it); output: the payment.
+ * Where payments and orders share a database, the payment's completion carries the saga's
+ * mirror of this step (`fold`): one transaction, one round trip for both.
  */
 import { Problem } from '../../../lib/problem.ts';
 import { chargeOrder, declinedPaymentOf, undoOrderCharge } from '../../payments/index.ts';
@@ -26,7 +28,10 @@ export const processPaymentStep = defineStep({
     paymentToken: true,
   }),
   output: stepReportSchema.pick({ paymentId: true, paymentOutcome: true, paymentFailed: true }),
-  async run({ svc, saga, input, attempt }) {
+  foldsMirror: true,
+  async run({ svc, saga, input, attempt, fold }) {
+    const captured = (paymentId: string) => ({ paymentId, paymentOutcome: 'CAPTURED' as const });
+    const mirror = fold && fold.pg === svc.stores.pg('payments') ? fold : undefined;
     try {
       const payment = await chargeOrder(svc, {
         orderId: saga.orderId,
@@ -38,8 +43,9 @@ export const processPaymentStep = defineStep({
         // is refused by payments as an invalid request, before any provider call, if it must charge.
         paymentToken: input.paymentToken ?? '',
         attempt,
+        ...(mirror ? { alsoCommit: (db, payment) => mirror.statements(db, captured(payment.id)) } : {}),
       });
-      return { paymentId: payment.id, paymentOutcome: 'CAPTURED' };
+      return captured(payment.id);
     } catch (err) {
       const declined = err instanceof Problem ? declinedPaymentOf(err) : null;
       if (!declined) throw err;

@@ -4,7 +4,11 @@
  * failure, a cancellation or the deadline, compensates the completed ones in reverse.
  * Every transition is saved in the object's storage before anything else happens, then
  * mirrored into PostgreSQL (saga_executions and the order's status, one transaction),
- * then announced (announce.ts).
+ * then announced (announce.ts). Round trips (issue #17): a step that writes PostgreSQL when
+ * it completes carries the mirror of its completion in that write (`fold`, step.ts), so
+ * that mirror reaches PostgreSQL with the step's work, just before the object saves the
+ * transition (a crash between: the step runs again, idempotent, and the mirror with it);
+ * the state before such a step is not mirrored at all (`supersededByNextStep`).
  *
  * Policy, all here:
  * - classification by problem type (errors.ts): a permanent type compensates at once;
@@ -30,14 +34,14 @@ import type { Env } from '../../../env.ts';
 import { errorFields } from '../../../lib/logger.ts';
 import { Problem } from '../../../lib/problem.ts';
 import type { ServiceContext } from '../../context.ts';
-import { mirrorSaga } from '../saga-mirror.ts';
+import { mirrorSaga, mirrorStatements } from '../saga-mirror.ts';
 import { announce } from './announce.ts';
 import type { StepReport } from './context.ts';
 import { PERMANENT_STEP_PROBLEMS, StepProblem, WAITING_STEP_PROBLEMS } from './errors.ts';
 import { ORDER_SAGA_STEP_DEFS } from './index.ts';
 import { bounded, sagaConfig, withSagaContext, type SagaConfig } from './runtime.ts';
 import { applyEvent, expectedStep, isTerminal, type SagaEvent, type SagaState } from './state.ts';
-import type { SagaStep, StepInput } from './step.ts';
+import type { MirrorFold, SagaStep, StepInput } from './step.ts';
 
 /** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
 const runnerMetaSchema = z.object({
@@ -76,9 +80,15 @@ const WATCHDOG_MS = 30_000;
  * transition built from the runner's older copy would drop it (e.g. `cancelRequested`).
  * `state` is only the fallback when nothing is stored yet.
  */
-export function transition(storage: SagaStorage, state: SagaState, event: SagaEvent, usage?: StoreUsage): SagaState {
+export function transition(
+  storage: SagaStorage,
+  state: SagaState,
+  event: SagaEvent,
+  usage?: StoreUsage,
+  now = new Date().toISOString(),
+): SagaState {
   const current = storage.load() ?? state;
-  const next = applyEvent(current, event, new Date().toISOString());
+  const next = applyEvent(current, event, now);
   if (next !== current) storage.save(next, usage ? { ...event, usage } : event);
   return next;
 }
@@ -138,10 +148,24 @@ export async function runSaga(storage: SagaStorage, env: Env): Promise<void> {
   });
 }
 
+/**
+ * A state between two forward steps whose next step mirrors its own completion (`foldsMirror`)
+ * is not mirrored: that mirror follows within the step and says everything this one would.
+ * Nothing needs it meanwhile: the first mirror (STARTED) is written, and with it the order
+ * counts as holding its units for other orders' RESERVE_STOCK (`unitsHeldInCheckout`; a
+ * `waitingForStock` flag left on it sends them to the product's holds, which say the truth).
+ * A retry, a cancel or a failure is mirrored as before.
+ */
+function supersededByNextStep(state: SagaState, meta: RunnerMeta): boolean {
+  if (state.status !== 'IN_PROGRESS' || state.cancelRequested !== null || meta.mirrored === null) return false;
+  const next = expectedStep(state);
+  return next !== undefined && ORDER_SAGA_STEP_DEFS[next].foldsMirror === true;
+}
+
 /** Mirrors the state into PostgreSQL and sends the events of a terminal status, once each. */
 async function sync(storage: SagaStorage, svc: ServiceContext, state: SagaState, config: SagaConfig): Promise<void> {
   const meta = storage.meta();
-  if (meta.mirrored !== state.updatedAt) {
+  if (meta.mirrored !== state.updatedAt && !supersededByNextStep(state, meta)) {
     const before = svc.stores.usage();
     await bounded(
       mirrorSaga(svc, state, retriesOf(meta), { firstMirror: meta.mirrored === null }),
@@ -191,16 +215,39 @@ async function advance(
 
   const before = svc.stores.usage();
   const usage = () => usageSince(before, svc.stores.usage());
+  // What the step's own write mirrored, if it carried the mirror of its completion.
+  let folded: { state: SagaState; at: string } | null = null;
+  const fold: MirrorFold | undefined = compensating
+    ? undefined
+    : {
+        pg: svc.stores.pg('orders'),
+        statements(db, output, opts) {
+          const at = new Date().toISOString();
+          const next = applyEvent(storage.load() ?? state, { type: 'STEP_COMPLETED', step, output }, at);
+          folded = { state: next, at };
+          return mirrorStatements(db, next, retriesOf(meta), opts);
+        },
+      };
   try {
     const output = await bounded(
-      invoke(ORDER_SAGA_STEP_DEFS[step], compensating, { svc, saga: state, attempt }, state),
+      invoke(ORDER_SAGA_STEP_DEFS[step], compensating, { svc, saga: state, attempt, fold }, state),
       stepTimeoutMs,
       `${step} (attempt ${attempt})`,
     );
     const event: SagaEvent = compensating
       ? { type: 'STEP_COMPENSATED', step, output }
       : { type: 'STEP_COMPLETED', step, output };
-    return transition(storage, state, event, usage());
+    // Set by `fold.statements` inside the step (a closure: TypeScript cannot see it).
+    const done = folded as { state: SagaState; at: string } | null;
+    const next = transition(storage, state, event, usage(), done?.at);
+    // PostgreSQL already shows this state (written with the step's last write): no mirror of its own.
+    if (done && JSON.stringify(next) === JSON.stringify(done.state)) {
+      const latest = storage.meta();
+      latest.mirrored = next.updatedAt;
+      storage.saveMeta(latest);
+      storage.log({ type: 'MIRRORED', status: next.status, foldedInto: step });
+    }
+    return next;
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     const kind = compensating ? 'transient' : classify(err);

@@ -10,10 +10,18 @@
  *   (declined card, out of stock): the runner compensates. Anything else is transient:
  *   retried with backoff until ORDER_SAGA_MAX_ATTEMPTS, then treated as permanent.
  * - `compensate` does nothing when there is nothing to undo.
+ * - A step that writes PostgreSQL when it completes may carry the saga's mirror of its own
+ *   completion in that write (`fold`, one transaction, one round trip); the runner then
+ *   writes no mirror of its own for that transition. A step that says so (`foldsMirror`)
+ *   also spares the runner the mirror of the state before it (see runner.ts, `sync`).
  */
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { z } from 'zod';
 
+import type { PgHandle } from '../../../db/pg/client.ts';
+import type { HttpDatabase } from '../../../db/pg/http.ts';
 import type { ServiceContext } from '../../context.ts';
+import type { MirrorOptions } from '../saga-mirror.ts';
 import type { StepReport } from './context.ts';
 import type { OrderSagaStep, SagaState } from './state.ts';
 
@@ -25,6 +33,19 @@ export interface StepInput<I = unknown> {
   input: I;
   /** 1-based attempt of this step (run or compensate); part of provider idempotency keys. */
   attempt: number;
+  /** Running forward only: the mirror of this step's completion, to send with the step's last write. */
+  fold?: MirrorFold;
+}
+
+/**
+ * The statements that mirror the state the step's success leads to (saga_executions, the
+ * order's status), given the report the step is about to return: exactly that report, or
+ * the runner writes the mirror again. `pg` is the orders database: a step whose own write
+ * goes elsewhere (another database) cannot carry them.
+ */
+export interface MirrorFold {
+  pg: PgHandle;
+  statements(db: HttpDatabase, output: StepReport, opts?: Pick<MirrorOptions, 'whileOrderLive'>): BatchItem<'pg'>[];
 }
 
 export interface SagaStep<I = unknown, O extends StepReport = StepReport> {
@@ -33,6 +54,8 @@ export interface SagaStep<I = unknown, O extends StepReport = StepReport> {
   output: z.ZodType<O>;
   run(args: StepInput<I>): Promise<O>;
   compensate(args: StepInput<I>): Promise<O>;
+  /** `run` sends `fold` with its last write when it succeeds (so the state before it need not be mirrored). */
+  foldsMirror?: boolean;
 }
 
 /** Declares a step; the types of `run` and `compensate` follow from its schemas. */
