@@ -2,6 +2,7 @@ import { createStores } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
 import { followOrderEvent } from '../services/carts/index.ts';
+import { systemContext } from '../services/context.ts';
 import {
   createChannelSenders,
   deliverNotification,
@@ -73,7 +74,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     }
 
     const recipientsOf = perTenant<Map<string, NotificationRecipient>>(valid, (tenantId, userIds) =>
-      getNotificationRecipients(stores, tenantId, userIds),
+      getNotificationRecipients(systemContext(env, stores, logger, tenantId), { userIds }),
     );
     const templatesOf = perTenant<TemplateDocument[]>(valid, (tenantId) =>
       loadTenantTemplates(

@@ -30,7 +30,7 @@ export const notificationsRoutes = createRouter()
   })
   .openapi(routes.streamTicket, async (c) => {
     const grant = notifications.bearerGrant(principalOf(c), c.req.header('authorization'));
-    await assertAccountInGoodStanding(c.get('stores').pg('auth').db, grant.tenantId, grant.userId);
+    await assertAccountInGoodStanding(c.get('ctx'), grant);
     const { ticket, expiresIn } = await notifications.issueStreamTicket(c.env, grant);
     return c.json({ ticket, expiresIn, url: `${streamPath(c.req.url)}?ticket=${encodeURIComponent(ticket)}` }, 201);
   })
@@ -42,7 +42,7 @@ export const notificationsRoutes = createRouter()
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       throw notifications.notificationErrors.upgradeRequired();
     }
-    await assertAccountInGoodStanding(c.get('stores').pg('auth').db, grant.tenantId, grant.userId);
+    await assertAccountInGoodStanding(c.get('ctx'), grant);
     const headers: Record<string, string> = {
       upgrade: 'websocket',
       'x-feed-expires-at': String(grant.expiresAt),

@@ -1,21 +1,20 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
-import { apiKeys, roles, userRoles, users } from '../../db/pg/schema/index.ts';
-import type { Env } from '../../env.ts';
+import type { Transaction } from '../../db/pg/client.ts';
+import type { HttpDatabase } from '../../db/pg/http.ts';
+import { apiKeys, refreshTokens, roles, userRoles, users } from '../../db/pg/schema/index.ts';
 import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import {
+  callerOf,
   inviteOrReinvite,
-  loadIdentityById,
   publicUser,
-  revokeAllSessions,
   type Invitation,
   type Invitee,
-  type Principal,
   type PublicUser,
 } from '../auth/index.ts';
-import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
+import type { ServiceContext } from '../context.ts';
+import { ADMIN, adminRead, adminTx, targetTenant, uniqueViolation, type AuditedAction } from './access.ts';
 import { adminErrors } from './errors.ts';
 import type { RoleName, UserAction, UserListQuery } from './model.ts';
 
@@ -50,62 +49,70 @@ const permissionsOf = sql<string[]>`array(
 /** `%`, `_` and `\` match literally in the ILIKE pattern. */
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
+/** A user with role names and effective permissions (live users only), as a statement. */
+const userStatement = (db: HttpDatabase | Transaction, id: string) =>
+  db
+    .select({ user: users, roles: rolesOf, permissions: permissionsOf })
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.deletedAt)))
+    .limit(1);
+
+/** The users of the caller's tenant, or of `tenantId` (platform admins, audited): one read. */
 export async function listUsers(
-  db: Database,
-  principal: Principal,
-  query: UserListQuery,
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { query: UserListQuery; tenantId?: string },
 ): Promise<Page<PublicUser>> {
-  return adminTx(
-    db,
-    principal,
-    async (tx) => {
-      const conds: SQL[] = [];
-      // Deleted users leave the list; `status=DELETED` shows them.
-      if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
-      else {
-        conds.push(isNull(users.deletedAt));
-        if (query.status) conds.push(eq(users.status, query.status));
-      }
-      if (query.q) {
-        const pattern = likeContains(query.q);
-        conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
-        or ${users.firstName} ilike ${pattern} or ${users.lastName} ilike ${pattern}
-        or concat_ws(' ', ${users.firstName}, ${users.lastName}) ilike ${pattern})`);
-      }
-      if (query.role) {
-        conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
-        where ur.user_id = ${OUTER_USER_ID} and r.name = ${query.role})`);
-      }
-      if (query.cursor)
-        conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
-      const rows = await tx
+  const { query } = input;
+  const conds: SQL[] = [];
+  // Deleted users leave the list; `status=DELETED` shows them.
+  if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
+  else {
+    conds.push(isNull(users.deletedAt));
+    if (query.status) conds.push(eq(users.status, query.status));
+  }
+  if (query.q) {
+    const pattern = likeContains(query.q);
+    conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
+    or ${users.firstName} ilike ${pattern} or ${users.lastName} ilike ${pattern}
+    or concat_ws(' ', ${users.firstName}, ${users.lastName}) ilike ${pattern})`);
+  }
+  if (query.role) {
+    conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
+    where ur.user_id = ${OUTER_USER_ID} and r.name = ${query.role})`);
+  }
+  if (query.cursor)
+    conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
+  return adminRead(
+    ctx,
+    (db) => [
+      db
         .select({ user: users, roles: rolesOf, permissions: permissionsOf, at: sql<string>`${users.createdAt}::text` })
         .from(users)
         .where(and(...conds))
         .orderBy(desc(users.createdAt), desc(users.id))
-        .limit(query.limit + 1);
-      return toPage(
+        .limit(query.limit + 1),
+    ],
+    ([rows]) =>
+      toPage(
         rows,
         query.limit,
         (r) => [r.at, r.user.id],
         (r) => publicUser(r),
-      );
-    },
-    { on, audit: { action: 'list-users' } },
+      ),
+    { on: input.tenantId, audit: { action: 'list-users' } },
   );
 }
 
-export async function getUser(db: Database, principal: Principal, id: string, on?: CrossTenant): Promise<PublicUser> {
-  return adminTx(
-    db,
-    principal,
-    async (tx) => {
-      const identity = await loadIdentityById(tx, id);
-      if (!identity) throw adminErrors.userNotFound();
-      return publicUser(identity);
+/** One user of the caller's tenant, or of `tenantId` (platform admins, audited): one read. */
+export async function getUser(ctx: ServiceContext, input: { id: string; tenantId?: string }): Promise<PublicUser> {
+  return adminRead(
+    ctx,
+    (db) => [userStatement(db, input.id)],
+    ([[row]]) => {
+      if (!row) throw adminErrors.userNotFound();
+      return publicUser(row);
     },
-    { on, audit: { action: 'get-user', targetUserId: id } },
+    { on: input.tenantId, audit: { action: 'get-user', targetUserId: input.id } },
   );
 }
 
@@ -126,13 +133,25 @@ async function assertAdminRemains(tx: Transaction): Promise<void> {
 
 /** A write on a user of the target tenant, serialised per tenant (see module comment). */
 function writeTx<T>(
-  db: Database,
-  principal: Principal,
-  on: CrossTenant | undefined,
-  audit: AuditedAction,
+  ctx: ServiceContext,
+  on: string | undefined,
+  audit: AuditedAction<T>,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
-  return adminTx(db, principal, work, { serialize: true, on, audit });
+  return adminTx(ctx, work, { serialize: true, on, audit });
+}
+
+/** Revokes every session of a user (lock, suspend, delete). */
+async function revokeAllSessions(tx: Transaction, userId: string): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ revoked: true, revokedAt: sql`now()` })
+    .where(and(eq(refreshTokens.userId, userId), eq(refreshTokens.revoked, false)));
+}
+
+async function userAfter(tx: Transaction, id: string): Promise<PublicUser> {
+  const [row] = await userStatement(tx, id);
+  return publicUser(row!);
 }
 
 const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delete']);
@@ -143,16 +162,14 @@ const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delet
  * Idempotent. Returns the user afterwards, or null after a delete.
  */
 export async function applyUserAction(
-  db: Database,
-  principal: Principal,
-  id: string,
-  action: UserAction,
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { id: string; action: UserAction; tenantId?: string | undefined },
 ): Promise<PublicUser | null> {
-  if (SELF_REFUSED.has(action) && id === principal.userId) {
+  const { id, action } = input;
+  if (SELF_REFUSED.has(action) && id === callerOf(ctx).userId) {
     throw adminErrors.selfAction(action);
   }
-  return writeTx(db, principal, on, { action: `${action}-user`, targetUserId: id }, async (tx) => {
+  return writeTx(ctx, input.tenantId, { action: `${action}-user`, targetUserId: id }, async (tx) => {
     const [target] = await tx
       .select({ id: users.id })
       .from(users)
@@ -189,7 +206,7 @@ export async function applyUserAction(
       await assertAdminRemains(tx);
     }
     if (action === 'delete') return null;
-    return publicUser((await loadIdentityById(tx, id))!);
+    return userAfter(tx, id);
   });
 }
 
@@ -199,15 +216,13 @@ export async function applyUserAction(
  * the user's next access token (login or refresh).
  */
 export async function setUserRoles(
-  db: Database,
-  principal: Principal,
-  id: string,
-  names: RoleName[],
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { id: string; roles: RoleName[]; tenantId?: string | undefined },
 ): Promise<PublicUser> {
-  const wanted = [...new Set(names)];
-  const tenantId = targetTenant(principal, on);
-  return writeTx(db, principal, on, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
+  const { id } = input;
+  const wanted = [...new Set(input.roles)];
+  const tenantId = targetTenant(ctx, input.tenantId);
+  return writeTx(ctx, input.tenantId, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
     const [target] = await tx
       .select({ id: users.id })
       .from(users)
@@ -226,7 +241,7 @@ export async function setUserRoles(
       .values(roleIds.map((roleId) => ({ userId: id, roleId, tenantId })))
       .onConflictDoNothing();
     await assertAdminRemains(tx);
-    return publicUser((await loadIdentityById(tx, id))!);
+    return userAfter(tx, id);
   });
 }
 
@@ -236,20 +251,16 @@ export async function setUserRoles(
  * gone. A still-pending user of that email gets a fresh invitation instead.
  */
 export async function inviteTenantUser(
-  db: Database,
-  env: Env,
-  principal: Principal,
-  invitee: Invitee & { roles: RoleName[] },
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { tenantId: string; invitee: Invitee & { roles: RoleName[] } },
 ): Promise<Invitation & { created: boolean }> {
-  const tenantId = targetTenant(principal, on);
+  const { tenantId, invitee } = input;
   try {
     return await writeTx(
-      db,
-      principal,
-      on,
+      ctx,
+      tenantId,
       { action: 'invite-user', targetUserId: (r) => (r as Invitation).user.id },
-      (tx) => inviteOrReinvite(env, tx, tenantId, invitee, [...new Set(invitee.roles)]),
+      (tx) => inviteOrReinvite(ctx, { tx, tenantId, invitee, roles: [...new Set(invitee.roles)] }),
     );
   } catch (err) {
     const constraint = uniqueViolation(err);

@@ -114,7 +114,7 @@ async function shippingAddressOf(
 ): Promise<ShippingAddressInput> {
   if (input.shippingAddress) return input.shippingAddress;
   try {
-    const a = await getAddress(svc.stores, { userId, tenantId: svc.tenantId }, input.shippingAddressId!);
+    const a = await getAddress(svc, { id: input.shippingAddressId!, userId });
     return {
       street: a.street,
       apartment: a.apartment,

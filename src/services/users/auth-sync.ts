@@ -6,9 +6,9 @@
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
+import type { PgHandle, Transaction } from '../../db/pg/client.ts';
 import { users } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantRead, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { ProfileSeed } from './model.ts';
 
 export interface NameChange {
@@ -37,17 +37,17 @@ export async function syncAuthUserNamesTx(tx: Transaction, userId: string, names
 
 /** The same copy in its own tenant transaction on the auth database (when it is another database). */
 export function syncAuthUserNames(
-  authDb: Database,
+  auth: PgHandle,
   tenantId: string,
   userId: string,
   names: NameChange,
 ): Promise<boolean> {
-  return inTenantTx(authDb, tenantId, (tx) => syncAuthUserNamesTx(tx, userId, names));
+  return inTenantTx(auth.db, tenantId, (tx) => syncAuthUserNamesTx(tx, userId, names));
 }
 
 /** What a missing profile is rebuilt from: the live auth user, or null if there is none. */
-export async function readProfileSeed(authDb: Database, tenantId: string, userId: string): Promise<ProfileSeed | null> {
-  const [row] = await inTenantTx(authDb, tenantId, (tx) =>
+export async function readProfileSeed(auth: PgHandle, tenantId: string, userId: string): Promise<ProfileSeed | null> {
+  const [row] = await inTenantRead(auth, tenantId, (tx) =>
     tx
       .select({ email: users.email, firstName: users.firstName, lastName: users.lastName })
       .from(users)
