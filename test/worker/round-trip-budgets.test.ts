@@ -56,17 +56,17 @@ const BUDGETS: Record<string, number> = {
   'PATCH /api/v1/admin/tenants/{id}': 0, // 400
   'GET /api/v1/admin/users': 1, // 200
   'GET /api/v1/admin/users/{id}': 1, // 404
-  'POST /api/v1/admin/users/{id}/lock': 7, // 404
-  'POST /api/v1/admin/users/{id}/unlock': 7, // 404
-  'POST /api/v1/admin/users/{id}/suspend': 7, // 404
-  'POST /api/v1/admin/users/{id}/activate': 7, // 404
+  'POST /api/v1/admin/users/{id}/lock': 1, // 404
+  'POST /api/v1/admin/users/{id}/unlock': 1, // 404
+  'POST /api/v1/admin/users/{id}/suspend': 1, // 404
+  'POST /api/v1/admin/users/{id}/activate': 1, // 404
   'PUT /api/v1/admin/users/{id}/roles': 0, // 400
   'GET /api/v1/admin/tenants/{tenantId}/users': 2, // 200
   'GET /api/v1/admin/tenants/{tenantId}/users/{id}': 2, // 200
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/lock': 11, // 409
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/unlock': 11, // 200
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/suspend': 11, // 409
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/activate': 11, // 200
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/lock': 1, // 409
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/unlock': 1, // 200
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/suspend': 1, // 409
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/activate': 1, // 200
   'PUT /api/v1/admin/tenants/{tenantId}/users/{id}/roles': 0, // 400
   'POST /api/v1/admin/tenants/{tenantId}/invitations': 0, // 400
   'GET /api/v1/admin/tenants/{tenantId}/audit': 2, // 200
@@ -145,8 +145,8 @@ const BUDGETS: Record<string, number> = {
   'POST /api/v1/carts/{id}/checkout': 0, // 400
   'DELETE /api/v1/auth/api-keys/{id}': 1, // 404
   'DELETE /api/v1/admin/tenants/{id}': 6, // 404
-  'DELETE /api/v1/admin/users/{id}': 7, // 404
-  'DELETE /api/v1/admin/tenants/{tenantId}/users/{id}': 7, // 404
+  'DELETE /api/v1/admin/users/{id}': 1, // 404
+  'DELETE /api/v1/admin/tenants/{tenantId}/users/{id}': 1, // 404
   'DELETE /api/v1/users/me/addresses/{id}': 1, // 404
   'DELETE /api/v1/products/{id}': 3, // 404
   'DELETE /api/v1/categories/{id}': 0, // 400

@@ -51,7 +51,7 @@ export async function useTenant(tx: Transaction, tenantId: string): Promise<void
 }
 
 /** Whether the caller is, right now in the database, an active ADMIN of their tenant (one row: `ok`). */
-const activeAdmin = (principal: Principal) => sql`
+export const activeAdmin = (principal: Principal) => sql`
   select exists (
     select 1 from auth.users u
     join auth.user_roles ur on ur.user_id = u.id
@@ -61,11 +61,11 @@ const activeAdmin = (principal: Principal) => sql`
   ) as ok`;
 
 /** Points RLS at the named tenant if it exists; one row (`found`) either way. */
-const switchTenant = (tenantId: string) => sql`
+export const switchTenant = (tenantId: string) => sql`
   select exists (select 1 from auth.tenants where id = ${tenantId}) as found,
     set_config('app.current_tenant', coalesce((select id::text from auth.tenants where id = ${tenantId}), ''), true)`;
 
-const noLongerAdmin = () => problems.forbidden('Your administrator rights are no longer valid; sign in again.');
+export const noLongerAdmin = () => problems.forbidden('Your administrator rights are no longer valid; sign in again.');
 
 /** What is recorded when the work runs in another tenant (the target may come from the work's result). */
 export interface AuditedAction<T = unknown> {
@@ -85,7 +85,7 @@ export interface AdminScope<T = unknown> {
  * tenant, of the platform tenant (403 otherwise). Returns the other tenant, or undefined for
  * their own. Acting on another tenant is logged here, whatever the outcome.
  */
-function admitted(ctx: ServiceContext, on: string | undefined): { principal: Principal; other?: string } {
+export function admitted(ctx: ServiceContext, on: string | undefined): { principal: Principal; other?: string } {
   const principal = callerOf(ctx);
   if (!isAdmin(principal)) throw problems.forbidden('Requires role: ADMIN.');
   if (on === undefined || on === principal.tenantId) return { principal };
@@ -200,6 +200,17 @@ export function platformAdminTx<T>(ctx: ServiceContext, work: (tx: Transaction) 
   if (!ctx.principal || !isPlatformAdmin(ctx.env, ctx.principal)) return Promise.reject(adminErrors.platformOnly());
   return adminTx(ctx, work);
 }
+
+/**
+ * The caller's re-check of a one-batch admin WRITE: it sets `app.admin_ok` for the rest of the
+ * transaction, which the writes after it require in their `WHERE` (`ADMIN_OK`), so a caller who
+ * is no longer an active ADMIN writes nothing though the batch runs to its end.
+ */
+export const recheckAdmin = (principal: Principal) =>
+  sql`select set_config('app.admin_ok', (${activeAdmin(principal)})::text, true) = 'true' as ok`;
+
+/** The guard of every write of a one-batch admin write (see `recheckAdmin`). */
+export const ADMIN_OK = sql`current_setting('app.admin_ok', true) = 'true'`;
 
 /** The unique constraint a PostgreSQL error is about, if it is a unique violation. */
 export function uniqueViolation(err: unknown): string | undefined {

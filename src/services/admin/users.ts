@@ -2,7 +2,8 @@ import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizz
 
 import type { Transaction } from '../../db/pg/client.ts';
 import type { HttpDatabase } from '../../db/pg/http.ts';
-import { apiKeys, refreshTokens, roles, userRoles, users } from '../../db/pg/schema/index.ts';
+import { roles, userRoles, users } from '../../db/pg/schema/index.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import {
@@ -14,7 +15,19 @@ import {
   type PublicUser,
 } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { ADMIN, adminRead, adminTx, targetTenant, uniqueViolation, type AuditedAction } from './access.ts';
+import {
+  ADMIN,
+  ADMIN_OK,
+  adminRead,
+  adminTx,
+  admitted,
+  noLongerAdmin,
+  recheckAdmin,
+  switchTenant,
+  targetTenant,
+  uniqueViolation,
+  type AuditedAction,
+} from './access.ts';
 import { adminErrors } from './errors.ts';
 import type { RoleName, UserAction, UserListQuery } from './model.ts';
 
@@ -141,14 +154,6 @@ function writeTx<T>(
   return adminTx(ctx, work, { serialize: true, on, audit });
 }
 
-/** Revokes every session of a user (lock, suspend, delete). */
-async function revokeAllSessions(tx: Transaction, userId: string): Promise<void> {
-  await tx
-    .update(refreshTokens)
-    .set({ revoked: true, revokedAt: sql`now()` })
-    .where(and(eq(refreshTokens.userId, userId), eq(refreshTokens.revoked, false)));
-}
-
 async function userAfter(tx: Transaction, id: string): Promise<PublicUser> {
   const [row] = await userStatement(tx, id);
   return publicUser(row!);
@@ -156,10 +161,34 @@ async function userAfter(tx: Transaction, id: string): Promise<PublicUser> {
 
 const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delete']);
 
+/** What each action writes on the user row. */
+const ACTION_SET: Record<UserAction, SQL> = {
+  lock: sql`account_locked = true, updated_at = now()`,
+  unlock: sql`account_locked = false, failed_login_attempts = 0, locked_until = null, updated_at = now()`,
+  suspend: sql`status = 'SUSPENDED', updated_at = now()`,
+  activate: sql`status = 'ACTIVE', updated_at = now()`,
+  delete: sql`status = 'DELETED', deleted_at = now(), updated_at = now()`,
+};
+
+/** Another active ADMIN of the tenant (RLS) than `id`: what must remain when `id` is locked, suspended or deleted. */
+const otherActiveAdmin = (id: string) => sql`exists (
+  select 1 from auth.users u
+  join auth.user_roles ur on ur.user_id = u.id
+  join auth.roles r on r.id = ur.role_id
+  where r.name = ${ADMIN} and u.status = 'ACTIVE' and not u.account_locked and u.deleted_at is null
+    and u.id <> ${id})`;
+
 /**
  * lock / unlock (also resets failed_login_attempts and ends a pause after failures) / suspend (SUSPENDED) /
  * activate (ACTIVE) / delete (soft: deleted_at + DELETED, API keys revoked).
  * Idempotent. Returns the user afterwards, or null after a delete.
+ *
+ * ONE non-interactive transaction (one round trip on the HTTP path): the target tenant's row
+ * lock (serialising with every admin write of the tenant), the caller's re-check, the switch to
+ * a named tenant, what the answer needs to explain a refusal, then one statement that writes the
+ * user, revokes their sessions (and keys, on delete) and records the audit row, all guarded in
+ * SQL: by the re-check and, for lock, suspend and delete, by another active ADMIN remaining
+ * (the lock makes that count final). Nothing guarded passes: nothing is written.
  */
 export async function applyUserAction(
   ctx: ServiceContext,
@@ -169,45 +198,47 @@ export async function applyUserAction(
   if (SELF_REFUSED.has(action) && id === callerOf(ctx).userId) {
     throw adminErrors.selfAction(action);
   }
-  return writeTx(ctx, input.tenantId, { action: `${action}-user`, targetUserId: id }, async (tx) => {
-    const [target] = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, id), isNull(users.deletedAt)))
-      .for('update');
-    if (!target) throw adminErrors.userNotFound();
-    const now = sql`now()`;
-    switch (action) {
-      case 'lock':
-        await tx.update(users).set({ accountLocked: true, updatedAt: now }).where(eq(users.id, id));
-        break;
-      case 'unlock':
-        await tx
-          .update(users)
-          .set({ accountLocked: false, failedLoginAttempts: 0, lockedUntil: null, updatedAt: now })
-          .where(eq(users.id, id));
-        break;
-      case 'suspend':
-        await tx.update(users).set({ status: 'SUSPENDED', updatedAt: now }).where(eq(users.id, id));
-        break;
-      case 'activate':
-        await tx.update(users).set({ status: 'ACTIVE', updatedAt: now }).where(eq(users.id, id));
-        break;
-      case 'delete':
-        await tx.update(users).set({ status: 'DELETED', deletedAt: now, updatedAt: now }).where(eq(users.id, id));
-        await tx
-          .update(apiKeys)
-          .set({ revoked: true, updatedAt: now })
-          .where(and(eq(apiKeys.userId, id), eq(apiKeys.revoked, false)));
-        break;
-    }
-    if (action === 'lock' || action === 'suspend' || action === 'delete') {
-      await revokeAllSessions(tx, id);
-      await assertAdminRemains(tx);
-    }
-    if (action === 'delete') return null;
-    return userAfter(tx, id);
-  });
+  const { principal, other } = admitted(ctx, input.tenantId);
+  const target = other ?? principal.tenantId;
+  const restrictive = SELF_REFUSED.has(action);
+  const acted = sql`acted as (
+    update auth.users set ${ACTION_SET[action]}
+    where id = ${id} and deleted_at is null and ${ADMIN_OK}${restrictive ? sql` and ${otherActiveAdmin(id)}` : sql``}
+    returning id)`;
+  const effects: SQL[] = [acted];
+  if (restrictive)
+    effects.push(sql`sessions as (update auth.refresh_tokens set revoked = true, revoked_at = now()
+      where user_id in (select id from acted) and not revoked returning 1)`);
+  if (action === 'delete')
+    effects.push(sql`api_keys as (update auth.api_keys set revoked = true, updated_at = now()
+      where user_id in (select id from acted) and not revoked returning 1)`);
+  if (other)
+    effects.push(sql`audit as (insert into auth.admin_audit_log
+      (tenant_id, actor_user_id, actor_tenant_id, action, target_user_id, request_id)
+      select ${other}::uuid, ${principal.userId}::uuid, ${principal.tenantId}::uuid, ${`${action}-user`}, id,
+        ${(ctx.requestId ?? '').slice(0, 64)} from acted returning 1)`);
+  const [, { rows: admin }, { rows: tenant }, { rows: state }, { rows: done }, after] = await inTenantBatch(
+    ctx.stores.pg('auth'),
+    principal.tenantId,
+    (db) => [
+      db.execute(sql`select 1 from auth.tenants where id = ${target} for update`),
+      db.execute<{ ok: boolean }>(recheckAdmin(principal)),
+      db.execute<{ found: boolean }>(other ? switchTenant(other) : sql`select true as found`),
+      db.execute<{ found: boolean; remains: boolean }>(
+        sql`select exists (select 1 from auth.users where id = ${id} and deleted_at is null) as found,
+          ${otherActiveAdmin(id)} as remains`,
+      ),
+      db.execute<{ n: number }>(sql`with ${sql.join(effects, sql`, `)} select count(*)::int as n from acted`),
+      userStatement(db, id),
+    ],
+  );
+  if (!admin[0]?.ok) throw noLongerAdmin();
+  if (!tenant[0]?.found) throw adminErrors.tenantNotFound();
+  if (!state[0]?.found) throw adminErrors.userNotFound();
+  if (Number(done[0]?.n ?? 0) === 0)
+    throw restrictive && !state[0].remains ? adminErrors.lastAdmin() : adminErrors.userNotFound();
+  if (action === 'delete') return null;
+  return publicUser(after[0]!);
 }
 
 /**
