@@ -2,6 +2,7 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 
+import { configOf } from './lib/config.ts';
 import { createRouter } from './lib/create-router.ts';
 import { documentServer } from './lib/openapi.ts';
 import { authenticate } from './middleware/auth.ts';
@@ -39,7 +40,7 @@ export function createApp() {
     secureHeaders(),
     cors({
       origin: (origin, c) => {
-        const allowed = (c.env.CORS_ORIGINS ?? '').split(',').map((o: string) => o.trim());
+        const allowed = configOf(c.env).corsOrigins;
         return allowed.includes('*') ? '*' : allowed.includes(origin) ? origin : null;
       },
       allowHeaders: [

@@ -70,7 +70,7 @@ export class Cart extends DurableObject<Env> implements CartMethods {
       await this.ctx.storage.setAlarm(Math.max(Date.now() + 1000, due));
       return;
     }
-    await forgetExpiredCart(this.env, doc);
+    await forgetExpiredCart({ env: this.env }, doc);
     this.doc = null;
     await this.ctx.storage.deleteAll();
   }

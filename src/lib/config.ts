@@ -63,7 +63,41 @@ const oneOf = <const T extends readonly [string, ...string[]]>(choices: T) =>
       return z.NEVER;
     });
 
+/** An amount like "5.99" (at most 8 whole digits and 2 decimals), in minor units; unset or empty: `fallback`. */
+const amount = <F extends number | null>(fallback: F) =>
+  z
+    .unknown()
+    .optional()
+    .transform((raw, ctx): number | F => {
+      if (raw === undefined || raw === null || raw === '') return fallback;
+      const m = typeof raw === 'string' ? /^(\d{1,8})(?:\.(\d{1,2}))?$/.exec(raw.trim()) : null;
+      if (m) return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+      ctx.addIssue({ code: 'custom', message: 'must be an amount like "5.99" (at most 8 digits and 2 decimals)' });
+      return z.NEVER;
+    });
+
+/** A comma-separated list, trimmed, empty entries dropped; unset: none. */
+const list = () =>
+  z
+    .unknown()
+    .optional()
+    .transform((raw, ctx): string[] => {
+      if (raw === undefined || raw === null || raw === '') return [];
+      if (typeof raw === 'string')
+        return raw
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '');
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list' });
+      return z.NEVER;
+    });
+
 const VARS = z.object({
+  LOG_LEVEL: oneOf(['info', 'debug', 'warn', 'error']),
+  CORS_ORIGINS: list(),
+  TEST_ROUND_TRIPS_HEADER: oneOf(['false', 'true']),
+  ENVIRONMENT: text('development'),
+
   MAX_BODY_BYTES: whole(262_144, 1),
   STORE_TIMEOUT_MS: whole(3000, 1),
 
@@ -82,6 +116,8 @@ const VARS = z.object({
   EDGE_CACHE_BYPASS_TOKEN: text(''),
 
   ORDER_TAX_RATE_BPS: whole(0, 0, 10_000),
+  ORDER_SHIPPING_FLAT: amount(0),
+  ORDER_FREE_SHIPPING_FROM: amount(null),
   ORDER_SAGA_DEADLINE_SECONDS: whole(300, 1),
   ORDER_SAGA_MAX_ATTEMPTS: whole(5, 1),
   ORDER_SAGA_UNDO_MAX_ATTEMPTS: whole(10, 1),
@@ -103,6 +139,11 @@ export type ConfigVar = keyof z.input<typeof VARS>;
 export type Vars = { readonly [name in ConfigVar]?: unknown };
 
 export interface Config {
+  logLevel: 'info' | 'debug' | 'warn' | 'error';
+  /** Origins a browser may call from; `*` any (refused in production by the configuration check). */
+  corsOrigins: string[];
+  /** Tests only: the `x-round-trips` response header (never in production, whatever the var says). */
+  roundTripsHeader: boolean;
   maxBodyBytes: number;
   storeTimeoutMs: number;
   auth: AuthConfig;
@@ -116,6 +157,10 @@ export interface Config {
   };
   orders: {
     taxRateBps: number;
+    /** Shipping per order, minor units. */
+    shippingFlatMinor: number;
+    /** Shipping is free from this subtotal (minor units); null: never. */
+    freeShippingFromMinor: number | null;
     sagaDeadlineMs: number;
     sagaMaxAttempts: number;
     sagaUndoMaxAttempts: number;
@@ -164,6 +209,9 @@ function parse(env: Vars): Parsed {
 
 function settingsOf(v: z.output<typeof VARS>): Config {
   return {
+    logLevel: v.LOG_LEVEL,
+    corsOrigins: v.CORS_ORIGINS,
+    roundTripsHeader: v.TEST_ROUND_TRIPS_HEADER === 'true' && v.ENVIRONMENT !== 'production',
     maxBodyBytes: v.MAX_BODY_BYTES,
     storeTimeoutMs: v.STORE_TIMEOUT_MS,
     auth: {
@@ -184,6 +232,8 @@ function settingsOf(v: z.output<typeof VARS>): Config {
     },
     orders: {
       taxRateBps: v.ORDER_TAX_RATE_BPS,
+      shippingFlatMinor: v.ORDER_SHIPPING_FLAT,
+      freeShippingFromMinor: v.ORDER_FREE_SHIPPING_FROM,
       sagaDeadlineMs: v.ORDER_SAGA_DEADLINE_SECONDS * 1000,
       sagaMaxAttempts: v.ORDER_SAGA_MAX_ATTEMPTS,
       sagaUndoMaxAttempts: v.ORDER_SAGA_UNDO_MAX_ATTEMPTS,

@@ -2,12 +2,17 @@
  * What each catalog write purges from the edge cache (see edge-cache.ts), declared on the
  * write routes as `purgesCache(productPurge)` and friends.
  */
-import { ObjectId } from 'bson';
-
 import { isObjectIdHex } from '../lib/ids.ts';
-import { catalogTags, categoryChangeTags, productChangeTags, reviewChangeTags } from '../services/catalog/index.ts';
-import { reviewsOf } from '../services/reviews/index.ts';
+import {
+  catalogTags,
+  categoryChangeTags,
+  productChangeTags,
+  productSlug,
+  reviewChangeTags,
+} from '../services/catalog/index.ts';
+import { productIdOfReview } from '../services/reviews/index.ts';
 import type { PurgeSpec } from './edge-cache.ts';
+import { ctxOf } from './tenant.ts';
 
 const field = (body: unknown, name: string): string | undefined => {
   const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
@@ -22,12 +27,8 @@ export const productPurge: PurgeSpec = {
   async before(c, tenantId) {
     const id = c.req.param('id');
     if (c.req.method !== 'DELETE' || !id || !isObjectIdHex(id)) return [];
-    const doc = await c
-      .get('stores')
-      .mongo()
-      .collection<{ _id: ObjectId; slug?: string }>('products')
-      .findOne({ _id: ObjectId.createFromHexString(id.toLowerCase()), tenantId }, { projection: { slug: 1 } });
-    return typeof doc?.slug === 'string' ? [catalogTags.slug(tenantId, doc.slug)] : [];
+    const slug = await productSlug(ctxOf(c), id);
+    return slug ? [catalogTags.slug(tenantId, slug)] : [];
   },
   after(c, tenantId, body) {
     const product =
@@ -55,10 +56,7 @@ export const reviewPurge: PurgeSpec = {
   async before(c, tenantId) {
     const id = c.req.param('id');
     if (!id || !isObjectIdHex(id)) return [];
-    const doc = await reviewsOf(c.get('stores').mongo()).findOne(
-      { _id: ObjectId.createFromHexString(id.toLowerCase()), tenantId },
-      { projection: { productId: 1 } },
-    );
-    return doc ? reviewChangeTags(tenantId, doc.productId) : [];
+    const productId = await productIdOfReview(ctxOf(c), id);
+    return productId ? reviewChangeTags(tenantId, productId) : [];
   },
 };

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 
 import { createStores, roundTripsOf, type StoreUsage } from '../db/stores.ts';
+import { configWithDefaults } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import type { AppEnv } from '../lib/types.ts';
 
@@ -25,7 +26,8 @@ function roundTripsHeader(u: StoreUsage, tenantLookups: number): string {
  */
 export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = Date.now();
-  const logger = createLogger(c.env.LOG_LEVEL, { requestId: c.get('requestId') });
+  const config = configWithDefaults(c.env); // a bad var is answered by refuseMisconfigured, after this
+  const logger = createLogger(config.logLevel, { requestId: c.get('requestId') });
   const stores = createStores(c.env);
   c.set('logger', logger);
   c.set('stores', stores);
@@ -33,7 +35,7 @@ export const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     await next();
   } finally {
     const usage = stores.usage();
-    if (c.env.TEST_ROUND_TRIPS_HEADER === 'true' && c.env.ENVIRONMENT !== 'production') {
+    if (config.roundTripsHeader) {
       // A WebSocket upgrade's (101) headers are immutable.
       try {
         c.res.headers.set(ROUND_TRIPS_HEADER, roundTripsHeader(usage, c.get('tenantLookups') ?? 0));

@@ -93,7 +93,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     const deliverOne = async ({ msg, body }: Valid) => {
       try {
         // The cart checked out as this order follows it (closed on CONFIRMED, reopened if compensated).
-        await followOrderEvent(env, body);
+        await followOrderEvent({ env }, body);
         const [recipients, tenantTemplates] = await Promise.all([
           recipientsOf(body.tenantId),
           templatesOf(body.tenantId),

@@ -2,6 +2,7 @@ import { createStores } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
 import { purgeCatalogTags, ratingChangeTags } from '../services/catalog/index.ts';
+import { systemContext } from '../services/context.ts';
 import { recomputeProductRating } from '../services/reviews/index.ts';
 import { RatingUpdateMessageSchema } from './rating-update-messages.ts';
 
@@ -28,7 +29,7 @@ export async function consumeRatingUpdates(batch: MessageBatch<unknown>, env: En
   try {
     for (const { tenantId, productId, messages } of byProduct.values()) {
       try {
-        await recomputeProductRating(stores.mongo(), tenantId, productId);
+        await recomputeProductRating(systemContext(env, stores, logger, tenantId), productId);
         for (const m of messages) m.ack();
         // The product and every list show the rating: purge them (a failure here must not redo the recompute).
         await purgeCatalogTags(env, ratingChangeTags(tenantId, productId), { logger }).catch((err: unknown) =>

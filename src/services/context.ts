@@ -8,6 +8,7 @@
 import type { Stores } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import type { Logger } from '../lib/logger.ts';
+import { problems } from '../lib/problem.ts';
 import type { Principal } from './auth/index.ts';
 
 export interface ServiceContext {
@@ -28,4 +29,10 @@ export interface ServiceContext {
 /** The context of work no caller asked for: a saga step, a queue consumer, a sweeper. */
 export function systemContext(env: Env, stores: Stores, logger: Logger, tenantId: string): ServiceContext {
   return { env, stores, logger, tenantId, principal: null, requestId: null };
+}
+
+/** The caller of `ctx`; 401 when there is none (routes behind authentication always have one). */
+export function callerOf(ctx: Pick<ServiceContext, 'principal'>): Principal {
+  if (!ctx.principal) throw problems.unauthorized();
+  return ctx.principal;
 }

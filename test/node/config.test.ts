@@ -35,6 +35,32 @@ describe('the typed config (src/lib/config.ts)', () => {
     expect(config.storeTimeoutMs).toBe(3000);
   });
 
+  it('money, lists and switches: amounts in minor units, origins trimmed, the round-trip header never in production', () => {
+    const config = configOf({
+      ORDER_SHIPPING_FLAT: '5.99',
+      ORDER_FREE_SHIPPING_FROM: '50',
+      CORS_ORIGINS: ' https://a.shop.co , ,https://b.shop.co',
+      LOG_LEVEL: 'debug',
+      TEST_ROUND_TRIPS_HEADER: 'true',
+    });
+    expect(config.orders).toMatchObject({ shippingFlatMinor: 599, freeShippingFromMinor: 5000 });
+    expect(config.corsOrigins).toEqual(['https://a.shop.co', 'https://b.shop.co']);
+    expect(config.logLevel).toBe('debug');
+    expect(config.roundTripsHeader).toBe(true);
+    expect(configOf({ TEST_ROUND_TRIPS_HEADER: 'true', ENVIRONMENT: 'production' }).roundTripsHeader).toBe(false);
+    expect(configOf({}).orders).toMatchObject({ shippingFlatMinor: 0, freeShippingFromMinor: null });
+    expect(configOf({}).logLevel).toBe('info');
+    for (const [setting, value] of [
+      ['ORDER_SHIPPING_FLAT', '5,99'],
+      ['ORDER_FREE_SHIPPING_FROM', '1e9'],
+      ['ORDER_SHIPPING_FLAT', '123456789.00'],
+      ['ORDER_SHIPPING_FLAT', '1.999'],
+      ['LOG_LEVEL', 'verbose'],
+      ['TEST_ROUND_TRIPS_HEADER', 'yes'],
+    ] as const)
+      expect(configProblems({ [setting]: value }).map((p) => p.setting)).toEqual([setting]);
+  });
+
   it('a bad var is an error naming it and what it must be, never its value', () => {
     const env = {
       ORDER_SAGA_MAX_ATTEMPTS: '0',

@@ -334,24 +334,25 @@ describe('checkPromotionCode (a cart asks before checkout)', () => {
     };
     const svc = (tenantId: string) => ({ env, stores, tenantId, principal: null, logger: createLogger('error') });
     expect(
-      await checkPromotionCode(svc(a.tenantId), { code: promo.code.toLowerCase(), userId: a.user.id }, cart),
+      await checkPromotionCode(svc(a.tenantId), { code: promo.code.toLowerCase(), userId: a.user.id, order: cart }),
     ).toEqual({
       code: promo.code,
       discountMinor: 400,
       freeShipping: false,
     });
     expect((await promotionRows(a.tenantId, promo.id)).promotion?.timesUsed).toBe(0);
-    const refused = await checkPromotionCode(
-      svc(b.tenantId),
-      { code: promo.code, userId: b.user.id, field: 'body.code' },
-      cart,
-    ).catch((e: unknown) => e);
+    const refused = await checkPromotionCode(svc(b.tenantId), {
+      code: promo.code,
+      userId: b.user.id,
+      field: 'body.code',
+      order: cart,
+    }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Problem);
     expect((refused as Problem).hasType('promotion-code-unknown')).toBe(true);
     expect((refused as Problem).errors?.map((e) => e.field)).toEqual(['body.code']);
     // Once the customer used it, the check says so.
     await placeAndSettle(a.user, { lines: lines(a.product), promotionCode: promo.code });
-    const again = await checkPromotionCode(svc(a.tenantId), { code: promo.code, userId: a.user.id }, cart).catch(
+    const again = await checkPromotionCode(svc(a.tenantId), { code: promo.code, userId: a.user.id, order: cart }).catch(
       (e: unknown) => e,
     );
     expect((again as Problem).hasType('promotion-code-exhausted')).toBe(true);

@@ -1,18 +1,21 @@
 /**
- * The redemption race (issue #20): a code's uses are taken by ONE conditional UPDATE in the
- * transaction that writes the order (services/promotions/redeem.ts), so however many orders
+ * The redemption race (issue #20): a code's uses are taken in the ONE transaction that writes the
+ * order, on condition that the promotion's row, locked first, still allows them
+ * (services/promotions/redeem.ts, services/orders/order-insert.ts), so however many orders
  * race for the last uses, exactly as many get the discount as there were uses left. Runs in
  * the contended group (vitest.config.ts): it makes its own contention.
  */
-import { sql } from 'drizzle-orm';
+import { env } from 'cloudflare:workers';
+import { eq, inArray, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { orders } from '../../src/db/pg/schema/orders.ts';
-import { promotions } from '../../src/db/pg/schema/promotions.ts';
+import { orders, sagaStarts } from '../../src/db/pg/schema/orders.ts';
+import { promotionRedemptions, promotions, type Promotion } from '../../src/db/pg/schema/promotions.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
-import { Problem } from '../../src/lib/problem.ts';
-import { claimPromotion, recordRedemption } from '../../src/services/promotions/index.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { systemContext } from '../../src/services/context.ts';
+import { insertOrder } from '../../src/services/orders/order-insert.ts';
 import { createProduct } from './catalog-helpers.ts';
 import { lines, order, sagaSettled, type PlacedOrder } from './checkout-helpers.ts';
 import { problemOf } from './helpers.ts';
@@ -67,39 +70,17 @@ describe('the last uses of a code under contention', () => {
     expect(settled.every((s) => s.status === 'COMPLETED')).toBe(true);
   }, 240_000);
 
-  it('for any uses left and any number of racing transactions, exactly min(left, racers) claims commit', async () => {
+  it('for any uses left and any number of racing order writes, exactly min(left, racers) claims commit', async () => {
     const tenantId = await createTenant();
-    const { db } = stores.pg('orders');
-    const order = { subtotalMinor: 1000, shippingMinor: 0, currency: 'USD', lines: [], now: new Date() };
-    const line = { productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', categoryIds: [], quantity: 1, unitPriceMinor: 1000 };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 16 }), async (left, racers) => {
-        const code = `R${crypto.randomUUID().slice(0, 12)}`;
-        await inTenantTx(db, tenantId, (tx) =>
-          tx
-            .insert(promotions)
-            .values({ tenantId, code, kind: 'PERCENT', value: 1000, currency: 'USD', usageLimit: left }),
+        const promotion = await newPromotion(tenantId, { usageLimit: left });
+        const outcomes = await Promise.all(
+          Array.from({ length: racers }, () => racingOrder(tenantId, promotion, crypto.randomUUID())),
         );
-        const outcomes = await Promise.allSettled(
-          Array.from({ length: racers }, () =>
-            inTenantTx(db, tenantId, async (tx) => {
-              const claimed = await claimPromotion(tx, code, crypto.randomUUID(), { ...order, lines: [line] });
-              await new Promise((r) => setTimeout(r, 5)); // hold the lock a moment, as an order's inserts do
-              return claimed;
-            }),
-          ),
-        );
-        const won = outcomes.filter((o) => o.status === 'fulfilled').length;
-        const lost = outcomes.filter(
-          (o) => o.status === 'rejected' && o.reason instanceof Problem && o.reason.hasType('promotion-code-exhausted'),
-        ).length;
-        const [row] = await inTenantTx(db, tenantId, (tx) =>
-          tx
-            .select({ used: promotions.timesUsed })
-            .from(promotions)
-            .where(sql`lower(${promotions.code}) = lower(${code})`),
-        );
-        return won === Math.min(left, racers) && won + lost === racers && row?.used === won;
+        const won = outcomes.filter((o) => o.placed).length;
+        const rows = await claimRows(tenantId, promotion.id);
+        return won === Math.min(left, racers) && rows.used === won && rows.redemptions === won && rows.orders === won;
       }),
       { numRuns: 12 },
     );
@@ -107,46 +88,96 @@ describe('the last uses of a code under contention', () => {
 
   it("one customer's racing orders: exactly min(per-customer limit, racers) claims commit (the count is read under the lock)", async () => {
     const tenantId = await createTenant();
-    const { db } = stores.pg('orders');
-    const cart = { subtotalMinor: 1000, shippingMinor: 0, currency: 'USD', now: new Date() };
-    const line = { productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', categoryIds: [], quantity: 1, unitPriceMinor: 1000 };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 8 }), async (limit, racers) => {
-        const code = `K${crypto.randomUUID().slice(0, 12)}`;
+        const promotion = await newPromotion(tenantId, { perCustomerLimit: limit });
         const userId = crypto.randomUUID();
-        await inTenantTx(db, tenantId, (tx) =>
-          tx
-            .insert(promotions)
-            .values({ tenantId, code, kind: 'PERCENT', value: 1000, currency: 'USD', perCustomerLimit: limit }),
+        const outcomes = await Promise.all(
+          Array.from({ length: racers }, () => racingOrder(tenantId, promotion, userId)),
         );
-        const outcomes = await Promise.allSettled(
-          Array.from({ length: racers }, () =>
-            inTenantTx(db, tenantId, async (tx) => {
-              const claimed = await claimPromotion(tx, code, userId, { ...cart, lines: [line] });
-              // What place-order writes next, holding the promotion's row lock meanwhile.
-              const [o] = await tx
-                .insert(orders)
-                .values({ tenantId, userId, orderNumber: `T-${crypto.randomUUID()}`, subtotal: '10.00', total: '9.00' })
-                .returning({ id: orders.id });
-              await new Promise((r) => setTimeout(r, 5));
-              await recordRedemption(tx, {
-                tenantId,
-                promotionId: claimed.promotion.id,
-                orderId: o!.id,
-                userId,
-                amountMinor: 100,
-              });
-            }),
-          ),
-        );
-        const won = outcomes.filter((o) => o.status === 'fulfilled').length;
-        const lost = outcomes.filter(
-          (o) =>
-            o.status === 'rejected' && o.reason instanceof Problem && o.reason.hasType('promotion-code-customer-limit'),
-        ).length;
-        return won === Math.min(limit, racers) && won + lost === racers;
+        const won = outcomes.filter((o) => o.placed).length;
+        const rows = await claimRows(tenantId, promotion.id);
+        return won === Math.min(limit, racers) && rows.used === won && rows.redemptions === won && rows.orders === won;
       }),
       { numRuns: 10 },
     );
   }, 120_000);
+
+  it('a claim on a promotion edited since it was read writes nothing', async () => {
+    const tenantId = await createTenant();
+    const promotion = await newPromotion(tenantId, { usageLimit: 5 });
+    await inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
+      tx
+        .update(promotions)
+        .set({ version: sql`${promotions.version} + 1` })
+        .where(eq(promotions.id, promotion.id)),
+    );
+    const outcome = await racingOrder(tenantId, promotion, crypto.randomUUID());
+    expect(outcome).toEqual({ placed: false, holder: false });
+    expect(await claimRows(tenantId, promotion.id)).toEqual({ used: 0, redemptions: 0, orders: 0 });
+  });
 });
+
+async function newPromotion(tenantId: string, limits: { usageLimit?: number; perCustomerLimit?: number }) {
+  const code = `R${crypto.randomUUID().slice(0, 12)}`;
+  const [row] = await inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
+    tx
+      .insert(promotions)
+      .values({ tenantId, code, kind: 'PERCENT', value: 1000, currency: 'USD', ...limits })
+      .returning(),
+  );
+  return row!;
+}
+
+/**
+ * The write of POST /orders (order-insert.ts) for a claim evaluated on the promotion as created,
+ * as racers make it: each its own order id and Idempotency-Key. Its saga start record is removed
+ * (no saga runs here, and the sweeper must not adopt it).
+ */
+async function racingOrder(tenantId: string, promotion: Promotion, userId: string) {
+  const ctx = systemContext(env, stores, createLogger('error'), tenantId);
+  const id = crypto.randomUUID();
+  const holder = await insertOrder(ctx, {
+    order: {
+      id,
+      userId,
+      paymentMethod: 'card',
+      currency: 'USD',
+      totals: { subtotalMinor: 1000, discountMinor: 100, shippingMinor: 0, taxMinor: 0, totalMinor: 900 },
+      address: { street: 'Main St 1', city: 'Springfield', state: 'IL', zipCode: '62701', country: 'US' },
+      idempotencyKey: `race-${crypto.randomUUID()}`,
+      requestFingerprint: 'race',
+    },
+    items: [{ productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', name: 'Racer', sku: null, quantity: 1, unitPriceMinor: 1000 }],
+    claim: { promotionId: promotion.id, version: promotion.version, tenantId, userId, amountMinor: 100 },
+  });
+  if (holder)
+    await inTenantTx(stores.pg('orders').db, tenantId, (tx) => tx.delete(sagaStarts).where(eq(sagaStarts.orderId, id)));
+  return { placed: holder?.order.id === id, holder: holder !== null };
+}
+
+/** The promotion's use count, its redemptions and the orders that carry them. */
+async function claimRows(tenantId: string, promotionId: string) {
+  return inTenantTx(stores.pg('orders').db, tenantId, async (tx) => {
+    const [row] = await tx
+      .select({ used: promotions.timesUsed })
+      .from(promotions)
+      .where(eq(promotions.id, promotionId));
+    const redeemed = await tx
+      .select({ orderId: promotionRedemptions.orderId })
+      .from(promotionRedemptions)
+      .where(eq(promotionRedemptions.promotionId, promotionId));
+    const placed = redeemed.length
+      ? await tx
+          .select({ id: orders.id })
+          .from(orders)
+          .where(
+            inArray(
+              orders.id,
+              redeemed.map((r) => r.orderId),
+            ),
+          )
+      : [];
+    return { used: row?.used ?? -1, redemptions: redeemed.length, orders: placed.length };
+  });
+}

@@ -1,8 +1,12 @@
+import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 
 import type { DataApiClient } from '../../src/db/mongo/client.ts';
+import { createLogger } from '../../src/lib/logger.ts';
 import { createProduct, type CreateProductInput } from '../../src/services/catalog/index.ts';
+import { systemContext } from '../../src/services/context.ts';
 import { as, type TestUser } from './identity-helpers.ts';
+import { testStores } from './stores.ts';
 
 /** Test fixtures for reviews. */
 export const API = '/api/v1';
@@ -18,9 +22,9 @@ export async function insertProduct(
   tenantId: string,
   overrides: Partial<CreateProductInput> = {},
 ): Promise<string> {
-  const { record } = await createProduct(
-    { mongo, tenantId, userId: null, correlationId: null, causationId: null },
-    {
+  const stores = { ...testStores(), mongo: () => mongo };
+  const { record } = await createProduct(systemContext(env, stores, createLogger('error'), tenantId), {
+    product: {
       name: 'Wireless Headphones',
       sku: `SKU-${crypto.randomUUID().slice(0, 8)}`,
       priceMinor: 29999,
@@ -30,7 +34,7 @@ export async function insertProduct(
       published: true,
       ...overrides,
     },
-  );
+  });
   return record.id;
 }
 

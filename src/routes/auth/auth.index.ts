@@ -66,7 +66,7 @@ export const authRoutes = router
     const result = await login(ctx, c.req.valid('json'));
     const { 'x-cart-id': cartId, 'x-cart-token': cartToken } = c.req.valid('header');
     if (result.kind !== 'tfa-required' && cartId && cartToken) {
-      const cart = await mergeOnSignIn(ctx, result.user.id, cartId, cartToken);
+      const cart = await mergeOnSignIn(ctx, { userId: result.user.id, cartId, token: cartToken });
       if (cart) c.header('x-cart-id', cart.id);
     }
     return c.json(await signInAnswer(c, result), 200);

@@ -16,17 +16,16 @@ export const ordersRoutes = createRouter()
   .openapi(routes.placeOrder, async (c) => {
     const svc = ctxOf(c);
     const headers = c.req.valid('header');
-    const placed = await orders.placeOrder(svc, c.req.valid('json'), headers['idempotency-key']);
+    const placed = await orders.placeOrder(svc, {
+      body: c.req.valid('json'),
+      idempotencyKey: headers['idempotency-key'],
+    });
     const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
-    let saga =
-      wait > 0
-        ? await orders.waitForSaga(svc, placed.order.id, wait)
-        : await orders.sagaOf(svc, placed.order.id).state();
+    const saga = wait > 0 ? await orders.waitForSaga(svc, placed.order.id, wait) : placed.saga;
     const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
     c.header('etag', etagOf(order.version));
-    saga ??= null;
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.listOrders, async (c) => {

@@ -1,9 +1,8 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
-import { problems } from '../../lib/problem.ts';
 import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
+import { ctxOf } from '../../middleware/tenant.ts';
 import * as products from '../../services/catalog/index.ts';
-import { commandContext, readerOf } from './catalog-http.ts';
 import * as routes from './products.routes.ts';
 
 const router = createRouter();
@@ -13,10 +12,8 @@ router.use('/products/*', dataApiCallsHeader);
 /** /products: thin handlers over the catalog service (services/catalog: product-commands, product-queries). One chain from the router, so the exported type carries every route. */
 export const productsRoutes = router
   .openapi(routes.listProducts, async (c) => {
-    const reader = await readerOf(c);
     const q = c.req.valid('query');
-    if (q.status && !reader.staff) throw problems.forbidden('Only staff (write:products) may filter by status.');
-    const page = await products.listProducts(c.get('stores').mongo(), reader, {
+    const page = await products.listProducts(ctxOf(c), {
       category: q.category,
       minPriceMinor: q.minPrice,
       maxPriceMinor: q.maxPrice,
@@ -30,14 +27,15 @@ export const productsRoutes = router
     return c.json(page, 200);
   })
   .openapi(routes.getProduct, async (c) => {
-    const record = await products.getProduct(c.get('stores').mongo(), await readerOf(c), c.req.valid('param').idOrSlug);
+    const record = await products.getProduct(ctxOf(c), c.req.valid('param').idOrSlug);
     const etag = etagOf(record.version);
     c.header('etag', etag);
     if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.createProduct, async (c) => {
-    const { record, replayed } = await products.createProduct(commandContext(c), c.req.valid('json'), {
+    const { record, replayed } = await products.createProduct(ctxOf(c), {
+      product: c.req.valid('json'),
       idempotencyKey: c.req.valid('header')['idempotency-key'],
     });
     c.header('location', `${new URL(c.req.url).pathname.replace(/\/+$/, '')}/${record.id}`);
@@ -46,47 +44,48 @@ export const productsRoutes = router
     return c.json(products.productView(record), 201);
   })
   .openapi(routes.patchProduct, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const { record } = await products.updateProduct(commandContext(c), c.req.valid('param').id, c.req.valid('json'), {
-      expectedVersion: expected,
+    const { record } = await products.updateProduct(ctxOf(c), {
+      productId: c.req.valid('param').id,
+      patch: c.req.valid('json'),
+      expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putPrice, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const { record } = await products.changePrice(commandContext(c), c.req.valid('param').id, c.req.valid('json'), {
-      expectedVersion: expected,
+    const { record } = await products.changePrice(ctxOf(c), {
+      productId: c.req.valid('param').id,
+      price: c.req.valid('json'),
+      expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putStock, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const { record } = await products.changeStock(commandContext(c), c.req.valid('param').id, c.req.valid('json'), {
-      expectedVersion: expected,
+    const { record } = await products.changeStock(ctxOf(c), {
+      productId: c.req.valid('param').id,
+      stock: c.req.valid('json'),
+      expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.deleteProduct, async (c) => {
-    const expected = expectedVersion(c.req.valid('header')['if-match']);
-    await products.deleteProduct(commandContext(c), c.req.valid('param').id, { expectedVersion: expected });
+    await products.deleteProduct(ctxOf(c), {
+      productId: c.req.valid('param').id,
+      expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
+    });
     return c.body(null, 204);
   })
   .openapi(routes.productEvents, async (c) => {
-    const principal = commandContext(c);
-    const page = await products.productHistory(
-      principal.mongo,
-      principal.tenantId,
-      c.req.valid('param').id,
-      c.req.valid('query'),
-    );
+    const page = await products.productHistory(ctxOf(c), {
+      productId: c.req.valid('param').id,
+      ...c.req.valid('query'),
+    });
     return c.json(page, 200);
   })
   .openapi(routes.rebuildProduct, async (c) => {
-    const ctx = commandContext(c);
-    const result = await products.rebuildProductProjection(ctx.mongo, ctx.tenantId, c.req.valid('param').id);
+    const result = await products.rebuildProductProjection(ctxOf(c), c.req.valid('param').id);
     c.header('etag', etagOf(result.record.version));
     return c.json(
       {

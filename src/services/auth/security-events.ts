@@ -19,7 +19,7 @@ export interface SecurityEvent {
 }
 
 export function notifySecurityEvent(ctx: ServiceContext, event: SecurityEvent): Promise<void> {
-  return notify(ctx.env.NOTIFICATIONS_QUEUE, ctx.logger.child({ securityEvent: event.type }), {
+  return notify({ env: ctx.env, logger: ctx.logger.child({ securityEvent: event.type }) }, {
     eventId: `security:${event.type.toLowerCase()}:${event.key}`.slice(0, 100),
     tenantId: event.tenantId,
     userId: event.userId,

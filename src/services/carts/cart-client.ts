@@ -3,7 +3,7 @@
  * both in the object's name, so a cart id asked for under another tenant names an empty object
  * (404) whatever the caller knows. Refusals come back as data and become problems here.
  */
-import type { Env } from '../../env.ts';
+import type { ServiceContext } from '../context.ts';
 import { cartErrors } from './errors.ts';
 import type { CartState } from './model.ts';
 import type { CartAnswer, CartCommand, Envelope, OwnerCommand } from './reducer.ts';
@@ -13,13 +13,19 @@ export interface CartRef {
   cartId: string;
 }
 
-type CartEnv = Pick<Env, 'CART'>;
+/** What reaching the cart objects needs: the Worker's bindings (a request's context, or a Durable Object's `{ env }`). */
+export type CartScope = Pick<ServiceContext, 'env'>;
 
-export function cartStub(env: CartEnv, ref: CartRef) {
+/** One command to one cart: where, what, by whom, and the version the caller read (If-Match). */
+export interface CartCall extends Envelope<CartCommand> {
+  ref: CartRef;
+}
+
+function cartStub({ env }: CartScope, ref: CartRef) {
   return env.CART.get(env.CART.idFromName(`cart:${ref.tenantId.toLowerCase()}:${ref.cartId.toLowerCase()}`));
 }
 
-export function ownerStub(env: CartEnv, tenantId: string, userId: string) {
+function ownerStub({ env }: CartScope, tenantId: string, userId: string) {
   return env.CART.get(env.CART.idFromName(`owner:${tenantId.toLowerCase()}:${userId.toLowerCase()}`));
 }
 
@@ -29,8 +35,9 @@ export interface Applied {
 }
 
 /** Runs a command on the cart; a refusal is thrown as its problem. */
-export async function runCart(env: CartEnv, ref: CartRef, envelope: Envelope<CartCommand>): Promise<Applied> {
-  const answer = (await cartStub(env, ref).apply(envelope)) as CartAnswer;
+export async function runCart(ctx: CartScope, call: CartCall): Promise<Applied> {
+  const { ref, ...envelope } = call;
+  const answer = (await cartStub(ctx, ref).apply(envelope)) as CartAnswer;
   if (!answer.ok) {
     const make = cartErrors[answer.refused.code] as (...args: unknown[]) => Error;
     throw make(...answer.refused.args);
@@ -38,6 +45,6 @@ export async function runCart(env: CartEnv, ref: CartRef, envelope: Envelope<Car
   return { cart: answer.cart, note: answer.note };
 }
 
-export async function runOwner(env: CartEnv, command: OwnerCommand) {
-  return ownerStub(env, command.tenantId, command.userId).owner(command);
+export async function runOwner(ctx: CartScope, command: OwnerCommand) {
+  return ownerStub(ctx, command.tenantId, command.userId).owner(command);
 }

@@ -7,10 +7,10 @@
  * CONFIRMED closes the cart, its compensation reopens it (order-events.ts).
  */
 import { Problem, problems } from '../../lib/problem.ts';
-import { placeOrder, type PlaceOrderInput } from '../orders/index.ts';
+import type { ServiceContext } from '../context.ts';
+import { placeOrder, type PlacedOrder, type PlaceOrderInput } from '../orders/index.ts';
 import { actorOf, SYSTEM } from './access.ts';
-import { runCart, runOwner, type CartRef } from './cart-client.ts';
-import type { CartContext } from './context.ts';
+import { runCart, runOwner } from './cart-client.ts';
 import { cartErrors } from './errors.ts';
 
 export interface CheckoutInput {
@@ -19,21 +19,28 @@ export interface CheckoutInput {
   currency?: string | undefined;
 }
 
+export interface CheckoutRequest {
+  cartId: string;
+  token?: string | undefined;
+  body: CheckoutInput;
+  idempotencyKey: string;
+}
+
 export async function checkoutCart(
-  ctx: CartContext,
-  ref: CartRef,
-  input: CheckoutInput,
-  idempotencyKey: string,
-  token?: string,
-): Promise<Awaited<ReturnType<typeof placeOrder>> & { cartId: string }> {
+  ctx: ServiceContext,
+  request: CheckoutRequest,
+): Promise<PlacedOrder & { cartId: string }> {
+  const { body: input, idempotencyKey } = request;
+  const ref = { tenantId: ctx.tenantId, cartId: request.cartId };
   const principal = ctx.principal;
   if (!principal) throw cartErrors.signInToCheckout();
-  const actor = await actorOf(ctx, token);
-  const { cart } = await runCart(ctx.env, ref, { command: { type: 'read' }, actor });
+  const actor = await actorOf(ctx, request.token);
+  const { cart } = await runCart(ctx, { ref, command: { type: 'read' }, actor });
   if (cart.userId !== principal.userId) throw cartErrors.anonymousCheckout();
   if (!input.shippingAddressId && !cart.shippingAddress) throw cartErrors.noShippingAddress();
 
-  const { cart: frozen } = await runCart(ctx.env, ref, {
+  const { cart: frozen } = await runCart(ctx, {
+    ref,
     command: { type: 'beginCheckout', key: idempotencyKey },
     actor,
   });
@@ -47,30 +54,31 @@ export async function checkoutCart(
       ? { shippingAddressId: input.shippingAddressId }
       : { shippingAddress: frozen.shippingAddress! }),
   };
-  let placed: Awaited<ReturnType<typeof placeOrder>>;
+  let placed: PlacedOrder;
   try {
-    placed = await placeOrder(ctx, order, idempotencyKey);
+    placed = await placeOrder(ctx, { body: order, idempotencyKey });
   } catch (err) {
     // Refused for good (unavailable product, currency, address...): the cart is the customer's again.
     // A 503 or a crash keeps it frozen: the retry with the same key replays the placement.
     if (err instanceof Problem && err.status < 500)
-      await runCart(ctx.env, ref, { command: { type: 'abortCheckout', key: idempotencyKey }, actor: SYSTEM });
+      await runCart(ctx, { ref, command: { type: 'abortCheckout', key: idempotencyKey }, actor: SYSTEM });
     throw err;
   }
   const orderId = placed.order.id;
-  await runOwner(ctx.env, {
+  await runOwner(ctx, {
     type: 'linkOrder',
     tenantId: ctx.tenantId,
     userId: principal.userId,
     orderId,
     cartId: cart.id,
   });
-  const recorded = await runCart(ctx.env, ref, {
+  const recorded = await runCart(ctx, {
+    ref,
     command: { type: 'checkoutPlaced', key: idempotencyKey, orderId },
     actor: SYSTEM,
   });
   if (recorded.note === 'closed')
-    await runOwner(ctx.env, { type: 'release', tenantId: ctx.tenantId, userId: principal.userId, cartId: cart.id });
+    await runOwner(ctx, { type: 'release', tenantId: ctx.tenantId, userId: principal.userId, cartId: cart.id });
   if (!placed.order) throw problems.internal();
   return { ...placed, cartId: cart.id };
 }

@@ -1,10 +1,10 @@
 /** The cart service's public surface. */
 export { CART_TOKEN_HEADER } from './tokens.ts';
 export { cartExpiryMs } from './config.ts';
-export type { CartContext } from './context.ts';
 export { estimateOf, type CatalogEstimates } from './estimates.ts';
 export {
   addLine,
+  type CartEdit,
   createCart,
   editCart,
   mergeCart,
@@ -12,8 +12,8 @@ export {
   setPromotionCode,
   setShippingAddress,
 } from './commands.ts';
-export { getCart } from './queries.ts';
-export { checkoutCart, type CheckoutInput } from './checkout.ts';
+export { getCart, type GetCartInput } from './queries.ts';
+export { checkoutCart, type CheckoutInput, type CheckoutRequest } from './checkout.ts';
 export { followOrderEvent } from './order-events.ts';
 export { cartView, type CartView } from './views.ts';
 export { cartErrors } from './errors.ts';

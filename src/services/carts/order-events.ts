@@ -6,9 +6,8 @@
  * message; idempotent (a replayed event finds the cart already moved), and an order that was
  * not a cart's checkout changes nothing.
  */
-import type { Env } from '../../env.ts';
 import { SYSTEM } from './access.ts';
-import { runCart, runOwner } from './cart-client.ts';
+import { runCart, runOwner, type CartScope } from './cart-client.ts';
 import { readCart } from './commands.ts';
 import type { OrderOutcome } from './model.ts';
 
@@ -21,23 +20,24 @@ interface OrderMessage {
 
 const OUTCOMES: Record<string, OrderOutcome> = { ORDER_CONFIRMATION: 'CONFIRMED', ORDER_CANCELLED: 'CANCELLED' };
 
-export async function followOrderEvent(env: Pick<Env, 'CART'>, msg: OrderMessage): Promise<void> {
+export async function followOrderEvent(ctx: CartScope, msg: OrderMessage): Promise<void> {
   const outcome = OUTCOMES[msg.type];
   const orderId = msg.data?.orderId;
   if (!outcome || typeof orderId !== 'string') return;
   const { tenantId, userId } = msg;
-  const directory = await runOwner(env, { type: 'lookup', tenantId, userId });
+  const directory = await runOwner(ctx, { type: 'lookup', tenantId, userId });
   const cartId = directory.orders.find(([o]) => o === orderId)?.[1] ?? directory.openCartId;
   if (!cartId) return;
   const ref = { tenantId, cartId };
-  const cart = await readCart({ env }, ref);
+  const cart = await readCart(ctx, ref);
   if (!cart) return;
   let mayReopen = true;
   if (outcome === 'CANCELLED' && cart.status === 'CLOSED' && cart.orderIds.at(-1) === orderId)
-    mayReopen = (await runOwner(env, { type: 'reopen', tenantId, userId, cartId })).granted === true;
-  const applied = await runCart(env, ref, {
+    mayReopen = (await runOwner(ctx, { type: 'reopen', tenantId, userId, cartId })).granted === true;
+  const applied = await runCart(ctx, {
+    ref,
     command: { type: 'orderOutcome', orderId, outcome, mayReopen },
     actor: SYSTEM,
   });
-  if (applied.note === 'closed') await runOwner(env, { type: 'release', tenantId, userId, cartId });
+  if (applied.note === 'closed') await runOwner(ctx, { type: 'release', tenantId, userId, cartId });
 }

@@ -4,15 +4,24 @@
  * expired) is read through the catalog after the answer, except one the cart learned was
  * unavailable less than ESTIMATE_REFRESH_MS ago (a 404 is never cached: no read per GET).
  */
+import type { ServiceContext } from '../context.ts';
 import { actorOf } from './access.ts';
 import { runCart, type CartRef } from './cart-client.ts';
 import { refreshEstimates } from './commands.ts';
-import type { CartContext } from './context.ts';
+import type { CatalogEstimates } from './estimates.ts';
 import { ESTIMATE_REFRESH_MS, type CartState } from './model.ts';
 
-export async function getCart(ctx: CartContext, ref: CartRef, token: string | undefined): Promise<CartState> {
-  const actor = await actorOf(ctx, token);
-  const { cart } = await runCart(ctx.env, ref, { command: { type: 'read' }, actor });
+export interface GetCartInput {
+  cartId: string;
+  token?: string | undefined;
+  /** Where the line estimates are read (the edge cache, see estimates.ts). */
+  catalog: CatalogEstimates;
+}
+
+export async function getCart(ctx: ServiceContext, input: GetCartInput): Promise<CartState> {
+  const ref = { tenantId: ctx.tenantId, cartId: input.cartId };
+  const actor = await actorOf(ctx, input.token);
+  const { cart } = await runCart(ctx, { ref, command: { type: 'read' }, actor });
   if (cart.lines.length === 0 || cart.status !== 'OPEN') return cart;
   const now = Date.now();
   const known = new Map(cart.lines.map((l) => [l.productId, l.estimate]));
@@ -20,5 +29,8 @@ export async function getCart(ctx: CartContext, ref: CartRef, token: string | un
     const e = known.get(id);
     return !!e && !e.available && now - e.checkedAt < ESTIMATE_REFRESH_MS;
   };
-  return (await refreshEstimates(ctx, ref, [...known.keys()], recentlyUnavailable)) ?? cart;
+  const productIds = [...known.keys()];
+  return (
+    (await refreshEstimates(ctx, { ref, productIds, catalog: input.catalog, skipLater: recentlyUnavailable })) ?? cart
+  );
 }

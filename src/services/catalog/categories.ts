@@ -23,7 +23,18 @@ import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { problems } from '../../lib/problem.ts';
-import { CATEGORIES, escapeRegex, isObjectIdHex, nextFreeSlug, objectId, PRODUCTS, slugify } from './common.ts';
+import type { ServiceContext } from '../context.ts';
+import {
+  CATEGORIES,
+  escapeRegex,
+  isCatalogStaff,
+  isObjectIdHex,
+  nextFreeSlug,
+  objectId,
+  PRODUCTS,
+  slugify,
+  STAFF_PERMISSION,
+} from './common.ts';
 import { catalogErrors } from './errors.ts';
 import { MAX_CATEGORY_LEVEL, type CategoryInput, type CategoryPatch } from './model.ts';
 import { countedCategory, type CategoryRef, type ProductState } from './product-reducer.ts';
@@ -66,13 +77,17 @@ async function findById(mongo: DataApiClient, tenantId: string, id: string): Pro
 
 /**
  * The whole tree, children ordered by displayOrder (then name). Without
- * `includeInactive`, an inactive category hides itself and its subtree.
+ * `includeInactive`, an inactive category hides itself and its subtree; only staff
+ * (write:products) may ask for the inactive ones (403).
  */
 export async function categoryTree(
-  mongo: DataApiClient,
-  tenantId: string,
+  ctx: ServiceContext,
   opts: { includeInactive: boolean },
 ): Promise<CategoryTreeNode[]> {
+  if (opts.includeInactive && !isCatalogStaff(ctx))
+    throw problems.forbidden(`Only staff (${STAFF_PERMISSION}) may see inactive categories.`);
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const docs = await collection(mongo).find({ tenantId }, { sort: { level: 1, displayOrder: 1 }, limit: 50_000 });
   const nodes = new Map<string, CategoryTreeNode>();
   for (const doc of docs) nodes.set(doc._id.toHexString(), { ...categoryView(doc), children: [] });
@@ -90,13 +105,14 @@ export async function categoryTree(
   return roots;
 }
 
-/** One category by slug (or id), with its ancestors (root first) and direct children. */
-export async function getCategory(
-  mongo: DataApiClient,
-  tenantId: string,
-  slugOrId: string,
-  opts: { includeInactive: boolean },
-): Promise<CategoryDetail> {
+/**
+ * One category by slug (or id), with its ancestors (root first) and direct children. Staff
+ * (write:products) also see inactive ones; for anyone else they are 404.
+ */
+export async function getCategory(ctx: ServiceContext, slugOrId: string): Promise<CategoryDetail> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
+  const opts = { includeInactive: isCatalogStaff(ctx) };
   let doc = await collection(mongo).findOne({ tenantId, slug: slugOrId });
   if (!doc && isObjectIdHex(slugOrId)) doc = await findById(mongo, tenantId, slugOrId);
   if (!doc) throw catalogErrors.categoryNotFound();
@@ -131,11 +147,9 @@ async function parentOf(mongo: DataApiClient, tenantId: string, parentId: string
   return parent;
 }
 
-export async function createCategory(
-  mongo: DataApiClient,
-  tenantId: string,
-  input: CategoryInput,
-): Promise<CategoryView> {
+export async function createCategory(ctx: ServiceContext, input: CategoryInput): Promise<CategoryView> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const parent = input.parentId ? await parentOf(mongo, tenantId, input.parentId) : null;
   const level = parent ? parent.level + 1 : 0;
   if (level > MAX_CATEGORY_LEVEL) {
@@ -181,11 +195,11 @@ export async function createCategory(
  * Not atomic across documents (categories are staff-managed, rarely concurrent).
  */
 export async function updateCategory(
-  mongo: DataApiClient,
-  tenantId: string,
-  id: string,
-  patch: CategoryPatch,
+  ctx: ServiceContext,
+  { categoryId: id, patch }: { categoryId: string; patch: CategoryPatch },
 ): Promise<CategoryView> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const current = await findById(mongo, tenantId, id);
   if (!current) throw catalogErrors.categoryNotFound();
   const set: Partial<CategoryDoc> = {};
@@ -266,7 +280,9 @@ export async function updateCategory(
 }
 
 /** 409 while it has children or (not deleted) products. */
-export async function deleteCategory(mongo: DataApiClient, tenantId: string, id: string): Promise<void> {
+export async function deleteCategory(ctx: ServiceContext, id: string): Promise<void> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const current = await findById(mongo, tenantId, id);
   if (!current) throw catalogErrors.categoryNotFound();
   const [child, product] = await Promise.all([
@@ -338,12 +354,17 @@ export async function adjustCategoryCounts(
   await Promise.all(updates);
 }
 
+/** Recomputes productCount of every category of the context's tenant (see recountCounts). */
+export function recountProductCounts(ctx: ServiceContext): Promise<Record<string, number>> {
+  return recountCounts(ctx.stores.mongo(), ctx.tenantId);
+}
+
 /**
  * Recomputes productCount from the products collection: for the given categories,
  * or every category of the tenant. One aggregation (one `$sum` accumulator, which
  * FerretDB v1 computes) plus one write per category. Returns the counts written.
  */
-export async function recountProductCounts(
+export async function recountCounts(
   mongo: DataApiClient,
   tenantId: string,
   ids?: string[],

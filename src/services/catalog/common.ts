@@ -1,23 +1,26 @@
-/** Small pieces shared by the catalog services: ids, slugs, regex escaping, context. */
+/** Small pieces shared by the catalog services: ids, slugs, regex escaping, who reads. */
 import { ObjectId } from 'bson';
 
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { isObjectIdHex, OBJECT_ID_PATTERN } from '../../lib/ids.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Reader } from './list-plan.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
 export const CATEGORIES = 'categories';
 
-/** Who runs a catalog command, and why (copied into every event). */
-export interface CatalogContext {
-  mongo: DataApiClient;
-  tenantId: string;
-  /** The acting user; null for system actors. */
-  userId: string | null;
-  /** The request id (or the saga's correlation id). */
-  correlationId: string | null;
-  /** What caused the command: the request id for HTTP commands, the order id for the saga. */
-  causationId: string | null;
+/** The permission that makes a caller catalog staff: sees drafts, may filter by status. */
+export const STAFF_PERMISSION = 'write:products';
+
+/** Whether the caller of `ctx` is catalog staff (holds write:products). */
+export function isCatalogStaff(ctx: Pick<ServiceContext, 'principal'>): boolean {
+  return ctx.principal?.permissions.includes(STAFF_PERMISSION) ?? false;
+}
+
+/** The reader of a catalog read: the context's tenant, and whether the caller is staff. */
+export function readerOf(ctx: ServiceContext): Reader {
+  return { tenantId: ctx.tenantId, staff: isCatalogStaff(ctx) };
 }
 
 export { isObjectIdHex };

@@ -32,8 +32,9 @@ import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
+import type { ServiceContext } from '../context.ts';
 import { adjustCategoryCounts } from './categories.ts';
-import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS, type CatalogContext } from './common.ts';
+import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
   applyEvent,
@@ -46,6 +47,33 @@ import {
   type ProductStatus,
 } from './product-reducer.ts';
 import { flushStockOps, holdFields, type StockHold, type StockOp } from './stock-ops.ts';
+
+/**
+ * What the command loop writes with, and what it stamps into every event: the store, the tenant,
+ * the actor and why. Product commands derive it from their ServiceContext (`eventContextOf`); the
+ * order saga's stock steps (stock.ts) give the order as the cause.
+ */
+export interface EventContext {
+  mongo: DataApiClient;
+  tenantId: string;
+  /** The acting user; null for system actors. */
+  userId: string | null;
+  /** The request id (or the saga's correlation id). */
+  correlationId: string | null;
+  /** What caused the command: the request id for HTTP commands, the order id for the saga. */
+  causationId: string | null;
+}
+
+/** The event context of a command run for `ctx`: its caller, its request as correlation and cause. */
+export function eventContextOf(ctx: ServiceContext): EventContext {
+  return {
+    mongo: ctx.stores.mongo(),
+    tenantId: ctx.tenantId,
+    userId: ctx.principal?.userId ?? null,
+    correlationId: ctx.requestId ?? null,
+    causationId: ctx.requestId ?? null,
+  };
+}
 
 /** A `products` document. Version 0 is a slug reservation written just before ProductCreatedEvent. */
 export type ProductDoc = Partial<ProductProjection> & {
@@ -302,7 +330,7 @@ export interface CommandOptions {
 
 /** A new event of the product `aggregateId`, stamped with the tenant, actor and correlation of `ctx`. */
 export function makeEvent(
-  ctx: Pick<CatalogContext, 'tenantId' | 'userId' | 'correlationId' | 'causationId'>,
+  ctx: Pick<EventContext, 'tenantId' | 'userId' | 'correlationId' | 'causationId'>,
   aggregateId: string,
   version: number,
   eventType: ProductEventType,
@@ -328,7 +356,7 @@ export function makeEvent(
  * problems (validation against the current state).
  */
 export async function runCommand(
-  ctx: CatalogContext,
+  ctx: EventContext,
   productId: string,
   opts: CommandOptions,
   decide: (current: ProductRecord) => Decision | null | Promise<Decision | null>,

@@ -1,6 +1,6 @@
 /** The catalog service's public surface: products (event-sourced), categories, stock, money, cache tags. */
 export { changePrice, changeStock, createProduct, deleteProduct, updateProduct } from './product-commands.ts';
-export { getProduct, listProducts, productHistory, rebuildProductProjection } from './product-queries.ts';
+export { getProduct, listProducts, productHistory, productSlug, rebuildProductProjection } from './product-queries.ts';
 export {
   categoryTree,
   createCategory,

@@ -25,7 +25,7 @@ export {
   type ProductSort,
   type Reader,
 } from './list-plan.ts';
-export { ID_OR_SLUG_PATTERN, SLUG_PATTERN, type CatalogContext } from './common.ts';
+export { ID_OR_SLUG_PATTERN, SLUG_PATTERN } from './common.ts';
 export type { CategoryDoc } from './categories.ts';
 
 export interface CreateProductInput {

@@ -14,11 +14,13 @@ import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { adjustCategoryCounts } from './categories.ts';
-import { nextFreeSlug, PRODUCTS, slugify, type CatalogContext } from './common.ts';
+import { nextFreeSlug, PRODUCTS, slugify } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
   appendEvent,
+  eventContextOf,
   loadProduct,
   makeEvent,
   recordOf,
@@ -27,6 +29,7 @@ import {
   writeProjection,
   type CommandOptions,
   type CommandResult,
+  type EventContext,
   type ProductDoc,
   type ProductRecord,
 } from './event-store.ts';
@@ -41,7 +44,7 @@ import { applyEvent, UPDATABLE_FIELDS, type CategoryRef, type ProductChanges } f
 import { assertImages, assertPrices, assertSkuFree, resolveCategory } from './product-rules.ts';
 
 /** Same tenant + user + key -> same product id, so a retried create finds its first attempt. */
-async function idempotentProductId(ctx: CatalogContext, key: string): Promise<ObjectId> {
+async function idempotentProductId(ctx: EventContext, key: string): Promise<ObjectId> {
   const digest = new Uint8Array(
     await crypto.subtle.digest('SHA-256', utf8(`${ctx.tenantId}\n${ctx.userId ?? ''}\n${key}`)),
   );
@@ -57,10 +60,10 @@ async function idempotentProductId(ctx: CatalogContext, key: string): Promise<Ob
  * different request is 422 (src/lib/idempotency.ts).
  */
 export async function createProduct(
-  ctx: CatalogContext,
-  input: CreateProductInput,
-  opts: { idempotencyKey?: string | undefined } = {},
+  service: ServiceContext,
+  { product: input, ...opts }: { product: CreateProductInput; idempotencyKey?: string | undefined },
 ): Promise<{ record: ProductRecord; replayed: boolean }> {
+  const ctx = eventContextOf(service);
   const products = ctx.mongo.collection(PRODUCTS);
   const _id = opts.idempotencyKey ? await idempotentProductId(ctx, opts.idempotencyKey) : new ObjectId();
   const id = _id.toHexString();
@@ -92,7 +95,9 @@ export async function createProduct(
   const base = input.slug ?? slugify(input.name, typeof brand === 'string' ? brand : undefined);
   let slug: string | undefined;
   for (let attempt = 0; attempt < 8 && !slug; attempt++) {
-    const candidate = input.slug ?? (await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
+    // The base itself first (no query: a new name's slug is usually free), then the next free suffix.
+    const candidate =
+      input.slug ?? (attempt === 0 ? base : await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
     try {
       // The reservation: invisible to every list (no status) and read as "not found" until v1 exists.
       await products.insertOne({
@@ -155,11 +160,10 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** PATCH: ProductUpdatedEvent with the fields that really change (none: no event). */
 export async function updateProduct(
-  ctx: CatalogContext,
-  productId: string,
-  input: UpdateProductInput,
-  opts: CommandOptions,
+  service: ServiceContext,
+  { productId, patch: input, ...opts }: { productId: string; patch: UpdateProductInput } & CommandOptions,
 ): Promise<CommandResult> {
+  const ctx = eventContextOf(service);
   assertImages(input.images);
   const category =
     input.categoryId === undefined ? undefined : await resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId);
@@ -191,14 +195,12 @@ export async function updateProduct(
 }
 
 export async function changePrice(
-  ctx: CatalogContext,
-  productId: string,
-  input: ChangePriceInput,
-  opts: CommandOptions,
+  ctx: ServiceContext,
+  { productId, price: input, ...opts }: { productId: string; price: ChangePriceInput } & CommandOptions,
 ): Promise<CommandResult> {
   const compareAtPriceMinor = input.compareAtPriceMinor ?? null;
   assertPrices(input.priceMinor, compareAtPriceMinor);
-  return runCommand(ctx, productId, opts, (current) => {
+  return runCommand(eventContextOf(ctx), productId, opts, (current) => {
     const currency = input.currency ?? current.currency;
     if (
       current.priceMinor === input.priceMinor &&
@@ -221,12 +223,10 @@ export async function changePrice(
 }
 
 export async function changeStock(
-  ctx: CatalogContext,
-  productId: string,
-  input: ChangeStockInput,
-  opts: CommandOptions,
+  ctx: ServiceContext,
+  { productId, stock: input, ...opts }: { productId: string; stock: ChangeStockInput } & CommandOptions,
 ): Promise<CommandResult> {
-  return runCommand(ctx, productId, opts, (current) => {
+  return runCommand(eventContextOf(ctx), productId, opts, (current) => {
     const isDelta = 'delta' in input;
     const newQuantity = isDelta ? current.stockQuantity + input.delta : input.stockQuantity;
     if (newQuantity < 0) {
@@ -255,11 +255,10 @@ export async function changeStock(
 
 /** Soft delete: ProductDeletedEvent sets deletedAt, status ARCHIVED, published false. */
 export async function deleteProduct(
-  ctx: CatalogContext,
-  productId: string,
-  opts: CommandOptions,
+  ctx: ServiceContext,
+  { productId, ...opts }: { productId: string } & CommandOptions,
 ): Promise<CommandResult> {
-  return runCommand(ctx, productId, opts, (current) => ({
+  return runCommand(eventContextOf(ctx), productId, opts, (current) => ({
     eventType: 'ProductDeletedEvent',
     data: { previousStatus: current.status },
   }));

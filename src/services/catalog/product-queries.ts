@@ -1,8 +1,10 @@
 /** Product queries: one product, the keyset-paginated list, the event history, and the admin rebuild. */
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../lib/pagination.ts';
-import { categoryRefs, recountProductCounts, subtreeIds } from './categories.ts';
-import { isObjectIdHex, objectId, PRODUCTS } from './common.ts';
+import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
+import { categoryRefs, recountCounts, subtreeIds } from './categories.ts';
+import { isCatalogStaff, isObjectIdHex, objectId, PRODUCTS, readerOf, STAFF_PERMISSION } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
   forceProjection,
@@ -30,13 +32,25 @@ function visibleTo(reader: Reader, r: ProductRecord): boolean {
  * caught up with its events. Deleted products: 404. The public sees published
  * ACTIVE or OUT_OF_STOCK products only.
  */
-export async function getProduct(mongo: DataApiClient, reader: Reader, idOrSlug: string): Promise<ProductRecord> {
+export async function getProduct(ctx: ServiceContext, idOrSlug: string): Promise<ProductRecord> {
+  const mongo = ctx.stores.mongo();
+  const reader = readerOf(ctx);
   let record = isObjectIdHex(idOrSlug)
     ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }, { trustMarker: true })
     : null;
   if (!record) record = await loadProduct(mongo, reader.tenantId, { slug: idOrSlug }, { trustMarker: true });
   if (!record || !visibleTo(reader, record)) throw catalogErrors.productNotFound();
   return record;
+}
+
+/** The slug of a product of the context's tenant (deleted ones too), or null: what a purge names. */
+export async function productSlug(ctx: ServiceContext, productId: string): Promise<string | null> {
+  if (!isObjectIdHex(productId)) return null;
+  const doc = await ctx.stores
+    .mongo()
+    .collection<{ _id: unknown; slug?: unknown }>(PRODUCTS)
+    .findOne({ _id: objectId(productId), tenantId: ctx.tenantId }, { projection: { slug: 1 } });
+  return typeof doc?.slug === 'string' ? doc.slug : null;
 }
 
 /**
@@ -61,16 +75,20 @@ function hasTextIndex(mongo: DataApiClient): Promise<boolean> {
 }
 
 /**
- * Keyset pagination, stable under inserts: results are ordered by (key, _id) in the
+ * One page of the tenant's products. Filtering by status is for staff (write:products): 403
+ * for anyone else. Keyset pagination, stable under inserts: results are ordered by (key, _id) in the
  * sort's direction, and the cursor carries the last row's (key, _id), so the next
  * page is `key beyond K OR (key = K AND _id beyond ID)`. Rows inserted meanwhile
  * land before or after the cursor; pre-existing rows are neither repeated nor skipped.
  */
 export async function listProducts(
-  mongo: DataApiClient,
-  reader: Reader,
+  ctx: ServiceContext,
   query: ListProductsQuery,
 ): Promise<{ data: ProductView[]; nextCursor: string | null }> {
+  if (query.status && !isCatalogStaff(ctx))
+    throw problems.forbidden(`Only staff (${STAFF_PERMISSION}) may filter by status.`);
+  const mongo = ctx.stores.mongo();
+  const reader = readerOf(ctx);
   let categoryIds: string[] | undefined;
   if (query.category) {
     categoryIds = await subtreeIds(mongo, reader.tenantId, query.category);
@@ -103,11 +121,11 @@ export async function listProducts(
 
 /** The event history of a product, by version (staff). Deleted products keep theirs. */
 export async function productHistory(
-  mongo: DataApiClient,
-  tenantId: string,
-  productId: string,
-  page: { limit?: number | undefined; cursor?: string | undefined },
+  ctx: ServiceContext,
+  { productId, ...page }: { productId: string; limit?: number | undefined; cursor?: string | undefined },
 ): Promise<{ data: ProductEventView[]; nextCursor: string | null }> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const limit = page.limit ?? DEFAULT_LIMIT;
   let after = 0;
   if (page.cursor) {
@@ -135,10 +153,11 @@ export async function productHistory(
  * productCount of every category the product was ever in is recounted.
  */
 export async function rebuildProductProjection(
-  mongo: DataApiClient,
-  tenantId: string,
+  ctx: ServiceContext,
   productId: string,
 ): Promise<{ record: ProductRecord; eventsReplayed: number; productCounts: Record<string, number> }> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   if (!isObjectIdHex(productId)) throw catalogErrors.productNotFound();
   const id = productId.toLowerCase();
   let events: ProductEvent[] = [];
@@ -165,7 +184,7 @@ export async function rebuildProductProjection(
           : undefined;
     if (c) everIn.add(c.id);
   }
-  const productCounts = await recountProductCounts(mongo, tenantId, [...everIn]);
+  const productCounts = await recountCounts(mongo, tenantId, [...everIn]);
   return { record: recordOf(state, doc), eventsReplayed: events.length, productCounts };
 }
 

@@ -1,5 +1,5 @@
 /** The order service's public surface. */
-export { overCapLines, placeOrder, type PlaceOrderInput } from './place-order.ts';
+export { overCapLines, placeOrder, type PlacedOrder, type PlaceOrderInput } from './place-order.ts';
 export { getOrder, listOrders, type ListOrdersQuery } from './queries.ts';
 export { hasDeliveredOrderOf } from './purchases.ts';
 export { cancelOrder, changeOrderStatus } from './status.ts';

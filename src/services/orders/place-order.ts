@@ -1,43 +1,47 @@
 /**
- * POST /orders: price the lines from the catalog, write the order and its items in
- * one transaction, start its saga. Never trusts a client price.
+ * POST /orders: price the lines from the catalog, write the order, its items, its saga start
+ * record and its promotion use in ONE transaction, start its saga. Never trusts a client price.
+ *
+ * Round trips (docs/performance.md, "Round trips"): the Data API call for the products and, with
+ * a promotion code, one read of the code, this customer's count and the key's holder, side by
+ * side; then ONE PostgreSQL request (order-insert.ts). Without a code 2, with one 3; a saved
+ * address (`shippingAddressId`) adds its read, beside the others. Then one Durable Object call
+ * starts the saga, whose state the 202 carries.
  *
  * Idempotency (Idempotency-Key, required): the key is unique per (tenant, user) in
- * orders.orders together with the request's fingerprint. The same key and body
- * returns the order made first (and starts its saga again if that had failed: start
- * is idempotent); the same key with another body is 422. Two concurrent twins race
- * on the unique index: one inserts, the other reads the winner.
+ * orders.orders together with the request's fingerprint. The same key and body returns the
+ * order made first (and starts its saga again if that had failed: start is idempotent); the
+ * same key with another body is 422. Two concurrent twins race on the unique index: one
+ * inserts, the other's INSERT does nothing and the same request reads the winner. A request
+ * the catalog or the rules refuse (4xx) looks for the key's holder before it answers, so a
+ * replay stays a replay when a product or a code has changed since.
  *
- * Promotion code (optional, at most one per order): claimed in the SAME transaction that
- * writes the order (services/promotions/redeem.ts: one conditional UPDATE takes a use, the
- * rules are evaluated on the locked row, the redemption row is written beside the order);
- * a refused code is a 422 naming `body.promotionCode` and nothing is written. The
- * discount lands in `orders.discount` (FREE_SHIPPING: `orders.shipping` becomes 0), so
- * the payment is the discounted total. Released by a trigger when the order is cancelled.
- *
- * Round trips: 1 PostgreSQL transaction to look for the key, 1 Data API call for all
- * products, 1 transaction (users service) for a saved address, 1 transaction to
- * insert (the order, its items and its saga start record; with a code +3 statements),
- * 1 Durable Object call.
+ * Promotion code (optional, at most one per order): evaluated on the row read, claimed by the
+ * write on condition that the row, its uses and the customer's count still allow it
+ * (services/promotions/redeem.ts); a claim that no longer holds writes nothing and the code is
+ * read again, so a refusal is always the rules on a fresh row: a 422 naming `body.promotionCode`
+ * and nothing written. The discount lands in `orders.discount` (FREE_SHIPPING: `orders.shipping`
+ * becomes 0), so the payment is the discounted total. Released by a trigger when the order is
+ * cancelled.
  */
-import { and, eq, sql } from 'drizzle-orm';
-
-import { orderItems, orders, sagaStarts, type Order } from '../../db/pg/schema/orders.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isCardNumberShaped } from '../../lib/card-number.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { productIdAsUuid } from '../../lib/ids.ts';
 import { Problem, problems } from '../../lib/problem.ts';
-import { formatMoney, productsForCheckout } from '../catalog/index.ts';
+import { formatMoney, productsForCheckout, type SellableProduct } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { claimPromotion, promotionOfOrder, recordRedemption } from '../promotions/index.ts';
+import { evaluatePromotion, promotionErrors, ruleOf, type PromotionClaim } from '../promotions/index.ts';
 import { getAddress } from '../users/index.ts';
 import { orderErrors } from './errors.ts';
-import { MAX_QUANTITY } from './model.ts';
+import { insertOrder, type KeyHolder } from './order-insert.ts';
+import { mergeLines, type OrderLineInput } from './order-lines.ts';
+import { claimAndHolder, keyHolder } from './placement-reads.ts';
 import { priceOrder, pricingRules, shippingOf, subtotalOf } from './pricing.ts';
-import { ordersDb, orderWithItems } from './queries.ts';
-import { startOrderSaga, type SagaPromotion } from './saga-client.ts';
+import { startOrderSaga } from './saga-client.ts';
+import type { SagaState } from './saga/state.ts';
 import { orderView, type OrderView } from './views.ts';
+
+export { mergeLines, overCapLines } from './order-lines.ts';
 
 export interface ShippingAddressInput {
   street: string;
@@ -49,7 +53,7 @@ export interface ShippingAddressInput {
 }
 
 export interface PlaceOrderInput {
-  lines: Array<{ productId: string; quantity: number }>;
+  lines: OrderLineInput[];
   shippingAddressId?: string | undefined;
   shippingAddress?: ShippingAddressInput | undefined;
   paymentMethod: { type: string; token: string };
@@ -58,63 +62,25 @@ export interface PlaceOrderInput {
   promotionCode?: string | undefined;
 }
 
-/**
- * The lines whose product, with the lines before it, goes over MAX_QUANTITY: the cap holds
- * for a product, not for one line (`[{p,100},{p,100}]` is 200 of p). Each names the line
- * that crossed it and the product's running total.
- */
-export function overCapLines(lines: PlaceOrderInput['lines']): Array<{ index: number; quantity: number }> {
-  const totals = new Map<string, number>();
-  const over: Array<{ index: number; quantity: number }> = [];
-  lines.forEach((l, index) => {
-    const id = l.productId.toLowerCase();
-    const quantity = (totals.get(id) ?? 0) + l.quantity;
-    totals.set(id, quantity);
-    if (quantity > MAX_QUANTITY && quantity - l.quantity <= MAX_QUANTITY) over.push({ index, quantity });
-  });
-  return over;
+export interface PlaceOrderRequest {
+  body: PlaceOrderInput;
+  idempotencyKey: string;
 }
 
-/** Repeated products become one line with the quantities added (order kept), at most MAX_QUANTITY each (else 400). */
-export function mergeLines(
-  lines: PlaceOrderInput['lines'],
-): Array<{ productId: string; quantity: number; index: number }> {
-  const over = overCapLines(lines);
-  if (over.length) {
-    throw problems.validation(
-      over.map(({ index, quantity }) => ({
-        field: `body.lines.${index}.quantity`,
-        message: `the product's lines add up to ${quantity}; at most ${MAX_QUANTITY} of one product per order`,
-      })),
-    );
-  }
-  const merged = new Map<string, { productId: string; quantity: number; index: number }>();
-  lines.forEach((l, index) => {
-    const id = l.productId.toLowerCase();
-    const seen = merged.get(id);
-    if (seen) seen.quantity += l.quantity;
-    else merged.set(id, { productId: id, quantity: l.quantity, index });
-  });
-  return [...merged.values()];
+export interface PlacedOrder {
+  order: OrderView;
+  replayed: boolean;
+  /** The saga's state as its start answered it. */
+  saga: SagaState;
 }
 
-/** Thrown inside the insert transaction to roll it back when a concurrent twin holds the key. */
-class TwinWonKey extends Error {}
+/** How many times a claim refused by a concurrent change is read again before the request gives up (503). */
+const CLAIM_ATTEMPTS = 4;
 
-async function findByKey(svc: ServiceContext, userId: string, key: string) {
-  return inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
-    orderWithItems(tx, and(eq(orders.userId, userId), eq(orders.idempotencyKey, key))),
-  );
-}
-
-async function shippingAddressOf(
-  svc: ServiceContext,
-  userId: string,
-  input: PlaceOrderInput,
-): Promise<ShippingAddressInput> {
+async function shippingAddressOf(ctx: ServiceContext, userId: string, input: PlaceOrderInput) {
   if (input.shippingAddress) return input.shippingAddress;
   try {
-    const a = await getAddress(svc, { id: input.shippingAddressId!, userId });
+    const a = await getAddress(ctx, { id: input.shippingAddressId!, userId });
     return {
       street: a.street,
       apartment: a.apartment,
@@ -129,132 +95,139 @@ async function shippingAddressOf(
   }
 }
 
-export async function placeOrder(
-  svc: ServiceContext,
-  input: PlaceOrderInput,
-  idempotencyKey: string,
-): Promise<{ order: OrderView; replayed: boolean }> {
-  const principal = svc.principal;
-  if (!principal) throw problems.unauthorized();
-  const userId = principal.userId;
-  const fingerprint = await requestFingerprint('POST /orders', input);
-  if (isCardNumberShaped(input.paymentMethod.token)) throw orderErrors.cardNumberAsToken();
-
-  const replay = async (found: NonNullable<Awaited<ReturnType<typeof findByKey>>>) => {
-    assertSameRequest(found.order.requestFingerprint, fingerprint);
-    const promotion = input.promotionCode ? await promotionOfOrder(svc, found.order.id) : null;
-    await startOrderSaga(svc, found.order, input.paymentMethod.token, found.items, promotion);
-    return { order: orderView(found.order, found.items), replayed: true };
-  };
-  const existing = await findByKey(svc, userId, idempotencyKey);
-  if (existing) return replay(existing);
-
-  const lines = mergeLines(input.lines);
-  const [products, address] = await Promise.all([
-    productsForCheckout(
-      svc.stores.mongo(),
-      svc.tenantId,
-      lines.map((l) => l.productId),
-    ),
-    shippingAddressOf(svc, userId, input),
-  ]);
-  const priced = lines.map((l) => {
+/** The lines priced from the catalog's products; 422 naming the line for one that cannot be sold in the currency. */
+function priceLines(lines: ReturnType<typeof mergeLines>, products: Map<string, SellableProduct>, currency: string) {
+  return lines.map((l) => {
     const product = products.get(l.productId);
     if (!product || !product.sellable) throw orderErrors.productUnavailable(l.index, l.productId);
-    if (product.currency !== input.currency)
-      throw orderErrors.currencyMismatch(l.index, product.currency, input.currency);
+    if (product.currency !== currency) throw orderErrors.currencyMismatch(l.index, product.currency, currency);
     return { ...l, product, unitPriceMinor: product.priceMinor };
   });
-  const rules = pricingRules(svc.env);
-  const subtotalMinor = subtotalOf(priced);
-  const now = new Date();
-
-  const write = inTenantTx(ordersDb(svc), svc.tenantId, async (tx) => {
-    const claimed = input.promotionCode
-      ? await claimPromotion(tx, input.promotionCode, userId, {
-          subtotalMinor,
-          shippingMinor: shippingOf(subtotalMinor, rules),
-          currency: input.currency,
-          lines: priced.map((l) => ({
-            productId: l.productId,
-            categoryIds: l.product.categoryId ? [l.product.categoryId] : [],
-            quantity: l.quantity,
-            unitPriceMinor: l.unitPriceMinor,
-          })),
-          now,
-        })
-      : null;
-    const totals = priceOrder(priced, rules, claimed ?? undefined);
-    const [order] = await tx
-      .insert(orders)
-      .values({
-        tenantId: svc.tenantId,
-        userId,
-        orderNumber: sql`'ORD-' || to_char(now(), 'YYYY') || '-' || lpad(nextval('orders.order_number_seq')::text, 6, '0')`,
-        paymentMethod: input.paymentMethod.type,
-        subtotal: formatMoney(totals.subtotalMinor),
-        tax: formatMoney(totals.taxMinor),
-        shipping: formatMoney(totals.shippingMinor),
-        discount: formatMoney(totals.discountMinor),
-        total: formatMoney(totals.totalMinor),
-        currency: input.currency,
-        shippingStreet: address.apartment ? `${address.street}, ${address.apartment}` : address.street,
-        shippingCity: address.city,
-        shippingState: address.state,
-        shippingZipCode: address.zipCode,
-        shippingCountry: address.country,
-        idempotencyKey,
-        requestFingerprint: fingerprint,
-      })
-      .onConflictDoNothing({ target: [orders.tenantId, orders.userId, orders.idempotencyKey] })
-      .returning();
-    // A concurrent twin won the key: roll back (the promotion use claimed above with it).
-    if (!order) throw new TwinWonKey();
-    const items = await tx
-      .insert(orderItems)
-      .values(
-        priced.map((l) => ({
-          tenantId: svc.tenantId,
-          orderId: order.id,
-          productId: productIdAsUuid(l.productId),
-          productName: l.product.name.slice(0, 255),
-          productSku: l.product.sku,
-          quantity: l.quantity,
-          unitPrice: formatMoney(l.unitPriceMinor),
-          totalPrice: formatMoney(l.unitPriceMinor * l.quantity),
-        })),
-      )
-      .returning();
-    // The durable start: if this Worker dies before the saga's first mirror deletes it,
-    // the sweeper (sweeper.ts) finds the order and hands it to its Durable Object.
-    await tx.insert(sagaStarts).values({ orderId: order.id, tenantId: svc.tenantId });
-    let promotion: SagaPromotion | null = null;
-    if (claimed) {
-      const amountMinor = claimed.freeShipping ? shippingOf(subtotalMinor, rules) : totals.discountMinor;
-      await recordRedemption(tx, {
-        tenantId: svc.tenantId,
-        promotionId: claimed.promotion.id,
-        orderId: order.id,
-        userId,
-        amountMinor,
-      });
-      promotion = { code: claimed.promotion.code, kind: claimed.promotion.kind, amount: formatMoney(amountMinor) };
-    }
-    return { order, items, promotion };
-  });
-  const inserted = await write.catch(async (err: unknown) => {
-    if (err instanceof TwinWonKey) return null;
-    // A refused code may be a twin's doing: the same key's first request took the last use.
-    if (err instanceof Problem && input.promotionCode && (await findByKey(svc, userId, idempotencyKey))) return null;
-    throw err;
-  });
-  if (!inserted) {
-    const winner = await findByKey(svc, userId, idempotencyKey);
-    if (!winner) throw new Error('order idempotency key conflicted but no order holds it');
-    return replay(winner);
-  }
-  await startOrderSaga(svc, inserted.order, input.paymentMethod.token, inserted.items, inserted.promotion);
-  return { order: orderView(inserted.order, inserted.items), replayed: false };
 }
 
-export type { Order };
+export async function placeOrder(ctx: ServiceContext, request: PlaceOrderRequest): Promise<PlacedOrder> {
+  const { body, idempotencyKey } = request;
+  const principal = ctx.principal;
+  if (!principal) throw problems.unauthorized();
+  const userId = principal.userId;
+  const fingerprint = await requestFingerprint('POST /orders', body);
+  if (isCardNumberShaped(body.paymentMethod.token)) throw orderErrors.cardNumberAsToken();
+  const code = body.promotionCode;
+
+  const replay = async (holder: KeyHolder): Promise<PlacedOrder> => {
+    assertSameRequest(holder.order.requestFingerprint, fingerprint);
+    const saga = await startOrderSaga(ctx, holder.order, body.paymentMethod.token, holder.items, holder.promotion);
+    return { order: orderView(holder.order, holder.items), replayed: true, saga };
+  };
+  // A refusal (4xx) of a key already used is that order's replay: the catalog or a code may have changed since.
+  const replayOrThrow = async (err: unknown): Promise<PlacedOrder> => {
+    const holder = err instanceof Problem && err.status < 500 ? await keyHolder(ctx, { userId, idempotencyKey }) : null;
+    if (holder) return replay(holder);
+    throw err;
+  };
+
+  const lines = mergeLines(body.lines);
+  let read;
+  try {
+    read = await Promise.all([
+      productsForCheckout(
+        ctx.stores.mongo(),
+        ctx.tenantId,
+        lines.map((l) => l.productId),
+      ),
+      shippingAddressOf(ctx, userId, body),
+      code ? claimAndHolder(ctx, { code, userId, idempotencyKey }) : null,
+    ]);
+  } catch (err) {
+    return replayOrThrow(err);
+  }
+  const [products, address, first] = read;
+  if (first?.holder) return replay(first.holder);
+  let prepared;
+  try {
+    const priced = priceLines(lines, products, body.currency);
+    prepared = { priced, subtotalMinor: subtotalOf(priced) };
+  } catch (err) {
+    return replayOrThrow(err);
+  }
+  const { priced, subtotalMinor } = prepared;
+  const rules = pricingRules(ctx.env);
+  const shippingMinor = shippingOf(subtotalMinor, rules);
+  let found = first;
+  for (let attempt = 1; ; attempt++) {
+    if (found?.holder) return replay(found.holder);
+    // The promotion was read before the key's holder: with no holder, a refusal is not a twin's doing.
+    const outcome =
+      code && found
+        ? evaluatePromotion(found.claimable && ruleOf(found.claimable.promotion), {
+            subtotalMinor,
+            shippingMinor,
+            currency: body.currency,
+            lines: priced.map((l) => ({
+              productId: l.productId,
+              categoryIds: l.product.categoryId ? [l.product.categoryId] : [],
+              quantity: l.quantity,
+              unitPriceMinor: l.unitPriceMinor,
+            })),
+            now: new Date(),
+            customerRedemptions: found.claimable?.customerRedemptions ?? 0,
+          })
+        : null;
+    if (outcome && !outcome.ok) throw promotionErrors.refused(outcome.reason, outcome.detail, 'body.promotionCode');
+    const totals = priceOrder(priced, rules, outcome ?? undefined);
+    const claim: PromotionClaim | null =
+      outcome && found?.claimable
+        ? {
+            promotionId: found.claimable.promotion.id,
+            version: found.claimable.promotion.version,
+            tenantId: ctx.tenantId,
+            userId,
+            amountMinor: outcome.freeShipping ? shippingMinor : totals.discountMinor,
+          }
+        : null;
+    const orderId = crypto.randomUUID();
+    const holder = await insertOrder(ctx, {
+      order: {
+        id: orderId,
+        userId,
+        paymentMethod: body.paymentMethod.type,
+        currency: body.currency,
+        totals,
+        address: {
+          ...address,
+          street: address.apartment ? `${address.street}, ${address.apartment}` : address.street,
+        },
+        idempotencyKey,
+        requestFingerprint: fingerprint,
+      },
+      items: priced.map((l) => ({
+        productId: l.productId,
+        name: l.product.name,
+        sku: l.product.sku,
+        quantity: l.quantity,
+        unitPriceMinor: l.unitPriceMinor,
+      })),
+      claim,
+    });
+    if (holder?.order.id === orderId) {
+      // The items in the order of the request's lines (one INSERT gives them one created_at).
+      const position = new Map(priced.map((l, i) => [productIdAsUuid(l.productId), i]));
+      const items = [...holder.items].sort((a, b) => position.get(a.productId)! - position.get(b.productId)!);
+      const promotion =
+        claim && outcome && found?.claimable
+          ? {
+              code: found.claimable.promotion.code,
+              kind: found.claimable.promotion.kind,
+              amount: formatMoney(claim.amountMinor),
+            }
+          : null;
+      const saga = await startOrderSaga(ctx, holder.order, body.paymentMethod.token, items, promotion);
+      return { order: orderView(holder.order, items), replayed: false, saga };
+    }
+    if (holder) return replay(holder);
+    if (!claim) throw new Error('the order was not written and no order holds its Idempotency-Key');
+    // The claim no longer held (a use taken, the code edited): read the code again.
+    if (attempt === CLAIM_ATTEMPTS) throw orderErrors.writeUnavailable();
+    found = await claimAndHolder(ctx, { code: code!, userId, idempotencyKey });
+  }
+}

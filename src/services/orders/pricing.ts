@@ -18,23 +18,11 @@
  */
 import type { Env } from '../../env.ts';
 import { configOf } from '../../lib/config.ts';
-import { formatMoney, parseMoney } from '../catalog/index.ts';
+import { formatMoney } from '../catalog/index.ts';
 import { orderErrors } from './errors.ts';
 
 /** The largest amount a DECIMAL(10,2) column holds, in minor units. */
 export const MAX_AMOUNT_MINOR = 99_999_999_99;
-
-/** A Worker var holding an amount; a value that is not one is a configuration error naming the var. */
-function moneyVar(env: Env, name: 'ORDER_SHIPPING_FLAT' | 'ORDER_FREE_SHIPPING_FROM', fallback: string): number {
-  const text = env[name] ?? fallback;
-  try {
-    return parseMoney(text);
-  } catch {
-    throw new Error(
-      `${name} must be an amount like "5.99" (at most 8 digits and 2 decimals), got ${JSON.stringify(text)}`,
-    );
-  }
-}
 
 export interface PricingRules {
   taxRateBps: number;
@@ -42,12 +30,10 @@ export interface PricingRules {
   freeShippingFromMinor: number | null;
 }
 
+/** The shop's pricing vars (parsed once, with every other var, by lib/config.ts). */
 export function pricingRules(env: Env): PricingRules {
-  return {
-    taxRateBps: configOf(env).orders.taxRateBps,
-    shippingFlatMinor: moneyVar(env, 'ORDER_SHIPPING_FLAT', '0'),
-    freeShippingFromMinor: env.ORDER_FREE_SHIPPING_FROM ? moneyVar(env, 'ORDER_FREE_SHIPPING_FROM', '0') : null,
-  };
+  const { taxRateBps, shippingFlatMinor, freeShippingFromMinor } = configOf(env).orders;
+  return { taxRateBps, shippingFlatMinor, freeShippingFromMinor };
 }
 
 export interface PricedLine {

@@ -11,7 +11,7 @@
 import { and, eq, or, type SQL } from 'drizzle-orm';
 
 import { orderItems, orders } from '../../db/pg/schema/orders.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantRead } from '../../db/pg/tenant-tx.ts';
 import type { Stores } from '../../db/stores.ts';
 import { productIdAsUuid } from '../../lib/ids.ts';
 
@@ -23,7 +23,7 @@ export async function hasDeliveredOrderOf(
 ): Promise<boolean> {
   const sameProduct: SQL[] = [eq(orderItems.productId, productIdAsUuid(product.id))];
   if (product.sku) sameProduct.push(eq(orderItems.productSku, product.sku));
-  const rows = await inTenantTx(stores.pg('orders').db, tenantId, (tx) =>
+  const rows = await inTenantRead(stores.pg('orders'), tenantId, (tx) =>
     tx
       .select({ id: orderItems.id })
       .from(orderItems)

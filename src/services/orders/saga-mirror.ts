@@ -13,12 +13,13 @@
  * changes nothing (guards in the WHERE clauses), so the runner may repeat a mirror.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 
+import type { HttpDatabase } from '../../db/pg/http.ts';
 import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
 import { CANCELLABLE, ORDER_SAGA_TYPE, type OrderPaymentStatus } from './model.ts';
-import { ordersDb } from './queries.ts';
 import { redacted, type PaymentOutcome } from './saga/context.ts';
 import { isTerminal, type SagaState } from './saga/state.ts';
 
@@ -62,21 +63,35 @@ function storedContext(state: SagaState, waitingForStock: boolean): Record<strin
 
 /** The start record of an order whose saga is known to run (or that is gone). */
 export async function forgetSagaStart(svc: ServiceContext, orderId: string): Promise<void> {
-  await inTenantTx(ordersDb(svc), svc.tenantId, (tx) => tx.delete(sagaStarts).where(eq(sagaStarts.orderId, orderId)));
+  await inTenantBatch(svc.stores.pg('orders'), svc.tenantId, (db) => [
+    db.delete(sagaStarts).where(eq(sagaStarts.orderId, orderId)),
+  ]);
+}
+
+export interface MirrorOptions {
+  /** The object's first mirror also removes the order's start record (see `mirrorSaga`). */
+  firstMirror?: boolean;
+  /** RESERVE_STOCK waits for units held by others (see `mirrorSaga`). */
+  waitingForStock?: boolean;
+  /**
+   * Only while the order is not CANCELLED (CONFIRM_ORDER's check, in the same transaction):
+   * otherwise the saga row keeps what it said, and nothing of the order changes but its
+   * payment status.
+   */
+  whileOrderLive?: boolean;
 }
 
 /**
- * `firstMirror`: the object's first mirror also removes the order's start record
- * (place-order.ts writes it with the order): from then on the saga is durable.
- * `waitingForStock`: RESERVE_STOCK is waiting for units held by others, so this order
- * holds none of them (`unitsHeldInCheckout` does not count it); the next mirror clears it.
+ * The statements of one mirror, built but not run: `mirrorSaga` sends them alone, a saga step
+ * sends them with its own last write (one transaction, one round trip; runner.ts, `MirrorFold`).
+ * They do not depend on each other's answers, so they run as one non-interactive batch.
  */
-export async function mirrorSaga(
-  svc: ServiceContext,
+export function mirrorStatements(
+  db: HttpDatabase,
   state: SagaState,
   retryCount: number,
-  opts: { firstMirror?: boolean; waitingForStock?: boolean } = {},
-): Promise<void> {
+  opts: MirrorOptions = {},
+): BatchItem<'pg'>[] {
   const terminal = isTerminal(state);
   const values = {
     status: state.status,
@@ -88,8 +103,11 @@ export async function mirrorSaga(
     updatedAt: sql`now()`,
     completedAt: terminal ? sql`coalesce(${sagaExecutions.completedAt}, now())` : null,
   };
-  await inTenantTx(ordersDb(svc), state.tenantId, async (tx) => {
-    await tx
+  const live = opts.whileOrderLive
+    ? sql`exists (select 1 from ${orders} where ${orders.id} = ${state.orderId} and ${orders.status} <> 'CANCELLED')`
+    : undefined;
+  const statements: BatchItem<'pg'>[] = [
+    db
       .insert(sagaExecutions)
       .values({
         ...values,
@@ -98,18 +116,26 @@ export async function mirrorSaga(
         tenantId: state.tenantId,
         completedAt: terminal ? sql`now()` : null,
       })
-      .onConflictDoUpdate({ target: [sagaExecutions.sagaType, sagaExecutions.aggregateId], set: values });
-    if (opts.firstMirror) await tx.delete(sagaStarts).where(eq(sagaStarts.orderId, state.orderId));
+      .onConflictDoUpdate({
+        target: [sagaExecutions.sagaType, sagaExecutions.aggregateId],
+        set: values,
+        ...(live ? { setWhere: live } : {}),
+      }),
+  ];
+  if (opts.firstMirror) statements.push(db.delete(sagaStarts).where(eq(sagaStarts.orderId, state.orderId)));
 
-    const paymentStatus = state.context.paymentOutcome ? PAYMENT_STATUS_OF[state.context.paymentOutcome] : undefined;
-    const bump = { version: sql`${orders.version} + 1`, updatedAt: sql`now()` };
-    if (state.status === 'COMPLETED') {
-      await tx
+  const paymentStatus = state.context.paymentOutcome ? PAYMENT_STATUS_OF[state.context.paymentOutcome] : undefined;
+  const bump = { version: sql`${orders.version} + 1`, updatedAt: sql`now()` };
+  if (state.status === 'COMPLETED') {
+    statements.push(
+      db
         .update(orders)
         .set({ status: 'CONFIRMED', paymentStatus: forwardPaymentStatus(paymentStatus ?? 'COMPLETED'), ...bump })
-        .where(and(eq(orders.id, state.orderId), eq(orders.status, 'PENDING')));
-    } else if (state.status === 'COMPENSATED') {
-      await tx
+        .where(and(eq(orders.id, state.orderId), eq(orders.status, 'PENDING'))),
+    );
+  } else if (state.status === 'COMPENSATED') {
+    statements.push(
+      db
         .update(orders)
         .set({
           status: 'CANCELLED',
@@ -117,15 +143,39 @@ export async function mirrorSaga(
           ...(paymentStatus ? { paymentStatus: forwardPaymentStatus(paymentStatus) } : {}),
           ...bump,
         })
-        .where(and(eq(orders.id, state.orderId), inArray(orders.status, [...CANCELLABLE])));
-    }
-    if (paymentStatus) {
-      await tx
+        .where(and(eq(orders.id, state.orderId), inArray(orders.status, [...CANCELLABLE]))),
+    );
+  }
+  if (paymentStatus) {
+    statements.push(
+      db
         .update(orders)
         .set({ paymentStatus, ...bump })
         .where(
           and(eq(orders.id, state.orderId), inArray(orders.paymentStatus, PAYMENT_STATUS_REPLACES[paymentStatus])),
-        );
-    }
-  });
+        ),
+    );
+  }
+  return statements;
+}
+
+/**
+ * Writes the saga's state into PostgreSQL: one transaction, over the HTTP path one round trip
+ * (`inTenantBatch`; on the WebSocket path a connection, BEGIN, the statements and COMMIT).
+ * `firstMirror`: the object's first mirror also removes the order's start record
+ * (place-order.ts writes it with the order): from then on the saga is durable.
+ * `waitingForStock`: RESERVE_STOCK is waiting for units held by others, so this order
+ * holds none of them (`unitsHeldInCheckout` does not count it); the next mirror clears it.
+ */
+export async function mirrorSaga(
+  svc: ServiceContext,
+  state: SagaState,
+  retryCount: number,
+  opts: Omit<MirrorOptions, 'whileOrderLive'> = {},
+): Promise<void> {
+  await inTenantBatch(
+    svc.stores.pg('orders'),
+    state.tenantId,
+    (db) => mirrorStatements(db, state, retryCount, opts) as [BatchItem<'pg'>, ...BatchItem<'pg'>[]],
+  );
 }

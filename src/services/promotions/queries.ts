@@ -6,67 +6,33 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
 import { promotionRedemptions, promotions, type Promotion } from '../../db/pg/schema/promotions.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import type { ServiceContext } from '../context.ts';
 import { promotionErrors } from './errors.ts';
 import { normalizeCode } from './model.ts';
+import { claimRead, promotionForClaim } from './redeem.ts';
 import { promotionView, redemptionView, type PromotionView, type RedemptionView } from './views.ts';
 
 export const promotionsDb = (svc: ServiceContext) => svc.stores.pg('orders').db;
 
-/** The promotion with this code (case-insensitive) in the transaction's tenant, or null. */
-export async function promotionByCode(tx: Transaction, code: string): Promise<Promotion | null> {
-  const [row] = await tx
-    .select()
-    .from(promotions)
-    .where(sql`lower(${promotions.code}) = ${normalizeCode(code)}`)
-    .limit(1);
-  return row ?? null;
-}
-
-/** How many of this customer's redemptions of the promotion still count (not released). */
-export async function customerRedemptions(tx: Transaction, promotionId: string, userId: string): Promise<number> {
-  const [row] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(promotionRedemptions)
-    .where(
-      and(
-        eq(promotionRedemptions.promotionId, promotionId),
-        eq(promotionRedemptions.userId, userId),
-        sql`${promotionRedemptions.releasedAt} IS NULL`,
-      ),
-    );
-  return row?.n ?? 0;
-}
-
-/** The code an order used and what it took off (null: none), for the saga's PROMOTION_APPLIED. */
-export async function promotionOfOrder(
-  svc: ServiceContext,
-  orderId: string,
-): Promise<{ code: string; kind: string; amount: string } | null> {
-  const [row] = await inTenantTx(promotionsDb(svc), svc.tenantId, (tx) =>
-    tx
-      .select({ code: promotions.code, kind: promotions.kind, amount: promotionRedemptions.amount })
-      .from(promotionRedemptions)
-      .innerJoin(promotions, eq(promotions.id, promotionRedemptions.promotionId))
-      .where(eq(promotionRedemptions.orderId, orderId))
-      .limit(1),
-  );
-  return row ?? null;
-}
-
-/** The promotion of `code` for the service's tenant and, when `userId` is given, that customer's count. */
+/**
+ * The promotion of `code` for the service's tenant and, when `userId` is given, that customer's
+ * count: one read-only request (both statements in one batch).
+ */
 export async function findPromotionByCode(
   svc: ServiceContext,
-  code: string,
-  userId?: string,
+  input: { code: string; userId: string | null },
 ): Promise<{ promotion: Promotion; customerRedemptions: number } | null> {
-  return inTenantTx(promotionsDb(svc), svc.tenantId, async (tx) => {
-    const promotion = await promotionByCode(tx, code);
-    if (!promotion) return null;
-    return { promotion, customerRedemptions: userId ? await customerRedemptions(tx, promotion.id, userId) : 0 };
-  });
+  // No customer: a user id no redemption carries counts none.
+  const userId = input.userId ?? '00000000-0000-0000-0000-000000000000';
+  const rows = await inTenantBatch(
+    svc.stores.pg('orders'),
+    svc.tenantId,
+    (db) => promotionForClaim(db, input.code, userId),
+    { readOnly: true },
+  );
+  return claimRead(rows);
 }
 
 export async function getPromotion(svc: ServiceContext, id: string): Promise<PromotionView> {

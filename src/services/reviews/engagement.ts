@@ -14,9 +14,10 @@ import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { Problem } from '../../lib/problem.ts';
 import type { Principal } from '../auth/index.ts';
+import { callerOf, type ServiceContext } from '../context.ts';
 import { casUpdate, reconcileCounters } from './consistency.ts';
 import { reviewErrors } from './errors.ts';
-import { REPORT_HIDE_THRESHOLD, type ReportReason, type ReviewDeps, type ReviewDocument, type Vote } from './model.ts';
+import { REPORT_HIDE_THRESHOLD, type ReportReason, type ReviewDocument, type Vote } from './model.ts';
 import { findReview, reportsOf, requestRatingUpdate, votesOf } from './store.ts';
 
 /** The review a user may vote on or report: APPROVED (public) and not their own. */
@@ -45,12 +46,11 @@ export interface VoteResult {
  * nothing; the other vote moves it. 404 invisible review, 403 own review.
  */
 export async function voteOnReview(
-  deps: ReviewDeps,
-  principal: Principal,
-  id: string,
-  vote: Vote,
+  ctx: ServiceContext,
+  { reviewId: id, vote }: { reviewId: string; vote: Vote },
 ): Promise<VoteResult> {
-  const mongo = deps.stores.mongo();
+  const principal = callerOf(ctx);
+  const mongo = ctx.stores.mongo();
   const doc = await engageableReview(mongo, principal, id, 'vote on');
   const reviewId = doc._id.toHexString();
   const key = { tenantId: doc.tenantId, reviewId, userId: principal.userId };
@@ -84,12 +84,11 @@ export interface ReportResult {
 
 /** Reports a review once per user. 404 invisible review, 403 own review. */
 export async function reportReview(
-  deps: ReviewDeps,
-  principal: Principal,
-  id: string,
-  input: ReportInput,
+  ctx: ServiceContext,
+  { reviewId: id, report: input }: { reviewId: string; report: ReportInput },
 ): Promise<ReportResult> {
-  const mongo = deps.stores.mongo();
+  const principal = callerOf(ctx);
+  const mongo = ctx.stores.mongo();
   const doc = await engageableReview(mongo, principal, id, 'report');
   const reviewId = doc._id.toHexString();
   let created = true;
@@ -107,7 +106,7 @@ export async function reportReview(
     created = false;
   }
   if (!(await reconcileCounters(mongo, doc.tenantId, doc._id))) throw reviewErrors.notFound();
-  await hideIfOverThreshold(deps, doc);
+  await hideIfOverThreshold(ctx, doc);
   return { reviewId, created };
 }
 
@@ -115,8 +114,8 @@ export async function reportReview(
  * Sends an APPROVED review back to PENDING when enough users reported it since its
  * last approval. Compare-and-set on the version; re-reads and decides again on a race.
  */
-async function hideIfOverThreshold(deps: ReviewDeps, original: ReviewDocument): Promise<boolean> {
-  const mongo = deps.stores.mongo();
+async function hideIfOverThreshold(ctx: ServiceContext, original: ReviewDocument): Promise<boolean> {
+  const mongo = ctx.stores.mongo();
   for (let attempt = 0; attempt < 3; attempt++) {
     const doc = await findReview(mongo, original.tenantId, original._id.toHexString());
     if (!doc || doc.status !== 'APPROVED') return false;
@@ -129,7 +128,7 @@ async function hideIfOverThreshold(deps: ReviewDeps, original: ReviewDocument): 
       if (err instanceof Problem && err.hasType('not-found')) return false;
       throw err;
     }
-    await requestRatingUpdate(deps, doc.tenantId, doc.productId, 'hidden-by-reports');
+    await requestRatingUpdate(ctx, { productId: doc.productId, reason: 'hidden-by-reports' });
     return true;
   }
   return false;

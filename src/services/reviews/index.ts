@@ -17,6 +17,6 @@ export {
 } from './reviews.ts';
 export { reportReview, voteOnReview, type ReportInput, type ReportResult, type VoteResult } from './engagement.ts';
 export { recomputeProductRating, type RatingSummary } from './ratings.ts';
-export { reviewsOf } from './store.ts';
+export { productIdOfReview } from './store.ts';
 export * from './model.ts';
 export * from './views.ts';

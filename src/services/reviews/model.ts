@@ -13,11 +13,7 @@
  */
 import type { ObjectId } from 'bson';
 
-import type { Stores } from '../../db/stores.ts';
-import type { Logger } from '../../lib/logger.ts';
-import type { RatingUpdateMessage } from '../../queues/rating-update-messages.ts';
 import type { Principal } from '../auth/index.ts';
-import type { NotificationQueue } from '../notifications/index.ts';
 
 export const REVIEW_STATUSES = ['PENDING', 'APPROVED', 'REJECTED'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
@@ -91,17 +87,7 @@ export interface ReportDocument {
   createdAt: Date;
 }
 
-/** What every review operation needs: stores, where rating updates go, a logger. */
-export interface ReviewDeps {
-  stores: Stores;
-  /** env.RATING_UPDATES_QUEUE (or anything with its `send`). */
-  ratingUpdates: Pick<Queue<RatingUpdateMessage>, 'send'>;
-  /** env.NOTIFICATIONS_QUEUE: authors hear about moderation and seller responses. */
-  notifications?: NotificationQueue;
-  logger: Logger;
-}
-
-export function hasAnyRole(principal: Pick<Principal, 'roles'> | undefined, roles: readonly string[]): boolean {
+export function hasAnyRole(principal: Pick<Principal, 'roles'> | null | undefined, roles: readonly string[]): boolean {
   return !!principal && principal.roles.some((r) => roles.includes(r));
 }
 

@@ -8,6 +8,7 @@
 import { ObjectId } from 'bson';
 
 import type { DataApiClient } from '../../db/mongo/client.ts';
+import type { ServiceContext } from '../context.ts';
 
 export interface RatingSummary {
   averageRating: number;
@@ -42,14 +43,12 @@ export async function ratingSummary(mongo: DataApiClient, tenantId: string, prod
 }
 
 /**
- * Recomputes a product's denormalised rating. The result depends only on the
- * reviews, so running it twice (redelivery) is harmless.
+ * Recomputes the denormalised rating of a product of the context's tenant. The result depends
+ * only on the reviews, so running it twice (redelivery) is harmless.
  */
-export async function recomputeProductRating(
-  mongo: DataApiClient,
-  tenantId: string,
-  productId: string,
-): Promise<RatingSummary> {
+export async function recomputeProductRating(ctx: ServiceContext, productId: string): Promise<RatingSummary> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const summary = await ratingSummary(mongo, tenantId, productId);
   await mongo
     .collection('products')

@@ -10,13 +10,14 @@ import type { Filter } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
 import { invalidCursor } from '../../lib/pagination.ts';
-import { STAFF_ROLES, type Principal } from '../auth/index.ts';
+import { STAFF_ROLES } from '../auth/index.ts';
+import { callerOf, type ServiceContext } from '../context.ts';
 import { hasDeliveredOrderOf } from '../orders/index.ts';
 import { authorSnapshot } from './author.ts';
 import { casUpdate, countReports } from './consistency.ts';
 import { afterKey, decodeCursor, encodeCursor, sortSpec, type ReviewSort } from './cursor.ts';
 import { reviewErrors } from './errors.ts';
-import { hasAnyRole, MODERATOR_ROLES, type ReviewDeps, type ReviewDocument, type ReviewStatus } from './model.ts';
+import { hasAnyRole, MODERATOR_ROLES, type ReviewDocument, type ReviewStatus } from './model.ts';
 import { notifyAuthor } from './notifications.ts';
 import { ratingSummary, type RatingSummary } from './ratings.ts';
 import { findProduct, findReview, requestRatingUpdate, reviewsOf } from './store.ts';
@@ -46,25 +47,23 @@ function checkVersion(doc: ReviewDocument, expected: number | undefined): void {
   if (expected !== undefined && expected !== (doc.version ?? 0)) throw staleVersion('review', doc.version ?? 0);
 }
 
-/** Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review. */
+/**
+ * Creates the caller's review of a product (PENDING). 404 unknown product, 409 second review:
+ * the unique {productId, userId} index decides at the insert (no read before it, so a first
+ * review costs the product read, the two PostgreSQL reads and the insert).
+ */
 export async function createReview(
-  deps: ReviewDeps,
-  principal: Principal,
-  productId: string,
-  input: ReviewInput,
+  ctx: ServiceContext,
+  { productId, review: input }: { productId: string; review: ReviewInput },
 ): Promise<FullReviewView> {
-  const { stores } = deps;
+  const { stores } = ctx;
   const mongo = stores.mongo();
-  const { tenantId, userId } = principal;
-  const [product, existing] = await Promise.all([
-    findProduct(mongo, tenantId, productId),
-    reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } }),
-  ]);
+  const { tenantId, userId } = callerOf(ctx);
+  const product = await findProduct(mongo, tenantId, productId);
   if (!product) throw reviewErrors.productNotFound();
-  if (existing) throw reviewErrors.alreadyReviewed(existing._id);
 
   const [author, verifiedPurchase] = await Promise.all([
-    authorSnapshot(stores, tenantId, userId),
+    authorSnapshot(ctx, userId),
     hasDeliveredOrderOf(stores, tenantId, userId, product),
   ]);
   const now = new Date();
@@ -97,7 +96,7 @@ export async function createReview(
   try {
     await reviewsOf(mongo).insertOne(doc);
   } catch (err) {
-    // Two concurrent first reviews: the unique {productId, userId} index keeps one.
+    // A second review (or two concurrent first ones): the unique {productId, userId} index keeps one.
     if (err instanceof DuplicateKeyError) {
       const winner = await reviewsOf(mongo).findOne({ tenantId, productId, userId }, { projection: { _id: 1 } });
       throw reviewErrors.alreadyReviewed(winner?._id);
@@ -116,12 +115,11 @@ export interface ListQuery {
 
 /** APPROVED reviews of a product, one page, with the product's rating summary. 404 unknown product. */
 export async function listProductReviews(
-  deps: ReviewDeps,
-  tenantId: string,
-  productId: string,
-  q: ListQuery,
+  ctx: ServiceContext,
+  { productId, ...q }: { productId: string } & ListQuery,
 ): Promise<Page<PublicReviewView> & { summary: RatingSummary }> {
-  const mongo = deps.stores.mongo();
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
   if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
@@ -149,11 +147,8 @@ export interface ModerationQuery {
 }
 
 /** Staff: reviews of the tenant by status (the moderation queue: PENDING, oldest first). */
-export async function listReviewsForModeration(
-  deps: ReviewDeps,
-  tenantId: string,
-  q: ModerationQuery,
-): Promise<Page<FullReviewView>> {
+export async function listReviewsForModeration(ctx: ServiceContext, q: ModerationQuery): Promise<Page<FullReviewView>> {
+  const tenantId = ctx.tenantId;
   const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, q.sort);
   if (key === null) throw invalidCursor();
   const filter: Filter<ReviewDocument> = {
@@ -162,7 +157,7 @@ export async function listReviewsForModeration(
     ...(q.productId === undefined ? {} : { productId: q.productId }),
     ...(key ? afterKey(q.sort, key) : {}),
   };
-  const rows = await reviewsOf(deps.stores.mongo()).find(filter, { sort: sortSpec(q.sort), limit: q.limit + 1 });
+  const rows = await reviewsOf(ctx.stores.mongo()).find(filter, { sort: sortSpec(q.sort), limit: q.limit + 1 });
   return toPage(rows, q.limit, q.sort, fullReviewView);
 }
 
@@ -178,12 +173,11 @@ function toPage<T>(rows: ReviewDocument[], limit: number, sort: ReviewSort, view
  * (with moderation details). Anything else is 404.
  */
 export async function getReview(
-  deps: ReviewDeps,
-  tenantId: string,
-  principal: Principal | undefined,
+  ctx: ServiceContext,
   id: string,
 ): Promise<{ review: PublicReviewView | FullReviewView; version: number }> {
-  const doc = await findReview(deps.stores.mongo(), tenantId, id);
+  const { tenantId, principal } = ctx;
+  const doc = await findReview(ctx.stores.mongo(), tenantId, id);
   if (!doc) throw reviewErrors.notFound();
   const privileged =
     !!principal &&
@@ -196,13 +190,15 @@ export async function getReview(
 
 /** The author edits their review; it goes back to PENDING. Another user's review is 404. */
 export async function updateReview(
-  deps: ReviewDeps,
-  principal: Principal,
-  id: string,
-  patch: ReviewPatch,
-  expectedVersion?: number,
+  ctx: ServiceContext,
+  {
+    reviewId: id,
+    patch,
+    expectedVersion,
+  }: { reviewId: string; patch: ReviewPatch; expectedVersion?: number | undefined },
 ): Promise<FullReviewView> {
-  const mongo = deps.stores.mongo();
+  const principal = callerOf(ctx);
+  const mongo = ctx.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
   if (!doc || doc.userId !== principal.userId) throw reviewErrors.notFound();
   checkVersion(doc, expectedVersion);
@@ -212,13 +208,14 @@ export async function updateReview(
   if (patch.comment !== undefined) fields.comment = patch.comment;
   if (patch.images !== undefined) fields.images = patch.images;
   const updated = await casUpdate(mongo, doc, fields);
-  await requestRatingUpdate(deps, doc.tenantId, doc.productId, 'edited');
+  await requestRatingUpdate(ctx, { productId: doc.productId, reason: 'edited' });
   return fullReviewView(updated);
 }
 
 /** The author, or a moderator (SUPPORT/ADMIN), deletes a review with its votes and reports. */
-export async function deleteReview(deps: ReviewDeps, principal: Principal, id: string): Promise<void> {
-  const mongo = deps.stores.mongo();
+export async function deleteReview(ctx: ServiceContext, id: string): Promise<void> {
+  const principal = callerOf(ctx);
+  const mongo = ctx.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
   if (!doc || (doc.userId !== principal.userId && !hasAnyRole(principal, MODERATOR_ROLES)))
     throw reviewErrors.notFound();
@@ -229,7 +226,7 @@ export async function deleteReview(deps: ReviewDeps, principal: Principal, id: s
     mongo.collection('review_votes').deleteMany({ tenantId: doc.tenantId, reviewId }),
     mongo.collection('review_reports').deleteMany({ tenantId: doc.tenantId, reviewId }),
   ]);
-  await requestRatingUpdate(deps, doc.tenantId, doc.productId, 'deleted');
+  await requestRatingUpdate(ctx, { productId: doc.productId, reason: 'deleted' });
 }
 
 export interface ModerationInput {
@@ -242,13 +239,15 @@ export interface ModerationInput {
  * threshold: it counts the reporters that come after this decision.
  */
 export async function moderateReview(
-  deps: ReviewDeps,
-  principal: Principal,
-  id: string,
-  input: ModerationInput,
-  expectedVersion?: number,
+  ctx: ServiceContext,
+  {
+    reviewId: id,
+    moderation: input,
+    expectedVersion,
+  }: { reviewId: string; moderation: ModerationInput; expectedVersion?: number | undefined },
 ): Promise<FullReviewView> {
-  const mongo = deps.stores.mongo();
+  const principal = callerOf(ctx);
+  const mongo = ctx.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
   if (!doc) throw reviewErrors.notFound();
   if (doc.userId === principal.userId) throw reviewErrors.ownReview('moderate');
@@ -267,19 +266,19 @@ export async function moderateReview(
     fields.hiddenByReportsAt = null;
   }
   const updated = await casUpdate(mongo, doc, fields);
-  await requestRatingUpdate(deps, doc.tenantId, doc.productId, approve ? 'approved' : 'rejected');
-  await notifyAuthor(deps, updated, approve ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED');
+  const reason = approve ? 'approved' : 'rejected';
+  await requestRatingUpdate(ctx, { productId: doc.productId, reason });
+  await notifyAuthor(ctx, { review: updated, type: approve ? 'REVIEW_APPROVED' : 'REVIEW_REJECTED' });
   return fullReviewView(updated);
 }
 
 /** Staff (MANAGER/ADMIN) answer a review for the seller; a second answer replaces the first. */
 export async function respondToReview(
-  deps: ReviewDeps,
-  principal: Principal,
-  id: string,
-  message: string,
+  ctx: ServiceContext,
+  { reviewId: id, message }: { reviewId: string; message: string },
 ): Promise<FullReviewView> {
-  const mongo = deps.stores.mongo();
+  const principal = callerOf(ctx);
+  const mongo = ctx.stores.mongo();
   const doc = await findReview(mongo, principal.tenantId, id);
   if (!doc) throw reviewErrors.notFound();
   const now = new Date();
@@ -287,6 +286,6 @@ export async function respondToReview(
     sellerResponse: { message, respondedAt: now, respondedBy: principal.userId },
     updatedAt: now,
   });
-  await notifyAuthor(deps, updated, 'REVIEW_RESPONSE');
+  await notifyAuthor(ctx, { review: updated, type: 'REVIEW_RESPONSE' });
   return fullReviewView(updated);
 }

@@ -2,7 +2,8 @@
 import { ObjectId } from 'bson';
 
 import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
-import type { ProductRef, ReportDocument, ReviewDeps, ReviewDocument, VoteDocument } from './model.ts';
+import type { ServiceContext } from '../context.ts';
+import type { ProductRef, ReportDocument, ReviewDocument, VoteDocument } from './model.ts';
 
 export const reviewsOf = (mongo: DataApiClient): DataApiCollection<ReviewDocument> =>
   mongo.collection<ReviewDocument>('reviews');
@@ -38,17 +39,31 @@ export async function findProduct(
   };
 }
 
-/** Queues a recompute of the product's rating. The write it follows is done: a failed send is logged, not thrown. */
+/**
+ * The product a review is about (any status), or null: what the edge cache purges before a
+ * review write (middleware/catalog-purges.ts).
+ */
+export async function productIdOfReview(ctx: ServiceContext, reviewId: string): Promise<string | null> {
+  const doc = await reviewsOf(ctx.stores.mongo()).findOne(
+    { _id: ObjectId.createFromHexString(reviewId.toLowerCase()), tenantId: ctx.tenantId },
+    { projection: { productId: 1 } },
+  );
+  return doc?.productId ?? null;
+}
+
+/**
+ * Queues a recompute of the product's rating (RATING_UPDATES_QUEUE). The write it follows is
+ * done: a failed send is logged, not thrown.
+ */
 export async function requestRatingUpdate(
-  deps: ReviewDeps,
-  tenantId: string,
-  productId: string,
-  reason: string,
+  ctx: ServiceContext,
+  { productId, reason }: { productId: string; reason: string },
 ): Promise<void> {
+  const tenantId = ctx.tenantId;
   try {
-    await deps.ratingUpdates.send({ tenantId, productId, reason });
+    await ctx.env.RATING_UPDATES_QUEUE.send({ tenantId, productId, reason });
   } catch (err) {
-    deps.logger.error('rating update not queued; the product rating is stale until the next review change', {
+    ctx.logger.error('rating update not queued; the product rating is stale until the next review change', {
       tenantId,
       productId,
       reason,
