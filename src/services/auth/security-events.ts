@@ -19,16 +19,19 @@ export interface SecurityEvent {
 }
 
 export function notifySecurityEvent(ctx: ServiceContext, event: SecurityEvent): Promise<void> {
-  return notify({ env: ctx.env, logger: ctx.logger.child({ securityEvent: event.type }) }, {
-    eventId: `security:${event.type.toLowerCase()}:${event.key}`.slice(0, 100),
-    tenantId: event.tenantId,
-    userId: event.userId,
-    type: event.type,
-    channels: ['EMAIL', 'IN_APP'],
-    priority: 'HIGH',
-    data: event.data ?? {},
-    ttlDays: 90,
-  });
+  return notify(
+    { env: ctx.env, logger: ctx.logger.child({ securityEvent: event.type }) },
+    {
+      eventId: `security:${event.type.toLowerCase()}:${event.key}`.slice(0, 100),
+      tenantId: event.tenantId,
+      userId: event.userId,
+      type: event.type,
+      channels: ['EMAIL', 'IN_APP'],
+      priority: 'HIGH',
+      data: event.data ?? {},
+      ttlDays: 90,
+    },
+  );
 }
 
 /**

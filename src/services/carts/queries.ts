@@ -6,7 +6,7 @@
  */
 import type { ServiceContext } from '../context.ts';
 import { actorOf } from './access.ts';
-import { runCart, type CartRef } from './cart-client.ts';
+import { runCart } from './cart-client.ts';
 import { refreshEstimates } from './commands.ts';
 import type { CatalogEstimates } from './estimates.ts';
 import { ESTIMATE_REFRESH_MS, type CartState } from './model.ts';

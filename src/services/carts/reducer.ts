@@ -64,11 +64,13 @@ export interface Envelope<C> {
 }
 
 export class CartRefusal extends Error {
-  constructor(
-    readonly code: CartErrorCode,
-    readonly args: unknown[] = [],
-  ) {
+  // Plain fields, not parameter properties: Node strips types from the files scripts import.
+  readonly code: CartErrorCode;
+  readonly args: unknown[];
+  constructor(code: CartErrorCode, args: unknown[] = []) {
     super(code);
+    this.code = code;
+    this.args = args;
   }
 }
 

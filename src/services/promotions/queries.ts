@@ -4,13 +4,11 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 
-import type { Transaction } from '../../db/pg/client.ts';
 import { promotionRedemptions, promotions, type Promotion } from '../../db/pg/schema/promotions.ts';
 import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import type { ServiceContext } from '../context.ts';
 import { promotionErrors } from './errors.ts';
-import { normalizeCode } from './model.ts';
 import { claimRead, promotionForClaim } from './redeem.ts';
 import { promotionView, redemptionView, type PromotionView, type RedemptionView } from './views.ts';
 

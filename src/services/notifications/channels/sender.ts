@@ -30,8 +30,10 @@ export interface ChannelSender {
 }
 
 export class ChannelSkipped extends Error {
-  constructor(readonly reason: string) {
+  readonly reason: string;
+  constructor(reason: string) {
     super(`skipped: ${reason}`);
+    this.reason = reason;
     this.name = 'ChannelSkipped';
   }
 }
