@@ -147,7 +147,7 @@ const BUDGETS: Record<string, number> = {
   'POST /api/v1/carts/{id}/merge': 0, // 400
   'POST /api/v1/carts/{id}/checkout': 0, // 400
   'DELETE /api/v1/auth/api-keys/{id}': 1, // 404
-  'DELETE /api/v1/admin/tenants/{id}': 6, // 404
+  'DELETE /api/v1/admin/tenants/{id}': 1, // 404
   'DELETE /api/v1/admin/users/{id}': 1, // 404
   'DELETE /api/v1/admin/tenants/{tenantId}/users/{id}': 1, // 404
   'DELETE /api/v1/users/me/addresses/{id}': 1, // 404

@@ -2,12 +2,24 @@ import { and, count, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
 import { adminAuditLog, refreshTokens, tenants, users } from '../../db/pg/schema/index.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import { authConfig } from '../../lib/config.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import { callerOf, inviteUser, type Invitation } from '../auth/index.ts';
 import type { ServiceContext } from '../context.ts';
-import { adminRead, adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
+import {
+  ADMIN_OK,
+  adminRead,
+  adminTx,
+  isPlatformAdmin,
+  noLongerAdmin,
+  platformAdminTx,
+  recheckAdmin,
+  switchTenant,
+  uniqueViolation,
+  useTenant,
+} from './access.ts';
 import { adminErrors } from './errors.ts';
 import { TENANT_ADMIN_FIELDS, type TenantCreate, type TenantPatch, type TenantStatus } from './model.ts';
 import { tenantView, type TenantDetail, type TenantView } from './views.ts';
@@ -224,16 +236,26 @@ export async function updateTenant(
 /** Soft delete: status DELETED (idempotent). Logins, registrations and refreshes stop. */
 export async function deleteTenant(ctx: ServiceContext, input: { id: string }): Promise<void> {
   const { id } = input;
-  if (!isPlatformAdmin(ctx.env, callerOf(ctx))) throw adminErrors.platformOnly();
+  const principal = callerOf(ctx);
+  if (!isPlatformAdmin(ctx.env, principal)) throw adminErrors.platformOnly();
   if (id === authConfig(ctx.env).platformTenantId) throw adminErrors.platformTenantProtected();
-  await platformAdminTx(ctx, async (tx) => {
-    const [current] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update');
-    if (!current) throw adminErrors.tenantNotFound();
-    if (current.status === 'DELETED') return;
-    await revokeTenantSessions(tx, id);
-    await tx
+  // One batch (one round trip on the HTTP path): the caller's re-check, the tenant row lock (it
+  // serialises with registrations and other admin writes of the tenant), then, in its RLS, the
+  // sessions revoked and the status set, both guarded by the re-check and by "not yet DELETED".
+  const live = sql`exists (select 1 from auth.tenants where id = ${id} and status <> 'DELETED')`;
+  const [{ rows: admin }, found] = await inTenantBatch(ctx.stores.pg('auth'), principal.tenantId, (db) => [
+    db.execute<{ ok: boolean }>(recheckAdmin(principal)),
+    db.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update'),
+    db.execute(switchTenant(id)),
+    db
+      .update(refreshTokens)
+      .set({ revoked: true, revokedAt: sql`now()` })
+      .where(and(eq(refreshTokens.tenantId, id), eq(refreshTokens.revoked, false), ADMIN_OK, live)),
+    db
       .update(tenants)
       .set({ status: 'DELETED', updatedAt: sql`now()` })
-      .where(eq(tenants.id, id));
-  });
+      .where(and(eq(tenants.id, id), ne(tenants.status, 'DELETED'), ADMIN_OK)),
+  ]);
+  if (!admin[0]?.ok) throw noLongerAdmin();
+  if (found.length === 0) throw adminErrors.tenantNotFound();
 }
