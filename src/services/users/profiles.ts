@@ -79,7 +79,7 @@ export const NO_PROFILE: unique symbol = Symbol('no-profile');
  * user is gone or the profile was deleted.
  */
 async function repairProfile(ctx: ServiceContext, owner: Owner): Promise<UserProfile> {
-  const seed = await readProfileSeed(ctx.stores.pg('auth'), owner.tenantId, owner.userId);
+  const seed = await readProfileSeed(ctx, owner);
   if (!seed) throw userErrors.userNotFound();
   const profile = await upsertProfile(ctx, seed);
   if (profile.deletedAt) throw userErrors.profileNotFound();
@@ -172,11 +172,7 @@ export async function updateMyProfile(ctx: ServiceContext, patch: ProfilePatch):
       return row;
     });
   }
-  if (
-    renames &&
-    !sharedDatabase &&
-    !(await syncAuthUserNames(stores.pg('auth'), owner.tenantId, owner.userId, names))
-  ) {
+  if (renames && !sharedDatabase && !(await syncAuthUserNames(ctx, { ...owner, names }))) {
     throw userErrors.userNotFound();
   }
   return profileView(updated);
