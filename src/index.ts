@@ -54,7 +54,7 @@ export default {
       ctx.waitUntil(sweep);
       return;
     }
-    const work = purgeExpiredNotifications(stores.mongo())
+    const work = purgeExpiredNotifications({ stores })
       .then((purged) => logger.info('housekeeping done', { purgedNotifications: purged }))
       .catch((err) => logger.error('housekeeping failed', errorFields(err)))
       .finally(() => stores.close());

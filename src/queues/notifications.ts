@@ -2,12 +2,12 @@ import { createStores } from '../db/stores.ts';
 import type { Env } from '../env.ts';
 import { errorFields, type Logger } from '../lib/logger.ts';
 import { followOrderEvent } from '../services/carts/index.ts';
-import { systemContext } from '../services/context.ts';
+import { systemContext, type ServiceContext } from '../services/context.ts';
 import {
   createChannelSenders,
   deliverNotification,
   loadTenantTemplates,
-  subscriptionsOf,
+  subscriptionsOfUsers,
   UndeliverableMessage,
   type PushSubscriptionDocument,
   type TemplateDocument,
@@ -47,7 +47,8 @@ function perTenant<T>(
  * to the dead-letter record. A message with a failed channel is retried (with the queue's
  * delay); the retry sends only the failed channels; after max_retries it lands in
  * notifications-dlq. Per tenant of a batch, the recipients (PostgreSQL), the templates and the
- * push subscriptions (Data API) are each read once.
+ * push subscriptions (Data API) are each read once, with one service context per tenant
+ * (`systemContext`: no caller, the tenant the messages carry).
  */
 export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env, logger: Logger): Promise<void> {
   const stores = createStores(env);
@@ -73,18 +74,23 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       msg.ack();
     }
 
+    const contexts = new Map<string, ServiceContext>();
+    const ctxOf = (tenantId: string) => {
+      let ctx = contexts.get(tenantId);
+      if (!ctx) contexts.set(tenantId, (ctx = systemContext(env, stores, logger, tenantId)));
+      return ctx;
+    };
     const recipientsOf = perTenant<Map<string, NotificationRecipient>>(valid, (tenantId, userIds) =>
-      getNotificationRecipients(systemContext(env, stores, logger, tenantId), { userIds }),
+      getNotificationRecipients(ctxOf(tenantId), { userIds }),
     );
     const templatesOf = perTenant<TemplateDocument[]>(valid, (tenantId) =>
       loadTenantTemplates(
-        mongo,
-        tenantId,
+        ctxOf(tenantId),
         valid.filter((v) => v.body.tenantId === tenantId).map((v) => v.body.type),
       ),
     );
     const subscriptionsOfTenant = perTenant<PushSubscriptionDocument[]>(valid, (tenantId, userIds) =>
-      subscriptionsOf(mongo).find({ tenantId, userId: { $in: userIds } }, { limit: 20 * userIds.length }),
+      subscriptionsOfUsers(ctxOf(tenantId), userIds),
     );
     const senders = createChannelSenders(env, mongo, async (tenantId, userId) =>
       (await subscriptionsOfTenant(tenantId)).filter((s) => s.userId === userId),
@@ -99,7 +105,12 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
           templatesOf(body.tenantId),
         ]);
         const recipient = recipients.get(body.userId) ?? null;
-        const result = await deliverNotification({ mongo, senders, recipient, tenantTemplates }, body);
+        const result = await deliverNotification(ctxOf(body.tenantId), {
+          message: body,
+          senders,
+          recipient,
+          tenantTemplates,
+        });
         if (result.failed.length > 0) throw new Error(`channels failed: ${result.failed.join(', ')}`);
         msg.ack();
       } catch (err) {

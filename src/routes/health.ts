@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 
-import { configWithDefaults } from '../lib/config.ts';
 import { createRouter } from '../lib/create-router.ts';
 import { access } from '../middleware/access.ts';
+import { ctxOf } from '../middleware/tenant.ts';
 import { checkHealth } from '../services/health/index.ts';
 
 const StoreCheck = z.object({
@@ -51,7 +51,7 @@ const route = createRoute({
 });
 
 export const healthRoutes = createRouter().openapi(route, async (c) => {
-  const report = await checkHealth(c.env, c.get('stores'), configWithDefaults(c.env).storeTimeoutMs);
+  const report = await checkHealth(ctxOf(c));
   c.header('cache-control', 'no-store');
   return report.status === 'ok' ? c.json(report, 200) : c.json(report, 503);
 });

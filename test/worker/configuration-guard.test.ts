@@ -101,12 +101,16 @@ describe('configuration guard', () => {
     await grantRole(await registerUser(tenantId, { password: PASSWORD }), 'ADMIN');
     const stores = testStores();
     try {
-      expect(await platformAdminsOnDefaultPassword(stores, tenantId)).toEqual([admin.username]);
+      const platformOf = (platformTenantId: string) => ({
+        env: { ...env, PLATFORM_TENANT_ID: platformTenantId },
+        stores,
+      });
+      expect(await platformAdminsOnDefaultPassword(platformOf(tenantId))).toEqual([admin.username]);
       expect(knownDefaultPasswordAdmins(tenantId)).toEqual([admin.username]);
       expect(knownDefaultPasswordAdmins(crypto.randomUUID())).toEqual([]);
       const otherTenant = await createTenant();
       await grantRole(await registerUser(otherTenant, { password: PASSWORD }), 'ADMIN');
-      expect(await platformAdminsOnDefaultPassword(stores, otherTenant)).toEqual([]);
+      expect(await platformAdminsOnDefaultPassword(platformOf(otherTenant))).toEqual([]);
     } finally {
       await stores.close();
     }

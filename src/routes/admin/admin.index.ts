@@ -23,7 +23,7 @@ async function userAction(
 ): Promise<PublicUser> {
   const user = (await admin.applyUserAction(ctxOf(c), { id, action, tenantId }))!;
   if (action === 'lock' || action === 'suspend') {
-    await closeUserFeed(c.env, user.tenantId, user.id, FEED_CLOSED_BY[action]);
+    await closeUserFeed(ctxOf(c), { tenantId: user.tenantId, userId: user.id, reason: FEED_CLOSED_BY[action] });
   }
   return user;
 }

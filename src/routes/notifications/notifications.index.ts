@@ -1,6 +1,6 @@
 import { createRouter } from '../../lib/create-router.ts';
 import { problems } from '../../lib/problem.ts';
-import { principalOf } from '../../middleware/auth.ts';
+import { ctxOf } from '../../middleware/tenant.ts';
 import { assertAccountInGoodStanding } from '../../services/auth/index.ts';
 import * as notifications from '../../services/notifications/index.ts';
 import * as routes from './notifications.routes.ts';
@@ -10,39 +10,36 @@ const streamPath = (url: string) => new URL(url).pathname.replace(/\/ticket\/?$/
 /** The caller's notifications, push subscriptions and live feed; staff template management. */
 export const notificationsRoutes = createRouter()
   .openapi(routes.listNotifications, async (c) => {
-    return c.json(
-      await notifications.listNotifications(c.get('stores').mongo(), principalOf(c), c.req.valid('query')),
-      200,
-    );
+    return c.json(await notifications.listNotifications(ctxOf(c), c.req.valid('query')), 200);
   })
   .openapi(routes.unreadCount, async (c) => {
-    return c.json({ unread: await notifications.unreadCount(c.get('stores').mongo(), principalOf(c)) }, 200);
+    return c.json({ unread: await notifications.unreadCount(ctxOf(c)) }, 200);
   })
   .openapi(routes.markAllRead, async (c) => {
-    return c.json({ marked: await notifications.markAllRead(c.get('stores').mongo(), principalOf(c)) }, 200);
+    return c.json({ marked: await notifications.markAllRead(ctxOf(c)) }, 200);
   })
   .openapi(routes.markRead, async (c) => {
-    return c.json(await notifications.markRead(c.get('stores').mongo(), principalOf(c), c.req.valid('param').id), 200);
+    return c.json(await notifications.markRead(ctxOf(c), c.req.valid('param').id), 200);
   })
   .openapi(routes.deleteNotification, async (c) => {
-    await notifications.deleteNotification(c.get('stores').mongo(), principalOf(c), c.req.valid('param').id);
+    await notifications.deleteNotification(ctxOf(c), c.req.valid('param').id);
     return c.body(null, 204);
   })
   .openapi(routes.streamTicket, async (c) => {
-    const grant = notifications.bearerGrant(principalOf(c), c.req.header('authorization'));
-    await assertAccountInGoodStanding(c.get('ctx'), grant);
-    const { ticket, expiresIn } = await notifications.issueStreamTicket(c.env, grant);
+    const grant = notifications.bearerGrant(ctxOf(c), c.req.header('authorization'));
+    await assertAccountInGoodStanding(ctxOf(c), grant);
+    const { ticket, expiresIn } = await notifications.issueStreamTicket(ctxOf(c), grant);
     return c.json({ ticket, expiresIn, url: `${streamPath(c.req.url)}?ticket=${encodeURIComponent(ticket)}` }, 201);
   })
   .openapi(routes.stream, async (c) => {
     const { ticket } = c.req.valid('query');
     const grant = ticket
-      ? await notifications.redeemStreamTicket(c.env, ticket)
-      : notifications.bearerGrant(c.get('principal'), c.req.header('authorization'));
+      ? await notifications.redeemStreamTicket(ctxOf(c), ticket)
+      : notifications.bearerGrant(ctxOf(c), c.req.header('authorization'));
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       throw notifications.notificationErrors.upgradeRequired();
     }
-    await assertAccountInGoodStanding(c.get('ctx'), grant);
+    await assertAccountInGoodStanding(ctxOf(c), grant);
     const headers: Record<string, string> = {
       upgrade: 'websocket',
       'x-feed-expires-at': String(grant.expiresAt),
@@ -57,58 +54,36 @@ export const notificationsRoutes = createRouter()
   })
   .openapi(routes.registerPushSubscription, async (c) => {
     const body = c.req.valid('json');
-    const { subscription, created } = await notifications.registerSubscription(
-      c.get('stores').mongo(),
-      principalOf(c),
-      {
-        endpoint: body.endpoint,
-        keys: body.keys,
-        userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null,
-      },
-      notifications.pushEndpointPolicy(c.env),
-    );
+    const { subscription, created } = await notifications.registerSubscription(ctxOf(c), {
+      endpoint: body.endpoint,
+      keys: body.keys,
+      userAgent: body.userAgent ?? c.req.header('user-agent')?.slice(0, 300) ?? null,
+    });
     return c.json(subscription, created ? 201 : 200);
   })
   .openapi(routes.listPushSubscriptions, async (c) => {
-    const data = await notifications.listSubscriptions(c.get('stores').mongo(), principalOf(c));
+    const data = await notifications.listSubscriptions(ctxOf(c));
     return c.json({ data, vapidPublicKey: c.env.VAPID_PUBLIC_KEY ?? null }, 200);
   })
   .openapi(routes.deletePushSubscription, async (c) => {
-    await notifications.deleteSubscription(c.get('stores').mongo(), principalOf(c), c.req.valid('param').id);
+    await notifications.deleteSubscription(ctxOf(c), c.req.valid('param').id);
     return c.body(null, 204);
   })
   .openapi(routes.listTemplates, async (c) => {
-    return c.json(
-      {
-        data: await notifications.listTemplates(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('query')),
-      },
-      200,
-    );
+    return c.json({ data: await notifications.listTemplates(ctxOf(c), c.req.valid('query')) }, 200);
   })
   .openapi(routes.getTemplate, async (c) => {
-    return c.json(
-      await notifications.getTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('param')),
-      200,
-    );
+    return c.json(await notifications.getTemplate(ctxOf(c), c.req.valid('param')), 200);
   })
   .openapi(routes.putTemplate, async (c) => {
-    const principal = principalOf(c);
-    const { template, created } = await notifications.putTemplate(
-      c.get('stores').mongo(),
-      principal.tenantId,
-      principal.userId,
-      c.req.valid('param'),
-      c.req.valid('json'),
-    );
+    const input = { key: c.req.valid('param'), template: c.req.valid('json') };
+    const { template, created } = await notifications.putTemplate(ctxOf(c), input);
     return c.json(template, created ? 201 : 200);
   })
   .openapi(routes.deleteTemplate, async (c) => {
-    await notifications.deleteTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('param'));
+    await notifications.deleteTemplate(ctxOf(c), c.req.valid('param'));
     return c.body(null, 204);
   })
   .openapi(routes.previewTemplate, async (c) => {
-    return c.json(
-      await notifications.previewTemplate(c.get('stores').mongo(), principalOf(c).tenantId, c.req.valid('json')),
-      200,
-    );
+    return c.json(await notifications.previewTemplate(ctxOf(c), c.req.valid('json')), 200);
   });

@@ -1,27 +1,12 @@
-/** Small pieces shared by the catalog services: ids, slugs, regex escaping, who reads. */
+/** Small pieces shared by the catalog services: ids, slugs, regex escaping. */
 import { ObjectId } from 'bson';
 
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { isObjectIdHex, OBJECT_ID_PATTERN } from '../../lib/ids.ts';
-import type { ServiceContext } from '../context.ts';
-import type { Reader } from './list-plan.ts';
 
 export const PRODUCTS = 'products';
 export const PRODUCT_EVENTS = 'product_events';
 export const CATEGORIES = 'categories';
-
-/** The permission that makes a caller catalog staff: sees drafts, may filter by status. */
-export const STAFF_PERMISSION = 'write:products';
-
-/** Whether the caller of `ctx` is catalog staff (holds write:products). */
-export function isCatalogStaff(ctx: Pick<ServiceContext, 'principal'>): boolean {
-  return ctx.principal?.permissions.includes(STAFF_PERMISSION) ?? false;
-}
-
-/** The reader of a catalog read: the context's tenant, and whether the caller is staff. */
-export function readerOf(ctx: ServiceContext): Reader {
-  return { tenantId: ctx.tenantId, staff: isCatalogStaff(ctx) };
-}
 
 export { isObjectIdHex };
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -32,8 +32,7 @@ import { ObjectId } from 'bson';
 import type { DataApiClient } from '../../db/mongo/client.ts';
 import { DuplicateKeyError } from '../../db/mongo/errors.ts';
 import { staleVersion } from '../../lib/etag.ts';
-import type { ServiceContext } from '../context.ts';
-import { adjustCategoryCounts } from './categories.ts';
+import { adjustCategoryCounts } from './category-store.ts';
 import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
@@ -51,7 +50,8 @@ import { flushStockOps, holdFields, type StockHold, type StockOp } from './stock
 /**
  * What the command loop writes with, and what it stamps into every event: the store, the tenant,
  * the actor and why. Product commands derive it from their ServiceContext (`eventContextOf`); the
- * order saga's stock steps (stock.ts) give the order as the cause.
+ * order saga's stock steps (stock.ts) give the order as the cause. (No ServiceContext here: the pure
+ * list plan and the Node scripts import this module's types.)
  */
 export interface EventContext {
   mongo: DataApiClient;
@@ -62,17 +62,6 @@ export interface EventContext {
   correlationId: string | null;
   /** What caused the command: the request id for HTTP commands, the order id for the saga. */
   causationId: string | null;
-}
-
-/** The event context of a command run for `ctx`: its caller, its request as correlation and cause. */
-export function eventContextOf(ctx: ServiceContext): EventContext {
-  return {
-    mongo: ctx.stores.mongo(),
-    tenantId: ctx.tenantId,
-    userId: ctx.principal?.userId ?? null,
-    correlationId: ctx.requestId ?? null,
-    causationId: ctx.requestId ?? null,
-  };
 }
 
 /** A `products` document. Version 0 is a slug reservation written just before ProductCreatedEvent. */

@@ -26,7 +26,7 @@ export {
   type Reader,
 } from './list-plan.ts';
 export { ID_OR_SLUG_PATTERN, SLUG_PATTERN } from './common.ts';
-export type { CategoryDoc } from './categories.ts';
+export type { CategoryDoc } from './category-store.ts';
 
 export interface CreateProductInput {
   name: string;

@@ -15,12 +15,11 @@ import { hexEncode, utf8 } from '../../lib/bytes.ts';
 import { assertSameRequest, requestFingerprint } from '../../lib/idempotency.ts';
 import { problems } from '../../lib/problem.ts';
 import type { ServiceContext } from '../context.ts';
-import { adjustCategoryCounts } from './categories.ts';
+import { adjustCategoryCounts } from './category-store.ts';
 import { nextFreeSlug, PRODUCTS, slugify } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
   appendEvent,
-  eventContextOf,
   loadProduct,
   makeEvent,
   recordOf,
@@ -152,6 +151,17 @@ export async function createProduct(
   const state = applyEvent(null, event);
   if (await writeProjection(ctx.mongo, state)) await adjustCategoryCounts(ctx.mongo, ctx.tenantId, null, state);
   return { record: recordOf(state, null), replayed: false };
+}
+
+/** The event context of a command run for `ctx`: its caller, its request as correlation and cause. */
+export function eventContextOf(ctx: ServiceContext): EventContext {
+  return {
+    mongo: ctx.stores.mongo(),
+    tenantId: ctx.tenantId,
+    userId: ctx.principal?.userId ?? null,
+    correlationId: ctx.requestId ?? null,
+    causationId: ctx.requestId ?? null,
+  };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -3,8 +3,8 @@ import type { DataApiClient } from '../../db/mongo/client.ts';
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import type { ServiceContext } from '../context.ts';
-import { categoryRefs, recountCounts, subtreeIds } from './categories.ts';
-import { isCatalogStaff, isObjectIdHex, objectId, PRODUCTS, readerOf, STAFF_PERMISSION } from './common.ts';
+import { categoryRefs, recountCounts, subtreeIds } from './category-store.ts';
+import { isObjectIdHex, objectId, PRODUCTS } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
   forceProjection,
@@ -18,6 +18,7 @@ import {
 } from './event-store.ts';
 import { cursorKey, productListPlan, SCORE, type ListProductsQuery, type Reader } from './list-plan.ts';
 import { rebuildProduct, type ProductEvent, type ProductState } from './product-reducer.ts';
+import { isCatalogStaff, readerOf, STAFF_PERMISSION } from './reader.ts';
 import { flushProductOutbox } from './stock-ops.ts';
 import { eventView, productView, type ProductEventView, type ProductView } from './views.ts';
 

@@ -1,6 +1,6 @@
 /** Checks a product command makes before it decides: image, price, category and SKU rules (400/409 naming the field). */
 import type { DataApiClient, Filter } from '../../db/mongo/client.ts';
-import { categoryRef } from './categories.ts';
+import { categoryRef } from './category-store.ts';
 import { objectId, PRODUCTS } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import type { ProductDoc } from './event-store.ts';

@@ -1,5 +1,5 @@
 /** Products, their events and categories as the API shows them: no tenantId, money as decimal strings, ISO dates. */
-import type { CategoryDoc } from './categories.ts';
+import type { CategoryDoc } from './category-store.ts';
 import type { ProductRecord } from './event-store.ts';
 import { formatMoney } from './money.ts';
 import type { ProductEvent, ProductEventType } from './product-reducer.ts';

@@ -5,8 +5,8 @@
  */
 import { sql } from 'drizzle-orm';
 
-import type { Stores } from '../../db/stores.ts';
-import type { Env } from '../../env.ts';
+import { configWithDefaults } from '../../lib/config.ts';
+import type { ServiceContext } from '../context.ts';
 import { configurationOf, type ConfigurationReport } from './configuration.ts';
 import { platformAdminsOnDefaultPassword } from './default-admin.ts';
 import type { HealthReport, StoreCheck } from './model.ts';
@@ -32,10 +32,10 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
 }
 
 /** The configuration report plus the database-backed check of the platform admins' passwords. */
-async function configurationWithAdmins(env: Env, stores: Stores): Promise<ConfigurationReport> {
-  const report = configurationOf(env);
+async function configurationWithAdmins(ctx: ServiceContext): Promise<ConfigurationReport> {
+  const report = configurationOf(ctx.env);
   if (report.environment === 'development') return report;
-  const admins = await platformAdminsOnDefaultPassword(stores, env.PLATFORM_TENANT_ID).catch(() => []);
+  const admins = await platformAdminsOnDefaultPassword(ctx).catch(() => []);
   if (admins.length === 0) return report;
   const problem = {
     setting: 'platform ADMIN password',
@@ -44,13 +44,18 @@ async function configurationWithAdmins(env: Env, stores: Stores): Promise<Config
   return { ...report, status: 'refused', problems: [...report.problems, problem] };
 }
 
-/** Probes both stores concurrently: one round trip each (and, deployed, one more for the admins). */
-export async function checkHealth(env: Env, stores: Stores, timeoutMs: number): Promise<HealthReport> {
+/**
+ * Probes both stores concurrently, each within STORE_TIMEOUT_MS: one round trip each (and,
+ * deployed, one more for the admins). Names no tenant: the context's is never read.
+ */
+export async function checkHealth(ctx: ServiceContext): Promise<HealthReport> {
+  const { env, stores } = ctx;
+  const timeoutMs = configWithDefaults(env).storeTimeoutMs;
   const [postgres, mongo] = await Promise.all([
     timed(() => stores.pg('auth').db.execute(sql`select 1`), timeoutMs),
     timed(() => stores.mongo().collection('_health').findOne({}), timeoutMs),
   ]);
-  const configuration = postgres.status === 'up' ? await configurationWithAdmins(env, stores) : configurationOf(env);
+  const configuration = postgres.status === 'up' ? await configurationWithAdmins(ctx) : configurationOf(env);
   const storesUp = postgres.status === 'up' && mongo.status === 'up';
   const status = configuration.status === 'refused' ? 'misconfigured' : storesUp ? 'ok' : 'degraded';
   return { status, checks: { postgres, mongo }, configuration };

@@ -9,8 +9,8 @@ import { and, eq } from 'drizzle-orm';
 
 import { roles, userRoles, users } from '../../db/pg/schema/auth.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
 import { DEVELOPMENT_ADMIN_PASSWORD, verifyPassword } from '../../lib/passwords.ts';
+import type { ServiceContext } from '../context.ts';
 
 const REMEMBER_MS = 60_000;
 let remembered: { tenantId: string; at: number; usernames: string[] } | undefined;
@@ -20,8 +20,13 @@ export function knownDefaultPasswordAdmins(platformTenantId: string): string[] {
   return remembered && remembered.tenantId === platformTenantId ? remembered.usernames : [];
 }
 
-/** Usernames of the platform tenant's active ADMINs whose password is the development one. */
-export async function platformAdminsOnDefaultPassword(stores: Stores, platformTenantId: string): Promise<string[]> {
+/**
+ * Usernames of the platform tenant's (env.PLATFORM_TENANT_ID, not the context's tenant: health
+ * names none) active ADMINs whose password is the development one.
+ */
+export async function platformAdminsOnDefaultPassword(ctx: Pick<ServiceContext, 'env' | 'stores'>): Promise<string[]> {
+  const { stores } = ctx;
+  const platformTenantId = ctx.env.PLATFORM_TENANT_ID;
   if (remembered && remembered.tenantId === platformTenantId && Date.now() - remembered.at < REMEMBER_MS)
     return remembered.usernames;
   const admins = await inTenantTx(stores.pg('auth').db, platformTenantId, (tx) =>

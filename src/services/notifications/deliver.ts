@@ -9,8 +9,8 @@
  */
 import { ObjectId } from 'bson';
 
-import type { DataApiClient } from '../../db/mongo/client.ts';
 import type { ParsedNotificationMessage } from '../../queues/notification-messages.ts';
+import type { ServiceContext } from '../context.ts';
 import type { NotificationRecipient } from '../users/index.ts';
 import { ChannelSkipped, type ChannelSender } from './channels/sender.ts';
 import { compose } from './compose.ts';
@@ -32,7 +32,7 @@ export class UndeliverableMessage extends Error {
 }
 
 export interface DeliveryInput {
-  mongo: DataApiClient;
+  message: ParsedNotificationMessage;
   senders: Record<NotificationChannel, ChannelSender>;
   recipient: NotificationRecipient | null;
   tenantTemplates: readonly TemplateDocument[];
@@ -47,13 +47,11 @@ export interface DeliveryResult {
   skipped: NotificationChannel[];
 }
 
-export async function deliverNotification(
-  input: DeliveryInput,
-  msg: ParsedNotificationMessage,
-): Promise<DeliveryResult> {
-  const { mongo, senders, recipient } = input;
+/** Delivers `input.message` (of the context's tenant: the consumer builds one context per tenant). */
+export async function deliverNotification(ctx: ServiceContext, input: DeliveryInput): Promise<DeliveryResult> {
+  const { message: msg, senders, recipient } = input;
   const now = input.now ?? new Date();
-  const notifications = notificationsOf(mongo);
+  const notifications = notificationsOf(ctx.stores.mongo());
   const plan = planChannels(msg.type, msg.channels, recipient);
   const channels = NOTIFICATION_CHANNELS.filter((ch) => plan[ch]);
   const composed = compose(msg, channels, recipient?.language, input.tenantTemplates);

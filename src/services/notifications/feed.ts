@@ -1,5 +1,6 @@
 import type { Env } from '../../env.ts';
-import { createLogger, errorFields } from '../../lib/logger.ts';
+import { errorFields } from '../../lib/logger.ts';
+import type { ServiceContext } from '../context.ts';
 
 /** The feed object (NotificationFeed Durable Object) of one user. */
 export function feedOf(env: Pick<Env, 'NOTIFICATION_FEED'>, tenantId: string, userId: string) {
@@ -10,10 +11,13 @@ export function feedOf(env: Pick<Env, 'NOTIFICATION_FEED'>, tenantId: string, us
  * Closes every live-feed socket of a user (locked, suspended): access tokens stay valid until
  * they expire, the feed must not. Best effort: the account change stands if this fails.
  */
-export async function closeUserFeed(env: Env, tenantId: string, userId: string, reason: string): Promise<void> {
+export async function closeUserFeed(
+  ctx: ServiceContext,
+  { tenantId, userId, reason }: { tenantId: string; userId: string; reason: string },
+): Promise<void> {
   try {
-    await feedOf(env, tenantId, userId).disconnectAll(reason);
+    await feedOf(ctx.env, tenantId, userId).disconnectAll(reason);
   } catch (err) {
-    createLogger(env.LOG_LEVEL).error('live feed not closed', { tenantId, userId, ...errorFields(err) });
+    ctx.logger.error('live feed not closed', { tenantId, userId, ...errorFields(err) });
   }
 }

@@ -5,13 +5,14 @@
  */
 import { ObjectId } from 'bson';
 
-import type { DataApiClient, Document } from '../../db/mongo/client.ts';
+import type { Document } from '../../db/mongo/client.ts';
 import {
   decodeCursor as decodeKey,
   encodeCursor as encodeKey,
   invalidCursor,
   timeObjectIdKey,
 } from '../../lib/pagination.ts';
+import { callerOf, type ServiceContext } from '../context.ts';
 import { notificationErrors } from './errors.ts';
 import { notificationsOf, visibleTo, type NotificationDocument } from './model.ts';
 import { notificationView, type NotificationView } from './views.ts';
@@ -19,6 +20,12 @@ import { notificationView, type NotificationView } from './views.ts';
 export interface Owner {
   tenantId: string;
   userId: string;
+}
+
+/** The inbox's owner: the caller of `ctx` (401 without one). */
+function ownerOf(ctx: ServiceContext): Owner {
+  const { tenantId, userId } = callerOf(ctx);
+  return { tenantId, userId };
 }
 
 export interface InboxQuery {
@@ -41,18 +48,20 @@ function decodeCursor(text: string): { at: Date; id: ObjectId } {
 
 /** Newest first, keyset on (createdAt, _id): stable while new notifications arrive. */
 export async function listNotifications(
-  mongo: DataApiClient,
-  owner: Owner,
+  ctx: ServiceContext,
   q: InboxQuery,
 ): Promise<{ data: NotificationView[]; nextCursor: string | null }> {
-  const filter: Document = visibleTo(owner);
+  const filter: Document = visibleTo(ownerOf(ctx));
   if (q.unread !== undefined) filter.read = !q.unread;
   if (q.type) filter.type = q.type;
   if (q.cursor) {
     const key = decodeCursor(q.cursor);
     filter.$or = [{ createdAt: { $lt: key.at } }, { createdAt: key.at, _id: { $lt: key.id } }];
   }
-  const docs = await notificationsOf(mongo).find(filter, { sort: { createdAt: -1, _id: -1 }, limit: q.limit + 1 });
+  const docs = await notificationsOf(ctx.stores.mongo()).find(filter, {
+    sort: { createdAt: -1, _id: -1 },
+    limit: q.limit + 1,
+  });
   const page = docs.slice(0, q.limit);
   return {
     data: page.map(notificationView),
@@ -61,39 +70,46 @@ export async function listNotifications(
 }
 
 /** Counted from the documents (no counter to drift). */
-export async function unreadCount(mongo: DataApiClient, owner: Owner): Promise<number> {
-  const [row] = await notificationsOf(mongo).aggregate<{ n: number }>([
-    { $match: { ...visibleTo(owner), read: false } },
+export async function unreadCount(ctx: ServiceContext): Promise<number> {
+  const [row] = await notificationsOf(ctx.stores.mongo()).aggregate<{ n: number }>([
+    { $match: { ...visibleTo(ownerOf(ctx)), read: false } },
     { $count: 'n' },
   ]);
   return row?.n ?? 0;
 }
 
 /** Idempotent: reading a read notification keeps its first readAt. */
-export async function markRead(mongo: DataApiClient, owner: Owner, id: string): Promise<NotificationView> {
-  const filter = { ...visibleTo(owner), _id: new ObjectId(id) };
-  const notifications = notificationsOf(mongo);
+export async function markRead(ctx: ServiceContext, id: string): Promise<NotificationView> {
+  const filter = { ...visibleTo(ownerOf(ctx)), _id: new ObjectId(id) };
+  const notifications = notificationsOf(ctx.stores.mongo());
   await notifications.updateOne({ ...filter, read: false }, { $set: { read: true, readAt: new Date() } });
   const doc = await notifications.findOne(filter);
   if (!doc) throw notificationErrors.notFound();
   return notificationView(doc);
 }
 
-export async function markAllRead(mongo: DataApiClient, owner: Owner): Promise<number> {
-  const { modifiedCount } = await notificationsOf(mongo).updateMany(
-    { ...visibleTo(owner), read: false },
+export async function markAllRead(ctx: ServiceContext): Promise<number> {
+  const { modifiedCount } = await notificationsOf(ctx.stores.mongo()).updateMany(
+    { ...visibleTo(ownerOf(ctx)), read: false },
     { $set: { read: true, readAt: new Date() } },
   );
   return modifiedCount;
 }
 
-export async function deleteNotification(mongo: DataApiClient, owner: Owner, id: string): Promise<void> {
-  const { deletedCount } = await notificationsOf(mongo).deleteOne({ ...visibleTo(owner), _id: new ObjectId(id) });
+export async function deleteNotification(ctx: ServiceContext, id: string): Promise<void> {
+  const filter = { ...visibleTo(ownerOf(ctx)), _id: new ObjectId(id) };
+  const { deletedCount } = await notificationsOf(ctx.stores.mongo()).deleteOne(filter);
   if (deletedCount === 0) throw notificationErrors.notFound();
 }
 
-/** TTL fallback for servers without TTL indexes (cron): removes expired notifications. */
-export async function purgeExpiredNotifications(mongo: DataApiClient, now = new Date()): Promise<number> {
-  const { deletedCount } = await notificationsOf(mongo).deleteMany({ expiresAt: { $lt: now } });
+/**
+ * TTL fallback for servers without TTL indexes (cron): removes expired notifications of every
+ * tenant (housekeeping has no tenant: it takes the stores of a context, not its tenant).
+ */
+export async function purgeExpiredNotifications(
+  ctx: Pick<ServiceContext, 'stores'>,
+  now = new Date(),
+): Promise<number> {
+  const { deletedCount } = await notificationsOf(ctx.stores.mongo()).deleteMany({ expiresAt: { $lt: now } });
   return deletedCount;
 }

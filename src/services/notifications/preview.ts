@@ -1,5 +1,5 @@
 /** Renders a template (saved, built-in, or given) with sample or given variables, as a channel would send it. */
-import type { DataApiClient } from '../../db/mongo/client.ts';
+import type { ServiceContext } from '../context.ts';
 import { notificationErrors } from './errors.ts';
 import type { NotificationChannel } from './model.ts';
 import { limit, LIMITS, renderHtml, renderText, textToHtml, variablesOf, type Variables } from './render.ts';
@@ -30,7 +30,7 @@ export interface PreviewInput {
   variables?: Variables;
 }
 
-export async function previewTemplate(mongo: DataApiClient, tenantId: string, input: PreviewInput) {
+export async function previewTemplate(ctx: ServiceContext, input: PreviewInput) {
   let chosen: {
     title: string;
     body: string;
@@ -48,13 +48,7 @@ export async function previewTemplate(mongo: DataApiClient, tenantId: string, in
       source: 'request',
     };
   } else {
-    chosen = chooseTemplate(
-      await loadTenantTemplates(mongo, tenantId, [input.type]),
-      input.type,
-      input.channel,
-      input.locale,
-      {},
-    );
+    chosen = chooseTemplate(await loadTenantTemplates(ctx, [input.type]), input.type, input.channel, input.locale, {});
   }
   if (!chosen) throw notificationErrors.templateNotFound();
   const vars = variablesOf(SAMPLE_VARIABLES, input.variables);

@@ -8,9 +8,10 @@ import { ObjectId } from 'bson';
 
 import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
 import { problems } from '../../lib/problem.ts';
+import { callerOf, type ServiceContext } from '../context.ts';
 import type { PushKeys } from './channels/web-push.ts';
 import { notificationErrors } from './errors.ts';
-import { refusedPushEndpoint, type PushEndpointPolicy } from './push-endpoint.ts';
+import { pushEndpointPolicy, refusedPushEndpoint } from './push-endpoint.ts';
 
 export const MAX_SUBSCRIPTIONS_PER_USER = 20;
 
@@ -37,20 +38,29 @@ function subscriptionView(doc: PushSubscriptionDocument) {
 }
 export type SubscriptionView = ReturnType<typeof subscriptionView>;
 
-interface Owner {
-  tenantId: string;
-  userId: string;
+/** The push subscriptions of some users of the context's tenant, in one read (the consumer's batch). */
+export function subscriptionsOfUsers(
+  ctx: ServiceContext,
+  userIds: readonly string[],
+): Promise<PushSubscriptionDocument[]> {
+  return subscriptionsOf(ctx.stores.mongo()).find(
+    { tenantId: ctx.tenantId, userId: { $in: [...userIds] } },
+    { limit: MAX_SUBSCRIPTIONS_PER_USER * userIds.length },
+  );
 }
 
+/**
+ * Registers (or refreshes) a push subscription of the caller. The endpoint must pass the
+ * deployment's push endpoint policy (push-endpoint.ts), else 400 on `body.endpoint`.
+ */
 export async function registerSubscription(
-  mongo: DataApiClient,
-  owner: Owner,
+  ctx: ServiceContext,
   input: { endpoint: string; keys: PushKeys; userAgent?: string | null },
-  policy: PushEndpointPolicy,
 ): Promise<{ subscription: SubscriptionView; created: boolean }> {
-  const refused = refusedPushEndpoint(input.endpoint, policy);
+  const owner = callerOf(ctx);
+  const refused = refusedPushEndpoint(input.endpoint, pushEndpointPolicy(ctx.env));
   if (refused) throw problems.validation([{ field: 'body.endpoint', message: refused }]);
-  const subs = subscriptionsOf(mongo);
+  const subs = subscriptionsOf(ctx.stores.mongo());
   const count = await subs.find(
     { tenantId: owner.tenantId, userId: owner.userId },
     { projection: { _id: 1 }, limit: MAX_SUBSCRIPTIONS_PER_USER + 1 },
@@ -72,16 +82,18 @@ export async function registerSubscription(
   return { subscription: subscriptionView(doc), created: res.upsertedId !== undefined };
 }
 
-export async function listSubscriptions(mongo: DataApiClient, owner: Owner): Promise<SubscriptionView[]> {
-  const docs = await subscriptionsOf(mongo).find(
+export async function listSubscriptions(ctx: ServiceContext): Promise<SubscriptionView[]> {
+  const owner = callerOf(ctx);
+  const docs = await subscriptionsOf(ctx.stores.mongo()).find(
     { tenantId: owner.tenantId, userId: owner.userId },
     { sort: { createdAt: -1 }, limit: MAX_SUBSCRIPTIONS_PER_USER },
   );
   return docs.map(subscriptionView);
 }
 
-export async function deleteSubscription(mongo: DataApiClient, owner: Owner, id: string): Promise<void> {
-  const { deletedCount } = await subscriptionsOf(mongo).deleteOne({
+export async function deleteSubscription(ctx: ServiceContext, id: string): Promise<void> {
+  const owner = callerOf(ctx);
+  const { deletedCount } = await subscriptionsOf(ctx.stores.mongo()).deleteOne({
     tenantId: owner.tenantId,
     userId: owner.userId,
     _id: new ObjectId(id),

@@ -12,11 +12,10 @@
  */
 import { decodeJwt } from 'jose';
 
-import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/index.ts';
+import type { ServiceContext } from '../context.ts';
 
 const STREAM_TICKET = 'stream-ticket';
 const STREAM_TICKET_TTL_SECONDS = 60;
@@ -32,8 +31,9 @@ export interface StreamGrant {
   ticketId?: string;
 }
 
-/** The expiry of the bearer token that authenticated this request. */
-export function bearerGrant(principal: Principal | undefined, authorization: string | undefined): StreamGrant {
+/** The expiry of the bearer token that authenticated this request (its Authorization header). */
+export function bearerGrant(ctx: Pick<ServiceContext, 'principal'>, authorization: string | undefined): StreamGrant {
+  const principal = ctx.principal;
   if (!principal) throw problems.unauthorized('The feed needs an access token (Authorization header or ?ticket=).');
   if (principal.method !== 'token' || !authorization)
     throw problems.unauthorized('The feed needs an access token; API keys cannot open it.');
@@ -42,7 +42,11 @@ export function bearerGrant(principal: Principal | undefined, authorization: str
   return { tenantId: principal.tenantId, userId: principal.userId, expiresAt: exp * 1000, issuedAt: iat };
 }
 
-export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{ ticket: string; expiresIn: number }> {
+export async function issueStreamTicket(
+  ctx: Pick<ServiceContext, 'env'>,
+  grant: StreamGrant,
+): Promise<{ ticket: string; expiresIn: number }> {
+  const { env } = ctx;
   const cfg = authConfig(env);
   const ttl = Math.max(1, Math.min(STREAM_TICKET_TTL_SECONDS, Math.floor((grant.expiresAt - Date.now()) / 1000)));
   const ticket = await signPurposeToken(
@@ -55,7 +59,8 @@ export async function issueStreamTicket(env: Env, grant: StreamGrant): Promise<{
   return { ticket, expiresIn: ttl };
 }
 
-export async function redeemStreamTicket(env: Env, ticket: string): Promise<StreamGrant> {
+export async function redeemStreamTicket(ctx: Pick<ServiceContext, 'env'>, ticket: string): Promise<StreamGrant> {
+  const { env } = ctx;
   const cfg = authConfig(env);
   const payload = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), STREAM_TICKET, ticket, cfg);
   const { tid, tokenExp, tokenIat, jti } = payload as typeof payload & {

@@ -7,6 +7,7 @@
 import type { ObjectId } from 'bson';
 
 import type { DataApiClient, DataApiCollection } from '../../db/mongo/client.ts';
+import { callerOf, type ServiceContext } from '../context.ts';
 import { BUILT_IN_TEMPLATES } from './defaults.ts';
 import { notificationErrors } from './errors.ts';
 import type { NotificationChannel } from './model.ts';
@@ -78,34 +79,29 @@ export function validateTemplate(channel: NotificationChannel, input: TemplateIn
     throw notificationErrors.invalidTemplate('body.body', `at most ${LIMITS.pushBody} characters for PUSH`);
 }
 
-export async function listTemplates(
-  mongo: DataApiClient,
-  tenantId: string,
-  filter: Partial<TemplateKey>,
-): Promise<TemplateView[]> {
-  const docs = await templatesOf(mongo).find(
-    { tenantId, ...filter },
+export async function listTemplates(ctx: ServiceContext, filter: Partial<TemplateKey>): Promise<TemplateView[]> {
+  const docs = await templatesOf(ctx.stores.mongo()).find(
+    { tenantId: ctx.tenantId, ...filter },
     { sort: { type: 1, channel: 1, locale: 1 }, limit: 500 },
   );
   return docs.map(templateView);
 }
 
-export async function getTemplate(mongo: DataApiClient, tenantId: string, key: TemplateKey): Promise<TemplateView> {
-  const doc = await templatesOf(mongo).findOne({ tenantId, ...key });
+export async function getTemplate(ctx: ServiceContext, key: TemplateKey): Promise<TemplateView> {
+  const doc = await templatesOf(ctx.stores.mongo()).findOne({ tenantId: ctx.tenantId, ...key });
   if (!doc) throw notificationErrors.templateNotFound();
   return templateView(doc);
 }
 
-/** Creates or replaces; `created` tells which. */
+/** Creates or replaces (the caller is recorded as its author); `created` tells which. */
 export async function putTemplate(
-  mongo: DataApiClient,
-  tenantId: string,
-  actor: string,
-  key: TemplateKey,
-  input: TemplateInput,
+  ctx: ServiceContext,
+  { key, template: input }: { key: TemplateKey; template: TemplateInput },
 ): Promise<{ template: TemplateView; created: boolean }> {
   validateTemplate(key.channel, input);
-  const templates = templatesOf(mongo);
+  const tenantId = ctx.tenantId;
+  const actor = callerOf(ctx).userId;
+  const templates = templatesOf(ctx.stores.mongo());
   const set = {
     title: input.title,
     body: input.body,
@@ -124,8 +120,8 @@ export async function putTemplate(
   };
 }
 
-export async function deleteTemplate(mongo: DataApiClient, tenantId: string, key: TemplateKey): Promise<void> {
-  const { deletedCount } = await templatesOf(mongo).deleteOne({ tenantId, ...key });
+export async function deleteTemplate(ctx: ServiceContext, key: TemplateKey): Promise<void> {
+  const { deletedCount } = await templatesOf(ctx.stores.mongo()).deleteOne({ tenantId: ctx.tenantId, ...key });
   if (deletedCount === 0) throw notificationErrors.templateNotFound();
 }
 
@@ -147,12 +143,11 @@ function languageChain(language: string | null | undefined): string[] {
 }
 
 /** Tenant templates of some types, loaded once per tenant per queue batch. */
-export async function loadTenantTemplates(
-  mongo: DataApiClient,
-  tenantId: string,
-  types: string[],
-): Promise<TemplateDocument[]> {
-  return templatesOf(mongo).find({ tenantId, type: { $in: [...new Set(types)] } }, { limit: 1000 });
+export async function loadTenantTemplates(ctx: ServiceContext, types: string[]): Promise<TemplateDocument[]> {
+  return templatesOf(ctx.stores.mongo()).find(
+    { tenantId: ctx.tenantId, type: { $in: [...new Set(types)] } },
+    { limit: 1000 },
+  );
 }
 
 export function chooseTemplate(
