@@ -30,7 +30,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
       method: 'token',
     });
   } else if (apiKey) {
-    c.set('principal', await authenticateApiKey(c.get('stores').pg('auth'), apiKey));
+    c.set('principal', await authenticateApiKey({ stores: c.get('stores') }, apiKey));
   }
   await next();
 };

@@ -92,7 +92,7 @@ export const resolveTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
     const host = requestHostname(c);
     if (host) {
       c.set('tenantLookups', (c.get('tenantLookups') ?? 0) + 1);
-      const tenant = await tenantByDomain(c.get('stores').pg('auth').db, host);
+      const tenant = await tenantByDomain(ctxOf(c), host);
       if (tenant) {
         c.set('tenantByHost', tenant);
         setBounded(domainTenants, host, { tenantId: tenant.id, at: Date.now() }, 1000);
@@ -140,7 +140,7 @@ async function tenantOfRequestOrId(c: Context<AppEnv>): Promise<{ id: string; ro
 export async function tenantOfRequest(c: Context<AppEnv>): Promise<Tenant> {
   const { id, row } = await tenantOfRequestOrId(c);
   if (row) return row;
-  const tenant = await tenantById(c.get('stores').pg('auth').db, id);
+  const tenant = await tenantById(ctxOf(c), id);
   if (!tenant) throw problems.notFound('Tenant');
   return tenant;
 }

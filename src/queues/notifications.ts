@@ -81,7 +81,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       return ctx;
     };
     const recipientsOf = perTenant<Map<string, NotificationRecipient>>(valid, (tenantId, userIds) =>
-      getNotificationRecipients(stores, tenantId, userIds),
+      getNotificationRecipients(ctxOf(tenantId), { userIds }),
     );
     const templatesOf = perTenant<TemplateDocument[]>(valid, (tenantId) =>
       loadTenantTemplates(

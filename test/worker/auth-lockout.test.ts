@@ -5,12 +5,17 @@
  * administrator's action; `npm run account:unlock` (test/node/account-unlock.test.ts) is the
  * operator's way back in.
  */
+import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 
-import { users } from '../../src/db/pg/schema/index.ts';
+import { refreshTokens, users } from '../../src/db/pg/schema/index.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { completeLogin } from '../../src/services/auth/accounts.ts';
+import { loadIdentityById } from '../../src/services/auth/identity.ts';
 import { LOCKOUT_BASE_SECONDS, LOCKOUT_MAX_SECONDS } from '../../src/services/auth/index.ts';
+import { systemContext } from '../../src/services/context.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import { as, bearer, createTenant, registerUser, tenantAdmin, type TestUser } from './identity-helpers.ts';
 import { testStores } from './stores.ts';
@@ -116,5 +121,50 @@ describe('failed sign-ins: temporary pauses with growing delays, never a permane
     expect(row.accountLocked).toBe(false);
     expect(row.failedLoginAttempts).toBeLessThanOrEqual(MAX);
     if (row.failedLoginAttempts === MAX) expect(await pauseSeconds(user)).toBe(LOCKOUT_BASE_SECONDS);
+  });
+
+  it('8 concurrent wrong passwords (under the rate limits) count exactly: 4 answered 401, 4 answered 423, the count at 5, one pause of 60 s', async () => {
+    const user = await registerUser(await createTenant());
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async () => (await attempt(user, 'Wrong-Password-1')).status),
+    );
+    expect(statuses.filter((s) => s === 401)).toHaveLength(MAX - 1);
+    expect(statuses.filter((s) => s === 423)).toHaveLength(8 - (MAX - 1));
+    const row = await readUser(user);
+    expect(row.failedLoginAttempts).toBe(MAX);
+    expect(row.accountLocked).toBe(false);
+    expect(await pauseSeconds(user)).toBe(LOCKOUT_BASE_SECONDS);
+  });
+
+  it('a sign-in whose password was checked before a pause began issues no session: 423, no refresh token, the count kept', async () => {
+    const user = await registerUser(await createTenant());
+    const stores = testStores();
+    try {
+      const ctx = systemContext(env, stores, createLogger('warn'), user.tenantId);
+      const db = stores.pg('auth').db;
+      // The password was right when read; then concurrent failures paused the account.
+      const identity = (await inTenantTx(db, user.tenantId, (tx) => loadIdentityById(tx, user.id)))!;
+      await inTenantTx(db, user.tenantId, (tx) =>
+        tx
+          .update(users)
+          .set({ failedLoginAttempts: MAX, lockedUntil: sql`now() + interval '60 seconds'` })
+          .where(eq(users.id, user.id)),
+      );
+      const before = await inTenantTx(db, user.tenantId, (tx) =>
+        tx.select().from(refreshTokens).where(eq(refreshTokens.userId, user.id)),
+      );
+      const refused = await completeLogin(ctx, identity).then(
+        () => null,
+        (err: unknown) => err as { status?: number },
+      );
+      expect(refused?.status).toBe(423);
+      const after = await inTenantTx(db, user.tenantId, (tx) =>
+        tx.select().from(refreshTokens).where(eq(refreshTokens.userId, user.id)),
+      );
+      expect(after).toHaveLength(before.length);
+      expect((await readUser(user)).failedLoginAttempts).toBe(MAX);
+    } finally {
+      await stores.close();
+    }
   });
 });

@@ -141,3 +141,33 @@ describe('POST /auth/login: accepted', () => {
     expect((await loginAs(tenantId, user.email, user.password)).status).toBe(200);
   });
 });
+
+/**
+ * What a sign-in costs at the edge (issue #17, docs/performance.md "Round trips"): at most two
+ * requests to PostgreSQL over its HTTP path, no connection, nothing else on the answer's path
+ * (the device record runs after it, on its own stores).
+ */
+describe('POST /auth/login: round trips', () => {
+  const tripsOf = (res: Response) => res.headers.get('x-round-trips');
+
+  it('success: one read and one write; a wrong password: one read and the count; refused before the password: one read', async () => {
+    const tenantId = await createTenant();
+    const user = await registerUser(tenantId);
+    const ok = await loginAs(tenantId, user.email, user.password);
+    expect(ok.status).toBe(200);
+    expect(tripsOf(ok)).toBe('2; pg-connect=0; pg=0; pg-http=2; data-api=0; provider=0; tenant-lookups=0');
+
+    const wrong = await loginAs(tenantId, user.username, 'Wrong-Password-1');
+    expect(wrong.status).toBe(401);
+    expect(tripsOf(wrong)).toMatch(/^2; pg-connect=0; pg=0; pg-http=2; data-api=0;/);
+
+    const unknown = await loginAs(tenantId, `nobody-${crypto.randomUUID()}@example.com`, 'Wrong-Password-1');
+    expect(unknown.status).toBe(401);
+    expect(tripsOf(unknown)).toMatch(/^1; pg-connect=0; pg=0; pg-http=1;/);
+
+    await updateUser(user, { lockedUntil: new Date(Date.now() + 60_000) });
+    const paused = await loginAs(tenantId, user.email, user.password);
+    expect(paused.status).toBe(423);
+    expect(tripsOf(paused)).toMatch(/^1; pg-connect=0; pg=0; pg-http=1;/);
+  });
+});

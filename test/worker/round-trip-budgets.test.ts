@@ -57,49 +57,49 @@ const BUDGETS: Record<string, number> = {
   'GET /api/v1/health': 4, // 200
   'GET /api/v1/.well-known/jwks.json': 0, // 200
   'POST /api/v1/auth/register': 0, // 400
-  'POST /api/v1/auth/login': 12, // 200
+  'POST /api/v1/auth/login': 2, // 200
   'POST /api/v1/auth/login/2fa': 0, // 400
   'POST /api/v1/auth/invitations/accept': 0, // 400
   'POST /api/v1/auth/refresh': 0, // 400
   'POST /api/v1/auth/logout': 0, // 400
   'GET /api/v1/auth/me': 1, // 200
   'POST /api/v1/auth/api-keys': 0, // 400
-  'GET /api/v1/auth/api-keys': 5, // 200
-  'POST /api/v1/auth/2fa/setup': 6, // 200
+  'GET /api/v1/auth/api-keys': 1, // 200
+  'POST /api/v1/auth/2fa/setup': 1, // 200
   'POST /api/v1/auth/2fa/enable': 0, // 400
   'POST /api/v1/auth/2fa/disable': 0, // 400
   'POST /api/v1/auth/oauth/{provider}': 0, // 400
-  'GET /api/v1/admin/tenants': 6, // 200
+  'GET /api/v1/admin/tenants': 1, // 200
   'POST /api/v1/admin/tenants': 0, // 400
-  'GET /api/v1/admin/tenants/{id}': 8, // 200
+  'GET /api/v1/admin/tenants/{id}': 1, // 200
   'PATCH /api/v1/admin/tenants/{id}': 0, // 400
-  'GET /api/v1/admin/users': 6, // 200
-  'GET /api/v1/admin/users/{id}': 6, // 404
-  'POST /api/v1/admin/users/{id}/lock': 7, // 404
-  'POST /api/v1/admin/users/{id}/unlock': 7, // 404
-  'POST /api/v1/admin/users/{id}/suspend': 7, // 404
-  'POST /api/v1/admin/users/{id}/activate': 7, // 404
+  'GET /api/v1/admin/users': 1, // 200
+  'GET /api/v1/admin/users/{id}': 1, // 404
+  'POST /api/v1/admin/users/{id}/lock': 1, // 404
+  'POST /api/v1/admin/users/{id}/unlock': 1, // 404
+  'POST /api/v1/admin/users/{id}/suspend': 1, // 404
+  'POST /api/v1/admin/users/{id}/activate': 1, // 404
   'PUT /api/v1/admin/users/{id}/roles': 0, // 400
-  'GET /api/v1/admin/tenants/{tenantId}/users': 9, // 200
-  'GET /api/v1/admin/tenants/{tenantId}/users/{id}': 9, // 200
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/lock': 12, // 409
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/unlock': 12, // 200
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/suspend': 12, // 409
-  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/activate': 12, // 200
+  'GET /api/v1/admin/tenants/{tenantId}/users': 2, // 200
+  'GET /api/v1/admin/tenants/{tenantId}/users/{id}': 2, // 200
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/lock': 1, // 409
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/unlock': 1, // 200
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/suspend': 1, // 409
+  'POST /api/v1/admin/tenants/{tenantId}/users/{id}/activate': 1, // 200
   'PUT /api/v1/admin/tenants/{tenantId}/users/{id}/roles': 0, // 400
   'POST /api/v1/admin/tenants/{tenantId}/invitations': 0, // 400
-  'GET /api/v1/admin/tenants/{tenantId}/audit': 9, // 200
-  'GET /api/v1/admin/roles': 6, // 200
+  'GET /api/v1/admin/tenants/{tenantId}/audit': 2, // 200
+  'GET /api/v1/admin/roles': 1, // 200
   'PUT /api/v1/admin/roles/{name}/permissions': 0, // 400
-  'GET /api/v1/admin/permissions': 6, // 200
+  'GET /api/v1/admin/permissions': 1, // 200
   'POST /api/v1/admin/permissions': 0, // 400
   'GET /api/v1/users/me/profile': 1, // 200
   'PATCH /api/v1/users/me/profile': 1, // 200
   'GET /api/v1/users/me/addresses': 1, // 200
-  'POST /api/v1/users/me/addresses': 7, // 201
+  'POST /api/v1/users/me/addresses': 1, // 201
   'GET /api/v1/users/me/addresses/{id}': 1, // 200
-  'PATCH /api/v1/users/me/addresses/{id}': 7, // 200
-  'POST /api/v1/users/me/addresses/{id}/default': 6, // 200
+  'PATCH /api/v1/users/me/addresses/{id}': 1, // 200
+  'POST /api/v1/users/me/addresses/{id}/default': 1, // 200
   'GET /api/v1/users/me/preferences': 1, // 200
   'PUT /api/v1/users/me/preferences': 0, // 400
   'GET /api/v1/products': 1, // 200
@@ -141,7 +141,7 @@ const BUDGETS: Record<string, number> = {
   'GET /api/v1/notifications/unread-count': 1, // 200
   'POST /api/v1/notifications/read-all': 1, // 200
   'POST /api/v1/notifications/{id}/read': 2, // 404
-  'POST /api/v1/notifications/stream/ticket': 5, // 201
+  'POST /api/v1/notifications/stream/ticket': 1, // 201
   'GET /api/v1/notifications/stream': 0, // 426
   'POST /api/v1/users/me/push-subscriptions': 0, // 400
   'GET /api/v1/users/me/push-subscriptions': 1, // 200
@@ -164,11 +164,11 @@ const BUDGETS: Record<string, number> = {
   'PUT /api/v1/carts/{id}/promotion-code': 0, // 400
   'POST /api/v1/carts/{id}/merge': 0, // 400
   'POST /api/v1/carts/{id}/checkout': 0, // 400
-  'DELETE /api/v1/auth/api-keys/{id}': 5, // 404
-  'DELETE /api/v1/admin/tenants/{id}': 6, // 404
-  'DELETE /api/v1/admin/users/{id}': 7, // 404
-  'DELETE /api/v1/admin/tenants/{tenantId}/users/{id}': 7, // 404
-  'DELETE /api/v1/users/me/addresses/{id}': 6, // 404
+  'DELETE /api/v1/auth/api-keys/{id}': 1, // 404
+  'DELETE /api/v1/admin/tenants/{id}': 1, // 404
+  'DELETE /api/v1/admin/users/{id}': 1, // 404
+  'DELETE /api/v1/admin/tenants/{tenantId}/users/{id}': 1, // 404
+  'DELETE /api/v1/users/me/addresses/{id}': 1, // 404
   'DELETE /api/v1/products/{id}': 3, // 404
   'DELETE /api/v1/categories/{id}': 0, // 400
   'DELETE /api/v1/reviews/{id}': 2, // 404
@@ -348,13 +348,13 @@ describe('round trips per request', () => {
       json: { login: admin.email, password: admin.password },
     });
     expect(login.status).toBe(200);
-    hold('POST /auth/login', login, 12, 2);
+    hold('POST /auth/login', login, 2, 2);
     const patch = await as.users.me.profile.$patch({ json: { bio: 'budget' } });
     expect(patch.status).toBe(200);
     hold('PATCH /users/me/profile', patch, 1, 2);
     const address = await as.users.me.addresses.$post({ json: { type: 'SHIPPING', ...ADDRESS } });
     expect(address.status).toBe(201);
-    hold('POST /users/me/addresses', address, 7, 2);
+    hold('POST /users/me/addresses', address, 1, 2);
 
     const madeProduct = await apiAs(admin).products.$post({
       header: {},

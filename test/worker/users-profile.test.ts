@@ -1,8 +1,11 @@
+import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
+import { createLogger } from '../../src/lib/logger.ts';
+import { systemContext } from '../../src/services/context.ts';
 import { deleteProfile } from '../../src/services/users/profiles.ts';
 import {
   apiAs,
@@ -221,7 +224,8 @@ describe('users/me/profile', () => {
     expect((await me(user).preferences.$put({ json: validPreferences })).status).toBe(200);
     const stores = testStores();
     try {
-      await deleteProfile(stores.pg('users').db, user.tenantId, user.id);
+      const ctx = systemContext(env, stores, createLogger('warn'), user.tenantId);
+      await deleteProfile(ctx, { tenantId: user.tenantId, userId: user.id });
     } finally {
       await stores.close();
     }

@@ -27,7 +27,7 @@ export const notificationsRoutes = createRouter()
   })
   .openapi(routes.streamTicket, async (c) => {
     const grant = notifications.bearerGrant(ctxOf(c), c.req.header('authorization'));
-    await assertAccountInGoodStanding(c.get('stores').pg('auth').db, grant.tenantId, grant.userId);
+    await assertAccountInGoodStanding(ctxOf(c), grant);
     const { ticket, expiresIn } = await notifications.issueStreamTicket(ctxOf(c), grant);
     return c.json({ ticket, expiresIn, url: `${streamPath(c.req.url)}?ticket=${encodeURIComponent(ticket)}` }, 201);
   })
@@ -39,7 +39,7 @@ export const notificationsRoutes = createRouter()
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
       throw notifications.notificationErrors.upgradeRequired();
     }
-    await assertAccountInGoodStanding(c.get('stores').pg('auth').db, grant.tenantId, grant.userId);
+    await assertAccountInGoodStanding(ctxOf(c), grant);
     const headers: Record<string, string> = {
       upgrade: 'websocket',
       'x-feed-expires-at': String(grant.expiresAt),

@@ -1,12 +1,10 @@
 import { and, desc, sql, type SQL } from 'drizzle-orm';
 
-import type { Database } from '../../db/pg/client.ts';
 import { adminAuditLog } from '../../db/pg/schema/index.ts';
-import type { Env } from '../../env.ts';
-import { authConfig } from '../../lib/config.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
-import type { Principal } from '../auth/index.ts';
-import { adminTx, isPlatformAdmin } from './access.ts';
+import { callerOf } from '../auth/index.ts';
+import type { ServiceContext } from '../context.ts';
+import { adminRead, isPlatformAdmin } from './access.ts';
 import { adminErrors } from './errors.ts';
 import { auditView, type AuditView } from './views.ts';
 
@@ -17,37 +15,34 @@ import { auditView, type AuditView } from './views.ts';
  */
 
 export async function listAudit(
-  env: Env,
-  db: Database,
-  principal: Principal,
-  tenantId: string,
-  q: { limit: number; cursor?: TimeIdCursor | undefined },
-  requestId: string,
+  ctx: ServiceContext,
+  input: { tenantId: string; query: { limit: number; cursor?: TimeIdCursor | undefined } },
 ): Promise<Page<AuditView>> {
-  if (tenantId !== principal.tenantId && !isPlatformAdmin(env, principal)) throw adminErrors.tenantNotFound();
-  const on = { tenantId, requestId, platformTenantId: authConfig(env).platformTenantId };
-  return adminTx(
-    db,
-    principal,
-    async (tx) => {
-      const conds: SQL[] = [];
-      if (q.cursor)
-        conds.push(
-          sql`(${adminAuditLog.createdAt}, ${adminAuditLog.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`,
-        );
-      const rows = await tx
+  const { tenantId, query: q } = input;
+  const principal = callerOf(ctx);
+  if (tenantId !== principal.tenantId && !isPlatformAdmin(ctx.env, principal)) throw adminErrors.tenantNotFound();
+  const conds: SQL[] = [];
+  if (q.cursor)
+    conds.push(
+      sql`(${adminAuditLog.createdAt}, ${adminAuditLog.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`,
+    );
+  return adminRead(
+    ctx,
+    (db) => [
+      db
         .select({ entry: adminAuditLog, at: sql<string>`${adminAuditLog.createdAt}::text` })
         .from(adminAuditLog)
         .where(and(...conds))
         .orderBy(desc(adminAuditLog.createdAt), desc(adminAuditLog.id))
-        .limit(q.limit + 1);
-      return toPage(
+        .limit(q.limit + 1),
+    ],
+    ([rows]) =>
+      toPage(
         rows,
         q.limit,
         (r) => [r.at, r.entry.id],
         (r) => auditView(r.entry),
-      );
-    },
-    { on, audit: { action: 'list-audit' } },
+      ),
+    { on: tenantId, audit: { action: 'list-audit' } },
   );
 }

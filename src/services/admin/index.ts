@@ -3,6 +3,6 @@ export { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from
 export { applyUserAction, getUser, inviteTenantUser, listUsers, setUserRoles } from './users.ts';
 export { createPermission, listPermissions, listRoles, setRolePermissions } from './rbac.ts';
 export { listAudit } from './audit.ts';
-export { isPlatformAdmin, type CrossTenant } from './access.ts';
+export { isPlatformAdmin } from './access.ts';
 export * from './model.ts';
 export * from './views.ts';

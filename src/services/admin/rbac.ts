@@ -1,12 +1,10 @@
 import { and, asc, eq, gt, inArray, notInArray, sql } from 'drizzle-orm';
 
-import type { Database } from '../../db/pg/client.ts';
 import { permissions, rolePermissions, roles } from '../../db/pg/schema/index.ts';
-import type { Env } from '../../env.ts';
 import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
-import type { Principal } from '../auth/index.ts';
-import { adminTx, platformAdminTx, uniqueViolation } from './access.ts';
+import type { ServiceContext } from '../context.ts';
+import { adminRead, platformAdminTx, uniqueViolation } from './access.ts';
 import { adminErrors } from './errors.ts';
 import type { PermissionCreate, RoleName } from './model.ts';
 import { permissionView, type PermissionView, type RoleView } from './views.ts';
@@ -25,17 +23,19 @@ const permissionsOfRole = sql<string[]>`array(
   where rp.role_id = "roles"."id" order by p.name)`;
 
 /** The four roles of the seed's CHECK, each with its permission names. */
-export async function listRoles(db: Database, principal: Principal): Promise<RoleView[]> {
-  return adminTx(db, principal, async (tx) => {
-    const rows = await tx.select({ role: roles, permissions: permissionsOfRole }).from(roles).orderBy(asc(roles.name));
-    return rows.map(({ role, permissions: perms }) => ({
-      id: role.id,
-      name: role.name,
-      description: role.description,
-      createdAt: role.createdAt.toISOString(),
-      permissions: perms,
-    }));
-  });
+export async function listRoles(ctx: ServiceContext): Promise<RoleView[]> {
+  return adminRead(
+    ctx,
+    (db) => [db.select({ role: roles, permissions: permissionsOfRole }).from(roles).orderBy(asc(roles.name))],
+    ([rows]) =>
+      rows.map(({ role, permissions: perms }) => ({
+        id: role.id,
+        name: role.name,
+        description: role.description,
+        createdAt: role.createdAt.toISOString(),
+        permissions: perms,
+      })),
+  );
 }
 
 /**
@@ -43,14 +43,12 @@ export async function listRoles(db: Database, principal: Principal): Promise<Rol
  * naming each unknown one (`body.permissions.<index>`), nothing written.
  */
 export async function setRolePermissions(
-  env: Env,
-  db: Database,
-  principal: Principal,
-  roleName: RoleName,
-  names: string[],
+  ctx: ServiceContext,
+  input: { name: RoleName; permissions: string[] },
 ): Promise<RoleView> {
+  const { name: roleName, permissions: names } = input;
   const wanted = [...new Set(names)];
-  return platformAdminTx(env, db, principal, async (tx) => {
+  return platformAdminTx(ctx, async (tx) => {
     // The row lock serialises concurrent replacements of one role's set.
     const [role] = await tx.select().from(roles).where(eq(roles.name, roleName)).for('update');
     if (!role) throw adminErrors.roleNotFound();
@@ -93,29 +91,26 @@ export async function setRolePermissions(
 }
 
 export async function listPermissions(
-  db: Database,
-  principal: Principal,
+  ctx: ServiceContext,
   q: { limit: number; cursor?: { name: string } | undefined },
 ): Promise<Page<PermissionView>> {
-  return adminTx(db, principal, async (tx) => {
-    const rows = await tx
-      .select()
-      .from(permissions)
-      .where(q.cursor ? gt(permissions.name, q.cursor.name) : undefined)
-      .orderBy(asc(permissions.name))
-      .limit(q.limit + 1);
-    return toPage(rows, q.limit, (p) => [p.name], permissionView);
-  });
+  return adminRead(
+    ctx,
+    (db) => [
+      db
+        .select()
+        .from(permissions)
+        .where(q.cursor ? gt(permissions.name, q.cursor.name) : undefined)
+        .orderBy(asc(permissions.name))
+        .limit(q.limit + 1),
+    ],
+    ([rows]) => toPage(rows, q.limit, (p) => [p.name], permissionView),
+  );
 }
 
-export async function createPermission(
-  env: Env,
-  db: Database,
-  principal: Principal,
-  input: PermissionCreate,
-): Promise<PermissionView> {
+export async function createPermission(ctx: ServiceContext, input: PermissionCreate): Promise<PermissionView> {
   try {
-    return await platformAdminTx(env, db, principal, async (tx) => {
+    return await platformAdminTx(ctx, async (tx) => {
       const [row] = await tx
         .insert(permissions)
         .values({

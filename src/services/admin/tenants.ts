@@ -1,13 +1,25 @@
 import { and, count, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
+import type { Transaction } from '../../db/pg/client.ts';
 import { adminAuditLog, refreshTokens, tenants, users } from '../../db/pg/schema/index.ts';
-import type { Env } from '../../env.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import { authConfig } from '../../lib/config.ts';
 import { toPage, type Page, type TimeIdCursor } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
-import { inviteUser, type Invitation, type Principal } from '../auth/index.ts';
-import { adminTx, isPlatformAdmin, platformAdminTx, uniqueViolation, useTenant } from './access.ts';
+import { callerOf, inviteUser, type Invitation } from '../auth/index.ts';
+import type { ServiceContext } from '../context.ts';
+import {
+  ADMIN_OK,
+  adminRead,
+  adminTx,
+  isPlatformAdmin,
+  noLongerAdmin,
+  platformAdminTx,
+  recheckAdmin,
+  switchTenant,
+  uniqueViolation,
+  useTenant,
+} from './access.ts';
 import { adminErrors } from './errors.ts';
 import { TENANT_ADMIN_FIELDS, type TenantCreate, type TenantPatch, type TenantStatus } from './model.ts';
 import { tenantView, type TenantDetail, type TenantView } from './views.ts';
@@ -86,53 +98,67 @@ function mapUnique(err: unknown): never {
   throw err;
 }
 
+/** Every tenant (platform admins): one read. */
 export async function listTenants(
-  env: Env,
-  db: Database,
-  principal: Principal,
+  ctx: ServiceContext,
   q: { limit: number; cursor?: TimeIdCursor | undefined; status?: TenantStatus | undefined },
 ): Promise<Page<TenantView>> {
-  return platformAdminTx(env, db, principal, async (tx) => {
-    const conds: SQL[] = [q.status ? eq(tenants.status, q.status) : ne(tenants.status, 'DELETED')];
-    if (q.cursor)
-      conds.push(sql`(${tenants.createdAt}, ${tenants.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`);
-    const rows = await tx
-      .select({ tenant: tenants, at: sql<string>`${tenants.createdAt}::text` })
-      .from(tenants)
-      .where(and(...conds))
-      .orderBy(desc(tenants.createdAt), desc(tenants.id))
-      .limit(q.limit + 1);
-    return toPage(
-      rows,
-      q.limit,
-      (r) => [r.at, r.tenant.id],
-      (r) => tenantView(r.tenant),
-    );
-  });
+  if (!isPlatformAdmin(ctx.env, callerOf(ctx))) throw adminErrors.platformOnly();
+  const conds: SQL[] = [q.status ? eq(tenants.status, q.status) : ne(tenants.status, 'DELETED')];
+  if (q.cursor)
+    conds.push(sql`(${tenants.createdAt}, ${tenants.id}) < (${q.cursor.at}::timestamp, ${q.cursor.id}::uuid)`);
+  return adminRead(
+    ctx,
+    (db) => [
+      db
+        .select({ tenant: tenants, at: sql<string>`${tenants.createdAt}::text` })
+        .from(tenants)
+        .where(and(...conds))
+        .orderBy(desc(tenants.createdAt), desc(tenants.id))
+        .limit(q.limit + 1),
+    ],
+    ([rows]) =>
+      toPage(
+        rows,
+        q.limit,
+        (r) => [r.at, r.tenant.id],
+        (r) => tenantView(r.tenant),
+      ),
+  );
 }
 
-/** Platform admins see every tenant; a tenant admin only their own (others: 404). */
-export async function getTenant(env: Env, db: Database, principal: Principal, id: string): Promise<TenantDetail> {
-  if (!isPlatformAdmin(env, principal) && id !== principal.tenantId) throw adminErrors.tenantNotFound();
-  return adminTx(db, principal, async (tx) => {
-    const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, id)).limit(1);
-    if (!tenant) throw adminErrors.tenantNotFound();
-    return { ...tenantView(tenant), seatsUsed: await seatsUsed(tx, id) };
-  });
+/**
+ * Platform admins see every tenant; a tenant admin only their own (others: 404). One read: the
+ * row, then its seats counted under its own RLS.
+ */
+export async function getTenant(ctx: ServiceContext, input: { id: string }): Promise<TenantDetail> {
+  const { id } = input;
+  const principal = callerOf(ctx);
+  if (!isPlatformAdmin(ctx.env, principal) && id !== principal.tenantId) throw adminErrors.tenantNotFound();
+  return adminRead(
+    ctx,
+    (db) => [
+      db.select().from(tenants).where(eq(tenants.id, id)).limit(1),
+      db.execute(sql`select set_config('app.current_tenant', ${id}, true)`),
+      db.select({ n: count() }).from(users).where(isNull(users.deletedAt)),
+    ],
+    ([[tenant], , [seats]]) => {
+      if (!tenant) throw adminErrors.tenantNotFound();
+      return { ...tenantView(tenant), seatsUsed: seats?.n ?? 0 };
+    },
+  );
 }
 
 /** The roles of a tenant's first administrator (as the bootstrap seed gives its ADMIN). */
 const FIRST_ADMIN_ROLES = ['ADMIN', 'USER'] as const;
 
 export async function createTenant(
-  env: Env,
-  db: Database,
-  principal: Principal,
+  ctx: ServiceContext,
   input: TenantCreate,
-  requestId: string,
 ): Promise<TenantDetail & { firstAdmin: Invitation }> {
+  const principal = callerOf(ctx);
   try {
-    return await platformAdminTx(env, db, principal, async (tx) => {
+    return await platformAdminTx(ctx, async (tx) => {
       await assertUnique(tx, input);
       // ACTIVE while the first admin takes their seat; the requested status after.
       const [created] = await tx
@@ -147,14 +173,14 @@ export async function createTenant(
         .returning();
       const tenantId = created!.id;
       await useTenant(tx, tenantId);
-      const firstAdmin = await inviteUser(env, tx, tenantId, input.admin, FIRST_ADMIN_ROLES);
+      const firstAdmin = await inviteUser(ctx, { tx, tenantId, invitee: input.admin, roles: FIRST_ADMIN_ROLES });
       await tx.insert(adminAuditLog).values({
         tenantId,
         actorUserId: principal.userId,
         actorTenantId: principal.tenantId,
         action: 'invite-first-admin',
         targetUserId: firstAdmin.user.id,
-        requestId: requestId.slice(0, 64),
+        requestId: (ctx.requestId ?? '').slice(0, 64),
       });
       const [tenant] =
         input.status && input.status !== 'ACTIVE'
@@ -168,13 +194,12 @@ export async function createTenant(
 }
 
 export async function updateTenant(
-  env: Env,
-  db: Database,
-  principal: Principal,
-  id: string,
-  patch: TenantPatch,
+  ctx: ServiceContext,
+  input: { id: string; patch: TenantPatch },
 ): Promise<TenantDetail> {
-  const platform = isPlatformAdmin(env, principal);
+  const { id, patch } = input;
+  const principal = callerOf(ctx);
+  const platform = isPlatformAdmin(ctx.env, principal);
   if (!platform) {
     if (id !== principal.tenantId) throw adminErrors.tenantNotFound();
     const refused = Object.keys(patch).filter((k) => !(TENANT_ADMIN_FIELDS as readonly string[]).includes(k));
@@ -182,11 +207,11 @@ export async function updateTenant(
       throw adminErrors.platformFieldsOnly(refused);
     }
   }
-  if (id === authConfig(env).platformTenantId && patch.status !== undefined && patch.status !== 'ACTIVE') {
+  if (id === authConfig(ctx.env).platformTenantId && patch.status !== undefined && patch.status !== 'ACTIVE') {
     throw adminErrors.platformTenantProtected();
   }
   try {
-    return await adminTx(db, principal, async (tx) => {
+    return await adminTx(ctx, async (tx) => {
       // The row lock serialises with registrations (which lock it to count seats).
       const [current] = await tx.select().from(tenants).where(eq(tenants.id, id)).for('update');
       if (!current) throw adminErrors.tenantNotFound();
@@ -209,17 +234,28 @@ export async function updateTenant(
 }
 
 /** Soft delete: status DELETED (idempotent). Logins, registrations and refreshes stop. */
-export async function deleteTenant(env: Env, db: Database, principal: Principal, id: string): Promise<void> {
-  if (!isPlatformAdmin(env, principal)) throw adminErrors.platformOnly();
-  if (id === authConfig(env).platformTenantId) throw adminErrors.platformTenantProtected();
-  await platformAdminTx(env, db, principal, async (tx) => {
-    const [current] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update');
-    if (!current) throw adminErrors.tenantNotFound();
-    if (current.status === 'DELETED') return;
-    await revokeTenantSessions(tx, id);
-    await tx
+export async function deleteTenant(ctx: ServiceContext, input: { id: string }): Promise<void> {
+  const { id } = input;
+  const principal = callerOf(ctx);
+  if (!isPlatformAdmin(ctx.env, principal)) throw adminErrors.platformOnly();
+  if (id === authConfig(ctx.env).platformTenantId) throw adminErrors.platformTenantProtected();
+  // One batch (one round trip on the HTTP path): the caller's re-check, the tenant row lock (it
+  // serialises with registrations and other admin writes of the tenant), then, in its RLS, the
+  // sessions revoked and the status set, both guarded by the re-check and by "not yet DELETED".
+  const live = sql`exists (select 1 from auth.tenants where id = ${id} and status <> 'DELETED')`;
+  const [{ rows: admin }, found] = await inTenantBatch(ctx.stores.pg('auth'), principal.tenantId, (db) => [
+    db.execute<{ ok: boolean }>(recheckAdmin(principal)),
+    db.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, id)).for('update'),
+    db.execute(switchTenant(id)),
+    db
+      .update(refreshTokens)
+      .set({ revoked: true, revokedAt: sql`now()` })
+      .where(and(eq(refreshTokens.tenantId, id), eq(refreshTokens.revoked, false), ADMIN_OK, live)),
+    db
       .update(tenants)
       .set({ status: 'DELETED', updatedAt: sql`now()` })
-      .where(eq(tenants.id, id));
-  });
+      .where(and(eq(tenants.id, id), ne(tenants.status, 'DELETED'), ADMIN_OK)),
+  ]);
+  if (!admin[0]?.ok) throw noLongerAdmin();
+  if (found.length === 0) throw adminErrors.tenantNotFound();
 }

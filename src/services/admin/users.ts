@@ -1,21 +1,33 @@
 import { and, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
-import { apiKeys, roles, userRoles, users } from '../../db/pg/schema/index.ts';
-import type { Env } from '../../env.ts';
+import type { Transaction } from '../../db/pg/client.ts';
+import type { HttpDatabase } from '../../db/pg/http.ts';
+import { roles, userRoles, users } from '../../db/pg/schema/index.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import { toPage, type Page } from '../../lib/pagination.ts';
 import { problems } from '../../lib/problem.ts';
 import {
+  callerOf,
   inviteOrReinvite,
-  loadIdentityById,
   publicUser,
-  revokeAllSessions,
   type Invitation,
   type Invitee,
-  type Principal,
   type PublicUser,
 } from '../auth/index.ts';
-import { ADMIN, adminTx, targetTenant, uniqueViolation, type AuditedAction, type CrossTenant } from './access.ts';
+import type { ServiceContext } from '../context.ts';
+import {
+  ADMIN,
+  ADMIN_OK,
+  adminRead,
+  adminTx,
+  admitted,
+  noLongerAdmin,
+  recheckAdmin,
+  switchTenant,
+  targetTenant,
+  uniqueViolation,
+  type AuditedAction,
+} from './access.ts';
 import { adminErrors } from './errors.ts';
 import type { RoleName, UserAction, UserListQuery } from './model.ts';
 
@@ -50,62 +62,70 @@ const permissionsOf = sql<string[]>`array(
 /** `%`, `_` and `\` match literally in the ILIKE pattern. */
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
+/** A user with role names and effective permissions (live users only), as a statement. */
+const userStatement = (db: HttpDatabase | Transaction, id: string) =>
+  db
+    .select({ user: users, roles: rolesOf, permissions: permissionsOf })
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.deletedAt)))
+    .limit(1);
+
+/** The users of the caller's tenant, or of `tenantId` (platform admins, audited): one read. */
 export async function listUsers(
-  db: Database,
-  principal: Principal,
-  query: UserListQuery,
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { query: UserListQuery; tenantId?: string },
 ): Promise<Page<PublicUser>> {
-  return adminTx(
-    db,
-    principal,
-    async (tx) => {
-      const conds: SQL[] = [];
-      // Deleted users leave the list; `status=DELETED` shows them.
-      if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
-      else {
-        conds.push(isNull(users.deletedAt));
-        if (query.status) conds.push(eq(users.status, query.status));
-      }
-      if (query.q) {
-        const pattern = likeContains(query.q);
-        conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
-        or ${users.firstName} ilike ${pattern} or ${users.lastName} ilike ${pattern}
-        or concat_ws(' ', ${users.firstName}, ${users.lastName}) ilike ${pattern})`);
-      }
-      if (query.role) {
-        conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
-        where ur.user_id = ${OUTER_USER_ID} and r.name = ${query.role})`);
-      }
-      if (query.cursor)
-        conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
-      const rows = await tx
+  const { query } = input;
+  const conds: SQL[] = [];
+  // Deleted users leave the list; `status=DELETED` shows them.
+  if (query.status === 'DELETED') conds.push(eq(users.status, 'DELETED'));
+  else {
+    conds.push(isNull(users.deletedAt));
+    if (query.status) conds.push(eq(users.status, query.status));
+  }
+  if (query.q) {
+    const pattern = likeContains(query.q);
+    conds.push(sql`(${users.email} ilike ${pattern} or ${users.username} ilike ${pattern}
+    or ${users.firstName} ilike ${pattern} or ${users.lastName} ilike ${pattern}
+    or concat_ws(' ', ${users.firstName}, ${users.lastName}) ilike ${pattern})`);
+  }
+  if (query.role) {
+    conds.push(sql`exists (select 1 from auth.user_roles ur join auth.roles r on r.id = ur.role_id
+    where ur.user_id = ${OUTER_USER_ID} and r.name = ${query.role})`);
+  }
+  if (query.cursor)
+    conds.push(sql`(${users.createdAt}, ${users.id}) < (${query.cursor.at}::timestamp, ${query.cursor.id}::uuid)`);
+  return adminRead(
+    ctx,
+    (db) => [
+      db
         .select({ user: users, roles: rolesOf, permissions: permissionsOf, at: sql<string>`${users.createdAt}::text` })
         .from(users)
         .where(and(...conds))
         .orderBy(desc(users.createdAt), desc(users.id))
-        .limit(query.limit + 1);
-      return toPage(
+        .limit(query.limit + 1),
+    ],
+    ([rows]) =>
+      toPage(
         rows,
         query.limit,
         (r) => [r.at, r.user.id],
         (r) => publicUser(r),
-      );
-    },
-    { on, audit: { action: 'list-users' } },
+      ),
+    { on: input.tenantId, audit: { action: 'list-users' } },
   );
 }
 
-export async function getUser(db: Database, principal: Principal, id: string, on?: CrossTenant): Promise<PublicUser> {
-  return adminTx(
-    db,
-    principal,
-    async (tx) => {
-      const identity = await loadIdentityById(tx, id);
-      if (!identity) throw adminErrors.userNotFound();
-      return publicUser(identity);
+/** One user of the caller's tenant, or of `tenantId` (platform admins, audited): one read. */
+export async function getUser(ctx: ServiceContext, input: { id: string; tenantId?: string }): Promise<PublicUser> {
+  return adminRead(
+    ctx,
+    (db) => [userStatement(db, input.id)],
+    ([[row]]) => {
+      if (!row) throw adminErrors.userNotFound();
+      return publicUser(row);
     },
-    { on, audit: { action: 'get-user', targetUserId: id } },
+    { on: input.tenantId, audit: { action: 'get-user', targetUserId: input.id } },
   );
 }
 
@@ -126,71 +146,99 @@ async function assertAdminRemains(tx: Transaction): Promise<void> {
 
 /** A write on a user of the target tenant, serialised per tenant (see module comment). */
 function writeTx<T>(
-  db: Database,
-  principal: Principal,
-  on: CrossTenant | undefined,
-  audit: AuditedAction,
+  ctx: ServiceContext,
+  on: string | undefined,
+  audit: AuditedAction<T>,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
-  return adminTx(db, principal, work, { serialize: true, on, audit });
+  return adminTx(ctx, work, { serialize: true, on, audit });
+}
+
+async function userAfter(tx: Transaction, id: string): Promise<PublicUser> {
+  const [row] = await userStatement(tx, id);
+  return publicUser(row!);
 }
 
 const SELF_REFUSED: ReadonlySet<UserAction> = new Set(['lock', 'suspend', 'delete']);
+
+/** What each action writes on the user row. */
+const ACTION_SET: Record<UserAction, SQL> = {
+  lock: sql`account_locked = true, updated_at = now()`,
+  unlock: sql`account_locked = false, failed_login_attempts = 0, locked_until = null, updated_at = now()`,
+  suspend: sql`status = 'SUSPENDED', updated_at = now()`,
+  activate: sql`status = 'ACTIVE', updated_at = now()`,
+  delete: sql`status = 'DELETED', deleted_at = now(), updated_at = now()`,
+};
+
+/** Another active ADMIN of the tenant (RLS) than `id`: what must remain when `id` is locked, suspended or deleted. */
+const otherActiveAdmin = (id: string) => sql`exists (
+  select 1 from auth.users u
+  join auth.user_roles ur on ur.user_id = u.id
+  join auth.roles r on r.id = ur.role_id
+  where r.name = ${ADMIN} and u.status = 'ACTIVE' and not u.account_locked and u.deleted_at is null
+    and u.id <> ${id})`;
 
 /**
  * lock / unlock (also resets failed_login_attempts and ends a pause after failures) / suspend (SUSPENDED) /
  * activate (ACTIVE) / delete (soft: deleted_at + DELETED, API keys revoked).
  * Idempotent. Returns the user afterwards, or null after a delete.
+ *
+ * ONE non-interactive transaction (one round trip on the HTTP path): the target tenant's row
+ * lock (serialising with every admin write of the tenant), the caller's re-check, the switch to
+ * a named tenant, what the answer needs to explain a refusal, then one statement that writes the
+ * user, revokes their sessions (and keys, on delete) and records the audit row, all guarded in
+ * SQL: by the re-check and, for lock, suspend and delete, by another active ADMIN remaining
+ * (the lock makes that count final). Nothing guarded passes: nothing is written.
  */
 export async function applyUserAction(
-  db: Database,
-  principal: Principal,
-  id: string,
-  action: UserAction,
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { id: string; action: UserAction; tenantId?: string | undefined },
 ): Promise<PublicUser | null> {
-  if (SELF_REFUSED.has(action) && id === principal.userId) {
+  const { id, action } = input;
+  if (SELF_REFUSED.has(action) && id === callerOf(ctx).userId) {
     throw adminErrors.selfAction(action);
   }
-  return writeTx(db, principal, on, { action: `${action}-user`, targetUserId: id }, async (tx) => {
-    const [target] = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, id), isNull(users.deletedAt)))
-      .for('update');
-    if (!target) throw adminErrors.userNotFound();
-    const now = sql`now()`;
-    switch (action) {
-      case 'lock':
-        await tx.update(users).set({ accountLocked: true, updatedAt: now }).where(eq(users.id, id));
-        break;
-      case 'unlock':
-        await tx
-          .update(users)
-          .set({ accountLocked: false, failedLoginAttempts: 0, lockedUntil: null, updatedAt: now })
-          .where(eq(users.id, id));
-        break;
-      case 'suspend':
-        await tx.update(users).set({ status: 'SUSPENDED', updatedAt: now }).where(eq(users.id, id));
-        break;
-      case 'activate':
-        await tx.update(users).set({ status: 'ACTIVE', updatedAt: now }).where(eq(users.id, id));
-        break;
-      case 'delete':
-        await tx.update(users).set({ status: 'DELETED', deletedAt: now, updatedAt: now }).where(eq(users.id, id));
-        await tx
-          .update(apiKeys)
-          .set({ revoked: true, updatedAt: now })
-          .where(and(eq(apiKeys.userId, id), eq(apiKeys.revoked, false)));
-        break;
-    }
-    if (action === 'lock' || action === 'suspend' || action === 'delete') {
-      await revokeAllSessions(tx, id);
-      await assertAdminRemains(tx);
-    }
-    if (action === 'delete') return null;
-    return publicUser((await loadIdentityById(tx, id))!);
-  });
+  const { principal, other } = admitted(ctx, input.tenantId);
+  const target = other ?? principal.tenantId;
+  const restrictive = SELF_REFUSED.has(action);
+  const acted = sql`acted as (
+    update auth.users set ${ACTION_SET[action]}
+    where id = ${id} and deleted_at is null and ${ADMIN_OK}${restrictive ? sql` and ${otherActiveAdmin(id)}` : sql``}
+    returning id)`;
+  const effects: SQL[] = [acted];
+  if (restrictive)
+    effects.push(sql`sessions as (update auth.refresh_tokens set revoked = true, revoked_at = now()
+      where user_id in (select id from acted) and not revoked returning 1)`);
+  if (action === 'delete')
+    effects.push(sql`api_keys as (update auth.api_keys set revoked = true, updated_at = now()
+      where user_id in (select id from acted) and not revoked returning 1)`);
+  if (other)
+    effects.push(sql`audit as (insert into auth.admin_audit_log
+      (tenant_id, actor_user_id, actor_tenant_id, action, target_user_id, request_id)
+      select ${other}::uuid, ${principal.userId}::uuid, ${principal.tenantId}::uuid, ${`${action}-user`}, id,
+        ${(ctx.requestId ?? '').slice(0, 64)} from acted returning 1)`);
+  const [, { rows: admin }, { rows: tenant }, { rows: state }, { rows: done }, after] = await inTenantBatch(
+    ctx.stores.pg('auth'),
+    principal.tenantId,
+    (db) => [
+      db.execute(sql`select 1 from auth.tenants where id = ${target} for update`),
+      db.execute<{ ok: boolean }>(recheckAdmin(principal)),
+      db.execute<{ found: boolean }>(other ? switchTenant(other) : sql`select true as found`),
+      db.execute<{ found: boolean; remains: boolean }>(
+        sql`select exists (select 1 from auth.users where id = ${id} and deleted_at is null) as found,
+          ${otherActiveAdmin(id)} as remains`,
+      ),
+      db.execute<{ n: number }>(sql`with ${sql.join(effects, sql`, `)} select count(*)::int as n from acted`),
+      userStatement(db, id),
+    ],
+  );
+  if (!admin[0]?.ok) throw noLongerAdmin();
+  if (!tenant[0]?.found) throw adminErrors.tenantNotFound();
+  if (!state[0]?.found) throw adminErrors.userNotFound();
+  if (Number(done[0]?.n ?? 0) === 0)
+    throw restrictive && !state[0].remains ? adminErrors.lastAdmin() : adminErrors.userNotFound();
+  if (action === 'delete') return null;
+  return publicUser(after[0]!);
 }
 
 /**
@@ -199,15 +247,13 @@ export async function applyUserAction(
  * the user's next access token (login or refresh).
  */
 export async function setUserRoles(
-  db: Database,
-  principal: Principal,
-  id: string,
-  names: RoleName[],
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { id: string; roles: RoleName[]; tenantId?: string | undefined },
 ): Promise<PublicUser> {
-  const wanted = [...new Set(names)];
-  const tenantId = targetTenant(principal, on);
-  return writeTx(db, principal, on, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
+  const { id } = input;
+  const wanted = [...new Set(input.roles)];
+  const tenantId = targetTenant(ctx, input.tenantId);
+  return writeTx(ctx, input.tenantId, { action: 'set-user-roles', targetUserId: id }, async (tx) => {
     const [target] = await tx
       .select({ id: users.id })
       .from(users)
@@ -226,7 +272,7 @@ export async function setUserRoles(
       .values(roleIds.map((roleId) => ({ userId: id, roleId, tenantId })))
       .onConflictDoNothing();
     await assertAdminRemains(tx);
-    return publicUser((await loadIdentityById(tx, id))!);
+    return userAfter(tx, id);
   });
 }
 
@@ -236,20 +282,16 @@ export async function setUserRoles(
  * gone. A still-pending user of that email gets a fresh invitation instead.
  */
 export async function inviteTenantUser(
-  db: Database,
-  env: Env,
-  principal: Principal,
-  invitee: Invitee & { roles: RoleName[] },
-  on?: CrossTenant,
+  ctx: ServiceContext,
+  input: { tenantId: string; invitee: Invitee & { roles: RoleName[] } },
 ): Promise<Invitation & { created: boolean }> {
-  const tenantId = targetTenant(principal, on);
+  const { tenantId, invitee } = input;
   try {
     return await writeTx(
-      db,
-      principal,
-      on,
+      ctx,
+      tenantId,
       { action: 'invite-user', targetUserId: (r) => (r as Invitation).user.id },
-      (tx) => inviteOrReinvite(env, tx, tenantId, invitee, [...new Set(invitee.roles)]),
+      (tx) => inviteOrReinvite(ctx, { tx, tenantId, invitee, roles: [...new Set(invitee.roles)] }),
     );
   } catch (err) {
     const constraint = uniqueViolation(err);

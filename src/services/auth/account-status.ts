@@ -6,14 +6,20 @@
  * in a tenant that is not ACTIVE means no. A pause after failed sign-ins (lockout.ts) does
  * not: it guards secrets, not sessions.
  */
-import type { Database } from '../../db/pg/client.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantRead } from '../../db/pg/tenant-tx.ts';
 import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { authErrors } from './errors.ts';
 import { loadIdentityById } from './identity.ts';
 
-export async function assertAccountInGoodStanding(db: Database, tenantId: string, userId: string): Promise<void> {
-  const identity = await inTenantTx(db, tenantId, (tx) => loadIdentityById(tx, userId));
+/** `account`: the user of the token (or of the ticket the token was exchanged for). One read. */
+export async function assertAccountInGoodStanding(
+  ctx: ServiceContext,
+  account: { tenantId: string; userId: string },
+): Promise<void> {
+  const identity = await inTenantRead(ctx.stores.pg('auth'), account.tenantId, (tx) =>
+    loadIdentityById(tx, account.userId),
+  );
   if (!identity) throw problems.unauthorized('The account no longer exists.');
   if (identity.tenantStatus !== 'ACTIVE') throw authErrors.tenantInactive();
   if (identity.user.accountLocked) throw authErrors.accountLocked();

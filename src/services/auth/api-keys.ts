@@ -1,11 +1,11 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 
-import type { Database, PgHandle } from '../../db/pg/client.ts';
 import { apiKeys } from '../../db/pg/schema/index.ts';
-import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Env } from '../../env.ts';
+import { inTenantBatch, inTenantRead } from '../../db/pg/tenant-tx.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
+import { callerOf } from './caller.ts';
 import { authErrors } from './errors.ts';
 import type { Principal } from './model.ts';
 import { notifySecurityEvent } from './security-events.ts';
@@ -19,62 +19,64 @@ import { apiKeyView, type ApiKeyView } from './views.ts';
  */
 const API_KEY = /^ek_([0-9a-f-]{36})_([A-Za-z0-9_-]{43})$/;
 
+/** A new key of the caller's, shown once: one INSERT (one round trip on the HTTP path), then the owner is told. */
 export async function createApiKey(
-  db: Database,
-  owner: Principal,
+  ctx: ServiceContext,
   input: { name: string; scopes: string[]; expiresInDays: number },
-  events?: Pick<Env, 'NOTIFICATIONS_QUEUE' | 'LOG_LEVEL'>,
 ): Promise<{ key: string; apiKey: ApiKeyView }> {
+  const owner = callerOf(ctx);
   const outside = input.scopes.filter((s) => !owner.permissions.includes(s));
   if (outside.length > 0) {
     throw authErrors.scopeExceedsPermissions(outside);
   }
   const secret = randomToken(32);
   const key = `ek_${owner.tenantId}_${secret}`;
-  const [row] = await inTenantTx(db, owner.tenantId, async (tx) =>
-    tx
+  const keyValue = await sha256Hex(key);
+  const [[row]] = await inTenantBatch(ctx.stores.pg('auth'), owner.tenantId, (db) => [
+    db
       .insert(apiKeys)
       .values({
         tenantId: owner.tenantId,
         userId: owner.userId,
         name: input.name,
-        keyValue: await sha256Hex(key),
+        keyValue,
         keyPrefix: `ek_${secret.slice(0, 8)}`,
         scopes: [...new Set(input.scopes)].sort(),
         expiresAt: new Date(Date.now() + input.expiresInDays * 86_400_000),
       })
       .returning(),
-  );
+  ]);
   const apiKey = apiKeyView(row!);
   // Tell the owner: a key they did not create is a compromised account.
-  if (events) {
-    await notifySecurityEvent(events, {
-      tenantId: owner.tenantId,
-      userId: owner.userId,
-      type: 'API_KEY_CREATED',
-      key: apiKey.id,
-      data: { keyName: apiKey.name, keyPrefix: apiKey.prefix ?? '' },
-    });
-  }
+  await notifySecurityEvent(ctx, {
+    tenantId: owner.tenantId,
+    userId: owner.userId,
+    type: 'API_KEY_CREATED',
+    key: apiKey.id,
+    data: { keyName: apiKey.name, keyPrefix: apiKey.prefix ?? '' },
+  });
   return { key, apiKey };
 }
 
-export async function listApiKeys(db: Database, owner: Principal): Promise<ApiKeyView[]> {
-  const rows = await inTenantTx(db, owner.tenantId, (tx) =>
+/** The caller's keys, newest first: one read. */
+export async function listApiKeys(ctx: ServiceContext): Promise<ApiKeyView[]> {
+  const owner = callerOf(ctx);
+  const rows = await inTenantRead(ctx.stores.pg('auth'), owner.tenantId, (tx) =>
     tx.select().from(apiKeys).where(eq(apiKeys.userId, owner.userId)).orderBy(desc(apiKeys.createdAt)),
   );
   return rows.map(apiKeyView);
 }
 
-/** Revokes one of the caller's keys; another user's key is "not found". */
-export async function revokeApiKey(db: Database, owner: Principal, id: string): Promise<void> {
-  const rows = await inTenantTx(db, owner.tenantId, (tx) =>
-    tx
+/** Revokes one of the caller's keys in one UPDATE; another user's key is "not found". */
+export async function revokeApiKey(ctx: ServiceContext, input: { id: string }): Promise<void> {
+  const owner = callerOf(ctx);
+  const [rows] = await inTenantBatch(ctx.stores.pg('auth'), owner.tenantId, (db) => [
+    db
       .update(apiKeys)
       .set({ revoked: true, updatedAt: sql`now()` })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, owner.userId)))
+      .where(and(eq(apiKeys.id, input.id), eq(apiKeys.userId, owner.userId)))
       .returning({ id: apiKeys.id }),
-  );
+  ]);
   if (rows.length === 0) throw authErrors.apiKeyNotFound();
 }
 
@@ -87,7 +89,12 @@ interface ApiKeyUse extends Record<string, unknown> {
   roles: string[];
 }
 
-export async function authenticateApiKey(pg: PgHandle, key: string): Promise<Principal> {
+/**
+ * The principal of an `X-API-Key`. Runs in the authentication middleware, before the request's
+ * context exists (the principal is what it is missing), so it takes only the stores.
+ */
+export async function authenticateApiKey(ctx: Pick<ServiceContext, 'stores'>, key: string): Promise<Principal> {
+  const pg = ctx.stores.pg('auth');
   const match = API_KEY.exec(key);
   if (!match) throw problems.unauthorized('The API key is invalid.');
   const tenantId = match[1]!;

@@ -6,10 +6,9 @@
  * The first device of an account is not "new"; any later unseen fingerprint sends one
  * NEW_SIGN_IN (event id = the fingerprint, so the same device is announced once).
  */
-import type { Stores } from '../../db/stores.ts';
-import type { Env } from '../../env.ts';
 import { sha256Hex } from '../../lib/bytes.ts';
-import { createLogger, errorFields } from '../../lib/logger.ts';
+import { errorFields } from '../../lib/logger.ts';
+import type { ServiceContext } from '../context.ts';
 import { notifySecurityEvent } from './security-events.ts';
 
 export interface SignInClient {
@@ -56,32 +55,30 @@ function deviceOf(ua: string | null): string {
 
 /**
  * Records the sign-in's device; announces it when the account has signed in from others before.
- * Best effort: the sign-in has succeeded; a store failure is logged and never fails it.
+ * Best effort: the sign-in has succeeded; a store failure is logged and never fails it. The
+ * answer does not wait for it: the route runs it after the response (`afterResponse`).
  */
 export async function recordSignIn(
-  env: Env,
-  stores: Stores,
-  user: { id: string; tenantId: string },
-  client: SignInClient,
+  ctx: ServiceContext,
+  input: { user: { id: string; tenantId: string }; client: SignInClient },
 ): Promise<{ newDevice: boolean }> {
   try {
-    return await recordDevice(env, stores, user, client);
+    return await recordDevice(ctx, input.user, input.client);
   } catch (err) {
-    createLogger(env.LOG_LEVEL).error('sign-in device not recorded', { userId: user.id, ...errorFields(err) });
+    ctx.logger.error('sign-in device not recorded', { userId: input.user.id, ...errorFields(err) });
     return { newDevice: false };
   }
 }
 
 async function recordDevice(
-  env: Env,
-  stores: Stores,
+  ctx: ServiceContext,
   user: { id: string; tenantId: string },
   client: SignInClient,
 ): Promise<{ newDevice: boolean }> {
   const network = networkOf(client.ip);
   const device = deviceOf(client.userAgent);
   const fingerprint = (await sha256Hex(`${network}|${device}`)).slice(0, 32);
-  const known = stores.mongo().collection('known_devices');
+  const known = ctx.stores.mongo().collection('known_devices');
   const now = new Date();
   const res = await known.updateOne(
     { tenantId: user.tenantId, userId: user.id, fingerprint },
@@ -97,7 +94,7 @@ async function recordDevice(
     { projection: { _id: 1 }, limit: 1 },
   );
   if (others.length === 0) return { newDevice: false };
-  await notifySecurityEvent(env, {
+  await notifySecurityEvent(ctx, {
     tenantId: user.tenantId,
     userId: user.id,
     type: 'NEW_SIGN_IN',

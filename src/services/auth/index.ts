@@ -1,11 +1,12 @@
 /** The auth service's public surface: sign-up and sign-in, sessions, 2FA, social sign-in, API keys, invitations, tenants' admission. */
 export { login, register } from './accounts.ts';
-export { rotateRefreshToken, revokeAllSessions, revokeSession } from './sessions.ts';
+export { rotateRefreshToken, revokeSession } from './sessions.ts';
 export { completeTfaLogin, disableTfa, enableTfa, setupTfa } from './two-factor.ts';
 export { signInWithProvider } from './oauth.ts';
 export { authenticateApiKey, createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
-export { acceptInvitation, inviteOrReinvite, inviteUser } from './invitations.ts';
-export { loadIdentityById } from './identity.ts';
+export { acceptInvitation, inviteOrReinvite, inviteUser, type InvitationInput } from './invitations.ts';
+export { currentUser } from './identity.ts';
+export { callerOf } from './caller.ts';
 export { recordSignIn, signInClient, type SignInClient } from './devices.ts';
 export { tenantByDomain, tenantById } from './tenants.ts';
 export { type SecurityEvent, type SecurityEventType } from './security-events.ts';

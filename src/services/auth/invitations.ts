@@ -3,12 +3,12 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/pg/client.ts';
 import { tenants, users } from '../../db/pg/schema/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signPurposeToken, verifyPurposeToken } from '../../lib/jwt.ts';
 import { checkPasswordPolicy, hashPassword, UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { upsertProfile } from '../users/index.ts';
 import { createUserInSeat } from './accounts.ts';
 import { loadIdentityById, loadIdentityByLogin } from './identity.ts';
@@ -55,34 +55,42 @@ const isPending = (user: { status: string; passwordHash: string; deletedAt: Date
   user.status === 'INACTIVE' && user.passwordHash === UNUSABLE_PASSWORD && user.deletedAt === null;
 
 /**
- * Invites `invitee` into the tenant (inside `tx`, RLS on `tenantId`): a new pending
- * user (201), or a fresh invitation for a user of that email who is still pending
- * (200: an expired invitation is replaced this way). Another user with the email or
- * username: 409 naming the field.
+ * Who is invited where, with which roles, on whose unit of work: the caller's open transaction
+ * (`tx`, RLS on `tenantId`), because the admin service records the invitation with it (the
+ * tenant created with its first admin, the audit row) and either all of it commits or none.
  */
-export async function inviteOrReinvite(
-  env: Env,
-  tx: Transaction,
-  tenantId: string,
-  invitee: Invitee,
-  roleNames: readonly string[],
-): Promise<Invitation & { created: boolean }> {
-  const existing = await loadIdentityByLogin(tx, invitee.email);
-  if (existing) {
-    if (!isPending(existing.user)) throw problems.conflictField('body.email', 'This email is already registered.');
-    return { user: publicUser(existing), ...(await invitationFor(env, existing.user.id, tenantId)), created: false };
-  }
-  return { ...(await inviteUser(env, tx, tenantId, invitee, roleNames)), created: true };
+export interface InvitationInput {
+  tx: Transaction;
+  tenantId: string;
+  invitee: Invitee;
+  roles: readonly string[];
 }
 
-/** Creates the pending user (inside `tx`, RLS on `tenantId`) and its invitation. */
-export async function inviteUser(
-  env: Env,
-  tx: Transaction,
-  tenantId: string,
-  invitee: Invitee,
-  roleNames: readonly string[],
-): Promise<Invitation> {
+/**
+ * Invites `invitee` into the tenant: a new pending user (201), or a fresh invitation for a
+ * user of that email who is still pending (200: an expired invitation is replaced this way).
+ * Another user with the email or username: 409 naming the field.
+ */
+export async function inviteOrReinvite(
+  ctx: ServiceContext,
+  input: InvitationInput,
+): Promise<Invitation & { created: boolean }> {
+  const existing = await loadIdentityByLogin(input.tx, input.invitee.email);
+  if (existing) {
+    if (!isPending(existing.user)) throw problems.conflictField('body.email', 'This email is already registered.');
+    return {
+      user: publicUser(existing),
+      ...(await invitationFor(ctx.env, existing.user.id, input.tenantId)),
+      created: false,
+    };
+  }
+  return { ...(await inviteUser(ctx, input)), created: true };
+}
+
+/** Creates the pending user and its invitation. */
+export async function inviteUser(ctx: ServiceContext, input: InvitationInput): Promise<Invitation> {
+  const { tx, tenantId, invitee, roles: roleNames } = input;
+  const env = ctx.env;
   const identity = await createUserInSeat(
     tx,
     tenantId,
@@ -103,11 +111,11 @@ const invitationInvalid = () => problems.unauthorized('The invitation is invalid
 
 /** The invitee chooses their password: the account becomes ACTIVE and is signed in. */
 export async function acceptInvitation(
-  env: Env,
-  stores: Stores,
-  token: string,
-  password: string,
+  ctx: ServiceContext,
+  input: { invitationToken: string; password: string },
 ): Promise<{ user: PublicUser; tokens: TokenPair }> {
+  const { env } = ctx;
+  const { invitationToken: token, password } = input;
   const cfg = authConfig(env);
   const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), INVITATION, token, {
     issuer: cfg.issuer,
@@ -116,7 +124,7 @@ export async function acceptInvitation(
   const tenantId = typeof claims.tid === 'string' ? claims.tid : '';
   if (!tenantId) throw invitationInvalid();
 
-  const session = await inTenantTx(stores.pg('auth').db, tenantId, async (tx) => {
+  const session = await inTenantTx(ctx.stores.pg('auth').db, tenantId, async (tx) => {
     const [tenant] = await tx.select({ status: tenants.status }).from(tenants).where(eq(tenants.id, tenantId)).limit(1);
     if (!tenant) throw invitationInvalid();
     assertTenantActive(tenant);
@@ -152,7 +160,7 @@ export async function acceptInvitation(
   });
 
   const { user } = session.identity;
-  await upsertProfile(stores.pg('users').db, {
+  await upsertProfile(ctx, {
     tenantId,
     userId: user.id,
     email: user.email,

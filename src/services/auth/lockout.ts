@@ -22,6 +22,7 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
+import type { HttpDatabase } from '../../db/pg/http.ts';
 import { users, type User } from '../../db/pg/schema/index.ts';
 
 export const LOCKOUT_BASE_SECONDS = 60;
@@ -46,33 +47,49 @@ export type FailureOutcome =
   | { kind: 'closed'; state: LockState };
 
 /**
- * Counts one failure in one conditional UPDATE, so concurrent failures each count once and
- * the pause is computed from the count the database holds. A user already paused or locked
- * (by a concurrent attempt) is not counted again.
+ * The two statements of one failure: a conditional UPDATE that counts it, so concurrent failures
+ * each count once and the pause is computed from the count the database holds (a user already
+ * paused or locked, by a concurrent attempt, is not counted again); then a read of the lock state,
+ * a statement of its own so that under READ COMMITTED it sees what a concurrent attempt committed
+ * while the UPDATE waited for the row. Non-interactive: one batch (`inTenantBatch`, one round trip
+ * on the HTTP path), or one after the other on a transaction (`recordFailure`).
  */
-export async function recordFailure(tx: Transaction, userId: string, maxFailed: number): Promise<FailureOutcome> {
+export function failureStatements(db: HttpDatabase, userId: string, maxFailed: number) {
   const next = sql`${users.failedLoginAttempts} + 1`;
   const pause = sql`least(${LOCKOUT_MAX_SECONDS}::float8, ${LOCKOUT_BASE_SECONDS}::float8 * power(2::float8, least(${next} - ${maxFailed}, 30)))`;
-  const [after] = await tx
-    .update(users)
-    .set({
-      failedLoginAttempts: next,
-      lockedUntil: sql`case when ${next} >= ${maxFailed} then now() + make_interval(secs => ${pause}) else null end`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(users.id, userId),
-        eq(users.accountLocked, false),
-        or(isNull(users.lockedUntil), lte(users.lockedUntil, sql`now()`)),
-      ),
-    )
-    .returning({ failed: users.failedLoginAttempts, lockedUntil: users.lockedUntil, at: users.updatedAt });
-  if (!after) {
-    const [row] = await tx
+  return [
+    db
+      .update(users)
+      .set({
+        failedLoginAttempts: next,
+        lockedUntil: sql`case when ${next} >= ${maxFailed} then now() + make_interval(secs => ${pause}) else null end`,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(
+          eq(users.id, userId),
+          eq(users.accountLocked, false),
+          or(isNull(users.lockedUntil), lte(users.lockedUntil, sql`now()`)),
+        ),
+      )
+      .returning({ failed: users.failedLoginAttempts, lockedUntil: users.lockedUntil, at: users.updatedAt }),
+    db
       .select({ accountLocked: users.accountLocked, lockedUntil: users.lockedUntil })
       .from(users)
-      .where(eq(users.id, userId));
+      .where(eq(users.id, userId)),
+  ] as const;
+}
+
+type FailureResults = readonly [
+  Array<{ failed: number; lockedUntil: Date | null; at: Date }>,
+  Array<{ accountLocked: boolean; lockedUntil: Date | null }>,
+];
+
+/** What the answers of `failureStatements` mean. */
+export function failureOutcome([counted, current]: FailureResults, maxFailed: number): FailureOutcome {
+  const after = counted[0];
+  if (!after) {
+    const row = current[0];
     return { kind: 'closed', state: row ? lockStateOf(row) : { kind: 'locked' } };
   }
   if (!after.lockedUntil) return { kind: 'counted' };
@@ -83,6 +100,14 @@ export async function recordFailure(tx: Transaction, userId: string, maxFailed: 
     first: after.failed === maxFailed,
     at: after.at,
   };
+}
+
+/** Counts one failure on the caller's transaction (the 2FA checks, which run interactively). */
+export async function recordFailure(tx: Transaction, userId: string, maxFailed: number): Promise<FailureOutcome> {
+  const [update, select] = failureStatements(tx as unknown as HttpDatabase, userId, maxFailed);
+  const counted = await update;
+  // The read is only needed when nothing was counted (see failureStatements).
+  return failureOutcome([counted, counted.length > 0 ? [] : await select], maxFailed);
 }
 
 /** The reset of a successful sign-in (or an unlock): no failures, no pause. */

@@ -3,11 +3,11 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 
 import { users, type Tenant } from '../../db/pg/schema/index.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
 import type { Env } from '../../env.ts';
 import { randomToken } from '../../lib/bytes.ts';
 import { UNUSABLE_PASSWORD } from '../../lib/passwords.ts';
 import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { createProfileOf, createUserInSeat, finishSignIn } from './accounts.ts';
 import { authErrors } from './errors.ts';
 import { loadIdentity, loadIdentityById } from './identity.ts';
@@ -68,18 +68,16 @@ async function verifyIdToken(cfg: ProviderConfig, idToken: string): Promise<JWTP
 const str = (v: unknown, max: number) => (typeof v === 'string' && v.length > 0 ? v.slice(0, max) : null);
 
 export async function signInWithProvider(
-  env: Env,
-  stores: Stores,
-  tenant: Tenant,
-  provider: OAuthProviderName,
-  idToken: string,
+  ctx: ServiceContext,
+  input: { tenant: Tenant; provider: OAuthProviderName; idToken: string },
 ): Promise<LoginResult> {
+  const { tenant, provider, idToken } = input;
   assertTenantActive(tenant);
-  const claims = await verifyIdToken(providerConfig(env, provider), idToken);
+  const claims = await verifyIdToken(providerConfig(ctx.env, provider), idToken);
   const authProvider = OAUTH_PROVIDERS[provider];
   const email = str(claims.email, 255)?.toLowerCase() ?? null;
   const emailVerified = claims.email_verified === true;
-  const db = stores.pg('auth').db;
+  const db = ctx.stores.pg('auth').db;
 
   const outcome = await inTenantTx(db, tenant.id, async (tx): Promise<{ identity: Identity; created: boolean }> => {
     const linked = await loadIdentity(tx, and(eq(users.authProvider, authProvider), eq(users.providerId, claims.sub))!);
@@ -126,7 +124,7 @@ export async function signInWithProvider(
   if (user.accountLocked) throw authErrors.accountLocked();
   if (user.status !== 'ACTIVE') throw authErrors.accountInactive();
   if (outcome.created) {
-    await createProfileOf(stores, tenant.id, user);
+    await createProfileOf(ctx, user);
   }
-  return finishSignIn(env, stores, outcome.identity);
+  return finishSignIn(ctx, outcome.identity);
 }

@@ -4,8 +4,7 @@
  * change it announces (the TOTP step that was consumed, the API key id, the lock time, the
  * device fingerprint), so a re-sent event is stored and delivered once.
  */
-import type { Env } from '../../env.ts';
-import { createLogger } from '../../lib/logger.ts';
+import type { ServiceContext } from '../context.ts';
 import { notify, type SECURITY_TYPES } from '../notifications/index.ts';
 
 export type SecurityEventType = (typeof SECURITY_TYPES)[number];
@@ -19,12 +18,9 @@ export interface SecurityEvent {
   data?: Record<string, string>;
 }
 
-export function notifySecurityEvent(
-  env: Pick<Env, 'NOTIFICATIONS_QUEUE' | 'LOG_LEVEL'>,
-  event: SecurityEvent,
-): Promise<void> {
+export function notifySecurityEvent(ctx: ServiceContext, event: SecurityEvent): Promise<void> {
   return notify(
-    { env, logger: createLogger(env.LOG_LEVEL, { securityEvent: event.type }) },
+    { env: ctx.env, logger: ctx.logger.child({ securityEvent: event.type }) },
     {
       eventId: `security:${event.type.toLowerCase()}:${event.key}`.slice(0, 100),
       tenantId: event.tenantId,
@@ -43,6 +39,10 @@ export function notifySecurityEvent(
  * series, services/auth/lockout.ts): tell the owner once (the pause's time names the event).
  * Their sessions and live feed stay open: failures by someone else prove nothing about them.
  */
-export async function announceLockout(env: Env, tenantId: string, userId: string, lockedAt: Date): Promise<void> {
-  await notifySecurityEvent(env, { tenantId, userId, type: 'ACCOUNT_LOCKED', key: `${userId}:${lockedAt.getTime()}` });
+export async function announceLockout(
+  ctx: ServiceContext,
+  paused: { tenantId: string; userId: string; at: Date },
+): Promise<void> {
+  const { tenantId, userId, at } = paused;
+  await notifySecurityEvent(ctx, { tenantId, userId, type: 'ACCOUNT_LOCKED', key: `${userId}:${at.getTime()}` });
 }

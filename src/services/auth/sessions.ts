@@ -1,13 +1,14 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
+import type { Transaction } from '../../db/pg/client.ts';
 import { refreshTokens } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
+import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Env } from '../../env.ts';
 import { randomToken, sha256Hex } from '../../lib/bytes.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, signAccessToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { loadIdentityById } from './identity.ts';
 import type { Identity, TokenPair } from './model.ts';
 
@@ -38,7 +39,37 @@ async function signAccess(env: Env, identity: Identity): Promise<{ accessToken: 
   return { accessToken, expiresIn: cfg.accessTtlSeconds };
 }
 
-/** Inserts a refresh token (new family unless given) and signs an access token. */
+/** A new session's tokens, and the refresh token's row to insert (only its hash is stored). */
+export interface MintedSession {
+  tokens: TokenPair;
+  row: { id: string; token: string; userId: string; tenantId: string; familyId: string; expiresAt: Date };
+}
+
+/** Signs an access token and draws a refresh token (new family unless given); writes nothing. */
+export async function mintSession(
+  env: Env,
+  identity: Identity,
+  familyId?: string,
+  id?: string,
+): Promise<MintedSession> {
+  const cfg = authConfig(env);
+  const refreshToken = `rt_${identity.user.tenantId}_${randomToken(32)}`;
+  const expiresAt = new Date(Date.now() + cfg.refreshTtlDays * 86_400_000);
+  const [access, hash] = await Promise.all([signAccess(env, identity), sha256Hex(refreshToken)]);
+  return {
+    tokens: { ...access, tokenType: 'Bearer', refreshToken, refreshTokenExpiresAt: expiresAt.toISOString() },
+    row: {
+      id: id ?? crypto.randomUUID(),
+      token: hash,
+      userId: identity.user.id,
+      tenantId: identity.user.tenantId,
+      familyId: familyId ?? crypto.randomUUID(),
+      expiresAt,
+    },
+  };
+}
+
+/** Inserts a refresh token (new family unless given) and signs an access token, on the caller's transaction. */
 export async function issueTokens(
   env: Env,
   tx: Transaction,
@@ -46,23 +77,9 @@ export async function issueTokens(
   familyId?: string,
   id?: string,
 ): Promise<TokenPair> {
-  const cfg = authConfig(env);
-  const refreshToken = `rt_${identity.user.tenantId}_${randomToken(32)}`;
-  const expiresAt = new Date(Date.now() + cfg.refreshTtlDays * 86_400_000);
-  const [access] = await Promise.all([
-    signAccess(env, identity),
-    sha256Hex(refreshToken).then((hash) =>
-      tx.insert(refreshTokens).values({
-        id: id ?? crypto.randomUUID(),
-        token: hash,
-        userId: identity.user.id,
-        tenantId: identity.user.tenantId,
-        familyId: familyId ?? crypto.randomUUID(),
-        expiresAt,
-      }),
-    ),
-  ]);
-  return { ...access, tokenType: 'Bearer', refreshToken, refreshTokenExpiresAt: expiresAt.toISOString() };
+  const minted = await mintSession(env, identity, familyId, id);
+  await tx.insert(refreshTokens).values(minted.row);
+  return minted.tokens;
 }
 
 type RotateOutcome = { kind: 'ok'; tokens: TokenPair; identity: Identity } | { kind: 'reused' } | { kind: 'invalid' };
@@ -72,13 +89,14 @@ type RotateOutcome = { kind: 'ok'; tokens: TokenPair; identity: Identity } | { k
  * of two concurrent refreshes with one token exactly one wins; the other is
  * treated as reuse.
  */
-export async function rotateRefreshToken(env: Env, db: Database, token: string): Promise<TokenPair> {
+export async function rotateRefreshToken(ctx: ServiceContext, input: { refreshToken: string }): Promise<TokenPair> {
+  const token = input.refreshToken;
   const tenantId = tenantOfRefreshToken(token);
   if (!tenantId) throw problems.unauthorized('The refresh token is invalid.');
   const hash = await sha256Hex(token);
   const newId = crypto.randomUUID();
 
-  const outcome = await inTenantTx<RotateOutcome>(db, tenantId, async (tx) => {
+  const outcome = await inTenantTx<RotateOutcome>(ctx.stores.pg('auth').db, tenantId, async (tx) => {
     const [rotated] = await tx
       .update(refreshTokens)
       .set({ revoked: true, revokedAt: sql`now()`, replacedBy: newId })
@@ -108,7 +126,7 @@ export async function rotateRefreshToken(env: Env, db: Database, token: string):
       await revokeFamily(tx, rotated.familyId);
       return { kind: 'invalid' };
     }
-    return { kind: 'ok', identity, tokens: await issueTokens(env, tx, identity, rotated.familyId, newId) };
+    return { kind: 'ok', identity, tokens: await issueTokens(ctx.env, tx, identity, rotated.familyId, newId) };
   });
 
   if (outcome.kind === 'reused')
@@ -124,25 +142,27 @@ async function revokeFamily(tx: Transaction, familyId: string): Promise<void> {
     .where(and(eq(refreshTokens.familyId, familyId), eq(refreshTokens.revoked, false)));
 }
 
-/** Logout: revokes the session (token family) the refresh token belongs to. Idempotent. */
-export async function revokeSession(db: Database, token: string, userId?: string): Promise<void> {
+/**
+ * Logout: revokes the session (token family) the refresh token belongs to; with a signed-in
+ * caller, only one of theirs. Idempotent. One statement (one round trip on the HTTP path).
+ */
+export async function revokeSession(ctx: ServiceContext, input: { refreshToken: string }): Promise<void> {
+  const token = input.refreshToken;
+  const userId = ctx.principal?.userId;
   const tenantId = tenantOfRefreshToken(token);
   if (!tenantId) return;
   const hash = await sha256Hex(token);
-  await inTenantTx(db, tenantId, async (tx) => {
-    const [row] = await tx
-      .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
-      .from(refreshTokens)
-      .where(eq(refreshTokens.token, hash))
-      .limit(1);
-    if (row && (!userId || row.userId === userId)) await revokeFamily(tx, row.familyId);
-  });
-}
-
-/** Revokes every session of a user (lock, suspend, delete, password change). */
-export async function revokeAllSessions(tx: Transaction, userId: string): Promise<void> {
-  await tx
-    .update(refreshTokens)
-    .set({ revoked: true, revokedAt: sql`now()` })
-    .where(and(eq(refreshTokens.userId, userId), eq(refreshTokens.revoked, false)));
+  await inTenantBatch(ctx.stores.pg('auth'), tenantId, (db) => [
+    db
+      .update(refreshTokens)
+      .set({ revoked: true, revokedAt: sql`coalesce(${refreshTokens.revokedAt}, now())` })
+      .where(
+        and(
+          eq(refreshTokens.revoked, false),
+          sql`${refreshTokens.familyId} = (select family_id from auth.refresh_tokens where token = ${hash}${
+            userId ? sql` and user_id = ${userId}` : sql``
+          } limit 1)`,
+        ),
+      ),
+  ]);
 }

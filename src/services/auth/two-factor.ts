@@ -2,15 +2,16 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 
 import type { Transaction } from '../../db/pg/client.ts';
 import { users } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
+import { inTenantBatch, inTenantTx } from '../../db/pg/tenant-tx.ts';
 import type { Env } from '../../env.ts';
 import { authConfig } from '../../lib/config.ts';
 import { keyRing, verifyPurposeToken } from '../../lib/jwt.ts';
 import { problems } from '../../lib/problem.ts';
 import { importSecretKeys, openSecret, sealSecret, type SecretKeyRing } from '../../lib/secret-box.ts';
 import { generateTotpSecret, totpUri, verifyTotp } from '../../lib/totp.ts';
+import type { ServiceContext } from '../context.ts';
 import { closedAccountError, completeLogin } from './accounts.ts';
+import { callerOf } from './caller.ts';
 import { authErrors } from './errors.ts';
 import { loadIdentityById } from './identity.ts';
 import { lockStateOf, recordFailure, type LockState } from './lockout.ts';
@@ -95,34 +96,47 @@ async function failedCode(env: Env, tx: Transaction, userId: string): Promise<Ex
 }
 
 /** After the transaction committed the count: the answer for a failed check, or the consumed step. */
-async function acceptedStep(env: Env, principal: Principal, outcome: CodeOutcome): Promise<number> {
+async function acceptedStep(ctx: ServiceContext, principal: Principal, outcome: CodeOutcome): Promise<number> {
   if (outcome.kind === 'ok') return outcome.step;
   if (outcome.kind === 'bad-code') throw authErrors.invalidTotpCode();
-  if (outcome.pausedAt) await announceLockout(env, principal.tenantId, principal.userId, outcome.pausedAt);
+  if (outcome.pausedAt)
+    await announceLockout(ctx, { tenantId: principal.tenantId, userId: principal.userId, at: outcome.pausedAt });
   throw closedAccountError(outcome.state);
 }
 
-export async function setupTfa(
-  env: Env,
-  stores: Stores,
-  principal: Principal,
-): Promise<{ secret: string; otpauthUrl: string }> {
+/**
+ * Draws a new secret for the caller (replacing one set up before and never enabled): one
+ * statement that writes it only while 2FA is off, and a read of why not (one round trip on the
+ * HTTP path).
+ */
+export async function setupTfa(ctx: ServiceContext): Promise<{ secret: string; otpauthUrl: string }> {
+  const principal = callerOf(ctx);
   const secret = generateTotpSecret();
-  const sealed = await sealSecret(await encryptionKey(env), secret, principal.userId);
-  const email = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx) => {
-    const state = await loadTfaState(tx, principal.userId);
-    if (state.tfaEnabled) throw problems.conflict('Two-factor authentication is already enabled; disable it first.');
-    await tx
+  const sealed = await sealSecret(await encryptionKey(ctx.env), secret, principal.userId);
+  const live = and(eq(users.id, principal.userId), isNull(users.deletedAt));
+  const [[updated], [state]] = await inTenantBatch(ctx.stores.pg('auth'), principal.tenantId, (db) => [
+    db
       .update(users)
       .set({ tfaSecret: sealed, tfaLastUsedStep: null, updatedAt: sql`now()` })
-      .where(eq(users.id, principal.userId));
-    return state.email;
-  });
-  return { secret, otpauthUrl: totpUri({ secret, accountName: email, issuer: authConfig(env).totpIssuer }) };
+      .where(and(live, eq(users.tfaEnabled, false)))
+      .returning({ email: users.email }),
+    db.select({ tfaEnabled: users.tfaEnabled }).from(users).where(live).limit(1),
+  ]);
+  if (!updated) {
+    if (!state) throw authErrors.userNotFound();
+    throw problems.conflict('Two-factor authentication is already enabled; disable it first.');
+  }
+  return {
+    secret,
+    otpauthUrl: totpUri({ secret, accountName: updated.email, issuer: authConfig(ctx.env).totpIssuer }),
+  };
 }
 
-export async function enableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
-  const outcome = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
+export async function enableTfa(ctx: ServiceContext, input: { code: string }): Promise<void> {
+  const { env } = ctx;
+  const { code } = input;
+  const principal = callerOf(ctx);
+  const outcome = await inTenantTx(ctx.stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
     const state = await loadTfaState(tx, principal.userId);
     const lock = lockStateOf(state);
     if (lock.kind !== 'open') return { kind: 'closed', state: lock };
@@ -133,9 +147,9 @@ export async function enableTfa(env: Env, stores: Stores, principal: Principal, 
     await tx.update(users).set({ tfaEnabled: true }).where(eq(users.id, principal.userId));
     return { kind: 'ok', step: used };
   });
-  const step = await acceptedStep(env, principal, outcome);
+  const step = await acceptedStep(ctx, principal, outcome);
   // The consumed TOTP step is unique per user: it names this change.
-  await notifySecurityEvent(env, {
+  await notifySecurityEvent(ctx, {
     tenantId: principal.tenantId,
     userId: principal.userId,
     type: 'TFA_ENABLED',
@@ -143,8 +157,11 @@ export async function enableTfa(env: Env, stores: Stores, principal: Principal, 
   });
 }
 
-export async function disableTfa(env: Env, stores: Stores, principal: Principal, code: string): Promise<void> {
-  const outcome = await inTenantTx(stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
+export async function disableTfa(ctx: ServiceContext, input: { code: string }): Promise<void> {
+  const { env } = ctx;
+  const { code } = input;
+  const principal = callerOf(ctx);
+  const outcome = await inTenantTx(ctx.stores.pg('auth').db, principal.tenantId, async (tx): Promise<CodeOutcome> => {
     const state = await loadTfaState(tx, principal.userId);
     const lock = lockStateOf(state);
     if (lock.kind !== 'open') return { kind: 'closed', state: lock };
@@ -157,8 +174,8 @@ export async function disableTfa(env: Env, stores: Stores, principal: Principal,
       .where(eq(users.id, principal.userId));
     return { kind: 'ok', step: used };
   });
-  const step = await acceptedStep(env, principal, outcome);
-  await notifySecurityEvent(env, {
+  const step = await acceptedStep(ctx, principal, outcome);
+  await notifySecurityEvent(ctx, {
     tenantId: principal.tenantId,
     userId: principal.userId,
     type: 'TFA_DISABLED',
@@ -171,18 +188,18 @@ export async function disableTfa(env: Env, stores: Stores, principal: Principal,
  * as wrong passwords), so the challenge cannot be used to guess codes.
  */
 export async function completeTfaLogin(
-  env: Env,
-  stores: Stores,
-  challengeToken: string,
-  code: string,
+  ctx: ServiceContext,
+  input: { challengeToken: string; code: string },
 ): Promise<Extract<LoginResult, { kind: 'tokens' }>> {
+  const { env } = ctx;
+  const { challengeToken, code } = input;
   const cfg = authConfig(env);
   const claims = await verifyPurposeToken(await keyRing(env.JWT_SIGNING_KEYS), TFA_CHALLENGE, challengeToken, {
     issuer: cfg.issuer,
     audience: cfg.audience,
   });
   const tenantId = typeof claims.tid === 'string' ? claims.tid : '';
-  const outcome = await inTenantTx(stores.pg('auth').db, tenantId, async (tx) => {
+  const outcome = await inTenantTx(ctx.stores.pg('auth').db, tenantId, async (tx) => {
     const identity = await loadIdentityById(tx, claims.sub);
     if (!identity || identity.user.status !== 'ACTIVE') return { kind: 'invalid' as const };
     const lock = lockStateOf(identity.user);
@@ -197,10 +214,11 @@ export async function completeTfaLogin(
     case 'invalid':
       throw problems.unauthorized('The challenge is no longer valid; sign in again.');
     case 'closed':
-      if ('pausedAt' in outcome && outcome.pausedAt) await announceLockout(env, tenantId, claims.sub, outcome.pausedAt);
+      if ('pausedAt' in outcome && outcome.pausedAt)
+        await announceLockout(ctx, { tenantId, userId: claims.sub, at: outcome.pausedAt });
       throw closedAccountError(outcome.state);
     case 'bad-code':
       throw authErrors.wrongLoginCode();
   }
-  return (await completeLogin(env, stores, outcome.identity)) as Extract<LoginResult, { kind: 'tokens' }>;
+  return completeLogin(ctx, outcome.identity);
 }

@@ -80,7 +80,7 @@ const CLAIM_ATTEMPTS = 4;
 async function shippingAddressOf(ctx: ServiceContext, userId: string, input: PlaceOrderInput) {
   if (input.shippingAddress) return input.shippingAddress;
   try {
-    const a = await getAddress(ctx.stores, { userId, tenantId: ctx.tenantId }, input.shippingAddressId!);
+    const a = await getAddress(ctx, { id: input.shippingAddressId!, userId });
     return {
       street: a.street,
       apartment: a.apartment,

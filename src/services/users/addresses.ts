@@ -12,49 +12,79 @@
  *   is never the thing that decides a race;
  * - at most MAX_ADDRESSES_PER_USER addresses per user.
  */
-import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 
-import type { Transaction } from '../../db/pg/client.ts';
-import { addresses, userProfiles, type Address } from '../../db/pg/schema/index.ts';
-import type { Stores } from '../../db/stores.ts';
+import type { HttpDatabase } from '../../db/pg/http.ts';
+import { addresses, userProfiles } from '../../db/pg/schema/index.ts';
+import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
+import type { ServiceContext } from '../context.ts';
 import { userErrors } from './errors.ts';
 import { MAX_ADDRESSES_PER_USER, type AddressInput, type AddressPatch, type Owner } from './model.ts';
-import { lockProfileId, NO_PROFILE, withProfile } from './profiles.ts';
+import { NO_PROFILE, ownerOf, repairingProfile, withProfile } from './profiles.ts';
 import { addressView, type AddressView } from './views.ts';
 
-const ownAddress = (profileId: string, id: string) => and(eq(addresses.id, id), eq(addresses.userProfileId, profileId));
+/*
+ * Each write is ONE non-interactive transaction (`inTenantBatch`: one round trip on the HTTP
+ * path), its statements in order: first the profile row lock, then statements that find the
+ * profile by subquery and carry their conditions in SQL. Under READ COMMITTED each statement
+ * takes a fresh snapshot, so after the lock they see what a concurrent write of the same user
+ * committed while this one waited. The lock's answer tells a missing profile (repaired, then
+ * the write runs again) from a missing address.
+ */
 
-/** Clears the default of (profile, type). Must run before another row is made default. */
-async function clearDefault(tx: Transaction, profileId: string, type: Address['type']): Promise<void> {
-  await tx
+/** The owner's live profile id, as a subquery. */
+const profileIdOf = (userId: string) =>
+  sql`(select ${userProfiles.id} from ${userProfiles} where ${and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt))})`;
+
+/** Statement 1 of every write: the owner's live profile, row-locked so that writes of one user serialize. */
+const lockProfile = (db: HttpDatabase, userId: string) =>
+  db
+    .select({ id: userProfiles.id })
+    .from(userProfiles)
+    .where(and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt)))
+    .for('update');
+
+const ownAddress = (userId: string, id: string) =>
+  and(eq(addresses.id, id), eq(addresses.userProfileId, profileIdOf(userId)));
+
+/** Columns of the UPDATE's own row inside its subqueries (drizzle leaves them unqualified). */
+const OUTER = { type: sql.raw('"addresses"."type"'), profile: sql.raw('"addresses"."user_profile_id"') };
+
+/** The newest address of every type of the profile that has addresses but no default becomes its default. */
+const promoteNewestWithoutDefault = (db: HttpDatabase, userId: string) =>
+  db
     .update(addresses)
-    .set({ isDefault: false, updatedAt: sql`now()` })
-    .where(and(eq(addresses.userProfileId, profileId), eq(addresses.type, type), eq(addresses.isDefault, true)));
-}
+    .set({ isDefault: true, updatedAt: sql`now()` })
+    .where(
+      sql`${addresses.id} in (
+        select distinct on (a.type) a.id from users.addresses a
+        where a.user_profile_id = ${profileIdOf(userId)}
+          and not exists (select 1 from users.addresses d
+            where d.user_profile_id = a.user_profile_id and d.type = a.type and d.is_default)
+        order by a.type, a.created_at desc, a.id desc)`,
+    );
 
-/** Makes the newest address of (profile, type) the default, if there is any. */
-async function promoteNewest(tx: Transaction, profileId: string, type: Address['type']): Promise<void> {
-  await tx.execute(sql`
-    update ${addresses} set is_default = true, updated_at = now()
-    where id = (
-      select id from ${addresses}
-      where user_profile_id = ${profileId} and type = ${type}
-      order by created_at desc, id desc limit 1)`);
-}
-
-async function hasDefault(tx: Transaction, profileId: string, type: Address['type']): Promise<boolean> {
-  const [row] = await tx
-    .select({ id: addresses.id })
-    .from(addresses)
-    .where(and(eq(addresses.userProfileId, profileId), eq(addresses.type, type), eq(addresses.isDefault, true)))
-    .limit(1);
-  return row !== undefined;
+/** One write: the lock, then `statements`; NO_PROFILE (nothing written) when the profile is missing. */
+async function write<const S extends readonly unknown[]>(
+  ctx: ServiceContext,
+  owner: Owner,
+  statements: (db: HttpDatabase) => S,
+) {
+  return repairingProfile(ctx, owner, async () => {
+    const [locked, ...rest] = await inTenantBatch(
+      ctx.stores.pg('users'),
+      owner.tenantId,
+      (db) => [lockProfile(db, owner.userId), ...(statements(db) as unknown as [])] as const,
+    );
+    return locked.length === 0 ? NO_PROFILE : (rest as unknown as { [K in keyof S]: Awaited<S[K]> });
+  });
 }
 
 /** The owner's addresses, defaults first, then newest first. One query, no lock. */
-export async function listAddresses(stores: Stores, owner: Owner): Promise<AddressView[]> {
+export async function listAddresses(ctx: ServiceContext): Promise<AddressView[]> {
+  const owner = ownerOf(ctx);
   const rows = await withProfile(
-    stores,
+    ctx,
     owner,
     async (tx) => {
       const found = await tx
@@ -71,17 +101,21 @@ export async function listAddresses(stores: Stores, owner: Owner): Promise<Addre
   return rows.map(addressView);
 }
 
-/** One of the owner's addresses; 404 for anyone else's. */
-export async function getAddress(stores: Stores, owner: Owner, id: string): Promise<AddressView> {
+/**
+ * One of the caller's addresses; 404 for anyone else's. Another service reading an address for
+ * the user it acts for (an order's shipping address) names them in `userId`.
+ */
+export async function getAddress(ctx: ServiceContext, input: { id: string; userId?: string }): Promise<AddressView> {
+  const owner = input.userId ? { userId: input.userId, tenantId: ctx.tenantId } : ownerOf(ctx);
   const [row] = await withProfile(
-    stores,
+    ctx,
     owner,
     (tx) =>
       tx
         .select({ address: addresses })
         .from(addresses)
         .innerJoin(userProfiles, eq(userProfiles.id, addresses.userProfileId))
-        .where(and(eq(addresses.id, id), eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
+        .where(and(eq(addresses.id, input.id), eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt)))
         .limit(1),
     { readOnly: true },
   );
@@ -89,108 +123,133 @@ export async function getAddress(stores: Stores, owner: Owner, id: string): Prom
   return addressView(row.address);
 }
 
-/** Adds an address; the first of its type, or one asked to be, becomes the default. */
-export async function createAddress(stores: Stores, owner: Owner, input: AddressInput): Promise<AddressView> {
-  const created = await withProfile(stores, owner, async (tx) => {
-    const profileId = await lockProfileId(tx, owner.userId);
-    if (!profileId) return NO_PROFILE;
-    // A separate statement after the lock on purpose: under READ COMMITTED it takes a
-    // fresh snapshot, so it sees what a concurrent request committed while we waited.
-    // (Folded into the locking SELECT, the counts would come from the old snapshot.)
-    const [stats] = await tx
-      .select({
-        total: count(),
-        defaultsOfType:
-          sql<number>`count(*) filter (where ${addresses.type} = ${input.type} and ${addresses.isDefault})`.mapWith(
-            Number,
-          ),
-      })
-      .from(addresses)
-      .where(eq(addresses.userProfileId, profileId));
-    if ((stats?.total ?? 0) >= MAX_ADDRESSES_PER_USER) throw userErrors.addressLimit(MAX_ADDRESSES_PER_USER);
-    const firstOfType = (stats?.defaultsOfType ?? 0) === 0;
-    const makeDefault = firstOfType || input.isDefault === true;
-    if (makeDefault && !firstOfType) await clearDefault(tx, profileId, input.type);
-    const [row] = await tx
+/**
+ * Adds an address; the first of its type, or one asked to be, becomes the default (the previous
+ * default of the type cleared first). Both statements hold the limit in their WHERE, so at the
+ * limit nothing is written and the empty INSERT says why.
+ */
+export async function createAddress(ctx: ServiceContext, input: AddressInput): Promise<AddressView> {
+  const owner = ownerOf(ctx);
+  const profile = profileIdOf(owner.userId);
+  const underLimit = sql`(select count(*) from users.addresses c where c.user_profile_id = ${profile}) < ${MAX_ADDRESSES_PER_USER}`;
+  const wantsDefault = input.isDefault === true;
+  const [, inserted] = await write(ctx, owner, (db) => [
+    db
+      .update(addresses)
+      .set({ isDefault: false, updatedAt: sql`now()` })
+      .where(
+        and(
+          sql`${wantsDefault}`,
+          eq(addresses.userProfileId, profile),
+          eq(addresses.type, input.type),
+          eq(addresses.isDefault, true),
+          underLimit,
+        ),
+      ),
+    db
       .insert(addresses)
-      .values({
-        tenantId: owner.tenantId,
-        userProfileId: profileId,
-        type: input.type,
-        street: input.street,
-        apartment: input.apartment ?? null,
-        city: input.city,
-        state: input.state,
-        zipCode: input.zipCode,
-        country: input.country,
-        isDefault: makeDefault,
-      })
-      .returning();
-    return row!;
-  });
-  return addressView(created);
+      .select((qb) =>
+        qb
+          .select({
+            id: sql`gen_random_uuid()`.as('id'),
+            userProfileId: userProfiles.id,
+            type: value(input.type, 'type'),
+            street: value(input.street, 'street'),
+            apartment: value(input.apartment ?? null, 'apartment'),
+            city: value(input.city, 'city'),
+            state: value(input.state, 'state'),
+            zipCode: value(input.zipCode, 'zip_code'),
+            country: value(input.country, 'country'),
+            isDefault: sql<boolean>`(${wantsDefault} or not exists (select 1 from users.addresses d
+              where d.user_profile_id = "user_profiles"."id" and d.type = ${input.type} and d.is_default))`.as(
+              'is_default',
+            ),
+            createdAt: sql`now()`.as('created_at'),
+            updatedAt: sql`now()`.as('updated_at'),
+            tenantId: userProfiles.tenantId,
+          })
+          .from(userProfiles)
+          .where(and(eq(userProfiles.userId, owner.userId), isNull(userProfiles.deletedAt), underLimit)),
+      )
+      .returning(),
+  ]);
+  const [row] = inserted;
+  if (!row) throw userErrors.addressLimit(MAX_ADDRESSES_PER_USER);
+  return addressView(row);
 }
 
+/** A value of the INSERT ... SELECT's select list, named as its column. */
+const value = (v: unknown, column: string) => sql`${v}`.as(column);
+
 /**
- * Changes fields of an address. Changing its type moves it out of the old type's
- * default slot (the newest remaining address there takes over) and makes it the
- * new type's default only if that type has none.
+ * Changes fields of an address. Changing its type moves it out of the old type's default slot
+ * (the newest remaining address there takes over) and makes it the new type's default only if
+ * that type has none.
  */
 export async function updateAddress(
-  stores: Stores,
-  owner: Owner,
-  id: string,
-  patch: AddressPatch,
+  ctx: ServiceContext,
+  input: { id: string; patch: AddressPatch },
 ): Promise<AddressView> {
-  const updated = await withProfile(stores, owner, async (tx) => {
-    const profileId = await lockProfileId(tx, owner.userId);
-    if (!profileId) return NO_PROFILE;
-    const [current] = await tx.select().from(addresses).where(ownAddress(profileId, id)).limit(1);
-    if (!current) throw userErrors.addressNotFound();
-
-    const retyped = patch.type !== undefined && patch.type !== current.type;
-    const isDefault = retyped ? !(await hasDefault(tx, profileId, patch.type!)) : current.isDefault;
-    const [row] = await tx
+  const owner = ownerOf(ctx);
+  const { id, patch } = input;
+  const retype: { isDefault?: SQL<boolean> } =
+    patch.type === undefined
+      ? {}
+      : {
+          isDefault: sql<boolean>`case when ${OUTER.type} = ${patch.type} then "addresses"."is_default"
+            else not exists (select 1 from users.addresses d
+              where d.user_profile_id = ${OUTER.profile} and d.type = ${patch.type} and d.is_default) end`,
+        };
+  const [updated] = await write(ctx, owner, (db) => [
+    db
       .update(addresses)
-      .set({ ...patch, isDefault, updatedAt: sql`now()` })
-      .where(ownAddress(profileId, id))
-      .returning();
-    if (retyped && current.isDefault) await promoteNewest(tx, profileId, current.type);
-    return row!;
-  });
-  return addressView(updated);
+      .set({ ...patch, ...retype, updatedAt: sql`now()` })
+      .where(ownAddress(owner.userId, id))
+      .returning(),
+    promoteNewestWithoutDefault(db, owner.userId),
+  ]);
+  const [row] = updated;
+  if (!row) throw userErrors.addressNotFound();
+  return addressView(row);
 }
 
 /** Deletes an address; if it was the default of its type, the newest remaining one takes over. */
-export async function deleteAddress(stores: Stores, owner: Owner, id: string): Promise<void> {
-  await withProfile(stores, owner, async (tx) => {
-    const profileId = await lockProfileId(tx, owner.userId);
-    if (!profileId) return NO_PROFILE;
-    const [removed] = await tx
-      .delete(addresses)
-      .where(ownAddress(profileId, id))
-      .returning({ type: addresses.type, isDefault: addresses.isDefault });
-    if (!removed) throw userErrors.addressNotFound();
-    if (removed.isDefault) await promoteNewest(tx, profileId, removed.type);
-    return true;
-  });
+export async function deleteAddress(ctx: ServiceContext, input: { id: string }): Promise<void> {
+  const owner = ownerOf(ctx);
+  const [removed] = await write(ctx, owner, (db) => [
+    db.delete(addresses).where(ownAddress(owner.userId, input.id)).returning({ id: addresses.id }),
+    promoteNewestWithoutDefault(db, owner.userId),
+  ]);
+  if (removed.length === 0) throw userErrors.addressNotFound();
 }
 
 /** Makes an address the default of its type, clearing the previous default in the same transaction. */
-export async function setDefaultAddress(stores: Stores, owner: Owner, id: string): Promise<AddressView> {
-  const updated = await withProfile(stores, owner, async (tx) => {
-    const profileId = await lockProfileId(tx, owner.userId);
-    if (!profileId) return NO_PROFILE;
-    const [current] = await tx.select().from(addresses).where(ownAddress(profileId, id)).limit(1);
-    if (!current) throw userErrors.addressNotFound();
-    if (current.isDefault) return current;
-    await clearDefault(tx, profileId, current.type);
-    const [row] = await tx
+export async function setDefaultAddress(ctx: ServiceContext, input: { id: string }): Promise<AddressView> {
+  const owner = ownerOf(ctx);
+  const profile = profileIdOf(owner.userId);
+  const [, updated] = await write(ctx, owner, (db) => [
+    db
       .update(addresses)
-      .set({ isDefault: true, updatedAt: sql`now()` })
-      .where(ownAddress(profileId, id))
-      .returning();
-    return row!;
-  });
-  return addressView(updated);
+      .set({ isDefault: false, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(addresses.userProfileId, profile),
+          eq(addresses.isDefault, true),
+          ne(addresses.id, input.id),
+          sql`${addresses.type} = (select a.type from users.addresses a where a.id = ${input.id} and a.user_profile_id = ${profile})`,
+        ),
+      ),
+    db
+      .update(addresses)
+      .set({
+        isDefault: true,
+        // Already the default: unchanged, as before.
+        updatedAt: sql`case when "addresses"."is_default" then "addresses"."updated_at" else now() end`,
+      })
+      .where(ownAddress(owner.userId, input.id))
+      .returning(),
+  ]);
+  const [row] = updated;
+  if (!row) throw userErrors.addressNotFound();
+  return addressView(row);
 }

@@ -6,10 +6,11 @@
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
+import type { Transaction } from '../../db/pg/client.ts';
 import { users } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { ProfileSeed } from './model.ts';
+import { inTenantRead, inTenantTx } from '../../db/pg/tenant-tx.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Owner, ProfileSeed } from './model.ts';
 
 export interface NameChange {
   firstName?: string | null;
@@ -36,18 +37,16 @@ export async function syncAuthUserNamesTx(tx: Transaction, userId: string, names
 }
 
 /** The same copy in its own tenant transaction on the auth database (when it is another database). */
-export function syncAuthUserNames(
-  authDb: Database,
-  tenantId: string,
-  userId: string,
-  names: NameChange,
-): Promise<boolean> {
-  return inTenantTx(authDb, tenantId, (tx) => syncAuthUserNamesTx(tx, userId, names));
+export function syncAuthUserNames(ctx: ServiceContext, input: Owner & { names: NameChange }): Promise<boolean> {
+  return inTenantTx(ctx.stores.pg('auth').db, input.tenantId, (tx) =>
+    syncAuthUserNamesTx(tx, input.userId, input.names),
+  );
 }
 
 /** What a missing profile is rebuilt from: the live auth user, or null if there is none. */
-export async function readProfileSeed(authDb: Database, tenantId: string, userId: string): Promise<ProfileSeed | null> {
-  const [row] = await inTenantTx(authDb, tenantId, (tx) =>
+export async function readProfileSeed(ctx: ServiceContext, owner: Owner): Promise<ProfileSeed | null> {
+  const { tenantId, userId } = owner;
+  const [row] = await inTenantRead(ctx.stores.pg('auth'), tenantId, (tx) =>
     tx
       .select({ email: users.email, firstName: users.firstName, lastName: users.lastName })
       .from(users)

@@ -6,9 +6,9 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 
 import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
-import { inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
+import { inTenantRead } from '../../db/pg/tenant-tx.ts';
 import { isUuid } from '../../lib/ids.ts';
+import type { ServiceContext } from '../context.ts';
 
 export interface NotificationRecipient {
   email: string | null;
@@ -19,16 +19,16 @@ export interface NotificationRecipient {
   pushNotifications: boolean;
 }
 
-/** Several users of one tenant in one query (a queue batch): userId -> recipient; absent = no live profile. */
+/** Several users of the context's tenant in one query (a queue batch): userId -> recipient; absent = no live profile. */
 export async function getNotificationRecipients(
-  stores: Stores,
-  tenantId: string,
-  userIds: readonly string[],
+  ctx: ServiceContext,
+  input: { userIds: readonly string[] },
 ): Promise<Map<string, NotificationRecipient>> {
+  const { userIds } = input;
   const ids = [...new Set(userIds.filter(isUuid))];
   const out = new Map<string, NotificationRecipient>();
   if (ids.length === 0) return out;
-  const rows = await inTenantTx(stores.pg('users').db, tenantId, (tx) =>
+  const rows = await inTenantRead(ctx.stores.pg('users'), ctx.tenantId, (tx) =>
     tx
       .select({
         userId: userProfiles.userId,

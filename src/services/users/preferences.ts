@@ -6,18 +6,19 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 
 import { userPreferences, userProfiles } from '../../db/pg/schema/index.ts';
-import type { Stores } from '../../db/stores.ts';
-import type { Owner, PreferencesInput } from './model.ts';
-import { NO_PROFILE, withProfile } from './profiles.ts';
+import type { ServiceContext } from '../context.ts';
+import type { PreferencesInput } from './model.ts';
+import { NO_PROFILE, ownerOf, withProfile } from './profiles.ts';
 import { preferencesView, type PreferencesView } from './views.ts';
 
 /** The owner's live profile id, as a subquery (no extra round trip). */
 const profileIdOf = (userId: string) =>
   sql`(select ${userProfiles.id} from ${userProfiles} where ${and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt))})`;
 
-export async function getPreferences(stores: Stores, owner: Owner): Promise<PreferencesView> {
+export async function getPreferences(ctx: ServiceContext): Promise<PreferencesView> {
+  const owner = ownerOf(ctx);
   const row = await withProfile(
-    stores,
+    ctx,
     owner,
     async (tx) => {
       const [found] = await tx
@@ -33,12 +34,9 @@ export async function getPreferences(stores: Stores, owner: Owner): Promise<Pref
 }
 
 /** Replaces every preference in one UPDATE ... RETURNING. */
-export async function replacePreferences(
-  stores: Stores,
-  owner: Owner,
-  input: PreferencesInput,
-): Promise<PreferencesView> {
-  const row = await withProfile(stores, owner, async (tx) => {
+export async function replacePreferences(ctx: ServiceContext, input: PreferencesInput): Promise<PreferencesView> {
+  const owner = ownerOf(ctx);
+  const row = await withProfile(ctx, owner, async (tx) => {
     const [updated] = await tx
       .update(userPreferences)
       .set({ ...input, updatedAt: sql`now()` })

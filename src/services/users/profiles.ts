@@ -1,9 +1,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 
-import type { Database, Transaction } from '../../db/pg/client.ts';
+import type { Transaction } from '../../db/pg/client.ts';
 import { userPreferences, userProfiles, type UserProfile } from '../../db/pg/schema/index.ts';
 import { inTenantBatch, inTenantRead, inTenantTx } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
+import { problems } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { readProfileSeed, syncAuthUserNames, syncAuthUserNamesTx, type NameChange } from './auth-sync.ts';
 import { userErrors } from './errors.ts';
 import type { Owner, ProfilePatch, ProfileSeed } from './model.ts';
@@ -36,10 +37,15 @@ async function upsertProfileTx(tx: Transaction, seed: ProfileSeed): Promise<User
   return profile!;
 }
 
-export function upsertProfile(db: Database, seed: ProfileSeed): Promise<UserProfile> {
-  return inTenantTx(db, seed.tenantId, (tx) => upsertProfileTx(tx, seed));
+/** The profile of a new (or repaired) account, in `seed.tenantId` (an invitee's, before any context has a tenant). */
+export function upsertProfile(ctx: ServiceContext, seed: ProfileSeed): Promise<UserProfile> {
+  return inTenantTx(ctx.stores.pg('users').db, seed.tenantId, (tx) => upsertProfileTx(tx, seed));
 }
 
+/**
+ * A user's live profile on the caller's transaction. Still exported with a `tx` for the
+ * reviews service's author snapshot (which reads it on its own unit of work).
+ */
 export async function findProfile(tx: Transaction, userId: string): Promise<UserProfile | null> {
   const [profile] = await tx
     .select()
@@ -49,14 +55,20 @@ export async function findProfile(tx: Transaction, userId: string): Promise<User
   return profile ?? null;
 }
 
-/** Removes a profile (compensation when registration cannot finish). */
-export async function deleteProfile(db: Database, tenantId: string, userId: string): Promise<void> {
-  await inTenantTx(db, tenantId, (tx) => tx.delete(userProfiles).where(eq(userProfiles.userId, userId)));
+/** Removes a profile (compensation when registration cannot finish): one statement. */
+export async function deleteProfile(ctx: ServiceContext, of: { tenantId: string; userId: string }): Promise<void> {
+  await inTenantBatch(ctx.stores.pg('users'), of.tenantId, (db) => [
+    db.delete(userProfiles).where(eq(userProfiles.userId, of.userId)),
+  ]);
 }
 
-// ---------------------------------------------------------------------------
-// The signed-in user's own profile (GET|PATCH /users/me/profile)
-// ---------------------------------------------------------------------------
+/** Whose data a request works on: always the caller, never an id from the URL. */
+export function ownerOf(ctx: ServiceContext): Owner {
+  // Not auth's callerOf: auth calls this service (profiles of new accounts), not the other way.
+  if (!ctx.principal) throw problems.unauthorized();
+  const { userId, tenantId } = ctx.principal;
+  return { userId, tenantId };
+}
 
 /** Returned by a unit of work that found no profile row; `withProfile` repairs and retries. */
 export const NO_PROFILE: unique symbol = Symbol('no-profile');
@@ -66,10 +78,10 @@ export const NO_PROFILE: unique symbol = Symbol('no-profile');
  * Registration normally creates both; this is the repair path. 404 when the auth
  * user is gone or the profile was deleted.
  */
-async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile> {
-  const seed = await readProfileSeed(stores.pg('auth').db, owner.tenantId, owner.userId);
+async function repairProfile(ctx: ServiceContext, owner: Owner): Promise<UserProfile> {
+  const seed = await readProfileSeed(ctx, owner);
   if (!seed) throw userErrors.userNotFound();
-  const profile = await upsertProfile(stores.pg('users').db, seed);
+  const profile = await upsertProfile(ctx, seed);
   if (profile.deletedAt) throw userErrors.profileNotFound();
   return profile;
 }
@@ -80,47 +92,38 @@ async function repairProfile(stores: Stores, owner: Owner): Promise<UserProfile>
  * once and runs it again.
  */
 export async function withProfile<T>(
-  stores: Stores,
+  ctx: ServiceContext,
   owner: Owner,
   work: (tx: Transaction) => Promise<T | typeof NO_PROFILE>,
   opts: { readOnly?: boolean } = {},
 ): Promise<T> {
   // A read-only unit of work takes the HTTP path where one answers (one round trip per statement).
-  return repairingProfile(stores, owner, () =>
+  return repairingProfile(ctx, owner, () =>
     opts.readOnly
-      ? inTenantRead(stores.pg('users'), owner.tenantId, work)
-      : inTenantTx(stores.pg('users').db, owner.tenantId, work),
+      ? inTenantRead(ctx.stores.pg('users'), owner.tenantId, work)
+      : inTenantTx(ctx.stores.pg('users').db, owner.tenantId, work),
   );
 }
 
 /** Runs `attempt` (a whole unit of work); when it reports the profile missing, repairs it once and runs it again. */
 export async function repairingProfile<T>(
-  stores: Stores,
+  ctx: ServiceContext,
   owner: Owner,
   attempt: () => Promise<T | typeof NO_PROFILE>,
 ): Promise<T> {
   const first = await attempt();
   if (first !== NO_PROFILE) return first;
-  await repairProfile(stores, owner);
+  await repairProfile(ctx, owner);
   const second = await attempt();
   if (second === NO_PROFILE) throw userErrors.profileNotFound();
   return second;
 }
 
-/** The id of the owner's live profile, row-locked so that writes to their addresses serialize. */
-export async function lockProfileId(tx: Transaction, userId: string): Promise<string | null> {
-  const [row] = await tx
-    .select({ id: userProfiles.id })
-    .from(userProfiles)
-    .where(and(eq(userProfiles.userId, userId), isNull(userProfiles.deletedAt)))
-    .for('update');
-  return row?.id ?? null;
-}
-
-/** The owner's profile; a missing one is rebuilt from the auth user. */
-export async function getMyProfile(stores: Stores, owner: Owner): Promise<ProfileView> {
-  const found = await inTenantRead(stores.pg('users'), owner.tenantId, (tx) => findProfile(tx, owner.userId));
-  return profileView(found ?? (await repairProfile(stores, owner)));
+/** The caller's profile; a missing one is rebuilt from the auth user. */
+export async function getMyProfile(ctx: ServiceContext): Promise<ProfileView> {
+  const owner = ownerOf(ctx);
+  const found = await inTenantRead(ctx.stores.pg('users'), owner.tenantId, (tx) => findProfile(tx, owner.userId));
+  return profileView(found ?? (await repairProfile(ctx, owner)));
 }
 
 /**
@@ -132,7 +135,9 @@ export async function getMyProfile(stores: Stores, owner: Owner): Promise<Profil
  * serves one connection at a time that waited until the request timed out); a failed copy
  * is an error the client retries, and the same PATCH copies the names again.
  */
-export async function updateMyProfile(stores: Stores, owner: Owner, patch: ProfilePatch): Promise<ProfileView> {
+export async function updateMyProfile(ctx: ServiceContext, patch: ProfilePatch): Promise<ProfileView> {
+  const owner = ownerOf(ctx);
+  const { stores } = ctx;
   const names: NameChange = {};
   if (patch.firstName !== undefined) names.firstName = patch.firstName;
   if (patch.lastName !== undefined) names.lastName = patch.lastName;
@@ -143,7 +148,7 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
   // (one round trip on the HTTP path). A rename also writes the auth user, interactively.
   const updated = renames
     ? await renameAndUpdate()
-    : await repairingProfile(stores, owner, async () => {
+    : await repairingProfile(ctx, owner, async () => {
         const [[row]] = await inTenantBatch(stores.pg('users'), owner.tenantId, (db) => [
           db
             .update(userProfiles)
@@ -154,7 +159,7 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
         return row ?? NO_PROFILE;
       });
   function renameAndUpdate() {
-    return withProfile(stores, owner, async (tx) => {
+    return withProfile(ctx, owner, async (tx) => {
       const [row] = await tx
         .update(userProfiles)
         .set({ ...patch, updatedAt: sql`now()` })
@@ -167,11 +172,7 @@ export async function updateMyProfile(stores: Stores, owner: Owner, patch: Profi
       return row;
     });
   }
-  if (
-    renames &&
-    !sharedDatabase &&
-    !(await syncAuthUserNames(stores.pg('auth').db, owner.tenantId, owner.userId, names))
-  ) {
+  if (renames && !sharedDatabase && !(await syncAuthUserNames(ctx, { ...owner, names }))) {
     throw userErrors.userNotFound();
   }
   return profileView(updated);
