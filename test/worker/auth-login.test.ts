@@ -148,7 +148,7 @@ describe('POST /auth/login: accepted', () => {
  * (the device record runs after it, on its own stores).
  */
 describe('POST /auth/login: round trips', () => {
-  const tripsOf = (res: Response) => res.headers.get('x-round-trips');
+  const tripsOf = (res: { headers: Headers }) => res.headers.get('x-round-trips');
 
   it('success: one read and one write; a wrong password: one read and the count; refused before the password: one read', async () => {
     const tenantId = await createTenant();
