@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import type { AuditView } from '../../src/services/admin/views.ts';
+import { api, apiAs, jsonOf, sessionOf } from '../fixtures/index.ts';
 import { createProduct, PRODUCTS, send, type Product } from './catalog-helpers.ts';
 import { call, postJson, problemOf } from './helpers.ts';
 import {
@@ -21,44 +23,23 @@ import {
 const TENANTS = '/api/v1/admin/tenants';
 const ACCEPT = '/api/v1/auth/invitations/accept';
 
-interface Created {
-  id: string;
-  seatsUsed: number;
-  firstAdmin: {
-    user: { id: string; email: string; username: string; roles: string[]; status: string };
-    invitationToken: string;
-    expiresAt: string;
-  };
-}
-
-interface AuditEntry {
-  action: string;
-  actorUserId: string;
-  actorTenantId: string;
-  targetUserId: string | null;
-  requestId: string | null;
-}
-
-async function newTenant(platform: TestUser): Promise<{ created: Created; handle: string; res: Response }> {
+async function newTenant(platform: TestUser) {
   const handle = `boss${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  const res = await as(platform, 'POST', TENANTS, {
-    name: `second-${crypto.randomUUID().slice(0, 12)}`,
-    admin: { email: `${handle}@shop.example.com`, username: handle, firstName: 'Grace', lastName: 'Hopper' },
+  const res = await apiAs(platform).admin.tenants.$post({
+    json: {
+      name: `second-${crypto.randomUUID().slice(0, 12)}`,
+      admin: { email: `${handle}@shop.example.com`, username: handle, firstName: 'Grace', lastName: 'Hopper' },
+    },
   });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return { created: (await res.json()) as Created, handle, res };
+  return { created: await jsonOf(res, 201), handle, res };
 }
 
 const loginTo = (tenantId: string, login: string, password: string) =>
   postJson('/api/v1/auth/login', { login, password }, { 'x-tenant-id': tenantId });
 
 async function signedIn(tenantId: string, login: string, password = PASSWORD): Promise<TestUser> {
-  const res = await loginTo(tenantId, login, password);
-  expect(res.status, await res.clone().text()).toBe(200);
-  const session = (await res.json()) as {
-    user: { id: string; email: string; username: string };
-    tokens: { accessToken: string; refreshToken: string };
-  };
+  const res = await apiAs({ tenantId }).auth.login.$post({ header: {}, json: { login, password } });
+  const session = sessionOf(await jsonOf(res, 200));
   return {
     id: session.user.id,
     tenantId,
@@ -69,10 +50,10 @@ async function signedIn(tenantId: string, login: string, password = PASSWORD): P
   };
 }
 
-async function audit(who: TestUser, tenantId: string): Promise<AuditEntry[]> {
-  const res = await as(who, 'GET', `${TENANTS}/${tenantId}/audit?limit=100`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: AuditEntry[] }).data;
+/** The audit page (its route schema comes from drizzle-zod, which the typed client reads as `any`: the service's view names it). */
+async function audit(who: TestUser, tenantId: string): Promise<AuditView[]> {
+  const res = await apiAs(who).admin.tenants[':tenantId'].audit.$get({ param: { tenantId }, query: { limit: '100' } });
+  return (await jsonOf(res, 200)).data;
 }
 
 describe('tenant onboarding: creation to a working catalog', () => {
@@ -94,13 +75,11 @@ describe('tenant onboarding: creation to a working catalog', () => {
     });
     expect(weak.status).toBe(400);
     expect((await problemOf(weak)).errors?.[0]?.field).toBe('body.password');
-    const accepted = await postJson(ACCEPT, {
-      invitationToken: created.firstAdmin.invitationToken,
-      password: PASSWORD,
+    const accepted = await api.auth.invitations.accept.$post({
+      json: { invitationToken: created.firstAdmin.invitationToken, password: PASSWORD },
     });
-    expect(accepted.status).toBe(200);
     expect(accepted.headers.get('cache-control')).toBe('no-store');
-    expect(((await accepted.json()) as { user: { status: string; roles: string[] } }).user).toMatchObject({
+    expect((await jsonOf(accepted, 200)).user).toMatchObject({
       status: 'ACTIVE',
       roles: ['ADMIN', 'USER'],
     });
@@ -116,22 +95,22 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect(profile.status).toBe(200);
     expect(await profile.json()).toMatchObject({ firstName: 'Grace', lastName: 'Hopper' });
     const customer = await registerUser(tenantId);
-    const users = (await (await as(boss, 'GET', '/api/v1/admin/users')).json()) as { data: { id: string }[] };
-    expect(users.data.map((u) => u.id).sort()).toEqual([boss.id, customer.id].sort());
+    const users = await jsonOf(await apiAs(boss).admin.users.$get({ query: {} }), 200);
+    expect(users.data.map((u: { id: string }) => u.id).sort()).toEqual([boss.id, customer.id].sort());
     expect((await as(boss, 'GET', `${TENANTS}/${tenantId}`)).status).toBe(200);
 
     // A working catalog: the tenant's ADMIN publishes, its user sees it, another tenant does not.
     const product: Product = await createProduct(boss, { name: `Onboarded Lamp ${crypto.randomUUID().slice(0, 6)}` });
-    const seen = (await (await send(customer, 'GET', `${PRODUCTS}?limit=100`)).json()) as { data: Product[] };
-    expect(seen.data.map((p) => p.id)).toEqual([product.id]);
+    const productsOf = async (who: TestUser) =>
+      (await jsonOf(await apiAs(who).products.$get({ header: {}, query: { limit: '100' } }), 200)).data;
+    const seen = await productsOf(customer);
+    expect(seen.map((p) => p.id)).toEqual([product.id]);
     expect((await send(customer, 'GET', `${PRODUCTS}/${product.slug}`)).status).toBe(200);
 
     const outsider = await registerUser(await createTenant());
-    const elsewhere = (await (await send(outsider, 'GET', `${PRODUCTS}?limit=100`)).json()) as { data: Product[] };
-    expect(elsewhere.data.map((p) => p.id)).not.toContain(product.id);
+    expect((await productsOf(outsider)).map((p) => p.id)).not.toContain(product.id);
     expect((await send(outsider, 'GET', `${PRODUCTS}/${product.id}`)).status).toBe(404);
-    const platformView = (await (await send(platform, 'GET', `${PRODUCTS}?limit=100`)).json()) as { data: Product[] };
-    expect(platformView.data.map((p) => p.id)).not.toContain(product.id);
+    expect((await productsOf(platform)).map((p) => p.id)).not.toContain(product.id);
   });
 
   it("the platform admin acts on a named tenant's users explicitly, and each call is in that tenant's audit", async () => {
@@ -148,14 +127,18 @@ describe('tenant onboarding: creation to a working catalog', () => {
     expect((await as(platform, 'GET', `/api/v1/admin/users/${customer.id}`)).status).toBe(404);
 
     const named = `${TENANTS}/${tenantId}/users`;
-    const list = await as(platform, 'GET', `${named}?limit=100`);
-    expect(list.status).toBe(200);
-    expect(((await list.json()) as { data: { id: string }[] }).data.map((u) => u.id)).toContain(customer.id);
+    const list = await apiAs(platform).admin.tenants[':tenantId'].users.$get({
+      param: { tenantId },
+      query: { limit: '100' },
+    });
+    expect((await jsonOf(list, 200)).data.map((u: { id: string }) => u.id)).toContain(customer.id);
     expect((await as(platform, 'GET', `${named}/${customer.id}`)).status).toBe(200);
 
-    const promoted = await as(platform, 'PUT', `${named}/${customer.id}/roles`, { roles: ['USER', 'MANAGER'] });
-    expect(promoted.status).toBe(200);
-    expect(((await promoted.json()) as { roles: string[] }).roles).toEqual(['MANAGER', 'USER']);
+    const promoted = await apiAs(platform).admin.tenants[':tenantId'].users[':id'].roles.$put({
+      param: { tenantId, id: customer.id },
+      json: { roles: ['USER', 'MANAGER'] },
+    });
+    expect((await jsonOf(promoted, 200)).roles).toEqual(['MANAGER', 'USER']);
     const manager = await signedIn(tenantId, customer.email);
     expect((await createProduct(manager)).id).toBeTruthy();
 
@@ -263,24 +246,16 @@ describe('tenant onboarding: creation to a working catalog', () => {
 
     // The platform admin gives the tenant a second ADMIN (e.g. the first one left).
     const second = `deputy${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
-    const invited = await as(platform, 'POST', invitations, {
-      email: `${second}@shop.example.com`,
-      username: second,
-      roles: ['ADMIN'],
-    });
-    expect(invited.status).toBe(201);
+    const invite = (who: TestUser, json: { email: string; username: string; roles?: Array<'ADMIN' | 'USER'> }) =>
+      apiAs(who).admin.tenants[':tenantId'].invitations.$post({ param: { tenantId }, json });
+    const invited = await invite(platform, { email: `${second}@shop.example.com`, username: second, roles: ['ADMIN'] });
     expect(invited.headers.get('cache-control')).toBe('no-store');
-    const first = (await invited.json()) as Created['firstAdmin'];
+    const first = await jsonOf(invited, 201);
     expect(first.user).toMatchObject({ tenantId, roles: ['ADMIN'], status: 'INACTIVE' });
 
     // Again while pending: a fresh token for the same user (200); either works once.
-    const again = await as(platform, 'POST', invitations, {
-      email: `${second}@shop.example.com`,
-      username: second,
-      roles: ['ADMIN'],
-    });
-    expect(again.status).toBe(200);
-    const fresh = (await again.json()) as Created['firstAdmin'];
+    const again = await invite(platform, { email: `${second}@shop.example.com`, username: second, roles: ['ADMIN'] });
+    const fresh = await jsonOf(again, 200);
     expect(fresh.user.id).toBe(first.user.id);
     expect((await postJson(ACCEPT, { invitationToken: fresh.invitationToken, password: PASSWORD })).status).toBe(200);
     expect((await postJson(ACCEPT, { invitationToken: first.invitationToken, password: PASSWORD })).status).toBe(401);
@@ -295,9 +270,8 @@ describe('tenant onboarding: creation to a working catalog', () => {
 
     // The tenant's ADMIN invites into their own tenant (not audited: nobody from outside acted).
     const clerk = `clerk${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`;
-    const own = await as(boss, 'POST', invitations, { email: `${clerk}@shop.example.com`, username: clerk });
-    expect(own.status).toBe(201);
-    expect(((await own.json()) as Created['firstAdmin']).user.roles).toEqual(['USER']);
+    const own = await invite(boss, { email: `${clerk}@shop.example.com`, username: clerk });
+    expect((await jsonOf(own, 201)).user.roles).toEqual(['USER']);
     expect((await audit(boss, tenantId)).filter((e) => e.action === 'invite-user')).toHaveLength(2);
     // ...but not into another tenant.
     expect(

@@ -30,8 +30,9 @@ export const paymentsRoutes = createRouter()
     return c.json(view, 201);
   })
   .openapi(routes.webhook, async (c) => {
+    // The request's context without a tenant: the event names its payment, and so its tenant.
     const outcome = await payments.receiveWebhook(
-      { env: c.env, stores: c.get('stores'), logger: c.get('logger') },
+      ctxOf(c),
       c.req.valid('param').provider,
       await c.req.text(),
       c.req.raw.headers,
