@@ -13,23 +13,22 @@ import { isTerminal, readSagaState, type SagaState } from '../services/orders/sa
 type Input<M extends keyof OrderSagaMethods> = Parameters<OrderSagaMethods[M]>[0];
 
 /**
- * One instance per order (`idFromName(orderId)`): the single writer of that order's
- * saga, and its driver. This class is storage, alarm and the RPC surface; what the saga
- * does lives in services/orders/saga (the steps, `runner.ts` for the alarm's work and
- * its policy, `commands.ts` for start/cancel/move/recover, `state.ts` the pure machine).
- *
- * Storage (SQLite): `saga` holds the state (read through `readSagaState`, which migrates
- * the shapes older versions wrote), `saga_runner` the runner's attempts and what reached
- * PostgreSQL and the queue, `saga_log` every transition with the PostgreSQL statements and
- * Data API calls it made (GET /orders/{id}/saga shows what an order cost).
- *
- * Cancels, staff moves and adoptions run one at a time (`exclusive`); the alarm runs the
- * steps. Nothing read over RPC carries the payment token (`redacted`).
+ * One instance per order (`idFromName(orderId)`): the single writer of that order's saga, and its
+ * driver. This class is storage, alarm and the RPC surface; what the saga does lives in
+ * services/orders/saga (the steps, `runner.ts` the alarm's work and policy, `commands.ts`
+ * start/cancel/move/recover, `state.ts` the pure machine).
+ * Storage (SQLite): `saga` the state (read through `readSagaState`, which migrates older shapes),
+ * `saga_runner` the runner's attempts and what reached PostgreSQL and the queue, `saga_log` every
+ * transition with the round trips it made (GET /orders/{id}/saga shows what an order cost).
+ * Cancels, staff moves and adoptions run one at a time (`exclusive`); the alarm runs the steps.
+ * Nothing read over RPC carries the payment token (`redacted`).
  */
 export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
   /** Cancels, staff moves and adoptions, one after another (each waits for the one before to settle). */
   #queue: Promise<unknown> = Promise.resolve();
   readonly #storage: SagaStorage;
+  /** Callers of `settled` waiting for the next change of the state or of what PostgreSQL shows. */
+  readonly #waiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -47,6 +46,10 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
       );
     });
     const sql = ctx.storage.sql;
+    const changed = () => {
+      for (const wake of this.#waiters) wake();
+      this.#waiters.clear();
+    };
     const log = (entry: object) =>
       sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(entry));
     this.#storage = {
@@ -57,6 +60,7 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
       save(state, event) {
         sql.exec('INSERT OR REPLACE INTO saga (id, state) VALUES (1, ?)', JSON.stringify(state));
         log(event);
+        changed();
       },
       meta() {
         const row = sql.exec<{ meta: string }>('SELECT meta FROM saga_runner WHERE id = 1').toArray()[0];
@@ -64,6 +68,7 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
       },
       saveMeta(meta) {
         sql.exec('INSERT OR REPLACE INTO saga_runner (id, meta) VALUES (1, ?)', JSON.stringify(meta));
+        changed();
       },
       log,
       setAlarm: (at) => ctx.storage.setAlarm(at),
@@ -110,6 +115,18 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
     const state = this.#storage.load();
     const mirrored = state !== null && this.#storage.meta().mirrored === state.updatedAt;
     return { state: state && redacted(state), mirrored };
+  }
+
+  async settled({ ms }: Input<'settled'>): Promise<{ state: SagaState | null; mirrored: boolean }> {
+    const deadline = Date.now() + Math.max(0, Math.min(ms, 30_000)); // the route caps Prefer: wait at 10 s
+    for (;;) {
+      const now = await this.status();
+      if (!now.state || (isTerminal(now.state) && now.mirrored) || Date.now() >= deadline) return now;
+      await new Promise<void>((resolve) => {
+        this.#waiters.add(resolve); // woken by the next save of the state or of what PostgreSQL shows
+        setTimeout(resolve, deadline - Date.now());
+      });
+    }
   }
 
   async state(): Promise<SagaState | null> {

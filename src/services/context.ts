@@ -17,6 +17,7 @@ export interface ServiceContext {
   /**
    * The tenant the work belongs to. On a request: the credentials', else X-Tenant-ID's, else
    * the Host's; reading it on a request that names none answers 400 on `header.x-tenant-id`.
+   * So never spread a request's context (`{ ...ctx }` reads it): build another with `systemContext`.
    */
   readonly tenantId: string;
   /** The caller; null for anonymous calls and system work (the saga, consumers). */

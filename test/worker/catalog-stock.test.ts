@@ -8,6 +8,8 @@ import { testStores } from './stores.ts';
 
 const stores = testStores();
 const mongo = stores.mongo();
+/** What a stock change takes: the tenant and the stores (a saga step passes its own context). */
+const stockCtx = (tenantId: string) => ({ stores, tenantId });
 afterAll(() => stores.close());
 
 const create = (manager: TestUser, stockQuantity: number) => createProduct(manager, { price: '2.00', stockQuantity });
@@ -28,7 +30,7 @@ describe('stock reservations: refused', () => {
     const product = await create(manager, 3);
     const orderId = crypto.randomUUID();
     expect(
-      await reserveStock(mongo, { tenantId, productId: product.id, quantity: 4, orderId, userId: manager.id }),
+      await reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 4, orderId, userId: manager.id }),
     ).toEqual({
       ok: false,
       status: 'insufficient_stock',
@@ -36,8 +38,7 @@ describe('stock reservations: refused', () => {
       available: 3,
     });
     expect(
-      await reserveStock(mongo, {
-        tenantId: other.tenantId,
+      await reserveStock(stockCtx(other.tenantId), {
         productId: product.id,
         quantity: 1,
         orderId,
@@ -48,8 +49,7 @@ describe('stock reservations: refused', () => {
       status: 'not_found',
     });
     expect(
-      await reserveStock(mongo, {
-        tenantId,
+      await reserveStock(stockCtx(tenantId), {
         productId: new ObjectId().toHexString(),
         quantity: 1,
         orderId,
@@ -59,10 +59,10 @@ describe('stock reservations: refused', () => {
       status: 'not_found',
     });
     expect(
-      await reserveStock(mongo, { tenantId, productId: 'nope', quantity: 1, orderId, userId: null }),
+      await reserveStock(stockCtx(tenantId), { productId: 'nope', quantity: 1, orderId, userId: null }),
     ).toMatchObject({ status: 'not_found' });
     await expect(
-      reserveStock(mongo, { tenantId, productId: product.id, quantity: 0, orderId, userId: null }),
+      reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 0, orderId, userId: null }),
     ).rejects.toThrow(RangeError);
     expect((await current(manager, product.id)).stockQuantity).toBe(3);
     expect(await stockEvents(tenantId, product.id)).toEqual([]);
@@ -74,7 +74,7 @@ describe('stock reservations: refused', () => {
     const orders = Array.from({ length: 8 }, () => crypto.randomUUID());
     const results = await Promise.all(
       orders.map((orderId) =>
-        reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: manager.id }),
+        reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 3, orderId, userId: manager.id }),
       ),
     );
     const reserved = results.filter((r) => r.ok && r.status === 'reserved');
@@ -104,36 +104,39 @@ describe('stock reservations: working', () => {
     const orderId = crypto.randomUUID();
     const input = { tenantId, productId: product.id, quantity: 2, orderId, userId: manager.id };
 
-    expect(await reserveStock(mongo, input)).toMatchObject({
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toMatchObject({
       ok: true,
       status: 'reserved',
       quantity: 2,
       stockQuantity: 3,
       version: 2,
     });
-    expect(await reserveStock(mongo, input)).toMatchObject({
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toMatchObject({
       ok: true,
       status: 'already_reserved',
       quantity: 2,
       stockQuantity: 3,
       version: 2,
     });
-    expect(await releaseStock(mongo, input)).toMatchObject({
+    expect(await releaseStock(stockCtx(input.tenantId), input)).toMatchObject({
       ok: true,
       status: 'released',
       quantity: 2,
       stockQuantity: 5,
       version: 3,
     });
-    expect(await releaseStock(mongo, input)).toMatchObject({
+    expect(await releaseStock(stockCtx(input.tenantId), input)).toMatchObject({
       ok: true,
       status: 'already_released',
       quantity: 2,
       stockQuantity: 5,
     });
     // A retried reserve after the release does not reserve again.
-    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'already_reserved', stockQuantity: 5 });
-    expect(await releaseStock(mongo, { ...input, orderId: crypto.randomUUID() })).toMatchObject({
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toMatchObject({
+      status: 'already_reserved',
+      stockQuantity: 5,
+    });
+    expect(await releaseStock(stockCtx(input.tenantId), { ...input, orderId: crypto.randomUUID() })).toMatchObject({
       ok: true,
       status: 'nothing_to_release',
       quantity: 0,
@@ -156,7 +159,7 @@ describe('stock reservations: working', () => {
     const orderId = crypto.randomUUID();
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        reserveStock(mongo, { tenantId, productId: product.id, quantity: 4, orderId, userId: null }),
+        reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 4, orderId, userId: null }),
       ),
     );
     expect(results.filter((r) => r.status === 'reserved')).toHaveLength(1);
@@ -169,9 +172,9 @@ describe('stock reservations: working', () => {
     const { tenantId, manager } = await shop();
     const product = await create(manager, 1);
     const orderId = crypto.randomUUID();
-    await reserveStock(mongo, { tenantId, productId: product.id, quantity: 1, orderId, userId: null });
+    await reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 1, orderId, userId: null });
     expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 0, status: 'OUT_OF_STOCK' });
-    await releaseStock(mongo, { tenantId, productId: product.id, orderId, userId: null });
+    await releaseStock(stockCtx(tenantId), { productId: product.id, orderId, userId: null });
     expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 1, status: 'ACTIVE' });
   });
 });
@@ -193,7 +196,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     const calls = () => mongo.stats.calls;
 
     let before = calls();
-    expect(await reserveStock(mongo, input)).toEqual({
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toEqual({
       ok: true,
       status: 'reserved',
       quantity: 2,
@@ -208,7 +211,12 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     expect(doc?.stockOps).toHaveLength(1);
 
     before = calls();
-    expect(await releaseStock(mongo, input)).toMatchObject({ ok: true, status: 'released', quantity: 2, version: 3 });
+    expect(await releaseStock(stockCtx(input.tenantId), input)).toMatchObject({
+      ok: true,
+      status: 'released',
+      quantity: 2,
+      version: 3,
+    });
     expect(calls() - before).toBe(1);
 
     const events = (await history(manager, product.id)).filter((e) => e.eventType === 'StockChangedEvent');
@@ -218,8 +226,14 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     ]);
     expect((await productDoc(tenantId, product.id))?.stockOps).toEqual([]);
     // Retries change nothing, whichever path answers them.
-    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'already_reserved', stockQuantity: 5 });
-    expect(await releaseStock(mongo, input)).toMatchObject({ status: 'already_released', stockQuantity: 5 });
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toMatchObject({
+      status: 'already_reserved',
+      stockQuantity: 5,
+    });
+    expect(await releaseStock(stockCtx(input.tenantId), input)).toMatchObject({
+      status: 'already_released',
+      stockQuantity: 5,
+    });
   });
 
   it('50 concurrent reservations of one unit against a stock of 10: exactly 10 taken, versions dense', async () => {
@@ -227,8 +241,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     const product = await create(manager, 10);
     const results = await Promise.all(
       Array.from({ length: 50 }, () =>
-        reserveStock(mongo, {
-          tenantId,
+        reserveStock(stockCtx(tenantId), {
           productId: product.id,
           quantity: 1,
           orderId: crypto.randomUUID(),
@@ -248,8 +261,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     const { tenantId, manager } = await shop();
     const product = await create(manager, 9);
     for (const quantity of [1, 2])
-      await reserveStock(mongo, {
-        tenantId,
+      await reserveStock(stockCtx(tenantId), {
         productId: product.id,
         quantity,
         orderId: crypto.randomUUID(),
@@ -274,7 +286,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     const { tenantId, manager, admin } = await shop();
     const product = await create(manager, 4);
     const orderId = crypto.randomUUID();
-    await reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: null });
+    await reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 3, orderId, userId: null });
     // The crash: the event was appended, the outbox entry not yet removed.
     const doc = await productDoc(tenantId, product.id);
     const op = (doc?.stockOps as Array<Record<string, unknown>>)[0]!;
@@ -297,7 +309,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 1, version: 2 });
     // The rebuild keeps the hold: a retried reservation takes nothing.
     expect(
-      await reserveStock(mongo, { tenantId, productId: product.id, quantity: 3, orderId, userId: null }),
+      await reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 3, orderId, userId: null }),
     ).toMatchObject({ status: 'already_reserved', stockQuantity: 1 });
   });
 
@@ -309,10 +321,21 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
       .updateOne({ _id: new ObjectId(product.id), tenantId }, { $set: { pendingVersion: 2 } });
     const orderId = crypto.randomUUID();
     const input = { tenantId, productId: product.id, quantity: 2, orderId, userId: null };
-    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'reserved', stockQuantity: 4, version: 2 });
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toMatchObject({
+      status: 'reserved',
+      stockQuantity: 4,
+      version: 2,
+    });
     // Its hold was recorded on that path too: the next retry is answered without reserving.
-    expect(await reserveStock(mongo, input)).toMatchObject({ status: 'already_reserved', stockQuantity: 4 });
-    expect(await releaseStock(mongo, input)).toMatchObject({ status: 'released', stockQuantity: 6, version: 3 });
+    expect(await reserveStock(stockCtx(input.tenantId), input)).toMatchObject({
+      status: 'already_reserved',
+      stockQuantity: 4,
+    });
+    expect(await releaseStock(stockCtx(input.tenantId), input)).toMatchObject({
+      status: 'released',
+      stockQuantity: 6,
+      version: 3,
+    });
     expect((await history(manager, product.id)).map((e) => [e.version, e.data.reason])).toEqual([
       [1, undefined],
       [2, 'reserve'],
@@ -331,8 +354,8 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
       orderId,
       userId: null,
     });
-    await reserveStock(mongo, input(old, 2));
-    await reserveStock(mongo, input(recent, 1));
+    await reserveStock(stockCtx(tenantId), input(old, 2));
+    await reserveStock(stockCtx(tenantId), input(recent, 1));
     // The first order's hold was taken 25 hours ago; the second's a moment ago.
     await mongo
       .collection('products')
@@ -341,18 +364,27 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
         { $set: { [`stockHolds.${old}.at`]: new Date(Date.now() - HOLD_RETENTION_MS - 3_600_000) } },
       );
 
-    expect(await reserveStock(mongo, input(next, 3))).toMatchObject({ status: 'reserved', stockQuantity: 4 });
+    expect(await reserveStock(stockCtx(tenantId), input(next, 3))).toMatchObject({
+      status: 'reserved',
+      stockQuantity: 4,
+    });
     const holds = (await productDoc(tenantId, product.id))?.stockHolds as Record<string, unknown>;
     expect(Object.keys(holds).sort()).toEqual([recent, next].sort());
 
     // The old order's release finds its reservation among the events, once.
-    expect(await releaseStock(mongo, input(old, 2))).toMatchObject({
+    expect(await releaseStock(stockCtx(tenantId), input(old, 2))).toMatchObject({
       status: 'released',
       quantity: 2,
       stockQuantity: 6,
     });
-    expect(await releaseStock(mongo, input(old, 2))).toMatchObject({ status: 'already_released', stockQuantity: 6 });
-    expect(await releaseStock(mongo, input(recent, 1))).toMatchObject({ status: 'released', stockQuantity: 7 });
+    expect(await releaseStock(stockCtx(tenantId), input(old, 2))).toMatchObject({
+      status: 'already_released',
+      stockQuantity: 6,
+    });
+    expect(await releaseStock(stockCtx(tenantId), input(recent, 1))).toMatchObject({
+      status: 'released',
+      stockQuantity: 7,
+    });
     expect(await current(manager, product.id)).toMatchObject({ stockQuantity: 7 });
   });
 });

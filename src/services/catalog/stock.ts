@@ -28,6 +28,7 @@
  */
 import type { DataApiClient, Document } from '../../db/mongo/client.ts';
 import { Problem } from '../../lib/problem.ts';
+import type { ServiceContext } from '../context.ts';
 import { isObjectIdHex, objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
 import { runCommand } from './event-store.ts';
 import type { ProductDoc, ProductRecord } from './event-store.ts';
@@ -35,7 +36,6 @@ import type { StockChangedData, StockChangedEvent } from './product-reducer.ts';
 import { HOLD_RETENTION_MS, holdPath, holdsSince, ORDER_ID_PATTERN, type StockOp } from './stock-ops.ts';
 
 export interface ReserveStockInput {
-  tenantId: string;
   productId: string;
   quantity: number;
   orderId: string;
@@ -45,7 +45,6 @@ export interface ReserveStockInput {
 }
 
 export interface ReleaseStockInput {
-  tenantId: string;
   productId: string;
   orderId: string;
   userId: string | null;
@@ -200,7 +199,12 @@ function opOf(
   };
 }
 
-export async function reserveStock(mongo: DataApiClient, input: ReserveStockInput): Promise<StockOutcome> {
+/** The context stock changes need: the tenant and its stores (a request's or a saga step's). */
+export type StockContext = Pick<ServiceContext, 'stores' | 'tenantId'>;
+
+export async function reserveStock(ctx: StockContext, input: ReserveStockInput): Promise<StockOutcome> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   if (!Number.isSafeInteger(input.quantity) || input.quantity < 1)
     throw new RangeError('quantity must be a positive integer');
   checkOrderId(input.orderId);
@@ -209,7 +213,7 @@ export async function reserveStock(mongo: DataApiClient, input: ReserveStockInpu
   const at = new Date();
   const changed = await mongo.collection<ProductDoc>(PRODUCTS).findOneAndUpdate<Changed>(
     {
-      ...liveProduct(input.tenantId, productId),
+      ...liveProduct(tenantId, productId),
       stockQuantity: { $gte: input.quantity },
       [holdPath(input.orderId)]: { $exists: false },
     },
@@ -222,8 +226,8 @@ export async function reserveStock(mongo: DataApiClient, input: ReserveStockInpu
     { projection: CHANGED, returnDocument: 'after' },
   );
   if (changed) return reservedOutcome('reserved', input.quantity, changed);
-  return stockCommand(mongo, { ...input, productId }, async ({ stockQuantity, version }) => {
-    const done = await orderEvent(mongo, input.tenantId, productId, input.orderId, 'reserve');
+  return stockCommand(mongo, { ...input, tenantId, productId }, async ({ stockQuantity, version }) => {
+    const done = await orderEvent(mongo, tenantId, productId, input.orderId, 'reserve');
     if (done) return { ok: true, status: 'already_reserved', quantity: -done.data.delta, stockQuantity, version };
     if (stockQuantity < input.quantity)
       return { ok: false, status: 'insufficient_stock', requested: input.quantity, available: stockQuantity };
@@ -250,7 +254,9 @@ function reservedOutcome(status: 'reserved' | 'released', quantity: number, doc:
   };
 }
 
-export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInput): Promise<StockOutcome> {
+export async function releaseStock(ctx: StockContext, input: ReleaseStockInput): Promise<StockOutcome> {
+  const mongo = ctx.stores.mongo();
+  const tenantId = ctx.tenantId;
   checkOrderId(input.orderId);
   const productId = input.productId.toLowerCase();
   if (!isObjectIdHex(productId)) return { ok: false, status: 'not_found' };
@@ -259,7 +265,7 @@ export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInpu
   const at = new Date();
   const changed = await mongo.collection<ProductDoc>(PRODUCTS).findOneAndUpdate<Changed & Document>(
     {
-      ...liveProduct(input.tenantId, productId),
+      ...liveProduct(tenantId, productId),
       [`${hold}.q`]: { $gte: 1 },
       [`${hold}.released`]: { $exists: false },
     },
@@ -275,10 +281,10 @@ export async function releaseStock(mongo: DataApiClient, input: ReleaseStockInpu
     const q = (changed.stockHolds as Record<string, { q: number }> | undefined)?.[input.orderId]?.q ?? 0;
     return reservedOutcome('released', q, changed);
   }
-  return stockCommand(mongo, { ...input, productId }, async ({ stockQuantity, version }) => {
+  return stockCommand(mongo, { ...input, tenantId, productId }, async ({ stockQuantity, version }) => {
     const [reserved, released] = await Promise.all([
-      orderEvent(mongo, input.tenantId, productId, input.orderId, 'reserve'),
-      orderEvent(mongo, input.tenantId, productId, input.orderId, 'release'),
+      orderEvent(mongo, tenantId, productId, input.orderId, 'reserve'),
+      orderEvent(mongo, tenantId, productId, input.orderId, 'release'),
     ]);
     if (released)
       return { ok: true, status: 'already_released', quantity: released.data.delta, stockQuantity, version };

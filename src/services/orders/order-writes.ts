@@ -26,9 +26,7 @@ import { ordersDb, orderWithItems } from './queries.ts';
 /** A staff move, one step forward, with the version read (If-Match); the row is locked while deciding. */
 export async function applyStaffMove(
   svc: ServiceContext,
-  id: string,
-  target: StaffTarget,
-  expectedVersion: number | undefined,
+  { id, target, expectedVersion }: { id: string; target: StaffTarget; expectedVersion: number | undefined },
 ): Promise<MoveOutcome> {
   return inTenantTx(ordersDb(svc), svc.tenantId, async (tx): Promise<MoveOutcome> => {
     const [current] = await tx.select().from(orders).where(eq(orders.id, id)).for('update').limit(1);

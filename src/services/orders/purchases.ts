@@ -12,15 +12,14 @@ import { and, eq, or, type SQL } from 'drizzle-orm';
 
 import { orderItems, orders } from '../../db/pg/schema/orders.ts';
 import { inTenantRead } from '../../db/pg/tenant-tx.ts';
-import type { Stores } from '../../db/stores.ts';
 import { productIdAsUuid } from '../../lib/ids.ts';
+import type { ServiceContext } from '../context.ts';
 
 export async function hasDeliveredOrderOf(
-  stores: Stores,
-  tenantId: string,
-  userId: string,
-  product: { id: string; sku: string | null },
+  ctx: Pick<ServiceContext, 'stores' | 'tenantId'>,
+  { userId, product }: { userId: string; product: { id: string; sku: string | null } },
 ): Promise<boolean> {
+  const { stores, tenantId } = ctx;
   const sameProduct: SQL[] = [eq(orderItems.productId, productIdAsUuid(product.id))];
   if (product.sku) sameProduct.push(eq(orderItems.productSku, product.sku));
   const rows = await inTenantRead(stores.pg('orders'), tenantId, (tx) =>

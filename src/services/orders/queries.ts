@@ -127,8 +127,7 @@ export async function loadOrderForSaga(svc: ServiceContext, orderId: string): Pr
  */
 export async function unitsHeldInCheckout(
   svc: ServiceContext,
-  productUuid: string,
-  exceptOrderId: string,
+  { productUuid, exceptOrderId }: { productUuid: string; exceptOrderId: string },
 ): Promise<{ held: number; waiting: string[] }> {
   const waitingFlag = sql`coalesce(${sagaExecutions.context}->'waitingForStock' = 'true'::jsonb, false)`;
   const [row] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>

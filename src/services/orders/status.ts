@@ -117,9 +117,7 @@ export async function markOrderRefunded(svc: ServiceContext, orderId: string): P
 /** REFUND_ISSUED to the order's owner, once per refund. */
 export async function announceRefund(
   svc: ServiceContext,
-  orderId: string,
-  refundId: string,
-  amount: string,
+  { orderId, refundId, amount }: { orderId: string; refundId: string; amount: string },
 ): Promise<void> {
   const [order] = await inTenantTx(ordersDb(svc), svc.tenantId, (tx) =>
     tx.select().from(orders).where(eq(orders.id, orderId)).limit(1),

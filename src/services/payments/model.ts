@@ -50,7 +50,7 @@ export interface OrderLink {
   /** The payment is refunded in full: the order's payment_status follows. */
   refunded(svc: ServiceContext, orderId: string): Promise<void>;
   /** A staff refund went through: the buyer hears of it, once per refund. */
-  refundIssued(svc: ServiceContext, orderId: string, refundId: string, amount: string): Promise<void>;
+  refundIssued(svc: ServiceContext, refund: { orderId: string; refundId: string; amount: string }): Promise<void>;
   /** The provider reported on the payment (a webhook): the order's saga looks again. */
   paymentChanged(svc: ServiceContext, orderId: string): Promise<void>;
 }

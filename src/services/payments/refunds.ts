@@ -129,6 +129,10 @@ export async function issueRefund(
   });
   if (settled.full) await order.refunded(svc, payment.orderId);
   if (settled.refund.status === 'SUCCEEDED' && input.requestedBy)
-    await order.refundIssued(svc, payment.orderId, settled.refund.id, settled.refund.amount);
+    await order.refundIssued(svc, {
+      orderId: payment.orderId,
+      refundId: settled.refund.id,
+      amount: settled.refund.amount,
+    });
   return settled.refund;
 }

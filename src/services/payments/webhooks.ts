@@ -16,7 +16,7 @@ import { payments, webhookEvents } from '../../db/pg/schema/payments.ts';
 import { inTenantTx } from '../../db/pg/tenant-tx.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { problems } from '../../lib/problem.ts';
-import type { ServiceContext } from '../context.ts';
+import { systemContext, type ServiceContext } from '../context.ts';
 import { paymentErrors } from './errors.ts';
 import { paymentsDb, type OrderLink, type WebhookOutcome } from './model.ts';
 import {
@@ -60,7 +60,7 @@ export async function receiveWebhook(
   }
   const meta = metadataOf(event.data);
   if (!meta.tenantId || !isUuid(meta.tenantId)) return { received: true, duplicate: false, applied: null };
-  const ctx: ServiceContext = { ...svc, tenantId: meta.tenantId, principal: null };
+  const ctx = systemContext(svc.env, svc.stores, svc.logger, meta.tenantId);
 
   const result = await inTenantTx(paymentsDb(svc), meta.tenantId, async (tx) => {
     const [payment] = event.transactionId

@@ -64,7 +64,7 @@ export async function createReview(
 
   const [author, verifiedPurchase] = await Promise.all([
     authorSnapshot(ctx, userId),
-    hasDeliveredOrderOf(stores, tenantId, userId, product),
+    hasDeliveredOrderOf({ stores, tenantId }, { userId, product }),
   ]);
   const now = new Date();
   const doc: ReviewDocument = {

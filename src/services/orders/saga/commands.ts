@@ -78,7 +78,7 @@ export function moveSagaOrder(
     const state = storage.load();
     if (state && state.tenantId !== input.tenantId) return { ok: false, reason: 'not_found' };
     if (state && isUnwinding(state)) return { ok: false, reason: 'cancelling', from: state.status };
-    return applyStaffMove(svc, input.orderId, input.target, input.expectedVersion);
+    return applyStaffMove(svc, { id: input.orderId, target: input.target, expectedVersion: input.expectedVersion });
   });
 }
 

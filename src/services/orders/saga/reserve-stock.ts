@@ -51,8 +51,7 @@ async function releaseAll(args: Input): Promise<void> {
   const changed: Array<[string, StockOutcome]> = [];
   try {
     for (const { productId } of args.input.lines) {
-      const outcome = await releaseStock(svc.stores.mongo(), {
-        tenantId: saga.tenantId,
+      const outcome = await releaseStock(svc, {
         productId,
         orderId: saga.orderId,
         userId: null,
@@ -68,8 +67,7 @@ async function releaseAll(args: Input): Promise<void> {
 
 async function reserveLine(args: Input, productId: string, quantity: number): Promise<StockOutcome> {
   const { svc, saga } = args;
-  const outcome = await reserveStock(svc.stores.mongo(), {
-    tenantId: saga.tenantId,
+  const outcome = await reserveStock(svc, {
     productId,
     quantity,
     orderId: saga.orderId,
@@ -90,7 +88,10 @@ export const reserveStockStep = defineStep({
       let outcome = await reserveLine(args, productId, quantity);
       if (outcome.ok) continue;
       if (outcome.status === 'insufficient_stock') {
-        const checkout = await unitsHeldInCheckout(svc, productIdAsUuid(productId), saga.orderId);
+        const checkout = await unitsHeldInCheckout(svc, {
+          productUuid: productIdAsUuid(productId),
+          exceptOrderId: saga.orderId,
+        });
         let held = checkout.held;
         // An order mirrored as waiting may have got its unit a moment ago: its hold says so.
         if (outcome.available + held < quantity && checkout.waiting.length > 0)

@@ -34,6 +34,11 @@ export interface OrderSagaMethods {
   nudge(): Promise<void>;
   /** The state (payment token blanked), and whether PostgreSQL already shows it. */
   status(): Promise<{ state: SagaState | null; mirrored: boolean }>;
+  /**
+   * The same, once the saga settled (terminal, and PostgreSQL shows it) or after `ms`, whichever
+   * comes first: one call that returns when the state changes, instead of polling.
+   */
+  settled(input: { ms: number }): Promise<{ state: SagaState | null; mirrored: boolean }>;
   state(): Promise<SagaState | null>;
   history(): Promise<{ seq: number; at: string; event: SagaLogEvent }[]>;
 }
