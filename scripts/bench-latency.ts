@@ -194,10 +194,10 @@ export async function benchRouteLatency(t: LatencyTarget): Promise<RouteLatency[
   // The saga's own round trips (its steps and mirrors, from its log) are on this request's path too.
   if (lastOrder && waited.roundTrips !== undefined) {
     const saga = (await (await fetch(`${t.baseUrl}/api/v1/orders/${lastOrder}/saga`, { headers: auth })).json()) as {
-      history: { event: { usage?: SagaUsage } }[];
+      history: SagaLogEntry[];
     };
     const total = saga.history.reduce((sum, h) => sum + (h.event.usage ? sagaRoundTrips(h.event.usage) : 0), 0);
-    waited.detail = `request ${waited.roundTrips} (${waited.detail}) + saga ${total}`;
+    waited.detail = `request ${waited.roundTrips} (${waited.detail}) + saga ${total}; ${stepTimes(saga.history)}`;
     waited.roundTrips += total;
   }
   rows.push(waited);
@@ -210,6 +210,26 @@ interface SagaUsage {
   pgHttp?: number;
   dataApiCalls: number;
   providerCalls?: number;
+}
+
+interface SagaLogEntry {
+  at: string;
+  event: { type: string; step?: string; usage?: SagaUsage };
+}
+
+/** Where the last checkout's saga spent its time: ms from its start to each step's completion, step by step. */
+function stepTimes(history: SagaLogEntry[]): string {
+  const started = history.find((h) => h.event.type === 'STARTED');
+  if (!started) return '';
+  let previous = Date.parse(started.at);
+  const steps = history
+    .filter((h) => h.event.type === 'STEP_COMPLETED')
+    .map((h) => {
+      const ms = Date.parse(h.at) - previous;
+      previous = Date.parse(h.at);
+      return `${h.event.step} ${ms} ms`;
+    });
+  return `last saga: ${steps.join(', ')}`;
 }
 
 /** As roundTripsOf in src/db/stores.ts (2 round trips per connection setup). */

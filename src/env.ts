@@ -64,6 +64,13 @@ export interface Env {
   ORDER_SAGA_START_GRACE_SECONDS?: string;
   /** Seconds RESERVE_STOCK waits for units held by orders still in checkout (default 120). */
   ORDER_SAGA_STOCK_WAIT_SECONDS?: string;
+  /**
+   * Region where each order's saga object is created (a Durable Object location hint: wnam, enam,
+   * sam, weur, eeur, apac, oc, afr, me), the one nearest PostgreSQL and MongoDB: the saga's round
+   * trips to the stores stay in that region (docs/performance.md). Unset or `none`: near the Worker
+   * that placed the order.
+   */
+  ORDER_SAGA_LOCATION_HINT?: string;
   /** Days of inactivity after which a cart is deleted by its alarm (default 30). */
   CART_EXPIRY_DAYS?: string;
   /** base64 32-byte AES key sealing payments.gateway_response (secret). */

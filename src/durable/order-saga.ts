@@ -6,9 +6,10 @@ import type { MoveOutcome } from '../services/orders/model.ts';
 import { cancelSaga, moveSagaOrder, recoverSaga, startSaga } from '../services/orders/saga/commands.ts';
 import { redacted } from '../services/orders/saga/context.ts';
 import type { CancelOutcome, OrderSagaMethods, RecoverOutcome, SagaLogEvent } from '../services/orders/saga/rpc.ts';
-import { readRunnerMeta, runSaga, type SagaStorage } from '../services/orders/saga/runner.ts';
+import { runSaga, type SagaStorage } from '../services/orders/saga/runner.ts';
 import { bounded, sagaConfig } from '../services/orders/saga/runtime.ts';
-import { isTerminal, readSagaState, type SagaState } from '../services/orders/saga/state.ts';
+import { isTerminal, type SagaState } from '../services/orders/saga/state.ts';
+import { sagaStorage } from './saga-storage.ts';
 
 type Input<M extends keyof OrderSagaMethods> = Parameters<OrderSagaMethods[M]>[0];
 
@@ -17,63 +18,26 @@ type Input<M extends keyof OrderSagaMethods> = Parameters<OrderSagaMethods[M]>[0
  * driver. This class is storage, alarm and the RPC surface; what the saga does lives in
  * services/orders/saga (the steps, `runner.ts` the alarm's work and policy, `commands.ts`
  * start/cancel/move/recover, `state.ts` the pure machine).
- * Storage (SQLite): `saga` the state (read through `readSagaState`, which migrates older shapes),
- * `saga_runner` the runner's attempts and what reached PostgreSQL and the queue, `saga_log` every
- * transition with the round trips it made (GET /orders/{id}/saga shows what an order cost).
- * Cancels, staff moves and adoptions run one at a time (`exclusive`); the alarm runs the steps.
+ * Storage: SQLite (saga-storage.ts). Cancels, staff moves and adoptions run one at a time
+ * (`exclusive`); the runner runs the steps, one run at a time (`run`), started by `start` and by
+ * the alarm (a retry's, a cancel's, the watchdog's).
  * Nothing read over RPC carries the payment token (`redacted`).
  */
 export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
   /** Cancels, staff moves and adoptions, one after another (each waits for the one before to settle). */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Runs of the runner, one after another. */
+  #runs: Promise<unknown> = Promise.resolve();
   readonly #storage: SagaStorage;
   /** Callers of `settled` waiting for the next change of the state or of what PostgreSQL shows. */
   readonly #waiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Not awaited (a constructor cannot): the runtime holds every event until it settles, and a
-    // throw resets the object, so nothing is lost by not holding the promise.
-    void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS saga (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)`,
-      );
-      ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS saga_runner (id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL)`,
-      );
-      ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS saga_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, event TEXT NOT NULL)`,
-      );
-    });
-    const sql = ctx.storage.sql;
-    const changed = () => {
+    this.#storage = sagaStorage(ctx, () => {
       for (const wake of this.#waiters) wake();
       this.#waiters.clear();
-    };
-    const log = (entry: object) =>
-      sql.exec('INSERT INTO saga_log (at, event) VALUES (?, ?)', new Date().toISOString(), JSON.stringify(entry));
-    this.#storage = {
-      load() {
-        const row = sql.exec<{ state: string }>('SELECT state FROM saga WHERE id = 1').toArray()[0];
-        return row ? readSagaState(JSON.parse(row.state)) : null;
-      },
-      save(state, event) {
-        sql.exec('INSERT OR REPLACE INTO saga (id, state) VALUES (1, ?)', JSON.stringify(state));
-        log(event);
-        changed();
-      },
-      meta() {
-        const row = sql.exec<{ meta: string }>('SELECT meta FROM saga_runner WHERE id = 1').toArray()[0];
-        return readRunnerMeta(row ? JSON.parse(row.meta) : null);
-      },
-      saveMeta(meta) {
-        sql.exec('INSERT OR REPLACE INTO saga_runner (id, meta) VALUES (1, ?)', JSON.stringify(meta));
-        changed();
-      },
-      log,
-      setAlarm: (at) => ctx.storage.setAlarm(at),
-      deleteAlarm: () => ctx.storage.deleteAlarm(),
-    };
+    });
   }
 
   /**
@@ -86,9 +50,14 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
     return bounded(run, sagaConfig(this.env).stepTimeoutMs, 'order write');
   }
 
-  /** Starts the saga; starting it again returns the existing state (idempotent). */
+  /**
+   * Starts the saga; starting it again returns the existing state (idempotent). The steps start
+   * at once, not when the alarm that `startSaga` set fires (it stays, should this object die first).
+   */
   async start(input: Input<'start'>): Promise<SagaState> {
-    return redacted(await startSaga(this.#storage, input));
+    const state = await startSaga(this.#storage, input);
+    if (!isTerminal(state)) void this.run();
+    return redacted(state);
   }
 
   async cancel(input: Input<'cancel'>): Promise<CancelOutcome> {
@@ -110,14 +79,16 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
     if (state && !isTerminal(state)) await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** The state, and whether PostgreSQL already shows it. */
-  async status(): Promise<{ state: SagaState | null; mirrored: boolean }> {
+  /** The state, whether PostgreSQL already shows it, and then the order as a settled saga left it. */
+  async status() {
     const state = this.#storage.load();
-    const mirrored = state !== null && this.#storage.meta().mirrored === state.updatedAt;
-    return { state: state && redacted(state), mirrored };
+    const meta = this.#storage.meta();
+    const mirrored = state !== null && meta.mirrored === state.updatedAt;
+    const order = mirrored && isTerminal(state) ? (meta.order ?? null) : null;
+    return { state: state && redacted(state), mirrored, order };
   }
 
-  async settled({ ms }: Input<'settled'>): Promise<{ state: SagaState | null; mirrored: boolean }> {
+  async settled({ ms }: Input<'settled'>): ReturnType<OrderSagaMethods['settled']> {
     const deadline = Date.now() + Math.max(0, Math.min(ms, 30_000)); // the route caps Prefer: wait at 10 s
     for (;;) {
       const now = await this.status();
@@ -143,6 +114,13 @@ export class OrderSaga extends DurableObject<Env> implements OrderSagaBinding {
 
   /** The runner: mirrors, announces and advances the saga until it waits or settles. */
   override async alarm(): Promise<void> {
-    await runSaga(this.#storage, this.env);
+    await this.run();
+  }
+
+  /** Runs the runner after the run in flight, if any (one started by `start`, or the alarm's): one at a time. */
+  private run(): Promise<void> {
+    const run = this.#runs.then(() => runSaga(this.#storage, this.env));
+    this.#runs = run.catch(() => {});
+    return run;
   }
 }

@@ -13,6 +13,10 @@ import { z } from 'zod';
 
 import { isUuid } from './ids.ts';
 
+/** Durable Object location hints (Cloudflare's regions), for ORDER_SAGA_LOCATION_HINT. */
+export const SAGA_LOCATION_HINTS = ['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const;
+export type SagaLocationHint = (typeof SAGA_LOCATION_HINTS)[number];
+
 /** Parsed, defaulted settings of the identity services. */
 export interface AuthConfig {
   issuer: string;
@@ -125,6 +129,7 @@ const VARS = z.object({
   ORDER_SAGA_RETRY_BASE_MS: whole(1000, 1),
   ORDER_SAGA_STEP_TIMEOUT_MS: whole(30_000, 1),
   ORDER_SAGA_START_GRACE_SECONDS: whole(120, 1),
+  ORDER_SAGA_LOCATION_HINT: oneOf(['none', ...SAGA_LOCATION_HINTS]),
 
   CART_EXPIRY_DAYS: whole(30, 1),
 
@@ -168,6 +173,8 @@ export interface Config {
     sagaRetryBaseMs: number;
     sagaStepTimeoutMs: number;
     sagaStartGraceSeconds: number;
+    /** Where an order's saga object is created (Durable Object `locationHint`): near the stores; null: near its first caller. */
+    sagaLocationHint: SagaLocationHint | null;
   };
   payments: { providerTimeoutMs: number | undefined; testTimeoutMs: number | undefined };
   /** Carts (src/services/carts): deleted by their alarm this long after their last edit. */
@@ -241,6 +248,7 @@ function settingsOf(v: z.output<typeof VARS>): Config {
       sagaRetryBaseMs: v.ORDER_SAGA_RETRY_BASE_MS,
       sagaStepTimeoutMs: v.ORDER_SAGA_STEP_TIMEOUT_MS,
       sagaStartGraceSeconds: v.ORDER_SAGA_START_GRACE_SECONDS,
+      sagaLocationHint: v.ORDER_SAGA_LOCATION_HINT === 'none' ? null : v.ORDER_SAGA_LOCATION_HINT,
     },
     carts: { expiryMs: v.CART_EXPIRY_DAYS * 86_400_000 },
     payments: { providerTimeoutMs: v.PAYMENT_PROVIDER_TIMEOUT_MS, testTimeoutMs: v.PAYMENTS_TEST_TIMEOUT_MS },

@@ -61,6 +61,15 @@ describe('the typed config (src/lib/config.ts)', () => {
       expect(configProblems({ [setting]: value }).map((p) => p.setting)).toEqual([setting]);
   });
 
+  it("the saga's location hint: one of Cloudflare's regions, or none (near the order's Worker)", () => {
+    expect(configOf({}).orders.sagaLocationHint).toBeNull();
+    expect(configOf({ ORDER_SAGA_LOCATION_HINT: 'none' }).orders.sagaLocationHint).toBeNull();
+    expect(configOf({ ORDER_SAGA_LOCATION_HINT: 'weur' }).orders.sagaLocationHint).toBe('weur');
+    expect(() => configOf({ ORDER_SAGA_LOCATION_HINT: 'eu-west-1' })).toThrow(
+      /ORDER_SAGA_LOCATION_HINT must be one of none, wnam/,
+    );
+  });
+
   it('a bad var is an error naming it and what it must be, never its value', () => {
     const env = {
       ORDER_SAGA_MAX_ATTEMPTS: '0',

@@ -9,12 +9,15 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { sagaExecutions } from '../../src/db/pg/schema/orders.ts';
+import { orders, sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { payments } from '../../src/db/pg/schema/payments.ts';
 import { inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import type { OrderSaga } from '../../src/durable/order-saga.ts';
+import { sagaOf } from '../../src/services/orders/saga-client.ts';
 import type { SagaState } from '../../src/services/orders/saga/state.ts';
 import {
+  ADDRESS,
+  apiWithEnv,
   cancelOrder,
   checkoutShop,
   createProduct,
@@ -220,6 +223,27 @@ describe('stock held by orders in checkout (issue 15, item 7)', () => {
   }, 300_000);
 });
 
+describe("the saga object's placement (ORDER_SAGA_LOCATION_HINT)", () => {
+  it('with a location hint an order is confirmed as without; the order id alone names its object', async () => {
+    const s = await checkoutShop(2);
+    const hinted = { ORDER_SAGA_LOCATION_HINT: 'enam' };
+    const res = await apiWithEnv(hinted, { user: s.user }).orders.$post({
+      header: { 'idempotency-key': `key-${crypto.randomUUID()}`, prefer: 'wait=10' },
+      json: {
+        lines: lines(s.product),
+        shippingAddress: ADDRESS,
+        paymentMethod: { type: 'card', token: 'pm_test_success' },
+      },
+    });
+    const placed = await jsonOf(res, 202);
+    expect(placed.order.status).toBe('CONFIRMED');
+    // The same object, reached with or without the hint (a hint places a new object, nothing more).
+    const viaHint = await sagaOf({ env: { ...env, ...hinted } }, placed.order.id).state();
+    expect(viaHint).toEqual(await stub(placed.order.id).state());
+    expect(viaHint?.status).toBe('COMPLETED');
+  });
+});
+
 describe('crash safety', () => {
   /** Rewrites the saga's storage to what a crash in the middle of `step` leaves behind. */
   async function crashIn(orderId: string, completed: SagaState['completedSteps']) {
@@ -276,5 +300,39 @@ describe('crash safety', () => {
     await eventually(async () => (await notificationTypes(s.tenantId, s.user.id)).length > 0);
     await new Promise((r) => setTimeout(r, 3000)); // time for the repeated sends to arrive, were they not deduplicated
     expect(await notificationTypes(s.tenantId, s.user.id)).toEqual(['ORDER_CONFIRMATION']);
+  });
+
+  it('CONFIRM_ORDER riding in the payment completion finds the order CANCELLED: nothing of it is written, the step fails alone and the saga compensates', async () => {
+    const s = await checkoutShop(5);
+    const placed = await placeAndSettle(s.user, { lines: lines(s.product, 2) });
+    const orderId = placed.order.id;
+    // PostgreSQL as a crash after the authorization was recorded leaves it, with the order
+    // cancelled meanwhile by a path the object did not see.
+    await inTenantTx(stores.pg('orders').db, s.tenantId, async (tx) => {
+      await tx
+        .update(payments)
+        .set({ status: 'PENDING', transactionType: 'AUTHORIZATION', completedAt: null })
+        .where(eq(payments.orderId, orderId));
+      await tx.update(orders).set({ status: 'CANCELLED', paymentStatus: 'PENDING' }).where(eq(orders.id, orderId));
+      await tx
+        .update(sagaExecutions)
+        .set({ status: 'IN_PROGRESS', currentStep: 1 })
+        .where(eq(sagaExecutions.aggregateId, orderId));
+    });
+    const before = (await stub(orderId).history()).length;
+    const saga = await crashIn(orderId, ['RESERVE_STOCK']);
+    expect(await runDurableObjectAlarm(saga)).toBe(true);
+    const settled = await sagaSettled(orderId);
+    expect(settled).toMatchObject({ status: 'COMPENSATED' });
+    const history = (await saga.history()).slice(before).map((h) => h.event); // since the crash
+    expect(history).toContainEqual(expect.objectContaining({ type: 'STEP_COMPLETED', step: 'PROCESS_PAYMENT' }));
+    expect(history).toContainEqual(
+      expect.objectContaining({ type: 'STEP_FAILED', step: 'CONFIRM_ORDER', error: expect.stringContaining('cancel') }),
+    );
+    expect(history.filter((e) => e.type === 'MIRRORED' && e.alongside !== undefined)).toEqual([]);
+    expect(await mirrorOf(s.tenantId, orderId)).toMatchObject({ status: 'COMPENSATED' });
+    expect(await paymentOf(s.tenantId, orderId)).toMatchObject({ status: 'REFUNDED' });
+    expect(await orderRow(s.tenantId, orderId)).toMatchObject({ status: 'CANCELLED', paymentStatus: 'REFUNDED' });
+    expect(await productStock(s.manager, s.product.id)).toBe(5);
   });
 });

@@ -390,7 +390,7 @@ describe('round trips per request', () => {
       (sum, h) => sum + (h.event.usage ? roundTripsOf(h.event.usage as unknown as StoreUsage) : 0),
       0,
     );
-    hold('POST /orders, Prefer: wait -> CONFIRMED (request + saga)', waited, 10, 10, saga);
+    hold('POST /orders, Prefer: wait -> CONFIRMED (request + saga)', waited, 7, 10, saga);
 
     console.log(
       'round trips of the latency targets:\n' +

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { orders, sagaExecutions } from '../../src/db/pg/schema/orders.ts';
 import { inTenantBatch, inTenantTx } from '../../src/db/pg/tenant-tx.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { mirrorStatements } from '../../src/services/orders/saga-mirror.ts';
+import { mirrorStatements, orderSnapshotOf } from '../../src/services/orders/saga-mirror.ts';
 import { confirmOrderStep } from '../../src/services/orders/saga/confirm-order.ts';
 import type { MirrorFold } from '../../src/services/orders/saga/step.ts';
 import { checkoutShop, lines, orderRow, placeAndSettle } from './checkout-helpers.ts';
@@ -59,20 +59,34 @@ describe('a mirror carried by CONFIRM_ORDER', () => {
     for (const status of ['CANCELLED', 'PENDING'] as const) {
       const { s, orderId, state, mirror } = await rewound(status);
       const svc = { env, stores, tenantId: s.tenantId, principal: null, logger: createLogger('error') };
+      const completed = { ...state, context: { ...state.context, confirmed: true } };
+      let answers: readonly unknown[] | undefined;
       const fold: MirrorFold = {
         pg: stores.pg('orders'),
         statements: (db, output, opts) =>
           mirrorStatements(db, { ...state, context: { ...state.context, ...output } }, 0, opts),
+        landed: (results) => (answers = results),
       };
       const run = confirmOrderStep.run({ svc, saga: state, input: {}, attempt: 1, fold });
       if (status === 'CANCELLED') {
         await expect(run).rejects.toMatchObject({ type: expect.stringContaining('saga-order-cancelled') });
+        expect(answers).toBeUndefined(); // a fold that did not hold is not reported as landed
         expect(await mirror()).toMatchObject({ status: 'IN_PROGRESS' });
         expect(await orderRow(s.tenantId, orderId)).toMatchObject({ status: 'CANCELLED' });
       } else {
         await expect(run).resolves.toEqual({ confirmed: true });
         expect(await mirror()).toMatchObject({ status: 'COMPLETED' });
-        expect(await orderRow(s.tenantId, orderId)).toMatchObject({ status: 'CONFIRMED' });
+        const row = (await orderRow(s.tenantId, orderId))!;
+        expect(row).toMatchObject({ status: 'CONFIRMED' });
+        // The settled saga's mirror read its order back in the same transaction, as it left it.
+        expect(orderSnapshotOf(completed, answers!)).toEqual({
+          status: 'CONFIRMED',
+          paymentStatus: row.paymentStatus,
+          version: row.version,
+          updatedAt: row.updatedAt.toISOString(),
+          completedAt: row.completedAt?.toISOString() ?? null,
+          cancelledAt: null,
+        });
       }
     }
   }, 60_000);

@@ -78,9 +78,7 @@ export const cartsRoutes = createRouter()
       body: c.req.valid('json'),
       idempotencyKey: headers['idempotency-key'],
     });
-    const wait = headers.prefer;
-    const saga = wait > 0 ? await orders.waitForSaga(ctx, { orderId: placed.order.id, seconds: wait }) : placed.saga;
-    const order = wait > 0 ? await orders.getOrder(ctx, placed.order.id) : placed.order;
+    const { order, saga } = await orders.waitForSaga(ctx, { ...placed, seconds: headers.prefer });
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
     c.header('etag', etagOf(order.version));

@@ -20,9 +20,8 @@ export const ordersRoutes = createRouter()
       body: c.req.valid('json'),
       idempotencyKey: headers['idempotency-key'],
     });
-    const wait = headers.prefer; // seconds (the schema parses `Prefer: wait=N`)
-    const saga = wait > 0 ? await orders.waitForSaga(svc, { orderId: placed.order.id, seconds: wait }) : placed.saga;
-    const order = wait > 0 ? await orders.getOrder(svc, placed.order.id) : placed.order;
+    // `Prefer: wait=N`, parsed to seconds (0 without it).
+    const { order, saga } = await orders.waitForSaga(svc, { ...placed, seconds: headers.prefer });
     if (placed.replayed) c.header('idempotent-replayed', 'true');
     c.header('location', `/api/v1/orders/${order.id}`);
     c.header('etag', etagOf(order.version));
@@ -49,9 +48,7 @@ export const ordersRoutes = createRouter()
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
     const result = await orders.cancelOrder(svc, { id, reason });
-    const wait = c.req.valid('header').prefer;
-    const saga = wait > 0 ? await orders.waitForSaga(svc, { orderId: id, seconds: wait }) : result.saga;
-    const order = wait > 0 ? await orders.getOrder(svc, id) : result.order;
+    const { order, saga } = await orders.waitForSaga(svc, { ...result, seconds: c.req.valid('header').prefer });
     return c.json({ order, saga: sagaSummary(saga) }, 202);
   })
   .openapi(routes.changeStatus, async (c) => {

@@ -1,7 +1,7 @@
 /**
  * The write of POST /orders: ONE non-interactive transaction (`inTenantBatch`: one request over
  * the HTTP path, role and tenant settings included) that inserts the order, its items, its saga
- * start record and, with a code, takes the promotion's use, then reads who holds the
+ * start record and first saga mirror and, with a code, takes the promotion's use, then reads who holds the
  * Idempotency-Key. Every write is conditional on the order's INSERT, so the answer tells it all:
  *
  *   holder = the new order         placed
@@ -13,7 +13,9 @@
  * The order's id is made here (not by the database) so the statements after the INSERT can name
  * it; all rows are written by one statement of data-modifying CTEs (foreign keys are checked at
  * its end, when the order exists). The saga start record is what the sweeper (sweeper.ts) hands
- * to the order's Durable Object if this Worker dies before it starts the saga.
+ * to the order's Durable Object if this Worker dies before it starts the saga; the saga's first
+ * mirror (saga_executions STARTED) is written here too, one round trip fewer for the saga's object,
+ * and from this commit on the order counts as holding its units for other orders' RESERVE_STOCK.
  */
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 
@@ -26,7 +28,8 @@ import { formatMoney } from '../catalog/index.ts';
 import type { ServiceContext } from '../context.ts';
 import { claimableSql, claimWritesSql, lockPromotion, type PromotionClaim } from '../promotions/index.ts';
 import type { Totals } from './pricing.ts';
-import type { SagaPromotion } from './saga-client.ts';
+import { sagaContextOf, type SagaPromotion } from './saga-client.ts';
+import { startedMirror } from './saga-mirror.ts';
 
 export interface OrderRow {
   id: string;
@@ -46,6 +49,9 @@ export interface ItemRow {
   quantity: number;
   unitPriceMinor: number;
 }
+
+/** The saga's first mirror, written with the order (saga-mirror.ts). */
+export type StartedMirror = ReturnType<typeof startedMirror>;
 
 /** An order holding an Idempotency-Key, with what its saga needs. */
 export interface KeyHolder {
@@ -84,7 +90,13 @@ export function keyHolderOf([[order], items, [promotion]]: readonly [
 }
 
 /** The INSERT of the order and everything beside it, in one statement. */
-function insertSql(tenantId: string, o: OrderRow, items: ItemRow[], claim: PromotionClaim | null): SQL {
+function insertSql(
+  tenantId: string,
+  o: OrderRow,
+  items: ItemRow[],
+  claim: PromotionClaim | null,
+  saga: StartedMirror,
+): SQL {
   const t = o.totals;
   const values = sql.join(
     items.map(
@@ -106,7 +118,7 @@ function insertSql(tenantId: string, o: OrderRow, items: ItemRow[], claim: Promo
       ${o.address.state}, ${o.address.zipCode}, ${o.address.country}, ${o.idempotencyKey}, ${o.requestFingerprint}
     WHERE ${claim ? claimableSql(claim) : sql`true`}
     ON CONFLICT (tenant_id, user_id, idempotency_key) DO NOTHING
-    RETURNING id
+    RETURNING id, order_number
   ), items AS (
     INSERT INTO orders.order_items (tenant_id, order_id, product_id, product_name, product_sku, quantity,
       unit_price, total_price)
@@ -116,6 +128,12 @@ function insertSql(tenantId: string, o: OrderRow, items: ItemRow[], claim: Promo
   ), started AS (
     INSERT INTO orders.saga_starts (order_id, tenant_id) SELECT o.id, ${tenantId}::uuid FROM placed o
     RETURNING order_id
+  ), mirrored AS (
+    INSERT INTO orders.saga_executions (saga_type, aggregate_id, tenant_id, status, current_step, total_steps, context)
+    SELECT ${saga.sagaType}, o.id, ${tenantId}::uuid, ${saga.status}, 0, ${saga.totalSteps}::int,
+      ${JSON.stringify(saga.context)}::jsonb || jsonb_build_object('orderNumber', o.order_number)
+    FROM placed o
+    RETURNING id
   )${claim ? sql`, ${claimWritesSql(claim, order)}` : sql``}
   SELECT count(*)::int AS placed FROM placed`;
 }
@@ -123,11 +141,14 @@ function insertSql(tenantId: string, o: OrderRow, items: ItemRow[], claim: Promo
 /** Writes the order (see the file's comment) and answers who holds its Idempotency-Key now. */
 export async function insertOrder(
   ctx: ServiceContext,
-  input: { order: OrderRow; items: ItemRow[]; claim: PromotionClaim | null },
+  input: { order: OrderRow; items: ItemRow[]; claim: PromotionClaim | null; promotion?: SagaPromotion | null },
 ): Promise<KeyHolder | null> {
   const { order, items, claim } = input;
   const pg = ctx.stores.pg('orders');
-  const insert = (db: HttpDatabase) => db.execute(insertSql(ctx.tenantId, order, items, claim));
+  const facts = { ...order, orderNumber: '', total: formatMoney(order.totals.totalMinor) }; // the number: made by the INSERT
+  const lines = items.map((i) => ({ productId: productIdAsUuid(i.productId), quantity: i.quantity }));
+  const saga = startedMirror(order.id, ctx.tenantId, sagaContextOf(facts, lines, null, input.promotion ?? null));
+  const insert = (db: HttpDatabase) => db.execute(insertSql(ctx.tenantId, order, items, claim, saga));
   const holder = (db: HttpDatabase) => keyHolderStatements(db, order.userId, order.idempotencyKey);
   const results = claim
     ? (await inTenantBatch(pg, ctx.tenantId, (db) => [lockPromotion(db, claim), insert(db), ...holder(db)])).slice(2)

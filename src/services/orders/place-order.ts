@@ -6,7 +6,8 @@
  * a promotion code, one read of the code, this customer's count and the key's holder, side by
  * side; then ONE PostgreSQL request (order-insert.ts). Without a code 2, with one 3; a saved
  * address (`shippingAddressId`) adds its read, beside the others. Then one Durable Object call
- * starts the saga, whose state the 202 carries.
+ * starts the saga, whose state the 202 carries; the order's request wrote the saga's first
+ * mirror, so the object starts with a step (`startMirrored`; a replay starts it without).
  *
  * Idempotency (Idempotency-Key, required): the key is unique per (tenant, user) in
  * orders.orders together with the request's fingerprint. The same key and body returns the
@@ -186,6 +187,14 @@ export async function placeOrder(ctx: ServiceContext, request: PlaceOrderRequest
             amountMinor: outcome.freeShipping ? shippingMinor : totals.discountMinor,
           }
         : null;
+    const promotion =
+      claim && found?.claimable
+        ? {
+            code: found.claimable.promotion.code,
+            kind: found.claimable.promotion.kind,
+            amount: formatMoney(claim.amountMinor),
+          }
+        : null;
     const orderId = crypto.randomUUID();
     const holder = await insertOrder(ctx, {
       order: {
@@ -209,24 +218,18 @@ export async function placeOrder(ctx: ServiceContext, request: PlaceOrderRequest
         unitPriceMinor: l.unitPriceMinor,
       })),
       claim,
+      promotion,
     });
     if (holder?.order.id === orderId) {
       // The items in the order of the request's lines (one INSERT gives them one created_at).
       const position = new Map(priced.map((l, i) => [productIdAsUuid(l.productId), i]));
       const items = [...holder.items].sort((a, b) => position.get(a.productId)! - position.get(b.productId)!);
-      const promotion =
-        claim && outcome && found?.claimable
-          ? {
-              code: found.claimable.promotion.code,
-              kind: found.claimable.promotion.kind,
-              amount: formatMoney(claim.amountMinor),
-            }
-          : null;
       const saga = await startOrderSaga(ctx, {
         order: holder.order,
         items,
         paymentToken: body.paymentMethod.token,
         promotion,
+        startMirrored: true,
       });
       return { order: orderView(holder.order, items), replayed: false, saga };
     }

@@ -19,9 +19,9 @@ import type { HttpDatabase } from '../../db/pg/http.ts';
 import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
-import { CANCELLABLE, ORDER_SAGA_TYPE, type OrderPaymentStatus } from './model.ts';
-import { redacted, type PaymentOutcome } from './saga/context.ts';
-import { isTerminal, type SagaState } from './saga/state.ts';
+import { CANCELLABLE, ORDER_SAGA_TYPE, type OrderPaymentStatus, type OrderStatus } from './model.ts';
+import { redacted, type PaymentOutcome, type SagaContext } from './saga/context.ts';
+import { initialState, isTerminal, type SagaState } from './saga/state.ts';
 
 const PAYMENT_STATUS_OF: Record<PaymentOutcome, OrderPaymentStatus> = {
   CAPTURED: 'COMPLETED',
@@ -59,6 +59,17 @@ function storedContext(state: SagaState, waitingForStock: boolean): Record<strin
     cancelRequested: state.cancelRequested,
     ...(waitingForStock ? { waitingForStock: true } : {}),
   };
+}
+
+/**
+ * The saga's first mirror (STARTED), as the order's own INSERT writes it beside the order
+ * (order-insert.ts), so the saga's object need not: the row's values but the order number,
+ * which the INSERT makes and sets into `context`.
+ */
+export function startedMirror(orderId: string, tenantId: string, context: SagaContext) {
+  const state = initialState(orderId, tenantId, context, new Date().toISOString());
+  const { orderNumber: _made, ...rest } = storedContext(state, false);
+  return { sagaType: ORDER_SAGA_TYPE, status: state.status, totalSteps: state.totalSteps, context: rest };
 }
 
 /** The start record of an order whose saga is known to run (or that is gone). */
@@ -156,7 +167,48 @@ export function mirrorStatements(
         ),
     );
   }
+  // A settled saga's last word: the order as these writes left it (`orderSnapshotOf`), read in the
+  // same transaction, so `Prefer: wait` answers with it instead of reading the order again.
+  if (terminal) statements.push(db.select(SNAPSHOT_COLUMNS).from(orders).where(eq(orders.id, state.orderId)).limit(1));
   return statements;
+}
+
+const SNAPSHOT_COLUMNS = {
+  status: orders.status,
+  paymentStatus: orders.paymentStatus,
+  version: orders.version,
+  updatedAt: orders.updatedAt,
+  completedAt: orders.completedAt,
+  cancelledAt: orders.cancelledAt,
+};
+
+/** What a settled saga's mirror left of its order: the fields the saga moves (ISO timestamps). */
+export interface OrderSnapshot {
+  status: OrderStatus;
+  paymentStatus: OrderPaymentStatus;
+  version: number;
+  updatedAt: string;
+  completedAt: string | null;
+  cancelledAt: string | null;
+}
+
+/**
+ * The order as the mirror of `state` left it: the answer of the last of `mirrorStatements`'
+ * statements (the answers of exactly those statements, in order); null unless `state` is terminal.
+ */
+export function orderSnapshotOf(state: SagaState, results: readonly unknown[]): OrderSnapshot | null {
+  if (!isTerminal(state)) return null;
+  const [row] = results.at(-1) as { [K in keyof typeof SNAPSHOT_COLUMNS]: (typeof orders.$inferSelect)[K] }[];
+  if (!row) return null;
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    ...row,
+    status: row.status as OrderStatus,
+    paymentStatus: row.paymentStatus as OrderPaymentStatus,
+    updatedAt: row.updatedAt.toISOString(),
+    completedAt: iso(row.completedAt),
+    cancelledAt: iso(row.cancelledAt),
+  };
 }
 
 /**
@@ -172,10 +224,11 @@ export async function mirrorSaga(
   state: SagaState,
   retryCount: number,
   opts: Omit<MirrorOptions, 'whileOrderLive'> = {},
-): Promise<void> {
-  await inTenantBatch(
+): Promise<OrderSnapshot | null> {
+  const results = await inTenantBatch(
     svc.stores.pg('orders'),
     state.tenantId,
     (db) => mirrorStatements(db, state, retryCount, opts) as [BatchItem<'pg'>, ...BatchItem<'pg'>[]],
   );
+  return orderSnapshotOf(state, results);
 }

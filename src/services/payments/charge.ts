@@ -174,15 +174,16 @@ export async function chargeOrder(svc: ServiceContext, input: ChargeInput): Prom
       completedAt: sql`now()`,
       updatedAt: sql`now()`,
     };
-    const [[saved]] = await inTenantBatch(
+    const [[saved], ...theirs] = await inTenantBatch(
       svc.stores.pg('payments'),
       svc.tenantId,
       (db) =>
         [
           db.update(payments).set(completed).where(eq(payments.id, done.id)).returning(),
-          ...(input.alsoCommit?.(db, done) ?? []),
+          ...(input.alsoCommit?.statements(db, done) ?? []),
         ] as Batch,
     );
+    input.alsoCommit?.landed(theirs);
     return saved as Payment;
   } catch (err) {
     if (!(err instanceof PaymentProviderError)) throw err;

@@ -22,10 +22,14 @@ export interface ChargeInput {
   attempt: number;
   /**
    * Statements the caller commits with the payment's completion, in the same transaction
-   * (the saga's mirror of the step: one round trip for both). Only for tables in the
-   * payments database; the caller checks that its own tables live there too.
+   * (the saga's mirror of the step: one round trip for both), and what to do with their
+   * answers once committed. Only for tables in the payments database; the caller checks that
+   * its own tables live there too.
    */
-  alsoCommit?: (db: HttpDatabase, payment: Payment) => BatchItem<'pg'>[];
+  alsoCommit?: {
+    statements(db: HttpDatabase, payment: Payment): BatchItem<'pg'>[];
+    landed(results: readonly unknown[]): void;
+  };
 }
 
 /** What undoing PROCESS_PAYMENT did. */

@@ -23,7 +23,7 @@ import { initialState, isTerminal, isUnwinding, type SagaState } from './state.t
 /** Starts the saga; starting it again returns the existing state (idempotent). */
 export async function startSaga(
   storage: SagaStorage,
-  input: { orderId: string; tenantId: string; context: SagaContext },
+  input: { orderId: string; tenantId: string; context: SagaContext; startMirrored?: boolean },
 ): Promise<SagaState> {
   const existing = storage.load();
   if (existing) {
@@ -32,6 +32,8 @@ export async function startSaga(
   }
   const state = initialState(input.orderId, input.tenantId, input.context, new Date().toISOString());
   storage.save(state, { type: 'STARTED', orderId: input.orderId });
+  // The order's transaction wrote this state's mirror (order-insert.ts); its start record goes with the next one.
+  if (input.startMirrored) storage.saveMeta({ ...storage.meta(), mirrored: state.updatedAt, startPending: true });
   // The order's history: the code its transaction redeemed (services/promotions/redeem.ts).
   if (input.context.promotion) storage.log({ type: 'PROMOTION_APPLIED', ...input.context.promotion });
   await storage.setAlarm(Date.now());

@@ -43,7 +43,14 @@ export const processPaymentStep = defineStep({
         // is refused by payments as an invalid request, before any provider call, if it must charge.
         paymentToken: input.paymentToken ?? '',
         attempt,
-        ...(mirror ? { alsoCommit: (db, payment) => mirror.statements(db, captured(payment.id)) } : {}),
+        ...(mirror
+          ? {
+              alsoCommit: {
+                statements: (db, payment) => mirror.statements(db, captured(payment.id)),
+                landed: (results) => mirror.landed(results),
+              },
+            }
+          : {}),
       });
       return captured(payment.id);
     } catch (err) {

@@ -4,6 +4,7 @@
  * surface without importing the class.
  */
 import type { MoveOutcome, StaffTarget } from '../model.ts';
+import type { OrderSnapshot } from '../saga-mirror.ts';
 import type { SagaContext } from './context.ts';
 import type { SagaState } from './state.ts';
 
@@ -20,9 +21,26 @@ export type SagaLogEvent = {
   [key: string]: string | number | boolean | null | SagaLogEvent | SagaLogEvent[] | string[];
 };
 
+/**
+ * The state (payment token blanked), whether PostgreSQL already shows it and, once it shows a
+ * settled saga, the order as that mirror left it (null before, or for a saga settled before
+ * mirrors read it back).
+ */
+export interface SagaStatusReport {
+  state: SagaState | null;
+  mirrored: boolean;
+  order: OrderSnapshot | null;
+}
+
 /** The saga's RPC methods; src/durable/order-saga.ts implements them. */
 export interface OrderSagaMethods {
-  start(input: { orderId: string; tenantId: string; context: SagaContext }): Promise<SagaState>;
+  /** `startMirrored`: the order's own transaction wrote the saga's first mirror (STARTED). */
+  start(input: {
+    orderId: string;
+    tenantId: string;
+    context: SagaContext;
+    startMirrored?: boolean;
+  }): Promise<SagaState>;
   cancel(input: { orderId: string; tenantId: string; reason: string }): Promise<CancelOutcome>;
   moveStatus(input: {
     orderId: string;
@@ -33,12 +51,12 @@ export interface OrderSagaMethods {
   recover(input: { orderId: string; tenantId: string }): Promise<RecoverOutcome>;
   nudge(): Promise<void>;
   /** The state (payment token blanked), and whether PostgreSQL already shows it. */
-  status(): Promise<{ state: SagaState | null; mirrored: boolean }>;
+  status(): Promise<SagaStatusReport>;
   /**
    * The same, once the saga settled (terminal, and PostgreSQL shows it) or after `ms`, whichever
    * comes first: one call that returns when the state changes, instead of polling.
    */
-  settled(input: { ms: number }): Promise<{ state: SagaState | null; mirrored: boolean }>;
+  settled(input: { ms: number }): Promise<SagaStatusReport>;
   state(): Promise<SagaState | null>;
   history(): Promise<{ seq: number; at: string; event: SagaLogEvent }[]>;
 }

@@ -34,13 +34,20 @@ import type { Env } from '../../../env.ts';
 import { errorFields } from '../../../lib/logger.ts';
 import { Problem } from '../../../lib/problem.ts';
 import type { ServiceContext } from '../../context.ts';
-import { mirrorSaga, mirrorStatements } from '../saga-mirror.ts';
+import { ORDER_PAYMENT_STATUSES, ORDER_STATUSES } from '../model.ts';
+import {
+  mirrorSaga,
+  mirrorStatements,
+  orderSnapshotOf,
+  type MirrorOptions,
+  type OrderSnapshot,
+} from '../saga-mirror.ts';
 import { announce } from './announce.ts';
 import type { StepReport } from './context.ts';
 import { PERMANENT_STEP_PROBLEMS, StepProblem, WAITING_STEP_PROBLEMS } from './errors.ts';
 import { ORDER_SAGA_STEP_DEFS } from './index.ts';
 import { bounded, sagaConfig, withSagaContext, type SagaConfig } from './runtime.ts';
-import { applyEvent, expectedStep, isTerminal, type SagaEvent, type SagaState } from './state.ts';
+import { applyEvent, expectedStep, isTerminal, type OrderSagaStep, type SagaEvent, type SagaState } from './state.ts';
 import type { MirrorFold, SagaStep, StepInput } from './step.ts';
 
 /** What the runner keeps besides the pure state: attempts per step, and what reached PostgreSQL and the queue. */
@@ -53,6 +60,23 @@ const runnerMetaSchema = z.object({
   eventsSent: z.array(z.string()),
   /** `run:STEP` -> times it waited (stock held in checkout) without using an attempt. */
   waits: z.record(z.string(), z.number().int()).optional(),
+  /**
+   * The order's own transaction wrote the first mirror (STARTED) and its start record is still
+   * there: the next mirror removes it (`firstMirror`), as the first one does otherwise.
+   */
+  startPending: z.boolean().optional(),
+  /** The order as the mirror of the settled saga left it (`orderSnapshotOf`), for `Prefer: wait`. */
+  order: z
+    .object({
+      status: z.enum(ORDER_STATUSES),
+      paymentStatus: z.enum(ORDER_PAYMENT_STATUSES),
+      version: z.number().int(),
+      updatedAt: z.string(),
+      completedAt: z.string().nullable(),
+      cancelledAt: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type RunnerMeta = z.infer<typeof runnerMetaSchema>;
 
@@ -91,6 +115,18 @@ export function transition(
   const next = applyEvent(current, event, now);
   if (next !== current) storage.save(next, usage ? { ...event, usage } : event);
   return next;
+}
+
+/** Whether the next mirror is the first since the order's start record was written (it removes the record). */
+function firstMirror(meta: RunnerMeta): Pick<MirrorOptions, 'firstMirror'> {
+  return { firstMirror: meta.mirrored === null || meta.startPending === true };
+}
+
+/** Records in `meta` that PostgreSQL shows `state` (and, for a settled saga, what its order became). */
+function markMirrored(meta: RunnerMeta, state: SagaState, order: RunnerMeta['order']): void {
+  meta.mirrored = state.updatedAt;
+  delete meta.startPending;
+  if (order) meta.order = order;
 }
 
 /** Retries so far, over every step (saga_executions.retry_count). */
@@ -167,12 +203,12 @@ async function sync(storage: SagaStorage, svc: ServiceContext, state: SagaState,
   const meta = storage.meta();
   if (meta.mirrored !== state.updatedAt && !supersededByNextStep(state, meta)) {
     const before = svc.stores.usage();
-    await bounded(
-      mirrorSaga(svc, state, retriesOf(meta), { firstMirror: meta.mirrored === null }),
+    const order = await bounded(
+      mirrorSaga(svc, state, retriesOf(meta), firstMirror(meta)),
       config.stepTimeoutMs,
       'saga mirror',
     );
-    meta.mirrored = state.updatedAt;
+    markMirrored(meta, state, order);
     storage.saveMeta(meta);
     storage.log({ type: 'MIRRORED', status: state.status, usage: usageSince(before, svc.stores.usage()) });
   }
@@ -215,39 +251,33 @@ async function advance(
 
   const before = svc.stores.usage();
   const usage = () => usageSince(before, svc.stores.usage());
-  // What the step's own write mirrored, if it carried the mirror of its completion.
-  let folded: { state: SagaState; at: string } | null = null;
-  const fold: MirrorFold | undefined = compensating
-    ? undefined
-    : {
-        pg: svc.stores.pg('orders'),
-        statements(db, output, opts) {
-          const at = new Date().toISOString();
-          const next = applyEvent(storage.load() ?? state, { type: 'STEP_COMPLETED', step, output }, at);
-          folded = { state: next, at };
-          return mirrorStatements(db, next, retriesOf(meta), opts);
-        },
-      };
+  const folding = compensating ? undefined : foldFor(storage, svc, state, step, meta, config);
   try {
     const output = await bounded(
-      invoke(ORDER_SAGA_STEP_DEFS[step], compensating, { svc, saga: state, attempt, fold }, state),
+      invoke(ORDER_SAGA_STEP_DEFS[step], compensating, { svc, saga: state, attempt, fold: folding?.fold }, state),
       stepTimeoutMs,
       `${step} (attempt ${attempt})`,
     );
     const event: SagaEvent = compensating
       ? { type: 'STEP_COMPENSATED', step, output }
       : { type: 'STEP_COMPLETED', step, output };
-    // Set by `fold.statements` inside the step (a closure: TypeScript cannot see it).
-    const done = folded as { state: SagaState; at: string } | null;
+    const done = folding?.folded();
     const next = transition(storage, state, event, usage(), done?.at);
-    // PostgreSQL already shows this state (written with the step's last write): no mirror of its own.
-    if (done && JSON.stringify(next) === JSON.stringify(done.state)) {
-      const latest = storage.meta();
-      latest.mirrored = next.updatedAt;
-      storage.saveMeta(latest);
-      storage.log({ type: 'MIRRORED', status: next.status, foldedInto: step });
-    }
-    return next;
+    // Unless the step's last write landed with the mirror of exactly this state, the runner mirrors it.
+    if (!done?.landed || JSON.stringify(next) !== JSON.stringify(done.state)) return next;
+    if (!done.along) return foldedMirror(storage, next, done.order, { foldedInto: step });
+    // The next step rode along: its answers say whether it is done; if not, it runs on its own.
+    if (!done.along.done) return next;
+    const { step: along, output: report } = done.along;
+    const after = transition(
+      storage,
+      next,
+      { type: 'STEP_COMPLETED', step: along, output: report },
+      undefined,
+      done.at,
+    );
+    if (JSON.stringify(after) !== JSON.stringify(done.along.state)) return after;
+    return foldedMirror(storage, after, done.order, { foldedInto: step, alongside: along });
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     const kind = compensating ? 'transient' : classify(err);
@@ -261,12 +291,7 @@ async function advance(
         storage.saveMeta(meta);
         await storage.setAlarm(Date.now() + delay);
         // Other orders' RESERVE_STOCK counts this one as a possible holder until it says it waits.
-        if (waits === 1)
-          await bounded(
-            mirrorSaga(svc, state, retriesOf(meta), { waitingForStock: true }),
-            stepTimeoutMs,
-            'saga mirror',
-          ).catch(() => {});
+        if (waits === 1) await sideMirror(storage, svc, state, config, { waitingForStock: true }).catch(() => {});
         storage.log({ type: 'STEP_WAIT', step, attempt, waits, error, usage: usage() });
         return 'wait';
       }
@@ -285,7 +310,7 @@ async function advance(
       storage.log({ type: 'STEP_RETRY', step, compensating, attempt, error, usage: usage() });
       await storage.setAlarm(Date.now() + delay);
       // The retry count reaches saga_executions with the next mirror.
-      await bounded(mirrorSaga(svc, storage.load()!, retriesOf(meta)), stepTimeoutMs, 'saga mirror').catch(() => {});
+      await sideMirror(storage, svc, storage.load()!, config).catch(() => {});
       return 'wait';
     }
     svc.logger.warn('order saga step failed for good', { step, compensating, attempt, error });
@@ -295,4 +320,109 @@ async function advance(
     const output = err instanceof StepProblem ? ORDER_SAGA_STEP_DEFS[step].output.parse(err.output) : {};
     return transition(storage, state, { type: 'STEP_FAILED', step, error, output, compensate: true }, usage());
   }
+}
+
+/**
+ * A mirror beside the transitions (a retry's count, a wait for stock): PostgreSQL sees it, the
+ * runner's record of what PostgreSQL shows stays as it was, but a pending start record goes.
+ */
+async function sideMirror(
+  storage: SagaStorage,
+  svc: ServiceContext,
+  state: SagaState,
+  config: SagaConfig,
+  opts: Pick<MirrorOptions, 'waitingForStock'> = {},
+): Promise<void> {
+  const meta = storage.meta();
+  await bounded(
+    mirrorSaga(svc, state, retriesOf(meta), { ...opts, ...firstMirror(meta) }),
+    config.stepTimeoutMs,
+    'saga mirror',
+  );
+  if (meta.startPending) {
+    const latest = storage.meta();
+    delete latest.startPending;
+    storage.saveMeta(latest);
+  }
+}
+
+/** PostgreSQL already shows `state` (written with a step's last write): recorded, no mirror of its own. */
+function foldedMirror(
+  storage: SagaStorage,
+  state: SagaState,
+  order: OrderSnapshot | null,
+  how: { foldedInto: OrderSagaStep; alongside?: OrderSagaStep },
+): SagaState {
+  const latest = storage.meta();
+  markMirrored(latest, state, order);
+  storage.saveMeta(latest);
+  storage.log({ type: 'MIRRORED', status: state.status, ...how });
+  return state;
+}
+
+/** What a step's folded write carried, known once it landed (`MirrorFold.landed`). */
+interface Folded {
+  at: string;
+  /** The state after the step, as mirrored (or, with `along`, as the state before that step). */
+  state: SagaState;
+  /** The next step, when it rode along: the state after it (as mirrored) and whether its answers say it is done. */
+  along?: { step: OrderSagaStep; state: SagaState; output: StepReport; done: boolean };
+  landed: boolean;
+  order: OrderSnapshot | null;
+}
+
+/**
+ * The fold offered to a step running forward: the mirror of its completion, and when the step
+ * after it can ride along (`SagaStep.alongside`: CONFIRM_ORDER after PROCESS_PAYMENT) and
+ * nothing stops it from starting (a cancel, the deadline), that step's statements and the mirror
+ * of the state after both, conditional on what they find.
+ */
+function foldFor(
+  storage: SagaStorage,
+  svc: ServiceContext,
+  state: SagaState,
+  step: OrderSagaStep,
+  meta: RunnerMeta,
+  config: SagaConfig,
+): { fold: MirrorFold; folded: () => Folded | null } {
+  let folded: Folded | null = null;
+  let check: ((answers: readonly unknown[]) => boolean) | undefined;
+  let own = 0;
+  const fold: MirrorFold = {
+    pg: svc.stores.pg('orders'),
+    statements(db, output, opts) {
+      const at = new Date().toISOString();
+      const next = applyEvent(storage.load() ?? state, { type: 'STEP_COMPLETED', step, output }, at);
+      const following = expectedStep(next);
+      const along = following && ORDER_SAGA_STEP_DEFS[following].alongside;
+      const free = next.cancelRequested === null && Date.now() - Date.parse(next.createdAt) <= config.deadlineMs;
+      if (!following || !along || !free) {
+        folded = { at, state: next, landed: false, order: null };
+        check = undefined;
+        return mirrorStatements(db, next, retriesOf(meta), { ...opts, ...firstMirror(meta) });
+      }
+      const after = applyEvent(next, { type: 'STEP_COMPLETED', step: following, output: along.output }, at);
+      const statements = along.statements(db, next);
+      own = statements.length;
+      check = along.done;
+      folded = {
+        at,
+        state: next,
+        along: { step: following, state: after, output: along.output, done: false },
+        landed: false,
+        order: null,
+      };
+      const mirror = mirrorStatements(db, after, retriesOf(meta), { ...along.mirror, ...firstMirror(meta) });
+      return [...statements, ...mirror];
+    },
+    landed(results) {
+      if (!folded) return;
+      folded.landed = true;
+      if (folded.along && check) {
+        folded.along.done = check(results.slice(0, own));
+        folded.order = folded.along.done ? orderSnapshotOf(folded.along.state, results.slice(own)) : null;
+      } else folded.order = orderSnapshotOf(folded.state, results);
+    },
+  };
+  return { fold, folded: () => folded };
 }

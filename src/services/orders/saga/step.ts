@@ -13,7 +13,8 @@
  * - A step that writes PostgreSQL when it completes may carry the saga's mirror of its own
  *   completion in that write (`fold`, one transaction, one round trip); the runner then
  *   writes no mirror of its own for that transition. A step that says so (`foldsMirror`)
- *   also spares the runner the mirror of the state before it (see runner.ts, `sync`).
+ *   also spares the runner the mirror of the state before it (see runner.ts, `sync`), and a
+ *   step made of PostgreSQL statements only may ride in that write too (`alongside`).
  */
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { z } from 'zod';
@@ -41,11 +42,28 @@ export interface StepInput<I = unknown> {
  * The statements that mirror the state the step's success leads to (saga_executions, the
  * order's status), given the report the step is about to return: exactly that report, or
  * the runner writes the mirror again. `pg` is the orders database: a step whose own write
- * goes elsewhere (another database) cannot carry them.
+ * goes elsewhere (another database) cannot carry them. Once they committed, the step hands
+ * their answers (exactly those statements', in order) to `landed`: the next step may have
+ * ridden along (`SagaStep.alongside`), and a settled saga's mirror reads its order back.
  */
 export interface MirrorFold {
   pg: PgHandle;
   statements(db: HttpDatabase, output: StepReport, opts?: Pick<MirrorOptions, 'whileOrderLive'>): BatchItem<'pg'>[];
+  landed(results: readonly unknown[]): void;
+}
+
+/**
+ * A step whose whole work is statements in the orders database, with a report known in advance:
+ * the runner may send them in the previous step's folded write (one transaction, one round trip
+ * less), mirroring the state after both. When their answers say the step is not done (`done`),
+ * the mirror written with them was conditional on the same thing (`mirror`) and wrote nothing,
+ * and the runner runs the step on its own, which fails it as it would have.
+ */
+export interface Alongside {
+  statements: (db: HttpDatabase, saga: StepInput['saga']) => BatchItem<'pg'>[];
+  done: (results: readonly unknown[]) => boolean;
+  output: StepReport;
+  mirror: Pick<MirrorOptions, 'whileOrderLive'>;
 }
 
 export interface SagaStep<I = unknown, O extends StepReport = StepReport> {
@@ -56,6 +74,8 @@ export interface SagaStep<I = unknown, O extends StepReport = StepReport> {
   compensate(args: StepInput<I>): Promise<O>;
   /** `run` sends `fold` with its last write when it succeeds (so the state before it need not be mirrored). */
   foldsMirror?: boolean;
+  /** The step may run inside the previous step's folded write (see `Alongside`). */
+  alongside?: Alongside;
 }
 
 /** Declares a step; the types of `run` and `compensate` follow from its schemas. */
