@@ -229,7 +229,7 @@ function stepTimes(history: SagaLogEntry[]): string {
       previous = Date.parse(h.at);
       return `${h.event.step} ${ms} ms`;
     });
-  return `last saga: ${steps.join(', ')}`;
+  return `its saga's steps, last order: ${steps.join(', ')}`;
 }
 
 /** As roundTripsOf in src/db/stores.ts (2 round trips per connection setup). */

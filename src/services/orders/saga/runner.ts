@@ -122,11 +122,14 @@ function firstMirror(meta: RunnerMeta): Pick<MirrorOptions, 'firstMirror'> {
   return { firstMirror: meta.mirrored === null || meta.startPending === true };
 }
 
-/** Records in `meta` that PostgreSQL shows `state` (and, for a settled saga, what its order became). */
+/**
+ * Records in `meta` that PostgreSQL shows `state` and, for a settled saga, what its order became
+ * (null otherwise, or when the mirror found no order: never an older saga's answer).
+ */
 function markMirrored(meta: RunnerMeta, state: SagaState, order: RunnerMeta['order']): void {
   meta.mirrored = state.updatedAt;
   delete meta.startPending;
-  if (order) meta.order = order;
+  meta.order = order ?? null;
 }
 
 /** Retries so far, over every step (saga_executions.retry_count). */
