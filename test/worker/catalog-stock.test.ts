@@ -184,6 +184,10 @@ async function history(manager: TestUser, id: string) {
   return (await jsonOf(res, 200)).data;
 }
 
+/** The saga's entries of a document's outbox (the create's event may still be in it: its route flushes after the response). */
+const stockOpsOf = (doc: Record<string, unknown> | null) =>
+  ((doc?.stockOps ?? []) as Array<Record<string, unknown>>).filter((op) => !('event' in op));
+
 const productDoc = (tenantId: string, id: string) =>
   mongo.collection('products').findOne<Record<string, unknown>>({ _id: new ObjectId(id), tenantId });
 
@@ -208,7 +212,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     // The stock moved and the event waits in the document's outbox, with the order's hold.
     const doc = await productDoc(tenantId, product.id);
     expect(doc).toMatchObject({ stockQuantity: 3, version: 2, stockHolds: { [orderId]: { q: 2 } } });
-    expect(doc?.stockOps).toHaveLength(1);
+    expect(stockOpsOf(doc)).toHaveLength(1);
 
     before = calls();
     expect(await releaseStock(stockCtx(input.tenantId), input)).toMatchObject({
@@ -289,7 +293,7 @@ describe('stock in one call (findOneAndUpdate; the event rides in the document u
     await reserveStock(stockCtx(tenantId), { productId: product.id, quantity: 3, orderId, userId: null });
     // The crash: the event was appended, the outbox entry not yet removed.
     const doc = await productDoc(tenantId, product.id);
-    const op = (doc?.stockOps as Array<Record<string, unknown>>)[0]!;
+    const op = stockOpsOf(doc)[0]!;
     await mongo.collection('product_events').insertOne({
       eventId: op.eventId,
       eventType: 'StockChangedEvent',

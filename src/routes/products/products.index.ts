@@ -1,11 +1,20 @@
+import type { Context } from 'hono';
+
 import { createRouter } from '../../lib/create-router.ts';
 import { etagMatches, etagOf, expectedVersion } from '../../lib/etag.ts';
+import type { AppEnv } from '../../lib/types.ts';
+import { afterResponse } from '../../middleware/after-response.ts';
 import { dataApiCallsHeader } from '../../middleware/data-api-calls.ts';
 import { ctxOf } from '../../middleware/tenant.ts';
 import * as products from '../../services/catalog/index.ts';
 import * as routes from './products.routes.ts';
 
 const router = createRouter();
+
+/** A command's event waits in the product's outbox: into the stream after the response (event-store.ts). */
+const flushAfter = (c: Context<AppEnv>, { outbox }: { outbox: products.OutboxDoc | null }) =>
+  outbox ? afterResponse(c, ctxOf(c).tenantId, (ctx) => products.flushCommandOutbox(ctx, outbox)) : undefined;
+
 router.use('/products', dataApiCallsHeader);
 router.use('/products/*', dataApiCallsHeader);
 
@@ -34,47 +43,55 @@ export const productsRoutes = router
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.createProduct, async (c) => {
-    const { record, replayed } = await products.createProduct(ctxOf(c), {
+    const { record, replayed, ...made } = await products.createProduct(ctxOf(c), {
       product: c.req.valid('json'),
       idempotencyKey: c.req.valid('header')['idempotency-key'],
     });
+    await flushAfter(c, made);
     c.header('location', `${new URL(c.req.url).pathname.replace(/\/+$/, '')}/${record.id}`);
     c.header('etag', etagOf(record.version));
     if (replayed) c.header('idempotent-replayed', 'true');
     return c.json(products.productView(record), 201);
   })
   .openapi(routes.patchProduct, async (c) => {
-    const { record } = await products.updateProduct(ctxOf(c), {
+    const result = await products.updateProduct(ctxOf(c), {
       productId: c.req.valid('param').id,
       patch: c.req.valid('json'),
       expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
+    await flushAfter(c, result);
+    const { record } = result;
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putPrice, async (c) => {
-    const { record } = await products.changePrice(ctxOf(c), {
+    const result = await products.changePrice(ctxOf(c), {
       productId: c.req.valid('param').id,
       price: c.req.valid('json'),
       expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
+    await flushAfter(c, result);
+    const { record } = result;
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.putStock, async (c) => {
-    const { record } = await products.changeStock(ctxOf(c), {
+    const result = await products.changeStock(ctxOf(c), {
       productId: c.req.valid('param').id,
       stock: c.req.valid('json'),
       expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
+    await flushAfter(c, result);
+    const { record } = result;
     c.header('etag', etagOf(record.version));
     return c.json(products.productView(record), 200);
   })
   .openapi(routes.deleteProduct, async (c) => {
-    await products.deleteProduct(ctxOf(c), {
+    const result = await products.deleteProduct(ctxOf(c), {
       productId: c.req.valid('param').id,
       expectedVersion: expectedVersion(c.req.valid('header')['if-match']),
     });
+    await flushAfter(c, result);
     return c.body(null, 204);
   })
   .openapi(routes.productEvents, async (c) => {

@@ -1,31 +1,37 @@
 /**
  * The product event store and its projection, over the Data API.
  *
- * Concurrency: the guard of a command is the unique {aggregateId, version} index of
- * `product_events` (it works on any MongoDB-wire server; FerretDB v1 did not even apply
- * concurrent updates of one document atomically, FerretDB v2 and MongoDB do, which the
- * one-call stock changes of stock-ops.ts rely on). A command loads the product at version n, decides, and
- * APPENDS event n+1 FIRST (insertOne). A DuplicateKeyError means another writer won
- * version n+1: the command lost (409/412, or the saga reloads and retries). Only the
- * winner then brings the `products` document to n+1 (updateOne with
- * `version < n+1`, so an older projection never overwrites a newer one).
+ * A command is TWO Data API calls: it loads the document (one findOne: the document is the
+ * state, see below), decides, and writes with ONE conditional update: `{_id, tenantId,
+ * version: n}` -> the projection at n+1, `commandVersion: n+1`, and event n+1 pushed onto
+ * the document's outbox (`stockOps`, stock-ops.ts). The database applies the update
+ * atomically, so of two commands that loaded version n exactly one matches; the other reads
+ * why (one more call, on the losing path only): another command moved the document
+ * (`commandVersion > n`) -> it lost, 409 (412 with If-Match), or the saga reloads and
+ * retries; only one-call stock changes of the saga moved it -> it decides again on the new
+ * state (If-Match then answers 412). The outbox reaches `product_events` after the answer
+ * (`flushOutbox`, run by the route after the response) or by the next reader of the stream
+ * (history, rebuild, the saga's slower path), idempotently (the unique {aggregateId, version}
+ * index of `product_events`; the same eventId there is "already flushed"). The create is one
+ * insertOne of the document at version 1 with ProductCreatedEvent in its outbox
+ * (product-commands.ts).
  *
- * Crash repair: if a writer dies between the append and the projection, the document
- * lags behind its events. Before appending version n+1 a command marks the document
- * `pendingVersion: n+1` (`markPending`). Commands always ask for events after the
- * document's version; reads (`loadProduct` with `trustMarker`) ask only when the
- * marker is ahead of the version, so a product read is ONE Data API call. Either way
- * the lag is replayed and repaired by the next reader or command, and
- * `POST /products/:id/rebuild` replays everything.
+ * Why the document alone is enough to decide on: every write of a product's state goes
+ * through one of these atomic updates (or the saga's, which queue their events the same
+ * way), so the document's version is the stream's, outbox included, and no event can be
+ * missing from it. The stream stays the source of truth of the history: once flushed, a
+ * rebuild from the stream alone gives the same document (`POST /products/:id/rebuild`
+ * flushes, replays everything and writes it).
  *
- * `runCommand` (at the end) is the one loop every product command but the create runs:
- * load, check If-Match, decide, claim (mark pending), append, project.
+ * Crash repair of the previous design (append first, then project): its commands marked the
+ * document `pendingVersion: n+1` before appending event n+1, so a document whose marker is
+ * ahead of its version may lag behind the stream. `loadProduct` then asks the stream for the
+ * events after its version and projects them (a read stays ONE call otherwise); a command's
+ * update clears the marker. A document lost entirely is rebuilt from the stream by a read
+ * by id (its unflushed outbox is lost with it).
  *
- * Stock reservations of the order saga take a faster road (stock-ops.ts): one atomic update
- * of the document that carries its event in an outbox (`stockOps`). To keep one version
- * sequence, the claim is conditional: it marks `pendingVersion: n+1` only while the
- * document is still at version n with an empty outbox (a command loads through
- * `flushStockOps` first), and the one-call updates require `pendingVersion <= version`.
+ * The order saga's one-call stock changes (stock.ts) require `pendingVersion <= version`
+ * (no legacy command in flight) and bump the version with their outbox entry the same way.
  */
 import { ObjectId } from 'bson';
 
@@ -45,7 +51,14 @@ import {
   type ProductState,
   type ProductStatus,
 } from './product-reducer.ts';
-import { flushStockOps, holdFields, type StockHold, type StockOp } from './stock-ops.ts';
+import {
+  flushProductOutbox,
+  holdFields,
+  OUTBOX_FIELDS,
+  type OutboxDoc,
+  type OutboxEntry,
+  type StockHold,
+} from './stock-ops.ts';
 
 /**
  * What the command loop writes with, and what it stamps into every event: the store, the tenant,
@@ -64,7 +77,7 @@ export interface EventContext {
   causationId: string | null;
 }
 
-/** A `products` document. Version 0 is a slug reservation written just before ProductCreatedEvent. */
+/** A `products` document. Version 0 is a slug reservation of the previous create (before ProductCreatedEvent). */
 export type ProductDoc = Partial<ProductProjection> & {
   _id: ObjectId;
   tenantId: string;
@@ -72,12 +85,14 @@ export type ProductDoc = Partial<ProductProjection> & {
   version: number;
   averageRating?: number;
   reviewCount?: number;
-  /** The highest version a command has started to append (see markPending). */
+  /** The highest version a command of the previous design started to append (legacy crash repair). */
   pendingVersion?: number;
+  /** The version the last product command (not a one-call stock change) moved the document to. */
+  commandVersion?: number;
   /** Fingerprint of the create request whose Idempotency-Key made this id (src/lib/idempotency.ts). */
   requestFingerprint?: string;
-  /** Stock events not yet in product_events (stock-ops.ts). */
-  stockOps?: StockOp[];
+  /** Events not yet in product_events: the outbox (stock-ops.ts). */
+  stockOps?: OutboxEntry[];
   /** What each order holds, by order id (stock-ops.ts). */
   stockHolds?: Record<string, StockHold>;
 };
@@ -86,18 +101,6 @@ export type ProductDoc = Partial<ProductProjection> & {
 export interface ProductRecord extends ProductState {
   averageRating: number;
   reviewCount: number;
-}
-
-/** Another writer appended this version first. */
-export class VersionConflictError extends Error {
-  readonly aggregateId: string;
-  readonly version: number;
-  constructor(aggregateId: string, version: number) {
-    super(`version ${version} of product ${aggregateId} is taken`);
-    this.name = 'VersionConflictError';
-    this.aggregateId = aggregateId;
-    this.version = version;
-  }
 }
 
 type StoredEvent = ProductEvent & { _id?: unknown };
@@ -119,37 +122,6 @@ export async function loadEvents(
     .collection(PRODUCT_EVENTS)
     .find<StoredEvent>({ tenantId, aggregateId, version: { $gt: afterVersion } }, { sort: { version: 1 }, limit });
   return rows.map(withoutId);
-}
-
-/** Appends one event; VersionConflictError if its version is taken. */
-export async function appendEvent(mongo: DataApiClient, event: ProductEvent): Promise<void> {
-  try {
-    await mongo.collection(PRODUCT_EVENTS).insertOne({ ...event });
-  } catch (err) {
-    if (err instanceof DuplicateKeyError) throw new VersionConflictError(event.aggregateId, event.version);
-    throw err;
-  }
-}
-
-/**
- * Announces that version `version` is about to be appended, so readers look for it if the
- * writer dies before projecting it (`$max` never moves the marker back). Only while the
- * document is at `version - 1` with an empty outbox: false when it moved on (a one-call stock
- * change came in), and the caller reloads.
- */
-async function markPending(
-  mongo: DataApiClient,
-  tenantId: string,
-  productId: string,
-  version: number,
-): Promise<boolean> {
-  const res = await mongo
-    .collection(PRODUCTS)
-    .updateOne(
-      { _id: objectId(productId), tenantId, version: version - 1, 'stockOps.0': { $exists: false } },
-      { $max: { pendingVersion: version } },
-    );
-  return res.matchedCount > 0;
 }
 
 /**
@@ -252,27 +224,27 @@ export type ProductLookup = { id: string } | { slug: string };
 export const READ_PROJECTION = { stockHolds: 0, stockOps: 0 } as const;
 
 /**
- * One product (deleted ones included: callers decide), caught up with its event
- * stream: events beyond the document's version are replayed and the projection is
- * written (crash repair). Null when neither a document nor events exist in the tenant.
+ * One product (deleted ones included: callers decide), as its document says: ONE call. Only a
+ * document whose legacy marker is ahead of its version (a command of the previous design died
+ * between its append and its projection) is caught up with the events after its version, and
+ * the projection written (crash repair). Null when neither a document nor events exist in the
+ * tenant. Reads and commands alike: the outbox is already in the document (see the header).
  */
 export async function loadProduct(
   mongo: DataApiClient,
   tenantId: string,
   by: ProductLookup,
-  opts: { trustMarker?: boolean } = {},
 ): Promise<ProductRecord | null> {
   const products = mongo.collection<ProductDoc>(PRODUCTS);
-  // A read needs neither the holds (one small entry per order) nor the outbox.
-  const projection = opts.trustMarker ? READ_PROJECTION : undefined;
+  // Neither a read nor a decision needs the holds (one small entry per order) or the outbox.
   const doc =
     'id' in by
-      ? await products.findOne({ _id: objectId(by.id), tenantId }, { projection })
-      : await products.findOne({ tenantId, slug: by.slug }, { projection });
+      ? await products.findOne({ _id: objectId(by.id), tenantId }, { projection: READ_PROJECTION })
+      : await products.findOne({ tenantId, slug: by.slug }, { projection: READ_PROJECTION });
   if (!doc) {
     if (!('id' in by)) return null;
-    // No document at all (lost, or a crash before the reservation was written on another
-    // path): the stream alone rebuilds it.
+    // No document at all (lost, or a crash of the previous create before its reservation was
+    // written): the stream alone rebuilds it.
     const events = await loadEvents(mongo, tenantId, by.id.toLowerCase());
     if (events.length === 0) return null;
     let state: ProductState | null = null;
@@ -281,11 +253,8 @@ export async function loadProduct(
     return recordOf(state!, null);
   }
   const stored = stateFromDoc(doc);
-  // Reads trust the marker: no command started beyond this version, so no event can be missing.
-  // (The document already shows the stock changes waiting in its outbox.)
-  if (opts.trustMarker && !((doc.pendingVersion ?? 0) > doc.version)) return stored ? recordOf(stored, doc) : null;
-  // Commands append after the outbox: move it into the stream first.
-  if (!opts.trustMarker && doc.stockOps?.length) await flushStockOps(mongo, doc);
+  // No command of the previous design started beyond this version: no event can be missing.
+  if (!((doc.pendingVersion ?? 0) > doc.version)) return stored ? recordOf(stored, doc) : null;
   const missing = await loadEvents(mongo, tenantId, doc._id.toHexString(), doc.version);
   if (missing.length === 0) return stored ? recordOf(stored, doc) : null;
   let state = stored;
@@ -296,8 +265,8 @@ export async function loadProduct(
 
 // The command loop: every product command but the create goes through runCommand.
 
-/** How often a command reloads because the document moved between its load and its claim. */
-const CLAIM_RELOADS = 8;
+/** How often a command decides again because one-call stock changes moved the document under it. */
+const STOCK_RELOADS = 8;
 
 export interface Decision {
   eventType: Exclude<ProductEventType, 'ProductCreatedEvent'>;
@@ -306,8 +275,13 @@ export interface Decision {
 
 export interface CommandResult {
   record: ProductRecord;
-  /** The appended event; null when the command changed nothing (no event). */
+  /** The queued event; null when the command changed nothing (no event). */
   event: ProductEvent | null;
+  /**
+   * The document's outbox as the command's update left it (null when nothing was written): what
+   * `flushOutbox` moves into the stream, after the response.
+   */
+  outbox: OutboxDoc | null;
 }
 
 export interface CommandOptions {
@@ -315,6 +289,8 @@ export interface CommandOptions {
   expectedVersion?: number | undefined;
   /** Reload and retry after a lost race this many times (HTTP: 0, saga: a few). */
   retries?: number;
+  /** Flush the outbox before loading, for a `decide` that reads the stream (the saga's slower path). */
+  flushFirst?: boolean;
 }
 
 /** A new event of the product `aggregateId`, stamped with the tenant, actor and correlation of `ctx`. */
@@ -339,10 +315,44 @@ export function makeEvent(
   } as ProductEvent;
 }
 
+/** What the one write of a command returns: the outbox to flush, and the rating fields of the record. */
+const WRITTEN = { ...OUTBOX_FIELDS, averageRating: 1, reviewCount: 1 } as const;
+
 /**
- * The one command loop. `decide` sees the current (caught-up, not deleted) product
- * and returns the event to append, or null for "nothing to do". It may throw
- * problems (validation against the current state).
+ * The one write of a command: the projection of `next` and its event in the outbox, if the
+ * document is still at `next.version - 1`. Null when it is not (another writer moved it).
+ */
+async function writeWithEvent(
+  mongo: DataApiClient,
+  next: ProductState,
+  event: ProductEvent,
+): Promise<(OutboxDoc & Pick<ProductDoc, 'averageRating' | 'reviewCount'>) | null> {
+  const entry: OutboxEntry = { eventId: event.eventId, event };
+  return mongo.collection<ProductDoc>(PRODUCTS).findOneAndUpdate<OutboxDoc & ProductDoc>(
+    { _id: objectId(next.id), tenantId: next.tenantId, version: next.version - 1 },
+    {
+      $set: { ...projectionOf(next), ...holdFields([event]), commandVersion: next.version },
+      $unset: { pendingVersion: '' },
+      $push: { stockOps: entry },
+    },
+    { projection: WRITTEN, returnDocument: 'after' },
+  );
+}
+
+/** Why the write of version `version` matched nothing: another command took it, or stock changes moved the document. */
+async function lostTo(ctx: EventContext, id: string, version: number): Promise<'command' | 'stock' | 'gone'> {
+  const doc = await ctx.mongo
+    .collection<ProductDoc>(PRODUCTS)
+    .findOne({ _id: objectId(id), tenantId: ctx.tenantId }, { projection: { commandVersion: 1, version: 1 } });
+  if (!doc) return 'gone';
+  return (doc.commandVersion ?? 0) >= version ? 'command' : 'stock';
+}
+
+/**
+ * The one command loop. `decide` sees the current (not deleted) product and returns the event
+ * to queue, or null for "nothing to do". It may throw problems (validation against the current
+ * state). Load, check If-Match, decide, write (see the header); the category counters move
+ * with the write that moved the document.
  */
 export async function runCommand(
   ctx: EventContext,
@@ -355,35 +365,34 @@ export async function runCommand(
   const retries = opts.retries ?? 0;
   let moved = 0;
   for (let attempt = 0; ; attempt++) {
+    if (opts.flushFirst) await flushProductOutbox(ctx.mongo, ctx.tenantId, id);
     const current = await loadProduct(ctx.mongo, ctx.tenantId, { id });
     if (!current || current.deletedAt) throw catalogErrors.productNotFound();
     if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
       throw staleVersion('product', current.version);
     }
     const decision = await decide(current);
-    if (!decision) return { record: current, event: null };
+    if (!decision) return { record: current, event: null, outbox: null };
     const event = makeEvent(ctx, id, current.version + 1, decision.eventType, decision.data);
-    if (!(await markPending(ctx.mongo, ctx.tenantId, id, event.version))) {
-      // The document moved on since the load (a one-call stock change): decide again on the new state.
-      if (++moved > CLAIM_RELOADS) throw catalogErrors.concurrentChange();
+    const next = applyEvent(current, event);
+    const written = await writeWithEvent(ctx.mongo, next, event);
+    if (written) {
+      await adjustCategoryCounts(ctx.mongo, ctx.tenantId, current, next);
+      return { record: recordOf(next, written), event, outbox: written };
+    }
+    const loser = await lostTo(ctx, id, event.version);
+    if (loser === 'gone') throw catalogErrors.productNotFound();
+    if (loser === 'stock') {
+      // One-call stock changes of the saga moved the document: decide again on the new state.
+      if (++moved > STOCK_RELOADS) throw catalogErrors.concurrentChange();
       attempt--;
       continue;
     }
-    try {
-      await appendEvent(ctx.mongo, event);
-    } catch (err) {
-      if (!(err instanceof VersionConflictError)) throw err;
-      if (attempt < retries) {
-        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
-        continue;
-      }
-      if (opts.expectedVersion !== undefined) throw staleVersion('product', current.version + 1);
-      throw catalogErrors.concurrentChange();
+    if (attempt < retries) {
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+      continue;
     }
-    const next = applyEvent(current, event);
-    // Whoever moves the document to this version (us, or a reader repairing a lag) adjusts the counts.
-    if (await writeProjection(ctx.mongo, next, [event]))
-      await adjustCategoryCounts(ctx.mongo, ctx.tenantId, current, next);
-    return { record: recordOf(next, current), event };
+    if (opts.expectedVersion !== undefined) throw staleVersion('product', event.version);
+    throw catalogErrors.concurrentChange();
   }
 }

@@ -1,5 +1,12 @@
 /** The catalog service's public surface: products (event-sourced), categories, stock, money, cache tags. */
-export { changePrice, changeStock, createProduct, deleteProduct, updateProduct } from './product-commands.ts';
+export {
+  changePrice,
+  changeStock,
+  createProduct,
+  deleteProduct,
+  flushCommandOutbox,
+  updateProduct,
+} from './product-commands.ts';
 export { getProduct, listProducts, productHistory, productSlug, rebuildProductProjection } from './product-queries.ts';
 export {
   categoryTree,
@@ -32,5 +39,6 @@ export {
 } from './cache-tags.ts';
 export { memoizedEntry, rememberEntry } from './cache-memo.ts';
 export { type CommandOptions, type CommandResult, type Decision } from './event-store.ts';
+export { type OutboxDoc } from './stock-ops.ts';
 export * from './model.ts';
 export * from './views.ts';

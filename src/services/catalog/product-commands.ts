@@ -1,12 +1,13 @@
 /**
  * Product commands (event-sourced; see event-store.ts for the command loop, the
- * concurrency guard and crash repair, product-reducer.ts for what events do).
+ * concurrency guard, the outbox and crash repair, product-reducer.ts for what events do).
  *
- * Every command: load the product (caught up with its events), check If-Match,
- * decide the event, append it (unique {aggregateId, version}), then project it and
- * adjust the category counters. HTTP commands do not retry a lost race: the loser
- * gets 409 (412 when it sent If-Match), so two concurrent commands on one version
- * never both win. The stock saga (stock.ts) reloads and retries instead.
+ * Every command but the create: load the product (one call), check If-Match, decide the
+ * event, then ONE conditional update writes the projection and queues the event in the
+ * document's outbox; the category counters move when the product enters or leaves one. HTTP
+ * commands do not retry a lost race: the loser gets 409 (412 when it sent If-Match), so two
+ * concurrent commands on one version never both win. The stock saga (stock.ts) reloads and
+ * retries instead. The route flushes the outbox into the stream after the response.
  */
 import { ObjectId } from 'bson';
 
@@ -19,13 +20,12 @@ import { adjustCategoryCounts } from './category-store.ts';
 import { nextFreeSlug, PRODUCTS, slugify } from './common.ts';
 import { catalogErrors } from './errors.ts';
 import {
-  appendEvent,
   loadProduct,
   makeEvent,
+  READ_PROJECTION,
   recordOf,
   runCommand,
-  VersionConflictError,
-  writeProjection,
+  stateFromDoc,
   type CommandOptions,
   type CommandResult,
   type EventContext,
@@ -39,8 +39,15 @@ import {
   type CreateProductInput,
   type UpdateProductInput,
 } from './model.ts';
-import { applyEvent, UPDATABLE_FIELDS, type CategoryRef, type ProductChanges } from './product-reducer.ts';
+import {
+  applyEvent,
+  projectionOf,
+  UPDATABLE_FIELDS,
+  type CategoryRef,
+  type ProductChanges,
+} from './product-reducer.ts';
 import { assertImages, assertPrices, assertSkuFree, resolveCategory } from './product-rules.ts';
+import { flushOutbox, type OutboxDoc } from './stock-ops.ts';
 
 /** Same tenant + user + key -> same product id, so a retried create finds its first attempt. */
 async function idempotentProductId(ctx: EventContext, key: string): Promise<ObjectId> {
@@ -51,106 +58,104 @@ async function idempotentProductId(ctx: EventContext, key: string): Promise<Obje
 }
 
 /**
- * Creates a product. The slug (given, or from name + brand) is reserved first by
- * inserting a version-0 document (the unique {tenantId, slug} index decides; a taken
- * generated slug gets the next `-N` suffix), then ProductCreatedEvent v1 is appended
- * and projected. With an Idempotency-Key, a retry returns the product made by the first
- * call; the reservation records the request's fingerprint, so the same key with a
- * different request is 422 (src/lib/idempotency.ts).
+ * Creates a product: ONE insertOne of the document at version 1, its projection and
+ * ProductCreatedEvent in its outbox (the route flushes it into the stream after the
+ * response). The unique {tenantId, slug} index decides the slug (given, or from name + brand;
+ * a taken generated slug gets the next free `-N` suffix and is tried again). With an
+ * Idempotency-Key the id is derived from the key, so a retry's insert collides on `_id`: it
+ * returns the product made by the first call, and the document records the request's
+ * fingerprint, so the same key with a different request is 422 (src/lib/idempotency.ts).
  */
 export async function createProduct(
   service: ServiceContext,
   { product: input, ...opts }: { product: CreateProductInput; idempotencyKey?: string | undefined },
-): Promise<{ record: ProductRecord; replayed: boolean }> {
+): Promise<{ record: ProductRecord; replayed: boolean; outbox: OutboxDoc | null }> {
   const ctx = eventContextOf(service);
-  const products = ctx.mongo.collection(PRODUCTS);
+  const products = ctx.mongo.collection<ProductDoc>(PRODUCTS);
   const _id = opts.idempotencyKey ? await idempotentProductId(ctx, opts.idempotencyKey) : new ObjectId();
   const id = _id.toHexString();
   const fingerprint = opts.idempotencyKey ? await requestFingerprint('POST /products', input) : undefined;
-  const reservation = () =>
-    ctx.mongo
-      .collection<ProductDoc>(PRODUCTS)
-      .findOne({ _id, tenantId: ctx.tenantId }, { projection: { _id: 1, requestFingerprint: 1 } });
-  const replay = async (stored: Pick<ProductDoc, 'requestFingerprint'> | null) => {
-    assertSameRequest(stored?.requestFingerprint, fingerprint!);
-    const existing = await loadProduct(ctx.mongo, ctx.tenantId, { id });
-    if (!existing) throw problems.conflict('A request with this Idempotency-Key is still in progress; retry later.');
-    return { record: existing, replayed: true };
+  /** After a DuplicateKeyError: the product an earlier call with this key made, if that is what collided. */
+  const replay = async () => {
+    if (!fingerprint) return null;
+    const stored = await products.findOne({ _id, tenantId: ctx.tenantId }, { projection: READ_PROJECTION });
+    if (!stored) return null;
+    assertSameRequest(stored.requestFingerprint, fingerprint);
+    const state = stateFromDoc(stored);
+    // A version-0 reservation of the previous create: its event may be in the stream already.
+    const record = state ? recordOf(state, stored) : await loadProduct(ctx.mongo, ctx.tenantId, { id });
+    if (!record) throw problems.conflict('A request with this Idempotency-Key is still in progress; retry later.');
+    return { record, replayed: true, outbox: null };
   };
-  if (opts.idempotencyKey) {
-    const stored = await reservation();
-    if (stored) return replay(stored);
-  }
 
   const compareAtPriceMinor = input.compareAtPriceMinor ?? null;
   assertPrices(input.priceMinor, compareAtPriceMinor);
   assertImages(input.images);
-  const [category] = await Promise.all([
-    resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId),
-    assertSkuFree(ctx.mongo, ctx.tenantId, input.sku),
-  ]);
+  let category: CategoryRef | null;
+  try {
+    [category] = await Promise.all([
+      resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId),
+      // A retry with the same key finds its own product's SKU: not a conflict.
+      assertSkuFree(ctx.mongo, ctx.tenantId, input.sku, opts.idempotencyKey ? id : undefined),
+    ]);
+  } catch (err) {
+    // A retry answers what the first call made, even if its category is gone since.
+    const replayed = await replay();
+    if (replayed) return replayed;
+    throw err;
+  }
 
   const brand = input.specifications?.brand;
   const base = input.slug ?? slugify(input.name, typeof brand === 'string' ? brand : undefined);
-  let slug: string | undefined;
-  for (let attempt = 0; attempt < 8 && !slug; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
     // The base itself first (no query: a new name's slug is usually free), then the next free suffix.
-    const candidate =
-      input.slug ?? (attempt === 0 ? base : await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
+    const slug = input.slug ?? (attempt === 0 ? base : await nextFreeSlug(ctx.mongo, PRODUCTS, ctx.tenantId, base));
+    const event = makeEvent(ctx, id, 1, 'ProductCreatedEvent', {
+      name: input.name,
+      description: input.description ?? null,
+      slug,
+      priceMinor: input.priceMinor,
+      compareAtPriceMinor,
+      currency: input.currency,
+      stockQuantity: input.stockQuantity,
+      sku: input.sku ?? null,
+      category,
+      images: (input.images ?? []).map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary })),
+      specifications: input.specifications ?? {},
+      metaTitle: input.metaTitle ?? null,
+      metaDescription: input.metaDescription ?? null,
+      metaKeywords: input.metaKeywords ?? [],
+      status: input.status,
+      published: input.published,
+    });
+    const state = applyEvent(null, event);
+    const doc = {
+      _id,
+      ...projectionOf(state),
+      averageRating: 0,
+      reviewCount: 0,
+      commandVersion: 1,
+      stockOps: [{ eventId: event.eventId, event }],
+      ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
+    };
     try {
-      // The reservation: invisible to every list (no status) and read as "not found" until v1 exists.
-      await products.insertOne({
-        _id,
-        tenantId: ctx.tenantId,
-        slug: candidate,
-        version: 0,
-        pendingVersion: 1,
-        averageRating: 0,
-        reviewCount: 0,
-        deletedAt: null,
-        ...(fingerprint ? { requestFingerprint: fingerprint } : {}),
-      });
-      slug = candidate;
+      await products.insertOne(doc);
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
-      if (opts.idempotencyKey) {
-        const stored = await reservation();
-        if (stored) return replay(stored);
-      }
+      const replayed = await replay();
+      if (replayed) return replayed;
       if (input.slug) throw catalogErrors.fieldConflict('body.slug', `slug '${input.slug}' is taken`);
+      continue;
     }
+    await adjustCategoryCounts(ctx.mongo, ctx.tenantId, null, state);
+    return { record: recordOf(state, null), replayed: false, outbox: doc };
   }
-  if (!slug) throw problems.conflict('Could not find a free slug; retry.');
+  throw problems.conflict('Could not find a free slug; retry.');
+}
 
-  const event = makeEvent(ctx, id, 1, 'ProductCreatedEvent', {
-    name: input.name,
-    description: input.description ?? null,
-    slug,
-    priceMinor: input.priceMinor,
-    compareAtPriceMinor,
-    currency: input.currency,
-    stockQuantity: input.stockQuantity,
-    sku: input.sku ?? null,
-    category,
-    images: (input.images ?? []).map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary })),
-    specifications: input.specifications ?? {},
-    metaTitle: input.metaTitle ?? null,
-    metaDescription: input.metaDescription ?? null,
-    metaKeywords: input.metaKeywords ?? [],
-    status: input.status,
-    published: input.published,
-  });
-  try {
-    await appendEvent(ctx.mongo, event);
-  } catch (err) {
-    if (err instanceof VersionConflictError && opts.idempotencyKey) return replay(await reservation());
-    // Give the slug back (best effort); a leftover reservation is harmless.
-    await products.deleteOne({ _id, tenantId: ctx.tenantId, version: 0 }).catch(() => undefined);
-    throw err;
-  }
-  const state = applyEvent(null, event);
-  if (await writeProjection(ctx.mongo, state)) await adjustCategoryCounts(ctx.mongo, ctx.tenantId, null, state);
-  return { record: recordOf(state, null), replayed: false };
+/** Moves what a command queued in the product's outbox into the event stream (routes run it after the response). */
+export async function flushCommandOutbox(ctx: ServiceContext, outbox: OutboxDoc): Promise<void> {
+  await flushOutbox(ctx.stores.mongo(), outbox);
 }
 
 /** The event context of a command run for `ctx`: its caller, its request as correlation and cause. */
@@ -168,28 +173,34 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** PATCH: ProductUpdatedEvent with the fields that really change (none: no event). */
+/**
+ * PATCH: ProductUpdatedEvent with the fields that really change (none: no event). The category
+ * and SKU checks run side by side with the command's load.
+ */
 export async function updateProduct(
   service: ServiceContext,
   { productId, patch: input, ...opts }: { productId: string; patch: UpdateProductInput } & CommandOptions,
 ): Promise<CommandResult> {
   const ctx = eventContextOf(service);
   assertImages(input.images);
-  const category =
-    input.categoryId === undefined ? undefined : await resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId);
-  if (input.sku) await assertSkuFree(ctx.mongo, ctx.tenantId, input.sku, productId);
-  const wanted: ProductChanges = {};
-  for (const field of UPDATABLE_FIELDS) {
-    if (field === 'category') {
-      if (category !== undefined) wanted.category = category;
-    } else if (field === 'images') {
-      if (input.images)
-        wanted.images = input.images.map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary }));
-    } else if (input[field] !== undefined) {
-      (wanted as Record<string, unknown>)[field] = input[field];
+  const checked = Promise.all([
+    input.categoryId === undefined ? undefined : resolveCategory(ctx.mongo, ctx.tenantId, input.categoryId),
+    input.sku ? assertSkuFree(ctx.mongo, ctx.tenantId, input.sku, productId) : undefined,
+  ]);
+  void checked.catch(() => undefined); // awaited by decide; a load that fails first must not leave it unhandled
+  return runCommand(ctx, productId, opts, async (current) => {
+    const [category] = await checked;
+    const wanted: ProductChanges = {};
+    for (const field of UPDATABLE_FIELDS) {
+      if (field === 'category') {
+        if (category !== undefined) wanted.category = category;
+      } else if (field === 'images') {
+        if (input.images)
+          wanted.images = input.images.map((i) => ({ url: i.url, alt: i.alt ?? null, isPrimary: i.isPrimary }));
+      } else if (input[field] !== undefined) {
+        (wanted as Record<string, unknown>)[field] = input[field];
+      }
     }
-  }
-  return runCommand(ctx, productId, opts, (current) => {
     const changes: ProductChanges = {};
     const previous: ProductChanges = {};
     for (const [field, value] of Object.entries(wanted) as Array<[keyof ProductChanges, unknown]>) {

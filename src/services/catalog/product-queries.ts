@@ -36,10 +36,8 @@ function visibleTo(reader: Reader, r: ProductRecord): boolean {
 export async function getProduct(ctx: ServiceContext, idOrSlug: string): Promise<ProductRecord> {
   const mongo = ctx.stores.mongo();
   const reader = readerOf(ctx);
-  let record = isObjectIdHex(idOrSlug)
-    ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }, { trustMarker: true })
-    : null;
-  if (!record) record = await loadProduct(mongo, reader.tenantId, { slug: idOrSlug }, { trustMarker: true });
+  let record = isObjectIdHex(idOrSlug) ? await loadProduct(mongo, reader.tenantId, { id: idOrSlug }) : null;
+  if (!record) record = await loadProduct(mongo, reader.tenantId, { slug: idOrSlug });
   if (!record || !visibleTo(reader, record)) throw catalogErrors.productNotFound();
   return record;
 }

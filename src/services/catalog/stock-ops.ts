@@ -1,34 +1,38 @@
 /**
- * Stock changes the order saga makes in ONE Data API call, and how they reach the event store.
+ * The product outbox (`stockOps`, named when it held stock changes only): events that changed
+ * the product document in the SAME atomic update that queued them, on their way to
+ * `product_events`. Two kinds of entries:
  *
- * A reservation (or release) is one atomic conditional update of the product document
- * (findOneAndUpdate, see stock.ts): stock, status, version and `updatedAt` change as the
- * StockChangedEvent would change them, and the event itself rides along in the same
- * document, in `stockOps` (an outbox). `stockHolds.<orderId>` records what the order holds,
- * so a retried call matches nothing (idempotent per order and product).
+ * - a stock change of the order saga (`StockOp`): one conditional findOneAndUpdate (see
+ *   stock.ts) changes stock, status, version and `updatedAt` as the StockChangedEvent would,
+ *   and pushes the operation without its version and quantities (the update pipeline cannot
+ *   build the event; the document's position and stock give them back). `stockHolds.<orderId>`
+ *   records what the order holds, so a retried call matches nothing (idempotent per order).
+ * - a product command's event (`CommandOp`: the whole event, version included), pushed by the
+ *   command loop's one conditional update (event-store.ts) together with the projection.
  *
- * The outbox is moved into `product_events` by `flushStockOps`, which every path that needs
- * the stream calls first: commands (runCommand's load), the history, the rebuild. A crash
- * anywhere leaves either the operations in the outbox (flushed later) or events already
- * appended (a re-flush finds them: same eventId at the same version, a DuplicateKeyError
- * it accepts) — the stock never changes without its event being on its way.
+ * `flushOutbox` moves the entries into `product_events` (insert each event, then `$pull`
+ * them): after the response of the command that queued them (the route's afterResponse), and
+ * first thing in every path that reads the stream (the history, the rebuild, the saga's slower
+ * path). A crash anywhere leaves either the entries in the outbox (flushed later) or events
+ * already appended (a re-flush finds them: same eventId at the same version, a
+ * DuplicateKeyError it accepts): the document never changes without its event on its way.
  *
- * Why the versions are right: every outbox entry bumped `version` by one in the same update
- * that pushed it, and commands append to the stream only when the outbox is empty (their
- * claim, event-store.ts, requires it), while fast updates require no command in flight
- * (`pendingVersion <= version`). So at any snapshot of the document the stream holds exactly
- * the versions up to `version - stockOps.length`, and entry i is version
- * `version - stockOps.length + 1 + i`; the stock before it is recomputed backwards from
- * `stockQuantity`.
+ * Why the versions are right: every write of a product's state bumps `version` by one in the
+ * same update that pushes its entry, and nothing appends to the stream except a flush (the
+ * legacy append-first path aside, see event-store.ts: it only repairs). So at any snapshot of
+ * the document the stream holds at least the versions up to `version - stockOps.length`, and
+ * entry i is version `version - stockOps.length + 1 + i`; the stock before a stock op is
+ * recomputed backwards from `stockQuantity` (a command's event says its own).
  */
 import type { ObjectId } from 'bson';
 
 import type { DataApiClient, Document } from '../../db/mongo/client.ts';
 import { DuplicateKeyError, isWriteConflict } from '../../db/mongo/errors.ts';
 import { objectId, PRODUCT_EVENTS, PRODUCTS } from './common.ts';
-import type { ProductEvent, StockChangedEvent } from './product-reducer.ts';
+import type { ProductEvent } from './product-reducer.ts';
 
-/** An outbox entry: a StockChangedEvent without its version (the document's position gives it). */
+/** An outbox entry of the saga: a StockChangedEvent without its version (the document's position gives it). */
 export interface StockOp {
   eventId: string;
   orderId: string;
@@ -38,6 +42,14 @@ export interface StockOp {
   userId: string | null;
   correlationId: string;
 }
+
+/** An outbox entry of a product command: the whole event. */
+export interface CommandOp {
+  eventId: string;
+  event: ProductEvent;
+}
+
+export type OutboxEntry = StockOp | CommandOp;
 
 /** What an order holds of a product: the quantity reserved, and whether it was given back. */
 export interface StockHold {
@@ -76,24 +88,40 @@ export function holdsSince(cutoff: Date): Document {
 }
 
 /** The document fields a flush needs (the outbox and the state it ends in). */
-const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
+export const OUTBOX_FIELDS = { stockOps: 1, version: 1, stockQuantity: 1, tenantId: 1 } as const;
 
-interface OutboxDoc {
+/** A snapshot of a document with its outbox (read with at least OUTBOX_FIELDS). */
+export interface OutboxDoc {
   _id: ObjectId;
   tenantId: string;
   version: number;
   stockQuantity?: number;
-  stockOps?: StockOp[];
+  stockOps?: OutboxEntry[];
+}
+
+/** The stock a product had before `event`, given the stock after it. */
+function stockBefore(event: ProductEvent, after: number): number {
+  if (event.eventType === 'StockChangedEvent') return event.data.previousQuantity;
+  return event.eventType === 'ProductCreatedEvent' ? 0 : after;
 }
 
 /** The events of a document's outbox, with their versions and quantities (pure). */
-function outboxEvents(doc: OutboxDoc): StockChangedEvent[] {
+function outboxEvents(doc: OutboxDoc): ProductEvent[] {
   const ops = doc.stockOps ?? [];
   const first = doc.version - ops.length + 1;
   let after = doc.stockQuantity ?? 0;
-  const events: StockChangedEvent[] = new Array<StockChangedEvent>(ops.length);
+  const events: ProductEvent[] = new Array<ProductEvent>(ops.length);
   for (let i = ops.length - 1; i >= 0; i--) {
     const op = ops[i]!;
+    if ('event' in op) {
+      if (op.event.version !== first + i)
+        throw new Error(
+          `outbox of product ${doc._id.toHexString()}: entry ${i} is version ${op.event.version}, its place says ${first + i}`,
+        );
+      events[i] = op.event;
+      after = stockBefore(op.event, after);
+      continue;
+    }
     events[i] = {
       eventId: op.eventId,
       eventType: 'StockChangedEvent',
@@ -121,7 +149,7 @@ function outboxEvents(doc: OutboxDoc): StockChangedEvent[] {
  * Appends the outbox of `doc` (a snapshot read with at least OUTBOX_FIELDS) to the event
  * store and removes those entries from the document. Safe to run concurrently and again.
  */
-export async function flushStockOps(mongo: DataApiClient, doc: OutboxDoc): Promise<void> {
+export async function flushOutbox(mongo: DataApiClient, doc: OutboxDoc): Promise<void> {
   const events = outboxEvents(doc);
   if (events.length === 0) return;
   const store = mongo.collection(PRODUCT_EVENTS);
@@ -139,7 +167,7 @@ export async function flushStockOps(mongo: DataApiClient, doc: OutboxDoc): Promi
       if (!there && isWriteConflict(err)) throw err; // nobody flushed it: retryable
       if (there?.eventId !== event.eventId)
         throw new Error(
-          `stock outbox of product ${event.aggregateId}: version ${event.version} holds another event (${there?.eventId ?? 'none'})`,
+          `outbox of product ${event.aggregateId}: version ${event.version} holds another event (${there?.eventId ?? 'none'})`,
           { cause: err },
         );
     }
@@ -152,17 +180,17 @@ export async function flushStockOps(mongo: DataApiClient, doc: OutboxDoc): Promi
     );
 }
 
-/** Reads the outbox of a product and flushes it (history, rebuild). */
+/** Reads the outbox of a product and flushes it (history, rebuild, the saga's slower path): one call when it is empty. */
 export async function flushProductOutbox(mongo: DataApiClient, tenantId: string, productId: string): Promise<void> {
   const doc = await mongo
     .collection<OutboxDoc>(PRODUCTS)
     .findOne({ _id: objectId(productId), tenantId, 'stockOps.0': { $exists: true } }, { projection: OUTBOX_FIELDS });
-  if (doc) await flushStockOps(mongo, doc);
+  if (doc) await flushOutbox(mongo, doc);
 }
 
 /**
- * `$set` fields that record the holds of stock events appended through the event store
- * (the slower path, and replays), so the one-call path sees them too.
+ * `$set` fields that record the holds of stock events written by the command loop (the
+ * saga's slower path, and replays), so the one-call path sees them too.
  */
 export function holdFields(events: readonly ProductEvent[]): Document {
   const out: Document = {};

@@ -110,11 +110,16 @@ async function stockCommand(
     causationId: input.orderId,
   };
   try {
-    const { record, event } = await runCommand(ctx, input.productId, { retries: RETRIES }, async (current) => {
-      const decided = await decide(current);
-      if ('ok' in decided) throw new Outcome(decided);
-      return { eventType: 'StockChangedEvent', data: decided.data };
-    });
+    const { record, event } = await runCommand(
+      ctx,
+      input.productId,
+      { retries: RETRIES, flushFirst: true },
+      async (current) => {
+        const decided = await decide(current);
+        if ('ok' in decided) throw new Outcome(decided);
+        return { eventType: 'StockChangedEvent', data: decided.data };
+      },
+    );
     const data = (event as StockChangedEvent).data;
     return {
       ok: true,
