@@ -149,6 +149,32 @@ export async function benchRouteLatency(t: LatencyTarget): Promise<RouteLatency[
       is2xx,
     ),
   );
+  rows.push(
+    await measure(
+      'POST /products',
+      n,
+      (i) =>
+        fetch(`${t.baseUrl}/api/v1/products`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ name: `Latency create ${Date.now()} ${i}`, price: '3.00', stockQuantity: 1 }),
+        }),
+      (res) => res.status === 201,
+    ),
+  );
+  rows.push(
+    await measure(
+      'PATCH /products/:id',
+      n,
+      (i) =>
+        fetch(`${t.baseUrl}/api/v1/products/${product.id}`, {
+          method: 'PATCH',
+          headers: { ...auth, 'if-match': '*' },
+          body: JSON.stringify({ description: `latency sample ${i}` }),
+        }),
+      is2xx,
+    ),
+  );
   // Login is rate limited per account (10 a minute, the bench's own login included): a few samples only.
   rows.push(
     await measure(

@@ -197,6 +197,30 @@ describe('product writes: one conditional update, the event in the outbox', () =
     expect([...slugs].sort()).toEqual([base, `${base}-2`, `${base}-3`, `${base}-4`]);
   });
 
+  it('every command is two Data API calls (a delete three: the edge-cache purge looks up its slug first)', async () => {
+    const { manager } = await shop();
+    const product = await createProduct(manager);
+    const url = `${P}/${product.id}`;
+    const writes: Array<[string, string, unknown, number]> = [
+      ['PATCH', url, { name: 'Two calls' }, 2],
+      ['PUT', `${url}/price`, { price: '11.00' }, 2],
+      ['PUT', `${url}/stock`, { delta: 2 }, 2],
+      ['DELETE', url, undefined, 3],
+    ];
+    for (const [method, path, body, calls] of writes) {
+      const res = await send(manager, method, path, { body, headers: { 'if-match': '*' } });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      expect(res.headers.get('x-data-api-calls'), `${method} ${path}`).toBe(String(calls));
+    }
+    expect((await history(manager, product.id)).map((e) => e.eventType)).toEqual([
+      'ProductCreatedEvent',
+      'ProductUpdatedEvent',
+      'PriceChangedEvent',
+      'StockChangedEvent',
+      'ProductDeletedEvent',
+    ]);
+  });
+
   it('a create is one insert beside its checks, and an Idempotency-Key retry answers the first product', async () => {
     const { manager, tenantId } = await shop();
     const body = { name: `Once ${crypto.randomUUID().slice(0, 8)}`, price: '2.00', stockQuantity: 3, sku: 'ONCE-1' };
