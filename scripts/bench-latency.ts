@@ -236,6 +236,7 @@ interface SagaUsage {
   pgHttp?: number;
   dataApiCalls: number;
   providerCalls?: number;
+  overlapped?: number;
 }
 
 interface SagaLogEntry {
@@ -260,7 +261,14 @@ function stepTimes(history: SagaLogEntry[]): string {
 
 /** As roundTripsOf in src/db/stores.ts (2 round trips per connection setup). */
 function sagaRoundTrips(u: SagaUsage): number {
-  return (u.pgConnects ?? 0) * 2 + u.pgQueries + (u.pgHttp ?? 0) + u.dataApiCalls + (u.providerCalls ?? 0);
+  return (
+    (u.pgConnects ?? 0) * 2 +
+    u.pgQueries +
+    (u.pgHttp ?? 0) +
+    u.dataApiCalls +
+    (u.providerCalls ?? 0) -
+    (u.overlapped ?? 0)
+  );
 }
 
 function isConfirmed(body: unknown): boolean {

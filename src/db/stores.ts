@@ -1,5 +1,6 @@
 import type { Env } from '../env.ts';
 import { configWithDefaults } from '../lib/config.ts';
+import { createCallClock } from './call-clock.ts';
 import { createDataApiClient, type DataApiClient } from './mongo/client.ts';
 import { openPg, type PgHandle } from './pg/client.ts';
 
@@ -26,8 +27,8 @@ export interface Stores {
   mongo(): DataApiClient;
   /** Round trips so far: PostgreSQL connections and statements, Data API calls, payment provider calls. */
   usage(): StoreUsage;
-  /** Counts one call to the payment provider (a round trip to a third party), see payments/providers. */
-  countProviderCall(): void;
+  /** Counts one call to the payment provider (a round trip to a third party), see payments/providers; call the result when it answered. */
+  countProviderCall(): () => void;
   close(): Promise<void>;
 }
 
@@ -51,16 +52,25 @@ export interface StoreUsage {
   dataApiCalls: number;
   /** Calls to the payment provider. */
   providerCalls?: number;
+  /**
+   * Round trips not on the critical path: calls sent while others were in flight, which cost no
+   * latency of their own (db/call-clock.ts). Connection setups are counted one after the other.
+   */
+  overlapped?: number;
 }
 
-/** Round trips on the critical path: connection setups, PostgreSQL messages, Data API and provider calls. */
+/**
+ * Round trips on the critical path: connection setups, PostgreSQL messages, Data API and provider
+ * calls, less those sent while others were in flight (`overlapped`).
+ */
 export function roundTripsOf(u: StoreUsage): number {
   return (
     (u.pgConnects ?? 0) * PG_CONNECT_ROUND_TRIPS +
     u.pgQueries +
     (u.pgHttp ?? 0) +
     u.dataApiCalls +
-    (u.providerCalls ?? 0)
+    (u.providerCalls ?? 0) -
+    (u.overlapped ?? 0)
   );
 }
 
@@ -72,6 +82,8 @@ export function usageSince(before: StoreUsage, after: StoreUsage): StoreUsage {
     pgHttp: (after.pgHttp ?? 0) - (before.pgHttp ?? 0),
     dataApiCalls: after.dataApiCalls - before.dataApiCalls,
     providerCalls: (after.providerCalls ?? 0) - (before.providerCalls ?? 0),
+    // Additive where nothing was in flight at `before` (between two saga steps).
+    overlapped: (after.overlapped ?? 0) - (before.overlapped ?? 0),
   };
 }
 
@@ -81,6 +93,7 @@ export function createStores(env: Env): Stores {
   const closed: PgHandle[] = [];
   let mongo: DataApiClient | undefined;
   let providerCalls = 0;
+  const clock = createCallClock();
   // With defaults for bad vars: health, which reports them, reaches the stores through here.
   const timeoutMs = configWithDefaults(env).storeTimeoutMs;
   // One unit of work, one connection: a second one while a transaction is open fails fast outside production.
@@ -94,6 +107,7 @@ export function createStores(env: Env): Stores {
           connectTimeoutMs: timeoutMs,
           nested,
           httpEndpoint: env.PG_HTTP_ENDPOINT,
+          clock,
         });
         pools.set(url, handle);
       }
@@ -106,6 +120,7 @@ export function createStores(env: Env): Stores {
         dataSource: env.MONGO_DATA_SOURCE,
         database: env.MONGO_DATABASE,
         timeoutMs,
+        clock,
       });
       return mongo;
     },
@@ -127,10 +142,12 @@ export function createStores(env: Env): Stores {
         pgNestedConnections,
         dataApiCalls: mongo?.stats.calls ?? 0,
         providerCalls,
+        overlapped: clock.overlapped(),
       };
     },
     countProviderCall() {
       providerCalls++;
+      return clock.begin();
     },
     async close() {
       const handles = [...pools.values()];

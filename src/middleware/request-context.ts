@@ -9,13 +9,14 @@ import type { AppEnv } from '../lib/types.ts';
 export const ROUND_TRIPS_HEADER = 'x-round-trips';
 
 /**
- * `x-round-trips: 5; pg-connect=1; pg=2; pg-http=0; data-api=1; provider=0; tenant-lookups=0`: the round trips to the stores on
- * the request's critical path (connection setups weighted by their own round trips), first the
- * total, then the Host lookups of the tenant (middleware/tenant.ts; at most one). Sent only where the test var TEST_ROUND_TRIPS_HEADER is `true`, and never when ENVIRONMENT
+ * `x-round-trips: 5; pg-connect=1; pg=2; pg-http=0; data-api=1; provider=0; overlapped=0; tenant-lookups=0`: the round trips to
+ * the stores on the request's critical path (connection setups weighted by their own round trips; calls
+ * sent while others were in flight, `overlapped`, taken off), first the total, then the Host lookups
+ * of the tenant (middleware/tenant.ts; at most one). Sent only where the test var TEST_ROUND_TRIPS_HEADER is `true`, and never when ENVIRONMENT
  * is production: it tells a caller how much work a request caused.
  */
 function roundTripsHeader(u: StoreUsage, tenantLookups: number): string {
-  return `${roundTripsOf(u)}; pg-connect=${u.pgConnects ?? 0}; pg=${u.pgQueries}; pg-http=${u.pgHttp ?? 0}; data-api=${u.dataApiCalls}; provider=${u.providerCalls ?? 0}; tenant-lookups=${tenantLookups}`;
+  return `${roundTripsOf(u)}; pg-connect=${u.pgConnects ?? 0}; pg=${u.pgQueries}; pg-http=${u.pgHttp ?? 0}; data-api=${u.dataApiCalls}; provider=${u.providerCalls ?? 0}; overlapped=${u.overlapped ?? 0}; tenant-lookups=${tenantLookups}`;
 }
 
 /**

@@ -43,6 +43,9 @@ import { PRODUCTS, send } from './catalog-helpers.ts';
  */
 const TRIPS = 'x-round-trips';
 
+/** Rows whose budget is above the issue's target, named so the gap stays visible (docs/performance.md, "the levers left"). */
+const TARGET_NOT_MET_YET = new Set(['POST /products', 'PATCH /products/{id}']);
+
 /** The part of the OpenAPI document the sweep reads (/openapi.json is outside AppType). */
 const Doc = z.object({ paths: z.record(z.string(), z.record(z.string(), z.unknown())) });
 
@@ -373,7 +376,7 @@ describe('round trips per request', () => {
       body: { rating: 4, title: 'Budget' },
     });
     expect(reviewed.status).toBe(201);
-    hold('POST /products/{id}/reviews', reviewed, 4, 2);
+    hold('POST /products/{id}/reviews', reviewed, 2, 2); // the product, the author, a purchase side by side; the insert
 
     const accepted = await order(admin, { lines: lines(product) });
     expect(accepted.status).toBe(202);
@@ -381,7 +384,7 @@ describe('round trips per request', () => {
     const promotion = await createPromotion(admin, { usageLimit: 5, perCustomerLimit: 2 });
     const discounted = await order(admin, { lines: lines(product), promotionCode: promotion.code });
     expect(discounted.status).toBe(202);
-    hold('POST /orders with a promotion code -> 202', discounted, 3, 3);
+    hold('POST /orders with a promotion code -> 202', discounted, 2, 3); // prices beside the code's read; the write
     const waited = await order(admin, { lines: lines(product) }, { wait: 10 });
     const placed = await jsonOf(waited, 202);
     expect(placed.order.status).toBe('CONFIRMED');
@@ -398,6 +401,9 @@ describe('round trips per request', () => {
           .map(([name, c]) => `${name}: ${c.trips} (budget ${c.budget}, target ${c.target}; ${c.header})`)
           .join('\n'),
     );
-    for (const [name, c] of Object.entries(costs)) expect(c.trips, name).toBeLessThanOrEqual(c.budget);
+    for (const [name, c] of Object.entries(costs)) {
+      expect(c.trips, name).toBeLessThanOrEqual(c.budget);
+      if (!TARGET_NOT_MET_YET.has(name)) expect(c.trips, `${name}: the issue's target`).toBeLessThanOrEqual(c.target);
+    }
   }, 60_000);
 });

@@ -22,6 +22,7 @@
  */
 import { EJSON } from 'bson';
 
+import type { CallClock } from '../call-clock.ts';
 import {
   DataApiAuthError,
   DataApiError,
@@ -78,6 +79,8 @@ export interface DataApiClientConfig {
   fetch?: FetchLike;
   /** Hook called after every call (metrics, logging, benchmarks). Exceptions it throws are ignored. */
   onRequest?: (event: DataApiRequestEvent) => void;
+  /** When each call was in flight (round trips on the critical path, db/call-clock.ts). */
+  clock?: CallClock;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
 }
@@ -154,6 +157,7 @@ function buildClient(config: DataApiClientConfig, stats: DataApiStats): DataApiC
     const started = Date.now();
     stats.calls++;
     stats.byAction[action] = (stats.byAction[action] ?? 0) + 1;
+    const answered = config.clock?.begin();
     let status = 0;
     try {
       const payload = EJSON.stringify(
@@ -221,6 +225,8 @@ function buildClient(config: DataApiClientConfig, stats: DataApiStats): DataApiC
             });
       finish(action, collection, status, started, error);
       throw error;
+    } finally {
+      answered?.();
     }
   }
 

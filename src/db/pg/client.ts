@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { neonConfig, Pool, type PoolClient } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 
+import type { CallClock } from '../call-clock.ts';
 import { httpReadsEnabled, tenantHttpDb, type HttpDatabase, type HttpTxOptions } from './http.ts';
 import * as schema from './schema/index.ts';
 
@@ -72,7 +73,13 @@ function configureProxy(proxy: string | undefined): void {
 export function openPg(
   connectionString: string,
   wsProxy?: string,
-  opts: { connectTimeoutMs?: number; nested?: NestedConnectionPolicy; httpEndpoint?: string } = {},
+  opts: {
+    connectTimeoutMs?: number;
+    nested?: NestedConnectionPolicy;
+    httpEndpoint?: string;
+    /** When each statement or HTTP request was in flight (round trips on the critical path). */
+    clock?: CallClock;
+  } = {},
 ): PgHandle {
   configureProxy(wsProxy);
   const pool = new Pool({ connectionString, max: 4, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000 });
@@ -102,7 +109,11 @@ export function openPg(
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       queries++;
-      return query(...args);
+      const answered = opts.clock?.begin() ?? (() => {});
+      const result = query(...args);
+      if (result instanceof Promise) result.then(answered, answered);
+      else answered(); // the callback form (the pool's own use): counted as one after the other
+      return result;
     };
   });
   const db = drizzle({ client: pool, schema });
@@ -116,7 +127,12 @@ export function openPg(
       return httpRequests;
     },
     http: (tenantId, txOpts) =>
-      http ? tenantHttpDb(connectionString, opts.httpEndpoint, tenantId, txOpts, () => httpRequests++) : undefined,
+      http
+        ? tenantHttpDb(connectionString, opts.httpEndpoint, tenantId, txOpts, () => {
+            httpRequests++;
+            return opts.clock?.begin() ?? (() => {});
+          })
+        : undefined,
     get queries() {
       return queries;
     },

@@ -51,14 +51,15 @@ export interface HttpTxOptions {
  * A drizzle database over the HTTP path for one tenant. Each statement awaited on it alone runs
  * as its own transaction (`SET LOCAL ROLE`, the tenant setting, the statement: one request);
  * `db.batch([...])` runs its statements together in ONE transaction, the same way, also one
- * request. `onRequest` counts the requests.
+ * request. `onRequest` counts each request as it is sent, and the function it returns is called
+ * when it has answered (the round trips' clock, db/call-clock.ts).
  */
 export function tenantHttpDb(
   connectionString: string,
   endpoint: string | undefined,
   tenantId: string,
   opts: HttpTxOptions,
-  onRequest: () => void,
+  onRequest: () => () => void,
 ): HttpDatabase {
   configureEndpoint(endpoint);
   const sql = neon(connectionString);
@@ -67,9 +68,10 @@ export function tenantHttpDb(
     sql.query(`select set_config('app.current_tenant', $1, true)`, [tenantSetting(tenantId)]),
   ];
   const inTransaction = (queries: NeonQuery[], config?: object) => {
-    onRequest();
+    const answered = onRequest();
     return sql
       .transaction([...settings(), ...queries], { ...config, readOnly: opts.readOnly })
+      .finally(answered)
       .then((results) => results.slice(2));
   };
   // drizzle builds each statement with `client.query(...)`, then either awaits it (one statement)

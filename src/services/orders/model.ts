@@ -41,3 +41,13 @@ export type CancelCheck =
   | { ok: true; order: Order; items: OrderItem[] }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'not_cancellable'; status: string };
+
+/** What a settled saga's mirror left of its order: the fields the saga moves (ISO timestamps). */
+export interface OrderSnapshot {
+  status: OrderStatus;
+  paymentStatus: OrderPaymentStatus;
+  version: number;
+  updatedAt: string;
+  completedAt: string | null;
+  cancelledAt: string | null;
+}

@@ -19,7 +19,13 @@ import type { HttpDatabase } from '../../db/pg/http.ts';
 import { orders, sagaExecutions, sagaStarts } from '../../db/pg/schema/orders.ts';
 import { inTenantBatch } from '../../db/pg/tenant-tx.ts';
 import type { ServiceContext } from '../context.ts';
-import { CANCELLABLE, ORDER_SAGA_TYPE, type OrderPaymentStatus, type OrderStatus } from './model.ts';
+import {
+  CANCELLABLE,
+  ORDER_SAGA_TYPE,
+  type OrderPaymentStatus,
+  type OrderSnapshot,
+  type OrderStatus,
+} from './model.ts';
 import { redacted, type PaymentOutcome, type SagaContext } from './saga/context.ts';
 import { initialState, isTerminal, type SagaState } from './saga/state.ts';
 
@@ -181,16 +187,6 @@ const SNAPSHOT_COLUMNS = {
   completedAt: orders.completedAt,
   cancelledAt: orders.cancelledAt,
 };
-
-/** What a settled saga's mirror left of its order: the fields the saga moves (ISO timestamps). */
-export interface OrderSnapshot {
-  status: OrderStatus;
-  paymentStatus: OrderPaymentStatus;
-  version: number;
-  updatedAt: string;
-  completedAt: string | null;
-  cancelledAt: string | null;
-}
 
 /**
  * The order as the mirror of `state` left it: the answer of the last of `mirrorStatements`'

@@ -11,9 +11,13 @@ export function providerOf(svc: ServiceContext, name: string): PaymentProvider {
   const provider = paymentProviderFor(svc.env, name);
   const counted =
     <A, R>(call: (input: A) => Promise<R>) =>
-    (input: A) => {
-      svc.stores.countProviderCall();
-      return call(input);
+    async (input: A) => {
+      const answered = svc.stores.countProviderCall();
+      try {
+        return await call(input);
+      } finally {
+        answered();
+      }
     };
   return {
     name: provider.name,

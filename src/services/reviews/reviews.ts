@@ -59,13 +59,17 @@ export async function createReview(
   const { stores } = ctx;
   const mongo = stores.mongo();
   const { tenantId, userId } = callerOf(ctx);
-  const product = await findProduct(mongo, tenantId, productId);
-  if (!product) throw reviewErrors.productNotFound();
-
-  const [author, verifiedPurchase] = await Promise.all([
+  // Side by side (one round trip on the critical path): the product, the author's profile, and a
+  // delivered order of this product id. Only a product with a SKU not bought under this id asks
+  // once more, by SKU (the same product under another id, e.g. re-created).
+  const [product, author, boughtById] = await Promise.all([
+    findProduct(mongo, tenantId, productId),
     authorSnapshot(ctx, userId),
-    hasDeliveredOrderOf({ stores, tenantId }, { userId, product }),
+    hasDeliveredOrderOf({ stores, tenantId }, { userId, product: { id: productId, sku: null } }),
   ]);
+  if (!product) throw reviewErrors.productNotFound();
+  const verifiedPurchase =
+    boughtById || (product.sku !== null && (await hasDeliveredOrderOf({ stores, tenantId }, { userId, product })));
   const now = new Date();
   const doc: ReviewDocument = {
     _id: new ObjectId(),

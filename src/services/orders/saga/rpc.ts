@@ -3,8 +3,7 @@
  * interface (src/bindings.ts) is made of these, so the Worker's env names the object's
  * surface without importing the class.
  */
-import type { MoveOutcome, StaffTarget } from '../model.ts';
-import type { OrderSnapshot } from '../saga-mirror.ts';
+import type { MoveOutcome, OrderSnapshot, StaffTarget } from '../model.ts';
 import type { SagaContext } from './context.ts';
 import type { SagaState } from './state.ts';
 

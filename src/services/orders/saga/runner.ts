@@ -34,14 +34,8 @@ import type { Env } from '../../../env.ts';
 import { errorFields } from '../../../lib/logger.ts';
 import { Problem } from '../../../lib/problem.ts';
 import type { ServiceContext } from '../../context.ts';
-import { ORDER_PAYMENT_STATUSES, ORDER_STATUSES } from '../model.ts';
-import {
-  mirrorSaga,
-  mirrorStatements,
-  orderSnapshotOf,
-  type MirrorOptions,
-  type OrderSnapshot,
-} from '../saga-mirror.ts';
+import { ORDER_PAYMENT_STATUSES, ORDER_STATUSES, type OrderSnapshot } from '../model.ts';
+import { mirrorSaga, mirrorStatements, orderSnapshotOf, type MirrorOptions } from '../saga-mirror.ts';
 import { announce } from './announce.ts';
 import type { StepReport } from './context.ts';
 import { PERMANENT_STEP_PROBLEMS, StepProblem, WAITING_STEP_PROBLEMS } from './errors.ts';
