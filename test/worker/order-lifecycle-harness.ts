@@ -185,7 +185,7 @@ export async function observe(real: Real) {
 }
 export type Observation = Awaited<ReturnType<typeof observe>>;
 
-/** GET /products/{id}/events flushes the product's stock outbox into product_events. */
+/** GET /products/{id}/events flushes the product's outbox into product_events. */
 async function flushOutbox(real: Real): Promise<void> {
   const res = await send(real.shop.manager, 'GET', `/api/v1/products/${real.product.id}/events`);
   if (!res.ok) throw new Error(`product history answered ${res.status}: ${await res.text()}`);

@@ -7,7 +7,7 @@
  *
  * One Data API call per line (stock-ops.ts): a findOneAndUpdate whose filter is the whole
  * decision (not deleted, `stockQuantity >= quantity`, the order holds nothing of this
- * product yet, no command in flight) and whose update pipeline applies the StockChangedEvent
+ * product yet, no legacy claim marker ahead of the version) and whose update pipeline applies the StockChangedEvent
  * to the document (stock, status at 0, version, updatedAt), records the order's hold and
  * queues the event in the document's outbox; the returned document gives the new stock,
  * version and slug. A release adds back the hold's quantity the same way. The database
@@ -15,9 +15,10 @@
  * exactly 10 (tested).
  *
  * When that update matches nothing the reason is looked up on the slower path, the event
- * store's command loop (event-store.ts: load, decide, claim, append, project): unknown or
- * deleted product, insufficient stock, already reserved/released, or a command in flight
- * (then the reservation is made through the loop, which also repairs a crashed command).
+ * store's command loop (event-store.ts: load, decide, one conditional write), after a flush
+ * of the outbox (its decision reads the order's events): unknown or deleted product,
+ * insufficient stock, already reserved/released, or a legacy claim marker (then the
+ * reservation is made through the loop, which also repairs the crashed command).
  * Idempotent per (order, product) either way: the hold (one-call path) and the order's
  * event (slower path) are both checked, and each path records what the other reads.
  * Holds older than a day are dropped by the product's next one-call change (HOLD_RETENTION_MS
@@ -137,7 +138,7 @@ async function stockCommand(
   }
 }
 
-/** The filter part every one-call stock change shares: a live product, no command in flight. */
+/** The filter part every one-call stock change shares: a live product, no legacy command in flight (event-store.ts). */
 function liveProduct(tenantId: string, productId: string): Document {
   return {
     _id: objectId(productId),
