@@ -172,8 +172,8 @@ async function insertProjection(mongo: DataApiClient, state: ProductState): Prom
       .insertOne({ _id: objectId(state.id), ...projectionOf(state), averageRating: 0, reviewCount: 0 });
     return true;
   } catch (err) {
-    // A concurrent repair inserted it first: fine. (A slug taken meanwhile by another product cannot
-    // happen: the version-0 reservation holds the slug from before the ProductCreatedEvent.)
+    // A concurrent repair inserted it first: fine. (Or, the document being lost, another product took
+    // its slug since: the unique index keeps that one; the stream still holds this product's history.)
     if (!(err instanceof DuplicateKeyError)) throw err;
     return false;
   }
