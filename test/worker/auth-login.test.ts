@@ -155,7 +155,9 @@ describe('POST /auth/login: round trips', () => {
     const user = await registerUser(tenantId);
     const ok = await loginAs(tenantId, user.email, user.password);
     expect(ok.status).toBe(200);
-    expect(tripsOf(ok)).toBe('2; pg-connect=0; pg=0; pg-http=2; data-api=0; provider=0; overlapped=0; tenant-lookups=0');
+    expect(tripsOf(ok)).toBe(
+      '2; pg-connect=0; pg=0; pg-http=2; data-api=0; provider=0; overlapped=0; tenant-lookups=0',
+    );
 
     const wrong = await loginAs(tenantId, user.username, 'Wrong-Password-1');
     expect(wrong.status).toBe(401);
